@@ -1,0 +1,332 @@
+package kernel
+
+import (
+	"fmt"
+	"sync"
+)
+
+// gemmKernel is a register-blocked micro-kernel and the cache blocking that
+// suits it. kern computes, for i < mr and j < nr,
+//
+//	c[i*ldc+j] += sum over p < k of a[p*mr+i] * b[p*nr+j]
+//
+// where a is an mr-row panel of A packed k-major and b an nr-column panel of B
+// packed k-major (see packA and packB).
+type gemmKernel struct {
+	name       string
+	mr, nr     int
+	mc, kc, nc int
+	kern       func(k int, a, b, c []float32, ldc int)
+	// kernSet, when not nil, is kern with "=" in place of "+=" (C is
+	// overwritten with 0 + sum); Gemm uses it when beta == 0 to save a pass
+	// over C.
+	kernSet func(k int, a, b, c []float32, ldc int)
+}
+
+// gemmKernels lists every kernel this CPU can run, generic first; tests
+// check each of them.
+var gemmKernels = []*gemmKernel{&gemmGeneric}
+
+// sgemm is the kernel Gemm uses; amd64 replaces it at init when the CPU
+// supports a faster one.
+var sgemm = gemmGeneric
+
+var gemmGeneric = gemmKernel{name: "generic 4x4", mr: 4, nr: 4, mc: 64, kc: 256, nc: 1024, kern: kern4x4Generic}
+
+// GemmKernelName reports which micro-kernel Gemm dispatches to.
+func GemmKernelName() string { return sgemm.name }
+
+// Gemm computes C = alpha*op(A)*op(B) + beta*C for row-major matrices, where
+// op(A) is m×k (A is k×m when transA), op(B) is k×n (B is n×k when transB)
+// and C is m×n; lda, ldb and ldc are the row strides. With beta == 0, C is
+// overwritten and its old contents (even NaN) are ignored.
+func Gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	gemmWith(&sgemm, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+func checkGemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+	ar, ac := m, k
+	if transA {
+		ar, ac = k, m
+	}
+	br, bc := k, n
+	if transB {
+		br, bc = n, k
+	}
+	bad := func(name string, s []float32, rows, cols, ld int) {
+		if rows > 0 && cols > 0 && (ld < cols || len(s) < (rows-1)*ld+cols) {
+			panic(fmt.Sprintf("kernel: gemm %s is %dx%d with stride %d but has %d elements", name, rows, cols, ld, len(s)))
+		}
+	}
+	bad("A", a, ar, ac, lda)
+	bad("B", b, br, bc, ldb)
+	bad("C", c, m, n, ldc)
+}
+
+// gemmCtx is one Gemm call shared by the team that runs it. Contexts and
+// their pack buffers are recycled, so steady-state calls do not allocate.
+type gemmCtx struct {
+	g              *gemmKernel
+	transA, transB bool
+	m, n, k        int
+	alpha, beta    float32
+	a, b, c        []float32
+	lda, ldb, ldc  int
+	set            bool // beta == 0: the first k block overwrites C
+
+	t, tm, tn int // team size and its tm×tn grid over C
+	bbuf      [2][]float32
+	abuf      [][]float32 // per team member
+	bar       spinBarrier
+}
+
+var (
+	ctxMu   sync.Mutex
+	ctxFree []*gemmCtx
+)
+
+func growBuf(s []float32, n int) []float32 {
+	if cap(s) >= n {
+		return s[:n]
+	}
+	return make([]float32, n, n+n/8)
+}
+
+func gemmWith(g *gemmKernel, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if m <= 0 || n <= 0 {
+		return
+	}
+	checkGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
+	if k <= 0 || alpha == 0 {
+		scaleC(m, n, beta, c, ldc)
+		return
+	}
+	ctxMu.Lock()
+	var x *gemmCtx
+	if l := len(ctxFree); l > 0 {
+		x = ctxFree[l-1]
+		ctxFree = ctxFree[:l-1]
+	}
+	ctxMu.Unlock()
+	if x == nil {
+		x = new(gemmCtx)
+	}
+	*x = gemmCtx{
+		g: g, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta,
+		a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc,
+		set:  beta == 0 && g.kernSet != nil,
+		bbuf: x.bbuf, abuf: x.abuf,
+	}
+	x.plan(Threads())
+	runTeam(x.t, x)
+	x.a, x.b, x.c, x.g = nil, nil, nil, nil
+	ctxMu.Lock()
+	ctxFree = append(ctxFree, x)
+	ctxMu.Unlock()
+}
+
+// plan picks the team size and how it splits C: into tm row bands and tn
+// column bands, whichever gives the most even share of micro-tiles.
+func (x *gemmCtx) plan(t int) {
+	g := x.g
+	mp := (x.m + g.mr - 1) / g.mr
+	np := (min(g.nc, x.n) + g.nr - 1) / g.nr
+	// Not worth waking helpers for tiny products.
+	if work := x.m * x.n * x.k; work < 1<<16 {
+		t = 1
+	}
+	t = max(1, min(t, mp*np))
+	best := -1
+	for tm := t; tm >= 1; tm-- {
+		if t%tm != 0 {
+			continue
+		}
+		tn := t / tm
+		cost := ((mp + tm - 1) / tm) * ((np + tn - 1) / tn)
+		if best < 0 || cost < best {
+			best, x.tm, x.tn = cost, tm, tn
+		}
+	}
+	x.t = t
+	x.bar.reset(t)
+	kc, nc := min(g.kc, x.k), min(g.nc, x.n)
+	bn := ((nc + g.nr - 1) / g.nr) * g.nr * kc
+	x.bbuf[0] = growBuf(x.bbuf[0], bn)
+	if (x.k+g.kc-1)/g.kc*((x.n+g.nc-1)/g.nc) > 1 {
+		x.bbuf[1] = growBuf(x.bbuf[1], bn)
+	}
+	for len(x.abuf) < t {
+		x.abuf = append(x.abuf, nil)
+	}
+	an := ((min(g.mc, x.m) + g.mr - 1) / g.mr) * g.mr * kc
+	for i := 0; i < t; i++ {
+		x.abuf[i] = growBuf(x.abuf[i], an)
+	}
+}
+
+// run is one team member's share: it packs its slice of every B block and
+// computes its own band of C, so each C element is reduced by one goroutine
+// in the same order whatever the team size.
+func (x *gemmCtx) run(tid int) {
+	g := x.g
+	mr, nr := g.mr, g.nr
+	m, n, k, ldc := x.m, x.n, x.k, x.ldc
+	c := x.c
+	// Row band in whole micro-panels.
+	ti, tj := tid/x.tn, tid%x.tn
+	mp := (m + mr - 1) / mr
+	r0, r1 := min(m, ti*mp/x.tm*mr), min(m, (ti+1)*mp/x.tm*mr)
+	ap := x.abuf[tid]
+	var tile [16 * 64]float32
+	iter := 0
+	for jc := 0; jc < n; jc += g.nc {
+		nb := min(g.nc, n-jc)
+		npanels := (nb + nr - 1) / nr
+		p0, p1 := tj*npanels/x.tn, (tj+1)*npanels/x.tn
+		if !x.set && x.beta != 1 && r0 < r1 && p0 < p1 {
+			cj0, cj1 := jc+p0*nr, min(jc+p1*nr, n)
+			scaleC(r1-r0, cj1-cj0, x.beta, c[r0*ldc+cj0:], ldc)
+		}
+		for pc := 0; pc < k; pc += g.kc {
+			kb := min(g.kc, k-pc)
+			bpack := x.bbuf[iter&1][:npanels*nr*kb]
+			iter++
+			set := x.set && pc == 0
+			// Pack this member's share of the B panels, then wait for the rest.
+			for p := tid * npanels / x.t; p < (tid+1)*npanels/x.t; p++ {
+				packB(x.transB, x.b, x.ldb, pc, kb, jc+p*nr, min(nr, nb-p*nr), nr, bpack[p*nr*kb:])
+			}
+			x.bar.wait()
+			for ic := r0; ic < r1; ic += g.mc {
+				mb := min(g.mc, r1-ic)
+				mpanels := (mb + mr - 1) / mr
+				for p := 0; p < mpanels; p++ {
+					packA(x.transA, x.a, x.lda, ic+p*mr, min(mr, mb-p*mr), pc, kb, mr, x.alpha, ap[p*mr*kb:])
+				}
+				for jp := p0; jp < p1; jp++ {
+					j0 := jc + jp*nr
+					nrr := min(nr, n-j0)
+					bpan := bpack[jp*nr*kb : (jp+1)*nr*kb]
+					for ip := 0; ip < mpanels; ip++ {
+						i0 := ic + ip*mr
+						mrr := min(mr, m-i0)
+						apan := ap[ip*mr*kb : (ip+1)*mr*kb]
+						if mrr == mr && nrr == nr {
+							if set {
+								g.kernSet(kb, apan, bpan, c[i0*ldc+j0:], ldc)
+							} else {
+								g.kern(kb, apan, bpan, c[i0*ldc+j0:], ldc)
+							}
+							continue
+						}
+						t := tile[:mr*nr]
+						clear(t)
+						g.kern(kb, apan, bpan, t, nr)
+						for i := 0; i < mrr; i++ {
+							row := c[(i0+i)*ldc+j0 : (i0+i)*ldc+j0+nrr]
+							tr := t[i*nr : i*nr+nrr]
+							if set {
+								copy(row, tr)
+								continue
+							}
+							for j := range row {
+								row[j] += tr[j]
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+func scaleC(m, n int, beta float32, c []float32, ldc int) {
+	if beta == 1 {
+		return
+	}
+	for i := 0; i < m; i++ {
+		row := c[i*ldc : i*ldc+n]
+		if beta == 0 {
+			clear(row)
+			continue
+		}
+		for j := range row {
+			row[j] *= beta
+		}
+	}
+}
+
+// packA copies rows [i0, i0+rows) and columns [p0, p0+kb) of op(A), times
+// alpha, into dst k-major with mr values per k (rows beyond `rows` are zero).
+func packA(trans bool, a []float32, lda, i0, rows, p0, kb, mr int, alpha float32, dst []float32) {
+	dst = dst[:kb*mr]
+	if rows < mr {
+		clear(dst)
+	}
+	if !trans {
+		for i := 0; i < rows; i++ {
+			src := a[(i0+i)*lda+p0 : (i0+i)*lda+p0+kb]
+			for p, v := range src {
+				dst[p*mr+i] = alpha * v
+			}
+		}
+		return
+	}
+	for p := 0; p < kb; p++ {
+		src := a[(p0+p)*lda+i0 : (p0+p)*lda+i0+rows]
+		d := dst[p*mr : p*mr+rows]
+		for i, v := range src {
+			d[i] = alpha * v
+		}
+	}
+}
+
+// packB copies rows [p0, p0+kb) and columns [j0, j0+cols) of op(B) into dst
+// k-major with nr values per k (columns beyond `cols` are zero).
+func packB(trans bool, b []float32, ldb, p0, kb, j0, cols, nr int, dst []float32) {
+	dst = dst[:kb*nr]
+	if cols < nr {
+		clear(dst)
+	}
+	if !trans {
+		for p := 0; p < kb; p++ {
+			copy(dst[p*nr:p*nr+cols], b[(p0+p)*ldb+j0:(p0+p)*ldb+j0+cols])
+		}
+		return
+	}
+	for j := 0; j < cols; j++ {
+		src := b[(j0+j)*ldb+p0 : (j0+j)*ldb+p0+kb]
+		for p, v := range src {
+			dst[p*nr+j] = v
+		}
+	}
+}
+
+// GemmRef is the textbook triple loop, the reference the blocked versions
+// are tested against. It accumulates in float64.
+func GemmRef(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	for i := 0; i < m; i++ {
+		for j := 0; j < n; j++ {
+			var s float64
+			for p := 0; p < k; p++ {
+				var av, bv float32
+				if transA {
+					av = a[p*lda+i]
+				} else {
+					av = a[i*lda+p]
+				}
+				if transB {
+					bv = b[j*ldb+p]
+				} else {
+					bv = b[p*ldb+j]
+				}
+				s += float64(av) * float64(bv)
+			}
+			old := float32(0)
+			if beta != 0 {
+				old = beta * c[i*ldc+j]
+			}
+			c[i*ldc+j] = alpha*float32(s) + old
+		}
+	}
+}

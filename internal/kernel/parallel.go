@@ -1,0 +1,195 @@
+package kernel
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+var threads atomic.Int32
+
+func init() { threads.Store(int32(runtime.GOMAXPROCS(0))) }
+
+// Threads is the number of goroutines kernels split their work across.
+func Threads() int { return int(threads.Load()) }
+
+// SetThreads sets the number of worker goroutines (n < 1 means GOMAXPROCS)
+// and returns the previous value.
+func SetThreads(n int) int {
+	if n < 1 {
+		n = runtime.GOMAXPROCS(0)
+	}
+	return int(threads.Swap(int32(n)))
+}
+
+// teamJob is work that a team of goroutines runs together: run is called
+// once with every tid in [0, team size).
+type teamJob interface {
+	run(tid int)
+}
+
+// worker is a persistent goroutine that runs one team member at a time.
+type worker struct {
+	work chan teamCall
+}
+
+type teamCall struct {
+	job  teamJob
+	tid  int
+	team *team
+}
+
+// team tracks the helpers of one runTeam call.
+type team struct {
+	pending atomic.Int32
+	done    chan struct{}
+}
+
+var (
+	idleMu    sync.Mutex
+	idle      []*worker
+	teamsMu   sync.Mutex
+	freeTeams []*team
+)
+
+func (w *worker) loop() {
+	for c := range w.work {
+		c.job.run(c.tid)
+		tm := c.team
+		c = teamCall{}
+		idleMu.Lock()
+		idle = append(idle, w)
+		idleMu.Unlock()
+		if tm.pending.Add(-1) == 0 {
+			tm.done <- struct{}{}
+		}
+	}
+}
+
+// getWorkers returns up to n idle workers, starting new ones when none are
+// idle so that nested calls never wait on each other.
+func getWorkers(ws []*worker, n int) []*worker {
+	idleMu.Lock()
+	for len(ws) < n && len(idle) > 0 {
+		ws = append(ws, idle[len(idle)-1])
+		idle = idle[:len(idle)-1]
+	}
+	idleMu.Unlock()
+	for len(ws) < n {
+		w := &worker{work: make(chan teamCall, 1)}
+		go w.loop()
+		ws = append(ws, w)
+	}
+	return ws
+}
+
+// runTeam runs job with team size t: tid 0 on the calling goroutine and the
+// rest on pooled workers, and returns when all have finished.
+func runTeam(t int, job teamJob) {
+	if t <= 1 {
+		job.run(0)
+		return
+	}
+	var buf [16]*worker
+	ws := getWorkers(buf[:0], t-1)
+	teamsMu.Lock()
+	var tm *team
+	if n := len(freeTeams); n > 0 {
+		tm = freeTeams[n-1]
+		freeTeams = freeTeams[:n-1]
+	}
+	teamsMu.Unlock()
+	if tm == nil {
+		tm = &team{done: make(chan struct{}, 1)}
+	}
+	tm.pending.Store(int32(t - 1))
+	for i, w := range ws {
+		w.work <- teamCall{job: job, tid: i + 1, team: tm}
+	}
+	job.run(0)
+	for i := 0; i < 1000 && tm.pending.Load() != 0; i++ {
+		spinPause()
+	}
+	<-tm.done
+	teamsMu.Lock()
+	freeTeams = append(freeTeams, tm)
+	teamsMu.Unlock()
+}
+
+func spinPause() {
+	for i := 0; i < 30; i++ {
+		procyield()
+	}
+}
+
+//go:noinline
+func procyield() {}
+
+// spinBarrier synchronises the members of one team.
+type spinBarrier struct {
+	n     int32
+	count atomic.Int32
+	gen   atomic.Uint32
+}
+
+func (b *spinBarrier) reset(n int) {
+	b.n = int32(n)
+	b.count.Store(0)
+}
+
+func (b *spinBarrier) wait() {
+	if b.n <= 1 {
+		return
+	}
+	g := b.gen.Load()
+	if b.count.Add(1) == b.n {
+		b.count.Store(0)
+		b.gen.Add(1)
+		return
+	}
+	for i := 0; b.gen.Load() == g; i++ {
+		if i < 2000 {
+			spinPause()
+		} else {
+			runtime.Gosched()
+		}
+	}
+}
+
+// forJob is parallelFor's team job.
+type forJob struct {
+	n, t int
+	fn   func(lo, hi int)
+}
+
+func (j *forJob) run(tid int) { j.fn(tid*j.n/j.t, (tid+1)*j.n/j.t) }
+
+var forJobs = sync.Pool{New: func() any { return new(forJob) }}
+
+// parallelFor calls fn over [0, n) split into at most Threads() contiguous
+// chunks of at least grain items, and waits. With one chunk it runs inline.
+func parallelFor(n, grain int, fn func(lo, hi int)) {
+	if n <= 0 {
+		return
+	}
+	if grain < 1 {
+		grain = 1
+	}
+	t := Threads()
+	if c := (n + grain - 1) / grain; c < t {
+		t = c
+	}
+	if t <= 1 {
+		fn(0, n)
+		return
+	}
+	j := forJobs.Get().(*forJob)
+	j.n, j.t, j.fn = n, t, fn
+	runTeam(t, j)
+	j.fn = nil
+	forJobs.Put(j)
+}
+
+// ParallelFor is parallelFor for callers outside the package (layers with
+// per-sample loops that are not worth a dedicated kernel).
+func ParallelFor(n, grain int, fn func(lo, hi int)) { parallelFor(n, grain, fn) }
