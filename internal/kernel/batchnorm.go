@@ -1,0 +1,86 @@
+package kernel
+
+import "math"
+
+// Batch normalisation over rows×cols data (every axis but the last is a
+// row), one statistic per column. Reductions run per column in row order,
+// accumulated in float64, so they are deterministic.
+
+// ColumnMeanVar overwrites mean and variance (biased, divided by rows) with
+// each column's statistics.
+func ColumnMeanVar(x []float32, rows, cols int, mean, variance []float32) {
+	sum := make([]float64, 2*cols)
+	s, sq := sum[:cols], sum[cols:]
+	for r := 0; r < rows; r++ {
+		for j, v := range x[r*cols : (r+1)*cols] {
+			s[j] += float64(v)
+		}
+	}
+	for j := range s {
+		s[j] /= float64(rows)
+	}
+	for r := 0; r < rows; r++ {
+		for j, v := range x[r*cols : (r+1)*cols] {
+			d := float64(v) - s[j]
+			sq[j] += d * d
+		}
+	}
+	for j := 0; j < cols; j++ {
+		mean[j] = float32(s[j])
+		variance[j] = float32(sq[j] / float64(rows))
+	}
+}
+
+// BatchNormApply does xhat = (x-mean)*invStd and y = gamma*xhat + beta per
+// column; xhat may be nil when the caller does not need it.
+func BatchNormApply(x, y, xhat []float32, rows, cols int, mean, invStd, gamma, beta []float32) {
+	parallelFor(rows, max(1, grainElems/max(cols, 1)), func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			xr, yr := x[r*cols:(r+1)*cols], y[r*cols:(r+1)*cols]
+			for j, v := range xr {
+				h := (v - mean[j]) * invStd[j]
+				if xhat != nil {
+					xhat[r*cols+j] = h
+				}
+				yr[j] = gamma[j]*h + beta[j]
+			}
+		}
+	})
+}
+
+// InvStd does out[j] = 1/sqrt(variance[j]+eps).
+func InvStd(out, variance []float32, eps float32) {
+	for j, v := range variance {
+		out[j] = float32(1 / math.Sqrt(float64(v)+float64(eps)))
+	}
+}
+
+// BatchNormBackward computes, for training-mode batch normalisation,
+//
+//	dbeta = Σ dy;  dgamma = Σ dy*xhat
+//	dx = gamma*invStd/rows * (rows*dy - dbeta - xhat*dgamma)
+//
+// overwriting dgamma, dbeta and dx.
+func BatchNormBackward(dy, xhat, dx []float32, rows, cols int, gamma, invStd, dgamma, dbeta []float32) {
+	acc := make([]float64, 2*cols)
+	sb, sg := acc[:cols], acc[cols:]
+	for r := 0; r < rows; r++ {
+		off := r * cols
+		for j, g := range dy[off : off+cols] {
+			sb[j] += float64(g)
+			sg[j] += float64(g) * float64(xhat[off+j])
+		}
+	}
+	for j := 0; j < cols; j++ {
+		dbeta[j], dgamma[j] = float32(sb[j]), float32(sg[j])
+	}
+	n := float32(rows)
+	parallelFor(rows, max(1, grainElems/max(cols, 1)), func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			off := r * cols
+			for j := 0; j < cols; j++ {
+				dx[off+j] = gamma[j] * invStd[j] / n * (n*dy[off+j] - dbeta[j] - xhat[off+j]*dgamma[j])
+			}
+		}
+	})
+}

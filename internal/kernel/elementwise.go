@@ -1,0 +1,253 @@
+package kernel
+
+import "math"
+
+// Element-wise loops over flat slices. Long slices are split across
+// threads in chunks of at least grainElems.
+const grainElems = 1 << 15
+
+// Add does dst[i] += src[i].
+func Add(dst, src []float32) {
+	src = src[:len(dst)]
+	for i, v := range src {
+		dst[i] += v
+	}
+}
+
+// Scale does x[i] *= s.
+func Scale(x []float32, s float32) {
+	for i := range x {
+		x[i] *= s
+	}
+}
+
+// Axpy does y[i] += a*x[i].
+func Axpy(a float32, x, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] += a * v
+	}
+}
+
+// Dot returns sum x[i]*y[i], accumulated in float64.
+func Dot(x, y []float32) float64 {
+	y = y[:len(x)]
+	var s float64
+	for i, v := range x {
+		s += float64(v) * float64(y[i])
+	}
+	return s
+}
+
+// AddBiasRows does x[r*cols+j] += bias[j] for every row r.
+func AddBiasRows(x []float32, rows, cols int, bias []float32) {
+	bias = bias[:cols]
+	parallelFor(rows, max(1, grainElems/max(cols, 1)), func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			Add(x[r*cols:(r+1)*cols], bias)
+		}
+	})
+}
+
+// SumRows overwrites dst[j] with sum over r of x[r*cols+j] (a bias
+// gradient). Rows are added in order, so the result is deterministic.
+func SumRows(dst, x []float32, rows, cols int) {
+	dst = dst[:cols]
+	clear(dst)
+	for r := 0; r < rows; r++ {
+		Add(dst, x[r*cols:(r+1)*cols])
+	}
+}
+
+// mapChunks runs fn over [0, n) in parallel chunks.
+func mapChunks(n int, fn func(lo, hi int)) { parallelFor(n, grainElems, fn) }
+
+// ReLU does y[i] = max(z[i], 0). y may alias z.
+func ReLU(y, z []float32) {
+	mapChunks(len(z), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			v := z[i]
+			if !(v > 0) && v == v {
+				v = 0
+			}
+			y[i] = v
+		}
+	})
+}
+
+// ReLUBackward does dz[i] = dy[i] where y[i] > 0, else 0. dz may alias dy.
+func ReLUBackward(dz, dy, y []float32) {
+	mapChunks(len(dy), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			if y[i] > 0 {
+				dz[i] = dy[i]
+			} else {
+				dz[i] = 0
+			}
+		}
+	})
+}
+
+// LeakyReLU does y = z for z > 0, alpha*z otherwise.
+func LeakyReLU(y, z []float32, alpha float32) {
+	mapChunks(len(z), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			v := z[i]
+			if v < 0 {
+				v *= alpha
+			}
+			y[i] = v
+		}
+	})
+}
+
+// LeakyReLUBackward does dz = dy for z > 0, alpha*dy otherwise.
+func LeakyReLUBackward(dz, dy, z []float32, alpha float32) {
+	mapChunks(len(dy), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			if z[i] > 0 {
+				dz[i] = dy[i]
+			} else {
+				dz[i] = alpha * dy[i]
+			}
+		}
+	})
+}
+
+// ELU does y = z for z > 0, alpha*(exp(z)-1) otherwise.
+func ELU(y, z []float32, alpha float32) {
+	mapChunks(len(z), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			v := z[i]
+			if v <= 0 {
+				v = alpha * float32(math.Expm1(float64(v)))
+			}
+			y[i] = v
+		}
+	})
+}
+
+// ELUBackward does dz = dy for z > 0, dy*(y+alpha) otherwise.
+func ELUBackward(dz, dy, z, y []float32, alpha float32) {
+	mapChunks(len(dy), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			if z[i] > 0 {
+				dz[i] = dy[i]
+			} else {
+				dz[i] = dy[i] * (y[i] + alpha)
+			}
+		}
+	})
+}
+
+// Sigmoid does y = 1/(1+exp(-z)), computed without overflow for large |z|.
+func Sigmoid(y, z []float32) {
+	mapChunks(len(z), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			v := float64(z[i])
+			if v >= 0 {
+				y[i] = float32(1 / (1 + math.Exp(-v)))
+			} else {
+				e := math.Exp(v)
+				y[i] = float32(e / (1 + e))
+			}
+		}
+	})
+}
+
+// SigmoidBackward does dz = dy*y*(1-y).
+func SigmoidBackward(dz, dy, y []float32) {
+	mapChunks(len(dy), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			dz[i] = dy[i] * y[i] * (1 - y[i])
+		}
+	})
+}
+
+// Tanh does y = tanh(z).
+func Tanh(y, z []float32) {
+	mapChunks(len(z), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			y[i] = float32(math.Tanh(float64(z[i])))
+		}
+	})
+}
+
+// TanhBackward does dz = dy*(1-y²).
+func TanhBackward(dz, dy, y []float32) {
+	mapChunks(len(dy), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			dz[i] = dy[i] * (1 - y[i]*y[i])
+		}
+	})
+}
+
+// GELU does the exact y = z*Φ(z) = z/2*(1+erf(z/√2)), Keras's default
+// (approximate=False).
+func GELU(y, z []float32) {
+	mapChunks(len(z), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			v := float64(z[i])
+			y[i] = float32(0.5 * v * (1 + math.Erf(v/math.Sqrt2)))
+		}
+	})
+}
+
+// GELUBackward does dz = dy*(Φ(z) + z*φ(z)).
+func GELUBackward(dz, dy, z []float32) {
+	const invSqrt2Pi = 0.3989422804014327
+	mapChunks(len(dy), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			v := float64(z[i])
+			cdf := 0.5 * (1 + math.Erf(v/math.Sqrt2))
+			pdf := invSqrt2Pi * math.Exp(-0.5*v*v)
+			dz[i] = dy[i] * float32(cdf+v*pdf)
+		}
+	})
+}
+
+// SoftmaxRows does y[r,:] = exp(z[r,:]-max)/sum for each of rows rows,
+// subtracting the row maximum so that no exp overflows.
+func SoftmaxRows(y, z []float32, rows, cols int) {
+	parallelFor(rows, max(1, grainElems/max(cols, 1)), func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			zr, yr := z[r*cols:(r+1)*cols], y[r*cols:(r+1)*cols]
+			m := zr[0]
+			for _, v := range zr[1:] {
+				if v > m {
+					m = v
+				}
+			}
+			var s float64
+			for j, v := range zr {
+				e := math.Exp(float64(v - m))
+				yr[j] = float32(e)
+				s += e
+			}
+			Scale(yr, float32(1/s))
+		}
+	})
+}
+
+// SoftmaxRowsBackward does dz[r,j] = y[r,j]*(dy[r,j] - sum_k dy[r,k]*y[r,k]).
+func SoftmaxRowsBackward(dz, dy, y []float32, rows, cols int) {
+	parallelFor(rows, max(1, grainElems/max(cols, 1)), func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			yr, dyr, dzr := y[r*cols:(r+1)*cols], dy[r*cols:(r+1)*cols], dz[r*cols:(r+1)*cols]
+			s := float32(Dot(dyr, yr))
+			for j := range yr {
+				dzr[j] = yr[j] * (dyr[j] - s)
+			}
+		}
+	})
+}
+
+// Mul does dst[i] = a[i]*b[i].
+func Mul(dst, a, b []float32) {
+	mapChunks(len(dst), func(lo, hi int) {
+		a, b := a[lo:hi], b[lo:hi]
+		for i, v := range a {
+			dst[lo+i] = v * b[i]
+		}
+	})
+}

@@ -1,0 +1,74 @@
+package kernel
+
+import "math"
+
+// The optimiser update loops, one pass over each variable. Scalars that do
+// not depend on the element (bias-corrected step sizes) are computed by the
+// caller.
+
+// AdamUpdate applies Keras's Adam step with the bias correction folded into
+// lr, and decoupled weight decay wd (AdamW) when wd > 0:
+//
+//	w -= w*wd
+//	m += (g-m)*(1-b1);  v += (g²-v)*(1-b2);  w -= lr*m/(sqrt(v)+eps)
+func AdamUpdate(w, g, m, v []float32, lr, b1, b2, eps, wd float32) {
+	mapChunks(len(w), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			gi := g[i]
+			if wd != 0 {
+				w[i] -= w[i] * wd
+			}
+			m[i] += (gi - m[i]) * (1 - b1)
+			v[i] += (gi*gi - v[i]) * (1 - b2)
+			w[i] -= lr * m[i] / (float32(math.Sqrt(float64(v[i]))) + eps)
+		}
+	})
+}
+
+// SGDUpdate applies Keras's SGD: with momentum mu > 0,
+//
+//	m = mu*m - lr*g;  w += m          (nesterov: w += mu*m - lr*g)
+//
+// and plain w -= lr*g when mu == 0 (m may then be nil).
+func SGDUpdate(w, g, m []float32, lr, mu float32, nesterov bool) {
+	mapChunks(len(w), func(lo, hi int) {
+		if mu == 0 {
+			for i := lo; i < hi; i++ {
+				w[i] -= lr * g[i]
+			}
+			return
+		}
+		for i := lo; i < hi; i++ {
+			m[i] = mu*m[i] - lr*g[i]
+			if nesterov {
+				w[i] += mu*m[i] - lr*g[i]
+			} else {
+				w[i] += m[i]
+			}
+		}
+	})
+}
+
+// RMSpropUpdate applies Keras 3's RMSprop (momentum 0, not centered):
+//
+//	v = rho*v + (1-rho)*g²;  w -= lr*g/sqrt(v+eps)
+func RMSpropUpdate(w, g, v []float32, lr, rho, eps float32) {
+	mapChunks(len(w), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			gi := g[i]
+			v[i] = rho*v[i] + (1-rho)*gi*gi
+			w[i] -= lr * gi / float32(math.Sqrt(float64(v[i]+eps)))
+		}
+	})
+}
+
+// AdagradUpdate applies Keras's Adagrad: a += g²;  w -= lr*g/sqrt(a+eps).
+func AdagradUpdate(w, g, a []float32, lr, eps float32) {
+	mapChunks(len(w), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			gi := g[i]
+			a[i] += gi * gi
+			w[i] -= lr * gi / float32(math.Sqrt(float64(a[i]+eps)))
+		}
+	})
+}

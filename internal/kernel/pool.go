@@ -1,0 +1,114 @@
+package kernel
+
+import "math"
+
+// MaxPoolNHWC writes the maximum of each window into y (N×OH×OW×C) and the
+// flat index into x of the winning cell into arg, for the backward pass.
+// Cells in the padding never win (they count as -inf, as in TensorFlow).
+// Ties go to the first cell in row-major window order.
+func MaxPoolNHWC(g *ConvGeom, x, y []float32, arg []int32) {
+	negInf := float32(math.Inf(-1))
+	parallelFor(g.N*g.OH, 4, func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			n, oy := r/g.OH, r%g.OH
+			for ox := 0; ox < g.OW; ox++ {
+				o := ((n*g.OH+oy)*g.OW + ox) * g.C
+				yo, ao := y[o:o+g.C], arg[o:o+g.C]
+				for c := range yo {
+					yo[c] = negInf
+					ao[c] = -1
+				}
+				for ky := 0; ky < g.KH; ky++ {
+					iy := oy*g.SH - g.PadT + ky
+					if iy < 0 || iy >= g.H {
+						continue
+					}
+					for kx := 0; kx < g.KW; kx++ {
+						ix := ox*g.SW - g.PadL + kx
+						if ix < 0 || ix >= g.W {
+							continue
+						}
+						base := ((n*g.H+iy)*g.W + ix) * g.C
+						xi := x[base : base+g.C]
+						for c, v := range xi {
+							// NaN wins so that it propagates, as in TensorFlow.
+							if v > yo[c] || ao[c] < 0 || v != v {
+								yo[c] = v
+								ao[c] = int32(base + c)
+							}
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
+// MaxPoolBackwardNHWC overwrites dx with dy routed to each window's winner.
+// Work is split by image, so windows that overlap never race.
+func MaxPoolBackwardNHWC(g *ConvGeom, dy []float32, arg []int32, dx []float32) {
+	img := g.H * g.W * g.C
+	out := g.OH * g.OW * g.C
+	parallelFor(g.N, 1, func(lo, hi int) {
+		clear(dx[lo*img : hi*img])
+		for i, a := range arg[lo*out : hi*out] {
+			if a >= 0 {
+				dx[a] += dy[lo*out+i]
+			}
+		}
+	})
+}
+
+// AvgPoolNHWC writes the mean of each window over the cells inside the
+// image (padding is not counted, as in TensorFlow) into y.
+func AvgPoolNHWC(g *ConvGeom, x, y []float32) {
+	parallelFor(g.N*g.OH, 4, func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			n, oy := r/g.OH, r%g.OH
+			y0, y1 := max(oy*g.SH-g.PadT, 0), min(oy*g.SH-g.PadT+g.KH, g.H)
+			for ox := 0; ox < g.OW; ox++ {
+				x0, x1 := max(ox*g.SW-g.PadL, 0), min(ox*g.SW-g.PadL+g.KW, g.W)
+				o := ((n*g.OH+oy)*g.OW + ox) * g.C
+				yo := y[o : o+g.C]
+				clear(yo)
+				for iy := y0; iy < y1; iy++ {
+					for ix := x0; ix < x1; ix++ {
+						Add(yo, x[((n*g.H+iy)*g.W+ix)*g.C:][:g.C])
+					}
+				}
+				cnt := (y1 - y0) * (x1 - x0)
+				if cnt > 0 {
+					Scale(yo, 1/float32(cnt))
+				}
+			}
+		}
+	})
+}
+
+// AvgPoolBackwardNHWC overwrites dx with each window's gradient shared
+// equally among the window's cells inside the image.
+func AvgPoolBackwardNHWC(g *ConvGeom, dy, dx []float32) {
+	img := g.H * g.W * g.C
+	parallelFor(g.N, 1, func(lo, hi int) {
+		clear(dx[lo*img : hi*img])
+		for n := lo; n < hi; n++ {
+			for oy := 0; oy < g.OH; oy++ {
+				y0, y1 := max(oy*g.SH-g.PadT, 0), min(oy*g.SH-g.PadT+g.KH, g.H)
+				for ox := 0; ox < g.OW; ox++ {
+					x0, x1 := max(ox*g.SW-g.PadL, 0), min(ox*g.SW-g.PadL+g.KW, g.W)
+					cnt := (y1 - y0) * (x1 - x0)
+					if cnt == 0 {
+						continue
+					}
+					s := 1 / float32(cnt)
+					d := dy[((n*g.OH+oy)*g.OW+ox)*g.C:][:g.C]
+					for iy := y0; iy < y1; iy++ {
+						for ix := x0; ix < x1; ix++ {
+							Axpy(s, d, dx[((n*g.H+iy)*g.W+ix)*g.C:][:g.C])
+						}
+					}
+				}
+			}
+		}
+	})
+}

@@ -1,0 +1,149 @@
+package nn
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/gokeras/gokeras/internal/kernel"
+	"github.com/gokeras/gokeras/tensor"
+)
+
+// BatchNormalization normalises the last axis with the batch's statistics
+// during training and with moving averages of them at inference, then
+// scales by gamma and shifts by beta. Defaults are Keras's: momentum 0.99,
+// epsilon 1e-3; the moving mean and variance are non-trainable weights.
+type BatchNormalization struct {
+	Name       string
+	Momentum   float64 // 0 means 0.99
+	Epsilon    float64 // 0 means 1e-3
+	InputShape tensor.Shape
+
+	cols                   int
+	gamma, beta            Param
+	movingMean, movingVar  Param
+	mean, variance, invStd []float32
+	x, xhat, y, dx         *tensor.Tensor
+	train                  bool
+}
+
+func init() {
+	register("BatchNormalization", func(r *cfgReader) Layer {
+		b := &BatchNormalization{Momentum: r.num("momentum", 0.99), Epsilon: r.num("epsilon", 1e-3), InputShape: r.inputShape()}
+		if ax := r.ints("axis"); len(ax) == 1 && ax[0] != -1 && r.err == nil {
+			// Keras allows any axis; channels-last models normalise the last.
+			r.err = fmt.Errorf("axis %d is not supported; gokeras normalises the last axis (-1)", ax[0])
+		}
+		if (!r.bool("center", true) || !r.bool("scale", true)) && r.err == nil {
+			r.err = fmt.Errorf("center=False and scale=False are not supported")
+		}
+		return b
+	})
+}
+
+func (b *BatchNormalization) LayerName() string                { return b.Name }
+func (b *BatchNormalization) SetLayerName(s string)            { b.Name = s }
+func (b *BatchNormalization) Class() string                    { return "BatchNormalization" }
+func (b *BatchNormalization) DeclaredInputShape() tensor.Shape { return b.InputShape }
+
+func (b *BatchNormalization) momentum() float64 {
+	if b.Momentum == 0 {
+		return 0.99
+	}
+	return b.Momentum
+}
+
+func (b *BatchNormalization) epsilon() float32 {
+	if b.Epsilon == 0 {
+		return 1e-3
+	}
+	return float32(b.Epsilon)
+}
+
+func (b *BatchNormalization) Config() map[string]any {
+	m := baseConfig(b.Name, b.InputShape)
+	m["axis"] = -1
+	m["momentum"] = b.momentum()
+	m["epsilon"] = float64(b.epsilon())
+	m["center"] = true
+	m["scale"] = true
+	return m
+}
+
+func (b *BatchNormalization) OutputShape(in tensor.Shape) (tensor.Shape, error) {
+	if len(in) == 0 {
+		return nil, fmt.Errorf("input has no axes besides the batch; nothing to normalise")
+	}
+	if m := b.momentum(); m < 0 || m >= 1 {
+		return nil, fmt.Errorf("momentum %v is outside [0, 1); Keras's default is 0.99", m)
+	}
+	if b.Epsilon < 0 {
+		return nil, fmt.Errorf("epsilon %v is negative; Keras's default is 1e-3", b.Epsilon)
+	}
+	return in.Clone(), nil
+}
+
+func (b *BatchNormalization) Build(in tensor.Shape, _ *rand.Rand) error {
+	if _, err := b.OutputShape(in); err != nil {
+		return err
+	}
+	c := in[len(in)-1]
+	b.cols = c
+	b.gamma = Param{Name: "gamma", Value: tensor.New(c), Grad: tensor.New(c)}
+	b.gamma.Value.Fill(1)
+	b.beta = Param{Name: "beta", Value: tensor.New(c), Grad: tensor.New(c)}
+	b.movingMean = Param{Name: "moving_mean", Value: tensor.New(c)}
+	b.movingVar = Param{Name: "moving_variance", Value: tensor.New(c)}
+	b.movingVar.Value.Fill(1)
+	b.mean, b.variance, b.invStd = make([]float32, c), make([]float32, c), make([]float32, c)
+	return nil
+}
+
+func (b *BatchNormalization) Params() []*Param {
+	return []*Param{&b.gamma, &b.beta, &b.movingMean, &b.movingVar}
+}
+
+func (b *BatchNormalization) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
+	b.train = training
+	b.x = x
+	rows := len(x.Data) / b.cols
+	b.y = tensor.Ensure(b.y, x.Shape...)
+	if !training {
+		kernel.InvStd(b.invStd, b.movingVar.Value.Data, b.epsilon())
+		kernel.BatchNormApply(x.Data, b.y.Data, nil, rows, b.cols, b.movingMean.Value.Data, b.invStd, b.gamma.Value.Data, b.beta.Value.Data)
+		return b.y
+	}
+	kernel.ColumnMeanVar(x.Data, rows, b.cols, b.mean, b.variance)
+	kernel.InvStd(b.invStd, b.variance, b.epsilon())
+	b.xhat = tensor.Ensure(b.xhat, x.Shape...)
+	kernel.BatchNormApply(x.Data, b.y.Data, b.xhat.Data, rows, b.cols, b.mean, b.invStd, b.gamma.Value.Data, b.beta.Value.Data)
+	m := float32(b.momentum())
+	mm, mv := b.movingMean.Value.Data, b.movingVar.Value.Data
+	for j := range mm {
+		mm[j] = mm[j]*m + b.mean[j]*(1-m)
+		mv[j] = mv[j]*m + b.variance[j]*(1-m)
+	}
+	return b.y
+}
+
+func (b *BatchNormalization) Backward(dy *tensor.Tensor) *tensor.Tensor {
+	rows := len(dy.Data) / b.cols
+	b.dx = tensor.Ensure(b.dx, dy.Shape...)
+	if !b.train {
+		// Inference mode: an affine map with fixed statistics.
+		g, mm := b.gamma.Value.Data, b.movingMean.Value.Data
+		dg, db := b.gamma.Grad.Data, b.beta.Grad.Data
+		clear(dg)
+		clear(db)
+		for r := 0; r < rows; r++ {
+			for j := 0; j < b.cols; j++ {
+				i := r*b.cols + j
+				b.dx.Data[i] = dy.Data[i] * g[j] * b.invStd[j]
+				dg[j] += dy.Data[i] * (b.x.Data[i] - mm[j]) * b.invStd[j]
+				db[j] += dy.Data[i]
+			}
+		}
+		return b.dx
+	}
+	kernel.BatchNormBackward(dy.Data, b.xhat.Data, b.dx.Data, rows, b.cols, b.gamma.Value.Data, b.invStd, b.gamma.Grad.Data, b.beta.Grad.Data)
+	return b.dx
+}

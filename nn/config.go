@@ -1,0 +1,255 @@
+package nn
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+
+	"github.com/gokeras/gokeras/activation"
+	"github.com/gokeras/gokeras/tensor"
+)
+
+// Configs are the JSON objects Keras writes for each layer in
+// model.to_json(): {"class_name": "Conv2D", "config": {"filters": 32, ...}}.
+// FromConfig reads them (Keras 2 and Keras 3 spellings, ignoring keys that
+// do not change the computation, such as dtype) and Config writes them.
+
+// FromConfig creates a layer from its Keras class name and config.
+func FromConfig(class string, cfg map[string]any) (Layer, error) {
+	mk, ok := registry[class]
+	if !ok {
+		names := make([]string, 0, len(registry))
+		for n := range registry {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		return nil, fmt.Errorf("nn: unknown layer class %q; gokeras has %s", class, strings.Join(names, ", "))
+	}
+	r := &cfgReader{m: cfg}
+	l := mk(r)
+	if r.err != nil {
+		return nil, fmt.Errorf("nn: %s config: %w", class, r.err)
+	}
+	if name := r.str("name", ""); name != "" {
+		l.SetLayerName(name)
+	}
+	return l, r.err
+}
+
+// Classes lists the Keras class names FromConfig accepts.
+func Classes() []string {
+	names := make([]string, 0, len(registry))
+	for n := range registry {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+var registry = map[string]func(*cfgReader) Layer{}
+
+func register(class string, mk func(*cfgReader) Layer) { registry[class] = mk }
+
+// cfgReader pulls typed values out of a decoded JSON object, remembering the
+// first error so that constructors read straight through.
+type cfgReader struct {
+	m   map[string]any
+	err error
+}
+
+func (r *cfgReader) fail(key string, v any, want string) {
+	if r.err == nil {
+		r.err = fmt.Errorf("field %q is %v; want %s", key, v, want)
+	}
+}
+
+func (r *cfgReader) num(key string, def float64) float64 {
+	v, ok := r.m[key]
+	if !ok || v == nil {
+		return def
+	}
+	switch x := v.(type) {
+	case float64:
+		return x
+	case int:
+		return float64(x)
+	}
+	r.fail(key, v, "a number")
+	return def
+}
+
+func (r *cfgReader) int(key string, def int) int {
+	f := r.num(key, float64(def))
+	if f != math.Trunc(f) {
+		r.fail(key, f, "an integer")
+	}
+	return int(f)
+}
+
+func (r *cfgReader) bool(key string, def bool) bool {
+	v, ok := r.m[key]
+	if !ok || v == nil {
+		return def
+	}
+	b, ok := v.(bool)
+	if !ok {
+		r.fail(key, v, "true or false")
+	}
+	return b
+}
+
+func (r *cfgReader) str(key, def string) string {
+	v, ok := r.m[key]
+	if !ok || v == nil {
+		return def
+	}
+	s, ok := v.(string)
+	if !ok {
+		r.fail(key, v, "a string")
+	}
+	return s
+}
+
+// ints reads a list of integers; null entries (Keras's None) become -1.
+func (r *cfgReader) ints(key string) []int {
+	v, ok := r.m[key]
+	if !ok || v == nil {
+		return nil
+	}
+	switch x := v.(type) {
+	case float64:
+		return []int{int(x)}
+	case int:
+		return []int{x}
+	case []int:
+		return x
+	case []any:
+		out := make([]int, len(x))
+		for i, e := range x {
+			switch n := e.(type) {
+			case nil:
+				out[i] = -1
+			case float64:
+				out[i] = int(n)
+			case int:
+				out[i] = n
+			default:
+				r.fail(key, v, "a list of integers")
+			}
+		}
+		return out
+	}
+	r.fail(key, v, "a list of integers")
+	return nil
+}
+
+// pair reads Keras's int-or-tuple arguments such as kernel_size.
+func (r *cfgReader) pair(key string) [2]int {
+	s := r.ints(key)
+	switch len(s) {
+	case 0:
+		return [2]int{}
+	case 1:
+		return [2]int{s[0], s[0]}
+	case 2:
+		return [2]int{s[0], s[1]}
+	}
+	r.fail(key, s, "one or two integers")
+	return [2]int{}
+}
+
+func (r *cfgReader) activation(key string) activation.Func {
+	v, ok := r.m[key]
+	if !ok || v == nil {
+		return activation.Linear
+	}
+	name, ok := v.(string)
+	if !ok {
+		// Keras 3 may serialise a function as {"class_name": "function", "config": "relu"}.
+		if obj, isObj := v.(map[string]any); isObj {
+			name, ok = obj["config"].(string)
+		}
+		if !ok {
+			r.fail(key, v, "an activation name")
+			return activation.Linear
+		}
+	}
+	f, err := activation.Parse(name)
+	if err != nil && r.err == nil {
+		r.err = err
+	}
+	return f
+}
+
+func (r *cfgReader) padding(key string) Padding {
+	p, err := ParsePadding(r.str(key, "valid"))
+	if err != nil && r.err == nil {
+		r.err = err
+	}
+	return p
+}
+
+// initializer reads "he_normal" or {"class_name": "HeNormal", "config": {...}}.
+func (r *cfgReader) initializer(key string) Initializer {
+	v, ok := r.m[key]
+	if !ok || v == nil {
+		return InitDefault
+	}
+	var name string
+	switch x := v.(type) {
+	case string:
+		name = x
+	case map[string]any:
+		name, _ = x["class_name"].(string)
+	}
+	i, err := ParseInitializer(name)
+	if err != nil && r.err == nil {
+		r.err = err
+	}
+	return i
+}
+
+// inputShape reads Keras's declared input on the first layer: "batch_shape"
+// (Keras 3) or "batch_input_shape" (Keras 2), both with a leading null.
+func (r *cfgReader) inputShape() tensor.Shape {
+	for _, key := range []string{"batch_shape", "batch_input_shape"} {
+		if s := r.ints(key); len(s) > 1 {
+			return tensor.Shape(s[1:])
+		}
+	}
+	if s := r.ints("input_shape"); len(s) > 0 {
+		return tensor.Shape(s)
+	}
+	return nil
+}
+
+// baseConfig starts a config with the keys every layer has.
+func baseConfig(name string, in tensor.Shape) map[string]any {
+	m := map[string]any{"name": name, "trainable": true, "dtype": "float32"}
+	if len(in) > 0 {
+		bs := make([]any, len(in)+1)
+		for i, d := range in {
+			bs[i+1] = d
+		}
+		m["batch_shape"] = bs
+	}
+	return m
+}
+
+func initConfig(i, def Initializer) map[string]any {
+	i = i.or(def)
+	class := ""
+	for c, v := range initClasses {
+		if v == i {
+			class = c
+		}
+	}
+	return map[string]any{"class_name": class, "config": map[string]any{}}
+}
+
+// InputShaper is implemented by layers that can declare the model's input
+// shape, as input_shape=(...) does on a Keras layer.
+type InputShaper interface {
+	DeclaredInputShape() tensor.Shape
+}

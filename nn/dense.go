@@ -1,0 +1,134 @@
+package nn
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/gokeras/gokeras/activation"
+	"github.com/gokeras/gokeras/internal/kernel"
+	"github.com/gokeras/gokeras/tensor"
+)
+
+// Dense is Keras's fully connected layer: y = activation(x·kernel + bias)
+// for inputs of shape (batch, features).
+type Dense struct {
+	Name              string
+	Units             int
+	Activation        activation.Func
+	NoBias            bool // use_bias=False
+	KernelInitializer Initializer
+	BiasInitializer   Initializer
+	InputShape        tensor.Shape // optional: declares the model input, like input_shape=
+
+	in         int
+	kernel     Param
+	bias       Param
+	x          *tensor.Tensor // input of the last Forward
+	z, y, dx   *tensor.Tensor
+	dz         *tensor.Tensor
+	skipInputG bool
+}
+
+func init() {
+	register("Dense", func(r *cfgReader) Layer {
+		return &Dense{
+			Units:             r.int("units", 0),
+			Activation:        r.activation("activation"),
+			NoBias:            !r.bool("use_bias", true),
+			KernelInitializer: r.initializer("kernel_initializer"),
+			BiasInitializer:   r.initializer("bias_initializer"),
+			InputShape:        r.inputShape(),
+		}
+	})
+}
+
+func (d *Dense) LayerName() string                { return d.Name }
+func (d *Dense) SetLayerName(s string)            { d.Name = s }
+func (d *Dense) Class() string                    { return "Dense" }
+func (d *Dense) DeclaredInputShape() tensor.Shape { return d.InputShape }
+func (d *Dense) SkipInputGrad(skip bool)          { d.skipInputG = skip }
+func (d *Dense) ActivationFunc() activation.Func  { return d.Activation }
+
+func (d *Dense) OutputShape(in tensor.Shape) (tensor.Shape, error) {
+	if d.Units <= 0 {
+		return nil, fmt.Errorf("units is %d; give Dense a positive number of units", d.Units)
+	}
+	if len(in) != 1 {
+		return nil, fmt.Errorf("input shape %v has %d axes besides the batch; Dense takes (batch, features): add Flatten() before it", in, len(in))
+	}
+	return tensor.Shape{d.Units}, nil
+}
+
+func (d *Dense) Build(in tensor.Shape, rng *rand.Rand) error {
+	if _, err := d.OutputShape(in); err != nil {
+		return err
+	}
+	d.in = in[0]
+	d.kernel = Param{Name: "kernel", Value: tensor.New(d.in, d.Units), Grad: tensor.New(d.in, d.Units)}
+	d.KernelInitializer.or(GlorotUniform).fill(d.kernel.Value.Data, d.in, d.Units, rng)
+	if !d.NoBias {
+		d.bias = Param{Name: "bias", Value: tensor.New(d.Units), Grad: tensor.New(d.Units)}
+		d.BiasInitializer.or(Zeros).fill(d.bias.Value.Data, d.in, d.Units, rng)
+	}
+	return nil
+}
+
+func (d *Dense) Params() []*Param {
+	if d.NoBias {
+		return []*Param{&d.kernel}
+	}
+	return []*Param{&d.kernel, &d.bias}
+}
+
+func (d *Dense) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
+	n := x.Len()
+	d.x = x
+	d.z = tensor.Ensure(d.z, n, d.Units)
+	kernel.Gemm(false, false, n, d.Units, d.in, 1, x.Data, d.in, d.kernel.Value.Data, d.Units, 0, d.z.Data, d.Units)
+	if !d.NoBias {
+		kernel.AddBiasRows(d.z.Data, n, d.Units, d.bias.Value.Data)
+	}
+	if d.Activation == activation.Linear {
+		d.y = d.z
+		return d.z
+	}
+	d.y = tensor.Ensure(d.y, n, d.Units)
+	d.Activation.Forward(d.y.Data, d.z.Data, n, d.Units)
+	return d.y
+}
+
+func (d *Dense) Backward(dy *tensor.Tensor) *tensor.Tensor {
+	if d.Activation == activation.Linear {
+		return d.BackwardLinear(dy)
+	}
+	n := dy.Len()
+	d.dz = tensor.Ensure(d.dz, n, d.Units)
+	d.Activation.Backward(d.dz.Data, dy.Data, d.z.Data, d.y.Data, n, d.Units)
+	return d.BackwardLinear(d.dz)
+}
+
+// BackwardLinear is Backward given dLoss/dz, the gradient before the
+// activation; the trainer uses it for the fused softmax + cross-entropy.
+func (d *Dense) BackwardLinear(dz *tensor.Tensor) *tensor.Tensor {
+	n := dz.Len()
+	kernel.Gemm(true, false, d.in, d.Units, n, 1, d.x.Data, d.in, dz.Data, d.Units, 0, d.kernel.Grad.Data, d.Units)
+	if !d.NoBias {
+		kernel.SumRows(d.bias.Grad.Data, dz.Data, n, d.Units)
+	}
+	if d.skipInputG {
+		return nil
+	}
+	d.dx = tensor.Ensure(d.dx, n, d.in)
+	kernel.Gemm(false, true, n, d.in, d.Units, 1, dz.Data, d.Units, d.kernel.Value.Data, d.Units, 0, d.dx.Data, d.in)
+	return d.dx
+}
+
+func (d *Dense) Config() map[string]any {
+	m := baseConfig(d.Name, d.InputShape)
+	m["units"] = d.Units
+	m["activation"] = d.Activation.String()
+	m["use_bias"] = !d.NoBias
+	m["kernel_initializer"] = initConfig(d.KernelInitializer, GlorotUniform)
+	m["bias_initializer"] = initConfig(d.BiasInitializer, Zeros)
+	return m
+}

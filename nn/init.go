@@ -1,0 +1,111 @@
+package nn
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
+)
+
+// Initializer chooses how a weight starts. The zero value, InitDefault,
+// means the layer's Keras default: glorot_uniform for kernels, zeros for
+// biases and beta, ones for gamma.
+type Initializer int
+
+// The initialisers Keras users name in layer configs.
+const (
+	InitDefault Initializer = iota
+	GlorotUniform
+	GlorotNormal
+	HeNormal
+	HeUniform
+	Zeros
+	Ones
+)
+
+var initNames = [...]string{
+	InitDefault:   "default",
+	GlorotUniform: "glorot_uniform",
+	GlorotNormal:  "glorot_normal",
+	HeNormal:      "he_normal",
+	HeUniform:     "he_uniform",
+	Zeros:         "zeros",
+	Ones:          "ones",
+}
+
+// Keras class names, as they appear in model.to_json().
+var initClasses = map[string]Initializer{
+	"GlorotUniform": GlorotUniform, "GlorotNormal": GlorotNormal,
+	"HeNormal": HeNormal, "HeUniform": HeUniform, "Zeros": Zeros, "Ones": Ones,
+}
+
+func (i Initializer) String() string {
+	if i < 0 || int(i) >= len(initNames) {
+		return fmt.Sprintf("initializer(%d)", int(i))
+	}
+	return initNames[i]
+}
+
+// ParseInitializer reads a Keras initialiser name ("he_normal") or class
+// name ("HeNormal").
+func ParseInitializer(s string) (Initializer, error) {
+	for i, n := range initNames {
+		if n == s {
+			return Initializer(i), nil
+		}
+	}
+	if i, ok := initClasses[s]; ok {
+		return i, nil
+	}
+	return 0, fmt.Errorf("nn: unknown initializer %q; use one of %s", s, strings.Join(initNames[1:], ", "))
+}
+
+func (i Initializer) or(def Initializer) Initializer {
+	if i == InitDefault {
+		return def
+	}
+	return i
+}
+
+// fill draws the initial values of a weight with the given fans.
+// Formulas follow Keras 3 (keras/src/initializers/random_initializers.py):
+// glorot scale 1/avg(fan_in, fan_out), he scale 2/fan_in; uniform limit
+// sqrt(3*scale); normal variants use a normal truncated at two standard
+// deviations with stddev sqrt(scale)/0.87962566103423978.
+func (i Initializer) fill(data []float32, fanIn, fanOut int, rng *rand.Rand) {
+	switch i {
+	case Zeros:
+		clear(data)
+		return
+	case Ones:
+		for j := range data {
+			data[j] = 1
+		}
+		return
+	}
+	var scale float64
+	switch i {
+	case GlorotUniform, GlorotNormal:
+		scale = 2 / float64(fanIn+fanOut)
+	case HeNormal, HeUniform:
+		scale = 2 / float64(fanIn)
+	default:
+		panic("nn: initializer " + i.String() + " has no fill rule")
+	}
+	switch i {
+	case GlorotUniform, HeUniform:
+		limit := math.Sqrt(3 * scale)
+		for j := range data {
+			data[j] = float32((rng.Float64()*2 - 1) * limit)
+		}
+	default:
+		std := math.Sqrt(scale) / 0.87962566103423978
+		for j := range data {
+			v := rng.NormFloat64()
+			for math.Abs(v) > 2 {
+				v = rng.NormFloat64()
+			}
+			data[j] = float32(v * std)
+		}
+	}
+}

@@ -1,0 +1,192 @@
+package nn
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/gokeras/gokeras/activation"
+	"github.com/gokeras/gokeras/tensor"
+)
+
+// Flatten views each sample as one vector: (batch, h, w, c) -> (batch, h*w*c).
+// It copies nothing.
+type Flatten struct {
+	Name       string
+	InputShape tensor.Shape
+
+	in tensor.Shape
+}
+
+// Reshape views each sample with TargetShape (one axis may be -1).
+type Reshape struct {
+	Name        string
+	TargetShape tensor.Shape
+	InputShape  tensor.Shape
+
+	in, out tensor.Shape
+}
+
+// Activation applies an activation function on its own, like
+// keras.layers.Activation("relu").
+type Activation struct {
+	Name       string
+	Activation activation.Func
+	InputShape tensor.Shape
+
+	cols     int
+	x, y, dx *tensor.Tensor
+}
+
+// InputLayer declares the model's input shape (Keras's Input/InputLayer).
+// It passes data through unchanged and is not counted as a layer in a
+// summary.
+type InputLayer struct {
+	Name  string
+	Shape tensor.Shape
+}
+
+func init() {
+	register("Flatten", func(r *cfgReader) Layer {
+		if f := r.str("data_format", "channels_last"); f != "channels_last" && r.err == nil {
+			r.err = fmt.Errorf("data_format %q is not supported; gokeras is channels_last", f)
+		}
+		return &Flatten{InputShape: r.inputShape()}
+	})
+	register("Reshape", func(r *cfgReader) Layer {
+		return &Reshape{TargetShape: r.ints("target_shape"), InputShape: r.inputShape()}
+	})
+	register("Activation", func(r *cfgReader) Layer {
+		return &Activation{Activation: r.activation("activation"), InputShape: r.inputShape()}
+	})
+	register("InputLayer", func(r *cfgReader) Layer { return &InputLayer{Shape: r.inputShape()} })
+}
+
+func (f *Flatten) LayerName() string                { return f.Name }
+func (f *Flatten) SetLayerName(s string)            { f.Name = s }
+func (f *Flatten) Class() string                    { return "Flatten" }
+func (f *Flatten) DeclaredInputShape() tensor.Shape { return f.InputShape }
+func (f *Flatten) Params() []*Param                 { return nil }
+func (f *Flatten) Config() map[string]any {
+	m := baseConfig(f.Name, f.InputShape)
+	m["data_format"] = "channels_last"
+	return m
+}
+
+func (f *Flatten) OutputShape(in tensor.Shape) (tensor.Shape, error) {
+	if len(in) == 0 {
+		return nil, fmt.Errorf("input has no axes besides the batch; nothing to flatten")
+	}
+	return tensor.Shape{in.Size()}, nil
+}
+
+func (f *Flatten) Build(in tensor.Shape, _ *rand.Rand) error {
+	f.in = in.Clone()
+	_, err := f.OutputShape(in)
+	return err
+}
+
+func (f *Flatten) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
+	return &tensor.Tensor{Shape: tensor.Shape{x.Len(), f.in.Size()}, Data: x.Data}
+}
+
+func (f *Flatten) Backward(dy *tensor.Tensor) *tensor.Tensor {
+	s := append(tensor.Shape{dy.Len()}, f.in...)
+	return &tensor.Tensor{Shape: s, Data: dy.Data}
+}
+
+func (r *Reshape) LayerName() string                { return r.Name }
+func (r *Reshape) SetLayerName(s string)            { r.Name = s }
+func (r *Reshape) Class() string                    { return "Reshape" }
+func (r *Reshape) DeclaredInputShape() tensor.Shape { return r.InputShape }
+func (r *Reshape) Params() []*Param                 { return nil }
+func (r *Reshape) Config() map[string]any {
+	m := baseConfig(r.Name, r.InputShape)
+	m["target_shape"] = []int(r.TargetShape)
+	return m
+}
+
+func (r *Reshape) OutputShape(in tensor.Shape) (tensor.Shape, error) {
+	if len(r.TargetShape) == 0 {
+		return nil, fmt.Errorf("target_shape is empty; give the per-sample shape, e.g. (28, 28, 1)")
+	}
+	t, err := (&tensor.Tensor{Shape: in, Data: make([]float32, in.Size())}).Reshape(r.TargetShape...)
+	if err != nil {
+		return nil, fmt.Errorf("cannot reshape samples of shape %v (%d values) to %v: the sizes must match", in, in.Size(), r.TargetShape)
+	}
+	return t.Shape, nil
+}
+
+func (r *Reshape) Build(in tensor.Shape, _ *rand.Rand) error {
+	out, err := r.OutputShape(in)
+	r.in, r.out = in.Clone(), out
+	return err
+}
+
+func (r *Reshape) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
+	return &tensor.Tensor{Shape: append(tensor.Shape{x.Len()}, r.out...), Data: x.Data}
+}
+
+func (r *Reshape) Backward(dy *tensor.Tensor) *tensor.Tensor {
+	return &tensor.Tensor{Shape: append(tensor.Shape{dy.Len()}, r.in...), Data: dy.Data}
+}
+
+func (a *Activation) LayerName() string                { return a.Name }
+func (a *Activation) SetLayerName(s string)            { a.Name = s }
+func (a *Activation) Class() string                    { return "Activation" }
+func (a *Activation) DeclaredInputShape() tensor.Shape { return a.InputShape }
+func (a *Activation) Params() []*Param                 { return nil }
+func (a *Activation) ActivationFunc() activation.Func  { return a.Activation }
+func (a *Activation) Config() map[string]any {
+	m := baseConfig(a.Name, a.InputShape)
+	m["activation"] = a.Activation.String()
+	return m
+}
+
+func (a *Activation) OutputShape(in tensor.Shape) (tensor.Shape, error) {
+	if len(in) == 0 {
+		return nil, fmt.Errorf("input has no axes besides the batch")
+	}
+	return in.Clone(), nil
+}
+
+func (a *Activation) Build(in tensor.Shape, _ *rand.Rand) error {
+	a.cols = in[len(in)-1]
+	_, err := a.OutputShape(in)
+	return err
+}
+
+func (a *Activation) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
+	a.x = x
+	a.y = tensor.Ensure(a.y, x.Shape...)
+	a.Activation.Forward(a.y.Data, x.Data, len(x.Data)/a.cols, a.cols)
+	return a.y
+}
+
+func (a *Activation) Backward(dy *tensor.Tensor) *tensor.Tensor {
+	a.dx = tensor.Ensure(a.dx, dy.Shape...)
+	a.Activation.Backward(a.dx.Data, dy.Data, a.x.Data, a.y.Data, len(dy.Data)/a.cols, a.cols)
+	return a.dx
+}
+
+// BackwardLinear passes dLoss/dz through: the layer has nothing before its
+// activation.
+func (a *Activation) BackwardLinear(dz *tensor.Tensor) *tensor.Tensor { return dz }
+
+func (i *InputLayer) LayerName() string                { return i.Name }
+func (i *InputLayer) SetLayerName(s string)            { i.Name = s }
+func (i *InputLayer) Class() string                    { return "InputLayer" }
+func (i *InputLayer) DeclaredInputShape() tensor.Shape { return i.Shape }
+func (i *InputLayer) Params() []*Param                 { return nil }
+func (i *InputLayer) Config() map[string]any           { return baseConfig(i.Name, i.Shape) }
+func (i *InputLayer) Build(in tensor.Shape, _ *rand.Rand) error {
+	_, err := i.OutputShape(in)
+	return err
+}
+func (i *InputLayer) OutputShape(in tensor.Shape) (tensor.Shape, error) {
+	if len(i.Shape) > 0 && !in.Equal(i.Shape) {
+		return nil, fmt.Errorf("input shape %v differs from the declared %v", in, i.Shape)
+	}
+	return in.Clone(), nil
+}
+func (i *InputLayer) Forward(x *tensor.Tensor, training bool) *tensor.Tensor { return x }
+func (i *InputLayer) Backward(dy *tensor.Tensor) *tensor.Tensor              { return dy }

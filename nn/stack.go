@@ -1,0 +1,214 @@
+package nn
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"regexp"
+	"strings"
+
+	"github.com/gokeras/gokeras/tensor"
+)
+
+// Stack is a sequence of layers run in order: the network inside a
+// Sequential model. It names layers as Keras does, infers every shape at
+// Build, and runs the forward and backward passes.
+type Stack struct {
+	Layers []Layer
+
+	input  tensor.Shape   // per-sample input shape
+	shapes []tensor.Shape // per-sample output shape of each layer
+	built  bool
+}
+
+// Add appends layers. An InputLayer only declares the input shape and is
+// not kept, as in a Keras Sequential model.
+func (s *Stack) Add(layers ...Layer) {
+	for _, l := range layers {
+		if in, ok := l.(*InputLayer); ok && len(s.Layers) == 0 {
+			s.input = in.Shape.Clone()
+			continue
+		}
+		s.Layers = append(s.Layers, l)
+	}
+	s.built = false
+}
+
+// DeclaredInputShape is the input shape given by an InputLayer or on the
+// first layer (InputShape), or nil.
+func (s *Stack) DeclaredInputShape() tensor.Shape {
+	if len(s.input) > 0 {
+		return s.input
+	}
+	if len(s.Layers) > 0 {
+		if d, ok := s.Layers[0].(InputShaper); ok {
+			return d.DeclaredInputShape()
+		}
+	}
+	return nil
+}
+
+var (
+	snake1 = regexp.MustCompile(`(.)([A-Z][a-z]+)`)
+	snake2 = regexp.MustCompile(`([a-z])([A-Z])`)
+)
+
+// snakeCase converts a class name as Keras's to_snake_case does:
+// MaxPooling2D -> max_pooling2d, Conv2D -> conv2d.
+func snakeCase(s string) string {
+	s = snake1.ReplaceAllString(s, "${1}_${2}")
+	return strings.ToLower(snake2.ReplaceAllString(s, "${1}_${2}"))
+}
+
+// Build names unnamed layers (conv2d, conv2d_1, ...), checks that each
+// layer accepts the previous one's output, and creates the weights from
+// seed. in is the per-sample input shape; nil uses the declared one.
+func (s *Stack) Build(in tensor.Shape, seed uint64) error {
+	if len(s.Layers) == 0 {
+		return fmt.Errorf("nn: the model has no layers; add some before building it")
+	}
+	if in == nil {
+		in = s.DeclaredInputShape()
+	}
+	if len(in) == 0 {
+		return fmt.Errorf("nn: the input shape is unknown; give it on the first layer (InputShape) or add an Input first")
+	}
+	if err := in.Validate(); err != nil {
+		return fmt.Errorf("nn: input shape: %w", err)
+	}
+	s.input = in.Clone()
+	seen := map[string]bool{}
+	counts := map[string]int{}
+	for _, l := range s.Layers {
+		name := l.LayerName()
+		if name == "" {
+			base := snakeCase(l.Class())
+			for {
+				name = base
+				if n := counts[base]; n > 0 {
+					name = fmt.Sprintf("%s_%d", base, n)
+				}
+				counts[base]++
+				if !seen[name] {
+					break
+				}
+			}
+			l.SetLayerName(name)
+		}
+		if seen[name] {
+			return fmt.Errorf("nn: two layers are named %q; layer names must be unique", name)
+		}
+		seen[name] = true
+	}
+	master := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	s.shapes = s.shapes[:0]
+	shape := in
+	for _, l := range s.Layers {
+		rng := rand.New(rand.NewPCG(master.Uint64(), master.Uint64()))
+		if err := l.Build(shape, rng); err != nil {
+			return &LayerError{Layer: l.LayerName(), Class: l.Class(), Err: err}
+		}
+		out, err := l.OutputShape(shape)
+		if err != nil {
+			return &LayerError{Layer: l.LayerName(), Class: l.Class(), Err: err}
+		}
+		s.shapes = append(s.shapes, out)
+		shape = out
+	}
+	// The first layer with weights need not compute its input gradient
+	// when nothing before it has weights either.
+	for _, l := range s.Layers {
+		if len(l.Params()) > 0 {
+			if sk, ok := l.(InputGradSkipper); ok {
+				sk.SkipInputGrad(true)
+			}
+			break
+		}
+	}
+	s.built = true
+	return nil
+}
+
+// Built reports whether Build has succeeded since the last Add.
+func (s *Stack) Built() bool { return s.built }
+
+// InputShape is the per-sample input shape (after Build).
+func (s *Stack) InputShape() tensor.Shape { return s.input }
+
+// OutputShape is the per-sample output shape of the last layer.
+func (s *Stack) OutputShape() tensor.Shape {
+	if len(s.shapes) == 0 {
+		return nil
+	}
+	return s.shapes[len(s.shapes)-1]
+}
+
+// LayerOutputShape is the per-sample output shape of layer i.
+func (s *Stack) LayerOutputShape(i int) tensor.Shape { return s.shapes[i] }
+
+// Forward runs the layers on a batch. The result is owned by the last layer.
+func (s *Stack) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
+	for _, l := range s.Layers {
+		x = l.Forward(x, training)
+	}
+	return x
+}
+
+// ForwardTo runs the layers up to and including layer i (for feature maps).
+func (s *Stack) ForwardTo(x *tensor.Tensor, i int) *tensor.Tensor {
+	for _, l := range s.Layers[:i+1] {
+		x = l.Forward(x, false)
+	}
+	return x
+}
+
+// Backward propagates dLoss/dOutput through every layer, filling the
+// weight gradients.
+func (s *Stack) Backward(dy *tensor.Tensor) {
+	for i := len(s.Layers) - 1; i >= 0 && dy != nil; i-- {
+		dy = s.Layers[i].Backward(dy)
+	}
+}
+
+// BackwardLinear propagates dLoss/dz, the gradient before the last layer's
+// activation (the fused softmax + cross-entropy path). It panics if the last
+// layer has no activation; check with LastActivated.
+func (s *Stack) BackwardLinear(dz *tensor.Tensor) {
+	last := len(s.Layers) - 1
+	dy := s.Layers[last].(Activated).BackwardLinear(dz)
+	for i := last - 1; i >= 0 && dy != nil; i-- {
+		dy = s.Layers[i].Backward(dy)
+	}
+}
+
+// LastActivated returns the last layer as Activated, if it is one.
+func (s *Stack) LastActivated() (Activated, bool) {
+	if len(s.Layers) == 0 {
+		return nil, false
+	}
+	a, ok := s.Layers[len(s.Layers)-1].(Activated)
+	return a, ok
+}
+
+// Params lists every weight, layer by layer.
+func (s *Stack) Params() []*Param {
+	var ps []*Param
+	for _, l := range s.Layers {
+		ps = append(ps, l.Params()...)
+	}
+	return ps
+}
+
+// CountParams returns the total, trainable and non-trainable weight counts,
+// the three lines at the bottom of a Keras summary.
+func (s *Stack) CountParams() (total, trainable, nonTrainable int) {
+	for _, p := range s.Params() {
+		n := p.Value.Shape.Size()
+		total += n
+		if p.Trainable() {
+			trainable += n
+		} else {
+			nonTrainable += n
+		}
+	}
+	return
+}
