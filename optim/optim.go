@@ -1,0 +1,591 @@
+// Package optim owns the optimizers Keras users pass to compile as
+// optimizer="adam" and the like: their update rules, per-variable state
+// (slots), gradient clipping, and the config and state that a saved model
+// carries.
+//
+// The formulas and defaults are Keras 3's (keras/src/optimizers/*.py and the
+// clipping and weight decay in base_optimizer.py). Options are struct fields
+// whose zero value is Keras's default. The update loops are in
+// internal/kernel.
+package optim
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/gokeras/gokeras/internal/kernel"
+	"github.com/gokeras/gokeras/tensor"
+)
+
+// Keras names of the optimizers, as Name returns them.
+const (
+	NameSGD     = "sgd"
+	NameAdam    = "adam"
+	NameAdamW   = "adamw"
+	NameRMSprop = "rmsprop"
+	NameAdagrad = "adagrad"
+)
+
+// Optimizer updates variables from their gradients with Keras's formulas and defaults.
+type Optimizer interface {
+	Name() string // "adam", "sgd", ...
+	// Apply updates values[i] in place from grads[i]. State is kept per
+	// position, created on the first call; later calls must pass the same
+	// variables in the same order.
+	Apply(values, grads []*tensor.Tensor)
+	LearningRate() float64
+	SetLearningRate(lr float64)
+	Iterations() int64
+	// State returns every state variable in a fixed order with stable names
+	// ("m/0", "v/0", ...), for saving; the iteration count is separate
+	// (Iterations). SetState restores them (error on name/shape mismatch,
+	// nothing changed on error).
+	State() []Slot
+	SetState(iterations int64, slots []Slot) error
+	Config() map[string]any // Keras-style: {"learning_rate":0.001,"beta_1":0.9,...}
+}
+
+// Slot is one named state variable of an optimizer.
+type Slot struct {
+	Name  string
+	Value *tensor.Tensor
+}
+
+// Clip is Keras's gradient clipping, applied before the update. Zero turns
+// each off. Keras allows only one to be set; if several are, Norm wins, then
+// GlobalNorm, then Value, which is the order base_optimizer._clip_gradients
+// tests them in. Clipped gradients go to a scratch buffer owned by the
+// optimizer: the caller's gradients are never modified.
+type Clip struct {
+	// Norm (Keras clipnorm) rescales each gradient whose L2 norm exceeds it
+	// to that norm: g*Norm/max(|g|, Norm).
+	Norm float64
+	// Value (Keras clipvalue) clamps each gradient element to [-Value, Value].
+	Value float64
+	// GlobalNorm (Keras global_clipnorm) rescales all gradients together
+	// when their joint L2 norm exceeds it.
+	GlobalNorm float64
+}
+
+func (c Clip) on() bool { return c.Norm > 0 || c.GlobalNorm > 0 || c.Value > 0 }
+
+// config adds Keras's clip keys, None (nil) when off.
+func (c Clip) config(m map[string]any) {
+	opt := func(v float64) any {
+		if v > 0 {
+			return v
+		}
+		return nil
+	}
+	m["clipnorm"] = opt(c.Norm)
+	m["clipvalue"] = opt(c.Value)
+	m["global_clipnorm"] = opt(c.GlobalNorm)
+}
+
+// names lists every name Parse accepts.
+var names = []string{NameAdam, NameAdamW, NameSGD, NameRMSprop, NameAdagrad}
+
+// Parse returns the optimizer with Keras name name (any case), with
+// Keras's default options.
+func Parse(name string) (Optimizer, error) {
+	switch strings.ToLower(name) {
+	case NameAdam:
+		return &Adam{}, nil
+	case NameAdamW:
+		return &AdamW{}, nil
+	case NameSGD:
+		return &SGD{}, nil
+	case NameRMSprop:
+		return &RMSprop{}, nil
+	case NameAdagrad:
+		return &Adagrad{}, nil
+	}
+	return nil, fmt.Errorf("optim: unknown optimizer %q; use one of %s", name, strings.Join(names, ", "))
+}
+
+// state is what every optimizer keeps besides its options: the step count,
+// one set of slots per variable, and the clip scratch buffer.
+type state struct {
+	iterations int64
+	lrSet      bool           // SetLearningRate was called, so LR == 0 means 0
+	shapes     []tensor.Shape // per variable; nil until built
+	slots      [][]*tensor.Tensor
+	scratch    []float32
+}
+
+// lr returns the effective learning rate.
+func (s *state) lr(field, def float64) float64 {
+	if field == 0 && !s.lrSet {
+		return def
+	}
+	return field
+}
+
+// prepare creates the slots on the first call, each filled with init, and
+// panics when the variables do not match those of earlier calls.
+func (s *state) prepare(name string, values, grads []*tensor.Tensor, kinds int, init float32) {
+	if len(values) != len(grads) {
+		panic(fmt.Sprintf("optim: %s.Apply got %d variables and %d gradients; pass one gradient per variable", name, len(values), len(grads)))
+	}
+	if s.shapes == nil {
+		s.shapes = make([]tensor.Shape, len(values))
+		for i, v := range values {
+			s.shapes[i] = v.Shape.Clone()
+		}
+	}
+	if s.slots == nil && kinds > 0 {
+		s.slots = make([][]*tensor.Tensor, len(values))
+		for i, v := range values {
+			s.slots[i] = make([]*tensor.Tensor, kinds)
+			for k := range kinds {
+				t := &tensor.Tensor{Shape: v.Shape.Clone(), Data: make([]float32, len(v.Data))}
+				if init != 0 {
+					t.Fill(init)
+				}
+				s.slots[i][k] = t
+			}
+		}
+	}
+	if len(values) != len(s.shapes) {
+		panic(fmt.Sprintf("optim: %s.Apply got %d variables, but its state is for %d; pass the same variables in the same order every step", name, len(values), len(s.shapes)))
+	}
+	for i, v := range values {
+		if !v.Shape.Equal(s.shapes[i]) || len(v.Data) != s.shapes[i].Size() {
+			panic(fmt.Sprintf("optim: %s.Apply variable %d has shape %v, but its state has %v; pass the same variables in the same order every step", name, i, v.Shape, s.shapes[i]))
+		}
+		if len(grads[i].Data) != len(v.Data) {
+			panic(fmt.Sprintf("optim: %s.Apply gradient %d has shape %v for variable of shape %v", name, i, grads[i].Shape, v.Shape))
+		}
+	}
+}
+
+// globalNorm returns the joint L2 norm of grads when c clips by it, else 0.
+func (s *state) globalNorm(c Clip, grads []*tensor.Tensor) float64 {
+	if c.Norm > 0 || c.GlobalNorm <= 0 {
+		return 0
+	}
+	var sum float64
+	for _, g := range grads {
+		sum += kernel.Dot(g.Data, g.Data)
+	}
+	return math.Sqrt(sum)
+}
+
+// buf returns the scratch buffer resized to n, growing it only when needed.
+func (s *state) buf(n int) []float32 {
+	if cap(s.scratch) < n {
+		s.scratch = make([]float32, n)
+	}
+	return s.scratch[:n]
+}
+
+// grad returns g clipped by c: g itself when no clipping changes it, else
+// a view of the scratch buffer, valid until the next call.
+func (s *state) grad(c Clip, g []float32, global float64) []float32 {
+	switch {
+	case c.Norm > 0:
+		n := math.Sqrt(kernel.Dot(g, g))
+		if n <= c.Norm {
+			return g
+		}
+		d := s.buf(len(g))
+		copy(d, g)
+		kernel.Scale(d, float32(c.Norm/n))
+		return d
+	case c.GlobalNorm > 0:
+		if global <= c.GlobalNorm {
+			return g
+		}
+		d := s.buf(len(g))
+		copy(d, g)
+		kernel.Scale(d, float32(c.GlobalNorm/global))
+		return d
+	case c.Value > 0:
+		d := s.buf(len(g))
+		kernel.ClipValues(d, g, float32(-c.Value), float32(c.Value))
+		return d
+	}
+	return g
+}
+
+// slotList flattens the slots as kinds[0]/0, kinds[1]/0, kinds[0]/1, ...
+// The tensors are the optimizer's own.
+func (s *state) slotList(kinds []string) []Slot {
+	var out []Slot
+	for i, vs := range s.slots {
+		for k, t := range vs {
+			out = append(out, Slot{Name: fmt.Sprintf("%s/%d", kinds[k], i), Value: t})
+		}
+	}
+	return out
+}
+
+// setState validates slots against kinds and any existing state, then
+// copies them in. Nothing changes on error.
+func (s *state) setState(name string, kinds []string, iterations int64, slots []Slot) error {
+	if iterations < 0 {
+		return fmt.Errorf("optim: %s state has %d iterations; want a count >= 0", name, iterations)
+	}
+	if len(kinds) == 0 {
+		if len(slots) != 0 {
+			return fmt.Errorf("optim: %s with these options keeps no state, but got %d slots (first %q); restore it with the options it was saved with", name, len(slots), slots[0].Name)
+		}
+		s.iterations = iterations
+		return nil
+	}
+	if len(slots)%len(kinds) != 0 {
+		return fmt.Errorf("optim: %s state needs %d slots per variable (%s), got %d in all", name, len(kinds), strings.Join(kinds, ", "), len(slots))
+	}
+	n := len(slots) / len(kinds)
+	if s.shapes != nil && n != len(s.shapes) {
+		return fmt.Errorf("optim: %s state is for %d variables, but this optimizer updates %d; restore it into the model it was saved from", name, n, len(s.shapes))
+	}
+	for j, sl := range slots {
+		i, k := j/len(kinds), j%len(kinds)
+		if want := fmt.Sprintf("%s/%d", kinds[k], i); sl.Name != want {
+			return fmt.Errorf("optim: %s state slot %d is named %q, want %q; restore state saved by the same optimizer", name, j, sl.Name, want)
+		}
+		if sl.Value == nil || len(sl.Value.Data) != sl.Value.Shape.Size() {
+			return fmt.Errorf("optim: %s state slot %q has no values or values that do not fill its shape", name, sl.Name)
+		}
+		want := slots[i*len(kinds)].Value.Shape
+		if s.shapes != nil {
+			want = s.shapes[i]
+		}
+		if !sl.Value.Shape.Equal(want) {
+			return fmt.Errorf("optim: %s state slot %q has shape %v, want %v; restore it into the model it was saved from", name, sl.Name, sl.Value.Shape, want)
+		}
+	}
+	if s.slots == nil {
+		s.shapes = make([]tensor.Shape, n)
+		s.slots = make([][]*tensor.Tensor, n)
+		for i := range n {
+			s.shapes[i] = slots[i*len(kinds)].Value.Shape.Clone()
+			s.slots[i] = make([]*tensor.Tensor, len(kinds))
+			for k := range kinds {
+				s.slots[i][k] = slots[i*len(kinds)+k].Value.Clone()
+			}
+		}
+	} else {
+		for j, sl := range slots {
+			copy(s.slots[j/len(kinds)][j%len(kinds)].Data, sl.Value.Data)
+		}
+	}
+	s.iterations = iterations
+	return nil
+}
+
+// or returns v, or def when v is 0.
+func or(v, def float64) float64 {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
+// SGD is Keras's stochastic gradient descent (keras/src/optimizers/sgd.py).
+// With Momentum mu > 0 it keeps a velocity m per variable:
+//
+//	m = mu*m - lr*g;  w += m          (Nesterov: w += mu*m - lr*g)
+//
+// and otherwise does w -= lr*g.
+type SGD struct {
+	LR       float64 // learning rate; 0 means Keras's 0.01
+	Momentum float64 // Keras's default is 0 (no velocity slot)
+	Nesterov bool    // Keras's default is false
+	Clip
+	st state
+}
+
+var sgdKinds = []string{"m"}
+
+// Name returns "sgd".
+func (o *SGD) Name() string { return NameSGD }
+
+// LearningRate returns the learning rate in use.
+func (o *SGD) LearningRate() float64 { return o.st.lr(o.LR, 0.01) }
+
+// SetLearningRate sets the learning rate; 0 is honoured as 0.
+func (o *SGD) SetLearningRate(lr float64) { o.LR, o.st.lrSet = lr, true }
+
+// Iterations returns the number of Apply calls so far.
+func (o *SGD) Iterations() int64 { return o.st.iterations }
+
+func (o *SGD) kinds() []string {
+	if o.Momentum == 0 {
+		return nil
+	}
+	return sgdKinds
+}
+
+// State returns the velocities "m/i" when Momentum is set, else nothing.
+func (o *SGD) State() []Slot { return o.st.slotList(o.kinds()) }
+
+// SetState restores iterations and slots from State.
+func (o *SGD) SetState(iterations int64, slots []Slot) error {
+	return o.st.setState(o.Name(), o.kinds(), iterations, slots)
+}
+
+// Apply does one SGD step.
+func (o *SGD) Apply(values, grads []*tensor.Tensor) {
+	o.st.prepare(o.Name(), values, grads, len(o.kinds()), 0)
+	lr, mu := float32(o.LearningRate()), float32(o.Momentum)
+	global := o.st.globalNorm(o.Clip, grads)
+	for i, w := range values {
+		g := o.st.grad(o.Clip, grads[i].Data, global)
+		var m []float32
+		if mu != 0 {
+			m = o.st.slots[i][0].Data
+		}
+		kernel.SGDUpdate(w.Data, g, m, lr, mu, o.Nesterov)
+	}
+	o.st.iterations++
+}
+
+// Config returns Keras's config keys.
+func (o *SGD) Config() map[string]any {
+	m := map[string]any{
+		"name":          o.Name(),
+		"learning_rate": o.LearningRate(),
+		"momentum":      o.Momentum,
+		"nesterov":      o.Nesterov,
+	}
+	o.Clip.config(m)
+	return m
+}
+
+// Adam is Keras's Adam (keras/src/optimizers/adam.py). With t the step
+// number from 1, lr_t = lr*sqrt(1-b2^t)/(1-b1^t) and
+//
+//	m += (g-m)*(1-b1);  v += (g²-v)*(1-b2);  w -= lr_t*m/(sqrt(v)+eps)
+type Adam struct {
+	LR      float64 // learning rate; 0 means Keras's 0.001
+	Beta1   float64 // 0 means Keras's 0.9
+	Beta2   float64 // 0 means Keras's 0.999
+	Epsilon float64 // 0 means Keras's 1e-7
+	Clip
+	st state
+}
+
+var adamKinds = []string{"m", "v"}
+
+// Name returns "adam".
+func (o *Adam) Name() string { return NameAdam }
+
+// LearningRate returns the learning rate in use.
+func (o *Adam) LearningRate() float64 { return o.st.lr(o.LR, 0.001) }
+
+// SetLearningRate sets the learning rate; 0 is honoured as 0.
+func (o *Adam) SetLearningRate(lr float64) { o.LR, o.st.lrSet = lr, true }
+
+// Iterations returns the number of Apply calls so far.
+func (o *Adam) Iterations() int64 { return o.st.iterations }
+
+// State returns the moments "m/i" and "v/i" of each variable.
+func (o *Adam) State() []Slot { return o.st.slotList(adamKinds) }
+
+// SetState restores iterations and slots from State.
+func (o *Adam) SetState(iterations int64, slots []Slot) error {
+	return o.st.setState(o.Name(), adamKinds, iterations, slots)
+}
+
+// Apply does one Adam step.
+func (o *Adam) Apply(values, grads []*tensor.Tensor) {
+	adamStep(&o.st, o.Name(), o.Clip, values, grads, o.LearningRate(), or(o.Beta1, 0.9), or(o.Beta2, 0.999), or(o.Epsilon, 1e-7), 0)
+}
+
+// Config returns Keras's config keys.
+func (o *Adam) Config() map[string]any {
+	m := map[string]any{
+		"name":          o.Name(),
+		"learning_rate": o.LearningRate(),
+		"beta_1":        or(o.Beta1, 0.9),
+		"beta_2":        or(o.Beta2, 0.999),
+		"epsilon":       or(o.Epsilon, 1e-7),
+	}
+	o.Clip.config(m)
+	return m
+}
+
+// adamStep is the Adam and AdamW update. Keras applies weight decay before
+// the step as w -= w*wd*lr with the uncorrected lr
+// (base_optimizer._apply_weight_decay), so wd*lr goes to the kernel.
+func adamStep(st *state, name string, c Clip, values, grads []*tensor.Tensor, lr, b1, b2, eps, wd float64) {
+	st.prepare(name, values, grads, 2, 0)
+	t := float64(st.iterations + 1)
+	lrT := float32(lr * math.Sqrt(1-math.Pow(b2, t)) / (1 - math.Pow(b1, t)))
+	global := st.globalNorm(c, grads)
+	for i, w := range values {
+		g := st.grad(c, grads[i].Data, global)
+		kernel.AdamUpdate(w.Data, g, st.slots[i][0].Data, st.slots[i][1].Data, lrT, float32(b1), float32(b2), float32(eps), float32(wd*lr))
+	}
+	st.iterations++
+}
+
+// AdamW is Keras's AdamW (keras/src/optimizers/adamw.py): Adam with
+// decoupled weight decay w -= w*WeightDecay*lr before each step.
+type AdamW struct {
+	LR          float64 // learning rate; 0 means Keras's 0.001
+	WeightDecay float64 // 0 means Keras's 0.004 (use Adam for none)
+	Beta1       float64 // 0 means Keras's 0.9
+	Beta2       float64 // 0 means Keras's 0.999
+	Epsilon     float64 // 0 means Keras's 1e-7
+	Clip
+	st state
+}
+
+// Name returns "adamw".
+func (o *AdamW) Name() string { return NameAdamW }
+
+// LearningRate returns the learning rate in use.
+func (o *AdamW) LearningRate() float64 { return o.st.lr(o.LR, 0.001) }
+
+// SetLearningRate sets the learning rate; 0 is honoured as 0.
+func (o *AdamW) SetLearningRate(lr float64) { o.LR, o.st.lrSet = lr, true }
+
+// Iterations returns the number of Apply calls so far.
+func (o *AdamW) Iterations() int64 { return o.st.iterations }
+
+// State returns the moments "m/i" and "v/i" of each variable.
+func (o *AdamW) State() []Slot { return o.st.slotList(adamKinds) }
+
+// SetState restores iterations and slots from State.
+func (o *AdamW) SetState(iterations int64, slots []Slot) error {
+	return o.st.setState(o.Name(), adamKinds, iterations, slots)
+}
+
+// Apply does one AdamW step.
+func (o *AdamW) Apply(values, grads []*tensor.Tensor) {
+	adamStep(&o.st, o.Name(), o.Clip, values, grads, o.LearningRate(), or(o.Beta1, 0.9), or(o.Beta2, 0.999), or(o.Epsilon, 1e-7), or(o.WeightDecay, 0.004))
+}
+
+// Config returns Keras's config keys.
+func (o *AdamW) Config() map[string]any {
+	m := map[string]any{
+		"name":          o.Name(),
+		"learning_rate": o.LearningRate(),
+		"weight_decay":  or(o.WeightDecay, 0.004),
+		"beta_1":        or(o.Beta1, 0.9),
+		"beta_2":        or(o.Beta2, 0.999),
+		"epsilon":       or(o.Epsilon, 1e-7),
+	}
+	o.Clip.config(m)
+	return m
+}
+
+// RMSprop is Keras 3's RMSprop without momentum and not centered
+// (keras/src/optimizers/rmsprop.py):
+//
+//	v = rho*v + (1-rho)*g²;  w -= lr*g/sqrt(v+eps)
+type RMSprop struct {
+	LR      float64 // learning rate; 0 means Keras's 0.001
+	Rho     float64 // 0 means Keras's 0.9
+	Epsilon float64 // 0 means Keras's 1e-7
+	Clip
+	st state
+}
+
+var rmspropKinds = []string{"v"}
+
+// Name returns "rmsprop".
+func (o *RMSprop) Name() string { return NameRMSprop }
+
+// LearningRate returns the learning rate in use.
+func (o *RMSprop) LearningRate() float64 { return o.st.lr(o.LR, 0.001) }
+
+// SetLearningRate sets the learning rate; 0 is honoured as 0.
+func (o *RMSprop) SetLearningRate(lr float64) { o.LR, o.st.lrSet = lr, true }
+
+// Iterations returns the number of Apply calls so far.
+func (o *RMSprop) Iterations() int64 { return o.st.iterations }
+
+// State returns the mean squares "v/i" of each variable.
+func (o *RMSprop) State() []Slot { return o.st.slotList(rmspropKinds) }
+
+// SetState restores iterations and slots from State.
+func (o *RMSprop) SetState(iterations int64, slots []Slot) error {
+	return o.st.setState(o.Name(), rmspropKinds, iterations, slots)
+}
+
+// Apply does one RMSprop step.
+func (o *RMSprop) Apply(values, grads []*tensor.Tensor) {
+	o.st.prepare(o.Name(), values, grads, 1, 0)
+	lr, rho, eps := float32(o.LearningRate()), float32(or(o.Rho, 0.9)), float32(or(o.Epsilon, 1e-7))
+	global := o.st.globalNorm(o.Clip, grads)
+	for i, w := range values {
+		g := o.st.grad(o.Clip, grads[i].Data, global)
+		kernel.RMSpropUpdate(w.Data, g, o.st.slots[i][0].Data, lr, rho, eps)
+	}
+	o.st.iterations++
+}
+
+// Config returns Keras's config keys.
+func (o *RMSprop) Config() map[string]any {
+	m := map[string]any{
+		"name":          o.Name(),
+		"learning_rate": o.LearningRate(),
+		"rho":           or(o.Rho, 0.9),
+		"epsilon":       or(o.Epsilon, 1e-7),
+	}
+	o.Clip.config(m)
+	return m
+}
+
+// Adagrad is Keras's Adagrad (keras/src/optimizers/adagrad.py): an
+// accumulator a per variable, starting at InitialAccumulator, and
+//
+//	a += g²;  w -= lr*g/sqrt(a+eps)
+type Adagrad struct {
+	LR                 float64 // learning rate; 0 means Keras's 0.001
+	InitialAccumulator float64 // 0 means Keras's initial_accumulator_value 0.1
+	Epsilon            float64 // 0 means Keras's 1e-7
+	Clip
+	st state
+}
+
+var adagradKinds = []string{"accumulator"}
+
+// Name returns "adagrad".
+func (o *Adagrad) Name() string { return NameAdagrad }
+
+// LearningRate returns the learning rate in use.
+func (o *Adagrad) LearningRate() float64 { return o.st.lr(o.LR, 0.001) }
+
+// SetLearningRate sets the learning rate; 0 is honoured as 0.
+func (o *Adagrad) SetLearningRate(lr float64) { o.LR, o.st.lrSet = lr, true }
+
+// Iterations returns the number of Apply calls so far.
+func (o *Adagrad) Iterations() int64 { return o.st.iterations }
+
+// State returns the accumulators "accumulator/i" of each variable.
+func (o *Adagrad) State() []Slot { return o.st.slotList(adagradKinds) }
+
+// SetState restores iterations and slots from State.
+func (o *Adagrad) SetState(iterations int64, slots []Slot) error {
+	return o.st.setState(o.Name(), adagradKinds, iterations, slots)
+}
+
+// Apply does one Adagrad step.
+func (o *Adagrad) Apply(values, grads []*tensor.Tensor) {
+	o.st.prepare(o.Name(), values, grads, 1, float32(or(o.InitialAccumulator, 0.1)))
+	lr, eps := float32(o.LearningRate()), float32(or(o.Epsilon, 1e-7))
+	global := o.st.globalNorm(o.Clip, grads)
+	for i, w := range values {
+		g := o.st.grad(o.Clip, grads[i].Data, global)
+		kernel.AdagradUpdate(w.Data, g, o.st.slots[i][0].Data, lr, eps)
+	}
+	o.st.iterations++
+}
+
+// Config returns Keras's config keys.
+func (o *Adagrad) Config() map[string]any {
+	m := map[string]any{
+		"name":                      o.Name(),
+		"learning_rate":             o.LearningRate(),
+		"initial_accumulator_value": or(o.InitialAccumulator, 0.1),
+		"epsilon":                   or(o.Epsilon, 1e-7),
+	}
+	o.Clip.config(m)
+	return m
+}

@@ -1,0 +1,478 @@
+package optim
+
+import (
+	"encoding/json"
+	"math"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/gokeras/gokeras/tensor"
+)
+
+// Two variables, shapes (3,) and (2, 1), and the fixed gradients of three
+// steps. The zero gradient checks epsilon handling.
+var (
+	start = [][]float64{{0.5, -1, 2}, {0.25, -0.75}}
+	steps = [][][]float64{
+		{{0.1, -0.2, 0.3}, {1.5, -0.5}},
+		{{-0.05, 0.4, 0}, {0.7, 0.2}},
+		{{0.2, 0.1, -0.3}, {-1, 0.05}},
+	}
+)
+
+func vars(x [][]float64) []*tensor.Tensor {
+	shapes := [][]int{{3}, {2, 1}}
+	out := make([]*tensor.Tensor, len(x))
+	for i, v := range x {
+		out[i] = tensor.New(shapes[i]...)
+		for j, f := range v {
+			out[i].Data[j] = float32(f)
+		}
+	}
+	return out
+}
+
+// reference is a per-element update in float64: it gets the element's
+// weight, gradient, a state it owns and the step number t (from 1).
+type reference func(w, g float64, s *[2]float64, t int) float64
+
+// runReference applies ref for n steps and returns the weights after each.
+func runReference(ref reference, init float64, n int) [][][]float64 {
+	w := [][]float64{append([]float64(nil), start[0]...), append([]float64(nil), start[1]...)}
+	st := make([][][2]float64, len(w))
+	for i := range w {
+		st[i] = make([][2]float64, len(w[i]))
+		for j := range st[i] {
+			st[i][j] = [2]float64{init, init}
+		}
+	}
+	var out [][][]float64
+	for t := 1; t <= n; t++ {
+		for i := range w {
+			for j := range w[i] {
+				w[i][j] = ref(w[i][j], steps[t-1][i][j], &st[i][j], t)
+			}
+		}
+		out = append(out, [][]float64{append([]float64(nil), w[0]...), append([]float64(nil), w[1]...)})
+	}
+	return out
+}
+
+// The update rules, written from the Keras 3 sources independently of the
+// implementation.
+func sgdRef(lr, mu float64, nesterov bool) reference {
+	return func(w, g float64, s *[2]float64, _ int) float64 {
+		if mu == 0 {
+			return w - lr*g
+		}
+		s[0] = mu*s[0] - lr*g
+		if nesterov {
+			return w + mu*s[0] - lr*g
+		}
+		return w + s[0]
+	}
+}
+
+func adamRef(lr, b1, b2, eps, wd float64) reference {
+	return func(w, g float64, s *[2]float64, t int) float64 {
+		w -= w * wd * lr
+		s[0] = b1*s[0] + (1-b1)*g
+		s[1] = b2*s[1] + (1-b2)*g*g
+		alpha := lr * math.Sqrt(1-math.Pow(b2, float64(t))) / (1 - math.Pow(b1, float64(t)))
+		return w - alpha*s[0]/(math.Sqrt(s[1])+eps)
+	}
+}
+
+func rmspropRef(lr, rho, eps float64) reference {
+	return func(w, g float64, s *[2]float64, _ int) float64 {
+		s[0] = rho*s[0] + (1-rho)*g*g
+		return w - lr*g/math.Sqrt(s[0]+eps)
+	}
+}
+
+func adagradRef(lr, eps float64) reference {
+	return func(w, g float64, s *[2]float64, _ int) float64 {
+		s[0] += g * g
+		return w - lr*g/math.Sqrt(s[0]+eps)
+	}
+}
+
+func TestFirstSteps(t *testing.T) {
+	cases := []struct {
+		name string
+		opt  Optimizer
+		ref  reference
+		init float64 // initial state value
+	}{
+		{"sgd", &SGD{}, sgdRef(0.01, 0, false), 0},
+		{"sgd lr 0.1", &SGD{LR: 0.1}, sgdRef(0.1, 0, false), 0},
+		{"sgd momentum", &SGD{LR: 0.1, Momentum: 0.9}, sgdRef(0.1, 0.9, false), 0},
+		{"sgd nesterov", &SGD{LR: 0.1, Momentum: 0.9, Nesterov: true}, sgdRef(0.1, 0.9, true), 0},
+		{"adam", &Adam{}, adamRef(0.001, 0.9, 0.999, 1e-7, 0), 0},
+		{"adam options", &Adam{LR: 0.05, Beta1: 0.8, Beta2: 0.99, Epsilon: 1e-3}, adamRef(0.05, 0.8, 0.99, 1e-3, 0), 0},
+		{"adamw", &AdamW{LR: 0.01}, adamRef(0.01, 0.9, 0.999, 1e-7, 0.004), 0},
+		{"adamw decay 0.1", &AdamW{LR: 0.01, WeightDecay: 0.1}, adamRef(0.01, 0.9, 0.999, 1e-7, 0.1), 0},
+		{"rmsprop", &RMSprop{}, rmspropRef(0.001, 0.9, 1e-7), 0},
+		{"rmsprop options", &RMSprop{LR: 0.01, Rho: 0.5, Epsilon: 1e-2}, rmspropRef(0.01, 0.5, 1e-2), 0},
+		{"adagrad", &Adagrad{}, adagradRef(0.001, 1e-7), 0.1},
+		{"adagrad options", &Adagrad{LR: 0.1, InitialAccumulator: 0.5, Epsilon: 1e-3}, adagradRef(0.1, 1e-3), 0.5},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			want := runReference(tc.ref, tc.init, len(steps))
+			w := vars(start)
+			for s := range steps {
+				tc.opt.Apply(w, vars(steps[s]))
+				if got := tc.opt.Iterations(); got != int64(s+1) {
+					t.Errorf("step %d: Iterations() = %d, want %d", s+1, got, s+1)
+				}
+				for i := range w {
+					for j, got := range w[i].Data {
+						x := want[s][i][j]
+						if math.Abs(float64(got)-x) > 1e-6+1e-6*math.Abs(x) {
+							t.Errorf("step %d: w%d[%d] = %.9g, want %.9g", s+1, i, j, got, x)
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestDefaults(t *testing.T) {
+	cases := []struct {
+		opt  Optimizer
+		want map[string]any
+	}{
+		{&SGD{}, map[string]any{"learning_rate": 0.01, "momentum": 0.0, "nesterov": false}},
+		{&Adam{}, map[string]any{"learning_rate": 0.001, "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-7}},
+		{&AdamW{}, map[string]any{"learning_rate": 0.001, "weight_decay": 0.004, "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-7}},
+		{&RMSprop{}, map[string]any{"learning_rate": 0.001, "rho": 0.9, "epsilon": 1e-7}},
+		{&Adagrad{}, map[string]any{"learning_rate": 0.001, "initial_accumulator_value": 0.1, "epsilon": 1e-7}},
+	}
+	for _, tc := range cases {
+		cfg := tc.opt.Config()
+		for k, v := range tc.want {
+			if cfg[k] != v {
+				t.Errorf("%s Config()[%q] = %v, want %v", tc.opt.Name(), k, cfg[k], v)
+			}
+		}
+		for _, k := range []string{"clipnorm", "clipvalue", "global_clipnorm"} {
+			if v, ok := cfg[k]; !ok || v != nil {
+				t.Errorf("%s Config()[%q] = %v, %v; want nil (Keras None)", tc.opt.Name(), k, v, ok)
+			}
+		}
+		if got, want := tc.opt.LearningRate(), tc.want["learning_rate"]; got != want {
+			t.Errorf("%s LearningRate() = %v, want %v", tc.opt.Name(), got, want)
+		}
+	}
+}
+
+func TestSetLearningRate(t *testing.T) {
+	o := &Adam{}
+	o.SetLearningRate(0.5)
+	if got := o.LearningRate(); got != 0.5 {
+		t.Errorf("after SetLearningRate(0.5): got %v", got)
+	}
+	o.SetLearningRate(0)
+	if got := o.LearningRate(); got != 0 {
+		t.Errorf("after SetLearningRate(0): got %v, want 0 (not the default)", got)
+	}
+	w := vars(start)
+	o.Apply(w, vars(steps[0]))
+	if got := w[0].Data[0]; got != float32(start[0][0]) {
+		t.Errorf("Apply with learning rate 0 moved w[0] to %v", got)
+	}
+}
+
+// TestClip runs one SGD step with lr 1 from zero weights, so the new
+// weights are -clipped(g), and checks the caller's gradients are untouched.
+func TestClip(t *testing.T) {
+	cases := []struct {
+		name  string
+		clip  Clip
+		grads [][]float32
+		want  [][]float32 // clipped gradients
+	}{
+		{"norm above", Clip{Norm: 1}, [][]float32{{3, 4}, {0, 0.5}}, [][]float32{{0.6, 0.8}, {0, 0.5}}},
+		{"norm below", Clip{Norm: 10}, [][]float32{{3, 4}, {1, 1}}, [][]float32{{3, 4}, {1, 1}}},
+		{"value", Clip{Value: 1}, [][]float32{{3, -4}, {0.5, -0.25}}, [][]float32{{1, -1}, {0.5, -0.25}}},
+		{"global norm", Clip{GlobalNorm: 1}, [][]float32{{3, 0}, {0, 4}}, [][]float32{{0.6, 0}, {0, 0.8}}},
+		{"global norm below", Clip{GlobalNorm: 6}, [][]float32{{3, 0}, {0, 4}}, [][]float32{{3, 0}, {0, 4}}},
+		{"norm wins over value", Clip{Norm: 1, Value: 0.1}, [][]float32{{3, 4}, {0, 0}}, [][]float32{{0.6, 0.8}, {0, 0}}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			o := &SGD{LR: 1, Clip: tc.clip}
+			w := []*tensor.Tensor{tensor.New(2), tensor.New(2)}
+			g := make([]*tensor.Tensor, len(tc.grads))
+			for i, d := range tc.grads {
+				g[i] = &tensor.Tensor{Shape: tensor.Shape{2}, Data: append([]float32(nil), d...)}
+			}
+			o.Apply(w, g)
+			for i := range w {
+				for j := range w[i].Data {
+					if got, want := -w[i].Data[j], tc.want[i][j]; math.Abs(float64(got-want)) > 1e-6 {
+						t.Errorf("clipped g%d[%d] = %v, want %v", i, j, got, want)
+					}
+					if g[i].Data[j] != tc.grads[i][j] {
+						t.Errorf("caller's g%d[%d] changed to %v; want it left as %v", i, j, g[i].Data[j], tc.grads[i][j])
+					}
+				}
+			}
+		})
+	}
+}
+
+// cloneSlots deep-copies slots, as saving to disk would.
+func cloneSlots(s []Slot) []Slot {
+	out := make([]Slot, len(s))
+	for i, sl := range s {
+		out[i] = Slot{Name: sl.Name, Value: sl.Value.Clone()}
+	}
+	return out
+}
+
+func allOptimizers() []func() Optimizer {
+	return []func() Optimizer{
+		func() Optimizer { return &SGD{LR: 0.1, Momentum: 0.9, Nesterov: true} },
+		func() Optimizer { return &Adam{LR: 0.01, Clip: Clip{Norm: 0.3}} },
+		func() Optimizer { return &AdamW{LR: 0.01} },
+		func() Optimizer { return &RMSprop{LR: 0.01, Clip: Clip{Value: 0.15}} },
+		func() Optimizer { return &Adagrad{LR: 0.1} },
+	}
+}
+
+// TestStateRoundTrip checks that saving after one step and restoring into
+// a fresh optimizer (and into one already used) continues exactly as an
+// uninterrupted run.
+func TestStateRoundTrip(t *testing.T) {
+	for _, mk := range allOptimizers() {
+		name := mk().Name()
+		t.Run(name, func(t *testing.T) {
+			whole := mk()
+			wA := vars(start)
+			for s := range steps {
+				whole.Apply(wA, vars(steps[s]))
+			}
+
+			first := mk()
+			wB := vars(start)
+			first.Apply(wB, vars(steps[0]))
+			saved, iters := cloneSlots(first.State()), first.Iterations()
+			if len(saved) == 0 {
+				t.Fatal("State() is empty after a step")
+			}
+
+			for _, into := range []struct {
+				name string
+				opt  Optimizer
+			}{{"fresh", mk()}, {"used", first}} {
+				if into.name == "used" {
+					// Move the used optimizer on so the restore must undo it.
+					into.opt.Apply(vars(start), vars(steps[2]))
+				}
+				if err := into.opt.SetState(iters, cloneSlots(saved)); err != nil {
+					t.Fatalf("%s: SetState: %v", into.name, err)
+				}
+				w := []*tensor.Tensor{wB[0].Clone(), wB[1].Clone()}
+				for s := 1; s < len(steps); s++ {
+					into.opt.Apply(w, vars(steps[s]))
+				}
+				if got := into.opt.Iterations(); got != whole.Iterations() {
+					t.Errorf("%s: Iterations() = %d, want %d", into.name, got, whole.Iterations())
+				}
+				for i := range w {
+					for j := range w[i].Data {
+						if w[i].Data[j] != wA[i].Data[j] {
+							t.Errorf("%s: w%d[%d] = %v, uninterrupted run %v", into.name, i, j, w[i].Data[j], wA[i].Data[j])
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestSetStateMismatch(t *testing.T) {
+	o := &Adam{}
+	w := vars(start)
+	o.Apply(w, vars(steps[0]))
+	good := cloneSlots(o.State())
+	if got := []string{good[0].Name, good[1].Name, good[2].Name, good[3].Name}; !reflect.DeepEqual(got, []string{"m/0", "v/0", "m/1", "v/1"}) {
+		t.Fatalf("slot names: got %v, want [m/0 v/0 m/1 v/1]", got)
+	}
+	renamed := cloneSlots(good)
+	renamed[1].Name = "velocity/0"
+	reshaped := cloneSlots(good)
+	reshaped[2].Value = tensor.New(2)
+	cases := []struct {
+		name  string
+		iters int64
+		slots []Slot
+		want  string
+	}{
+		{"name", 5, renamed, `"velocity/0", want "v/0"`},
+		{"shape", 5, reshaped, "has shape (2,), want (2, 1)"},
+		{"count", 5, good[:2], "state is for 1 variables, but this optimizer updates 2"},
+		{"odd count", 5, good[:3], "needs 2 slots per variable"},
+		{"negative iterations", -1, good, "-1 iterations"},
+	}
+	for _, tc := range cases {
+		// Poison the would-be values so any partial copy shows.
+		for _, s := range tc.slots {
+			s.Value.Fill(42)
+		}
+		err := o.SetState(tc.iters, tc.slots)
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "optim: ") {
+			t.Errorf("%s: got error %v, want one containing %q", tc.name, err, tc.want)
+		}
+		if o.Iterations() != 1 {
+			t.Errorf("%s: Iterations() changed to %d on error", tc.name, o.Iterations())
+		}
+		for _, s := range o.State() {
+			for _, v := range s.Value.Data {
+				if v == 42 {
+					t.Fatalf("%s: slot %s changed on error", tc.name, s.Name)
+				}
+			}
+		}
+	}
+	if err := (&SGD{}).SetState(0, good); err == nil || !strings.Contains(err.Error(), "keeps no state") {
+		t.Errorf("SetState of Adam slots into SGD without momentum: got %v", err)
+	}
+}
+
+func TestParse(t *testing.T) {
+	for _, n := range []string{"adam", "adamw", "sgd", "rmsprop", "adagrad", "Adam", "SGD", "RMSprop"} {
+		o, err := Parse(n)
+		if err != nil {
+			t.Errorf("Parse(%q): %v", n, err)
+			continue
+		}
+		if got := o.Name(); got != strings.ToLower(n) {
+			t.Errorf("Parse(%q).Name() = %q, want %q", n, got, strings.ToLower(n))
+		}
+	}
+	_, err := Parse("lion")
+	if err == nil {
+		t.Fatal(`Parse("lion"): got nil error`)
+	}
+	for _, want := range []string{"optim:", `"lion"`, "adam, adamw, sgd, rmsprop, adagrad"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("Parse(\"lion\") error %q: want it to contain %q", err, want)
+		}
+	}
+}
+
+func TestFromConfigRoundTrip(t *testing.T) {
+	opts := []Optimizer{
+		&SGD{}, &SGD{LR: 0.2, Momentum: 0.8, Nesterov: true, Clip: Clip{Norm: 2}},
+		&Adam{}, &Adam{LR: 3e-4, Beta1: 0.85, Beta2: 0.99, Epsilon: 1e-8, Clip: Clip{GlobalNorm: 1}},
+		&AdamW{}, &AdamW{WeightDecay: 0.01, Clip: Clip{Value: 0.5}},
+		&RMSprop{}, &RMSprop{LR: 0.01, Rho: 0.95, Epsilon: 1e-6},
+		&Adagrad{}, &Adagrad{LR: 0.01, InitialAccumulator: 0.2, Epsilon: 1e-6},
+	}
+	for _, o := range opts {
+		cfg := o.Config()
+		back, err := FromConfig(o.Name(), cfg)
+		if err != nil {
+			t.Errorf("FromConfig(%q, %v): %v", o.Name(), cfg, err)
+			continue
+		}
+		if got := back.Config(); !reflect.DeepEqual(got, cfg) {
+			t.Errorf("%s round trip: got %v, want %v", o.Name(), got, cfg)
+		}
+		// Through JSON, as a saved model stores it.
+		b, err := json.Marshal(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m map[string]any
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatal(err)
+		}
+		back, err = FromConfig(o.Name(), m)
+		if err != nil {
+			t.Errorf("FromConfig(%q) from JSON %s: %v", o.Name(), b, err)
+			continue
+		}
+		if got := back.Config(); !reflect.DeepEqual(got, cfg) {
+			t.Errorf("%s JSON round trip: got %v, want %v", o.Name(), got, cfg)
+		}
+	}
+}
+
+func TestFromConfigKeras(t *testing.T) {
+	// A config as Keras 3 writes it for keras.optimizers.Adam(1e-3).
+	keras := `{"name": "adam", "learning_rate": 0.0010000000474974513, "weight_decay": null,
+		"clipnorm": null, "global_clipnorm": null, "clipvalue": null, "use_ema": false,
+		"ema_momentum": 0.99, "ema_overwrite_frequency": null, "loss_scale_factor": null,
+		"gradient_accumulation_steps": null, "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-07,
+		"amsgrad": false}`
+	var m map[string]any
+	if err := json.Unmarshal([]byte(keras), &m); err != nil {
+		t.Fatal(err)
+	}
+	o, err := FromConfig("adam", m)
+	if err != nil {
+		t.Fatalf("FromConfig(Keras adam config): %v", err)
+	}
+	if got := o.LearningRate(); math.Abs(got-0.001) > 1e-9 {
+		t.Errorf("learning rate: got %v, want 0.001", got)
+	}
+
+	cases := []struct {
+		name string
+		opt  string
+		cfg  map[string]any
+		want string
+	}{
+		{"unknown key", "sgd", map[string]any{"learning_rate": 0.1, "momentun": 0.9}, `unknown sgd option "momentun"; valid options are`},
+		{"amsgrad", "adam", map[string]any{"amsgrad": true}, "amsgrad = true is not supported"},
+		{"centered", "rmsprop", map[string]any{"centered": true}, "centered = true is not supported"},
+		{"weight decay on adam", "adam", map[string]any{"weight_decay": 0.01}, "weight_decay = 0.01 is not supported"},
+		{"two clips", "sgd", map[string]any{"clipnorm": 1.0, "clipvalue": 0.5}, "only one of clipnorm, clipvalue and global_clipnorm"},
+		{"schedule", "adam", map[string]any{"learning_rate": map[string]any{"class_name": "ExponentialDecay"}}, "learning_rate is"},
+		{"bad bool", "sgd", map[string]any{"nesterov": "yes"}, "use true or false"},
+		{"unknown optimizer", "lion", nil, `unknown optimizer "lion"`},
+	}
+	for _, tc := range cases {
+		_, err := FromConfig(tc.opt, tc.cfg)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: got %v, want an error containing %q", tc.name, err, tc.want)
+		}
+	}
+}
+
+// TestApplyPanicsOnChangedVariables checks the message when the variables
+// differ from the first call's.
+func TestApplyPanicsOnChangedVariables(t *testing.T) {
+	o := &Adam{}
+	o.Apply(vars(start), vars(steps[0]))
+	defer func() {
+		r := recover()
+		if s, _ := r.(string); !strings.Contains(s, "same variables in the same order") {
+			t.Errorf("got panic %v, want one asking for the same variables", r)
+		}
+	}()
+	w := vars(start)
+	o.Apply(w[:1], vars(steps[0])[:1])
+}
+
+// TestApplyAllocs reports allocations per steady-state Apply; the optimizer
+// itself allocates nothing once built (the clip scratch buffer is reused).
+func TestApplyAllocs(t *testing.T) {
+	for _, mk := range allOptimizers() {
+		o := mk()
+		w, g := vars(start), vars(steps[0])
+		o.Apply(w, g)
+		n := testing.AllocsPerRun(20, func() { o.Apply(w, g) })
+		// One closure per kernel call at most: kernel.mapChunks takes a func.
+		if max := float64(2 * len(w)); n > max {
+			t.Errorf("%s: %v allocations per Apply, want at most %v", o.Name(), n, max)
+		}
+		t.Logf("%s: %v allocations per Apply", o.Name(), n)
+	}
+}
