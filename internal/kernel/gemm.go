@@ -21,6 +21,10 @@ type gemmKernel struct {
 	// overwritten with 0 + sum); Gemm uses it when beta == 0 to save a pass
 	// over C.
 	kernSet func(k int, a, b, c []float32, ldc int)
+	// kernA and kernASet, when not nil, are kern and kernSet reading A(i, p)
+	// from a[i*rs+p*ks]: rs == 1, ks == mr is a packed panel, and the other
+	// strides read op(A) in place without packing.
+	kernA, kernASet func(k int, a []float32, rs, ks int, b, c []float32, ldc int)
 }
 
 // gemmKernels lists every kernel this CPU can run, generic first; tests
@@ -30,6 +34,9 @@ var gemmKernels = []*gemmKernel{&gemmGeneric}
 // sgemm is the kernel Gemm uses; amd64 replaces it at init when the CPU
 // supports a faster one.
 var sgemm = gemmGeneric
+
+// gemmDirectTransA lets kernA read a transposed A in place too.
+var gemmDirectTransA = false
 
 var gemmGeneric = gemmKernel{name: "generic 4x4", mr: 4, nr: 4, mc: 64, kc: 256, nc: 1024, kern: kern4x4Generic}
 
@@ -73,6 +80,7 @@ type gemmCtx struct {
 	a, b, c        []float32
 	lda, ldb, ldc  int
 	set            bool // beta == 0: the first k block overwrites C
+	direct         bool // kernA reads A in place, no packing
 
 	t, tm, tn int // team size and its tm×tn grid over C
 	bbuf      [2][]float32
@@ -114,8 +122,9 @@ func gemmWith(g *gemmKernel, transA, transB bool, m, n, k int, alpha float32, a 
 	*x = gemmCtx{
 		g: g, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta,
 		a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc,
-		set:  beta == 0 && g.kernSet != nil,
-		bbuf: x.bbuf, abuf: x.abuf,
+		set:    beta == 0 && g.kernSet != nil,
+		direct: g.kernA != nil && alpha == 1 && (!transA || gemmDirectTransA),
+		bbuf:   x.bbuf, abuf: x.abuf,
 	}
 	x.plan(Threads())
 	runTeam(x.t, x)
@@ -158,7 +167,7 @@ func (x *gemmCtx) plan(t int) {
 	for len(x.abuf) < t {
 		x.abuf = append(x.abuf, nil)
 	}
-	an := ((min(g.mc, x.m) + g.mr - 1) / g.mr) * g.mr * kc
+	an := ((min(g.mc, x.m)+g.mr-1)/g.mr)*g.mr*kc + g.mr*g.nr
 	for i := 0; i < t; i++ {
 		x.abuf[i] = growBuf(x.abuf[i], an)
 	}
@@ -176,8 +185,8 @@ func (x *gemmCtx) run(tid int) {
 	ti, tj := tid/x.tn, tid%x.tn
 	mp := (m + mr - 1) / mr
 	r0, r1 := min(m, ti*mp/x.tm*mr), min(m, (ti+1)*mp/x.tm*mr)
-	ap := x.abuf[tid]
-	var tile [16 * 64]float32
+	an := len(x.abuf[tid]) - mr*nr
+	ap, tile := x.abuf[tid][:an], x.abuf[tid][an:]
 	iter := 0
 	for jc := 0; jc < n; jc += g.nc {
 		nb := min(g.nc, n-jc)
@@ -193,15 +202,17 @@ func (x *gemmCtx) run(tid int) {
 			iter++
 			set := x.set && pc == 0
 			// Pack this member's share of the B panels, then wait for the rest.
-			for p := tid * npanels / x.t; p < (tid+1)*npanels/x.t; p++ {
-				packB(x.transB, x.b, x.ldb, pc, kb, jc+p*nr, min(nr, nb-p*nr), nr, bpack[p*nr*kb:])
-			}
+			packPanels(x.transB, x.b, x.ldb, jc, nb, pc, kb, nr, 1, bpack, tid*npanels/x.t, (tid+1)*npanels/x.t)
 			x.bar.wait()
 			for ic := r0; ic < r1; ic += g.mc {
 				mb := min(g.mc, r1-ic)
 				mpanels := (mb + mr - 1) / mr
-				for p := 0; p < mpanels; p++ {
-					packA(x.transA, x.a, x.lda, ic+p*mr, min(mr, mb-p*mr), pc, kb, mr, x.alpha, ap[p*mr*kb:])
+				switch {
+				case !x.direct:
+					packPanels(!x.transA, x.a, x.lda, ic, mb, pc, kb, mr, x.alpha, ap, 0, mpanels)
+				case mb%mr != 0:
+					// The last panel is short: pack it, reading past A is not allowed.
+					packPanels(!x.transA, x.a, x.lda, ic, mb, pc, kb, mr, x.alpha, ap, mpanels-1, mpanels)
 				}
 				for jp := p0; jp < p1; jp++ {
 					j0 := jc + jp*nr
@@ -210,21 +221,36 @@ func (x *gemmCtx) run(tid int) {
 					for ip := 0; ip < mpanels; ip++ {
 						i0 := ic + ip*mr
 						mrr := min(mr, m-i0)
-						apan := ap[ip*mr*kb : (ip+1)*mr*kb]
-						if mrr == mr && nrr == nr {
-							if set {
-								g.kernSet(kb, apan, bpan, c[i0*ldc+j0:], ldc)
+						apan, rs, ks := ap[ip*mr*kb:(ip+1)*mr*kb], 1, mr
+						if x.direct && mrr == mr {
+							if x.transA {
+								apan, rs, ks = x.a[pc*x.lda+i0:], 1, x.lda
 							} else {
-								g.kern(kb, apan, bpan, c[i0*ldc+j0:], ldc)
+								apan, rs, ks = x.a[i0*x.lda+pc:], x.lda, 1
 							}
+						}
+						cc, ldcc := c[i0*ldc+j0:], ldc
+						edge := mrr < mr || nrr < nr
+						if edge {
+							cc, ldcc = tile[:mr*nr], nr
+							clear(cc)
+						}
+						switch {
+						case g.kernA != nil && set && !edge:
+							g.kernASet(kb, apan, rs, ks, bpan, cc, ldcc)
+						case g.kernA != nil:
+							g.kernA(kb, apan, rs, ks, bpan, cc, ldcc)
+						case set && !edge:
+							g.kernSet(kb, apan, bpan, cc, ldcc)
+						default:
+							g.kern(kb, apan, bpan, cc, ldcc)
+						}
+						if !edge {
 							continue
 						}
-						t := tile[:mr*nr]
-						clear(t)
-						g.kern(kb, apan, bpan, t, nr)
 						for i := 0; i < mrr; i++ {
 							row := c[(i0+i)*ldc+j0 : (i0+i)*ldc+j0+nrr]
-							tr := t[i*nr : i*nr+nrr]
+							tr := cc[i*nr : i*nr+nrr]
 							if set {
 								copy(row, tr)
 								continue
@@ -329,4 +355,9 @@ func GemmRef(transA, transB bool, m, n, k int, alpha float32, a []float32, lda i
 			c[i*ldc+j] = alpha*float32(s) + old
 		}
 	}
+}
+
+// packedKern adapts a strided kernel to the packed-panel kern signature.
+func packedKern(mr int, f func(k int, a []float32, rs, ks int, b, c []float32, ldc int)) func(k int, a, b, c []float32, ldc int) {
+	return func(k int, a, b, c []float32, ldc int) { f(k, a, 1, mr, b, c, ldc) }
 }

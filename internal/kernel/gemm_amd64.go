@@ -8,44 +8,44 @@ import "golang.org/x/sys/cpu"
 
 // The Go wrappers check the bounds the assembly trusts.
 
-func kern6x16AVX2(k int, a, b, c []float32, ldc int) {
+func checkKernA(k int, a []float32, rs, ks int, b, c []float32, ldc, mr, nr int) {
+	_ = c[(mr-1)*ldc+nr-1]
 	if k > 0 {
-		_, _, _ = a[6*k-1], b[16*k-1], c[5*ldc+15]
-		sgemmKern6x16AVX2(k, a, b, c, ldc)
+		_, _ = a[(mr-1)*rs+(k-1)*ks], b[nr*k-1]
 	}
 }
 
-func kern6x16AVX2Set(k int, a, b, c []float32, ldc int) {
-	_ = c[5*ldc+15]
-	if k > 0 {
-		_, _ = a[6*k-1], b[16*k-1]
-	}
-	sgemmKern6x16AVX2Set(k, a, b, c, ldc)
+func kern6x16AVX2(k int, a []float32, rs, ks int, b, c []float32, ldc int) {
+	checkKernA(k, a, rs, ks, b, c, ldc, 6, 16)
+	sgemmKern6x16AVX2(k, a, rs, ks, b, c, ldc)
 }
 
-func kern12x32AVX512(k int, a, b, c []float32, ldc int) {
-	if k > 0 {
-		_, _, _ = a[12*k-1], b[32*k-1], c[11*ldc+31]
-		sgemmKern12x32AVX512(k, a, b, c, ldc)
-	}
+func kern6x16AVX2Set(k int, a []float32, rs, ks int, b, c []float32, ldc int) {
+	checkKernA(k, a, rs, ks, b, c, ldc, 6, 16)
+	sgemmKern6x16AVX2Set(k, a, rs, ks, b, c, ldc)
 }
 
-func kern12x32AVX512Set(k int, a, b, c []float32, ldc int) {
-	_ = c[11*ldc+31]
-	if k > 0 {
-		_, _ = a[12*k-1], b[32*k-1]
-	}
-	sgemmKern12x32AVX512Set(k, a, b, c, ldc)
+func kern12x32AVX512(k int, a []float32, rs, ks int, b, c []float32, ldc int) {
+	checkKernA(k, a, rs, ks, b, c, ldc, 12, 32)
+	sgemmKern12x32AVX512(k, a, rs, ks, b, c, ldc)
+}
+
+func kern12x32AVX512Set(k int, a []float32, rs, ks int, b, c []float32, ldc int) {
+	checkKernA(k, a, rs, ks, b, c, ldc, 12, 32)
+	sgemmKern12x32AVX512Set(k, a, rs, ks, b, c, ldc)
 }
 
 var (
 	gemmAVX2 = gemmKernel{name: "avx2 6x16", mr: 6, nr: 16, mc: 144, kc: 256, nc: 4096,
-		kern: kern6x16AVX2, kernSet: kern6x16AVX2Set}
+		kernA: kern6x16AVX2, kernASet: kern6x16AVX2Set}
 	gemmAVX512 = gemmKernel{name: "avx512 12x32", mr: 12, nr: 32, mc: 144, kc: 256, nc: 4096,
-		kern: kern12x32AVX512, kernSet: kern12x32AVX512Set}
+		kernA: kern12x32AVX512, kernASet: kern12x32AVX512Set}
 )
 
 func init() {
+	for _, g := range []*gemmKernel{&gemmAVX2, &gemmAVX512} {
+		g.kern, g.kernSet = packedKern(g.mr, g.kernA), packedKern(g.mr, g.kernASet)
+	}
 	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
 		gemmKernels = append(gemmKernels, &gemmAVX2)
 		sgemm = gemmAVX2

@@ -10,17 +10,19 @@ package kernel
 //		for j := 0; j < 16; j++ {
 //			var s float32 // fused multiply-adds, p in increasing order
 //			for p := 0; p < k; p++ {
-//				s += a[p*6+i] * b[p*16+j]
+//				s += a[i*rs+p*ks] * b[p*16+j]
 //			}
 //			c[i*ldc+j] += 0 + s
 //		}
 //	}
 //
-// It does no bounds checks: the caller guarantees k >= 0, len(a) >= 6*k,
-// len(b) >= 16*k and len(c) >= 5*ldc+16.
+// With rs == 1 and ks == 6 a is a packed panel; rs == lda, ks == 1 reads
+// row-major A in place and rs == 1, ks == lda reads A transposed in place.
+// It does no bounds checks: the caller guarantees k >= 0,
+// len(a) > 5*rs+(k-1)*ks, len(b) >= 16*k and len(c) >= 5*ldc+16.
 //
 //go:noescape
-func sgemmKern6x16AVX2(k int, a []float32, b []float32, c []float32, ldc int)
+func sgemmKern6x16AVX2(k int, a []float32, rs int, ks int, b []float32, c []float32, ldc int)
 
 // sgemmKern6x16AVX2Set is the AVX2 6x16 SGEMM micro-kernel; it overwrites C and must equal
 //
@@ -28,17 +30,19 @@ func sgemmKern6x16AVX2(k int, a []float32, b []float32, c []float32, ldc int)
 //		for j := 0; j < 16; j++ {
 //			var s float32 // fused multiply-adds, p in increasing order
 //			for p := 0; p < k; p++ {
-//				s += a[p*6+i] * b[p*16+j]
+//				s += a[i*rs+p*ks] * b[p*16+j]
 //			}
 //			c[i*ldc+j] = 0 + s
 //		}
 //	}
 //
-// It does no bounds checks: the caller guarantees k >= 0, len(a) >= 6*k,
-// len(b) >= 16*k and len(c) >= 5*ldc+16.
+// With rs == 1 and ks == 6 a is a packed panel; rs == lda, ks == 1 reads
+// row-major A in place and rs == 1, ks == lda reads A transposed in place.
+// It does no bounds checks: the caller guarantees k >= 0,
+// len(a) > 5*rs+(k-1)*ks, len(b) >= 16*k and len(c) >= 5*ldc+16.
 //
 //go:noescape
-func sgemmKern6x16AVX2Set(k int, a []float32, b []float32, c []float32, ldc int)
+func sgemmKern6x16AVX2Set(k int, a []float32, rs int, ks int, b []float32, c []float32, ldc int)
 
 // sgemmKern12x32AVX512 is the AVX512 12x32 SGEMM micro-kernel; it accumulates C and must equal
 //
@@ -46,17 +50,19 @@ func sgemmKern6x16AVX2Set(k int, a []float32, b []float32, c []float32, ldc int)
 //		for j := 0; j < 32; j++ {
 //			var s float32 // fused multiply-adds, p in increasing order
 //			for p := 0; p < k; p++ {
-//				s += a[p*12+i] * b[p*32+j]
+//				s += a[i*rs+p*ks] * b[p*32+j]
 //			}
 //			c[i*ldc+j] += 0 + s
 //		}
 //	}
 //
-// It does no bounds checks: the caller guarantees k >= 0, len(a) >= 12*k,
-// len(b) >= 32*k and len(c) >= 11*ldc+32.
+// With rs == 1 and ks == 12 a is a packed panel; rs == lda, ks == 1 reads
+// row-major A in place and rs == 1, ks == lda reads A transposed in place.
+// It does no bounds checks: the caller guarantees k >= 0,
+// len(a) > 11*rs+(k-1)*ks, len(b) >= 32*k and len(c) >= 11*ldc+32.
 //
 //go:noescape
-func sgemmKern12x32AVX512(k int, a []float32, b []float32, c []float32, ldc int)
+func sgemmKern12x32AVX512(k int, a []float32, rs int, ks int, b []float32, c []float32, ldc int)
 
 // sgemmKern12x32AVX512Set is the AVX512 12x32 SGEMM micro-kernel; it overwrites C and must equal
 //
@@ -64,14 +70,16 @@ func sgemmKern12x32AVX512(k int, a []float32, b []float32, c []float32, ldc int)
 //		for j := 0; j < 32; j++ {
 //			var s float32 // fused multiply-adds, p in increasing order
 //			for p := 0; p < k; p++ {
-//				s += a[p*12+i] * b[p*32+j]
+//				s += a[i*rs+p*ks] * b[p*32+j]
 //			}
 //			c[i*ldc+j] = 0 + s
 //		}
 //	}
 //
-// It does no bounds checks: the caller guarantees k >= 0, len(a) >= 12*k,
-// len(b) >= 32*k and len(c) >= 11*ldc+32.
+// With rs == 1 and ks == 12 a is a packed panel; rs == lda, ks == 1 reads
+// row-major A in place and rs == 1, ks == lda reads A transposed in place.
+// It does no bounds checks: the caller guarantees k >= 0,
+// len(a) > 11*rs+(k-1)*ks, len(b) >= 32*k and len(c) >= 11*ldc+32.
 //
 //go:noescape
-func sgemmKern12x32AVX512Set(k int, a []float32, b []float32, c []float32, ldc int)
+func sgemmKern12x32AVX512Set(k int, a []float32, rs int, ks int, b []float32, c []float32, ldc int)

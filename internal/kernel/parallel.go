@@ -29,9 +29,19 @@ type teamJob interface {
 }
 
 // worker is a persistent goroutine that runs one team member at a time.
+// Between jobs it spins for a while before parking, so back-to-back calls
+// do not pay for a goroutine wake-up.
 type worker struct {
-	work chan teamCall
+	state atomic.Int32 // workerSpinning, workerHasWork or workerParked
+	call  teamCall
+	wake  chan struct{}
 }
+
+const (
+	workerSpinning = iota
+	workerHasWork
+	workerParked
+)
 
 type teamCall struct {
 	job  teamJob
@@ -52,17 +62,40 @@ var (
 	freeTeams []*team
 )
 
+// workerSpins is how many polls an idle worker makes before parking
+// (roughly 100µs).
+const workerSpins = 2000
+
 func (w *worker) loop() {
-	for c := range w.work {
+	for {
+		for i := 0; w.state.Load() != workerHasWork; i++ {
+			if i < workerSpins {
+				spinPause()
+				continue
+			}
+			if w.state.CompareAndSwap(workerSpinning, workerParked) {
+				<-w.wake
+			}
+		}
+		c := w.call
+		w.call = teamCall{}
 		c.job.run(c.tid)
-		tm := c.team
-		c = teamCall{}
+		w.state.Store(workerSpinning)
 		idleMu.Lock()
 		idle = append(idle, w)
 		idleMu.Unlock()
-		if tm.pending.Add(-1) == 0 {
-			tm.done <- struct{}{}
+		if c.team.pending.Add(-1) == 0 {
+			c.team.done <- struct{}{}
 		}
+	}
+}
+
+// give hands c to an idle worker.
+func (w *worker) give(c teamCall) {
+	w.call = c
+	if !w.state.CompareAndSwap(workerSpinning, workerHasWork) {
+		w.state.Store(workerHasWork)
+		w.wake <- struct{}{}
 	}
 }
 
@@ -76,8 +109,9 @@ func getWorkers(ws []*worker, n int) []*worker {
 	}
 	idleMu.Unlock()
 	for len(ws) < n {
-		w := &worker{work: make(chan teamCall, 1)}
-		go w.loop()
+		w := &worker{wake: make(chan struct{}, 1)}
+		go w.loop() // starts spinning, so give needs no wake-up
+
 		ws = append(ws, w)
 	}
 	return ws
@@ -104,7 +138,7 @@ func runTeam(t int, job teamJob) {
 	}
 	tm.pending.Store(int32(t - 1))
 	for i, w := range ws {
-		w.work <- teamCall{job: job, tid: i + 1, team: tm}
+		w.give(teamCall{job: job, tid: i + 1, team: tm})
 	}
 	job.run(0)
 	for i := 0; i < 1000 && tm.pending.Load() != 0; i++ {
@@ -148,7 +182,7 @@ func (b *spinBarrier) wait() {
 		return
 	}
 	for i := 0; b.gen.Load() == g; i++ {
-		if i < 2000 {
+		if i < 20000 {
 			spinPause()
 		} else {
 			runtime.Gosched()

@@ -49,7 +49,7 @@ func (kn kernel) gen(set bool) {
 		name += "Set"
 		op, verb = "=", "overwrites"
 	}
-	TEXT(name, NOSPLIT, "func(k int, a, b, c []float32, ldc int)")
+	TEXT(name, NOSPLIT, "func(k int, a []float32, rs, ks int, b, c []float32, ldc int)")
 	Doc(
 		fmt.Sprintf("%s is the %s %dx%d SGEMM micro-kernel; it %s C and must equal", name, kn.isa, mr, nr, verb),
 		"",
@@ -57,19 +57,56 @@ func (kn kernel) gen(set bool) {
 		fmt.Sprintf("\t\tfor j := 0; j < %d; j++ {", nr),
 		"\t\t\tvar s float32 // fused multiply-adds, p in increasing order",
 		"\t\t\tfor p := 0; p < k; p++ {",
-		fmt.Sprintf("\t\t\t\ts += a[p*%d+i] * b[p*%d+j]", mr, nr),
+		fmt.Sprintf("\t\t\t\ts += a[i*rs+p*ks] * b[p*%d+j]", nr),
 		"\t\t\t}",
 		fmt.Sprintf("\t\t\tc[i*ldc+j] %s 0 + s", op),
 		"\t\t}",
 		"\t}",
 		"",
-		fmt.Sprintf("It does no bounds checks: the caller guarantees k >= 0, len(a) >= %d*k,", mr),
-		fmt.Sprintf("len(b) >= %d*k and len(c) >= %d*ldc+%d.", nr, mr-1, nr),
+		"With rs == 1 and ks == "+fmt.Sprint(mr)+" a is a packed panel; rs == lda, ks == 1 reads",
+		"row-major A in place and rs == 1, ks == lda reads A transposed in place.",
+		"It does no bounds checks: the caller guarantees k >= 0,",
+		fmt.Sprintf("len(a) > %d*rs+(k-1)*ks, len(b) >= %d*k and len(c) >= %d*ldc+%d.", mr-1, nr, mr-1, nr),
 	)
 	Pragma("noescape")
 
 	k := Load(Param("k"), reg.RCX)
 	ap := Load(Param("a").Base(), reg.RSI)
+	r1 := Load(Param("rs"), reg.R11)
+	ks := Load(Param("ks"), reg.R10)
+	SHLQ(U8(2), r1)
+	SHLQ(U8(2), ks)
+	r3, r5 := reg.R12, reg.R13
+	LEAQ(Mem{Base: r1, Index: r1, Scale: 2}, r3)
+	LEAQ(Mem{Base: r1, Index: r1, Scale: 4}, r5)
+	ap2 := reg.RAX
+	if mr > 6 {
+		LEAQ(Mem{Base: ap, Index: r3, Scale: 2}, ap2)
+	}
+	if mr > 12 {
+		panic("mr > 12 needs another base register")
+	}
+	// aMem is A(i, 0) of the current k step: rows 0-5 off ap, 6-11 off ap2.
+	aMem := func(i int) Mem {
+		base := ap
+		if i >= 6 {
+			base = ap2
+		}
+		switch i % 6 {
+		case 0:
+			return Mem{Base: base}
+		case 1:
+			return Mem{Base: base, Index: r1, Scale: 1}
+		case 2:
+			return Mem{Base: base, Index: r1, Scale: 2}
+		case 3:
+			return Mem{Base: base, Index: r3, Scale: 1}
+		case 4:
+			return Mem{Base: base, Index: r1, Scale: 4}
+		default:
+			return Mem{Base: base, Index: r5, Scale: 1}
+		}
+	}
 	bp := Load(Param("b").Base(), reg.RDI)
 	cp := Load(Param("c").Base(), reg.RDX)
 	ldc := Load(Param("ldc"), reg.RBX)
@@ -112,10 +149,14 @@ func (kn kernel) gen(set bool) {
 		}
 		for i := 0; i < mr; i++ {
 			t := tmp()
-			VBROADCASTSS(Mem{Base: ap, Disp: (u*mr + i) * 4}, t)
+			VBROADCASTSS(aMem(i), t)
 			for v := 0; v < nv; v++ {
 				VFMADD231PS(bvec(v), t, acc(i, v))
 			}
+		}
+		ADDQ(ks, ap)
+		if mr > 6 {
+			ADDQ(ks, ap2)
 		}
 	}
 
@@ -129,7 +170,6 @@ func (kn kernel) gen(set bool) {
 	for u := 0; u < kn.unroll; u++ {
 		step(u)
 	}
-	ADDQ(U32(kn.unroll*mr*4), ap)
 	ADDQ(U32(kn.unroll*nr*4), bp)
 	DECQ(k)
 	JNZ(LabelRef(name + "_loop"))
@@ -139,7 +179,6 @@ func (kn kernel) gen(set bool) {
 	JZ(LabelRef(name + "_store"))
 	Label(name + "_tail1")
 	step(0)
-	ADDQ(U32(mr*4), ap)
 	ADDQ(U32(nr*4), bp)
 	DECQ(rem)
 	JNZ(LabelRef(name + "_tail1"))
