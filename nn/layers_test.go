@@ -448,3 +448,25 @@ func TestConfigRoundTrip(t *testing.T) {
 		t.Errorf("bad units: err = %v", err)
 	}
 }
+
+func TestNormalization(t *testing.T) {
+	n := &nn.Normalization{}
+	if err := n.Build(tensor.Shape{2}, nil); err != nil {
+		t.Fatal(err)
+	}
+	x, _ := tensor.FromSlice([]float32{1, 10, 3, 10, 5, 10}, 3, 2)
+	if err := n.Adapt(x); err != nil {
+		t.Fatal(err)
+	}
+	y := n.Forward(x, false)
+	want := []float32{float32(-2 / math.Sqrt(8.0/3)), 0, 0, 0, float32(2 / math.Sqrt(8.0/3)), 0}
+	for i := range want {
+		if math.Abs(float64(y.Data[i]-want[i])) > 1e-5 {
+			t.Errorf("normalised[%d] = %v, want %v (constant column must give 0, not NaN)", i, y.Data[i], want[i])
+		}
+	}
+	nntest.CheckGradients(t, n, tensor.Shape{3}, nntest.GradOptions{})
+	if _, _, non := build(t, &nn.Normalization{InputShape: tensor.Shape{13}}).CountParams(); non != 27 {
+		t.Errorf("Normalization of 13 features has %d non-trainable weights, want 27 (mean, variance, count)", non)
+	}
+}

@@ -1,0 +1,227 @@
+// Package gokeras is the front door: a Keras-style Sequential model with
+// Compile, Fit, Evaluate, Predict, Summary, Save and Load, in pure Go.
+//
+//	model := gokeras.NewSequential(
+//		&nn.Conv2D{Filters: 32, KernelSize: [2]int{3, 3}, Activation: activation.ReLU, InputShape: tensor.Shape{28, 28, 1}},
+//		&nn.MaxPooling2D{},
+//		&nn.Flatten{},
+//		&nn.Dense{Units: 10, Activation: activation.Softmax},
+//	)
+//	model.Compile(loss.SparseCategoricalCrossentropy{}, &optim.Adam{}, &metric.Accuracy{})
+//	hist, err := model.Fit(xTrain, yTrain, gokeras.FitOptions{Epochs: 10, BatchSize: 256})
+//
+// It is a thin facade: layers live in nn, the training loop in train.
+package gokeras
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/gokeras/gokeras/loss"
+	"github.com/gokeras/gokeras/metric"
+	"github.com/gokeras/gokeras/nn"
+	"github.com/gokeras/gokeras/optim"
+	"github.com/gokeras/gokeras/tensor"
+	"github.com/gokeras/gokeras/train"
+)
+
+// FitOptions are Fit's arguments (epochs, batch size, validation, seed,
+// callbacks, verbosity); the zero value is Keras's defaults.
+type FitOptions = train.Options
+
+// History is what Fit returns: per-epoch loss and metrics.
+type History = train.History
+
+// Logs maps "loss", "accuracy", "val_loss", ... to values.
+type Logs = train.Logs
+
+// Sequential is a plain stack of layers, each feeding the next.
+type Sequential struct {
+	Name string
+	// Seed draws the initial weights; with FitOptions.Seed unset it also
+	// drives shuffling and dropout, so one seed makes a run repeatable.
+	Seed uint64
+	// Classes names the output classes and DatasetName the data set the
+	// model was trained on, when known; both are saved with the model.
+	Classes     []string
+	DatasetName string
+
+	net      nn.Stack
+	model    train.Model
+	compiled bool
+	epoch    int // epochs trained so far (saved, to resume)
+}
+
+// NewSequential returns a model with the given layers.
+func NewSequential(layers ...nn.Layer) *Sequential {
+	m := &Sequential{Name: "sequential"}
+	m.Add(layers...)
+	return m
+}
+
+// Add appends layers. A layer added after building rebuilds the model.
+func (m *Sequential) Add(layers ...nn.Layer) { m.net.Add(layers...) }
+
+// Layers returns the layers in order.
+func (m *Sequential) Layers() []nn.Layer { return m.net.Layers }
+
+// Net is the underlying layer stack.
+func (m *Sequential) Net() *nn.Stack { return &m.net }
+
+// Build infers every shape and creates the weights. inputShape is the
+// per-sample shape (no batch axis); with none, the shape declared on the
+// first layer or by an InputLayer is used. Fit builds automatically.
+func (m *Sequential) Build(inputShape ...int) error {
+	var in tensor.Shape
+	if len(inputShape) > 0 {
+		in = tensor.Shape(inputShape)
+	}
+	if err := m.net.Build(in, m.Seed); err != nil {
+		return err
+	}
+	m.model.Net = &m.net
+	return nil
+}
+
+func (m *Sequential) ensureBuilt(x *tensor.Tensor) error {
+	if m.net.Built() {
+		return nil
+	}
+	var in tensor.Shape
+	if m.net.DeclaredInputShape() == nil && x != nil && x.Dims() > 1 {
+		in = x.Shape[1:]
+	}
+	return m.Build(in...)
+}
+
+// Adapt lets preprocessing layers (Normalization) learn their statistics
+// from the training inputs x, as layer.adapt(x) does in Keras. Layers after
+// the first see x passed through the layers before them.
+func (m *Sequential) Adapt(x *tensor.Tensor) error {
+	if err := m.ensureBuilt(x); err != nil {
+		return err
+	}
+	cur := x
+	for i, l := range m.net.Layers {
+		if a, ok := l.(nn.Adapter); ok {
+			if err := a.Adapt(cur); err != nil {
+				return fmt.Errorf("gokeras: adapting layer %q: %w", l.LayerName(), err)
+			}
+		}
+		if !hasAdapterAfter(m.net.Layers[i+1:]) {
+			break
+		}
+		cur = l.Forward(cur, false)
+	}
+	return nil
+}
+
+func hasAdapterAfter(ls []nn.Layer) bool {
+	for _, l := range ls {
+		if _, ok := l.(nn.Adapter); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// Compile sets the loss, the optimiser and the metrics, as model.compile().
+func (m *Sequential) Compile(l loss.Loss, o optim.Optimizer, metrics ...metric.Metric) error {
+	if l == nil || o == nil {
+		return fmt.Errorf("gokeras: Compile needs a loss and an optimizer, e.g. loss.SparseCategoricalCrossentropy{} and &optim.Adam{}")
+	}
+	m.model = train.Model{Net: &m.net, Loss: l, Optimizer: o, Metrics: metrics}
+	m.compiled = true
+	return nil
+}
+
+// CompileNamed is Compile with Keras's names, as written in Python:
+// CompileNamed("sparse_categorical_crossentropy", "adam", "accuracy").
+func (m *Sequential) CompileNamed(lossName, optimizerName string, metricNames ...string) error {
+	l, err := loss.Parse(lossName)
+	if err != nil {
+		return fmt.Errorf("gokeras: compile: %w", err)
+	}
+	o, err := optim.Parse(optimizerName)
+	if err != nil {
+		return fmt.Errorf("gokeras: compile: %w", err)
+	}
+	var ms []metric.Metric
+	for _, n := range metricNames {
+		mt, err := metric.Parse(n)
+		if err != nil {
+			return fmt.Errorf("gokeras: compile: %w", err)
+		}
+		ms = append(ms, mt)
+	}
+	return m.Compile(l, o, ms...)
+}
+
+// Loss, Optimizer and Metrics return what Compile set.
+func (m *Sequential) Loss() loss.Loss            { return m.model.Loss }
+func (m *Sequential) Optimizer() optim.Optimizer { return m.model.Optimizer }
+func (m *Sequential) Metrics() []metric.Metric   { return m.model.Metrics }
+
+// Epoch is the number of epochs trained so far, counting those before a
+// Save when the model was loaded.
+func (m *Sequential) Epoch() int { return m.epoch }
+
+func (m *Sequential) ready(x *tensor.Tensor) error {
+	if !m.compiled {
+		return fmt.Errorf("gokeras: the model is not compiled; call Compile (loss, optimizer, metrics) first")
+	}
+	return m.ensureBuilt(x)
+}
+
+// Fit trains the model, as model.fit(). Training continues from the
+// epochs already done (Epoch) up to o.Epochs when o.InitialEpoch is unset
+// and the model was loaded mid-training.
+func (m *Sequential) Fit(x, y *tensor.Tensor, o FitOptions) (*History, error) {
+	return m.FitContext(context.Background(), x, y, o)
+}
+
+// FitContext is Fit that stops cleanly when ctx is cancelled (Ctrl-C in the
+// CLI), returning the History so far together with ctx's error.
+func (m *Sequential) FitContext(ctx context.Context, x, y *tensor.Tensor, o FitOptions) (*History, error) {
+	if err := m.ready(x); err != nil {
+		return nil, err
+	}
+	if o.Seed == 0 {
+		o.Seed = m.Seed
+	}
+	if o.InitialEpoch == 0 {
+		o.InitialEpoch = m.epoch
+	}
+	o.Callbacks = append([]train.Callback{&epochCounter{m: m}}, o.Callbacks...)
+	return train.Fit(ctx, &m.model, x, y, o)
+}
+
+// epochCounter keeps Sequential.epoch in step with training, so Save in a
+// callback (ModelCheckpoint) records where to resume.
+type epochCounter struct {
+	train.NopCallback
+	m *Sequential
+}
+
+func (e *epochCounter) OnEpochEnd(_ *train.Run, epoch int, _ train.Logs) error {
+	e.m.epoch = epoch + 1
+	return nil
+}
+
+// Evaluate returns the loss and metrics on x and y, in inference mode, as
+// model.evaluate(). batchSize 0 means 32.
+func (m *Sequential) Evaluate(x, y *tensor.Tensor, batchSize int) (Logs, error) {
+	if err := m.ready(x); err != nil {
+		return nil, err
+	}
+	return train.Evaluate(&m.model, x, y, batchSize)
+}
+
+// Predict returns the model's outputs for x (per-class probabilities for a
+// softmax classifier), as model.predict(). batchSize 0 means 32.
+func (m *Sequential) Predict(x *tensor.Tensor, batchSize int) (*tensor.Tensor, error) {
+	if err := m.ensureBuilt(x); err != nil {
+		return nil, err
+	}
+	return train.Predict(&m.net, x, batchSize)
+}

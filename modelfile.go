@@ -1,0 +1,160 @@
+package gokeras
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/gokeras/gokeras/loss"
+	"github.com/gokeras/gokeras/metric"
+	"github.com/gokeras/gokeras/nn"
+	"github.com/gokeras/gokeras/optim"
+)
+
+// A model file is the JSON Keras's model.to_json() writes for a Sequential
+// model, optionally with Keras's "compile_config" and a gokeras
+// "fit_config", so a user can train a custom architecture from the CLI:
+//
+//	{"class_name": "Sequential",
+//	 "config": {"name": "sequential", "layers": [
+//	   {"class_name": "InputLayer", "config": {"batch_shape": [null, 8, 8, 1]}},
+//	   {"class_name": "Conv2D", "config": {"filters": 10, "kernel_size": [3, 3]}},
+//	   ...]},
+//	 "compile_config": {"loss": "sparse_categorical_crossentropy",
+//	                    "optimizer": "adam", "metrics": ["accuracy"]},
+//	 "fit_config": {"epochs": 50, "batch_size": 128}}
+
+type layerJSON struct {
+	ClassName string         `json:"class_name"`
+	Config    map[string]any `json:"config"`
+}
+
+type modelJSON struct {
+	ClassName string `json:"class_name"`
+	Config    struct {
+		Name   string      `json:"name"`
+		Layers []layerJSON `json:"layers"`
+	} `json:"config"`
+	CompileConfig *CompileConfig `json:"compile_config,omitempty"`
+	FitConfig     *FitConfig     `json:"fit_config,omitempty"`
+}
+
+// CompileConfig is compile()'s arguments by name, as model files carry them.
+type CompileConfig struct {
+	Loss      string   `json:"loss"`
+	Optimizer any      `json:"optimizer"` // "adam" or {"class_name": "Adam", "config": {...}}
+	Metrics   []string `json:"metrics,omitempty"`
+}
+
+// FitConfig is the fit() settings a model file or preset suggests.
+type FitConfig struct {
+	Epochs          int     `json:"epochs,omitempty"`
+	BatchSize       int     `json:"batch_size,omitempty"`
+	ValidationSplit float64 `json:"validation_split,omitempty"`
+}
+
+// ModelSpec is a parsed model file: the model and its suggested settings.
+type ModelSpec struct {
+	Model   *Sequential
+	Compile *CompileConfig // nil when the file has none
+	Fit     *FitConfig
+}
+
+// ToJSON returns the model in Keras's to_json() layout, with its compile
+// settings when it is compiled.
+func (m *Sequential) ToJSON() ([]byte, error) {
+	var mj modelJSON
+	mj.ClassName = "Sequential"
+	mj.Config.Name = m.Name
+	if in := m.net.DeclaredInputShape(); in != nil {
+		il := &nn.InputLayer{Name: "input_layer", Shape: in}
+		if m.net.Built() {
+			il.Shape = m.net.InputShape()
+		}
+		mj.Config.Layers = append(mj.Config.Layers, layerJSON{"InputLayer", il.Config()})
+	} else if m.net.Built() {
+		il := &nn.InputLayer{Name: "input_layer", Shape: m.net.InputShape()}
+		mj.Config.Layers = append(mj.Config.Layers, layerJSON{"InputLayer", il.Config()})
+	}
+	for _, l := range m.net.Layers {
+		cfg := l.Config()
+		delete(cfg, "batch_shape") // the InputLayer carries it
+		mj.Config.Layers = append(mj.Config.Layers, layerJSON{l.Class(), cfg})
+	}
+	if m.compiled {
+		cc := &CompileConfig{Loss: m.model.Loss.Name()}
+		cc.Optimizer = map[string]any{"class_name": m.model.Optimizer.Name(), "config": m.model.Optimizer.Config()}
+		for _, mt := range m.model.Metrics {
+			cc.Metrics = append(cc.Metrics, mt.Name())
+		}
+		mj.CompileConfig = cc
+	}
+	return json.MarshalIndent(mj, "", "  ")
+}
+
+// ParseModelJSON reads a model file. Layer classes and names it does not
+// know are errors that list what is available.
+func ParseModelJSON(data []byte) (*ModelSpec, error) {
+	var mj modelJSON
+	dec := json.NewDecoder(strings.NewReader(string(data)))
+	if err := dec.Decode(&mj); err != nil {
+		return nil, fmt.Errorf("gokeras: model file is not valid JSON: %w", err)
+	}
+	if mj.ClassName != "Sequential" {
+		return nil, fmt.Errorf("gokeras: model file describes a %q; gokeras reads Sequential models (class_name \"Sequential\")", mj.ClassName)
+	}
+	if len(mj.Config.Layers) == 0 {
+		return nil, fmt.Errorf("gokeras: model file has no layers under config.layers")
+	}
+	m := NewSequential()
+	if mj.Config.Name != "" {
+		m.Name = mj.Config.Name
+	}
+	for i, lj := range mj.Config.Layers {
+		l, err := nn.FromConfig(lj.ClassName, lj.Config)
+		if err != nil {
+			return nil, fmt.Errorf("gokeras: model file layer %d: %w", i, err)
+		}
+		m.Add(l)
+	}
+	spec := &ModelSpec{Model: m, Compile: mj.CompileConfig, Fit: mj.FitConfig}
+	if spec.Compile != nil {
+		if err := spec.Compile.apply(m); err != nil {
+			return nil, err
+		}
+	}
+	return spec, nil
+}
+
+// apply compiles m with the named loss, optimizer and metrics.
+func (c *CompileConfig) apply(m *Sequential) error {
+	l, err := loss.Parse(c.Loss)
+	if err != nil {
+		return fmt.Errorf("gokeras: compile_config: %w", err)
+	}
+	var o optim.Optimizer
+	switch v := c.Optimizer.(type) {
+	case nil:
+		o, err = optim.Parse("adam")
+	case string:
+		o, err = optim.Parse(strings.ToLower(v))
+	case map[string]any:
+		name, _ := v["class_name"].(string)
+		cfg, _ := v["config"].(map[string]any)
+		o, err = optim.FromConfig(strings.ToLower(name), cfg)
+	default:
+		err = fmt.Errorf("optimizer must be a name or {\"class_name\": ..., \"config\": {...}}")
+	}
+	if err != nil {
+		return fmt.Errorf("gokeras: compile_config: %w", err)
+	}
+	var ms []metric.Metric
+	for _, n := range c.Metrics {
+		mt, err := metric.Parse(n)
+		if err != nil {
+			return fmt.Errorf("gokeras: compile_config: %w", err)
+		}
+		ms = append(ms, mt)
+	}
+	return m.Compile(l, o, ms...)
+}

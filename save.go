@@ -1,0 +1,296 @@
+package gokeras
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+
+	"github.com/gokeras/gokeras/optim"
+	"github.com/gokeras/gokeras/tensor"
+)
+
+// A saved model is one safetensors file
+// (https://github.com/huggingface/safetensors, "Format" section): an
+// 8-byte little-endian header length, a JSON header mapping each tensor
+// name to {"dtype", "shape", "data_offsets": [begin, end]} relative to the
+// data that follows, and a "__metadata__" map of strings. gokeras stores
+// the model file JSON (layers and compile settings) and the training state
+// in the metadata, the weights as "<layer>/<weight>" and the optimiser's
+// state as "optimizer/<slot>".
+
+const formatName = "gokeras-model-v1"
+
+// ErrBadModelFile is wrapped by every error Load returns for a file that is
+// not a complete, consistent gokeras model.
+var ErrBadModelFile = errors.New("not a valid gokeras model file")
+
+type tensorEntry struct {
+	DType   string   `json:"dtype"`
+	Shape   []int    `json:"shape"`
+	Offsets [2]int64 `json:"data_offsets"`
+}
+
+type namedTensor struct {
+	name string
+	t    *tensor.Tensor
+}
+
+// Save writes the model, its weights and the optimiser's state (so that
+// training resumes where it stopped) to path, atomically: a crash leaves
+// either the old file or the new one.
+func (m *Sequential) Save(path string) error {
+	if !m.net.Built() {
+		return fmt.Errorf("gokeras: save: the model is not built yet; fit it or call Build first")
+	}
+	cfg, err := m.ToJSON()
+	if err != nil {
+		return fmt.Errorf("gokeras: save: %w", err)
+	}
+	meta := map[string]string{
+		"format": formatName,
+		"model":  string(cfg),
+		"epoch":  strconv.Itoa(m.epoch),
+		"seed":   strconv.FormatUint(m.Seed, 10),
+	}
+	if m.DatasetName != "" {
+		meta["dataset"] = m.DatasetName
+	}
+	if m.Classes != nil {
+		cb, _ := json.Marshal(m.Classes)
+		meta["classes"] = string(cb)
+	}
+	var ts []namedTensor
+	for _, l := range m.net.Layers {
+		for _, p := range l.Params() {
+			ts = append(ts, namedTensor{l.LayerName() + "/" + p.Name, p.Value})
+		}
+	}
+	if m.compiled {
+		meta["optimizer_iterations"] = strconv.FormatInt(m.model.Optimizer.Iterations(), 10)
+		var order []string
+		for _, s := range m.model.Optimizer.State() {
+			ts = append(ts, namedTensor{"optimizer/" + s.Name, s.Value})
+			order = append(order, s.Name)
+		}
+		// JSON objects are unordered; SetState wants State's order back.
+		ob, _ := json.Marshal(order)
+		meta["optimizer_slots"] = string(ob)
+	}
+	return writeSafetensors(path, ts, meta)
+}
+
+func writeSafetensors(path string, ts []namedTensor, meta map[string]string) error {
+	header := map[string]any{"__metadata__": meta}
+	var off int64
+	for _, nt := range ts {
+		n := int64(len(nt.t.Data)) * 4
+		header[nt.name] = tensorEntry{DType: "F32", Shape: nt.t.Shape, Offsets: [2]int64{off, off + n}}
+		off += n
+	}
+	hb, err := json.Marshal(header)
+	if err != nil {
+		return fmt.Errorf("gokeras: save: %w", err)
+	}
+	// Pad the header with spaces so the data starts 8-byte aligned.
+	for len(hb)%8 != 0 {
+		hb = append(hb, ' ')
+	}
+	buf := make([]byte, 8+len(hb)+int(off))
+	binary.LittleEndian.PutUint64(buf, uint64(len(hb)))
+	copy(buf[8:], hb)
+	p := 8 + len(hb)
+	for _, nt := range ts {
+		for _, v := range nt.t.Data {
+			binary.LittleEndian.PutUint32(buf[p:], math.Float32bits(v))
+			p += 4
+		}
+	}
+	return writeAtomic(path, buf)
+}
+
+// writeAtomic writes data to a temporary file next to path, syncs it and
+// renames it over path.
+func writeAtomic(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("gokeras: save: %w", err)
+	}
+	tmp := f.Name()
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("gokeras: save %s: %w", path, err)
+	}
+	return nil
+}
+
+// readSafetensors parses and validates a whole file.
+func readSafetensors(data []byte) (map[string]*tensor.Tensor, map[string]string, error) {
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("%w: %s", ErrBadModelFile, fmt.Sprintf(format, args...))
+	}
+	if len(data) < 8 {
+		return nil, nil, bad("the file is %d bytes, too short for a safetensors header", len(data))
+	}
+	hl := binary.LittleEndian.Uint64(data)
+	if hl > uint64(len(data)-8) || hl > 100<<20 {
+		return nil, nil, bad("header length %d exceeds the file (%d bytes); the file is truncated or not safetensors", hl, len(data))
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(data[8:8+hl], &raw); err != nil {
+		return nil, nil, bad("header is not valid JSON: %v", err)
+	}
+	body := data[8+hl:]
+	meta := map[string]string{}
+	if mb, ok := raw["__metadata__"]; ok {
+		if err := json.Unmarshal(mb, &meta); err != nil {
+			return nil, nil, bad("__metadata__: %v", err)
+		}
+		delete(raw, "__metadata__")
+	}
+	type span struct {
+		b, e int64
+		name string
+	}
+	var spans []span
+	out := map[string]*tensor.Tensor{}
+	for name, rb := range raw {
+		var e tensorEntry
+		if err := json.Unmarshal(rb, &e); err != nil {
+			return nil, nil, bad("tensor %q: %v", name, err)
+		}
+		if e.DType != "F32" {
+			return nil, nil, bad("tensor %q has dtype %s; gokeras stores F32", name, e.DType)
+		}
+		n := int64(1)
+		for _, d := range e.Shape {
+			if d < 0 || (d > 0 && n > math.MaxInt32/int64(d)) {
+				return nil, nil, bad("tensor %q has shape %v", name, e.Shape)
+			}
+			n *= int64(d)
+		}
+		b, en := e.Offsets[0], e.Offsets[1]
+		if b < 0 || en < b || en > int64(len(body)) || en-b != 4*n {
+			return nil, nil, bad("tensor %q spans bytes [%d, %d) of %d for shape %v; the file is truncated or corrupt", name, b, en, len(body), e.Shape)
+		}
+		spans = append(spans, span{b, en, name})
+		t := &tensor.Tensor{Shape: tensor.Shape(e.Shape), Data: make([]float32, n)}
+		for i := range t.Data {
+			t.Data[i] = math.Float32frombits(binary.LittleEndian.Uint32(body[b+4*int64(i):]))
+		}
+		out[name] = t
+	}
+	sort.Slice(spans, func(i, j int) bool { return spans[i].b < spans[j].b })
+	for i := 1; i < len(spans); i++ {
+		if spans[i].b < spans[i-1].e {
+			return nil, nil, bad("tensors %q and %q overlap", spans[i-1].name, spans[i].name)
+		}
+	}
+	return out, meta, nil
+}
+
+// Load reads a model written by Save: architecture, weights, compile
+// settings and optimiser state. A truncated, corrupt or mismatched file is
+// an error wrapping ErrBadModelFile; no partly loaded model is returned.
+func Load(path string) (*Sequential, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("gokeras: load: %w", err)
+	}
+	m, err := decodeModel(data)
+	if err != nil {
+		return nil, fmt.Errorf("gokeras: load %s: %w", path, err)
+	}
+	return m, nil
+}
+
+func decodeModel(data []byte) (*Sequential, error) {
+	ts, meta, err := readSafetensors(data)
+	if err != nil {
+		return nil, err
+	}
+	if meta["format"] != formatName {
+		return nil, fmt.Errorf("%w: metadata format is %q, want %q", ErrBadModelFile, meta["format"], formatName)
+	}
+	spec, err := ParseModelJSON([]byte(meta["model"]))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadModelFile, err)
+	}
+	m := spec.Model
+	if m.Seed, err = strconv.ParseUint(meta["seed"], 10, 64); err != nil {
+		return nil, fmt.Errorf("%w: seed %q", ErrBadModelFile, meta["seed"])
+	}
+	if m.epoch, err = strconv.Atoi(meta["epoch"]); err != nil || m.epoch < 0 {
+		return nil, fmt.Errorf("%w: epoch %q", ErrBadModelFile, meta["epoch"])
+	}
+	m.DatasetName = meta["dataset"]
+	if c := meta["classes"]; c != "" {
+		if err := json.Unmarshal([]byte(c), &m.Classes); err != nil {
+			return nil, fmt.Errorf("%w: classes: %v", ErrBadModelFile, err)
+		}
+	}
+	if err := m.Build(); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadModelFile, err)
+	}
+	used := 0
+	for _, l := range m.net.Layers {
+		for _, p := range l.Params() {
+			name := l.LayerName() + "/" + p.Name
+			t, ok := ts[name]
+			if !ok {
+				return nil, fmt.Errorf("%w: weight %q is missing", ErrBadModelFile, name)
+			}
+			if !t.Shape.Equal(p.Value.Shape) {
+				return nil, fmt.Errorf("%w: weight %q has shape %v, the model needs %v", ErrBadModelFile, name, t.Shape, p.Value.Shape)
+			}
+			copy(p.Value.Data, t.Data)
+			used++
+		}
+	}
+	var order []string
+	if o := meta["optimizer_slots"]; o != "" {
+		if err := json.Unmarshal([]byte(o), &order); err != nil {
+			return nil, fmt.Errorf("%w: optimizer_slots: %v", ErrBadModelFile, err)
+		}
+	}
+	var slots []optim.Slot
+	for _, name := range order {
+		t, ok := ts["optimizer/"+name]
+		if !ok {
+			return nil, fmt.Errorf("%w: optimizer slot %q is missing", ErrBadModelFile, name)
+		}
+		slots = append(slots, optim.Slot{Name: name, Value: t})
+		used++
+	}
+	if used != len(ts) {
+		return nil, fmt.Errorf("%w: the file has %d tensors the model does not use", ErrBadModelFile, len(ts)-used)
+	}
+	if m.compiled {
+		it, err := strconv.ParseInt(meta["optimizer_iterations"], 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("%w: optimizer_iterations %q", ErrBadModelFile, meta["optimizer_iterations"])
+		}
+		if it > 0 || len(slots) > 0 {
+			if err := m.model.Optimizer.SetState(it, slots); err != nil {
+				return nil, fmt.Errorf("%w: %v", ErrBadModelFile, err)
+			}
+		}
+	}
+	return m, nil
+}

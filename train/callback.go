@@ -1,0 +1,319 @@
+package train
+
+import (
+	"encoding/csv"
+	"fmt"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/gokeras/gokeras/tensor"
+)
+
+// Run is the state of a Fit call that callbacks see and may change.
+type Run struct {
+	Model        *Model
+	Epochs       int // the epochs asked for
+	Epoch        int // the current epoch, from 0
+	Steps        int // batches per epoch
+	History      *History
+	StopTraining bool // set to end training after this epoch
+}
+
+// Weights returns a copy of every weight of the model (for restoring).
+func (r *Run) Weights() []*tensor.Tensor {
+	var ws []*tensor.Tensor
+	for _, p := range r.Model.Net.Params() {
+		ws = append(ws, p.Value.Clone())
+	}
+	return ws
+}
+
+// SetWeights copies ws (from Weights) back into the model.
+func (r *Run) SetWeights(ws []*tensor.Tensor) {
+	for i, p := range r.Model.Net.Params() {
+		copy(p.Value.Data, ws[i].Data)
+	}
+}
+
+// Callback is called by Fit at Keras's hook points. Embed NopCallback to
+// implement only some of them. An error stops training and is returned.
+type Callback interface {
+	OnTrainBegin(r *Run) error
+	OnEpochBegin(r *Run, epoch int) error
+	OnBatchEnd(r *Run, batch int, logs Logs) error
+	OnEpochEnd(r *Run, epoch int, logs Logs) error
+	OnTrainEnd(r *Run) error
+}
+
+// NopCallback implements every hook as a no-op.
+type NopCallback struct{}
+
+func (NopCallback) OnTrainBegin(*Run) error          { return nil }
+func (NopCallback) OnEpochBegin(*Run, int) error     { return nil }
+func (NopCallback) OnBatchEnd(*Run, int, Logs) error { return nil }
+func (NopCallback) OnEpochEnd(*Run, int, Logs) error { return nil }
+func (NopCallback) OnTrainEnd(*Run) error            { return nil }
+
+func callAll(cs []Callback, f func(Callback) error) error {
+	for _, c := range cs {
+		if err := f(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Mode says whether a monitored quantity should go down or up. ModeAuto picks
+// ModeMax for accuracy-like names and ModeMin otherwise, as Keras does.
+type Mode int
+
+const (
+	ModeAuto Mode = iota
+	ModeMin
+	ModeMax
+)
+
+func (m Mode) resolve(monitor string) Mode {
+	if m != ModeAuto {
+		return m
+	}
+	if strings.Contains(monitor, "acc") || strings.HasPrefix(monitor, "auc") || strings.HasPrefix(monitor, "val_auc") {
+		return ModeMax
+	}
+	return ModeMin
+}
+
+// monitorValue reads the monitored quantity, with an error that lists
+// what is available when it is missing.
+func monitorValue(who, monitor string, logs Logs) (float64, error) {
+	v, ok := logs[monitor]
+	if !ok {
+		return 0, fmt.Errorf("train: %s monitors %q, which is not logged; available: %s (val_ quantities need validation data)", who, monitor, strings.Join(logs.Keys(), ", "))
+	}
+	return v, nil
+}
+
+// improved reports whether v beats best by more than minDelta in mode.
+func improved(mode Mode, v, best, minDelta float64) bool {
+	if mode == ModeMax {
+		return v-minDelta > best
+	}
+	return v+minDelta < best
+}
+
+// EarlyStopping stops training when Monitor has not improved by more than
+// MinDelta for Patience epochs. Defaults are Keras's: monitor "val_loss",
+// min_delta 0, patience 0.
+type EarlyStopping struct {
+	NopCallback
+	Monitor            string
+	MinDelta           float64
+	Patience           int
+	Mode               Mode
+	RestoreBestWeights bool
+	StartFromEpoch     int
+	StoppedEpoch       int // the epoch training stopped at, from 0 (-1: did not stop)
+
+	best    float64
+	wait    int
+	weights []*tensor.Tensor
+	mode    Mode
+}
+
+func (e *EarlyStopping) monitor() string {
+	if e.Monitor == "" {
+		return "val_loss"
+	}
+	return e.Monitor
+}
+
+func (e *EarlyStopping) OnTrainBegin(r *Run) error {
+	e.mode = e.Mode.resolve(e.monitor())
+	e.best = math.Inf(1)
+	if e.mode == ModeMax {
+		e.best = math.Inf(-1)
+	}
+	e.wait, e.weights, e.StoppedEpoch = 0, nil, -1
+	return nil
+}
+
+func (e *EarlyStopping) OnEpochEnd(r *Run, epoch int, logs Logs) error {
+	v, err := monitorValue("EarlyStopping", e.monitor(), logs)
+	if err != nil || epoch < e.StartFromEpoch {
+		return err
+	}
+	if improved(e.mode, v, e.best, math.Abs(e.MinDelta)) {
+		e.best, e.wait = v, 0
+		if e.RestoreBestWeights {
+			e.weights = r.Weights()
+		}
+		return nil
+	}
+	e.wait++
+	if e.wait > e.Patience {
+		r.StopTraining = true
+		e.StoppedEpoch = epoch
+		if e.RestoreBestWeights && e.weights != nil {
+			r.SetWeights(e.weights)
+		}
+	}
+	return nil
+}
+
+// ReduceLROnPlateau multiplies the learning rate by Factor when Monitor has
+// not improved for Patience epochs. Keras's defaults: monitor "val_loss",
+// factor 0.1, patience 10, min_delta 1e-4, cooldown 0, min_lr 0.
+type ReduceLROnPlateau struct {
+	NopCallback
+	Monitor  string
+	Factor   float64 // 0 means 0.1
+	Patience int     // 0 means 10
+	MinDelta float64 // 0 means 1e-4
+	Cooldown int
+	MinLR    float64
+	Mode     Mode
+
+	best           float64
+	wait, cooldown int
+	mode           Mode
+}
+
+func (p *ReduceLROnPlateau) OnTrainBegin(r *Run) error {
+	if p.Monitor == "" {
+		p.Monitor = "val_loss"
+	}
+	if p.Factor == 0 {
+		p.Factor = 0.1
+	}
+	if p.Factor >= 1 || p.Factor < 0 {
+		return fmt.Errorf("train: ReduceLROnPlateau factor %v must be in (0, 1)", p.Factor)
+	}
+	if p.Patience == 0 {
+		p.Patience = 10
+	}
+	if p.MinDelta == 0 {
+		p.MinDelta = 1e-4
+	}
+	p.mode = p.Mode.resolve(p.Monitor)
+	p.best = math.Inf(1)
+	if p.mode == ModeMax {
+		p.best = math.Inf(-1)
+	}
+	p.wait, p.cooldown = 0, 0
+	return nil
+}
+
+func (p *ReduceLROnPlateau) OnEpochEnd(r *Run, epoch int, logs Logs) error {
+	v, err := monitorValue("ReduceLROnPlateau", p.Monitor, logs)
+	if err != nil {
+		return err
+	}
+	logs["learning_rate"] = r.Model.Optimizer.LearningRate()
+	if p.cooldown > 0 {
+		p.cooldown--
+		p.wait = 0
+	}
+	if improved(p.mode, v, p.best, p.MinDelta) {
+		p.best, p.wait = v, 0
+		return nil
+	}
+	if p.cooldown > 0 {
+		return nil
+	}
+	p.wait++
+	if p.wait >= p.Patience {
+		opt := r.Model.Optimizer
+		if lr := opt.LearningRate(); lr > p.MinLR {
+			opt.SetLearningRate(math.Max(lr*p.Factor, p.MinLR))
+		}
+		p.cooldown, p.wait = p.Cooldown, 0
+	}
+	return nil
+}
+
+// LearningRateScheduler sets the learning rate at the start of each epoch
+// to Schedule(epoch, current rate), as Keras's callback does.
+type LearningRateScheduler struct {
+	NopCallback
+	Schedule func(epoch int, lr float64) float64
+}
+
+func (s *LearningRateScheduler) OnEpochBegin(r *Run, epoch int) error {
+	lr := s.Schedule(epoch, r.Model.Optimizer.LearningRate())
+	if math.IsNaN(lr) || lr < 0 {
+		return fmt.Errorf("train: the learning-rate schedule returned %v at epoch %d; it must be a non-negative number", lr, epoch)
+	}
+	r.Model.Optimizer.SetLearningRate(lr)
+	return nil
+}
+
+// CSVLogger appends each epoch's logs to a CSV file: a header "epoch,..."
+// then one row per epoch, as Keras's CSVLogger writes.
+type CSVLogger struct {
+	NopCallback
+	Filename  string
+	Separator rune // 0 means ','
+	Append    bool
+
+	f    *os.File
+	w    *csv.Writer
+	keys []string
+}
+
+func (c *CSVLogger) OnTrainBegin(r *Run) error {
+	flags := os.O_CREATE | os.O_WRONLY | os.O_TRUNC
+	hasHeader := false
+	if c.Append {
+		flags = os.O_CREATE | os.O_WRONLY | os.O_APPEND
+		if st, err := os.Stat(c.Filename); err == nil && st.Size() > 0 {
+			hasHeader = true
+		}
+	}
+	f, err := os.OpenFile(c.Filename, flags, 0o644)
+	if err != nil {
+		return fmt.Errorf("train: CSVLogger: %w", err)
+	}
+	c.f = f
+	c.w = csv.NewWriter(f)
+	if c.Separator != 0 {
+		c.w.Comma = c.Separator
+	}
+	c.keys = nil
+	if hasHeader {
+		c.keys = []string{} // keep the file's header; columns follow the logs
+	}
+	return nil
+}
+
+func (c *CSVLogger) OnEpochEnd(r *Run, epoch int, logs Logs) error {
+	if c.keys == nil || len(c.keys) == 0 {
+		fresh := c.keys == nil
+		c.keys = logs.Keys()
+		if fresh {
+			if err := c.w.Write(append([]string{"epoch"}, c.keys...)); err != nil {
+				return err
+			}
+		}
+	}
+	row := []string{strconv.Itoa(epoch)}
+	for _, k := range c.keys {
+		row = append(row, strconv.FormatFloat(logs[k], 'g', -1, 64))
+	}
+	if err := c.w.Write(row); err != nil {
+		return err
+	}
+	c.w.Flush()
+	return c.w.Error()
+}
+
+func (c *CSVLogger) OnTrainEnd(r *Run) error {
+	if c.f == nil {
+		return nil
+	}
+	c.w.Flush()
+	err := c.f.Close()
+	c.f = nil
+	return err
+}

@@ -1,0 +1,292 @@
+package train
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+	"time"
+
+	"github.com/gokeras/gokeras/nn"
+	"github.com/gokeras/gokeras/tensor"
+)
+
+// Verbosity selects the progress output, as Keras's verbose argument.
+type Verbosity int
+
+const (
+	// Auto is Keras's verbose="auto": a progress bar (redrawn in place on a
+	// terminal, one line per epoch otherwise).
+	Auto Verbosity = iota
+	// Silent prints nothing.
+	Silent
+	// ProgressBar is verbose=1.
+	ProgressBar
+	// OneLine is verbose=2: one line per epoch.
+	OneLine
+)
+
+// ParseVerbosity maps Keras's verbose=0/1/2 to a Verbosity.
+func ParseVerbosity(v int) (Verbosity, error) {
+	switch v {
+	case 0:
+		return Silent, nil
+	case 1:
+		return ProgressBar, nil
+	case 2:
+		return OneLine, nil
+	}
+	return 0, fmt.Errorf("train: verbose %d is not 0, 1 or 2", v)
+}
+
+// Data is a set of inputs and targets with the batch on the first axis.
+type Data struct{ X, Y *tensor.Tensor }
+
+// Options are fit()'s arguments. The zero value is Keras's defaults:
+// batch size 32, one epoch, shuffled, no validation, progress bar.
+type Options struct {
+	Epochs       int
+	InitialEpoch int // epochs already done (to resume a run)
+	BatchSize    int
+	// ValidationSplit holds out the LAST fraction of x and y (before any
+	// shuffling, as Keras does) to validate on after each epoch.
+	ValidationSplit float64
+	ValidationData  *Data
+	NoShuffle       bool
+	// Seed makes shuffling and dropout repeatable; one seed, one run.
+	Seed      uint64
+	Callbacks []Callback
+	Verbose   Verbosity
+	Out       io.Writer // default os.Stdout
+}
+
+// ErrNaN is wrapped by the error Fit returns when the loss stops being finite.
+var ErrNaN = errors.New("loss is not finite")
+
+// splitValidation returns the training part and the held-out last part.
+// Keras: split_at = floor(n * (1 - validation_split))
+// (keras/src/trainers/data_adapters/array_slicing.py, train_validation_split).
+func splitValidation(x, y *tensor.Tensor, frac float64) (Data, Data, error) {
+	if !(frac > 0 && frac < 1) {
+		return Data{}, Data{}, fmt.Errorf("train: validation_split %v must be in (0, 1), e.g. 0.2", frac)
+	}
+	n := x.Len()
+	at := int(math.Floor(float64(n) * (1 - frac)))
+	if at <= 0 || at >= n {
+		return Data{}, Data{}, fmt.Errorf("train: validation_split %v of %d samples leaves an empty part; use more data or another split", frac, n)
+	}
+	return Data{x.Slice(0, at), y.Slice(0, at)}, Data{x.Slice(at, n), y.Slice(at, n)}, nil
+}
+
+// mix derives a stream seed from the run seed and up to two counters.
+func mix(seed uint64, a, b uint64) (uint64, uint64) {
+	z := seed + 0x9e3779b97f4a7c15*(a+1) + 0xbf58476d1ce4e5b9*(b+1)
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return z ^ (z >> 31), seed ^ a<<32 ^ b
+}
+
+// batcher gathers shuffled rows into reused batch buffers, so the data set
+// itself is never copied.
+type batcher struct {
+	x, y   *tensor.Tensor
+	xb, yb *tensor.Tensor
+}
+
+func (b *batcher) gather(idx []int) (*tensor.Tensor, *tensor.Tensor) {
+	b.xb = gatherRows(b.xb, b.x, idx)
+	b.yb = gatherRows(b.yb, b.y, idx)
+	return b.xb, b.yb
+}
+
+func gatherRows(dst, src *tensor.Tensor, idx []int) *tensor.Tensor {
+	row := src.Shape[1:].Size()
+	shape := append(tensor.Shape{len(idx)}, src.Shape[1:]...)
+	dst = tensor.Ensure(dst, shape...)
+	for i, j := range idx {
+		copy(dst.Data[i*row:(i+1)*row], src.Data[j*row:(j+1)*row])
+	}
+	return dst
+}
+
+// Fit trains m on x and y. It returns the History of the epochs that ran,
+// also when ctx is cancelled (then with ctx's error) or the loss becomes NaN
+// (then with an error naming the epoch and batch).
+func Fit(ctx context.Context, m *Model, x, y *tensor.Tensor, o Options) (*History, error) {
+	if o.Epochs == 0 {
+		o.Epochs = 1
+	}
+	if o.BatchSize == 0 {
+		o.BatchSize = 32
+	}
+	if o.Epochs < 0 || o.BatchSize < 0 || o.InitialEpoch < 0 {
+		return nil, fmt.Errorf("train: epochs %d, initial_epoch %d and batch_size %d must be positive", o.Epochs, o.InitialEpoch, o.BatchSize)
+	}
+	if o.Out == nil {
+		o.Out = os.Stdout
+	}
+	if err := m.checkData("training", x, y); err != nil {
+		return nil, err
+	}
+	train := Data{x, y}
+	var val *Data
+	switch {
+	case o.ValidationData != nil:
+		if err := m.checkData("validation", o.ValidationData.X, o.ValidationData.Y); err != nil {
+			return nil, err
+		}
+		val = o.ValidationData
+	case o.ValidationSplit != 0:
+		t, v, err := splitValidation(x, y, o.ValidationSplit)
+		if err != nil {
+			return nil, err
+		}
+		train, val = t, &v
+	}
+	n := train.X.Len()
+	steps := (n + o.BatchSize - 1) / o.BatchSize // the last partial batch is kept
+	hist := &History{}
+	run := &Run{Model: m, Epochs: o.Epochs, Steps: steps, History: hist}
+	prog := newProgress(o.Out, o.Verbose, steps)
+	if err := callAll(o.Callbacks, func(c Callback) error { return c.OnTrainBegin(run) }); err != nil {
+		return hist, err
+	}
+	b := &batcher{x: train.X, y: train.Y}
+	perm := make([]int, n)
+	var stopErr error
+	for epoch := o.InitialEpoch; epoch < o.Epochs && !run.StopTraining; epoch++ {
+		run.Epoch = epoch
+		for i := range perm {
+			perm[i] = i
+		}
+		s1, s2 := mix(o.Seed, uint64(epoch), 0)
+		if !o.NoShuffle {
+			rand.New(rand.NewPCG(s1, s2)).Shuffle(n, func(i, j int) { perm[i], perm[j] = perm[j], perm[i] })
+		}
+		// Dropout masks depend only on (seed, epoch, layer), so a run resumed
+		// at an epoch boundary draws what an uninterrupted one would.
+		for li, l := range m.Net.Layers {
+			if r, ok := l.(interface{ Reseed(a, b uint64) }); ok {
+				r.Reseed(mix(o.Seed, uint64(epoch), uint64(li)+1))
+			}
+		}
+		if err := callAll(o.Callbacks, func(c Callback) error { return c.OnEpochBegin(run, epoch) }); err != nil {
+			return hist, err
+		}
+		prog.epochBegin(epoch, o.Epochs)
+		for _, mt := range m.Metrics {
+			mt.Reset()
+		}
+		start := time.Now()
+		var lossSum float64
+		seen := 0
+		logs := Logs{}
+		for s := 0; s < steps; s++ {
+			if err := ctx.Err(); err != nil {
+				stopErr = err
+				break
+			}
+			lo, hi := s*o.BatchSize, min((s+1)*o.BatchSize, n)
+			xb, yb := b.gather(perm[lo:hi])
+			l := m.step(xb, yb)
+			if math.IsNaN(l) || math.IsInf(l, 0) {
+				stopErr = fmt.Errorf("train: %w (%v) at epoch %d/%d, batch %d/%d; lower the learning rate, check the data for NaN or huge values, or scale inputs (e.g. divide pixels by 255)",
+					ErrNaN, l, epoch+1, o.Epochs, s+1, steps)
+				break
+			}
+			// Keras weights the running loss by batch size.
+			lossSum += l * float64(hi-lo)
+			seen += hi - lo
+			logs = m.logs("", lossSum/float64(seen))
+			prog.batchEnd(s+1, logs)
+			if err := callAll(o.Callbacks, func(c Callback) error { return c.OnBatchEnd(run, s, logs) }); err != nil {
+				return hist, err
+			}
+		}
+		if stopErr != nil {
+			prog.abort()
+			break
+		}
+		if val != nil {
+			vl, err := evaluate(m, val.X, val.Y, o.BatchSize)
+			if err != nil {
+				return hist, err
+			}
+			for k, v := range vl {
+				logs["val_"+k] = v
+			}
+		}
+		secs := time.Since(start).Seconds()
+		prog.epochEnd(steps, secs, logs)
+		hist.add(epoch, secs, logs)
+		if err := callAll(o.Callbacks, func(c Callback) error { return c.OnEpochEnd(run, epoch, logs) }); err != nil {
+			return hist, err
+		}
+	}
+	if err := callAll(o.Callbacks, func(c Callback) error { return c.OnTrainEnd(run) }); err != nil && stopErr == nil {
+		stopErr = err
+	}
+	return hist, stopErr
+}
+
+// logs snapshots the running loss and metric values under prefix.
+func (m *Model) logs(prefix string, l float64) Logs {
+	logs := Logs{prefix + "loss": l}
+	for _, mt := range m.Metrics {
+		logs[prefix+mt.Name()] = mt.Result()
+	}
+	return logs
+}
+
+// Evaluate returns the loss and metrics of m on x and y, in inference mode.
+func Evaluate(m *Model, x, y *tensor.Tensor, batchSize int) (Logs, error) {
+	if err := m.checkData("evaluation", x, y); err != nil {
+		return nil, err
+	}
+	if batchSize <= 0 {
+		batchSize = 32
+	}
+	return evaluate(m, x, y, batchSize)
+}
+
+func evaluate(m *Model, x, y *tensor.Tensor, batchSize int) (Logs, error) {
+	for _, mt := range m.Metrics {
+		mt.Reset()
+	}
+	n := x.Len()
+	var sum float64
+	for lo := 0; lo < n; lo += batchSize {
+		hi := min(lo+batchSize, n)
+		xb, yb := x.Slice(lo, hi), y.Slice(lo, hi)
+		out := m.Net.Forward(xb, false)
+		sum += m.Loss.Compute(out, yb, nil) * float64(hi-lo)
+		for _, mt := range m.Metrics {
+			mt.Update(out, yb)
+		}
+	}
+	return m.logs("", sum/float64(n)), nil
+}
+
+// Predict runs m on x in inference mode and returns the outputs (for a
+// softmax classifier, per-class probabilities), in a new tensor.
+func Predict(net *nn.Stack, x *tensor.Tensor, batchSize int) (*tensor.Tensor, error) {
+	want := append(tensor.Shape{-1}, net.InputShape()...)
+	if err := tensor.CheckShape("train: predict inputs", x.Shape, want); err != nil {
+		return nil, fmt.Errorf("%w; the model's input shape is %v", err, net.InputShape())
+	}
+	if batchSize <= 0 {
+		batchSize = 32
+	}
+	n := x.Len()
+	out := tensor.New(append(tensor.Shape{n}, net.OutputShape()...)...)
+	row := net.OutputShape().Size()
+	for lo := 0; lo < n; lo += batchSize {
+		hi := min(lo+batchSize, n)
+		y := net.Forward(x.Slice(lo, hi), false)
+		copy(out.Data[lo*row:hi*row], y.Data)
+	}
+	return out, nil
+}

@@ -1,0 +1,108 @@
+// Package train owns the training loop: fit, evaluate and predict over
+// in-memory data, the History they return, the callbacks they call and the
+// Keras-style progress output. It knows the network only as an nn.Stack
+// with a loss, an optimiser and metrics; the user-facing Sequential model in
+// the root package is a facade over it.
+package train
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/gokeras/gokeras/activation"
+	"github.com/gokeras/gokeras/loss"
+	"github.com/gokeras/gokeras/metric"
+	"github.com/gokeras/gokeras/nn"
+	"github.com/gokeras/gokeras/optim"
+	"github.com/gokeras/gokeras/tensor"
+)
+
+// Model is a built network with what compile() gives it.
+type Model struct {
+	Net       *nn.Stack
+	Loss      loss.Loss
+	Optimizer optim.Optimizer
+	Metrics   []metric.Metric
+
+	values, grads []*tensor.Tensor // trainable weights, gathered once
+	grad          *tensor.Tensor   // dLoss/dOutput (or dLoss/dz when fused)
+}
+
+// fused returns the cross-entropy to fuse with a final softmax, if any.
+func (m *Model) fused() (loss.SoftmaxFused, bool) {
+	a, ok := m.Net.LastActivated()
+	if !ok || a.ActivationFunc() != activation.Softmax {
+		return nil, false
+	}
+	return loss.Fused(m.Loss)
+}
+
+func (m *Model) trainable() ([]*tensor.Tensor, []*tensor.Tensor) {
+	if m.values == nil {
+		for _, p := range m.Net.Params() {
+			if p.Trainable() {
+				m.values = append(m.values, p.Value)
+				m.grads = append(m.grads, p.Grad)
+			}
+		}
+	}
+	return m.values, m.grads
+}
+
+// checkData returns an error that says what to do when x and y cannot be
+// fed to the network and its loss.
+func (m *Model) checkData(what string, x, y *tensor.Tensor) error {
+	if x == nil {
+		return fmt.Errorf("train: %s inputs are missing", what)
+	}
+	want := append(tensor.Shape{-1}, m.Net.InputShape()...)
+	if err := tensor.CheckShape("train: "+what+" inputs", x.Shape, want); err != nil {
+		hint := ""
+		if len(x.Shape) == len(want)-1 {
+			hint = " (add a channel axis: reshape to (N, H, W, 1) for grayscale images)"
+		}
+		return fmt.Errorf("%w; the model's input shape is %v%s", err, m.Net.InputShape(), hint)
+	}
+	if x.Len() == 0 {
+		return fmt.Errorf("train: %s data is empty", what)
+	}
+	if y == nil {
+		return nil
+	}
+	if y.Len() != x.Len() {
+		return fmt.Errorf("train: %s has %d inputs but %d targets; they must match", what, x.Len(), y.Len())
+	}
+	out := append(tensor.Shape{x.Len()}, m.Net.OutputShape()...)
+	if err := m.Loss.Check(out, y.Shape); err != nil {
+		return fmt.Errorf("train: %s targets: %w", what, err)
+	}
+	if _, sparse := m.Loss.(loss.SparseCategoricalCrossentropy); sparse {
+		if err := loss.CheckTargets(y, out[len(out)-1]); err != nil {
+			return fmt.Errorf("train: %s targets: %w", what, err)
+		}
+	}
+	return nil
+}
+
+// step runs one training step on a batch and returns its loss.
+func (m *Model) step(x, y *tensor.Tensor) float64 {
+	out := m.Net.Forward(x, true)
+	for _, mt := range m.Metrics {
+		mt.Update(out, y)
+	}
+	m.grad = tensor.Ensure(m.grad, out.Shape...)
+	var l float64
+	if f, ok := m.fused(); ok {
+		l = f.ComputeFromSoftmax(out, y, m.grad)
+		m.Net.BackwardLinear(m.grad)
+	} else {
+		l = m.Loss.Compute(out, y, m.grad)
+		m.Net.Backward(m.grad)
+	}
+	if math.IsNaN(l) || math.IsInf(l, 0) {
+		return l // the caller stops before the weights are touched
+	}
+	v, g := m.trainable()
+	m.Optimizer.Apply(v, g)
+	return l
+}
