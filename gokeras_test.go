@@ -417,3 +417,58 @@ func TestNaNLossStopsWithEpochAndBatch(t *testing.T) {
 		t.Errorf("history = %v, want empty (no epoch finished)", h)
 	}
 }
+
+func TestCallbacks(t *testing.T) {
+	x, y := toyImages(200, 10)
+	dir := t.TempDir()
+	m := toyModel(7)
+	csvPath := filepath.Join(dir, "log.csv")
+	es := &train.EarlyStopping{Monitor: "val_loss", Patience: 1, MinDelta: 10, RestoreBestWeights: true}
+	o := silent(6)
+	o.ValidationSplit = 0.2
+	o.Callbacks = []train.Callback{
+		es,
+		&train.CSVLogger{Filename: csvPath},
+		&gokeras.ModelCheckpoint{Model: m, Filepath: filepath.Join(dir, "ck-{epoch:02d}-{val_loss:.2f}.safetensors")},
+		&train.LearningRateScheduler{Schedule: func(epoch int, lr float64) float64 { return 0.01 / float64(epoch+1) }},
+	}
+	h, err := m.Fit(x, y, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// min_delta 10 means no epoch after the first counts as better:
+	// patience 1 stops after epoch 2 (index 1).
+	if h.Len() != 2 || es.StoppedEpoch != 1 {
+		t.Errorf("EarlyStopping ran %d epochs, stopped at %d; want 2 and 1", h.Len(), es.StoppedEpoch)
+	}
+	csvData, _ := os.ReadFile(csvPath)
+	lines := strings.Split(strings.TrimSpace(string(csvData)), "\n")
+	if len(lines) != 3 || lines[0] != "epoch,loss,accuracy,val_loss,val_accuracy" {
+		t.Errorf("CSV log:\n%s", csvData)
+	}
+	cks, _ := filepath.Glob(filepath.Join(dir, "ck-0*.safetensors"))
+	if len(cks) != 2 {
+		t.Errorf("checkpoints %v, want one per epoch", cks)
+	}
+	if lr := m.Optimizer().LearningRate(); math.Abs(lr-0.005) > 1e-12 {
+		t.Errorf("learning rate after 2 epochs of the schedule = %v, want 0.005", lr)
+	}
+
+	rl := &train.ReduceLROnPlateau{Monitor: "loss", Patience: 1, Factor: 0.5, MinDelta: 100}
+	m2 := toyModel(8)
+	o2 := silent(3)
+	o2.Callbacks = []train.Callback{rl}
+	if _, err := m2.Fit(x, y, o2); err != nil {
+		t.Fatal(err)
+	}
+	// Epoch 0 sets the best; epochs 1 and 2 each halve the rate.
+	if lr := m2.Optimizer().LearningRate(); math.Abs(lr-0.00025) > 1e-12 {
+		t.Errorf("ReduceLROnPlateau left lr %v, want 0.00025", lr)
+	}
+	bad := &train.EarlyStopping{Monitor: "val_acc"}
+	o3 := silent(1)
+	o3.Callbacks = []train.Callback{bad}
+	if _, err := toyModel(9).Fit(x, y, o3); err == nil || !strings.Contains(err.Error(), "available: loss, accuracy") {
+		t.Errorf("monitoring a missing quantity: err = %v", err)
+	}
+}

@@ -151,8 +151,9 @@ func (e *EarlyStopping) OnEpochEnd(r *Run, epoch int, logs Logs) error {
 		}
 		return nil
 	}
+	// Keras counts the epoch first and stops once wait reaches patience.
 	e.wait++
-	if e.wait > e.Patience {
+	if e.wait >= e.Patience && epoch > 0 {
 		r.StopTraining = true
 		e.StoppedEpoch = epoch
 		if e.RestoreBestWeights && e.weights != nil {
@@ -317,3 +318,31 @@ func (c *CSVLogger) OnTrainEnd(r *Run) error {
 	c.f = nil
 	return err
 }
+
+// Best tracks the best value of a monitored quantity across epochs, for
+// callbacks that act on improvement (EarlyStopping, ModelCheckpoint).
+type Best struct {
+	Monitor  string
+	Mode     Mode
+	MinDelta float64
+
+	value float64
+	set   bool
+}
+
+// Update reads the monitored value from logs and reports whether it beats
+// the best so far (the first value always does).
+func (b *Best) Update(who string, logs Logs) (bool, error) {
+	v, err := monitorValue(who, b.Monitor, logs)
+	if err != nil {
+		return false, err
+	}
+	if !b.set || improved(b.Mode.resolve(b.Monitor), v, b.value, math.Abs(b.MinDelta)) {
+		b.value, b.set = v, true
+		return true, nil
+	}
+	return false, nil
+}
+
+// Value is the best value seen.
+func (b *Best) Value() float64 { return b.value }
