@@ -34,7 +34,8 @@ func TestLayerGradients(t *testing.T) {
 		{"dense_softmax_nobias", func() nn.Layer { return &nn.Dense{Units: 4, Activation: activation.Softmax, NoBias: true} }, tensor.Shape{3}, nntest.GradOptions{}},
 		{"conv_valid", func() nn.Layer { return &nn.Conv2D{Filters: 3, KernelSize: [2]int{3, 3}} }, tensor.Shape{5, 6, 2}, nntest.GradOptions{}},
 		{"conv_same_stride2_odd_pad", func() nn.Layer {
-			// in 6, k 4, stride 2: out 3, total padding (3-1)*2+4-6 = 2... use k=3 on 6: total 1 (odd).
+			// in 6, k 3, stride 2: out 3, total padding (3-1)*2+3-6 = 1, odd:
+			// 0 on top/left, 1 on bottom/right.
 			return &nn.Conv2D{Filters: 2, KernelSize: [2]int{3, 3}, Strides: [2]int{2, 2}, Padding: nn.Same}
 		}, tensor.Shape{6, 6, 3}, nntest.GradOptions{}},
 		{"conv_same_rect_sigmoid", func() nn.Layer {
