@@ -36,7 +36,11 @@ var gemmKernels = []*gemmKernel{&gemmGeneric}
 var sgemm = gemmGeneric
 
 // gemmDirectTransA lets kernA read a transposed A in place too.
-var gemmDirectTransA = false
+var gemmDirectTransA = true
+
+// gemmAOuterMax is the largest packed B block (bytes) for which the A
+// panel stays in L1 and B panels stream from L2.
+var gemmAOuterMax = 400 << 10
 
 var gemmGeneric = gemmKernel{name: "generic 4x4", mr: 4, nr: 4, mc: 64, kc: 256, nc: 1024, kern: kern4x4Generic}
 
@@ -81,11 +85,13 @@ type gemmCtx struct {
 	lda, ldb, ldc  int
 	set            bool // beta == 0: the first k block overwrites C
 	direct         bool // kernA reads A in place, no packing
+	aOuter         bool // loop A panels outside B panels (B block fits L2)
 
-	t, tm, tn int // team size and its tm×tn grid over C
-	bbuf      [2][]float32
-	abuf      [][]float32 // per team member
-	bar       spinBarrier
+	t, tm, tn  int // team size and its tm×tn grid over C
+	mc, kc, nc int // blocking for this shape
+	bbuf       [2][]float32
+	abuf       [][]float32 // per team member
+	bar        spinBarrier
 }
 
 var (
@@ -139,7 +145,13 @@ func gemmWith(g *gemmKernel, transA, transB bool, m, n, k int, alpha float32, a 
 func (x *gemmCtx) plan(t int) {
 	g := x.g
 	mp := (x.m + g.mr - 1) / g.mr
-	np := (min(g.nc, x.n) + g.nr - 1) / g.nr
+	// Even blocks: k = 576 with kc = 256 is better as 3×192 than 256+256+64.
+	// kc only depends on k, so the reduction order does not depend on t.
+	x.kc = ceilDiv(x.k, ceilDiv(x.k, g.kc))
+	x.kc = min(ceilDiv(x.kc, 8)*8, g.kc)
+	x.nc = ceilDiv(x.n, ceilDiv(x.n, g.nc))
+	x.nc = min(ceilDiv(x.nc, g.nr)*g.nr, g.nc)
+	np := (min(x.nc, x.n) + g.nr - 1) / g.nr
 	// Not worth waking helpers for tiny products.
 	if work := x.m * x.n * x.k; work < 1<<16 {
 		t = 1
@@ -158,16 +170,21 @@ func (x *gemmCtx) plan(t int) {
 	}
 	x.t = t
 	x.bar.reset(t)
-	kc, nc := min(g.kc, x.k), min(g.nc, x.n)
+	// Row bands of whole panels, cut into even mc blocks.
+	band := ceilDiv(mp, x.tm) * g.mr
+	x.mc = ceilDiv(band, ceilDiv(band, g.mc))
+	x.mc = min(ceilDiv(x.mc, g.mr)*g.mr, g.mc)
+	kc, nc := min(x.kc, x.k), min(x.nc, x.n)
+	x.aOuter = kc*nc*4 <= gemmAOuterMax
 	bn := ((nc + g.nr - 1) / g.nr) * g.nr * kc
 	x.bbuf[0] = growBuf(x.bbuf[0], bn)
-	if (x.k+g.kc-1)/g.kc*((x.n+g.nc-1)/g.nc) > 1 {
+	if ceilDiv(x.k, x.kc)*ceilDiv(x.n, x.nc) > 1 {
 		x.bbuf[1] = growBuf(x.bbuf[1], bn)
 	}
 	for len(x.abuf) < t {
 		x.abuf = append(x.abuf, nil)
 	}
-	an := ((min(g.mc, x.m)+g.mr-1)/g.mr)*g.mr*kc + g.mr*g.nr
+	an := ((min(x.mc, x.m)+g.mr-1)/g.mr)*g.mr*kc + g.mr*g.nr
 	for i := 0; i < t; i++ {
 		x.abuf[i] = growBuf(x.abuf[i], an)
 	}
@@ -188,24 +205,24 @@ func (x *gemmCtx) run(tid int) {
 	an := len(x.abuf[tid]) - mr*nr
 	ap, tile := x.abuf[tid][:an], x.abuf[tid][an:]
 	iter := 0
-	for jc := 0; jc < n; jc += g.nc {
-		nb := min(g.nc, n-jc)
+	for jc := 0; jc < n; jc += x.nc {
+		nb := min(x.nc, n-jc)
 		npanels := (nb + nr - 1) / nr
 		p0, p1 := tj*npanels/x.tn, (tj+1)*npanels/x.tn
 		if !x.set && x.beta != 1 && r0 < r1 && p0 < p1 {
 			cj0, cj1 := jc+p0*nr, min(jc+p1*nr, n)
 			scaleC(r1-r0, cj1-cj0, x.beta, c[r0*ldc+cj0:], ldc)
 		}
-		for pc := 0; pc < k; pc += g.kc {
-			kb := min(g.kc, k-pc)
+		for pc := 0; pc < k; pc += x.kc {
+			kb := min(x.kc, k-pc)
 			bpack := x.bbuf[iter&1][:npanels*nr*kb]
 			iter++
 			set := x.set && pc == 0
 			// Pack this member's share of the B panels, then wait for the rest.
 			packPanels(x.transB, x.b, x.ldb, jc, nb, pc, kb, nr, 1, bpack, tid*npanels/x.t, (tid+1)*npanels/x.t)
 			x.bar.wait()
-			for ic := r0; ic < r1; ic += g.mc {
-				mb := min(g.mc, r1-ic)
+			for ic := r0; ic < r1; ic += x.mc {
+				mb := min(x.mc, r1-ic)
 				mpanels := (mb + mr - 1) / mr
 				switch {
 				case !x.direct:
@@ -214,54 +231,67 @@ func (x *gemmCtx) run(tid int) {
 					// The last panel is short: pack it, reading past A is not allowed.
 					packPanels(!x.transA, x.a, x.lda, ic, mb, pc, kb, mr, x.alpha, ap, mpanels-1, mpanels)
 				}
-				for jp := p0; jp < p1; jp++ {
-					j0 := jc + jp*nr
-					nrr := min(nr, n-j0)
-					bpan := bpack[jp*nr*kb : (jp+1)*nr*kb]
+				if x.aOuter {
 					for ip := 0; ip < mpanels; ip++ {
-						i0 := ic + ip*mr
-						mrr := min(mr, m-i0)
-						apan, rs, ks := ap[ip*mr*kb:(ip+1)*mr*kb], 1, mr
-						if x.direct && mrr == mr {
-							if x.transA {
-								apan, rs, ks = x.a[pc*x.lda+i0:], 1, x.lda
-							} else {
-								apan, rs, ks = x.a[i0*x.lda+pc:], x.lda, 1
-							}
+						for jp := p0; jp < p1; jp++ {
+							x.tile(ap, tile, bpack, ic+ip*mr, ip, jc+jp*nr, jp, pc, kb, set)
 						}
-						cc, ldcc := c[i0*ldc+j0:], ldc
-						edge := mrr < mr || nrr < nr
-						if edge {
-							cc, ldcc = tile[:mr*nr], nr
-							clear(cc)
-						}
-						switch {
-						case g.kernA != nil && set && !edge:
-							g.kernASet(kb, apan, rs, ks, bpan, cc, ldcc)
-						case g.kernA != nil:
-							g.kernA(kb, apan, rs, ks, bpan, cc, ldcc)
-						case set && !edge:
-							g.kernSet(kb, apan, bpan, cc, ldcc)
-						default:
-							g.kern(kb, apan, bpan, cc, ldcc)
-						}
-						if !edge {
-							continue
-						}
-						for i := 0; i < mrr; i++ {
-							row := c[(i0+i)*ldc+j0 : (i0+i)*ldc+j0+nrr]
-							tr := cc[i*nr : i*nr+nrr]
-							if set {
-								copy(row, tr)
-								continue
-							}
-							for j := range row {
-								row[j] += tr[j]
-							}
-						}
+					}
+					continue
+				}
+				for jp := p0; jp < p1; jp++ {
+					for ip := 0; ip < mpanels; ip++ {
+						x.tile(ap, tile, bpack, ic+ip*mr, ip, jc+jp*nr, jp, pc, kb, set)
 					}
 				}
 			}
+		}
+	}
+}
+
+// tile runs the micro-kernel for the C block at (i0, j0): A panel ip of ap
+// (or A itself when direct), B panel jp of bpack, k block [pc, pc+kb).
+func (x *gemmCtx) tile(ap, tile, bpack []float32, i0, ip, j0, jp, pc, kb int, set bool) {
+	g := x.g
+	mr, nr, ldc, c := g.mr, g.nr, x.ldc, x.c
+	mrr, nrr := min(mr, x.m-i0), min(nr, x.n-j0)
+	bpan := bpack[jp*nr*kb : (jp+1)*nr*kb]
+	apan, rs, ks := ap[ip*mr*kb:(ip+1)*mr*kb], 1, mr
+	if x.direct && mrr == mr {
+		if x.transA {
+			apan, rs, ks = x.a[pc*x.lda+i0:], 1, x.lda
+		} else {
+			apan, rs, ks = x.a[i0*x.lda+pc:], x.lda, 1
+		}
+	}
+	cc, ldcc := c[i0*ldc+j0:], ldc
+	edge := mrr < mr || nrr < nr
+	if edge {
+		cc, ldcc = tile[:mr*nr], nr
+		clear(cc)
+	}
+	switch {
+	case g.kernA != nil && set && !edge:
+		g.kernASet(kb, apan, rs, ks, bpan, cc, ldcc)
+	case g.kernA != nil:
+		g.kernA(kb, apan, rs, ks, bpan, cc, ldcc)
+	case set && !edge:
+		g.kernSet(kb, apan, bpan, cc, ldcc)
+	default:
+		g.kern(kb, apan, bpan, cc, ldcc)
+	}
+	if !edge {
+		return
+	}
+	for i := 0; i < mrr; i++ {
+		row := c[(i0+i)*ldc+j0 : (i0+i)*ldc+j0+nrr]
+		tr := cc[i*nr : i*nr+nrr]
+		if set {
+			copy(row, tr)
+			continue
+		}
+		for j := range row {
+			row[j] += tr[j]
 		}
 	}
 }
@@ -356,6 +386,8 @@ func GemmRef(transA, transB bool, m, n, k int, alpha float32, a []float32, lda i
 		}
 	}
 }
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }
 
 // packedKern adapts a strided kernel to the packed-panel kern signature.
 func packedKern(mr int, f func(k int, a []float32, rs, ks int, b, c []float32, ldc int)) func(k int, a, b, c []float32, ldc int) {

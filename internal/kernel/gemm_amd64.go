@@ -36,7 +36,7 @@ func kern12x32AVX512Set(k int, a []float32, rs, ks int, b, c []float32, ldc int)
 }
 
 var (
-	gemmAVX2 = gemmKernel{name: "avx2 6x16", mr: 6, nr: 16, mc: 144, kc: 256, nc: 4096,
+	gemmAVX2 = gemmKernel{name: "avx2 6x16", mr: 6, nr: 16, mc: 192, kc: 320, nc: 4096,
 		kernA: kern6x16AVX2, kernASet: kern6x16AVX2Set}
 	gemmAVX512 = gemmKernel{name: "avx512 12x32", mr: 12, nr: 32, mc: 144, kc: 256, nc: 4096,
 		kernA: kern12x32AVX512, kernASet: kern12x32AVX512Set}
