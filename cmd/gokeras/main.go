@@ -1,0 +1,138 @@
+// Command gokeras trains, evaluates and inspects Keras-style models from the
+// command line, without writing Go.
+//
+//	gokeras train                       # the note's 8x8 CNN on the embedded digits
+//	gokeras train --model cifar10-cnn --dataset cifar10 --epochs 50
+//	gokeras summary --model fashion-cnn
+//	gokeras evaluate --load model.safetensors
+//	gokeras predict --load model.safetensors digit.png
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+)
+
+type command struct {
+	name    string
+	summary string
+	run     func(args []string, stdout, stderr io.Writer) error
+}
+
+var commands []command
+
+func init() {
+	commands = []command{
+		{"train", "train a model (a preset or a model file) on a data set", runTrain},
+		{"evaluate", "evaluate a saved model on a data set's test split", runEvaluate},
+		{"predict", "predict classes or values for image or CSV files with a saved model", runPredict},
+		{"summary", "print a model's layers and parameter counts", runSummary},
+		{"presets", "list the built-in models", runPresets},
+	}
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: gokeras <command> [flags]")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "commands:")
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Run 'gokeras <command> -h' for a command's flags.")
+}
+
+// errUsage marks errors after which the command's flags are worth showing.
+var errUsage = errors.New("usage")
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run is main without the process: it returns the exit status.
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		usage(stderr)
+		return 2
+	}
+	name := args[0]
+	if name == "-h" || name == "--help" || name == "help" {
+		usage(stdout)
+		return 0
+	}
+	for _, c := range commands {
+		if c.name == name {
+			err := c.run(args[1:], stdout, stderr)
+			switch {
+			case err == nil:
+				return 0
+			case errors.Is(err, flag.ErrHelp):
+				return 0
+			case errors.Is(err, errInterrupted):
+				fmt.Fprintf(stderr, "gokeras %s: %v\n", name, err)
+				return 130
+			}
+			fmt.Fprintf(stderr, "gokeras %s: %v\n", name, err)
+			return 1
+		}
+	}
+	names := make([]string, len(commands))
+	for i, c := range commands {
+		names[i] = c.name
+	}
+	fmt.Fprintf(stderr, "gokeras: unknown command %q; commands: %s\n", name, strings.Join(names, ", "))
+	return 2
+}
+
+// helpOut remembers where each flag set prints its -h help.
+var helpOut = map[*flag.FlagSet]io.Writer{}
+
+// newFlags returns a flag set whose errors are one line naming the valid
+// flags, instead of the flag package's usage dump.
+func newFlags(name string, stdout io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	// The flag package calls Usage on every parse error; parseFlags prints
+	// the help itself, only for -h.
+	fs.Usage = func() {}
+	helpOut[fs] = stdout
+	return fs
+}
+
+// parseFlags parses args and turns flag errors into one line that lists
+// the valid flags.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	err := fs.Parse(args)
+	if errors.Is(err, flag.ErrHelp) {
+		w := helpOut[fs]
+		fmt.Fprintf(w, "usage: gokeras %s [flags]\n\nflags:\n", fs.Name())
+		fs.SetOutput(w)
+		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
+		return err
+	}
+	if err == nil {
+		return nil
+	}
+	var names []string
+	fs.VisitAll(func(f *flag.Flag) { names = append(names, "--"+f.Name) })
+	sort.Strings(names)
+	msg := err.Error()
+	if strings.HasPrefix(msg, "flag provided but not defined: ") {
+		msg = "unknown flag " + strings.TrimPrefix(msg, "flag provided but not defined: ")
+	}
+	return fmt.Errorf("%s; valid flags: %s", msg, strings.Join(names, " "))
+}
+
+func runPresets(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("presets", stdout)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	return listPresets(stdout)
+}

@@ -1,0 +1,230 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+
+	"github.com/gokeras/gokeras"
+	"github.com/gokeras/gokeras/dataset"
+	"github.com/gokeras/gokeras/tensor"
+	"github.com/gokeras/gokeras/train"
+)
+
+var errInterrupted = errors.New("interrupted")
+
+// modelSource resolves --model: a preset name or a model JSON file.
+type modelSource struct {
+	model   *gokeras.Sequential
+	name    string
+	dataset string // the preset's data set, "" for files without one
+	fit     gokeras.FitConfig
+}
+
+func loadModelSource(spec string) (*modelSource, error) {
+	if strings.HasSuffix(spec, ".json") || strings.ContainsRune(spec, os.PathSeparator) {
+		data, err := os.ReadFile(spec)
+		if err != nil {
+			return nil, fmt.Errorf("reading model file: %w", err)
+		}
+		ms, err := gokeras.ParseModelJSON(data)
+		if err != nil {
+			return nil, err
+		}
+		if ms.Compile == nil {
+			// Keras's note compiles every model the same way.
+			if err := ms.Model.CompileNamed("sparse_categorical_crossentropy", "adam", "accuracy"); err != nil {
+				return nil, err
+			}
+		}
+		src := &modelSource{model: ms.Model, name: spec}
+		if ms.Fit != nil {
+			src.fit = *ms.Fit
+		}
+		return src, nil
+	}
+	p, err := gokeras.LookupPreset(spec)
+	if err != nil {
+		return nil, fmt.Errorf("%v (or give a model file ending in .json)", err)
+	}
+	m, err := p.Model()
+	if err != nil {
+		return nil, err
+	}
+	return &modelSource{model: m, name: p.Name, dataset: p.Dataset, fit: p.Fit}, nil
+}
+
+// checkFits says what to do when the data's samples do not match the model.
+func checkFits(m *gokeras.Sequential, modelName, dsName string, x *tensor.Tensor) error {
+	want := m.Net().DeclaredInputShape()
+	if want == nil {
+		return nil
+	}
+	got := x.Shape[1:]
+	if !got.Equal(want) {
+		return fmt.Errorf("model %s takes inputs of shape %v but data set %s has %v; pick a matching --model or --dataset (see 'gokeras presets')", modelName, want, dsName, got)
+	}
+	return nil
+}
+
+func runTrain(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("train", stdout)
+	modelFlag := fs.String("model", "digits-cnn", "a preset name (see 'gokeras presets') or a Keras-style model JSON file")
+	dsFlag := fs.String("dataset", "", "data set name (default: the preset's)")
+	dataDir := fs.String("data-dir", "", "folder with downloaded data set files (default: ~/.keras/datasets)")
+	epochs := fs.Int("epochs", 0, "epochs to train (default: the preset's)")
+	batch := fs.Int("batch-size", 0, "batch size (default: the preset's, else 32)")
+	valSplit := fs.Float64("validation-split", 0, "fraction of the training data (its last part) held out for validation")
+	seed := fs.Uint64("seed", 1, "seed for weights, shuffling and dropout")
+	save := fs.String("save", "", "save the trained model to this file")
+	load := fs.String("load", "", "resume training a model saved with --save")
+	histFile := fs.String("history", "", "write the training history as JSON to this file")
+	verbose := fs.Int("verbose", 1, "0 silent, 1 progress bar, 2 one line per epoch")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q; train takes only flags", fs.Arg(0))
+	}
+	verb, err := train.ParseVerbosity(*verbose)
+	if err != nil {
+		return err
+	}
+	var src *modelSource
+	if *load != "" {
+		m, err := gokeras.Load(*load)
+		if err != nil {
+			return err
+		}
+		src = &modelSource{model: m, name: *load}
+		if *dsFlag == "" {
+			*dsFlag = m.DatasetName
+		}
+	} else {
+		if src, err = loadModelSource(*modelFlag); err != nil {
+			return err
+		}
+		src.model.Seed = *seed
+	}
+	m := src.model
+	dsName := *dsFlag
+	if dsName == "" {
+		dsName = src.dataset
+	}
+	if dsName == "" {
+		return fmt.Errorf("the model file names no data set; give --dataset (see 'gokeras datasets list')")
+	}
+	trainSet, testSet, err := dataset.Load(dsName, dataset.Options{DataDir: *dataDir, Seed: *seed, Progress: stderr})
+	if err != nil {
+		return err
+	}
+	if err := checkFits(m, src.name, dsName, trainSet.X); err != nil {
+		return err
+	}
+	m.DatasetName = dsName
+	if m.Classes == nil {
+		m.Classes = trainSet.Classes
+	}
+	if *load == "" {
+		if err := m.Build(trainSet.X.Shape[1:]...); err != nil {
+			return err
+		}
+		if err := m.Adapt(trainSet.X); err != nil {
+			return err
+		}
+	}
+	o := gokeras.FitOptions{
+		Epochs:          firstPositive(*epochs, src.fit.Epochs, 1),
+		BatchSize:       firstPositive(*batch, src.fit.BatchSize, 32),
+		ValidationSplit: *valSplit,
+		Verbose:         verb,
+		Out:             stdout,
+	}
+	if o.ValidationSplit == 0 {
+		o.ValidationSplit = src.fit.ValidationSplit
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	hist, fitErr := m.FitContext(ctx, trainSet.X, trainSet.Y, o)
+	interrupted := fitErr != nil && ctx.Err() != nil
+	if fitErr != nil && !interrupted {
+		return fitErr
+	}
+	if *histFile != "" && hist != nil {
+		if err := hist.WriteJSON(*histFile); err != nil {
+			return err
+		}
+	}
+	if *save != "" {
+		if err := m.Save(*save); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "saved %s (epoch %d)\n", *save, m.Epoch())
+	}
+	if interrupted {
+		return fmt.Errorf("%w after %d finished epochs; the history and model above keep them", errInterrupted, hist.Len())
+	}
+	logs, err := m.Evaluate(testSet.X, testSet.Y, o.BatchSize)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, formatTestLogs(logs))
+	return nil
+}
+
+func firstPositive(vs ...int) int {
+	for _, v := range vs {
+		if v > 0 {
+			return v
+		}
+	}
+	return 0
+}
+
+// formatTestLogs prints "test_loss: 0.1234 - test_accuracy: 0.9600".
+func formatTestLogs(l gokeras.Logs) string {
+	keys := l.Keys()
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("test_%s: %.4f", k, l[k])
+	}
+	return strings.Join(parts, " - ")
+}
+
+func listPresets(w io.Writer) error {
+	names := gokeras.PresetNames()
+	sort.Strings(names)
+	for _, n := range names {
+		p, _ := gokeras.LookupPreset(n)
+		fmt.Fprintf(w, "%-13s %-15s epochs %-3d batch %-4d %s\n", n, p.Dataset, p.Fit.Epochs, p.Fit.BatchSize, p.Description)
+	}
+	return nil
+}
+
+func runSummary(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("summary", stdout)
+	modelFlag := fs.String("model", "digits-cnn", "a preset name or a model JSON file")
+	load := fs.String("load", "", "a saved model instead of --model")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	var m *gokeras.Sequential
+	if *load != "" {
+		var err error
+		if m, err = gokeras.Load(*load); err != nil {
+			return err
+		}
+	} else {
+		src, err := loadModelSource(*modelFlag)
+		if err != nil {
+			return err
+		}
+		m = src.model
+	}
+	return m.Summary(stdout)
+}
