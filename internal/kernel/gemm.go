@@ -150,7 +150,7 @@ func (x *gemmCtx) plan(t int) {
 	x.kc = ceilDiv(x.k, ceilDiv(x.k, g.kc))
 	x.kc = min(ceilDiv(x.kc, 8)*8, g.kc)
 	x.nc = ceilDiv(x.n, ceilDiv(x.n, g.nc))
-	x.nc = min(ceilDiv(x.nc, g.nr)*g.nr, g.nc)
+	x.nc = min(ceilDiv(x.nc, g.nr)*g.nr, max(g.nr, g.nc/g.nr*g.nr))
 	np := (min(x.nc, x.n) + g.nr - 1) / g.nr
 	// Not worth waking helpers for tiny products.
 	if work := x.m * x.n * x.k; work < 1<<16 {
@@ -173,7 +173,7 @@ func (x *gemmCtx) plan(t int) {
 	// Row bands of whole panels, cut into even mc blocks.
 	band := ceilDiv(mp, x.tm) * g.mr
 	x.mc = ceilDiv(band, ceilDiv(band, g.mc))
-	x.mc = min(ceilDiv(x.mc, g.mr)*g.mr, g.mc)
+	x.mc = min(ceilDiv(x.mc, g.mr)*g.mr, max(g.mr, g.mc/g.mr*g.mr))
 	kc, nc := min(x.kc, x.k), min(x.nc, x.n)
 	x.aOuter = kc*nc*4 <= gemmAOuterMax
 	bn := ((nc + g.nr - 1) / g.nr) * g.nr * kc

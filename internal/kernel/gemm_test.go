@@ -161,11 +161,101 @@ func TestGemmShapes(t *testing.T) {
 	}
 }
 
+// TestGemmSmallBlocks shrinks each kernel's cache blocking so that every
+// loop (several jc, pc and ic blocks, both loop orders, packed and in-place
+// A) runs on small shapes, with 1 and 3 threads.
+func TestGemmSmallBlocks(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	defer SetThreads(SetThreads(1))
+	defer func(v int, d bool) { gemmAOuterMax, gemmDirectTransA = v, d }(gemmAOuterMax, gemmDirectTransA)
+	for _, g0 := range gemmKernelsUnderTest() {
+		for _, aOuter := range []int{0, 1 << 30} {
+			gemmAOuterMax = aOuter
+			gemmDirectTransA = aOuter != 0
+			g := *g0
+			g.mc, g.kc, g.nc = 2*g.mr+1, 13, 3*g.nr-1
+			for i := 0; i < 30; i++ {
+				SetThreads(1 + 2*(i%2))
+				m, n, k := 1+r.IntN(120), 1+r.IntN(150), 1+r.IntN(90)
+				alpha := []float32{1, 1, -0.5}[i%3]
+				beta := []float32{0, 1, 2}[i%3]
+				checkGemmAgainstRef(t, &g, i%2 == 0, i%4 < 2, m, n, k, i%3, alpha, beta)
+			}
+		}
+	}
+}
+
 func TestGemmBetaZeroIgnoresNaN(t *testing.T) {
 	c := []float32{float32(math.NaN()), 1}
 	Gemm(false, false, 1, 2, 1, 1, []float32{2}, 1, []float32{3, 4}, 2, 0, c, 2)
 	if c[0] != 6 || c[1] != 8 {
 		t.Errorf("C = %v, want [6 8]", c)
+	}
+}
+
+// TestGemmMicroKernelsStrided calls each strided micro-kernel (kernA,
+// kernASet) on A read in place, row-major (rs = lda, ks = 1) and transposed
+// (rs = 1, ks = lda), with guard values around C.
+func TestGemmMicroKernelsStrided(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	const guard = 31.5
+	for _, g := range gemmKernelsUnderTest() {
+		if g.kernA == nil {
+			continue
+		}
+		mr, nr := g.mr, g.nr
+		for _, k := range []int{0, 1, 3, 4, 5, 8, 13, 64, 100, 321} {
+			for _, layout := range []string{"packed", "rows", "cols"} {
+				for _, set := range []bool{false, true} {
+					var rs, ks, alen int
+					switch layout {
+					case "packed":
+						rs, ks, alen = 1, mr, mr*k
+					case "rows":
+						lda := k + 3
+						rs, ks, alen = lda, 1, (mr-1)*lda+k
+					default:
+						lda := mr + 5
+						rs, ks, alen = 1, lda, max(0, k-1)*lda+mr
+					}
+					a, b := randSlice(r, alen), randSlice(r, nr*k)
+					ldc := nr + 2
+					const off = 5
+					c := make([]float32, off+mr*ldc+4)
+					for i := range c {
+						c[i] = guard
+					}
+					c0 := randSlice(r, mr*ldc)
+					for i := 0; i < mr; i++ {
+						copy(c[off+i*ldc:off+i*ldc+nr], c0[i*ldc:i*ldc+nr])
+					}
+					kern := g.kernA
+					if set {
+						kern = g.kernASet
+					}
+					kern(k, a, rs, ks, b, c[off:off+(mr-1)*ldc+nr], ldc)
+					for i := range c {
+						row, col := (i-off)/ldc, (i-off)%ldc
+						if i < off || row >= mr || col >= nr {
+							if c[i] != guard {
+								t.Fatalf("%s %s k=%d set=%v: guard at %d overwritten", g.name, layout, k, set, i-off)
+							}
+							continue
+						}
+						var s float64
+						for p := 0; p < k; p++ {
+							s += float64(a[row*rs+p*ks]) * float64(b[p*nr+col])
+						}
+						if !set {
+							s += float64(c0[row*ldc+col])
+						}
+						if d := math.Abs(float64(c[i]) - s); d > 1e-5*(1+math.Abs(s))*math.Sqrt(float64(k)+1) {
+							t.Fatalf("%s %s k=%d set=%v: C[%d,%d] = %v, want %v", g.name, layout, k, set, row, col, c[i], s)
+						}
+					}
+				}
+			}
+		}
 	}
 }
 
