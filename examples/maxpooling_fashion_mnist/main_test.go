@@ -1,0 +1,19 @@
+package main
+
+import (
+	"io"
+	"testing"
+
+	"github.com/gokeras/gokeras/examples/internal/extest"
+)
+
+func TestShort(t *testing.T) {
+	extest.RequireData(t, "fashion_mnist")
+	logs, err := run(true, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if logs["accuracy"] < 0.3 {
+		t.Errorf("accuracy after one short epoch = %v, want above chance", logs["accuracy"])
+	}
+}

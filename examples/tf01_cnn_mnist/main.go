@@ -1,0 +1,82 @@
+// Command tf01_cnn_mnist is the note's second model (tf01_cnn_mnist) on MNIST; Dense(256) has no activation, as written.
+//
+//	model = Sequential()
+//	model.add(Conv2D(filters=32, kernel_size=(4,4), activation='relu', input_shape=(28,28,1)))
+//	model.add(MaxPooling2D(2,2))
+//	model.add(Conv2D(64, (3,3), activation='relu'))
+//	model.add(MaxPooling2D(2,2))
+//	model.add(Dropout(0.2))
+//	model.add(Flatten())
+//	model.add(Dense(256))
+//	model.add(Dense(128, activation='relu'))
+//	model.add(Dense(10, activation='softmax'))
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"time"
+
+	"github.com/gokeras/gokeras"
+	"github.com/gokeras/gokeras/activation"
+	"github.com/gokeras/gokeras/dataset"
+	"github.com/gokeras/gokeras/examples/internal/extest"
+	"github.com/gokeras/gokeras/nn"
+	"github.com/gokeras/gokeras/tensor"
+	"github.com/gokeras/gokeras/train"
+)
+
+func main() {
+	short := flag.Bool("short", false, "train one epoch on a slice of the data")
+	flag.Parse()
+	if _, err := run(*short, os.Stdout); err != nil {
+		log.Fatal(err)
+	}
+}
+
+func run(short bool, out io.Writer) (gokeras.Logs, error) {
+	// 1. data: 60,000 28x28 images, /255, reshaped to (28, 28, 1).
+	xy, test, err := dataset.Load("mnist", dataset.Options{Progress: os.Stderr})
+	if err != nil {
+		return nil, err
+	}
+	epochs, batch := 1, 32
+	if short {
+		xy, test, epochs = extest.Subset(xy, 512), extest.Subset(test, 256), 1
+	}
+
+	// 2. model
+	model := gokeras.NewSequential(
+		&nn.Conv2D{Filters: 32, KernelSize: [2]int{4, 4}, Activation: activation.ReLU, InputShape: tensor.Shape{28, 28, 1}},
+		&nn.MaxPooling2D{PoolSize: [2]int{2, 2}},
+		&nn.Conv2D{Filters: 64, KernelSize: [2]int{3, 3}, Activation: activation.ReLU},
+		&nn.MaxPooling2D{PoolSize: [2]int{2, 2}},
+		&nn.Dropout{Rate: 0.2},
+		&nn.Flatten{},
+		&nn.Dense{Units: 256},
+		&nn.Dense{Units: 128, Activation: activation.ReLU},
+		&nn.Dense{Units: 10, Activation: activation.Softmax},
+	)
+	model.Seed = 1
+
+	// 3. compile, fit
+	if err := model.CompileNamed("sparse_categorical_crossentropy", "adam", "accuracy"); err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	if _, err := model.Fit(xy.X, xy.Y, gokeras.FitOptions{Epochs: epochs, BatchSize: batch, Verbose: train.Auto, Out: out}); err != nil {
+		return nil, err
+	}
+	elapsed := time.Since(start).Seconds()
+
+	// 4. evaluate, as the note prints it
+	logs, err := model.Evaluate(test.X, test.Y, 0)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(out, "elapsed: %.1f s\nloss: %.4f\nacc: %.4f\n", elapsed, logs["loss"], logs["accuracy"])
+	return logs, nil
+}
