@@ -59,6 +59,10 @@ func NewSequential(layers ...nn.Layer) *Sequential {
 	return m
 }
 
+// Input declares the per-sample input shape, as keras.Input(shape=...)
+// placed first in a Sequential model.
+func Input(shape ...int) *nn.InputLayer { return &nn.InputLayer{Shape: tensor.Shape(shape)} }
+
 // Add appends layers. A layer added after building rebuilds the model.
 func (m *Sequential) Add(layers ...nn.Layer) { m.net.Add(layers...) }
 

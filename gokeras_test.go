@@ -2,6 +2,7 @@ package gokeras_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"math"
 	"math/rand/v2"
@@ -470,5 +471,45 @@ func TestCallbacks(t *testing.T) {
 	o3.Callbacks = []train.Callback{bad}
 	if _, err := toyModel(9).Fit(x, y, o3); err == nil || !strings.Contains(err.Error(), "available: loss, accuracy") {
 		t.Errorf("monitoring a missing quantity: err = %v", err)
+	}
+}
+
+func TestInputDeclaresShape(t *testing.T) {
+	m := gokeras.NewSequential(gokeras.Input(4), &nn.Dense{Units: 2})
+	if err := m.Build(); err != nil {
+		t.Fatal(err)
+	}
+	if got := m.Net().InputShape(); !got.Equal(tensor.Shape{4}) || len(m.Layers()) != 1 {
+		t.Errorf("input shape %v with %d layers, want (4,) and the Input not counted", got, len(m.Layers()))
+	}
+}
+
+// cancelAfter cancels training at the end of an epoch, as Ctrl-C would.
+type cancelAfter struct {
+	train.NopCallback
+	epoch  int
+	cancel func()
+}
+
+func (c *cancelAfter) OnEpochEnd(_ *train.Run, epoch int, _ train.Logs) error {
+	if epoch == c.epoch {
+		c.cancel()
+	}
+	return nil
+}
+
+func TestCancelKeepsHistory(t *testing.T) {
+	x, y := toyImages(100, 11)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	o := silent(5)
+	o.Callbacks = []train.Callback{&cancelAfter{epoch: 1, cancel: cancel}}
+	m := toyModel(10)
+	h, err := m.FitContext(ctx, x, y, o)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	if h.Len() != 2 || m.Epoch() != 2 {
+		t.Errorf("history has %d epochs, model at epoch %d; want the 2 finished", h.Len(), m.Epoch())
 	}
 }
