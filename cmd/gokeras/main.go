@@ -24,16 +24,32 @@ type command struct {
 	run     func(args []string, stdout, stderr io.Writer) error
 }
 
+// commands lists the subcommands in the order usage shows them. Each file
+// that implements one registers it from its init, so adding a command
+// touches only its own file.
 var commands []command
 
-func init() {
-	commands = []command{
-		{"train", "train a model (a preset or a model file) on a data set", runTrain},
-		{"evaluate", "evaluate a saved model on a data set's test split", runEvaluate},
-		{"predict", "predict classes or values for image or CSV files with a saved model", runPredict},
-		{"summary", "print a model's layers and parameter counts", runSummary},
-		{"presets", "list the built-in models", runPresets},
+func register(c command) {
+	commands = append(commands, c)
+	sort.SliceStable(commands, func(i, j int) bool { return order(commands[i].name) < order(commands[j].name) })
+}
+
+// order puts the everyday commands first; the rest follow alphabetically.
+func order(name string) string {
+	for i, n := range []string{"train", "evaluate", "predict", "summary", "presets"} {
+		if n == name {
+			return string(rune('0' + i))
+		}
 	}
+	return "9" + name
+}
+
+func init() {
+	register(command{"train", "train a model (a preset or a model file) on a data set", runTrain})
+	register(command{"evaluate", "evaluate a saved model on a data set's test split", runEvaluate})
+	register(command{"predict", "predict classes or values for image or CSV files with a saved model", runPredict})
+	register(command{"summary", "print a model's layers and parameter counts", runSummary})
+	register(command{"presets", "list the built-in models", runPresets})
 }
 
 func usage(w io.Writer) {
