@@ -513,3 +513,14 @@ func TestCancelKeepsHistory(t *testing.T) {
 		t.Errorf("history has %d epochs, model at epoch %d; want the 2 finished", h.Len(), m.Epoch())
 	}
 }
+
+func TestFLOPs(t *testing.T) {
+	p, _ := gokeras.LookupPreset("cifar10-cnn")
+	m, _ := p.Model()
+	m.Build()
+	// conv1 32*32*27*64*2 + conv2 16*16*576*128*2 + dense 8192*256*2 + 256*128*2 + 128*10*2
+	want := int64(32*32*27*64*2 + 16*16*576*128*2 + 8192*256*2 + 256*128*2 + 128*10*2)
+	if got := m.FLOPs(); got != want {
+		t.Errorf("FLOPs = %d, want %d", got, want)
+	}
+}

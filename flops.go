@@ -1,0 +1,25 @@
+package gokeras
+
+import "github.com/gokeras/gokeras/nn"
+
+// FLOPs estimates the floating-point operations of one sample's forward
+// pass, counting a multiply-add as two and only the matrix products of
+// Dense and Conv2D layers (the element-wise work is a few percent). A
+// training step costs about three times this: the forward pass and the
+// two backward products. The model must be built.
+func (m *Sequential) FLOPs() int64 {
+	var total int64
+	in := m.net.InputShape()
+	for i, l := range m.net.Layers {
+		out := m.net.LayerOutputShape(i)
+		switch l := l.(type) {
+		case *nn.Dense:
+			total += 2 * int64(in[len(in)-1]) * int64(l.Units)
+		case *nn.Conv2D:
+			k := l.KernelSize
+			total += 2 * int64(out[0]*out[1]) * int64(k[0]*k[1]*in[2]) * int64(l.Filters)
+		}
+		in = out
+	}
+	return total
+}
