@@ -42,9 +42,14 @@ type Options struct {
 	Offline  bool      // never download
 	Progress io.Writer // download progress (nil: none)
 
-	// Image folders only (Load with a directory name). Zero values: 256x256,
-	// ColorRGB, and a validation split of 0.2 when the folder has no
-	// train/ and test/ sub-folders.
+	// Mirror, if set, is a base URL that replaces the canonical host: a file
+	// is fetched from Mirror + "/" + its canonical base name. Checksums are
+	// the same, so a mirror cannot serve other bytes.
+	Mirror string
+
+	// Image folders only (Load with a directory name). Zero values: the
+	// first image's size, ColorRGB, and a validation split of 0.2 when the
+	// folder has no train/ and test/ sub-folders.
 	ImageSize       [2]int    // height, width to resize to
 	ColorMode       ColorMode // ColorRGB or ColorGrayscale
 	ValidationSplit float64   // fraction held out as the test part
