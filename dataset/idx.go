@@ -70,5 +70,9 @@ func ReadIDX(r io.Reader) (*Uint8Array, error) {
 	if n != int64(size) {
 		return nil, fmt.Errorf("dataset: idx: truncated: shape %v needs %d bytes of data, file has %d", shape, size, n)
 	}
+	// Read to the end: a gzip stream checks its length and CRC only there.
+	if _, err := io.Copy(io.Discard, br); err != nil {
+		return nil, fmt.Errorf("dataset: idx: after the data: %w", err)
+	}
 	return &Uint8Array{Shape: shape, Data: buf.Bytes()}, nil
 }

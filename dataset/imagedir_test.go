@@ -1,0 +1,151 @@
+package dataset
+
+import (
+	"fmt"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"image/png"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+)
+
+// writeImageTree writes classes of n images each; pixel value encodes the
+// class (red) and index (green). Class "b" is written as JPEG, others PNG.
+func writeImageTree(t *testing.T, root string, classes []string, n, size int) {
+	for ci, c := range classes {
+		os.MkdirAll(filepath.Join(root, c), 0o755)
+		for i := range n {
+			img := image.NewRGBA(image.Rect(0, 0, size, size))
+			for y := range size {
+				for x := range size {
+					img.Set(x, y, color.RGBA{uint8(ci * 100), uint8(i * 10), 50, 255})
+				}
+			}
+			name := filepath.Join(root, c, fmt.Sprintf("%03d", i))
+			f, err := os.Create(name + map[bool]string{true: ".jpg", false: ".png"}[c == "b"])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c == "b" {
+				jpeg.Encode(f, img, &jpeg.Options{Quality: 100})
+			} else {
+				png.Encode(f, img)
+			}
+			f.Close()
+		}
+	}
+	os.WriteFile(filepath.Join(root, classes[0], "notes.txt"), []byte("not an image"), 0o644)
+}
+
+func TestImageDir(t *testing.T) {
+	root := t.TempDir()
+	writeImageTree(t, root, []string{"c", "a", "b"}, 5, 4)
+	s, err := ImageDatasetFromDirectory(root, ImageDirOptions{NoShuffle: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkShape(t, "X", s.X.Shape, 15, 4, 4, 3)
+	if !slices.Equal(s.Classes, []string{"a", "b", "c"}) {
+		t.Errorf("classes %v, want sorted [a b c]", s.Classes)
+	}
+	// Unshuffled: class a (red 100) first; label 0.
+	if s.Y.Data[0] != 0 || s.Y.Data[14] != 2 {
+		t.Errorf("labels %v", s.Y.Data)
+	}
+	if got := s.X.Data[0]; got != 100.0/255 {
+		t.Errorf("red of a/000 = %v, want %v", got, 100.0/255)
+	}
+	if g := s.X.Data[4*4*3*1+1]; g != 10.0/255 { // a/001 green
+		t.Errorf("green of a/001 = %v", g)
+	}
+
+	// Shuffle follows numpy's RandomState(seed) permutation, as Keras does.
+	d, err := OpenImageDir(root, ImageDirOptions{Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	perm := newNumpyRand(3).permutation(15)
+	for i, j := range perm {
+		if d.Labels[i] != j/5 {
+			t.Fatalf("shuffled label %d = %d, want %d", i, d.Labels[i], j/5)
+		}
+	}
+
+	// Validation split: disjoint subsets, sizes as Keras (int(0.2*15) = 3).
+	tr, err := OpenImageDir(root, ImageDirOptions{Seed: 1, ValidationSplit: 0.2, Subset: SubsetTraining})
+	if err != nil {
+		t.Fatal(err)
+	}
+	va, err := OpenImageDir(root, ImageDirOptions{Seed: 1, ValidationSplit: 0.2, Subset: SubsetValidation})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr.Len() != 12 || va.Len() != 3 {
+		t.Errorf("split %d/%d, want 12/3", tr.Len(), va.Len())
+	}
+	for _, p := range va.Paths {
+		if slices.Contains(tr.Paths, p) {
+			t.Errorf("%s in both subsets", p)
+		}
+	}
+	if _, err := OpenImageDir(root, ImageDirOptions{ValidationSplit: 0.2}); err == nil {
+		t.Error("a split without a subset was accepted")
+	}
+
+	// Resize and grayscale, batch by batch.
+	g, err := OpenImageDir(root, ImageDirOptions{ImageSize: [2]int{2, 3}, ColorMode: ColorGrayscale, NoShuffle: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := g.Batch(5, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkShape(t, "gray batch", b.X.Shape, 2, 2, 3, 1)
+	if b.Y.Data[0] != 1 {
+		t.Errorf("batch labels %v", b.Y.Data)
+	}
+	for _, v := range b.X.Data {
+		if v < 0 || v > 1 {
+			t.Fatalf("gray value %v outside [0,1]", v)
+		}
+	}
+	if _, err := g.Batch(10, 20); err == nil {
+		t.Error("batch past the end accepted")
+	}
+}
+
+func TestLoadImageFolder(t *testing.T) {
+	root := t.TempDir()
+	writeImageTree(t, filepath.Join(root, "train"), []string{"x", "y"}, 4, 3)
+	writeImageTree(t, filepath.Join(root, "test"), []string{"x", "y"}, 2, 3)
+	tr, te, err := Load(root, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkShape(t, "train", tr.X.Shape, 8, 3, 3, 3)
+	checkShape(t, "test", te.X.Shape, 4, 3, 3, 3)
+	// Without train/test: an 80/20 split.
+	tr, te, err = Load(filepath.Join(root, "train"), Options{Seed: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr.Len() != 7 || te.Len() != 1 {
+		t.Errorf("split %d/%d, want 7/1", tr.Len(), te.Len())
+	}
+	if _, _, err := Load(t.TempDir(), Options{}); err == nil {
+		t.Error("an empty folder loaded")
+	}
+}
+
+func TestResizeBilinear(t *testing.T) {
+	// 1x2 → 1x4 with half-pixel centres: 0, 0.25, 0.75, 1 (as tf.image.resize).
+	dst := make([]float32, 4)
+	resizeBilinear(dst, []float32{0, 1}, 1, 2, 1, 4, 1)
+	if want := []float32{0, 0.25, 0.75, 1}; !slices.Equal(dst, want) {
+		t.Errorf("resize = %v, want %v", dst, want)
+	}
+}
