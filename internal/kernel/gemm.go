@@ -129,7 +129,7 @@ func gemmWith(g *gemmKernel, transA, transB bool, m, n, k int, alpha float32, a 
 		g: g, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta,
 		a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc,
 		set:    beta == 0 && g.kernSet != nil,
-		direct: g.kernA != nil && alpha == 1 && (!transA || gemmDirectTransA),
+		direct: g.kernA != nil && alpha == 1 && (!transA || gemmDirectTransA) && !cacheAliased(lda),
 		bbuf:   x.bbuf, abuf: x.abuf,
 	}
 	x.plan(Threads())
@@ -386,6 +386,11 @@ func GemmRef(transA, transB bool, m, n, k int, alpha float32, a []float32, lda i
 		}
 	}
 }
+
+// cacheAliased reports whether rows ld floats apart fall into only a few
+// cache sets (a stride of a multiple of 1 KiB), so that reading A in place
+// would thrash L1 and L2 and packing it is faster.
+func cacheAliased(ld int) bool { return (ld*4)%1024 == 0 }
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }
 

@@ -62,6 +62,25 @@ func packT4(src []float32, ld, kb, w int, alpha float32, dst []float32) {
 func packStrips(x []float32, ld, r0, rows, p0, kb, w int, alpha float32, dst []float32, q0, q1 int) {
 	end := min(q1*w, rows) // rows of X covered, relative to r0
 	full := min(q1, end/w) // panels q0..full-1 are whole
+	if alpha == 1 && q0 < full {
+		switch w {
+		case 6:
+			copyStrips(x, ld, r0, p0, kb, w, dst, q0, full)
+		case 12:
+			copyStrips(x, ld, r0, p0, kb, w, dst, q0, full)
+		case 16:
+			copyStrips(x, ld, r0, p0, kb, w, dst, q0, full)
+		case 32:
+			copyStrips(x, ld, r0, p0, kb, w, dst, q0, full)
+		default:
+			goto general
+		}
+		if full == q1 {
+			return
+		}
+		q0 = full
+	}
+general:
 	for p := 0; p < kb; p++ {
 		src := x[(p0+p)*ld+r0 : (p0+p)*ld+r0+end]
 		for q := q0; q < full; q++ {
@@ -83,6 +102,34 @@ func packStrips(x []float32, ld, r0, rows, p0, kb, w int, alpha float32, dst []f
 				d[j] = alpha * v
 			}
 			clear(d[len(s):])
+		}
+	}
+}
+
+// copyStrips is packStrips for whole panels [q0, q1) and alpha == 1, with
+// fixed-size copies for the usual panel widths. It works on eight k rows at
+// a time so that both the reads (eight streams) and the writes (runs of
+// 8*w values per panel) stay sequential whatever the stride.
+func copyStrips(x []float32, ld, r0, p0, kb, w int, dst []float32, q0, q1 int) {
+	const chunk = 8
+	for pb := 0; pb < kb; pb += chunk {
+		pe := min(pb+chunk, kb)
+		for q := q0; q < q1; q++ {
+			d := dst[q*w*kb : (q+1)*w*kb]
+			s := x[p0*ld+r0+q*w:]
+			for p := pb; p < pe; p++ {
+				dp, sp := d[p*w:], s[p*ld:]
+				switch w {
+				case 6:
+					*(*[6]float32)(dp) = *(*[6]float32)(sp)
+				case 12:
+					*(*[12]float32)(dp) = *(*[12]float32)(sp)
+				case 16:
+					*(*[16]float32)(dp) = *(*[16]float32)(sp)
+				default:
+					*(*[32]float32)(dp) = *(*[32]float32)(sp)
+				}
+			}
 		}
 	}
 }

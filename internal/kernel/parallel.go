@@ -159,16 +159,25 @@ func spinPause() {
 //go:noinline
 func procyield() {}
 
-// spinBarrier synchronises the members of one team.
+// spinBarrier synchronises the members of one team. Waiters spin briefly
+// (the usual case is a short load imbalance) and then sleep, so that a
+// member the OS has descheduled does not leave the others burning CPU.
 type spinBarrier struct {
-	n     int32
-	count atomic.Int32
-	gen   atomic.Uint32
+	n        int32
+	count    atomic.Int32
+	gen      atomic.Uint32
+	sleepers atomic.Int32
+	mu       sync.Mutex
+	cond     sync.Cond
 }
+
+// barrierSpins is how many polls a waiter makes before sleeping (~50µs).
+const barrierSpins = 1000
 
 func (b *spinBarrier) reset(n int) {
 	b.n = int32(n)
 	b.count.Store(0)
+	b.cond.L = &b.mu
 }
 
 func (b *spinBarrier) wait() {
@@ -179,15 +188,26 @@ func (b *spinBarrier) wait() {
 	if b.count.Add(1) == b.n {
 		b.count.Store(0)
 		b.gen.Add(1)
+		if b.sleepers.Load() > 0 {
+			b.mu.Lock()
+			b.cond.Broadcast()
+			b.mu.Unlock()
+		}
 		return
 	}
-	for i := 0; b.gen.Load() == g; i++ {
-		if i < 20000 {
-			spinPause()
-		} else {
-			runtime.Gosched()
+	for i := 0; i < barrierSpins; i++ {
+		if b.gen.Load() != g {
+			return
 		}
+		spinPause()
 	}
+	b.mu.Lock()
+	b.sleepers.Add(1)
+	for b.gen.Load() == g {
+		b.cond.Wait()
+	}
+	b.sleepers.Add(-1)
+	b.mu.Unlock()
 }
 
 // forJob is parallelFor's team job.

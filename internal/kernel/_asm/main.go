@@ -128,7 +128,7 @@ func (kn kernel) gen(set bool) {
 
 	for i := 0; i < mr; i++ {
 		for v := 0; v < nv; v++ {
-			VXORPS(acc(i, v), acc(i, v), acc(i, v))
+			kn.zero(acc(i, v))
 		}
 	}
 	// Warm the C rows while the products run.
@@ -186,7 +186,7 @@ func (kn kernel) gen(set bool) {
 	Label(name + "_store")
 	if set {
 		z := tmp()
-		VXORPS(z, z, z)
+		kn.zero(z)
 		for i := 0; i < mr; i++ {
 			for v := 0; v < nv; v++ {
 				VADDPS(z, acc(i, v), acc(i, v))
@@ -209,6 +209,16 @@ func (kn kernel) gen(set bool) {
 	}
 	VZEROUPPER()
 	RET()
+}
+
+// zero clears r with an instruction of the kernel's ISA level (VXORPS on
+// zmm would need AVX512DQ).
+func (kn kernel) zero(r reg.VecPhysical) {
+	if kn.lanes == 16 {
+		VPXORD(r, r, r)
+		return
+	}
+	VXORPS(r, r, r)
 }
 
 func bitsOf(n int) int {
