@@ -30,6 +30,7 @@ type Conv2D struct {
 	col        *tensor.Tensor // im2col of the last input; reused for dcol
 	x          *tensor.Tensor
 	z, y, dz   *tensor.Tensor
+	act        *tensor.Tensor // f(z) when the backward pass also needs z
 	dx         *tensor.Tensor
 	skipInputG bool
 }
@@ -144,19 +145,7 @@ func (c *Conv2D) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 	}
 	c.z = tensor.Ensure(c.z, g.N, g.OH, g.OW, c.Filters)
 	kernel.Gemm(false, false, rows, c.Filters, k, 1, a, k, c.kernel.Value.Data, c.Filters, 0, c.z.Data, c.Filters)
-	if !c.NoBias {
-		kernel.AddBiasRows(c.z.Data, rows, c.Filters, c.bias.Value.Data)
-	}
-	if c.Activation == activation.Linear {
-		c.y = c.z
-		return c.z
-	}
-	if c.Activation.NeedsInput() {
-		c.y = tensor.Ensure(c.y, g.N, g.OH, g.OW, c.Filters)
-	} else {
-		c.y = c.z // activate in place; Backward reads only y
-	}
-	c.Activation.Forward(c.y.Data, c.z.Data, rows, c.Filters)
+	c.y = activate(c.Activation, c.z, &c.act, rows, c.Filters, biasOf(&c.bias, c.NoBias))
 	return c.y
 }
 

@@ -25,6 +25,7 @@ type Dense struct {
 	bias       Param
 	x          *tensor.Tensor // input of the last Forward
 	z, y, dx   *tensor.Tensor
+	act        *tensor.Tensor // f(z) when the backward pass also needs z
 	dz         *tensor.Tensor
 	skipInputG bool
 }
@@ -85,15 +86,7 @@ func (d *Dense) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 	d.x = x
 	d.z = tensor.Ensure(d.z, n, d.Units)
 	kernel.Gemm(false, false, n, d.Units, d.in, 1, x.Data, d.in, d.kernel.Value.Data, d.Units, 0, d.z.Data, d.Units)
-	if !d.NoBias {
-		kernel.AddBiasRows(d.z.Data, n, d.Units, d.bias.Value.Data)
-	}
-	if d.Activation == activation.Linear {
-		d.y = d.z
-		return d.z
-	}
-	d.y = tensor.Ensure(d.y, n, d.Units)
-	d.Activation.Forward(d.y.Data, d.z.Data, n, d.Units)
+	d.y = activate(d.Activation, d.z, &d.act, n, d.Units, biasOf(&d.bias, d.NoBias))
 	return d.y
 }
 

@@ -16,6 +16,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/gokeras/gokeras/activation"
+	"github.com/gokeras/gokeras/internal/kernel"
 
 	"github.com/gokeras/gokeras/tensor"
 )
@@ -135,4 +136,36 @@ func pair(p [2]int, def [2]int) [2]int {
 		return def
 	}
 	return p
+}
+
+// activate finishes a Dense or Conv2D forward pass: it adds the bias (nil
+// for none) to z and applies f, in place when the backward pass needs
+// only the output, else into *buf (a buffer the layer keeps for this
+// alone). It returns the output. Bias and ReLU, the common case, take one
+// pass over memory.
+func activate(f activation.Func, z *tensor.Tensor, buf **tensor.Tensor, rows, cols int, bias []float32) *tensor.Tensor {
+	if f == activation.ReLU && bias != nil {
+		kernel.BiasReLURows(z.Data, rows, cols, bias)
+		return z
+	}
+	if bias != nil {
+		kernel.AddBiasRows(z.Data, rows, cols, bias)
+	}
+	if f == activation.Linear {
+		return z
+	}
+	out := z
+	if f.NeedsInput() {
+		*buf = tensor.Ensure(*buf, z.Shape...)
+		out = *buf
+	}
+	f.Forward(out.Data, z.Data, rows, cols)
+	return out
+}
+
+func biasOf(p *Param, none bool) []float32 {
+	if none {
+		return nil
+	}
+	return p.Value.Data
 }

@@ -62,27 +62,43 @@ func SumRows(dst, x []float32, rows, cols int) {
 // mapChunks runs fn over [0, n) in parallel chunks.
 func mapChunks(n int, fn func(lo, hi int)) { parallelFor(n, grainElems, fn) }
 
-// ReLU does y[i] = max(z[i], 0). y may alias z.
+// ReLU does y[i] = max(z[i], 0). y may alias z. It clears the value when
+// the sign bit is set, without a branch (random signs defeat branch
+// prediction): negative numbers and -0 become +0, NaN stays NaN.
 func ReLU(y, z []float32) {
 	mapChunks(len(z), func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			v := z[i]
-			if !(v > 0) && v == v {
-				v = 0
-			}
-			y[i] = v
+		z, y := z[lo:hi], y[lo:hi]
+		for i, v := range z {
+			b := math.Float32bits(v)
+			y[i] = math.Float32frombits(b &^ uint32(int32(b)>>31))
 		}
 	})
 }
 
-// ReLUBackward does dz[i] = dy[i] where y[i] > 0, else 0. dz may alias dy.
+// ReLUBackward does dz[i] = dy[i] where y[i] > 0, else 0, for y the output
+// of ReLU (never negative). dz may alias dy. Branch-free: the mask is all
+// ones exactly when y's bits are a positive non-zero number.
 func ReLUBackward(dz, dy, y []float32) {
 	mapChunks(len(dy), func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			if y[i] > 0 {
-				dz[i] = dy[i]
-			} else {
-				dz[i] = 0
+		dz, dy, y := dz[lo:hi], dy[lo:hi], y[lo:hi]
+		for i, v := range y {
+			b := math.Float32bits(v)
+			mask := uint32(int32(-b&^b) >> 31) // top bit of -b set iff 0 < b < 2^31
+			dz[i] = math.Float32frombits(math.Float32bits(dy[i]) & mask)
+		}
+	})
+}
+
+// BiasReLURows does x[r,j] = max(x[r,j]+bias[j], 0) in one pass, the
+// epilogue of a Dense or Conv2D layer with activation relu.
+func BiasReLURows(x []float32, rows, cols int, bias []float32) {
+	bias = bias[:cols]
+	parallelFor(rows, max(1, grainElems/max(cols, 1)), func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			row := x[r*cols : (r+1)*cols]
+			for j, b := range bias {
+				v := math.Float32bits(row[j] + b)
+				row[j] = math.Float32frombits(v &^ uint32(int32(v)>>31))
 			}
 		}
 	})

@@ -11,28 +11,35 @@ func MaxPoolNHWC(g *ConvGeom, x, y []float32, arg []int32) {
 	parallelFor(g.N*g.OH, 4, func(lo, hi int) {
 		for r := lo; r < hi; r++ {
 			n, oy := r/g.OH, r%g.OH
+			y0, y1 := max(oy*g.SH-g.PadT, 0), min(oy*g.SH-g.PadT+g.KH, g.H)
 			for ox := 0; ox < g.OW; ox++ {
+				x0, x1 := max(ox*g.SW-g.PadL, 0), min(ox*g.SW-g.PadL+g.KW, g.W)
 				o := ((n*g.OH+oy)*g.OW + ox) * g.C
 				yo, ao := y[o:o+g.C], arg[o:o+g.C]
-				for c := range yo {
-					yo[c] = negInf
-					ao[c] = -1
-				}
-				for ky := 0; ky < g.KH; ky++ {
-					iy := oy*g.SH - g.PadT + ky
-					if iy < 0 || iy >= g.H {
-						continue
+				if y0 >= y1 || x0 >= x1 {
+					// A window entirely in the padding (possible only with
+					// huge strides): -inf with no winner.
+					for c := range yo {
+						yo[c], ao[c] = negInf, -1
 					}
-					for kx := 0; kx < g.KW; kx++ {
-						ix := ox*g.SW - g.PadL + kx
-						if ix < 0 || ix >= g.W {
+					continue
+				}
+				// The first cell wins until beaten.
+				first := ((n*g.H+y0)*g.W + x0) * g.C
+				copy(yo, x[first:first+g.C])
+				for c := range ao {
+					ao[c] = int32(first + c)
+				}
+				for iy := y0; iy < y1; iy++ {
+					for ix := x0; ix < x1; ix++ {
+						base := ((n*g.H+iy)*g.W + ix) * g.C
+						if base == first {
 							continue
 						}
-						base := ((n*g.H+iy)*g.W + ix) * g.C
 						xi := x[base : base+g.C]
 						for c, v := range xi {
 							// NaN wins so that it propagates, as in TensorFlow.
-							if v > yo[c] || ao[c] < 0 || v != v {
+							if v > yo[c] || v != v {
 								yo[c] = v
 								ao[c] = int32(base + c)
 							}
