@@ -89,6 +89,7 @@ type gemmCtx struct {
 
 	t, tm, tn  int // team size and its tm×tn grid over C
 	mc, kc, nc int // blocking for this shape
+	alen       int // per-member A pack and edge tile length in abuf
 	bbuf       [2][]float32
 	abuf       [][]float32 // per team member
 	bar        spinBarrier
@@ -184,7 +185,12 @@ func (x *gemmCtx) plan(t int) {
 	for len(x.abuf) < t {
 		x.abuf = append(x.abuf, nil)
 	}
-	an := ((min(x.mc, x.m)+g.mr-1)/g.mr)*g.mr*kc + g.mr*g.nr
+	x.alen = ((min(x.mc, x.m)+g.mr-1)/g.mr)*g.mr*kc + g.mr*g.nr
+	an := x.alen
+	if x.tm == 1 && t > 1 {
+		// Column bands pack their own B panels.
+		an += (ceilDiv(np, x.tn) + 1) * g.nr * kc
+	}
 	for i := 0; i < t; i++ {
 		x.abuf[i] = growBuf(x.abuf[i], an)
 	}
@@ -202,8 +208,8 @@ func (x *gemmCtx) run(tid int) {
 	ti, tj := tid/x.tn, tid%x.tn
 	mp := (m + mr - 1) / mr
 	r0, r1 := min(m, ti*mp/x.tm*mr), min(m, (ti+1)*mp/x.tm*mr)
-	an := len(x.abuf[tid]) - mr*nr
-	ap, tile := x.abuf[tid][:an], x.abuf[tid][an:]
+	an := x.alen - mr*nr
+	ap, tile, bown := x.abuf[tid][:an], x.abuf[tid][an:x.alen], x.abuf[tid][x.alen:]
 	iter := 0
 	for jc := 0; jc < n; jc += x.nc {
 		nb := min(x.nc, n-jc)
@@ -218,9 +224,17 @@ func (x *gemmCtx) run(tid int) {
 			bpack := x.bbuf[iter&1][:npanels*nr*kb]
 			iter++
 			set := x.set && pc == 0
-			// Pack this member's share of the B panels, then wait for the rest.
-			packPanels(x.transB, x.b, x.ldb, jc, nb, pc, kb, nr, 1, bpack, tid*npanels/x.t, (tid+1)*npanels/x.t)
-			x.bar.wait()
+			pb := 0 // index in bpack of panel 0
+			if x.tm == 1 && x.t > 1 {
+				// Column bands only: each member packs just the panels it
+				// uses into its own buffer, and nobody waits.
+				bpack, pb = bown[:(p1-p0)*nr*kb], p0
+				packPanels(x.transB, x.b, x.ldb, jc+p0*nr, nb-p0*nr, pc, kb, nr, 1, bpack, 0, p1-p0)
+			} else {
+				// Pack this member's share of the B panels, then wait for the rest.
+				packPanels(x.transB, x.b, x.ldb, jc, nb, pc, kb, nr, 1, bpack, tid*npanels/x.t, (tid+1)*npanels/x.t)
+				x.bar.wait()
+			}
 			for ic := r0; ic < r1; ic += x.mc {
 				mb := min(x.mc, r1-ic)
 				mpanels := (mb + mr - 1) / mr
@@ -234,14 +248,14 @@ func (x *gemmCtx) run(tid int) {
 				if x.aOuter {
 					for ip := 0; ip < mpanels; ip++ {
 						for jp := p0; jp < p1; jp++ {
-							x.tile(ap, tile, bpack, ic+ip*mr, ip, jc+jp*nr, jp, pc, kb, set)
+							x.tile(ap, tile, bpack, ic+ip*mr, ip, jc+jp*nr, jp-pb, pc, kb, set)
 						}
 					}
 					continue
 				}
 				for jp := p0; jp < p1; jp++ {
 					for ip := 0; ip < mpanels; ip++ {
-						x.tile(ap, tile, bpack, ic+ip*mr, ip, jc+jp*nr, jp, pc, kb, set)
+						x.tile(ap, tile, bpack, ic+ip*mr, ip, jc+jp*nr, jp-pb, pc, kb, set)
 					}
 				}
 			}
