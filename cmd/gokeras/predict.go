@@ -25,6 +25,7 @@ func runEvaluate(args []string, stdout, stderr io.Writer) error {
 	dataDir := fs.String("data-dir", "", "folder with downloaded data set files")
 	seed := fs.Uint64("seed", 1, "seed of the 80/20 split for sets without a test split (use the training seed)")
 	batch := fs.Int("batch-size", 32, "batch size")
+	confusion := fs.String("confusion", "", "print the confusion matrix and draw it to this PNG file")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -54,6 +55,9 @@ func runEvaluate(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	fmt.Fprintln(stdout, formatTestLogs(logs))
+	if *confusion != "" {
+		return writeConfusion(stdout, *confusion, m, test.X, test.Y, test.Classes)
+	}
 	return nil
 }
 

@@ -84,6 +84,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	save := fs.String("save", "", "save the trained model to this file")
 	load := fs.String("load", "", "resume training a model saved with --save")
 	histFile := fs.String("history", "", "write the training history as JSON to this file")
+	plotFile := fs.String("plot", "", "draw the training curves (loss and each metric per epoch) to this PNG file")
 	verbose := fs.Int("verbose", 1, "0 silent, 1 progress bar, 2 one line per epoch")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -157,6 +158,11 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	}
 	if *histFile != "" && hist != nil {
 		if err := hist.WriteJSON(*histFile); err != nil {
+			return err
+		}
+	}
+	if *plotFile != "" && hist != nil && hist.Len() > 0 {
+		if err := writeHistoryPlot(stdout, *plotFile, hist); err != nil {
 			return err
 		}
 	}
