@@ -661,3 +661,24 @@ func errorsAs[T error](err error, target *T) bool {
 	}
 	return false
 }
+
+func TestDownloadAndProgressLine(t *testing.T) {
+	files := fashionFixture(8)
+	srv := newServer(t, files)
+	useFashionFixture(t, files)
+	dir := t.TempDir()
+	paths, err := Download("fashion-mnist", Options{DataDir: dir, Mirror: srv.URL})
+	if err != nil || len(paths) != 4 {
+		t.Fatalf("Download = %v, %v", paths, err)
+	}
+	if paths, err := Download("iris", Options{DataDir: dir}); err != nil || len(paths) != 0 {
+		t.Errorf("Download(iris) = %v, %v; embedded sets need no files", paths, err)
+	}
+	b := &progressBar{name: "f.gz", total: 2000, n: 1000, start: time.Now().Add(-time.Second)}
+	line := b.line(time.Now())
+	for _, want := range []string{"f.gz", "[", "1.0 kB/2.0 kB", "/s", "ETA 1s"} {
+		if !bytes.Contains([]byte(line), []byte(want)) {
+			t.Errorf("progress line %q lacks %q", line, want)
+		}
+	}
+}

@@ -310,3 +310,33 @@ func loadMNISTSet(opts Options) (*Set, *Set, error)    { return setsOf(MNIST(opt
 func loadFashionSet(opts Options) (*Set, *Set, error)  { return setsOf(FashionMNIST(opts)) }
 func loadCIFAR10Set(opts Options) (*Set, *Set, error)  { return setsOf(CIFAR10(opts)) }
 func loadCIFAR100Set(opts Options) (*Set, *Set, error) { return setsOf(CIFAR100(opts, "fine")) }
+
+// Download fetches the files of the named set into the cache (CacheDir) if
+// they are not there yet, verifying their checksums, and returns their
+// paths. Embedded sets need no files and return none.
+func Download(name string, opts Options) ([]string, error) {
+	e, err := lookup(name)
+	if err != nil {
+		return nil, err
+	}
+	var files []remoteFile
+	switch e.info.Name {
+	case "mnist":
+		files = []remoteFile{mnistNPZ}
+	case "fashion_mnist":
+		files = fashionIDX[:]
+	case "cifar10":
+		files = []remoteFile{cifar10Archive}
+	case "cifar100":
+		files = []remoteFile{cifar100Archive}
+	}
+	var paths []string
+	for _, f := range files {
+		p, err := fetch(f, opts)
+		if err != nil {
+			return paths, err
+		}
+		paths = append(paths, p)
+	}
+	return paths, nil
+}
