@@ -14,7 +14,8 @@ type Flatten struct {
 	Name       string
 	InputShape tensor.Shape
 
-	in tensor.Shape
+	in      tensor.Shape
+	out, dx tensor.Tensor // reused views
 }
 
 // Reshape views each sample with TargetShape (one axis may be -1).
@@ -24,6 +25,7 @@ type Reshape struct {
 	InputShape  tensor.Shape
 
 	in, out tensor.Shape
+	y, dx   tensor.Tensor // reused views
 }
 
 // Activation applies an activation function on its own, like
@@ -86,12 +88,23 @@ func (f *Flatten) Build(in tensor.Shape, _ *rand.Rand) error {
 }
 
 func (f *Flatten) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
-	return &tensor.Tensor{Shape: tensor.Shape{x.Len(), f.in.Size()}, Data: x.Data}
+	return view(&f.out, x, tensor.Shape{f.in.Size()})
 }
 
 func (f *Flatten) Backward(dy *tensor.Tensor) *tensor.Tensor {
-	s := append(tensor.Shape{dy.Len()}, f.in...)
-	return &tensor.Tensor{Shape: s, Data: dy.Data}
+	return view(&f.dx, dy, f.in)
+}
+
+// view points v at x's data with shape (batch, sample...), reusing v's
+// shape slice, so that reshaping layers do not allocate per batch.
+func view(v *tensor.Tensor, x *tensor.Tensor, sample tensor.Shape) *tensor.Tensor {
+	if len(v.Shape) != len(sample)+1 {
+		v.Shape = make(tensor.Shape, len(sample)+1)
+	}
+	v.Shape[0] = x.Len()
+	copy(v.Shape[1:], sample)
+	v.Data = x.Data
+	return v
 }
 
 func (r *Reshape) LayerName() string                { return r.Name }
@@ -123,11 +136,11 @@ func (r *Reshape) Build(in tensor.Shape, _ *rand.Rand) error {
 }
 
 func (r *Reshape) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
-	return &tensor.Tensor{Shape: append(tensor.Shape{x.Len()}, r.out...), Data: x.Data}
+	return view(&r.y, x, r.out)
 }
 
 func (r *Reshape) Backward(dy *tensor.Tensor) *tensor.Tensor {
-	return &tensor.Tensor{Shape: append(tensor.Shape{dy.Len()}, r.in...), Data: dy.Data}
+	return view(&r.dx, dy, r.in)
 }
 
 func (a *Activation) LayerName() string                { return a.Name }

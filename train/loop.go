@@ -104,8 +104,13 @@ func (b *batcher) gather(idx []int) (*tensor.Tensor, *tensor.Tensor) {
 
 func gatherRows(dst, src *tensor.Tensor, idx []int) *tensor.Tensor {
 	row := src.Shape[1:].Size()
-	shape := append(tensor.Shape{len(idx)}, src.Shape[1:]...)
-	dst = tensor.Ensure(dst, shape...)
+	if dst == nil || cap(dst.Data) < len(idx)*row {
+		shape := src.Shape.Clone()
+		shape[0] = len(idx)
+		dst = tensor.New(shape...)
+	}
+	dst.Shape[0] = len(idx)
+	dst.Data = dst.Data[:len(idx)*row]
 	for i, j := range idx {
 		copy(dst.Data[i*row:(i+1)*row], src.Data[j*row:(j+1)*row])
 	}
@@ -183,6 +188,8 @@ func Fit(ctx context.Context, m *Model, x, y *tensor.Tensor, o Options) (*Histor
 		start := time.Now()
 		var lossSum float64
 		seen := 0
+		// One map per epoch, refilled after each batch: callbacks that keep
+		// a batch's values must copy them (as with Keras's logs dict).
 		logs := Logs{}
 		for s := 0; s < steps; s++ {
 			if err := ctx.Err(); err != nil {
@@ -200,7 +207,7 @@ func Fit(ctx context.Context, m *Model, x, y *tensor.Tensor, o Options) (*Histor
 			// Keras weights the running loss by batch size.
 			lossSum += l * float64(hi-lo)
 			seen += hi - lo
-			logs = m.logs("", lossSum/float64(seen))
+			m.fillLogs(logs, "", lossSum/float64(seen))
 			prog.batchEnd(s+1, logs)
 			if err := callAll(o.Callbacks, func(c Callback) error { return c.OnBatchEnd(run, s, logs) }); err != nil {
 				return hist, err
@@ -234,11 +241,17 @@ func Fit(ctx context.Context, m *Model, x, y *tensor.Tensor, o Options) (*Histor
 
 // logs snapshots the running loss and metric values under prefix.
 func (m *Model) logs(prefix string, l float64) Logs {
-	logs := Logs{prefix + "loss": l}
+	logs := Logs{}
+	m.fillLogs(logs, prefix, l)
+	return logs
+}
+
+// fillLogs stores the running loss and metric values in logs.
+func (m *Model) fillLogs(logs Logs, prefix string, l float64) {
+	logs[prefix+"loss"] = l
 	for _, mt := range m.Metrics {
 		logs[prefix+mt.Name()] = mt.Result()
 	}
-	return logs
 }
 
 // Evaluate returns the loss and metrics of m on x and y, in inference mode.
