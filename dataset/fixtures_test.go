@@ -682,3 +682,55 @@ func TestDownloadAndProgressLine(t *testing.T) {
 		}
 	}
 }
+
+// TestPicklesWrittenByPython reads batches that Python 3 / numpy 1.24 wrote
+// with pickle protocols 3 and 4 (testdata/, made by pickle.dump of
+// {b'data': arange(6144) % 251 as uint8 (2,3072), b'labels': [3, 8], ...}).
+func TestPicklesWrittenByPython(t *testing.T) {
+	for _, name := range []string{"cifar_batch_proto3.pickle", "cifar_batch_proto4.pickle"} {
+		b, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		x, y, err := readCIFARPickle(b, "labels")
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		checkShape(t, name, x.Shape, 2, 32, 32, 3)
+		if y.Data[0] != 3 || y.Data[1] != 8 {
+			t.Errorf("%s labels %v", name, y.Data)
+		}
+		// HWC pixel (0,0) channel 1 of image 1 is CHW byte 3072+1024.
+		if got, want := x.Data[cifarPixels+1], byte((3072+1024)%251); got != want {
+			t.Errorf("%s pixel %d, want %d", name, got, want)
+		}
+	}
+}
+
+// TestNPZWrittenByNumpy reads testdata/small.npz, written by numpy 1.24's
+// np.savez_compressed(x_train=arange(12, uint8).reshape(3,2,2),
+// y=[1.5, -2.25], i=[[-1, 7]] as int64).
+func TestNPZWrittenByNumpy(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("testdata", "small.npz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := ReadNPZ(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, err := m["x_train"].Uint8()
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkShape(t, "x_train", x.Shape, 3, 2, 2)
+	if x.Data[11] != 11 {
+		t.Errorf("x_train data %v", x.Data)
+	}
+	if y := m["y"].Float32(); len(y) != 2 || y[0] != 1.5 || y[1] != -2.25 {
+		t.Errorf("y = %v", y)
+	}
+	if i := m["i"].Float32(); len(i) != 2 || i[0] != -1 || i[1] != 7 || len(m["i"].Shape) != 2 {
+		t.Errorf("i = %v shape %v", i, m["i"].Shape)
+	}
+}
