@@ -209,6 +209,19 @@ func decodeImage(p string) (image.Image, error) {
 func pixels(dst []float32, img image.Image, c int) {
 	b := img.Bounds()
 	i := 0
+	if yc, ok := img.(*image.YCbCr); ok && c == 3 {
+		// JPEG's type: convert directly, without an interface call and an
+		// allocation per pixel.
+		for yy := b.Min.Y; yy < b.Max.Y; yy++ {
+			for xx := b.Min.X; xx < b.Max.X; xx++ {
+				yi, ci := yc.YOffset(xx, yy), yc.COffset(xx, yy)
+				r, g, bl := color.YCbCrToRGB(yc.Y[yi], yc.Cb[ci], yc.Cr[ci])
+				dst[i], dst[i+1], dst[i+2] = float32(r)/255, float32(g)/255, float32(bl)/255
+				i += 3
+			}
+		}
+		return
+	}
 	for yy := b.Min.Y; yy < b.Max.Y; yy++ {
 		for xx := b.Min.X; xx < b.Max.X; xx++ {
 			if c == 1 {

@@ -149,3 +149,23 @@ func TestResizeBilinear(t *testing.T) {
 		t.Errorf("resize = %v, want %v", dst, want)
 	}
 }
+
+// The YCbCr fast path agrees with the generic image.Image path.
+func TestPixelsYCbCrFastPath(t *testing.T) {
+	img := image.NewYCbCr(image.Rect(0, 0, 5, 3), image.YCbCrSubsampleRatio420)
+	for i := range img.Y {
+		img.Y[i] = uint8(i * 37)
+	}
+	for i := range img.Cb {
+		img.Cb[i], img.Cr[i] = uint8(i*91), uint8(255-i*53)
+	}
+	fast := make([]float32, 5*3*3)
+	slow := make([]float32, 5*3*3)
+	pixels(fast, img, 3)
+	pixels(slow, struct{ image.Image }{img}, 3) // hides the concrete type
+	for i := range fast {
+		if d := fast[i] - slow[i]; d > 1.0/255+1e-6 || d < -1.0/255-1e-6 {
+			t.Fatalf("value %d: fast %v, generic %v", i, fast[i], slow[i])
+		}
+	}
+}
