@@ -11,7 +11,7 @@ import (
 //	c[i*ldc+j] += sum over p < k of a[p*mr+i] * b[p*nr+j]
 //
 // where a is an mr-row panel of A packed k-major and b an nr-column panel of B
-// packed k-major (see packA and packB).
+// packed k-major (see packPanels).
 type gemmKernel struct {
 	name       string
 	mr, nr     int
@@ -150,6 +150,10 @@ func (x *gemmCtx) plan(t int) {
 	// kc only depends on k, so the reduction order does not depend on t.
 	x.kc = ceilDiv(x.k, ceilDiv(x.k, g.kc))
 	x.kc = min(ceilDiv(x.kc, 8)*8, g.kc)
+	if x.k <= 2*g.kc && x.k*min(x.n, g.nc)*4 <= gemmAOuterMax {
+		// All of B fits L2: one k block, one pass over C.
+		x.kc = x.k
+	}
 	x.nc = ceilDiv(x.n, ceilDiv(x.n, g.nc))
 	x.nc = min(ceilDiv(x.nc, g.nr)*g.nr, max(g.nr, g.nc/g.nr*g.nr))
 	np := (min(x.nc, x.n) + g.nr - 1) / g.nr
@@ -322,52 +326,6 @@ func scaleC(m, n int, beta float32, c []float32, ldc int) {
 		}
 		for j := range row {
 			row[j] *= beta
-		}
-	}
-}
-
-// packA copies rows [i0, i0+rows) and columns [p0, p0+kb) of op(A), times
-// alpha, into dst k-major with mr values per k (rows beyond `rows` are zero).
-func packA(trans bool, a []float32, lda, i0, rows, p0, kb, mr int, alpha float32, dst []float32) {
-	dst = dst[:kb*mr]
-	if rows < mr {
-		clear(dst)
-	}
-	if !trans {
-		for i := 0; i < rows; i++ {
-			src := a[(i0+i)*lda+p0 : (i0+i)*lda+p0+kb]
-			for p, v := range src {
-				dst[p*mr+i] = alpha * v
-			}
-		}
-		return
-	}
-	for p := 0; p < kb; p++ {
-		src := a[(p0+p)*lda+i0 : (p0+p)*lda+i0+rows]
-		d := dst[p*mr : p*mr+rows]
-		for i, v := range src {
-			d[i] = alpha * v
-		}
-	}
-}
-
-// packB copies rows [p0, p0+kb) and columns [j0, j0+cols) of op(B) into dst
-// k-major with nr values per k (columns beyond `cols` are zero).
-func packB(trans bool, b []float32, ldb, p0, kb, j0, cols, nr int, dst []float32) {
-	dst = dst[:kb*nr]
-	if cols < nr {
-		clear(dst)
-	}
-	if !trans {
-		for p := 0; p < kb; p++ {
-			copy(dst[p*nr:p*nr+cols], b[(p0+p)*ldb+j0:(p0+p)*ldb+j0+cols])
-		}
-		return
-	}
-	for j := 0; j < cols; j++ {
-		src := b[(j0+j)*ldb+p0 : (j0+j)*ldb+p0+kb]
-		for p, v := range src {
-			dst[p*nr+j] = v
 		}
 	}
 }
