@@ -152,3 +152,21 @@ func runPresets(args []string, stdout, stderr io.Writer) error {
 	}
 	return listPresets(stdout)
 }
+
+// parseInterspersed parses flags that may come before, between or after
+// positional arguments ("datasets info mnist --data-dir D") and returns the
+// positional ones.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := parseFlags(fs, args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}

@@ -77,6 +77,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	modelFlag := fs.String("model", "digits-cnn", "a preset name (see 'gokeras presets') or a Keras-style model JSON file")
 	dsFlag := fs.String("dataset", "", "data set name (default: the preset's)")
 	dataDir := fs.String("data-dir", "", "folder with downloaded data set files (default: ~/.keras/datasets)")
+	imageDir := fs.String("image-dir", "", "train on a folder of images: class sub-folders (or train/ and test/ with class sub-folders), resized to the model's input")
 	epochs := fs.Int("epochs", 0, "epochs to train (default: the preset's)")
 	batch := fs.Int("batch-size", 0, "batch size (default: the preset's, else 32)")
 	valSplit := fs.Float64("validation-split", 0, "fraction of the training data (its last part) held out for validation")
@@ -117,10 +118,24 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if dsName == "" {
 		dsName = src.dataset
 	}
-	if dsName == "" {
-		return fmt.Errorf("the model file names no data set; give --dataset (see 'gokeras datasets list')")
+	opts := dataset.Options{DataDir: *dataDir, Seed: *seed, Progress: stderr}
+	if *imageDir != "" {
+		if *dsFlag != "" {
+			return fmt.Errorf("give --dataset or --image-dir, not both")
+		}
+		dsName = *imageDir
+		// Images are resized to what the model takes.
+		if in := m.Net().DeclaredInputShape(); len(in) == 3 {
+			opts.ImageSize = [2]int{in[0], in[1]}
+			if in[2] == 1 {
+				opts.ColorMode = dataset.ColorGrayscale
+			}
+		}
 	}
-	trainSet, testSet, err := dataset.Load(dsName, dataset.Options{DataDir: *dataDir, Seed: *seed, Progress: stderr})
+	if dsName == "" {
+		return fmt.Errorf("the model file names no data set; give --dataset (see 'gokeras datasets list') or --image-dir")
+	}
+	trainSet, testSet, err := dataset.Load(dsName, opts)
 	if err != nil {
 		return err
 	}

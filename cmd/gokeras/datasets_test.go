@@ -1,0 +1,69 @@
+package main
+
+import (
+	"image"
+	"image/png"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+func TestDatasetsCommands(t *testing.T) {
+	out, errOut, code := runCLI(t, "datasets", "list")
+	if code != 0 || !strings.Contains(out, "digits") || !strings.Contains(out, "embedded") || !strings.Contains(out, "cifar100") {
+		t.Errorf("datasets list: exit %d, %q %q", code, out, errOut)
+	}
+	dir := t.TempDir()
+	out, _, code = runCLI(t, "datasets", "info", "fashion_mnist", "--data-dir", dir)
+	if code != 0 || !strings.Contains(out, "(28, 28, 1)") || !strings.Contains(out, "Ankle boot") || !strings.Contains(out, filepath.Join(dir, "")) {
+		t.Errorf("datasets info: exit %d, %q", code, out)
+	}
+	_, errOut, code = runCLI(t, "datasets", "info", "imagenet")
+	if code == 0 || !strings.Contains(errOut, "mnist") {
+		t.Errorf("unknown set: exit %d, %q; want the list of names", code, errOut)
+	}
+	_, errOut, code = runCLI(t, "datasets", "shuffle")
+	if code == 0 || !strings.Contains(errOut, "list | info NAME | download NAME") {
+		t.Errorf("bad subcommand: exit %d, %q", code, errOut)
+	}
+}
+
+// TestTrainOnImageDir trains a small model file on a folder of PNGs: two
+// classes, bright and dark squares of assorted sizes.
+func TestTrainOnImageDir(t *testing.T) {
+	root := t.TempDir()
+	for ci, class := range []string{"dark", "light"} {
+		d := filepath.Join(root, class)
+		os.MkdirAll(d, 0o755)
+		for i := 0; i < 20; i++ {
+			img := image.NewGray(image.Rect(0, 0, 12+i%5, 12+i%3))
+			v := uint8(20 + i)
+			if ci == 1 {
+				v = uint8(220 - i)
+			}
+			for p := range img.Pix {
+				img.Pix[p] = v
+			}
+			f, _ := os.Create(filepath.Join(d, strings.Repeat("x", i+1)+".png"))
+			png.Encode(f, img)
+			f.Close()
+		}
+	}
+	spec := `{"class_name": "Sequential", "config": {"layers": [
+  {"class_name": "InputLayer", "config": {"batch_shape": [null, 8, 8, 1]}},
+  {"class_name": "Flatten", "config": {}},
+  {"class_name": "Dense", "config": {"units": 2, "activation": "softmax"}}]},
+ "compile_config": {"loss": "sparse_categorical_crossentropy", "optimizer": {"class_name": "Adam", "config": {"learning_rate": 0.05}}, "metrics": ["accuracy"]}}`
+	file := filepath.Join(t.TempDir(), "m.json")
+	os.WriteFile(file, []byte(spec), 0o644)
+	out, errOut, code := runCLI(t, "train", "--model", file, "--image-dir", root, "--epochs", "15", "--verbose", "0")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	m := regexp.MustCompile(`test_accuracy: ([0-9.]+)`).FindStringSubmatch(out)
+	if m == nil || m[1] != "1.0000" {
+		t.Errorf("image-folder training output %q; want test_accuracy 1.0000 on bright vs dark", out)
+	}
+}
