@@ -180,3 +180,21 @@ func WritePNG(path string, img image.Image) error {
 	}
 	return nil
 }
+
+// Beside places figures left to right, tops aligned, on a white page:
+// an input image next to its feature maps, say.
+func Beside(imgs ...image.Image) *image.RGBA {
+	w, h := 0, 0
+	for _, m := range imgs {
+		w += m.Bounds().Dx()
+		h = max(h, m.Bounds().Dy())
+	}
+	dst := newCanvas(w, h)
+	x := 0
+	for _, m := range imgs {
+		b := m.Bounds()
+		draw.Draw(dst, image.Rect(x, 0, x+b.Dx(), b.Dy()), m, b.Min, draw.Src)
+		x += b.Dx()
+	}
+	return dst
+}
