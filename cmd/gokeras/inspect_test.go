@@ -187,4 +187,3 @@ func countExact(img image.Image, c color.RGBA) int {
 	}
 	return n
 }
-
