@@ -1,8 +1,8 @@
 // Package plot draws what a person wants to see before and after training,
 // as images ready to save as PNG: grids of input images with captions
-// (Grid), training curves (Curves), confusion matrices (Confusion),
-// convolution filters (Filters) and feature maps (FeatureMaps), plus a
-// terminal preview in 24-bit colour (WriteANSI).
+// (Grid), training curves (TrainingCurves), confusion matrices
+// (Confusion), convolution filters (Filters) and feature maps
+// (FeatureMaps), plus a terminal preview in 24-bit colour (WriteANSI).
 //
 // It takes plain values — tensors, slices, maps — and never imports the
 // model or training packages; the CLI converts a History or a model's
