@@ -324,7 +324,11 @@ func FuzzReadCSV(f *testing.F) {
 		}
 		_ = fr.String()
 		_ = fr.Describe().String()
-		_ = fr.Corr().String()
+		// Corr's output grows as the square of the width; a few KB of
+		// commas would make the fuzzer spend its time printing.
+		if fr.Width() <= 64 {
+			_ = fr.Corr().String()
+		}
 		_ = fr.Info()
 		fr.Tail(2)
 		fr.Split(0.5, 1)
