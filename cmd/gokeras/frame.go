@@ -37,6 +37,9 @@ func runFrame(args []string, stdout, stderr io.Writer) error {
 	cols := fs.String("columns", "", "comma-separated columns to keep (default: all)")
 	width := fs.Int("width", 80, "wrap columns into blocks this wide; 0: never wrap")
 	plotPath := fs.String("plot", "", "corr: also draw the correlation heat map as this PNG file")
+	if slices.ContainsFunc(args, func(a string) bool { return a == "-h" || a == "-help" || a == "--help" }) {
+		fmt.Fprintf(stdout, "gokeras frame ACTION [flags] FILE.csv|TABLE\n  actions: %s\n  embedded tables: %s\n\n", frameActions, embeddedTables)
+	}
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
