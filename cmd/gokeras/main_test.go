@@ -150,3 +150,25 @@ func TestBadInput(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckpointAndResume(t *testing.T) {
+	dir := t.TempDir()
+	ck := filepath.Join(dir, "ck.safetensors")
+	csvPath := filepath.Join(dir, "log.csv")
+	_, errOut, code := runCLI(t, "train", "--epochs", "2", "--checkpoint", ck, "--csv-log", csvPath, "--verbose", "0")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	full, _, _ := runCLI(t, "train", "--epochs", "4", "--verbose", "0")
+	resumed, errOut, code := runCLI(t, "train", "--load", ck, "--epochs", "4", "--csv-log", csvPath, "--verbose", "0")
+	if code != 0 {
+		t.Fatalf("resume exit %d: %s", code, errOut)
+	}
+	if strings.TrimSpace(full) != strings.TrimSpace(resumed) {
+		t.Errorf("4 epochs straight printed %q; 2 + checkpoint + 2 printed %q", full, resumed)
+	}
+	data, _ := os.ReadFile(csvPath)
+	if n := strings.Count(string(data), "\n"); n != 5 {
+		t.Errorf("CSV log has %d lines, want a header and 4 epochs:\n%s", n, data)
+	}
+}

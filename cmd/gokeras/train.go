@@ -85,6 +85,8 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	save := fs.String("save", "", "save the trained model to this file")
 	load := fs.String("load", "", "resume training a model saved with --save")
 	histFile := fs.String("history", "", "write the training history as JSON to this file")
+	checkpoint := fs.String("checkpoint", "", "save the model after every epoch to this file (resume with --load); {epoch:02d}-style fields allowed")
+	csvLog := fs.String("csv-log", "", "append each epoch's loss and metrics to this CSV file (Keras's CSVLogger)")
 	plotFile := fs.String("plot", "", "draw the training curves (loss and each metric per epoch) to this PNG file")
 	verbose := fs.Int("verbose", 1, "0 silent, 1 progress bar, 2 one line per epoch")
 	if err := parseFlags(fs, args); err != nil {
@@ -160,6 +162,12 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		ValidationSplit: *valSplit,
 		Verbose:         verb,
 		Out:             stdout,
+	}
+	if *checkpoint != "" {
+		o.Callbacks = append(o.Callbacks, &gokeras.ModelCheckpoint{Model: m, Filepath: *checkpoint})
+	}
+	if *csvLog != "" {
+		o.Callbacks = append(o.Callbacks, &train.CSVLogger{Filename: *csvLog, Append: *load != ""})
 	}
 	if o.ValidationSplit == 0 {
 		o.ValidationSplit = src.fit.ValidationSplit
