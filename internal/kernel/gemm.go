@@ -130,7 +130,7 @@ func gemmWith(g *gemmKernel, transA, transB bool, m, n, k int, alpha float32, a 
 		g: g, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta,
 		a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc,
 		set:    beta == 0 && g.kernSet != nil,
-		direct: g.kernA != nil && alpha == 1 && (!transA || gemmDirectTransA) && !cacheAliased(lda),
+		direct: g.kernA != nil && alpha == 1 && (!transA || gemmDirectTransA),
 		bbuf:   x.bbuf, abuf: x.abuf,
 	}
 	x.plan(Threads())
@@ -181,6 +181,10 @@ func (x *gemmCtx) plan(t int) {
 	x.mc = min(ceilDiv(x.mc, g.mr)*g.mr, max(g.mr, g.mc/g.mr*g.mr))
 	kc, nc := min(x.kc, x.k), min(x.nc, x.n)
 	x.aOuter = kc*nc*4 <= gemmAOuterMax
+	// With B panels outside, only one A panel has to stay cached; otherwise
+	// a whole mc×kc block of A does, and strides that map its rows to a few
+	// cache sets thrash, so A is packed.
+	x.direct = x.direct && (x.aOuter || !cacheAliased(x.lda))
 	bn := ((nc + g.nr - 1) / g.nr) * g.nr * kc
 	x.bbuf[0] = growBuf(x.bbuf[0], bn)
 	if ceilDiv(x.k, x.kc)*ceilDiv(x.n, x.nc) > 1 {

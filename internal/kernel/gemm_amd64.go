@@ -35,6 +35,20 @@ func kern12x32AVX512Set(k int, a []float32, rs, ks int, b, c []float32, ldc int)
 	sgemmKern12x32AVX512Set(k, a, rs, ks, b, c, ldc)
 }
 
+func copyRows16(dst, src []float32, ld, rows int) {
+	if rows > 0 {
+		_, _ = dst[rows*16-1], src[(rows-1)*ld+15]
+		copyRows16AVX(dst, src, ld, rows)
+	}
+}
+
+func copyRows32(dst, src []float32, ld, rows int) {
+	if rows > 0 {
+		_, _ = dst[rows*32-1], src[(rows-1)*ld+31]
+		copyRows32AVX(dst, src, ld, rows)
+	}
+}
+
 var (
 	gemmAVX2 = gemmKernel{name: "avx2 6x16", mr: 6, nr: 16, mc: 192, kc: 320, nc: 4096,
 		kernA: kern6x16AVX2, kernASet: kern6x16AVX2Set}
@@ -45,6 +59,9 @@ var (
 func init() {
 	for _, g := range []*gemmKernel{&gemmAVX2, &gemmAVX512} {
 		g.kern, g.kernSet = packedKern(g.mr, g.kernA), packedKern(g.mr, g.kernASet)
+	}
+	if cpu.X86.HasAVX {
+		copyRowsFast = [2]func(dst, src []float32, ld, rows int){copyRows16, copyRows32}
 	}
 	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
 		gemmKernels = append(gemmKernels, &gemmAVX2)

@@ -1117,3 +1117,57 @@ sgemmKern12x32AVX512Set_store:
 	VMOVUPS Z23, 64(DX)
 	VZEROUPPER
 	RET
+
+// func copyRows16AVX(dst []float32, src []float32, ld int, rows int)
+// Requires: AVX
+TEXT ·copyRows16AVX(SB), NOSPLIT, $0-64
+	MOVQ  dst_base+0(FP), DI
+	MOVQ  src_base+24(FP), SI
+	MOVQ  ld+48(FP), DX
+	MOVQ  rows+56(FP), CX
+	SHLQ  $0x02, DX
+	TESTQ CX, CX
+	JZ    copyRows16AVX_done
+
+copyRows16AVX_loop:
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y1
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	ADDQ    DX, SI
+	ADDQ    $0x00000040, DI
+	DECQ    CX
+	JNZ     copyRows16AVX_loop
+
+copyRows16AVX_done:
+	VZEROUPPER
+	RET
+
+// func copyRows32AVX(dst []float32, src []float32, ld int, rows int)
+// Requires: AVX
+TEXT ·copyRows32AVX(SB), NOSPLIT, $0-64
+	MOVQ  dst_base+0(FP), DI
+	MOVQ  src_base+24(FP), SI
+	MOVQ  ld+48(FP), DX
+	MOVQ  rows+56(FP), CX
+	SHLQ  $0x02, DX
+	TESTQ CX, CX
+	JZ    copyRows32AVX_done
+
+copyRows32AVX_loop:
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y1
+	VMOVUPS 64(SI), Y2
+	VMOVUPS 96(SI), Y3
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	ADDQ    DX, SI
+	ADDQ    $0x00000080, DI
+	DECQ    CX
+	JNZ     copyRows32AVX_loop
+
+copyRows32AVX_done:
+	VZEROUPPER
+	RET

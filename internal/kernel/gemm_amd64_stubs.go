@@ -83,3 +83,25 @@ func sgemmKern12x32AVX512(k int, a []float32, rs int, ks int, b []float32, c []f
 //
 //go:noescape
 func sgemmKern12x32AVX512Set(k int, a []float32, rs int, ks int, b []float32, c []float32, ldc int)
+
+// copyRows16AVX must equal
+//
+//	for p := 0; p < rows; p++ {
+//		copy(dst[p*16:p*16+16], src[p*ld:p*ld+16])
+//	}
+//
+// without bounds checks: len(dst) >= rows*16 and len(src) >= (rows-1)*ld+16.
+//
+//go:noescape
+func copyRows16AVX(dst []float32, src []float32, ld int, rows int)
+
+// copyRows32AVX must equal
+//
+//	for p := 0; p < rows; p++ {
+//		copy(dst[p*32:p*32+32], src[p*ld:p*ld+32])
+//	}
+//
+// without bounds checks: len(dst) >= rows*32 and len(src) >= (rows-1)*ld+32.
+//
+//go:noescape
+func copyRows32AVX(dst []float32, src []float32, ld int, rows int)

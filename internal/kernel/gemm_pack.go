@@ -106,17 +106,29 @@ general:
 	}
 }
 
+// copyRowsFast[w/16-1], when not nil, copies rows rows of w floats, ld
+// apart in src, to consecutive rows of dst (w = 16, 32; set on amd64).
+var copyRowsFast [2]func(dst, src []float32, ld, rows int)
+
 // copyStrips is packStrips for whole panels [q0, q1) and alpha == 1, with
-// fixed-size copies for the usual panel widths. It works on eight k rows at
-// a time so that both the reads (eight streams) and the writes (runs of
-// 8*w values per panel) stay sequential whatever the stride.
+// fixed-size copies for the usual panel widths. It works on a few k rows at
+// a time so that both the reads (one stream per row) and the writes (runs
+// of chunk*w values per panel) stay sequential whatever the stride.
 func copyStrips(x []float32, ld, r0, p0, kb, w int, dst []float32, q0, q1 int) {
-	const chunk = 8
+	const chunk = 16
+	var fast func(dst, src []float32, ld, rows int)
+	if w == 16 || w == 32 {
+		fast = copyRowsFast[w/16-1]
+	}
 	for pb := 0; pb < kb; pb += chunk {
 		pe := min(pb+chunk, kb)
 		for q := q0; q < q1; q++ {
 			d := dst[q*w*kb : (q+1)*w*kb]
 			s := x[p0*ld+r0+q*w:]
+			if fast != nil {
+				fast(d[pb*w:], s[pb*ld:], ld, pe-pb)
+				continue
+			}
 			for p := pb; p < pe; p++ {
 				dp, sp := d[p*w:], s[p*ld:]
 				switch w {

@@ -366,3 +366,35 @@ func BenchmarkGemm(b *testing.B) {
 		}
 	}
 }
+
+// TestCopyRowsFast checks the assembly panel copies against copy.
+func TestCopyRowsFast(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	for i, f := range copyRowsFast {
+		if f == nil {
+			continue
+		}
+		w := 16 * (i + 1)
+		for _, rows := range []int{0, 1, 2, 7, 16} {
+			ld := w + 3
+			src := randSlice(r, max(0, (rows-1)*ld+w))
+			dst := make([]float32, rows*w+5)
+			for j := range dst {
+				dst[j] = -1
+			}
+			f(dst[:rows*w], src, ld, rows)
+			for p := 0; p < rows; p++ {
+				for j := 0; j < w; j++ {
+					if dst[p*w+j] != src[p*ld+j] {
+						t.Fatalf("w=%d rows=%d: dst[%d] = %v, want %v", w, rows, p*w+j, dst[p*w+j], src[p*ld+j])
+					}
+				}
+			}
+			for j := rows * w; j < len(dst); j++ {
+				if dst[j] != -1 {
+					t.Fatalf("w=%d rows=%d: wrote past the end at %d", w, rows, j)
+				}
+			}
+		}
+	}
+}

@@ -221,6 +221,44 @@ func (kn kernel) zero(r reg.VecPhysical) {
 	VXORPS(r, r, r)
 }
 
+// genCopyRows emits the panel packer for w-wide B panels: it copies rows
+// rows of w floats, ld apart in src, to consecutive rows of dst.
+func genCopyRows(w int) {
+	name := fmt.Sprintf("copyRows%dAVX", w)
+	TEXT(name, NOSPLIT, "func(dst, src []float32, ld, rows int)")
+	Doc(
+		fmt.Sprintf("%s must equal", name),
+		"",
+		"\tfor p := 0; p < rows; p++ {",
+		fmt.Sprintf("\t\tcopy(dst[p*%d:p*%d+%d], src[p*ld:p*ld+%d])", w, w, w, w),
+		"\t}",
+		"",
+		fmt.Sprintf("without bounds checks: len(dst) >= rows*%d and len(src) >= (rows-1)*ld+%d.", w, w),
+	)
+	Pragma("noescape")
+	dst := Load(Param("dst").Base(), reg.RDI)
+	src := Load(Param("src").Base(), reg.RSI)
+	ld := Load(Param("ld"), reg.RDX)
+	rows := Load(Param("rows"), reg.RCX)
+	SHLQ(U8(2), ld)
+	TESTQ(rows, rows)
+	JZ(LabelRef(name + "_done"))
+	Label(name + "_loop")
+	for j := 0; j < w/8; j++ {
+		VMOVUPS(Mem{Base: src, Disp: 32 * j}, ymm(j))
+	}
+	for j := 0; j < w/8; j++ {
+		VMOVUPS(ymm(j), Mem{Base: dst, Disp: 32 * j})
+	}
+	ADDQ(ld, src)
+	ADDQ(U32(4*w), dst)
+	DECQ(rows)
+	JNZ(LabelRef(name + "_loop"))
+	Label(name + "_done")
+	VZEROUPPER()
+	RET()
+}
+
 func bitsOf(n int) int {
 	b := 0
 	for 1<<b < n {
@@ -242,5 +280,7 @@ func main() {
 		kn.gen(false)
 		kn.gen(true)
 	}
+	genCopyRows(16)
+	genCopyRows(32)
 	Generate()
 }
