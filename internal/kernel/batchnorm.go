@@ -34,18 +34,7 @@ func ColumnMeanVar(x []float32, rows, cols int, mean, variance []float32) {
 // BatchNormApply does xhat = (x-mean)*invStd and y = gamma*xhat + beta per
 // column; xhat may be nil when the caller does not need it.
 func BatchNormApply(x, y, xhat []float32, rows, cols int, mean, invStd, gamma, beta []float32) {
-	parallelFor(rows, max(1, grainElems/max(cols, 1)), func(lo, hi int) {
-		for r := lo; r < hi; r++ {
-			xr, yr := x[r*cols:(r+1)*cols], y[r*cols:(r+1)*cols]
-			for j, v := range xr {
-				h := (v - mean[j]) * invStd[j]
-				if xhat != nil {
-					xhat[r*cols+j] = h
-				}
-				yr[j] = gamma[j]*h + beta[j]
-			}
-		}
-	})
+	run(rows, max(1, grainElems/max(cols, 1)), batchNormApplyBody, kargs{s: [8][]float32{0: x, 1: y, 2: xhat, 3: mean, 4: invStd, 5: gamma, 6: beta}, i: [4]int{0: cols}})
 }
 
 // InvStd does out[j] = 1/sqrt(variance[j]+eps).
@@ -75,12 +64,46 @@ func BatchNormBackward(dy, xhat, dx []float32, rows, cols int, gamma, invStd, dg
 		dbeta[j], dgamma[j] = float32(sb[j]), float32(sg[j])
 	}
 	n := float32(rows)
-	parallelFor(rows, max(1, grainElems/max(cols, 1)), func(lo, hi int) {
-		for r := lo; r < hi; r++ {
-			off := r * cols
-			for j := 0; j < cols; j++ {
-				dx[off+j] = gamma[j] * invStd[j] / n * (n*dy[off+j] - dbeta[j] - xhat[off+j]*dgamma[j])
+	run(rows, max(1, grainElems/max(cols, 1)), batchNormBackwardBody, kargs{s: [8][]float32{0: dx, 1: gamma, 2: invStd, 3: dy, 4: dbeta, 5: xhat, 6: dgamma}, f: [8]float32{0: n}, i: [4]int{0: cols}})
+}
+
+func batchNormApplyBody(ka *kargs, lo, hi int) {
+	x := ka.s[0]
+	y := ka.s[1]
+	xhat := ka.s[2]
+	mean := ka.s[3]
+	invStd := ka.s[4]
+	gamma := ka.s[5]
+	beta := ka.s[6]
+	cols := ka.i[0]
+
+	for r := lo; r < hi; r++ {
+		xr, yr := x[r*cols:(r+1)*cols], y[r*cols:(r+1)*cols]
+		for j, v := range xr {
+			h := (v - mean[j]) * invStd[j]
+			if xhat != nil {
+				xhat[r*cols+j] = h
 			}
+			yr[j] = gamma[j]*h + beta[j]
 		}
-	})
+	}
+}
+
+func batchNormBackwardBody(ka *kargs, lo, hi int) {
+	dx := ka.s[0]
+	gamma := ka.s[1]
+	invStd := ka.s[2]
+	dy := ka.s[3]
+	dbeta := ka.s[4]
+	xhat := ka.s[5]
+	dgamma := ka.s[6]
+	cols := ka.i[0]
+	n := ka.f[0]
+
+	for r := lo; r < hi; r++ {
+		off := r * cols
+		for j := 0; j < cols; j++ {
+			dx[off+j] = gamma[j] * invStd[j] / n * (n*dy[off+j] - dbeta[j] - xhat[off+j]*dgamma[j])
+		}
+	}
 }

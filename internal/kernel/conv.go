@@ -28,37 +28,7 @@ func (g *ConvGeom) ColCols() int { return g.KH * g.KW * g.C }
 func Im2colNHWC(g *ConvGeom, x, col []float32) {
 	k := g.ColCols()
 	rowsPerImage := g.OH * g.OW
-	parallelFor(g.N*g.OH, 4, func(lo, hi int) {
-		for r := lo; r < hi; r++ {
-			n, oy := r/g.OH, r%g.OH
-			for ox := 0; ox < g.OW; ox++ {
-				dst := col[(n*rowsPerImage+oy*g.OW+ox)*k:][:k]
-				for ky := 0; ky < g.KH; ky++ {
-					iy := oy*g.SH - g.PadT + ky
-					seg := dst[ky*g.KW*g.C : (ky+1)*g.KW*g.C]
-					if iy < 0 || iy >= g.H {
-						clear(seg)
-						continue
-					}
-					ix0 := ox*g.SW - g.PadL
-					if ix0 >= 0 && ix0+g.KW <= g.W {
-						// The whole window row is inside: one contiguous copy.
-						copy(seg, x[((n*g.H+iy)*g.W+ix0)*g.C:][:g.KW*g.C])
-						continue
-					}
-					for kx := 0; kx < g.KW; kx++ {
-						ix := ix0 + kx
-						s := seg[kx*g.C : (kx+1)*g.C]
-						if ix < 0 || ix >= g.W {
-							clear(s)
-						} else {
-							copy(s, x[((n*g.H+iy)*g.W+ix)*g.C:][:g.C])
-						}
-					}
-				}
-			}
-		}
-	})
+	run(g.N*g.OH, 4, im2colNHWCBody, kargs{s: [8][]float32{0: x, 1: col}, i: [4]int{0: k, 1: rowsPerImage}, g: g})
 }
 
 // Col2imNHWC is the adjoint of Im2colNHWC: it overwrites dx with the sum,
@@ -68,29 +38,76 @@ func Col2imNHWC(g *ConvGeom, col, dx []float32) {
 	k := g.ColCols()
 	imgSize := g.H * g.W * g.C
 	rowsPerImage := g.OH * g.OW
-	parallelFor(g.N, 1, func(lo, hi int) {
-		clear(dx[lo*imgSize : hi*imgSize])
-		for n := lo; n < hi; n++ {
-			for oy := 0; oy < g.OH; oy++ {
-				for ox := 0; ox < g.OW; ox++ {
-					src := col[(n*rowsPerImage+oy*g.OW+ox)*k:][:k]
-					for ky := 0; ky < g.KH; ky++ {
-						iy := oy*g.SH - g.PadT + ky
-						if iy < 0 || iy >= g.H {
-							continue
-						}
-						for kx := 0; kx < g.KW; kx++ {
-							ix := ox*g.SW - g.PadL + kx
-							if ix < 0 || ix >= g.W {
-								continue
-							}
-							d := dx[((n*g.H+iy)*g.W+ix)*g.C:][:g.C]
-							s := src[(ky*g.KW+kx)*g.C:][:g.C]
-							Add(d, s)
-						}
+	run(g.N, 1, col2imNHWCBody, kargs{s: [8][]float32{0: col, 1: dx}, i: [4]int{0: k, 1: imgSize, 2: rowsPerImage}, g: g})
+}
+
+func im2colNHWCBody(ka *kargs, lo, hi int) {
+	g := ka.g
+	x := ka.s[0]
+	col := ka.s[1]
+	k := ka.i[0]
+	rowsPerImage := ka.i[1]
+
+	for r := lo; r < hi; r++ {
+		n, oy := r/g.OH, r%g.OH
+		for ox := 0; ox < g.OW; ox++ {
+			dst := col[(n*rowsPerImage+oy*g.OW+ox)*k:][:k]
+			for ky := 0; ky < g.KH; ky++ {
+				iy := oy*g.SH - g.PadT + ky
+				seg := dst[ky*g.KW*g.C : (ky+1)*g.KW*g.C]
+				if iy < 0 || iy >= g.H {
+					clear(seg)
+					continue
+				}
+				ix0 := ox*g.SW - g.PadL
+				if ix0 >= 0 && ix0+g.KW <= g.W {
+					// The whole window row is inside: one contiguous copy.
+					copy(seg, x[((n*g.H+iy)*g.W+ix0)*g.C:][:g.KW*g.C])
+					continue
+				}
+				for kx := 0; kx < g.KW; kx++ {
+					ix := ix0 + kx
+					s := seg[kx*g.C : (kx+1)*g.C]
+					if ix < 0 || ix >= g.W {
+						clear(s)
+					} else {
+						copy(s, x[((n*g.H+iy)*g.W+ix)*g.C:][:g.C])
 					}
 				}
 			}
 		}
-	})
+	}
+}
+
+func col2imNHWCBody(ka *kargs, lo, hi int) {
+	g := ka.g
+	col := ka.s[0]
+	dx := ka.s[1]
+	k := ka.i[0]
+	imgSize := ka.i[1]
+	rowsPerImage := ka.i[2]
+
+	clear(dx[lo*imgSize : hi*imgSize])
+	for n := lo; n < hi; n++ {
+		for oy := 0; oy < g.OH; oy++ {
+			for ox := 0; ox < g.OW; ox++ {
+				src := col[(n*rowsPerImage+oy*g.OW+ox)*k:][:k]
+				for ky := 0; ky < g.KH; ky++ {
+					iy := oy*g.SH - g.PadT + ky
+					if iy < 0 || iy >= g.H {
+						continue
+					}
+					for kx := 0; kx < g.KW; kx++ {
+						ix := ox*g.SW - g.PadL + kx
+						if ix < 0 || ix >= g.W {
+							continue
+						}
+						d := dx[((n*g.H+iy)*g.W+ix)*g.C:][:g.C]
+						s := src[(ky*g.KW+kx)*g.C:][:g.C]
+						Add(d, s)
+					}
+				}
+			}
+		}
+	}
 }

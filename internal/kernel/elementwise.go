@@ -6,6 +6,9 @@ import "math"
 // threads in chunks of at least grainElems.
 const grainElems = 1 << 15
 
+// invSqrt2Pi is 1/√(2π), the standard normal density at 0.
+const invSqrt2Pi = 0.3989422804014327
+
 // Add does dst[i] += src[i].
 func Add(dst, src []float32) {
 	src = src[:len(dst)]
@@ -42,11 +45,7 @@ func Dot(x, y []float32) float64 {
 // AddBiasRows does x[r*cols+j] += bias[j] for every row r.
 func AddBiasRows(x []float32, rows, cols int, bias []float32) {
 	bias = bias[:cols]
-	parallelFor(rows, max(1, grainElems/max(cols, 1)), func(lo, hi int) {
-		for r := lo; r < hi; r++ {
-			Add(x[r*cols:(r+1)*cols], bias)
-		}
-	})
+	run(rows, max(1, grainElems/max(cols, 1)), addBiasRowsBody, kargs{s: [8][]float32{0: x, 1: bias}, i: [4]int{0: cols}})
 }
 
 // SumRows overwrites dst[j] with sum over r of x[r*cols+j] (a bias
@@ -66,204 +65,309 @@ func mapChunks(n int, fn func(lo, hi int)) { parallelFor(n, grainElems, fn) }
 // the sign bit is set, without a branch (random signs defeat branch
 // prediction): negative numbers and -0 become +0, NaN stays NaN.
 func ReLU(y, z []float32) {
-	mapChunks(len(z), func(lo, hi int) {
-		z, y := z[lo:hi], y[lo:hi]
-		for i, v := range z {
-			b := math.Float32bits(v)
-			y[i] = math.Float32frombits(b &^ uint32(int32(b)>>31))
-		}
-	})
+	run(len(z), grainElems, reluBody, kargs{s: [8][]float32{0: y, 1: z}})
 }
 
 // ReLUBackward does dz[i] = dy[i] where y[i] > 0, else 0, for y the output
 // of ReLU (never negative). dz may alias dy. Branch-free: the mask is all
 // ones exactly when y's bits are a positive non-zero number.
 func ReLUBackward(dz, dy, y []float32) {
-	mapChunks(len(dy), func(lo, hi int) {
-		dz, dy, y := dz[lo:hi], dy[lo:hi], y[lo:hi]
-		for i, v := range y {
-			b := math.Float32bits(v)
-			mask := uint32(int32(-b&^b) >> 31) // top bit of -b set iff 0 < b < 2^31
-			dz[i] = math.Float32frombits(math.Float32bits(dy[i]) & mask)
-		}
-	})
+	run(len(dy), grainElems, reluBackwardBody, kargs{s: [8][]float32{0: dz, 1: dy, 2: y}})
 }
 
 // BiasReLURows does x[r,j] = max(x[r,j]+bias[j], 0) in one pass, the
 // epilogue of a Dense or Conv2D layer with activation relu.
 func BiasReLURows(x []float32, rows, cols int, bias []float32) {
 	bias = bias[:cols]
-	parallelFor(rows, max(1, grainElems/max(cols, 1)), func(lo, hi int) {
-		for r := lo; r < hi; r++ {
-			row := x[r*cols : (r+1)*cols]
-			for j, b := range bias {
-				v := math.Float32bits(row[j] + b)
-				row[j] = math.Float32frombits(v &^ uint32(int32(v)>>31))
-			}
-		}
-	})
+	run(rows, max(1, grainElems/max(cols, 1)), biasReluRowsBody, kargs{s: [8][]float32{0: x, 1: bias}, i: [4]int{0: cols}})
 }
 
 // LeakyReLU does y = z for z > 0, alpha*z otherwise.
 func LeakyReLU(y, z []float32, alpha float32) {
-	mapChunks(len(z), func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			v := z[i]
-			if v < 0 {
-				v *= alpha
-			}
-			y[i] = v
-		}
-	})
+	run(len(z), grainElems, leakyReluBody, kargs{s: [8][]float32{0: y, 1: z}, f: [8]float32{0: alpha}})
 }
 
 // LeakyReLUBackward does dz = dy for z > 0, alpha*dy otherwise.
 func LeakyReLUBackward(dz, dy, z []float32, alpha float32) {
-	mapChunks(len(dy), func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			if z[i] > 0 {
-				dz[i] = dy[i]
-			} else {
-				dz[i] = alpha * dy[i]
-			}
-		}
-	})
+	run(len(dy), grainElems, leakyReluBackwardBody, kargs{s: [8][]float32{0: dz, 1: dy, 2: z}, f: [8]float32{0: alpha}})
 }
 
 // ELU does y = z for z > 0, alpha*(exp(z)-1) otherwise.
 func ELU(y, z []float32, alpha float32) {
-	mapChunks(len(z), func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			v := z[i]
-			if v <= 0 {
-				v = alpha * float32(math.Expm1(float64(v)))
-			}
-			y[i] = v
-		}
-	})
+	run(len(z), grainElems, eluBody, kargs{s: [8][]float32{0: y, 1: z}, f: [8]float32{0: alpha}})
 }
 
 // ELUBackward does dz = dy for z > 0, dy*(y+alpha) otherwise.
 func ELUBackward(dz, dy, z, y []float32, alpha float32) {
-	mapChunks(len(dy), func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			if z[i] > 0 {
-				dz[i] = dy[i]
-			} else {
-				dz[i] = dy[i] * (y[i] + alpha)
-			}
-		}
-	})
+	run(len(dy), grainElems, eluBackwardBody, kargs{s: [8][]float32{0: dz, 1: dy, 2: z, 3: y}, f: [8]float32{0: alpha}})
 }
 
 // Sigmoid does y = 1/(1+exp(-z)), computed without overflow for large |z|.
 func Sigmoid(y, z []float32) {
-	mapChunks(len(z), func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			v := float64(z[i])
-			if v >= 0 {
-				y[i] = float32(1 / (1 + math.Exp(-v)))
-			} else {
-				e := math.Exp(v)
-				y[i] = float32(e / (1 + e))
-			}
-		}
-	})
+	run(len(z), grainElems, sigmoidBody, kargs{s: [8][]float32{0: y, 1: z}})
 }
 
 // SigmoidBackward does dz = dy*y*(1-y).
 func SigmoidBackward(dz, dy, y []float32) {
-	mapChunks(len(dy), func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			dz[i] = dy[i] * y[i] * (1 - y[i])
-		}
-	})
+	run(len(dy), grainElems, sigmoidBackwardBody, kargs{s: [8][]float32{0: dz, 1: dy, 2: y}})
 }
 
 // Tanh does y = tanh(z).
 func Tanh(y, z []float32) {
-	mapChunks(len(z), func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			y[i] = float32(math.Tanh(float64(z[i])))
-		}
-	})
+	run(len(z), grainElems, tanhBody, kargs{s: [8][]float32{0: y, 1: z}})
 }
 
 // TanhBackward does dz = dy*(1-y²).
 func TanhBackward(dz, dy, y []float32) {
-	mapChunks(len(dy), func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			dz[i] = dy[i] * (1 - y[i]*y[i])
-		}
-	})
+	run(len(dy), grainElems, tanhBackwardBody, kargs{s: [8][]float32{0: dz, 1: dy, 2: y}})
 }
 
 // GELU does the exact y = z*Φ(z) = z/2*(1+erf(z/√2)), Keras's default
 // (approximate=False).
 func GELU(y, z []float32) {
-	mapChunks(len(z), func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			v := float64(z[i])
-			y[i] = float32(0.5 * v * (1 + math.Erf(v/math.Sqrt2)))
-		}
-	})
+	run(len(z), grainElems, geluBody, kargs{s: [8][]float32{0: y, 1: z}})
 }
 
 // GELUBackward does dz = dy*(Φ(z) + z*φ(z)).
 func GELUBackward(dz, dy, z []float32) {
-	const invSqrt2Pi = 0.3989422804014327
-	mapChunks(len(dy), func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			v := float64(z[i])
-			cdf := 0.5 * (1 + math.Erf(v/math.Sqrt2))
-			pdf := invSqrt2Pi * math.Exp(-0.5*v*v)
-			dz[i] = dy[i] * float32(cdf+v*pdf)
-		}
-	})
+	run(len(dy), grainElems, geluBackwardBody, kargs{s: [8][]float32{0: dz, 1: dy, 2: z}})
 }
 
 // SoftmaxRows does y[r,:] = exp(z[r,:]-max)/sum for each of rows rows,
 // subtracting the row maximum so that no exp overflows.
 func SoftmaxRows(y, z []float32, rows, cols int) {
-	parallelFor(rows, max(1, grainElems/max(cols, 1)), func(lo, hi int) {
-		for r := lo; r < hi; r++ {
-			zr, yr := z[r*cols:(r+1)*cols], y[r*cols:(r+1)*cols]
-			m := zr[0]
-			for _, v := range zr[1:] {
-				if v > m {
-					m = v
-				}
-			}
-			var s float64
-			for j, v := range zr {
-				e := math.Exp(float64(v - m))
-				yr[j] = float32(e)
-				s += e
-			}
-			Scale(yr, float32(1/s))
-		}
-	})
+	run(rows, max(1, grainElems/max(cols, 1)), softmaxRowsBody, kargs{s: [8][]float32{0: y, 1: z}, i: [4]int{0: cols}})
 }
 
 // SoftmaxRowsBackward does dz[r,j] = y[r,j]*(dy[r,j] - sum_k dy[r,k]*y[r,k]).
 func SoftmaxRowsBackward(dz, dy, y []float32, rows, cols int) {
-	parallelFor(rows, max(1, grainElems/max(cols, 1)), func(lo, hi int) {
-		for r := lo; r < hi; r++ {
-			yr, dyr, dzr := y[r*cols:(r+1)*cols], dy[r*cols:(r+1)*cols], dz[r*cols:(r+1)*cols]
-			s := float32(Dot(dyr, yr))
-			for j := range yr {
-				dzr[j] = yr[j] * (dyr[j] - s)
-			}
-		}
-	})
+	run(rows, max(1, grainElems/max(cols, 1)), softmaxRowsBackwardBody, kargs{s: [8][]float32{0: dz, 1: dy, 2: y}, i: [4]int{0: cols}})
 }
 
 // Mul does dst[i] = a[i]*b[i].
 func Mul(dst, a, b []float32) {
-	mapChunks(len(dst), func(lo, hi int) {
-		a, b := a[lo:hi], b[lo:hi]
-		for i, v := range a {
-			dst[lo+i] = v * b[i]
+	run(len(dst), grainElems, mulBody, kargs{s: [8][]float32{0: dst, 1: a, 2: b}})
+}
+
+func addBiasRowsBody(ka *kargs, lo, hi int) {
+	x := ka.s[0]
+	bias := ka.s[1]
+	cols := ka.i[0]
+
+	for r := lo; r < hi; r++ {
+		Add(x[r*cols:(r+1)*cols], bias)
+	}
+}
+
+func reluBody(ka *kargs, lo, hi int) {
+	y := ka.s[0]
+	z := ka.s[1]
+
+	z, y = z[lo:hi], y[lo:hi]
+	for i, v := range z {
+		b := math.Float32bits(v)
+		y[i] = math.Float32frombits(b &^ uint32(int32(b)>>31))
+	}
+}
+
+func reluBackwardBody(ka *kargs, lo, hi int) {
+	dz := ka.s[0]
+	dy := ka.s[1]
+	y := ka.s[2]
+
+	dz, dy, y = dz[lo:hi], dy[lo:hi], y[lo:hi]
+	for i, v := range y {
+		b := math.Float32bits(v)
+		mask := uint32(int32(-b&^b) >> 31) // top bit of -b set iff 0 < b < 2^31
+		dz[i] = math.Float32frombits(math.Float32bits(dy[i]) & mask)
+	}
+}
+
+func biasReluRowsBody(ka *kargs, lo, hi int) {
+	x := ka.s[0]
+	bias := ka.s[1]
+	cols := ka.i[0]
+
+	for r := lo; r < hi; r++ {
+		row := x[r*cols : (r+1)*cols]
+		for j, b := range bias {
+			v := math.Float32bits(row[j] + b)
+			row[j] = math.Float32frombits(v &^ uint32(int32(v)>>31))
 		}
-	})
+	}
+}
+
+func leakyReluBody(ka *kargs, lo, hi int) {
+	y := ka.s[0]
+	z := ka.s[1]
+	alpha := ka.f[0]
+
+	for i := lo; i < hi; i++ {
+		v := z[i]
+		if v < 0 {
+			v *= alpha
+		}
+		y[i] = v
+	}
+}
+
+func leakyReluBackwardBody(ka *kargs, lo, hi int) {
+	dz := ka.s[0]
+	dy := ka.s[1]
+	z := ka.s[2]
+	alpha := ka.f[0]
+
+	for i := lo; i < hi; i++ {
+		if z[i] > 0 {
+			dz[i] = dy[i]
+		} else {
+			dz[i] = alpha * dy[i]
+		}
+	}
+}
+
+func eluBody(ka *kargs, lo, hi int) {
+	y := ka.s[0]
+	z := ka.s[1]
+	alpha := ka.f[0]
+
+	for i := lo; i < hi; i++ {
+		v := z[i]
+		if v <= 0 {
+			v = alpha * float32(math.Expm1(float64(v)))
+		}
+		y[i] = v
+	}
+}
+
+func eluBackwardBody(ka *kargs, lo, hi int) {
+	dz := ka.s[0]
+	dy := ka.s[1]
+	z := ka.s[2]
+	y := ka.s[3]
+	alpha := ka.f[0]
+
+	for i := lo; i < hi; i++ {
+		if z[i] > 0 {
+			dz[i] = dy[i]
+		} else {
+			dz[i] = dy[i] * (y[i] + alpha)
+		}
+	}
+}
+
+func sigmoidBody(ka *kargs, lo, hi int) {
+	y := ka.s[0]
+	z := ka.s[1]
+
+	for i := lo; i < hi; i++ {
+		v := float64(z[i])
+		if v >= 0 {
+			y[i] = float32(1 / (1 + math.Exp(-v)))
+		} else {
+			e := math.Exp(v)
+			y[i] = float32(e / (1 + e))
+		}
+	}
+}
+
+func sigmoidBackwardBody(ka *kargs, lo, hi int) {
+	dz := ka.s[0]
+	dy := ka.s[1]
+	y := ka.s[2]
+
+	for i := lo; i < hi; i++ {
+		dz[i] = dy[i] * y[i] * (1 - y[i])
+	}
+}
+
+func tanhBody(ka *kargs, lo, hi int) {
+	y := ka.s[0]
+	z := ka.s[1]
+
+	for i := lo; i < hi; i++ {
+		y[i] = float32(math.Tanh(float64(z[i])))
+	}
+}
+
+func tanhBackwardBody(ka *kargs, lo, hi int) {
+	dz := ka.s[0]
+	dy := ka.s[1]
+	y := ka.s[2]
+
+	for i := lo; i < hi; i++ {
+		dz[i] = dy[i] * (1 - y[i]*y[i])
+	}
+}
+
+func geluBody(ka *kargs, lo, hi int) {
+	y := ka.s[0]
+	z := ka.s[1]
+
+	for i := lo; i < hi; i++ {
+		v := float64(z[i])
+		y[i] = float32(0.5 * v * (1 + math.Erf(v/math.Sqrt2)))
+	}
+}
+
+func geluBackwardBody(ka *kargs, lo, hi int) {
+	dz := ka.s[0]
+	dy := ka.s[1]
+	z := ka.s[2]
+
+	for i := lo; i < hi; i++ {
+		v := float64(z[i])
+		cdf := 0.5 * (1 + math.Erf(v/math.Sqrt2))
+		pdf := invSqrt2Pi * math.Exp(-0.5*v*v)
+		dz[i] = dy[i] * float32(cdf+v*pdf)
+	}
+}
+
+func softmaxRowsBody(ka *kargs, lo, hi int) {
+	y := ka.s[0]
+	z := ka.s[1]
+	cols := ka.i[0]
+
+	for r := lo; r < hi; r++ {
+		zr, yr := z[r*cols:(r+1)*cols], y[r*cols:(r+1)*cols]
+		m := zr[0]
+		for _, v := range zr[1:] {
+			if v > m {
+				m = v
+			}
+		}
+		var s float64
+		for j, v := range zr {
+			e := math.Exp(float64(v - m))
+			yr[j] = float32(e)
+			s += e
+		}
+		Scale(yr, float32(1/s))
+	}
+}
+
+func softmaxRowsBackwardBody(ka *kargs, lo, hi int) {
+	dz := ka.s[0]
+	dy := ka.s[1]
+	y := ka.s[2]
+	cols := ka.i[0]
+
+	for r := lo; r < hi; r++ {
+		yr, dyr, dzr := y[r*cols:(r+1)*cols], dy[r*cols:(r+1)*cols], dz[r*cols:(r+1)*cols]
+		s := float32(Dot(dyr, yr))
+		for j := range yr {
+			dzr[j] = yr[j] * (dyr[j] - s)
+		}
+	}
+}
+
+func mulBody(ka *kargs, lo, hi int) {
+	dst := ka.s[0]
+	a := ka.s[1]
+	b := ka.s[2]
+
+	a, b = a[lo:hi], b[lo:hi]
+	for i, v := range a {
+		dst[lo+i] = v * b[i]
+	}
 }

@@ -363,15 +363,22 @@ func CountThresholdEqual(pred, target []float32, threshold float32) int {
 // dst may alias src.
 func ClipValues(dst, src []float32, lo, hi float32) {
 	src = src[:len(dst)]
-	mapChunks(len(dst), func(a, b int) {
-		for i := a; i < b; i++ {
-			v := src[i]
-			if v < lo {
-				v = lo
-			} else if v > hi {
-				v = hi
-			}
-			dst[i] = v
+	run(len(dst), grainElems, clipValuesBody, kargs{s: [8][]float32{0: dst, 1: src}, f: [8]float32{0: lo, 1: hi}})
+}
+
+func clipValuesBody(ka *kargs, a, b int) {
+	dst := ka.s[0]
+	src := ka.s[1]
+	lo := ka.f[0]
+	hi := ka.f[1]
+
+	for i := a; i < b; i++ {
+		v := src[i]
+		if v < lo {
+			v = lo
+		} else if v > hi {
+			v = hi
 		}
-	})
+		dst[i] = v
+	}
 }

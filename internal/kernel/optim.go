@@ -12,17 +12,7 @@ import "math"
 //	w -= w*wd
 //	m += (g-m)*(1-b1);  v += (g²-v)*(1-b2);  w -= lr*m/(sqrt(v)+eps)
 func AdamUpdate(w, g, m, v []float32, lr, b1, b2, eps, wd float32) {
-	mapChunks(len(w), func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			gi := g[i]
-			if wd != 0 {
-				w[i] -= w[i] * wd
-			}
-			m[i] += (gi - m[i]) * (1 - b1)
-			v[i] += (gi*gi - v[i]) * (1 - b2)
-			w[i] -= lr * m[i] / (float32(math.Sqrt(float64(v[i]))) + eps)
-		}
-	})
+	run(len(w), grainElems, adamUpdateBody, kargs{s: [8][]float32{0: w, 1: g, 2: m, 3: v}, f: [8]float32{0: lr, 1: b1, 2: b2, 3: eps, 4: wd}})
 }
 
 // SGDUpdate applies Keras's SGD: with momentum mu > 0,
@@ -31,44 +21,92 @@ func AdamUpdate(w, g, m, v []float32, lr, b1, b2, eps, wd float32) {
 //
 // and plain w -= lr*g when mu == 0 (m may then be nil).
 func SGDUpdate(w, g, m []float32, lr, mu float32, nesterov bool) {
-	mapChunks(len(w), func(lo, hi int) {
-		if mu == 0 {
-			for i := lo; i < hi; i++ {
-				w[i] -= lr * g[i]
-			}
-			return
-		}
-		for i := lo; i < hi; i++ {
-			m[i] = mu*m[i] - lr*g[i]
-			if nesterov {
-				w[i] += mu*m[i] - lr*g[i]
-			} else {
-				w[i] += m[i]
-			}
-		}
-	})
+	run(len(w), grainElems, sgdUpdateBody, kargs{s: [8][]float32{0: w, 1: g, 2: m}, f: [8]float32{0: lr, 1: mu}, flag: nesterov})
 }
 
 // RMSpropUpdate applies Keras 3's RMSprop (momentum 0, not centered):
 //
 //	v = rho*v + (1-rho)*g²;  w -= lr*g/sqrt(v+eps)
 func RMSpropUpdate(w, g, v []float32, lr, rho, eps float32) {
-	mapChunks(len(w), func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			gi := g[i]
-			v[i] = rho*v[i] + (1-rho)*gi*gi
-			w[i] -= lr * gi / float32(math.Sqrt(float64(v[i]+eps)))
-		}
-	})
+	run(len(w), grainElems, rmspropUpdateBody, kargs{s: [8][]float32{0: w, 1: g, 2: v}, f: [8]float32{0: lr, 1: rho, 2: eps}})
 }
 
 // AdagradUpdate applies Keras's Adagrad: a += g²;  w -= lr*g/sqrt(a+eps).
 func AdagradUpdate(w, g, a []float32, lr, eps float32) {
-	mapChunks(len(w), func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			gi := g[i]
-			a[i] += gi * gi
-			w[i] -= lr * gi / float32(math.Sqrt(float64(a[i]+eps)))
+	run(len(w), grainElems, adagradUpdateBody, kargs{s: [8][]float32{0: w, 1: g, 2: a}, f: [8]float32{0: lr, 1: eps}})
+}
+
+func adamUpdateBody(ka *kargs, lo, hi int) {
+	w := ka.s[0]
+	g := ka.s[1]
+	m := ka.s[2]
+	v := ka.s[3]
+	lr := ka.f[0]
+	b1 := ka.f[1]
+	b2 := ka.f[2]
+	eps := ka.f[3]
+	wd := ka.f[4]
+
+	for i := lo; i < hi; i++ {
+		gi := g[i]
+		if wd != 0 {
+			w[i] -= w[i] * wd
 		}
-	})
+		m[i] += (gi - m[i]) * (1 - b1)
+		v[i] += (gi*gi - v[i]) * (1 - b2)
+		w[i] -= lr * m[i] / (float32(math.Sqrt(float64(v[i]))) + eps)
+	}
+}
+
+func sgdUpdateBody(ka *kargs, lo, hi int) {
+	w := ka.s[0]
+	g := ka.s[1]
+	m := ka.s[2]
+	lr := ka.f[0]
+	mu := ka.f[1]
+	nesterov := ka.flag
+
+	if mu == 0 {
+		for i := lo; i < hi; i++ {
+			w[i] -= lr * g[i]
+		}
+		return
+	}
+	for i := lo; i < hi; i++ {
+		m[i] = mu*m[i] - lr*g[i]
+		if nesterov {
+			w[i] += mu*m[i] - lr*g[i]
+		} else {
+			w[i] += m[i]
+		}
+	}
+}
+
+func rmspropUpdateBody(ka *kargs, lo, hi int) {
+	w := ka.s[0]
+	g := ka.s[1]
+	v := ka.s[2]
+	lr := ka.f[0]
+	rho := ka.f[1]
+	eps := ka.f[2]
+
+	for i := lo; i < hi; i++ {
+		gi := g[i]
+		v[i] = rho*v[i] + (1-rho)*gi*gi
+		w[i] -= lr * gi / float32(math.Sqrt(float64(v[i]+eps)))
+	}
+}
+
+func adagradUpdateBody(ka *kargs, lo, hi int) {
+	w := ka.s[0]
+	g := ka.s[1]
+	a := ka.s[2]
+	lr := ka.f[0]
+	eps := ka.f[1]
+
+	for i := lo; i < hi; i++ {
+		gi := g[i]
+		a[i] += gi * gi
+		w[i] -= lr * gi / float32(math.Sqrt(float64(a[i]+eps)))
+	}
 }

@@ -247,3 +247,49 @@ func parallelFor(n, grain int, fn func(lo, hi int)) {
 // ParallelFor is parallelFor for callers outside the package (layers with
 // per-sample loops that are not worth a dedicated kernel).
 func ParallelFor(n, grain int, fn func(lo, hi int)) { parallelFor(n, grain, fn) }
+
+// kargs carries a kernel's arguments to its worker goroutines. Kernels
+// pass a top-level function and a kargs instead of a closure: a closure
+// handed to other goroutines is a heap allocation on every call, and
+// training must not allocate per step.
+type kargs struct {
+	s    [8][]float32
+	f    [8]float32
+	i    [4]int
+	flag bool
+	g    *ConvGeom
+	arg  []int32
+}
+
+// argJob is run's team job, reused through argJobs.
+type argJob struct {
+	kargs
+	body func(k *kargs, lo, hi int)
+	n, t int
+}
+
+func (j *argJob) run(tid int) { j.body(&j.kargs, tid*j.n/j.t, (tid+1)*j.n/j.t) }
+
+var argJobs = sync.Pool{New: func() any { return new(argJob) }}
+
+// run calls body over [0, n) split into at most Threads() contiguous
+// chunks of at least grain items, and waits; it is parallelFor without the
+// closure.
+func run(n, grain int, body func(k *kargs, lo, hi int), a kargs) {
+	if n <= 0 {
+		return
+	}
+	t := Threads()
+	if c := (n + max(grain, 1) - 1) / max(grain, 1); c < t {
+		t = c
+	}
+	j := argJobs.Get().(*argJob)
+	j.kargs, j.body, j.n, j.t = a, body, n, max(t, 1)
+	if j.t == 1 {
+		body(&j.kargs, 0, n)
+	} else {
+		runTeam(j.t, j)
+	}
+	j.kargs, j.body = kargs{}, nil
+	argJobs.Put(j)
+}

@@ -8,47 +8,7 @@ import "math"
 // Ties go to the first cell in row-major window order.
 func MaxPoolNHWC(g *ConvGeom, x, y []float32, arg []int32) {
 	negInf := float32(math.Inf(-1))
-	parallelFor(g.N*g.OH, 4, func(lo, hi int) {
-		for r := lo; r < hi; r++ {
-			n, oy := r/g.OH, r%g.OH
-			y0, y1 := max(oy*g.SH-g.PadT, 0), min(oy*g.SH-g.PadT+g.KH, g.H)
-			for ox := 0; ox < g.OW; ox++ {
-				x0, x1 := max(ox*g.SW-g.PadL, 0), min(ox*g.SW-g.PadL+g.KW, g.W)
-				o := ((n*g.OH+oy)*g.OW + ox) * g.C
-				yo, ao := y[o:o+g.C], arg[o:o+g.C]
-				if y0 >= y1 || x0 >= x1 {
-					// A window entirely in the padding (possible only with
-					// huge strides): -inf with no winner.
-					for c := range yo {
-						yo[c], ao[c] = negInf, -1
-					}
-					continue
-				}
-				// The first cell wins until beaten.
-				first := ((n*g.H+y0)*g.W + x0) * g.C
-				copy(yo, x[first:first+g.C])
-				for c := range ao {
-					ao[c] = int32(first + c)
-				}
-				for iy := y0; iy < y1; iy++ {
-					for ix := x0; ix < x1; ix++ {
-						base := ((n*g.H+iy)*g.W + ix) * g.C
-						if base == first {
-							continue
-						}
-						xi := x[base : base+g.C]
-						for c, v := range xi {
-							// NaN wins so that it propagates, as in TensorFlow.
-							if v > yo[c] || v != v {
-								yo[c] = v
-								ao[c] = int32(base + c)
-							}
-						}
-					}
-				}
-			}
-		}
-	})
+	run(g.N*g.OH, 4, maxPoolNHWCBody, kargs{s: [8][]float32{0: x, 1: y}, f: [8]float32{0: negInf}, g: g, arg: arg})
 }
 
 // MaxPoolBackwardNHWC overwrites dx with dy routed to each window's winner.
@@ -56,66 +16,135 @@ func MaxPoolNHWC(g *ConvGeom, x, y []float32, arg []int32) {
 func MaxPoolBackwardNHWC(g *ConvGeom, dy []float32, arg []int32, dx []float32) {
 	img := g.H * g.W * g.C
 	out := g.OH * g.OW * g.C
-	parallelFor(g.N, 1, func(lo, hi int) {
-		clear(dx[lo*img : hi*img])
-		for i, a := range arg[lo*out : hi*out] {
-			if a >= 0 {
-				dx[a] += dy[lo*out+i]
-			}
-		}
-	})
+	run(g.N, 1, maxPoolBackwardNHWCBody, kargs{s: [8][]float32{0: dy, 1: dx}, i: [4]int{0: img, 1: out}, arg: arg})
 }
 
 // AvgPoolNHWC writes the mean of each window over the cells inside the
 // image (padding is not counted, as in TensorFlow) into y.
 func AvgPoolNHWC(g *ConvGeom, x, y []float32) {
-	parallelFor(g.N*g.OH, 4, func(lo, hi int) {
-		for r := lo; r < hi; r++ {
-			n, oy := r/g.OH, r%g.OH
-			y0, y1 := max(oy*g.SH-g.PadT, 0), min(oy*g.SH-g.PadT+g.KH, g.H)
-			for ox := 0; ox < g.OW; ox++ {
-				x0, x1 := max(ox*g.SW-g.PadL, 0), min(ox*g.SW-g.PadL+g.KW, g.W)
-				o := ((n*g.OH+oy)*g.OW + ox) * g.C
-				yo := y[o : o+g.C]
-				clear(yo)
-				for iy := y0; iy < y1; iy++ {
-					for ix := x0; ix < x1; ix++ {
-						Add(yo, x[((n*g.H+iy)*g.W+ix)*g.C:][:g.C])
-					}
-				}
-				cnt := (y1 - y0) * (x1 - x0)
-				if cnt > 0 {
-					Scale(yo, 1/float32(cnt))
-				}
-			}
-		}
-	})
+	run(g.N*g.OH, 4, avgPoolNHWCBody, kargs{s: [8][]float32{0: x, 1: y}, g: g})
 }
 
 // AvgPoolBackwardNHWC overwrites dx with each window's gradient shared
 // equally among the window's cells inside the image.
 func AvgPoolBackwardNHWC(g *ConvGeom, dy, dx []float32) {
 	img := g.H * g.W * g.C
-	parallelFor(g.N, 1, func(lo, hi int) {
-		clear(dx[lo*img : hi*img])
-		for n := lo; n < hi; n++ {
-			for oy := 0; oy < g.OH; oy++ {
-				y0, y1 := max(oy*g.SH-g.PadT, 0), min(oy*g.SH-g.PadT+g.KH, g.H)
-				for ox := 0; ox < g.OW; ox++ {
-					x0, x1 := max(ox*g.SW-g.PadL, 0), min(ox*g.SW-g.PadL+g.KW, g.W)
-					cnt := (y1 - y0) * (x1 - x0)
-					if cnt == 0 {
+	run(g.N, 1, avgPoolBackwardNHWCBody, kargs{s: [8][]float32{0: dy, 1: dx}, i: [4]int{0: img}, g: g})
+}
+
+func maxPoolNHWCBody(ka *kargs, lo, hi int) {
+	g := ka.g
+	x := ka.s[0]
+	y := ka.s[1]
+	arg := ka.arg
+	negInf := ka.f[0]
+
+	for r := lo; r < hi; r++ {
+		n, oy := r/g.OH, r%g.OH
+		y0, y1 := max(oy*g.SH-g.PadT, 0), min(oy*g.SH-g.PadT+g.KH, g.H)
+		for ox := 0; ox < g.OW; ox++ {
+			x0, x1 := max(ox*g.SW-g.PadL, 0), min(ox*g.SW-g.PadL+g.KW, g.W)
+			o := ((n*g.OH+oy)*g.OW + ox) * g.C
+			yo, ao := y[o:o+g.C], arg[o:o+g.C]
+			if y0 >= y1 || x0 >= x1 {
+				// A window entirely in the padding (possible only with
+				// huge strides): -inf with no winner.
+				for c := range yo {
+					yo[c], ao[c] = negInf, -1
+				}
+				continue
+			}
+			// The first cell wins until beaten.
+			first := ((n*g.H+y0)*g.W + x0) * g.C
+			copy(yo, x[first:first+g.C])
+			for c := range ao {
+				ao[c] = int32(first + c)
+			}
+			for iy := y0; iy < y1; iy++ {
+				for ix := x0; ix < x1; ix++ {
+					base := ((n*g.H+iy)*g.W + ix) * g.C
+					if base == first {
 						continue
 					}
-					s := 1 / float32(cnt)
-					d := dy[((n*g.OH+oy)*g.OW+ox)*g.C:][:g.C]
-					for iy := y0; iy < y1; iy++ {
-						for ix := x0; ix < x1; ix++ {
-							Axpy(s, d, dx[((n*g.H+iy)*g.W+ix)*g.C:][:g.C])
+					xi := x[base : base+g.C]
+					for c, v := range xi {
+						// NaN wins so that it propagates, as in TensorFlow.
+						if v > yo[c] || v != v {
+							yo[c] = v
+							ao[c] = int32(base + c)
 						}
 					}
 				}
 			}
 		}
-	})
+	}
+}
+
+func maxPoolBackwardNHWCBody(ka *kargs, lo, hi int) {
+	dy := ka.s[0]
+	arg := ka.arg
+	dx := ka.s[1]
+	img := ka.i[0]
+	out := ka.i[1]
+
+	clear(dx[lo*img : hi*img])
+	for i, a := range arg[lo*out : hi*out] {
+		if a >= 0 {
+			dx[a] += dy[lo*out+i]
+		}
+	}
+}
+
+func avgPoolNHWCBody(ka *kargs, lo, hi int) {
+	g := ka.g
+	x := ka.s[0]
+	y := ka.s[1]
+
+	for r := lo; r < hi; r++ {
+		n, oy := r/g.OH, r%g.OH
+		y0, y1 := max(oy*g.SH-g.PadT, 0), min(oy*g.SH-g.PadT+g.KH, g.H)
+		for ox := 0; ox < g.OW; ox++ {
+			x0, x1 := max(ox*g.SW-g.PadL, 0), min(ox*g.SW-g.PadL+g.KW, g.W)
+			o := ((n*g.OH+oy)*g.OW + ox) * g.C
+			yo := y[o : o+g.C]
+			clear(yo)
+			for iy := y0; iy < y1; iy++ {
+				for ix := x0; ix < x1; ix++ {
+					Add(yo, x[((n*g.H+iy)*g.W+ix)*g.C:][:g.C])
+				}
+			}
+			cnt := (y1 - y0) * (x1 - x0)
+			if cnt > 0 {
+				Scale(yo, 1/float32(cnt))
+			}
+		}
+	}
+}
+
+func avgPoolBackwardNHWCBody(ka *kargs, lo, hi int) {
+	g := ka.g
+	dy := ka.s[0]
+	dx := ka.s[1]
+	img := ka.i[0]
+
+	clear(dx[lo*img : hi*img])
+	for n := lo; n < hi; n++ {
+		for oy := 0; oy < g.OH; oy++ {
+			y0, y1 := max(oy*g.SH-g.PadT, 0), min(oy*g.SH-g.PadT+g.KH, g.H)
+			for ox := 0; ox < g.OW; ox++ {
+				x0, x1 := max(ox*g.SW-g.PadL, 0), min(ox*g.SW-g.PadL+g.KW, g.W)
+				cnt := (y1 - y0) * (x1 - x0)
+				if cnt == 0 {
+					continue
+				}
+				s := 1 / float32(cnt)
+				d := dy[((n*g.OH+oy)*g.OW+ox)*g.C:][:g.C]
+				for iy := y0; iy < y1; iy++ {
+					for ix := x0; ix < x1; ix++ {
+						Axpy(s, d, dx[((n*g.H+iy)*g.W+ix)*g.C:][:g.C])
+					}
+				}
+			}
+		}
+	}
 }
