@@ -1,0 +1,381 @@
+package nn_test
+
+import (
+	"encoding/json"
+	"math"
+	"math/rand/v2"
+	"reflect"
+	"testing"
+
+	"github.com/gokeras/gokeras/nn"
+	"github.com/gokeras/gokeras/nn/nntest"
+	"github.com/gokeras/gokeras/tensor"
+)
+
+type reseeder interface{ Reseed(a, b uint64) }
+
+// augLayers returns one of each augmentation layer, for the checks that
+// apply to all of them.
+func augLayers() map[string]func() nn.Layer {
+	return map[string]func() nn.Layer{
+		"flip":             func() nn.Layer { return &nn.RandomFlip{} },
+		"flip_horizontal":  func() nn.Layer { return &nn.RandomFlip{Mode: nn.FlipHorizontal} },
+		"crop_pad":         func() nn.Layer { return &nn.RandomCrop{Padding: 2} },
+		"crop_keras":       func() nn.Layer { return &nn.RandomCrop{Height: 3, Width: 4} },
+		"translation":      func() nn.Layer { return &nn.RandomTranslation{HeightFactor: [2]float64{-0.3, 0.3}, WidthFactor: [2]float64{-0.2, 0.4}} },
+		"translation_zero": func() nn.Layer { return &nn.RandomTranslation{HeightFactor: [2]float64{-0.3, 0.3}, WidthFactor: [2]float64{-0.3, 0.3}, FillMode: nn.FillConstant, FillValue: 0.5} },
+		"translation_near": func() nn.Layer { return &nn.RandomTranslation{HeightFactor: [2]float64{-0.3, 0.3}, WidthFactor: [2]float64{-0.3, 0.3}, Interpolation: nn.NearestNeighbor, FillMode: nn.FillNearest} },
+		"rotation":         func() nn.Layer { return &nn.RandomRotation{Factor: [2]float64{-0.1, 0.1}} },
+		"rotation_wrap":    func() nn.Layer { return &nn.RandomRotation{Factor: [2]float64{-0.5, 0.5}, FillMode: nn.FillWrap} },
+		"zoom":             func() nn.Layer { return &nn.RandomZoom{HeightFactor: [2]float64{-0.3, 0.3}} },
+		"zoom_aspect":      func() nn.Layer { return &nn.RandomZoom{HeightFactor: [2]float64{-0.3, 0.2}, WidthFactor: &[2]float64{0.1, 0.5}} },
+		"contrast":         func() nn.Layer { return &nn.RandomContrast{Factor: [2]float64{0.5, 0.5}} },
+	}
+}
+
+func TestAugmentTrainingGradients(t *testing.T) {
+	for name, mk := range augLayers() {
+		t.Run(name, func(t *testing.T) {
+			l := mk()
+			opt := nntest.GradOptions{Batch: 3, Training: true, BeforeForward: func() { l.(reseeder).Reseed(1, 2) }}
+			nntest.CheckGradients(t, l, tensor.Shape{5, 6, 2}, opt)
+		})
+	}
+	// RandomCrop to a smaller size resizes at inference; check that path too.
+	t.Run("crop_keras_inference", func(t *testing.T) {
+		nntest.CheckGradients(t, &nn.RandomCrop{Height: 3, Width: 4}, tensor.Shape{5, 6, 2}, nntest.GradOptions{})
+	})
+}
+
+func randImages(seed uint64, shape ...int) *tensor.Tensor {
+	r := rand.New(rand.NewPCG(seed, 3))
+	x := tensor.New(shape...)
+	for i := range x.Data {
+		x.Data[i] = float32(r.NormFloat64())
+	}
+	return x
+}
+
+func buildAug(t *testing.T, l nn.Layer, in tensor.Shape, seed uint64) {
+	t.Helper()
+	if err := l.Build(in, rand.New(rand.NewPCG(seed, 5))); err != nil {
+		t.Fatalf("%s: Build(%v): %v", l.Class(), in, err)
+	}
+}
+
+func TestAugmentInferenceAndSeeds(t *testing.T) {
+	in := tensor.Shape{6, 5, 3}
+	x := randImages(1, append(tensor.Shape{16}, in...)...)
+	for name, mk := range augLayers() {
+		t.Run(name, func(t *testing.T) {
+			a, b, c := mk(), mk(), mk()
+			buildAug(t, a, in, 1)
+			buildAug(t, b, in, 1)
+			buildAug(t, c, in, 2)
+			out, _ := a.OutputShape(in)
+			if name != "crop_keras" {
+				if !out.Equal(in) {
+					t.Errorf("output shape %v, want the input's %v", out, in)
+				}
+				if y := a.Forward(x, false); y != x {
+					t.Error("inference Forward must return its input")
+				}
+			}
+			ya := a.Forward(x, true).Clone()
+			yb := b.Forward(x, true).Clone()
+			yc := c.Forward(x, true).Clone()
+			if !ya.Shape.Equal(append(tensor.Shape{16}, out...)) {
+				t.Errorf("training output shape %v, want %v", ya.Shape, out)
+			}
+			if !reflect.DeepEqual(ya.Data, yb.Data) {
+				t.Error("two layers built from the same seed drew different transformations")
+			}
+			if reflect.DeepEqual(ya.Data, yc.Data) {
+				t.Error("different seeds drew the same transformations")
+			}
+			a.(reseeder).Reseed(7, 8)
+			y1 := a.Forward(x, true).Clone()
+			a.(reseeder).Reseed(7, 8)
+			if y2 := a.Forward(x, true); !reflect.DeepEqual(y1.Data, y2.Data) {
+				t.Error("Reseed with the same seed did not replay the transformations")
+			}
+		})
+	}
+}
+
+// variants runs l in training on n copies of img (h, w, 1) and returns the
+// distinct outputs.
+func variants(t *testing.T, l nn.Layer, img []float32, h, w, n int) map[string][]float32 {
+	t.Helper()
+	buildAug(t, l, tensor.Shape{h, w, 1}, 9)
+	x := tensor.New(n, h, w, 1)
+	for b := range n {
+		copy(x.Data[b*h*w:], img)
+	}
+	y := l.Forward(x, true)
+	sz := y.Shape[1:].Size()
+	seen := map[string][]float32{}
+	for b := range n {
+		v := y.Data[b*sz : (b+1)*sz]
+		b, _ := json.Marshal(v)
+		seen[string(b)] = append([]float32(nil), v...)
+	}
+	return seen
+}
+
+func TestRandomFlipKnown(t *testing.T) {
+	img := []float32{1, 2, 3, 4, 5, 6} // 2x3
+	tests := []struct {
+		mode nn.FlipMode
+		want [][]float32
+	}{
+		{nn.FlipHorizontal, [][]float32{{1, 2, 3, 4, 5, 6}, {3, 2, 1, 6, 5, 4}}},
+		{nn.FlipVertical, [][]float32{{1, 2, 3, 4, 5, 6}, {4, 5, 6, 1, 2, 3}}},
+		{nn.FlipHorizontalAndVertical, [][]float32{{1, 2, 3, 4, 5, 6}, {3, 2, 1, 6, 5, 4}, {4, 5, 6, 1, 2, 3}, {6, 5, 4, 3, 2, 1}}},
+	}
+	for _, tt := range tests {
+		got := variants(t, &nn.RandomFlip{Mode: tt.mode}, img, 2, 3, 64)
+		if len(got) != len(tt.want) {
+			t.Errorf("%v: %d distinct outputs over 64 draws, want %d: %v", tt.mode, len(got), len(tt.want), got)
+		}
+		for _, w := range tt.want {
+			b, _ := json.Marshal(w)
+			if _, ok := got[string(b)]; !ok {
+				t.Errorf("%v: output %v never drawn", tt.mode, w)
+			}
+		}
+	}
+}
+
+func TestRandomCropKnown(t *testing.T) {
+	img := make([]float32, 16) // 4x4 of 1..16
+	for i := range img {
+		img[i] = float32(i + 1)
+	}
+	// Keras semantics: every output is a 2x3 window of the image, and all
+	// 3*2 offsets occur.
+	got := variants(t, &nn.RandomCrop{Height: 2, Width: 3}, img, 4, 4, 200)
+	if len(got) != 6 {
+		t.Errorf("crop 2x3 of 4x4: %d distinct windows, want 6", len(got))
+	}
+	for _, v := range got {
+		oy, ox := int(v[0]-1)/4, int(v[0]-1)%4
+		if oy > 2 || ox > 1 {
+			t.Errorf("window %v starts at (%d, %d), outside the valid offsets", v, oy, ox)
+		}
+		for i := range 2 {
+			for j := range 3 {
+				if want := float32((oy+i)*4 + ox + j + 1); v[i*3+j] != want {
+					t.Errorf("window %v at (%d, %d): [%d,%d] = %v, want %v", v, oy, ox, i, j, v[i*3+j], want)
+				}
+			}
+		}
+	}
+	// Pad-and-crop: a shift by (dy, dx) in [-1, 1]^2 with zeros coming in.
+	got = variants(t, &nn.RandomCrop{Padding: 1}, img, 4, 4, 400)
+	if len(got) != 9 {
+		t.Errorf("pad 1 and crop: %d distinct shifts, want 9", len(got))
+	}
+	for _, v := range got {
+		ok := false
+		for dy := -1; dy <= 1 && !ok; dy++ {
+			for dx := -1; dx <= 1 && !ok; dx++ {
+				match := true
+				for i := range 4 {
+					for j := range 4 {
+						want := float32(0)
+						if si, sj := i+dy, j+dx; si >= 0 && si < 4 && sj >= 0 && sj < 4 {
+							want = img[si*4+sj]
+						}
+						match = match && v[i*4+j] == want
+					}
+				}
+				ok = match
+			}
+		}
+		if !ok {
+			t.Errorf("pad-and-crop output %v is not a shift of the image by at most 1", v)
+		}
+	}
+	// Inference with a smaller target: resize with half-pixel centres; a
+	// 4x4 -> 2x2 resize averages 2x2 blocks.
+	l := &nn.RandomCrop{Height: 2, Width: 2}
+	buildAug(t, l, tensor.Shape{4, 4, 1}, 1)
+	y := l.Forward(&tensor.Tensor{Shape: tensor.Shape{1, 4, 4, 1}, Data: img}, false)
+	want := []float32{3.5, 5.5, 11.5, 13.5}
+	if !reflect.DeepEqual(y.Data, want) {
+		t.Errorf("inference crop 4x4 -> 2x2 = %v, want %v", y.Data, want)
+	}
+}
+
+func TestGeometricKnown(t *testing.T) {
+	img := []float32{1, 2, 3, 4, 5, 6, 7, 8, 9} // 3x3
+	tests := []struct {
+		name string
+		l    nn.Layer
+		want []float32
+	}{
+		{"translate_down_1", &nn.RandomTranslation{HeightFactor: [2]float64{1. / 3, 1. / 3}, FillMode: nn.FillConstant},
+			[]float32{0, 0, 0, 1, 2, 3, 4, 5, 6}},
+		{"translate_left_1_reflect", &nn.RandomTranslation{WidthFactor: [2]float64{-1. / 3, -1. / 3}},
+			[]float32{2, 3, 3, 5, 6, 6, 8, 9, 9}},
+		{"translate_half_bilinear", &nn.RandomTranslation{WidthFactor: [2]float64{0.5 / 3, 0.5 / 3}, FillMode: nn.FillNearest},
+			[]float32{1, 1.5, 2.5, 4, 4.5, 5.5, 7, 7.5, 8.5}},
+		// A quarter turn counter-clockwise: the right column goes to the top row.
+		{"rotate_quarter", &nn.RandomRotation{Factor: [2]float64{0.25, 0.25}},
+			[]float32{3, 6, 9, 2, 5, 8, 1, 4, 7}},
+		{"rotate_half", &nn.RandomRotation{Factor: [2]float64{0.5, 0.5}},
+			[]float32{9, 8, 7, 6, 5, 4, 3, 2, 1}},
+		{"zoom_none", &nn.RandomZoom{}, img},
+		// Zoom out by 2 with zeros outside: the corners of the output read
+		// points two pixels away from the centre.
+		{"zoom_out_2", &nn.RandomZoom{HeightFactor: [2]float64{1, 1}, FillMode: nn.FillConstant},
+			[]float32{0, 0, 0, 0, 5, 0, 0, 0, 0}},
+		// Zoom in by 1/2 vertically only: rows read at centre ± 0.5.
+		{"zoom_in_height", &nn.RandomZoom{HeightFactor: [2]float64{-0.5, -0.5}, WidthFactor: &[2]float64{}},
+			[]float32{2.5, 3.5, 4.5, 4, 5, 6, 5.5, 6.5, 7.5}},
+	}
+	for _, tt := range tests {
+		got := variants(t, tt.l, img, 3, 3, 1)
+		for _, v := range got {
+			for i := range v {
+				if math.Abs(float64(v[i]-tt.want[i])) > 1e-5 {
+					t.Errorf("%s: got %v, want %v", tt.name, v, tt.want)
+					break
+				}
+			}
+		}
+	}
+}
+
+func TestRandomContrast(t *testing.T) {
+	l := &nn.RandomContrast{Factor: [2]float64{0.5, 0.3}}
+	in := tensor.Shape{4, 3, 2}
+	buildAug(t, l, in, 1)
+	x := randImages(2, 8, 4, 3, 2)
+	y := l.Forward(x, true)
+	hw, c := 12, 2
+	for b := range 8 {
+		k := math.NaN()
+		for ch := range c {
+			var mx, my float64
+			for i := range hw {
+				mx += float64(x.Data[b*hw*c+i*c+ch])
+				my += float64(y.Data[b*hw*c+i*c+ch])
+			}
+			if math.Abs(mx-my) > 1e-4 {
+				t.Errorf("image %d channel %d: mean %v became %v", b, ch, mx/12, my/12)
+			}
+			mx /= float64(hw)
+			for i := range hw {
+				dx := float64(x.Data[b*hw*c+i*c+ch]) - mx
+				dy := float64(y.Data[b*hw*c+i*c+ch]) - mx
+				if math.IsNaN(k) {
+					k = dy / dx
+				}
+				if math.Abs(dy-k*dx) > 1e-4 {
+					t.Fatalf("image %d: deviations not scaled by one factor", b)
+				}
+			}
+		}
+		if k < 0.5-1e-5 || k > 1.3+1e-5 {
+			t.Errorf("image %d: contrast factor %v outside [0.5, 1.3]", b, k)
+		}
+	}
+	// Clipping to value_range.
+	l = &nn.RandomContrast{Factor: [2]float64{0, 1}, ValueRange: [2]float64{-0.5, 0.5}}
+	buildAug(t, l, in, 1)
+	for _, v := range l.Forward(x, true).Data {
+		if v < -0.5 || v > 0.5 {
+			t.Fatalf("value %v outside value_range (-0.5, 0.5)", v)
+		}
+	}
+}
+
+func TestAugmentConfigRoundTrip(t *testing.T) {
+	layers := augLayers()
+	layers["contrast_clip"] = func() nn.Layer { return &nn.RandomContrast{Factor: [2]float64{0.1, 0.2}, ValueRange: [2]float64{0, 255}} }
+	layers["rotation_nearest_constant"] = func() nn.Layer {
+		return &nn.RandomRotation{Factor: [2]float64{-0.1, 0.2}, FillMode: nn.FillConstant, FillValue: 0.5, Interpolation: nn.NearestNeighbor}
+	}
+	for name, mk := range layers {
+		l := mk()
+		l.SetLayerName("aug_" + name)
+		b, err := json.Marshal(l.Config())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var cfg map[string]any
+		if err := json.Unmarshal(b, &cfg); err != nil {
+			t.Fatal(err)
+		}
+		back, err := nn.FromConfig(l.Class(), cfg)
+		if err != nil {
+			t.Fatalf("%s: FromConfig: %v", name, err)
+		}
+		if !reflect.DeepEqual(back, l) {
+			t.Errorf("%s: round trip gave %+v, want %+v", name, back, l)
+		}
+	}
+}
+
+func TestAugmentKerasConfig(t *testing.T) {
+	tests := []struct {
+		class string
+		cfg   string
+		want  nn.Layer
+	}{
+		{"RandomFlip", `{"name":"f","mode":"horizontal","seed":null}`, &nn.RandomFlip{Name: "f", Mode: nn.FlipHorizontal}},
+		{"RandomFlip", `{"name":"f"}`, &nn.RandomFlip{Name: "f"}},
+		{"RandomRotation", `{"name":"r","factor":0.1,"fill_mode":"constant","interpolation":"nearest","fill_value":0.0}`,
+			&nn.RandomRotation{Name: "r", Factor: [2]float64{-0.1, 0.1}, FillMode: nn.FillConstant, Interpolation: nn.NearestNeighbor}},
+		{"RandomTranslation", `{"name":"t","height_factor":[-0.2,0.3],"width_factor":0.1}`,
+			&nn.RandomTranslation{Name: "t", HeightFactor: [2]float64{-0.2, 0.3}, WidthFactor: [2]float64{-0.1, 0.1}}},
+		{"RandomZoom", `{"name":"z","height_factor":0.2,"width_factor":null}`, &nn.RandomZoom{Name: "z", HeightFactor: [2]float64{-0.2, 0.2}}},
+		{"RandomContrast", `{"name":"c","factor":0.2,"value_range":[0,255]}`,
+			&nn.RandomContrast{Name: "c", Factor: [2]float64{0.2, 0.2}, ValueRange: [2]float64{0, 255}}},
+		{"RandomCrop", `{"name":"k","height":24,"width":28}`, &nn.RandomCrop{Name: "k", Height: 24, Width: 28}},
+	}
+	for _, tt := range tests {
+		var cfg map[string]any
+		if err := json.Unmarshal([]byte(tt.cfg), &cfg); err != nil {
+			t.Fatal(err)
+		}
+		got, err := nn.FromConfig(tt.class, cfg)
+		if err != nil {
+			t.Errorf("%s %s: %v", tt.class, tt.cfg, err)
+			continue
+		}
+		if !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("%s %s: got %+v, want %+v", tt.class, tt.cfg, got, tt.want)
+		}
+	}
+	for _, bad := range []struct{ class, cfg string }{
+		{"RandomFlip", `{"mode":"diagonal"}`},
+		{"RandomRotation", `{"factor":"big"}`},
+		{"RandomZoom", `{"height_factor":0.1,"fill_mode":"mirror"}`},
+	} {
+		var cfg map[string]any
+		_ = json.Unmarshal([]byte(bad.cfg), &cfg)
+		if _, err := nn.FromConfig(bad.class, cfg); err == nil {
+			t.Errorf("%s %s: no error", bad.class, bad.cfg)
+		}
+	}
+}
+
+func TestAugmentBadShapes(t *testing.T) {
+	tests := []struct {
+		l  nn.Layer
+		in tensor.Shape
+	}{
+		{&nn.RandomFlip{}, tensor.Shape{10}},
+		{&nn.RandomCrop{Height: 5, Width: 2}, tensor.Shape{4, 4, 1}},
+		{&nn.RandomRotation{Factor: [2]float64{0.2, 0.1}}, tensor.Shape{4, 4, 1}},
+		{&nn.RandomContrast{Factor: [2]float64{1.5, 0}}, tensor.Shape{4, 4, 1}},
+	}
+	for _, tt := range tests {
+		if err := tt.l.Build(tt.in, rand.New(rand.NewPCG(1, 1))); err == nil {
+			t.Errorf("%s %+v on %v: no error", tt.l.Class(), tt.l, tt.in)
+		}
+	}
+}
