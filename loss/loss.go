@@ -13,6 +13,7 @@ package loss
 import (
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/gokeras/gokeras/internal/kernel"
 	"github.com/gokeras/gokeras/tensor"
@@ -196,6 +197,12 @@ type SparseCategoricalCrossentropy struct {
 	// FromLogits says the predictions are logits rather than probabilities.
 	// Keras's default is false.
 	FromLogits bool
+	// LabelSmoothing ls in [0, 1] replaces the one-hot target y by
+	// y*(1-ls) + ls/C. Keras 3's sparse loss has no such option (only
+	// CategoricalCrossentropy does); here it makes the loss exactly
+	// categorical_crossentropy on the smoothed one-hot rows, so integer
+	// labels need not be expanded by the user.
+	LabelSmoothing float64
 }
 
 // Name returns "sparse_categorical_crossentropy".
@@ -204,6 +211,9 @@ func (SparseCategoricalCrossentropy) Name() string { return NameSparseCategorica
 // Check accepts targets of pred's shape without its last axis, or with a last
 // axis of 1.
 func (l SparseCategoricalCrossentropy) Check(pred, target tensor.Shape) error {
+	if err := checkSmoothing(l.Name(), l.LabelSmoothing); err != nil {
+		return err
+	}
 	if err := checkBatch(l.Name(), pred, target); err != nil {
 		return err
 	}
@@ -230,6 +240,11 @@ func (l SparseCategoricalCrossentropy) Compute(pred, target, grad *tensor.Tensor
 	mustCheck(l, pred, target, grad)
 	rows, cols := rowsCols(pred)
 	scale := 1 / float64(rows)
+	if l.LabelSmoothing != 0 {
+		t := smoothTargets(target.Data, rows, cols, l.LabelSmoothing, true)
+		defer targetPool.Put(t)
+		return categorical(gradData(grad), pred.Data, *t, rows, cols, l.FromLogits, scale) * scale
+	}
 	var sum float64
 	if l.FromLogits {
 		sum = kernel.SparseSoftmaxCrossEntropy(gradData(grad), pred.Data, target.Data, rows, cols, scale)
@@ -249,6 +264,11 @@ func (l SparseCategoricalCrossentropy) ComputeFromSoftmax(probs, target, gradLog
 	mustCheck(l, probs, target, gradLogits)
 	rows, cols := rowsCols(probs)
 	scale := 1 / float64(rows)
+	if l.LabelSmoothing != 0 {
+		t := smoothTargets(target.Data, rows, cols, l.LabelSmoothing, true)
+		defer targetPool.Put(t)
+		return categoricalFromSoftmax(probs.Data, *t, gradData(gradLogits), rows, cols, scale) * scale
+	}
 	sum := kernel.SparseCrossEntropyProbs(nil, probs.Data, target.Data, rows, cols, Epsilon, scale)
 	if gradLogits != nil {
 		kernel.SparseSoftmaxCrossEntropyGradFromProbs(gradLogits.Data, probs.Data, target.Data, rows, cols, scale)
@@ -262,6 +282,9 @@ type CategoricalCrossentropy struct {
 	// FromLogits says the predictions are logits rather than probabilities.
 	// Keras's default is false.
 	FromLogits bool
+	// LabelSmoothing ls in [0, 1] replaces the targets y by
+	// y*(1-ls) + ls/C, as Keras's label_smoothing does (default 0).
+	LabelSmoothing float64
 }
 
 // Name returns "categorical_crossentropy".
@@ -269,6 +292,9 @@ func (CategoricalCrossentropy) Name() string { return NameCategoricalCrossentrop
 
 // Check accepts targets of pred's shape.
 func (l CategoricalCrossentropy) Check(pred, target tensor.Shape) error {
+	if err := checkSmoothing(l.Name(), l.LabelSmoothing); err != nil {
+		return err
+	}
 	if err := checkBatch(l.Name(), pred, target); err != nil {
 		return err
 	}
@@ -293,13 +319,76 @@ func (l CategoricalCrossentropy) Compute(pred, target, grad *tensor.Tensor) floa
 	mustCheck(l, pred, target, grad)
 	rows, cols := rowsCols(pred)
 	scale := 1 / float64(rows)
-	var sum float64
-	if l.FromLogits {
-		sum = kernel.SoftmaxCrossEntropy(gradData(grad), pred.Data, target.Data, rows, cols, scale)
-	} else {
-		sum = kernel.CrossEntropyProbs(gradData(grad), pred.Data, target.Data, rows, cols, Epsilon, scale)
+	t := target.Data
+	if l.LabelSmoothing != 0 {
+		p := smoothTargets(target.Data, rows, cols, l.LabelSmoothing, false)
+		defer targetPool.Put(p)
+		t = *p
 	}
-	return sum * scale
+	return categorical(gradData(grad), pred.Data, t, rows, cols, l.FromLogits, scale) * scale
+}
+
+// categorical returns the summed categorical cross-entropy of pred against
+// rows of targets t and writes its gradient (scaled) into grad when non-nil.
+func categorical(grad, pred, t []float32, rows, cols int, fromLogits bool, scale float64) float64 {
+	if fromLogits {
+		return kernel.SoftmaxCrossEntropy(grad, pred, t, rows, cols, scale)
+	}
+	return kernel.CrossEntropyProbs(grad, pred, t, rows, cols, Epsilon, scale)
+}
+
+// categoricalFromSoftmax is categorical from probabilities with the
+// gradient with respect to the logits: (probs*sum(t) - t)*scale.
+func categoricalFromSoftmax(probs, t, gradLogits []float32, rows, cols int, scale float64) float64 {
+	sum := kernel.CrossEntropyProbs(nil, probs, t, rows, cols, Epsilon, scale)
+	if gradLogits != nil {
+		kernel.SoftmaxCrossEntropyGradFromProbs(gradLogits, probs, t, rows, cols, scale)
+	}
+	return sum
+}
+
+// targetPool holds the smoothed-target buffers, so that training with
+// label smoothing does not allocate per step.
+var targetPool = sync.Pool{New: func() any { return new([]float32) }}
+
+// smoothTargets returns y*(1-ls) + ls/cols for the rows of target (one-hot
+// or soft rows, or class indices when sparse) in a buffer from targetPool,
+// which the caller puts back. A sparse label outside [0, cols) panics, as
+// the sparse kernels do; see CheckTargets.
+func smoothTargets(target []float32, rows, cols int, ls float64, sparse bool) *[]float32 {
+	p := targetPool.Get().(*[]float32)
+	n := rows * cols
+	if cap(*p) < n {
+		*p = make([]float32, n)
+	}
+	buf := (*p)[:n]
+	*p = buf
+	keep, off := float32(1-ls), float32(ls/float64(cols))
+	if !sparse {
+		for i, v := range target[:n] {
+			buf[i] = v*keep + off
+		}
+		return p
+	}
+	for i := range buf {
+		buf[i] = off
+	}
+	for r, v := range target[:rows] {
+		c := int(v)
+		if float32(c) != v || c < 0 || c >= cols {
+			panic(fmt.Sprintf("loss: label %v at index %d is not a class index in [0, %d); see CheckTargets", v, r, cols))
+		}
+		buf[r*cols+c] += keep
+	}
+	return p
+}
+
+// checkSmoothing checks a label_smoothing value.
+func checkSmoothing(name string, ls float64) error {
+	if !(ls >= 0 && ls <= 1) {
+		return fmt.Errorf("loss: %s label_smoothing is %v; use a value in [0, 1], e.g. 0.1", name, ls)
+	}
+	return nil
 }
 
 // ComputeFromSoftmax returns the same value as Compute on probs and writes
@@ -312,11 +401,13 @@ func (l CategoricalCrossentropy) ComputeFromSoftmax(probs, target, gradLogits *t
 	mustCheck(l, probs, target, gradLogits)
 	rows, cols := rowsCols(probs)
 	scale := 1 / float64(rows)
-	sum := kernel.CrossEntropyProbs(nil, probs.Data, target.Data, rows, cols, Epsilon, scale)
-	if gradLogits != nil {
-		kernel.SoftmaxCrossEntropyGradFromProbs(gradLogits.Data, probs.Data, target.Data, rows, cols, scale)
+	t := target.Data
+	if l.LabelSmoothing != 0 {
+		p := smoothTargets(target.Data, rows, cols, l.LabelSmoothing, false)
+		defer targetPool.Put(p)
+		t = *p
 	}
-	return sum * scale
+	return categoricalFromSoftmax(probs.Data, t, gradData(gradLogits), rows, cols, scale) * scale
 }
 
 // BinaryCrossentropy is Keras's binary_crossentropy: targets are 0/1 (or

@@ -96,6 +96,10 @@ func fixtures(r *rand.Rand) []fixture {
 		{"categorical soft targets", CategoricalCrossentropy{}, probs, soft},
 		{"categorical logits", CategoricalCrossentropy{FromLogits: true}, logits, onehot},
 		{"categorical logits soft targets", CategoricalCrossentropy{FromLogits: true}, logits, soft},
+		{"sparse probs smoothed", SparseCategoricalCrossentropy{LabelSmoothing: 0.1}, probs, labels},
+		{"sparse logits smoothed (N,1)", SparseCategoricalCrossentropy{FromLogits: true, LabelSmoothing: 0.2}, logits, labels1},
+		{"categorical probs smoothed", CategoricalCrossentropy{LabelSmoothing: 0.1}, unnorm, onehot},
+		{"categorical logits smoothed soft", CategoricalCrossentropy{FromLogits: true, LabelSmoothing: 0.3}, logits, soft},
 		{"binary probs", BinaryCrossentropy{}, binProbs, bin},
 		{"binary logits", BinaryCrossentropy{FromLogits: true}, binLogits, bin},
 		{"mse", MSE{}, reg, regTarget},
@@ -169,6 +173,8 @@ func TestComputeFromSoftmax(t *testing.T) {
 	}{
 		{"sparse", SparseCategoricalCrossentropy{}, labels},
 		{"categorical", CategoricalCrossentropy{}, onehot},
+		{"sparse smoothed", SparseCategoricalCrossentropy{LabelSmoothing: 0.1}, labels},
+		{"categorical smoothed", CategoricalCrossentropy{LabelSmoothing: 0.25}, onehot},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -439,4 +445,62 @@ func TestComputePanicsOnBadLabel(t *testing.T) {
 		}
 	}()
 	SparseCategoricalCrossentropy{}.Compute(tensor.New(1, 3), mustTensor(t, []float32{3}, 1), nil)
+}
+
+// TestLabelSmoothing checks a hand-computed value, the fused gradient
+// p - y_smoothed, that the sparse and one-hot forms agree, and the range check.
+func TestLabelSmoothing(t *testing.T) {
+	// C = 2, y = [0, 1], ls = 0.2: y_smoothed = [0.1, 0.9];
+	// loss = -(0.1 ln 0.25 + 0.9 ln 0.75).
+	probs := mustTensor(t, []float32{0.25, 0.75}, 1, 2)
+	onehot := mustTensor(t, []float32{0, 1}, 1, 2)
+	label := mustTensor(t, []float32{1}, 1)
+	want := -(0.1*math.Log(0.25) + 0.9*math.Log(0.75))
+	for _, l := range []SoftmaxFused{CategoricalCrossentropy{LabelSmoothing: 0.2}, SparseCategoricalCrossentropy{LabelSmoothing: 0.2}} {
+		target := onehot
+		if _, ok := l.(SparseCategoricalCrossentropy); ok {
+			target = label
+		}
+		if got := l.Compute(probs, target, nil); math.Abs(got-want) > 1e-6 {
+			t.Errorf("%s: loss = %v, want %v", l.Name(), got, want)
+		}
+		g := tensor.New(1, 2)
+		l.ComputeFromSoftmax(probs, target, g)
+		if math.Abs(float64(g.Data[0])-0.15) > 1e-6 || math.Abs(float64(g.Data[1])+0.15) > 1e-6 {
+			t.Errorf("%s: fused gradient = %v, want p - y_smoothed = [0.15 -0.15]", l.Name(), g.Data)
+		}
+	}
+	// Sparse with smoothing equals categorical with smoothing on one-hot rows.
+	r := rand.New(rand.NewPCG(8, 9))
+	for _, fromLogits := range []bool{false, true} {
+		for _, fx := range fixtures(r)[:1] {
+			oh := tensor.New(fx.pred.Shape...)
+			c := fx.pred.Shape[1]
+			for i, v := range fx.targ.Data {
+				oh.Data[i*c+int(v)] = 1
+			}
+			gs, gc := tensor.New(fx.pred.Shape...), tensor.New(fx.pred.Shape...)
+			ls := SparseCategoricalCrossentropy{FromLogits: fromLogits, LabelSmoothing: 0.15}.Compute(fx.pred, fx.targ, gs)
+			lc := CategoricalCrossentropy{FromLogits: fromLogits, LabelSmoothing: 0.15}.Compute(fx.pred, oh, gc)
+			if ls != lc {
+				t.Errorf("from_logits %v: sparse smoothed %v != categorical smoothed %v", fromLogits, ls, lc)
+			}
+			for i := range gs.Data {
+				if gs.Data[i] != gc.Data[i] {
+					t.Fatalf("from_logits %v: gradients differ at %d: %v vs %v", fromLogits, i, gs.Data[i], gc.Data[i])
+				}
+			}
+		}
+	}
+	for _, ls := range []float64{-0.1, 1.5, math.NaN()} {
+		for _, l := range []Loss{CategoricalCrossentropy{LabelSmoothing: ls}, SparseCategoricalCrossentropy{LabelSmoothing: ls}} {
+			target := tensor.Shape{2, 3}
+			if _, ok := l.(SparseCategoricalCrossentropy); ok {
+				target = tensor.Shape{2}
+			}
+			if err := l.Check(tensor.Shape{2, 3}, target); err == nil || !strings.Contains(err.Error(), "label_smoothing") {
+				t.Errorf("%s label_smoothing %v: err = %v, want one naming label_smoothing", l.Name(), ls, err)
+			}
+		}
+	}
 }

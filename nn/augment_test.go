@@ -18,18 +18,26 @@ type reseeder interface{ Reseed(a, b uint64) }
 // apply to all of them.
 func augLayers() map[string]func() nn.Layer {
 	return map[string]func() nn.Layer{
-		"flip":             func() nn.Layer { return &nn.RandomFlip{} },
-		"flip_horizontal":  func() nn.Layer { return &nn.RandomFlip{Mode: nn.FlipHorizontal} },
-		"crop_pad":         func() nn.Layer { return &nn.RandomCrop{Padding: 2} },
-		"crop_keras":       func() nn.Layer { return &nn.RandomCrop{Height: 3, Width: 4} },
-		"translation":      func() nn.Layer { return &nn.RandomTranslation{HeightFactor: [2]float64{-0.3, 0.3}, WidthFactor: [2]float64{-0.2, 0.4}} },
-		"translation_zero": func() nn.Layer { return &nn.RandomTranslation{HeightFactor: [2]float64{-0.3, 0.3}, WidthFactor: [2]float64{-0.3, 0.3}, FillMode: nn.FillConstant, FillValue: 0.5} },
-		"translation_near": func() nn.Layer { return &nn.RandomTranslation{HeightFactor: [2]float64{-0.3, 0.3}, WidthFactor: [2]float64{-0.3, 0.3}, Interpolation: nn.NearestNeighbor, FillMode: nn.FillNearest} },
-		"rotation":         func() nn.Layer { return &nn.RandomRotation{Factor: [2]float64{-0.1, 0.1}} },
-		"rotation_wrap":    func() nn.Layer { return &nn.RandomRotation{Factor: [2]float64{-0.5, 0.5}, FillMode: nn.FillWrap} },
-		"zoom":             func() nn.Layer { return &nn.RandomZoom{HeightFactor: [2]float64{-0.3, 0.3}} },
-		"zoom_aspect":      func() nn.Layer { return &nn.RandomZoom{HeightFactor: [2]float64{-0.3, 0.2}, WidthFactor: &[2]float64{0.1, 0.5}} },
-		"contrast":         func() nn.Layer { return &nn.RandomContrast{Factor: [2]float64{0.5, 0.5}} },
+		"flip":            func() nn.Layer { return &nn.RandomFlip{} },
+		"flip_horizontal": func() nn.Layer { return &nn.RandomFlip{Mode: nn.FlipHorizontal} },
+		"crop_pad":        func() nn.Layer { return &nn.RandomCrop{Padding: 2} },
+		"crop_keras":      func() nn.Layer { return &nn.RandomCrop{Height: 3, Width: 4} },
+		"translation": func() nn.Layer {
+			return &nn.RandomTranslation{HeightFactor: [2]float64{-0.3, 0.3}, WidthFactor: [2]float64{-0.2, 0.4}}
+		},
+		"translation_zero": func() nn.Layer {
+			return &nn.RandomTranslation{HeightFactor: [2]float64{-0.3, 0.3}, WidthFactor: [2]float64{-0.3, 0.3}, FillMode: nn.FillConstant, FillValue: 0.5}
+		},
+		"translation_near": func() nn.Layer {
+			return &nn.RandomTranslation{HeightFactor: [2]float64{-0.3, 0.3}, WidthFactor: [2]float64{-0.3, 0.3}, Interpolation: nn.NearestNeighbor, FillMode: nn.FillNearest}
+		},
+		"rotation":      func() nn.Layer { return &nn.RandomRotation{Factor: [2]float64{-0.1, 0.1}} },
+		"rotation_wrap": func() nn.Layer { return &nn.RandomRotation{Factor: [2]float64{-0.5, 0.5}, FillMode: nn.FillWrap} },
+		"zoom":          func() nn.Layer { return &nn.RandomZoom{HeightFactor: [2]float64{-0.3, 0.3}} },
+		"zoom_aspect": func() nn.Layer {
+			return &nn.RandomZoom{HeightFactor: [2]float64{-0.3, 0.2}, WidthFactor: &[2]float64{0.1, 0.5}}
+		},
+		"contrast": func() nn.Layer { return &nn.RandomContrast{Factor: [2]float64{0.5, 0.5}} },
 	}
 }
 
@@ -294,7 +302,9 @@ func TestRandomContrast(t *testing.T) {
 
 func TestAugmentConfigRoundTrip(t *testing.T) {
 	layers := augLayers()
-	layers["contrast_clip"] = func() nn.Layer { return &nn.RandomContrast{Factor: [2]float64{0.1, 0.2}, ValueRange: [2]float64{0, 255}} }
+	layers["contrast_clip"] = func() nn.Layer {
+		return &nn.RandomContrast{Factor: [2]float64{0.1, 0.2}, ValueRange: [2]float64{0, 255}}
+	}
 	layers["rotation_nearest_constant"] = func() nn.Layer {
 		return &nn.RandomRotation{Factor: [2]float64{-0.1, 0.2}, FillMode: nn.FillConstant, FillValue: 0.5, Interpolation: nn.NearestNeighbor}
 	}
