@@ -74,7 +74,9 @@ func ParseFillMode(s string) (FillMode, error) {
 type Interpolation int
 
 const (
+	// Bilinear weighs the four nearest pixels.
 	Bilinear Interpolation = iota
+	// NearestNeighbor reads the nearest pixel (Keras's "nearest").
 	NearestNeighbor
 )
 
@@ -101,8 +103,11 @@ func ParseInterpolation(s string) (Interpolation, error) {
 type FlipMode int
 
 const (
+	// FlipHorizontalAndVertical flips each axis independently.
 	FlipHorizontalAndVertical FlipMode = iota
+	// FlipHorizontal flips left-right only.
 	FlipHorizontal
+	// FlipVertical flips top-bottom only.
 	FlipVertical
 )
 

@@ -389,3 +389,19 @@ func TestAugmentBadShapes(t *testing.T) {
 		}
 	}
 }
+
+// TestAugmentNoAllocs checks that training-mode Forward and Backward reuse
+// their buffers once warm, as the rest of the training step does.
+func TestAugmentNoAllocs(t *testing.T) {
+	in := tensor.Shape{8, 8, 3}
+	x := randImages(3, append(tensor.Shape{4}, in...)...)
+	for name, mk := range augLayers() {
+		l := mk()
+		buildAug(t, l, in, 1)
+		step := func() { l.Backward(l.Forward(x, true)) }
+		step()
+		if n := testing.AllocsPerRun(5, step); n != 0 {
+			t.Errorf("%s: %v allocations per training step, want 0", name, n)
+		}
+	}
+}
