@@ -172,3 +172,20 @@ func TestCheckpointAndResume(t *testing.T) {
 		t.Errorf("CSV log has %d lines, want a header and 4 epochs:\n%s", n, data)
 	}
 }
+
+func TestLRScheduleFlag(t *testing.T) {
+	dir := t.TempDir()
+	hist := filepath.Join(dir, "h.json")
+	_, errOut, code := runCLI(t, "train", "--epochs", "2", "--lr-schedule", "cosine:lr=0.005,warmup=10", "--history", hist, "--verbose", "0")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	data, _ := os.ReadFile(hist)
+	if !strings.Contains(string(data), "learning_rate") {
+		t.Errorf("history lacks the scheduled learning_rate:\n%s", data)
+	}
+	_, errOut, code = runCLI(t, "train", "--lr-schedule", "triangle:lr=1")
+	if code == 0 || !strings.Contains(errOut, "cosine") {
+		t.Errorf("bad schedule: exit %d, %q; want the valid kinds", code, errOut)
+	}
+}

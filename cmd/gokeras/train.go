@@ -86,6 +86,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	load := fs.String("load", "", "resume training a model saved with --save")
 	histFile := fs.String("history", "", "write the training history as JSON to this file")
 	checkpoint := fs.String("checkpoint", "", "save the model after every epoch to this file (resume with --load); {epoch:02d}-style fields allowed")
+	lrSchedule := fs.String("lr-schedule", "", "learning-rate schedule, e.g. cosine:lr=0.01,warmup=500 or step:lr=0.1,every=5000 (see train.ScheduleSyntax)")
 	csvLog := fs.String("csv-log", "", "append each epoch's loss and metrics to this CSV file (Keras's CSVLogger)")
 	plotFile := fs.String("plot", "", "draw the training curves (loss and each metric per epoch) to this PNG file")
 	verbose := fs.Int("verbose", 1, "0 silent, 1 progress bar, 2 one line per epoch")
@@ -165,6 +166,13 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	}
 	if *checkpoint != "" {
 		o.Callbacks = append(o.Callbacks, &gokeras.ModelCheckpoint{Model: m, Filepath: *checkpoint})
+	}
+	if *lrSchedule != "" {
+		sched, err := train.ParseSchedule(*lrSchedule)
+		if err != nil {
+			return err
+		}
+		o.Callbacks = append(o.Callbacks, &train.LRSchedule{Schedule: sched})
 	}
 	if *csvLog != "" {
 		o.Callbacks = append(o.Callbacks, &train.CSVLogger{Filename: *csvLog, Append: *load != ""})
