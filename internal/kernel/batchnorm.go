@@ -1,6 +1,9 @@
 package kernel
 
-import "math"
+import (
+	"math"
+	"sync"
+)
 
 // Batch normalisation over rows×cols data (every axis but the last is a
 // row), one statistic per column. Reductions run per column in row order,
@@ -9,7 +12,8 @@ import "math"
 // ColumnMeanVar overwrites mean and variance (biased, divided by rows) with
 // each column's statistics.
 func ColumnMeanVar(x []float32, rows, cols int, mean, variance []float32) {
-	sum := make([]float64, 2*cols)
+	sum := getF64(2 * cols)
+	defer f64Pool.Put(&sum)
 	s, sq := sum[:cols], sum[cols:]
 	for r := 0; r < rows; r++ {
 		for j, v := range x[r*cols : (r+1)*cols] {
@@ -51,7 +55,8 @@ func InvStd(out, variance []float32, eps float32) {
 //
 // overwriting dgamma, dbeta and dx.
 func BatchNormBackward(dy, xhat, dx []float32, rows, cols int, gamma, invStd, dgamma, dbeta []float32) {
-	acc := make([]float64, 2*cols)
+	acc := getF64(2 * cols)
+	defer f64Pool.Put(&acc)
 	sb, sg := acc[:cols], acc[cols:]
 	for r := 0; r < rows; r++ {
 		off := r * cols
@@ -106,4 +111,17 @@ func batchNormBackwardBody(ka *kargs, lo, hi int) {
 			dx[off+j] = gamma[j] * invStd[j] / n * (n*dy[off+j] - dbeta[j] - xhat[off+j]*dgamma[j])
 		}
 	}
+}
+
+// f64Pool holds float64 accumulators for the per-column reductions, so
+// batch normalisation does not allocate per training step.
+var f64Pool sync.Pool
+
+func getF64(n int) []float64 {
+	if p, ok := f64Pool.Get().(*[]float64); ok && cap(*p) >= n {
+		s := (*p)[:n]
+		clear(s)
+		return s
+	}
+	return make([]float64, n)
 }
