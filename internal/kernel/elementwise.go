@@ -10,12 +10,7 @@ const grainElems = 1 << 15
 const invSqrt2Pi = 0.3989422804014327
 
 // Add does dst[i] += src[i].
-func Add(dst, src []float32) {
-	src = src[:len(dst)]
-	for i, v := range src {
-		dst[i] += v
-	}
-}
+func Add(dst, src []float32) { addVec(dst, src) }
 
 // Scale does x[i] *= s.
 func Scale(x []float32, s float32) {
@@ -163,11 +158,7 @@ func reluBody(ka *kargs, lo, hi int) {
 	y := ka.s[0]
 	z := ka.s[1]
 
-	z, y = z[lo:hi], y[lo:hi]
-	for i, v := range z {
-		b := math.Float32bits(v)
-		y[i] = math.Float32frombits(b &^ uint32(int32(b)>>31))
-	}
+	reluVec(y[lo:hi], z[lo:hi])
 }
 
 func reluBackwardBody(ka *kargs, lo, hi int) {
@@ -175,12 +166,7 @@ func reluBackwardBody(ka *kargs, lo, hi int) {
 	dy := ka.s[1]
 	y := ka.s[2]
 
-	dz, dy, y = dz[lo:hi], dy[lo:hi], y[lo:hi]
-	for i, v := range y {
-		b := math.Float32bits(v)
-		mask := uint32(int32(-b&^b) >> 31) // top bit of -b set iff 0 < b < 2^31
-		dz[i] = math.Float32frombits(math.Float32bits(dy[i]) & mask)
-	}
+	reluBackVec(dz[lo:hi], dy[lo:hi], y[lo:hi])
 }
 
 func biasReluRowsBody(ka *kargs, lo, hi int) {
@@ -189,11 +175,7 @@ func biasReluRowsBody(ka *kargs, lo, hi int) {
 	cols := ka.i[0]
 
 	for r := lo; r < hi; r++ {
-		row := x[r*cols : (r+1)*cols]
-		for j, b := range bias {
-			v := math.Float32bits(row[j] + b)
-			row[j] = math.Float32frombits(v &^ uint32(int32(v)>>31))
-		}
+		biasReLUVec(x[r*cols:(r+1)*cols], bias)
 	}
 }
 

@@ -47,14 +47,16 @@ func adamUpdateBody(ka *kargs, lo, hi int) {
 	eps := ka.f[3]
 	wd := ka.f[4]
 
+	if wd == 0 {
+		adamVec(w[lo:hi], g[lo:hi], m[lo:hi], v[lo:hi], lr, 1-b1, 1-b2, eps)
+		return
+	}
 	for i := lo; i < hi; i++ {
 		gi := g[i]
-		if wd != 0 {
-			w[i] -= w[i] * wd
-		}
-		m[i] += (gi - m[i]) * (1 - b1)
-		v[i] += (gi*gi - v[i]) * (1 - b2)
-		w[i] -= lr * m[i] / (float32(math.Sqrt(float64(v[i]))) + eps)
+		w[i] -= float32(w[i] * wd)
+		m[i] += float32((gi - m[i]) * (1 - b1))
+		v[i] += float32((float32(gi*gi) - v[i]) * (1 - b2))
+		w[i] -= float32(lr*m[i]) / (float32(math.Sqrt(float64(v[i]))) + eps)
 	}
 }
 

@@ -56,23 +56,12 @@ func maxPoolNHWCBody(ka *kargs, lo, hi int) {
 			}
 			// The first cell wins until beaten.
 			first := ((n*g.H+y0)*g.W + x0) * g.C
-			copy(yo, x[first:first+g.C])
-			for c := range ao {
-				ao[c] = int32(first + c)
-			}
+			maxArgInit(yo, ao, x[first:first+g.C], first)
 			for iy := y0; iy < y1; iy++ {
 				for ix := x0; ix < x1; ix++ {
 					base := ((n*g.H+iy)*g.W + ix) * g.C
-					if base == first {
-						continue
-					}
-					xi := x[base : base+g.C]
-					for c, v := range xi {
-						// NaN wins so that it propagates, as in TensorFlow.
-						if v > yo[c] || v != v {
-							yo[c] = v
-							ao[c] = int32(base + c)
-						}
+					if base != first {
+						maxArgUpdate(yo, ao, x[base:base+g.C], base)
 					}
 				}
 			}

@@ -1,5 +1,6 @@
-// Command _asm generates the amd64 SGEMM micro-kernels in ../gemm_amd64.s
-// with avo. Run it through go generate in the parent package:
+// Command _asm generates the amd64 kernels in ../kernel_amd64.s with avo:
+// the SGEMM micro-kernels and panel packers (main.go) and the element-wise
+// loops of pooling, ReLU and Adam (elementwise.go). Run it through go generate in the parent package:
 //
 //	go generate ./internal/kernel
 package main
@@ -282,5 +283,8 @@ func main() {
 	}
 	genCopyRows(16)
 	genCopyRows(32)
+	genMaxArg()
+	genReLU()
+	genAdam()
 	Generate()
 }

@@ -4,7 +4,7 @@ package kernel
 
 import "golang.org/x/sys/cpu"
 
-//go:generate sh -c "cd _asm && go run . -out ../gemm_amd64.s -stubs ../gemm_amd64_stubs.go -pkg kernel"
+//go:generate sh -c "cd _asm && go run . -out ../kernel_amd64.s -stubs ../kernel_amd64_stubs.go -pkg kernel"
 
 // The Go wrappers check the bounds the assembly trusts.
 
@@ -70,5 +70,65 @@ func init() {
 	if cpu.X86.HasAVX512F {
 		gemmKernels = append(gemmKernels, &gemmAVX512)
 		sgemm = gemmAVX512
+	}
+}
+
+// Wrappers for the element-wise assembly: they check the bounds it trusts
+// and finish the last len%8 elements with the portable twin.
+
+func maxArgInitFast(y []float32, arg []int32, x []float32, base int) {
+	n := len(y) &^ 7
+	_, _ = arg[:len(y)], x[:len(y)]
+	maxArgInitAVX2(y, arg, x, base)
+	maxArgInitGeneric(y[n:], arg[n:], x[n:], base+n)
+}
+
+func maxArgUpdateFast(y []float32, arg []int32, x []float32, base int) {
+	n := len(y) &^ 7
+	_, _ = arg[:len(y)], x[:len(y)]
+	maxArgUpdateAVX2(y, arg, x, base)
+	maxArgUpdateGeneric(y[n:], arg[n:], x[n:], base+n)
+}
+
+func reluFast(y, z []float32) {
+	n := len(z) &^ 7
+	_ = y[:len(z)]
+	reluAVX2(y, z)
+	reluGeneric(y[n:], z[n:])
+}
+
+func reluBackwardFast(dz, dy, y []float32) {
+	n := len(y) &^ 7
+	_, _ = dz[:len(y)], dy[:len(y)]
+	reluBackwardAVX2(dz, dy, y)
+	reluBackwardGeneric(dz[n:], dy[n:], y[n:])
+}
+
+func biasReLUFast(x, bias []float32) {
+	n := len(x) &^ 7
+	_ = bias[:len(x)]
+	biasReLUAVX2(x, bias)
+	biasReLUGeneric(x[n:], bias[n:])
+}
+
+func addFast(dst, src []float32) {
+	n := len(dst) &^ 7
+	_ = src[:len(dst)]
+	addAVX2(dst, src)
+	addGeneric(dst[n:], src[n:])
+}
+
+func adamFast(w, g, m, v []float32, lr, c1, c2, eps float32) {
+	n := len(w) &^ 7
+	_, _, _ = g[:len(w)], m[:len(w)], v[:len(w)]
+	adamAVX2(w, g, m, v, lr, c1, c2, eps)
+	adamGeneric(w[n:], g[n:], m[n:], v[n:], lr, c1, c2, eps)
+}
+
+func init() {
+	if cpu.X86.HasAVX2 {
+		maxArgInit, maxArgUpdate = maxArgInitFast, maxArgUpdateFast
+		reluVec, reluBackVec, biasReLUVec = reluFast, reluBackwardFast, biasReLUFast
+		addVec, adamVec = addFast, adamFast
 	}
 }

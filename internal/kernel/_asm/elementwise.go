@@ -1,0 +1,253 @@
+package main
+
+import (
+	"fmt"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	"github.com/mmcloughlin/avo/reg"
+)
+
+// The element-wise kernels below work on whole blocks of 8 floats; the Go
+// wrappers run the portable twin on the tail. None uses FMA, so each equals
+// its twin bit for bit.
+
+// blocks loads the length of slice param into a register and shifts it to a
+// count of 8-float blocks, jumping to done when there are none.
+func blocks(param, done string) reg.Register {
+	n := Load(Param(param).Len(), GP64())
+	SHRQ(U8(3), n)
+	JZ(LabelRef(done))
+	return n
+}
+
+func ptr(param string) reg.Register { return Load(Param(param).Base(), GP64()) }
+
+func advance(step int, ps ...reg.Register) {
+	for _, p := range ps {
+		ADDQ(U32(step), p)
+	}
+}
+
+func broadcastF32(param string, dst reg.VecPhysical) {
+	x := Load(Param(param), XMM())
+	VBROADCASTSS(x, dst)
+}
+
+func genMaxArg() {
+	iota := GLOBL("iota8", RODATA|NOPTR)
+	for i := 0; i < 8; i++ {
+		DATA(4*i, U32(i))
+	}
+	eight := GLOBL("eight8", RODATA|NOPTR)
+	for i := 0; i < 8; i++ {
+		DATA(4*i, U32(8))
+	}
+
+	for _, update := range []bool{false, true} {
+		name := "maxArgInitAVX2"
+		body := []string{"\t\ty[i], arg[i] = x[i], int32(base+i)"}
+		if update {
+			name = "maxArgUpdateAVX2"
+			body = []string{
+				"\t\tif x[i] > y[i] || x[i] != x[i] {",
+				"\t\t\ty[i], arg[i] = x[i], int32(base+i)",
+				"\t\t}",
+			}
+		}
+		TEXT(name, NOSPLIT, "func(y []float32, arg []int32, x []float32, base int)")
+		doc := []string{
+			fmt.Sprintf("%s must equal, for n = len(y) rounded down to a multiple of 8,", name),
+			"",
+			"\tfor i := 0; i < n; i++ {",
+		}
+		doc = append(doc, body...)
+		doc = append(doc, "\t}", "", "without bounds checks: len(arg) and len(x) are at least n.")
+		Doc(doc...)
+		Pragma("noescape")
+		done := name + "_done"
+		y, arg, x := ptr("y"), ptr("arg"), ptr("x")
+		n := blocks("y", done)
+		base := Load(Param("base"), GP64())
+		idx, step := reg.Y8, reg.Y9
+		MOVQ(base, reg.X8)
+		VPBROADCASTD(reg.X8, idx)
+		VPADDD(iota, idx, idx)
+		VMOVDQU(eight, step)
+		Label(name + "_loop")
+		if update {
+			VMOVUPS(Mem{Base: x}, reg.Y0)
+			VMOVUPS(Mem{Base: y}, reg.Y1)
+			VCMPPS(U8(0x1e), reg.Y1, reg.Y0, reg.Y2) // x > y (ordered)
+			VCMPPS(U8(0x03), reg.Y0, reg.Y0, reg.Y3) // x is NaN
+			VORPS(reg.Y3, reg.Y2, reg.Y2)
+			VBLENDVPS(reg.Y2, reg.Y0, reg.Y1, reg.Y1)
+			VMOVUPS(reg.Y1, Mem{Base: y})
+			VMOVDQU(Mem{Base: arg}, reg.Y4)
+			VBLENDVPS(reg.Y2, idx, reg.Y4, reg.Y4)
+			VMOVDQU(reg.Y4, Mem{Base: arg})
+		} else {
+			VMOVUPS(Mem{Base: x}, reg.Y0)
+			VMOVUPS(reg.Y0, Mem{Base: y})
+			VMOVDQU(idx, Mem{Base: arg})
+		}
+		VPADDD(step, idx, idx)
+		advance(32, y, arg, x)
+		DECQ(n)
+		JNZ(LabelRef(name + "_loop"))
+		Label(done)
+		VZEROUPPER()
+		RET()
+	}
+}
+
+func genReLU() {
+	// reluAVX2: y = z with the value cleared where the sign bit is set.
+	TEXT("reluAVX2", NOSPLIT, "func(y, z []float32)")
+	Doc("reluAVX2 must equal, for n = len(z) rounded down to a multiple of 8,",
+		"",
+		"\tfor i := 0; i < n; i++ {",
+		"\t\tb := math.Float32bits(z[i])",
+		"\t\ty[i] = math.Float32frombits(b &^ uint32(int32(b)>>31))",
+		"\t}",
+		"",
+		"without bounds checks: len(y) >= n.")
+	Pragma("noescape")
+	y, z := ptr("y"), ptr("z")
+	n := blocks("z", "relu_done")
+	Label("relu_loop")
+	VMOVUPS(Mem{Base: z}, reg.Y0)
+	VPSRAD(U8(31), reg.Y0, reg.Y1)
+	VPANDN(reg.Y0, reg.Y1, reg.Y0)
+	VMOVUPS(reg.Y0, Mem{Base: y})
+	advance(32, y, z)
+	DECQ(n)
+	JNZ(LabelRef("relu_loop"))
+	Label("relu_done")
+	VZEROUPPER()
+	RET()
+
+	TEXT("reluBackwardAVX2", NOSPLIT, "func(dz, dy, y []float32)")
+	Doc("reluBackwardAVX2 must equal, for n = len(y) rounded down to a multiple of 8,",
+		"",
+		"\tfor i := 0; i < n; i++ {",
+		"\t\tif int32(math.Float32bits(y[i])) > 0 {",
+		"\t\t\tdz[i] = dy[i]",
+		"\t\t} else {",
+		"\t\t\tdz[i] = 0",
+		"\t\t}",
+		"\t}",
+		"",
+		"without bounds checks: len(dz) and len(dy) are at least n.")
+	Pragma("noescape")
+	dz, dy, yy := ptr("dz"), ptr("dy"), ptr("y")
+	n = blocks("y", "relub_done")
+	VPXOR(reg.Y7, reg.Y7, reg.Y7)
+	Label("relub_loop")
+	VMOVDQU(Mem{Base: yy}, reg.Y0)
+	VPCMPGTD(reg.Y7, reg.Y0, reg.Y0) // y > 0 as int32
+	VANDPS(Mem{Base: dy}, reg.Y0, reg.Y0)
+	VMOVUPS(reg.Y0, Mem{Base: dz})
+	advance(32, dz, dy, yy)
+	DECQ(n)
+	JNZ(LabelRef("relub_loop"))
+	Label("relub_done")
+	VZEROUPPER()
+	RET()
+
+	TEXT("biasReLUAVX2", NOSPLIT, "func(x, bias []float32)")
+	Doc("biasReLUAVX2 must equal, for n = len(x) rounded down to a multiple of 8,",
+		"",
+		"\tfor i := 0; i < n; i++ {",
+		"\t\tb := math.Float32bits(x[i] + bias[i])",
+		"\t\tx[i] = math.Float32frombits(b &^ uint32(int32(b)>>31))",
+		"\t}",
+		"",
+		"without bounds checks: len(bias) >= n.")
+	Pragma("noescape")
+	x, bias := ptr("x"), ptr("bias")
+	n = blocks("x", "biasrelu_done")
+	Label("biasrelu_loop")
+	VMOVUPS(Mem{Base: x}, reg.Y0)
+	VADDPS(Mem{Base: bias}, reg.Y0, reg.Y0)
+	VPSRAD(U8(31), reg.Y0, reg.Y1)
+	VPANDN(reg.Y0, reg.Y1, reg.Y0)
+	VMOVUPS(reg.Y0, Mem{Base: x})
+	advance(32, x, bias)
+	DECQ(n)
+	JNZ(LabelRef("biasrelu_loop"))
+	Label("biasrelu_done")
+	VZEROUPPER()
+	RET()
+
+	TEXT("addAVX2", NOSPLIT, "func(dst, src []float32)")
+	Doc("addAVX2 must equal, for n = len(dst) rounded down to a multiple of 8,",
+		"",
+		"\tfor i := 0; i < n; i++ {",
+		"\t\tdst[i] += src[i]",
+		"\t}",
+		"",
+		"without bounds checks: len(src) >= n.")
+	Pragma("noescape")
+	d, s := ptr("dst"), ptr("src")
+	n = blocks("dst", "add_done")
+	Label("add_loop")
+	VMOVUPS(Mem{Base: d}, reg.Y0)
+	VADDPS(Mem{Base: s}, reg.Y0, reg.Y0)
+	VMOVUPS(reg.Y0, Mem{Base: d})
+	advance(32, d, s)
+	DECQ(n)
+	JNZ(LabelRef("add_loop"))
+	Label("add_done")
+	VZEROUPPER()
+	RET()
+}
+
+func genAdam() {
+	TEXT("adamAVX2", NOSPLIT, "func(w, g, m, v []float32, lr, c1, c2, eps float32)")
+	Doc("adamAVX2 must equal, for n = len(w) rounded down to a multiple of 8,",
+		"",
+		"\tfor i := 0; i < n; i++ {",
+		"\t\tm[i] += float32((g[i] - m[i]) * c1)",
+		"\t\tv[i] += float32((float32(g[i]*g[i]) - v[i]) * c2)",
+		"\t\tw[i] -= float32(lr*m[i]) / (float32(math.Sqrt(float64(v[i]))) + eps)",
+		"\t}",
+		"",
+		"without bounds checks: len(g), len(m), len(v) are at least n. It uses",
+		"no fused multiply-add, and the square root and division are IEEE",
+		"correctly rounded, so it equals the loop bit for bit.")
+	Pragma("noescape")
+	w, g, m, v := ptr("w"), ptr("g"), ptr("m"), ptr("v")
+	n := blocks("w", "adam_done")
+	lr, c1, c2, eps := reg.Y8, reg.Y9, reg.Y10, reg.Y11
+	broadcastF32("lr", lr)
+	broadcastF32("c1", c1)
+	broadcastF32("c2", c2)
+	broadcastF32("eps", eps)
+	Label("adam_loop")
+	VMOVUPS(Mem{Base: g}, reg.Y0)
+	VMOVUPS(Mem{Base: m}, reg.Y1)
+	VSUBPS(reg.Y1, reg.Y0, reg.Y2) // g - m
+	VMULPS(c1, reg.Y2, reg.Y2)
+	VADDPS(reg.Y2, reg.Y1, reg.Y1) // m + (g-m)*c1
+	VMOVUPS(reg.Y1, Mem{Base: m})
+	VMOVUPS(Mem{Base: v}, reg.Y3)
+	VMULPS(reg.Y0, reg.Y0, reg.Y4) // g*g
+	VSUBPS(reg.Y3, reg.Y4, reg.Y4) // g*g - v
+	VMULPS(c2, reg.Y4, reg.Y4)
+	VADDPS(reg.Y4, reg.Y3, reg.Y3)
+	VMOVUPS(reg.Y3, Mem{Base: v})
+	VSQRTPS(reg.Y3, reg.Y3)
+	VADDPS(eps, reg.Y3, reg.Y3)
+	VMULPS(reg.Y1, lr, reg.Y1) // lr*m
+	VDIVPS(reg.Y3, reg.Y1, reg.Y1)
+	VMOVUPS(Mem{Base: w}, reg.Y5)
+	VSUBPS(reg.Y1, reg.Y5, reg.Y5)
+	VMOVUPS(reg.Y5, Mem{Base: w})
+	advance(32, w, g, m, v)
+	DECQ(n)
+	JNZ(LabelRef("adam_loop"))
+	Label("adam_done")
+	VZEROUPPER()
+	RET()
+}

@@ -1,0 +1,85 @@
+package kernel
+
+import "math"
+
+// Inner loops that have an assembly version on amd64. Each variable starts
+// as its portable twin below; kernel_amd64.go points it at the assembly at
+// start-up when the CPU has AVX2. The assembly equals the twin bit for bit
+// (vec_test.go), so results never depend on the CPU.
+var (
+	maxArgInit   = maxArgInitGeneric
+	maxArgUpdate = maxArgUpdateGeneric
+	reluVec      = reluGeneric
+	reluBackVec  = reluBackwardGeneric
+	biasReLUVec  = biasReLUGeneric
+	addVec       = addGeneric
+	adamVec      = adamGeneric
+)
+
+// maxArgInitGeneric starts a max-pool window with its first cell:
+// y[i] = x[i] and arg[i] = base+i.
+func maxArgInitGeneric(y []float32, arg []int32, x []float32, base int) {
+	arg, x = arg[:len(y)], x[:len(y)]
+	for i := range y {
+		y[i], arg[i] = x[i], int32(base+i)
+	}
+}
+
+// maxArgUpdateGeneric lets cell x beat the running maximum y where it is
+// larger, or NaN (NaN propagates, as in TensorFlow), recording base+i.
+func maxArgUpdateGeneric(y []float32, arg []int32, x []float32, base int) {
+	arg, x = arg[:len(y)], x[:len(y)]
+	for i := range y {
+		if x[i] > y[i] || x[i] != x[i] {
+			y[i], arg[i] = x[i], int32(base+i)
+		}
+	}
+}
+
+// reluGeneric clears z's value where its sign bit is set.
+func reluGeneric(y, z []float32) {
+	y = y[:len(z)]
+	for i, v := range z {
+		b := math.Float32bits(v)
+		y[i] = math.Float32frombits(b &^ uint32(int32(b)>>31))
+	}
+}
+
+// reluBackwardGeneric passes dy where y's bits are a positive non-zero
+// number (y > 0 for a ReLU output) and zero elsewhere, without a branch.
+func reluBackwardGeneric(dz, dy, y []float32) {
+	dz, dy = dz[:len(y)], dy[:len(y)]
+	for i, v := range y {
+		b := math.Float32bits(v)
+		mask := uint32(int32(-b&^b) >> 31) // top bit of -b set iff 0 < b < 2^31
+		dz[i] = math.Float32frombits(math.Float32bits(dy[i]) & mask)
+	}
+}
+
+// biasReLUGeneric does x[i] = relu(x[i]+bias[i]) for one row.
+func biasReLUGeneric(x, bias []float32) {
+	bias = bias[:len(x)]
+	for i, b := range bias {
+		v := math.Float32bits(x[i] + b)
+		x[i] = math.Float32frombits(v &^ uint32(int32(v)>>31))
+	}
+}
+
+func addGeneric(dst, src []float32) {
+	src = src[:len(dst)]
+	for i, v := range src {
+		dst[i] += v
+	}
+}
+
+// adamGeneric is Adam's update without weight decay; c1 = 1-β1 and
+// c2 = 1-β2. The conversions forbid fused multiply-adds, so the compiled
+// loop rounds each step exactly as the assembly does.
+func adamGeneric(w, g, m, v []float32, lr, c1, c2, eps float32) {
+	g, m, v = g[:len(w)], m[:len(w)], v[:len(w)]
+	for i := range w {
+		m[i] += float32((g[i] - m[i]) * c1)
+		v[i] += float32((float32(g[i]*g[i]) - v[i]) * c2)
+		w[i] -= float32(lr*m[i]) / (float32(math.Sqrt(float64(v[i]))) + eps)
+	}
+}

@@ -1,0 +1,211 @@
+//go:build amd64 && !purego
+
+package kernel
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"golang.org/x/sys/cpu"
+)
+
+// Each element-wise assembly kernel (through its wrapper, which finishes
+// the tail in Go) must equal its portable twin bit for bit on every length
+// 1..67 and some random longer ones, at misaligned offsets, and must not
+// write outside its slices.
+
+const vecGuard = -31337.25
+
+// vecLengths are the lengths every twin test sweeps.
+func vecLengths(r *rand.Rand) []int {
+	var ns []int
+	for n := 0; n <= 67; n++ {
+		ns = append(ns, n)
+	}
+	for range 6 {
+		ns = append(ns, 68+r.IntN(3000))
+	}
+	return ns
+}
+
+// specialValues mixes ordinary numbers with the cases the branch-free code
+// must get right: signed zeros, infinities, NaN of both signs, denormals.
+func specialValues(r *rand.Rand, n int) []float32 {
+	specials := []float32{0, float32(math.Copysign(0, -1)), float32(math.Inf(1)), float32(math.Inf(-1)),
+		float32(math.NaN()), -float32(math.NaN()), 1e-40, -1e-40}
+	x := make([]float32, n)
+	for i := range x {
+		if r.IntN(8) == 0 {
+			x[i] = specials[r.IntN(len(specials))]
+		} else {
+			x[i] = float32(r.NormFloat64())
+		}
+	}
+	return x
+}
+
+// guarded returns a slice of n values at offset off inside a buffer whose
+// other cells hold vecGuard, and a check that the guards are intact.
+func guarded(t *testing.T, vals []float32, off int) ([]float32, func(name string)) {
+	buf := make([]float32, off+len(vals)+9)
+	for i := range buf {
+		buf[i] = vecGuard
+	}
+	s := buf[off : off+len(vals) : off+len(vals)]
+	copy(s, vals)
+	return s, func(name string) {
+		t.Helper()
+		for i, v := range buf {
+			if (i < off || i >= off+len(vals)) && v != vecGuard {
+				t.Fatalf("%s: wrote outside its slice at buffer index %d (len %d, offset %d)", name, i, len(vals), off)
+			}
+		}
+	}
+}
+
+func sameBits(a, b []float32) int {
+	for i := range a {
+		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+			return i
+		}
+	}
+	return -1
+}
+
+func sameBitsOrNaN(a, b []float32) int {
+	for i := range a {
+		if math.Float32bits(a[i]) != math.Float32bits(b[i]) && (a[i] == a[i] || b[i] == b[i]) {
+			return i
+		}
+	}
+	return -1
+}
+
+func needAVX2(t *testing.T) {
+	if !cpu.X86.HasAVX2 {
+		t.Skip("CPU has no AVX2: the assembly never runs here")
+	}
+}
+
+func TestVecTwinsUnary(t *testing.T) {
+	needAVX2(t)
+	r := rand.New(rand.NewPCG(1, 2))
+	for _, n := range vecLengths(r) {
+		for _, off := range []int{0, 1, 3, 7} {
+			a := specialValues(r, n)
+			b := specialValues(r, n)
+			// relu
+			want := make([]float32, n)
+			reluGeneric(want, a)
+			got, check := guarded(t, make([]float32, n), off)
+			reluFast(got, a)
+			check("relu")
+			if i := sameBits(got, want); i >= 0 {
+				t.Fatalf("relu n=%d off=%d: [%d] = %v, want %v", n, off, i, got[i], want[i])
+			}
+			// relu backward: y is a relu output, dy anything
+			reluGeneric(want, a)
+			y := append([]float32(nil), want...)
+			wantDz := make([]float32, n)
+			reluBackwardGeneric(wantDz, b, y)
+			gotDz, check := guarded(t, make([]float32, n), off)
+			reluBackwardFast(gotDz, b, y)
+			check("relu backward")
+			if i := sameBits(gotDz, wantDz); i >= 0 {
+				t.Fatalf("relu backward n=%d off=%d: [%d] = %v, want %v", n, off, i, gotDz[i], wantDz[i])
+			}
+			// bias + relu, in place
+			wantX := append([]float32(nil), a...)
+			biasReLUGeneric(wantX, b)
+			gotX, check := guarded(t, a, off)
+			biasReLUFast(gotX, b)
+			check("bias relu")
+			if i := sameBits(gotX, wantX); i >= 0 {
+				t.Fatalf("bias relu n=%d off=%d: [%d] = %v, want %v", n, off, i, gotX[i], wantX[i])
+			}
+			// add
+			wantX = append(wantX[:0], a...)
+			addGeneric(wantX, b)
+			gotX, check = guarded(t, a, off)
+			addFast(gotX, b)
+			check("add")
+			if i := sameBits(gotX, wantX); i >= 0 {
+				t.Fatalf("add n=%d off=%d: [%d] = %v, want %v", n, off, i, gotX[i], wantX[i])
+			}
+		}
+	}
+}
+
+func TestVecTwinAdam(t *testing.T) {
+	needAVX2(t)
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, n := range vecLengths(r) {
+		for _, off := range []int{0, 2, 5} {
+			w, g, m := specialValues(r, n), specialValues(r, n), specialValues(r, n)
+			v := make([]float32, n)
+			for i := range v {
+				v[i] = float32(r.ExpFloat64())
+			}
+			w1, m1, v1 := append([]float32(nil), w...), append([]float32(nil), m...), append([]float32(nil), v...)
+			adamGeneric(w1, g, m1, v1, 1e-3, 0.1, 0.001, 1e-7)
+			w2, cw := guarded(t, w, off)
+			m2, cm := guarded(t, m, off+1)
+			v2, cv := guarded(t, v, off+2)
+			adamFast(w2, g, m2, v2, 1e-3, 0.1, 0.001, 1e-7)
+			cw("adam w")
+			cm("adam m")
+			cv("adam v")
+			// Arithmetic on NaN inputs may keep either operand's NaN
+			// payload, so NaN only has to meet NaN.
+			for name, p := range map[string][2][]float32{"w": {w2, w1}, "m": {m2, m1}, "v": {v2, v1}} {
+				if i := sameBitsOrNaN(p[0], p[1]); i >= 0 {
+					t.Fatalf("adam %s n=%d off=%d: [%d] = %v, want %v", name, n, off, i, p[0][i], p[1][i])
+				}
+			}
+		}
+	}
+}
+
+func TestVecTwinsMaxArg(t *testing.T) {
+	needAVX2(t)
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, n := range vecLengths(r) {
+		for _, off := range []int{0, 1, 6} {
+			x0, x1 := specialValues(r, n), specialValues(r, n)
+			// Ties must keep the earlier cell.
+			for i := range x1 {
+				if r.IntN(5) == 0 {
+					x1[i] = x0[i]
+				}
+			}
+			base0, base1 := 1000+r.IntN(1000), 5000+r.IntN(1000)
+			wantY, wantArg := make([]float32, n), make([]int32, n)
+			maxArgInitGeneric(wantY, wantArg, x0, base0)
+			maxArgUpdateGeneric(wantY, wantArg, x1, base1)
+
+			gotY, check := guarded(t, make([]float32, n), off)
+			argBuf := make([]int32, n+off+9)
+			for i := range argBuf {
+				argBuf[i] = -99
+			}
+			gotArg := argBuf[off : off+n : off+n]
+			maxArgInitFast(gotY, gotArg, x0, base0)
+			maxArgUpdateFast(gotY, gotArg, x1, base1)
+			check("maxArg y")
+			for i, a := range argBuf {
+				if (i < off || i >= off+n) && a != -99 {
+					t.Fatalf("maxArg wrote arg outside its slice at %d (n=%d off=%d)", i, n, off)
+				}
+			}
+			if i := sameBits(gotY, wantY); i >= 0 {
+				t.Fatalf("maxArg y n=%d off=%d: [%d] = %v, want %v", n, off, i, gotY[i], wantY[i])
+			}
+			for i := range gotArg {
+				if gotArg[i] != wantArg[i] {
+					t.Fatalf("maxArg arg n=%d off=%d: [%d] = %d, want %d (x0 %v, x1 %v)", n, off, i, gotArg[i], wantArg[i], x0[i], x1[i])
+				}
+			}
+		}
+	}
+}
