@@ -16,7 +16,7 @@ type Run struct {
 	Model        *Model
 	Epochs       int // the epochs asked for
 	Epoch        int // the current epoch, from 0
-	Steps        int // batches per epoch
+	Steps        int // batches in this epoch: all, or Options.StepsPerEpoch (fewer at the end of a pass)
 	History      *History
 	StopTraining bool // set to end training after this epoch
 }

@@ -56,6 +56,13 @@ type Options struct {
 	ValidationSplit float64
 	ValidationData  *Data
 	NoShuffle       bool
+	// StepsPerEpoch, if positive, ends an epoch after that many batches, as
+	// Keras's steps_per_epoch does with arrays: the next epoch goes on where
+	// this one stopped, in the same shuffled order, and a new shuffle starts
+	// once every batch has been seen; the epoch that reaches the end of the
+	// data is cut short there. Zero, or at least the number of batches,
+	// means one whole pass per epoch.
+	StepsPerEpoch int
 	// Seed makes shuffling and dropout repeatable; one seed, one run.
 	Seed      uint64
 	Callbacks []Callback
@@ -117,6 +124,19 @@ func gatherRows(dst, src *tensor.Tensor, idx []int) *tensor.Tensor {
 	return dst
 }
 
+// epochBatches says which batches of which pass over the data an epoch
+// trains on, when every epoch but a pass's last has steps of the pass's
+// batches (Keras's EpochIterator with steps_per_epoch: the iterator
+// persists across epochs and is renewed once exhausted). Passes are numbered
+// from 0 and shuffled by number, so a resumed run draws what an
+// uninterrupted one would.
+func epochBatches(epoch, batches, steps int) (pass, first, count int) {
+	perPass := (batches + steps - 1) / steps
+	pass = epoch / perPass
+	first = epoch % perPass * steps
+	return pass, first, min(steps, batches-first)
+}
+
 // Fit trains m on x and y. It returns the History of the epochs that ran,
 // also when ctx is cancelled (then with ctx's error) or the loss becomes NaN
 // (then with an error naming the epoch and batch).
@@ -127,8 +147,8 @@ func Fit(ctx context.Context, m *Model, x, y *tensor.Tensor, o Options) (*Histor
 	if o.BatchSize == 0 {
 		o.BatchSize = 32
 	}
-	if o.Epochs < 0 || o.BatchSize < 0 || o.InitialEpoch < 0 {
-		return nil, fmt.Errorf("train: epochs %d, initial_epoch %d and batch_size %d must be positive", o.Epochs, o.InitialEpoch, o.BatchSize)
+	if o.Epochs < 0 || o.BatchSize < 0 || o.InitialEpoch < 0 || o.StepsPerEpoch < 0 {
+		return nil, fmt.Errorf("train: epochs %d, initial_epoch %d, batch_size %d and steps_per_epoch %d must be positive", o.Epochs, o.InitialEpoch, o.BatchSize, o.StepsPerEpoch)
 	}
 	if o.Out == nil {
 		o.Out = os.Stdout
@@ -152,7 +172,11 @@ func Fit(ctx context.Context, m *Model, x, y *tensor.Tensor, o Options) (*Histor
 		train, val = t, &v
 	}
 	n := train.X.Len()
-	steps := (n + o.BatchSize - 1) / o.BatchSize // the last partial batch is kept
+	batches := (n + o.BatchSize - 1) / o.BatchSize // the last partial batch is kept
+	steps := batches
+	if o.StepsPerEpoch > 0 && o.StepsPerEpoch < batches {
+		steps = o.StepsPerEpoch
+	}
 	hist := &History{}
 	run := &Run{Model: m, Epochs: o.Epochs, Steps: steps, History: hist}
 	prog := newProgress(o.Out, o.Verbose, steps)
@@ -161,15 +185,21 @@ func Fit(ctx context.Context, m *Model, x, y *tensor.Tensor, o Options) (*Histor
 	}
 	b := &batcher{x: train.X, y: train.Y}
 	perm := make([]int, n)
+	shuffled := -1 // the pass perm holds
 	var stopErr error
 	for epoch := o.InitialEpoch; epoch < o.Epochs && !run.StopTraining; epoch++ {
 		run.Epoch = epoch
-		for i := range perm {
-			perm[i] = i
-		}
-		s1, s2 := mix(o.Seed, uint64(epoch), 0)
-		if !o.NoShuffle {
-			rand.New(rand.NewPCG(s1, s2)).Shuffle(n, func(i, j int) { perm[i], perm[j] = perm[j], perm[i] })
+		pass, first, count := epochBatches(epoch, batches, steps)
+		run.Steps, prog.steps = count, count
+		if pass != shuffled {
+			for i := range perm {
+				perm[i] = i
+			}
+			s1, s2 := mix(o.Seed, uint64(pass), 0)
+			if !o.NoShuffle {
+				rand.New(rand.NewPCG(s1, s2)).Shuffle(n, func(i, j int) { perm[i], perm[j] = perm[j], perm[i] })
+			}
+			shuffled = pass
 		}
 		// Dropout masks depend only on (seed, epoch, layer), so a run resumed
 		// at an epoch boundary draws what an uninterrupted one would.
@@ -191,17 +221,17 @@ func Fit(ctx context.Context, m *Model, x, y *tensor.Tensor, o Options) (*Histor
 		// One map per epoch, refilled after each batch: callbacks that keep
 		// a batch's values must copy them (as with Keras's logs dict).
 		logs := Logs{}
-		for s := 0; s < steps; s++ {
+		for s := 0; s < count; s++ {
 			if err := ctx.Err(); err != nil {
 				stopErr = err
 				break
 			}
-			lo, hi := s*o.BatchSize, min((s+1)*o.BatchSize, n)
+			lo, hi := (first+s)*o.BatchSize, min((first+s+1)*o.BatchSize, n)
 			xb, yb := b.gather(perm[lo:hi])
 			l := m.step(xb, yb)
 			if math.IsNaN(l) || math.IsInf(l, 0) {
 				stopErr = fmt.Errorf("train: %w (%v) at epoch %d/%d, batch %d/%d; lower the learning rate, check the data for NaN or huge values, or scale inputs (e.g. divide pixels by 255)",
-					ErrNaN, l, epoch+1, o.Epochs, s+1, steps)
+					ErrNaN, l, epoch+1, o.Epochs, s+1, count)
 				break
 			}
 			// Keras weights the running loss by batch size.
@@ -227,7 +257,7 @@ func Fit(ctx context.Context, m *Model, x, y *tensor.Tensor, o Options) (*Histor
 			}
 		}
 		secs := time.Since(start).Seconds()
-		prog.epochEnd(steps, secs, logs)
+		prog.epochEnd(count, secs, logs)
 		hist.add(epoch, secs, logs)
 		if err := callAll(o.Callbacks, func(c Callback) error { return c.OnEpochEnd(run, epoch, logs) }); err != nil {
 			return hist, err

@@ -80,6 +80,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	imageDir := fs.String("image-dir", "", "train on a folder of images: class sub-folders (or train/ and test/ with class sub-folders), resized to the model's input")
 	epochs := fs.Int("epochs", 0, "epochs to train (default: the preset's)")
 	batch := fs.Int("batch-size", 0, "batch size (default: the preset's, else 32)")
+	stepsPerEpoch := fs.Int("steps-per-epoch", 0, "end each epoch after N batches, as Keras's steps_per_epoch; the next epoch continues in the same shuffled order (default: the whole training set)")
 	valSplit := fs.Float64("validation-split", 0, "fraction of the training data (its last part) held out for validation")
 	seed := fs.Uint64("seed", 1, "seed for weights, shuffling and dropout")
 	save := fs.String("save", "", "save the trained model to this file")
@@ -99,6 +100,9 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	verb, err := train.ParseVerbosity(*verbose)
 	if err != nil {
 		return err
+	}
+	if *stepsPerEpoch < 0 {
+		return fmt.Errorf("--steps-per-epoch %d must be positive (or 0 for the whole training set)", *stepsPerEpoch)
 	}
 	var src *modelSource
 	if *load != "" {
@@ -161,6 +165,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		Epochs:          firstPositive(*epochs, src.fit.Epochs, 1),
 		BatchSize:       firstPositive(*batch, src.fit.BatchSize, 32),
 		ValidationSplit: *valSplit,
+		StepsPerEpoch:   *stepsPerEpoch,
 		Verbose:         verb,
 		Out:             stdout,
 	}
