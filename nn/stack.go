@@ -59,23 +59,12 @@ func snakeCase(s string) string {
 	return strings.ToLower(snake2.ReplaceAllString(s, "${1}_${2}"))
 }
 
-// Build names unnamed layers (conv2d, conv2d_1, ...), checks that each
-// layer accepts the previous one's output, and creates the weights from
-// seed. in is the per-sample input shape; nil uses the declared one.
-func (s *Stack) Build(in tensor.Shape, seed uint64) error {
-	if len(s.Layers) == 0 {
-		return fmt.Errorf("nn: the model has no layers; add some before building it")
-	}
-	if in == nil {
-		in = s.DeclaredInputShape()
-	}
-	if len(in) == 0 {
-		return fmt.Errorf("nn: the input shape is unknown; give it on the first layer (InputShape) or add an Input first")
-	}
-	if err := in.Validate(); err != nil {
-		return fmt.Errorf("nn: input shape: %w", err)
-	}
-	s.input = in.Clone()
+// AssignNames names unnamed layers as Keras does: the snake-cased class,
+// then _1, _2, ... for later layers of the same class (conv2d, conv2d_1,
+// dropout, dropout_1), skipping names already taken. It is an error for
+// two layers to share a name. Build calls it; call it directly to learn
+// the names before the input shape is known.
+func (s *Stack) AssignNames() error {
 	seen := map[string]bool{}
 	counts := map[string]int{}
 	for _, l := range s.Layers {
@@ -98,6 +87,29 @@ func (s *Stack) Build(in tensor.Shape, seed uint64) error {
 			return fmt.Errorf("nn: two layers are named %q; layer names must be unique", name)
 		}
 		seen[name] = true
+	}
+	return nil
+}
+
+// Build names unnamed layers (conv2d, conv2d_1, ...), checks that each
+// layer accepts the previous one's output, and creates the weights from
+// seed. in is the per-sample input shape; nil uses the declared one.
+func (s *Stack) Build(in tensor.Shape, seed uint64) error {
+	if len(s.Layers) == 0 {
+		return fmt.Errorf("nn: the model has no layers; add some before building it")
+	}
+	if in == nil {
+		in = s.DeclaredInputShape()
+	}
+	if len(in) == 0 {
+		return fmt.Errorf("nn: the input shape is unknown; give it on the first layer (InputShape) or add an Input first")
+	}
+	if err := in.Validate(); err != nil {
+		return fmt.Errorf("nn: input shape: %w", err)
+	}
+	s.input = in.Clone()
+	if err := s.AssignNames(); err != nil {
+		return err
 	}
 	master := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	s.shapes = s.shapes[:0]
