@@ -1,0 +1,223 @@
+package train
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+)
+
+// Schedules in model files are written as Keras 3 serialises a
+// LearningRateSchedule given as an optimizer's learning_rate
+// (keras/src/optimizers/base_optimizer.py, get_config, which calls
+// keras.optimizers.schedules.serialize):
+//
+//	{"module": "keras.optimizers.schedules", "class_name": "CosineDecay",
+//	 "config": {"initial_learning_rate": 0.1, "decay_steps": 1000, "alpha": 0.0,
+//	            "name": "CosineDecay", "warmup_target": null, "warmup_steps": 0},
+//	 "registered_name": null}
+//
+// The config keys are each class's get_config in
+// keras/src/optimizers/schedules/learning_rate_schedule.py. OneCycle has no
+// Keras class; gokeras writes it as class "OneCycle" with PyTorch's
+// argument names (max_lr, total_steps, pct_start, div_factor,
+// final_div_factor).
+
+// ScheduleClasses lists the class names ScheduleFromConfig reads.
+var ScheduleClasses = []string{"CosineDecay", "ExponentialDecay", "OneCycle", "PiecewiseConstantDecay"}
+
+// ScheduleFromConfig returns the schedule a Keras class name and config
+// describe. Keys Keras writes that change nothing here (name) are
+// ignored; unknown keys are errors. A decay_steps (or total_steps) of 0 is
+// a gokeras extension meaning "the rest of training".
+func ScheduleFromConfig(class string, cfg map[string]any) (Schedule, error) {
+	r := schedReader{class: class, cfg: cfg, used: map[string]bool{"name": true}}
+	var s Schedule
+	switch class {
+	case "CosineDecay":
+		c := CosineDecay{
+			InitialLearningRate: r.num("initial_learning_rate", 0, true),
+			DecaySteps:          r.steps("decay_steps", false),
+			Alpha:               r.num("alpha", 0, false),
+			WarmupTarget:        r.num("warmup_target", 0, false),
+			WarmupSteps:         r.steps("warmup_steps", false),
+		}
+		if c.Alpha > 1 {
+			r.fail("alpha %v must be in [0, 1]", c.Alpha)
+		}
+		s = c
+	case "ExponentialDecay":
+		e := ExponentialDecay{
+			InitialLearningRate: r.num("initial_learning_rate", 0, true),
+			DecaySteps:          r.steps("decay_steps", true),
+			DecayRate:           r.num("decay_rate", 0, true),
+			Staircase:           r.bool("staircase"),
+		}
+		if e.DecaySteps == 0 {
+			r.fail("decay_steps must be at least 1")
+		}
+		s = e
+	case "PiecewiseConstantDecay":
+		var p PiecewiseConstantDecay
+		for _, b := range r.list("boundaries") {
+			if b != math.Trunc(b) || (len(p.Boundaries) > 0 && int64(b) <= p.Boundaries[len(p.Boundaries)-1]) {
+				r.fail("boundaries must be increasing whole step numbers")
+				break
+			}
+			p.Boundaries = append(p.Boundaries, int64(b))
+		}
+		p.Values = r.list("values")
+		if r.err == nil && len(p.Values) != len(p.Boundaries)+1 {
+			r.fail("%d boundaries need %d values, not %d", len(p.Boundaries), len(p.Boundaries)+1, len(p.Values))
+		}
+		s = p
+	case "OneCycle":
+		o := OneCycle{
+			MaxLR:          r.num("max_lr", 0, true),
+			TotalSteps:     r.steps("total_steps", false),
+			PctStart:       r.num("pct_start", 0, false),
+			DivFactor:      r.num("div_factor", 0, false),
+			FinalDivFactor: r.num("final_div_factor", 0, false),
+		}
+		if o.PctStart >= 1 {
+			r.fail("pct_start %v must be in (0, 1)", o.PctStart)
+		}
+		s = o
+	default:
+		return nil, fmt.Errorf("train: learning-rate schedule class %q is not supported; gokeras reads %s", class, strings.Join(ScheduleClasses, ", "))
+	}
+	if err := r.finish(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// ScheduleConfig returns the Keras class name and config of s, the inverse
+// of ScheduleFromConfig. It fails for schedules defined outside this
+// package.
+func ScheduleConfig(s Schedule) (class string, cfg map[string]any, err error) {
+	switch v := s.(type) {
+	case CosineDecay:
+		var target any // Keras's None: no warm-up
+		if v.WarmupTarget != 0 {
+			target = v.WarmupTarget
+		}
+		return "CosineDecay", map[string]any{"initial_learning_rate": v.InitialLearningRate, "decay_steps": v.DecaySteps,
+			"alpha": v.Alpha, "name": "CosineDecay", "warmup_target": target, "warmup_steps": v.WarmupSteps}, nil
+	case ExponentialDecay:
+		return "ExponentialDecay", map[string]any{"initial_learning_rate": v.InitialLearningRate, "decay_steps": v.DecaySteps,
+			"decay_rate": v.DecayRate, "staircase": v.Staircase, "name": "ExponentialDecay"}, nil
+	case PiecewiseConstantDecay:
+		return "PiecewiseConstantDecay", map[string]any{"boundaries": v.Boundaries, "values": v.Values, "name": "PiecewiseConstant"}, nil
+	case OneCycle:
+		return "OneCycle", map[string]any{"max_lr": v.MaxLR, "total_steps": v.TotalSteps, "pct_start": v.PctStart,
+			"div_factor": v.DivFactor, "final_div_factor": v.FinalDivFactor}, nil
+	}
+	return "", nil, fmt.Errorf("train: schedule %T cannot be written to a model file; use one of %s", s, strings.Join(ScheduleClasses, ", "))
+}
+
+// schedReader takes typed values out of a schedule config, remembering the
+// first error and the keys read.
+type schedReader struct {
+	class string
+	cfg   map[string]any
+	used  map[string]bool
+	err   error
+}
+
+func (r *schedReader) fail(format string, a ...any) {
+	if r.err == nil {
+		r.err = fmt.Errorf("train: %s config: %s", r.class, fmt.Sprintf(format, a...))
+	}
+}
+
+func toFloat(v any) (float64, bool) {
+	switch x := v.(type) {
+	case float64:
+		return x, true
+	case int:
+		return float64(x), true
+	case int64:
+		return float64(x), true
+	case json.Number:
+		f, err := x.Float64()
+		return f, err == nil
+	}
+	return 0, false
+}
+
+// num reads a non-negative number; null (Keras's None) is the default.
+func (r *schedReader) num(key string, def float64, required bool) float64 {
+	r.used[key] = true
+	v, ok := r.cfg[key]
+	if !ok || v == nil {
+		if required {
+			r.fail("%s is required", key)
+		}
+		return def
+	}
+	f, ok := toFloat(v)
+	if !ok || f < 0 || math.IsInf(f, 0) || math.IsNaN(f) {
+		r.fail("%s is %v; want a non-negative number", key, v)
+		return def
+	}
+	return f
+}
+
+func (r *schedReader) steps(key string, required bool) int64 {
+	f := r.num(key, 0, required)
+	if f != math.Trunc(f) {
+		r.fail("%s is %v; want a whole number of steps", key, f)
+	}
+	return int64(f)
+}
+
+func (r *schedReader) bool(key string) bool {
+	r.used[key] = true
+	v, ok := r.cfg[key]
+	if !ok || v == nil {
+		return false
+	}
+	b, ok := v.(bool)
+	if !ok {
+		r.fail("%s is %v; want true or false", key, v)
+	}
+	return b
+}
+
+func (r *schedReader) list(key string) []float64 {
+	r.used[key] = true
+	v, ok := r.cfg[key].([]any)
+	if !ok {
+		r.fail("%s must be a list of numbers", key)
+		return nil
+	}
+	out := make([]float64, len(v))
+	for i, e := range v {
+		f, ok := toFloat(e)
+		if !ok || f < 0 {
+			r.fail("%s[%d] is %v; want a non-negative number", key, i, e)
+			return nil
+		}
+		out[i] = f
+	}
+	return out
+}
+
+func (r *schedReader) finish() error {
+	if r.err != nil {
+		return r.err
+	}
+	for k := range r.cfg {
+		if !r.used[k] {
+			known := make([]string, 0, len(r.used))
+			for u := range r.used {
+				known = append(known, u)
+			}
+			slices.Sort(known)
+			return fmt.Errorf("train: %s config has unknown key %q; it takes %s", r.class, k, strings.Join(known, ", "))
+		}
+	}
+	return nil
+}
