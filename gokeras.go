@@ -49,7 +49,8 @@ type Sequential struct {
 	net      nn.Stack
 	model    train.Model
 	compiled bool
-	epoch    int // epochs trained so far (saved, to resume)
+	epoch    int            // epochs trained so far (saved, to resume)
+	schedule train.Schedule // the optimizer's learning-rate schedule, or nil
 }
 
 // NewSequential returns a model with the given layers.
@@ -136,8 +137,18 @@ func (m *Sequential) Compile(l loss.Loss, o optim.Optimizer, metrics ...metric.M
 	}
 	m.model = train.Model{Net: &m.net, Loss: l, Optimizer: o, Metrics: metrics}
 	m.compiled = true
+	m.schedule = nil // it belonged to the optimizer just replaced
 	return nil
 }
+
+// SetLRSchedule makes the optimizer's learning rate follow s in every
+// Fit, as passing a schedule as an optimizer's learning_rate does in
+// Keras; nil removes it. The schedule is saved with the model; Compile
+// removes it, and an LRSchedule callback given to Fit takes its place.
+func (m *Sequential) SetLRSchedule(s train.Schedule) { m.schedule = s }
+
+// LRSchedule returns the schedule set by SetLRSchedule or a model file.
+func (m *Sequential) LRSchedule() train.Schedule { return m.schedule }
 
 // CompileNamed is Compile with Keras's names, as written in Python:
 // CompileNamed("sparse_categorical_crossentropy", "adam", "accuracy").
@@ -196,8 +207,21 @@ func (m *Sequential) FitContext(ctx context.Context, x, y *tensor.Tensor, o FitO
 	if o.InitialEpoch == 0 {
 		o.InitialEpoch = m.epoch
 	}
-	o.Callbacks = append([]train.Callback{&epochCounter{m: m}}, o.Callbacks...)
+	cbs := []train.Callback{&epochCounter{m: m}}
+	if m.schedule != nil && !hasLRSchedule(o.Callbacks) {
+		cbs = append(cbs, &train.LRSchedule{Schedule: m.schedule})
+	}
+	o.Callbacks = append(cbs, o.Callbacks...)
 	return train.Fit(ctx, &m.model, x, y, o)
+}
+
+func hasLRSchedule(cbs []train.Callback) bool {
+	for _, c := range cbs {
+		if _, ok := c.(*train.LRSchedule); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // epochCounter keeps Sequential.epoch in step with training, so Save in a

@@ -9,6 +9,7 @@ import (
 	"github.com/gokeras/gokeras/metric"
 	"github.com/gokeras/gokeras/nn"
 	"github.com/gokeras/gokeras/optim"
+	"github.com/gokeras/gokeras/train"
 )
 
 // A model file is the JSON Keras's model.to_json() writes for a Sequential
@@ -23,6 +24,16 @@ import (
 //	 "compile_config": {"loss": "sparse_categorical_crossentropy",
 //	                    "optimizer": "adam", "metrics": ["accuracy"]},
 //	 "fit_config": {"epochs": 50, "batch_size": 128}}
+//
+// The loss and the optimizer may also be objects, as Keras 3's
+// model.get_compile_config() writes them: a loss with options such as
+// label_smoothing (see loss.FromConfig), and an optimizer whose
+// learning_rate is a schedule (see train.ScheduleFromConfig):
+//
+//	"compile_config": {
+//	  "loss": {"class_name": "CategoricalCrossentropy", "config": {"label_smoothing": 0.1}},
+//	  "optimizer": {"class_name": "Adam", "config": {"learning_rate":
+//	    {"class_name": "CosineDecay", "config": {"initial_learning_rate": 0.001, "decay_steps": 5000}}}}}
 
 type layerJSON struct {
 	ClassName string         `json:"class_name"`
@@ -41,7 +52,7 @@ type modelJSON struct {
 
 // CompileConfig is compile()'s arguments by name, as model files carry them.
 type CompileConfig struct {
-	Loss      string   `json:"loss"`
+	Loss      any      `json:"loss"`      // "mse" or {"class_name": "CategoricalCrossentropy", "config": {...}}
 	Optimizer any      `json:"optimizer"` // "adam" or {"class_name": "Adam", "config": {...}}
 	Metrics   []string `json:"metrics,omitempty"`
 }
@@ -83,7 +94,18 @@ func (m *Sequential) ToJSON() ([]byte, error) {
 	}
 	if m.compiled {
 		cc := &CompileConfig{Loss: m.model.Loss.Name()}
-		cc.Optimizer = map[string]any{"class_name": m.model.Optimizer.Name(), "config": m.model.Optimizer.Config()}
+		if class, cfg, ok := loss.Config(m.model.Loss); ok {
+			cc.Loss = kerasObject("keras.losses", class, cfg)
+		}
+		ocfg := m.model.Optimizer.Config()
+		if m.schedule != nil {
+			class, cfg, err := train.ScheduleConfig(m.schedule)
+			if err != nil {
+				return nil, fmt.Errorf("gokeras: %w", err)
+			}
+			ocfg["learning_rate"] = kerasObject("keras.optimizers.schedules", class, cfg)
+		}
+		cc.Optimizer = map[string]any{"class_name": m.model.Optimizer.Name(), "config": ocfg}
 		for _, mt := range m.model.Metrics {
 			cc.Metrics = append(cc.Metrics, mt.Name())
 		}
@@ -126,13 +148,31 @@ func ParseModelJSON(data []byte) (*ModelSpec, error) {
 	return spec, nil
 }
 
+// kerasObject is Keras 3's serialisation of an object
+// (keras/src/saving/serialization_lib.py, serialize_keras_object).
+func kerasObject(module, class string, cfg map[string]any) map[string]any {
+	return map[string]any{"module": module, "class_name": class, "config": cfg, "registered_name": nil}
+}
+
 // apply compiles m with the named loss, optimizer and metrics.
 func (c *CompileConfig) apply(m *Sequential) error {
-	l, err := loss.Parse(c.Loss)
+	var l loss.Loss
+	var err error
+	switch v := c.Loss.(type) {
+	case string:
+		l, err = loss.Parse(v)
+	case map[string]any:
+		class, _ := v["class_name"].(string)
+		cfg, _ := v["config"].(map[string]any)
+		l, err = loss.FromConfig(class, cfg)
+	default:
+		err = fmt.Errorf("loss must be a name or {\"class_name\": ..., \"config\": {...}}, not %v", c.Loss)
+	}
 	if err != nil {
 		return fmt.Errorf("gokeras: compile_config: %w", err)
 	}
 	var o optim.Optimizer
+	var sched train.Schedule
 	switch v := c.Optimizer.(type) {
 	case nil:
 		o, err = optim.Parse("adam")
@@ -141,6 +181,19 @@ func (c *CompileConfig) apply(m *Sequential) error {
 	case map[string]any:
 		name, _ := v["class_name"].(string)
 		cfg, _ := v["config"].(map[string]any)
+		if lr, ok := cfg["learning_rate"].(map[string]any); ok {
+			class, _ := lr["class_name"].(string)
+			scfg, _ := lr["config"].(map[string]any)
+			if sched, err = train.ScheduleFromConfig(class, scfg); err != nil {
+				return fmt.Errorf("gokeras: compile_config: optimizer learning_rate: %w", err)
+			}
+			rest := make(map[string]any, len(cfg))
+			for k, x := range cfg {
+				rest[k] = x
+			}
+			rest["learning_rate"] = sched.Rate(0)
+			cfg = rest
+		}
 		o, err = optim.FromConfig(strings.ToLower(name), cfg)
 	default:
 		err = fmt.Errorf("optimizer must be a name or {\"class_name\": ..., \"config\": {...}}")
@@ -156,5 +209,9 @@ func (c *CompileConfig) apply(m *Sequential) error {
 		}
 		ms = append(ms, mt)
 	}
-	return m.Compile(l, o, ms...)
+	if err := m.Compile(l, o, ms...); err != nil {
+		return err
+	}
+	m.schedule = sched
+	return nil
 }
