@@ -1,4 +1,6 @@
-// Package tensor owns the n-dimensional float32 Tensor and its Shape.
+// Package tensor owns the n-dimensional float32 Tensor and its Shape, and
+// Bytes, a uint8 array (a data set's pixels) read as float32 a batch at a
+// time.
 //
 // Images are stored channels-last (NHWC), as Keras does by default. A Tensor
 // is a shape plus a flat, row-major []float32; views share the slice. The hot
