@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -87,7 +88,8 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	load := fs.String("load", "", "resume training a model saved with --save")
 	histFile := fs.String("history", "", "write the training history as JSON to this file")
 	checkpoint := fs.String("checkpoint", "", "save the model after every epoch to this file (resume with --load); {epoch:02d}-style fields allowed")
-	lrSchedule := fs.String("lr-schedule", "", "learning-rate schedule, e.g. cosine:lr=0.01,warmup=500 or step:lr=0.1,every=5000 (see train.ScheduleSyntax)")
+	lrSchedule := fs.String("lr-schedule", "", "learning-rate schedule, e.g. cosine:lr=0.01,warmup=500 or step:lr=0.1,every=5000 (see train.ScheduleSyntax); saved with the model")
+	labelSmoothing := fs.Float64("label-smoothing", 0, "label smoothing of the cross-entropy loss, in [0, 1], e.g. 0.1 (default: the model file's, else 0)")
 	csvLog := fs.String("csv-log", "", "append each epoch's loss and metrics to this CSV file (Keras's CSVLogger)")
 	plotFile := fs.String("plot", "", "draw the training curves (loss and each metric per epoch) to this PNG file")
 	verbose := fs.Int("verbose", 1, "0 silent, 1 progress bar, 2 one line per epoch")
@@ -177,7 +179,14 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		o.Callbacks = append(o.Callbacks, &train.LRSchedule{Schedule: sched})
+		// On the model rather than as a callback, so that --save keeps it
+		// and --load resumes it.
+		m.SetLRSchedule(sched)
+	}
+	if flagSet(fs, "label-smoothing") {
+		if err := m.SetLabelSmoothing(*labelSmoothing); err != nil {
+			return err
+		}
 	}
 	if *csvLog != "" {
 		o.Callbacks = append(o.Callbacks, &train.CSVLogger{Filename: *csvLog, Append: *load != ""})
@@ -217,6 +226,13 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintln(stdout, formatTestLogs(logs))
 	return nil
+}
+
+// flagSet reports whether the flag name was given on the command line.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
 
 func firstPositive(vs ...int) int {
