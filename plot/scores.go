@@ -122,8 +122,10 @@ func ParamScores(param, score string, values []string, scores []float64) (*image
 			return nil, fmt.Errorf("plot: %s: %w", param, err)
 		}
 		line.Color, line.Width = TrainColor, vg.Points(1.5)
-		pts.Color, pts.Shape, pts.Radius = TrainColor, draw.BoxGlyph{}, vg.Points(2.5)
-		p.Add(line, pts, sc) // dots on top: with one trial per value they sit on the means
+		// Dots go on top and the mean boxes are larger: with one trial per
+		// value both are at the same place and both must show.
+		pts.Color, pts.Shape, pts.Radius = TrainColor, draw.BoxGlyph{}, vg.Points(3.5)
+		p.Add(line, pts, sc)
 	}
 	if len(dots) > len(means) {
 		// No legend box: wherever it goes it may hide a point.
