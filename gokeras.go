@@ -35,6 +35,12 @@ type History = train.History
 // Logs maps "loss", "accuracy", "val_loss", ... to values.
 type Logs = train.Logs
 
+// Inputs are what Fit, Evaluate and Predict read examples from: a float32
+// *tensor.Tensor, or a *tensor.Bytes of uint8 pixels that is scaled a
+// batch at a time (a quarter of the memory, the same results as scaling
+// the whole array first).
+type Inputs = train.Inputs
+
 // Sequential is a plain stack of layers, each feeding the next.
 type Sequential struct {
 	Name string
@@ -88,25 +94,49 @@ func (m *Sequential) Build(inputShape ...int) error {
 	return nil
 }
 
-func (m *Sequential) ensureBuilt(x *tensor.Tensor) error {
+func (m *Sequential) ensureBuilt(x Inputs) error {
 	if m.net.Built() {
 		return nil
 	}
 	var in tensor.Shape
-	if m.net.DeclaredInputShape() == nil && x != nil && x.Dims() > 1 {
-		in = x.Shape[1:]
+	if m.net.DeclaredInputShape() == nil && !missing(x) && len(x.RowShape()) > 0 {
+		in = x.RowShape()
 	}
 	return m.Build(in...)
 }
 
+// missing reports whether x is nil, also as a typed nil pointer.
+func missing(x Inputs) bool {
+	switch v := x.(type) {
+	case nil:
+		return true
+	case *tensor.Tensor:
+		return v == nil
+	case *tensor.Bytes:
+		return v == nil
+	}
+	return false
+}
+
 // Adapt lets preprocessing layers (Normalization) learn their statistics
 // from the training inputs x, as layer.adapt(x) does in Keras. Layers after
-// the first see x passed through the layers before them.
-func (m *Sequential) Adapt(x *tensor.Tensor) error {
+// the first see x passed through the layers before them. A model without
+// such layers reads nothing; one with them reads all of x as float32.
+func (m *Sequential) Adapt(x Inputs) error {
 	if err := m.ensureBuilt(x); err != nil {
 		return err
 	}
-	cur := x
+	if !hasAdapterAfter(m.net.Layers) {
+		return nil
+	}
+	cur, ok := x.(*tensor.Tensor)
+	if !ok {
+		all := make([]int, x.Len())
+		for i := range all {
+			all[i] = i
+		}
+		cur = x.GatherRows(nil, all)
+	}
 	for i, l := range m.net.Layers {
 		if a, ok := l.(nn.Adapter); ok {
 			if err := a.Adapt(cur); err != nil {
@@ -181,7 +211,7 @@ func (m *Sequential) Metrics() []metric.Metric   { return m.model.Metrics }
 // Save when the model was loaded.
 func (m *Sequential) Epoch() int { return m.epoch }
 
-func (m *Sequential) ready(x *tensor.Tensor) error {
+func (m *Sequential) ready(x Inputs) error {
 	if !m.compiled {
 		return fmt.Errorf("gokeras: the model is not compiled; call Compile (loss, optimizer, metrics) first")
 	}
@@ -190,14 +220,15 @@ func (m *Sequential) ready(x *tensor.Tensor) error {
 
 // Fit trains the model, as model.fit(). Training continues from the
 // epochs already done (Epoch) up to o.Epochs when o.InitialEpoch is unset
-// and the model was loaded mid-training.
-func (m *Sequential) Fit(x, y *tensor.Tensor, o FitOptions) (*History, error) {
+// and the model was loaded mid-training. x is usually a float32
+// *tensor.Tensor; image pixels may stay uint8 as a *tensor.Bytes.
+func (m *Sequential) Fit(x Inputs, y *tensor.Tensor, o FitOptions) (*History, error) {
 	return m.FitContext(context.Background(), x, y, o)
 }
 
 // FitContext is Fit that stops cleanly when ctx is cancelled (Ctrl-C in the
 // CLI), returning the History so far together with ctx's error.
-func (m *Sequential) FitContext(ctx context.Context, x, y *tensor.Tensor, o FitOptions) (*History, error) {
+func (m *Sequential) FitContext(ctx context.Context, x Inputs, y *tensor.Tensor, o FitOptions) (*History, error) {
 	if err := m.ready(x); err != nil {
 		return nil, err
 	}
@@ -238,7 +269,7 @@ func (e *epochCounter) OnEpochEnd(_ *train.Run, epoch int, _ train.Logs) error {
 
 // Evaluate returns the loss and metrics on x and y, in inference mode, as
 // model.evaluate(). batchSize 0 means 32.
-func (m *Sequential) Evaluate(x, y *tensor.Tensor, batchSize int) (Logs, error) {
+func (m *Sequential) Evaluate(x Inputs, y *tensor.Tensor, batchSize int) (Logs, error) {
 	if err := m.ready(x); err != nil {
 		return nil, err
 	}
@@ -247,7 +278,7 @@ func (m *Sequential) Evaluate(x, y *tensor.Tensor, batchSize int) (Logs, error) 
 
 // Predict returns the model's outputs for x (per-class probabilities for a
 // softmax classifier), as model.predict(). batchSize 0 means 32.
-func (m *Sequential) Predict(x *tensor.Tensor, batchSize int) (*tensor.Tensor, error) {
+func (m *Sequential) Predict(x Inputs, batchSize int) (*tensor.Tensor, error) {
 	if err := m.ensureBuilt(x); err != nil {
 		return nil, err
 	}

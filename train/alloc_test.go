@@ -45,3 +45,22 @@ func BenchmarkTrainStep(b *testing.B) {
 		m.step(x, y)
 	}
 }
+
+// TestBatchesAllocateNothing checks that reading a shuffled batch, from
+// float32 inputs or from uint8 pixels, reuses the batch buffers.
+func TestBatchesAllocateNothing(t *testing.T) {
+	y := tensor.New(100)
+	idx := make([]int, 32)
+	for i := range idx {
+		idx[i] = (i * 37) % 100
+	}
+	for _, x := range []Inputs{tensor.New(100, 16, 16, 3), tensor.NewBytes(255, 100, 16, 16, 3)} {
+		b := &batcher{}
+		r := rows{x, y, 0, 100}
+		b.gather(r, idx)
+		b.span(r, 64, 96)
+		if a := testing.AllocsPerRun(20, func() { b.gather(r, idx); b.span(r, 0, 32) }); a != 0 {
+			t.Errorf("%T: a batch allocates %v times, want 0", x, a)
+		}
+	}
+}

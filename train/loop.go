@@ -43,7 +43,10 @@ func ParseVerbosity(v int) (Verbosity, error) {
 }
 
 // Data is a set of inputs and targets with the batch on the first axis.
-type Data struct{ X, Y *tensor.Tensor }
+type Data struct {
+	X Inputs // a *tensor.Tensor, or *tensor.Bytes scaled as batches are read
+	Y *tensor.Tensor
+}
 
 // Options are fit()'s arguments. The zero value is Keras's defaults:
 // batch size 32, one epoch, shuffled, no validation, progress bar.
@@ -73,19 +76,18 @@ type Options struct {
 // ErrNaN is wrapped by the error Fit returns when the loss stops being finite.
 var ErrNaN = errors.New("loss is not finite")
 
-// splitValidation returns the training part and the held-out last part.
+// splitAt returns where the held-out last part of n samples begins.
 // Keras: split_at = floor(n * (1 - validation_split))
 // (keras/src/trainers/data_adapters/array_slicing.py, train_validation_split).
-func splitValidation(x, y *tensor.Tensor, frac float64) (Data, Data, error) {
+func splitAt(n int, frac float64) (int, error) {
 	if !(frac > 0 && frac < 1) {
-		return Data{}, Data{}, fmt.Errorf("train: validation_split %v must be in (0, 1), e.g. 0.2", frac)
+		return 0, fmt.Errorf("train: validation_split %v must be in (0, 1), e.g. 0.2", frac)
 	}
-	n := x.Len()
 	at := int(math.Floor(float64(n) * (1 - frac)))
 	if at <= 0 || at >= n {
-		return Data{}, Data{}, fmt.Errorf("train: validation_split %v of %d samples leaves an empty part; use more data or another split", frac, n)
+		return 0, fmt.Errorf("train: validation_split %v of %d samples leaves an empty part; use more data or another split", frac, n)
 	}
-	return Data{x.Slice(0, at), y.Slice(0, at)}, Data{x.Slice(at, n), y.Slice(at, n)}, nil
+	return at, nil
 }
 
 // mix derives a stream seed from the run seed and up to two counters.
@@ -94,34 +96,6 @@ func mix(seed uint64, a, b uint64) (uint64, uint64) {
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
 	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
 	return z ^ (z >> 31), seed ^ a<<32 ^ b
-}
-
-// batcher gathers shuffled rows into reused batch buffers, so the data set
-// itself is never copied.
-type batcher struct {
-	x, y   *tensor.Tensor
-	xb, yb *tensor.Tensor
-}
-
-func (b *batcher) gather(idx []int) (*tensor.Tensor, *tensor.Tensor) {
-	b.xb = gatherRows(b.xb, b.x, idx)
-	b.yb = gatherRows(b.yb, b.y, idx)
-	return b.xb, b.yb
-}
-
-func gatherRows(dst, src *tensor.Tensor, idx []int) *tensor.Tensor {
-	row := src.Shape[1:].Size()
-	if dst == nil || cap(dst.Data) < len(idx)*row {
-		shape := src.Shape.Clone()
-		shape[0] = len(idx)
-		dst = tensor.New(shape...)
-	}
-	dst.Shape[0] = len(idx)
-	dst.Data = dst.Data[:len(idx)*row]
-	for i, j := range idx {
-		copy(dst.Data[i*row:(i+1)*row], src.Data[j*row:(j+1)*row])
-	}
-	return dst
 }
 
 // epochBatches says which batches of which pass over the data an epoch
@@ -137,10 +111,10 @@ func epochBatches(epoch, batches, steps int) (pass, first, count int) {
 	return pass, first, min(steps, batches-first)
 }
 
-// Fit trains m on x and y. It returns the History of the epochs that ran,
+// Fit trains m on x and y, reading x a batch at a time (see Inputs). It returns the History of the epochs that ran,
 // also when ctx is cancelled (then with ctx's error) or the loss becomes NaN
 // (then with an error naming the epoch and batch).
-func Fit(ctx context.Context, m *Model, x, y *tensor.Tensor, o Options) (*History, error) {
+func Fit(ctx context.Context, m *Model, x Inputs, y *tensor.Tensor, o Options) (*History, error) {
 	if o.Epochs == 0 {
 		o.Epochs = 1
 	}
@@ -156,22 +130,26 @@ func Fit(ctx context.Context, m *Model, x, y *tensor.Tensor, o Options) (*Histor
 	if err := m.checkData("training", x, y); err != nil {
 		return nil, err
 	}
-	train := Data{x, y}
-	var val *Data
+	// Training reads rows [0, n) through shuffled indices; the held-out
+	// part of a validation split is the rows after them.
+	train := rows{x, y, 0, x.Len()}
+	var val *rows
 	switch {
 	case o.ValidationData != nil:
-		if err := m.checkData("validation", o.ValidationData.X, o.ValidationData.Y); err != nil {
+		v := o.ValidationData
+		if err := m.checkData("validation", v.X, v.Y); err != nil {
 			return nil, err
 		}
-		val = o.ValidationData
+		val = &rows{v.X, v.Y, 0, v.X.Len()}
 	case o.ValidationSplit != 0:
-		t, v, err := splitValidation(x, y, o.ValidationSplit)
+		at, err := splitAt(x.Len(), o.ValidationSplit)
 		if err != nil {
 			return nil, err
 		}
-		train, val = t, &v
+		train.hi = at
+		val = &rows{x, y, at, x.Len()}
 	}
-	n := train.X.Len()
+	n := train.hi
 	batches := (n + o.BatchSize - 1) / o.BatchSize // the last partial batch is kept
 	steps := batches
 	if o.StepsPerEpoch > 0 && o.StepsPerEpoch < batches {
@@ -183,7 +161,7 @@ func Fit(ctx context.Context, m *Model, x, y *tensor.Tensor, o Options) (*Histor
 	if err := callAll(o.Callbacks, func(c Callback) error { return c.OnTrainBegin(run) }); err != nil {
 		return hist, err
 	}
-	b := &batcher{x: train.X, y: train.Y}
+	b := &batcher{}
 	perm := make([]int, n)
 	shuffled := -1 // the pass perm holds
 	var stopErr error
@@ -227,7 +205,7 @@ func Fit(ctx context.Context, m *Model, x, y *tensor.Tensor, o Options) (*Histor
 				break
 			}
 			lo, hi := (first+s)*o.BatchSize, min((first+s+1)*o.BatchSize, n)
-			xb, yb := b.gather(perm[lo:hi])
+			xb, yb := b.gather(train, perm[lo:hi])
 			l := m.step(xb, yb)
 			if math.IsNaN(l) || math.IsInf(l, 0) {
 				stopErr = fmt.Errorf("train: %w (%v) at epoch %d/%d, batch %d/%d; lower the learning rate, check the data for NaN or huge values, or scale inputs (e.g. divide pixels by 255)",
@@ -248,7 +226,7 @@ func Fit(ctx context.Context, m *Model, x, y *tensor.Tensor, o Options) (*Histor
 			break
 		}
 		if val != nil {
-			vl, err := evaluate(m, val.X, val.Y, o.BatchSize)
+			vl, err := evaluate(m, b, *val, o.BatchSize)
 			if err != nil {
 				return hist, err
 			}
@@ -285,39 +263,41 @@ func (m *Model) fillLogs(logs Logs, prefix string, l float64) {
 }
 
 // Evaluate returns the loss and metrics of m on x and y, in inference mode.
-func Evaluate(m *Model, x, y *tensor.Tensor, batchSize int) (Logs, error) {
+func Evaluate(m *Model, x Inputs, y *tensor.Tensor, batchSize int) (Logs, error) {
 	if err := m.checkData("evaluation", x, y); err != nil {
 		return nil, err
 	}
 	if batchSize <= 0 {
 		batchSize = 32
 	}
-	return evaluate(m, x, y, batchSize)
+	return evaluate(m, &batcher{}, rows{x, y, 0, x.Len()}, batchSize)
 }
 
-func evaluate(m *Model, x, y *tensor.Tensor, batchSize int) (Logs, error) {
+func evaluate(m *Model, b *batcher, r rows, batchSize int) (Logs, error) {
 	for _, mt := range m.Metrics {
 		mt.Reset()
 	}
-	n := x.Len()
 	var sum float64
-	for lo := 0; lo < n; lo += batchSize {
-		hi := min(lo+batchSize, n)
-		xb, yb := x.Slice(lo, hi), y.Slice(lo, hi)
+	for lo := r.lo; lo < r.hi; lo += batchSize {
+		hi := min(lo+batchSize, r.hi)
+		xb, yb := b.span(r, lo, hi)
 		out := m.Net.Forward(xb, false)
 		sum += m.Loss.Compute(out, yb, nil) * float64(hi-lo)
 		for _, mt := range m.Metrics {
 			mt.Update(out, yb)
 		}
 	}
-	return m.logs("", sum/float64(n)), nil
+	return m.logs("", sum/float64(r.hi-r.lo)), nil
 }
 
 // Predict runs m on x in inference mode and returns the outputs (for a
 // softmax classifier, per-class probabilities), in a new tensor.
-func Predict(net *nn.Stack, x *tensor.Tensor, batchSize int) (*tensor.Tensor, error) {
+func Predict(net *nn.Stack, x Inputs, batchSize int) (*tensor.Tensor, error) {
+	if missing(x) {
+		return nil, fmt.Errorf("train: predict inputs are missing")
+	}
 	want := append(tensor.Shape{-1}, net.InputShape()...)
-	if err := tensor.CheckShape("train: predict inputs", x.Shape, want); err != nil {
+	if err := tensor.CheckShape("train: predict inputs", shapeOf(x), want); err != nil {
 		return nil, fmt.Errorf("%w; the model's input shape is %v", err, net.InputShape())
 	}
 	if batchSize <= 0 {
@@ -326,9 +306,11 @@ func Predict(net *nn.Stack, x *tensor.Tensor, batchSize int) (*tensor.Tensor, er
 	n := x.Len()
 	out := tensor.New(append(tensor.Shape{n}, net.OutputShape()...)...)
 	row := net.OutputShape().Size()
+	b := &batcher{}
 	for lo := 0; lo < n; lo += batchSize {
 		hi := min(lo+batchSize, n)
-		y := net.Forward(x.Slice(lo, hi), false)
+		xb, _ := b.span(rows{x: x}, lo, hi)
+		y := net.Forward(xb, false)
 		copy(out.Data[lo*row:hi*row], y.Data)
 	}
 	return out, nil

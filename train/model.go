@@ -51,14 +51,14 @@ func (m *Model) trainable() ([]*tensor.Tensor, []*tensor.Tensor) {
 
 // checkData returns an error that says what to do when x and y cannot be
 // fed to the network and its loss.
-func (m *Model) checkData(what string, x, y *tensor.Tensor) error {
-	if x == nil {
+func (m *Model) checkData(what string, x Inputs, y *tensor.Tensor) error {
+	if missing(x) {
 		return fmt.Errorf("train: %s inputs are missing", what)
 	}
 	want := append(tensor.Shape{-1}, m.Net.InputShape()...)
-	if err := tensor.CheckShape("train: "+what+" inputs", x.Shape, want); err != nil {
+	if err := tensor.CheckShape("train: "+what+" inputs", shapeOf(x), want); err != nil {
 		hint := ""
-		if len(x.Shape) == len(want)-1 {
+		if len(x.RowShape()) == len(want)-2 {
 			hint = " (add a channel axis: reshape to (N, H, W, 1) for grayscale images)"
 		}
 		return fmt.Errorf("%w; the model's input shape is %v%s", err, m.Net.InputShape(), hint)

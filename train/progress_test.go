@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"strings"
 	"testing"
-
-	"github.com/gokeras/gokeras/tensor"
 )
 
 func TestProgressLines(t *testing.T) {
@@ -58,22 +56,29 @@ func TestBar(t *testing.T) {
 }
 
 func TestSplitValidationTakesTheLastPart(t *testing.T) {
-	x := rangeTensor(10)
-	y := rangeTensor(10)
-	tr, va, err := splitValidation(x, y, 0.25)
-	if err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		n    int
+		frac float64
+		want int // first held-out sample; 0 for an error
+	}{
+		{10, 0.25, 7}, // floor(10*0.75) = 7 training samples, then the last 3
+		{10, 0.2, 8},
+		{3, 0.5, 1},
+		{10, 0, 0},
+		{10, 1, 0},
+		{2, 0.01, 1},
+		{1, 0.5, 0}, // nothing left to train on
 	}
-	// floor(10*0.75) = 7 training samples, then the last 3.
-	if tr.X.Len() != 7 || va.X.Len() != 3 || va.X.Data[0] != 7 || va.Y.Data[2] != 9 {
-		t.Errorf("split = %v / %v, want [0..6] and [7 8 9]", tr.X.Data, va.X.Data)
+	for _, tt := range tests {
+		got, err := splitAt(tt.n, tt.frac)
+		if tt.want == 0 {
+			if err == nil {
+				t.Errorf("splitAt(%d, %v) = %d, want an error", tt.n, tt.frac, got)
+			}
+			continue
+		}
+		if err != nil || got != tt.want {
+			t.Errorf("splitAt(%d, %v) = %d, %v; want %d", tt.n, tt.frac, got, err, tt.want)
+		}
 	}
-}
-
-func rangeTensor(n int) *tensor.Tensor {
-	t := tensor.New(n, 1)
-	for i := range t.Data {
-		t.Data[i] = float32(i)
-	}
-	return t
 }
