@@ -108,6 +108,16 @@ func growBuf(s []float32, n int) []float32 {
 }
 
 func gemmWith(g *gemmKernel, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	gemmTeam(g, Threads(), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// gemmSerial is Gemm on the calling goroutine only, for callers that
+// already split their work across threads.
+func gemmSerial(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	gemmTeam(&sgemm, 1, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+func gemmTeam(g *gemmKernel, threads int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	if m <= 0 || n <= 0 {
 		return
 	}
@@ -133,8 +143,12 @@ func gemmWith(g *gemmKernel, transA, transB bool, m, n, k int, alpha float32, a 
 		direct: g.kernA != nil && alpha == 1 && (!transA || gemmDirectTransA),
 		bbuf:   x.bbuf, abuf: x.abuf,
 	}
-	x.plan(Threads())
-	runTeam(x.t, x)
+	x.plan(threads)
+	if x.t == 1 {
+		x.run(0)
+	} else {
+		runTeam(x.t, x)
+	}
 	x.a, x.b, x.c, x.g = nil, nil, nil, nil
 	ctxMu.Lock()
 	ctxFree = append(ctxFree, x)

@@ -125,8 +125,31 @@ func adamFast(w, g, m, v []float32, lr, c1, c2, eps float32) {
 	adamGeneric(w[n:], g[n:], m[n:], v[n:], lr, c1, c2, eps)
 }
 
+func winoInFast(v []float32, vs int, d []float32, rs, cs, n int) {
+	if n <= 0 {
+		return
+	}
+	_, _ = v[15*vs+n-1], d[3*rs+3*cs+n-1]
+	winoInAVX2(v, vs, d, rs, cs, n)
+	if n8 := n &^ 7; n8 < n {
+		winoInGeneric(v[n8:], vs, d[n8:], rs, cs, n-n8)
+	}
+}
+
+func winoOutFast(y []float32, rs, cs int, m []float32, ms, n int) {
+	if n <= 0 {
+		return
+	}
+	_, _ = y[rs+cs+n-1], m[15*ms+n-1]
+	winoOutAVX2(y, rs, cs, m, ms, n)
+	if n8 := n &^ 7; n8 < n {
+		winoOutGeneric(y[n8:], rs, cs, m[n8:], ms, n-n8)
+	}
+}
+
 func init() {
 	if cpu.X86.HasAVX2 {
+		winoIn, winoOut = winoInFast, winoOutFast
 		maxArgInit, maxArgUpdate = maxArgInitFast, maxArgUpdateFast
 		reluVec, reluBackVec, biasReLUVec = reluFast, reluBackwardFast, biasReLUFast
 		addVec, adamVec = addFast, adamFast

@@ -194,3 +194,19 @@ func addAVX2(dst []float32, src []float32)
 //
 //go:noescape
 func adamAVX2(w []float32, g []float32, m []float32, v []float32, lr float32, c1 float32, c2 float32, eps float32)
+
+// winoInAVX2 must equal winoInGeneric for n rounded down to a multiple of 8:
+// it writes V = Bᵀ d B for each channel of one 4×4 input tile, d(i, j) at
+// d[i*rs+j*cs:] and V(4i+j) at v[(4i+j)*vs:]. No bounds checks: the caller
+// guarantees len(d) > 3*rs+3*cs+n-1 and len(v) > 15*vs+n-1.
+//
+//go:noescape
+func winoInAVX2(v []float32, vs int, d []float32, rs int, cs int, n int)
+
+// winoOutAVX2 must equal winoOutGeneric for n rounded down to a multiple of 8:
+// it writes Y = Aᵀ M A for each channel of one tile, M(xi) at m[xi*ms:] and
+// Y(i, j) at y[i*rs+j*cs:]. No bounds checks: the caller guarantees
+// len(m) > 15*ms+n-1 and len(y) > rs+cs+n-1.
+//
+//go:noescape
+func winoOutAVX2(y []float32, rs int, cs int, m []float32, ms int, n int)

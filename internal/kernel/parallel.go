@@ -259,6 +259,7 @@ type kargs struct {
 	flag bool
 	g    *ConvGeom
 	arg  []int32
+	wp   *winoPlan
 }
 
 // argJob is run's team job, reused through argJobs.

@@ -14,6 +14,8 @@ var (
 	biasReLUVec  = biasReLUGeneric
 	addVec       = addGeneric
 	adamVec      = adamGeneric
+	winoIn       = winoInGeneric
+	winoOut      = winoOutGeneric
 )
 
 // maxArgInitGeneric starts a max-pool window with its first cell:

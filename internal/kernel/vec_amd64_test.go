@@ -209,3 +209,42 @@ func TestVecTwinsMaxArg(t *testing.T) {
 		}
 	}
 }
+
+func TestVecTwinsWinograd(t *testing.T) {
+	needAVX2(t)
+	r := rand.New(rand.NewPCG(9, 10))
+	for _, n := range vecLengths(r)[:68+3] {
+		for _, off := range []int{0, 3} {
+			// Input tile: rows rs apart, columns cs apart, n channels each.
+			cs := n + r.IntN(3)
+			rs := 4*cs + r.IntN(5)
+			d := specialValues(r, 3*rs+3*cs+n+off)[off:]
+			vs := n + r.IntN(4)
+			want := make([]float32, 15*vs+n)
+			winoInGeneric(want, vs, d, rs, cs, n)
+			got, check := guarded(t, make([]float32, 15*vs+n), off)
+			winoInFast(got, vs, d, rs, cs, n)
+			check("winoIn")
+			if i := sameBitsOrNaN(got, want); i >= 0 {
+				t.Fatalf("winoIn n=%d off=%d: [%d] = %v, want %v", n, off, i, got[i], want[i])
+			}
+
+			ms := n + r.IntN(4)
+			m := specialValues(r, 15*ms+n+off)[off:]
+			yrs, ycs := 2*n+r.IntN(3)+1, n+r.IntN(2)
+			wantY := make([]float32, yrs+ycs+n)
+			gotY, check := guarded(t, make([]float32, yrs+ycs+n), off)
+			// Cells between the four outputs must stay as they were.
+			for i := range wantY {
+				wantY[i] = 0.5
+				gotY[i] = 0.5
+			}
+			winoOutGeneric(wantY, yrs, ycs, m, ms, n)
+			winoOutFast(gotY, yrs, ycs, m, ms, n)
+			check("winoOut")
+			if i := sameBitsOrNaN(gotY, wantY); i >= 0 {
+				t.Fatalf("winoOut n=%d off=%d: [%d] = %v, want %v", n, off, i, gotY[i], wantY[i])
+			}
+		}
+	}
+}

@@ -251,3 +251,149 @@ func genAdam() {
 	VZEROUPPER()
 	RET()
 }
+
+// genWinograd emits the Winograd F(2x2,3x3) tile transforms, 8 channels per
+// iteration. Addresses are recomputed from a few strides each iteration so
+// that the loops fit in the general registers.
+func genWinograd() {
+	TEXT("winoInAVX2", NOSPLIT, "func(v []float32, vs int, d []float32, rs, cs, n int)")
+	Doc("winoInAVX2 must equal winoInGeneric for n rounded down to a multiple of 8:",
+		"it writes V = Bᵀ d B for each channel of one 4×4 input tile, d(i, j) at",
+		"d[i*rs+j*cs:] and V(4i+j) at v[(4i+j)*vs:]. No bounds checks: the caller",
+		"guarantees len(d) > 3*rs+3*cs+n-1 and len(v) > 15*vs+n-1.")
+	Pragma("noescape")
+	v, d := ptr("v"), ptr("d")
+	vs := Load(Param("vs"), GP64())
+	rs := Load(Param("rs"), GP64())
+	cs := Load(Param("cs"), GP64())
+	n := Load(Param("n"), GP64())
+	SHRQ(U8(3), n)
+	JZ(LabelRef("winoin_done"))
+	SHLQ(U8(2), vs)
+	SHLQ(U8(2), rs)
+	SHLQ(U8(2), cs)
+	vs4 := GP64()
+	MOVQ(vs, vs4)
+	SHLQ(U8(2), vs4)
+	t1, t2 := GP64(), GP64()
+	Y := func(i int) reg.VecPhysical { return ymm(i) }
+	// rowT loads input row i and writes its transform d B into out[0..3]
+	// (Y registers), using Y0..Y3 for the loads.
+	rowT := func(i int, out [4]int) {
+		MOVQ(d, t1)
+		for range i {
+			ADDQ(rs, t1)
+		}
+		VMOVUPS(Mem{Base: t1}, Y(0))
+		VMOVUPS(Mem{Base: t1, Index: cs, Scale: 1}, Y(1))
+		VMOVUPS(Mem{Base: t1, Index: cs, Scale: 2}, Y(2))
+		LEAQ(Mem{Base: t1, Index: cs, Scale: 2}, t2)
+		VMOVUPS(Mem{Base: t2, Index: cs, Scale: 1}, Y(3))
+		VSUBPS(Y(2), Y(0), Y(out[0])) // d0 - d2
+		VADDPS(Y(2), Y(1), Y(out[1])) // d1 + d2
+		VSUBPS(Y(1), Y(2), Y(out[2])) // d2 - d1
+		VSUBPS(Y(3), Y(1), Y(out[3])) // d1 - d3
+	}
+	// store writes Y registers regs to V(4i+0..3).
+	store := func(i int, regs [4]int) {
+		MOVQ(v, t1)
+		for range i {
+			ADDQ(vs4, t1)
+		}
+		VMOVUPS(Y(regs[0]), Mem{Base: t1})
+		VMOVUPS(Y(regs[1]), Mem{Base: t1, Index: vs, Scale: 1})
+		VMOVUPS(Y(regs[2]), Mem{Base: t1, Index: vs, Scale: 2})
+		LEAQ(Mem{Base: t1, Index: vs, Scale: 2}, t2)
+		VMOVUPS(Y(regs[3]), Mem{Base: t2, Index: vs, Scale: 1})
+	}
+	Label("winoin_loop")
+	e1, e2 := [4]int{4, 5, 6, 7}, [4]int{8, 9, 10, 11}
+	tmp := [4]int{12, 13, 14, 15}
+	rowT(1, e1)
+	rowT(2, e2)
+	for j := range 4 {
+		VADDPS(Y(e2[j]), Y(e1[j]), Y(tmp[j])) // V1 = e1 + e2
+	}
+	store(1, tmp)
+	for j := range 4 {
+		VSUBPS(Y(e1[j]), Y(e2[j]), Y(tmp[j])) // V2 = e2 - e1
+	}
+	store(2, tmp)
+	rowT(0, tmp) // e0
+	for j := range 4 {
+		VSUBPS(Y(e2[j]), Y(tmp[j]), Y(tmp[j])) // V0 = e0 - e2
+	}
+	store(0, tmp)
+	rowT(3, e2) // e3, in e2's registers
+	for j := range 4 {
+		VSUBPS(Y(e2[j]), Y(e1[j]), Y(tmp[j])) // V3 = e1 - e3
+	}
+	store(3, tmp)
+	ADDQ(U32(32), d)
+	ADDQ(U32(32), v)
+	DECQ(n)
+	JNZ(LabelRef("winoin_loop"))
+	Label("winoin_done")
+	VZEROUPPER()
+	RET()
+
+	TEXT("winoOutAVX2", NOSPLIT, "func(y []float32, rs, cs int, m []float32, ms, n int)")
+	Doc("winoOutAVX2 must equal winoOutGeneric for n rounded down to a multiple of 8:",
+		"it writes Y = Aᵀ M A for each channel of one tile, M(xi) at m[xi*ms:] and",
+		"Y(i, j) at y[i*rs+j*cs:]. No bounds checks: the caller guarantees",
+		"len(m) > 15*ms+n-1 and len(y) > rs+cs+n-1.")
+	Pragma("noescape")
+	y, m := ptr("y"), ptr("m")
+	yrs := Load(Param("rs"), GP64())
+	ycs := Load(Param("cs"), GP64())
+	ms := Load(Param("ms"), GP64())
+	n = Load(Param("n"), GP64())
+	SHRQ(U8(3), n)
+	JZ(LabelRef("winoout_done"))
+	SHLQ(U8(2), yrs)
+	SHLQ(U8(2), ycs)
+	SHLQ(U8(2), ms)
+	ms4 := GP64()
+	MOVQ(ms, ms4)
+	SHLQ(U8(2), ms4)
+	u1, u2 := GP64(), GP64()
+	Label("winoout_loop")
+	// s0[j] = m0j + m1j + m2j in Y8..Y11, s1[j] = m1j - m2j - m3j in Y12..Y15.
+	MOVQ(m, u1)
+	for j := range 4 {
+		if j > 0 {
+			ADDQ(ms, u1)
+		}
+		MOVQ(u1, u2)
+		VMOVUPS(Mem{Base: u2}, Y(0))
+		ADDQ(ms4, u2)
+		VMOVUPS(Mem{Base: u2}, Y(1))
+		ADDQ(ms4, u2)
+		VMOVUPS(Mem{Base: u2}, Y(2))
+		ADDQ(ms4, u2)
+		VMOVUPS(Mem{Base: u2}, Y(3))
+		VADDPS(Y(1), Y(0), Y(8+j))
+		VADDPS(Y(2), Y(8+j), Y(8+j))
+		VSUBPS(Y(2), Y(1), Y(12+j))
+		VSUBPS(Y(3), Y(12+j), Y(12+j))
+	}
+	for i, s := range []int{8, 12} {
+		VADDPS(Y(s+1), Y(s), Y(0))
+		VADDPS(Y(s+2), Y(0), Y(0)) // a0 + a1 + a2
+		VSUBPS(Y(s+2), Y(s+1), Y(1))
+		VSUBPS(Y(s+3), Y(1), Y(1)) // a1 - a2 - a3
+		MOVQ(y, u1)
+		if i == 1 {
+			ADDQ(yrs, u1)
+		}
+		VMOVUPS(Y(0), Mem{Base: u1})
+		VMOVUPS(Y(1), Mem{Base: u1, Index: ycs, Scale: 1})
+	}
+	ADDQ(U32(32), y)
+	ADDQ(U32(32), m)
+	DECQ(n)
+	JNZ(LabelRef("winoout_loop"))
+	Label("winoout_done")
+	VZEROUPPER()
+	RET()
+}

@@ -286,5 +286,6 @@ func main() {
 	genMaxArg()
 	genReLU()
 	genAdam()
+	genWinograd()
 	Generate()
 }

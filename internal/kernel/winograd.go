@@ -1,0 +1,288 @@
+package kernel
+
+// Winograd F(2x2, 3x3) convolution for 3x3 stride-1 windows (Lavin & Gray,
+// "Fast Algorithms for Convolutional Neural Networks", 2016). Each 2x2 block
+// of outputs comes from a 4x4 input tile d and the 3x3 filter g as
+//
+//	Y = Aᵀ [ (G g Gᵀ) ⊙ (Bᵀ d B) ] A
+//
+//	Bᵀ = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]
+//	G  = [1 0 0; ½ ½ ½; ½ -½ ½; 0 0 1]
+//	Aᵀ = [1 1 1 0; 0 1 -1 -1]
+//
+// Summed over input channels, the element-wise product becomes 16
+// independent matrix products [tiles × C] x [C × K], which is where the
+// time goes: 16·C·K multiplies per 4 outputs instead of 36·C·K, 2.25 times
+// fewer than im2col + GEMM. Tiles are processed in blocks so the transformed
+// inputs and products stay in cache. The transforms vectorise over channels
+// (NHWC keeps them contiguous); on amd64 they are assembly with these Go
+// loops as twins.
+
+// winoBlock is how many tiles are transformed and multiplied together.
+const winoBlock = 192
+
+// WinogradUsable reports whether g is a 3x3 stride-1 window, the shape
+// Winograd F(2x2,3x3) computes.
+func WinogradUsable(g *ConvGeom) bool {
+	return g.KH == 3 && g.KW == 3 && g.SH == 1 && g.SW == 1
+}
+
+// Winograd holds the workspaces of one convolution's Winograd passes, so
+// that steady-state training allocates nothing. The zero value is ready.
+type Winograd struct {
+	u, up, v, m, xp []float32
+	plan            winoPlan
+}
+
+// winoPlan is one pass: input in (N×H×W×C, padded copy xp of HP×WP), output
+// out (N×OH×OW×K), tiles numbered image by image, row by row.
+type winoPlan struct {
+	n, c, k        int
+	oh, ow         int
+	hp, wp         int
+	tilesH, tilesW int
+	xp, u, v, m    []float32
+	out            []float32
+	tiles, slots   int
+	// With an assembly micro-kernel, U is packed once per pass into its
+	// nr-wide panels (up) and the products are computed tile by tile into
+	// m rows kp = k rounded up to nr wide; otherwise gemmSerial does them.
+	kern func(k int, a []float32, rs, ks int, b, c []float32, ldc int)
+	up   []float32
+	kp   int
+}
+
+// Forward overwrites y (N×OH×OW×k) with the convolution of x (N×H×W×C) with
+// the Keras kernel w (3×3×C×k, HWIO), no bias.
+func (wg *Winograd) Forward(g *ConvGeom, k int, x, w, y []float32) {
+	c := g.C
+	wg.u = growBuf(wg.u, 16*c*k)
+	winoFilter(wg.u, w, c, k, false)
+	wg.conv(g.N, g.H, g.W, c, k, g.OH, g.OW, g.PadT, g.PadL, x, y)
+}
+
+// BackwardData overwrites dx (N×H×W×C) with the gradient of the input of
+// the convolution Forward computes, given dy (N×OH×OW×k): a convolution of
+// dy with the kernel turned 180° and its channel axes swapped.
+func (wg *Winograd) BackwardData(g *ConvGeom, k int, dy, w, dx []float32) {
+	c := g.C
+	wg.u = growBuf(wg.u, 16*c*k)
+	winoFilter(wg.u, w, c, k, true)
+	// Output cell i gets dy[i+PadT-ky]·w[ky]: a correlation of dy padded by
+	// 2-PadT with the turned kernel.
+	wg.conv(g.N, g.OH, g.OW, k, c, g.H, g.W, 2-g.PadT, 2-g.PadL, dy, dx)
+}
+
+// conv is the Winograd pass for input x (n×h×w×c) padded by (padT, padL),
+// output y (n×oh×ow×k), with the transformed filter already in wg.u.
+func (wg *Winograd) conv(n, h, w, c, k, oh, ow, padT, padL int, x, y []float32) {
+	p := &wg.plan
+	*p = winoPlan{n: n, c: c, k: k, oh: oh, ow: ow,
+		tilesH: (oh + 1) / 2, tilesW: (ow + 1) / 2}
+	p.hp, p.wp = 2*p.tilesH+2, 2*p.tilesW+2
+	p.tiles = n * p.tilesH * p.tilesW
+	// Each thread takes every slots-th block of tiles with its own
+	// workspace, so the blocks need no synchronisation.
+	p.slots = max(1, min(Threads(), ceilDiv(p.tiles, winoBlock)))
+	p.kp = k
+	if g := &sgemm; g.kernASet != nil && winoBlock%g.mr == 0 {
+		p.kern = g.kernASet
+		p.kp = ceilDiv(k, g.nr) * g.nr
+		wg.up = growBuf(wg.up, 16*c*p.kp)
+		packWinoFilter(wg.up, wg.u, c, k, g.nr)
+		p.up = wg.up
+	}
+	wg.xp = growBuf(wg.xp, n*p.hp*p.wp*c)
+	wg.v = growBuf(wg.v, p.slots*16*winoBlock*c)
+	wg.m = growBuf(wg.m, p.slots*16*winoBlock*p.kp)
+	p.xp, p.u, p.v, p.m, p.out = wg.xp, wg.u, wg.v, wg.m, y[:n*oh*ow*k]
+	run(n*p.hp, 4, winoPadBody, kargs{s: [8][]float32{0: x, 1: wg.xp}, i: [4]int{0: h, 1: w, 2: padT, 3: padL}, wp: p})
+	run(p.slots, 1, winoSlotBody, kargs{wp: p})
+}
+
+// winoSlotBody runs workspace slots [lo, hi): slot s transforms,
+// multiplies and writes back blocks s, s+slots, s+2·slots, ...
+func winoSlotBody(ka *kargs, lo, hi int) {
+	p := ka.wp
+	c, k, kp := p.c, p.k, p.kp
+	vs, ms := winoBlock*c, winoBlock*kp // plane strides
+	for s := lo; s < hi; s++ {
+		v := p.v[s*16*vs : (s+1)*16*vs]
+		m := p.m[s*16*ms : (s+1)*16*ms]
+		for t0 := s * winoBlock; t0 < p.tiles; t0 += p.slots * winoBlock {
+			tn := min(winoBlock, p.tiles-t0)
+			for t := range tn {
+				winoIn(v[t*c:], vs, p.xp[p.tileOrigin(t0+t):], p.wp*c, c, c)
+			}
+			for xi := range 16 {
+				vx, mx := v[xi*vs:(xi+1)*vs], m[xi*ms:(xi+1)*ms]
+				if p.kern == nil {
+					gemmSerial(false, false, tn, k, c, 1, vx, c, p.u[xi*c*k:], k, 0, mx, k)
+					continue
+				}
+				// Rows past tn hold stale tiles: computed, never read.
+				mr, nr := sgemm.mr, sgemm.nr
+				for j := 0; j < kp; j += nr {
+					b := p.up[(xi*kp+j)*c : (xi*kp+j+nr)*c]
+					for i := 0; i < tn; i += mr {
+						p.kern(c, vx[i*c:], c, 1, b, mx[i*kp+j:], kp)
+					}
+				}
+			}
+			p.output(m, ms, t0, tn)
+		}
+	}
+}
+
+// packWinoFilter copies the 16 c×k matrices of u into up as nr-wide
+// panels, each c rows of nr floats (the micro-kernel's packed B), with
+// zero columns past k.
+func packWinoFilter(up, u []float32, c, k, nr int) {
+	kp := ceilDiv(k, nr) * nr
+	for xi := range 16 {
+		src := u[xi*c*k : (xi+1)*c*k]
+		for j := 0; j < kp; j += nr {
+			dst := up[(xi*kp+j)*c : (xi*kp+j+nr)*c]
+			w := min(nr, k-j)
+			for p := range c {
+				copy(dst[p*nr:p*nr+w], src[p*k+j:p*k+j+w])
+				clear(dst[p*nr+w : (p+1)*nr])
+			}
+		}
+	}
+}
+
+// output writes the outputs of tiles [t0, t0+tn) from their products m.
+func (p *winoPlan) output(m []float32, ms, t0, tn int) {
+	k, kp := p.k, p.kp
+	per := p.tilesH * p.tilesW
+	for t := range tn {
+		tt := t0 + t
+		img, r := tt/per, tt%per
+		oy, ox := 2*(r/p.tilesW), 2*(r%p.tilesW)
+		rows, cols := min(2, p.oh-oy), min(2, p.ow-ox)
+		dst := p.out[((img*p.oh+oy)*p.ow+ox)*k:]
+		if rows == 2 && cols == 2 {
+			winoOut(dst, p.ow*k, k, m[t*kp:], ms, k)
+		} else {
+			winoOutPartialGeneric(dst, p.ow*k, k, m[t*kp:], ms, k, rows, cols)
+		}
+	}
+}
+
+// winoFilter writes U = G g Gᵀ for every (c, k) pair of the HWIO kernel w
+// (3×3×c×k) into u as 16 matrices of c×k. With turned, g is the kernel
+// for the data gradient instead: g'[ky][kx][k][c] = g[2-ky][2-kx][c][k],
+// stored as 16 matrices of k×c.
+func winoFilter(u, w []float32, c, k int, turned bool) {
+	var g [9]float32
+	plane := c * k
+	for ci := range c {
+		for ki := range k {
+			for ky := range 3 {
+				for kx := range 3 {
+					if turned {
+						g[ky*3+kx] = w[((2-ky)*3+(2-kx))*plane+ci*k+ki]
+					} else {
+						g[ky*3+kx] = w[(ky*3+kx)*plane+ci*k+ki]
+					}
+				}
+			}
+			// t = G g (4×3), then U = t Gᵀ (4×4).
+			var t [12]float32
+			for j := range 3 {
+				g0, g1, g2 := g[j], g[3+j], g[6+j]
+				t[j], t[3+j], t[6+j], t[9+j] = g0, 0.5*(g0+g1+g2), 0.5*(g0-g1+g2), g2
+			}
+			off := ci*k + ki
+			if turned {
+				off = ki*c + ci
+			}
+			for i := range 4 {
+				t0, t1, t2 := t[i*3], t[i*3+1], t[i*3+2]
+				u[(i*4+0)*plane+off] = t0
+				u[(i*4+1)*plane+off] = 0.5 * (t0 + t1 + t2)
+				u[(i*4+2)*plane+off] = 0.5 * (t0 - t1 + t2)
+				u[(i*4+3)*plane+off] = t2
+			}
+		}
+	}
+}
+
+// winoInGeneric writes V = Bᵀ d B for n channels of one tile: d(i, j) is
+// the n floats at d[i*rs+j*cs:], V(xi) goes to v[xi*vs:], xi = 4i+j.
+func winoInGeneric(v []float32, vs int, d []float32, rs, cs, n int) {
+	for ch := range n {
+		// e = d B row by row, then V = Bᵀ e: the order the assembly uses,
+		// so both round alike.
+		var e [16]float32
+		for i := range 4 {
+			d0, d1, d2, d3 := d[i*rs+ch], d[i*rs+cs+ch], d[i*rs+2*cs+ch], d[i*rs+3*cs+ch]
+			e[4*i], e[4*i+1], e[4*i+2], e[4*i+3] = d0-d2, d1+d2, d2-d1, d1-d3
+		}
+		for j := range 4 {
+			e0, e1, e2, e3 := e[j], e[4+j], e[8+j], e[12+j]
+			v[j*vs+ch] = e0 - e2
+			v[(4+j)*vs+ch] = e1 + e2
+			v[(8+j)*vs+ch] = e2 - e1
+			v[(12+j)*vs+ch] = e1 - e3
+		}
+	}
+}
+
+// winoOutGeneric writes the 2×2 outputs Y = Aᵀ M A for n channels of one
+// tile: M(xi) is at m[xi*ms:], Y(i, j) goes to y[i*rs+j*cs:].
+func winoOutGeneric(y []float32, rs, cs int, m []float32, ms, n int) {
+	winoOutPartialGeneric(y, rs, cs, m, ms, n, 2, 2)
+}
+
+// winoOutPartialGeneric is winoOutGeneric writing only the first rows×cols
+// outputs, for tiles that hang over an odd-sized output.
+func winoOutPartialGeneric(y []float32, rs, cs int, m []float32, ms, n, rows, cols int) {
+	for ch := range n {
+		var s [8]float32
+		for j := range 4 {
+			m0, m1, m2, m3 := m[j*ms+ch], m[(4+j)*ms+ch], m[(8+j)*ms+ch], m[(12+j)*ms+ch]
+			s[j], s[4+j] = m0+m1+m2, m1-m2-m3
+		}
+		for i := range rows {
+			a0, a1, a2, a3 := s[4*i], s[4*i+1], s[4*i+2], s[4*i+3]
+			y[i*rs+ch] = a0 + a1 + a2
+			if cols == 2 {
+				y[i*rs+cs+ch] = a1 - a2 - a3
+			}
+		}
+	}
+}
+
+// winoPadBody copies rows [lo, hi) of the padded input (image-major, HP
+// rows per image), zero outside the image.
+func winoPadBody(ka *kargs, lo, hi int) {
+	p := ka.wp
+	x, xp := ka.s[0], ka.s[1]
+	h, w, padT, padL := ka.i[0], ka.i[1], ka.i[2], ka.i[3]
+	c := p.c
+	rowLen := p.wp * c
+	for r := lo; r < hi; r++ {
+		img, py := r/p.hp, r%p.hp
+		dst := xp[r*rowLen : (r+1)*rowLen]
+		iy := py - padT
+		if iy < 0 || iy >= h {
+			clear(dst)
+			continue
+		}
+		// Columns padL .. padL+w-1 hold the image row; the rest is padding.
+		cols := min(w, p.wp-padL)
+		clear(dst[:padL*c])
+		copy(dst[padL*c:(padL+cols)*c], x[(img*h+iy)*w*c:][:cols*c])
+		clear(dst[(padL+cols)*c:])
+	}
+}
+
+// tileOrigin returns the offset in xp of tile t's top-left input cell.
+func (p *winoPlan) tileOrigin(t int) int {
+	per := p.tilesH * p.tilesW
+	img, r := t/per, t%per
+	ty, tx := r/p.tilesW, r%p.tilesW
+	return ((img*p.hp+2*ty)*p.wp + 2*tx) * p.c
+}

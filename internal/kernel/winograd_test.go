@@ -1,0 +1,112 @@
+package kernel
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// convRef is the direct definition of a stride-1 NHWC convolution with an
+// HWIO kernel, accumulated in float64.
+func convRef(g *ConvGeom, k int, x, w []float32) []float32 {
+	y := make([]float32, g.N*g.OH*g.OW*k)
+	for n := range g.N {
+		for oy := range g.OH {
+			for ox := range g.OW {
+				for f := range k {
+					var s float64
+					for ky := range g.KH {
+						for kx := range g.KW {
+							iy, ix := oy-g.PadT+ky, ox-g.PadL+kx
+							if iy < 0 || iy >= g.H || ix < 0 || ix >= g.W {
+								continue
+							}
+							for c := range g.C {
+								s += float64(x[((n*g.H+iy)*g.W+ix)*g.C+c]) * float64(w[((ky*g.KW+kx)*g.C+c)*k+f])
+							}
+						}
+					}
+					y[((n*g.OH+oy)*g.OW+ox)*k+f] = float32(s)
+				}
+			}
+		}
+	}
+	return y
+}
+
+// convDataGradRef is the adjoint of convRef in x.
+func convDataGradRef(g *ConvGeom, k int, dy, w []float32) []float32 {
+	dx := make([]float64, g.N*g.H*g.W*g.C)
+	for n := range g.N {
+		for oy := range g.OH {
+			for ox := range g.OW {
+				for f := range k {
+					d := float64(dy[((n*g.OH+oy)*g.OW+ox)*k+f])
+					for ky := range g.KH {
+						for kx := range g.KW {
+							iy, ix := oy-g.PadT+ky, ox-g.PadL+kx
+							if iy < 0 || iy >= g.H || ix < 0 || ix >= g.W {
+								continue
+							}
+							for c := range g.C {
+								dx[((n*g.H+iy)*g.W+ix)*g.C+c] += d * float64(w[((ky*g.KW+kx)*g.C+c)*k+f])
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	out := make([]float32, len(dx))
+	for i, v := range dx {
+		out[i] = float32(v)
+	}
+	return out
+}
+
+// maxRelErr is max |got-want| over max |want|, the scale-aware error of a
+// convolution output.
+func maxRelErr(got, want []float32) float64 {
+	var scale, e float64
+	for i := range want {
+		scale = max(scale, math.Abs(float64(want[i])))
+		e = max(e, math.Abs(float64(got[i]-want[i])))
+	}
+	return e / max(scale, 1e-30)
+}
+
+func TestWinogradMatchesDirect(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	cases := []struct{ n, h, w, c, k, pad int }{
+		{1, 4, 4, 1, 1, 1}, {2, 5, 7, 3, 5, 1}, {1, 7, 5, 9, 17, 0}, {3, 16, 16, 64, 32, 1},
+		{2, 1, 1, 4, 3, 1}, {1, 3, 3, 2, 2, 0}, {2, 9, 11, 8, 19, 1}, {1, 6, 6, 33, 9, 0},
+	}
+	for range 6 {
+		cases = append(cases, struct{ n, h, w, c, k, pad int }{1 + r.IntN(3), 3 + r.IntN(12), 3 + r.IntN(12), 1 + r.IntN(40), 1 + r.IntN(40), r.IntN(2)})
+	}
+	var wg Winograd
+	for _, tc := range cases {
+		g := ConvGeom{N: tc.n, H: tc.h, W: tc.w, C: tc.c, KH: 3, KW: 3, SH: 1, SW: 1, PadT: tc.pad, PadL: tc.pad}
+		g.OH, g.OW = tc.h+2*tc.pad-2, tc.w+2*tc.pad-2
+		x := randSlice(r, g.N*g.H*g.W*g.C)
+		w := randSlice(r, 9*g.C*tc.k)
+		y := make([]float32, g.N*g.OH*g.OW*tc.k+3)
+		y[len(y)-3], y[len(y)-2], y[len(y)-1] = 42, 42, 42
+		wg.Forward(&g, tc.k, x, w, y)
+		if y[len(y)-3] != 42 || y[len(y)-1] != 42 {
+			t.Fatalf("%+v: Forward wrote past y", tc)
+		}
+		if e := maxRelErr(y[:len(y)-3], convRef(&g, tc.k, x, w)); e > 1e-5 {
+			t.Errorf("%+v: Forward relative error %.3g > 1e-5", tc, e)
+		}
+		dy := randSlice(r, g.N*g.OH*g.OW*tc.k)
+		dx := make([]float32, g.N*g.H*g.W*g.C)
+		for i := range dx {
+			dx[i] = float32(math.NaN()) // must be overwritten everywhere
+		}
+		wg.BackwardData(&g, tc.k, dy, w, dx)
+		if e := maxRelErr(dx, convDataGradRef(&g, tc.k, dy, w)); !(e <= 1e-5) {
+			t.Errorf("%+v: BackwardData relative error %.3g > 1e-5", tc, e)
+		}
+	}
+}
