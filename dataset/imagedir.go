@@ -1,6 +1,7 @@
 package dataset
 
 import (
+	"bufio"
 	"fmt"
 	"image"
 	"image/color"
@@ -11,6 +12,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/gokeras/gokeras/tensor"
 )
 
 // ColorMode says how many channels images are decoded to.
@@ -42,6 +45,11 @@ type ImageDirOptions struct {
 	Seed            uint64
 	ValidationSplit float64
 	Subset          Subset
+	// Uint8 keeps the pixels as uint8 in Set.Pixels (read as v/255), a
+	// quarter of float32's memory. Images that must be resized are
+	// interpolated in float32, so a set with any such image comes back in X
+	// as without Uint8.
+	Uint8 bool
 }
 
 // ImageDir is a folder of class sub-folders of images, as Keras's
@@ -57,6 +65,7 @@ type ImageDir struct {
 	height  int
 	width   int
 	color   ColorMode
+	bytes   bool // Uint8
 }
 
 var imageExts = map[string]bool{".jpg": true, ".jpeg": true, ".png": true, ".gif": true}
@@ -74,7 +83,7 @@ func OpenImageDir(dir string, o ImageDirOptions) (*ImageDir, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dataset: image folder: %w", err)
 	}
-	d := &ImageDir{color: o.ColorMode}
+	d := &ImageDir{color: o.ColorMode, bytes: o.Uint8}
 	for _, e := range entries {
 		if e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
 			d.Classes = append(d.Classes, e.Name())
@@ -131,7 +140,8 @@ func OpenImageDir(dir string, o ImageDirOptions) (*ImageDir, error) {
 	}
 	d.height, d.width = o.ImageSize[0], o.ImageSize[1]
 	if d.height <= 0 || d.width <= 0 {
-		img, err := decodeImage(d.Paths[0])
+		var dec decoder
+		img, err := dec.decode(d.Paths[0])
 		if err != nil {
 			return nil, err
 		}
@@ -155,32 +165,65 @@ func (d *ImageDir) Channels() int {
 // Load decodes every image into memory.
 func (d *ImageDir) Load() (*Set, error) { return d.Batch(0, d.Len()) }
 
-// Batch decodes images lo..hi-1: X (hi-lo, H, W, C) in [0,1], Y class indices.
+// Batch decodes images lo..hi-1: X (hi-lo, H, W, C) in [0,1], or the same
+// as uint8 Pixels when opened with Uint8; Y class indices.
 func (d *ImageDir) Batch(lo, hi int) (*Set, error) {
 	if lo < 0 || hi > d.Len() || lo > hi {
 		return nil, fmt.Errorf("dataset: batch [%d, %d) outside 0..%d", lo, hi, d.Len())
 	}
-	c := d.Channels()
+	n, c := hi-lo, d.Channels()
 	per := d.height * d.width * c
-	x := make([]float32, (hi-lo)*per)
-	y := make([]float32, hi-lo)
-	for i := lo; i < hi; i++ {
-		img, err := decodeImage(d.Paths[i])
+	// Images are decoded straight into px while it is kept; x is the
+	// float32 output otherwise.
+	var px []uint8
+	var x []float32
+	if d.bytes {
+		px = make([]uint8, n*per)
+	} else {
+		x = make([]float32, n*per)
+	}
+	y := make([]float32, n)
+	var dec decoder
+	var row []uint8   // one image as decoded, when not decoded into px
+	var src []float32 // the same in [0,1], to resize
+	for k := range n {
+		img, err := dec.decode(d.Paths[lo+k])
 		if err != nil {
 			return nil, err
 		}
-		dst := x[(i-lo)*per : (i-lo+1)*per]
+		y[k] = float32(d.Labels[lo+k])
 		b := img.Bounds()
-		if b.Dy() == d.height && b.Dx() == d.width {
-			pixels(dst, img, c)
-		} else {
-			src := make([]float32, b.Dy()*b.Dx()*c)
-			pixels(src, img, c)
-			resizeBilinear(dst, src, b.Dy(), b.Dx(), d.height, d.width, c)
+		same := b.Dy() == d.height && b.Dx() == d.width
+		if same && px != nil {
+			pixels(px[k*per:(k+1)*per], img, c)
+			continue
 		}
-		y[i-lo] = float32(d.Labels[i])
+		if px != nil {
+			// Resizing interpolates between pixel values, which uint8
+			// cannot hold: go on in float32.
+			x = make([]float32, n*per)
+			scale255(x[:k*per], px[:k*per])
+			px = nil
+		}
+		size := b.Dy() * b.Dx() * c
+		row = slices.Grow(row[:0], size)[:size]
+		pixels(row, img, c)
+		dst := x[k*per : (k+1)*per]
+		if same {
+			scale255(dst, row)
+			continue
+		}
+		src = slices.Grow(src[:0], size)[:size]
+		scale255(src, row)
+		resizeBilinear(dst, src, b.Dy(), b.Dx(), d.height, d.width, c)
 	}
-	return &Set{X: mustTensor(x, hi-lo, d.height, d.width, c), Y: mustTensor(y, hi-lo), Classes: slices.Clone(d.Classes)}, nil
+	s := &Set{Y: mustTensor(y, n), Classes: slices.Clone(d.Classes)}
+	if px != nil {
+		s.Pixels = &tensor.Bytes{Shape: tensor.Shape{n, d.height, d.width, c}, Data: px, Divisor: 255}
+	} else {
+		s.X = mustTensor(x, n, d.height, d.width, c)
+	}
+	return s, nil
 }
 
 // ImageDatasetFromDirectory opens dir and loads the chosen subset into memory.
@@ -192,50 +235,76 @@ func ImageDatasetFromDirectory(dir string, o ImageDirOptions) (*Set, error) {
 	return d.Load()
 }
 
-func decodeImage(p string) (image.Image, error) {
+// decoder decodes image files through one reused read buffer, so that
+// decoding tens of thousands of small images leaves little garbage beside
+// what the image decoders themselves allocate.
+type decoder struct{ r *bufio.Reader }
+
+func (dec *decoder) decode(p string) (image.Image, error) {
 	f, err := os.Open(p)
 	if err != nil {
 		return nil, fmt.Errorf("dataset: %w", err)
 	}
 	defer f.Close()
-	img, _, err := image.Decode(f)
+	if dec.r == nil {
+		dec.r = bufio.NewReader(f)
+	} else {
+		dec.r.Reset(f)
+	}
+	img, _, err := image.Decode(dec.r)
 	if err != nil {
 		return nil, fmt.Errorf("dataset: decoding %s: %w", p, err)
 	}
 	return img, nil
 }
 
-// pixels writes img as HWC float32 in [0,1].
-func pixels(dst []float32, img image.Image, c int) {
+// pixels writes img as HWC uint8 with c channels (3: RGB, 1: ITU-R 601 luma).
+func pixels(dst []uint8, img image.Image, c int) {
 	b := img.Bounds()
 	i := 0
-	if yc, ok := img.(*image.YCbCr); ok && c == 3 {
+	switch im := img.(type) {
+	case *image.YCbCr:
+		if c != 3 {
+			break
+		}
 		// JPEG's type: convert directly, without an interface call and an
 		// allocation per pixel.
 		for yy := b.Min.Y; yy < b.Max.Y; yy++ {
 			for xx := b.Min.X; xx < b.Max.X; xx++ {
-				yi, ci := yc.YOffset(xx, yy), yc.COffset(xx, yy)
-				r, g, bl := color.YCbCrToRGB(yc.Y[yi], yc.Cb[ci], yc.Cr[ci])
-				dst[i], dst[i+1], dst[i+2] = float32(r)/255, float32(g)/255, float32(bl)/255
+				yi, ci := im.YOffset(xx, yy), im.COffset(xx, yy)
+				dst[i], dst[i+1], dst[i+2] = color.YCbCrToRGB(im.Y[yi], im.Cb[ci], im.Cr[ci])
 				i += 3
 			}
+		}
+		return
+	case *image.Gray:
+		if c != 1 {
+			break
+		}
+		for yy := b.Min.Y; yy < b.Max.Y; yy++ {
+			o := im.PixOffset(b.Min.X, yy)
+			i += copy(dst[i:], im.Pix[o:o+b.Dx()])
 		}
 		return
 	}
 	for yy := b.Min.Y; yy < b.Max.Y; yy++ {
 		for xx := b.Min.X; xx < b.Max.X; xx++ {
 			if c == 1 {
-				g := color.GrayModel.Convert(img.At(xx, yy)).(color.Gray)
-				dst[i] = float32(g.Y) / 255
+				dst[i] = color.GrayModel.Convert(img.At(xx, yy)).(color.Gray).Y
 				i++
 				continue
 			}
 			r, g, bl, _ := img.At(xx, yy).RGBA()
-			dst[i] = float32(r>>8) / 255
-			dst[i+1] = float32(g>>8) / 255
-			dst[i+2] = float32(bl>>8) / 255
+			dst[i], dst[i+1], dst[i+2] = uint8(r>>8), uint8(g>>8), uint8(bl>>8)
 			i += 3
 		}
+	}
+}
+
+// scale255 sets dst[i] = float32(src[i]) / 255, the value Pixels read as.
+func scale255(dst []float32, src []uint8) {
+	for i, v := range src {
+		dst[i] = float32(v) / 255
 	}
 }
 
@@ -271,7 +340,7 @@ func resizeBilinear(dst, src []float32, sh, sw, dh, dw, c int) {
 // (like the CIFAR-10 JPEG tree) each is one part; otherwise the folder's
 // classes are split with opts.ValidationSplit (default 0.2) and opts.Seed.
 func loadImageDirSets(dir string, opts Options) (*Set, *Set, error) {
-	o := ImageDirOptions{ImageSize: opts.ImageSize, ColorMode: opts.ColorMode, Seed: opts.Seed}
+	o := ImageDirOptions{ImageSize: opts.ImageSize, ColorMode: opts.ColorMode, Seed: opts.Seed, Uint8: opts.Uint8}
 	trainDir, testDir := filepath.Join(dir, "train"), filepath.Join(dir, "test")
 	if isDir(trainDir) && isDir(testDir) {
 		tr, err := ImageDatasetFromDirectory(trainDir, o)
@@ -279,7 +348,7 @@ func loadImageDirSets(dir string, opts Options) (*Set, *Set, error) {
 			return nil, nil, err
 		}
 		if o.ImageSize == [2]int{} {
-			o.ImageSize = [2]int{tr.X.Shape[1], tr.X.Shape[2]}
+			o.ImageSize = [2]int{tr.Shape()[1], tr.Shape()[2]}
 		}
 		te, err := ImageDatasetFromDirectory(testDir, o)
 		if err != nil {
@@ -300,7 +369,7 @@ func loadImageDirSets(dir string, opts Options) (*Set, *Set, error) {
 		return nil, nil, err
 	}
 	if o.ImageSize == [2]int{} {
-		o.ImageSize = [2]int{tr.X.Shape[1], tr.X.Shape[2]}
+		o.ImageSize = [2]int{tr.Shape()[1], tr.Shape()[2]}
 	}
 	o.Subset = SubsetValidation
 	te, err := ImageDatasetFromDirectory(dir, o)

@@ -150,22 +150,42 @@ func TestResizeBilinear(t *testing.T) {
 	}
 }
 
-// The YCbCr fast path agrees with the generic image.Image path.
-func TestPixelsYCbCrFastPath(t *testing.T) {
-	img := image.NewYCbCr(image.Rect(0, 0, 5, 3), image.YCbCrSubsampleRatio420)
-	for i := range img.Y {
-		img.Y[i] = uint8(i * 37)
+// The YCbCr and Gray fast paths agree with the generic image.Image path.
+func TestPixelsFastPaths(t *testing.T) {
+	ycc := image.NewYCbCr(image.Rect(0, 0, 5, 3), image.YCbCrSubsampleRatio420)
+	for i := range ycc.Y {
+		ycc.Y[i] = uint8(i * 37)
 	}
-	for i := range img.Cb {
-		img.Cb[i], img.Cr[i] = uint8(i*91), uint8(255-i*53)
+	for i := range ycc.Cb {
+		ycc.Cb[i], ycc.Cr[i] = uint8(i*91), uint8(255-i*53)
 	}
-	fast := make([]float32, 5*3*3)
-	slow := make([]float32, 5*3*3)
-	pixels(fast, img, 3)
-	pixels(slow, struct{ image.Image }{img}, 3) // hides the concrete type
-	for i := range fast {
-		if d := fast[i] - slow[i]; d > 1.0/255+1e-6 || d < -1.0/255-1e-6 {
-			t.Fatalf("value %d: fast %v, generic %v", i, fast[i], slow[i])
+	gray := image.NewGray(image.Rect(1, 2, 6, 5)) // not at the origin
+	for i := range gray.Pix {
+		gray.Pix[i] = uint8(i * 53)
+	}
+	tests := []struct {
+		name string
+		img  image.Image
+		c    int
+		tol  int // YCbCrToRGB rounds; RGBA()>>8 truncates
+	}{
+		{"ycbcr", ycc, 3, 1},
+		{"gray", gray, 1, 0},
+	}
+	for _, tt := range tests {
+		n := tt.img.Bounds().Dx() * tt.img.Bounds().Dy() * tt.c
+		fast := make([]uint8, n+1)
+		slow := make([]uint8, n+1)
+		fast[n], slow[n] = 99, 99 // guards
+		pixels(fast[:n], tt.img, tt.c)
+		pixels(slow[:n], struct{ image.Image }{tt.img}, tt.c) // hides the concrete type
+		for i := range fast {
+			if d := int(fast[i]) - int(slow[i]); d > tt.tol || d < -tt.tol {
+				t.Fatalf("%s: value %d: fast %v, generic %v", tt.name, i, fast[i], slow[i])
+			}
+		}
+		if fast[n] != 99 {
+			t.Errorf("%s: wrote past the image", tt.name)
 		}
 	}
 }

@@ -292,24 +292,61 @@ func Labels(y *Uint8Array) *tensor.Tensor {
 	return mustTensor(data, len(data))
 }
 
+// Pixels wraps uint8 images, adding a channel axis to grayscale (N,H,W)
+// arrays, as tensor.Bytes that read as v/255: the values ScaleImages
+// gives, without copying x.
+func Pixels(x *Uint8Array) *tensor.Bytes {
+	shape := append(tensor.Shape(nil), x.Shape...)
+	if len(shape) == 3 {
+		shape = append(shape, 1)
+	}
+	return &tensor.Bytes{Shape: shape, Data: x.Data, Divisor: 255}
+}
+
 // Sets converts a to float32 training and test Sets (ScaleImages, Labels).
 func (a *Arrays) Sets() (train, test *Set) {
 	return &Set{X: ScaleImages(a.XTrain), Y: Labels(a.YTrain), Classes: a.Classes},
 		&Set{X: ScaleImages(a.XTest), Y: Labels(a.YTest), Classes: a.Classes}
 }
 
-func setsOf(a *Arrays, err error) (*Set, *Set, error) {
+// pixelSets is Sets with the images kept as uint8 (Pixels).
+func (a *Arrays) pixelSets() (train, test *Set) {
+	return &Set{Pixels: Pixels(a.XTrain), Y: Labels(a.YTrain), Classes: a.Classes},
+		&Set{Pixels: Pixels(a.XTest), Y: Labels(a.YTest), Classes: a.Classes}
+}
+
+// setsOf converts the arrays a loader returned to Sets, float32 or uint8.
+func setsOf(a *Arrays, err error, pixels bool) (*Set, *Set, error) {
 	if err != nil {
 		return nil, nil, err
+	}
+	if pixels {
+		tr, te := a.pixelSets()
+		return tr, te, nil
 	}
 	tr, te := a.Sets()
 	return tr, te, nil
 }
 
-func loadMNISTSet(opts Options) (*Set, *Set, error)    { return setsOf(MNIST(opts)) }
-func loadFashionSet(opts Options) (*Set, *Set, error)  { return setsOf(FashionMNIST(opts)) }
-func loadCIFAR10Set(opts Options) (*Set, *Set, error)  { return setsOf(CIFAR10(opts)) }
-func loadCIFAR100Set(opts Options) (*Set, *Set, error) { return setsOf(CIFAR100(opts, "fine")) }
+func loadMNISTSet(opts Options) (*Set, *Set, error) {
+	a, err := MNIST(opts)
+	return setsOf(a, err, opts.Uint8)
+}
+
+func loadFashionSet(opts Options) (*Set, *Set, error) {
+	a, err := FashionMNIST(opts)
+	return setsOf(a, err, opts.Uint8)
+}
+
+func loadCIFAR10Set(opts Options) (*Set, *Set, error) {
+	a, err := CIFAR10(opts)
+	return setsOf(a, err, opts.Uint8)
+}
+
+func loadCIFAR100Set(opts Options) (*Set, *Set, error) {
+	a, err := CIFAR100(opts, "fine")
+	return setsOf(a, err, opts.Uint8)
+}
 
 // Download fetches the files of the named set into the cache (CacheDir) if
 // they are not there yet, verifying their checksums, and returns their

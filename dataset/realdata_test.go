@@ -125,6 +125,11 @@ func TestRealCIFAR10JPEG(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkShape(t, "test X", te.X.Shape, 10000, 32, 32, 3)
+	px, err := ImageDatasetFromDirectory(filepath.Join(dir, "test"), ImageDirOptions{Seed: 0, Uint8: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	samePixels(t, "test as uint8", px, te)
 }
 
 func slicesEqual(a, b []string) bool { return strings.Join(a, "\x00") == strings.Join(b, "\x00") }
