@@ -66,26 +66,13 @@ func (d *Dropout) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 		d.mask = make([]float32, n)
 	}
 	keep := float32(1 / (1 - d.Rate))
-	// Compare 32-bit draws against a threshold: one draw per element, so the
-	// mask depends only on the seed and the element count.
+	// Compare 32-bit draws against a threshold: one draw per element from a
+	// counter-based stream keyed by one draw of the layer's generator, so
+	// the mask depends only on the seed and the element count.
 	thr := uint32(d.Rate * (1 << 32))
-	for i := 0; i < n; i += 2 {
-		u := d.rng.Uint64()
-		d.mask[i] = keepIf(uint32(u) >= thr, keep)
-		if i+1 < n {
-			d.mask[i+1] = keepIf(uint32(u>>32) >= thr, keep)
-		}
-	}
 	d.y = tensor.Ensure(d.y, x.Shape...)
-	kernel.Mul(d.y.Data, x.Data, d.mask)
+	kernel.Dropout(d.y.Data, x.Data, d.mask, d.rng.Uint64(), thr, keep)
 	return d.y
-}
-
-func keepIf(ok bool, keep float32) float32 {
-	if ok {
-		return keep
-	}
-	return 0
 }
 
 func (d *Dropout) Backward(dy *tensor.Tensor) *tensor.Tensor {

@@ -56,6 +56,9 @@ type MaxPooling2D struct {
 
 	pool2D
 	arg []int32
+	// x is the last input of an inference Forward, which skips the
+	// winners; Backward finds them from x when it is called after one.
+	x *tensor.Tensor
 }
 
 // AveragePooling2D averages each window over the cells inside the image
@@ -123,16 +126,33 @@ func (p *pool2D) prepare(x *tensor.Tensor) {
 
 func (p *MaxPooling2D) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 	p.prepare(x)
+	if !training {
+		// Inference needs no winners: skip writing them.
+		p.x = x
+		kernel.MaxPoolNHWC(&p.geom, x.Data, p.y.Data, nil)
+		return p.y
+	}
+	p.x = nil
+	p.winners(x)
+	return p.y
+}
+
+// winners runs the pooling that records each window's winning cell.
+func (p *MaxPooling2D) winners(x *tensor.Tensor) {
 	if n := len(p.y.Data); cap(p.arg) >= n {
 		p.arg = p.arg[:n]
 	} else {
 		p.arg = make([]int32, n)
 	}
 	kernel.MaxPoolNHWC(&p.geom, x.Data, p.y.Data, p.arg)
-	return p.y
 }
 
 func (p *MaxPooling2D) Backward(dy *tensor.Tensor) *tensor.Tensor {
+	if p.x != nil {
+		// A gradient through an inference pass (saliency maps and the like).
+		p.winners(p.x)
+		p.x = nil
+	}
 	g := &p.geom
 	p.dx = tensor.Ensure(p.dx, g.N, g.H, g.W, g.C)
 	kernel.MaxPoolBackwardNHWC(g, dy.Data, p.arg, p.dx.Data)

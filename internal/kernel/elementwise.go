@@ -353,3 +353,47 @@ func mulBody(ka *kargs, lo, hi int) {
 		dst[lo+i] = v * b[i]
 	}
 }
+
+// Dropout writes mask[i] = keep where draw i is at least thr and 0 where
+// it is not, and y[i] = x[i]*mask[i]. Draw i is one 32-bit half of
+// SplitMix64(key + (i/2+1)·γ) (the low half for even i): a counter-based
+// stream, so chunks run in parallel and the mask depends only on key and
+// i, never on the thread count. y may alias x.
+func Dropout(y, x, mask []float32, key uint64, thr uint32, keep float32) {
+	n := len(x)
+	_, _ = y[:n], mask[:n]
+	run((n+1)/2, grainElems/2, dropoutBody, kargs{s: [8][]float32{0: y, 1: x, 2: mask}, f: [8]float32{0: keep}, i: [4]int{0: int(key >> 1), 1: int(key & 1), 2: int(thr)}})
+}
+
+func dropoutBody(ka *kargs, lo, hi int) {
+	y, x, mask := ka.s[0], ka.s[1], ka.s[2]
+	keep := ka.f[0]
+	key := uint64(ka.i[0])<<1 | uint64(ka.i[1])
+	thr := uint32(ka.i[2])
+	n := len(x)
+	for j := lo; j < hi; j++ {
+		u := splitMix64(key + uint64(j+1)*0x9e3779b97f4a7c15)
+		i := 2 * j
+		m := keepIf(uint32(u) >= thr, keep)
+		mask[i], y[i] = m, x[i]*m
+		if i+1 < n {
+			m = keepIf(uint32(u>>32) >= thr, keep)
+			mask[i+1], y[i+1] = m, x[i+1]*m
+		}
+	}
+}
+
+// splitMix64 is the finaliser of Steele, Lea and Flood's SplitMix64
+// ("Fast splittable pseudorandom number generators", OOPSLA 2014).
+func splitMix64(z uint64) uint64 {
+	z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
+	z = (z ^ z>>27) * 0x94d049bb133111eb
+	return z ^ z>>31
+}
+
+func keepIf(ok bool, keep float32) float32 {
+	if ok {
+		return keep
+	}
+	return 0
+}

@@ -1,6 +1,7 @@
 package kernel
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 )
@@ -27,4 +28,55 @@ func BenchmarkElementwise(b *testing.B) {
 	run("MaxPool2x2", func() { MaxPoolNHWC(g, x, y, arg) })
 	dx := make([]float32, n)
 	run("MaxPoolBackward2x2", func() { MaxPoolBackwardNHWC(g, y[:len(arg)], arg, dx) })
+}
+
+func TestDropoutMask(t *testing.T) {
+	const n, rate = 100001, 0.3
+	x := make([]float32, n)
+	for i := range x {
+		x[i] = float32(i%7) - 3
+	}
+	keep := float32(1 / (1 - rate))
+	r := rate
+	thr := uint32(r * (1 << 32))
+	run := func(threads int) ([]float32, []float32) {
+		old := SetThreads(threads)
+		defer SetThreads(old)
+		y, mask := make([]float32, n), make([]float32, n)
+		Dropout(y, x, mask, 12345, thr, keep)
+		return y, mask
+	}
+	y1, m1 := run(1)
+	y2, m2 := run(2)
+	kept := 0
+	for i := range x {
+		if m1[i] != m2[i] || y1[i] != y2[i] {
+			t.Fatalf("element %d differs between 1 and 2 threads", i)
+		}
+		switch m1[i] {
+		case keep:
+			kept++
+		case 0:
+		default:
+			t.Fatalf("mask[%d] = %v, want 0 or %v", i, m1[i], keep)
+		}
+		if y1[i] != x[i]*m1[i] {
+			t.Fatalf("y[%d] = %v, want x*mask = %v", i, y1[i], x[i]*m1[i])
+		}
+	}
+	// Binomial(n, 0.7): the standard deviation is ~145 elements.
+	if frac := float64(kept) / n; math.Abs(frac-(1-rate)) > 0.005 {
+		t.Errorf("kept fraction %.4f, want %.2f", frac, 1-rate)
+	}
+	_, m3 := make([]float32, n), make([]float32, n)
+	Dropout(make([]float32, n), x, m3, 12346, thr, keep)
+	same := 0
+	for i := range m3 {
+		if m3[i] == m1[i] {
+			same++
+		}
+	}
+	if same == n {
+		t.Error("another key gave the same mask")
+	}
 }

@@ -90,6 +90,13 @@ func maxArgUpdateFast(y []float32, arg []int32, x []float32, base int) {
 	maxArgUpdateGeneric(y[n:], arg[n:], x[n:], base+n)
 }
 
+func maxFast(y, x []float32) {
+	n := len(y) &^ 7
+	_ = x[:len(y)]
+	maxAVX2(y, x)
+	maxGeneric(y[n:], x[n:])
+}
+
 func reluFast(y, z []float32) {
 	n := len(z) &^ 7
 	_ = y[:len(z)]
@@ -150,7 +157,7 @@ func winoOutFast(y []float32, rs, cs int, m []float32, ms, n int) {
 func init() {
 	if cpu.X86.HasAVX2 {
 		winoIn, winoOut = winoInFast, winoOutFast
-		maxArgInit, maxArgUpdate = maxArgInitFast, maxArgUpdateFast
+		maxArgInit, maxArgUpdate, maxVec = maxArgInitFast, maxArgUpdateFast, maxFast
 		reluVec, reluBackVec, biasReLUVec = reluFast, reluBackwardFast, biasReLUFast
 		addVec, adamVec = addFast, adamFast
 	}

@@ -1259,6 +1259,32 @@ maxArgUpdateAVX2_done:
 	VZEROUPPER
 	RET
 
+// func maxAVX2(y []float32, x []float32)
+// Requires: AVX
+TEXT ·maxAVX2(SB), NOSPLIT, $0-48
+	MOVQ y_base+0(FP), AX
+	MOVQ x_base+24(FP), CX
+	MOVQ y_len+8(FP), DX
+	SHRQ $0x03, DX
+	JZ   max_done
+
+max_loop:
+	VMOVUPS   (CX), Y0
+	VMOVUPS   (AX), Y1
+	VCMPPS    $0x1e, Y1, Y0, Y2
+	VCMPPS    $0x03, Y0, Y0, Y3
+	VORPS     Y3, Y2, Y2
+	VBLENDVPS Y2, Y0, Y1, Y1
+	VMOVUPS   Y1, (AX)
+	ADDQ      $0x00000020, AX
+	ADDQ      $0x00000020, CX
+	DECQ      DX
+	JNZ       max_loop
+
+max_done:
+	VZEROUPPER
+	RET
+
 // func reluAVX2(y []float32, z []float32)
 // Requires: AVX, AVX2
 TEXT ·reluAVX2(SB), NOSPLIT, $0-48

@@ -130,6 +130,19 @@ func maxArgInitAVX2(y []float32, arg []int32, x []float32, base int)
 //go:noescape
 func maxArgUpdateAVX2(y []float32, arg []int32, x []float32, base int)
 
+// maxAVX2 must equal, for n = len(y) rounded down to a multiple of 8,
+//
+//	for i := 0; i < n; i++ {
+//		if x[i] > y[i] || x[i] != x[i] {
+//			y[i] = x[i]
+//		}
+//	}
+//
+// without bounds checks: len(x) >= n.
+//
+//go:noescape
+func maxAVX2(y []float32, x []float32)
+
 // reluAVX2 must equal, for n = len(z) rounded down to a multiple of 8,
 //
 //	for i := 0; i < n; i++ {

@@ -5,7 +5,8 @@ import "math"
 // MaxPoolNHWC writes the maximum of each window into y (N×OH×OW×C) and the
 // flat index into x of the winning cell into arg, for the backward pass.
 // Cells in the padding never win (they count as -inf, as in TensorFlow).
-// Ties go to the first cell in row-major window order.
+// Ties go to the first cell in row-major window order. With arg nil only
+// the maxima are written (inference).
 func MaxPoolNHWC(g *ConvGeom, x, y []float32, arg []int32) {
 	negInf := float32(math.Inf(-1))
 	run(g.N*g.OH, 4, maxPoolNHWCBody, kargs{s: [8][]float32{0: x, 1: y}, f: [8]float32{0: negInf}, g: g, arg: arg})
@@ -45,7 +46,26 @@ func maxPoolNHWCBody(ka *kargs, lo, hi int) {
 		for ox := 0; ox < g.OW; ox++ {
 			x0, x1 := max(ox*g.SW-g.PadL, 0), min(ox*g.SW-g.PadL+g.KW, g.W)
 			o := ((n*g.OH+oy)*g.OW + ox) * g.C
-			yo, ao := y[o:o+g.C], arg[o:o+g.C]
+			yo := y[o : o+g.C]
+			first := ((n*g.H+y0)*g.W + x0) * g.C
+			if arg == nil {
+				if y0 >= y1 || x0 >= x1 {
+					for c := range yo {
+						yo[c] = negInf
+					}
+					continue
+				}
+				copy(yo, x[first:first+g.C])
+				for iy := y0; iy < y1; iy++ {
+					for ix := x0; ix < x1; ix++ {
+						if base := ((n*g.H+iy)*g.W + ix) * g.C; base != first {
+							maxVec(yo, x[base:base+g.C])
+						}
+					}
+				}
+				continue
+			}
+			ao := arg[o : o+g.C]
 			if y0 >= y1 || x0 >= x1 {
 				// A window entirely in the padding (possible only with
 				// huge strides): -inf with no winner.
@@ -55,7 +75,6 @@ func maxPoolNHWCBody(ka *kargs, lo, hi int) {
 				continue
 			}
 			// The first cell wins until beaten.
-			first := ((n*g.H+y0)*g.W + x0) * g.C
 			maxArgInit(yo, ao, x[first:first+g.C], first)
 			for iy := y0; iy < y1; iy++ {
 				for ix := x0; ix < x1; ix++ {

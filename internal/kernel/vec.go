@@ -9,6 +9,7 @@ import "math"
 var (
 	maxArgInit   = maxArgInitGeneric
 	maxArgUpdate = maxArgUpdateGeneric
+	maxVec       = maxGeneric
 	reluVec      = reluGeneric
 	reluBackVec  = reluBackwardGeneric
 	biasReLUVec  = biasReLUGeneric
@@ -34,6 +35,16 @@ func maxArgUpdateGeneric(y []float32, arg []int32, x []float32, base int) {
 	for i := range y {
 		if x[i] > y[i] || x[i] != x[i] {
 			y[i], arg[i] = x[i], int32(base+i)
+		}
+	}
+}
+
+// maxGeneric is maxArgUpdateGeneric without the winners.
+func maxGeneric(y, x []float32) {
+	x = x[:len(y)]
+	for i := range y {
+		if x[i] > y[i] || x[i] != x[i] {
+			y[i] = x[i]
 		}
 	}
 }

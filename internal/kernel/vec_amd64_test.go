@@ -124,6 +124,15 @@ func TestVecTwinsUnary(t *testing.T) {
 			if i := sameBits(gotX, wantX); i >= 0 {
 				t.Fatalf("bias relu n=%d off=%d: [%d] = %v, want %v", n, off, i, gotX[i], wantX[i])
 			}
+			// max
+			wantX = append(wantX[:0], a...)
+			maxGeneric(wantX, b)
+			gotX, check = guarded(t, a, off)
+			maxFast(gotX, b)
+			check("max")
+			if i := sameBits(gotX, wantX); i >= 0 {
+				t.Fatalf("max n=%d off=%d: [%d] = %v, want %v", n, off, i, gotX[i], wantX[i])
+			}
 			// add
 			wantX = append(wantX[:0], a...)
 			addGeneric(wantX, b)

@@ -101,6 +101,36 @@ func genMaxArg() {
 	}
 }
 
+func genMax() {
+	TEXT("maxAVX2", NOSPLIT, "func(y, x []float32)")
+	Doc("maxAVX2 must equal, for n = len(y) rounded down to a multiple of 8,",
+		"",
+		"\tfor i := 0; i < n; i++ {",
+		"\t\tif x[i] > y[i] || x[i] != x[i] {",
+		"\t\t\ty[i] = x[i]",
+		"\t\t}",
+		"\t}",
+		"",
+		"without bounds checks: len(x) >= n.")
+	Pragma("noescape")
+	y, x := ptr("y"), ptr("x")
+	n := blocks("y", "max_done")
+	Label("max_loop")
+	VMOVUPS(Mem{Base: x}, reg.Y0)
+	VMOVUPS(Mem{Base: y}, reg.Y1)
+	VCMPPS(U8(0x1e), reg.Y1, reg.Y0, reg.Y2) // x > y (ordered)
+	VCMPPS(U8(0x03), reg.Y0, reg.Y0, reg.Y3) // x is NaN
+	VORPS(reg.Y3, reg.Y2, reg.Y2)
+	VBLENDVPS(reg.Y2, reg.Y0, reg.Y1, reg.Y1)
+	VMOVUPS(reg.Y1, Mem{Base: y})
+	advance(32, y, x)
+	DECQ(n)
+	JNZ(LabelRef("max_loop"))
+	Label("max_done")
+	VZEROUPPER()
+	RET()
+}
+
 func genReLU() {
 	// reluAVX2: y = z with the value cleared where the sign bit is set.
 	TEXT("reluAVX2", NOSPLIT, "func(y, z []float32)")

@@ -284,6 +284,7 @@ func main() {
 	genCopyRows(16)
 	genCopyRows(32)
 	genMaxArg()
+	genMax()
 	genReLU()
 	genAdam()
 	genWinograd()
