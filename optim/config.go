@@ -44,7 +44,7 @@ func FromConfig(name string, cfg map[string]any) (Optimizer, error) {
 	r.allow("loss_scale_factor", none{})
 	r.allow("gradient_accumulation_steps", none{})
 	r.allow("is_legacy_optimizer", false)
-	if o.Name() != NameAdamW {
+	if o.Name() != NameAdamW && o.Name() != NameSGD {
 		r.allow("weight_decay", 0.0)
 	}
 	switch o := o.(type) {
@@ -52,6 +52,7 @@ func FromConfig(name string, cfg map[string]any) (Optimizer, error) {
 		r.float("learning_rate", &o.LR)
 		r.float("momentum", &o.Momentum)
 		r.bool("nesterov", &o.Nesterov)
+		r.float("weight_decay", &o.WeightDecay)
 		o.Clip = c
 	case *Adam:
 		r.float("learning_rate", &o.LR)

@@ -294,6 +294,9 @@ type SGD struct {
 	LR       float64 // learning rate; 0 means Keras's 0.01
 	Momentum float64 // Keras's default is 0 (no velocity slot)
 	Nesterov bool    // Keras's default is false
+	// WeightDecay, when positive, shrinks every variable as Keras 3's base
+	// optimizer does before the step: w -= w*WeightDecay*lr (decoupled).
+	WeightDecay float64
 	Clip
 	st state
 }
@@ -338,6 +341,9 @@ func (o *SGD) Apply(values, grads []*tensor.Tensor) {
 		if mu != 0 {
 			m = o.st.slots[i][0].Data
 		}
+		if o.WeightDecay > 0 {
+			kernel.Axpy(-float32(o.WeightDecay)*lr, w.Data, w.Data)
+		}
 		kernel.SGDUpdate(w.Data, g, m, lr, mu, o.Nesterov)
 	}
 	o.st.iterations++
@@ -350,6 +356,9 @@ func (o *SGD) Config() map[string]any {
 		"learning_rate": o.LearningRate(),
 		"momentum":      o.Momentum,
 		"nesterov":      o.Nesterov,
+	}
+	if o.WeightDecay > 0 {
+		m["weight_decay"] = o.WeightDecay
 	}
 	o.Clip.config(m)
 	return m

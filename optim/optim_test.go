@@ -61,8 +61,13 @@ func runReference(ref reference, init float64, n int) [][][]float64 {
 
 // The update rules, written from the Keras 3 sources independently of the
 // implementation.
-func sgdRef(lr, mu float64, nesterov bool) reference {
+func sgdRef(lr, mu float64, nesterov bool) reference { return sgdWDRef(lr, mu, 0, nesterov) }
+
+// sgdWDRef is Keras 3's SGD with weight decay applied first (base
+// optimizer _apply_weight_decay: w -= w*wd*lr).
+func sgdWDRef(lr, mu, wd float64, nesterov bool) reference {
 	return func(w, g float64, s *[2]float64, _ int) float64 {
+		w -= w * wd * lr
 		if mu == 0 {
 			return w - lr*g
 		}
@@ -109,6 +114,7 @@ func TestFirstSteps(t *testing.T) {
 		{"sgd lr 0.1", &SGD{LR: 0.1}, sgdRef(0.1, 0, false), 0},
 		{"sgd momentum", &SGD{LR: 0.1, Momentum: 0.9}, sgdRef(0.1, 0.9, false), 0},
 		{"sgd nesterov", &SGD{LR: 0.1, Momentum: 0.9, Nesterov: true}, sgdRef(0.1, 0.9, true), 0},
+		{"sgd nesterov decay", &SGD{LR: 0.1, Momentum: 0.9, Nesterov: true, WeightDecay: 0.05}, sgdWDRef(0.1, 0.9, 0.05, true), 0},
 		{"adam", &Adam{}, adamRef(0.001, 0.9, 0.999, 1e-7, 0), 0},
 		{"adam options", &Adam{LR: 0.05, Beta1: 0.8, Beta2: 0.99, Epsilon: 1e-3}, adamRef(0.05, 0.8, 0.99, 1e-3, 0), 0},
 		{"adamw", &AdamW{LR: 0.01}, adamRef(0.01, 0.9, 0.999, 1e-7, 0.004), 0},
