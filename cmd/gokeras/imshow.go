@@ -239,7 +239,7 @@ func gather(x *tensor.Tensor, idx []int) *tensor.Tensor {
 }
 
 // predictClasses returns the model's most probable class per sample.
-func predictClasses(m *gokeras.Sequential, x *tensor.Tensor) ([]int, error) {
+func predictClasses(m *gokeras.Sequential, x gokeras.Inputs) ([]int, error) {
 	out, err := m.Predict(x, 0)
 	if err != nil {
 		return nil, err
@@ -290,7 +290,7 @@ func writeHistoryPlot(stdout io.Writer, path string, h *train.History) error {
 
 // writeConfusion prints the confusion matrix of m on (x, y) and, if path
 // is set, draws it (evaluate --confusion).
-func writeConfusion(stdout io.Writer, path string, m *gokeras.Sequential, x, y *tensor.Tensor, classes []string) error {
+func writeConfusion(stdout io.Writer, path string, m *gokeras.Sequential, x gokeras.Inputs, y *tensor.Tensor, classes []string) error {
 	pred, err := predictClasses(m, x)
 	if err != nil {
 		return err

@@ -43,20 +43,23 @@ func runEvaluate(args []string, stdout, stderr io.Writer) error {
 	if name == "" {
 		return fmt.Errorf("the model does not record its data set; give --dataset")
 	}
-	_, test, err := dataset.Load(name, dataset.Options{DataDir: *dataDir, Seed: *seed, Progress: stderr})
+	opts := dataset.Options{DataDir: *dataDir, Seed: *seed, Progress: stderr, Uint8: true}
+	imagesFor(m, &opts) // a folder of images, as train reads it
+	_, test, err := dataset.Load(name, opts)
 	if err != nil {
 		return err
 	}
-	if err := checkFits(m, *load, name, test.X); err != nil {
+	x := inputs(test)
+	if err := checkFits(m, *load, name, x); err != nil {
 		return err
 	}
-	logs, err := m.Evaluate(test.X, test.Y, *batch)
+	logs, err := m.Evaluate(x, test.Y, *batch)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintln(stdout, formatTestLogs(logs))
 	if *confusion != "" {
-		return writeConfusion(stdout, *confusion, m, test.X, test.Y, test.Classes)
+		return writeConfusion(stdout, *confusion, m, x, test.Y, test.Classes)
 	}
 	return nil
 }

@@ -13,7 +13,6 @@ import (
 
 	"github.com/gokeras/gokeras"
 	"github.com/gokeras/gokeras/dataset"
-	"github.com/gokeras/gokeras/tensor"
 	"github.com/gokeras/gokeras/train"
 )
 
@@ -61,12 +60,12 @@ func loadModelSource(spec string) (*modelSource, error) {
 }
 
 // checkFits says what to do when the data's samples do not match the model.
-func checkFits(m *gokeras.Sequential, modelName, dsName string, x *tensor.Tensor) error {
+func checkFits(m *gokeras.Sequential, modelName, dsName string, x gokeras.Inputs) error {
 	want := m.Net().DeclaredInputShape()
 	if want == nil {
 		return nil
 	}
-	got := x.Shape[1:]
+	got := x.RowShape()
 	if !got.Equal(want) {
 		return fmt.Errorf("model %s takes inputs of shape %v but data set %s has %v; pick a matching --model or --dataset (see 'gokeras presets')", modelName, want, dsName, got)
 	}
@@ -127,19 +126,13 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if dsName == "" {
 		dsName = src.dataset
 	}
-	opts := dataset.Options{DataDir: *dataDir, Seed: *seed, Progress: stderr}
+	opts := dataset.Options{DataDir: *dataDir, Seed: *seed, Progress: stderr, Uint8: true}
 	if *imageDir != "" {
 		if *dsFlag != "" {
 			return fmt.Errorf("give --dataset or --image-dir, not both")
 		}
 		dsName = *imageDir
-		// Images are resized to what the model takes.
-		if in := m.Net().DeclaredInputShape(); len(in) == 3 {
-			opts.ImageSize = [2]int{in[0], in[1]}
-			if in[2] == 1 {
-				opts.ColorMode = dataset.ColorGrayscale
-			}
-		}
+		imagesFor(m, &opts)
 	}
 	if dsName == "" {
 		return fmt.Errorf("the model file names no data set; give --dataset (see 'gokeras datasets list') or --image-dir")
@@ -148,7 +141,8 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := checkFits(m, src.name, dsName, trainSet.X); err != nil {
+	x := inputs(trainSet)
+	if err := checkFits(m, src.name, dsName, x); err != nil {
 		return err
 	}
 	m.DatasetName = dsName
@@ -156,10 +150,10 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		m.Classes = trainSet.Classes
 	}
 	if *load == "" {
-		if err := m.Build(trainSet.X.Shape[1:]...); err != nil {
+		if err := m.Build(x.RowShape()...); err != nil {
 			return err
 		}
-		if err := m.Adapt(trainSet.X); err != nil {
+		if err := m.Adapt(x); err != nil {
 			return err
 		}
 	}
@@ -196,7 +190,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	hist, fitErr := m.FitContext(ctx, trainSet.X, trainSet.Y, o)
+	hist, fitErr := m.FitContext(ctx, x, trainSet.Y, o)
 	interrupted := fitErr != nil && ctx.Err() != nil
 	if fitErr != nil && !interrupted {
 		return fitErr
@@ -220,7 +214,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if interrupted {
 		return fmt.Errorf("%w after %d finished epochs; the history and model above keep them", errInterrupted, hist.Len())
 	}
-	logs, err := m.Evaluate(testSet.X, testSet.Y, o.BatchSize)
+	logs, err := m.Evaluate(inputs(testSet), testSet.Y, o.BatchSize)
 	if err != nil {
 		return err
 	}
@@ -233,6 +227,26 @@ func flagSet(fs *flag.FlagSet, name string) bool {
 	set := false
 	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
 	return set
+}
+
+// imagesFor sets opts so that a folder of images loads at the size and in
+// the colour mode the model takes (named sets ignore both).
+func imagesFor(m *gokeras.Sequential, opts *dataset.Options) {
+	if in := m.Net().DeclaredInputShape(); len(in) == 3 {
+		opts.ImageSize = [2]int{in[0], in[1]}
+		if in[2] == 1 {
+			opts.ColorMode = dataset.ColorGrayscale
+		}
+	}
+}
+
+// inputs is what training reads of s: image pixels kept as uint8 (loaded
+// with dataset.Options.Uint8, a quarter of float32's memory) or float32 X.
+func inputs(s *dataset.Set) gokeras.Inputs {
+	if s.Pixels != nil {
+		return s.Pixels
+	}
+	return s.X
 }
 
 func firstPositive(vs ...int) int {

@@ -1,6 +1,11 @@
 package main
 
 import (
+	"fmt"
+	"image"
+	"image/png"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -15,5 +20,51 @@ func TestTrainStepsPerEpoch(t *testing.T) {
 	}
 	if _, errOut, code := runCLI(t, "train", "--steps-per-epoch", "-1"); code == 0 || !strings.Contains(errOut, "--steps-per-epoch") {
 		t.Errorf("--steps-per-epoch -1: exit %d, %q; want an error naming the flag", code, errOut)
+	}
+}
+
+// TestTrainOnPixels trains on a folder of images that need no resizing, so
+// train and evaluate keep them as uint8 pixels; the model's Normalization
+// layer adapts to them read as float32.
+func TestTrainOnPixels(t *testing.T) {
+	root := t.TempDir()
+	for _, part := range []string{"train", "test"} {
+		for ci, class := range []string{"dark", "light"} {
+			d := filepath.Join(root, part, class)
+			os.MkdirAll(d, 0o755)
+			for i := range 12 {
+				img := image.NewGray(image.Rect(0, 0, 8, 8))
+				for p := range img.Pix {
+					img.Pix[p] = uint8(30 + 150*ci + (p*7+i*13)%60)
+				}
+				f, _ := os.Create(filepath.Join(d, fmt.Sprintf("%02d.png", i)))
+				png.Encode(f, img)
+				f.Close()
+			}
+		}
+	}
+	spec := `{"class_name": "Sequential", "config": {"layers": [
+  {"class_name": "InputLayer", "config": {"batch_shape": [null, 8, 8, 1]}},
+  {"class_name": "Normalization", "config": {"axis": -1}},
+  {"class_name": "Flatten", "config": {}},
+  {"class_name": "Dense", "config": {"units": 2, "activation": "softmax"}}]},
+ "compile_config": {"loss": "sparse_categorical_crossentropy", "optimizer": {"class_name": "Adam", "config": {"learning_rate": 0.05}}, "metrics": ["accuracy"]}}`
+	dir := t.TempDir()
+	file, model := filepath.Join(dir, "m.json"), filepath.Join(dir, "m.safetensors")
+	os.WriteFile(file, []byte(spec), 0o644)
+	out, errOut, code := runCLI(t, "train", "--model", file, "--image-dir", root, "--epochs", "10", "--verbose", "0", "--save", model)
+	if code != 0 {
+		t.Fatalf("train exited %d: %s", code, errOut)
+	}
+	m := testAccRE.FindStringSubmatch(out)
+	if m == nil || m[2] != "1.0000" {
+		t.Fatalf("training on pixels printed %q; want test_accuracy 1.0000 on bright vs dark", out)
+	}
+	out2, errOut, code := runCLI(t, "evaluate", "--load", model, "--dataset", root, "--confusion", filepath.Join(dir, "cm.png"))
+	if code != 0 {
+		t.Fatalf("evaluate exited %d: %s", code, errOut)
+	}
+	if !strings.HasPrefix(out2, m[0]+"\n") {
+		t.Errorf("evaluate printed %q, train printed %q", out2, m[0])
 	}
 }
