@@ -178,11 +178,26 @@ func (m *Sequential) WithLayerConfig(settings ...LayerSetting) (*Sequential, err
 	for _, s := range settings {
 		i := slices.IndexFunc(infos, func(li LayerInfo) bool { return li.Name == s.Layer })
 		was, now, want := jsonText(infos[i].Config[s.Field]), jsonText(after[i].Config[s.Field]), jsonText(s.Value)
-		if want != was && now == was {
+		if want != was && now == was && !sameTuple(s.Value, infos[i].Config[s.Field]) {
 			return nil, fmt.Errorf("gokeras: layer %s (%s) does not read %s=%s; gokeras keeps it at %s", s.Layer, infos[i].Class, s.Field, want, was)
 		}
 	}
 	return n, nil
+}
+
+// sameTuple reports whether v is a number that Keras's int-or-tuple
+// arguments (kernel_size=3) expand to tuple t ([3, 3]).
+func sameTuple(v, t any) bool {
+	list, ok := t.([]any)
+	if !ok || len(list) == 0 {
+		return false
+	}
+	for _, e := range list {
+		if e != v {
+			return false
+		}
+	}
+	return true
 }
 
 func jsonText(v any) string {

@@ -49,6 +49,10 @@ func TestWithLayerConfig(t *testing.T) {
 	if err := n.Build(); err != nil {
 		t.Fatal(err)
 	}
+	// An int-or-tuple argument given as one number is the same setting.
+	if _, err := m.WithLayerConfig(gokeras.LayerSetting{Layer: "conv2d", Field: "kernel_size", Value: 3.0}); err != nil {
+		t.Errorf("kernel_size=3: %v", err)
+	}
 }
 
 func TestWithLayerConfigErrors(t *testing.T) {
@@ -62,6 +66,8 @@ func TestWithLayerConfigErrors(t *testing.T) {
 		{gokeras.LayerSetting{Layer: "dropout", Field: "rat", Value: 0.5}, []string{`no field "rat"`, "its fields are rate"}},
 		{gokeras.LayerSetting{Layer: "flatten", Value: 1.0}, []string{"flatten (Flatten) has no main field", "flatten.FIELD"}},
 		{gokeras.LayerSetting{Layer: "dropout", Value: 1.5}, []string{"rate 1.5 is outside [0, 1)"}},
+		// Pooling layers write data_format but only work channels-last.
+		{gokeras.LayerSetting{Layer: "max_pooling2d", Field: "data_format", Value: "channels_first"}, []string{`does not read data_format="channels_first"`}},
 	}
 	for _, tt := range tests {
 		m, _ := p.Model()
