@@ -228,12 +228,13 @@ func resolveName(name string, infos []gokeras.LayerInfo) (string, error) {
 		return name, nil
 	}
 	layer, field, _ := strings.Cut(name, ".")
+	if !strings.Contains(name, ".") && !slices.ContainsFunc(infos, func(li gokeras.LayerInfo) bool { return li.Name == layer }) {
+		return "", fmt.Errorf("sweep: %q is neither a fit setting (%s) nor a layer; the model has no layer named %q (Keras names the first layer of a class without a number: dropout, dropout_1, dropout_2, ...); its layers and their fields are:%s",
+			name, strings.Join(fitSettingNames(), ", "), name, gokeras.DescribeLayers(infos))
+	}
 	ls, err := gokeras.ResolveLayerSetting(infos, layer, field, nil)
 	if err != nil {
-		if !strings.Contains(name, ".") && !slices.ContainsFunc(infos, func(li gokeras.LayerInfo) bool { return li.Name == layer }) {
-			return "", fmt.Errorf("sweep: %q is neither a fit setting (%s) nor a layer: %w", name, strings.Join(fitSettingNames(), ", "), err)
-		}
-		return "", fmt.Errorf("sweep: %w", err)
+		return "", err
 	}
 	return ls.Layer + "." + ls.Field, nil
 }
@@ -605,14 +606,14 @@ func (s *Sweep) Run(ctx context.Context) (*Report, error) {
 	// a bad value shows now, not when its turn comes.
 	for _, p := range points {
 		m, _, err := s.trialModel(p)
-		if err == nil {
-			err = m.Build(s.X.RowShape()...)
-		}
-		if err == nil {
-			_, err = s.epochsOf(p)
-		}
 		if err != nil {
-			return nil, fmt.Errorf("sweep: configuration %s: %w", p, err)
+			return nil, err // it names the point
+		}
+		if err := m.Build(s.X.RowShape()...); err != nil {
+			return nil, fmt.Errorf("sweep: %s: %w", p, err)
+		}
+		if _, err := s.epochsOf(p); err != nil {
+			return nil, err
 		}
 	}
 	rf := &resultsFile{path: s.Results, header: s.header(), objective: s.Objective, params: s.params}

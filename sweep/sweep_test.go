@@ -357,3 +357,46 @@ func TestResultsFileTornRowAndHeader(t *testing.T) {
 		t.Errorf("other columns: %v", err)
 	}
 }
+
+// TestHalvingContinuesTraining checks on the embedded digits that a
+// configuration continued from its saved model at the next rung scores
+// what a straight run of the same epochs scores.
+func TestHalvingContinuesTraining(t *testing.T) {
+	trainSet, _, err := dataset.Load("digits", dataset.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	resumed := 0
+	s := &Sweep{Model: preset("digits-cnn"), X: trainSet.X, Y: trainSet.Y,
+		Grid: mustGrid(t, "dense.units=4,8,16"), Epochs: 3, Halving: true, BatchSize: 64,
+		Results: filepath.Join(dir, "h.csv"),
+		Runner: func(ctx context.Context, s *Sweep, tr Trial) (Result, error) {
+			if tr.ResumeFrom != "" {
+				if _, err := os.Stat(tr.ResumeFrom); err == nil {
+					resumed++
+				}
+			}
+			return s.TrainTrial(ctx, tr)
+		}}
+	rep, err := s.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	best, _ := rep.Best()
+	if best.Epochs != 3 || best.Rung != 1 || resumed != 1 {
+		t.Fatalf("best %+v after %d continued trials; want rung 2 at 3 epochs, continued once", best, resumed)
+	}
+	v, _ := best.Point.Get("dense.units")
+	straight := &Sweep{Model: preset("digits-cnn"), X: trainSet.X, Y: trainSet.Y,
+		Grid: mustGrid(t, "dense.units="+v), Epochs: 3, BatchSize: 64}
+	srep, err := straight.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, want := best, srep.Results[0]
+	if got.Score != want.Score || got.LastScore != want.LastScore || got.BestEpoch != want.BestEpoch || got.ValLoss != want.ValLoss {
+		t.Errorf("continued: %s %v/%v at epoch %d (val_loss %v); straight run: %v/%v at epoch %d (val_loss %v)",
+			got.Key, got.Score, got.LastScore, got.BestEpoch, got.ValLoss, want.Score, want.LastScore, want.BestEpoch, want.ValLoss)
+	}
+}
