@@ -1,0 +1,211 @@
+package main
+
+// gokeras sweep: a hyperparameter search over a preset or model file,
+// resumable from its results file. The search itself is package sweep.
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gokeras/gokeras"
+	"github.com/gokeras/gokeras/dataset"
+	"github.com/gokeras/gokeras/sweep"
+	"github.com/gokeras/gokeras/train"
+)
+
+func init() {
+	register(command{"sweep", "search hyperparameters (grid, random or successive halving); resumable", runSweep})
+}
+
+const sweepHelp = `gokeras sweep --model PRESET|FILE --grid 'NAME=V1,V2 NAME=...' [flags]
+
+Trains one model per point of the grid (or --random N of them, or with
+--halving successive halving that stops weak ones early), appends each
+finished trial to the results CSV file, and prints the trials sorted by
+the validation score with one plot per parameter. Run the same command
+again after an interruption (Ctrl-C) and finished trials are skipped.
+
+Each trial holds out the last --validation-split of the training data and
+is ranked on it: val_accuracy (the best epoch's) for classifiers, else
+val_loss. --test also scores the test split, for information only.
+
+A NAME is a fit setting (epochs, batch_size, learning_rate or lr,
+lr_schedule, label_smoothing, optimizer, validation_split, seed) or a
+layer's config field, LAYER.FIELD, as to_json() writes it: dropout.rate,
+conv2d_1.filters, dense.activation. A bare LAYER sets its main field
+(Dropout rate, Dense units, Conv2D filters, pooling pool_size). Layers
+are named as Keras names them: the first Dropout is "dropout", the second
+"dropout_1", the third "dropout_2". --list prints a model's names.
+
+Grid syntax: ` + sweep.GridSyntax + `
+
+Examples:
+  gokeras sweep --list --model cifar10-cnn
+  gokeras sweep --model digits-cnn --grid 'dense=16,32,64 batch_size=32,64' --epochs 10
+  gokeras sweep --model cifar10-cnn --grid 'dropout=0.1,0.25 dropout_1=0.2,0.5,0.8' --halving --epochs 30 --budget 2h
+
+`
+
+// gridFlag collects --grid, which may be given more than once.
+type gridFlag []string
+
+func (g *gridFlag) String() string     { return strings.Join(*g, " ") }
+func (g *gridFlag) Set(v string) error { *g = append(*g, v); return nil }
+
+func runSweep(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("sweep", stdout)
+	modelFlag := fs.String("model", "digits-cnn", "a preset name (see 'gokeras presets') or a Keras-style model JSON file")
+	dsFlag := fs.String("dataset", "", "data set name (default: the preset's)")
+	dataDir := fs.String("data-dir", "", "folder with downloaded data set files (default: ~/.keras/datasets)")
+	var grid gridFlag
+	fs.Var(&grid, "grid", "the values to try: 'NAME=V1,V2 NAME=V1,...' (may be repeated; see -h)")
+	list := fs.Bool("list", false, "print the fit settings and layer fields of --model that a grid can name, and exit")
+	random := fs.Int("random", 0, "try N points drawn at random (with --seed) instead of the whole grid")
+	halving := fs.Bool("halving", false, "successive halving: train every point briefly, continue the best 1/eta, up to --epochs")
+	eta := fs.Int("eta", 3, "successive halving's reduction factor")
+	budget := fs.Duration("budget", 0, "wall-clock budget, e.g. 2h or 45m: no trial starts that would overrun it")
+	epochs := fs.Int("epochs", 0, "epochs per trial unless swept; with --halving the most (default: the preset's)")
+	batch := fs.Int("batch-size", 0, "batch size unless swept (default: the preset's, else 32)")
+	valSplit := fs.Float64("validation-split", 0.1, "fraction of the training data (its last part) held out to rank trials")
+	objective := fs.String("objective", "", "validation metric ranking the trials, e.g. val_accuracy or val_loss (default: val_accuracy when the model has accuracy, else val_loss)")
+	seed := fs.Uint64("seed", 1, "seed for the models (weights, shuffling, dropout) unless swept, and for --random")
+	results := fs.String("results", "", "CSV file each finished trial is appended to; rerunning skips its trials (default: MODEL-sweep.csv)")
+	plotDir := fs.String("plot-dir", "", "folder for the score-by-parameter plots, one PNG per parameter; \"\" given explicitly draws none (default: RESULTS-plots)")
+	test := fs.Bool("test", false, "also evaluate each trial on the test split (reported, never used to rank)")
+	verbose := fs.Int("verbose", 0, "each trial's training output: 0 none, 1 progress bar, 2 one line per epoch")
+	if slices.ContainsFunc(args, func(a string) bool { return a == "-h" || a == "-help" || a == "--help" }) {
+		fmt.Fprint(stdout, sweepHelp)
+	}
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q; sweep takes only flags (quote the grid: --grid 'a=1,2 b=3')", fs.Arg(0))
+	}
+	verb, err := train.ParseVerbosity(*verbose)
+	if err != nil {
+		return err
+	}
+	src, err := loadModelSource(*modelFlag)
+	if err != nil {
+		return err
+	}
+	if *list {
+		text, err := sweep.Describe(src.model)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "hyperparameters of %s:\n%s", src.name, text)
+		return nil
+	}
+	if len(grid) == 0 {
+		return fmt.Errorf("give the values to try with --grid, e.g. --grid 'dense=16,32 batch_size=32,64'; --list shows the names %s takes", src.name)
+	}
+	params, err := sweep.ParseGrid(grid.String())
+	if err != nil {
+		return err
+	}
+	// Wrong names fail now, before a data set is loaded or downloaded.
+	if _, err := sweep.Resolve(params, src.model); err != nil {
+		return err
+	}
+	dsName := *dsFlag
+	if dsName == "" {
+		dsName = src.dataset
+	}
+	if dsName == "" {
+		return fmt.Errorf("the model file names no data set; give --dataset (see 'gokeras datasets list')")
+	}
+	// Image sets stay uint8, as train keeps them: every trial reads them.
+	trainSet, testSet, err := dataset.Load(dsName, dataset.Options{DataDir: *dataDir, Seed: *seed, Progress: stderr, Uint8: true})
+	if err != nil {
+		return err
+	}
+	if err := checkFits(src.model, src.name, dsName, inputs(trainSet)); err != nil {
+		return err
+	}
+	resultsPath := *results
+	if resultsPath == "" {
+		resultsPath = strings.TrimSuffix(filepath.Base(src.name), ".json") + "-sweep.csv"
+	}
+	base := strings.TrimSuffix(resultsPath, ".csv")
+	plots := base + "-plots"
+	if flagSet(fs, "plot-dir") {
+		plots = *plotDir
+	}
+	spec := *modelFlag
+	s := &sweep.Sweep{
+		Model: func() (*gokeras.Sequential, error) {
+			ms, err := loadModelSource(spec)
+			if err != nil {
+				return nil, err
+			}
+			return ms.model, nil
+		},
+		X: inputs(trainSet), Y: trainSet.Y,
+		Grid: params, Random: *random, Seed: *seed,
+		Halving: *halving, Eta: *eta,
+		Epochs:          firstPositive(*epochs, src.fit.Epochs, 1),
+		BatchSize:       firstPositive(*batch, src.fit.BatchSize, 32),
+		ValidationSplit: *valSplit,
+		Objective:       *objective,
+		Budget:          *budget,
+		Results:         resultsPath,
+		Setup:           fmt.Sprintf("model=%s dataset=%s", src.name, dsName),
+		Log:             stdout,
+	}
+	if *halving {
+		s.CheckpointDir = base + "-checkpoints"
+	}
+	if *verbose > 0 {
+		s.FitOut, s.FitVerbose = stdout, verb
+	}
+	if *test {
+		s.TestX, s.TestY = inputs(testSet), testSet.Y
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	start := time.Now()
+	rep, runErr := s.Run(ctx)
+	if rep == nil {
+		return runErr
+	}
+	interrupted := runErr != nil && ctx.Err() != nil
+	if runErr != nil && !interrupted {
+		return runErr
+	}
+	fmt.Fprintf(stdout, "\n%d trials trained in %v, %d found in %s", rep.Ran, time.Since(start).Round(time.Second), rep.Reused, resultsPath)
+	if n := len(rep.Skipped); n > 0 {
+		fmt.Fprintf(stdout, ", %d skipped for the %v budget:", n, *budget)
+		for _, t := range rep.Skipped {
+			fmt.Fprintf(stdout, "\n  %s (%d epochs)", t.Point, t.Epochs)
+		}
+	}
+	fmt.Fprintf(stdout, "\n\nconfigurations by %s (its best epoch):\n", rep.Objective)
+	if err := rep.WriteTable(stdout); err != nil {
+		return err
+	}
+	if plots != "" && len(rep.Results) > 0 {
+		files, err := rep.WritePlots(plots)
+		if err != nil {
+			return err
+		}
+		if len(files) > 0 {
+			fmt.Fprintf(stdout, "\nplots: %s\n", strings.Join(files, " "))
+		}
+	}
+	if interrupted {
+		return fmt.Errorf("%w; the running trial's row was not written, finished trials are in %s: run the same command again to resume", errInterrupted, resultsPath)
+	}
+	if best, ok := rep.Best(); ok {
+		fmt.Fprintf(stdout, "\nbest: %s (%d epochs): %s %.4f\n", best.Point, best.Epochs, rep.Objective, best.Score)
+	}
+	return nil
+}
