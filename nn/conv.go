@@ -13,7 +13,7 @@ import (
 // (batch, height, width, channels). It runs as im2col followed by one
 // matrix product for the whole batch, except 3x3 stride-1 windows over
 // enough channels, which use Winograd F(2x2,3x3) for the forward pass and
-// the input gradient (2.25 times fewer multiplies; see kernel.Winograd).
+// both gradients (2.25 times fewer multiplies; see kernel.Winograd).
 type Conv2D struct {
 	Name              string
 	Filters           int
@@ -36,7 +36,6 @@ type Conv2D struct {
 	dx         *tensor.Tensor
 	skipInputG bool
 	wino       kernel.Winograd
-	colFresh   bool // col holds the im2col of x
 }
 
 func init() {
@@ -150,7 +149,6 @@ func (c *Conv2D) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 	c.x = x
 	rows, k := g.ColRows(), g.ColCols()
 	c.z = tensor.Ensure(c.z, g.N, g.OH, g.OW, c.Filters)
-	c.colFresh = false
 	if c.winograd() {
 		c.wino.Forward(g, c.Filters, x.Data, c.kernel.Value.Data, c.z.Data)
 	} else {
@@ -158,7 +156,7 @@ func (c *Conv2D) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 		if !c.pointwise() {
 			c.col = tensor.Ensure(c.col, rows, k)
 			kernel.Im2colNHWC(g, x.Data, c.col.Data)
-			a, c.colFresh = c.col.Data, true
+			a = c.col.Data
 		}
 		kernel.Gemm(false, false, rows, c.Filters, k, 1, a, k, c.kernel.Value.Data, c.Filters, 0, c.z.Data, c.Filters)
 	}
@@ -179,15 +177,22 @@ func (c *Conv2D) Backward(dy *tensor.Tensor) *tensor.Tensor {
 func (c *Conv2D) BackwardLinear(dz *tensor.Tensor) *tensor.Tensor {
 	g := &c.geom
 	rows, k := g.ColRows(), g.ColCols()
+	if c.winograd() {
+		c.wino.BackwardFilter(g, c.Filters, c.x.Data, dz.Data, c.kernel.Grad.Data)
+		if !c.NoBias {
+			kernel.SumRows(c.bias.Grad.Data, dz.Data, rows, c.Filters)
+		}
+		if c.skipInputG {
+			return nil
+		}
+		c.dx = tensor.Ensure(c.dx, g.N, g.H, g.W, g.C)
+		c.wino.BackwardData(g, c.Filters, dz.Data, c.kernel.Value.Data, c.dx.Data)
+		return c.dx
+	}
 	a := c.x.Data
 	if !c.pointwise() {
-		if !c.colFresh {
-			c.col = tensor.Ensure(c.col, rows, k)
-			kernel.Im2colNHWC(g, c.x.Data, c.col.Data)
-		}
 		a = c.col.Data
 	}
-	c.colFresh = false // the input gradient below may overwrite col
 	kernel.Gemm(true, false, k, c.Filters, rows, 1, a, k, dz.Data, c.Filters, 0, c.kernel.Grad.Data, c.Filters)
 	if !c.NoBias {
 		kernel.SumRows(c.bias.Grad.Data, dz.Data, rows, c.Filters)
@@ -196,10 +201,6 @@ func (c *Conv2D) BackwardLinear(dz *tensor.Tensor) *tensor.Tensor {
 		return nil
 	}
 	c.dx = tensor.Ensure(c.dx, g.N, g.H, g.W, g.C)
-	if c.winograd() {
-		c.wino.BackwardData(g, c.Filters, dz.Data, c.kernel.Value.Data, c.dx.Data)
-		return c.dx
-	}
 	if c.pointwise() {
 		kernel.Gemm(false, true, rows, k, c.Filters, 1, dz.Data, c.Filters, c.kernel.Value.Data, c.Filters, 0, c.dx.Data, k)
 		return c.dx

@@ -12,6 +12,14 @@ const invSqrt2Pi = 0.3989422804014327
 // Add does dst[i] += src[i].
 func Add(dst, src []float32) { addVec(dst, src) }
 
+// AddParallel is Add split across threads, for long slices.
+func AddParallel(dst, src []float32) {
+	src = src[:len(dst)]
+	run(len(dst), grainElems, addBody, kargs{s: [8][]float32{0: dst, 1: src}})
+}
+
+func addBody(ka *kargs, lo, hi int) { addVec(ka.s[0][lo:hi], ka.s[1][lo:hi]) }
+
 // Scale does x[i] *= s.
 func Scale(x []float32, s float32) {
 	for i := range x {

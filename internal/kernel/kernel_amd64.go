@@ -154,9 +154,20 @@ func winoOutFast(y []float32, rs, cs int, m []float32, ms, n int) {
 	}
 }
 
+func winoGradOutFast(m []float32, ms int, dy []float32, rs, cs, n int) {
+	if n <= 0 {
+		return
+	}
+	_, _ = m[15*ms+n-1], dy[rs+cs+n-1]
+	winoGradOutAVX2(m, ms, dy, rs, cs, n)
+	if n8 := n &^ 7; n8 < n {
+		winoGradOutGeneric(m[n8:], ms, dy[n8:], rs, cs, n-n8)
+	}
+}
+
 func init() {
 	if cpu.X86.HasAVX2 {
-		winoIn, winoOut = winoInFast, winoOutFast
+		winoIn, winoOut, winoGradOut = winoInFast, winoOutFast, winoGradOutFast
 		maxArgInit, maxArgUpdate, maxVec = maxArgInitFast, maxArgUpdateFast, maxFast
 		reluVec, reluBackVec, biasReLUVec = reluFast, reluBackwardFast, biasReLUFast
 		addVec, adamVec = addFast, adamFast

@@ -1642,3 +1642,83 @@ winoout_loop:
 winoout_done:
 	VZEROUPPER
 	RET
+
+// func winoGradOutAVX2(m []float32, ms int, dy []float32, rs int, cs int, n int)
+// Requires: AVX, AVX2, SSE2
+TEXT ·winoGradOutAVX2(SB), NOSPLIT, $0-80
+	MOVQ         m_base+0(FP), AX
+	MOVQ         dy_base+32(FP), CX
+	MOVQ         ms+24(FP), DX
+	MOVQ         rs+56(FP), BX
+	MOVQ         cs+64(FP), SI
+	MOVQ         n+72(FP), DI
+	SHRQ         $0x03, DI
+	JZ           winogo_done
+	SHLQ         $0x02, DX
+	SHLQ         $0x02, BX
+	SHLQ         $0x02, SI
+	MOVQ         DX, R8
+	SHLQ         $0x02, R8
+	MOVL         $0x80000000, R9
+	MOVQ         R9, X15
+	VPBROADCASTD X15, Y15
+
+winogo_loop:
+	MOVQ    CX, R9
+	VMOVUPS (R9), Y0
+	VMOVUPS (R9)(SI*1), Y1
+	ADDQ    BX, R9
+	VMOVUPS (R9), Y2
+	VMOVUPS (R9)(SI*1), Y3
+	VMOVUPS Y0, Y4
+	VMOVUPS Y1, Y5
+	VADDPS  Y2, Y0, Y6
+	VADDPS  Y3, Y1, Y7
+	VSUBPS  Y2, Y0, Y8
+	VSUBPS  Y3, Y1, Y9
+	VXORPS  Y15, Y2, Y10
+	VXORPS  Y15, Y3, Y11
+	MOVQ    AX, R9
+	VMOVUPS Y4, (R9)
+	VADDPS  Y5, Y4, Y12
+	VMOVUPS Y12, (R9)(DX*1)
+	VSUBPS  Y5, Y4, Y13
+	VMOVUPS Y13, (R9)(DX*2)
+	VXORPS  Y15, Y5, Y14
+	LEAQ    (R9)(DX*2), R10
+	VMOVUPS Y14, (R10)(DX*1)
+	ADDQ    R8, R9
+	VMOVUPS Y6, (R9)
+	VADDPS  Y7, Y6, Y12
+	VMOVUPS Y12, (R9)(DX*1)
+	VSUBPS  Y7, Y6, Y13
+	VMOVUPS Y13, (R9)(DX*2)
+	VXORPS  Y15, Y7, Y14
+	LEAQ    (R9)(DX*2), R10
+	VMOVUPS Y14, (R10)(DX*1)
+	ADDQ    R8, R9
+	VMOVUPS Y8, (R9)
+	VADDPS  Y9, Y8, Y12
+	VMOVUPS Y12, (R9)(DX*1)
+	VSUBPS  Y9, Y8, Y13
+	VMOVUPS Y13, (R9)(DX*2)
+	VXORPS  Y15, Y9, Y14
+	LEAQ    (R9)(DX*2), R10
+	VMOVUPS Y14, (R10)(DX*1)
+	ADDQ    R8, R9
+	VMOVUPS Y10, (R9)
+	VADDPS  Y11, Y10, Y12
+	VMOVUPS Y12, (R9)(DX*1)
+	VSUBPS  Y11, Y10, Y13
+	VMOVUPS Y13, (R9)(DX*2)
+	VXORPS  Y15, Y11, Y14
+	LEAQ    (R9)(DX*2), R10
+	VMOVUPS Y14, (R10)(DX*1)
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, AX
+	DECQ    DI
+	JNZ     winogo_loop
+
+winogo_done:
+	VZEROUPPER
+	RET

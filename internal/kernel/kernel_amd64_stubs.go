@@ -223,3 +223,11 @@ func winoInAVX2(v []float32, vs int, d []float32, rs int, cs int, n int)
 //
 //go:noescape
 func winoOutAVX2(y []float32, rs int, cs int, m []float32, ms int, n int)
+
+// winoGradOutAVX2 must equal winoGradOutGeneric for n rounded down to a multiple
+// of 8: it writes dM = A dY Aᵀ for each channel of one tile, dY(i, j) at
+// dy[i*rs+j*cs:] and dM(xi) at m[xi*ms:]. No bounds checks: the caller
+// guarantees len(m) > 15*ms+n-1 and len(dy) > rs+cs+n-1.
+//
+//go:noescape
+func winoGradOutAVX2(m []float32, ms int, dy []float32, rs int, cs int, n int)

@@ -17,6 +17,7 @@ var (
 	adamVec      = adamGeneric
 	winoIn       = winoInGeneric
 	winoOut      = winoOutGeneric
+	winoGradOut  = winoGradOutGeneric
 )
 
 // maxArgInitGeneric starts a max-pool window with its first cell:

@@ -238,6 +238,19 @@ func TestVecTwinsWinograd(t *testing.T) {
 				t.Fatalf("winoIn n=%d off=%d: [%d] = %v, want %v", n, off, i, got[i], want[i])
 			}
 
+			// Adjoint of the output transform.
+			gms := n + r.IntN(4)
+			gdy := specialValues(r, 2*(2*n+3)+n+off)[off:]
+			grs, gcs := 2*n+r.IntN(3)+1, n+r.IntN(2)
+			wantM := make([]float32, 15*gms+n)
+			winoGradOutGeneric(wantM, gms, gdy, grs, gcs, n)
+			gotM, check := guarded(t, make([]float32, 15*gms+n), off)
+			winoGradOutFast(gotM, gms, gdy, grs, gcs, n)
+			check("winoGradOut")
+			if i := sameBitsOrNaN(gotM, wantM); i >= 0 {
+				t.Fatalf("winoGradOut n=%d off=%d: [%d] = %v, want %v", n, off, i, gotM[i], wantM[i])
+			}
+
 			ms := n + r.IntN(4)
 			m := specialValues(r, 15*ms+n+off)[off:]
 			yrs, ycs := 2*n+r.IntN(3)+1, n+r.IntN(2)

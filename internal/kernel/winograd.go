@@ -175,9 +175,16 @@ func (p *winoPlan) output(m []float32, ms, t0, tn int) {
 // for the data gradient instead: g'[ky][kx][k][c] = g[2-ky][2-kx][c][k],
 // stored as 16 matrices of k×c.
 func winoFilter(u, w []float32, c, k int, turned bool) {
+	run(c, max(1, 4096/max(k, 1)), winoFilterBody, kargs{s: [8][]float32{0: u, 1: w}, i: [4]int{0: c, 1: k}, flag: turned})
+}
+
+func winoFilterBody(ka *kargs, lo, hi int) {
+	u, w := ka.s[0], ka.s[1]
+	c, k := ka.i[0], ka.i[1]
+	turned := ka.flag
 	var g [9]float32
 	plane := c * k
-	for ci := range c {
+	for ci := lo; ci < hi; ci++ {
 		for ki := range k {
 			for ky := range 3 {
 				for kx := range 3 {
@@ -285,4 +292,125 @@ func (p *winoPlan) tileOrigin(t int) int {
 	img, r := t/per, t%per
 	ty, tx := r/p.tilesW, r%p.tilesW
 	return ((img*p.hp+2*ty)*p.wp + 2*tx) * p.c
+}
+
+// winoGradSlots is how many partial filter gradients BackwardFilter sums.
+// It is fixed, not the thread count, so that the sum (and so training) is
+// the same for any number of threads.
+const winoGradSlots = 4
+
+// BackwardFilter overwrites dw (3×3×C×k, HWIO) with the gradient of the
+// kernel of the convolution Forward computes, given its input x and dy:
+// per tile, dM = A dY Aᵀ (the adjoint of the output transform), then
+// dU(xi) = Σ over tiles of V(xi)ᵀ dM(xi) as 16 matrix products, and
+// dw = Gᵀ dU G (the adjoint of the filter transform).
+func (wg *Winograd) BackwardFilter(g *ConvGeom, k int, x, dy, dw []float32) {
+	c := g.C
+	p := &wg.plan
+	*p = winoPlan{n: g.N, c: c, k: k, oh: g.OH, ow: g.OW,
+		tilesH: (g.OH + 1) / 2, tilesW: (g.OW + 1) / 2}
+	p.hp, p.wp = 2*p.tilesH+2, 2*p.tilesW+2
+	p.tiles = g.N * p.tilesH * p.tilesW
+	p.slots = max(1, min(winoGradSlots, ceilDiv(p.tiles, winoBlock)))
+	p.kp = k
+	wg.xp = growBuf(wg.xp, g.N*p.hp*p.wp*c)
+	wg.v = growBuf(wg.v, p.slots*16*winoBlock*c)
+	wg.m = growBuf(wg.m, p.slots*16*winoBlock*k)
+	wg.u = growBuf(wg.u, p.slots*16*c*k)
+	p.xp, p.v, p.m, p.u, p.out = wg.xp, wg.v, wg.m, wg.u, dy[:g.N*g.OH*g.OW*k]
+	run(g.N*p.hp, 4, winoPadBody, kargs{s: [8][]float32{0: x, 1: wg.xp}, i: [4]int{0: g.H, 1: g.W, 2: g.PadT, 3: g.PadL}, wp: p})
+	run(p.slots, 1, winoGradSlotBody, kargs{wp: p})
+	du := wg.u[:16*c*k]
+	for s := 1; s < p.slots; s++ {
+		AddParallel(du, wg.u[s*16*c*k:(s+1)*16*c*k])
+	}
+	run(c, max(1, 4096/max(k, 1)), winoFilterGradBody, kargs{s: [8][]float32{0: dw, 1: du}, i: [4]int{0: c, 1: k}})
+}
+
+// winoGradSlotBody accumulates slot s's partial dU over blocks s, s+slots, ...
+func winoGradSlotBody(ka *kargs, lo, hi int) {
+	p := ka.wp
+	c, k := p.c, p.k
+	vs, ms := winoBlock*c, winoBlock*k
+	per := p.tilesH * p.tilesW
+	for s := lo; s < hi; s++ {
+		v := p.v[s*16*vs : (s+1)*16*vs]
+		m := p.m[s*16*ms : (s+1)*16*ms]
+		du := p.u[s*16*c*k : (s+1)*16*c*k]
+		var beta float32
+		for t0 := s * winoBlock; t0 < p.tiles; t0 += p.slots * winoBlock {
+			tn := min(winoBlock, p.tiles-t0)
+			for t := range tn {
+				tt := t0 + t
+				winoIn(v[t*c:], vs, p.xp[p.tileOrigin(tt):], p.wp*c, c, c)
+				img, r := tt/per, tt%per
+				oy, ox := 2*(r/p.tilesW), 2*(r%p.tilesW)
+				rows, cols := min(2, p.oh-oy), min(2, p.ow-ox)
+				src := p.out[((img*p.oh+oy)*p.ow+ox)*k:]
+				if rows == 2 && cols == 2 {
+					winoGradOut(m[t*k:], ms, src, p.ow*k, k, k)
+				} else {
+					winoGradOutPartialGeneric(m[t*k:], ms, src, p.ow*k, k, k, rows, cols)
+				}
+			}
+			for xi := range 16 {
+				gemmSerial(true, false, c, k, tn, 1, v[xi*vs:], c, m[xi*ms:], k, beta, du[xi*c*k:], k)
+			}
+			beta = 1
+		}
+		if beta == 0 {
+			clear(du)
+		}
+	}
+}
+
+// winoFilterGradBody writes dw = Gᵀ dU G for input channels [lo, hi).
+func winoFilterGradBody(ka *kargs, lo, hi int) {
+	dw, du := ka.s[0], ka.s[1]
+	c, k := ka.i[0], ka.i[1]
+	plane := c * k
+	for ci := lo; ci < hi; ci++ {
+		for ki := range k {
+			off := ci*k + ki
+			var s [12]float32 // Gᵀ dU, 3×4
+			for j := range 4 {
+				d0, d1, d2, d3 := du[j*plane+off], du[(4+j)*plane+off], du[(8+j)*plane+off], du[(12+j)*plane+off]
+				s[j], s[4+j], s[8+j] = d0+0.5*(d1+d2), 0.5*(d1-d2), 0.5*(d1+d2)+d3
+			}
+			for ky := range 3 {
+				s0, s1, s2, s3 := s[4*ky], s[4*ky+1], s[4*ky+2], s[4*ky+3]
+				dw[(ky*3+0)*plane+off] = s0 + 0.5*(s1+s2)
+				dw[(ky*3+1)*plane+off] = 0.5 * (s1 - s2)
+				dw[(ky*3+2)*plane+off] = 0.5*(s1+s2) + s3
+			}
+		}
+	}
+}
+
+// winoGradOutGeneric writes dM = A dY Aᵀ for n channels of one tile, the
+// adjoint of winoOutGeneric: dY(i, j) at dy[i*rs+j*cs:], dM(xi) to m[xi*ms:].
+func winoGradOutGeneric(m []float32, ms int, dy []float32, rs, cs, n int) {
+	winoGradOutPartialGeneric(m, ms, dy, rs, cs, n, 2, 2)
+}
+
+// winoGradOutPartialGeneric is winoGradOutGeneric for a tile of which only
+// the first rows×cols outputs exist (the others count as zero).
+func winoGradOutPartialGeneric(m []float32, ms int, dy []float32, rs, cs, n, rows, cols int) {
+	for ch := range n {
+		var y [4]float32
+		for i := range rows {
+			for j := range cols {
+				y[2*i+j] = dy[i*rs+j*cs+ch]
+			}
+		}
+		// r = A dY (4×2), then dM = r Aᵀ (4×4).
+		r := [8]float32{y[0], y[1], y[0] + y[2], y[1] + y[3], y[0] - y[2], y[1] - y[3], -y[2], -y[3]}
+		for i := range 4 {
+			r0, r1 := r[2*i], r[2*i+1]
+			m[(4*i)*ms+ch] = r0
+			m[(4*i+1)*ms+ch] = r0 + r1
+			m[(4*i+2)*ms+ch] = r0 - r1
+			m[(4*i+3)*ms+ch] = -r1
+		}
+	}
 }

@@ -75,11 +75,42 @@ func maxRelErr(got, want []float32) float64 {
 	return e / max(scale, 1e-30)
 }
 
+// convFilterGradRef is the gradient of convRef's output in w, in float64.
+func convFilterGradRef(g *ConvGeom, k int, x, dy []float32) []float32 {
+	dw := make([]float64, 9*g.C*k)
+	for n := range g.N {
+		for oy := range g.OH {
+			for ox := range g.OW {
+				for ky := range 3 {
+					for kx := range 3 {
+						iy, ix := oy-g.PadT+ky, ox-g.PadL+kx
+						if iy < 0 || iy >= g.H || ix < 0 || ix >= g.W {
+							continue
+						}
+						for c := range g.C {
+							xv := float64(x[((n*g.H+iy)*g.W+ix)*g.C+c])
+							for f := range k {
+								dw[((ky*3+kx)*g.C+c)*k+f] += xv * float64(dy[((n*g.OH+oy)*g.OW+ox)*k+f])
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	out := make([]float32, len(dw))
+	for i, v := range dw {
+		out[i] = float32(v)
+	}
+	return out
+}
+
 func TestWinogradMatchesDirect(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
 	cases := []struct{ n, h, w, c, k, pad int }{
 		{1, 4, 4, 1, 1, 1}, {2, 5, 7, 3, 5, 1}, {1, 7, 5, 9, 17, 0}, {3, 16, 16, 64, 32, 1},
 		{2, 1, 1, 4, 3, 1}, {1, 3, 3, 2, 2, 0}, {2, 9, 11, 8, 19, 1}, {1, 6, 6, 33, 9, 0},
+		{40, 9, 9, 5, 6, 1}, // more tiles than winoGradSlots blocks
 	}
 	for range 6 {
 		cases = append(cases, struct{ n, h, w, c, k, pad int }{1 + r.IntN(3), 3 + r.IntN(12), 3 + r.IntN(12), 1 + r.IntN(40), 1 + r.IntN(40), r.IntN(2)})
@@ -107,6 +138,14 @@ func TestWinogradMatchesDirect(t *testing.T) {
 		wg.BackwardData(&g, tc.k, dy, w, dx)
 		if e := maxRelErr(dx, convDataGradRef(&g, tc.k, dy, w)); !(e <= 1e-5) {
 			t.Errorf("%+v: BackwardData relative error %.3g > 1e-5", tc, e)
+		}
+		dw := make([]float32, 9*g.C*tc.k)
+		for i := range dw {
+			dw[i] = float32(math.NaN())
+		}
+		wg.BackwardFilter(&g, tc.k, x, dy, dw)
+		if e := maxRelErr(dw, convFilterGradRef(&g, tc.k, x, dy)); !(e <= 1e-5) {
+			t.Errorf("%+v: BackwardFilter relative error %.3g > 1e-5", tc, e)
 		}
 	}
 }

@@ -427,3 +427,72 @@ func genWinograd() {
 	VZEROUPPER()
 	RET()
 }
+
+// genWinogradGrad emits the adjoint of the output transform, dM = A dY Aᵀ,
+// used by the filter gradient.
+func genWinogradGrad() {
+	TEXT("winoGradOutAVX2", NOSPLIT, "func(m []float32, ms int, dy []float32, rs, cs, n int)")
+	Doc("winoGradOutAVX2 must equal winoGradOutGeneric for n rounded down to a multiple",
+		"of 8: it writes dM = A dY Aᵀ for each channel of one tile, dY(i, j) at",
+		"dy[i*rs+j*cs:] and dM(xi) at m[xi*ms:]. No bounds checks: the caller",
+		"guarantees len(m) > 15*ms+n-1 and len(dy) > rs+cs+n-1.")
+	Pragma("noescape")
+	m, dy := ptr("m"), ptr("dy")
+	ms := Load(Param("ms"), GP64())
+	rs := Load(Param("rs"), GP64())
+	cs := Load(Param("cs"), GP64())
+	n := Load(Param("n"), GP64())
+	SHRQ(U8(3), n)
+	JZ(LabelRef("winogo_done"))
+	SHLQ(U8(2), ms)
+	SHLQ(U8(2), rs)
+	SHLQ(U8(2), cs)
+	ms4 := GP64()
+	MOVQ(ms, ms4)
+	SHLQ(U8(2), ms4)
+	t1, t2 := GP64(), GP64()
+	Y := func(i int) reg.VecPhysical { return ymm(i) }
+	sign := Y(15)
+	// -0.0 in every lane: XOR with it negates exactly, as Go's unary minus.
+	MOVL(U32(0x80000000), t1.As32())
+	MOVQ(t1, reg.X15)
+	VPBROADCASTD(reg.X15, sign)
+	Label("winogo_loop")
+	MOVQ(dy, t1)
+	VMOVUPS(Mem{Base: t1}, Y(0))                      // y00
+	VMOVUPS(Mem{Base: t1, Index: cs, Scale: 1}, Y(1)) // y01
+	ADDQ(rs, t1)
+	VMOVUPS(Mem{Base: t1}, Y(2))                      // y10
+	VMOVUPS(Mem{Base: t1, Index: cs, Scale: 1}, Y(3)) // y11
+	// r rows (r0, r1) for i = 0..3 in Y4..Y11.
+	VMOVUPS(Y(0), Y(4))
+	VMOVUPS(Y(1), Y(5))
+	VADDPS(Y(2), Y(0), Y(6))
+	VADDPS(Y(3), Y(1), Y(7))
+	VSUBPS(Y(2), Y(0), Y(8))
+	VSUBPS(Y(3), Y(1), Y(9))
+	VXORPS(sign, Y(2), Y(10))
+	VXORPS(sign, Y(3), Y(11))
+	MOVQ(m, t1)
+	for i := range 4 {
+		r0, r1 := Y(4+2*i), Y(5+2*i)
+		if i > 0 {
+			ADDQ(ms4, t1)
+		}
+		VMOVUPS(r0, Mem{Base: t1})
+		VADDPS(r1, r0, Y(12))
+		VMOVUPS(Y(12), Mem{Base: t1, Index: ms, Scale: 1})
+		VSUBPS(r1, r0, Y(13))
+		VMOVUPS(Y(13), Mem{Base: t1, Index: ms, Scale: 2})
+		VXORPS(sign, r1, Y(14))
+		LEAQ(Mem{Base: t1, Index: ms, Scale: 2}, t2)
+		VMOVUPS(Y(14), Mem{Base: t2, Index: ms, Scale: 1})
+	}
+	ADDQ(U32(32), dy)
+	ADDQ(U32(32), m)
+	DECQ(n)
+	JNZ(LabelRef("winogo_loop"))
+	Label("winogo_done")
+	VZEROUPPER()
+	RET()
+}

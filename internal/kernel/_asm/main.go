@@ -288,5 +288,6 @@ func main() {
 	genReLU()
 	genAdam()
 	genWinograd()
+	genWinogradGrad()
 	Generate()
 }
