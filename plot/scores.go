@@ -143,6 +143,9 @@ func ParamScores(param, score string, values []string, scores []float64) (*image
 	}
 	if p.Y.Min == p.Y.Max {
 		p.Y.Min, p.Y.Max = p.Y.Min-0.5, p.Y.Max+0.5
+	} else {
+		pad := (p.Y.Max - p.Y.Min) * 0.06
+		p.Y.Min, p.Y.Max = p.Y.Min-pad, p.Y.Max+pad
 	}
 	const dpi = 96
 	px := func(n int) vg.Length { return vg.Length(n) * vg.Inch / dpi }
