@@ -133,8 +133,9 @@ func rowsCols(pred *tensor.Tensor) (rows, cols int) {
 }
 
 // mustCheck panics with l's own error when Check rejects the shapes, and
-// when grad does not match pred.
-func mustCheck(l Loss, pred, target, grad *tensor.Tensor) {
+// when grad does not match pred. It is generic so that passing a loss
+// struct does not box it (an allocation per training step).
+func mustCheck[L Loss](l L, pred, target, grad *tensor.Tensor) {
 	if err := l.Check(pred.Shape, target.Shape); err != nil {
 		panic(err)
 	}

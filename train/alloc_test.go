@@ -12,10 +12,9 @@ import (
 	"github.com/gokeras/gokeras/tensor"
 )
 
-// BenchmarkTrainStep measures one training step of a small CNN with every
-// kind of layer the note uses; allocs/op is the steady-state allocation
-// count per step, which should be zero.
-func BenchmarkTrainStep(b *testing.B) {
+// stepModel is a small CNN with every kind of layer the note uses, and a
+// batch for it.
+func stepModel(t testing.TB) (*Model, *tensor.Tensor, *tensor.Tensor) {
 	net := &nn.Stack{}
 	net.Add(
 		&nn.Conv2D{Filters: 16, KernelSize: [2]int{3, 3}, Padding: nn.Same, Activation: activation.ReLU, InputShape: tensor.Shape{16, 16, 3}},
@@ -26,7 +25,7 @@ func BenchmarkTrainStep(b *testing.B) {
 		&nn.Dense{Units: 10, Activation: activation.Softmax},
 	)
 	if err := net.Build(nil, 1); err != nil {
-		b.Fatal(err)
+		t.Fatal(err)
 	}
 	m := &Model{Net: net, Loss: loss.SparseCategoricalCrossentropy{}, Optimizer: &optim.Adam{}, Metrics: []metric.Metric{&metric.Accuracy{}}}
 	r := rand.New(rand.NewPCG(1, 1))
@@ -38,11 +37,26 @@ func BenchmarkTrainStep(b *testing.B) {
 	for i := range y.Data {
 		y.Data[i] = float32(r.IntN(10))
 	}
+	return m, x, y
+}
+
+// BenchmarkTrainStep measures one training step of stepModel; allocs/op
+// is the steady-state allocation count per step, which should be zero.
+func BenchmarkTrainStep(b *testing.B) {
+	m, x, y := stepModel(b)
 	m.step(x, y)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		m.step(x, y)
+	}
+}
+
+func TestTrainStepAllocatesNothing(t *testing.T) {
+	m, x, y := stepModel(t)
+	m.step(x, y)
+	if a := testing.AllocsPerRun(5, func() { m.step(x, y) }); a != 0 {
+		t.Errorf("a training step allocates %v times once warm, want 0 (go test -bench TrainStep -memprofile shows where)", a)
 	}
 }
 

@@ -130,6 +130,7 @@ func Fit(ctx context.Context, m *Model, x Inputs, y *tensor.Tensor, o Options) (
 	if err := m.checkData("training", x, y); err != nil {
 		return nil, err
 	}
+	m.fuseKnown = false
 	// Training reads rows [0, n) through shuffled indices; the held-out
 	// part of a validation split is the rows after them.
 	train := rows{x, y, 0, x.Len()}

@@ -26,15 +26,23 @@ type Model struct {
 
 	values, grads []*tensor.Tensor // trainable weights, gathered once
 	grad          *tensor.Tensor   // dLoss/dOutput (or dLoss/dz when fused)
+
+	// What fused found, kept because converting a loss to SoftmaxFused
+	// allocates; Fit clears it, so it follows a changed Loss.
+	fusedLoss          loss.SoftmaxFused
+	isFused, fuseKnown bool
 }
 
 // fused returns the cross-entropy to fuse with a final softmax, if any.
 func (m *Model) fused() (loss.SoftmaxFused, bool) {
-	a, ok := m.Net.LastActivated()
-	if !ok || a.ActivationFunc() != activation.Softmax {
-		return nil, false
+	if !m.fuseKnown {
+		m.fusedLoss, m.isFused = nil, false
+		if a, ok := m.Net.LastActivated(); ok && a.ActivationFunc() == activation.Softmax {
+			m.fusedLoss, m.isFused = loss.Fused(m.Loss)
+		}
+		m.fuseKnown = true
 	}
-	return loss.Fused(m.Loss)
+	return m.fusedLoss, m.isFused
 }
 
 func (m *Model) trainable() ([]*tensor.Tensor, []*tensor.Tensor) {
