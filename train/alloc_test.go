@@ -1,6 +1,8 @@
 package train
 
 import (
+	"context"
+	"io"
 	"math/rand/v2"
 	"testing"
 
@@ -76,5 +78,23 @@ func TestBatchesAllocateNothing(t *testing.T) {
 		if a := testing.AllocsPerRun(20, func() { b.gather(r, idx); b.span(r, 0, 32) }); a != 0 {
 			t.Errorf("%T: a batch allocates %v times, want 0", x, a)
 		}
+	}
+}
+
+// TestFitAllocatesNothingPerStep runs Fit for 4 and for 20 steps on uint8
+// pixels: the allocations must not grow with the steps.
+func TestFitAllocatesNothingPerStep(t *testing.T) {
+	m, _, _ := stepModel(t)
+	x := tensor.NewBytes(255, 20*32, 16, 16, 3)
+	y := tensor.New(20 * 32)
+	fit := func(steps int) float64 {
+		return testing.AllocsPerRun(2, func() {
+			if _, err := Fit(context.Background(), m, x, y, Options{BatchSize: 32, StepsPerEpoch: steps, Out: io.Discard, Verbose: OneLine}); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	if short, long := fit(4), fit(20); long > short {
+		t.Errorf("Fit allocates %v times over 4 steps, %v over 20; want no allocation per step", short, long)
 	}
 }
