@@ -62,7 +62,7 @@ func im2colNHWCBody(ka *kargs, lo, hi int) {
 				ix0 := ox*g.SW - g.PadL
 				if ix0 >= 0 && ix0+g.KW <= g.W {
 					// The whole window row is inside: one contiguous copy.
-					copy(seg, x[((n*g.H+iy)*g.W+ix0)*g.C:][:g.KW*g.C])
+					copyShort(seg, x[((n*g.H+iy)*g.W+ix0)*g.C:][:g.KW*g.C])
 					continue
 				}
 				for kx := 0; kx < g.KW; kx++ {
@@ -71,7 +71,7 @@ func im2colNHWCBody(ka *kargs, lo, hi int) {
 					if ix < 0 || ix >= g.W {
 						clear(s)
 					} else {
-						copy(s, x[((n*g.H+iy)*g.W+ix)*g.C:][:g.C])
+						copyShort(s, x[((n*g.H+iy)*g.W+ix)*g.C:][:g.C])
 					}
 				}
 			}
@@ -109,5 +109,18 @@ func col2imNHWCBody(ka *kargs, lo, hi int) {
 				}
 			}
 		}
+	}
+}
+
+// copyShort is copy for the short window rows of first layers (a 3x3 RGB
+// row is 9 floats), where calling memmove costs more than the copy.
+func copyShort(dst, src []float32) {
+	if len(dst) > 32 {
+		copy(dst, src)
+		return
+	}
+	src = src[:len(dst)]
+	for i, v := range src {
+		dst[i] = v
 	}
 }
