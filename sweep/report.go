@@ -78,7 +78,11 @@ func (r *Report) WriteTable(w io.Writer) error {
 	if r.Halving {
 		head = append(head, "rung")
 	}
-	head = append(head, "epochs", "params", "time")
+	epochs := !slices.Contains(r.Params, "epochs") // else a parameter column
+	if epochs {
+		head = append(head, "epochs")
+	}
+	head = append(head, "params", "time")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, strings.Join(head, "\t"))
 	f4 := func(v float64) string {
@@ -110,7 +114,10 @@ func (r *Report) WriteTable(w io.Writer) error {
 		if r.Halving {
 			row = append(row, strconv.Itoa(res.Rung+1))
 		}
-		row = append(row, strconv.Itoa(res.Epochs), strconv.Itoa(res.Params), formatSeconds(res.Seconds))
+		if epochs {
+			row = append(row, strconv.Itoa(res.Epochs))
+		}
+		row = append(row, strconv.Itoa(res.Params), formatSeconds(res.Seconds))
 		fmt.Fprintln(tw, strings.Join(row, "\t"))
 	}
 	return tw.Flush()

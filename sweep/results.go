@@ -18,7 +18,8 @@ import (
 )
 
 // The results file is a CSV file with a header row and one row per
-// finished trial, appended and synced to disk as each trial ends:
+// finished trial, appended and synced to disk as each trial ends (a
+// swept epochs is the epochs column):
 //
 //	key,setup,rung,epochs,<parameters...>,val_accuracy,val_accuracy_last,best_epoch,val_loss,test_accuracy,test_loss,params,seconds,status,finished
 //
@@ -28,7 +29,11 @@ import (
 // header returns the results file's columns for this sweep.
 func (s *Sweep) header() []string {
 	h := []string{"key", "setup", "rung", "epochs"}
-	h = append(h, s.params...)
+	for _, p := range s.params {
+		if p != "epochs" { // a swept epochs is the epochs column
+			h = append(h, p)
+		}
+	}
 	for _, c := range []string{s.Objective, s.Objective + "_last", "best_epoch", "val_loss", testColumn(s.Objective), "test_loss", "params", "seconds", "status", "finished"} {
 		if !slices.Contains(h, c) {
 			h = append(h, c) // val_loss once when it is the objective
@@ -74,10 +79,12 @@ func (f *resultsFile) read(setup string) ([]Result, int, error) {
 	if err != nil {
 		return nil, 0, fmt.Errorf("sweep: results file %s: %w", f.path, err)
 	}
-	if !slices.Equal(recs[0], f.header) {
+	if !slices.Equal(slices.Sorted(slices.Values(recs[0])), slices.Sorted(slices.Values(f.header))) {
 		return nil, 0, fmt.Errorf("sweep: results file %s has the columns\n  %s\nbut this sweep writes\n  %s\nsweep the same parameters with the same objective, or give another results file",
 			f.path, strings.Join(recs[0], ","), strings.Join(f.header, ","))
 	}
+	// Parameters named in another order: new rows follow the file's.
+	f.header = recs[0]
 	var rows []Result
 	other := 0
 	for i, rec := range recs[1:] {

@@ -400,3 +400,43 @@ func TestHalvingContinuesTraining(t *testing.T) {
 			got.Key, got.Score, got.LastScore, got.BestEpoch, got.ValLoss, want.Score, want.LastScore, want.BestEpoch, want.ValLoss)
 	}
 }
+
+// TestResultsFileColumns checks that a swept epochs is the epochs column,
+// not a second one, and that the same grid with its names in another
+// order reuses the file.
+func TestResultsFileColumns(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.csv")
+	ran := 0
+	newSweep := func(grid string) *Sweep {
+		return &Sweep{Model: preset("digits-cnn"), X: tensor.New(20, 8, 8, 1), Y: tensor.New(20),
+			Grid: mustGrid(t, grid), Results: path,
+			Runner: func(_ context.Context, _ *Sweep, tr Trial) (Result, error) {
+				ran++
+				return Result{Score: fakeScore(tr), LastScore: fakeScore(tr), BestEpoch: 1}, nil
+			}}
+	}
+	rep, err := newSweep("dense.units=1,2 epochs=1,2").Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs := readCSV(t, path)
+	wantHead := "key,setup,rung,epochs,dense.units,val_accuracy,val_accuracy_last,best_epoch,val_loss,test_accuracy,test_loss,params,seconds,status,finished"
+	if h := strings.Join(recs[0], ","); h != wantHead || len(recs) != 5 || recs[4][3] != "2" {
+		t.Errorf("results file:\n%v\nwant the header %s and 4 rows", recs, wantHead)
+	}
+	var table bytes.Buffer
+	rep.WriteTable(&table)
+	if head := strings.Fields(strings.SplitN(table.String(), "\n", 2)[0]); strings.Count(" "+strings.Join(head, " ")+" ", " epochs ") != 1 {
+		t.Errorf("table has two epochs columns:\n%s", table.String())
+	}
+	ran = 0
+	rep, err = newSweep("epochs=1,2 dense.units=1,2,3").Run(context.Background())
+	if err != nil || ran != 2 || rep.Reused != 4 {
+		t.Fatalf("the grid in another order: ran %d, reused %d, %v; want the 2 new points run", ran, rep.Reused, err)
+	}
+	// New rows follow the file's column order.
+	recs = readCSV(t, path)
+	if len(recs) != 7 || recs[6][0] != "dense.units=3 epochs=2" || recs[6][4] != "3" || recs[6][3] != "2" {
+		t.Errorf("results file after the reordered grid:\n%v", recs)
+	}
+}
