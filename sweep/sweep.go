@@ -1,6 +1,7 @@
 // Package sweep runs hyperparameter searches over a Keras-style model:
-// every point of a grid, a random sample of it, or successive halving,
-// which stops the weak configurations early. Each finished trial is
+// every point of a grid, a random sample of it, successive halving,
+// which stops the weak configurations early, or an explicit list of
+// points (Trials). Each finished trial is
 // appended to a results CSV file at once, so a sweep that is interrupted
 // resumes where it stopped when run again: trials whose rows are there
 // are not trained again.
@@ -121,6 +122,11 @@ type Sweep struct {
 	TestY *tensor.Tensor
 
 	Grid []Param
+	// Trials, set instead of Grid, lists the configurations to run, in
+	// order (ParseTrials): points that are not a grid's combinations,
+	// such as a paper's settings. Every point sets the same names. Not
+	// with Random or Halving.
+	Trials []Point
 	// Random, when positive, samples that many distinct points of the
 	// grid (Sample) instead of running all of them.
 	Random int
@@ -175,7 +181,8 @@ type Sweep struct {
 	Runner func(ctx context.Context, s *Sweep, t Trial) (Result, error)
 
 	params   []string // resolved parameter names, grid order
-	grid     []Param  // Grid with resolved names
+	grid     []Param  // Grid (or the values of Trials) with resolved names
+	trials   []Point  // Trials with resolved names
 	maximize bool
 	setup    string
 }
@@ -281,7 +288,14 @@ func (s *Sweep) prepare() error {
 	if s.X == nil || s.Y == nil {
 		return fmt.Errorf("sweep: no training data (X and Y)")
 	}
-	if len(s.Grid) == 0 {
+	switch {
+	case len(s.Grid) > 0 && len(s.Trials) > 0:
+		return fmt.Errorf("sweep: both a grid and a list of trials are set; a grid combines values, a list gives each point: set one")
+	case len(s.Trials) > 0 && s.Random > 0:
+		return fmt.Errorf("sweep: a random sample draws from a grid; a list of trials runs every point it lists")
+	case len(s.Trials) > 0 && s.Halving:
+		return fmt.Errorf("sweep: successive halving needs a grid; a list of trials runs every point it lists for its own epochs")
+	case len(s.Grid) == 0 && len(s.Trials) == 0:
 		return fmt.Errorf("sweep: the grid is empty; the syntax is\n%s", GridSyntax)
 	}
 	if s.Seed == 0 {
@@ -310,7 +324,11 @@ func (s *Sweep) prepare() error {
 	if err != nil {
 		return err
 	}
-	if s.grid, err = Resolve(s.Grid, base); err != nil {
+	if len(s.Trials) > 0 {
+		if err := s.resolveTrials(base); err != nil {
+			return err
+		}
+	} else if s.grid, err = Resolve(s.Grid, base); err != nil {
 		return err
 	}
 	s.params = make([]string, len(s.grid))
@@ -351,6 +369,29 @@ func (s *Sweep) prepare() error {
 	return nil
 }
 
+// resolveTrials resolves the names of every point of Trials against the
+// model into s.trials, and their values into s.grid.
+func (s *Sweep) resolveTrials(base *gokeras.Sequential) error {
+	resolved := make([]Point, len(s.Trials))
+	for i, p := range s.Trials {
+		params := make([]Param, len(p))
+		for j, st := range p {
+			params[j] = Param{Name: st.Name, Values: []string{Canonical(st.Value)}}
+		}
+		rp, err := Resolve(params, base)
+		if err != nil {
+			return fmt.Errorf("sweep: trial %d (%s): %w", i+1, p, err)
+		}
+		resolved[i] = point(rp, 0)
+	}
+	var err error
+	if s.trials, err = checkTrials(resolved); err != nil {
+		return err
+	}
+	s.grid = trialParams(s.trials)
+	return nil
+}
+
 func maximized(objective string) bool {
 	for _, m := range []string{"accuracy", "auc", "precision", "recall"} {
 		if strings.HasSuffix(objective, m) {
@@ -362,6 +403,9 @@ func maximized(objective string) bool {
 
 // points returns the configurations the sweep visits.
 func (s *Sweep) points() []Point {
+	if s.trials != nil {
+		return s.trials
+	}
 	if s.Random > 0 {
 		return Sample(s.grid, s.Random, s.Seed)
 	}
