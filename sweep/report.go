@@ -55,19 +55,24 @@ func (r *Report) Best() (Result, bool) {
 // WriteTable prints the final results (Final) as a table: a rank, the
 // parameters, the objective at the best and last epochs, the best epoch,
 // the validation loss there, the test scores when measured, the epochs
-// trained, the weight count and the training time.
+// trained, the weight count and the training time. Ranked by the test
+// set (RankedByTest), the objective is the test metric after the last
+// epoch and there are no validation columns.
 func (r *Report) WriteTable(w io.Writer) error {
 	final := r.Final()
 	if len(final) == 0 {
 		_, err := fmt.Fprintln(w, "no finished trials")
 		return err
 	}
-	tested := slices.ContainsFunc(final, func(res Result) bool { return !math.IsNaN(res.TestScore) || !math.IsNaN(res.TestLoss) })
+	val := !r.RankedByTest
+	tested := !val || slices.ContainsFunc(final, func(res Result) bool { return !math.IsNaN(res.TestScore) || !math.IsNaN(res.TestLoss) })
 	head := []string{"#"}
 	head = append(head, r.Params...)
-	head = append(head, r.Objective, "last", "best_epoch")
-	if r.Objective != "val_loss" {
-		head = append(head, "val_loss")
+	if val {
+		head = append(head, r.Objective, "last", "best_epoch")
+		if r.Objective != "val_loss" {
+			head = append(head, "val_loss")
+		}
 	}
 	if tested {
 		head = append(head, testColumn(r.Objective))
@@ -101,12 +106,18 @@ func (r *Report) WriteTable(w io.Writer) error {
 		if res.Status != StatusOK {
 			score = res.Status
 		}
-		row = append(row, score, f4(res.LastScore), strconv.Itoa(res.BestEpoch))
-		if r.Objective != "val_loss" {
-			row = append(row, f4(res.ValLoss))
+		if val {
+			row = append(row, score, f4(res.LastScore), strconv.Itoa(res.BestEpoch))
+			if r.Objective != "val_loss" {
+				row = append(row, f4(res.ValLoss))
+			}
 		}
 		if tested {
-			row = append(row, f4(res.TestScore))
+			test := f4(res.TestScore)
+			if !val && res.Status != StatusOK {
+				test = res.Status
+			}
+			row = append(row, test)
 			if testColumn(r.Objective) != "test_loss" {
 				row = append(row, f4(res.TestLoss))
 			}

@@ -23,6 +23,10 @@ import (
 //
 //	key,setup,rung,epochs,<parameters...>,val_accuracy,val_accuracy_last,best_epoch,val_loss,test_accuracy,test_loss,params,seconds,status,finished
 //
+// or, ranked by the test set (RankByTest), with no validation columns:
+//
+//	key,setup,rung,epochs,<parameters...>,test_accuracy,test_loss,params,seconds,status,finished
+//
 // A row is never rewritten. Trials are matched by key, epochs and setup,
 // so a grid extended with new values reuses the rows of the old points.
 
@@ -34,22 +38,33 @@ func (s *Sweep) header() []string {
 			h = append(h, p)
 		}
 	}
-	for _, c := range []string{s.Objective, s.Objective + "_last", "best_epoch", "val_loss", testColumn(s.Objective), "test_loss", "params", "seconds", "status", "finished"} {
+	cols := []string{s.Objective, s.Objective + "_last", "best_epoch", "val_loss", testColumn(s.Objective), "test_loss", "params", "seconds", "status", "finished"}
+	if s.RankByTest {
+		cols = []string{s.Objective, "test_loss", "params", "seconds", "status", "finished"}
+	}
+	for _, c := range cols {
 		if !slices.Contains(h, c) {
-			h = append(h, c) // val_loss once when it is the objective
+			h = append(h, c) // val_loss (test_loss) once when it is the objective
 		}
 	}
 	return h
 }
 
+// metricOf is the metric an objective names: "accuracy" for val_accuracy
+// and test_accuracy.
+func metricOf(objective string) string {
+	return strings.TrimPrefix(strings.TrimPrefix(objective, "val_"), "test_")
+}
+
 // testColumn is the column of the objective's metric on the test set.
-func testColumn(objective string) string { return "test_" + strings.TrimPrefix(objective, "val_") }
+func testColumn(objective string) string { return "test_" + metricOf(objective) }
 
 type resultsFile struct {
 	path      string
 	header    []string
 	objective string
 	params    []string
+	byTest    bool // the objective is a test metric: no validation columns
 }
 
 // read returns the rows written with setup, and how many rows had another
@@ -128,6 +143,10 @@ func (f *resultsFile) decode(row map[string]string) (Result, error) {
 		Score: num(f.objective), LastScore: num(f.objective + "_last"), BestEpoch: integer("best_epoch"),
 		ValLoss: num("val_loss"), TestScore: num(testColumn(f.objective)), TestLoss: num("test_loss"),
 		Params: integer("params"), Seconds: num("seconds"), Status: row["status"]}
+	if f.byTest {
+		// Tested once, after the last epoch.
+		r.LastScore, r.BestEpoch = r.Score, r.Epochs
+	}
 	for _, p := range f.params {
 		r.Point = append(r.Point, Setting{p, row[p]})
 	}

@@ -117,9 +117,17 @@ type Sweep struct {
 	X gokeras.Inputs
 	Y *tensor.Tensor
 	// TestX and TestY, when set, are evaluated after each trial (the
-	// test_ columns); they never choose between trials.
+	// test_ columns); they choose between trials only with RankByTest.
 	TestX gokeras.Inputs
 	TestY *tensor.Tensor
+	// RankByTest trains every trial on all of X and Y, with no validation
+	// split (ValidationSplit must be 0), and ranks the trials by the test
+	// set (TestX and TestY, required) after their last epoch: how a
+	// paper that reports test accuracy compares its settings. Objective
+	// is then a test metric, "test_accuracy" by default. The test set
+	// picks the winner, so the winner's test score is an optimistic
+	// estimate of how it does on new data.
+	RankByTest bool
 
 	Grid []Param
 	// Trials, set instead of Grid, lists the configurations to run, in
@@ -139,15 +147,17 @@ type Sweep struct {
 	Eta     int
 
 	// Epochs, BatchSize and ValidationSplit are the fit settings of a
-	// trial that does not sweep them. Defaults: 1, 32 and 0.1.
+	// trial that does not sweep them. Defaults: 1, 32 and 0.1 (0 with
+	// RankByTest).
 	Epochs          int
 	BatchSize       int
 	ValidationSplit float64
 	// Objective is the validation metric that ranks trials, a History
-	// key such as "val_accuracy" or "val_loss". Default: val_ and the
-	// model's first accuracy metric, else val_loss. Metrics named
-	// *accuracy, *auc, *precision or *recall are maximised, others
-	// minimised.
+	// key such as "val_accuracy" or "val_loss"; with RankByTest a test
+	// metric, "test_accuracy" or "test_loss". Default: val_ (test_) and
+	// the model's first accuracy metric, else val_loss (test_loss).
+	// Metrics named *accuracy, *auc, *precision or *recall are
+	// maximised, others minimised.
 	Objective string
 
 	// Budget, when positive, stops starting trials once the time spent
@@ -193,6 +203,9 @@ type Report struct {
 	Maximize  bool
 	Params    []string // the swept parameters, resolved names in grid order
 	Halving   bool
+	// RankedByTest says that trials trained on all the training data and
+	// Objective is a test metric (Sweep.RankByTest).
+	RankedByTest bool
 	// Results holds every finished trial of the sweep, those run now
 	// and those read back from the results file, in the order the sweep
 	// visits them.
@@ -313,10 +326,17 @@ func (s *Sweep) prepare() error {
 	if s.BatchSize == 0 {
 		s.BatchSize = 32
 	}
-	if s.ValidationSplit == 0 {
+	if s.RankByTest {
+		if s.ValidationSplit != 0 {
+			return fmt.Errorf("sweep: validation split %v with RankByTest, which trains on all the data and ranks by the test set; set one", s.ValidationSplit)
+		}
+		if s.TestX == nil || s.TestY == nil {
+			return fmt.Errorf("sweep: RankByTest ranks trials by the test set, but no test set (TestX and TestY) is given")
+		}
+	} else if s.ValidationSplit == 0 {
 		s.ValidationSplit = 0.1
 	}
-	if s.Epochs < 0 || s.BatchSize < 0 || !(s.ValidationSplit > 0 && s.ValidationSplit < 1) || s.Random < 0 || s.Budget < 0 {
+	if s.Epochs < 0 || s.BatchSize < 0 || !(s.RankByTest || s.ValidationSplit > 0 && s.ValidationSplit < 1) || s.Random < 0 || s.Budget < 0 {
 		return fmt.Errorf("sweep: epochs %d, batch size %d, random %d and budget %v must be positive and the validation split %v in (0, 1)",
 			s.Epochs, s.BatchSize, s.Random, s.Budget, s.ValidationSplit)
 	}
@@ -341,17 +361,27 @@ func (s *Sweep) prepare() error {
 	if slices.Contains(s.params, "learning_rate") && slices.Contains(s.params, "lr_schedule") {
 		return fmt.Errorf("sweep: learning_rate and lr_schedule are both swept; a schedule sets the rate, so put the rates in the schedules (lr_schedule=\"cosine:lr=0.01\",\"cosine:lr=0.001\")")
 	}
+	if s.RankByTest && slices.Contains(s.params, "validation_split") {
+		return fmt.Errorf("sweep: validation_split is swept, but RankByTest trains on all the data; remove it or rank on a validation split")
+	}
+	prefix := "val_"
+	if s.RankByTest {
+		prefix = "test_"
+	}
 	if s.Objective == "" {
-		s.Objective = "val_loss"
+		s.Objective = prefix + "loss"
 		for _, mt := range base.Metrics() {
 			if strings.Contains(mt.Name(), "accuracy") {
-				s.Objective = "val_" + mt.Name()
+				s.Objective = prefix + mt.Name()
 				break
 			}
 		}
 	}
-	if !strings.HasPrefix(s.Objective, "val_") {
-		return fmt.Errorf("sweep: objective %q is not a validation metric; trials are ranked on held-out data, e.g. val_accuracy or val_loss", s.Objective)
+	switch {
+	case s.RankByTest && !strings.HasPrefix(s.Objective, "test_"):
+		return fmt.Errorf("sweep: objective %q is not a test metric; with no validation split trials are ranked on the test set, e.g. by test_accuracy or test_loss", s.Objective)
+	case !s.RankByTest && !strings.HasPrefix(s.Objective, "val_"):
+		return fmt.Errorf("sweep: objective %q is not a validation metric; trials are ranked on held-out data, e.g. val_accuracy or val_loss (ranking by the test set needs RankByTest and no validation split)", s.Objective)
 	}
 	s.maximize = maximized(s.Objective)
 	var fixed []string
@@ -586,8 +616,10 @@ func (s *Sweep) TrainTrial(ctx context.Context, t Trial) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	if err := s.score(&r, hist, prev); err != nil {
-		return Result{}, err
+	if !s.RankByTest {
+		if err := s.score(&r, hist, prev); err != nil {
+			return Result{}, err
+		}
 	}
 	if s.TestX != nil {
 		logs, err := m.Evaluate(s.TestX, s.TestY, o.BatchSize)
@@ -595,8 +627,16 @@ func (s *Sweep) TrainTrial(ctx context.Context, t Trial) (Result, error) {
 			return Result{}, fmt.Errorf("sweep: test set: %w", err)
 		}
 		r.TestLoss = logs["loss"]
-		if v, ok := logs[strings.TrimPrefix(s.Objective, "val_")]; ok {
+		v, ok := logs[metricOf(s.Objective)]
+		if ok {
 			r.TestScore = v
+		}
+		if s.RankByTest {
+			if !ok {
+				return Result{}, fmt.Errorf("sweep: the test set's evaluation has no %q; the objective must be test_ and one of %s", metricOf(s.Objective), strings.Join(logs.Keys(), ", "))
+			}
+			// Only the end of training is tested, as the note reports it.
+			r.Score, r.LastScore, r.BestEpoch, r.ValLoss = v, v, t.Epochs, math.NaN()
 		}
 	}
 	if t.SaveTo != "" {
@@ -644,7 +684,7 @@ func (s *Sweep) Run(ctx context.Context) (*Report, error) {
 	if err := s.prepare(); err != nil {
 		return nil, err
 	}
-	rep := &Report{Objective: s.Objective, Maximize: s.maximize, Params: s.params, Halving: s.Halving}
+	rep := &Report{Objective: s.Objective, Maximize: s.maximize, Params: s.params, Halving: s.Halving, RankedByTest: s.RankByTest}
 	points := s.points()
 	// Every configuration must build before hours go into the first:
 	// a bad value shows now, not when its turn comes.
@@ -660,7 +700,7 @@ func (s *Sweep) Run(ctx context.Context) (*Report, error) {
 			return nil, err
 		}
 	}
-	rf := &resultsFile{path: s.Results, header: s.header(), objective: s.Objective, params: s.params}
+	rf := &resultsFile{path: s.Results, header: s.header(), objective: s.Objective, params: s.params, byTest: s.RankByTest}
 	done := map[string]Result{}
 	if s.Results != "" {
 		rows, other, err := rf.read(s.setup)
@@ -807,6 +847,12 @@ func (r *runner) trial(ctx context.Context, t Trial) (res *Result, err error) {
 func (r *runner) scoreText(res Result) string {
 	if res.Status != StatusOK {
 		return res.Status
+	}
+	if r.s.RankByTest && r.s.Objective != "test_loss" {
+		return fmt.Sprintf("%s %.4f, test_loss %.4f, %.1fs", r.s.Objective, res.Score, res.TestLoss, res.Seconds)
+	}
+	if r.s.RankByTest {
+		return fmt.Sprintf("%s %.4f, %.1fs", r.s.Objective, res.Score, res.Seconds)
 	}
 	return fmt.Sprintf("%s %.4f (epoch %d), last %.4f, %.1fs", r.s.Objective, res.Score, res.BestEpoch, res.LastScore, res.Seconds)
 }

@@ -1,14 +1,19 @@
 package sweep
 
 import (
+	"bytes"
 	"context"
+	"math"
 	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/gokeras/gokeras"
+	"github.com/gokeras/gokeras/dataset"
 	"github.com/gokeras/gokeras/tensor"
+	"github.com/gokeras/gokeras/train"
 )
 
 // noteTrials are the note's four CIFAR-10 settings.
@@ -127,6 +132,13 @@ func TestTrialsOptionErrors(t *testing.T) {
 		{func(s *Sweep) { s.Trials = []Point{{{"dense", "4"}}, {{"lr", "0.1"}}} }, "trial 2 (learning_rate=0.1): it does not set dense.units"},
 		{func(s *Sweep) { s.Trials = []Point{{{"dense", "4"}}, {{"dense.units", "4.0"}}} }, "trials 1 and 2 are the same point"},
 		{func(s *Sweep) { s.Trials = []Point{{{"dense_9", "4"}}} }, `trial 1 (dense_9=4): sweep: "dense_9" is neither`},
+		{func(s *Sweep) { s.RankByTest = true }, "no test set"},
+		{func(s *Sweep) { s.RankByTest, s.TestX, s.TestY, s.ValidationSplit = true, s.X, s.Y, 0.1 }, "validation split 0.1 with RankByTest"},
+		{func(s *Sweep) { s.RankByTest, s.TestX, s.TestY, s.Objective = true, s.X, s.Y, "val_accuracy" }, `objective "val_accuracy" is not a test metric`},
+		{func(s *Sweep) { s.Objective = "test_accuracy" }, "ranking by the test set needs RankByTest"},
+		{func(s *Sweep) {
+			s.RankByTest, s.TestX, s.TestY, s.Trials = true, s.X, s.Y, []Point{{{"validation_split", "0.2"}}}
+		}, "validation_split is swept"},
 	}
 	for _, tt := range tests {
 		s := &Sweep{Model: preset("digits-cnn"), X: tensor.New(20, 8, 8, 1), Y: tensor.New(20),
@@ -136,5 +148,89 @@ func TestTrialsOptionErrors(t *testing.T) {
 		if _, err := s.Run(context.Background()); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("err = %v\nwant one containing %q", err, tt.want)
 		}
+	}
+}
+
+// TestRankByTest trains two listed points on the whole of the embedded
+// digits and ranks them by test accuracy: the rows hold it, the table
+// ranks by it, and a trial scores what a plain fit on all the data with
+// no validation split scores.
+func TestRankByTest(t *testing.T) {
+	trainSet, testSet, err := dataset.Load("digits", dataset.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	results := filepath.Join(t.TempDir(), "t.csv")
+	newSweep := func() *Sweep {
+		return &Sweep{Model: preset("digits-cnn"), X: trainSet.X, Y: trainSet.Y, TestX: testSet.X, TestY: testSet.Y,
+			RankByTest: true, Trials: mustTrials(t, "dense=4 epochs=1; dense=16 epochs=2"),
+			BatchSize: 64, Results: results, Setup: "test"}
+	}
+	rep, err := newSweep().Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Objective != "test_accuracy" || !rep.RankedByTest || rep.Ran != 2 {
+		t.Fatalf("objective %s, ranked by test %v, %d trials; want test_accuracy, true, 2", rep.Objective, rep.RankedByTest, rep.Ran)
+	}
+	for _, r := range rep.Results {
+		if !(r.Score > 0.1 && r.Score <= 1) || r.TestScore != r.Score || r.LastScore != r.Score || r.BestEpoch != r.Epochs ||
+			!math.IsNaN(r.ValLoss) || !(r.TestLoss > 0) || r.Setup != "test batch_size=64 seed=1 validation_split=0" {
+			t.Errorf("result %+v: want the test accuracy as score, the last epoch as best, no validation loss", r)
+		}
+	}
+
+	// The first trial, trained by hand on all the data.
+	m, err := preset("digits-cnn")()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, err = m.WithLayerConfig(gokeras.LayerSetting{Layer: "dense", Field: "units", Value: 4.0}); err != nil {
+		t.Fatal(err)
+	}
+	m.Seed = 1
+	if err := m.Build(trainSet.X.RowShape()...); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Adapt(trainSet.X); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Fit(trainSet.X, trainSet.Y, train.Options{Epochs: 1, BatchSize: 64, Verbose: train.Silent}); err != nil {
+		t.Fatal(err)
+	}
+	logs, err := m.Evaluate(testSet.X, testSet.Y, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first := rep.Results[0]; first.Score != logs["accuracy"] || first.TestLoss != logs["loss"] {
+		t.Errorf("trial dense=4: test accuracy %v, loss %v; a fit on all the data gives %v, %v", first.Score, first.TestLoss, logs["accuracy"], logs["loss"])
+	}
+
+	recs := readCSV(t, results)
+	wantHead := "key,setup,rung,epochs,dense.units,test_accuracy,test_loss,params,seconds,status,finished"
+	if len(recs) != 3 || strings.Join(recs[0], ",") != wantHead {
+		t.Fatalf("results file:\n%v\nwant the header %s and two rows", recs, wantHead)
+	}
+	for i, rec := range recs[1:] {
+		if acc, _ := strconv.ParseFloat(rec[5], 64); math.Abs(acc-rep.Results[i].Score) > 1e-5 {
+			t.Errorf("row %d: test_accuracy %s, trial scored %v", i+1, rec[5], rep.Results[i].Score)
+		}
+	}
+
+	// Run again: both rows are reused and ranked by test accuracy.
+	rep, err = newSweep().Run(context.Background())
+	if err != nil || rep.Reused != 2 || rep.Ran != 0 {
+		t.Fatalf("second run: ran %d, reused %d, %v", rep.Ran, rep.Reused, err)
+	}
+	final := rep.Final()
+	if final[0].Score < final[1].Score {
+		t.Errorf("final order %v, %v: want the higher test accuracy first", final[0].Score, final[1].Score)
+	}
+	var table bytes.Buffer
+	rep.WriteTable(&table)
+	lines := strings.Split(strings.TrimSpace(table.String()), "\n")
+	if len(lines) != 3 || !strings.HasPrefix(lines[0], "#  dense.units  epochs  test_accuracy  test_loss  params  time") ||
+		strings.Contains(table.String(), "val_") || !strings.Contains(lines[1], strconv.FormatFloat(final[0].Score, 'f', 4, 64)) {
+		t.Errorf("table:\n%s", table.String())
 	}
 }
