@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -75,9 +76,7 @@ func checkFits(m *gokeras.Sequential, modelName, dsName string, x gokeras.Inputs
 func runTrain(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("train", stdout)
 	modelFlag := fs.String("model", "digits-cnn", "a preset name (see 'gokeras presets') or a Keras-style model JSON file")
-	dsFlag := fs.String("dataset", "", "data set name (default: the preset's)")
-	dataDir := fs.String("data-dir", "", "folder with downloaded data set files (default: ~/.keras/datasets)")
-	imageDir := fs.String("image-dir", "", "train on a folder of images: class sub-folders (or train/ and test/ with class sub-folders), resized to the model's input")
+	data := addDataFlags(fs)
 	epochs := fs.Int("epochs", 0, "epochs to train (default: the preset's)")
 	batch := fs.Int("batch-size", 0, "batch size (default: the preset's, else 32)")
 	stepsPerEpoch := fs.Int("steps-per-epoch", 0, "end each epoch after N batches, as Keras's steps_per_epoch; the next epoch continues in the same shuffled order (default: the whole training set)")
@@ -111,10 +110,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		src = &modelSource{model: m, name: *load}
-		if *dsFlag == "" {
-			*dsFlag = m.DatasetName
-		}
+		src = &modelSource{model: m, name: *load, dataset: m.DatasetName}
 	} else {
 		if src, err = loadModelSource(*modelFlag); err != nil {
 			return err
@@ -122,29 +118,11 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		src.model.Seed = *seed
 	}
 	m := src.model
-	dsName := *dsFlag
-	if dsName == "" {
-		dsName = src.dataset
-	}
-	opts := dataset.Options{DataDir: *dataDir, Seed: *seed, Progress: stderr, Uint8: true}
-	if *imageDir != "" {
-		if *dsFlag != "" {
-			return fmt.Errorf("give --dataset or --image-dir, not both")
-		}
-		dsName = *imageDir
-		imagesFor(m, &opts)
-	}
-	if dsName == "" {
-		return fmt.Errorf("the model file names no data set; give --dataset (see 'gokeras datasets list') or --image-dir")
-	}
-	trainSet, testSet, err := dataset.Load(dsName, opts)
+	dsName, trainSet, testSet, err := data.load(src, *seed, stderr)
 	if err != nil {
 		return err
 	}
 	x := inputs(trainSet)
-	if err := checkFits(m, src.name, dsName, x); err != nil {
-		return err
-	}
 	m.DatasetName = dsName
 	if m.Classes == nil {
 		m.Classes = trainSet.Classes
@@ -220,6 +198,58 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintln(stdout, formatTestLogs(logs))
 	return nil
+}
+
+// dataFlags choose the data a command trains on: a named data set or a
+// folder of images. train and sweep share them, so that both read the
+// same flags the same way.
+type dataFlags struct {
+	dataset, dataDir, imageDir *string
+}
+
+func addDataFlags(fs *flag.FlagSet) dataFlags {
+	return dataFlags{
+		dataset:  fs.String("dataset", "", "data set name (default: the preset's)"),
+		dataDir:  fs.String("data-dir", "", "folder with downloaded data set files (default: ~/.keras/datasets)"),
+		imageDir: fs.String("image-dir", "", "train on a folder of images: train/ and test/ with class sub-folders (or class sub-folders, split 80/20), kept as uint8 and resized to the model's input"),
+	}
+}
+
+// load loads the training and test splits src's model trains on: the
+// --image-dir folder read at the model's input size, else --dataset,
+// else src's data set. Image sets stay uint8 pixels. name is the data
+// set's name or the folder, as a saved model records it.
+func (d dataFlags) load(src *modelSource, seed uint64, progress io.Writer) (name string, train, test *dataset.Set, err error) {
+	opts := dataset.Options{DataDir: *d.dataDir, Seed: seed, Progress: progress, Uint8: true}
+	switch {
+	case *d.imageDir != "" && *d.dataset != "":
+		return "", nil, nil, fmt.Errorf("give --dataset or --image-dir, not both")
+	case *d.imageDir != "":
+		if fi, err := os.Stat(*d.imageDir); err != nil || !fi.IsDir() {
+			return "", nil, nil, fmt.Errorf("--image-dir %s is not a folder; give one with train/ and test/ folders of class sub-folders", *d.imageDir)
+		}
+		// One spelling per folder ("dir/" is "dir"), and never a data
+		// set's name: a folder called mnist is ./mnist.
+		name = filepath.Clean(*d.imageDir)
+		if !strings.ContainsRune(name, filepath.Separator) {
+			name = "." + string(filepath.Separator) + name
+		}
+		imagesFor(src.model, &opts)
+	case *d.dataset != "":
+		name = *d.dataset
+	default:
+		name = src.dataset
+	}
+	if name == "" {
+		return "", nil, nil, fmt.Errorf("the model file names no data set; give --dataset (see 'gokeras datasets list') or --image-dir")
+	}
+	if train, test, err = dataset.Load(name, opts); err != nil {
+		return "", nil, nil, err
+	}
+	if err := checkFits(src.model, src.name, name, inputs(train)); err != nil {
+		return "", nil, nil, err
+	}
+	return name, train, test, nil
 }
 
 // flagSet reports whether the flag name was given on the command line.

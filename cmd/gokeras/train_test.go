@@ -68,3 +68,21 @@ func TestTrainOnPixels(t *testing.T) {
 		t.Errorf("evaluate printed %q, train printed %q", out2, m[0])
 	}
 }
+
+func TestTrainImageDirErrors(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"train", "--image-dir", filepath.Join(dir, "missing")}, "missing is not a folder"},
+		{[]string{"train", "--image-dir", dir, "--dataset", "digits"}, "give --dataset or --image-dir, not both"},
+		{[]string{"train", "--image-dir", dir}, "has no class sub-folders"},
+	}
+	for _, tt := range tests {
+		_, errOut, code := runCLI(t, tt.args...)
+		if code == 0 || !strings.Contains(errOut, tt.want) {
+			t.Errorf("%v: exit %d, %q; want an error containing %q", tt.args, code, errOut, tt.want)
+		}
+	}
+}
