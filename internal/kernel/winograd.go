@@ -18,7 +18,9 @@ package kernel
 // (NHWC keeps them contiguous); on amd64 they are assembly with these Go
 // loops as twins.
 
-// winoBlock is how many tiles are transformed and multiplied together.
+// winoBlock is about how many tiles are transformed and multiplied
+// together: whole rows of tiles, so that the block's input rows are padded
+// into a small per-thread buffer that stays in cache.
 const winoBlock = 192
 
 // WinogradUsable reports whether g is a 3x3 stride-1 window, the shape
@@ -30,26 +32,74 @@ func WinogradUsable(g *ConvGeom) bool {
 // Winograd holds the workspaces of one convolution's Winograd passes, so
 // that steady-state training allocates nothing. The zero value is ready.
 type Winograd struct {
-	u, up, v, m, xp []float32
-	plan            winoPlan
+	u, up, v, m, pad []float32
+	plan             winoPlan
 }
 
-// winoPlan is one pass: input in (N×H×W×C, padded copy xp of HP×WP), output
-// out (N×OH×OW×K), tiles numbered image by image, row by row.
+// winoPlan is one pass: input x (n×h×w×c, padded by padT, padL), output
+// out (n×oh×ow×k). Tiles come in rows of tilesW; the batch's tile rows are
+// numbered image by image and cut into blocks of rpb rows.
 type winoPlan struct {
-	n, c, k        int
-	oh, ow         int
-	hp, wp         int
-	tilesH, tilesW int
-	xp, u, v, m    []float32
-	out            []float32
-	tiles, slots   int
+	n, c, k          int
+	h, w, padT, padL int
+	oh, ow           int
+	wp               int // padded row length in cells
+	tilesH, tilesW   int
+	rows, rpb, bt    int // tile rows, rows per block, tile capacity per block
+	slots            int
+	x, u, v, m, pad  []float32
+	out              []float32
 	// With an assembly micro-kernel, U is packed once per pass into its
 	// nr-wide panels (up) and the products are computed tile by tile into
 	// m rows kp = k rounded up to nr wide; otherwise gemmSerial does them.
 	kern func(k int, a []float32, rs, ks int, b, c []float32, ldc int)
 	up   []float32
 	kp   int
+}
+
+// init fills in the geometry and sizes the slot workspaces in wg (v and m
+// for kp-wide products).
+func (p *winoPlan) init(wg *Winograd, n, h, w, c, k, oh, ow, padT, padL, slots, kp int) {
+	*p = winoPlan{n: n, c: c, k: k, h: h, w: w, padT: padT, padL: padL, oh: oh, ow: ow,
+		tilesH: (oh + 1) / 2, tilesW: (ow + 1) / 2, kern: p.kern, up: p.up, kp: kp}
+	p.wp = 2*p.tilesW + 2
+	p.rows = n * p.tilesH
+	p.rpb = max(1, winoBlock/p.tilesW)
+	p.bt = ceilDiv(p.rpb*p.tilesW, 12) * 12 // a multiple of every mr
+	p.slots = max(1, min(slots, ceilDiv(p.rows, p.rpb)))
+	wg.v = growBuf(wg.v, p.slots*16*p.bt*c)
+	wg.m = growBuf(wg.m, p.slots*16*p.bt*kp)
+	wg.pad = growBuf(wg.pad, p.slots*p.rpb*4*p.wp*c)
+	p.v, p.m, p.pad = wg.v, wg.m, wg.pad
+}
+
+// blocks is the number of tile-row blocks.
+func (p *winoPlan) blocks() int { return ceilDiv(p.rows, p.rpb) }
+
+// padBlock copies into pad the four padded input rows under each tile row
+// of block b (tile row i of the block at pad[i*4*wp*c:]) and returns the
+// block's first tile row and its tile count.
+func (p *winoPlan) padBlock(pad []float32, b int) (r0, tn int) {
+	c, wp := p.c, p.wp
+	r0 = b * p.rpb
+	r1 := min(r0+p.rpb, p.rows)
+	rowLen := wp * c
+	cols := min(p.w, wp-p.padL)
+	for r := r0; r < r1; r++ {
+		img, ty := r/p.tilesH, r%p.tilesH
+		for i := range 4 {
+			dst := pad[((r-r0)*4+i)*rowLen : ((r-r0)*4+i+1)*rowLen]
+			iy := 2*ty + i - p.padT
+			if iy < 0 || iy >= p.h {
+				clear(dst)
+				continue
+			}
+			clear(dst[:p.padL*c])
+			copy(dst[p.padL*c:(p.padL+cols)*c], p.x[(img*p.h+iy)*p.w*c:][:cols*c])
+			clear(dst[(p.padL+cols)*c:])
+		}
+	}
+	return r0, (r1 - r0) * p.tilesW
 }
 
 // Forward overwrites y (N×OH×OW×k) with the convolution of x (N×H×W×C) with
@@ -77,42 +127,38 @@ func (wg *Winograd) BackwardData(g *ConvGeom, k int, dy, w, dx []float32) {
 // output y (n×oh×ow×k), with the transformed filter already in wg.u.
 func (wg *Winograd) conv(n, h, w, c, k, oh, ow, padT, padL int, x, y []float32) {
 	p := &wg.plan
-	*p = winoPlan{n: n, c: c, k: k, oh: oh, ow: ow,
-		tilesH: (oh + 1) / 2, tilesW: (ow + 1) / 2}
-	p.hp, p.wp = 2*p.tilesH+2, 2*p.tilesW+2
-	p.tiles = n * p.tilesH * p.tilesW
-	// Each thread takes every slots-th block of tiles with its own
-	// workspace, so the blocks need no synchronisation.
-	p.slots = max(1, min(Threads(), ceilDiv(p.tiles, winoBlock)))
-	p.kp = k
-	if g := &sgemm; g.kernASet != nil && winoBlock%g.mr == 0 {
+	p.kern, p.up = nil, nil
+	kp := k
+	if g := &sgemm; g.kernASet != nil && 12%g.mr == 0 {
 		p.kern = g.kernASet
-		p.kp = ceilDiv(k, g.nr) * g.nr
-		wg.up = growBuf(wg.up, 16*c*p.kp)
+		kp = ceilDiv(k, g.nr) * g.nr
+		wg.up = growBuf(wg.up, 16*c*kp)
 		packWinoFilter(wg.up, wg.u, c, k, g.nr)
 		p.up = wg.up
 	}
-	wg.xp = growBuf(wg.xp, n*p.hp*p.wp*c)
-	wg.v = growBuf(wg.v, p.slots*16*winoBlock*c)
-	wg.m = growBuf(wg.m, p.slots*16*winoBlock*p.kp)
-	p.xp, p.u, p.v, p.m, p.out = wg.xp, wg.u, wg.v, wg.m, y[:n*oh*ow*k]
-	run(n*p.hp, 4, winoPadBody, kargs{s: [8][]float32{0: x, 1: wg.xp}, i: [4]int{0: h, 1: w, 2: padT, 3: padL}, wp: p})
+	// Each thread takes every slots-th block with its own workspace, so
+	// the blocks need no synchronisation.
+	p.init(wg, n, h, w, c, k, oh, ow, padT, padL, Threads(), kp)
+	p.x, p.u, p.out = x, wg.u, y[:n*oh*ow*k]
 	run(p.slots, 1, winoSlotBody, kargs{wp: p})
 }
 
-// winoSlotBody runs workspace slots [lo, hi): slot s transforms,
+// winoSlotBody runs workspace slots [lo, hi): slot s pads, transforms,
 // multiplies and writes back blocks s, s+slots, s+2·slots, ...
 func winoSlotBody(ka *kargs, lo, hi int) {
 	p := ka.wp
 	c, k, kp := p.c, p.k, p.kp
-	vs, ms := winoBlock*c, winoBlock*kp // plane strides
+	vs, ms := p.bt*c, p.bt*kp // plane strides
+	padLen := p.rpb * 4 * p.wp * c
 	for s := lo; s < hi; s++ {
 		v := p.v[s*16*vs : (s+1)*16*vs]
 		m := p.m[s*16*ms : (s+1)*16*ms]
-		for t0 := s * winoBlock; t0 < p.tiles; t0 += p.slots * winoBlock {
-			tn := min(winoBlock, p.tiles-t0)
+		pad := p.pad[s*padLen : (s+1)*padLen]
+		for b := s; b < p.blocks(); b += p.slots {
+			r0, tn := p.padBlock(pad, b)
 			for t := range tn {
-				winoIn(v[t*c:], vs, p.xp[p.tileOrigin(t0+t):], p.wp*c, c, c)
+				o := ((t/p.tilesW)*4*p.wp + 2*(t%p.tilesW)) * c
+				winoIn(v[t*c:], vs, pad[o:], p.wp*c, c, c)
 			}
 			for xi := range 16 {
 				vx, mx := v[xi*vs:(xi+1)*vs], m[xi*ms:(xi+1)*ms]
@@ -123,13 +169,13 @@ func winoSlotBody(ka *kargs, lo, hi int) {
 				// Rows past tn hold stale tiles: computed, never read.
 				mr, nr := sgemm.mr, sgemm.nr
 				for j := 0; j < kp; j += nr {
-					b := p.up[(xi*kp+j)*c : (xi*kp+j+nr)*c]
+					bp := p.up[(xi*kp+j)*c : (xi*kp+j+nr)*c]
 					for i := 0; i < tn; i += mr {
-						p.kern(c, vx[i*c:], c, 1, b, mx[i*kp+j:], kp)
+						p.kern(c, vx[i*c:], c, 1, bp, mx[i*kp+j:], kp)
 					}
 				}
 			}
-			p.output(m, ms, t0, tn)
+			p.output(m, ms, r0, tn)
 		}
 	}
 }
@@ -144,24 +190,30 @@ func packWinoFilter(up, u []float32, c, k, nr int) {
 		for j := 0; j < kp; j += nr {
 			dst := up[(xi*kp+j)*c : (xi*kp+j+nr)*c]
 			w := min(nr, k-j)
-			for p := range c {
-				copy(dst[p*nr:p*nr+w], src[p*k+j:p*k+j+w])
-				clear(dst[p*nr+w : (p+1)*nr])
+			for q := range c {
+				copy(dst[q*nr:q*nr+w], src[q*k+j:q*k+j+w])
+				clear(dst[q*nr+w : (q+1)*nr])
 			}
 		}
 	}
 }
 
-// output writes the outputs of tiles [t0, t0+tn) from their products m.
-func (p *winoPlan) output(m []float32, ms, t0, tn int) {
+// outCell returns, for tile t of the block starting at tile row r0, the
+// offset in out of its top-left output and how many rows and columns of
+// its 2×2 outputs exist.
+func (p *winoPlan) outCell(r0, t int) (off, rows, cols int) {
+	r := r0 + t/p.tilesW
+	img, ty, tx := r/p.tilesH, r%p.tilesH, t%p.tilesW
+	oy, ox := 2*ty, 2*tx
+	return ((img*p.oh+oy)*p.ow + ox) * p.k, min(2, p.oh-oy), min(2, p.ow-ox)
+}
+
+// output writes the outputs of the block's tn tiles from their products m.
+func (p *winoPlan) output(m []float32, ms, r0, tn int) {
 	k, kp := p.k, p.kp
-	per := p.tilesH * p.tilesW
 	for t := range tn {
-		tt := t0 + t
-		img, r := tt/per, tt%per
-		oy, ox := 2*(r/p.tilesW), 2*(r%p.tilesW)
-		rows, cols := min(2, p.oh-oy), min(2, p.ow-ox)
-		dst := p.out[((img*p.oh+oy)*p.ow+ox)*k:]
+		off, rows, cols := p.outCell(r0, t)
+		dst := p.out[off:]
 		if rows == 2 && cols == 2 {
 			winoOut(dst, p.ow*k, k, m[t*kp:], ms, k)
 		} else {
@@ -262,38 +314,6 @@ func winoOutPartialGeneric(y []float32, rs, cs int, m []float32, ms, n, rows, co
 	}
 }
 
-// winoPadBody copies rows [lo, hi) of the padded input (image-major, HP
-// rows per image), zero outside the image.
-func winoPadBody(ka *kargs, lo, hi int) {
-	p := ka.wp
-	x, xp := ka.s[0], ka.s[1]
-	h, w, padT, padL := ka.i[0], ka.i[1], ka.i[2], ka.i[3]
-	c := p.c
-	rowLen := p.wp * c
-	for r := lo; r < hi; r++ {
-		img, py := r/p.hp, r%p.hp
-		dst := xp[r*rowLen : (r+1)*rowLen]
-		iy := py - padT
-		if iy < 0 || iy >= h {
-			clear(dst)
-			continue
-		}
-		// Columns padL .. padL+w-1 hold the image row; the rest is padding.
-		cols := min(w, p.wp-padL)
-		clear(dst[:padL*c])
-		copy(dst[padL*c:(padL+cols)*c], x[(img*h+iy)*w*c:][:cols*c])
-		clear(dst[(padL+cols)*c:])
-	}
-}
-
-// tileOrigin returns the offset in xp of tile t's top-left input cell.
-func (p *winoPlan) tileOrigin(t int) int {
-	per := p.tilesH * p.tilesW
-	img, r := t/per, t%per
-	ty, tx := r/p.tilesW, r%p.tilesW
-	return ((img*p.hp+2*ty)*p.wp + 2*tx) * p.c
-}
-
 // winoGradSlots is how many partial filter gradients BackwardFilter sums.
 // It is fixed, not the thread count, so that the sum (and so training) is
 // the same for any number of threads.
@@ -307,18 +327,10 @@ const winoGradSlots = 4
 func (wg *Winograd) BackwardFilter(g *ConvGeom, k int, x, dy, dw []float32) {
 	c := g.C
 	p := &wg.plan
-	*p = winoPlan{n: g.N, c: c, k: k, oh: g.OH, ow: g.OW,
-		tilesH: (g.OH + 1) / 2, tilesW: (g.OW + 1) / 2}
-	p.hp, p.wp = 2*p.tilesH+2, 2*p.tilesW+2
-	p.tiles = g.N * p.tilesH * p.tilesW
-	p.slots = max(1, min(winoGradSlots, ceilDiv(p.tiles, winoBlock)))
-	p.kp = k
-	wg.xp = growBuf(wg.xp, g.N*p.hp*p.wp*c)
-	wg.v = growBuf(wg.v, p.slots*16*winoBlock*c)
-	wg.m = growBuf(wg.m, p.slots*16*winoBlock*k)
+	p.kern, p.up = nil, nil
+	p.init(wg, g.N, g.H, g.W, c, k, g.OH, g.OW, g.PadT, g.PadL, winoGradSlots, k)
 	wg.u = growBuf(wg.u, p.slots*16*c*k)
-	p.xp, p.v, p.m, p.u, p.out = wg.xp, wg.v, wg.m, wg.u, dy[:g.N*g.OH*g.OW*k]
-	run(g.N*p.hp, 4, winoPadBody, kargs{s: [8][]float32{0: x, 1: wg.xp}, i: [4]int{0: g.H, 1: g.W, 2: g.PadT, 3: g.PadL}, wp: p})
+	p.x, p.u, p.out = x, wg.u, dy[:g.N*g.OH*g.OW*k]
 	run(p.slots, 1, winoGradSlotBody, kargs{wp: p})
 	du := wg.u[:16*c*k]
 	for s := 1; s < p.slots; s++ {
@@ -331,22 +343,21 @@ func (wg *Winograd) BackwardFilter(g *ConvGeom, k int, x, dy, dw []float32) {
 func winoGradSlotBody(ka *kargs, lo, hi int) {
 	p := ka.wp
 	c, k := p.c, p.k
-	vs, ms := winoBlock*c, winoBlock*k
-	per := p.tilesH * p.tilesW
+	vs, ms := p.bt*c, p.bt*k
+	padLen := p.rpb * 4 * p.wp * c
 	for s := lo; s < hi; s++ {
 		v := p.v[s*16*vs : (s+1)*16*vs]
 		m := p.m[s*16*ms : (s+1)*16*ms]
+		pad := p.pad[s*padLen : (s+1)*padLen]
 		du := p.u[s*16*c*k : (s+1)*16*c*k]
 		var beta float32
-		for t0 := s * winoBlock; t0 < p.tiles; t0 += p.slots * winoBlock {
-			tn := min(winoBlock, p.tiles-t0)
+		for b := s; b < p.blocks(); b += p.slots {
+			r0, tn := p.padBlock(pad, b)
 			for t := range tn {
-				tt := t0 + t
-				winoIn(v[t*c:], vs, p.xp[p.tileOrigin(tt):], p.wp*c, c, c)
-				img, r := tt/per, tt%per
-				oy, ox := 2*(r/p.tilesW), 2*(r%p.tilesW)
-				rows, cols := min(2, p.oh-oy), min(2, p.ow-ox)
-				src := p.out[((img*p.oh+oy)*p.ow+ox)*k:]
+				o := ((t/p.tilesW)*4*p.wp + 2*(t%p.tilesW)) * c
+				winoIn(v[t*c:], vs, pad[o:], p.wp*c, c, c)
+				off, rows, cols := p.outCell(r0, t)
+				src := p.out[off:]
 				if rows == 2 && cols == 2 {
 					winoGradOut(m[t*k:], ms, src, p.ow*k, k, k)
 				} else {
