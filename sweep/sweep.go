@@ -166,7 +166,8 @@ type Sweep struct {
 	Budget time.Duration
 
 	// Results is the CSV file finished trials are appended to and read
-	// back from when the sweep is run again; "" keeps nothing.
+	// back from when the sweep is run again (its folder is created if
+	// needed); "" keeps nothing.
 	Results string
 	// Setup names what the results depend on besides the swept values,
 	// such as "model=digits-cnn dataset=digits"; rows written with
@@ -703,6 +704,10 @@ func (s *Sweep) Run(ctx context.Context) (*Report, error) {
 	rf := &resultsFile{path: s.Results, header: s.header(), objective: s.Objective, params: s.params, byTest: s.RankByTest}
 	done := map[string]Result{}
 	if s.Results != "" {
+		// Now, not after the first trial's hours of training.
+		if err := os.MkdirAll(filepath.Dir(s.Results), 0o755); err != nil {
+			return nil, fmt.Errorf("sweep: results file: %w", err)
+		}
 		rows, other, err := rf.read(s.setup)
 		if err != nil {
 			return nil, err

@@ -403,9 +403,9 @@ func TestHalvingContinuesTraining(t *testing.T) {
 
 // TestResultsFileColumns checks that a swept epochs is the epochs column,
 // not a second one, and that the same grid with its names in another
-// order reuses the file.
+// order reuses the file. The file's folder is created.
 func TestResultsFileColumns(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "c.csv")
+	path := filepath.Join(t.TempDir(), "new", "c.csv")
 	ran := 0
 	newSweep := func(grid string) *Sweep {
 		return &Sweep{Model: preset("digits-cnn"), X: tensor.New(20, 8, 8, 1), Y: tensor.New(20),
