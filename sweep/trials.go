@@ -7,8 +7,8 @@ import (
 )
 
 // TrialsSyntax documents ParseTrials's input, for help texts.
-const TrialsSyntax = `points separated by semicolons, each NAME=VALUE NAME=VALUE ... with
-the same names, e.g.
+const TrialsSyntax = `NAME=V NAME=V ...; NAME=V NAME=V ...: points separated by
+semicolons, every point setting the same names, e.g.
   'dropout=0.2 dropout_1=0.2 epochs=30 batch_size=256; dropout=0.1 dropout_1=0.8 epochs=50 batch_size=128'
 A value holding a comma, a space or a semicolon is written in double quotes
 ("cosine:lr=0.01,warmup=500") or as a JSON list ([3,3]).`

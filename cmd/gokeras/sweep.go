@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/gokeras/gokeras"
-	"github.com/gokeras/gokeras/dataset"
 	"github.com/gokeras/gokeras/sweep"
 	"github.com/gokeras/gokeras/train"
 )
@@ -25,16 +24,27 @@ func init() {
 }
 
 const sweepHelp = `gokeras sweep --model PRESET|FILE --grid 'NAME=V1,V2 NAME=...' [flags]
+gokeras sweep --model PRESET|FILE --trials 'NAME=V NAME=V; NAME=V NAME=V' [flags]
 
 Trains one model per point of the grid (or --random N of them, or with
---halving successive halving that stops weak ones early), appends each
-finished trial to the results CSV file, and prints the trials sorted by
-the validation score with one plot per parameter. Run the same command
-again after an interruption (Ctrl-C) and finished trials are skipped.
+--halving successive halving that stops weak ones early), or per point
+of an explicit --trials list, appends each finished trial to the results
+CSV file, and prints the trials sorted by their score with one plot per
+parameter. Run the same command again after an interruption (Ctrl-C) and
+finished trials are skipped.
 
 Each trial holds out the last --validation-split of the training data and
 is ranked on it: val_accuracy (the best epoch's) for classifiers, else
 val_loss. --test also scores the test split, for information only.
+With --validation-split 0 --test each trial trains on the whole training
+set and is ranked by the test split after its last epoch (test_accuracy,
+else test_loss), as a paper reporting test accuracy compares settings;
+the winner's test score is then an optimistic estimate.
+
+The data is the preset's data set, --dataset, or --image-dir DIR: a
+folder with train/ and test/ folders of class sub-folders (or only class
+sub-folders, split 80/20 into train and test), read as train reads it:
+images kept uint8 and resized to the model's input.
 
 A NAME is a fit setting (epochs, batch_size, learning_rate or lr,
 lr_schedule, label_smoothing, optimizer, validation_split, seed) or a
@@ -46,10 +56,15 @@ are named as Keras names them: the first Dropout is "dropout", the second
 
 Grid syntax: ` + sweep.GridSyntax + `
 
+Trials syntax: ` + sweep.TrialsSyntax + `
+--trials runs every point it lists: not with --grid, --random or --halving.
+
 Examples:
   gokeras sweep --list --model cifar10-cnn
   gokeras sweep --model digits-cnn --grid 'dense=16,32,64 batch_size=32,64' --epochs 10
   gokeras sweep --model cifar10-cnn --grid 'dropout=0.1,0.25 dropout_1=0.2,0.5,0.8' --halving --epochs 30 --budget 2h
+  gokeras sweep --model cifar10-cnn --image-dir /tmp/cifar10-jpeg --validation-split 0 --test \
+    --trials 'dropout=0.2 dropout_1=0.2 epochs=30 batch_size=256; dropout=0.1 dropout_1=0.8 epochs=50 batch_size=128'
 
 `
 
@@ -62,10 +77,10 @@ func (g *gridFlag) Set(v string) error { *g = append(*g, v); return nil }
 func runSweep(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("sweep", stdout)
 	modelFlag := fs.String("model", "digits-cnn", "a preset name (see 'gokeras presets') or a Keras-style model JSON file")
-	dsFlag := fs.String("dataset", "", "data set name (default: the preset's)")
-	dataDir := fs.String("data-dir", "", "folder with downloaded data set files (default: ~/.keras/datasets)")
+	data := addDataFlags(fs)
 	var grid gridFlag
 	fs.Var(&grid, "grid", "the values to try: 'NAME=V1,V2 NAME=V1,...' (may be repeated; see -h)")
+	trials := fs.String("trials", "", "the points to try instead of a grid: 'NAME=V NAME=V; NAME=V NAME=V' (see -h)")
 	list := fs.Bool("list", false, "print the fit settings and layer fields of --model that a grid can name, and exit")
 	random := fs.Int("random", 0, "try N points drawn at random (with --seed) instead of the whole grid")
 	halving := fs.Bool("halving", false, "successive halving: train every point briefly, continue the best 1/eta, up to --epochs")
@@ -73,12 +88,12 @@ func runSweep(args []string, stdout, stderr io.Writer) error {
 	budget := fs.Duration("budget", 0, "wall-clock budget, e.g. 2h or 45m: no trial starts that would overrun it")
 	epochs := fs.Int("epochs", 0, "epochs per trial unless swept; with --halving the most (default: the preset's)")
 	batch := fs.Int("batch-size", 0, "batch size unless swept (default: the preset's, else 32)")
-	valSplit := fs.Float64("validation-split", 0.1, "fraction of the training data (its last part) held out to rank trials")
-	objective := fs.String("objective", "", "validation metric ranking the trials, e.g. val_accuracy or val_loss (default: val_accuracy when the model has accuracy, else val_loss)")
+	valSplit := fs.Float64("validation-split", 0.1, "fraction of the training data (its last part) held out to rank trials; 0 with --test trains on all of it and ranks by the test split")
+	objective := fs.String("objective", "", "metric ranking the trials, e.g. val_accuracy or val_loss; test_accuracy or test_loss with --validation-split 0 (default: the accuracy when the model has one, else the loss)")
 	seed := fs.Uint64("seed", 1, "seed for the models (weights, shuffling, dropout) unless swept, and for --random")
 	results := fs.String("results", "", "CSV file each finished trial is appended to; rerunning skips its trials (default: MODEL-sweep.csv)")
 	plotDir := fs.String("plot-dir", "", "folder for the score-by-parameter plots, one PNG per parameter; \"\" given explicitly draws none (default: RESULTS-plots)")
-	test := fs.Bool("test", false, "also evaluate each trial on the test split (reported, never used to rank)")
+	test := fs.Bool("test", false, "also evaluate each trial on the test split (reported, used to rank only with --validation-split 0)")
 	verbose := fs.Int("verbose", 0, "each trial's training output: 0 none, 1 progress bar, 2 one line per epoch")
 	if slices.ContainsFunc(args, func(a string) bool { return a == "-h" || a == "-help" || a == "--help" }) {
 		fmt.Fprint(stdout, sweepHelp)
@@ -87,7 +102,7 @@ func runSweep(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q; sweep takes only flags (quote the grid: --grid 'a=1,2 b=3')", fs.Arg(0))
+		return fmt.Errorf("unexpected argument %q; sweep takes only flags (quote the grid or trials: --grid 'a=1,2 b=3', --trials 'a=1 b=3; a=2 b=3')", fs.Arg(0))
 	}
 	verb, err := train.ParseVerbosity(*verbose)
 	if err != nil {
@@ -105,30 +120,44 @@ func runSweep(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "hyperparameters of %s:\n%s", src.name, text)
 		return nil
 	}
-	if len(grid) == 0 {
-		return fmt.Errorf("give the values to try with --grid, e.g. --grid 'dense=16,32 batch_size=32,64'; --list shows the names %s takes", src.name)
+	var params []sweep.Param
+	var points []sweep.Point
+	switch {
+	case len(grid) > 0 && *trials != "":
+		return fmt.Errorf("give --grid or --trials, not both: --grid combines values, --trials lists each point")
+	case *trials != "" && *random > 0:
+		return fmt.Errorf("--random draws points from a --grid; --trials runs every point it lists, so drop --random (or list fewer points)")
+	case *trials != "" && *halving:
+		return fmt.Errorf("--halving needs a --grid to halve; --trials runs every point it lists for its own epochs")
+	case *trials != "":
+		if points, err = sweep.ParseTrials(*trials); err != nil {
+			return err
+		}
+	case len(grid) > 0:
+		if params, err = sweep.ParseGrid(grid.String()); err != nil {
+			return err
+		}
+	default:
+		return fmt.Errorf("give the values to try with --grid, e.g. --grid 'dense=16,32 batch_size=32,64', or the points with --trials 'dense=16 batch_size=32; dense=32 batch_size=64'; --list shows the names %s takes", src.name)
 	}
-	params, err := sweep.ParseGrid(grid.String())
-	if err != nil {
-		return err
+	rankByTest := *valSplit == 0
+	if rankByTest && !*test {
+		return fmt.Errorf("--validation-split 0 leaves no held-out data to rank the trials on; add --test to train each trial on the whole training set and rank by the test split, or give a split such as --validation-split 0.1")
 	}
 	// Wrong names fail now, before a data set is loaded or downloaded.
-	if _, err := sweep.Resolve(params, src.model); err != nil {
+	// Every point of --trials sets the names of the first.
+	names := params
+	if points != nil {
+		names = nil
+		for _, st := range points[0] {
+			names = append(names, sweep.Param{Name: st.Name, Values: []string{st.Value}})
+		}
+	}
+	if _, err := sweep.Resolve(names, src.model); err != nil {
 		return err
 	}
-	dsName := *dsFlag
-	if dsName == "" {
-		dsName = src.dataset
-	}
-	if dsName == "" {
-		return fmt.Errorf("the model file names no data set; give --dataset (see 'gokeras datasets list')")
-	}
-	// Image sets stay uint8, as train keeps them: every trial reads them.
-	trainSet, testSet, err := dataset.Load(dsName, dataset.Options{DataDir: *dataDir, Seed: *seed, Progress: stderr, Uint8: true})
+	dsName, trainSet, testSet, err := data.load(src, *seed, stderr)
 	if err != nil {
-		return err
-	}
-	if err := checkFits(src.model, src.name, dsName, inputs(trainSet)); err != nil {
 		return err
 	}
 	resultsPath := *results
@@ -150,11 +179,12 @@ func runSweep(args []string, stdout, stderr io.Writer) error {
 			return ms.model, nil
 		},
 		X: inputs(trainSet), Y: trainSet.Y,
-		Grid: params, Random: *random, Seed: *seed,
+		Grid: params, Trials: points, Random: *random, Seed: *seed,
 		Halving: *halving, Eta: *eta,
 		Epochs:          firstPositive(*epochs, src.fit.Epochs, 1),
 		BatchSize:       firstPositive(*batch, src.fit.BatchSize, 32),
 		ValidationSplit: *valSplit,
+		RankByTest:      rankByTest,
 		Objective:       *objective,
 		Budget:          *budget,
 		Results:         resultsPath,
@@ -188,7 +218,11 @@ func runSweep(args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stdout, "\n  %s (%d epochs)", t.Point, t.Epochs)
 		}
 	}
-	fmt.Fprintf(stdout, "\n\nconfigurations by %s (its best epoch):\n", rep.Objective)
+	if rep.RankedByTest {
+		fmt.Fprintf(stdout, "\n\nconfigurations by %s after the last epoch, each trained on the whole training set (no validation split; the test split ranks them):\n", rep.Objective)
+	} else {
+		fmt.Fprintf(stdout, "\n\nconfigurations by %s (its best epoch):\n", rep.Objective)
+	}
 	if err := rep.WriteTable(stdout); err != nil {
 		return err
 	}
