@@ -164,7 +164,7 @@ func (x *gemmCtx) plan(t int) {
 	// kc only depends on k, so the reduction order does not depend on t.
 	x.kc = ceilDiv(x.k, ceilDiv(x.k, g.kc))
 	x.kc = min(ceilDiv(x.kc, 8)*8, g.kc)
-	if x.k <= 2*g.kc && x.k*min(x.n, g.nc)*4 <= gemmAOuterMax {
+	if x.k <= 3*g.kc && x.k*min(x.n, g.nc)*4 <= gemmAOuterMax {
 		// All of B fits L2: one k block, one pass over C.
 		x.kc = x.k
 	}
