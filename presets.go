@@ -176,7 +176,7 @@ var presets = map[string]*Preset{
 			}},
 			Metrics: []string{"accuracy"},
 		},
-		Fit:    FitConfig{Epochs: 13, BatchSize: 256},
+		Fit:    FitConfig{Epochs: 15, BatchSize: 256},
 		layers: cifarFast,
 	},
 	"cifar100-cnn": {
