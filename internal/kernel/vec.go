@@ -97,3 +97,37 @@ func adamGeneric(w, g, m, v []float32, lr, c1, c2, eps float32) {
 		w[i] -= float32(lr*m[i]) / (float32(math.Sqrt(float64(v[i]))) + eps)
 	}
 }
+
+// portableState is every dispatch variable, saved by UsePortable.
+type portableState struct {
+	sgemm                                gemmKernel
+	copyRows                             [2]func(dst, src []float32, ld, rows int)
+	maxArgInit, maxArgUpdate             func(y []float32, arg []int32, x []float32, base int)
+	maxVec, reluVec, biasReLUVec, addVec func(a, b []float32)
+	reluBackVec                          func(dz, dy, y []float32)
+	adamVec                              func(w, g, m, v []float32, lr, c1, c2, eps float32)
+	winoIn                               func(v []float32, vs int, d []float32, rs, cs, n int)
+	winoOut                              func(y []float32, rs, cs int, m []float32, ms, n int)
+	winoGradOut                          func(m []float32, ms int, dy []float32, rs, cs, n int)
+}
+
+// UsePortable switches every kernel to its portable Go version, as the
+// purego build tag does, and returns a function that switches back. It is
+// for tests that compare the two in one process; it must not run while
+// kernels are in use.
+func UsePortable() (restore func()) {
+	old := portableState{sgemm, copyRowsFast, maxArgInit, maxArgUpdate, maxVec, reluVec, biasReLUVec, addVec,
+		reluBackVec, adamVec, winoIn, winoOut, winoGradOut}
+	sgemm, copyRowsFast = gemmGeneric, [2]func(dst, src []float32, ld, rows int){}
+	maxArgInit, maxArgUpdate, maxVec = maxArgInitGeneric, maxArgUpdateGeneric, maxGeneric
+	reluVec, biasReLUVec, addVec = reluGeneric, biasReLUGeneric, addGeneric
+	reluBackVec, adamVec = reluBackwardGeneric, adamGeneric
+	winoIn, winoOut, winoGradOut = winoInGeneric, winoOutGeneric, winoGradOutGeneric
+	return func() {
+		sgemm, copyRowsFast = old.sgemm, old.copyRows
+		maxArgInit, maxArgUpdate, maxVec = old.maxArgInit, old.maxArgUpdate, old.maxVec
+		reluVec, biasReLUVec, addVec = old.reluVec, old.biasReLUVec, old.addVec
+		reluBackVec, adamVec = old.reluBackVec, old.adamVec
+		winoIn, winoOut, winoGradOut = old.winoIn, old.winoOut, old.winoGradOut
+	}
+}
