@@ -60,7 +60,7 @@ func cifarCNN(d1, d2 float64, classes int) func() []nn.Layer {
 // Keller Jordan's airbench (github.com/KellerJordan/cifar10-airbench) and
 // David Page's DAWNBench ResNet ("How to train your ResNet", 2018), scaled
 // to a 2-core CPU: three blocks of conv → max-pool → batch norm → ReLU →
-// conv → batch norm → ReLU with widths 64, 128, 256, a global max-pool, flip
+// conv → batch norm → ReLU with airbench's widths 64, 256, 256, a global max-pool, flip
 // and 2-pixel shift augmentation, SGD with Nesterov momentum, decoupled
 // weight decay, a one-cycle learning rate and label smoothing 0.2.
 func cifarFast() []nn.Layer {
@@ -78,7 +78,7 @@ func cifarFast() []nn.Layer {
 		&nn.RandomCrop{Padding: 2},
 	}
 	ls = append(ls, cbr(32, false)...)
-	for _, w := range []int{64, 128, 256} {
+	for _, w := range []int{64, 256, 256} {
 		ls = append(ls, cbr(w, true)...)
 		ls = append(ls, cbr(w, false)...)
 	}
@@ -176,7 +176,7 @@ var presets = map[string]*Preset{
 			}},
 			Metrics: []string{"accuracy"},
 		},
-		Fit:    FitConfig{Epochs: 15, BatchSize: 256},
+		Fit:    FitConfig{Epochs: 12, BatchSize: 256},
 		layers: cifarFast,
 	},
 	"cifar100-cnn": {
