@@ -29,6 +29,7 @@ type benchResult struct {
 	Kernel           string  `json:"gemm_kernel"`
 	Threads          int     `json:"threads"`
 	BatchSize        int     `json:"batch_size"`
+	EvalBatchSize    int     `json:"eval_batch_size"`
 	Steps            int     `json:"steps"`
 	TrainSamplesPerS float64 `json:"train_samples_per_s"`
 	EpochSamples     int     `json:"epoch_samples"`
@@ -43,6 +44,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("bench", stdout)
 	modelFlag := fs.String("model", "cifar10-cnn", "a preset name or a model JSON file")
 	batch := fs.Int("batch-size", 0, "batch size (default: the preset's)")
+	evalBatch := fs.Int("eval-batch-size", 32, "batch size of the timed evaluate (Keras's evaluate default is 32)")
 	steps := fs.Int("steps", 20, "training steps to time (after 2 warm-up steps)")
 	threads := fs.Int("threads", 0, "worker threads (default: all cores)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
@@ -67,6 +69,9 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	bs := firstPositive(*batch, src.fit.BatchSize, 32)
+	if *evalBatch <= 0 {
+		return fmt.Errorf("--eval-batch-size %d must be positive", *evalBatch)
+	}
 	in := m.Net().InputShape()
 	out := m.Net().OutputShape()
 	classes := out[len(out)-1]
@@ -108,7 +113,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	}
 	trainSecs := time.Since(start).Seconds()
 	start = time.Now()
-	if _, err := m.Evaluate(x, y, 256); err != nil {
+	if _, err := m.Evaluate(x, y, *evalBatch); err != nil {
 		return err
 	}
 	evalSecs := time.Since(start).Seconds()
@@ -117,8 +122,8 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		Model:     src.name,
 		Kernel:    kernel.GemmKernelName(),
 		Threads:   kernel.Threads(),
-		BatchSize: bs,
-		Steps:     *steps,
+		BatchSize: bs, EvalBatchSize: *evalBatch,
+		Steps: *steps,
 	}
 	res.TrainSamplesPerS = float64(n) / trainSecs
 	res.EvalSamplesPerS = float64(n) / evalSecs
@@ -140,7 +145,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "model %s, batch %d, %d steps, %d threads, gemm %s\n", res.Model, bs, *steps, res.Threads, res.Kernel)
 	fmt.Fprintf(stdout, "train: %.0f samples/s, %.1f s per %d-sample epoch, %.1f GFLOP/s (%.1f MFLOP per sample)\n",
 		res.TrainSamplesPerS, res.SecondsPerEpoch, res.EpochSamples, res.TrainGFLOPs, res.MFLOPPerSample)
-	fmt.Fprintf(stdout, "evaluate: %.0f samples/s\n", res.EvalSamplesPerS)
+	fmt.Fprintf(stdout, "evaluate: %.0f samples/s (batch %d)\n", res.EvalSamplesPerS, res.EvalBatchSize)
 	if res.PeakRSSMiB > 0 {
 		fmt.Fprintf(stdout, "peak RSS: %.0f MiB\n", res.PeakRSSMiB)
 	}
