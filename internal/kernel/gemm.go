@@ -177,7 +177,16 @@ func (x *gemmCtx) plan(t int) {
 	}
 	t = max(1, min(t, mp*np))
 	best := -1
-	for tm := t; tm >= 1; tm-- {
+	// On a tie, column bands (small tm) let each member pack its own B
+	// panels and never wait at a barrier, but every member reads all of A:
+	// worth it while A is small enough to come from cache (1024³: 4 MB),
+	// not when it streams from memory (a weight gradient's im2col: 75 MB).
+	colsFirst := x.m*x.k <= 2<<20
+	for i := 0; i < t; i++ {
+		tm := t - i
+		if colsFirst {
+			tm = 1 + i
+		}
 		if t%tm != 0 {
 			continue
 		}
