@@ -132,6 +132,34 @@ func adamFast(w, g, m, v []float32, lr, c1, c2, eps float32) {
 	adamGeneric(w[n:], g[n:], m[n:], v[n:], lr, c1, c2, eps)
 }
 
+func sgdFast(w, g, m []float32, lr, mu float32, nesterov bool) {
+	n := len(w) &^ 7
+	_, _ = g[:len(w)], m[:len(w)]
+	sgdAVX2(w, g, m, lr, mu, nesterov)
+	sgdGeneric(w[n:], g[n:], m[n:], lr, mu, nesterov)
+}
+
+func sgdPlainFast(w, g []float32, lr float32) {
+	n := len(w) &^ 7
+	_ = g[:len(w)]
+	sgdPlainAVX2(w, g, lr)
+	sgdPlainGeneric(w[n:], g[n:], lr)
+}
+
+func rmspropFast(w, g, v []float32, lr, rho, c, eps float32) {
+	n := len(w) &^ 7
+	_, _ = g[:len(w)], v[:len(w)]
+	rmspropAVX2(w, g, v, lr, rho, c, eps)
+	rmspropGeneric(w[n:], g[n:], v[n:], lr, rho, c, eps)
+}
+
+func adagradFast(w, g, a []float32, lr, eps float32) {
+	n := len(w) &^ 7
+	_, _ = g[:len(w)], a[:len(w)]
+	adagradAVX2(w, g, a, lr, eps)
+	adagradGeneric(w[n:], g[n:], a[n:], lr, eps)
+}
+
 func winoInFast(v []float32, vs int, d []float32, rs, cs, n int) {
 	if n <= 0 {
 		return
@@ -171,5 +199,6 @@ func init() {
 		maxArgInit, maxArgUpdate, maxVec = maxArgInitFast, maxArgUpdateFast, maxFast
 		reluVec, reluBackVec, biasReLUVec = reluFast, reluBackwardFast, biasReLUFast
 		addVec, adamVec = addFast, adamFast
+		sgdVec, sgdPlainVec, rmspropVec, adagradVec = sgdFast, sgdPlainFast, rmspropFast, adagradFast
 	}
 }

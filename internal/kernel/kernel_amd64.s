@@ -1722,3 +1722,165 @@ winogo_loop:
 winogo_done:
 	VZEROUPPER
 	RET
+
+// func sgdAVX2(w []float32, g []float32, m []float32, lr float32, mu float32, nesterov bool)
+// Requires: AVX, AVX2, SSE
+TEXT ·sgdAVX2(SB), NOSPLIT, $0-81
+	MOVQ         w_base+0(FP), AX
+	MOVQ         g_base+24(FP), CX
+	MOVQ         m_base+48(FP), DX
+	MOVQ         w_len+8(FP), BX
+	SHRQ         $0x03, BX
+	JZ           sgd_done
+	MOVSS        lr+72(FP), X0
+	VBROADCASTSS X0, Y8
+	MOVSS        mu+76(FP), X0
+	VBROADCASTSS X0, Y9
+	MOVB         nesterov+80(FP), SI
+	TESTB        SI, SI
+	JNZ          sgd_nesterov
+
+sgd_plain:
+	VMOVUPS (CX), Y0
+	VMULPS  Y0, Y8, Y0
+	VMOVUPS (DX), Y1
+	VMULPS  Y1, Y9, Y1
+	VSUBPS  Y0, Y1, Y1
+	VMOVUPS Y1, (DX)
+	VMOVUPS (AX), Y2
+	VADDPS  Y1, Y2, Y2
+	VMOVUPS Y2, (AX)
+	ADDQ    $0x00000020, AX
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	DECQ    BX
+	JNZ     sgd_plain
+	JMP     sgd_done
+
+sgd_nesterov:
+	VMOVUPS (CX), Y0
+	VMULPS  Y0, Y8, Y0
+	VMOVUPS (DX), Y1
+	VMULPS  Y1, Y9, Y1
+	VSUBPS  Y0, Y1, Y1
+	VMOVUPS Y1, (DX)
+	VMOVUPS (AX), Y2
+	VMULPS  Y1, Y9, Y3
+	VSUBPS  Y0, Y3, Y3
+	VADDPS  Y3, Y2, Y2
+	VMOVUPS Y2, (AX)
+	ADDQ    $0x00000020, AX
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	DECQ    BX
+	JNZ     sgd_nesterov
+
+sgd_done:
+	VZEROUPPER
+	RET
+
+// func sgdPlainAVX2(w []float32, g []float32, lr float32)
+// Requires: AVX, AVX2, SSE
+TEXT ·sgdPlainAVX2(SB), NOSPLIT, $0-52
+	MOVQ         w_base+0(FP), AX
+	MOVQ         g_base+24(FP), CX
+	MOVQ         w_len+8(FP), DX
+	SHRQ         $0x03, DX
+	JZ           sgdp_done
+	MOVSS        lr+48(FP), X0
+	VBROADCASTSS X0, Y8
+
+sgdp_loop:
+	VMOVUPS (CX), Y0
+	VMULPS  Y0, Y8, Y0
+	VMOVUPS (AX), Y1
+	VSUBPS  Y0, Y1, Y1
+	VMOVUPS Y1, (AX)
+	ADDQ    $0x00000020, AX
+	ADDQ    $0x00000020, CX
+	DECQ    DX
+	JNZ     sgdp_loop
+
+sgdp_done:
+	VZEROUPPER
+	RET
+
+// func rmspropAVX2(w []float32, g []float32, v []float32, lr float32, rho float32, c float32, eps float32)
+// Requires: AVX, AVX2, SSE
+TEXT ·rmspropAVX2(SB), NOSPLIT, $0-88
+	MOVQ         w_base+0(FP), AX
+	MOVQ         g_base+24(FP), CX
+	MOVQ         v_base+48(FP), DX
+	MOVQ         w_len+8(FP), BX
+	SHRQ         $0x03, BX
+	JZ           rmspropAVX2_done
+	MOVSS        lr+72(FP), X0
+	VBROADCASTSS X0, Y8
+	MOVSS        eps+84(FP), X0
+	VBROADCASTSS X0, Y9
+	MOVSS        rho+76(FP), X0
+	VBROADCASTSS X0, Y10
+	MOVSS        c+80(FP), X0
+	VBROADCASTSS X0, Y11
+
+rmspropAVX2_loop:
+	VMOVUPS (CX), Y0
+	VMOVUPS (DX), Y1
+	VMULPS  Y0, Y11, Y2
+	VMULPS  Y0, Y2, Y2
+	VMULPS  Y1, Y10, Y1
+	VADDPS  Y2, Y1, Y1
+	VMOVUPS Y1, (DX)
+	VADDPS  Y9, Y1, Y1
+	VSQRTPS Y1, Y1
+	VMULPS  Y0, Y8, Y0
+	VDIVPS  Y1, Y0, Y0
+	VMOVUPS (AX), Y3
+	VSUBPS  Y0, Y3, Y3
+	VMOVUPS Y3, (AX)
+	ADDQ    $0x00000020, AX
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	DECQ    BX
+	JNZ     rmspropAVX2_loop
+
+rmspropAVX2_done:
+	VZEROUPPER
+	RET
+
+// func adagradAVX2(w []float32, g []float32, a []float32, lr float32, eps float32)
+// Requires: AVX, AVX2, SSE
+TEXT ·adagradAVX2(SB), NOSPLIT, $0-80
+	MOVQ         w_base+0(FP), AX
+	MOVQ         g_base+24(FP), CX
+	MOVQ         a_base+48(FP), DX
+	MOVQ         w_len+8(FP), BX
+	SHRQ         $0x03, BX
+	JZ           adagradAVX2_done
+	MOVSS        lr+72(FP), X0
+	VBROADCASTSS X0, Y8
+	MOVSS        eps+76(FP), X0
+	VBROADCASTSS X0, Y9
+
+adagradAVX2_loop:
+	VMOVUPS (CX), Y0
+	VMOVUPS (DX), Y1
+	VMULPS  Y0, Y0, Y2
+	VADDPS  Y2, Y1, Y1
+	VMOVUPS Y1, (DX)
+	VADDPS  Y9, Y1, Y1
+	VSQRTPS Y1, Y1
+	VMULPS  Y0, Y8, Y0
+	VDIVPS  Y1, Y0, Y0
+	VMOVUPS (AX), Y3
+	VSUBPS  Y0, Y3, Y3
+	VMOVUPS Y3, (AX)
+	ADDQ    $0x00000020, AX
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	DECQ    BX
+	JNZ     adagradAVX2_loop
+
+adagradAVX2_done:
+	VZEROUPPER
+	RET

@@ -231,3 +231,54 @@ func winoOutAVX2(y []float32, rs int, cs int, m []float32, ms int, n int)
 //
 //go:noescape
 func winoGradOutAVX2(m []float32, ms int, dy []float32, rs int, cs int, n int)
+
+// sgdAVX2 must equal, for n = len(w) rounded down to a multiple of 8,
+//
+//	for i := 0; i < n; i++ {
+//		m[i] = float32(mu*m[i]) - float32(lr*g[i])
+//		if nesterov {
+//			w[i] += float32(mu*m[i]) - float32(lr*g[i])
+//		} else {
+//			w[i] += m[i]
+//		}
+//	}
+//
+// without bounds checks: len(g) and len(m) are at least n.
+//
+//go:noescape
+func sgdAVX2(w []float32, g []float32, m []float32, lr float32, mu float32, nesterov bool)
+
+// sgdPlainAVX2 must equal, for n = len(w) rounded down to a multiple of 8,
+//
+//	for i := 0; i < n; i++ {
+//		w[i] -= float32(lr * g[i])
+//	}
+//
+// without bounds checks: len(g) >= n.
+//
+//go:noescape
+func sgdPlainAVX2(w []float32, g []float32, lr float32)
+
+// rmspropAVX2 must equal, for n = len(w) rounded down to a multiple of 8,
+//
+//	for i := 0; i < n; i++ {
+//		v[i] = float32(rho*v[i]) + float32(float32(c*g[i])*g[i])
+//		w[i] -= float32(lr*g[i]) / float32(math.Sqrt(float64(v[i]+eps)))
+//	}
+//
+// without bounds checks: the other slices hold at least n.
+//
+//go:noescape
+func rmspropAVX2(w []float32, g []float32, v []float32, lr float32, rho float32, c float32, eps float32)
+
+// adagradAVX2 must equal, for n = len(w) rounded down to a multiple of 8,
+//
+//	for i := 0; i < n; i++ {
+//		a[i] += float32(g[i] * g[i])
+//		w[i] -= float32(lr*g[i]) / float32(math.Sqrt(float64(a[i]+eps)))
+//	}
+//
+// without bounds checks: the other slices hold at least n.
+//
+//go:noescape
+func adagradAVX2(w []float32, g []float32, a []float32, lr float32, eps float32)

@@ -69,19 +69,10 @@ func sgdUpdateBody(ka *kargs, lo, hi int) {
 	nesterov := ka.flag
 
 	if mu == 0 {
-		for i := lo; i < hi; i++ {
-			w[i] -= lr * g[i]
-		}
+		sgdPlainVec(w[lo:hi], g[lo:hi], lr)
 		return
 	}
-	for i := lo; i < hi; i++ {
-		m[i] = mu*m[i] - lr*g[i]
-		if nesterov {
-			w[i] += mu*m[i] - lr*g[i]
-		} else {
-			w[i] += m[i]
-		}
-	}
+	sgdVec(w[lo:hi], g[lo:hi], m[lo:hi], lr, mu, nesterov)
 }
 
 func rmspropUpdateBody(ka *kargs, lo, hi int) {
@@ -92,11 +83,7 @@ func rmspropUpdateBody(ka *kargs, lo, hi int) {
 	rho := ka.f[1]
 	eps := ka.f[2]
 
-	for i := lo; i < hi; i++ {
-		gi := g[i]
-		v[i] = rho*v[i] + (1-rho)*gi*gi
-		w[i] -= lr * gi / float32(math.Sqrt(float64(v[i]+eps)))
-	}
+	rmspropVec(w[lo:hi], g[lo:hi], v[lo:hi], lr, rho, 1-rho, eps)
 }
 
 func adagradUpdateBody(ka *kargs, lo, hi int) {
@@ -106,9 +93,5 @@ func adagradUpdateBody(ka *kargs, lo, hi int) {
 	lr := ka.f[0]
 	eps := ka.f[1]
 
-	for i := lo; i < hi; i++ {
-		gi := g[i]
-		a[i] += gi * gi
-		w[i] -= lr * gi / float32(math.Sqrt(float64(a[i]+eps)))
-	}
+	adagradVec(w[lo:hi], g[lo:hi], a[lo:hi], lr, eps)
 }

@@ -15,6 +15,10 @@ var (
 	biasReLUVec  = biasReLUGeneric
 	addVec       = addGeneric
 	adamVec      = adamGeneric
+	sgdVec       = sgdGeneric
+	sgdPlainVec  = sgdPlainGeneric
+	rmspropVec   = rmspropGeneric
+	adagradVec   = adagradGeneric
 	winoIn       = winoInGeneric
 	winoOut      = winoOutGeneric
 	winoGradOut  = winoGradOutGeneric
@@ -98,6 +102,46 @@ func adamGeneric(w, g, m, v []float32, lr, c1, c2, eps float32) {
 	}
 }
 
+// sgdGeneric is SGD with momentum mu (Nesterov's variant when nesterov).
+// The conversions forbid fused multiply-adds, as in adamGeneric.
+func sgdGeneric(w, g, m []float32, lr, mu float32, nesterov bool) {
+	g, m = g[:len(w)], m[:len(w)]
+	for i := range w {
+		m[i] = float32(mu*m[i]) - float32(lr*g[i])
+		if nesterov {
+			w[i] += float32(mu*m[i]) - float32(lr*g[i])
+		} else {
+			w[i] += m[i]
+		}
+	}
+}
+
+// sgdPlainGeneric is SGD without momentum.
+func sgdPlainGeneric(w, g []float32, lr float32) {
+	g = g[:len(w)]
+	for i := range w {
+		w[i] -= float32(lr * g[i])
+	}
+}
+
+// rmspropGeneric is RMSprop's update with c = 1-rho.
+func rmspropGeneric(w, g, v []float32, lr, rho, c, eps float32) {
+	g, v = g[:len(w)], v[:len(w)]
+	for i := range w {
+		v[i] = float32(rho*v[i]) + float32(float32(c*g[i])*g[i])
+		w[i] -= float32(lr*g[i]) / float32(math.Sqrt(float64(v[i]+eps)))
+	}
+}
+
+// adagradGeneric is Adagrad's update.
+func adagradGeneric(w, g, a []float32, lr, eps float32) {
+	g, a = g[:len(w)], a[:len(w)]
+	for i := range w {
+		a[i] += float32(g[i] * g[i])
+		w[i] -= float32(lr*g[i]) / float32(math.Sqrt(float64(a[i]+eps)))
+	}
+}
+
 // portableState is every dispatch variable, saved by UsePortable.
 type portableState struct {
 	sgemm                                gemmKernel
@@ -106,6 +150,10 @@ type portableState struct {
 	maxVec, reluVec, biasReLUVec, addVec func(a, b []float32)
 	reluBackVec                          func(dz, dy, y []float32)
 	adamVec                              func(w, g, m, v []float32, lr, c1, c2, eps float32)
+	sgdVec                               func(w, g, m []float32, lr, mu float32, nesterov bool)
+	sgdPlainVec                          func(w, g []float32, lr float32)
+	rmspropVec                           func(w, g, v []float32, lr, rho, c, eps float32)
+	adagradVec                           func(w, g, a []float32, lr, eps float32)
 	winoIn                               func(v []float32, vs int, d []float32, rs, cs, n int)
 	winoOut                              func(y []float32, rs, cs int, m []float32, ms, n int)
 	winoGradOut                          func(m []float32, ms int, dy []float32, rs, cs, n int)
@@ -117,17 +165,19 @@ type portableState struct {
 // kernels are in use.
 func UsePortable() (restore func()) {
 	old := portableState{sgemm, copyRowsFast, maxArgInit, maxArgUpdate, maxVec, reluVec, biasReLUVec, addVec,
-		reluBackVec, adamVec, winoIn, winoOut, winoGradOut}
+		reluBackVec, adamVec, sgdVec, sgdPlainVec, rmspropVec, adagradVec, winoIn, winoOut, winoGradOut}
 	sgemm, copyRowsFast = gemmGeneric, [2]func(dst, src []float32, ld, rows int){}
 	maxArgInit, maxArgUpdate, maxVec = maxArgInitGeneric, maxArgUpdateGeneric, maxGeneric
 	reluVec, biasReLUVec, addVec = reluGeneric, biasReLUGeneric, addGeneric
 	reluBackVec, adamVec = reluBackwardGeneric, adamGeneric
+	sgdVec, sgdPlainVec, rmspropVec, adagradVec = sgdGeneric, sgdPlainGeneric, rmspropGeneric, adagradGeneric
 	winoIn, winoOut, winoGradOut = winoInGeneric, winoOutGeneric, winoGradOutGeneric
 	return func() {
 		sgemm, copyRowsFast = old.sgemm, old.copyRows
 		maxArgInit, maxArgUpdate, maxVec = old.maxArgInit, old.maxArgUpdate, old.maxVec
 		reluVec, biasReLUVec, addVec = old.reluVec, old.biasReLUVec, old.addVec
 		reluBackVec, adamVec = old.reluBackVec, old.adamVec
+		sgdVec, sgdPlainVec, rmspropVec, adagradVec = old.sgdVec, old.sgdPlainVec, old.rmspropVec, old.adagradVec
 		winoIn, winoOut, winoGradOut = old.winoIn, old.winoOut, old.winoGradOut
 	}
 }

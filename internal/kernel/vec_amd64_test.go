@@ -270,3 +270,54 @@ func TestVecTwinsWinograd(t *testing.T) {
 		}
 	}
 }
+
+func TestVecTwinsOptimisers(t *testing.T) {
+	needAVX2(t)
+	r := rand.New(rand.NewPCG(11, 12))
+	for _, n := range vecLengths(r) {
+		for _, off := range []int{0, 3} {
+			w, g, m := specialValues(r, n), specialValues(r, n), specialValues(r, n)
+			s := make([]float32, n) // second moments are never negative
+			for i := range s {
+				s[i] = float32(r.ExpFloat64())
+			}
+			type run struct {
+				name     string
+				generic  func(w, g, m []float32)
+				fast     func(w, g, m []float32)
+				usesSlot bool
+			}
+			runs := []run{
+				{"sgd momentum", func(w, g, m []float32) { sgdGeneric(w, g, m, 0.1, 0.9, false) },
+					func(w, g, m []float32) { sgdFast(w, g, m, 0.1, 0.9, false) }, true},
+				{"sgd nesterov", func(w, g, m []float32) { sgdGeneric(w, g, m, 0.1, 0.9, true) },
+					func(w, g, m []float32) { sgdFast(w, g, m, 0.1, 0.9, true) }, true},
+				{"sgd plain", func(w, g, _ []float32) { sgdPlainGeneric(w, g, 0.01) },
+					func(w, g, _ []float32) { sgdPlainFast(w, g, 0.01) }, false},
+				{"rmsprop", func(w, g, v []float32) { rmspropGeneric(w, g, v, 1e-3, 0.9, 0.1, 1e-7) },
+					func(w, g, v []float32) { rmspropFast(w, g, v, 1e-3, 0.9, 0.1, 1e-7) }, true},
+				{"adagrad", func(w, g, a []float32) { adagradGeneric(w, g, a, 1e-2, 1e-7) },
+					func(w, g, a []float32) { adagradFast(w, g, a, 1e-2, 1e-7) }, true},
+			}
+			for _, rn := range runs {
+				slot := m
+				if rn.name == "rmsprop" || rn.name == "adagrad" {
+					slot = s
+				}
+				w1, s1 := append([]float32(nil), w...), append([]float32(nil), slot...)
+				rn.generic(w1, g, s1)
+				w2, cw := guarded(t, w, off)
+				s2, cs := guarded(t, slot, off+1)
+				rn.fast(w2, g, s2)
+				cw(rn.name + " w")
+				cs(rn.name + " slot")
+				if i := sameBitsOrNaN(w2, w1); i >= 0 {
+					t.Fatalf("%s w n=%d off=%d: [%d] = %v, want %v", rn.name, n, off, i, w2[i], w1[i])
+				}
+				if i := sameBitsOrNaN(s2, s1); rn.usesSlot && i >= 0 {
+					t.Fatalf("%s slot n=%d off=%d: [%d] = %v, want %v", rn.name, n, off, i, s2[i], s1[i])
+				}
+			}
+		}
+	}
+}

@@ -496,3 +496,143 @@ func genWinogradGrad() {
 	VZEROUPPER()
 	RET()
 }
+
+// genOptim emits the SGD, RMSprop and Adagrad updates (Adam is genAdam).
+func genOptim() {
+	TEXT("sgdAVX2", NOSPLIT, "func(w, g, m []float32, lr, mu float32, nesterov bool)")
+	Doc("sgdAVX2 must equal, for n = len(w) rounded down to a multiple of 8,",
+		"",
+		"\tfor i := 0; i < n; i++ {",
+		"\t\tm[i] = float32(mu*m[i]) - float32(lr*g[i])",
+		"\t\tif nesterov {",
+		"\t\t\tw[i] += float32(mu*m[i]) - float32(lr*g[i])",
+		"\t\t} else {",
+		"\t\t\tw[i] += m[i]",
+		"\t\t}",
+		"\t}",
+		"",
+		"without bounds checks: len(g) and len(m) are at least n.")
+	Pragma("noescape")
+	w, g, m := ptr("w"), ptr("g"), ptr("m")
+	n := blocks("w", "sgd_done")
+	lr, mu := reg.Y8, reg.Y9
+	broadcastF32("lr", lr)
+	broadcastF32("mu", mu)
+	nest := Load(Param("nesterov"), GP8())
+	TESTB(nest, nest)
+	JNZ(LabelRef("sgd_nesterov"))
+	for _, nesterov := range []bool{false, true} {
+		label := "sgd_plain"
+		if nesterov {
+			label = "sgd_nesterov"
+		}
+		Label(label)
+		VMOVUPS(Mem{Base: g}, reg.Y0)
+		VMULPS(reg.Y0, lr, reg.Y0) // lr*g
+		VMOVUPS(Mem{Base: m}, reg.Y1)
+		VMULPS(reg.Y1, mu, reg.Y1)
+		VSUBPS(reg.Y0, reg.Y1, reg.Y1) // m = mu*m - lr*g
+		VMOVUPS(reg.Y1, Mem{Base: m})
+		VMOVUPS(Mem{Base: w}, reg.Y2)
+		if nesterov {
+			VMULPS(reg.Y1, mu, reg.Y3)
+			VSUBPS(reg.Y0, reg.Y3, reg.Y3) // mu*m - lr*g
+			VADDPS(reg.Y3, reg.Y2, reg.Y2)
+		} else {
+			VADDPS(reg.Y1, reg.Y2, reg.Y2)
+		}
+		VMOVUPS(reg.Y2, Mem{Base: w})
+		advance(32, w, g, m)
+		DECQ(n)
+		JNZ(LabelRef(label))
+		JMP(LabelRef("sgd_done"))
+	}
+	Label("sgd_done")
+	VZEROUPPER()
+	RET()
+
+	TEXT("sgdPlainAVX2", NOSPLIT, "func(w, g []float32, lr float32)")
+	Doc("sgdPlainAVX2 must equal, for n = len(w) rounded down to a multiple of 8,",
+		"",
+		"\tfor i := 0; i < n; i++ {",
+		"\t\tw[i] -= float32(lr * g[i])",
+		"\t}",
+		"",
+		"without bounds checks: len(g) >= n.")
+	Pragma("noescape")
+	w, g = ptr("w"), ptr("g")
+	n = blocks("w", "sgdp_done")
+	broadcastF32("lr", lr)
+	Label("sgdp_loop")
+	VMOVUPS(Mem{Base: g}, reg.Y0)
+	VMULPS(reg.Y0, lr, reg.Y0)
+	VMOVUPS(Mem{Base: w}, reg.Y1)
+	VSUBPS(reg.Y0, reg.Y1, reg.Y1)
+	VMOVUPS(reg.Y1, Mem{Base: w})
+	advance(32, w, g)
+	DECQ(n)
+	JNZ(LabelRef("sgdp_loop"))
+	Label("sgdp_done")
+	VZEROUPPER()
+	RET()
+
+	// rmspropAVX2 (rho given as c = 1-rho too) and adagradAVX2 share the
+	// step w -= lr*g / sqrt(s+eps).
+	for _, rms := range []bool{true, false} {
+		name, sig := "adagradAVX2", "func(w, g, a []float32, lr, eps float32)"
+		doc := []string{"\t\ta[i] += float32(g[i] * g[i])",
+			"\t\tw[i] -= float32(lr*g[i]) / float32(math.Sqrt(float64(a[i]+eps)))"}
+		if rms {
+			name, sig = "rmspropAVX2", "func(w, g, v []float32, lr, rho, c, eps float32)"
+			doc = []string{"\t\tv[i] = float32(rho*v[i]) + float32(float32(c*g[i])*g[i])",
+				"\t\tw[i] -= float32(lr*g[i]) / float32(math.Sqrt(float64(v[i]+eps)))"}
+		}
+		TEXT(name, NOSPLIT, sig)
+		d := []string{name + " must equal, for n = len(w) rounded down to a multiple of 8,", "",
+			"\tfor i := 0; i < n; i++ {"}
+		d = append(d, doc...)
+		d = append(d, "\t}", "", "without bounds checks: the other slices hold at least n.")
+		Doc(d...)
+		Pragma("noescape")
+		third := "a"
+		if rms {
+			third = "v"
+		}
+		w, g, s := ptr("w"), ptr("g"), ptr(third)
+		done, loop := name+"_done", name+"_loop"
+		n := blocks("w", done)
+		lr, eps, rho, c := reg.Y8, reg.Y9, reg.Y10, reg.Y11
+		broadcastF32("lr", lr)
+		broadcastF32("eps", eps)
+		if rms {
+			broadcastF32("rho", rho)
+			broadcastF32("c", c)
+		}
+		Label(loop)
+		VMOVUPS(Mem{Base: g}, reg.Y0)
+		VMOVUPS(Mem{Base: s}, reg.Y1)
+		if rms {
+			VMULPS(reg.Y0, c, reg.Y2)
+			VMULPS(reg.Y0, reg.Y2, reg.Y2) // (c*g)*g
+			VMULPS(reg.Y1, rho, reg.Y1)
+			VADDPS(reg.Y2, reg.Y1, reg.Y1)
+		} else {
+			VMULPS(reg.Y0, reg.Y0, reg.Y2)
+			VADDPS(reg.Y2, reg.Y1, reg.Y1)
+		}
+		VMOVUPS(reg.Y1, Mem{Base: s})
+		VADDPS(eps, reg.Y1, reg.Y1)
+		VSQRTPS(reg.Y1, reg.Y1)
+		VMULPS(reg.Y0, lr, reg.Y0)
+		VDIVPS(reg.Y1, reg.Y0, reg.Y0)
+		VMOVUPS(Mem{Base: w}, reg.Y3)
+		VSUBPS(reg.Y0, reg.Y3, reg.Y3)
+		VMOVUPS(reg.Y3, Mem{Base: w})
+		advance(32, w, g, s)
+		DECQ(n)
+		JNZ(LabelRef(loop))
+		Label(done)
+		VZEROUPPER()
+		RET()
+	}
+}

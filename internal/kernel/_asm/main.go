@@ -289,5 +289,6 @@ func main() {
 	genAdam()
 	genWinograd()
 	genWinogradGrad()
+	genOptim()
 	Generate()
 }
