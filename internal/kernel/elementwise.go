@@ -250,13 +250,23 @@ func sigmoidBody(ka *kargs, lo, hi int) {
 	y := ka.s[0]
 	z := ka.s[1]
 
-	for i := lo; i < hi; i++ {
-		v := float64(z[i])
-		if v >= 0 {
-			y[i] = float32(1 / (1 + math.Exp(-v)))
-		} else {
-			e := math.Exp(v)
-			y[i] = float32(e / (1 + e))
+	// e = exp(-|z|) vectorised through a small buffer (y may alias z),
+	// then 1/(1+e) or e/(1+e) by sign, so that exp never overflows.
+	var buf [64]float32
+	for c := lo; c < hi; c += len(buf) {
+		zc := z[c:min(c+len(buf), hi)]
+		e := buf[:len(zc)]
+		for i, v := range zc {
+			e[i] = -float32(math.Abs(float64(v)))
+		}
+		expVec(e, e)
+		yc := y[c : c+len(zc)]
+		for i, v := range zc {
+			if v >= 0 {
+				yc[i] = 1 / (1 + e[i])
+			} else {
+				yc[i] = e[i] / (1 + e[i])
+			}
 		}
 	}
 }
@@ -326,11 +336,13 @@ func softmaxRowsBody(ka *kargs, lo, hi int) {
 				m = v
 			}
 		}
-		var s float64
 		for j, v := range zr {
-			e := math.Exp(float64(v - m))
-			yr[j] = float32(e)
-			s += e
+			yr[j] = v - m
+		}
+		expVec(yr, yr)
+		var s float64
+		for _, e := range yr {
+			s += float64(e)
 		}
 		Scale(yr, float32(1/s))
 	}

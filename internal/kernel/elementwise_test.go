@@ -80,3 +80,22 @@ func TestDropoutMask(t *testing.T) {
 		t.Error("another key gave the same mask")
 	}
 }
+
+// TestExpAccuracy checks the Cephes exp against math.Exp: within 3 ulp over
+// the range it does not clamp.
+func TestExpAccuracy(t *testing.T) {
+	r := rand.New(rand.NewPCG(15, 16))
+	x := make([]float32, 100000)
+	for i := range x {
+		x[i] = float32(r.Float64()*175 - 87)
+	}
+	y := make([]float32, len(x))
+	expVec(y, x)
+	for i, v := range x {
+		want := math.Exp(float64(v))
+		ulp := float64(math.Nextafter32(float32(want), float32(math.Inf(1))) - float32(want))
+		if e := math.Abs(float64(y[i])-want) / ulp; e > 3 {
+			t.Fatalf("exp(%v) = %v, want %v (%.1f ulp)", v, y[i], want, e)
+		}
+	}
+}

@@ -160,6 +160,13 @@ func adagradFast(w, g, a []float32, lr, eps float32) {
 	adagradGeneric(w[n:], g[n:], a[n:], lr, eps)
 }
 
+func expFast(dst, src []float32) {
+	n := len(src) &^ 7
+	_ = dst[:len(src)]
+	expAVX2(dst, src)
+	expGeneric(dst[n:], src[n:])
+}
+
 func winoInFast(v []float32, vs int, d []float32, rs, cs, n int) {
 	if n <= 0 {
 		return
@@ -200,5 +207,6 @@ func init() {
 		reluVec, reluBackVec, biasReLUVec = reluFast, reluBackwardFast, biasReLUFast
 		addVec, adamVec = addFast, adamFast
 		sgdVec, sgdPlainVec, rmspropVec, adagradVec = sgdFast, sgdPlainFast, rmspropFast, adagradFast
+		expVec = expFast
 	}
 }

@@ -1884,3 +1884,193 @@ adagradAVX2_loop:
 adagradAVX2_done:
 	VZEROUPPER
 	RET
+
+DATA expHi<>+0(SB)/4, $(88.37626)
+DATA expHi<>+4(SB)/4, $(88.37626)
+DATA expHi<>+8(SB)/4, $(88.37626)
+DATA expHi<>+12(SB)/4, $(88.37626)
+DATA expHi<>+16(SB)/4, $(88.37626)
+DATA expHi<>+20(SB)/4, $(88.37626)
+DATA expHi<>+24(SB)/4, $(88.37626)
+DATA expHi<>+28(SB)/4, $(88.37626)
+GLOBL expHi<>(SB), RODATA|NOPTR, $32
+
+DATA expLo<>+0(SB)/4, $(-87.33655)
+DATA expLo<>+4(SB)/4, $(-87.33655)
+DATA expLo<>+8(SB)/4, $(-87.33655)
+DATA expLo<>+12(SB)/4, $(-87.33655)
+DATA expLo<>+16(SB)/4, $(-87.33655)
+DATA expLo<>+20(SB)/4, $(-87.33655)
+DATA expLo<>+24(SB)/4, $(-87.33655)
+DATA expLo<>+28(SB)/4, $(-87.33655)
+GLOBL expLo<>(SB), RODATA|NOPTR, $32
+
+DATA expLog2e<>+0(SB)/4, $(1.442695)
+DATA expLog2e<>+4(SB)/4, $(1.442695)
+DATA expLog2e<>+8(SB)/4, $(1.442695)
+DATA expLog2e<>+12(SB)/4, $(1.442695)
+DATA expLog2e<>+16(SB)/4, $(1.442695)
+DATA expLog2e<>+20(SB)/4, $(1.442695)
+DATA expLog2e<>+24(SB)/4, $(1.442695)
+DATA expLog2e<>+28(SB)/4, $(1.442695)
+GLOBL expLog2e<>(SB), RODATA|NOPTR, $32
+
+DATA expHalf<>+0(SB)/4, $(0.5)
+DATA expHalf<>+4(SB)/4, $(0.5)
+DATA expHalf<>+8(SB)/4, $(0.5)
+DATA expHalf<>+12(SB)/4, $(0.5)
+DATA expHalf<>+16(SB)/4, $(0.5)
+DATA expHalf<>+20(SB)/4, $(0.5)
+DATA expHalf<>+24(SB)/4, $(0.5)
+DATA expHalf<>+28(SB)/4, $(0.5)
+GLOBL expHalf<>(SB), RODATA|NOPTR, $32
+
+DATA expC1<>+0(SB)/4, $(0.6933594)
+DATA expC1<>+4(SB)/4, $(0.6933594)
+DATA expC1<>+8(SB)/4, $(0.6933594)
+DATA expC1<>+12(SB)/4, $(0.6933594)
+DATA expC1<>+16(SB)/4, $(0.6933594)
+DATA expC1<>+20(SB)/4, $(0.6933594)
+DATA expC1<>+24(SB)/4, $(0.6933594)
+DATA expC1<>+28(SB)/4, $(0.6933594)
+GLOBL expC1<>(SB), RODATA|NOPTR, $32
+
+DATA expC2<>+0(SB)/4, $(-0.00021219444)
+DATA expC2<>+4(SB)/4, $(-0.00021219444)
+DATA expC2<>+8(SB)/4, $(-0.00021219444)
+DATA expC2<>+12(SB)/4, $(-0.00021219444)
+DATA expC2<>+16(SB)/4, $(-0.00021219444)
+DATA expC2<>+20(SB)/4, $(-0.00021219444)
+DATA expC2<>+24(SB)/4, $(-0.00021219444)
+DATA expC2<>+28(SB)/4, $(-0.00021219444)
+GLOBL expC2<>(SB), RODATA|NOPTR, $32
+
+DATA expP0<>+0(SB)/4, $(0.00019875691)
+DATA expP0<>+4(SB)/4, $(0.00019875691)
+DATA expP0<>+8(SB)/4, $(0.00019875691)
+DATA expP0<>+12(SB)/4, $(0.00019875691)
+DATA expP0<>+16(SB)/4, $(0.00019875691)
+DATA expP0<>+20(SB)/4, $(0.00019875691)
+DATA expP0<>+24(SB)/4, $(0.00019875691)
+DATA expP0<>+28(SB)/4, $(0.00019875691)
+GLOBL expP0<>(SB), RODATA|NOPTR, $32
+
+DATA expP1<>+0(SB)/4, $(0.0013981999)
+DATA expP1<>+4(SB)/4, $(0.0013981999)
+DATA expP1<>+8(SB)/4, $(0.0013981999)
+DATA expP1<>+12(SB)/4, $(0.0013981999)
+DATA expP1<>+16(SB)/4, $(0.0013981999)
+DATA expP1<>+20(SB)/4, $(0.0013981999)
+DATA expP1<>+24(SB)/4, $(0.0013981999)
+DATA expP1<>+28(SB)/4, $(0.0013981999)
+GLOBL expP1<>(SB), RODATA|NOPTR, $32
+
+DATA expP2<>+0(SB)/4, $(0.008333452)
+DATA expP2<>+4(SB)/4, $(0.008333452)
+DATA expP2<>+8(SB)/4, $(0.008333452)
+DATA expP2<>+12(SB)/4, $(0.008333452)
+DATA expP2<>+16(SB)/4, $(0.008333452)
+DATA expP2<>+20(SB)/4, $(0.008333452)
+DATA expP2<>+24(SB)/4, $(0.008333452)
+DATA expP2<>+28(SB)/4, $(0.008333452)
+GLOBL expP2<>(SB), RODATA|NOPTR, $32
+
+DATA expP3<>+0(SB)/4, $(0.041665796)
+DATA expP3<>+4(SB)/4, $(0.041665796)
+DATA expP3<>+8(SB)/4, $(0.041665796)
+DATA expP3<>+12(SB)/4, $(0.041665796)
+DATA expP3<>+16(SB)/4, $(0.041665796)
+DATA expP3<>+20(SB)/4, $(0.041665796)
+DATA expP3<>+24(SB)/4, $(0.041665796)
+DATA expP3<>+28(SB)/4, $(0.041665796)
+GLOBL expP3<>(SB), RODATA|NOPTR, $32
+
+DATA expP4<>+0(SB)/4, $(0.16666666)
+DATA expP4<>+4(SB)/4, $(0.16666666)
+DATA expP4<>+8(SB)/4, $(0.16666666)
+DATA expP4<>+12(SB)/4, $(0.16666666)
+DATA expP4<>+16(SB)/4, $(0.16666666)
+DATA expP4<>+20(SB)/4, $(0.16666666)
+DATA expP4<>+24(SB)/4, $(0.16666666)
+DATA expP4<>+28(SB)/4, $(0.16666666)
+GLOBL expP4<>(SB), RODATA|NOPTR, $32
+
+DATA expP5<>+0(SB)/4, $(0.5)
+DATA expP5<>+4(SB)/4, $(0.5)
+DATA expP5<>+8(SB)/4, $(0.5)
+DATA expP5<>+12(SB)/4, $(0.5)
+DATA expP5<>+16(SB)/4, $(0.5)
+DATA expP5<>+20(SB)/4, $(0.5)
+DATA expP5<>+24(SB)/4, $(0.5)
+DATA expP5<>+28(SB)/4, $(0.5)
+GLOBL expP5<>(SB), RODATA|NOPTR, $32
+
+DATA expOne<>+0(SB)/4, $(1.0)
+DATA expOne<>+4(SB)/4, $(1.0)
+DATA expOne<>+8(SB)/4, $(1.0)
+DATA expOne<>+12(SB)/4, $(1.0)
+DATA expOne<>+16(SB)/4, $(1.0)
+DATA expOne<>+20(SB)/4, $(1.0)
+DATA expOne<>+24(SB)/4, $(1.0)
+DATA expOne<>+28(SB)/4, $(1.0)
+GLOBL expOne<>(SB), RODATA|NOPTR, $32
+
+DATA expBias<>+0(SB)/4, $0x0000007f
+DATA expBias<>+4(SB)/4, $0x0000007f
+DATA expBias<>+8(SB)/4, $0x0000007f
+DATA expBias<>+12(SB)/4, $0x0000007f
+DATA expBias<>+16(SB)/4, $0x0000007f
+DATA expBias<>+20(SB)/4, $0x0000007f
+DATA expBias<>+24(SB)/4, $0x0000007f
+DATA expBias<>+28(SB)/4, $0x0000007f
+GLOBL expBias<>(SB), RODATA|NOPTR, $32
+
+// func expAVX2(dst []float32, src []float32)
+// Requires: AVX, AVX2
+TEXT ·expAVX2(SB), NOSPLIT, $0-48
+	MOVQ dst_base+0(FP), AX
+	MOVQ src_base+24(FP), CX
+	MOVQ src_len+32(FP), DX
+	SHRQ $0x03, DX
+	JZ   exp_done
+
+exp_loop:
+	VMOVUPS    (CX), Y0
+	VMOVUPS    expHi<>+0(SB), Y1
+	VMINPS     Y0, Y1, Y0
+	VMOVUPS    expLo<>+0(SB), Y1
+	VMAXPS     Y0, Y1, Y0
+	VMULPS     expLog2e<>+0(SB), Y0, Y2
+	VADDPS     expHalf<>+0(SB), Y2, Y2
+	VROUNDPS   $0x01, Y2, Y2
+	VMULPS     expC1<>+0(SB), Y2, Y3
+	VSUBPS     Y3, Y0, Y0
+	VMULPS     expC2<>+0(SB), Y2, Y3
+	VSUBPS     Y3, Y0, Y0
+	VMULPS     Y0, Y0, Y4
+	VMULPS     expP0<>+0(SB), Y0, Y5
+	VADDPS     expP1<>+0(SB), Y5, Y5
+	VMULPS     Y0, Y5, Y5
+	VADDPS     expP2<>+0(SB), Y5, Y5
+	VMULPS     Y0, Y5, Y5
+	VADDPS     expP3<>+0(SB), Y5, Y5
+	VMULPS     Y0, Y5, Y5
+	VADDPS     expP4<>+0(SB), Y5, Y5
+	VMULPS     Y0, Y5, Y5
+	VADDPS     expP5<>+0(SB), Y5, Y5
+	VMULPS     Y4, Y5, Y5
+	VADDPS     Y0, Y5, Y5
+	VADDPS     expOne<>+0(SB), Y5, Y5
+	VCVTTPS2DQ Y2, Y6
+	VPADDD     expBias<>+0(SB), Y6, Y6
+	VPSLLD     $0x17, Y6, Y6
+	VMULPS     Y6, Y5, Y5
+	VMOVUPS    Y5, (AX)
+	ADDQ       $0x00000020, AX
+	ADDQ       $0x00000020, CX
+	DECQ       DX
+	JNZ        exp_loop
+
+exp_done:
+	VZEROUPPER
+	RET

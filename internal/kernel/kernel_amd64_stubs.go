@@ -282,3 +282,9 @@ func rmspropAVX2(w []float32, g []float32, v []float32, lr float32, rho float32,
 //
 //go:noescape
 func adagradAVX2(w []float32, g []float32, a []float32, lr float32, eps float32)
+
+// expAVX2 must equal expGeneric on the first len(src) rounded down to a
+// multiple of 8 elements; no bounds checks: len(dst) >= that.
+//
+//go:noescape
+func expAVX2(dst []float32, src []float32)

@@ -19,6 +19,7 @@ var (
 	sgdPlainVec  = sgdPlainGeneric
 	rmspropVec   = rmspropGeneric
 	adagradVec   = adagradGeneric
+	expVec       = expGeneric
 	winoIn       = winoInGeneric
 	winoOut      = winoOutGeneric
 	winoGradOut  = winoGradOutGeneric
@@ -142,6 +143,35 @@ func adagradGeneric(w, g, a []float32, lr, eps float32) {
 	}
 }
 
+// expGeneric writes exp(src[i]) to dst[i] in float32 with Cephes's expf
+// (Stephen L. Moshier, Cephes Math Library, single/expf.c): relative error
+// within about 2 ulp. Inputs are clamped to [-87.34, 88.38], so the result
+// is never 0 or +Inf (tiny or huge instead); NaN stays NaN. Each product is
+// rounded on its own, as the assembly does.
+func expGeneric(dst, src []float32) {
+	dst = dst[:len(src)]
+	for i, x := range src {
+		if float32(88.3762626647949) < x {
+			x = 88.3762626647949
+		}
+		if float32(-87.3365478515625) > x {
+			x = -87.3365478515625
+		}
+		fx := float32(math.Floor(float64(float32(float32(x*1.44269504088896341) + 0.5))))
+		x -= float32(fx * 0.693359375)
+		x -= float32(fx * -2.12194440e-4)
+		z := float32(x * x)
+		y := float32(1.9875691500e-4 * x)
+		y = float32(float32(y+1.3981999507e-3) * x)
+		y = float32(float32(y+8.3334519073e-3) * x)
+		y = float32(float32(y+4.1665795894e-2) * x)
+		y = float32(float32(y+1.6666665459e-1) * x)
+		y = float32(y + 5.0000001201e-1)
+		y = float32(float32(y*z)+x) + 1
+		dst[i] = y * math.Float32frombits(uint32(int32(fx)+127)<<23)
+	}
+}
+
 // portableState is every dispatch variable, saved by UsePortable.
 type portableState struct {
 	sgemm                                gemmKernel
@@ -154,6 +184,7 @@ type portableState struct {
 	sgdPlainVec                          func(w, g []float32, lr float32)
 	rmspropVec                           func(w, g, v []float32, lr, rho, c, eps float32)
 	adagradVec                           func(w, g, a []float32, lr, eps float32)
+	expVec                               func(dst, src []float32)
 	winoIn                               func(v []float32, vs int, d []float32, rs, cs, n int)
 	winoOut                              func(y []float32, rs, cs int, m []float32, ms, n int)
 	winoGradOut                          func(m []float32, ms int, dy []float32, rs, cs, n int)
@@ -165,12 +196,13 @@ type portableState struct {
 // kernels are in use.
 func UsePortable() (restore func()) {
 	old := portableState{sgemm, copyRowsFast, maxArgInit, maxArgUpdate, maxVec, reluVec, biasReLUVec, addVec,
-		reluBackVec, adamVec, sgdVec, sgdPlainVec, rmspropVec, adagradVec, winoIn, winoOut, winoGradOut}
+		reluBackVec, adamVec, sgdVec, sgdPlainVec, rmspropVec, adagradVec, expVec, winoIn, winoOut, winoGradOut}
 	sgemm, copyRowsFast = gemmGeneric, [2]func(dst, src []float32, ld, rows int){}
 	maxArgInit, maxArgUpdate, maxVec = maxArgInitGeneric, maxArgUpdateGeneric, maxGeneric
 	reluVec, biasReLUVec, addVec = reluGeneric, biasReLUGeneric, addGeneric
 	reluBackVec, adamVec = reluBackwardGeneric, adamGeneric
 	sgdVec, sgdPlainVec, rmspropVec, adagradVec = sgdGeneric, sgdPlainGeneric, rmspropGeneric, adagradGeneric
+	expVec = expGeneric
 	winoIn, winoOut, winoGradOut = winoInGeneric, winoOutGeneric, winoGradOutGeneric
 	return func() {
 		sgemm, copyRowsFast = old.sgemm, old.copyRows
@@ -178,6 +210,7 @@ func UsePortable() (restore func()) {
 		reluVec, biasReLUVec, addVec = old.reluVec, old.biasReLUVec, old.addVec
 		reluBackVec, adamVec = old.reluBackVec, old.adamVec
 		sgdVec, sgdPlainVec, rmspropVec, adagradVec = old.sgdVec, old.sgdPlainVec, old.rmspropVec, old.adagradVec
+		expVec = old.expVec
 		winoIn, winoOut, winoGradOut = old.winoIn, old.winoOut, old.winoGradOut
 	}
 }

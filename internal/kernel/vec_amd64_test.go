@@ -321,3 +321,29 @@ func TestVecTwinsOptimisers(t *testing.T) {
 		}
 	}
 }
+
+func TestVecTwinExp(t *testing.T) {
+	needAVX2(t)
+	r := rand.New(rand.NewPCG(13, 14))
+	for _, n := range vecLengths(r) {
+		for _, off := range []int{0, 5} {
+			x := specialValues(r, n)
+			for i := range x {
+				switch r.IntN(4) {
+				case 0:
+					x[i] *= 40 // reach both clamps
+				case 1:
+					x[i] = -float32(r.ExpFloat64() * 30) // softmax's range
+				}
+			}
+			want := make([]float32, n)
+			expGeneric(want, x)
+			got, check := guarded(t, make([]float32, n), off)
+			expFast(got, x)
+			check("exp")
+			if i := sameBitsOrNaN(got, want); i >= 0 {
+				t.Fatalf("exp n=%d off=%d: exp(%v) = %v, want %v", n, off, x[i], got[i], want[i])
+			}
+		}
+	}
+}

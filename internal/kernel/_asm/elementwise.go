@@ -636,3 +636,81 @@ func genOptim() {
 		RET()
 	}
 }
+
+// Cephes expf's constants (Stephen L. Moshier, Cephes Math Library,
+// single/expf.c): exp(x) = 2^n · exp(r), n = floor(x·log2(e) + ½),
+// r = x - n·ln2 in two parts, exp(r) a degree-7 polynomial.
+var expConsts = []struct {
+	name string
+	v    float32
+}{
+	{"expHi", 88.3762626647949}, {"expLo", -87.3365478515625}, {"expLog2e", 1.44269504088896341},
+	{"expHalf", 0.5}, {"expC1", 0.693359375}, {"expC2", -2.12194440e-4},
+	{"expP0", 1.9875691500e-4}, {"expP1", 1.3981999507e-3}, {"expP2", 8.3334519073e-3},
+	{"expP3", 4.1665795894e-2}, {"expP4", 1.6666665459e-1}, {"expP5", 5.0000001201e-1},
+	{"expOne", 1},
+}
+
+// genExp emits expAVX2, the Cephes expf algorithm on 8 lanes without fused
+// multiply-adds, equal bit for bit to expGeneric.
+func genExp() {
+	k := map[string]Mem{}
+	for _, c := range expConsts {
+		m := GLOBL(c.name, RODATA|NOPTR)
+		for i := 0; i < 8; i++ {
+			DATA(4*i, F32(c.v))
+		}
+		k[c.name] = m
+	}
+	bias := GLOBL("expBias", RODATA|NOPTR)
+	for i := 0; i < 8; i++ {
+		DATA(4*i, U32(127))
+	}
+	TEXT("expAVX2", NOSPLIT, "func(dst, src []float32)")
+	Doc("expAVX2 must equal expGeneric on the first len(src) rounded down to a",
+		"multiple of 8 elements; no bounds checks: len(dst) >= that.")
+	Pragma("noescape")
+	d, s := ptr("dst"), ptr("src")
+	n := blocks("src", "exp_done")
+	Y := func(i int) reg.VecPhysical { return ymm(i) }
+	Label("exp_loop")
+	VMOVUPS(Mem{Base: s}, Y(0))
+	// x = min(hi, x) and max(lo, x) keeping NaN (x as second source).
+	VMOVUPS(k["expHi"], Y(1))
+	VMINPS(Y(0), Y(1), Y(0))
+	VMOVUPS(k["expLo"], Y(1))
+	VMAXPS(Y(0), Y(1), Y(0))
+	// fx = floor(x*log2e + 0.5)
+	VMULPS(k["expLog2e"], Y(0), Y(2))
+	VADDPS(k["expHalf"], Y(2), Y(2))
+	VROUNDPS(U8(1), Y(2), Y(2))
+	// x = x - fx*C1 - fx*C2
+	VMULPS(k["expC1"], Y(2), Y(3))
+	VSUBPS(Y(3), Y(0), Y(0))
+	VMULPS(k["expC2"], Y(2), Y(3))
+	VSUBPS(Y(3), Y(0), Y(0))
+	// z = x*x; y = ((((p0 x + p1) x + p2) x + p3) x + p4) x + p5; y = y z + x + 1
+	VMULPS(Y(0), Y(0), Y(4))
+	VMULPS(k["expP0"], Y(0), Y(5))
+	for _, p := range []string{"expP1", "expP2", "expP3", "expP4", "expP5"} {
+		VADDPS(k[p], Y(5), Y(5))
+		if p != "expP5" {
+			VMULPS(Y(0), Y(5), Y(5))
+		}
+	}
+	VMULPS(Y(4), Y(5), Y(5))
+	VADDPS(Y(0), Y(5), Y(5))
+	VADDPS(k["expOne"], Y(5), Y(5))
+	// 2^fx from the exponent bits.
+	VCVTTPS2DQ(Y(2), Y(6))
+	VPADDD(bias, Y(6), Y(6))
+	VPSLLD(U8(23), Y(6), Y(6))
+	VMULPS(Y(6), Y(5), Y(5))
+	VMOVUPS(Y(5), Mem{Base: d})
+	advance(32, d, s)
+	DECQ(n)
+	JNZ(LabelRef("exp_loop"))
+	Label("exp_done")
+	VZEROUPPER()
+	RET()
+}

@@ -290,5 +290,6 @@ func main() {
 	genWinograd()
 	genWinogradGrad()
 	genOptim()
+	genExp()
 	Generate()
 }
