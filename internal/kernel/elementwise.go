@@ -221,13 +221,31 @@ func eluBody(ka *kargs, lo, hi int) {
 	z := ka.s[1]
 	alpha := ka.f[0]
 
-	for i := lo; i < hi; i++ {
-		v := z[i]
-		if v <= 0 {
-			v = alpha * float32(math.Expm1(float64(v)))
+	// exp vectorised through a small buffer (y may alias z); near 0,
+	// exp(v)-1 would cancel, so a Taylor polynomial gives expm1 there.
+	var buf [64]float32
+	for c := lo; c < hi; c += len(buf) {
+		zc := z[c:min(c+len(buf), hi)]
+		e := buf[:len(zc)]
+		expVec(e, zc)
+		yc := y[c : c+len(zc)]
+		for i, v := range zc {
+			if v <= 0 {
+				yc[i] = alpha * expm1Small(v, e[i])
+			} else {
+				yc[i] = v
+			}
 		}
-		y[i] = v
 	}
+}
+
+// expm1Small is exp(v)-1 given e = exp(v): e-1 unless |v| < 1/8, where a
+// degree-6 Taylor polynomial is exact to float32 precision.
+func expm1Small(v, e float32) float32 {
+	if v > -0.125 && v < 0.125 {
+		return v * (1 + v*(1.0/2+v*(1.0/6+v*(1.0/24+v*(1.0/120+v*(1.0/720))))))
+	}
+	return e - 1
 }
 
 func eluBackwardBody(ka *kargs, lo, hi int) {
@@ -285,8 +303,35 @@ func tanhBody(ka *kargs, lo, hi int) {
 	y := ka.s[0]
 	z := ka.s[1]
 
-	for i := lo; i < hi; i++ {
-		y[i] = float32(math.Tanh(float64(z[i])))
+	// Cephes tanhf (single/tanhf.c): 1 - 2/(exp(2|x|)+1) with the exp
+	// vectorised through a small buffer (y may alias z), and its odd
+	// polynomial for |x| < 0.625 where that formula would cancel.
+	var buf [64]float32
+	for c := lo; c < hi; c += len(buf) {
+		zc := z[c:min(c+len(buf), hi)]
+		e := buf[:len(zc)]
+		for i, v := range zc {
+			e[i] = 2 * float32(math.Abs(float64(v)))
+		}
+		expVec(e, e)
+		yc := y[c : c+len(zc)]
+		for i, v := range zc {
+			a := float32(math.Abs(float64(v)))
+			var t float32
+			if a < 0.625 {
+				z2 := v * v
+				t = ((((-5.70498872745e-3*z2+2.06390887954e-2)*z2-5.37397155531e-2)*z2+1.33314422036e-1)*z2-3.33332819422e-1)*z2*v + v
+			} else {
+				t = 1 - 2/(e[i]+1)
+				if v < 0 {
+					t = -t
+				}
+			}
+			if v != v {
+				t = v
+			}
+			yc[i] = t
+		}
 	}
 }
 
@@ -304,10 +349,40 @@ func geluBody(ka *kargs, lo, hi int) {
 	y := ka.s[0]
 	z := ka.s[1]
 
-	for i := lo; i < hi; i++ {
-		v := float64(z[i])
-		y[i] = float32(0.5 * v * (1 + math.Erf(v/math.Sqrt2)))
+	// 0.5·x·(1 + erf(x/√2)) = x·Φ(x), Φ from erfc's exponential (vectorised
+	// through a small buffer; y may alias z).
+	var buf [64]float32
+	for c := lo; c < hi; c += len(buf) {
+		zc := z[c:min(c+len(buf), hi)]
+		e := buf[:len(zc)]
+		for i, v := range zc {
+			e[i] = erfcExponent(v)
+		}
+		expVec(e, e)
+		yc := y[c : c+len(zc)]
+		for i, v := range zc {
+			yc[i] = v * normalCDF(v, e[i])
+		}
 	}
+}
+
+// erfcExponent and normalCDF compute Φ(x) = ½·erfc(-x/√2) by Numerical
+// Recipes' erfcc (Press et al., 2nd ed., §6.2: fractional error below
+// 1.2e-7 everywhere), erfc(a) = t·exp(erfcExponent) with t = 1/(1+a/2),
+// so that the exp can be taken over a whole buffer in between.
+func erfcExponent(x float32) float32 {
+	a := float32(math.Abs(float64(x))) * (1 / math.Sqrt2)
+	t := 1 / (1 + 0.5*a)
+	return -a*a - 1.26551223 + t*(1.00002368+t*(0.37409196+t*(0.09678418+t*(-0.18628806+t*(0.27886807+t*(-1.13520398+t*(1.48851587+t*(-0.82215223+t*0.17087277))))))))
+}
+
+func normalCDF(x, e float32) float32 {
+	a := float32(math.Abs(float64(x))) * (1 / math.Sqrt2)
+	half := 0.5 * e / (1 + 0.5*a) // ½·erfc(|x|/√2)
+	if x < 0 {
+		return half
+	}
+	return 1 - half
 }
 
 func geluBackwardBody(ka *kargs, lo, hi int) {
@@ -315,11 +390,21 @@ func geluBackwardBody(ka *kargs, lo, hi int) {
 	dy := ka.s[1]
 	z := ka.s[2]
 
-	for i := lo; i < hi; i++ {
-		v := float64(z[i])
-		cdf := 0.5 * (1 + math.Erf(v/math.Sqrt2))
-		pdf := invSqrt2Pi * math.Exp(-0.5*v*v)
-		dz[i] = dy[i] * float32(cdf+v*pdf)
+	// d/dx = Φ(x) + x·φ(x), the exps vectorised as in geluBody.
+	var buf, pdf [64]float32
+	for c := lo; c < hi; c += len(buf) {
+		zc := z[c:min(c+len(buf), hi)]
+		e, p := buf[:len(zc)], pdf[:len(zc)]
+		for i, v := range zc {
+			e[i] = erfcExponent(v)
+			p[i] = -0.5 * v * v
+		}
+		expVec(e, e)
+		expVec(p, p)
+		dc, yc := dz[c:c+len(zc)], dy[c:c+len(zc)]
+		for i, v := range zc {
+			dc[i] = yc[i] * (normalCDF(v, e[i]) + v*invSqrt2Pi*p[i])
+		}
 	}
 }
 

@@ -99,3 +99,49 @@ func TestExpAccuracy(t *testing.T) {
 		}
 	}
 }
+
+// TestExpBasedActivationsAccuracy checks tanh, ELU and GELU, which now use
+// the float32 exp, against float64 references.
+func TestExpBasedActivationsAccuracy(t *testing.T) {
+	r := rand.New(rand.NewPCG(17, 18))
+	x := make([]float32, 20000)
+	for i := range x {
+		switch i % 4 {
+		case 0:
+			x[i] = float32(r.NormFloat64() * 1e-4) // where formulas cancel
+		case 1:
+			x[i] = float32(r.NormFloat64() * 0.5)
+		default:
+			x[i] = float32(r.Float64()*40 - 20)
+		}
+	}
+	y := make([]float32, len(x))
+	check := func(name string, f func(float64) float64, absTol, relTol float64) {
+		t.Helper()
+		for i, v := range x {
+			want := f(float64(v))
+			if e := math.Abs(float64(y[i]) - want); e > absTol+relTol*math.Abs(want) {
+				t.Fatalf("%s(%v) = %v, want %v (error %.3g)", name, v, y[i], want, e)
+			}
+		}
+	}
+	Tanh(y, x)
+	check("tanh", math.Tanh, 0, 4e-7)
+	ELU(y, x, 1.5)
+	check("elu", func(v float64) float64 {
+		if v > 0 {
+			return v
+		}
+		return 1.5 * math.Expm1(v)
+	}, 0, 4e-7)
+	GELU(y, x)
+	check("gelu", func(v float64) float64 { return 0.5 * v * (1 + math.Erf(v/math.Sqrt2)) }, 1e-7, 3e-7)
+	dy := make([]float32, len(x))
+	for i := range dy {
+		dy[i] = 1
+	}
+	GELUBackward(y, dy, x)
+	check("gelu'", func(v float64) float64 {
+		return 0.5*(1+math.Erf(v/math.Sqrt2)) + v*invSqrt2Pi*math.Exp(-0.5*v*v)
+	}, 2e-7, 3e-7)
+}
