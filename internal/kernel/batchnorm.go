@@ -83,14 +83,11 @@ func batchNormApplyBody(ka *kargs, lo, hi int) {
 	cols := ka.i[0]
 
 	for r := lo; r < hi; r++ {
-		xr, yr := x[r*cols:(r+1)*cols], y[r*cols:(r+1)*cols]
-		for j, v := range xr {
-			h := (v - mean[j]) * invStd[j]
-			if xhat != nil {
-				xhat[r*cols+j] = h
-			}
-			yr[j] = gamma[j]*h + beta[j]
+		var hr []float32
+		if xhat != nil {
+			hr = xhat[r*cols : (r+1)*cols]
 		}
+		bnApplyVec(y[r*cols:(r+1)*cols], hr, x[r*cols:(r+1)*cols], mean, invStd, gamma, beta)
 	}
 }
 

@@ -21,19 +21,10 @@ func AddParallel(dst, src []float32) {
 func addBody(ka *kargs, lo, hi int) { addVec(ka.s[0][lo:hi], ka.s[1][lo:hi]) }
 
 // Scale does x[i] *= s.
-func Scale(x []float32, s float32) {
-	for i := range x {
-		x[i] *= s
-	}
-}
+func Scale(x []float32, s float32) { scaleVec(x, s) }
 
 // Axpy does y[i] += a*x[i].
-func Axpy(a float32, x, y []float32) {
-	y = y[:len(x)]
-	for i, v := range x {
-		y[i] += a * v
-	}
-}
+func Axpy(a float32, x, y []float32) { axpyVec(a, x, y) }
 
 // Dot returns sum x[i]*y[i], accumulated in float64.
 func Dot(x, y []float32) float64 {

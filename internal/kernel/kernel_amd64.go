@@ -167,6 +167,33 @@ func expFast(dst, src []float32) {
 	expGeneric(dst[n:], src[n:])
 }
 
+func scaleFast(x []float32, s float32) {
+	n := len(x) &^ 7
+	scaleAVX2(x, s)
+	scaleGeneric(x[n:], s)
+}
+
+func axpyFast(a float32, x, y []float32) {
+	n := len(x) &^ 7
+	_ = y[:len(x)]
+	axpyAVX2(a, x, y)
+	axpyGeneric(a, x[n:], y[n:])
+}
+
+func bnApplyFast(y, xhat, x, mean, invStd, gamma, beta []float32) {
+	n := len(x)
+	n8 := n &^ 7
+	_, _, _, _, _ = y[:n], mean[:n], invStd[:n], gamma[:n], beta[:n]
+	if xhat != nil {
+		_ = xhat[:n]
+		bnApplyKeepAVX2(y, xhat, x, mean, invStd, gamma, beta)
+		bnApplyGeneric(y[n8:], xhat[n8:], x[n8:], mean[n8:], invStd[n8:], gamma[n8:], beta[n8:])
+		return
+	}
+	bnApplyAVX2(y, x, mean, invStd, gamma, beta)
+	bnApplyGeneric(y[n8:], nil, x[n8:], mean[n8:], invStd[n8:], gamma[n8:], beta[n8:])
+}
+
 func winoInFast(v []float32, vs int, d []float32, rs, cs, n int) {
 	if n <= 0 {
 		return
@@ -207,6 +234,6 @@ func init() {
 		reluVec, reluBackVec, biasReLUVec = reluFast, reluBackwardFast, biasReLUFast
 		addVec, adamVec = addFast, adamFast
 		sgdVec, sgdPlainVec, rmspropVec, adagradVec = sgdFast, sgdPlainFast, rmspropFast, adagradFast
-		expVec = expFast
+		expVec, scaleVec, axpyVec, bnApplyVec = expFast, scaleFast, axpyFast, bnApplyFast
 	}
 }

@@ -2074,3 +2074,117 @@ exp_loop:
 exp_done:
 	VZEROUPPER
 	RET
+
+// func scaleAVX2(x []float32, s float32)
+// Requires: AVX, AVX2, SSE
+TEXT ·scaleAVX2(SB), NOSPLIT, $0-28
+	MOVQ         x_base+0(FP), AX
+	MOVQ         x_len+8(FP), CX
+	SHRQ         $0x03, CX
+	JZ           scale_done
+	MOVSS        s+24(FP), X0
+	VBROADCASTSS X0, Y8
+
+scale_loop:
+	VMULPS  (AX), Y8, Y0
+	VMOVUPS Y0, (AX)
+	ADDQ    $0x00000020, AX
+	DECQ    CX
+	JNZ     scale_loop
+
+scale_done:
+	VZEROUPPER
+	RET
+
+// func axpyAVX2(a float32, x []float32, y []float32)
+// Requires: AVX, AVX2, SSE
+TEXT ·axpyAVX2(SB), NOSPLIT, $0-56
+	MOVQ         x_base+8(FP), AX
+	MOVQ         y_base+32(FP), CX
+	MOVQ         x_len+16(FP), DX
+	SHRQ         $0x03, DX
+	JZ           axpy_done
+	MOVSS        a+0(FP), X0
+	VBROADCASTSS X0, Y8
+
+axpy_loop:
+	VMULPS  (AX), Y8, Y0
+	VADDPS  (CX), Y0, Y0
+	VMOVUPS Y0, (CX)
+	ADDQ    $0x00000020, AX
+	ADDQ    $0x00000020, CX
+	DECQ    DX
+	JNZ     axpy_loop
+
+axpy_done:
+	VZEROUPPER
+	RET
+
+// func bnApplyAVX2(y []float32, x []float32, mean []float32, invStd []float32, gamma []float32, beta []float32)
+// Requires: AVX
+TEXT ·bnApplyAVX2(SB), NOSPLIT, $0-144
+	MOVQ y_base+0(FP), AX
+	MOVQ x_base+24(FP), CX
+	MOVQ mean_base+48(FP), DX
+	MOVQ invStd_base+72(FP), BX
+	MOVQ gamma_base+96(FP), SI
+	MOVQ beta_base+120(FP), DI
+	MOVQ x_len+32(FP), R8
+	SHRQ $0x03, R8
+	JZ   bnApplyAVX2_done
+
+bnApplyAVX2_loop:
+	VMOVUPS (CX), Y0
+	VSUBPS  (DX), Y0, Y0
+	VMULPS  (BX), Y0, Y0
+	VMULPS  (SI), Y0, Y0
+	VADDPS  (DI), Y0, Y0
+	VMOVUPS Y0, (AX)
+	ADDQ    $0x00000020, AX
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	ADDQ    $0x00000020, BX
+	ADDQ    $0x00000020, SI
+	ADDQ    $0x00000020, DI
+	DECQ    R8
+	JNZ     bnApplyAVX2_loop
+
+bnApplyAVX2_done:
+	VZEROUPPER
+	RET
+
+// func bnApplyKeepAVX2(y []float32, xhat []float32, x []float32, mean []float32, invStd []float32, gamma []float32, beta []float32)
+// Requires: AVX
+TEXT ·bnApplyKeepAVX2(SB), NOSPLIT, $0-168
+	MOVQ y_base+0(FP), AX
+	MOVQ xhat_base+24(FP), CX
+	MOVQ x_base+48(FP), DX
+	MOVQ mean_base+72(FP), BX
+	MOVQ invStd_base+96(FP), SI
+	MOVQ gamma_base+120(FP), DI
+	MOVQ beta_base+144(FP), R8
+	MOVQ x_len+56(FP), R9
+	SHRQ $0x03, R9
+	JZ   bnApplyKeepAVX2_done
+
+bnApplyKeepAVX2_loop:
+	VMOVUPS (DX), Y0
+	VSUBPS  (BX), Y0, Y0
+	VMULPS  (SI), Y0, Y0
+	VMOVUPS Y0, (CX)
+	VMULPS  (DI), Y0, Y0
+	VADDPS  (R8), Y0, Y0
+	VMOVUPS Y0, (AX)
+	ADDQ    $0x00000020, AX
+	ADDQ    $0x00000020, DX
+	ADDQ    $0x00000020, BX
+	ADDQ    $0x00000020, SI
+	ADDQ    $0x00000020, DI
+	ADDQ    $0x00000020, R8
+	ADDQ    $0x00000020, CX
+	DECQ    R9
+	JNZ     bnApplyKeepAVX2_loop
+
+bnApplyKeepAVX2_done:
+	VZEROUPPER
+	RET

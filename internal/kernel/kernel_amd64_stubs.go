@@ -288,3 +288,48 @@ func adagradAVX2(w []float32, g []float32, a []float32, lr float32, eps float32)
 //
 //go:noescape
 func expAVX2(dst []float32, src []float32)
+
+// scaleAVX2 must equal, for n = len(x) rounded down to a multiple of 8,
+//
+//	for i := 0; i < n; i++ {
+//		x[i] *= s
+//	}
+//
+//go:noescape
+func scaleAVX2(x []float32, s float32)
+
+// axpyAVX2 must equal, for n = len(x) rounded down to a multiple of 8,
+//
+//	for i := 0; i < n; i++ {
+//		y[i] += float32(a * x[i])
+//	}
+//
+// without bounds checks: len(y) >= n.
+//
+//go:noescape
+func axpyAVX2(a float32, x []float32, y []float32)
+
+// bnApplyAVX2 must equal, for n = len(x) rounded down to a multiple of 8,
+//
+//	for j := 0; j < n; j++ {
+//		h := float32(x[j]-mean[j]) * invStd[j]
+//		y[j] = float32(gamma[j]*h) + beta[j]
+//	}
+//
+// without bounds checks: the other slices hold at least n.
+//
+//go:noescape
+func bnApplyAVX2(y []float32, x []float32, mean []float32, invStd []float32, gamma []float32, beta []float32)
+
+// bnApplyKeepAVX2 must equal, for n = len(x) rounded down to a multiple of 8,
+//
+//	for j := 0; j < n; j++ {
+//		h := float32(x[j]-mean[j]) * invStd[j]
+//		xhat[j] = h
+//		y[j] = float32(gamma[j]*h) + beta[j]
+//	}
+//
+// without bounds checks: the other slices hold at least n.
+//
+//go:noescape
+func bnApplyKeepAVX2(y []float32, xhat []float32, x []float32, mean []float32, invStd []float32, gamma []float32, beta []float32)

@@ -20,6 +20,9 @@ var (
 	rmspropVec   = rmspropGeneric
 	adagradVec   = adagradGeneric
 	expVec       = expGeneric
+	scaleVec     = scaleGeneric
+	axpyVec      = axpyGeneric
+	bnApplyVec   = bnApplyGeneric
 	winoIn       = winoInGeneric
 	winoOut      = winoOutGeneric
 	winoGradOut  = winoGradOutGeneric
@@ -172,6 +175,33 @@ func expGeneric(dst, src []float32) {
 	}
 }
 
+func scaleGeneric(x []float32, s float32) {
+	for i := range x {
+		x[i] *= s
+	}
+}
+
+func axpyGeneric(a float32, x, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] += float32(a * v)
+	}
+}
+
+// bnApplyGeneric normalises one row: h = (x-mean)·invStd, kept in xhat
+// when it is not nil, and y = gamma·h + beta.
+func bnApplyGeneric(y, xhat, x, mean, invStd, gamma, beta []float32) {
+	n := len(x)
+	y, mean, invStd, gamma, beta = y[:n], mean[:n], invStd[:n], gamma[:n], beta[:n]
+	for j, v := range x {
+		h := float32(v-mean[j]) * invStd[j]
+		if xhat != nil {
+			xhat[j] = h
+		}
+		y[j] = float32(gamma[j]*h) + beta[j]
+	}
+}
+
 // portableState is every dispatch variable, saved by UsePortable.
 type portableState struct {
 	sgemm                                gemmKernel
@@ -185,6 +215,9 @@ type portableState struct {
 	rmspropVec                           func(w, g, v []float32, lr, rho, c, eps float32)
 	adagradVec                           func(w, g, a []float32, lr, eps float32)
 	expVec                               func(dst, src []float32)
+	scaleVec                             func(x []float32, s float32)
+	axpyVec                              func(a float32, x, y []float32)
+	bnApplyVec                           func(y, xhat, x, mean, invStd, gamma, beta []float32)
 	winoIn                               func(v []float32, vs int, d []float32, rs, cs, n int)
 	winoOut                              func(y []float32, rs, cs int, m []float32, ms, n int)
 	winoGradOut                          func(m []float32, ms int, dy []float32, rs, cs, n int)
@@ -196,13 +229,13 @@ type portableState struct {
 // kernels are in use.
 func UsePortable() (restore func()) {
 	old := portableState{sgemm, copyRowsFast, maxArgInit, maxArgUpdate, maxVec, reluVec, biasReLUVec, addVec,
-		reluBackVec, adamVec, sgdVec, sgdPlainVec, rmspropVec, adagradVec, expVec, winoIn, winoOut, winoGradOut}
+		reluBackVec, adamVec, sgdVec, sgdPlainVec, rmspropVec, adagradVec, expVec, scaleVec, axpyVec, bnApplyVec, winoIn, winoOut, winoGradOut}
 	sgemm, copyRowsFast = gemmGeneric, [2]func(dst, src []float32, ld, rows int){}
 	maxArgInit, maxArgUpdate, maxVec = maxArgInitGeneric, maxArgUpdateGeneric, maxGeneric
 	reluVec, biasReLUVec, addVec = reluGeneric, biasReLUGeneric, addGeneric
 	reluBackVec, adamVec = reluBackwardGeneric, adamGeneric
 	sgdVec, sgdPlainVec, rmspropVec, adagradVec = sgdGeneric, sgdPlainGeneric, rmspropGeneric, adagradGeneric
-	expVec = expGeneric
+	expVec, scaleVec, axpyVec, bnApplyVec = expGeneric, scaleGeneric, axpyGeneric, bnApplyGeneric
 	winoIn, winoOut, winoGradOut = winoInGeneric, winoOutGeneric, winoGradOutGeneric
 	return func() {
 		sgemm, copyRowsFast = old.sgemm, old.copyRows
@@ -210,7 +243,7 @@ func UsePortable() (restore func()) {
 		reluVec, biasReLUVec, addVec = old.reluVec, old.biasReLUVec, old.addVec
 		reluBackVec, adamVec = old.reluBackVec, old.adamVec
 		sgdVec, sgdPlainVec, rmspropVec, adagradVec = old.sgdVec, old.sgdPlainVec, old.rmspropVec, old.adagradVec
-		expVec = old.expVec
+		expVec, scaleVec, axpyVec, bnApplyVec = old.expVec, old.scaleVec, old.axpyVec, old.bnApplyVec
 		winoIn, winoOut, winoGradOut = old.winoIn, old.winoOut, old.winoGradOut
 	}
 }

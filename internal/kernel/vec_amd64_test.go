@@ -347,3 +347,49 @@ func TestVecTwinExp(t *testing.T) {
 		}
 	}
 }
+
+func TestVecTwinsAffine(t *testing.T) {
+	needAVX2(t)
+	r := rand.New(rand.NewPCG(19, 20))
+	for _, n := range vecLengths(r) {
+		for _, off := range []int{0, 3} {
+			x, y := specialValues(r, n), specialValues(r, n)
+			want := append([]float32(nil), x...)
+			scaleGeneric(want, 0.37)
+			got, check := guarded(t, x, off)
+			scaleFast(got, 0.37)
+			check("scale")
+			if i := sameBitsOrNaN(got, want); i >= 0 {
+				t.Fatalf("scale n=%d: [%d] = %v, want %v", n, i, got[i], want[i])
+			}
+			want = append(want[:0], y...)
+			axpyGeneric(-1.7, x, want)
+			got, check = guarded(t, y, off)
+			axpyFast(-1.7, x, got)
+			check("axpy")
+			if i := sameBitsOrNaN(got, want); i >= 0 {
+				t.Fatalf("axpy n=%d: [%d] = %v, want %v", n, i, got[i], want[i])
+			}
+			mean, invStd, gamma, beta := specialValues(r, n), specialValues(r, n), specialValues(r, n), specialValues(r, n)
+			for _, keep := range []bool{false, true} {
+				wantY, wantH := make([]float32, n), make([]float32, n)
+				gotY, checkY := guarded(t, make([]float32, n), off)
+				gotH, checkH := guarded(t, make([]float32, n), off+1)
+				var wh, gh []float32
+				if keep {
+					wh, gh = wantH, gotH
+				}
+				bnApplyGeneric(wantY, wh, x, mean, invStd, gamma, beta)
+				bnApplyFast(gotY, gh, x, mean, invStd, gamma, beta)
+				checkY("bn y")
+				checkH("bn xhat")
+				if i := sameBitsOrNaN(gotY, wantY); i >= 0 {
+					t.Fatalf("bn apply keep=%v n=%d: y[%d] = %v, want %v", keep, n, i, gotY[i], wantY[i])
+				}
+				if i := sameBitsOrNaN(gotH, wantH); i >= 0 {
+					t.Fatalf("bn apply keep=%v n=%d: xhat[%d] = %v, want %v", keep, n, i, gotH[i], wantH[i])
+				}
+			}
+		}
+	}
+}

@@ -714,3 +714,88 @@ func genExp() {
 	VZEROUPPER()
 	RET()
 }
+
+// genAffine emits scale, axpy and batch norm's per-row normalisation.
+func genAffine() {
+	TEXT("scaleAVX2", NOSPLIT, "func(x []float32, s float32)")
+	Doc("scaleAVX2 must equal, for n = len(x) rounded down to a multiple of 8,",
+		"", "\tfor i := 0; i < n; i++ {", "\t\tx[i] *= s", "\t}")
+	Pragma("noescape")
+	x := ptr("x")
+	n := blocks("x", "scale_done")
+	broadcastF32("s", reg.Y8)
+	Label("scale_loop")
+	VMULPS(Mem{Base: x}, reg.Y8, reg.Y0)
+	VMOVUPS(reg.Y0, Mem{Base: x})
+	advance(32, x)
+	DECQ(n)
+	JNZ(LabelRef("scale_loop"))
+	Label("scale_done")
+	VZEROUPPER()
+	RET()
+
+	TEXT("axpyAVX2", NOSPLIT, "func(a float32, x, y []float32)")
+	Doc("axpyAVX2 must equal, for n = len(x) rounded down to a multiple of 8,",
+		"", "\tfor i := 0; i < n; i++ {", "\t\ty[i] += float32(a * x[i])", "\t}",
+		"", "without bounds checks: len(y) >= n.")
+	Pragma("noescape")
+	xs, ys := ptr("x"), ptr("y")
+	n = blocks("x", "axpy_done")
+	broadcastF32("a", reg.Y8)
+	Label("axpy_loop")
+	VMULPS(Mem{Base: xs}, reg.Y8, reg.Y0)
+	VADDPS(Mem{Base: ys}, reg.Y0, reg.Y0)
+	VMOVUPS(reg.Y0, Mem{Base: ys})
+	advance(32, xs, ys)
+	DECQ(n)
+	JNZ(LabelRef("axpy_loop"))
+	Label("axpy_done")
+	VZEROUPPER()
+	RET()
+
+	for _, keep := range []bool{false, true} {
+		name, sig := "bnApplyAVX2", "func(y, x, mean, invStd, gamma, beta []float32)"
+		if keep {
+			name, sig = "bnApplyKeepAVX2", "func(y, xhat, x, mean, invStd, gamma, beta []float32)"
+		}
+		TEXT(name, NOSPLIT, sig)
+		d := []string{name + " must equal, for n = len(x) rounded down to a multiple of 8,", "",
+			"\tfor j := 0; j < n; j++ {",
+			"\t\th := float32(x[j]-mean[j]) * invStd[j]"}
+		if keep {
+			d = append(d, "\t\txhat[j] = h")
+		}
+		d = append(d, "\t\ty[j] = float32(gamma[j]*h) + beta[j]", "\t}", "",
+			"without bounds checks: the other slices hold at least n.")
+		Doc(d...)
+		Pragma("noescape")
+		yp := ptr("y")
+		var hp reg.Register
+		if keep {
+			hp = ptr("xhat")
+		}
+		xp, mp, ip, gp, bp := ptr("x"), ptr("mean"), ptr("invStd"), ptr("gamma"), ptr("beta")
+		done, loop := name+"_done", name+"_loop"
+		n := blocks("x", done)
+		Label(loop)
+		VMOVUPS(Mem{Base: xp}, reg.Y0)
+		VSUBPS(Mem{Base: mp}, reg.Y0, reg.Y0)
+		VMULPS(Mem{Base: ip}, reg.Y0, reg.Y0)
+		if keep {
+			VMOVUPS(reg.Y0, Mem{Base: hp})
+		}
+		VMULPS(Mem{Base: gp}, reg.Y0, reg.Y0)
+		VADDPS(Mem{Base: bp}, reg.Y0, reg.Y0)
+		VMOVUPS(reg.Y0, Mem{Base: yp})
+		ps := []reg.Register{yp, xp, mp, ip, gp, bp}
+		if keep {
+			ps = append(ps, hp)
+		}
+		advance(32, ps...)
+		DECQ(n)
+		JNZ(LabelRef(loop))
+		Label(done)
+		VZEROUPPER()
+		RET()
+	}
+}

@@ -291,5 +291,6 @@ func main() {
 	genWinogradGrad()
 	genOptim()
 	genExp()
+	genAffine()
 	Generate()
 }
