@@ -99,23 +99,10 @@ func (m *Sequential) ensureBuilt(x Inputs) error {
 		return nil
 	}
 	var in tensor.Shape
-	if m.net.DeclaredInputShape() == nil && !missing(x) && len(x.RowShape()) > 0 {
+	if m.net.DeclaredInputShape() == nil && !train.Missing(x) && len(x.RowShape()) > 0 {
 		in = x.RowShape()
 	}
 	return m.Build(in...)
-}
-
-// missing reports whether x is nil, also as a typed nil pointer.
-func missing(x Inputs) bool {
-	switch v := x.(type) {
-	case nil:
-		return true
-	case *tensor.Tensor:
-		return v == nil
-	case *tensor.Bytes:
-		return v == nil
-	}
-	return false
 }
 
 // Adapt lets preprocessing layers (Normalization) learn their statistics

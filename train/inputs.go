@@ -22,8 +22,8 @@ type Inputs interface {
 	GatherRows(dst *tensor.Tensor, idx []int) *tensor.Tensor
 }
 
-// missing reports whether x is nil, also as a typed nil pointer.
-func missing(x Inputs) bool {
+// Missing reports whether x is nil, also as a typed nil pointer.
+func Missing(x Inputs) bool {
 	switch v := x.(type) {
 	case nil:
 		return true

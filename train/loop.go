@@ -294,7 +294,7 @@ func evaluate(m *Model, b *batcher, r rows, batchSize int) (Logs, error) {
 // Predict runs m on x in inference mode and returns the outputs (for a
 // softmax classifier, per-class probabilities), in a new tensor.
 func Predict(net *nn.Stack, x Inputs, batchSize int) (*tensor.Tensor, error) {
-	if missing(x) {
+	if Missing(x) {
 		return nil, fmt.Errorf("train: predict inputs are missing")
 	}
 	want := append(tensor.Shape{-1}, net.InputShape()...)

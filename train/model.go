@@ -60,7 +60,7 @@ func (m *Model) trainable() ([]*tensor.Tensor, []*tensor.Tensor) {
 // checkData returns an error that says what to do when x and y cannot be
 // fed to the network and its loss.
 func (m *Model) checkData(what string, x Inputs, y *tensor.Tensor) error {
-	if missing(x) {
+	if Missing(x) {
 		return fmt.Errorf("train: %s inputs are missing", what)
 	}
 	want := append(tensor.Shape{-1}, m.Net.InputShape()...)

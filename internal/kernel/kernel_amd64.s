@@ -1436,14 +1436,14 @@ TEXT ·winoInAVX2(SB), NOSPLIT, $0-80
 	MOVQ v_base+0(FP), AX
 	MOVQ d_base+32(FP), CX
 	MOVQ vs+24(FP), DX
+	SHLQ $0x02, DX
 	MOVQ rs+56(FP), BX
+	SHLQ $0x02, BX
 	MOVQ cs+64(FP), SI
+	SHLQ $0x02, SI
 	MOVQ n+72(FP), DI
 	SHRQ $0x03, DI
 	JZ   winoin_done
-	SHLQ $0x02, DX
-	SHLQ $0x02, BX
-	SHLQ $0x02, SI
 	MOVQ DX, R8
 	SHLQ $0x02, R8
 
@@ -1555,14 +1555,14 @@ TEXT ·winoOutAVX2(SB), NOSPLIT, $0-80
 	MOVQ y_base+0(FP), AX
 	MOVQ m_base+40(FP), CX
 	MOVQ rs+24(FP), DX
+	SHLQ $0x02, DX
 	MOVQ cs+32(FP), BX
+	SHLQ $0x02, BX
 	MOVQ ms+64(FP), SI
+	SHLQ $0x02, SI
 	MOVQ n+72(FP), DI
 	SHRQ $0x03, DI
 	JZ   winoout_done
-	SHLQ $0x02, DX
-	SHLQ $0x02, BX
-	SHLQ $0x02, SI
 	MOVQ SI, R8
 	SHLQ $0x02, R8
 
@@ -1649,14 +1649,14 @@ TEXT ·winoGradOutAVX2(SB), NOSPLIT, $0-80
 	MOVQ         m_base+0(FP), AX
 	MOVQ         dy_base+32(FP), CX
 	MOVQ         ms+24(FP), DX
+	SHLQ         $0x02, DX
 	MOVQ         rs+56(FP), BX
+	SHLQ         $0x02, BX
 	MOVQ         cs+64(FP), SI
+	SHLQ         $0x02, SI
 	MOVQ         n+72(FP), DI
 	SHRQ         $0x03, DI
 	JZ           winogo_done
-	SHLQ         $0x02, DX
-	SHLQ         $0x02, BX
-	SHLQ         $0x02, SI
 	MOVQ         DX, R8
 	SHLQ         $0x02, R8
 	MOVL         $0x80000000, R9

@@ -29,6 +29,17 @@ func advance(step int, ps ...reg.Register) {
 	}
 }
 
+// byteStrides loads int params counted in floats and turns them into byte
+// strides.
+func byteStrides(names ...string) []reg.Register {
+	rs := make([]reg.Register, len(names))
+	for i, name := range names {
+		rs[i] = Load(Param(name), GP64())
+		SHLQ(U8(2), rs[i])
+	}
+	return rs
+}
+
 func broadcastF32(param string, dst reg.VecPhysical) {
 	x := Load(Param(param), XMM())
 	VBROADCASTSS(x, dst)
@@ -293,15 +304,11 @@ func genWinograd() {
 		"guarantees len(d) > 3*rs+3*cs+n-1 and len(v) > 15*vs+n-1.")
 	Pragma("noescape")
 	v, d := ptr("v"), ptr("d")
-	vs := Load(Param("vs"), GP64())
-	rs := Load(Param("rs"), GP64())
-	cs := Load(Param("cs"), GP64())
+	st := byteStrides("vs", "rs", "cs")
+	vs, rs, cs := st[0], st[1], st[2]
 	n := Load(Param("n"), GP64())
 	SHRQ(U8(3), n)
 	JZ(LabelRef("winoin_done"))
-	SHLQ(U8(2), vs)
-	SHLQ(U8(2), rs)
-	SHLQ(U8(2), cs)
 	vs4 := GP64()
 	MOVQ(vs, vs4)
 	SHLQ(U8(2), vs4)
@@ -374,15 +381,11 @@ func genWinograd() {
 		"len(m) > 15*ms+n-1 and len(y) > rs+cs+n-1.")
 	Pragma("noescape")
 	y, m := ptr("y"), ptr("m")
-	yrs := Load(Param("rs"), GP64())
-	ycs := Load(Param("cs"), GP64())
-	ms := Load(Param("ms"), GP64())
+	st = byteStrides("rs", "cs", "ms")
+	yrs, ycs, ms := st[0], st[1], st[2]
 	n = Load(Param("n"), GP64())
 	SHRQ(U8(3), n)
 	JZ(LabelRef("winoout_done"))
-	SHLQ(U8(2), yrs)
-	SHLQ(U8(2), ycs)
-	SHLQ(U8(2), ms)
 	ms4 := GP64()
 	MOVQ(ms, ms4)
 	SHLQ(U8(2), ms4)
@@ -438,15 +441,11 @@ func genWinogradGrad() {
 		"guarantees len(m) > 15*ms+n-1 and len(dy) > rs+cs+n-1.")
 	Pragma("noescape")
 	m, dy := ptr("m"), ptr("dy")
-	ms := Load(Param("ms"), GP64())
-	rs := Load(Param("rs"), GP64())
-	cs := Load(Param("cs"), GP64())
+	st := byteStrides("ms", "rs", "cs")
+	ms, rs, cs := st[0], st[1], st[2]
 	n := Load(Param("n"), GP64())
 	SHRQ(U8(3), n)
 	JZ(LabelRef("winogo_done"))
-	SHLQ(U8(2), ms)
-	SHLQ(U8(2), rs)
-	SHLQ(U8(2), cs)
 	ms4 := GP64()
 	MOVQ(ms, ms4)
 	SHLQ(U8(2), ms4)
