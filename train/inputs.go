@@ -51,7 +51,16 @@ type rows struct {
 // itself is never copied and steady-state training allocates nothing.
 type batcher struct {
 	xb, yb *tensor.Tensor
-	idx    []int // for batches of consecutive rows
+	idx    []int         // for batches of consecutive rows
+	xv, yv tensor.Tensor // views of consecutive float rows
+}
+
+// view points v at rows [lo, hi) of t without copying or allocating.
+func view(v, t *tensor.Tensor, lo, hi int) *tensor.Tensor {
+	row := t.Shape[1:].Size()
+	v.Shape = append(append(v.Shape[:0], hi-lo), t.Shape[1:]...)
+	v.Data = t.Data[lo*row : hi*row]
+	return v
 }
 
 // gather reads rows idx of r.
@@ -65,6 +74,15 @@ func (b *batcher) gather(r rows, idx []int) (*tensor.Tensor, *tensor.Tensor) {
 
 // span reads rows [lo, hi) of r.
 func (b *batcher) span(r rows, lo, hi int) (*tensor.Tensor, *tensor.Tensor) {
+	if x, ok := r.x.(*tensor.Tensor); ok {
+		// Consecutive float rows need no copy: views (never b.xb and b.yb,
+		// which gather writes into).
+		var y *tensor.Tensor
+		if r.y != nil {
+			y = view(&b.yv, r.y, lo, hi)
+		}
+		return view(&b.xv, x, lo, hi), y
+	}
 	b.idx = b.idx[:0]
 	for i := lo; i < hi; i++ {
 		b.idx = append(b.idx, i)

@@ -97,6 +97,16 @@ func maxFast(y, x []float32) {
 	maxGeneric(y[n:], x[n:])
 }
 
+func maxPool2Fast(y, r0, r1 []float32, c int) {
+	if c%8 != 0 || c <= 0 {
+		maxPool2Generic(y, r0, r1, c)
+		return
+	}
+	ow := len(y) / c
+	_, _ = r0[:2*ow*c], r1[:2*ow*c]
+	maxPool2AVX2(y[:ow*c], r0, r1, c)
+}
+
 func reluFast(y, z []float32) {
 	n := len(z) &^ 7
 	_ = y[:len(z)]
@@ -230,7 +240,7 @@ func winoGradOutFast(m []float32, ms int, dy []float32, rs, cs, n int) {
 func init() {
 	if cpu.X86.HasAVX2 {
 		winoIn, winoOut, winoGradOut = winoInFast, winoOutFast, winoGradOutFast
-		maxArgInit, maxArgUpdate, maxVec = maxArgInitFast, maxArgUpdateFast, maxFast
+		maxArgInit, maxArgUpdate, maxVec, maxPool2Row = maxArgInitFast, maxArgUpdateFast, maxFast, maxPool2Fast
 		reluVec, reluBackVec, biasReLUVec = reluFast, reluBackwardFast, biasReLUFast
 		addVec, adamVec = addFast, adamFast
 		sgdVec, sgdPlainVec, rmspropVec, adagradVec = sgdFast, sgdPlainFast, rmspropFast, adagradFast

@@ -1285,6 +1285,57 @@ max_done:
 	VZEROUPPER
 	RET
 
+// func maxPool2AVX2(y []float32, r0 []float32, r1 []float32, c int)
+// Requires: AVX
+TEXT ·maxPool2AVX2(SB), NOSPLIT, $0-80
+	MOVQ  y_base+0(FP), CX
+	MOVQ  r0_base+24(FP), BX
+	MOVQ  r1_base+48(FP), SI
+	MOVQ  c+72(FP), DI
+	SHLQ  $0x02, DI
+	MOVQ  y_len+8(FP), AX
+	MOVQ  c+72(FP), R8
+	XORQ  DX, DX
+	DIVQ  R8
+	TESTQ AX, AX
+	JZ    mp2_done
+
+mp2_pixel:
+	LEAQ (BX)(DI*1), DX
+	LEAQ (SI)(DI*1), R8
+	XORQ R9, R9
+
+mp2_chan:
+	VMOVUPS   (BX)(R9*1), Y0
+	VMOVUPS   (DX)(R9*1), Y1
+	VMOVUPS   (SI)(R9*1), Y4
+	VMOVUPS   (R8)(R9*1), Y5
+	VCMPPS    $0x1e, Y0, Y1, Y2
+	VCMPPS    $0x03, Y1, Y1, Y3
+	VORPS     Y3, Y2, Y2
+	VBLENDVPS Y2, Y1, Y0, Y0
+	VCMPPS    $0x1e, Y0, Y4, Y2
+	VCMPPS    $0x03, Y4, Y4, Y3
+	VORPS     Y3, Y2, Y2
+	VBLENDVPS Y2, Y4, Y0, Y0
+	VCMPPS    $0x1e, Y0, Y5, Y2
+	VCMPPS    $0x03, Y5, Y5, Y3
+	VORPS     Y3, Y2, Y2
+	VBLENDVPS Y2, Y5, Y0, Y0
+	VMOVUPS   Y0, (CX)(R9*1)
+	ADDQ      $0x00000020, R9
+	CMPQ      R9, DI
+	JB        mp2_chan
+	ADDQ      DI, CX
+	LEAQ      (DX)(DI*1), BX
+	LEAQ      (R8)(DI*1), SI
+	DECQ      AX
+	JNZ       mp2_pixel
+
+mp2_done:
+	VZEROUPPER
+	RET
+
 // func reluAVX2(y []float32, z []float32)
 // Requires: AVX, AVX2
 TEXT ·reluAVX2(SB), NOSPLIT, $0-48

@@ -143,6 +143,26 @@ func maxArgUpdateAVX2(y []float32, arg []int32, x []float32, base int)
 //go:noescape
 func maxAVX2(y []float32, x []float32)
 
+// maxPool2AVX2 must equal, for c a positive multiple of 8 and
+// ow = len(y)/c,
+//
+//	for o := 0; o < ow; o++ {
+//		for i := 0; i < c; i++ {
+//			v := r0[2*o*c+i]
+//			for _, x := range []float32{r0[(2*o+1)*c+i], r1[2*o*c+i], r1[(2*o+1)*c+i]} {
+//				if x > v || x != x {
+//					v = x
+//				}
+//			}
+//			y[o*c+i] = v
+//		}
+//	}
+//
+// without bounds checks: r0 and r1 hold at least 2*len(y) floats.
+//
+//go:noescape
+func maxPool2AVX2(y []float32, r0 []float32, r1 []float32, c int)
+
 // reluAVX2 must equal, for n = len(z) rounded down to a multiple of 8,
 //
 //	for i := 0; i < n; i++ {

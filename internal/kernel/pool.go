@@ -40,6 +40,17 @@ func maxPoolNHWCBody(ka *kargs, lo, hi int) {
 	arg := ka.arg
 	negInf := ka.f[0]
 
+	if arg == nil && g.KH == 2 && g.KW == 2 && g.SH == 2 && g.SW == 2 && g.PadT == 0 && g.PadL == 0 &&
+		2*g.OH <= g.H && 2*g.OW <= g.W {
+		// The common 2x2 pool: one pass over each pair of input rows.
+		row, orow := g.W*g.C, g.OW*g.C
+		for r := lo; r < hi; r++ {
+			n, oy := r/g.OH, r%g.OH
+			i0 := (n*g.H + 2*oy) * row
+			maxPool2Row(y[r*orow:(r+1)*orow], x[i0:i0+row], x[i0+row:i0+2*row], g.C)
+		}
+		return
+	}
 	for r := lo; r < hi; r++ {
 		n, oy := r/g.OH, r%g.OH
 		y0, y1 := max(oy*g.SH-g.PadT, 0), min(oy*g.SH-g.PadT+g.KH, g.H)

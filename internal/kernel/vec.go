@@ -10,6 +10,7 @@ var (
 	maxArgInit   = maxArgInitGeneric
 	maxArgUpdate = maxArgUpdateGeneric
 	maxVec       = maxGeneric
+	maxPool2Row  = maxPool2Generic
 	reluVec      = reluGeneric
 	reluBackVec  = reluBackwardGeneric
 	biasReLUVec  = biasReLUGeneric
@@ -44,6 +45,29 @@ func maxArgUpdateGeneric(y []float32, arg []int32, x []float32, base int) {
 	for i := range y {
 		if x[i] > y[i] || x[i] != x[i] {
 			y[i], arg[i] = x[i], int32(base+i)
+		}
+	}
+}
+
+// maxPool2Generic is one output row of a 2x2, stride-2 max pool without
+// the winners: r0 and r1 are the two input rows (2*len(y) floats each,
+// c channels per pixel) and y gets each window's maximum, its cells taken
+// in the order maxGeneric would see them (top-left, top-right,
+// bottom-left, bottom-right), so NaN propagates the same way.
+func maxPool2Generic(y, r0, r1 []float32, c int) {
+	r0, r1 = r0[:2*len(y)], r1[:2*len(y)]
+	for o := 0; o+c <= len(y); o += c {
+		a, b := r0[2*o:2*o+c], r0[2*o+c:2*o+2*c]
+		d, e := r1[2*o:2*o+c], r1[2*o+c:2*o+2*c]
+		yo := y[o : o+c]
+		for i := range yo {
+			v := a[i]
+			for _, x := range [3]float32{b[i], d[i], e[i]} {
+				if x > v || x != x {
+					v = x
+				}
+			}
+			yo[i] = v
 		}
 	}
 }
@@ -202,25 +226,11 @@ func bnApplyGeneric(y, xhat, x, mean, invStd, gamma, beta []float32) {
 	}
 }
 
-// portableState is every dispatch variable, saved by UsePortable.
-type portableState struct {
-	sgemm                                gemmKernel
-	copyRows                             [2]func(dst, src []float32, ld, rows int)
-	maxArgInit, maxArgUpdate             func(y []float32, arg []int32, x []float32, base int)
-	maxVec, reluVec, biasReLUVec, addVec func(a, b []float32)
-	reluBackVec                          func(dz, dy, y []float32)
-	adamVec                              func(w, g, m, v []float32, lr, c1, c2, eps float32)
-	sgdVec                               func(w, g, m []float32, lr, mu float32, nesterov bool)
-	sgdPlainVec                          func(w, g []float32, lr float32)
-	rmspropVec                           func(w, g, v []float32, lr, rho, c, eps float32)
-	adagradVec                           func(w, g, a []float32, lr, eps float32)
-	expVec                               func(dst, src []float32)
-	scaleVec                             func(x []float32, s float32)
-	axpyVec                              func(a float32, x, y []float32)
-	bnApplyVec                           func(y, xhat, x, mean, invStd, gamma, beta []float32)
-	winoIn                               func(v []float32, vs int, d []float32, rs, cs, n int)
-	winoOut                              func(y []float32, rs, cs int, m []float32, ms, n int)
-	winoGradOut                          func(m []float32, ms int, dy []float32, rs, cs, n int)
+// swapIn sets *p to v and records how to undo it.
+func swapIn[T any](undo *[]func(), p *T, v T) {
+	old := *p
+	*p = v
+	*undo = append(*undo, func() { *p = old })
 }
 
 // UsePortable switches every kernel to its portable Go version, as the
@@ -228,22 +238,32 @@ type portableState struct {
 // for tests that compare the two in one process; it must not run while
 // kernels are in use.
 func UsePortable() (restore func()) {
-	old := portableState{sgemm, copyRowsFast, maxArgInit, maxArgUpdate, maxVec, reluVec, biasReLUVec, addVec,
-		reluBackVec, adamVec, sgdVec, sgdPlainVec, rmspropVec, adagradVec, expVec, scaleVec, axpyVec, bnApplyVec, winoIn, winoOut, winoGradOut}
-	sgemm, copyRowsFast = gemmGeneric, [2]func(dst, src []float32, ld, rows int){}
-	maxArgInit, maxArgUpdate, maxVec = maxArgInitGeneric, maxArgUpdateGeneric, maxGeneric
-	reluVec, biasReLUVec, addVec = reluGeneric, biasReLUGeneric, addGeneric
-	reluBackVec, adamVec = reluBackwardGeneric, adamGeneric
-	sgdVec, sgdPlainVec, rmspropVec, adagradVec = sgdGeneric, sgdPlainGeneric, rmspropGeneric, adagradGeneric
-	expVec, scaleVec, axpyVec, bnApplyVec = expGeneric, scaleGeneric, axpyGeneric, bnApplyGeneric
-	winoIn, winoOut, winoGradOut = winoInGeneric, winoOutGeneric, winoGradOutGeneric
+	var undo []func()
+	swapIn(&undo, &sgemm, gemmGeneric)
+	swapIn(&undo, &copyRowsFast, [2]func(dst, src []float32, ld, rows int){})
+	swapIn(&undo, &maxArgInit, maxArgInitGeneric)
+	swapIn(&undo, &maxArgUpdate, maxArgUpdateGeneric)
+	swapIn(&undo, &maxVec, maxGeneric)
+	swapIn(&undo, &maxPool2Row, maxPool2Generic)
+	swapIn(&undo, &reluVec, reluGeneric)
+	swapIn(&undo, &reluBackVec, reluBackwardGeneric)
+	swapIn(&undo, &biasReLUVec, biasReLUGeneric)
+	swapIn(&undo, &addVec, addGeneric)
+	swapIn(&undo, &adamVec, adamGeneric)
+	swapIn(&undo, &sgdVec, sgdGeneric)
+	swapIn(&undo, &sgdPlainVec, sgdPlainGeneric)
+	swapIn(&undo, &rmspropVec, rmspropGeneric)
+	swapIn(&undo, &adagradVec, adagradGeneric)
+	swapIn(&undo, &expVec, expGeneric)
+	swapIn(&undo, &scaleVec, scaleGeneric)
+	swapIn(&undo, &axpyVec, axpyGeneric)
+	swapIn(&undo, &bnApplyVec, bnApplyGeneric)
+	swapIn(&undo, &winoIn, winoInGeneric)
+	swapIn(&undo, &winoOut, winoOutGeneric)
+	swapIn(&undo, &winoGradOut, winoGradOutGeneric)
 	return func() {
-		sgemm, copyRowsFast = old.sgemm, old.copyRows
-		maxArgInit, maxArgUpdate, maxVec = old.maxArgInit, old.maxArgUpdate, old.maxVec
-		reluVec, biasReLUVec, addVec = old.reluVec, old.biasReLUVec, old.addVec
-		reluBackVec, adamVec = old.reluBackVec, old.adamVec
-		sgdVec, sgdPlainVec, rmspropVec, adagradVec = old.sgdVec, old.sgdPlainVec, old.rmspropVec, old.adagradVec
-		expVec, scaleVec, axpyVec, bnApplyVec = old.expVec, old.scaleVec, old.axpyVec, old.bnApplyVec
-		winoIn, winoOut, winoGradOut = old.winoIn, old.winoOut, old.winoGradOut
+		for i := len(undo) - 1; i >= 0; i-- {
+			undo[i]()
+		}
 	}
 }

@@ -393,3 +393,37 @@ func TestVecTwinsAffine(t *testing.T) {
 		}
 	}
 }
+
+func TestMaxPool2Twin(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for _, c := range []int{8, 16, 24, 64, 3, 12} {
+		for _, ow := range []int{1, 2, 3, 5, 16} {
+			for off := 0; off < 3; off++ {
+				r0 := specialValues(r, 2*ow*c+off%2) // rows may be longer (odd widths)
+				r1 := specialValues(r, 2*ow*c+1)
+				want := make([]float32, ow*c)
+				maxPool2Generic(want, r0, r1, c)
+				got, check := guarded(t, make([]float32, ow*c), off)
+				maxPool2Fast(got, r0, r1, c)
+				check("maxPool2")
+				if i := sameBits(got, want); i >= 0 {
+					t.Fatalf("maxPool2 c=%d ow=%d off=%d: [%d] = %v, want %v", c, ow, off, i, got[i], want[i])
+				}
+				// The twin itself against the general pool's order of cells.
+				for o := 0; o < ow; o++ {
+					for i := 0; i < c; i++ {
+						v := r0[2*o*c+i]
+						cells := []float32{r0[(2*o+1)*c+i], r1[2*o*c+i], r1[(2*o+1)*c+i]}
+						acc := []float32{v}
+						for _, x := range cells {
+							maxGeneric(acc, []float32{x})
+						}
+						if math.Float32bits(acc[0]) != math.Float32bits(want[o*c+i]) {
+							t.Fatalf("maxPool2Generic c=%d o=%d i=%d = %v, want %v", c, o, i, want[o*c+i], acc[0])
+						}
+					}
+				}
+			}
+		}
+	}
+}

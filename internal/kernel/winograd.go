@@ -1,5 +1,10 @@
 package kernel
 
+import (
+	"bytes"
+	"unsafe"
+)
+
 // Winograd F(2x2, 3x3) convolution for 3x3 stride-1 windows (Lavin & Gray,
 // "Fast Algorithms for Convolutional Neural Networks", 2016). Each 2x2 block
 // of outputs comes from a 4x4 input tile d and the 3x3 filter g as
@@ -34,6 +39,13 @@ func WinogradUsable(g *ConvGeom) bool {
 type Winograd struct {
 	u, up, v, m, pad []float32
 	plan             winoPlan
+	// When fwdOK, u and up hold the forward transform of fwd (a copy of
+	// the kernel), packed for GEMM kernel fwdKern: inference calls with
+	// unchanged weights (evaluate, predict) skip the transform and the
+	// packing. The backward passes reuse u and clear fwdOK.
+	fwd     []float32
+	fwdOK   bool
+	fwdKern string
 }
 
 // winoPlan is one pass: input x (n×h×w×c, padded by padT, padL), output
@@ -106,9 +118,28 @@ func (p *winoPlan) padBlock(pad []float32, b int) (r0, tn int) {
 // the Keras kernel w (3×3×C×k, HWIO), no bias.
 func (wg *Winograd) Forward(g *ConvGeom, k int, x, w, y []float32) {
 	c := g.C
+	w = w[:9*c*k]
+	if wg.fwdOK && wg.fwdKern == sgemm.name && sameFloatBits(wg.fwd, w) {
+		wg.conv(g.N, g.H, g.W, c, k, g.OH, g.OW, g.PadT, g.PadL, x, y, true)
+		return
+	}
 	wg.u = growBuf(wg.u, 16*c*k)
 	winoFilter(wg.u, w, c, k, false)
-	wg.conv(g.N, g.H, g.W, c, k, g.OH, g.OW, g.PadT, g.PadL, x, y)
+	wg.conv(g.N, g.H, g.W, c, k, g.OH, g.OW, g.PadT, g.PadL, x, y, false)
+	wg.fwd, wg.fwdOK, wg.fwdKern = append(wg.fwd[:0], w...), true, sgemm.name
+}
+
+// sameFloatBits reports whether a and b hold the same bits.
+func sameFloatBits(a, b []float32) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	if len(a) == 0 {
+		return true
+	}
+	ab := unsafe.Slice((*byte)(unsafe.Pointer(&a[0])), 4*len(a))
+	bb := unsafe.Slice((*byte)(unsafe.Pointer(&b[0])), 4*len(b))
+	return bytes.Equal(ab, bb)
 }
 
 // BackwardData overwrites dx (N×H×W×C) with the gradient of the input of
@@ -116,24 +147,28 @@ func (wg *Winograd) Forward(g *ConvGeom, k int, x, w, y []float32) {
 // dy with the kernel turned 180° and its channel axes swapped.
 func (wg *Winograd) BackwardData(g *ConvGeom, k int, dy, w, dx []float32) {
 	c := g.C
+	wg.fwdOK = false
 	wg.u = growBuf(wg.u, 16*c*k)
 	winoFilter(wg.u, w, c, k, true)
 	// Output cell i gets dy[i+PadT-ky]·w[ky]: a correlation of dy padded by
 	// 2-PadT with the turned kernel.
-	wg.conv(g.N, g.OH, g.OW, k, c, g.H, g.W, 2-g.PadT, 2-g.PadL, dy, dx)
+	wg.conv(g.N, g.OH, g.OW, k, c, g.H, g.W, 2-g.PadT, 2-g.PadL, dy, dx, false)
 }
 
 // conv is the Winograd pass for input x (n×h×w×c) padded by (padT, padL),
-// output y (n×oh×ow×k), with the transformed filter already in wg.u.
-func (wg *Winograd) conv(n, h, w, c, k, oh, ow, padT, padL int, x, y []float32) {
+// output y (n×oh×ow×k), with the transformed filter already in wg.u (and
+// packed into wg.up when packed).
+func (wg *Winograd) conv(n, h, w, c, k, oh, ow, padT, padL int, x, y []float32, packed bool) {
 	p := &wg.plan
 	p.kern, p.up = nil, nil
 	kp := k
 	if g := &sgemm; g.kernASet != nil && 12%g.mr == 0 {
 		p.kern = g.kernASet
 		kp = ceilDiv(k, g.nr) * g.nr
-		wg.up = growBuf(wg.up, 16*c*kp)
-		packWinoFilter(wg.up, wg.u, c, k, g.nr)
+		if !packed {
+			wg.up = growBuf(wg.up, 16*c*kp)
+			packWinoFilter(wg.up, wg.u, c, k, g.nr)
+		}
 		p.up = wg.up
 	}
 	// Each thread takes every slots-th block with its own workspace, so
@@ -329,6 +364,7 @@ func (wg *Winograd) BackwardFilter(g *ConvGeom, k int, x, dy, dw []float32) {
 	p := &wg.plan
 	p.kern, p.up = nil, nil
 	p.init(wg, g.N, g.H, g.W, c, k, g.OH, g.OW, g.PadT, g.PadL, winoGradSlots, k)
+	wg.fwdOK = false
 	wg.u = growBuf(wg.u, p.slots*16*c*k)
 	p.x, p.u, p.out = x, wg.u, dy[:g.N*g.OH*g.OW*k]
 	run(p.slots, 1, winoGradSlotBody, kargs{wp: p})

@@ -147,5 +147,22 @@ func TestWinogradMatchesDirect(t *testing.T) {
 		if e := maxRelErr(dw, convFilterGradRef(&g, tc.k, x, dy)); !(e <= 1e-5) {
 			t.Errorf("%+v: BackwardFilter relative error %.3g > 1e-5", tc, e)
 		}
+		// Forward keeps the transformed filter while the kernel is
+		// unchanged: after the backward passes (which reuse the buffers),
+		// again with the same kernel (cached), and after one weight
+		// changes in place, it must still match the reference.
+		first := append([]float32(nil), y[:len(y)-3]...)
+		for pass := range 3 {
+			if pass == 2 {
+				w[len(w)-1] += 0.5
+			}
+			wg.Forward(&g, tc.k, x, w, y)
+			if pass < 2 && !sameFloatBits(y[:len(y)-3], first) {
+				t.Fatalf("%+v: Forward pass %d differs from the first", tc, pass)
+			}
+			if e := maxRelErr(y[:len(y)-3], convRef(&g, tc.k, x, w)); e > 1e-5 {
+				t.Fatalf("%+v: Forward pass %d relative error %.3g > 1e-5", tc, pass, e)
+			}
+		}
 	}
 }

@@ -798,3 +798,71 @@ func genAffine() {
 		RET()
 	}
 }
+
+// genMaxPool2 emits the 2x2, stride-2 max pool of one output row: each
+// output pixel's channels in one pass over the two input rows, instead of a
+// copy and three max passes.
+func genMaxPool2() {
+	TEXT("maxPool2AVX2", NOSPLIT, "func(y, r0, r1 []float32, c int)")
+	Doc("maxPool2AVX2 must equal, for c a positive multiple of 8 and",
+		"ow = len(y)/c,",
+		"",
+		"\tfor o := 0; o < ow; o++ {",
+		"\t\tfor i := 0; i < c; i++ {",
+		"\t\t\tv := r0[2*o*c+i]",
+		"\t\t\tfor _, x := range []float32{r0[(2*o+1)*c+i], r1[2*o*c+i], r1[(2*o+1)*c+i]} {",
+		"\t\t\t\tif x > v || x != x {",
+		"\t\t\t\t\tv = x",
+		"\t\t\t\t}",
+		"\t\t\t}",
+		"\t\t\ty[o*c+i] = v",
+		"\t\t}",
+		"\t}",
+		"",
+		"without bounds checks: r0 and r1 hold at least 2*len(y) floats.")
+	Pragma("noescape")
+	y, r0, r1 := ptr("y"), ptr("r0"), ptr("r1")
+	cs := byteStrides("c")[0]
+	// pixels = len(y)/c
+	pixels := Load(Param("y").Len(), GP64())
+	c := Load(Param("c"), GP64())
+	XORQ(reg.RDX, reg.RDX)
+	MOVQ(pixels, reg.RAX)
+	DIVQ(c)
+	MOVQ(reg.RAX, pixels)
+	TESTQ(pixels, pixels)
+	JZ(LabelRef("mp2_done"))
+	next := func(acc, x reg.VecPhysical, t1, t2 reg.VecPhysical) {
+		VCMPPS(U8(0x1e), acc, x, t1) // x > acc (ordered)
+		VCMPPS(U8(0x03), x, x, t2)   // x is NaN
+		VORPS(t2, t1, t1)
+		VBLENDVPS(t1, x, acc, acc)
+	}
+	// r0b and r1b point at each window's right-hand column.
+	r0b, r1b := GP64(), GP64()
+	Label("mp2_pixel")
+	LEAQ(Mem{Base: r0, Index: cs, Scale: 1}, r0b)
+	LEAQ(Mem{Base: r1, Index: cs, Scale: 1}, r1b)
+	j := GP64()
+	XORQ(j, j)
+	Label("mp2_chan")
+	VMOVUPS(Mem{Base: r0, Index: j, Scale: 1}, reg.Y0)
+	VMOVUPS(Mem{Base: r0b, Index: j, Scale: 1}, reg.Y1)
+	VMOVUPS(Mem{Base: r1, Index: j, Scale: 1}, reg.Y4)
+	VMOVUPS(Mem{Base: r1b, Index: j, Scale: 1}, reg.Y5)
+	next(reg.Y0, reg.Y1, reg.Y2, reg.Y3)
+	next(reg.Y0, reg.Y4, reg.Y2, reg.Y3)
+	next(reg.Y0, reg.Y5, reg.Y2, reg.Y3)
+	VMOVUPS(reg.Y0, Mem{Base: y, Index: j, Scale: 1})
+	ADDQ(U32(32), j)
+	CMPQ(j, cs)
+	JB(LabelRef("mp2_chan"))
+	ADDQ(cs, y)
+	LEAQ(Mem{Base: r0b, Index: cs, Scale: 1}, r0)
+	LEAQ(Mem{Base: r1b, Index: cs, Scale: 1}, r1)
+	DECQ(pixels)
+	JNZ(LabelRef("mp2_pixel"))
+	Label("mp2_done")
+	VZEROUPPER()
+	RET()
+}

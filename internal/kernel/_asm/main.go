@@ -285,6 +285,7 @@ func main() {
 	genCopyRows(32)
 	genMaxArg()
 	genMax()
+	genMaxPool2()
 	genReLU()
 	genAdam()
 	genWinograd()
