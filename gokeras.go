@@ -41,6 +41,16 @@ type Logs = train.Logs
 // the whole array first).
 type Inputs = train.Inputs
 
+// TTA is a test-time augmentation for EvaluateTTA: TTANone, TTAFlip (each
+// image and its mirror) or TTAFlipShift (also shifted a pixel both ways).
+type TTA = train.TTA
+
+const (
+	TTANone      = train.TTANone
+	TTAFlip      = train.TTAFlip
+	TTAFlipShift = train.TTAFlipShift
+)
+
 // Sequential is a plain stack of layers, each feeding the next.
 type Sequential struct {
 	Name string
@@ -261,6 +271,16 @@ func (m *Sequential) Evaluate(x Inputs, y *tensor.Tensor, batchSize int) (Logs, 
 		return nil, err
 	}
 	return train.Evaluate(&m.model, x, y, batchSize)
+}
+
+// EvaluateTTA is Evaluate with test-time augmentation: the outputs are
+// averaged over mirrored (and with TTAFlipShift, shifted) views of each
+// image before the loss and metrics (a gokeras extension; Keras has none).
+func (m *Sequential) EvaluateTTA(x Inputs, y *tensor.Tensor, batchSize int, t TTA) (Logs, error) {
+	if err := m.ready(x); err != nil {
+		return nil, err
+	}
+	return train.EvaluateTTA(&m.model, x, y, batchSize, t)
 }
 
 // Predict returns the model's outputs for x (per-class probabilities for a

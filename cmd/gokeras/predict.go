@@ -16,6 +16,7 @@ import (
 	"github.com/gokeras/gokeras"
 	"github.com/gokeras/gokeras/dataset"
 	"github.com/gokeras/gokeras/tensor"
+	"github.com/gokeras/gokeras/train"
 )
 
 func runEvaluate(args []string, stdout, stderr io.Writer) error {
@@ -26,11 +27,16 @@ func runEvaluate(args []string, stdout, stderr io.Writer) error {
 	seed := fs.Uint64("seed", 1, "seed of the 80/20 split for sets without a test split (use the training seed)")
 	batch := fs.Int("batch-size", 32, "batch size")
 	confusion := fs.String("confusion", "", "print the confusion matrix and draw it to this PNG file")
+	ttaFlag := fs.String("tta", "none", "also report the test accuracy with test-time augmentation: flip or flip-shift (a gokeras extension)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *load == "" {
 		return fmt.Errorf("--load is required: the model file written by 'gokeras train --save'")
+	}
+	tta, err := train.ParseTTA(*ttaFlag)
+	if err != nil {
+		return err
 	}
 	m, err := gokeras.Load(*load)
 	if err != nil {
@@ -58,6 +64,9 @@ func runEvaluate(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	fmt.Fprintln(stdout, formatTestLogs(logs))
+	if err := printTTA(stdout, m, test, *batch, tta); err != nil {
+		return err
+	}
 	if *confusion != "" {
 		return writeConfusion(stdout, *confusion, m, x, test.Y, test.Classes)
 	}

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/gokeras/gokeras"
 	"github.com/gokeras/gokeras/dataset"
@@ -91,6 +92,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	csvLog := fs.String("csv-log", "", "append each epoch's loss and metrics to this CSV file (Keras's CSVLogger)")
 	plotFile := fs.String("plot", "", "draw the training curves (loss and each metric per epoch) to this PNG file")
 	verbose := fs.Int("verbose", 1, "0 silent, 1 progress bar, 2 one line per epoch")
+	ttaFlag := fs.String("tta", "none", "also report the test accuracy with test-time augmentation: flip (each image and its mirror) or flip-shift (also shifted a pixel both ways); a gokeras extension")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -98,6 +100,10 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("unexpected argument %q; train takes only flags", fs.Arg(0))
 	}
 	verb, err := train.ParseVerbosity(*verbose)
+	if err != nil {
+		return err
+	}
+	tta, err := train.ParseTTA(*ttaFlag)
 	if err != nil {
 		return err
 	}
@@ -197,6 +203,21 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	fmt.Fprintln(stdout, formatTestLogs(logs))
+	return printTTA(stdout, m, testSet, o.BatchSize, tta)
+}
+
+// printTTA prints the test loss and metrics with test-time augmentation t,
+// unless t is none.
+func printTTA(stdout io.Writer, m *gokeras.Sequential, test *dataset.Set, batch int, t gokeras.TTA) error {
+	if t == gokeras.TTANone {
+		return nil
+	}
+	start := time.Now()
+	logs, err := m.EvaluateTTA(inputs(test), test.Y, batch, t)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "with test-time augmentation %s (%.1fs): %s\n", t, time.Since(start).Seconds(), formatTestLogs(logs))
 	return nil
 }
 

@@ -86,3 +86,16 @@ func TestTrainImageDirErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestTrainTTA(t *testing.T) {
+	out, errOut, code := runCLI(t, "train", "--epochs", "3", "--verbose", "0", "--tta", "flip")
+	if code != 0 {
+		t.Fatalf("train --tta flip exited %d: %s", code, errOut)
+	}
+	if !strings.Contains(out, "with test-time augmentation flip (") || len(testAccRE.FindAllString(out, -1)) != 2 {
+		t.Errorf("train --tta flip printed %q; want the plain and the flip-averaged test metrics", out)
+	}
+	if _, errOut, code := runCLI(t, "train", "--tta", "mirror"); code == 0 || !strings.Contains(errOut, "flip-shift") {
+		t.Errorf("--tta mirror: exit %d, %q; want an error listing the choices", code, errOut)
+	}
+}
