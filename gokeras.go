@@ -126,13 +126,23 @@ func (m *Sequential) Adapt(x Inputs) error {
 	if !hasAdapterAfter(m.net.Layers) {
 		return nil
 	}
-	cur, ok := x.(*tensor.Tensor)
-	if !ok {
-		all := make([]int, x.Len())
-		for i := range all {
-			all[i] = i
+	// Layers that learn from a sample (PatchWhitening) get evenly spaced
+	// rows instead of the whole set, unless another adapter needs it all.
+	n, take := x.Len(), 0
+	for _, l := range m.net.Layers {
+		if s, ok := l.(nn.SampleAdapter); ok {
+			take = max(take, min(n, s.AdaptSample()))
+		} else if _, ok := l.(nn.Adapter); ok {
+			take = n
 		}
-		cur = x.GatherRows(nil, all)
+	}
+	cur, ok := x.(*tensor.Tensor)
+	if !ok || take < n {
+		idx := make([]int, take)
+		for i := range idx {
+			idx[i] = i * n / take
+		}
+		cur = x.GatherRows(nil, idx)
 	}
 	for i, l := range m.net.Layers {
 		if a, ok := l.(nn.Adapter); ok {

@@ -524,3 +524,56 @@ func TestFLOPs(t *testing.T) {
 		t.Errorf("FLOPs = %d, want %d", got, want)
 	}
 }
+
+// TestPatchWhiteningAdaptSaveLoad: Adapt sets the whitening kernel from a
+// sample of uint8 images, training leaves the kernel alone (only the bias
+// moves), and a saved model predicts the same after loading.
+func TestPatchWhiteningAdaptSaveLoad(t *testing.T) {
+	x, y := toyImages(120, 9)
+	px := tensor.NewBytes(255, 120, 8, 8, 1)
+	for i, v := range x.Data {
+		px.Data[i] = uint8(v * 255)
+	}
+	wh := &nn.PatchWhitening{MaxImages: 50}
+	m := gokeras.NewSequential(
+		&nn.InputLayer{Shape: tensor.Shape{8, 8, 1}},
+		wh,
+		&nn.Activation{Activation: activation.ReLU},
+		&nn.Flatten{},
+		&nn.Dense{Units: 2, Activation: activation.Softmax},
+	)
+	if err := m.Compile(loss.SparseCategoricalCrossentropy{}, &optim.Adam{}, &metric.Accuracy{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Build(); err != nil {
+		t.Fatal(err)
+	}
+	kernel := func() []float32 { return append([]float32(nil), wh.Params()[1].Value.Data...) }
+	before := kernel()
+	if err := m.Adapt(px); err != nil {
+		t.Fatal(err)
+	}
+	adapted := kernel()
+	if reflect.DeepEqual(before, adapted) {
+		t.Fatal("Adapt left the whitening kernel at its initial values")
+	}
+	if _, err := m.Fit(px, y, silent(2)); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(kernel(), adapted) {
+		t.Error("training changed the whitening kernel; only its bias is trained")
+	}
+	path := filepath.Join(t.TempDir(), "w.safetensors")
+	if err := m.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	m2, err := gokeras.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := m.Predict(px, 0)
+	b, _ := m2.Predict(px, 0)
+	if !reflect.DeepEqual(a.Data, b.Data) {
+		t.Error("predictions differ after save and load")
+	}
+}

@@ -63,26 +63,34 @@ func cifarCNN(d1, d2 float64, classes int) func() []nn.Layer {
 // conv → batch norm → ReLU with airbench's widths 64, 256, 256, a global max-pool, flip
 // and 2-pixel shift augmentation, SGD with Nesterov momentum, decoupled
 // weight decay, a one-cycle learning rate and label smoothing 0.2.
-func cifarFast() []nn.Layer {
-	cbr := func(filters int, pool bool) []nn.Layer {
-		ls := []nn.Layer{&nn.Conv2D{Filters: filters, KernelSize: k(3, 3), Padding: nn.Same, NoBias: true}}
-		if pool {
-			ls = append(ls, &nn.MaxPooling2D{PoolSize: k(2, 2)})
+func cifarFast(whiten bool) func() []nn.Layer {
+	return func() []nn.Layer {
+		cbr := func(filters int, pool bool) []nn.Layer {
+			ls := []nn.Layer{&nn.Conv2D{Filters: filters, KernelSize: k(3, 3), Padding: nn.Same, NoBias: true}}
+			if pool {
+				ls = append(ls, &nn.MaxPooling2D{PoolSize: k(2, 2)})
+			}
+			// Momentum 0.9: the moving statistics must settle within a short run.
+			return append(ls, &nn.BatchNormalization{Momentum: 0.9}, &nn.Activation{Activation: relu})
 		}
-		// Momentum 0.9: the moving statistics must settle within a short run.
-		return append(ls, &nn.BatchNormalization{Momentum: 0.9}, &nn.Activation{Activation: relu})
+		ls := []nn.Layer{
+			&nn.InputLayer{Shape: tensor.Shape{32, 32, 3}},
+			&nn.RandomFlip{Mode: nn.FlipHorizontal},
+			&nn.RandomCrop{Padding: 2},
+		}
+		if whiten {
+			// airbench's stem: 2x2 patches whitened (24 channels, 31x31),
+			// both signs kept by the ReLU.
+			ls = append(ls, &nn.PatchWhitening{}, &nn.Activation{Activation: relu})
+		} else {
+			ls = append(ls, cbr(32, false)...)
+		}
+		for _, w := range []int{64, 256, 256} {
+			ls = append(ls, cbr(w, true)...)
+			ls = append(ls, cbr(w, false)...)
+		}
+		return append(ls, &nn.GlobalMaxPooling2D{}, &nn.Dense{Units: 10, Activation: softmax})
 	}
-	ls := []nn.Layer{
-		&nn.InputLayer{Shape: tensor.Shape{32, 32, 3}},
-		&nn.RandomFlip{Mode: nn.FlipHorizontal},
-		&nn.RandomCrop{Padding: 2},
-	}
-	ls = append(ls, cbr(32, false)...)
-	for _, w := range []int{64, 256, 256} {
-		ls = append(ls, cbr(w, true)...)
-		ls = append(ls, cbr(w, false)...)
-	}
-	return append(ls, &nn.GlobalMaxPooling2D{}, &nn.Dense{Units: 10, Activation: softmax})
 }
 
 // fashionPooled is the note's max-pooling model (maxpooling section, and
@@ -177,7 +185,24 @@ var presets = map[string]*Preset{
 			Metrics: []string{"accuracy"},
 		},
 		Fit:    FitConfig{Epochs: 12, BatchSize: 256},
-		layers: cifarFast,
+		layers: cifarFast(true),
+	},
+	"cifar10-fast-stem": {
+		Description: "beyond the note: VGG-style CIFAR-10 net with batch norm, flip/shift augmentation, one-cycle SGD and label smoothing (>= 0.90 in ~30 min on 2 cores; BENCHMARKS.md)",
+		Dataset:     "cifar10",
+		Compile: CompileConfig{
+			Loss: map[string]any{"class_name": "SparseCategoricalCrossentropy", "config": map[string]any{"label_smoothing": 0.2}},
+			Optimizer: map[string]any{"class_name": "SGD", "config": map[string]any{
+				"momentum": 0.9, "nesterov": true, "weight_decay": 5e-3,
+				// Peak 0.2 a quarter of the way in; total_steps 0 is "the
+				// whole run", so --epochs rescales the cycle.
+				"learning_rate": map[string]any{"class_name": "OneCycle", "config": map[string]any{
+					"max_lr": 0.2, "total_steps": 0, "pct_start": 0.25}},
+			}},
+			Metrics: []string{"accuracy"},
+		},
+		Fit:    FitConfig{Epochs: 12, BatchSize: 256},
+		layers: cifarFast(false),
 	},
 	"cifar100-cnn": {
 		Description: "the note's CIFAR-100 model (dropout 0.25/0.2, 10 epochs, batch 256)",

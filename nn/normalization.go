@@ -31,6 +31,13 @@ type Adapter interface {
 	Adapt(x *tensor.Tensor) error
 }
 
+// SampleAdapter is an Adapter that needs only a sample of the training
+// inputs: at most AdaptSample rows, which the model picks evenly spaced.
+type SampleAdapter interface {
+	Adapter
+	AdaptSample() int
+}
+
 func init() {
 	register("Normalization", func(r *cfgReader) Layer {
 		if ax := r.ints("axis"); len(ax) == 1 && ax[0] != -1 && r.err == nil {
