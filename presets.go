@@ -79,9 +79,10 @@ func cifarFast(whiten bool) func() []nn.Layer {
 			&nn.RandomCrop{Padding: 2},
 		}
 		if whiten {
-			// airbench's stem: 2x2 patches whitened (24 channels, 31x31),
-			// both signs kept by the ReLU.
-			ls = append(ls, &nn.PatchWhitening{}, &nn.Activation{Activation: relu})
+			// airbench's stem: 2x2 patches whitened into 24 channels (both
+			// signs, each kept by the ReLU); "same" keeps 32x32, so the
+			// pools halve even sizes and Winograd tiles have no waste.
+			ls = append(ls, &nn.PatchWhitening{Padding: nn.Same}, &nn.Activation{Activation: relu})
 		} else {
 			ls = append(ls, cbr(32, false)...)
 		}

@@ -16,7 +16,7 @@ import (
 // to its eigenvectors scaled by 1/sqrt(eigenvalue + Epsilon), each once
 // as it is and once negated, so the layer maps patches to whitened
 // coordinates (2·kh·kw·channels output channels, "valid" windows, stride
-// 1). The bias, set so that the average output is zero, is trained. This
+// 1, "valid" by default). The bias, set so that the average output is zero, is trained. This
 // is the first layer of Keller Jordan's airbench (github.com/KellerJordan/
 // cifar10-airbench, "94% on CIFAR-10 in 3.29 seconds", 2024), where it
 // saves several epochs of a short run. It is a gokeras layer, not a Keras
@@ -24,6 +24,7 @@ import (
 type PatchWhitening struct {
 	Name       string
 	KernelSize [2]int  // default (2, 2)
+	Padding    Padding // Valid (airbench) or Same (keeps even sizes for later 2x2 pools)
 	Epsilon    float64 // added to each eigenvalue; default 5e-4 (airbench's)
 	// MaxImages caps how many images Adapt reads, evenly spaced through
 	// the data (default 5000, as airbench).
@@ -37,6 +38,7 @@ func init() {
 	register("PatchWhitening", func(r *cfgReader) Layer {
 		return &PatchWhitening{
 			KernelSize: r.pair("kernel_size"),
+			Padding:    r.padding("padding"),
 			Epsilon:    r.num("epsilon", 5e-4),
 			MaxImages:  r.int("max_images", 5000),
 			InputShape: r.inputShape(),
@@ -63,6 +65,7 @@ func (p *PatchWhitening) Config() map[string]any {
 	m := baseConfig(p.Name, p.InputShape)
 	k := p.kernelSize()
 	m["kernel_size"] = []int{k[0], k[1]}
+	m["padding"] = p.Padding.String()
 	m["epsilon"] = p.eps()
 	m["max_images"] = p.maxImages()
 	return m
@@ -85,7 +88,7 @@ func (p *PatchWhitening) newConv(in tensor.Shape) Conv2D {
 	if len(in) == 3 {
 		c = in[2]
 	}
-	return Conv2D{Name: p.Name, Filters: max(1, 2*k[0]*k[1]*c), KernelSize: k, skipInputG: p.conv.skipInputG}
+	return Conv2D{Name: p.Name, Filters: max(1, 2*k[0]*k[1]*c), KernelSize: k, Padding: p.Padding, skipInputG: p.conv.skipInputG}
 }
 
 func (p *PatchWhitening) OutputShape(in tensor.Shape) (tensor.Shape, error) {
@@ -137,8 +140,9 @@ func (p *PatchWhitening) Adapt(x *tensor.Tensor) error {
 	img := g.H * g.W * g.C
 	for t := range take {
 		im := x.Data[(t*n/take)*img:][:img]
-		for oy := 0; oy < g.OH; oy++ {
-			for ox := 0; ox < g.OW; ox++ {
+		// Only windows inside the image: padding would add zero patches.
+		for oy := 0; oy+g.KH <= g.H; oy++ {
+			for ox := 0; ox+g.KW <= g.W; ox++ {
 				for ky := range g.KH {
 					row := im[((oy+ky)*g.W+ox)*g.C:][:g.KW*g.C]
 					for i, v := range row {

@@ -12,6 +12,7 @@ import (
 
 func TestPatchWhiteningGradient(t *testing.T) {
 	nntest.CheckGradients(t, &nn.PatchWhitening{}, tensor.Shape{5, 4, 3}, nntest.GradOptions{})
+	nntest.CheckGradients(t, &nn.PatchWhitening{Padding: nn.Same}, tensor.Shape{4, 5, 2}, nntest.GradOptions{})
 }
 
 // TestPatchWhiteningAdapt adapts the layer to smooth random images (strongly
