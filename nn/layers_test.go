@@ -48,6 +48,9 @@ func TestLayerGradients(t *testing.T) {
 			return &nn.Conv2D{Filters: 2, KernelSize: [2]int{2, 2}, Activation: activation.GELU, NoBias: true}
 		}, tensor.Shape{4, 4, 1}, nntest.GradOptions{}},
 		{"maxpool_valid", func() nn.Layer { return &nn.MaxPooling2D{} }, tensor.Shape{4, 6, 2}, nntest.GradOptions{Input: distinct}},
+		// 2x2 one-pass kernels (assembly when channels are a multiple of
+		// 8), odd sizes leaving a row and a column outside every window.
+		{"maxpool_2x2_16ch_odd", func() nn.Layer { return &nn.MaxPooling2D{} }, tensor.Shape{5, 7, 16}, nntest.GradOptions{Input: distinct, Training: true, MaxChecks: 200}},
 		{"maxpool_same_3_stride2", func() nn.Layer {
 			return &nn.MaxPooling2D{PoolSize: [2]int{3, 3}, Strides: [2]int{2, 2}, Padding: nn.Same}
 		}, tensor.Shape{6, 5, 2}, nntest.GradOptions{Input: distinct}},

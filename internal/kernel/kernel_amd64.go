@@ -107,6 +107,26 @@ func maxPool2Fast(y, r0, r1 []float32, c int) {
 	maxPool2AVX2(y[:ow*c], r0, r1, c)
 }
 
+func maxPool2ArgFast(y []float32, arg []int32, r0, r1 []float32, c, base, rs int) {
+	if c%8 != 0 || c <= 0 {
+		maxPool2ArgGeneric(y, arg, r0, r1, c, base, rs)
+		return
+	}
+	ow := len(y) / c
+	_, _, _ = arg[:ow*c], r0[:2*ow*c], r1[:2*ow*c]
+	maxPool2ArgAVX2(y[:ow*c], arg, r0, r1, c, base, rs)
+}
+
+func maxPool2BackFast(dx0, dx1, dy []float32, arg []int32, c, base, rs int) {
+	if c%8 != 0 || c <= 0 {
+		maxPool2BackGeneric(dx0, dx1, dy, arg, c, base, rs)
+		return
+	}
+	ow := len(dy) / c
+	_, _, _ = arg[:ow*c], dx0[:2*ow*c], dx1[:2*ow*c]
+	maxPool2BackAVX2(dx0, dx1, dy[:ow*c], arg, c, base, rs)
+}
+
 func reluFast(y, z []float32) {
 	n := len(z) &^ 7
 	_ = y[:len(z)]
@@ -241,6 +261,7 @@ func init() {
 	if cpu.X86.HasAVX2 {
 		winoIn, winoOut, winoGradOut = winoInFast, winoOutFast, winoGradOutFast
 		maxArgInit, maxArgUpdate, maxVec, maxPool2Row = maxArgInitFast, maxArgUpdateFast, maxFast, maxPool2Fast
+		maxPool2Arg, maxPool2Back = maxPool2ArgFast, maxPool2BackFast
 		reluVec, reluBackVec, biasReLUVec = reluFast, reluBackwardFast, biasReLUFast
 		addVec, adamVec = addFast, adamFast
 		sgdVec, sgdPlainVec, rmspropVec, adagradVec = sgdFast, sgdPlainFast, rmspropFast, adagradFast

@@ -1336,6 +1336,151 @@ mp2_done:
 	VZEROUPPER
 	RET
 
+DATA iota8pool<>+0(SB)/4, $0x00000000
+DATA iota8pool<>+4(SB)/4, $0x00000001
+DATA iota8pool<>+8(SB)/4, $0x00000002
+DATA iota8pool<>+12(SB)/4, $0x00000003
+DATA iota8pool<>+16(SB)/4, $0x00000004
+DATA iota8pool<>+20(SB)/4, $0x00000005
+DATA iota8pool<>+24(SB)/4, $0x00000006
+DATA iota8pool<>+28(SB)/4, $0x00000007
+GLOBL iota8pool<>(SB), RODATA|NOPTR, $32
+
+// func maxPool2ArgAVX2(y []float32, arg []int32, r0 []float32, r1 []float32, c int, base int, rs int)
+// Requires: AVX, AVX2, SSE2
+TEXT ·maxPool2ArgAVX2(SB), NOSPLIT, $0-120
+	MOVQ         y_base+0(FP), CX
+	MOVQ         arg_base+24(FP), BX
+	MOVQ         r0_base+48(FP), SI
+	MOVQ         r1_base+72(FP), DI
+	MOVQ         c+96(FP), R8
+	MOVQ         base+104(FP), R9
+	MOVQ         rs+112(FP), AX
+	MOVQ         R8, X15
+	VPBROADCASTD X15, Y11
+	MOVQ         AX, X15
+	VPBROADCASTD X15, Y12
+	MOVQ         R8, R10
+	SHLQ         $0x02, R10
+	MOVQ         y_len+8(FP), AX
+	XORQ         DX, DX
+	DIVQ         R8
+	TESTQ        AX, AX
+	JZ           mpa_done
+
+mpa_pixel:
+	LEAQ (SI)(R10*1), DX
+	LEAQ (DI)(R10*1), R11
+	XORQ R12, R12
+
+mpa_chan:
+	MOVQ         R9, X15
+	VPBROADCASTD X15, Y4
+	VPADDD       iota8pool<>+0(SB), Y4, Y4
+	VPADDD       Y11, Y4, Y5
+	VPADDD       Y12, Y4, Y6
+	VPADDD       Y11, Y6, Y7
+	VMOVUPS      (SI)(R12*1), Y0
+	VMOVUPS      (DX)(R12*1), Y1
+	VCMPPS       $0x1e, Y0, Y1, Y2
+	VCMPPS       $0x03, Y1, Y1, Y3
+	VORPS        Y3, Y2, Y2
+	VBLENDVPS    Y2, Y1, Y0, Y0
+	VBLENDVPS    Y2, Y5, Y4, Y4
+	VMOVUPS      (DI)(R12*1), Y1
+	VCMPPS       $0x1e, Y0, Y1, Y2
+	VCMPPS       $0x03, Y1, Y1, Y3
+	VORPS        Y3, Y2, Y2
+	VBLENDVPS    Y2, Y1, Y0, Y0
+	VBLENDVPS    Y2, Y6, Y4, Y4
+	VMOVUPS      (R11)(R12*1), Y1
+	VCMPPS       $0x1e, Y0, Y1, Y2
+	VCMPPS       $0x03, Y1, Y1, Y3
+	VORPS        Y3, Y2, Y2
+	VBLENDVPS    Y2, Y1, Y0, Y0
+	VBLENDVPS    Y2, Y7, Y4, Y4
+	VMOVUPS      Y0, (CX)(R12*1)
+	VMOVDQU      Y4, (BX)(R12*1)
+	ADDQ         $0x00000008, R9
+	ADDQ         $0x00000020, R12
+	CMPQ         R12, R10
+	JB           mpa_chan
+	ADDQ         R8, R9
+	ADDQ         R10, CX
+	ADDQ         R10, BX
+	LEAQ         (DX)(R10*1), SI
+	LEAQ         (R11)(R10*1), DI
+	DECQ         AX
+	JNZ          mpa_pixel
+
+mpa_done:
+	VZEROUPPER
+	RET
+
+// func maxPool2BackAVX2(dx0 []float32, dx1 []float32, dy []float32, arg []int32, c int, base int, rs int)
+// Requires: AVX, AVX2, SSE2
+TEXT ·maxPool2BackAVX2(SB), NOSPLIT, $0-120
+	MOVQ         dx0_base+0(FP), CX
+	MOVQ         dx1_base+24(FP), BX
+	MOVQ         dy_base+48(FP), SI
+	MOVQ         arg_base+72(FP), DI
+	MOVQ         c+96(FP), R8
+	MOVQ         base+104(FP), R9
+	MOVQ         rs+112(FP), AX
+	MOVQ         R8, X15
+	VPBROADCASTD X15, Y11
+	MOVQ         AX, X15
+	VPBROADCASTD X15, Y12
+	MOVQ         R8, R10
+	SHLQ         $0x02, R10
+	MOVQ         dy_len+56(FP), AX
+	XORQ         DX, DX
+	DIVQ         R8
+	TESTQ        AX, AX
+	JZ           mpb_done
+
+mpb_pixel:
+	LEAQ (CX)(R10*1), DX
+	LEAQ (BX)(R10*1), R11
+	XORQ R12, R12
+
+mpb_chan:
+	MOVQ         R9, X15
+	VPBROADCASTD X15, Y4
+	VPADDD       iota8pool<>+0(SB), Y4, Y4
+	VPADDD       Y11, Y4, Y5
+	VPADDD       Y12, Y4, Y6
+	VPADDD       Y11, Y6, Y7
+	VMOVDQU      (DI)(R12*1), Y0
+	VMOVUPS      (SI)(R12*1), Y1
+	VPCMPEQD     Y0, Y4, Y2
+	VANDPS       Y1, Y2, Y2
+	VMOVUPS      Y2, (CX)(R12*1)
+	VPCMPEQD     Y0, Y5, Y2
+	VANDPS       Y1, Y2, Y2
+	VMOVUPS      Y2, (DX)(R12*1)
+	VPCMPEQD     Y0, Y6, Y2
+	VANDPS       Y1, Y2, Y2
+	VMOVUPS      Y2, (BX)(R12*1)
+	VPCMPEQD     Y0, Y7, Y2
+	VANDPS       Y1, Y2, Y2
+	VMOVUPS      Y2, (R11)(R12*1)
+	ADDQ         $0x00000008, R9
+	ADDQ         $0x00000020, R12
+	CMPQ         R12, R10
+	JB           mpb_chan
+	ADDQ         R8, R9
+	ADDQ         R10, SI
+	ADDQ         R10, DI
+	LEAQ         (DX)(R10*1), CX
+	LEAQ         (R11)(R10*1), BX
+	DECQ         AX
+	JNZ          mpb_pixel
+
+mpb_done:
+	VZEROUPPER
+	RET
+
 // func reluAVX2(y []float32, z []float32)
 // Requires: AVX, AVX2
 TEXT ·reluAVX2(SB), NOSPLIT, $0-48

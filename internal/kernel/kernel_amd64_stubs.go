@@ -163,6 +163,18 @@ func maxAVX2(y []float32, x []float32)
 //go:noescape
 func maxPool2AVX2(y []float32, r0 []float32, r1 []float32, c int)
 
+// maxPool2ArgAVX2 must equal maxPool2ArgGeneric for c a positive
+// multiple of 8, without bounds checks.
+//
+//go:noescape
+func maxPool2ArgAVX2(y []float32, arg []int32, r0 []float32, r1 []float32, c int, base int, rs int)
+
+// maxPool2BackAVX2 must equal maxPool2BackGeneric for c a positive
+// multiple of 8, without bounds checks.
+//
+//go:noescape
+func maxPool2BackAVX2(dx0 []float32, dx1 []float32, dy []float32, arg []int32, c int, base int, rs int)
+
 // reluAVX2 must equal, for n = len(z) rounded down to a multiple of 8,
 //
 //	for i := 0; i < n; i++ {

@@ -17,7 +17,7 @@ func MaxPoolNHWC(g *ConvGeom, x, y []float32, arg []int32) {
 func MaxPoolBackwardNHWC(g *ConvGeom, dy []float32, arg []int32, dx []float32) {
 	img := g.H * g.W * g.C
 	out := g.OH * g.OW * g.C
-	run(g.N, 1, maxPoolBackwardNHWCBody, kargs{s: [8][]float32{0: dy, 1: dx}, i: [4]int{0: img, 1: out}, arg: arg})
+	run(g.N, 1, maxPoolBackwardNHWCBody, kargs{s: [8][]float32{0: dy, 1: dx}, i: [4]int{0: img, 1: out}, arg: arg, g: g})
 }
 
 // AvgPoolNHWC writes the mean of each window over the cells inside the
@@ -40,14 +40,17 @@ func maxPoolNHWCBody(ka *kargs, lo, hi int) {
 	arg := ka.arg
 	negInf := ka.f[0]
 
-	if arg == nil && g.KH == 2 && g.KW == 2 && g.SH == 2 && g.SW == 2 && g.PadT == 0 && g.PadL == 0 &&
-		2*g.OH <= g.H && 2*g.OW <= g.W {
+	if pool2x2(g) {
 		// The common 2x2 pool: one pass over each pair of input rows.
 		row, orow := g.W*g.C, g.OW*g.C
 		for r := lo; r < hi; r++ {
 			n, oy := r/g.OH, r%g.OH
 			i0 := (n*g.H + 2*oy) * row
-			maxPool2Row(y[r*orow:(r+1)*orow], x[i0:i0+row], x[i0+row:i0+2*row], g.C)
+			if arg == nil {
+				maxPool2Row(y[r*orow:(r+1)*orow], x[i0:i0+row], x[i0+row:i0+2*row], g.C)
+			} else {
+				maxPool2Arg(y[r*orow:(r+1)*orow], arg[r*orow:(r+1)*orow], x[i0:i0+row], x[i0+row:i0+2*row], g.C, i0, row)
+			}
 		}
 		return
 	}
@@ -99,12 +102,36 @@ func maxPoolNHWCBody(ka *kargs, lo, hi int) {
 	}
 }
 
+// pool2x2 reports whether g is a 2x2, stride-2 window with every window
+// inside the input (valid, or same on even sizes): windows that do not
+// overlap, which the one-pass kernels handle.
+func pool2x2(g *ConvGeom) bool {
+	return g.KH == 2 && g.KW == 2 && g.SH == 2 && g.SW == 2 && g.PadT == 0 && g.PadL == 0 &&
+		2*g.OH <= g.H && 2*g.OW <= g.W
+}
+
 func maxPoolBackwardNHWCBody(ka *kargs, lo, hi int) {
 	dy := ka.s[0]
 	arg := ka.arg
 	dx := ka.s[1]
 	img := ka.i[0]
 	out := ka.i[1]
+	if g := ka.g; g != nil && pool2x2(g) {
+		// Each input cell is in at most one window: write every cell once
+		// (the winner's gradient or zero) instead of clearing and scattering.
+		row, orow, used := g.W*g.C, g.OW*g.C, 2*g.OW*g.C
+		for n := lo; n < hi; n++ {
+			for oy := 0; oy < g.OH; oy++ {
+				i0 := (n*g.H + 2*oy) * row
+				o := (n*g.OH + oy) * orow
+				maxPool2Back(dx[i0:i0+row], dx[i0+row:i0+2*row], dy[o:o+orow], arg[o:o+orow], g.C, i0, row)
+				clear(dx[i0+used : i0+row]) // an odd last column
+				clear(dx[i0+row+used : i0+2*row])
+			}
+			clear(dx[(n*g.H+2*g.OH)*row : (n+1)*g.H*row]) // an odd last row
+		}
+		return
+	}
 
 	clear(dx[lo*img : hi*img])
 	for i, a := range arg[lo*out : hi*out] {

@@ -11,6 +11,8 @@ var (
 	maxArgUpdate = maxArgUpdateGeneric
 	maxVec       = maxGeneric
 	maxPool2Row  = maxPool2Generic
+	maxPool2Arg  = maxPool2ArgGeneric
+	maxPool2Back = maxPool2BackGeneric
 	reluVec      = reluGeneric
 	reluBackVec  = reluBackwardGeneric
 	biasReLUVec  = biasReLUGeneric
@@ -68,6 +70,51 @@ func maxPool2Generic(y, r0, r1 []float32, c int) {
 				}
 			}
 			yo[i] = v
+		}
+	}
+}
+
+// maxPool2ArgGeneric is maxPool2Generic for training: it also records in
+// arg each winner's flat index into the input, where r0 starts at index
+// base and r1 = r0 + rs. Ties go to the first cell, as in maxArgUpdate.
+func maxPool2ArgGeneric(y []float32, arg []int32, r0, r1 []float32, c, base, rs int) {
+	r0, r1, arg = r0[:2*len(y)], r1[:2*len(y)], arg[:len(y)]
+	for o := 0; o+c <= len(y); o += c {
+		for i := range c {
+			p := 2*o + i
+			v, a := r0[p], base+p
+			for _, cand := range [3]struct {
+				x float32
+				a int
+			}{{r0[p+c], base + p + c}, {r1[p], base + rs + p}, {r1[p+c], base + rs + p + c}} {
+				if cand.x > v || cand.x != cand.x {
+					v, a = cand.x, cand.a
+				}
+			}
+			y[o+i], arg[o+i] = v, int32(a)
+		}
+	}
+}
+
+// maxPool2BackGeneric is the backward pass of one output row of a 2x2,
+// stride-2 max pool: every cell of the two input rows dx0 and dx1 (which
+// start at flat index base and base+rs) gets the gradient of its window
+// if it won the window, else zero. It overwrites 2*len(dy) floats of each.
+func maxPool2BackGeneric(dx0, dx1, dy []float32, arg []int32, c, base, rs int) {
+	dx0, dx1, arg = dx0[:2*len(dy)], dx1[:2*len(dy)], arg[:len(dy)]
+	pick := func(a int32, p int, g float32) float32 {
+		if int(a) == p {
+			return g
+		}
+		return 0
+	}
+	for o := 0; o+c <= len(dy); o += c {
+		for i := range c {
+			p, a, g := 2*o+i, arg[o+i], dy[o+i]
+			dx0[p] = pick(a, base+p, g)
+			dx0[p+c] = pick(a, base+p+c, g)
+			dx1[p] = pick(a, base+rs+p, g)
+			dx1[p+c] = pick(a, base+rs+p+c, g)
 		}
 	}
 }
@@ -245,6 +292,8 @@ func UsePortable() (restore func()) {
 	swapIn(&undo, &maxArgUpdate, maxArgUpdateGeneric)
 	swapIn(&undo, &maxVec, maxGeneric)
 	swapIn(&undo, &maxPool2Row, maxPool2Generic)
+	swapIn(&undo, &maxPool2Arg, maxPool2ArgGeneric)
+	swapIn(&undo, &maxPool2Back, maxPool2BackGeneric)
 	swapIn(&undo, &reluVec, reluGeneric)
 	swapIn(&undo, &reluBackVec, reluBackwardGeneric)
 	swapIn(&undo, &biasReLUVec, biasReLUGeneric)

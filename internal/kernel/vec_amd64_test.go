@@ -427,3 +427,76 @@ func TestMaxPool2Twin(t *testing.T) {
 		}
 	}
 }
+
+func TestMaxPool2ArgTwins(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	for _, c := range []int{8, 16, 24, 64, 3, 12} {
+		for _, ow := range []int{1, 2, 3, 5, 16} {
+			for off := 0; off < 3; off++ {
+				rs := 2*ow*c + off // input rows may be longer (odd widths)
+				x := specialValues(r, 2*rs)
+				// Ties: copy some cells so the first must win.
+				for i := 0; i < len(x); i += 7 {
+					x[i] = x[(i+c)%len(x)]
+				}
+				r0, r1 := x[:rs], x[rs:]
+				base := 1000 * off
+				wantY, wantA := make([]float32, ow*c), make([]int32, ow*c)
+				maxPool2ArgGeneric(wantY, wantA, r0, r1, c, base, rs)
+				gotY, check := guarded(t, make([]float32, ow*c), off)
+				gotA := make([]int32, ow*c)
+				maxPool2ArgFast(gotY, gotA, r0, r1, c, base, rs)
+				check("maxPool2Arg")
+				if i := sameBits(gotY, wantY); i >= 0 {
+					t.Fatalf("maxPool2Arg y c=%d ow=%d off=%d: [%d] = %v, want %v", c, ow, off, i, gotY[i], wantY[i])
+				}
+				for i := range wantA {
+					if gotA[i] != wantA[i] {
+						t.Fatalf("maxPool2Arg arg c=%d ow=%d off=%d: [%d] = %d, want %d", c, ow, off, i, gotA[i], wantA[i])
+					}
+				}
+				// The twin against the general pool's Init/Update order.
+				for o := 0; o < ow; o++ {
+					for i := 0; i < c; i++ {
+						p := 2*o*c + i
+						y, a := []float32{0}, []int32{0}
+						maxArgInitGeneric(y, a, r0[p:p+1], base+p)
+						maxArgUpdateGeneric(y, a, r0[p+c:p+c+1], base+p+c)
+						maxArgUpdateGeneric(y, a, r1[p:p+1], base+rs+p)
+						maxArgUpdateGeneric(y, a, r1[p+c:p+c+1], base+rs+p+c)
+						if math.Float32bits(y[0]) != math.Float32bits(wantY[o*c+i]) || a[0] != wantA[o*c+i] {
+							t.Fatalf("maxPool2ArgGeneric c=%d o=%d i=%d: %v@%d, want %v@%d", c, o, i, wantY[o*c+i], wantA[o*c+i], y[0], a[0])
+						}
+					}
+				}
+				// Backward: the same winners route dy.
+				dy := specialValues(r, ow*c)
+				want0, want1 := make([]float32, rs), make([]float32, rs)
+				maxPool2BackGeneric(want0, want1, dy, wantA, c, base, rs)
+				got0, check0 := guarded(t, make([]float32, 2*ow*c), off)
+				got1, check1 := guarded(t, make([]float32, 2*ow*c), 2-off)
+				maxPool2BackFast(got0, got1, dy, wantA, c, base, rs)
+				check0("maxPool2Back dx0")
+				check1("maxPool2Back dx1")
+				if i := sameBits(got0, want0[:2*ow*c]); i >= 0 {
+					t.Fatalf("maxPool2Back dx0 c=%d ow=%d: [%d] = %v, want %v", c, ow, i, got0[i], want0[i])
+				}
+				if i := sameBits(got1, want1[:2*ow*c]); i >= 0 {
+					t.Fatalf("maxPool2Back dx1 c=%d ow=%d: [%d] = %v, want %v", c, ow, i, got1[i], want1[i])
+				}
+				for k, a := range wantA {
+					p := int(a) - base
+					var got float32
+					if p < rs {
+						got = want0[p]
+					} else {
+						got = want1[p-rs]
+					}
+					if math.Float32bits(got) != math.Float32bits(dy[k]) {
+						t.Fatalf("maxPool2BackGeneric: winner %d of output %d got %v, want dy %v", a, k, got, dy[k])
+					}
+				}
+			}
+		}
+	}
+}

@@ -866,3 +866,138 @@ func genMaxPool2() {
 	VZEROUPPER()
 	RET()
 }
+
+// genMaxPool2Arg emits the training-time 2x2, stride-2 max pool of one
+// output row (maxima and the flat input index of each winner) and its
+// backward pass, which writes every cell of the two input rows once: the
+// window's gradient at its winner, zero elsewhere (no clear-and-scatter).
+func genMaxPool2Arg() {
+	iota := GLOBL("iota8pool", RODATA|NOPTR)
+	for i := 0; i < 8; i++ {
+		DATA(4*i, U32(i))
+	}
+	// idx sets the four candidate index vectors of the block at element
+	// position pos: pos+lane, +c, +rs, +rs+c.
+	idx := func(pos reg.Register, cv, rsv, i0, i1, i2, i3 reg.VecPhysical) {
+		MOVQ(pos, reg.X15)
+		VPBROADCASTD(reg.X15, i0)
+		VPADDD(iota, i0, i0)
+		VPADDD(cv, i0, i1)
+		VPADDD(rsv, i0, i2)
+		VPADDD(cv, i2, i3)
+	}
+	broadcastInt := func(r reg.Register, dst reg.VecPhysical) {
+		MOVQ(r, reg.X15)
+		VPBROADCASTD(reg.X15, dst)
+	}
+
+	TEXT("maxPool2ArgAVX2", NOSPLIT, "func(y []float32, arg []int32, r0, r1 []float32, c, base, rs int)")
+	Doc("maxPool2ArgAVX2 must equal maxPool2ArgGeneric for c a positive",
+		"multiple of 8, without bounds checks.")
+	Pragma("noescape")
+	{
+		y, arg, r0, r1 := ptr("y"), ptr("arg"), ptr("r0"), ptr("r1")
+		c := Load(Param("c"), GP64())
+		pos := Load(Param("base"), GP64())
+		rs := Load(Param("rs"), GP64())
+		cv, rsv := reg.Y11, reg.Y12
+		broadcastInt(c, cv)
+		broadcastInt(rs, rsv)
+		cs := GP64()
+		MOVQ(c, cs)
+		SHLQ(U8(2), cs)
+		pixels := Load(Param("y").Len(), GP64())
+		XORQ(reg.RDX, reg.RDX)
+		MOVQ(pixels, reg.RAX)
+		DIVQ(c)
+		MOVQ(reg.RAX, pixels)
+		TESTQ(pixels, pixels)
+		JZ(LabelRef("mpa_done"))
+		r0b, r1b, j := GP64(), GP64(), GP64()
+		Label("mpa_pixel")
+		LEAQ(Mem{Base: r0, Index: cs, Scale: 1}, r0b)
+		LEAQ(Mem{Base: r1, Index: cs, Scale: 1}, r1b)
+		XORQ(j, j)
+		Label("mpa_chan")
+		idx(pos, cv, rsv, reg.Y4, reg.Y5, reg.Y6, reg.Y7)
+		VMOVUPS(Mem{Base: r0, Index: j, Scale: 1}, reg.Y0)
+		for k, src := range []Mem{{Base: r0b, Index: j, Scale: 1}, {Base: r1, Index: j, Scale: 1}, {Base: r1b, Index: j, Scale: 1}} {
+			cand := []reg.VecPhysical{reg.Y5, reg.Y6, reg.Y7}[k]
+			VMOVUPS(src, reg.Y1)
+			VCMPPS(U8(0x1e), reg.Y0, reg.Y1, reg.Y2) // x > acc (ordered)
+			VCMPPS(U8(0x03), reg.Y1, reg.Y1, reg.Y3) // x is NaN
+			VORPS(reg.Y3, reg.Y2, reg.Y2)
+			VBLENDVPS(reg.Y2, reg.Y1, reg.Y0, reg.Y0)
+			VBLENDVPS(reg.Y2, cand, reg.Y4, reg.Y4)
+		}
+		VMOVUPS(reg.Y0, Mem{Base: y, Index: j, Scale: 1})
+		VMOVDQU(reg.Y4, Mem{Base: arg, Index: j, Scale: 1})
+		ADDQ(U32(8), pos)
+		ADDQ(U32(32), j)
+		CMPQ(j, cs)
+		JB(LabelRef("mpa_chan"))
+		ADDQ(c, pos) // the next window starts 2c after this one
+		ADDQ(cs, y)
+		ADDQ(cs, arg)
+		LEAQ(Mem{Base: r0b, Index: cs, Scale: 1}, r0)
+		LEAQ(Mem{Base: r1b, Index: cs, Scale: 1}, r1)
+		DECQ(pixels)
+		JNZ(LabelRef("mpa_pixel"))
+		Label("mpa_done")
+		VZEROUPPER()
+		RET()
+	}
+
+	TEXT("maxPool2BackAVX2", NOSPLIT, "func(dx0, dx1, dy []float32, arg []int32, c, base, rs int)")
+	Doc("maxPool2BackAVX2 must equal maxPool2BackGeneric for c a positive",
+		"multiple of 8, without bounds checks.")
+	Pragma("noescape")
+	{
+		dx0, dx1, dy, arg := ptr("dx0"), ptr("dx1"), ptr("dy"), ptr("arg")
+		c := Load(Param("c"), GP64())
+		pos := Load(Param("base"), GP64())
+		rs := Load(Param("rs"), GP64())
+		cv, rsv := reg.Y11, reg.Y12
+		broadcastInt(c, cv)
+		broadcastInt(rs, rsv)
+		cs := GP64()
+		MOVQ(c, cs)
+		SHLQ(U8(2), cs)
+		pixels := Load(Param("dy").Len(), GP64())
+		XORQ(reg.RDX, reg.RDX)
+		MOVQ(pixels, reg.RAX)
+		DIVQ(c)
+		MOVQ(reg.RAX, pixels)
+		TESTQ(pixels, pixels)
+		JZ(LabelRef("mpb_done"))
+		d0b, d1b, j := GP64(), GP64(), GP64()
+		Label("mpb_pixel")
+		LEAQ(Mem{Base: dx0, Index: cs, Scale: 1}, d0b)
+		LEAQ(Mem{Base: dx1, Index: cs, Scale: 1}, d1b)
+		XORQ(j, j)
+		Label("mpb_chan")
+		idx(pos, cv, rsv, reg.Y4, reg.Y5, reg.Y6, reg.Y7)
+		VMOVDQU(Mem{Base: arg, Index: j, Scale: 1}, reg.Y0)
+		VMOVUPS(Mem{Base: dy, Index: j, Scale: 1}, reg.Y1)
+		for k, dst := range []Mem{{Base: dx0, Index: j, Scale: 1}, {Base: d0b, Index: j, Scale: 1}, {Base: dx1, Index: j, Scale: 1}, {Base: d1b, Index: j, Scale: 1}} {
+			cand := []reg.VecPhysical{reg.Y4, reg.Y5, reg.Y6, reg.Y7}[k]
+			VPCMPEQD(reg.Y0, cand, reg.Y2)
+			VANDPS(reg.Y1, reg.Y2, reg.Y2)
+			VMOVUPS(reg.Y2, dst)
+		}
+		ADDQ(U32(8), pos)
+		ADDQ(U32(32), j)
+		CMPQ(j, cs)
+		JB(LabelRef("mpb_chan"))
+		ADDQ(c, pos)
+		ADDQ(cs, dy)
+		ADDQ(cs, arg)
+		LEAQ(Mem{Base: d0b, Index: cs, Scale: 1}, dx0)
+		LEAQ(Mem{Base: d1b, Index: cs, Scale: 1}, dx1)
+		DECQ(pixels)
+		JNZ(LabelRef("mpb_pixel"))
+		Label("mpb_done")
+		VZEROUPPER()
+		RET()
+	}
+}

@@ -286,6 +286,7 @@ func main() {
 	genMaxArg()
 	genMax()
 	genMaxPool2()
+	genMaxPool2Arg()
 	genReLU()
 	genAdam()
 	genWinograd()
