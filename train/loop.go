@@ -282,7 +282,7 @@ func evaluate(m *Model, b *batcher, r rows, batchSize int) (Logs, error) {
 	for lo := r.lo; lo < r.hi; lo += batchSize {
 		hi := min(lo+batchSize, r.hi)
 		xb, yb := b.span(r, lo, hi)
-		out := m.Net.Forward(xb, false)
+		out := m.Net.Infer(xb)
 		sum += m.Loss.Compute(out, yb, nil) * float64(hi-lo)
 		for _, mt := range m.Metrics {
 			mt.Update(out, yb)
@@ -311,7 +311,7 @@ func Predict(net *nn.Stack, x Inputs, batchSize int) (*tensor.Tensor, error) {
 	for lo := 0; lo < n; lo += batchSize {
 		hi := min(lo+batchSize, n)
 		xb, _ := b.span(rows{x: x}, lo, hi)
-		y := net.Forward(xb, false)
+		y := net.Infer(xb)
 		copy(out.Data[lo*row:hi*row], y.Data)
 	}
 	return out, nil

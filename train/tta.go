@@ -75,7 +75,7 @@ func EvaluateTTA(m *Model, x Inputs, y *tensor.Tensor, batchSize int, t TTA) (Lo
 		clear(avg.Data)
 		view = tensor.Ensure(view, xb.Shape...)
 		add := func(v *tensor.Tensor, w float32) {
-			out := m.Net.Forward(v, false)
+			out := m.Net.Infer(v)
 			for i, o := range out.Data {
 				avg.Data[i] += w * o
 			}

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/gokeras/gokeras/activation"
 	"github.com/gokeras/gokeras/tensor"
 )
 
@@ -14,6 +15,45 @@ func randomTensor(r *rand.Rand, shape ...int) *tensor.Tensor {
 		x.Data[i] = float32(r.NormFloat64())
 	}
 	return x
+}
+
+// TestInferMatchesForward runs a conv net through Infer in chunks and
+// through one Forward call: every output must have the same bits.
+func TestInferMatchesForward(t *testing.T) {
+	s := &Stack{}
+	s.Add(
+		&Conv2D{Filters: 16, KernelSize: [2]int{3, 3}, Padding: Same, Activation: activation.ReLU, InputShape: tensor.Shape{12, 12, 3}},
+		&MaxPooling2D{PoolSize: [2]int{2, 2}},
+		&Conv2D{Filters: 24, KernelSize: [2]int{3, 3}, Padding: Same, NoBias: true}, // Winograd
+		&BatchNormalization{},
+		&Activation{Activation: activation.ReLU},
+		&Dropout{Rate: 0.5},
+		&Flatten{},
+		&Dense{Units: 7, Activation: activation.Softmax},
+	)
+	if err := s.Build(nil, 3); err != nil {
+		t.Fatal(err)
+	}
+	old := inferBudget
+	defer func() { inferBudget = old }()
+	inferBudget = 4 * 12 * 12 * 16 * 20 // chunks of 20 examples
+	r := rand.New(rand.NewPCG(1, 2))
+	for _, n := range []int{1, 20, 57, 100} {
+		x := randomTensor(r, n, 12, 12, 3)
+		want := s.Forward(x, false).Clone()
+		got := s.Infer(x)
+		if !got.Shape.Equal(want.Shape) {
+			t.Fatalf("n=%d: Infer shape %v, Forward %v", n, got.Shape, want.Shape)
+		}
+		for i := range want.Data {
+			if math.Float32bits(got.Data[i]) != math.Float32bits(want.Data[i]) {
+				t.Fatalf("n=%d: Infer[%d] = %v, Forward %v", n, i, got.Data[i], want.Data[i])
+			}
+		}
+	}
+	if c := s.inferChunk(); c != 20 {
+		t.Errorf("inferChunk = %d, want 20", c)
+	}
 }
 
 // TestMaxPoolInferenceMatchesTraining: the inference pool (the 2x2 fast
