@@ -1,10 +1,11 @@
 package loss
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/gokeras/gokeras/internal/config"
 )
 
 // A loss object in a model file's compile_config is what Keras 3 writes for
@@ -43,48 +44,47 @@ func FromConfig(class string, cfg map[string]any) (Loss, error) {
 		slices.Sort(known)
 		return nil, fmt.Errorf("loss: unknown loss class %q; gokeras has %s", class, strings.Join(known, ", "))
 	}
-	r := cfgReader{class: class, cfg: cfg, used: map[string]bool{"name": true, "dtype": true}}
-	if v, ok := cfg["reduction"]; ok && v != nil && v != "sum_over_batch_size" && v != "auto" {
-		r.fail("reduction %v is not supported; gokeras averages over the batch (\"sum_over_batch_size\")", v)
+	r := config.New(cfg)
+	r.Get("name")
+	r.Get("dtype")
+	if v, ok := r.Get("reduction"); ok && v != "sum_over_batch_size" && v != "auto" {
+		r.Failf("reduction %v is not supported; gokeras averages over the batch (\"sum_over_batch_size\")", v)
 	}
-	r.used["reduction"] = true
+	// Keras's default, the last axis, is the only one.
+	axis := func() {
+		if a := r.Num("axis", -1); a != -1 {
+			r.Failf("axis %v is not supported; gokeras uses the last axis (-1)", a)
+		}
+	}
 	var l Loss
 	switch name {
 	case NameSparseCategoricalCrossentropy:
-		if v, ok := cfg["ignore_class"]; ok && v != nil {
-			r.fail("ignore_class is not supported; remove it or set it to null")
+		if _, ok := r.Get("ignore_class"); ok {
+			r.Failf("ignore_class is not supported; remove it or set it to null")
 		}
-		r.used["ignore_class"] = true
-		r.axis()
-		l = SparseCategoricalCrossentropy{FromLogits: r.bool("from_logits"), LabelSmoothing: r.num("label_smoothing", 0)}
+		axis()
+		l = SparseCategoricalCrossentropy{FromLogits: r.Bool("from_logits", false), LabelSmoothing: r.Num("label_smoothing", 0)}
 	case NameCategoricalCrossentropy:
-		r.axis()
-		l = CategoricalCrossentropy{FromLogits: r.bool("from_logits"), LabelSmoothing: r.num("label_smoothing", 0)}
+		axis()
+		l = CategoricalCrossentropy{FromLogits: r.Bool("from_logits", false), LabelSmoothing: r.Num("label_smoothing", 0)}
 	case NameBinaryCrossentropy:
-		r.axis()
-		if ls := r.num("label_smoothing", 0); ls != 0 {
-			r.fail("label_smoothing %v is not supported for binary_crossentropy; remove it or set it to 0", ls)
+		axis()
+		if ls := r.Num("label_smoothing", 0); ls != 0 {
+			r.Failf("label_smoothing %v is not supported for binary_crossentropy; remove it or set it to 0", ls)
 		}
-		l = BinaryCrossentropy{FromLogits: r.bool("from_logits")}
+		l = BinaryCrossentropy{FromLogits: r.Bool("from_logits", false)}
 	case NameMSE:
 		l = MSE{}
 	case NameMAE:
 		l = MAE{}
 	case NameHuber:
-		l = Huber{Delta: r.num("delta", 0)}
+		l = Huber{Delta: r.Num("delta", 0)}
 	}
-	if r.err != nil {
-		return nil, r.err
+	if r.Err != nil {
+		return nil, fmt.Errorf("loss: %s config: %w", class, r.Err)
 	}
-	for k := range cfg {
-		if !r.used[k] {
-			known := make([]string, 0, len(r.used))
-			for u := range r.used {
-				known = append(known, u)
-			}
-			slices.Sort(known)
-			return nil, fmt.Errorf("loss: %s config has unknown key %q; it takes %s", class, k, strings.Join(known, ", "))
-		}
+	if unknown := r.Unknown(); len(unknown) > 0 {
+		return nil, fmt.Errorf("loss: %s config has unknown key %q; it takes %s", class, unknown[0], strings.Join(r.Read(), ", "))
 	}
 	if ls, ok := LabelSmoothing(l); ok {
 		if err := checkSmoothing(name, ls); err != nil {
@@ -183,57 +183,4 @@ func WithLabelSmoothing(l Loss, ls float64) (Loss, error) {
 		return nil, err
 	}
 	return out, nil
-}
-
-type cfgReader struct {
-	class string
-	cfg   map[string]any
-	used  map[string]bool
-	err   error
-}
-
-func (r *cfgReader) fail(format string, a ...any) {
-	if r.err == nil {
-		r.err = fmt.Errorf("loss: %s config: %s", r.class, fmt.Sprintf(format, a...))
-	}
-}
-
-func (r *cfgReader) num(key string, def float64) float64 {
-	r.used[key] = true
-	v, ok := r.cfg[key]
-	if !ok || v == nil {
-		return def
-	}
-	switch x := v.(type) {
-	case float64:
-		return x
-	case int:
-		return float64(x)
-	case json.Number:
-		if f, err := x.Float64(); err == nil {
-			return f
-		}
-	}
-	r.fail("%s is %v; want a number", key, v)
-	return def
-}
-
-func (r *cfgReader) bool(key string) bool {
-	r.used[key] = true
-	v, ok := r.cfg[key]
-	if !ok || v == nil {
-		return false
-	}
-	b, ok := v.(bool)
-	if !ok {
-		r.fail("%s is %v; want true or false", key, v)
-	}
-	return b
-}
-
-// axis accepts Keras's default, the last axis.
-func (r *cfgReader) axis() {
-	if a := r.num("axis", -1); a != -1 {
-		r.fail("axis %v is not supported; gokeras uses the last axis (-1)", a)
-	}
 }

@@ -185,7 +185,7 @@ type RandomFlip struct {
 
 func init() {
 	register("RandomFlip", func(r *cfgReader) Layer {
-		m, err := ParseFlipMode(r.str("mode", ""))
+		m, err := ParseFlipMode(r.Str("mode", ""))
 		r.setErr(err)
 		return &RandomFlip{Mode: m}
 	})
@@ -432,24 +432,24 @@ func geomConfig(m map[string]any, f FillMode, i Interpolation, v float64) {
 }
 
 func (r *cfgReader) geom() (FillMode, Interpolation, float64) {
-	f, err := ParseFillMode(r.str("fill_mode", ""))
+	f, err := ParseFillMode(r.Str("fill_mode", ""))
 	r.setErr(err)
-	i, err := ParseInterpolation(r.str("interpolation", ""))
+	i, err := ParseInterpolation(r.Str("interpolation", ""))
 	r.setErr(err)
-	return f, i, r.num("fill_value", 0)
+	return f, i, r.Num("fill_value", 0)
 }
 
 func (r *cfgReader) setErr(err error) {
-	if err != nil && r.err == nil {
-		r.err = err
+	if err != nil && r.Err == nil {
+		r.Err = err
 	}
 }
 
 // factor reads Keras's float-or-pair factors: a number f is (-f, f) when
 // symmetric, else (f, f); a list is (lower, upper).
 func (r *cfgReader) factor(key string, symmetric bool) [2]float64 {
-	v, ok := r.m[key]
-	if !ok || v == nil {
+	v, ok := r.Get(key)
+	if !ok {
 		return [2]float64{}
 	}
 	num := func(e any) (float64, bool) {
@@ -654,7 +654,7 @@ type RandomZoom struct {
 func init() {
 	register("RandomZoom", func(r *cfgReader) Layer {
 		l := &RandomZoom{HeightFactor: r.factor("height_factor", true)}
-		if v, ok := r.m["width_factor"]; ok && v != nil {
+		if _, ok := r.Get("width_factor"); ok {
 			f := r.factor("width_factor", true)
 			l.WidthFactor = &f
 		}
@@ -752,7 +752,7 @@ type RandomCrop struct {
 
 func init() {
 	register("RandomCrop", func(r *cfgReader) Layer {
-		return &RandomCrop{Height: r.int("height", 0), Width: r.int("width", 0), Padding: r.int("padding", 0)}
+		return &RandomCrop{Height: r.Int("height", 0), Width: r.Int("width", 0), Padding: r.Int("padding", 0)}
 	})
 }
 
@@ -918,7 +918,7 @@ type RandomContrast struct {
 func init() {
 	register("RandomContrast", func(r *cfgReader) Layer {
 		l := &RandomContrast{Factor: r.factor("factor", false)}
-		if v, ok := r.m["value_range"]; ok && v != nil {
+		if _, ok := r.Get("value_range"); ok {
 			l.ValueRange = r.factor("value_range", false)
 		}
 		return l

@@ -28,13 +28,13 @@ type BatchNormalization struct {
 
 func init() {
 	register("BatchNormalization", func(r *cfgReader) Layer {
-		b := &BatchNormalization{Momentum: r.num("momentum", 0.99), Epsilon: r.num("epsilon", 1e-3), InputShape: r.inputShape()}
-		if ax := r.ints("axis"); len(ax) == 1 && ax[0] != -1 && r.err == nil {
+		b := &BatchNormalization{Momentum: r.Num("momentum", 0.99), Epsilon: r.Num("epsilon", 1e-3), InputShape: r.inputShape()}
+		if ax := r.ints("axis"); len(ax) == 1 && ax[0] != -1 && r.Err == nil {
 			// Keras allows any axis; channels-last models normalise the last.
-			r.err = fmt.Errorf("axis %d is not supported; gokeras normalises the last axis (-1)", ax[0])
+			r.Err = fmt.Errorf("axis %d is not supported; gokeras normalises the last axis (-1)", ax[0])
 		}
-		if (!r.bool("center", true) || !r.bool("scale", true)) && r.err == nil {
-			r.err = fmt.Errorf("center=False and scale=False are not supported")
+		if (!r.Bool("center", true) || !r.Bool("scale", true)) && r.Err == nil {
+			r.Err = fmt.Errorf("center=False and scale=False are not supported")
 		}
 		return b
 	})

@@ -2,11 +2,11 @@ package nn
 
 import (
 	"fmt"
-	"math"
 	"sort"
 	"strings"
 
 	"github.com/gokeras/gokeras/activation"
+	"github.com/gokeras/gokeras/internal/config"
 	"github.com/gokeras/gokeras/tensor"
 )
 
@@ -26,15 +26,15 @@ func FromConfig(class string, cfg map[string]any) (Layer, error) {
 		sort.Strings(names)
 		return nil, fmt.Errorf("nn: unknown layer class %q; gokeras has %s", class, strings.Join(names, ", "))
 	}
-	r := &cfgReader{m: cfg}
+	r := &cfgReader{config.New(cfg)}
 	l := mk(r)
-	if r.err != nil {
-		return nil, fmt.Errorf("nn: %s config: %w", class, r.err)
+	if r.Err != nil {
+		return nil, fmt.Errorf("nn: %s config: %w", class, r.Err)
 	}
-	if name := r.str("name", ""); name != "" {
+	if name := r.Str("name", ""); name != "" {
 		l.SetLayerName(name)
 	}
-	return l, r.err
+	return l, r.Err
 }
 
 // Classes lists the Keras class names FromConfig accepts.
@@ -53,68 +53,17 @@ func register(class string, mk func(*cfgReader) Layer) { registry[class] = mk }
 
 // cfgReader pulls typed values out of a decoded JSON object, remembering the
 // first error so that constructors read straight through.
-type cfgReader struct {
-	m   map[string]any
-	err error
-}
+// cfgReader is a config.Reader with the readers layer configs need.
+// Unknown keys are ignored: Keras writes many that do not change the
+// computation (dtype, trainable, ...).
+type cfgReader struct{ *config.Reader }
 
-func (r *cfgReader) fail(key string, v any, want string) {
-	if r.err == nil {
-		r.err = fmt.Errorf("field %q is %v; want %s", key, v, want)
-	}
-}
-
-func (r *cfgReader) num(key string, def float64) float64 {
-	v, ok := r.m[key]
-	if !ok || v == nil {
-		return def
-	}
-	switch x := v.(type) {
-	case float64:
-		return x
-	case int:
-		return float64(x)
-	}
-	r.fail(key, v, "a number")
-	return def
-}
-
-func (r *cfgReader) int(key string, def int) int {
-	f := r.num(key, float64(def))
-	if f != math.Trunc(f) {
-		r.fail(key, f, "an integer")
-	}
-	return int(f)
-}
-
-func (r *cfgReader) bool(key string, def bool) bool {
-	v, ok := r.m[key]
-	if !ok || v == nil {
-		return def
-	}
-	b, ok := v.(bool)
-	if !ok {
-		r.fail(key, v, "true or false")
-	}
-	return b
-}
-
-func (r *cfgReader) str(key, def string) string {
-	v, ok := r.m[key]
-	if !ok || v == nil {
-		return def
-	}
-	s, ok := v.(string)
-	if !ok {
-		r.fail(key, v, "a string")
-	}
-	return s
-}
+func (r *cfgReader) fail(key string, v any, want string) { r.Failf("%q is %v; want %s", key, v, want) }
 
 // ints reads a list of integers; null entries (Keras's None) become -1.
 func (r *cfgReader) ints(key string) []int {
-	v, ok := r.m[key]
-	if !ok || v == nil {
+	v, ok := r.Get(key)
+	if !ok {
 		return nil
 	}
 	switch x := v.(type) {
@@ -160,8 +109,8 @@ func (r *cfgReader) pair(key string) [2]int {
 }
 
 func (r *cfgReader) activation(key string) activation.Func {
-	v, ok := r.m[key]
-	if !ok || v == nil {
+	v, ok := r.Get(key)
+	if !ok {
 		return activation.Linear
 	}
 	name, ok := v.(string)
@@ -176,24 +125,24 @@ func (r *cfgReader) activation(key string) activation.Func {
 		}
 	}
 	f, err := activation.Parse(name)
-	if err != nil && r.err == nil {
-		r.err = err
+	if err != nil && r.Err == nil {
+		r.Err = err
 	}
 	return f
 }
 
 func (r *cfgReader) padding(key string) Padding {
-	p, err := ParsePadding(r.str(key, "valid"))
-	if err != nil && r.err == nil {
-		r.err = err
+	p, err := ParsePadding(r.Str(key, "valid"))
+	if err != nil && r.Err == nil {
+		r.Err = err
 	}
 	return p
 }
 
 // initializer reads "he_normal" or {"class_name": "HeNormal", "config": {...}}.
 func (r *cfgReader) initializer(key string) Initializer {
-	v, ok := r.m[key]
-	if !ok || v == nil {
+	v, ok := r.Get(key)
+	if !ok {
 		return InitDefault
 	}
 	var name string
@@ -204,8 +153,8 @@ func (r *cfgReader) initializer(key string) Initializer {
 		name, _ = x["class_name"].(string)
 	}
 	i, err := ParseInitializer(name)
-	if err != nil && r.err == nil {
-		r.err = err
+	if err != nil && r.Err == nil {
+		r.Err = err
 	}
 	return i
 }

@@ -41,21 +41,21 @@ type Conv2D struct {
 func init() {
 	register("Conv2D", func(r *cfgReader) Layer {
 		c := &Conv2D{
-			Filters:           r.int("filters", 0),
+			Filters:           r.Int("filters", 0),
 			KernelSize:        r.pair("kernel_size"),
 			Strides:           r.pair("strides"),
 			Padding:           r.padding("padding"),
 			Activation:        r.activation("activation"),
-			NoBias:            !r.bool("use_bias", true),
+			NoBias:            !r.Bool("use_bias", true),
 			KernelInitializer: r.initializer("kernel_initializer"),
 			BiasInitializer:   r.initializer("bias_initializer"),
 			InputShape:        r.inputShape(),
 		}
-		if d := r.pair("dilation_rate"); d != [2]int{} && d != [2]int{1, 1} && r.err == nil {
-			r.err = fmt.Errorf("dilation_rate %v is not supported; use (1, 1)", d)
+		if d := r.pair("dilation_rate"); d != [2]int{} && d != [2]int{1, 1} && r.Err == nil {
+			r.Err = fmt.Errorf("dilation_rate %v is not supported; use (1, 1)", d)
 		}
-		if f := r.str("data_format", "channels_last"); f != "channels_last" && r.err == nil {
-			r.err = fmt.Errorf("data_format %q is not supported; gokeras is channels_last", f)
+		if f := r.Str("data_format", "channels_last"); f != "channels_last" && r.Err == nil {
+			r.Err = fmt.Errorf("data_format %q is not supported; gokeras is channels_last", f)
 		}
 		return c
 	})

@@ -33,9 +33,9 @@ type Dense struct {
 func init() {
 	register("Dense", func(r *cfgReader) Layer {
 		return &Dense{
-			Units:             r.int("units", 0),
+			Units:             r.Int("units", 0),
 			Activation:        r.activation("activation"),
-			NoBias:            !r.bool("use_bias", true),
+			NoBias:            !r.Bool("use_bias", true),
 			KernelInitializer: r.initializer("kernel_initializer"),
 			BiasInitializer:   r.initializer("bias_initializer"),
 			InputShape:        r.inputShape(),

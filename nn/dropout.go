@@ -22,7 +22,7 @@ type Dropout struct {
 }
 
 func init() {
-	register("Dropout", func(r *cfgReader) Layer { return &Dropout{Rate: r.num("rate", 0)} })
+	register("Dropout", func(r *cfgReader) Layer { return &Dropout{Rate: r.Num("rate", 0)} })
 }
 
 func (d *Dropout) LayerName() string     { return d.Name }

@@ -40,8 +40,8 @@ type SampleAdapter interface {
 
 func init() {
 	register("Normalization", func(r *cfgReader) Layer {
-		if ax := r.ints("axis"); len(ax) == 1 && ax[0] != -1 && r.err == nil {
-			r.err = fmt.Errorf("axis %d is not supported; gokeras normalises the last axis (-1)", ax[0])
+		if ax := r.ints("axis"); len(ax) == 1 && ax[0] != -1 && r.Err == nil {
+			r.Err = fmt.Errorf("axis %d is not supported; gokeras normalises the last axis (-1)", ax[0])
 		}
 		return &Normalization{InputShape: r.inputShape()}
 	})

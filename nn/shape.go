@@ -49,8 +49,8 @@ type InputLayer struct {
 
 func init() {
 	register("Flatten", func(r *cfgReader) Layer {
-		if f := r.str("data_format", "channels_last"); f != "channels_last" && r.err == nil {
-			r.err = fmt.Errorf("data_format %q is not supported; gokeras is channels_last", f)
+		if f := r.Str("data_format", "channels_last"); f != "channels_last" && r.Err == nil {
+			r.Err = fmt.Errorf("data_format %q is not supported; gokeras is channels_last", f)
 		}
 		return &Flatten{InputShape: r.inputShape()}
 	})

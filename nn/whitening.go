@@ -39,8 +39,8 @@ func init() {
 		return &PatchWhitening{
 			KernelSize: r.pair("kernel_size"),
 			Padding:    r.padding("padding"),
-			Epsilon:    r.num("epsilon", 5e-4),
-			MaxImages:  r.int("max_images", 5000),
+			Epsilon:    r.Num("epsilon", 5e-4),
+			MaxImages:  r.Int("max_images", 5000),
 			InputShape: r.inputShape(),
 		}
 	})

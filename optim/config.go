@@ -1,10 +1,10 @@
 package optim
 
 import (
-	"encoding/json"
 	"fmt"
-	"slices"
 	"strings"
+
+	"github.com/gokeras/gokeras/internal/config"
 )
 
 // FromConfig returns the optimizer name configured by cfg, the inverse of
@@ -17,7 +17,8 @@ func FromConfig(name string, cfg map[string]any) (Optimizer, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := reader{opt: o.Name(), cfg: cfg, used: map[string]bool{"name": true}}
+	r := reader{o.Name(), config.New(cfg)}
+	r.Get("name")
 	var c Clip
 	r.float("clipnorm", &c.Norm)
 	r.float("clipvalue", &c.Value)
@@ -28,14 +29,14 @@ func FromConfig(name string, cfg map[string]any) (Optimizer, error) {
 		v float64
 	}{{"clipnorm", c.Norm}, {"clipvalue", c.Value}, {"global_clipnorm", c.GlobalNorm}} {
 		if kv.v < 0 {
-			r.fail("optim: %s %s is %v; use a positive value, or null for none", r.opt, kv.k, kv.v)
+			r.Failf("optim: %s %s is %v; use a positive value, or null for none", r.opt, kv.k, kv.v)
 		}
 		if kv.v > 0 {
 			set = append(set, kv.k)
 		}
 	}
 	if len(set) > 1 {
-		r.fail("optim: %s sets %s; Keras allows only one of clipnorm, clipvalue and global_clipnorm", r.opt, strings.Join(set, " and "))
+		r.Failf("optim: %s sets %s; Keras allows only one of clipnorm, clipvalue and global_clipnorm", r.opt, strings.Join(set, " and "))
 	}
 	// Keras base-optimizer keys for features not implemented here.
 	r.allow("use_ema", false)
@@ -88,66 +89,35 @@ func FromConfig(name string, cfg map[string]any) (Optimizer, error) {
 	return o, nil
 }
 
-// reader takes typed values out of a config map and remembers the first
-// error and which keys were read.
+// reader is a config.Reader whose messages name the optimiser.
 type reader struct {
-	opt  string
-	cfg  map[string]any
-	used map[string]bool
-	err  error
-}
-
-func (r *reader) fail(format string, args ...any) {
-	if r.err == nil {
-		r.err = fmt.Errorf(format, args...)
-	}
-}
-
-// number converts a config value to float64.
-func number(v any) (float64, bool) {
-	switch x := v.(type) {
-	case float64:
-		return x, true
-	case float32:
-		return float64(x), true
-	case int:
-		return float64(x), true
-	case int64:
-		return float64(x), true
-	case int32:
-		return float64(x), true
-	case json.Number:
-		f, err := x.Float64()
-		return f, err == nil
-	}
-	return 0, false
+	opt string
+	*config.Reader
 }
 
 // float reads key into dst when present and not nil.
-func (r *reader) float(key string, dst *float64) {
-	r.used[key] = true
-	v, ok := r.cfg[key]
-	if !ok || v == nil {
+func (r reader) float(key string, dst *float64) {
+	v, ok := r.Get(key)
+	if !ok {
 		return
 	}
-	f, ok := number(v)
+	f, ok := config.Number(v)
 	if !ok {
-		r.fail("optim: %s %s is %v (%T); use a number (learning-rate schedules are not supported in configs)", r.opt, key, v, v)
+		r.Failf("optim: %s %s is %v (%T); use a number (learning-rate schedules are not supported in configs)", r.opt, key, v, v)
 		return
 	}
 	*dst = f
 }
 
 // bool reads key into dst when present and not nil.
-func (r *reader) bool(key string, dst *bool) {
-	r.used[key] = true
-	v, ok := r.cfg[key]
-	if !ok || v == nil {
+func (r reader) bool(key string, dst *bool) {
+	v, ok := r.Get(key)
+	if !ok {
 		return
 	}
 	b, ok := v.(bool)
 	if !ok {
-		r.fail("optim: %s %s is %v (%T); use true or false", r.opt, key, v, v)
+		r.Failf("optim: %s %s is %v (%T); use true or false", r.opt, key, v, v)
 		return
 	}
 	*dst = b
@@ -161,10 +131,9 @@ func (none) String() string { return "null" }
 // allow accepts key when it is absent, nil, or equal to def (nil def: any
 // value is accepted and ignored, none{}: only null); otherwise the feature
 // is missing here.
-func (r *reader) allow(key string, def any) {
-	r.used[key] = true
-	v, ok := r.cfg[key]
-	if !ok || v == nil || def == nil {
+func (r reader) allow(key string, def any) {
+	v, ok := r.Get(key)
+	if !ok || def == nil {
 		return
 	}
 	switch d := def.(type) {
@@ -173,31 +142,20 @@ func (r *reader) allow(key string, def any) {
 			return
 		}
 	case float64:
-		if f, ok := number(v); ok && f == d {
+		if f, ok := config.Number(v); ok && f == d {
 			return
 		}
 	}
-	r.fail("optim: %s %s = %v is not supported by gokeras; remove it or set it to %v", r.opt, key, v, def)
+	r.Failf("optim: %s %s = %v is not supported by gokeras; remove it or set it to %v", r.opt, key, v, def)
 }
 
-// finish returns the first error, or one naming keys nobody read.
-func (r *reader) finish() error {
-	if r.err != nil {
-		return r.err
+// finish returns the first error, or one naming a key nobody read.
+func (r reader) finish() error {
+	if r.Err != nil {
+		return r.Err
 	}
-	var unknown, known []string
-	for k := range r.cfg {
-		if !r.used[k] {
-			unknown = append(unknown, k)
-		}
+	if unknown := r.Unknown(); len(unknown) > 0 {
+		return fmt.Errorf("optim: unknown %s option %q; valid options are %s", r.opt, unknown[0], strings.Join(r.Read(), ", "))
 	}
-	if len(unknown) == 0 {
-		return nil
-	}
-	for k := range r.used {
-		known = append(known, k)
-	}
-	slices.Sort(unknown)
-	slices.Sort(known)
-	return fmt.Errorf("optim: unknown %s option %q; valid options are %s", r.opt, unknown[0], strings.Join(known, ", "))
+	return nil
 }

@@ -1,11 +1,11 @@
 package train
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
-	"slices"
 	"strings"
+
+	"github.com/gokeras/gokeras/internal/config"
 )
 
 // Schedules in model files are written as Keras 3 serialises a
@@ -32,7 +32,8 @@ var ScheduleClasses = []string{"CosineDecay", "ExponentialDecay", "OneCycle", "P
 // ignored; unknown keys are errors. A decay_steps (or total_steps) of 0 is
 // a gokeras extension meaning "the rest of training".
 func ScheduleFromConfig(class string, cfg map[string]any) (Schedule, error) {
-	r := schedReader{class: class, cfg: cfg, used: map[string]bool{"name": true}}
+	r := schedReader{config.New(cfg)}
+	r.Get("name")
 	var s Schedule
 	switch class {
 	case "CosineDecay":
@@ -44,7 +45,7 @@ func ScheduleFromConfig(class string, cfg map[string]any) (Schedule, error) {
 			WarmupSteps:         r.steps("warmup_steps", false),
 		}
 		if c.Alpha > 1 {
-			r.fail("alpha %v must be in [0, 1]", c.Alpha)
+			r.Failf("alpha %v must be in [0, 1]", c.Alpha)
 		}
 		s = c
 	case "ExponentialDecay":
@@ -52,24 +53,24 @@ func ScheduleFromConfig(class string, cfg map[string]any) (Schedule, error) {
 			InitialLearningRate: r.num("initial_learning_rate", 0, true),
 			DecaySteps:          r.steps("decay_steps", true),
 			DecayRate:           r.num("decay_rate", 0, true),
-			Staircase:           r.bool("staircase"),
+			Staircase:           r.Bool("staircase", false),
 		}
 		if e.DecaySteps == 0 {
-			r.fail("decay_steps must be at least 1")
+			r.Failf("decay_steps must be at least 1")
 		}
 		s = e
 	case "PiecewiseConstantDecay":
 		var p PiecewiseConstantDecay
 		for _, b := range r.list("boundaries") {
 			if b != math.Trunc(b) || (len(p.Boundaries) > 0 && int64(b) <= p.Boundaries[len(p.Boundaries)-1]) {
-				r.fail("boundaries must be increasing whole step numbers")
+				r.Failf("boundaries must be increasing whole step numbers")
 				break
 			}
 			p.Boundaries = append(p.Boundaries, int64(b))
 		}
 		p.Values = r.list("values")
-		if r.err == nil && len(p.Values) != len(p.Boundaries)+1 {
-			r.fail("%d boundaries need %d values, not %d", len(p.Boundaries), len(p.Boundaries)+1, len(p.Values))
+		if r.Err == nil && len(p.Values) != len(p.Boundaries)+1 {
+			r.Failf("%d boundaries need %d values, not %d", len(p.Boundaries), len(p.Boundaries)+1, len(p.Values))
 		}
 		s = p
 	case "OneCycle":
@@ -81,13 +82,13 @@ func ScheduleFromConfig(class string, cfg map[string]any) (Schedule, error) {
 			FinalDivFactor: r.num("final_div_factor", 0, false),
 		}
 		if o.PctStart >= 1 {
-			r.fail("pct_start %v must be in (0, 1)", o.PctStart)
+			r.Failf("pct_start %v must be in (0, 1)", o.PctStart)
 		}
 		s = o
 	default:
 		return nil, fmt.Errorf("train: learning-rate schedule class %q is not supported; gokeras reads %s", class, strings.Join(ScheduleClasses, ", "))
 	}
-	if err := r.finish(); err != nil {
+	if err := r.finish(class); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -117,87 +118,47 @@ func ScheduleConfig(s Schedule) (class string, cfg map[string]any, err error) {
 	return "", nil, fmt.Errorf("train: schedule %T cannot be written to a model file; use one of %s", s, strings.Join(ScheduleClasses, ", "))
 }
 
-// schedReader takes typed values out of a schedule config, remembering the
-// first error and the keys read.
-type schedReader struct {
-	class string
-	cfg   map[string]any
-	used  map[string]bool
-	err   error
-}
-
-func (r *schedReader) fail(format string, a ...any) {
-	if r.err == nil {
-		r.err = fmt.Errorf("train: %s config: %s", r.class, fmt.Sprintf(format, a...))
-	}
-}
-
-func toFloat(v any) (float64, bool) {
-	switch x := v.(type) {
-	case float64:
-		return x, true
-	case int:
-		return float64(x), true
-	case int64:
-		return float64(x), true
-	case json.Number:
-		f, err := x.Float64()
-		return f, err == nil
-	}
-	return 0, false
-}
+// schedReader is a config.Reader with the non-negative numbers, step
+// counts and lists schedules take.
+type schedReader struct{ *config.Reader }
 
 // num reads a non-negative number; null (Keras's None) is the default.
-func (r *schedReader) num(key string, def float64, required bool) float64 {
-	r.used[key] = true
-	v, ok := r.cfg[key]
-	if !ok || v == nil {
+func (r schedReader) num(key string, def float64, required bool) float64 {
+	v, ok := r.Get(key)
+	if !ok {
 		if required {
-			r.fail("%s is required", key)
+			r.Failf("%s is required", key)
 		}
 		return def
 	}
-	f, ok := toFloat(v)
+	f, ok := config.Number(v)
 	if !ok || f < 0 || math.IsInf(f, 0) || math.IsNaN(f) {
-		r.fail("%s is %v; want a non-negative number", key, v)
+		r.Failf("%s is %v; want a non-negative number", key, v)
 		return def
 	}
 	return f
 }
 
-func (r *schedReader) steps(key string, required bool) int64 {
+func (r schedReader) steps(key string, required bool) int64 {
 	f := r.num(key, 0, required)
 	if f != math.Trunc(f) {
-		r.fail("%s is %v; want a whole number of steps", key, f)
+		r.Failf("%s is %v; want a whole number of steps", key, f)
 	}
 	return int64(f)
 }
 
-func (r *schedReader) bool(key string) bool {
-	r.used[key] = true
-	v, ok := r.cfg[key]
-	if !ok || v == nil {
-		return false
-	}
-	b, ok := v.(bool)
+func (r schedReader) list(key string) []float64 {
+	raw, _ := r.Get(key)
+	v, ok := raw.([]any)
 	if !ok {
-		r.fail("%s is %v; want true or false", key, v)
-	}
-	return b
-}
-
-func (r *schedReader) list(key string) []float64 {
-	r.used[key] = true
-	v, ok := r.cfg[key].([]any)
-	if !ok {
-		r.fail("%s must be a list of numbers", key)
+		r.Failf("%s must be a list of numbers", key)
 		return nil
 	}
 	out := make([]float64, len(v))
 	for i, e := range v {
-		f, ok := toFloat(e)
+		f, ok := config.Number(e)
 		if !ok || f < 0 {
-			r.fail("%s[%d] is %v; want a non-negative number", key, i, e)
+			r.Failf("%s[%d] is %v; want a non-negative number", key, i, e)
 			return nil
 		}
 		out[i] = f
@@ -205,19 +166,12 @@ func (r *schedReader) list(key string) []float64 {
 	return out
 }
 
-func (r *schedReader) finish() error {
-	if r.err != nil {
-		return r.err
+func (r schedReader) finish(class string) error {
+	if r.Err != nil {
+		return fmt.Errorf("train: %s config: %w", class, r.Err)
 	}
-	for k := range r.cfg {
-		if !r.used[k] {
-			known := make([]string, 0, len(r.used))
-			for u := range r.used {
-				known = append(known, u)
-			}
-			slices.Sort(known)
-			return fmt.Errorf("train: %s config has unknown key %q; it takes %s", r.class, k, strings.Join(known, ", "))
-		}
+	if unknown := r.Unknown(); len(unknown) > 0 {
+		return fmt.Errorf("train: %s config has unknown key %q; it takes %s", class, unknown[0], strings.Join(r.Read(), ", "))
 	}
 	return nil
 }
