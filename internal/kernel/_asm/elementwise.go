@@ -890,6 +890,29 @@ func genMaxPool2Arg() {
 		MOVQ(r, reg.X15)
 		VPBROADCASTD(reg.X15, dst)
 	}
+	// prologue loads c (channels), pos (= base, the element index of the
+	// first window) and cs (c in bytes), broadcasts c and rs into cv and
+	// rsv, and counts the output pixels of the row (len(out)/c), jumping
+	// to done when there are none.
+	cv, rsv := reg.Y11, reg.Y12
+	prologue := func(out, done string) (c, pos, cs, pixels reg.Register) {
+		c = Load(Param("c"), GP64())
+		pos = Load(Param("base"), GP64())
+		rs := Load(Param("rs"), GP64())
+		broadcastInt(c, cv)
+		broadcastInt(rs, rsv)
+		cs = GP64()
+		MOVQ(c, cs)
+		SHLQ(U8(2), cs)
+		pixels = Load(Param(out).Len(), GP64())
+		XORQ(reg.RDX, reg.RDX)
+		MOVQ(pixels, reg.RAX)
+		DIVQ(c)
+		MOVQ(reg.RAX, pixels)
+		TESTQ(pixels, pixels)
+		JZ(LabelRef(done))
+		return c, pos, cs, pixels
+	}
 
 	TEXT("maxPool2ArgAVX2", NOSPLIT, "func(y []float32, arg []int32, r0, r1 []float32, c, base, rs int)")
 	Doc("maxPool2ArgAVX2 must equal maxPool2ArgGeneric for c a positive",
@@ -897,22 +920,7 @@ func genMaxPool2Arg() {
 	Pragma("noescape")
 	{
 		y, arg, r0, r1 := ptr("y"), ptr("arg"), ptr("r0"), ptr("r1")
-		c := Load(Param("c"), GP64())
-		pos := Load(Param("base"), GP64())
-		rs := Load(Param("rs"), GP64())
-		cv, rsv := reg.Y11, reg.Y12
-		broadcastInt(c, cv)
-		broadcastInt(rs, rsv)
-		cs := GP64()
-		MOVQ(c, cs)
-		SHLQ(U8(2), cs)
-		pixels := Load(Param("y").Len(), GP64())
-		XORQ(reg.RDX, reg.RDX)
-		MOVQ(pixels, reg.RAX)
-		DIVQ(c)
-		MOVQ(reg.RAX, pixels)
-		TESTQ(pixels, pixels)
-		JZ(LabelRef("mpa_done"))
+		c, pos, cs, pixels := prologue("y", "mpa_done")
 		r0b, r1b, j := GP64(), GP64(), GP64()
 		Label("mpa_pixel")
 		LEAQ(Mem{Base: r0, Index: cs, Scale: 1}, r0b)
@@ -954,22 +962,7 @@ func genMaxPool2Arg() {
 	Pragma("noescape")
 	{
 		dx0, dx1, dy, arg := ptr("dx0"), ptr("dx1"), ptr("dy"), ptr("arg")
-		c := Load(Param("c"), GP64())
-		pos := Load(Param("base"), GP64())
-		rs := Load(Param("rs"), GP64())
-		cv, rsv := reg.Y11, reg.Y12
-		broadcastInt(c, cv)
-		broadcastInt(rs, rsv)
-		cs := GP64()
-		MOVQ(c, cs)
-		SHLQ(U8(2), cs)
-		pixels := Load(Param("dy").Len(), GP64())
-		XORQ(reg.RDX, reg.RDX)
-		MOVQ(pixels, reg.RAX)
-		DIVQ(c)
-		MOVQ(reg.RAX, pixels)
-		TESTQ(pixels, pixels)
-		JZ(LabelRef("mpb_done"))
+		c, pos, cs, pixels := prologue("dy", "mpb_done")
 		d0b, d1b, j := GP64(), GP64(), GP64()
 		Label("mpb_pixel")
 		LEAQ(Mem{Base: dx0, Index: cs, Scale: 1}, d0b)
