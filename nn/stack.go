@@ -170,11 +170,13 @@ func (s *Stack) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 
 // inferBudget is about how many bytes of one layer's output Infer lets a
 // chunk produce: a few MB stay in the last-level cache, so the next layer
-// reads them from there. On the 2-core Zen 5 VM, evaluate() of
-// cifar10-cnn ran 5-10% faster in chunks of 64 images (16 MB of
-// first-layer output) than in whole batches of 256, in interleaved runs
-// of gk bench (BENCHMARKS.md).
-var inferBudget = 16 << 20
+// reads them from there. On the 2-core Zen 5 VM, in interleaved gk bench
+// runs, evaluate() of cifar10-cnn at batch 256 ran at about 5,300
+// samples/s whole, 6,000-6,300 in chunks of 64 (16 MB of first-layer
+// output) and 6,700 in chunks of 128 (32 MB); fashion-cnn, whose widest
+// output is 80 KB a sample, lost 12% when cut into chunks of 128, so it
+// runs whole under this budget (BENCHMARKS.md).
+var inferBudget = 32 << 20
 
 // inferChunk is how many examples Infer runs at a time.
 func (s *Stack) inferChunk() int {
