@@ -19,8 +19,10 @@ type Stack struct {
 	shapes []tensor.Shape // per-sample output shape of each layer
 	built  bool
 
-	// Infer's output and its view of one chunk of the input.
-	inferOut, chunk *tensor.Tensor
+	// Infer's output (and its shape) and its view of one chunk of the input.
+	inferOut   *tensor.Tensor
+	inferShape tensor.Shape
+	chunk      tensor.Tensor
 }
 
 // Add appends layers. An InputLayer only declares the input shape and is
@@ -200,17 +202,13 @@ func (s *Stack) Infer(x *tensor.Tensor) *tensor.Tensor {
 		return s.Forward(x, false)
 	}
 	out := s.OutputShape()
-	s.inferOut = tensor.Ensure(s.inferOut, append(tensor.Shape{n}, out...)...)
-	if s.chunk == nil {
-		s.chunk = &tensor.Tensor{}
-	}
-	in, row := x.Shape[1:].Size(), out.Size()
+	s.inferShape = append(append(s.inferShape[:0], n), out...)
+	s.inferOut = tensor.Ensure(s.inferOut, s.inferShape...)
+	row := out.Size()
 	for c := 0; c < chunks; c++ {
 		// Even chunks: 256 in chunks of at most 64 is 4×64, 200 is 4×50.
 		lo, hi := c*n/chunks, (c+1)*n/chunks
-		s.chunk.Shape = append(append(s.chunk.Shape[:0], hi-lo), x.Shape[1:]...)
-		s.chunk.Data = x.Data[lo*in : hi*in]
-		y := s.Forward(s.chunk, false)
+		y := s.Forward(x.SliceInto(&s.chunk, lo, hi), false)
 		copy(s.inferOut.Data[lo*row:hi*row], y.Data)
 	}
 	return s.inferOut

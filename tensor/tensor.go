@@ -151,6 +151,18 @@ func (t *Tensor) Slice(lo, hi int) *Tensor {
 	return &Tensor{Shape: s, Data: t.Data[lo*row : hi*row]}
 }
 
+// SliceInto is Slice written into dst's header (its shape slice reused),
+// so a loop over batches allocates nothing once dst has been used.
+func (t *Tensor) SliceInto(dst *Tensor, lo, hi int) *Tensor {
+	if len(t.Shape) == 0 || lo < 0 || hi > t.Shape[0] || lo > hi {
+		panic(fmt.Sprintf("tensor: slice [%d:%d] out of range for shape %v", lo, hi, t.Shape))
+	}
+	row := t.Shape[1:].Size()
+	dst.Shape = append(append(dst.Shape[:0], hi-lo), t.Shape[1:]...)
+	dst.Data = t.Data[lo*row : hi*row]
+	return dst
+}
+
 // offset converts an index to a flat position, panicking when out of range.
 func (t *Tensor) offset(idx []int) int {
 	if len(idx) != len(t.Shape) {

@@ -84,3 +84,28 @@ func TestFromSliceAndCheckShape(t *testing.T) {
 		t.Errorf("CheckShape err = %v", err)
 	}
 }
+
+func TestSliceInto(t *testing.T) {
+	x := New(4, 2, 3)
+	for i := range x.Data {
+		x.Data[i] = float32(i)
+	}
+	var v Tensor
+	got := x.SliceInto(&v, 1, 3)
+	if got != &v || !v.Shape.Equal(Shape{2, 2, 3}) || v.Data[0] != 6 || len(v.Data) != 12 {
+		t.Fatalf("SliceInto(1, 3) = shape %v data[0] %v len %d", v.Shape, v.Data[0], len(v.Data))
+	}
+	v.Data[0] = -1
+	if x.Data[6] != -1 {
+		t.Error("SliceInto copied the rows; want a view")
+	}
+	if a := testing.AllocsPerRun(10, func() { x.SliceInto(&v, 0, 4) }); a != 0 {
+		t.Errorf("SliceInto allocates %v times once the view is warm", a)
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("SliceInto(3, 5) on 4 rows did not panic")
+		}
+	}()
+	x.SliceInto(&v, 3, 5)
+}

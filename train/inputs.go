@@ -55,14 +55,6 @@ type batcher struct {
 	xv, yv tensor.Tensor // views of consecutive float rows
 }
 
-// view points v at rows [lo, hi) of t without copying or allocating.
-func view(v, t *tensor.Tensor, lo, hi int) *tensor.Tensor {
-	row := t.Shape[1:].Size()
-	v.Shape = append(append(v.Shape[:0], hi-lo), t.Shape[1:]...)
-	v.Data = t.Data[lo*row : hi*row]
-	return v
-}
-
 // gather reads rows idx of r.
 func (b *batcher) gather(r rows, idx []int) (*tensor.Tensor, *tensor.Tensor) {
 	b.xb = r.x.GatherRows(b.xb, idx)
@@ -79,9 +71,9 @@ func (b *batcher) span(r rows, lo, hi int) (*tensor.Tensor, *tensor.Tensor) {
 		// which gather writes into).
 		var y *tensor.Tensor
 		if r.y != nil {
-			y = view(&b.yv, r.y, lo, hi)
+			y = r.y.SliceInto(&b.yv, lo, hi)
 		}
-		return view(&b.xv, x, lo, hi), y
+		return x.SliceInto(&b.xv, lo, hi), y
 	}
 	b.idx = b.idx[:0]
 	for i := lo; i < hi; i++ {

@@ -227,7 +227,7 @@ func Fit(ctx context.Context, m *Model, x Inputs, y *tensor.Tensor, o Options) (
 			break
 		}
 		if val != nil {
-			vl, err := evaluate(m, b, *val, o.BatchSize)
+			vl, err := evaluate(m, b, *val, o.BatchSize, m.Net.Infer)
 			if err != nil {
 				return hist, err
 			}
@@ -271,10 +271,13 @@ func Evaluate(m *Model, x Inputs, y *tensor.Tensor, batchSize int) (Logs, error)
 	if batchSize <= 0 {
 		batchSize = 32
 	}
-	return evaluate(m, &batcher{}, rows{x, y, 0, x.Len()}, batchSize)
+	return evaluate(m, &batcher{}, rows{x, y, 0, x.Len()}, batchSize, m.Net.Infer)
 }
 
-func evaluate(m *Model, b *batcher, r rows, batchSize int) (Logs, error) {
+// evaluate computes the loss and metrics of rows r in batches, with infer
+// giving a batch's outputs (the network in inference mode, or an average
+// over test-time views).
+func evaluate(m *Model, b *batcher, r rows, batchSize int, infer func(*tensor.Tensor) *tensor.Tensor) (Logs, error) {
 	for _, mt := range m.Metrics {
 		mt.Reset()
 	}
@@ -282,7 +285,7 @@ func evaluate(m *Model, b *batcher, r rows, batchSize int) (Logs, error) {
 	for lo := r.lo; lo < r.hi; lo += batchSize {
 		hi := min(lo+batchSize, r.hi)
 		xb, yb := b.span(r, lo, hi)
-		out := m.Net.Infer(xb)
+		out := infer(xb)
 		sum += m.Loss.Compute(out, yb, nil) * float64(hi-lo)
 		for _, mt := range m.Metrics {
 			mt.Update(out, yb)

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/gokeras/gokeras/internal/kernel"
+	"github.com/gokeras/gokeras/nn"
 	"github.com/gokeras/gokeras/tensor"
 )
 
@@ -61,46 +63,42 @@ func EvaluateTTA(m *Model, x Inputs, y *tensor.Tensor, batchSize int, t TTA) (Lo
 	if batchSize <= 0 {
 		batchSize = 32
 	}
-	for _, mt := range m.Metrics {
-		mt.Reset()
+	v := &ttaViews{net: m.Net, t: t}
+	return evaluate(m, &batcher{}, rows{x, y, 0, x.Len()}, batchSize, v.infer)
+}
+
+// ttaViews averages the network's outputs over a batch's views, in
+// buffers reused from batch to batch.
+type ttaViews struct {
+	net                *nn.Stack
+	t                  TTA
+	view, shifted, avg *tensor.Tensor
+}
+
+func (v *ttaViews) infer(xb *tensor.Tensor) *tensor.Tensor {
+	first := v.net.Infer(xb)
+	v.avg = tensor.Ensure(v.avg, first.Shape...)
+	clear(v.avg.Data)
+	v.view = tensor.Ensure(v.view, xb.Shape...)
+	if v.t == TTAFlip {
+		v.pair(xb, first, 1)
+		return v.avg
 	}
-	b := &batcher{}
-	r := rows{x, y, 0, x.Len()}
-	var view, shifted, avg *tensor.Tensor
-	var sum float64
-	for lo := 0; lo < r.hi; lo += batchSize {
-		hi := min(lo+batchSize, r.hi)
-		xb, yb := b.span(r, lo, hi)
-		avg = tensor.Ensure(avg, append(tensor.Shape{hi - lo}, m.Net.OutputShape()...)...)
-		clear(avg.Data)
-		view = tensor.Ensure(view, xb.Shape...)
-		add := func(v *tensor.Tensor, w float32) {
-			out := m.Net.Infer(v)
-			for i, o := range out.Data {
-				avg.Data[i] += w * o
-			}
-		}
-		pair := func(v *tensor.Tensor, w float32) {
-			add(v, w/2)
-			flipInto(view, v)
-			add(view, w/2)
-		}
-		if t == TTAFlip {
-			pair(xb, 1)
-		} else {
-			pair(xb, 0.5)
-			for _, d := range []int{-1, 1} {
-				shifted = tensor.Ensure(shifted, xb.Shape...)
-				shiftInto(shifted, xb, d)
-				pair(shifted, 0.25)
-			}
-		}
-		sum += m.Loss.Compute(avg, yb, nil) * float64(hi-lo)
-		for _, mt := range m.Metrics {
-			mt.Update(avg, yb)
-		}
+	v.pair(xb, first, 0.5)
+	v.shifted = tensor.Ensure(v.shifted, xb.Shape...)
+	for _, d := range []int{-1, 1} {
+		shiftInto(v.shifted, xb, d)
+		v.pair(v.shifted, v.net.Infer(v.shifted), 0.25)
 	}
-	return m.logs("", sum/float64(r.hi)), nil
+	return v.avg
+}
+
+// pair adds w/2 of out (the outputs for x) and w/2 of the outputs for x's
+// mirror to the average.
+func (v *ttaViews) pair(x, out *tensor.Tensor, w float32) {
+	kernel.Axpy(w/2, out.Data, v.avg.Data)
+	flipInto(v.view, x)
+	kernel.Axpy(w/2, v.net.Infer(v.view).Data, v.avg.Data)
 }
 
 // flipInto writes the left-right mirror of the NHWC images src into dst.

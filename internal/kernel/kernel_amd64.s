@@ -1293,8 +1293,8 @@ TEXT ·maxPool2AVX2(SB), NOSPLIT, $0-80
 	MOVQ  r1_base+48(FP), SI
 	MOVQ  c+72(FP), DI
 	SHLQ  $0x02, DI
-	MOVQ  y_len+8(FP), AX
 	MOVQ  c+72(FP), R8
+	MOVQ  y_len+8(FP), AX
 	XORQ  DX, DX
 	DIVQ  R8
 	TESTQ AX, AX

@@ -116,7 +116,7 @@ func maxPoolBackwardNHWCBody(ka *kargs, lo, hi int) {
 	dx := ka.s[1]
 	img := ka.i[0]
 	out := ka.i[1]
-	if g := ka.g; g != nil && pool2x2(g) {
+	if g := ka.g; pool2x2(g) {
 		// Each input cell is in at most one window: write every cell once
 		// (the winner's gradient or zero) instead of clearing and scattering.
 		row, orow, used := g.W*g.C, g.OW*g.C, 2*g.OW*g.C

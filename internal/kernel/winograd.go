@@ -42,10 +42,13 @@ type Winograd struct {
 	// When fwdOK, u and up hold the forward transform of fwd (a copy of
 	// the kernel), packed for GEMM kernel fwdKern: inference calls with
 	// unchanged weights (evaluate, predict) skip the transform and the
-	// packing. The backward passes reuse u and clear fwdOK.
-	fwd     []float32
-	fwdOK   bool
-	fwdKern string
+	// packing. Only a Forward that follows a Forward keeps the copy, so a
+	// training step (whose backward passes reuse u and clear fwdOK and
+	// inForward) does not copy the kernel for nothing.
+	fwd       []float32
+	fwdOK     bool
+	fwdKern   string
+	inForward bool
 }
 
 // winoPlan is one pass: input x (n×h×w×c, padded by padT, padL), output
@@ -126,7 +129,10 @@ func (wg *Winograd) Forward(g *ConvGeom, k int, x, w, y []float32) {
 	wg.u = growBuf(wg.u, 16*c*k)
 	winoFilter(wg.u, w, c, k, false)
 	wg.conv(g.N, g.H, g.W, c, k, g.OH, g.OW, g.PadT, g.PadL, x, y, false)
-	wg.fwd, wg.fwdOK, wg.fwdKern = append(wg.fwd[:0], w...), true, sgemm.name
+	if wg.inForward {
+		wg.fwd, wg.fwdOK, wg.fwdKern = append(wg.fwd[:0], w...), true, sgemm.name
+	}
+	wg.inForward = true
 }
 
 // sameFloatBits reports whether a and b hold the same bits.
@@ -147,7 +153,7 @@ func sameFloatBits(a, b []float32) bool {
 // dy with the kernel turned 180° and its channel axes swapped.
 func (wg *Winograd) BackwardData(g *ConvGeom, k int, dy, w, dx []float32) {
 	c := g.C
-	wg.fwdOK = false
+	wg.fwdOK, wg.inForward = false, false
 	wg.u = growBuf(wg.u, 16*c*k)
 	winoFilter(wg.u, w, c, k, true)
 	// Output cell i gets dy[i+PadT-ky]·w[ky]: a correlation of dy padded by
@@ -364,7 +370,7 @@ func (wg *Winograd) BackwardFilter(g *ConvGeom, k int, x, dy, dw []float32) {
 	p := &wg.plan
 	p.kern, p.up = nil, nil
 	p.init(wg, g.N, g.H, g.W, c, k, g.OH, g.OW, g.PadT, g.PadL, winoGradSlots, k)
-	wg.fwdOK = false
+	wg.fwdOK, wg.inForward = false, false
 	wg.u = growBuf(wg.u, p.slots*16*c*k)
 	p.x, p.u, p.out = x, wg.u, dy[:g.N*g.OH*g.OW*k]
 	run(p.slots, 1, winoGradSlotBody, kargs{wp: p})

@@ -149,15 +149,19 @@ func TestWinogradMatchesDirect(t *testing.T) {
 		}
 		// Forward keeps the transformed filter while the kernel is
 		// unchanged: after the backward passes (which reuse the buffers),
-		// again with the same kernel (cached), and after one weight
-		// changes in place, it must still match the reference.
+		// again with the same kernel (the second pass keeps it, the third
+		// uses it), and after one weight changes in place, it must still
+		// match the reference.
 		first := append([]float32(nil), y[:len(y)-3]...)
-		for pass := range 3 {
-			if pass == 2 {
+		for pass := range 4 {
+			if pass == 3 {
 				w[len(w)-1] += 0.5
 			}
 			wg.Forward(&g, tc.k, x, w, y)
-			if pass < 2 && !sameFloatBits(y[:len(y)-3], first) {
+			if pass == 2 && !wg.fwdOK {
+				t.Fatalf("%+v: the third Forward with the same kernel did not keep the transform", tc)
+			}
+			if pass < 3 && !sameFloatBits(y[:len(y)-3], first) {
 				t.Fatalf("%+v: Forward pass %d differs from the first", tc, pass)
 			}
 			if e := maxRelErr(y[:len(y)-3], convRef(&g, tc.k, x, w)); e > 1e-5 {

@@ -89,10 +89,7 @@ func genMaxArg() {
 		if update {
 			VMOVUPS(Mem{Base: x}, reg.Y0)
 			VMOVUPS(Mem{Base: y}, reg.Y1)
-			VCMPPS(U8(0x1e), reg.Y1, reg.Y0, reg.Y2) // x > y (ordered)
-			VCMPPS(U8(0x03), reg.Y0, reg.Y0, reg.Y3) // x is NaN
-			VORPS(reg.Y3, reg.Y2, reg.Y2)
-			VBLENDVPS(reg.Y2, reg.Y0, reg.Y1, reg.Y1)
+			maxStep(reg.Y1, reg.Y0, reg.Y2, reg.Y3)
 			VMOVUPS(reg.Y1, Mem{Base: y})
 			VMOVDQU(Mem{Base: arg}, reg.Y4)
 			VBLENDVPS(reg.Y2, idx, reg.Y4, reg.Y4)
@@ -129,10 +126,7 @@ func genMax() {
 	Label("max_loop")
 	VMOVUPS(Mem{Base: x}, reg.Y0)
 	VMOVUPS(Mem{Base: y}, reg.Y1)
-	VCMPPS(U8(0x1e), reg.Y1, reg.Y0, reg.Y2) // x > y (ordered)
-	VCMPPS(U8(0x03), reg.Y0, reg.Y0, reg.Y3) // x is NaN
-	VORPS(reg.Y3, reg.Y2, reg.Y2)
-	VBLENDVPS(reg.Y2, reg.Y0, reg.Y1, reg.Y1)
+	maxStep(reg.Y1, reg.Y0, reg.Y2, reg.Y3)
 	VMOVUPS(reg.Y1, Mem{Base: y})
 	advance(32, y, x)
 	DECQ(n)
@@ -802,6 +796,28 @@ func genAffine() {
 // genMaxPool2 emits the 2x2, stride-2 max pool of one output row: each
 // output pixel's channels in one pass over the two input rows, instead of a
 // copy and three max passes.
+// pixelCount loads len(out)/c, the output pixels of a pool row, jumping
+// to done when there are none. DIVQ uses AX and DX.
+func pixelCount(out string, c reg.Register, done string) reg.Register {
+	pixels := Load(Param(out).Len(), GP64())
+	XORQ(reg.RDX, reg.RDX)
+	MOVQ(pixels, reg.RAX)
+	DIVQ(c)
+	MOVQ(reg.RAX, pixels)
+	TESTQ(pixels, pixels)
+	JZ(LabelRef(done))
+	return pixels
+}
+
+// maxStep lets x beat the running maximum acc where it is larger or NaN
+// (maxGeneric's rule), leaving the mask of winners in t1.
+func maxStep(acc, x, t1, t2 reg.VecPhysical) {
+	VCMPPS(U8(0x1e), acc, x, t1) // x > acc (ordered)
+	VCMPPS(U8(0x03), x, x, t2)   // x is NaN
+	VORPS(t2, t1, t1)
+	VBLENDVPS(t1, x, acc, acc)
+}
+
 func genMaxPool2() {
 	TEXT("maxPool2AVX2", NOSPLIT, "func(y, r0, r1 []float32, c int)")
 	Doc("maxPool2AVX2 must equal, for c a positive multiple of 8 and",
@@ -823,21 +839,8 @@ func genMaxPool2() {
 	Pragma("noescape")
 	y, r0, r1 := ptr("y"), ptr("r0"), ptr("r1")
 	cs := byteStrides("c")[0]
-	// pixels = len(y)/c
-	pixels := Load(Param("y").Len(), GP64())
 	c := Load(Param("c"), GP64())
-	XORQ(reg.RDX, reg.RDX)
-	MOVQ(pixels, reg.RAX)
-	DIVQ(c)
-	MOVQ(reg.RAX, pixels)
-	TESTQ(pixels, pixels)
-	JZ(LabelRef("mp2_done"))
-	next := func(acc, x reg.VecPhysical, t1, t2 reg.VecPhysical) {
-		VCMPPS(U8(0x1e), acc, x, t1) // x > acc (ordered)
-		VCMPPS(U8(0x03), x, x, t2)   // x is NaN
-		VORPS(t2, t1, t1)
-		VBLENDVPS(t1, x, acc, acc)
-	}
+	pixels := pixelCount("y", c, "mp2_done")
 	// r0b and r1b point at each window's right-hand column.
 	r0b, r1b := GP64(), GP64()
 	Label("mp2_pixel")
@@ -850,9 +853,9 @@ func genMaxPool2() {
 	VMOVUPS(Mem{Base: r0b, Index: j, Scale: 1}, reg.Y1)
 	VMOVUPS(Mem{Base: r1, Index: j, Scale: 1}, reg.Y4)
 	VMOVUPS(Mem{Base: r1b, Index: j, Scale: 1}, reg.Y5)
-	next(reg.Y0, reg.Y1, reg.Y2, reg.Y3)
-	next(reg.Y0, reg.Y4, reg.Y2, reg.Y3)
-	next(reg.Y0, reg.Y5, reg.Y2, reg.Y3)
+	maxStep(reg.Y0, reg.Y1, reg.Y2, reg.Y3)
+	maxStep(reg.Y0, reg.Y4, reg.Y2, reg.Y3)
+	maxStep(reg.Y0, reg.Y5, reg.Y2, reg.Y3)
 	VMOVUPS(reg.Y0, Mem{Base: y, Index: j, Scale: 1})
 	ADDQ(U32(32), j)
 	CMPQ(j, cs)
@@ -904,14 +907,7 @@ func genMaxPool2Arg() {
 		cs = GP64()
 		MOVQ(c, cs)
 		SHLQ(U8(2), cs)
-		pixels = Load(Param(out).Len(), GP64())
-		XORQ(reg.RDX, reg.RDX)
-		MOVQ(pixels, reg.RAX)
-		DIVQ(c)
-		MOVQ(reg.RAX, pixels)
-		TESTQ(pixels, pixels)
-		JZ(LabelRef(done))
-		return c, pos, cs, pixels
+		return c, pos, cs, pixelCount(out, c, done)
 	}
 
 	TEXT("maxPool2ArgAVX2", NOSPLIT, "func(y []float32, arg []int32, r0, r1 []float32, c, base, rs int)")
@@ -932,11 +928,8 @@ func genMaxPool2Arg() {
 		for k, src := range []Mem{{Base: r0b, Index: j, Scale: 1}, {Base: r1, Index: j, Scale: 1}, {Base: r1b, Index: j, Scale: 1}} {
 			cand := []reg.VecPhysical{reg.Y5, reg.Y6, reg.Y7}[k]
 			VMOVUPS(src, reg.Y1)
-			VCMPPS(U8(0x1e), reg.Y0, reg.Y1, reg.Y2) // x > acc (ordered)
-			VCMPPS(U8(0x03), reg.Y1, reg.Y1, reg.Y3) // x is NaN
-			VORPS(reg.Y3, reg.Y2, reg.Y2)
-			VBLENDVPS(reg.Y2, reg.Y1, reg.Y0, reg.Y0)
-			VBLENDVPS(reg.Y2, cand, reg.Y4, reg.Y4)
+			maxStep(reg.Y0, reg.Y1, reg.Y2, reg.Y3)
+			VBLENDVPS(reg.Y2, cand, reg.Y4, reg.Y4) // and its index
 		}
 		VMOVUPS(reg.Y0, Mem{Base: y, Index: j, Scale: 1})
 		VMOVDQU(reg.Y4, Mem{Base: arg, Index: j, Scale: 1})
