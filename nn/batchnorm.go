@@ -13,10 +13,13 @@ import (
 // scales by gamma and shifts by beta. Defaults are Keras's: momentum 0.99,
 // epsilon 1e-3; the moving mean and variance are non-trainable weights.
 type BatchNormalization struct {
-	Name       string
-	Momentum   float64 // 0 means 0.99
-	Epsilon    float64 // 0 means 1e-3
-	InputShape tensor.Shape
+	Name     string
+	Momentum float64 // 0 means 0.99
+	Epsilon  float64 // 0 means 1e-3
+	// NoScale and NoCenter are Keras's scale=False and center=False: the
+	// layer has no gamma (scale fixed at 1) or no beta (shift fixed at 0).
+	NoScale, NoCenter bool
+	InputShape        tensor.Shape
 
 	cols                   int
 	gamma, beta            Param
@@ -28,13 +31,11 @@ type BatchNormalization struct {
 
 func init() {
 	register("BatchNormalization", func(r *cfgReader) Layer {
-		b := &BatchNormalization{Momentum: r.Num("momentum", 0.99), Epsilon: r.Num("epsilon", 1e-3), InputShape: r.inputShape()}
+		b := &BatchNormalization{Momentum: r.Num("momentum", 0.99), Epsilon: r.Num("epsilon", 1e-3),
+			NoScale: !r.Bool("scale", true), NoCenter: !r.Bool("center", true), InputShape: r.inputShape()}
 		if ax := r.ints("axis"); len(ax) == 1 && ax[0] != -1 && r.Err == nil {
 			// Keras allows any axis; channels-last models normalise the last.
 			r.Err = fmt.Errorf("axis %d is not supported; gokeras normalises the last axis (-1)", ax[0])
-		}
-		if (!r.Bool("center", true) || !r.Bool("scale", true)) && r.Err == nil {
-			r.Err = fmt.Errorf("center=False and scale=False are not supported")
 		}
 		return b
 	})
@@ -64,8 +65,8 @@ func (b *BatchNormalization) Config() map[string]any {
 	m["axis"] = -1
 	m["momentum"] = b.momentum()
 	m["epsilon"] = float64(b.epsilon())
-	m["center"] = true
-	m["scale"] = true
+	m["center"] = !b.NoCenter
+	m["scale"] = !b.NoScale
 	return m
 }
 
@@ -88,6 +89,9 @@ func (b *BatchNormalization) Build(in tensor.Shape, _ *rand.Rand) error {
 	}
 	c := in[len(in)-1]
 	b.cols = c
+	// Without scale or center, gamma and beta are still there for the
+	// kernels (ones, zeros) but are not weights: Params leaves them out, so
+	// nothing trains or saves them.
 	b.gamma = Param{Name: "gamma", Value: tensor.New(c), Grad: tensor.New(c)}
 	b.gamma.Value.Fill(1)
 	b.beta = Param{Name: "beta", Value: tensor.New(c), Grad: tensor.New(c)}
@@ -99,7 +103,14 @@ func (b *BatchNormalization) Build(in tensor.Shape, _ *rand.Rand) error {
 }
 
 func (b *BatchNormalization) Params() []*Param {
-	return []*Param{&b.gamma, &b.beta, &b.movingMean, &b.movingVar}
+	ps := make([]*Param, 0, 4)
+	if !b.NoScale {
+		ps = append(ps, &b.gamma)
+	}
+	if !b.NoCenter {
+		ps = append(ps, &b.beta)
+	}
+	return append(ps, &b.movingMean, &b.movingVar)
 }
 
 func (b *BatchNormalization) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {

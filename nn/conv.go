@@ -113,7 +113,7 @@ func (c *Conv2D) Build(in tensor.Shape, rng *rand.Rand) error {
 	kh, kw, ch := g.KH, g.KW, g.C
 	c.kernel = Param{Name: "kernel", Value: tensor.New(kh, kw, ch, c.Filters), Grad: tensor.New(kh, kw, ch, c.Filters)}
 	// Keras's conv fans include the receptive field (compute_fans).
-	c.KernelInitializer.or(GlorotUniform).fill(c.kernel.Value.Data, kh*kw*ch, kh*kw*c.Filters, rng)
+	c.KernelInitializer.or(GlorotUniform).fillKernel(c.kernel.Value.Data, kh, kw, ch, c.Filters, rng)
 	if !c.NoBias {
 		c.bias = Param{Name: "bias", Value: tensor.New(c.Filters), Grad: tensor.New(c.Filters)}
 		c.BiasInitializer.or(Zeros).fill(c.bias.Value.Data, kh*kw*ch, kh*kw*c.Filters, rng)

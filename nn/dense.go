@@ -66,7 +66,7 @@ func (d *Dense) Build(in tensor.Shape, rng *rand.Rand) error {
 	}
 	d.in = in[0]
 	d.kernel = Param{Name: "kernel", Value: tensor.New(d.in, d.Units), Grad: tensor.New(d.in, d.Units)}
-	d.KernelInitializer.or(GlorotUniform).fill(d.kernel.Value.Data, d.in, d.Units, rng)
+	d.KernelInitializer.or(GlorotUniform).fillKernel(d.kernel.Value.Data, 1, 1, d.in, d.Units, rng)
 	if !d.NoBias {
 		d.bias = Param{Name: "bias", Value: tensor.New(d.Units), Grad: tensor.New(d.Units)}
 		d.BiasInitializer.or(Zeros).fill(d.bias.Value.Data, d.in, d.Units, rng)

@@ -21,6 +21,13 @@ const (
 	HeUniform
 	Zeros
 	Ones
+	// Dirac starts a convolution as a partial identity, as airbench
+	// initialises its convolutions (PyTorch's nn.init.dirac_ applied to the
+	// first filters, github.com/KellerJordan/cifar10-airbench): filter o <
+	// min(in, out) copies input channel o through the kernel's centre tap;
+	// any further filters are glorot_uniform. On a Dense kernel it is the
+	// same with a 1x1 "kernel". Not a Keras initialiser; a gokeras extension.
+	Dirac
 )
 
 var initNames = [...]string{
@@ -31,12 +38,14 @@ var initNames = [...]string{
 	HeUniform:     "he_uniform",
 	Zeros:         "zeros",
 	Ones:          "ones",
+	Dirac:         "dirac",
 }
 
 // Keras class names, as they appear in model.to_json().
 var initClasses = map[string]Initializer{
 	"GlorotUniform": GlorotUniform, "GlorotNormal": GlorotNormal,
 	"HeNormal": HeNormal, "HeUniform": HeUniform, "Zeros": Zeros, "Ones": Ones,
+	"Dirac": Dirac,
 }
 
 func (i Initializer) String() string {
@@ -74,6 +83,8 @@ func (i Initializer) or(def Initializer) Initializer {
 // deviations with stddev sqrt(scale)/0.87962566103423978.
 func (i Initializer) fill(data []float32, fanIn, fanOut int, rng *rand.Rand) {
 	switch i {
+	case Dirac:
+		panic("nn: the dirac initializer needs the kernel's shape (fillKernel)")
 	case Zeros:
 		clear(data)
 		return
@@ -107,5 +118,25 @@ func (i Initializer) fill(data []float32, fanIn, fanOut int, rng *rand.Rand) {
 			}
 			data[j] = float32(v * std)
 		}
+	}
+}
+
+// fillKernel initialises a kernel of shape (taps..., in, out), flattened with
+// out fastest, as Conv2D and Dense store them (kh = kw = 1 for Dense).
+func (i Initializer) fillKernel(data []float32, kh, kw, in, out int, rng *rand.Rand) {
+	taps := kh * kw
+	if i != Dirac {
+		i.fill(data, taps*in, taps*out, rng)
+		return
+	}
+	GlorotUniform.fill(data, taps*in, taps*out, rng)
+	centre := kh/2*kw + kw/2 // dirac_'s centre: size//2 on each axis
+	for o := range min(in, out) {
+		for t := range taps {
+			for c := range in {
+				data[(t*in+c)*out+o] = 0
+			}
+		}
+		data[(centre*in+o)*out+o] = 1
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/gokeras/gokeras/tensor"
 )
 
 func TestInitializerStatistics(t *testing.T) {
@@ -68,5 +70,44 @@ func TestSameSeedSameWeights(t *testing.T) {
 	}
 	if !same(a, b) || same(a, c) {
 		t.Error("weights must depend on the seed and only on it")
+	}
+}
+
+// A dirac-initialised "same" convolution passes its first input channels
+// through unchanged and gives the remaining filters glorot weights.
+func TestDiracPassesChannelsThrough(t *testing.T) {
+	s := &Stack{}
+	conv := &Conv2D{Filters: 3, KernelSize: [2]int{3, 3}, Padding: Same, KernelInitializer: Dirac, InputShape: []int{4, 5, 2}}
+	s.Add(conv)
+	if err := s.Build(nil, 1); err != nil {
+		t.Fatal(err)
+	}
+	x := tensor.New(2, 4, 5, 2)
+	rng := rand.New(rand.NewPCG(5, 6))
+	for i := range x.Data {
+		x.Data[i] = float32(rng.NormFloat64())
+	}
+	y := s.Forward(x, false)
+	var third float64
+	for p := 0; p < 2*4*5; p++ {
+		for c := range 2 {
+			if got, want := y.Data[p*3+c], x.Data[p*2+c]; got != want {
+				t.Fatalf("pixel %d channel %d: %v, want the input's %v", p, c, got, want)
+			}
+		}
+		third += math.Abs(float64(y.Data[p*3+2]))
+	}
+	if third == 0 {
+		t.Error("filter 2 has no input channel to copy and must keep random weights")
+	}
+	k := conv.kernel.Value.Data // (3, 3, 2, 3), out fastest
+	limit := float32(math.Sqrt(6.0 / (9*2 + 9*3)))
+	for i := 2; i < len(k); i += 3 {
+		if k[i] == 0 || k[i] > limit || k[i] < -limit {
+			t.Fatalf("filter 2 weight %v is not glorot_uniform within ±%v", k[i], limit)
+		}
+	}
+	if i, err := ParseInitializer("Dirac"); err != nil || i != Dirac {
+		t.Errorf("ParseInitializer(Dirac) = %v, %v", i, err)
 	}
 }

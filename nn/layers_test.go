@@ -68,6 +68,8 @@ func TestLayerGradients(t *testing.T) {
 		{"dropout_inference", func() nn.Layer { return &nn.Dropout{Rate: 0.5} }, tensor.Shape{10}, nntest.GradOptions{}},
 		{"batchnorm_training", func() nn.Layer { return &nn.BatchNormalization{} }, tensor.Shape{2, 2, 3}, nntest.GradOptions{Batch: 3, Training: true, Step: 1e-2, Tol: 2e-2}},
 		{"batchnorm_inference", func() nn.Layer { return &nn.BatchNormalization{} }, tensor.Shape{4}, nntest.GradOptions{Batch: 3}},
+		{"batchnorm_noscale", func() nn.Layer { return &nn.BatchNormalization{NoScale: true} }, tensor.Shape{2, 2, 3}, nntest.GradOptions{Batch: 3, Training: true, Step: 1e-2, Tol: 2e-2}},
+		{"batchnorm_nocenter", func() nn.Layer { return &nn.BatchNormalization{NoCenter: true} }, tensor.Shape{2, 2, 3}, nntest.GradOptions{Batch: 3, Training: true, Step: 1e-2, Tol: 2e-2}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -281,6 +283,22 @@ func TestBatchNormSemantics(t *testing.T) {
 	if ps[2].Trainable() || ps[3].Trainable() || !ps[0].Trainable() {
 		t.Error("gamma/beta must be trainable, moving statistics not")
 	}
+	// scale=False: no gamma weight, and the output is (x-mean)*invStd+beta.
+	ns := &nn.BatchNormalization{NoScale: true}
+	if err := ns.Build(tensor.Shape{2}, nil); err != nil {
+		t.Fatal(err)
+	}
+	names := ""
+	for _, p := range ns.Params() {
+		names += p.Name + " "
+	}
+	if names != "beta moving_mean moving_variance " {
+		t.Errorf("scale=False weights: %q, want beta and the moving statistics", names)
+	}
+	ns.Params()[0].Value.Data[0] = 0.5
+	if y := ns.Forward(x, true); math.Abs(float64(y.Data[0]-(want0+0.5))) > 1e-6 {
+		t.Errorf("scale=False y[0] = %v, want %v", y.Data[0], want0+0.5)
+	}
 }
 
 func build(t *testing.T, layers ...nn.Layer) *nn.Stack {
@@ -412,6 +430,7 @@ func TestConfigRoundTrip(t *testing.T) {
 		&nn.MaxPooling2D{Name: "p", PoolSize: [2]int{3, 3}, Strides: [2]int{1, 1}, Padding: nn.Same},
 		&nn.AveragePooling2D{Name: "a"},
 		&nn.BatchNormalization{Name: "bn", Momentum: 0.9},
+		&nn.BatchNormalization{Name: "bn2", Epsilon: 1e-5, NoScale: true},
 		&nn.Dropout{Name: "d", Rate: 0.3},
 		&nn.Flatten{Name: "f"},
 		&nn.Reshape{Name: "r", TargetShape: tensor.Shape{-1}},

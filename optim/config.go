@@ -2,6 +2,7 @@ package optim
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/gokeras/gokeras/internal/config"
@@ -38,10 +39,19 @@ func FromConfig(name string, cfg map[string]any) (Optimizer, error) {
 	if len(set) > 1 {
 		r.Failf("optim: %s sets %s; Keras allows only one of clipnorm, clipvalue and global_clipnorm", r.opt, strings.Join(set, " and "))
 	}
+	var e EMA
+	r.bool("use_ema", &e.Use)
+	r.float("ema_momentum", &e.Momentum)
+	if e.Momentum < 0 || e.Momentum >= 1 {
+		r.Failf("optim: %s ema_momentum %v is outside [0, 1); Keras's default is 0.99", r.opt, e.Momentum)
+	}
+	var freq float64
+	r.float("ema_overwrite_frequency", &freq)
+	if freq < 0 || freq != math.Trunc(freq) {
+		r.Failf("optim: %s ema_overwrite_frequency %v must be a whole number of steps, or null", r.opt, freq)
+	}
+	e.OverwriteFrequency = int(freq)
 	// Keras base-optimizer keys for features not implemented here.
-	r.allow("use_ema", false)
-	r.allow("ema_momentum", nil)
-	r.allow("ema_overwrite_frequency", nil)
 	r.allow("loss_scale_factor", none{})
 	r.allow("gradient_accumulation_steps", none{})
 	r.allow("is_legacy_optimizer", false)
@@ -82,6 +92,19 @@ func FromConfig(name string, cfg map[string]any) (Optimizer, error) {
 		r.float("initial_accumulator_value", &o.InitialAccumulator)
 		r.float("epsilon", &o.Epsilon)
 		o.Clip = c
+	}
+	m := r.multipliers()
+	switch o := o.(type) {
+	case *SGD:
+		o.LRMultipliers, o.EMA = m, e
+	case *Adam:
+		o.LRMultipliers, o.EMA = m, e
+	case *AdamW:
+		o.LRMultipliers, o.EMA = m, e
+	case *RMSprop:
+		o.LRMultipliers, o.EMA = m, e
+	case *Adagrad:
+		o.LRMultipliers, o.EMA = m, e
 	}
 	if err := r.finish(); err != nil {
 		return nil, err
@@ -158,4 +181,27 @@ func (r reader) finish() error {
 		return fmt.Errorf("optim: unknown %s option %q; valid options are %s", r.opt, unknown[0], strings.Join(r.Read(), ", "))
 	}
 	return nil
+}
+
+// multipliers reads "lr_multipliers": {"beta": 64, ...}; nil when absent.
+func (r reader) multipliers() LRMultipliers {
+	v, ok := r.Get("lr_multipliers")
+	if !ok {
+		return nil
+	}
+	obj, ok := v.(map[string]any)
+	if !ok {
+		r.Failf("optim: %s lr_multipliers is %v (%T); use an object of variable or layer names and factors, e.g. {\"beta\": 64}", r.opt, v, v)
+		return nil
+	}
+	m := make(LRMultipliers, len(obj))
+	for k, x := range obj {
+		f, ok := config.Number(x)
+		if !ok || f < 0 || math.IsNaN(f) || math.IsInf(f, 0) {
+			r.Failf("optim: %s lr_multipliers[%q] is %v; use a finite number >= 0", r.opt, k, x)
+			return nil
+		}
+		m[k] = f
+	}
+	return m
 }

@@ -12,6 +12,7 @@ package optim
 import (
 	"fmt"
 	"math"
+	"sort"
 	"strings"
 
 	"github.com/gokeras/gokeras/internal/kernel"
@@ -44,6 +45,110 @@ type Optimizer interface {
 	State() []Slot
 	SetState(iterations int64, slots []Slot) error
 	Config() map[string]any // Keras-style: {"learning_rate":0.001,"beta_1":0.9,...}
+}
+
+// Named is implemented by every optimizer here: the caller names the
+// variables, in Apply's order, as "layer/variable" paths
+// ("batch_normalization_2/beta"), so LRMultipliers can find them. A model's
+// training loop calls it before the first Apply.
+type Named interface {
+	// SetVariableNames fails when a LRMultipliers key matches no name.
+	SetVariableNames(names []string) error
+}
+
+// LRMultipliers scales the learning rate of the variables it names, as
+// Caffe's lr_mult and the keras-lr-multiplier package do (not part of
+// Keras itself). A key matches a variable path equal to it, a variable
+// name ("beta" matches every BatchNormalization shift) or a layer name
+// ("conv2d_1" matches that layer's kernel and bias); when several match,
+// the longest key wins. Decoupled weight decay keeps the base rate, as in
+// airbench's bias_scaler (github.com/KellerJordan/cifar10-airbench), so
+// the multiplier speeds a variable's steps without shrinking it faster.
+type LRMultipliers map[string]float64
+
+// config adds the "lr_multipliers" key when there are any.
+func (m LRMultipliers) config(cfg map[string]any) {
+	if len(m) > 0 {
+		c := make(map[string]any, len(m))
+		for k, v := range m {
+			c[k] = v
+		}
+		cfg["lr_multipliers"] = c
+	}
+}
+
+// unmatched returns the keys that match none of names, sorted.
+func (m LRMultipliers) unmatched(names []string) []string {
+	var out []string
+	for k := range m {
+		found := false
+		for _, n := range names {
+			layer, name, _ := strings.Cut(n, "/")
+			if k == n || k == name || k == layer {
+				found = true
+				break
+			}
+		}
+		if !found {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// of returns the multiplier for path, 1 when no key matches.
+func (m LRMultipliers) of(path string) float64 {
+	best, mult := -1, 1.0
+	layer, name, _ := strings.Cut(path, "/")
+	for k, v := range m {
+		if (k == path || k == name || k == layer) && len(k) > best {
+			best, mult = len(k), v
+		}
+	}
+	return mult
+}
+
+// Finalizer is implemented by every optimizer here: a model's fit calls
+// FinalizeVariableValues with the variables of Apply when training ends,
+// as Keras's fit calls finalize_variable_values (it copies EMA averages
+// into the variables when EMA is on, and does nothing otherwise).
+type Finalizer interface {
+	FinalizeVariableValues(values []*tensor.Tensor)
+}
+
+// EMA is Keras 3's use_ema, ema_momentum and ema_overwrite_frequency
+// (keras/src/optimizers/base_optimizer.py). When Use is set, the optimizer
+// keeps a moving average of every variable, updated after each step as
+//
+//	average = Momentum*average + (1-Momentum)*w   (average = w after step 1)
+//
+// copies the averages into the variables after every OverwriteFrequency-th
+// step when that is set, and at the end of fit (FinalizeVariableValues).
+// The averages are optimizer state ("average/i"), saved with the model.
+type EMA struct {
+	Use                bool
+	Momentum           float64 // 0 means Keras's 0.99
+	OverwriteFrequency int     // 0 means Keras's None: only at the end of fit
+}
+
+// kinds appends the average slot to an optimizer's slot kinds when on.
+func (e EMA) kinds(base []string) []string {
+	if !e.Use {
+		return base
+	}
+	return append(base[:len(base):len(base)], "average")
+}
+
+// config adds Keras's EMA keys.
+func (e EMA) config(m map[string]any) {
+	m["use_ema"] = e.Use
+	m["ema_momentum"] = or(e.Momentum, 0.99)
+	if e.OverwriteFrequency > 0 {
+		m["ema_overwrite_frequency"] = e.OverwriteFrequency
+	} else {
+		m["ema_overwrite_frequency"] = nil
+	}
 }
 
 // Slot is one named state variable of an optimizer.
@@ -112,6 +217,61 @@ type state struct {
 	shapes     []tensor.Shape // per variable; nil until built
 	slots      [][]*tensor.Tensor
 	scratch    []float32
+	names      []string // variable paths, from SetVariableNames
+}
+
+// setNames keeps the variable paths for lrOf; a multiplier key that
+// matches none of them is an error, so a misspelt key does not pass
+// silently.
+func (s *state) setNames(opt string, m LRMultipliers, names []string) error {
+	if bad := m.unmatched(names); len(bad) > 0 {
+		eg := "none"
+		if len(names) > 0 {
+			eg = names[0]
+		}
+		return fmt.Errorf("optim: %s lr_multipliers key %q matches no trainable variable; use a layer name, a variable name (kernel, bias, gamma, beta) or a layer/variable path such as %s", opt, bad[0], eg)
+	}
+	s.names = names
+	return nil
+}
+
+// average updates the EMA slots (the last kind) after a step, before the
+// iteration count moves on, and overwrites the variables when due.
+func (s *state) average(e EMA, values []*tensor.Tensor) {
+	if !e.Use {
+		return
+	}
+	mu := float32(or(e.Momentum, 0.99))
+	if s.iterations == 0 {
+		mu = 0
+	}
+	for i, w := range values {
+		a := s.slots[i][len(s.slots[i])-1].Data
+		for j, x := range w.Data {
+			a[j] = mu*a[j] + (1-mu)*x
+		}
+	}
+	if f := int64(e.OverwriteFrequency); f > 0 && (s.iterations+1)%f == 0 {
+		s.finalize(e, values)
+	}
+}
+
+// finalize copies the EMA averages into the variables.
+func (s *state) finalize(e EMA, values []*tensor.Tensor) {
+	if !e.Use || s.slots == nil {
+		return
+	}
+	for i, w := range values {
+		copy(w.Data, s.slots[i][len(s.slots[i])-1].Data)
+	}
+}
+
+// lrOf returns lr scaled by variable i's multiplier.
+func (s *state) lrOf(m LRMultipliers, i int, lr float32) float32 {
+	if len(m) == 0 || i >= len(s.names) {
+		return lr
+	}
+	return lr * float32(m.of(s.names[i]))
 }
 
 // lr returns the effective learning rate.
@@ -298,6 +458,8 @@ type SGD struct {
 	// optimizer does before the step: w -= w*WeightDecay*lr (decoupled).
 	WeightDecay float64
 	Clip
+	LRMultipliers LRMultipliers // per-variable learning-rate factors; nil for none
+	EMA
 	st state
 }
 
@@ -315,6 +477,14 @@ func (o *SGD) SetLearningRate(lr float64) { o.LR, o.st.lrSet = lr, true }
 // Iterations returns the number of Apply calls so far.
 func (o *SGD) Iterations() int64 { return o.st.iterations }
 
+// FinalizeVariableValues copies the EMA averages into values when EMA is on.
+func (o *SGD) FinalizeVariableValues(values []*tensor.Tensor) { o.st.finalize(o.EMA, values) }
+
+// SetVariableNames names the variables for LRMultipliers.
+func (o *SGD) SetVariableNames(names []string) error {
+	return o.st.setNames(o.Name(), o.LRMultipliers, names)
+}
+
 func (o *SGD) kinds() []string {
 	if o.Momentum == 0 {
 		return nil
@@ -323,16 +493,16 @@ func (o *SGD) kinds() []string {
 }
 
 // State returns the velocities "m/i" when Momentum is set, else nothing.
-func (o *SGD) State() []Slot { return o.st.slotList(o.kinds()) }
+func (o *SGD) State() []Slot { return o.st.slotList(o.EMA.kinds(o.kinds())) }
 
 // SetState restores iterations and slots from State.
 func (o *SGD) SetState(iterations int64, slots []Slot) error {
-	return o.st.setState(o.Name(), o.kinds(), iterations, slots)
+	return o.st.setState(o.Name(), o.EMA.kinds(o.kinds()), iterations, slots)
 }
 
 // Apply does one SGD step.
 func (o *SGD) Apply(values, grads []*tensor.Tensor) {
-	o.st.prepare(o.Name(), values, grads, len(o.kinds()), 0)
+	o.st.prepare(o.Name(), values, grads, len(o.EMA.kinds(o.kinds())), 0)
 	lr, mu := float32(o.LearningRate()), float32(o.Momentum)
 	global := o.st.globalNorm(o.Clip, grads)
 	for i, w := range values {
@@ -344,8 +514,9 @@ func (o *SGD) Apply(values, grads []*tensor.Tensor) {
 		if o.WeightDecay > 0 {
 			kernel.Axpy(-float32(o.WeightDecay)*lr, w.Data, w.Data)
 		}
-		kernel.SGDUpdate(w.Data, g, m, lr, mu, o.Nesterov)
+		kernel.SGDUpdate(w.Data, g, m, o.st.lrOf(o.LRMultipliers, i, lr), mu, o.Nesterov)
 	}
+	o.st.average(o.EMA, values)
 	o.st.iterations++
 }
 
@@ -361,6 +532,8 @@ func (o *SGD) Config() map[string]any {
 		m["weight_decay"] = o.WeightDecay
 	}
 	o.Clip.config(m)
+	o.LRMultipliers.config(m)
+	o.EMA.config(m)
 	return m
 }
 
@@ -374,6 +547,8 @@ type Adam struct {
 	Beta2   float64 // 0 means Keras's 0.999
 	Epsilon float64 // 0 means Keras's 1e-7
 	Clip
+	LRMultipliers LRMultipliers // per-variable learning-rate factors; nil for none
+	EMA
 	st state
 }
 
@@ -391,17 +566,25 @@ func (o *Adam) SetLearningRate(lr float64) { o.LR, o.st.lrSet = lr, true }
 // Iterations returns the number of Apply calls so far.
 func (o *Adam) Iterations() int64 { return o.st.iterations }
 
+// FinalizeVariableValues copies the EMA averages into values when EMA is on.
+func (o *Adam) FinalizeVariableValues(values []*tensor.Tensor) { o.st.finalize(o.EMA, values) }
+
+// SetVariableNames names the variables for LRMultipliers.
+func (o *Adam) SetVariableNames(names []string) error {
+	return o.st.setNames(o.Name(), o.LRMultipliers, names)
+}
+
 // State returns the moments "m/i" and "v/i" of each variable.
-func (o *Adam) State() []Slot { return o.st.slotList(adamKinds) }
+func (o *Adam) State() []Slot { return o.st.slotList(o.EMA.kinds(adamKinds)) }
 
 // SetState restores iterations and slots from State.
 func (o *Adam) SetState(iterations int64, slots []Slot) error {
-	return o.st.setState(o.Name(), adamKinds, iterations, slots)
+	return o.st.setState(o.Name(), o.EMA.kinds(adamKinds), iterations, slots)
 }
 
 // Apply does one Adam step.
 func (o *Adam) Apply(values, grads []*tensor.Tensor) {
-	adamStep(&o.st, o.Name(), o.Clip, values, grads, o.LearningRate(), or(o.Beta1, 0.9), or(o.Beta2, 0.999), or(o.Epsilon, 1e-7), 0)
+	adamStep(&o.st, o.Name(), o.Clip, o.LRMultipliers, o.EMA, values, grads, o.LearningRate(), or(o.Beta1, 0.9), or(o.Beta2, 0.999), or(o.Epsilon, 1e-7), 0)
 }
 
 // Config returns Keras's config keys.
@@ -414,21 +597,24 @@ func (o *Adam) Config() map[string]any {
 		"epsilon":       or(o.Epsilon, 1e-7),
 	}
 	o.Clip.config(m)
+	o.LRMultipliers.config(m)
+	o.EMA.config(m)
 	return m
 }
 
 // adamStep is the Adam and AdamW update. Keras applies weight decay before
 // the step as w -= w*wd*lr with the uncorrected lr
 // (base_optimizer._apply_weight_decay), so wd*lr goes to the kernel.
-func adamStep(st *state, name string, c Clip, values, grads []*tensor.Tensor, lr, b1, b2, eps, wd float64) {
-	st.prepare(name, values, grads, 2, 0)
+func adamStep(st *state, name string, c Clip, mult LRMultipliers, e EMA, values, grads []*tensor.Tensor, lr, b1, b2, eps, wd float64) {
+	st.prepare(name, values, grads, len(e.kinds(adamKinds)), 0)
 	t := float64(st.iterations + 1)
 	lrT := float32(lr * math.Sqrt(1-math.Pow(b2, t)) / (1 - math.Pow(b1, t)))
 	global := st.globalNorm(c, grads)
 	for i, w := range values {
 		g := st.grad(c, grads[i].Data, global)
-		kernel.AdamUpdate(w.Data, g, st.slots[i][0].Data, st.slots[i][1].Data, lrT, float32(b1), float32(b2), float32(eps), float32(wd*lr))
+		kernel.AdamUpdate(w.Data, g, st.slots[i][0].Data, st.slots[i][1].Data, st.lrOf(mult, i, lrT), float32(b1), float32(b2), float32(eps), float32(wd*lr))
 	}
+	st.average(e, values)
 	st.iterations++
 }
 
@@ -441,6 +627,8 @@ type AdamW struct {
 	Beta2       float64 // 0 means Keras's 0.999
 	Epsilon     float64 // 0 means Keras's 1e-7
 	Clip
+	LRMultipliers LRMultipliers // per-variable learning-rate factors; nil for none
+	EMA
 	st state
 }
 
@@ -456,17 +644,25 @@ func (o *AdamW) SetLearningRate(lr float64) { o.LR, o.st.lrSet = lr, true }
 // Iterations returns the number of Apply calls so far.
 func (o *AdamW) Iterations() int64 { return o.st.iterations }
 
+// FinalizeVariableValues copies the EMA averages into values when EMA is on.
+func (o *AdamW) FinalizeVariableValues(values []*tensor.Tensor) { o.st.finalize(o.EMA, values) }
+
+// SetVariableNames names the variables for LRMultipliers.
+func (o *AdamW) SetVariableNames(names []string) error {
+	return o.st.setNames(o.Name(), o.LRMultipliers, names)
+}
+
 // State returns the moments "m/i" and "v/i" of each variable.
-func (o *AdamW) State() []Slot { return o.st.slotList(adamKinds) }
+func (o *AdamW) State() []Slot { return o.st.slotList(o.EMA.kinds(adamKinds)) }
 
 // SetState restores iterations and slots from State.
 func (o *AdamW) SetState(iterations int64, slots []Slot) error {
-	return o.st.setState(o.Name(), adamKinds, iterations, slots)
+	return o.st.setState(o.Name(), o.EMA.kinds(adamKinds), iterations, slots)
 }
 
 // Apply does one AdamW step.
 func (o *AdamW) Apply(values, grads []*tensor.Tensor) {
-	adamStep(&o.st, o.Name(), o.Clip, values, grads, o.LearningRate(), or(o.Beta1, 0.9), or(o.Beta2, 0.999), or(o.Epsilon, 1e-7), or(o.WeightDecay, 0.004))
+	adamStep(&o.st, o.Name(), o.Clip, o.LRMultipliers, o.EMA, values, grads, o.LearningRate(), or(o.Beta1, 0.9), or(o.Beta2, 0.999), or(o.Epsilon, 1e-7), or(o.WeightDecay, 0.004))
 }
 
 // Config returns Keras's config keys.
@@ -480,6 +676,8 @@ func (o *AdamW) Config() map[string]any {
 		"epsilon":       or(o.Epsilon, 1e-7),
 	}
 	o.Clip.config(m)
+	o.LRMultipliers.config(m)
+	o.EMA.config(m)
 	return m
 }
 
@@ -492,6 +690,8 @@ type RMSprop struct {
 	Rho     float64 // 0 means Keras's 0.9
 	Epsilon float64 // 0 means Keras's 1e-7
 	Clip
+	LRMultipliers LRMultipliers // per-variable learning-rate factors; nil for none
+	EMA
 	st state
 }
 
@@ -509,23 +709,32 @@ func (o *RMSprop) SetLearningRate(lr float64) { o.LR, o.st.lrSet = lr, true }
 // Iterations returns the number of Apply calls so far.
 func (o *RMSprop) Iterations() int64 { return o.st.iterations }
 
+// FinalizeVariableValues copies the EMA averages into values when EMA is on.
+func (o *RMSprop) FinalizeVariableValues(values []*tensor.Tensor) { o.st.finalize(o.EMA, values) }
+
+// SetVariableNames names the variables for LRMultipliers.
+func (o *RMSprop) SetVariableNames(names []string) error {
+	return o.st.setNames(o.Name(), o.LRMultipliers, names)
+}
+
 // State returns the mean squares "v/i" of each variable.
-func (o *RMSprop) State() []Slot { return o.st.slotList(rmspropKinds) }
+func (o *RMSprop) State() []Slot { return o.st.slotList(o.EMA.kinds(rmspropKinds)) }
 
 // SetState restores iterations and slots from State.
 func (o *RMSprop) SetState(iterations int64, slots []Slot) error {
-	return o.st.setState(o.Name(), rmspropKinds, iterations, slots)
+	return o.st.setState(o.Name(), o.EMA.kinds(rmspropKinds), iterations, slots)
 }
 
 // Apply does one RMSprop step.
 func (o *RMSprop) Apply(values, grads []*tensor.Tensor) {
-	o.st.prepare(o.Name(), values, grads, 1, 0)
+	o.st.prepare(o.Name(), values, grads, len(o.EMA.kinds(rmspropKinds)), 0)
 	lr, rho, eps := float32(o.LearningRate()), float32(or(o.Rho, 0.9)), float32(or(o.Epsilon, 1e-7))
 	global := o.st.globalNorm(o.Clip, grads)
 	for i, w := range values {
 		g := o.st.grad(o.Clip, grads[i].Data, global)
-		kernel.RMSpropUpdate(w.Data, g, o.st.slots[i][0].Data, lr, rho, eps)
+		kernel.RMSpropUpdate(w.Data, g, o.st.slots[i][0].Data, o.st.lrOf(o.LRMultipliers, i, lr), rho, eps)
 	}
+	o.st.average(o.EMA, values)
 	o.st.iterations++
 }
 
@@ -538,6 +747,8 @@ func (o *RMSprop) Config() map[string]any {
 		"epsilon":       or(o.Epsilon, 1e-7),
 	}
 	o.Clip.config(m)
+	o.LRMultipliers.config(m)
+	o.EMA.config(m)
 	return m
 }
 
@@ -550,6 +761,8 @@ type Adagrad struct {
 	InitialAccumulator float64 // 0 means Keras's initial_accumulator_value 0.1
 	Epsilon            float64 // 0 means Keras's 1e-7
 	Clip
+	LRMultipliers LRMultipliers // per-variable learning-rate factors; nil for none
+	EMA
 	st state
 }
 
@@ -567,23 +780,32 @@ func (o *Adagrad) SetLearningRate(lr float64) { o.LR, o.st.lrSet = lr, true }
 // Iterations returns the number of Apply calls so far.
 func (o *Adagrad) Iterations() int64 { return o.st.iterations }
 
+// FinalizeVariableValues copies the EMA averages into values when EMA is on.
+func (o *Adagrad) FinalizeVariableValues(values []*tensor.Tensor) { o.st.finalize(o.EMA, values) }
+
+// SetVariableNames names the variables for LRMultipliers.
+func (o *Adagrad) SetVariableNames(names []string) error {
+	return o.st.setNames(o.Name(), o.LRMultipliers, names)
+}
+
 // State returns the accumulators "accumulator/i" of each variable.
-func (o *Adagrad) State() []Slot { return o.st.slotList(adagradKinds) }
+func (o *Adagrad) State() []Slot { return o.st.slotList(o.EMA.kinds(adagradKinds)) }
 
 // SetState restores iterations and slots from State.
 func (o *Adagrad) SetState(iterations int64, slots []Slot) error {
-	return o.st.setState(o.Name(), adagradKinds, iterations, slots)
+	return o.st.setState(o.Name(), o.EMA.kinds(adagradKinds), iterations, slots)
 }
 
 // Apply does one Adagrad step.
 func (o *Adagrad) Apply(values, grads []*tensor.Tensor) {
-	o.st.prepare(o.Name(), values, grads, 1, float32(or(o.InitialAccumulator, 0.1)))
+	o.st.prepare(o.Name(), values, grads, len(o.EMA.kinds(adagradKinds)), float32(or(o.InitialAccumulator, 0.1)))
 	lr, eps := float32(o.LearningRate()), float32(or(o.Epsilon, 1e-7))
 	global := o.st.globalNorm(o.Clip, grads)
 	for i, w := range values {
 		g := o.st.grad(o.Clip, grads[i].Data, global)
-		kernel.AdagradUpdate(w.Data, g, o.st.slots[i][0].Data, lr, eps)
+		kernel.AdagradUpdate(w.Data, g, o.st.slots[i][0].Data, o.st.lrOf(o.LRMultipliers, i, lr), eps)
 	}
+	o.st.average(o.EMA, values)
 	o.st.iterations++
 }
 
@@ -596,5 +818,7 @@ func (o *Adagrad) Config() map[string]any {
 		"epsilon":                   or(o.Epsilon, 1e-7),
 	}
 	o.Clip.config(m)
+	o.LRMultipliers.config(m)
+	o.EMA.config(m)
 	return m
 }

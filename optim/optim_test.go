@@ -244,9 +244,9 @@ func allOptimizers() []func() Optimizer {
 	return []func() Optimizer{
 		func() Optimizer { return &SGD{LR: 0.1, Momentum: 0.9, Nesterov: true} },
 		func() Optimizer { return &Adam{LR: 0.01, Clip: Clip{Norm: 0.3}} },
-		func() Optimizer { return &AdamW{LR: 0.01} },
+		func() Optimizer { return &AdamW{LR: 0.01, EMA: EMA{Use: true, OverwriteFrequency: 2}} },
 		func() Optimizer { return &RMSprop{LR: 0.01, Clip: Clip{Value: 0.15}} },
-		func() Optimizer { return &Adagrad{LR: 0.1} },
+		func() Optimizer { return &Adagrad{LR: 0.1, EMA: EMA{Use: true, Momentum: 0.5}} },
 	}
 }
 
@@ -375,6 +375,7 @@ func TestParse(t *testing.T) {
 func TestFromConfigRoundTrip(t *testing.T) {
 	opts := []Optimizer{
 		&SGD{}, &SGD{LR: 0.2, Momentum: 0.8, Nesterov: true, Clip: Clip{Norm: 2}},
+		&SGD{LRMultipliers: LRMultipliers{"beta": 64, "conv2d/kernel": 0.5}, EMA: EMA{Use: true, Momentum: 0.9, OverwriteFrequency: 4}},
 		&Adam{}, &Adam{LR: 3e-4, Beta1: 0.85, Beta2: 0.99, Epsilon: 1e-8, Clip: Clip{GlobalNorm: 1}},
 		&AdamW{}, &AdamW{WeightDecay: 0.01, Clip: Clip{Value: 0.5}},
 		&RMSprop{}, &RMSprop{LR: 0.01, Rho: 0.95, Epsilon: 1e-6},
@@ -480,5 +481,119 @@ func TestApplyAllocs(t *testing.T) {
 			t.Errorf("%s: %v allocations per Apply, want at most %v", o.Name(), n, max)
 		}
 		t.Logf("%s: %v allocations per Apply", o.Name(), n)
+	}
+}
+
+// A multiplier scales one variable's steps and leaves its weight decay, and
+// every other variable, at the base rate; the longest matching key wins.
+func TestLRMultipliers(t *testing.T) {
+	names := []string{"conv2d/kernel", "bn/beta", "bn_1/beta"}
+	mult := LRMultipliers{"beta": 4, "bn_1": 2, "bn_1/beta": 3}
+	for _, mk := range []func() Optimizer{
+		func() Optimizer { return &SGD{LR: 0.1, WeightDecay: 0.5, LRMultipliers: mult} },
+		func() Optimizer { return &Adam{LR: 0.1, LRMultipliers: mult} },
+		func() Optimizer { return &AdamW{LR: 0.1, LRMultipliers: mult} },
+		func() Optimizer { return &RMSprop{LR: 0.1, LRMultipliers: mult} },
+		func() Optimizer { return &Adagrad{LR: 0.1, LRMultipliers: mult} },
+	} {
+		// The same step with and without multipliers, on zero weights so
+		// weight decay (which keeps the base rate) has nothing to shrink.
+		step := func(o Optimizer) []float32 {
+			vals := make([]*tensor.Tensor, 3)
+			grads := make([]*tensor.Tensor, 3)
+			for i := range vals {
+				vals[i] = tensor.New(1)
+				grads[i], _ = tensor.FromSlice([]float32{0.5}, 1)
+			}
+			if err := o.(Named).SetVariableNames(names); err != nil {
+				t.Fatal(err)
+			}
+			o.Apply(vals, grads)
+			return []float32{vals[0].Data[0], vals[1].Data[0], vals[2].Data[0]}
+		}
+		scaled, plain := mk(), mk()
+		switch o := plain.(type) {
+		case *SGD:
+			o.LRMultipliers = nil
+		case *Adam:
+			o.LRMultipliers = nil
+		case *AdamW:
+			o.LRMultipliers = nil
+		case *RMSprop:
+			o.LRMultipliers = nil
+		case *Adagrad:
+			o.LRMultipliers = nil
+		}
+		got, base := step(scaled), step(plain)
+		for i, want := range []float32{1, 4, 3} {
+			if math.Abs(float64(got[i]-want*base[i])) > 1e-6*math.Abs(float64(base[i])) || base[i] == 0 {
+				t.Errorf("%s variable %s moved %v, want %v x %v", scaled.Name(), names[i], got[i], want, base[i])
+			}
+		}
+	}
+	// Weight decay keeps the base rate: a zero gradient shrinks beta as much as the kernel.
+	o := &SGD{LR: 0.1, WeightDecay: 0.5, LRMultipliers: LRMultipliers{"beta": 64}}
+	if err := o.SetVariableNames(names[:2]); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := tensor.FromSlice([]float32{1}, 1)
+	b, _ := tensor.FromSlice([]float32{1}, 1)
+	o.Apply([]*tensor.Tensor{a, b}, []*tensor.Tensor{tensor.New(1), tensor.New(1)})
+	if a.Data[0] != 0.95 || b.Data[0] != 0.95 {
+		t.Errorf("decayed to %v and %v, want 0.95 for both (w -= w*wd*lr at the base lr)", a.Data[0], b.Data[0])
+	}
+	// A key that matches nothing is an error naming it.
+	err := (&SGD{LRMultipliers: LRMultipliers{"betta": 2}}).SetVariableNames(names)
+	if err == nil || !strings.Contains(err.Error(), `"betta"`) {
+		t.Errorf("misspelt key: err = %v", err)
+	}
+	if _, err := FromConfig("sgd", map[string]any{"lr_multipliers": map[string]any{"beta": -1}}); err == nil {
+		t.Error("a negative multiplier must be refused")
+	}
+}
+
+// Keras's EMA: the average starts at the variable after the first step,
+// then follows average = m*average + (1-m)*w; the variables take the
+// average every OverwriteFrequency steps and when finalized.
+func TestEMA(t *testing.T) {
+	o := &SGD{LR: 1, EMA: EMA{Use: true, Momentum: 0.5, OverwriteFrequency: 3}}
+	w, _ := tensor.FromSlice([]float32{0}, 1)
+	g, _ := tensor.FromSlice([]float32{-1}, 1) // each step adds 1
+	vals, grads := []*tensor.Tensor{w}, []*tensor.Tensor{g}
+	// Step 1: w=1, avg=1. Step 2: w=2, avg=1.5. Step 3: w=3, avg=2.25, overwrite: w=2.25.
+	// Step 4: w=3.25, avg=2.75.
+	want := []struct{ w, avg float32 }{{1, 1}, {2, 1.5}, {2.25, 2.25}, {3.25, 2.75}}
+	for i, st := range want {
+		o.Apply(vals, grads)
+		slots := o.State()
+		if len(slots) != 1 || slots[0].Name != "average/0" {
+			t.Fatalf("state = %v, want one average/0 slot", slots)
+		}
+		if w.Data[0] != st.w || slots[0].Value.Data[0] != st.avg {
+			t.Errorf("step %d: w %v average %v, want %v and %v", i+1, w.Data[0], slots[0].Value.Data[0], st.w, st.avg)
+		}
+	}
+	o.FinalizeVariableValues(vals)
+	if w.Data[0] != 2.75 {
+		t.Errorf("finalized w = %v, want the average 2.75", w.Data[0])
+	}
+	// Off (the default), finalizing leaves the variables alone.
+	plain := &Adam{}
+	plain.Apply(vals, grads)
+	before := w.Data[0]
+	plain.FinalizeVariableValues(vals)
+	if w.Data[0] != before || len(plain.State()) != 2 {
+		t.Errorf("without EMA: w %v -> %v, %d slots (want m and v only)", before, w.Data[0], len(plain.State()))
+	}
+	// Keras's config keys, read back.
+	back, err := FromConfig("adam", map[string]any{"use_ema": true, "ema_momentum": 0.9, "ema_overwrite_frequency": 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := back.(*Adam).EMA; !e.Use || e.Momentum != 0.9 || e.OverwriteFrequency != 5 {
+		t.Errorf("EMA from config = %+v", e)
+	}
+	if _, err := FromConfig("sgd", map[string]any{"ema_overwrite_frequency": 2.5}); err == nil {
+		t.Error("a fractional overwrite frequency must be refused")
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gokeras/gokeras/nn"
+	"github.com/gokeras/gokeras/optim"
 	"github.com/gokeras/gokeras/tensor"
 )
 
@@ -130,6 +131,9 @@ func Fit(ctx context.Context, m *Model, x Inputs, y *tensor.Tensor, o Options) (
 	if err := m.checkData("training", x, y); err != nil {
 		return nil, err
 	}
+	if err := m.nameVariables(); err != nil {
+		return nil, err
+	}
 	m.fuseKnown = false
 	// Training reads rows [0, n) through shuffled indices; the held-out
 	// part of a validation split is the rows after them.
@@ -241,6 +245,12 @@ func Fit(ctx context.Context, m *Model, x Inputs, y *tensor.Tensor, o Options) (
 		if err := callAll(o.Callbacks, func(c Callback) error { return c.OnEpochEnd(run, epoch, logs) }); err != nil {
 			return hist, err
 		}
+	}
+	// Keras's fit finalizes the variables (EMA averages in) when the epochs
+	// end, before on_train_end; an interrupted or failed fit does not.
+	if f, ok := m.Optimizer.(optim.Finalizer); ok && stopErr == nil {
+		v, _ := m.trainable()
+		f.FinalizeVariableValues(v)
 	}
 	if err := callAll(o.Callbacks, func(c Callback) error { return c.OnTrainEnd(run) }); err != nil && stopErr == nil {
 		stopErr = err

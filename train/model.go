@@ -57,6 +57,28 @@ func (m *Model) trainable() ([]*tensor.Tensor, []*tensor.Tensor) {
 	return m.values, m.grads
 }
 
+// nameVariables tells the optimizer the trainable variables' paths
+// ("layer/variable", in trainable's order), for its learning-rate
+// multipliers; the error names a multiplier that matches none.
+func (m *Model) nameVariables() error {
+	o, ok := m.Optimizer.(optim.Named)
+	if !ok {
+		return nil
+	}
+	var names []string
+	for _, l := range m.Net.Layers {
+		for _, p := range l.Params() {
+			if p.Trainable() {
+				names = append(names, l.LayerName()+"/"+p.Name)
+			}
+		}
+	}
+	if err := o.SetVariableNames(names); err != nil {
+		return fmt.Errorf("train: %w", err)
+	}
+	return nil
+}
+
 // checkData returns an error that says what to do when x and y cannot be
 // fed to the network and its loss.
 func (m *Model) checkData(what string, x Inputs, y *tensor.Tensor) error {

@@ -2,6 +2,7 @@ package train
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"math"
 	"reflect"
@@ -161,5 +162,40 @@ func TestLRScheduleInFit(t *testing.T) {
 		if math.Abs(rec.rates[i]-wantC.Rate(s)) > 1e-12 {
 			t.Errorf("cosine batch %d: rate %v, want %v", i, rec.rates[i], wantC.Rate(s))
 		}
+	}
+}
+
+// fit ends with the optimizer's finalize step: with use_ema the weights
+// are the averages, and a bad lr_multipliers key stops fit before a step.
+func TestFitFinalizesEMA(t *testing.T) {
+	net := &nn.Stack{}
+	net.Add(&nn.Dense{Name: "d", Units: 1, InputShape: tensor.Shape{2}})
+	if err := net.Build(nil, 1); err != nil {
+		t.Fatal(err)
+	}
+	opt := &optim.SGD{LR: 0.1, Momentum: 0.9, EMA: optim.EMA{Use: true, Momentum: 0.8}}
+	m := &Model{Net: net, Loss: loss.MSE{}, Optimizer: opt}
+	x, y := tensor.New(10, 2), tensor.New(10, 1)
+	for i := range x.Data {
+		x.Data[i] = float32(i%7) * 0.1
+	}
+	for i := range y.Data {
+		y.Data[i] = 1
+	}
+	if _, err := Fit(context.Background(), m, x, y, Options{Epochs: 2, BatchSize: 2, Verbose: Silent, Out: io.Discard}); err != nil {
+		t.Fatal(err)
+	}
+	slots := opt.State()
+	for i, p := range net.Params() {
+		avg := slots[2*i+1] // m/i, average/i
+		if avg.Name != fmt.Sprintf("average/%d", i) || !reflect.DeepEqual(p.Value.Data, avg.Value.Data) {
+			t.Errorf("%s = %v, want the average %s = %v", p.Name, p.Value.Data, avg.Name, avg.Value.Data)
+		}
+	}
+	m.Optimizer = &optim.SGD{LRMultipliers: optim.LRMultipliers{"dense_9": 2}}
+	before := net.Params()[0].Value.Clone()
+	_, err := Fit(context.Background(), m, x, y, Options{Epochs: 1, Verbose: Silent, Out: io.Discard})
+	if err == nil || !strings.Contains(err.Error(), "dense_9") || !reflect.DeepEqual(before.Data, net.Params()[0].Value.Data) {
+		t.Errorf("unknown multiplier key: err = %v, and the weights must not change", err)
 	}
 }
