@@ -12,6 +12,7 @@ package optim
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 
@@ -77,19 +78,17 @@ func (m LRMultipliers) config(cfg map[string]any) {
 	}
 }
 
+// matches reports whether key names the variable at path "layer/name".
+func matches(key, path string) bool {
+	layer, name, _ := strings.Cut(path, "/")
+	return key == path || key == name || key == layer
+}
+
 // unmatched returns the keys that match none of names, sorted.
 func (m LRMultipliers) unmatched(names []string) []string {
 	var out []string
 	for k := range m {
-		found := false
-		for _, n := range names {
-			layer, name, _ := strings.Cut(n, "/")
-			if k == n || k == name || k == layer {
-				found = true
-				break
-			}
-		}
-		if !found {
+		if !slices.ContainsFunc(names, func(n string) bool { return matches(k, n) }) {
 			out = append(out, k)
 		}
 	}
@@ -100,9 +99,8 @@ func (m LRMultipliers) unmatched(names []string) []string {
 // of returns the multiplier for path, 1 when no key matches.
 func (m LRMultipliers) of(path string) float64 {
 	best, mult := -1, 1.0
-	layer, name, _ := strings.Cut(path, "/")
 	for k, v := range m {
-		if (k == path || k == name || k == layer) && len(k) > best {
+		if matches(k, path) && len(k) > best {
 			best, mult = len(k), v
 		}
 	}
@@ -247,9 +245,8 @@ func (s *state) average(e EMA, values []*tensor.Tensor) {
 	}
 	for i, w := range values {
 		a := s.slots[i][len(s.slots[i])-1].Data
-		for j, x := range w.Data {
-			a[j] = mu*a[j] + (1-mu)*x
-		}
+		kernel.Scale(a, mu)
+		kernel.Axpy(1-mu, w.Data, a)
 	}
 	if f := int64(e.OverwriteFrequency); f > 0 && (s.iterations+1)%f == 0 {
 		s.finalize(e, values)
