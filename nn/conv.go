@@ -84,6 +84,9 @@ func (c *Conv2D) geometry(in tensor.Shape) (kernel.ConvGeom, error) {
 	if s[0] <= 0 || s[1] <= 0 {
 		return g, fmt.Errorf("strides %v must be positive", s)
 	}
+	if err := c.BiasInitializer.checkBias(); err != nil {
+		return g, err
+	}
 	if len(in) != 3 {
 		return g, fmt.Errorf("input shape %v has %d axes besides the batch; Conv2D takes (batch, height, width, channels): reshape the images to add a channel axis, e.g. (28, 28, 1)", in, len(in))
 	}

@@ -57,6 +57,9 @@ func (d *Dense) OutputShape(in tensor.Shape) (tensor.Shape, error) {
 	if len(in) != 1 {
 		return nil, fmt.Errorf("input shape %v has %d axes besides the batch; Dense takes (batch, features): add Flatten() before it", in, len(in))
 	}
+	if err := d.BiasInitializer.checkBias(); err != nil {
+		return nil, err
+	}
 	return tensor.Shape{d.Units}, nil
 }
 

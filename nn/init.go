@@ -121,6 +121,15 @@ func (i Initializer) fill(data []float32, fanIn, fanOut int, rng *rand.Rand) {
 	}
 }
 
+// checkBias returns an error when i cannot initialise a bias (only dirac,
+// which needs a kernel's shape).
+func (i Initializer) checkBias() error {
+	if i == Dirac {
+		return fmt.Errorf("bias_initializer dirac only applies to kernels; use zeros (the default) or ones")
+	}
+	return nil
+}
+
 // fillKernel initialises a kernel of shape (taps..., in, out), flattened with
 // out fastest, as Conv2D and Dense store them (kh = kw = 1 for Dense).
 func (i Initializer) fillKernel(data []float32, kh, kw, in, out int, rng *rand.Rand) {

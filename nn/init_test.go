@@ -3,6 +3,7 @@ package nn
 import (
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/gokeras/gokeras/tensor"
@@ -105,6 +106,17 @@ func TestDiracPassesChannelsThrough(t *testing.T) {
 	for i := 2; i < len(k); i += 3 {
 		if k[i] == 0 || k[i] > limit || k[i] < -limit {
 			t.Fatalf("filter 2 weight %v is not glorot_uniform within ±%v", k[i], limit)
+		}
+	}
+	// A bias has no centre tap: an error, not a panic.
+	for _, l := range []Layer{
+		&Conv2D{Filters: 2, KernelSize: [2]int{3, 3}, BiasInitializer: Dirac, InputShape: []int{4, 4, 1}},
+		&Dense{Units: 2, BiasInitializer: Dirac, InputShape: []int{3}},
+	} {
+		bad := &Stack{}
+		bad.Add(l)
+		if err := bad.Build(nil, 1); err == nil || !strings.Contains(err.Error(), "bias_initializer dirac") {
+			t.Errorf("%s with a dirac bias: err = %v", l.Class(), err)
 		}
 	}
 	if i, err := ParseInitializer("Dirac"); err != nil || i != Dirac {

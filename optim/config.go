@@ -51,6 +51,7 @@ func FromConfig(name string, cfg map[string]any) (Optimizer, error) {
 		r.Failf("optim: %s ema_overwrite_frequency %v must be a whole number of steps, or null", r.opt, freq)
 	}
 	e.OverwriteFrequency = int(freq)
+	m := r.multipliers()
 	// Keras base-optimizer keys for features not implemented here.
 	r.allow("loss_scale_factor", none{})
 	r.allow("gradient_accumulation_steps", none{})
@@ -64,14 +65,14 @@ func FromConfig(name string, cfg map[string]any) (Optimizer, error) {
 		r.float("momentum", &o.Momentum)
 		r.bool("nesterov", &o.Nesterov)
 		r.float("weight_decay", &o.WeightDecay)
-		o.Clip = c
+		o.Clip, o.LRMultipliers, o.EMA = c, m, e
 	case *Adam:
 		r.float("learning_rate", &o.LR)
 		r.float("beta_1", &o.Beta1)
 		r.float("beta_2", &o.Beta2)
 		r.float("epsilon", &o.Epsilon)
 		r.allow("amsgrad", false)
-		o.Clip = c
+		o.Clip, o.LRMultipliers, o.EMA = c, m, e
 	case *AdamW:
 		r.float("learning_rate", &o.LR)
 		r.float("weight_decay", &o.WeightDecay)
@@ -79,32 +80,19 @@ func FromConfig(name string, cfg map[string]any) (Optimizer, error) {
 		r.float("beta_2", &o.Beta2)
 		r.float("epsilon", &o.Epsilon)
 		r.allow("amsgrad", false)
-		o.Clip = c
+		o.Clip, o.LRMultipliers, o.EMA = c, m, e
 	case *RMSprop:
 		r.float("learning_rate", &o.LR)
 		r.float("rho", &o.Rho)
 		r.float("epsilon", &o.Epsilon)
 		r.allow("momentum", 0.0)
 		r.allow("centered", false)
-		o.Clip = c
+		o.Clip, o.LRMultipliers, o.EMA = c, m, e
 	case *Adagrad:
 		r.float("learning_rate", &o.LR)
 		r.float("initial_accumulator_value", &o.InitialAccumulator)
 		r.float("epsilon", &o.Epsilon)
-		o.Clip = c
-	}
-	m := r.multipliers()
-	switch o := o.(type) {
-	case *SGD:
-		o.LRMultipliers, o.EMA = m, e
-	case *Adam:
-		o.LRMultipliers, o.EMA = m, e
-	case *AdamW:
-		o.LRMultipliers, o.EMA = m, e
-	case *RMSprop:
-		o.LRMultipliers, o.EMA = m, e
-	case *Adagrad:
-		o.LRMultipliers, o.EMA = m, e
+		o.Clip, o.LRMultipliers, o.EMA = c, m, e
 	}
 	if err := r.finish(); err != nil {
 		return nil, err

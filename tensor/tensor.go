@@ -141,15 +141,7 @@ func (t *Tensor) Reshape(shape ...int) (*Tensor, error) {
 }
 
 // Slice returns a view of rows [lo, hi) along the first axis.
-func (t *Tensor) Slice(lo, hi int) *Tensor {
-	if len(t.Shape) == 0 || lo < 0 || hi > t.Shape[0] || lo > hi {
-		panic(fmt.Sprintf("tensor: slice [%d:%d] out of range for shape %v", lo, hi, t.Shape))
-	}
-	row := t.Shape[1:].Size()
-	s := t.Shape.Clone()
-	s[0] = hi - lo
-	return &Tensor{Shape: s, Data: t.Data[lo*row : hi*row]}
-}
+func (t *Tensor) Slice(lo, hi int) *Tensor { return t.SliceInto(&Tensor{}, lo, hi) }
 
 // SliceInto is Slice written into dst's header (its shape slice reused),
 // so a loop over batches allocates nothing once dst has been used.

@@ -25,6 +25,7 @@ type Model struct {
 	Metrics   []metric.Metric
 
 	values, grads []*tensor.Tensor // trainable weights, gathered once
+	names         []string         // their "layer/variable" paths
 	grad          *tensor.Tensor   // dLoss/dOutput (or dLoss/dz when fused)
 
 	// What fused found, kept because converting a loss to SoftmaxFused
@@ -47,10 +48,13 @@ func (m *Model) fused() (loss.SoftmaxFused, bool) {
 
 func (m *Model) trainable() ([]*tensor.Tensor, []*tensor.Tensor) {
 	if m.values == nil {
-		for _, p := range m.Net.Params() {
-			if p.Trainable() {
-				m.values = append(m.values, p.Value)
-				m.grads = append(m.grads, p.Grad)
+		for _, l := range m.Net.Layers {
+			for _, p := range l.Params() {
+				if p.Trainable() {
+					m.values = append(m.values, p.Value)
+					m.grads = append(m.grads, p.Grad)
+					m.names = append(m.names, l.LayerName()+"/"+p.Name)
+				}
 			}
 		}
 	}
@@ -65,15 +69,8 @@ func (m *Model) nameVariables() error {
 	if !ok {
 		return nil
 	}
-	var names []string
-	for _, l := range m.Net.Layers {
-		for _, p := range l.Params() {
-			if p.Trainable() {
-				names = append(names, l.LayerName()+"/"+p.Name)
-			}
-		}
-	}
-	if err := o.SetVariableNames(names); err != nil {
+	m.trainable()
+	if err := o.SetVariableNames(m.names); err != nil {
 		return fmt.Errorf("train: %w", err)
 	}
 	return nil
