@@ -12,8 +12,9 @@ import (
 // Conv2D is Keras's 2-D convolution over channels-last images
 // (batch, height, width, channels). It runs as im2col followed by one
 // matrix product for the whole batch, except 3x3 stride-1 windows over
-// enough channels, which use Winograd F(2x2,3x3) for the forward pass and
-// both gradients (2.25 times fewer multiplies; see kernel.Winograd).
+// enough channels, which use Winograd F(4x4,3x3) or F(2x2,3x3) for the
+// forward pass and both gradients (4 or 2.25 times fewer multiplies; see
+// kernel.Winograd).
 type Conv2D struct {
 	Name              string
 	Filters           int
@@ -138,7 +139,7 @@ func (c *Conv2D) pointwise() bool {
 	return g.KH == 1 && g.KW == 1 && g.SH == 1 && g.SW == 1
 }
 
-// winograd reports whether this layer's window suits Winograd F(2x2,3x3):
+// winograd reports whether this layer's window suits Winograd:
 // 3x3, stride 1, and enough input channels and filters that the transforms
 // cost less than the multiplies they save (a 3-channel first layer does not
 // gain).

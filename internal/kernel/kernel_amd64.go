@@ -257,9 +257,66 @@ func winoGradOutFast(m []float32, ms int, dy []float32, rs, cs, n int) {
 	}
 }
 
+func winoIn4Fast(v []float32, vs int, d []float32, rs, cs, n int) {
+	if n <= 0 {
+		return
+	}
+	_, _ = v[35*vs+n-1], d[5*rs+5*cs+n-1]
+	winoIn4AVX2(v, vs, d, rs, cs, n)
+	if n8 := n &^ 7; n8 < n {
+		winoIn4Generic(v[n8:], vs, d[n8:], rs, cs, n-n8)
+	}
+}
+
+func winoOut4Fast(y []float32, rs, cs int, m []float32, ms, n int) {
+	if n <= 0 {
+		return
+	}
+	_, _ = y[3*rs+3*cs+n-1], m[35*ms+n-1]
+	winoOut4AVX2(y, rs, cs, m, ms, n)
+	if n8 := n &^ 7; n8 < n {
+		winoOut4Generic(y[n8:], rs, cs, m[n8:], ms, n-n8)
+	}
+}
+
+func winoGradOut4Fast(m []float32, ms int, dy []float32, rs, cs, n int) {
+	if n <= 0 {
+		return
+	}
+	_, _ = m[35*ms+n-1], dy[3*rs+3*cs+n-1]
+	winoGradOut4AVX2(m, ms, dy, rs, cs, n)
+	if n8 := n &^ 7; n8 < n {
+		winoGradOut4Generic(m[n8:], ms, dy[n8:], rs, cs, n-n8)
+	}
+}
+
+func winoFilter4Fast(u, w []float32, plane, n int) {
+	if n <= 0 {
+		return
+	}
+	_, _ = u[35*plane+n-1], w[8*plane+n-1]
+	winoFilter4AVX2(u, w, plane, n)
+	if n8 := n &^ 7; n8 < n {
+		winoFilter4Generic(u[n8:], w[n8:], plane, n-n8)
+	}
+}
+
+func winoFilterGrad4Fast(dw, du []float32, plane, n int) {
+	if n <= 0 {
+		return
+	}
+	_, _ = du[35*plane+n-1], dw[8*plane+n-1]
+	winoFilterGrad4AVX2(dw, du, plane, n)
+	if n8 := n &^ 7; n8 < n {
+		winoFilterGrad4Generic(dw[n8:], du[n8:], plane, n-n8)
+	}
+}
+
 func init() {
 	if cpu.X86.HasAVX2 {
+		winoFilter4, winoFilterGrad4 = winoFilter4Fast, winoFilterGrad4Fast
 		winoIn, winoOut, winoGradOut = winoInFast, winoOutFast, winoGradOutFast
+		winoIn4, winoOut4, winoGradOut4, wino4Fast = winoIn4Fast, winoOut4Fast, winoGradOut4Fast, true
 		maxArgInit, maxArgUpdate, maxVec, maxPool2Row = maxArgInitFast, maxArgUpdateFast, maxFast, maxPool2Fast
 		maxPool2Arg, maxPool2Back = maxPool2ArgFast, maxPool2BackFast
 		reluVec, reluBackVec, biasReLUVec = reluFast, reluBackwardFast, biasReLUFast

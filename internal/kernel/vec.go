@@ -7,28 +7,36 @@ import "math"
 // start-up when the CPU has AVX2. The assembly equals the twin bit for bit
 // (vec_test.go), so results never depend on the CPU.
 var (
-	maxArgInit   = maxArgInitGeneric
-	maxArgUpdate = maxArgUpdateGeneric
-	maxVec       = maxGeneric
-	maxPool2Row  = maxPool2Generic
-	maxPool2Arg  = maxPool2ArgGeneric
-	maxPool2Back = maxPool2BackGeneric
-	reluVec      = reluGeneric
-	reluBackVec  = reluBackwardGeneric
-	biasReLUVec  = biasReLUGeneric
-	addVec       = addGeneric
-	adamVec      = adamGeneric
-	sgdVec       = sgdGeneric
-	sgdPlainVec  = sgdPlainGeneric
-	rmspropVec   = rmspropGeneric
-	adagradVec   = adagradGeneric
-	expVec       = expGeneric
-	scaleVec     = scaleGeneric
-	axpyVec      = axpyGeneric
-	bnApplyVec   = bnApplyGeneric
-	winoIn       = winoInGeneric
-	winoOut      = winoOutGeneric
-	winoGradOut  = winoGradOutGeneric
+	maxArgInit      = maxArgInitGeneric
+	maxArgUpdate    = maxArgUpdateGeneric
+	maxVec          = maxGeneric
+	maxPool2Row     = maxPool2Generic
+	maxPool2Arg     = maxPool2ArgGeneric
+	maxPool2Back    = maxPool2BackGeneric
+	reluVec         = reluGeneric
+	reluBackVec     = reluBackwardGeneric
+	biasReLUVec     = biasReLUGeneric
+	addVec          = addGeneric
+	adamVec         = adamGeneric
+	sgdVec          = sgdGeneric
+	sgdPlainVec     = sgdPlainGeneric
+	rmspropVec      = rmspropGeneric
+	adagradVec      = adagradGeneric
+	expVec          = expGeneric
+	scaleVec        = scaleGeneric
+	axpyVec         = axpyGeneric
+	bnApplyVec      = bnApplyGeneric
+	winoIn          = winoInGeneric
+	winoOut         = winoOutGeneric
+	winoGradOut     = winoGradOutGeneric
+	winoIn4         = winoIn4Generic
+	winoOut4        = winoOut4Generic
+	winoGradOut4    = winoGradOut4Generic
+	winoFilter4     = winoFilter4Generic
+	winoFilterGrad4 = winoFilterGrad4Generic
+	// wino4Fast is whether winoIn4 and friends are assembly: only then is
+	// F(4x4) faster than F(2x2), whose transforms are cheaper per tile.
+	wino4Fast = false
 )
 
 // maxArgInitGeneric starts a max-pool window with its first cell:
@@ -310,6 +318,12 @@ func UsePortable() (restore func()) {
 	swapIn(&undo, &winoIn, winoInGeneric)
 	swapIn(&undo, &winoOut, winoOutGeneric)
 	swapIn(&undo, &winoGradOut, winoGradOutGeneric)
+	swapIn(&undo, &winoIn4, winoIn4Generic)
+	swapIn(&undo, &winoOut4, winoOut4Generic)
+	swapIn(&undo, &winoGradOut4, winoGradOut4Generic)
+	swapIn(&undo, &winoFilter4, winoFilter4Generic)
+	swapIn(&undo, &winoFilterGrad4, winoFilterGrad4Generic)
+	swapIn(&undo, &wino4Fast, false)
 	return func() {
 		for i := len(undo) - 1; i >= 0; i-- {
 			undo[i]()

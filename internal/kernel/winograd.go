@@ -22,14 +22,60 @@ import (
 // inputs and products stay in cache. The transforms vectorise over channels
 // (NHWC keeps them contiguous); on amd64 they are assembly with these Go
 // loops as twins.
+//
+// F(4x4, 3x3) (winograd4.go) takes 36 products per 16 outputs, 44% fewer
+// again, for larger transforms; with its assembly transforms it trains
+// cifar10-fast's convolutions faster, so it is used wherever the output is
+// at least 4x4 (variant). The code below serves both, with tiles of mt×mt
+// outputs from a×a inputs.
 
-// winoBlock is about how many tiles are transformed and multiplied
-// together: whole rows of tiles, so that the block's input rows are padded
-// into a small per-thread buffer that stays in cache.
-const winoBlock = 192
+// winoVariant is one Winograd algorithm F(mt×mt, 3×3): input tiles of
+// a = mt+2 cells a side, a² element-wise products.
+type winoVariant struct {
+	mt, a int
+	// block is about how many tiles are transformed and multiplied
+	// together: whole rows of tiles, so that the block's input rows are
+	// padded into a small per-thread buffer that stays in cache.
+	block int
+	// The per-tile transforms (package variables, so UsePortable can swap
+	// them) and their versions for tiles that hang over the output's edge.
+	in          *func(v []float32, vs int, d []float32, rs, cs, n int)
+	out         *func(y []float32, rs, cs int, m []float32, ms, n int)
+	gradOut     *func(m []float32, ms int, dy []float32, rs, cs, n int)
+	outPart     func(y []float32, rs, cs int, m []float32, ms, n, rows, cols int)
+	gradOutPart func(m []float32, ms int, dy []float32, rs, cs, n, rows, cols int)
+	// The filter transform into u (see winoFilterBody for the layouts) and
+	// its adjoint.
+	filter     func(wg *Winograd, u, w []float32, c, k int, turned bool)
+	filterGrad func(dw, du []float32, c, k int)
+}
+
+var (
+	wino2 = winoVariant{mt: 2, a: 4, block: 192, in: &winoIn, out: &winoOut, gradOut: &winoGradOut,
+		outPart: winoOutPartialGeneric, gradOutPart: winoGradOutPartialGeneric,
+		filter: filterF2, filterGrad: filterGradF2}
+	wino4 = winoVariant{mt: 4, a: 6, block: 96, in: &winoIn4, out: &winoOut4, gradOut: &winoGradOut4,
+		outPart: winoOut4PartialGeneric, gradOutPart: winoGradOut4PartialGeneric,
+		filter: filterF4, filterGrad: filterGradF4}
+	// winoForce, when set (by tests), is the variant every pass uses.
+	winoForce *winoVariant
+)
+
+// variant picks the algorithm for an oh×ow output: F(4x4) where its
+// assembly transforms are in and the output has whole 4x4 tiles to fill,
+// else F(2x2).
+func variant(oh, ow int) *winoVariant {
+	if winoForce != nil {
+		return winoForce
+	}
+	if wino4Fast && oh >= 4 && ow >= 4 {
+		return &wino4
+	}
+	return &wino2
+}
 
 // WinogradUsable reports whether g is a 3x3 stride-1 window, the shape
-// Winograd F(2x2,3x3) computes.
+// Winograd F(2x2,3x3) and F(4x4,3x3) compute.
 func WinogradUsable(g *ConvGeom) bool {
 	return g.KH == 3 && g.KW == 3 && g.SH == 1 && g.SW == 1
 }
@@ -38,7 +84,9 @@ func WinogradUsable(g *ConvGeom) bool {
 // that steady-state training allocates nothing. The zero value is ready.
 type Winograd struct {
 	u, up, v, m, pad []float32
+	wt               []float32 // F(4x4)'s turned kernel
 	plan             winoPlan
+	fwdVar           *winoVariant // the variant of the cached transform
 	// When fwdOK, u and up hold the forward transform of fwd (a copy of
 	// the kernel), packed for GEMM kernel fwdKern: inference calls with
 	// unchanged weights (evaluate, predict) skip the transform and the
@@ -55,6 +103,7 @@ type Winograd struct {
 // out (n×oh×ow×k). Tiles come in rows of tilesW; the batch's tile rows are
 // numbered image by image and cut into blocks of rpb rows.
 type winoPlan struct {
+	vt               *winoVariant
 	n, c, k          int
 	h, w, padT, padL int
 	oh, ow           int
@@ -74,37 +123,39 @@ type winoPlan struct {
 
 // init fills in the geometry and sizes the slot workspaces in wg (v and m
 // for kp-wide products).
-func (p *winoPlan) init(wg *Winograd, n, h, w, c, k, oh, ow, padT, padL, slots, kp int) {
-	*p = winoPlan{n: n, c: c, k: k, h: h, w: w, padT: padT, padL: padL, oh: oh, ow: ow,
-		tilesH: (oh + 1) / 2, tilesW: (ow + 1) / 2, kern: p.kern, up: p.up, kp: kp}
-	p.wp = 2*p.tilesW + 2
+func (p *winoPlan) init(wg *Winograd, vt *winoVariant, n, h, w, c, k, oh, ow, padT, padL, slots, kp int) {
+	mt := vt.mt
+	*p = winoPlan{vt: vt, n: n, c: c, k: k, h: h, w: w, padT: padT, padL: padL, oh: oh, ow: ow,
+		tilesH: ceilDiv(oh, mt), tilesW: ceilDiv(ow, mt), kern: p.kern, up: p.up, kp: kp}
+	p.wp = mt*p.tilesW + 2
 	p.rows = n * p.tilesH
-	p.rpb = max(1, winoBlock/p.tilesW)
+	p.rpb = max(1, vt.block/p.tilesW)
 	p.bt = ceilDiv(p.rpb*p.tilesW, 12) * 12 // a multiple of every mr
 	p.slots = max(1, min(slots, ceilDiv(p.rows, p.rpb)))
-	wg.v = growBuf(wg.v, p.slots*16*p.bt*c)
-	wg.m = growBuf(wg.m, p.slots*16*p.bt*kp)
-	wg.pad = growBuf(wg.pad, p.slots*p.rpb*4*p.wp*c)
+	np := vt.a * vt.a
+	wg.v = growBuf(wg.v, p.slots*np*p.bt*c)
+	wg.m = growBuf(wg.m, p.slots*np*p.bt*kp)
+	wg.pad = growBuf(wg.pad, p.slots*p.rpb*vt.a*p.wp*c)
 	p.v, p.m, p.pad = wg.v, wg.m, wg.pad
 }
 
 // blocks is the number of tile-row blocks.
 func (p *winoPlan) blocks() int { return ceilDiv(p.rows, p.rpb) }
 
-// padBlock copies into pad the four padded input rows under each tile row
-// of block b (tile row i of the block at pad[i*4*wp*c:]) and returns the
+// padBlock copies into pad the a padded input rows under each tile row of
+// block b (tile row i of the block at pad[i*a*wp*c:]) and returns the
 // block's first tile row and its tile count.
 func (p *winoPlan) padBlock(pad []float32, b int) (r0, tn int) {
-	c, wp := p.c, p.wp
+	c, wp, a, mt := p.c, p.wp, p.vt.a, p.vt.mt
 	r0 = b * p.rpb
 	r1 := min(r0+p.rpb, p.rows)
 	rowLen := wp * c
 	cols := min(p.w, wp-p.padL)
 	for r := r0; r < r1; r++ {
 		img, ty := r/p.tilesH, r%p.tilesH
-		for i := range 4 {
-			dst := pad[((r-r0)*4+i)*rowLen : ((r-r0)*4+i+1)*rowLen]
-			iy := 2*ty + i - p.padT
+		for i := range a {
+			dst := pad[((r-r0)*a+i)*rowLen : ((r-r0)*a+i+1)*rowLen]
+			iy := mt*ty + i - p.padT
 			if iy < 0 || iy >= p.h {
 				clear(dst)
 				continue
@@ -122,15 +173,16 @@ func (p *winoPlan) padBlock(pad []float32, b int) (r0, tn int) {
 func (wg *Winograd) Forward(g *ConvGeom, k int, x, w, y []float32) {
 	c := g.C
 	w = w[:9*c*k]
-	if wg.fwdOK && wg.fwdKern == sgemm.name && sameFloatBits(wg.fwd, w) {
-		wg.conv(g.N, g.H, g.W, c, k, g.OH, g.OW, g.PadT, g.PadL, x, y, true)
+	vt := variant(g.OH, g.OW)
+	if wg.fwdOK && wg.fwdKern == sgemm.name && wg.fwdVar == vt && sameFloatBits(wg.fwd, w) {
+		wg.conv(vt, g.N, g.H, g.W, c, k, g.OH, g.OW, g.PadT, g.PadL, x, y, true)
 		return
 	}
-	wg.u = growBuf(wg.u, 16*c*k)
-	winoFilter(wg.u, w, c, k, false)
-	wg.conv(g.N, g.H, g.W, c, k, g.OH, g.OW, g.PadT, g.PadL, x, y, false)
+	wg.u = growBuf(wg.u, vt.a*vt.a*c*k)
+	vt.filter(wg, wg.u, w, c, k, false)
+	wg.conv(vt, g.N, g.H, g.W, c, k, g.OH, g.OW, g.PadT, g.PadL, x, y, false)
 	if wg.inForward {
-		wg.fwd, wg.fwdOK, wg.fwdKern = append(wg.fwd[:0], w...), true, sgemm.name
+		wg.fwd, wg.fwdOK, wg.fwdKern, wg.fwdVar = append(wg.fwd[:0], w...), true, sgemm.name, vt
 	}
 	wg.inForward = true
 }
@@ -154,32 +206,34 @@ func sameFloatBits(a, b []float32) bool {
 func (wg *Winograd) BackwardData(g *ConvGeom, k int, dy, w, dx []float32) {
 	c := g.C
 	wg.fwdOK, wg.inForward = false, false
-	wg.u = growBuf(wg.u, 16*c*k)
-	winoFilter(wg.u, w, c, k, true)
+	vt := variant(g.H, g.W)
+	wg.u = growBuf(wg.u, vt.a*vt.a*c*k)
+	vt.filter(wg, wg.u, w, c, k, true)
 	// Output cell i gets dy[i+PadT-ky]·w[ky]: a correlation of dy padded by
 	// 2-PadT with the turned kernel.
-	wg.conv(g.N, g.OH, g.OW, k, c, g.H, g.W, 2-g.PadT, 2-g.PadL, dy, dx, false)
+	wg.conv(vt, g.N, g.OH, g.OW, k, c, g.H, g.W, 2-g.PadT, 2-g.PadL, dy, dx, false)
 }
 
 // conv is the Winograd pass for input x (n×h×w×c) padded by (padT, padL),
 // output y (n×oh×ow×k), with the transformed filter already in wg.u (and
 // packed into wg.up when packed).
-func (wg *Winograd) conv(n, h, w, c, k, oh, ow, padT, padL int, x, y []float32, packed bool) {
+func (wg *Winograd) conv(vt *winoVariant, n, h, w, c, k, oh, ow, padT, padL int, x, y []float32, packed bool) {
 	p := &wg.plan
+	np := vt.a * vt.a
 	p.kern, p.up = nil, nil
 	kp := k
 	if g := &sgemm; g.kernASet != nil && 12%g.mr == 0 {
 		p.kern = g.kernASet
 		kp = ceilDiv(k, g.nr) * g.nr
 		if !packed {
-			wg.up = growBuf(wg.up, 16*c*kp)
-			packWinoFilter(wg.up, wg.u, c, k, g.nr)
+			wg.up = growBuf(wg.up, np*c*kp)
+			packWinoFilter(wg.up, wg.u, np, c, k, g.nr)
 		}
 		p.up = wg.up
 	}
 	// Each thread takes every slots-th block with its own workspace, so
 	// the blocks need no synchronisation.
-	p.init(wg, n, h, w, c, k, oh, ow, padT, padL, Threads(), kp)
+	p.init(wg, vt, n, h, w, c, k, oh, ow, padT, padL, Threads(), kp)
 	p.x, p.u, p.out = x, wg.u, y[:n*oh*ow*k]
 	run(p.slots, 1, winoSlotBody, kargs{wp: p})
 }
@@ -189,19 +243,21 @@ func (wg *Winograd) conv(n, h, w, c, k, oh, ow, padT, padL int, x, y []float32, 
 func winoSlotBody(ka *kargs, lo, hi int) {
 	p := ka.wp
 	c, k, kp := p.c, p.k, p.kp
+	a, mt, np := p.vt.a, p.vt.mt, p.vt.a*p.vt.a
+	in := *p.vt.in
 	vs, ms := p.bt*c, p.bt*kp // plane strides
-	padLen := p.rpb * 4 * p.wp * c
+	padLen := p.rpb * a * p.wp * c
 	for s := lo; s < hi; s++ {
-		v := p.v[s*16*vs : (s+1)*16*vs]
-		m := p.m[s*16*ms : (s+1)*16*ms]
+		v := p.v[s*np*vs : (s+1)*np*vs]
+		m := p.m[s*np*ms : (s+1)*np*ms]
 		pad := p.pad[s*padLen : (s+1)*padLen]
 		for b := s; b < p.blocks(); b += p.slots {
 			r0, tn := p.padBlock(pad, b)
 			for t := range tn {
-				o := ((t/p.tilesW)*4*p.wp + 2*(t%p.tilesW)) * c
-				winoIn(v[t*c:], vs, pad[o:], p.wp*c, c, c)
+				o := ((t/p.tilesW)*a*p.wp + mt*(t%p.tilesW)) * c
+				in(v[t*c:], vs, pad[o:], p.wp*c, c, c)
 			}
-			for xi := range 16 {
+			for xi := range np {
 				vx, mx := v[xi*vs:(xi+1)*vs], m[xi*ms:(xi+1)*ms]
 				if p.kern == nil {
 					gemmSerial(false, false, tn, k, c, 1, vx, c, p.u[xi*c*k:], k, 0, mx, k)
@@ -221,12 +277,12 @@ func winoSlotBody(ka *kargs, lo, hi int) {
 	}
 }
 
-// packWinoFilter copies the 16 c×k matrices of u into up as nr-wide
+// packWinoFilter copies the np c×k matrices of u into up as nr-wide
 // panels, each c rows of nr floats (the micro-kernel's packed B), with
 // zero columns past k.
-func packWinoFilter(up, u []float32, c, k, nr int) {
+func packWinoFilter(up, u []float32, np, c, k, nr int) {
 	kp := ceilDiv(k, nr) * nr
-	for xi := range 16 {
+	for xi := range np {
 		src := u[xi*c*k : (xi+1)*c*k]
 		for j := 0; j < kp; j += nr {
 			dst := up[(xi*kp+j)*c : (xi*kp+j+nr)*c]
@@ -241,24 +297,26 @@ func packWinoFilter(up, u []float32, c, k, nr int) {
 
 // outCell returns, for tile t of the block starting at tile row r0, the
 // offset in out of its top-left output and how many rows and columns of
-// its 2×2 outputs exist.
+// its mt×mt outputs exist.
 func (p *winoPlan) outCell(r0, t int) (off, rows, cols int) {
+	mt := p.vt.mt
 	r := r0 + t/p.tilesW
 	img, ty, tx := r/p.tilesH, r%p.tilesH, t%p.tilesW
-	oy, ox := 2*ty, 2*tx
-	return ((img*p.oh+oy)*p.ow + ox) * p.k, min(2, p.oh-oy), min(2, p.ow-ox)
+	oy, ox := mt*ty, mt*tx
+	return ((img*p.oh+oy)*p.ow + ox) * p.k, min(mt, p.oh-oy), min(mt, p.ow-ox)
 }
 
 // output writes the outputs of the block's tn tiles from their products m.
 func (p *winoPlan) output(m []float32, ms, r0, tn int) {
-	k, kp := p.k, p.kp
+	k, kp, mt := p.k, p.kp, p.vt.mt
+	out := *p.vt.out
 	for t := range tn {
 		off, rows, cols := p.outCell(r0, t)
 		dst := p.out[off:]
-		if rows == 2 && cols == 2 {
-			winoOut(dst, p.ow*k, k, m[t*kp:], ms, k)
+		if rows == mt && cols == mt {
+			out(dst, p.ow*k, k, m[t*kp:], ms, k)
 		} else {
-			winoOutPartialGeneric(dst, p.ow*k, k, m[t*kp:], ms, k, rows, cols)
+			p.vt.outPart(dst, p.ow*k, k, m[t*kp:], ms, k, rows, cols)
 		}
 	}
 }
@@ -267,7 +325,7 @@ func (p *winoPlan) output(m []float32, ms, r0, tn int) {
 // (3×3×c×k) into u as 16 matrices of c×k. With turned, g is the kernel
 // for the data gradient instead: g'[ky][kx][k][c] = g[2-ky][2-kx][c][k],
 // stored as 16 matrices of k×c.
-func winoFilter(u, w []float32, c, k int, turned bool) {
+func filterF2(_ *Winograd, u, w []float32, c, k int, turned bool) {
 	run(c, max(1, 4096/max(k, 1)), winoFilterBody, kargs{s: [8][]float32{0: u, 1: w}, i: [4]int{0: c, 1: k}, flag: turned})
 }
 
@@ -369,44 +427,48 @@ func (wg *Winograd) BackwardFilter(g *ConvGeom, k int, x, dy, dw []float32) {
 	c := g.C
 	p := &wg.plan
 	p.kern, p.up = nil, nil
-	p.init(wg, g.N, g.H, g.W, c, k, g.OH, g.OW, g.PadT, g.PadL, winoGradSlots, k)
+	vt := variant(g.OH, g.OW)
+	np := vt.a * vt.a
+	p.init(wg, vt, g.N, g.H, g.W, c, k, g.OH, g.OW, g.PadT, g.PadL, winoGradSlots, k)
 	wg.fwdOK, wg.inForward = false, false
-	wg.u = growBuf(wg.u, p.slots*16*c*k)
+	wg.u = growBuf(wg.u, p.slots*np*c*k)
 	p.x, p.u, p.out = x, wg.u, dy[:g.N*g.OH*g.OW*k]
 	run(p.slots, 1, winoGradSlotBody, kargs{wp: p})
-	du := wg.u[:16*c*k]
+	du := wg.u[:np*c*k]
 	for s := 1; s < p.slots; s++ {
-		AddParallel(du, wg.u[s*16*c*k:(s+1)*16*c*k])
+		AddParallel(du, wg.u[s*np*c*k:(s+1)*np*c*k])
 	}
-	run(c, max(1, 4096/max(k, 1)), winoFilterGradBody, kargs{s: [8][]float32{0: dw, 1: du}, i: [4]int{0: c, 1: k}})
+	vt.filterGrad(dw, du, c, k)
 }
 
 // winoGradSlotBody accumulates slot s's partial dU over blocks s, s+slots, ...
 func winoGradSlotBody(ka *kargs, lo, hi int) {
 	p := ka.wp
 	c, k := p.c, p.k
+	a, mt, np := p.vt.a, p.vt.mt, p.vt.a*p.vt.a
+	in, gradOut := *p.vt.in, *p.vt.gradOut
 	vs, ms := p.bt*c, p.bt*k
-	padLen := p.rpb * 4 * p.wp * c
+	padLen := p.rpb * a * p.wp * c
 	for s := lo; s < hi; s++ {
-		v := p.v[s*16*vs : (s+1)*16*vs]
-		m := p.m[s*16*ms : (s+1)*16*ms]
+		v := p.v[s*np*vs : (s+1)*np*vs]
+		m := p.m[s*np*ms : (s+1)*np*ms]
 		pad := p.pad[s*padLen : (s+1)*padLen]
-		du := p.u[s*16*c*k : (s+1)*16*c*k]
+		du := p.u[s*np*c*k : (s+1)*np*c*k]
 		var beta float32
 		for b := s; b < p.blocks(); b += p.slots {
 			r0, tn := p.padBlock(pad, b)
 			for t := range tn {
-				o := ((t/p.tilesW)*4*p.wp + 2*(t%p.tilesW)) * c
-				winoIn(v[t*c:], vs, pad[o:], p.wp*c, c, c)
+				o := ((t/p.tilesW)*a*p.wp + mt*(t%p.tilesW)) * c
+				in(v[t*c:], vs, pad[o:], p.wp*c, c, c)
 				off, rows, cols := p.outCell(r0, t)
 				src := p.out[off:]
-				if rows == 2 && cols == 2 {
-					winoGradOut(m[t*k:], ms, src, p.ow*k, k, k)
+				if rows == mt && cols == mt {
+					gradOut(m[t*k:], ms, src, p.ow*k, k, k)
 				} else {
-					winoGradOutPartialGeneric(m[t*k:], ms, src, p.ow*k, k, k, rows, cols)
+					p.vt.gradOutPart(m[t*k:], ms, src, p.ow*k, k, k, rows, cols)
 				}
 			}
-			for xi := range 16 {
+			for xi := range np {
 				gemmSerial(true, false, c, k, tn, 1, v[xi*vs:], c, m[xi*ms:], k, beta, du[xi*c*k:], k)
 			}
 			beta = 1
@@ -415,6 +477,11 @@ func winoGradSlotBody(ka *kargs, lo, hi int) {
 			clear(du)
 		}
 	}
+}
+
+// filterGradF2 writes dw = Gᵀ dU G from F(2x2)'s dU.
+func filterGradF2(dw, du []float32, c, k int) {
+	run(c, max(1, 4096/max(k, 1)), winoFilterGradBody, kargs{s: [8][]float32{0: dw, 1: du}, i: [4]int{0: c, 1: k}})
 }
 
 // winoFilterGradBody writes dw = Gᵀ dU G for input channels [lo, hi).

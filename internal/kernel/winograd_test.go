@@ -1,6 +1,7 @@
 package kernel
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -105,12 +106,31 @@ func convFilterGradRef(g *ConvGeom, k int, x, dy []float32) []float32 {
 	return out
 }
 
+// TestWinogradMatchesDirect checks both algorithms, F(2x2) and F(4x4),
+// forced, against the direct definitions, and the automatic choice.
 func TestWinogradMatchesDirect(t *testing.T) {
+	// F(4x4)'s transforms have entries up to 8 and 1/24, so its float32
+	// error is larger than F(2x2)'s, but still under 1.5e-6 here.
+	for _, v := range []struct {
+		name string
+		vt   *winoVariant
+		tol  float64
+	}{{"F(2x2)", &wino2, 1e-5}, {"F(4x4)", &wino4, 1e-5}, {"auto", nil, 1e-5}} {
+		t.Run(v.name, func(t *testing.T) {
+			winoForce = v.vt
+			defer func() { winoForce = nil }()
+			testWinogradMatchesDirect(t, v.tol)
+		})
+	}
+}
+
+func testWinogradMatchesDirect(t *testing.T, tol float64) {
 	r := rand.New(rand.NewPCG(7, 8))
 	cases := []struct{ n, h, w, c, k, pad int }{
 		{1, 4, 4, 1, 1, 1}, {2, 5, 7, 3, 5, 1}, {1, 7, 5, 9, 17, 0}, {3, 16, 16, 64, 32, 1},
 		{2, 1, 1, 4, 3, 1}, {1, 3, 3, 2, 2, 0}, {2, 9, 11, 8, 19, 1}, {1, 6, 6, 33, 9, 0},
 		{40, 9, 9, 5, 6, 1}, // more tiles than winoGradSlots blocks
+		{64, 8, 8, 24, 40, 1}, {8, 12, 12, 16, 16, 1}, {3, 10, 13, 8, 8, 0},
 	}
 	for range 6 {
 		cases = append(cases, struct{ n, h, w, c, k, pad int }{1 + r.IntN(3), 3 + r.IntN(12), 3 + r.IntN(12), 1 + r.IntN(40), 1 + r.IntN(40), r.IntN(2)})
@@ -127,8 +147,8 @@ func TestWinogradMatchesDirect(t *testing.T) {
 		if y[len(y)-3] != 42 || y[len(y)-1] != 42 {
 			t.Fatalf("%+v: Forward wrote past y", tc)
 		}
-		if e := maxRelErr(y[:len(y)-3], convRef(&g, tc.k, x, w)); e > 1e-5 {
-			t.Errorf("%+v: Forward relative error %.3g > 1e-5", tc, e)
+		if e := maxRelErr(y[:len(y)-3], convRef(&g, tc.k, x, w)); e > tol {
+			t.Errorf("%+v: Forward relative error %.3g > %g", tc, e, tol)
 		}
 		dy := randSlice(r, g.N*g.OH*g.OW*tc.k)
 		dx := make([]float32, g.N*g.H*g.W*g.C)
@@ -136,16 +156,16 @@ func TestWinogradMatchesDirect(t *testing.T) {
 			dx[i] = float32(math.NaN()) // must be overwritten everywhere
 		}
 		wg.BackwardData(&g, tc.k, dy, w, dx)
-		if e := maxRelErr(dx, convDataGradRef(&g, tc.k, dy, w)); !(e <= 1e-5) {
-			t.Errorf("%+v: BackwardData relative error %.3g > 1e-5", tc, e)
+		if e := maxRelErr(dx, convDataGradRef(&g, tc.k, dy, w)); !(e <= tol) {
+			t.Errorf("%+v: BackwardData relative error %.3g > %g", tc, e, tol)
 		}
 		dw := make([]float32, 9*g.C*tc.k)
 		for i := range dw {
 			dw[i] = float32(math.NaN())
 		}
 		wg.BackwardFilter(&g, tc.k, x, dy, dw)
-		if e := maxRelErr(dw, convFilterGradRef(&g, tc.k, x, dy)); !(e <= 1e-5) {
-			t.Errorf("%+v: BackwardFilter relative error %.3g > 1e-5", tc, e)
+		if e := maxRelErr(dw, convFilterGradRef(&g, tc.k, x, dy)); !(e <= tol) {
+			t.Errorf("%+v: BackwardFilter relative error %.3g > %g", tc, e, tol)
 		}
 		// Forward keeps the transformed filter while the kernel is
 		// unchanged: after the backward passes (which reuse the buffers),
@@ -164,9 +184,42 @@ func TestWinogradMatchesDirect(t *testing.T) {
 			if pass < 3 && !sameFloatBits(y[:len(y)-3], first) {
 				t.Fatalf("%+v: Forward pass %d differs from the first", tc, pass)
 			}
-			if e := maxRelErr(y[:len(y)-3], convRef(&g, tc.k, x, w)); e > 1e-5 {
-				t.Fatalf("%+v: Forward pass %d relative error %.3g > 1e-5", tc, pass, e)
+			if e := maxRelErr(y[:len(y)-3], convRef(&g, tc.k, x, w)); e > tol {
+				t.Fatalf("%+v: Forward pass %d relative error %.3g > %g", tc, pass, e, tol)
 			}
+		}
+	}
+}
+
+// BenchmarkWinograd times the three passes of cifar10-fast's 3x3
+// convolutions (batch 64) with each algorithm:
+// go test -run X -bench Winograd ./internal/kernel
+func BenchmarkWinograd(b *testing.B) {
+	layers := []struct{ hw, c, k int }{{32, 24, 64}, {16, 64, 64}, {16, 64, 256}, {8, 256, 256}, {4, 256, 256}}
+	r := rand.New(rand.NewPCG(1, 2))
+	for _, l := range layers {
+		g := ConvGeom{N: 64, H: l.hw, W: l.hw, C: l.c, KH: 3, KW: 3, SH: 1, SW: 1, PadT: 1, PadL: 1, OH: l.hw, OW: l.hw}
+		x := randSlice(r, g.N*g.H*g.W*g.C)
+		w := randSlice(r, 9*g.C*l.k)
+		y := make([]float32, g.N*g.OH*g.OW*l.k)
+		dw := make([]float32, len(w))
+		for _, v := range []struct {
+			name string
+			vt   *winoVariant
+		}{{"F2", &wino2}, {"F4", &wino4}} {
+			b.Run(fmt.Sprintf("%dx%dx%d-%d/%s", l.hw, l.hw, l.c, l.k, v.name), func(b *testing.B) {
+				winoForce = v.vt
+				defer func() { winoForce = nil }()
+				var wg Winograd
+				flops := 2 * 9 * float64(g.N*g.OH*g.OW*l.c*l.k) * 3
+				b.ResetTimer()
+				for b.Loop() {
+					wg.Forward(&g, l.k, x, w, y)
+					wg.BackwardData(&g, l.k, y, w, x)
+					wg.BackwardFilter(&g, l.k, x, y, dw)
+				}
+				b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
 		}
 	}
 }

@@ -291,6 +291,8 @@ func main() {
 	genAdam()
 	genWinograd()
 	genWinogradGrad()
+	genWinograd4()
+	genWinogradFilter4()
 	genOptim()
 	genExp()
 	genAffine()
