@@ -110,6 +110,7 @@ type winoPlan struct {
 	wp               int // padded row length in cells
 	tilesH, tilesW   int
 	rows, rpb, bt    int // tile rows, rows per block, tile capacity per block
+	vs, ms           int // plane strides of v and m
 	slots            int
 	x, u, v, m, pad  []float32
 	out              []float32
@@ -133,8 +134,12 @@ func (p *winoPlan) init(wg *Winograd, vt *winoVariant, n, h, w, c, k, oh, ow, pa
 	p.bt = ceilDiv(p.rpb*p.tilesW, 12) * 12 // a multiple of every mr
 	p.slots = max(1, min(slots, ceilDiv(p.rows, p.rpb)))
 	np := vt.a * vt.a
-	wg.v = growBuf(wg.v, p.slots*np*p.bt*c)
-	wg.m = growBuf(wg.m, p.slots*np*p.bt*kp)
+	// Plane strides: a multiple of 4 KiB would put the a² planes' cells
+	// for one tile in the same L1 set (the tile transforms touch them all
+	// at once); a cache line more spreads them.
+	p.vs, p.ms = p.bt*c+16, p.bt*kp+16
+	wg.v = growBuf(wg.v, p.slots*np*p.vs)
+	wg.m = growBuf(wg.m, p.slots*np*p.ms)
 	wg.pad = growBuf(wg.pad, p.slots*p.rpb*vt.a*p.wp*c)
 	p.v, p.m, p.pad = wg.v, wg.m, wg.pad
 }
@@ -245,7 +250,7 @@ func winoSlotBody(ka *kargs, lo, hi int) {
 	c, k, kp := p.c, p.k, p.kp
 	a, mt, np := p.vt.a, p.vt.mt, p.vt.a*p.vt.a
 	in := *p.vt.in
-	vs, ms := p.bt*c, p.bt*kp // plane strides
+	vs, ms := p.vs, p.ms
 	padLen := p.rpb * a * p.wp * c
 	for s := lo; s < hi; s++ {
 		v := p.v[s*np*vs : (s+1)*np*vs]
@@ -447,7 +452,7 @@ func winoGradSlotBody(ka *kargs, lo, hi int) {
 	c, k := p.c, p.k
 	a, mt, np := p.vt.a, p.vt.mt, p.vt.a*p.vt.a
 	in, gradOut := *p.vt.in, *p.vt.gradOut
-	vs, ms := p.bt*c, p.bt*k
+	vs, ms := p.vs, p.ms
 	padLen := p.rpb * a * p.wp * c
 	for s := lo; s < hi; s++ {
 		v := p.v[s*np*vs : (s+1)*np*vs]
