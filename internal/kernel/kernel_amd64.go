@@ -257,14 +257,35 @@ func winoGradOutFast(m []float32, ms int, dy []float32, rs, cs, n int) {
 	}
 }
 
+// The F(4x4) transforms run 16 channels at a time with AVX-512, then 8
+// with AVX2, then the Go twin on the rest.
+var winoAVX512 = cpu.X86.HasAVX512F
+
+// split runs the AVX-512 kernel f16 on the first n rounded down to 16
+// elements (when the CPU has it), the AVX2 kernel f8 on the next 8 if
+// there are, and returns how many are done.
+func split(n int, f16, f8 func(off, n int)) int {
+	done := 0
+	if winoAVX512 && n >= 16 {
+		f16(0, n)
+		done = n &^ 15
+	}
+	if n-done >= 8 {
+		f8(done, n-done)
+		done += (n - done) &^ 7
+	}
+	return done
+}
+
 func winoIn4Fast(v []float32, vs int, d []float32, rs, cs, n int) {
 	if n <= 0 {
 		return
 	}
 	_, _ = v[35*vs+n-1], d[5*rs+5*cs+n-1]
-	winoIn4AVX2(v, vs, d, rs, cs, n)
-	if n8 := n &^ 7; n8 < n {
-		winoIn4Generic(v[n8:], vs, d[n8:], rs, cs, n-n8)
+	done := split(n, func(o, n int) { winoIn4AVX512(v[o:], vs, d[o:], rs, cs, n) },
+		func(o, n int) { winoIn4AVX2(v[o:], vs, d[o:], rs, cs, n) })
+	if done < n {
+		winoIn4Generic(v[done:], vs, d[done:], rs, cs, n-done)
 	}
 }
 
@@ -273,9 +294,10 @@ func winoOut4Fast(y []float32, rs, cs int, m []float32, ms, n int) {
 		return
 	}
 	_, _ = y[3*rs+3*cs+n-1], m[35*ms+n-1]
-	winoOut4AVX2(y, rs, cs, m, ms, n)
-	if n8 := n &^ 7; n8 < n {
-		winoOut4Generic(y[n8:], rs, cs, m[n8:], ms, n-n8)
+	done := split(n, func(o, n int) { winoOut4AVX512(y[o:], rs, cs, m[o:], ms, n) },
+		func(o, n int) { winoOut4AVX2(y[o:], rs, cs, m[o:], ms, n) })
+	if done < n {
+		winoOut4Generic(y[done:], rs, cs, m[done:], ms, n-done)
 	}
 }
 
@@ -284,9 +306,10 @@ func winoGradOut4Fast(m []float32, ms int, dy []float32, rs, cs, n int) {
 		return
 	}
 	_, _ = m[35*ms+n-1], dy[3*rs+3*cs+n-1]
-	winoGradOut4AVX2(m, ms, dy, rs, cs, n)
-	if n8 := n &^ 7; n8 < n {
-		winoGradOut4Generic(m[n8:], ms, dy[n8:], rs, cs, n-n8)
+	done := split(n, func(o, n int) { winoGradOut4AVX512(m[o:], ms, dy[o:], rs, cs, n) },
+		func(o, n int) { winoGradOut4AVX2(m[o:], ms, dy[o:], rs, cs, n) })
+	if done < n {
+		winoGradOut4Generic(m[done:], ms, dy[done:], rs, cs, n-done)
 	}
 }
 
@@ -295,9 +318,10 @@ func winoFilter4Fast(u, w []float32, plane, n int) {
 		return
 	}
 	_, _ = u[35*plane+n-1], w[8*plane+n-1]
-	winoFilter4AVX2(u, w, plane, n)
-	if n8 := n &^ 7; n8 < n {
-		winoFilter4Generic(u[n8:], w[n8:], plane, n-n8)
+	done := split(n, func(o, n int) { winoFilter4AVX512(u[o:], w[o:], plane, n) },
+		func(o, n int) { winoFilter4AVX2(u[o:], w[o:], plane, n) })
+	if done < n {
+		winoFilter4Generic(u[done:], w[done:], plane, n-done)
 	}
 }
 
@@ -306,9 +330,10 @@ func winoFilterGrad4Fast(dw, du []float32, plane, n int) {
 		return
 	}
 	_, _ = du[35*plane+n-1], dw[8*plane+n-1]
-	winoFilterGrad4AVX2(dw, du, plane, n)
-	if n8 := n &^ 7; n8 < n {
-		winoFilterGrad4Generic(dw[n8:], du[n8:], plane, n-n8)
+	done := split(n, func(o, n int) { winoFilterGrad4AVX512(dw[o:], du[o:], plane, n) },
+		func(o, n int) { winoFilterGrad4AVX2(dw[o:], du[o:], plane, n) })
+	if done < n {
+		winoFilterGrad4Generic(dw[done:], du[done:], plane, n-done)
 	}
 }
 

@@ -288,6 +288,30 @@ func winoOut4AVX2(y []float32, rs int, cs int, m []float32, ms int, n int)
 //go:noescape
 func winoGradOut4AVX2(m []float32, ms int, dy []float32, rs int, cs int, n int)
 
+// winoIn4AVX512 must equal winoIn4Generic for n rounded down to a multiple of
+// 16: it writes V = Bᵀ d B for each channel of one 6×6 input tile, d(i, j) at
+// d[i*rs+j*cs:] and V(6i+j) at v[(6i+j)*vs:]. No bounds checks: the caller
+// guarantees len(d) > 5*rs+5*cs+n-1 and len(v) > 35*vs+n-1.
+//
+//go:noescape
+func winoIn4AVX512(v []float32, vs int, d []float32, rs int, cs int, n int)
+
+// winoOut4AVX512 must equal winoOut4Generic for n rounded down to a multiple of
+// 16: it writes Y = Aᵀ M A for each channel of one tile, M(xi) at m[xi*ms:] and
+// Y(i, j) at y[i*rs+j*cs:]. No bounds checks: the caller guarantees
+// len(m) > 35*ms+n-1 and len(y) > 3*rs+3*cs+n-1.
+//
+//go:noescape
+func winoOut4AVX512(y []float32, rs int, cs int, m []float32, ms int, n int)
+
+// winoGradOut4AVX512 must equal winoGradOut4Generic for n rounded down to a
+// multiple of 16: it writes dM = A dY Aᵀ for each channel of one tile, dY(i, j)
+// at dy[i*rs+j*cs:] and dM(xi) at m[xi*ms:]. No bounds checks: the caller
+// guarantees len(m) > 35*ms+n-1 and len(dy) > 3*rs+3*cs+n-1.
+//
+//go:noescape
+func winoGradOut4AVX512(m []float32, ms int, dy []float32, rs int, cs int, n int)
+
 // winoFilter4AVX2 must equal winoFilter4Generic for n rounded down to a
 // multiple of 8. No bounds checks: the caller guarantees
 // len(w) > 8*plane+n-1 and len(u) > 35*plane+n-1.
@@ -301,6 +325,20 @@ func winoFilter4AVX2(u []float32, w []float32, plane int, n int)
 //
 //go:noescape
 func winoFilterGrad4AVX2(dw []float32, du []float32, plane int, n int)
+
+// winoFilter4AVX512 must equal winoFilter4Generic for n rounded down to a
+// multiple of 16. No bounds checks: the caller guarantees
+// len(w) > 8*plane+n-1 and len(u) > 35*plane+n-1.
+//
+//go:noescape
+func winoFilter4AVX512(u []float32, w []float32, plane int, n int)
+
+// winoFilterGrad4AVX512 must equal winoFilterGrad4Generic for n rounded down
+// to a multiple of 16. No bounds checks: the caller guarantees
+// len(du) > 35*plane+n-1 and len(dw) > 8*plane+n-1.
+//
+//go:noescape
+func winoFilterGrad4AVX512(dw []float32, du []float32, plane int, n int)
 
 // sgdAVX2 must equal, for n = len(w) rounded down to a multiple of 8,
 //

@@ -275,49 +275,53 @@ func TestVecTwinsWinograd(t *testing.T) {
 // against their Go twins, bit for bit, on awkward strides and values.
 func TestVecTwinsWinograd4(t *testing.T) {
 	needAVX2(t)
-	r := rand.New(rand.NewPCG(11, 12))
-	for _, n := range vecLengths(r)[:68+3] {
-		for _, off := range []int{0, 3} {
-			cs := n + r.IntN(3)
-			rs := 6*cs + r.IntN(5)
-			d := specialValues(r, 5*rs+5*cs+n+off)[off:]
-			vs := n + r.IntN(4)
-			want := make([]float32, 35*vs+n)
-			winoIn4Generic(want, vs, d, rs, cs, n)
-			got, check := guarded(t, make([]float32, 35*vs+n), off)
-			winoIn4Fast(got, vs, d, rs, cs, n)
-			check("winoIn4")
-			if i := sameBitsOrNaN(got, want); i >= 0 {
-				t.Fatalf("winoIn4 n=%d off=%d: [%d] = %v, want %v", n, off, i, got[i], want[i])
-			}
+	defer func(z bool) { winoAVX512 = z }(winoAVX512)
+	for _, z := range []bool{false, winoAVX512} { // AVX2 alone, then with AVX-512 if the CPU has it
+		winoAVX512 = z
+		r := rand.New(rand.NewPCG(11, 12))
+		for _, n := range vecLengths(r)[:68+3] {
+			for _, off := range []int{0, 3} {
+				cs := n + r.IntN(3)
+				rs := 6*cs + r.IntN(5)
+				d := specialValues(r, 5*rs+5*cs+n+off)[off:]
+				vs := n + r.IntN(4)
+				want := make([]float32, 35*vs+n)
+				winoIn4Generic(want, vs, d, rs, cs, n)
+				got, check := guarded(t, make([]float32, 35*vs+n), off)
+				winoIn4Fast(got, vs, d, rs, cs, n)
+				check("winoIn4")
+				if i := sameBitsOrNaN(got, want); i >= 0 {
+					t.Fatalf("winoIn4 n=%d off=%d: [%d] = %v, want %v", n, off, i, got[i], want[i])
+				}
 
-			gms := n + r.IntN(4)
-			grs, gcs := 4*n+r.IntN(3)+1, n+r.IntN(2)
-			gdy := specialValues(r, 3*grs+3*gcs+n+off)[off:]
-			wantM := make([]float32, 35*gms+n)
-			winoGradOut4Generic(wantM, gms, gdy, grs, gcs, n)
-			gotM, check := guarded(t, make([]float32, 35*gms+n), off)
-			winoGradOut4Fast(gotM, gms, gdy, grs, gcs, n)
-			check("winoGradOut4")
-			if i := sameBitsOrNaN(gotM, wantM); i >= 0 {
-				t.Fatalf("winoGradOut4 n=%d off=%d: [%d] = %v, want %v", n, off, i, gotM[i], wantM[i])
-			}
+				gms := n + r.IntN(4)
+				grs, gcs := 4*n+r.IntN(3)+1, n+r.IntN(2)
+				gdy := specialValues(r, 3*grs+3*gcs+n+off)[off:]
+				wantM := make([]float32, 35*gms+n)
+				winoGradOut4Generic(wantM, gms, gdy, grs, gcs, n)
+				gotM, check := guarded(t, make([]float32, 35*gms+n), off)
+				winoGradOut4Fast(gotM, gms, gdy, grs, gcs, n)
+				check("winoGradOut4")
+				if i := sameBitsOrNaN(gotM, wantM); i >= 0 {
+					t.Fatalf("winoGradOut4 n=%d off=%d: [%d] = %v, want %v", n, off, i, gotM[i], wantM[i])
+				}
 
-			ms := n + r.IntN(4)
-			m := specialValues(r, 35*ms+n+off)[off:]
-			yrs, ycs := 4*n+r.IntN(3)+1, n+r.IntN(2)
-			wantY := make([]float32, 3*yrs+3*ycs+n)
-			gotY, check := guarded(t, make([]float32, 3*yrs+3*ycs+n), off)
-			// Cells between the 16 outputs must stay as they were.
-			for i := range wantY {
-				wantY[i] = 0.5
-				gotY[i] = 0.5
-			}
-			winoOut4Generic(wantY, yrs, ycs, m, ms, n)
-			winoOut4Fast(gotY, yrs, ycs, m, ms, n)
-			check("winoOut4")
-			if i := sameBitsOrNaN(gotY, wantY); i >= 0 {
-				t.Fatalf("winoOut4 n=%d off=%d: [%d] = %v, want %v", n, off, i, gotY[i], wantY[i])
+				ms := n + r.IntN(4)
+				m := specialValues(r, 35*ms+n+off)[off:]
+				yrs, ycs := 4*n+r.IntN(3)+1, n+r.IntN(2)
+				wantY := make([]float32, 3*yrs+3*ycs+n)
+				gotY, check := guarded(t, make([]float32, 3*yrs+3*ycs+n), off)
+				// Cells between the 16 outputs must stay as they were.
+				for i := range wantY {
+					wantY[i] = 0.5
+					gotY[i] = 0.5
+				}
+				winoOut4Generic(wantY, yrs, ycs, m, ms, n)
+				winoOut4Fast(gotY, yrs, ycs, m, ms, n)
+				check("winoOut4")
+				if i := sameBitsOrNaN(gotY, wantY); i >= 0 {
+					t.Fatalf("winoOut4 n=%d off=%d: [%d] = %v, want %v", n, off, i, gotY[i], wantY[i])
+				}
 			}
 		}
 	}
@@ -327,27 +331,31 @@ func TestVecTwinsWinograd4(t *testing.T) {
 // adjoint against their Go twins, bit for bit.
 func TestVecTwinsWinogradFilter4(t *testing.T) {
 	needAVX2(t)
-	r := rand.New(rand.NewPCG(13, 14))
-	for _, n := range vecLengths(r)[:68+3] {
-		for _, off := range []int{0, 3} {
-			plane := n + r.IntN(5)
-			w := specialValues(r, 8*plane+n+off)[off:]
-			want := make([]float32, 35*plane+n)
-			winoFilter4Generic(want, w, plane, n)
-			got, check := guarded(t, make([]float32, 35*plane+n), off)
-			winoFilter4Fast(got, w, plane, n)
-			check("winoFilter4")
-			if i := sameBitsOrNaN(got, want); i >= 0 {
-				t.Fatalf("winoFilter4 n=%d off=%d: [%d] = %v, want %v", n, off, i, got[i], want[i])
-			}
-			du := specialValues(r, 35*plane+n+off)[off:]
-			wantW := make([]float32, 8*plane+n)
-			winoFilterGrad4Generic(wantW, du, plane, n)
-			gotW, check := guarded(t, make([]float32, 8*plane+n), off)
-			winoFilterGrad4Fast(gotW, du, plane, n)
-			check("winoFilterGrad4")
-			if i := sameBitsOrNaN(gotW, wantW); i >= 0 {
-				t.Fatalf("winoFilterGrad4 n=%d off=%d: [%d] = %v, want %v", n, off, i, gotW[i], wantW[i])
+	defer func(z bool) { winoAVX512 = z }(winoAVX512)
+	for _, z := range []bool{false, winoAVX512} { // AVX2 alone, then with AVX-512 if the CPU has it
+		winoAVX512 = z
+		r := rand.New(rand.NewPCG(13, 14))
+		for _, n := range vecLengths(r)[:68+3] {
+			for _, off := range []int{0, 3} {
+				plane := n + r.IntN(5)
+				w := specialValues(r, 8*plane+n+off)[off:]
+				want := make([]float32, 35*plane+n)
+				winoFilter4Generic(want, w, plane, n)
+				got, check := guarded(t, make([]float32, 35*plane+n), off)
+				winoFilter4Fast(got, w, plane, n)
+				check("winoFilter4")
+				if i := sameBitsOrNaN(got, want); i >= 0 {
+					t.Fatalf("winoFilter4 n=%d off=%d: [%d] = %v, want %v", n, off, i, got[i], want[i])
+				}
+				du := specialValues(r, 35*plane+n+off)[off:]
+				wantW := make([]float32, 8*plane+n)
+				winoFilterGrad4Generic(wantW, du, plane, n)
+				gotW, check := guarded(t, make([]float32, 8*plane+n), off)
+				winoFilterGrad4Fast(gotW, du, plane, n)
+				check("winoFilterGrad4")
+				if i := sameBitsOrNaN(gotW, wantW); i >= 0 {
+					t.Fatalf("winoFilterGrad4 n=%d off=%d: [%d] = %v, want %v", n, off, i, gotW[i], wantW[i])
+				}
 			}
 		}
 	}

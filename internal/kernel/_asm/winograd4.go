@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"math"
 
 	. "github.com/mmcloughlin/avo/build"
@@ -8,13 +9,13 @@ import (
 	"github.com/mmcloughlin/avo/reg"
 )
 
-// genWinograd4 emits the Winograd F(4x4, 3x3) tile transforms, 8 channels
-// per iteration. Each is a 1-D transform applied to the rows of the tile,
+// genWinograd4 emits the Winograd F(4x4, 3x3) tile transforms, one vector
+// of channels (lanes) per iteration. Each is a 1-D transform applied to the rows of the tile,
 // the results going to a scratch area on the stack, then to its columns;
 // the order of operations is the Go twins' (winograd4.go), which use no
 // FMA, so the results match bit for bit.
-func genWinograd4() {
-	Y := ymm
+func genWinograd4(isa string, Y func(int) reg.VecPhysical, lanes int) {
+	vb := 4 * lanes // bytes per vector
 	// broadcast puts the float32 with bits b in every lane of dst.
 	broadcast := func(bits uint32, dst reg.VecPhysical, tmp reg.GPVirtual) {
 		MOVL(U32(bits), tmp.As32())
@@ -42,15 +43,15 @@ func genWinograd4() {
 			VMOVUPS(Y(r), Mem{Base: tmp})
 		}
 	}
-	// loadS and storeS address the scratch area: vector i at s+32*i.
+	// loadS and storeS address the scratch area: vector i at s+vb*i.
 	loadS := func(s Mem, first, step, cnt int) {
 		for i := range cnt {
-			VMOVUPS(s.Offset(32*(first+i*step)), Y(i))
+			VMOVUPS(s.Offset(vb*(first+i*step)), Y(i))
 		}
 	}
 	storeS := func(s Mem, first, step int, regs []int) {
 		for i, r := range regs {
-			VMOVUPS(Y(r), s.Offset(32*(first+i*step)))
+			VMOVUPS(Y(r), s.Offset(vb*(first+i*step)))
 		}
 	}
 
@@ -108,26 +109,26 @@ func genWinograd4() {
 		return []int{0, 8, 9, 10, 11, 3}
 	}
 
-	TEXT("winoIn4AVX2", 0, "func(v []float32, vs int, d []float32, rs, cs, n int)")
-	Doc("winoIn4AVX2 must equal winoIn4Generic for n rounded down to a multiple of",
-		"8: it writes V = Bᵀ d B for each channel of one 6×6 input tile, d(i, j) at",
+	TEXT("winoIn4"+isa, 0, "func(v []float32, vs int, d []float32, rs, cs, n int)")
+	Doc("winoIn4"+isa+" must equal winoIn4Generic for n rounded down to a multiple of",
+		fmt.Sprint(lanes)+": it writes V = Bᵀ d B for each channel of one 6×6 input tile, d(i, j) at",
 		"d[i*rs+j*cs:] and V(6i+j) at v[(6i+j)*vs:]. No bounds checks: the caller",
 		"guarantees len(d) > 5*rs+5*cs+n-1 and len(v) > 35*vs+n-1.")
 	Pragma("noescape")
 	{
-		s := AllocLocal(36 * 32)
+		s := AllocLocal(36 * vb)
 		v, d := ptr("v"), ptr("d")
 		st := byteStrides("vs", "rs", "cs")
 		vs, rs, cs := st[0], st[1], st[2]
 		n := Load(Param("n"), GP64())
-		SHRQ(U8(3), n)
-		JZ(LabelRef("winoin4_done"))
+		SHRQ(U8(bitsOf(lanes)), n)
+		JZ(LabelRef("winoin4_done"+isa))
 		t1, t2 := GP64(), GP64()
 		broadcast(four, Y(15), t1)
 		vs6 := GP64()
 		LEAQ(Mem{Base: vs, Index: vs, Scale: 2}, vs6)
 		SHLQ(U8(1), vs6)
-		Label("winoin4_loop")
+		Label("winoin4_loop"+isa)
 		MOVQ(d, t2)
 		for i := range 6 {
 			if i > 0 {
@@ -144,36 +145,36 @@ func genWinograd4() {
 			loadS(s, j, 6, 6)
 			store(t2, vs6, t1, in4())
 		}
-		ADDQ(U32(32), d)
-		ADDQ(U32(32), v)
+		ADDQ(U32(vb), d)
+		ADDQ(U32(vb), v)
 		DECQ(n)
-		JNZ(LabelRef("winoin4_loop"))
-		Label("winoin4_done")
+		JNZ(LabelRef("winoin4_loop"+isa))
+		Label("winoin4_done"+isa)
 		VZEROUPPER()
 		RET()
 	}
 
-	TEXT("winoOut4AVX2", 0, "func(y []float32, rs, cs int, m []float32, ms, n int)")
-	Doc("winoOut4AVX2 must equal winoOut4Generic for n rounded down to a multiple of",
-		"8: it writes Y = Aᵀ M A for each channel of one tile, M(xi) at m[xi*ms:] and",
+	TEXT("winoOut4"+isa, 0, "func(y []float32, rs, cs int, m []float32, ms, n int)")
+	Doc("winoOut4"+isa+" must equal winoOut4Generic for n rounded down to a multiple of",
+		fmt.Sprint(lanes)+": it writes Y = Aᵀ M A for each channel of one tile, M(xi) at m[xi*ms:] and",
 		"Y(i, j) at y[i*rs+j*cs:]. No bounds checks: the caller guarantees",
 		"len(m) > 35*ms+n-1 and len(y) > 3*rs+3*cs+n-1.")
 	Pragma("noescape")
 	{
-		s := AllocLocal(24 * 32)
+		s := AllocLocal(24 * vb)
 		y, m := ptr("y"), ptr("m")
 		st := byteStrides("rs", "cs", "ms")
 		rs, cs, ms := st[0], st[1], st[2]
 		n := Load(Param("n"), GP64())
-		SHRQ(U8(3), n)
-		JZ(LabelRef("winoout4_done"))
+		SHRQ(U8(bitsOf(lanes)), n)
+		JZ(LabelRef("winoout4_done"+isa))
 		t1, t2 := GP64(), GP64()
 		broadcast(four, Y(15), t1)
 		broadcast(eight, Y(14), t1)
 		ms6 := GP64()
 		LEAQ(Mem{Base: ms, Index: ms, Scale: 2}, ms6)
 		SHLQ(U8(1), ms6)
-		Label("winoout4_loop")
+		Label("winoout4_loop"+isa)
 		MOVQ(m, t2)
 		for i := range 6 {
 			if i > 0 {
@@ -190,35 +191,35 @@ func genWinograd4() {
 			loadS(s, j, 4, 6)
 			store(t2, rs, t1, out4())
 		}
-		ADDQ(U32(32), y)
-		ADDQ(U32(32), m)
+		ADDQ(U32(vb), y)
+		ADDQ(U32(vb), m)
 		DECQ(n)
-		JNZ(LabelRef("winoout4_loop"))
-		Label("winoout4_done")
+		JNZ(LabelRef("winoout4_loop"+isa))
+		Label("winoout4_done"+isa)
 		VZEROUPPER()
 		RET()
 	}
 
-	TEXT("winoGradOut4AVX2", 0, "func(m []float32, ms int, dy []float32, rs, cs, n int)")
-	Doc("winoGradOut4AVX2 must equal winoGradOut4Generic for n rounded down to a",
-		"multiple of 8: it writes dM = A dY Aᵀ for each channel of one tile, dY(i, j)",
+	TEXT("winoGradOut4"+isa, 0, "func(m []float32, ms int, dy []float32, rs, cs, n int)")
+	Doc("winoGradOut4"+isa+" must equal winoGradOut4Generic for n rounded down to a",
+		"multiple of "+fmt.Sprint(lanes)+": it writes dM = A dY Aᵀ for each channel of one tile, dY(i, j)",
 		"at dy[i*rs+j*cs:] and dM(xi) at m[xi*ms:]. No bounds checks: the caller",
 		"guarantees len(m) > 35*ms+n-1 and len(dy) > 3*rs+3*cs+n-1.")
 	Pragma("noescape")
 	{
-		s := AllocLocal(24 * 32)
+		s := AllocLocal(24 * vb)
 		m, dy := ptr("m"), ptr("dy")
 		st := byteStrides("ms", "rs", "cs")
 		ms, rs, cs := st[0], st[1], st[2]
 		n := Load(Param("n"), GP64())
-		SHRQ(U8(3), n)
-		JZ(LabelRef("winogo4_done"))
+		SHRQ(U8(bitsOf(lanes)), n)
+		JZ(LabelRef("winogo4_done"+isa))
 		t1, t2 := GP64(), GP64()
 		broadcast(four, Y(15), t1)
 		ms6 := GP64()
 		LEAQ(Mem{Base: ms, Index: ms, Scale: 2}, ms6)
 		SHLQ(U8(1), ms6)
-		Label("winogo4_loop")
+		Label("winogo4_loop"+isa)
 		MOVQ(dy, t2)
 		for i := range 4 {
 			if i > 0 {
@@ -235,20 +236,20 @@ func genWinograd4() {
 			loadS(s, j, 6, 4)
 			store(t2, ms6, t1, gradOut4())
 		}
-		ADDQ(U32(32), dy)
-		ADDQ(U32(32), m)
+		ADDQ(U32(vb), dy)
+		ADDQ(U32(vb), m)
 		DECQ(n)
-		JNZ(LabelRef("winogo4_loop"))
-		Label("winogo4_done")
+		JNZ(LabelRef("winogo4_loop"+isa))
+		Label("winogo4_done"+isa)
 		VZEROUPPER()
 		RET()
 	}
 }
 
-// genWinogradFilter4 emits F(4x4)'s filter transform and its adjoint, 8
-// filters (matrix elements) per iteration, in the Go twins' order.
-func genWinogradFilter4() {
-	Y := ymm
+// genWinogradFilter4 emits F(4x4)'s filter transform and its adjoint, one
+// vector of filters (matrix elements) per iteration, in the Go twins' order.
+func genWinogradFilter4(isa string, Y func(int) reg.VecPhysical, lanes int) {
+	vb := 4 * lanes // bytes per vector
 	bits := func(f float32) uint32 { return math.Float32bits(f) }
 	// Y15 = 1/4, Y14 = -1/6, Y13 = 1/24, Y12 = 1/6, Y11 = 1/12.
 	constants := func(tmp reg.GPVirtual) {
@@ -313,23 +314,23 @@ func genWinogradFilter4() {
 		}
 	}
 
-	TEXT("winoFilter4AVX2", 0, "func(u, w []float32, plane, n int)")
-	Doc("winoFilter4AVX2 must equal winoFilter4Generic for n rounded down to a",
-		"multiple of 8. No bounds checks: the caller guarantees",
+	TEXT("winoFilter4"+isa, 0, "func(u, w []float32, plane, n int)")
+	Doc("winoFilter4"+isa+" must equal winoFilter4Generic for n rounded down to a",
+		"multiple of "+fmt.Sprint(lanes)+". No bounds checks: the caller guarantees",
 		"len(w) > 8*plane+n-1 and len(u) > 35*plane+n-1.")
 	Pragma("noescape")
 	{
-		s := AllocLocal(18 * 32)
+		s := AllocLocal(18 * vb)
 		u, w := ptr("u"), ptr("w")
 		pb := byteStrides("plane")[0]
 		n := Load(Param("n"), GP64())
-		SHRQ(U8(3), n)
-		JZ(LabelRef("winof4_done"))
+		SHRQ(U8(bitsOf(lanes)), n)
+		JZ(LabelRef("winof4_done"+isa))
 		t1, t2 := GP64(), GP64()
 		constants(t1)
 		pb3 := GP64()
 		LEAQ(Mem{Base: pb, Index: pb, Scale: 2}, pb3)
-		Label("winof4_loop")
+		Label("winof4_loop"+isa)
 		MOVQ(w, t2)
 		for j := range 3 {
 			if j > 0 {
@@ -337,7 +338,7 @@ func genWinogradFilter4() {
 			}
 			loadStrided(t2, pb3, t1, 3)
 			for i, r := range filter4() {
-				VMOVUPS(Y(r), s.Offset(32*(3*i+j)))
+				VMOVUPS(Y(r), s.Offset(vb*(3*i+j)))
 			}
 		}
 		MOVQ(u, t2)
@@ -347,37 +348,37 @@ func genWinogradFilter4() {
 				ADDQ(pb3, t2)
 			}
 			for j := range 3 {
-				VMOVUPS(s.Offset(32*(3*i+j)), Y(j))
+				VMOVUPS(s.Offset(vb*(3*i+j)), Y(j))
 			}
 			storeStrided(t2, pb, t1, filter4())
 		}
-		ADDQ(U32(32), u)
-		ADDQ(U32(32), w)
+		ADDQ(U32(vb), u)
+		ADDQ(U32(vb), w)
 		DECQ(n)
-		JNZ(LabelRef("winof4_loop"))
-		Label("winof4_done")
+		JNZ(LabelRef("winof4_loop"+isa))
+		Label("winof4_done"+isa)
 		VZEROUPPER()
 		RET()
 	}
 
-	TEXT("winoFilterGrad4AVX2", 0, "func(dw, du []float32, plane, n int)")
-	Doc("winoFilterGrad4AVX2 must equal winoFilterGrad4Generic for n rounded down",
-		"to a multiple of 8. No bounds checks: the caller guarantees",
+	TEXT("winoFilterGrad4"+isa, 0, "func(dw, du []float32, plane, n int)")
+	Doc("winoFilterGrad4"+isa+" must equal winoFilterGrad4Generic for n rounded down",
+		"to a multiple of "+fmt.Sprint(lanes)+". No bounds checks: the caller guarantees",
 		"len(du) > 35*plane+n-1 and len(dw) > 8*plane+n-1.")
 	Pragma("noescape")
 	{
-		s := AllocLocal(18 * 32)
+		s := AllocLocal(18 * vb)
 		dw, du := ptr("dw"), ptr("du")
 		pb := byteStrides("plane")[0]
 		n := Load(Param("n"), GP64())
-		SHRQ(U8(3), n)
-		JZ(LabelRef("winofg4_done"))
+		SHRQ(U8(bitsOf(lanes)), n)
+		JZ(LabelRef("winofg4_done"+isa))
 		t1, t2 := GP64(), GP64()
 		constants(t1)
 		pb6 := GP64()
 		LEAQ(Mem{Base: pb, Index: pb, Scale: 2}, pb6)
 		SHLQ(U8(1), pb6)
-		Label("winofg4_loop")
+		Label("winofg4_loop"+isa)
 		MOVQ(du, t2)
 		for j := range 6 {
 			if j > 0 {
@@ -385,7 +386,7 @@ func genWinogradFilter4() {
 			}
 			loadStrided(t2, pb6, t1, 6)
 			for ky, r := range filterGrad4() {
-				VMOVUPS(Y(r), s.Offset(32*(6*ky+j)))
+				VMOVUPS(Y(r), s.Offset(vb*(6*ky+j)))
 			}
 		}
 		MOVQ(dw, t2)
@@ -396,15 +397,15 @@ func genWinogradFilter4() {
 				ADDQ(pb, t2)
 			}
 			for j := range 6 {
-				VMOVUPS(s.Offset(32*(6*ky+j)), Y(j))
+				VMOVUPS(s.Offset(vb*(6*ky+j)), Y(j))
 			}
 			storeStrided(t2, pb, t1, filterGrad4())
 		}
-		ADDQ(U32(32), dw)
-		ADDQ(U32(32), du)
+		ADDQ(U32(vb), dw)
+		ADDQ(U32(vb), du)
 		DECQ(n)
-		JNZ(LabelRef("winofg4_loop"))
-		Label("winofg4_done")
+		JNZ(LabelRef("winofg4_loop"+isa))
+		Label("winofg4_done"+isa)
 		VZEROUPPER()
 		RET()
 	}
