@@ -59,7 +59,7 @@ func cifarCNN(d1, d2 float64, classes int) func() []nn.Layer {
 // cifarFast is the cifar10-fast preset: a VGG-style net in the spirit of
 // Keller Jordan's airbench (github.com/KellerJordan/cifar10-airbench) and
 // David Page's DAWNBench ResNet ("How to train your ResNet", 2018), scaled
-// to a 2-core CPU: flip and 2-pixel shift augmentation, airbench's
+// to a 2-core CPU: flip and 4-pixel shift augmentation, airbench's
 // whitening stem, then three blocks of conv → max-pool → batch norm → ReLU
 // → conv → batch norm → ReLU with airbench's widths 64, 256, 256, and a
 // global max-pool. It trains with SGD (Nesterov momentum, decoupled weight
@@ -79,7 +79,10 @@ func cifarFast() []nn.Layer {
 	ls := []nn.Layer{
 		&nn.InputLayer{Shape: tensor.Shape{32, 32, 3}},
 		&nn.RandomFlip{Mode: nn.FlipHorizontal},
-		&nn.RandomCrop{Padding: 2},
+		// Shifts of up to 4 pixels: with 2, 16 epochs were no better than
+		// 13 (0.8926 against 0.8936, the net fitting the training images);
+		// with 4, 21 epochs reached 0.9020 (BENCHMARKS.md, run 9).
+		&nn.RandomCrop{Padding: 4},
 		// airbench's stem: 2x2 patches whitened into 24 channels (both
 		// signs, each kept by the ReLU); "same" keeps 32x32, so the pools
 		// halve even sizes and Winograd tiles have no waste. On 4-epoch
@@ -191,7 +194,8 @@ var presets = map[string]*Preset{
 			}},
 			Metrics: []string{"accuracy"},
 		},
-		Fit:    FitConfig{Epochs: 13, BatchSize: 256},
+		// 21 epochs fit in the 30 minutes since Winograd F(4x4) (session 5).
+		Fit:    FitConfig{Epochs: 21, BatchSize: 256},
 		layers: cifarFast,
 	},
 	"cifar100-cnn": {
