@@ -9,11 +9,88 @@ import (
 	"github.com/mmcloughlin/avo/reg"
 )
 
+// vecLoop emits a loop over the n (parameter "n") elements in vectors of
+// lanes: setup runs once when there is a vector to do, body once per
+// vector, and then each of ptrs moves one vector on.
+func vecLoop(label string, lanes int, setup, body func(), ptrs ...reg.Register) {
+	n := Load(Param("n"), GP64())
+	SHRQ(U8(bitsOf(lanes)), n)
+	JZ(LabelRef(label + "_done"))
+	setup()
+	Label(label + "_loop")
+	body()
+	for _, p := range ptrs {
+		ADDQ(U32(4*lanes), p)
+	}
+	DECQ(n)
+	JNZ(LabelRef(label + "_loop"))
+	Label(label + "_done")
+	VZEROUPPER()
+	RET()
+}
+
+// times6 returns a new register holding 6·r.
+func times6(r reg.Register) reg.Register {
+	r6 := GP64()
+	LEAQ(Mem{Base: r, Index: r, Scale: 2}, r6)
+	SHLQ(U8(1), r6)
+	return r6
+}
+
+// twoPasser returns the emitter of one vector's 2-D transform, with Y
+// the vector registers of lanes floats: n1 source lines (src,
+// src+srcStep, ...) of n1 cells srcStride apart go through f into the
+// scratch s, then the scratch's columns through f again to dst lines
+// (dst, dst+dstStep, ...) of cells dstStride apart. t1 and t2 are
+// scratch registers.
+func twoPasser(Y func(int) reg.VecPhysical, lanes int) func(s Mem, src, srcStep, srcStride reg.Register, n1 int, f func() []int,
+	dst, dstStep, dstStride reg.Register, t1, t2 reg.Register) {
+	vb := 4 * lanes
+	return func(s Mem, src, srcStep, srcStride reg.Register, n1 int, f func() []int,
+		dst, dstStep, dstStride reg.Register, t1, t2 reg.Register) {
+		var w1 int
+		MOVQ(src, t2)
+		for i := range n1 {
+			if i > 0 {
+				ADDQ(srcStep, t2)
+			}
+			MOVQ(t2, t1)
+			for k := range n1 {
+				if k > 0 {
+					ADDQ(srcStride, t1)
+				}
+				VMOVUPS(Mem{Base: t1}, Y(k))
+			}
+			regs := f()
+			w1 = len(regs)
+			for k, r := range regs {
+				VMOVUPS(Y(r), s.Offset(vb*(w1*i+k)))
+			}
+		}
+		MOVQ(dst, t2)
+		for j := range w1 {
+			if j > 0 {
+				ADDQ(dstStep, t2)
+			}
+			for k := range n1 {
+				VMOVUPS(s.Offset(vb*(w1*k+j)), Y(k))
+			}
+			MOVQ(t2, t1)
+			for k, r := range f() {
+				if k > 0 {
+					ADDQ(dstStride, t1)
+				}
+				VMOVUPS(Y(r), Mem{Base: t1})
+			}
+		}
+	}
+}
+
 // genWinograd4 emits the Winograd F(4x4, 3x3) tile transforms, one vector
-// of channels (lanes) per iteration. Each is a 1-D transform applied to the rows of the tile,
-// the results going to a scratch area on the stack, then to its columns;
-// the order of operations is the Go twins' (winograd4.go), which use no
-// FMA, so the results match bit for bit.
+// of channels (lanes) per iteration. Each is a 1-D transform applied to
+// the rows of the tile, the results going to a scratch area on the stack,
+// then to its columns; the order of operations is the Go twins'
+// (winograd4.go), which use no FMA, so the results match bit for bit.
 func genWinograd4(isa string, Y func(int) reg.VecPhysical, lanes int) {
 	vb := 4 * lanes // bytes per vector
 	// broadcast puts the float32 with bits b in every lane of dst.
@@ -23,38 +100,6 @@ func genWinograd4(isa string, Y func(int) reg.VecPhysical, lanes int) {
 		VPBROADCASTD(reg.X13, dst)
 	}
 	const four, eight = 0x40800000, 0x41000000
-	// load reads cnt vectors from p, p+stride, ... into Y0, Y1, ...
-	load := func(p, stride, tmp reg.Register, cnt int) {
-		MOVQ(p, tmp)
-		for i := range cnt {
-			if i > 0 {
-				ADDQ(stride, tmp)
-			}
-			VMOVUPS(Mem{Base: tmp}, Y(i))
-		}
-	}
-	// store writes regs to p, p+stride, ...
-	store := func(p, stride, tmp reg.Register, regs []int) {
-		MOVQ(p, tmp)
-		for i, r := range regs {
-			if i > 0 {
-				ADDQ(stride, tmp)
-			}
-			VMOVUPS(Y(r), Mem{Base: tmp})
-		}
-	}
-	// loadS and storeS address the scratch area: vector i at s+vb*i.
-	loadS := func(s Mem, first, step, cnt int) {
-		for i := range cnt {
-			VMOVUPS(s.Offset(vb*(first+i*step)), Y(i))
-		}
-	}
-	storeS := func(s Mem, first, step int, regs []int) {
-		for i, r := range regs {
-			VMOVUPS(Y(r), s.Offset(vb*(first+i*step)))
-		}
-	}
-
 	// in4 (Y15 = 4): x0..x5 in Y0..Y5; returns the registers of y0..y5.
 	in4 := func() []int {
 		VSUBPS(Y(2), Y(4), Y(6))    // a = x4 - x2
@@ -109,6 +154,8 @@ func genWinograd4(isa string, Y func(int) reg.VecPhysical, lanes int) {
 		return []int{0, 8, 9, 10, 11, 3}
 	}
 
+	twoPass := twoPasser(Y, lanes)
+
 	TEXT("winoIn4"+isa, 0, "func(v []float32, vs int, d []float32, rs, cs, n int)")
 	Doc("winoIn4"+isa+" must equal winoIn4Generic for n rounded down to a multiple of",
 		fmt.Sprint(lanes)+": it writes V = Bᵀ d B for each channel of one 6×6 input tile, d(i, j) at",
@@ -120,38 +167,12 @@ func genWinograd4(isa string, Y func(int) reg.VecPhysical, lanes int) {
 		v, d := ptr("v"), ptr("d")
 		st := byteStrides("vs", "rs", "cs")
 		vs, rs, cs := st[0], st[1], st[2]
-		n := Load(Param("n"), GP64())
-		SHRQ(U8(bitsOf(lanes)), n)
-		JZ(LabelRef("winoin4_done"+isa))
-		t1, t2 := GP64(), GP64()
-		broadcast(four, Y(15), t1)
-		vs6 := GP64()
-		LEAQ(Mem{Base: vs, Index: vs, Scale: 2}, vs6)
-		SHLQ(U8(1), vs6)
-		Label("winoin4_loop"+isa)
-		MOVQ(d, t2)
-		for i := range 6 {
-			if i > 0 {
-				ADDQ(rs, t2)
-			}
-			load(t2, cs, t1, 6)
-			storeS(s, 6*i, 1, in4())
-		}
-		MOVQ(v, t2)
-		for j := range 6 {
-			if j > 0 {
-				ADDQ(vs, t2)
-			}
-			loadS(s, j, 6, 6)
-			store(t2, vs6, t1, in4())
-		}
-		ADDQ(U32(vb), d)
-		ADDQ(U32(vb), v)
-		DECQ(n)
-		JNZ(LabelRef("winoin4_loop"+isa))
-		Label("winoin4_done"+isa)
-		VZEROUPPER()
-		RET()
+		t1, t2, vs6 := GP64(), GP64(), times6(vs)
+		vecLoop("winoin4"+isa, lanes, func() {
+			broadcast(four, Y(15), t1)
+		}, func() {
+			twoPass(s, d, rs, cs, 6, in4, v, vs, vs6, t1, t2)
+		}, d, v)
 	}
 
 	TEXT("winoOut4"+isa, 0, "func(y []float32, rs, cs int, m []float32, ms, n int)")
@@ -165,39 +186,13 @@ func genWinograd4(isa string, Y func(int) reg.VecPhysical, lanes int) {
 		y, m := ptr("y"), ptr("m")
 		st := byteStrides("rs", "cs", "ms")
 		rs, cs, ms := st[0], st[1], st[2]
-		n := Load(Param("n"), GP64())
-		SHRQ(U8(bitsOf(lanes)), n)
-		JZ(LabelRef("winoout4_done"+isa))
-		t1, t2 := GP64(), GP64()
-		broadcast(four, Y(15), t1)
-		broadcast(eight, Y(14), t1)
-		ms6 := GP64()
-		LEAQ(Mem{Base: ms, Index: ms, Scale: 2}, ms6)
-		SHLQ(U8(1), ms6)
-		Label("winoout4_loop"+isa)
-		MOVQ(m, t2)
-		for i := range 6 {
-			if i > 0 {
-				ADDQ(ms6, t2)
-			}
-			load(t2, ms, t1, 6)
-			storeS(s, 4*i, 1, out4())
-		}
-		MOVQ(y, t2)
-		for j := range 4 {
-			if j > 0 {
-				ADDQ(cs, t2)
-			}
-			loadS(s, j, 4, 6)
-			store(t2, rs, t1, out4())
-		}
-		ADDQ(U32(vb), y)
-		ADDQ(U32(vb), m)
-		DECQ(n)
-		JNZ(LabelRef("winoout4_loop"+isa))
-		Label("winoout4_done"+isa)
-		VZEROUPPER()
-		RET()
+		t1, t2, ms6 := GP64(), GP64(), times6(ms)
+		vecLoop("winoout4"+isa, lanes, func() {
+			broadcast(four, Y(15), t1)
+			broadcast(eight, Y(14), t1)
+		}, func() {
+			twoPass(s, m, ms6, ms, 6, out4, y, cs, rs, t1, t2)
+		}, y, m)
 	}
 
 	TEXT("winoGradOut4"+isa, 0, "func(m []float32, ms int, dy []float32, rs, cs, n int)")
@@ -211,38 +206,12 @@ func genWinograd4(isa string, Y func(int) reg.VecPhysical, lanes int) {
 		m, dy := ptr("m"), ptr("dy")
 		st := byteStrides("ms", "rs", "cs")
 		ms, rs, cs := st[0], st[1], st[2]
-		n := Load(Param("n"), GP64())
-		SHRQ(U8(bitsOf(lanes)), n)
-		JZ(LabelRef("winogo4_done"+isa))
-		t1, t2 := GP64(), GP64()
-		broadcast(four, Y(15), t1)
-		ms6 := GP64()
-		LEAQ(Mem{Base: ms, Index: ms, Scale: 2}, ms6)
-		SHLQ(U8(1), ms6)
-		Label("winogo4_loop"+isa)
-		MOVQ(dy, t2)
-		for i := range 4 {
-			if i > 0 {
-				ADDQ(rs, t2)
-			}
-			load(t2, cs, t1, 4)
-			storeS(s, 6*i, 1, gradOut4())
-		}
-		MOVQ(m, t2)
-		for j := range 6 {
-			if j > 0 {
-				ADDQ(ms, t2)
-			}
-			loadS(s, j, 6, 4)
-			store(t2, ms6, t1, gradOut4())
-		}
-		ADDQ(U32(vb), dy)
-		ADDQ(U32(vb), m)
-		DECQ(n)
-		JNZ(LabelRef("winogo4_loop"+isa))
-		Label("winogo4_done"+isa)
-		VZEROUPPER()
-		RET()
+		t1, t2, ms6 := GP64(), GP64(), times6(ms)
+		vecLoop("winogo4"+isa, lanes, func() {
+			broadcast(four, Y(15), t1)
+		}, func() {
+			twoPass(s, dy, rs, cs, 4, gradOut4, m, ms, ms6, t1, t2)
+		}, dy, m)
 	}
 }
 
@@ -295,24 +264,7 @@ func genWinogradFilter4(isa string, Y func(int) reg.VecPhysical, lanes int) {
 		VADDPS(Y(5), Y(3), Y(3)) // w2
 		return []int{0, 2, 3}
 	}
-	loadStrided := func(p, stride, tmp reg.Register, cnt int) {
-		MOVQ(p, tmp)
-		for i := range cnt {
-			if i > 0 {
-				ADDQ(stride, tmp)
-			}
-			VMOVUPS(Mem{Base: tmp}, Y(i))
-		}
-	}
-	storeStrided := func(p, stride, tmp reg.Register, regs []int) {
-		MOVQ(p, tmp)
-		for i, r := range regs {
-			if i > 0 {
-				ADDQ(stride, tmp)
-			}
-			VMOVUPS(Y(r), Mem{Base: tmp})
-		}
-	}
+	twoPass := twoPasser(Y, lanes)
 
 	TEXT("winoFilter4"+isa, 0, "func(u, w []float32, plane, n int)")
 	Doc("winoFilter4"+isa+" must equal winoFilter4Generic for n rounded down to a",
@@ -323,42 +275,13 @@ func genWinogradFilter4(isa string, Y func(int) reg.VecPhysical, lanes int) {
 		s := AllocLocal(18 * vb)
 		u, w := ptr("u"), ptr("w")
 		pb := byteStrides("plane")[0]
-		n := Load(Param("n"), GP64())
-		SHRQ(U8(bitsOf(lanes)), n)
-		JZ(LabelRef("winof4_done"+isa))
 		t1, t2 := GP64(), GP64()
-		constants(t1)
-		pb3 := GP64()
+		pb3, pb6 := GP64(), times6(pb)
 		LEAQ(Mem{Base: pb, Index: pb, Scale: 2}, pb3)
-		Label("winof4_loop"+isa)
-		MOVQ(w, t2)
-		for j := range 3 {
-			if j > 0 {
-				ADDQ(pb, t2)
-			}
-			loadStrided(t2, pb3, t1, 3)
-			for i, r := range filter4() {
-				VMOVUPS(Y(r), s.Offset(vb*(3*i+j)))
-			}
-		}
-		MOVQ(u, t2)
-		for i := range 6 {
-			if i > 0 {
-				ADDQ(pb3, t2)
-				ADDQ(pb3, t2)
-			}
-			for j := range 3 {
-				VMOVUPS(s.Offset(vb*(3*i+j)), Y(j))
-			}
-			storeStrided(t2, pb, t1, filter4())
-		}
-		ADDQ(U32(vb), u)
-		ADDQ(U32(vb), w)
-		DECQ(n)
-		JNZ(LabelRef("winof4_loop"+isa))
-		Label("winof4_done"+isa)
-		VZEROUPPER()
-		RET()
+		// The kernel's columns, then the rows of G g.
+		vecLoop("winof4"+isa, lanes, func() { constants(t1) }, func() {
+			twoPass(s, w, pb, pb3, 3, filter4, u, pb6, pb, t1, t2)
+		}, u, w)
 	}
 
 	TEXT("winoFilterGrad4"+isa, 0, "func(dw, du []float32, plane, n int)")
@@ -370,43 +293,12 @@ func genWinogradFilter4(isa string, Y func(int) reg.VecPhysical, lanes int) {
 		s := AllocLocal(18 * vb)
 		dw, du := ptr("dw"), ptr("du")
 		pb := byteStrides("plane")[0]
-		n := Load(Param("n"), GP64())
-		SHRQ(U8(bitsOf(lanes)), n)
-		JZ(LabelRef("winofg4_done"+isa))
 		t1, t2 := GP64(), GP64()
-		constants(t1)
-		pb6 := GP64()
-		LEAQ(Mem{Base: pb, Index: pb, Scale: 2}, pb6)
-		SHLQ(U8(1), pb6)
-		Label("winofg4_loop"+isa)
-		MOVQ(du, t2)
-		for j := range 6 {
-			if j > 0 {
-				ADDQ(pb, t2)
-			}
-			loadStrided(t2, pb6, t1, 6)
-			for ky, r := range filterGrad4() {
-				VMOVUPS(Y(r), s.Offset(vb*(6*ky+j)))
-			}
-		}
-		MOVQ(dw, t2)
-		for ky := range 3 {
-			if ky > 0 {
-				ADDQ(pb, t2)
-				ADDQ(pb, t2)
-				ADDQ(pb, t2)
-			}
-			for j := range 6 {
-				VMOVUPS(s.Offset(vb*(6*ky+j)), Y(j))
-			}
-			storeStrided(t2, pb, t1, filterGrad4())
-		}
-		ADDQ(U32(vb), dw)
-		ADDQ(U32(vb), du)
-		DECQ(n)
-		JNZ(LabelRef("winofg4_loop"+isa))
-		Label("winofg4_done"+isa)
-		VZEROUPPER()
-		RET()
+		pb3, pb6 := GP64(), times6(pb)
+		LEAQ(Mem{Base: pb, Index: pb, Scale: 2}, pb3)
+		// dU's columns, then the rows of Gᵀ dU.
+		vecLoop("winofg4"+isa, lanes, func() { constants(t1) }, func() {
+			twoPass(s, du, pb, pb6, 6, filterGrad4, dw, pb3, pb, t1, t2)
+		}, dw, du)
 	}
 }
