@@ -1193,7 +1193,7 @@ DATA eight8<>+28(SB)/4, $0x00000008
 GLOBL eight8<>(SB), RODATA|NOPTR, $32
 
 // func maxArgInitAVX2(y []float32, arg []int32, x []float32, base int)
-// Requires: AVX, AVX2, SSE2
+// Requires: AVX, AVX2
 TEXT ·maxArgInitAVX2(SB), NOSPLIT, $0-80
 	MOVQ         y_base+0(FP), AX
 	MOVQ         arg_base+24(FP), CX
@@ -1202,7 +1202,7 @@ TEXT ·maxArgInitAVX2(SB), NOSPLIT, $0-80
 	SHRQ         $0x03, BX
 	JZ           maxArgInitAVX2_done
 	MOVQ         base+72(FP), SI
-	MOVQ         SI, X8
+	VMOVQ        SI, X8
 	VPBROADCASTD X8, Y8
 	VPADDD       iota8<>+0(SB), Y8, Y8
 	VMOVDQU      eight8<>+0(SB), Y9
@@ -1223,7 +1223,7 @@ maxArgInitAVX2_done:
 	RET
 
 // func maxArgUpdateAVX2(y []float32, arg []int32, x []float32, base int)
-// Requires: AVX, AVX2, SSE2
+// Requires: AVX, AVX2
 TEXT ·maxArgUpdateAVX2(SB), NOSPLIT, $0-80
 	MOVQ         y_base+0(FP), AX
 	MOVQ         arg_base+24(FP), CX
@@ -1232,7 +1232,7 @@ TEXT ·maxArgUpdateAVX2(SB), NOSPLIT, $0-80
 	SHRQ         $0x03, BX
 	JZ           maxArgUpdateAVX2_done
 	MOVQ         base+72(FP), SI
-	MOVQ         SI, X8
+	VMOVQ        SI, X8
 	VPBROADCASTD X8, Y8
 	VPADDD       iota8<>+0(SB), Y8, Y8
 	VMOVDQU      eight8<>+0(SB), Y9
@@ -1347,7 +1347,7 @@ DATA iota8pool<>+28(SB)/4, $0x00000007
 GLOBL iota8pool<>(SB), RODATA|NOPTR, $32
 
 // func maxPool2ArgAVX2(y []float32, arg []int32, r0 []float32, r1 []float32, c int, base int, rs int)
-// Requires: AVX, AVX2, SSE2
+// Requires: AVX, AVX2
 TEXT ·maxPool2ArgAVX2(SB), NOSPLIT, $0-120
 	MOVQ         y_base+0(FP), CX
 	MOVQ         arg_base+24(FP), BX
@@ -1356,9 +1356,9 @@ TEXT ·maxPool2ArgAVX2(SB), NOSPLIT, $0-120
 	MOVQ         c+96(FP), R8
 	MOVQ         base+104(FP), R9
 	MOVQ         rs+112(FP), AX
-	MOVQ         R8, X15
+	VMOVQ        R8, X15
 	VPBROADCASTD X15, Y11
-	MOVQ         AX, X15
+	VMOVQ        AX, X15
 	VPBROADCASTD X15, Y12
 	MOVQ         R8, R10
 	SHLQ         $0x02, R10
@@ -1374,7 +1374,7 @@ mpa_pixel:
 	XORQ R12, R12
 
 mpa_chan:
-	MOVQ         R9, X15
+	VMOVQ        R9, X15
 	VPBROADCASTD X15, Y4
 	VPADDD       iota8pool<>+0(SB), Y4, Y4
 	VPADDD       Y11, Y4, Y5
@@ -1418,7 +1418,7 @@ mpa_done:
 	RET
 
 // func maxPool2BackAVX2(dx0 []float32, dx1 []float32, dy []float32, arg []int32, c int, base int, rs int)
-// Requires: AVX, AVX2, SSE2
+// Requires: AVX, AVX2
 TEXT ·maxPool2BackAVX2(SB), NOSPLIT, $0-120
 	MOVQ         dx0_base+0(FP), CX
 	MOVQ         dx1_base+24(FP), BX
@@ -1427,9 +1427,9 @@ TEXT ·maxPool2BackAVX2(SB), NOSPLIT, $0-120
 	MOVQ         c+96(FP), R8
 	MOVQ         base+104(FP), R9
 	MOVQ         rs+112(FP), AX
-	MOVQ         R8, X15
+	VMOVQ        R8, X15
 	VPBROADCASTD X15, Y11
-	MOVQ         AX, X15
+	VMOVQ        AX, X15
 	VPBROADCASTD X15, Y12
 	MOVQ         R8, R10
 	SHLQ         $0x02, R10
@@ -1445,7 +1445,7 @@ mpb_pixel:
 	XORQ R12, R12
 
 mpb_chan:
-	MOVQ         R9, X15
+	VMOVQ        R9, X15
 	VPBROADCASTD X15, Y4
 	VPADDD       iota8pool<>+0(SB), Y4, Y4
 	VPADDD       Y11, Y4, Y5
@@ -1577,7 +1577,7 @@ add_done:
 	RET
 
 // func adamAVX2(w []float32, g []float32, m []float32, v []float32, lr float32, c1 float32, c2 float32, eps float32)
-// Requires: AVX, AVX2, SSE
+// Requires: AVX
 TEXT ·adamAVX2(SB), NOSPLIT, $0-112
 	MOVQ         w_base+0(FP), AX
 	MOVQ         g_base+24(FP), CX
@@ -1586,14 +1586,10 @@ TEXT ·adamAVX2(SB), NOSPLIT, $0-112
 	MOVQ         w_len+8(FP), SI
 	SHRQ         $0x03, SI
 	JZ           adam_done
-	MOVSS        lr+96(FP), X0
-	VBROADCASTSS X0, Y8
-	MOVSS        c1+100(FP), X0
-	VBROADCASTSS X0, Y9
-	MOVSS        c2+104(FP), X0
-	VBROADCASTSS X0, Y10
-	MOVSS        eps+108(FP), X0
-	VBROADCASTSS X0, Y11
+	VBROADCASTSS lr+96(FP), Y8
+	VBROADCASTSS c1+100(FP), Y9
+	VBROADCASTSS c2+104(FP), Y10
+	VBROADCASTSS eps+108(FP), Y11
 
 adam_loop:
 	VMOVUPS (CX), Y0
@@ -1840,7 +1836,7 @@ winoout_done:
 	RET
 
 // func winoGradOutAVX2(m []float32, ms int, dy []float32, rs int, cs int, n int)
-// Requires: AVX, AVX2, SSE2
+// Requires: AVX, AVX2
 TEXT ·winoGradOutAVX2(SB), NOSPLIT, $0-80
 	MOVQ         m_base+0(FP), AX
 	MOVQ         dy_base+32(FP), CX
@@ -1856,7 +1852,7 @@ TEXT ·winoGradOutAVX2(SB), NOSPLIT, $0-80
 	MOVQ         DX, R8
 	SHLQ         $0x02, R8
 	MOVL         $0x80000000, R9
-	MOVQ         R9, X15
+	VMOVQ        R9, X15
 	VPBROADCASTD X15, Y15
 
 winogo_loop:
@@ -1920,7 +1916,7 @@ winogo_done:
 	RET
 
 // func winoIn4AVX2(v []float32, vs int, d []float32, rs int, cs int, n int)
-// Requires: AVX, AVX2, SSE2
+// Requires: AVX, AVX2
 TEXT ·winoIn4AVX2(SB), $1152-80
 	MOVQ         v_base+0(FP), AX
 	MOVQ         d_base+32(FP), CX
@@ -1936,7 +1932,7 @@ TEXT ·winoIn4AVX2(SB), $1152-80
 	SHRQ         $0x03, R10
 	JZ           winoin4AVX2_done
 	MOVL         $0x40800000, DI
-	MOVQ         DI, X13
+	VMOVQ        DI, X13
 	VPBROADCASTD X13, Y15
 
 winoin4AVX2_loop:
@@ -2382,7 +2378,7 @@ winoin4AVX2_done:
 	RET
 
 // func winoOut4AVX2(y []float32, rs int, cs int, m []float32, ms int, n int)
-// Requires: AVX, AVX2, SSE2
+// Requires: AVX, AVX2
 TEXT ·winoOut4AVX2(SB), $768-80
 	MOVQ         y_base+0(FP), AX
 	MOVQ         m_base+40(FP), CX
@@ -2398,10 +2394,10 @@ TEXT ·winoOut4AVX2(SB), $768-80
 	SHRQ         $0x03, R10
 	JZ           winoout4AVX2_done
 	MOVL         $0x40800000, DI
-	MOVQ         DI, X13
+	VMOVQ        DI, X13
 	VPBROADCASTD X13, Y15
 	MOVL         $0x41000000, DI
-	MOVQ         DI, X13
+	VMOVQ        DI, X13
 	VPBROADCASTD X13, Y14
 
 winoout4AVX2_loop:
@@ -2707,7 +2703,7 @@ winoout4AVX2_done:
 	RET
 
 // func winoGradOut4AVX2(m []float32, ms int, dy []float32, rs int, cs int, n int)
-// Requires: AVX, AVX2, SSE2
+// Requires: AVX, AVX2
 TEXT ·winoGradOut4AVX2(SB), $768-80
 	MOVQ         m_base+0(FP), AX
 	MOVQ         dy_base+32(FP), CX
@@ -2723,7 +2719,7 @@ TEXT ·winoGradOut4AVX2(SB), $768-80
 	SHRQ         $0x03, R10
 	JZ           winogo4AVX2_done
 	MOVL         $0x40800000, DI
-	MOVQ         DI, X13
+	VMOVQ        DI, X13
 	VPBROADCASTD X13, Y15
 
 winogo4AVX2_loop:
@@ -3009,7 +3005,7 @@ winogo4AVX2_done:
 	RET
 
 // func winoIn4AVX512(v []float32, vs int, d []float32, rs int, cs int, n int)
-// Requires: AVX, AVX512F, SSE2
+// Requires: AVX, AVX512F
 TEXT ·winoIn4AVX512(SB), $2304-80
 	MOVQ         v_base+0(FP), AX
 	MOVQ         d_base+32(FP), CX
@@ -3025,7 +3021,7 @@ TEXT ·winoIn4AVX512(SB), $2304-80
 	SHRQ         $0x04, R10
 	JZ           winoin4AVX512_done
 	MOVL         $0x40800000, DI
-	MOVQ         DI, X13
+	VMOVQ        DI, X13
 	VPBROADCASTD X13, Z15
 
 winoin4AVX512_loop:
@@ -3471,7 +3467,7 @@ winoin4AVX512_done:
 	RET
 
 // func winoOut4AVX512(y []float32, rs int, cs int, m []float32, ms int, n int)
-// Requires: AVX, AVX512F, SSE2
+// Requires: AVX, AVX512F
 TEXT ·winoOut4AVX512(SB), $1536-80
 	MOVQ         y_base+0(FP), AX
 	MOVQ         m_base+40(FP), CX
@@ -3487,10 +3483,10 @@ TEXT ·winoOut4AVX512(SB), $1536-80
 	SHRQ         $0x04, R10
 	JZ           winoout4AVX512_done
 	MOVL         $0x40800000, DI
-	MOVQ         DI, X13
+	VMOVQ        DI, X13
 	VPBROADCASTD X13, Z15
 	MOVL         $0x41000000, DI
-	MOVQ         DI, X13
+	VMOVQ        DI, X13
 	VPBROADCASTD X13, Z14
 
 winoout4AVX512_loop:
@@ -3796,7 +3792,7 @@ winoout4AVX512_done:
 	RET
 
 // func winoGradOut4AVX512(m []float32, ms int, dy []float32, rs int, cs int, n int)
-// Requires: AVX, AVX512F, SSE2
+// Requires: AVX, AVX512F
 TEXT ·winoGradOut4AVX512(SB), $1536-80
 	MOVQ         m_base+0(FP), AX
 	MOVQ         dy_base+32(FP), CX
@@ -3812,7 +3808,7 @@ TEXT ·winoGradOut4AVX512(SB), $1536-80
 	SHRQ         $0x04, R10
 	JZ           winogo4AVX512_done
 	MOVL         $0x40800000, DI
-	MOVQ         DI, X13
+	VMOVQ        DI, X13
 	VPBROADCASTD X13, Z15
 
 winogo4AVX512_loop:
@@ -4098,7 +4094,7 @@ winogo4AVX512_done:
 	RET
 
 // func winoFilter4AVX2(u []float32, w []float32, plane int, n int)
-// Requires: AVX, AVX2, SSE2
+// Requires: AVX, AVX2
 TEXT ·winoFilter4AVX2(SB), $576-64
 	MOVQ         u_base+0(FP), AX
 	MOVQ         w_base+24(FP), CX
@@ -4111,19 +4107,19 @@ TEXT ·winoFilter4AVX2(SB), $576-64
 	SHRQ         $0x03, R9
 	JZ           winof4AVX2_done
 	MOVL         $0x3e800000, BX
-	MOVQ         BX, X10
+	VMOVQ        BX, X10
 	VPBROADCASTD X10, Y15
 	MOVL         $0xbe2aaaab, BX
-	MOVQ         BX, X10
+	VMOVQ        BX, X10
 	VPBROADCASTD X10, Y14
 	MOVL         $0x3d2aaaab, BX
-	MOVQ         BX, X10
+	VMOVQ        BX, X10
 	VPBROADCASTD X10, Y13
 	MOVL         $0x3e2aaaab, BX
-	MOVQ         BX, X10
+	VMOVQ        BX, X10
 	VPBROADCASTD X10, Y12
 	MOVL         $0x3daaaaab, BX
-	MOVQ         BX, X10
+	VMOVQ        BX, X10
 	VPBROADCASTD X10, Y11
 
 winof4AVX2_loop:
@@ -4380,7 +4376,7 @@ winof4AVX2_done:
 	RET
 
 // func winoFilterGrad4AVX2(dw []float32, du []float32, plane int, n int)
-// Requires: AVX, AVX2, SSE2
+// Requires: AVX, AVX2
 TEXT ·winoFilterGrad4AVX2(SB), $576-64
 	MOVQ         dw_base+0(FP), AX
 	MOVQ         du_base+24(FP), CX
@@ -4393,19 +4389,19 @@ TEXT ·winoFilterGrad4AVX2(SB), $576-64
 	SHRQ         $0x03, R9
 	JZ           winofg4AVX2_done
 	MOVL         $0x3e800000, BX
-	MOVQ         BX, X10
+	VMOVQ        BX, X10
 	VPBROADCASTD X10, Y15
 	MOVL         $0xbe2aaaab, BX
-	MOVQ         BX, X10
+	VMOVQ        BX, X10
 	VPBROADCASTD X10, Y14
 	MOVL         $0x3d2aaaab, BX
-	MOVQ         BX, X10
+	VMOVQ        BX, X10
 	VPBROADCASTD X10, Y13
 	MOVL         $0x3e2aaaab, BX
-	MOVQ         BX, X10
+	VMOVQ        BX, X10
 	VPBROADCASTD X10, Y12
 	MOVL         $0x3daaaaab, BX
-	MOVQ         BX, X10
+	VMOVQ        BX, X10
 	VPBROADCASTD X10, Y11
 
 winofg4AVX2_loop:
@@ -4698,7 +4694,7 @@ winofg4AVX2_done:
 	RET
 
 // func winoFilter4AVX512(u []float32, w []float32, plane int, n int)
-// Requires: AVX, AVX512F, SSE2
+// Requires: AVX, AVX512F
 TEXT ·winoFilter4AVX512(SB), $1152-64
 	MOVQ         u_base+0(FP), AX
 	MOVQ         w_base+24(FP), CX
@@ -4711,19 +4707,19 @@ TEXT ·winoFilter4AVX512(SB), $1152-64
 	SHRQ         $0x04, R9
 	JZ           winof4AVX512_done
 	MOVL         $0x3e800000, BX
-	MOVQ         BX, X10
+	VMOVQ        BX, X10
 	VPBROADCASTD X10, Z15
 	MOVL         $0xbe2aaaab, BX
-	MOVQ         BX, X10
+	VMOVQ        BX, X10
 	VPBROADCASTD X10, Z14
 	MOVL         $0x3d2aaaab, BX
-	MOVQ         BX, X10
+	VMOVQ        BX, X10
 	VPBROADCASTD X10, Z13
 	MOVL         $0x3e2aaaab, BX
-	MOVQ         BX, X10
+	VMOVQ        BX, X10
 	VPBROADCASTD X10, Z12
 	MOVL         $0x3daaaaab, BX
-	MOVQ         BX, X10
+	VMOVQ        BX, X10
 	VPBROADCASTD X10, Z11
 
 winof4AVX512_loop:
@@ -4980,7 +4976,7 @@ winof4AVX512_done:
 	RET
 
 // func winoFilterGrad4AVX512(dw []float32, du []float32, plane int, n int)
-// Requires: AVX, AVX512F, SSE2
+// Requires: AVX, AVX512F
 TEXT ·winoFilterGrad4AVX512(SB), $1152-64
 	MOVQ         dw_base+0(FP), AX
 	MOVQ         du_base+24(FP), CX
@@ -4993,19 +4989,19 @@ TEXT ·winoFilterGrad4AVX512(SB), $1152-64
 	SHRQ         $0x04, R9
 	JZ           winofg4AVX512_done
 	MOVL         $0x3e800000, BX
-	MOVQ         BX, X10
+	VMOVQ        BX, X10
 	VPBROADCASTD X10, Z15
 	MOVL         $0xbe2aaaab, BX
-	MOVQ         BX, X10
+	VMOVQ        BX, X10
 	VPBROADCASTD X10, Z14
 	MOVL         $0x3d2aaaab, BX
-	MOVQ         BX, X10
+	VMOVQ        BX, X10
 	VPBROADCASTD X10, Z13
 	MOVL         $0x3e2aaaab, BX
-	MOVQ         BX, X10
+	VMOVQ        BX, X10
 	VPBROADCASTD X10, Z12
 	MOVL         $0x3daaaaab, BX
-	MOVQ         BX, X10
+	VMOVQ        BX, X10
 	VPBROADCASTD X10, Z11
 
 winofg4AVX512_loop:
@@ -5298,7 +5294,7 @@ winofg4AVX512_done:
 	RET
 
 // func sgdAVX2(w []float32, g []float32, m []float32, lr float32, mu float32, nesterov bool)
-// Requires: AVX, AVX2, SSE
+// Requires: AVX
 TEXT ·sgdAVX2(SB), NOSPLIT, $0-81
 	MOVQ         w_base+0(FP), AX
 	MOVQ         g_base+24(FP), CX
@@ -5306,10 +5302,8 @@ TEXT ·sgdAVX2(SB), NOSPLIT, $0-81
 	MOVQ         w_len+8(FP), BX
 	SHRQ         $0x03, BX
 	JZ           sgd_done
-	MOVSS        lr+72(FP), X0
-	VBROADCASTSS X0, Y8
-	MOVSS        mu+76(FP), X0
-	VBROADCASTSS X0, Y9
+	VBROADCASTSS lr+72(FP), Y8
+	VBROADCASTSS mu+76(FP), Y9
 	MOVB         nesterov+80(FP), SI
 	TESTB        SI, SI
 	JNZ          sgd_nesterov
@@ -5354,15 +5348,14 @@ sgd_done:
 	RET
 
 // func sgdPlainAVX2(w []float32, g []float32, lr float32)
-// Requires: AVX, AVX2, SSE
+// Requires: AVX
 TEXT ·sgdPlainAVX2(SB), NOSPLIT, $0-52
 	MOVQ         w_base+0(FP), AX
 	MOVQ         g_base+24(FP), CX
 	MOVQ         w_len+8(FP), DX
 	SHRQ         $0x03, DX
 	JZ           sgdp_done
-	MOVSS        lr+48(FP), X0
-	VBROADCASTSS X0, Y8
+	VBROADCASTSS lr+48(FP), Y8
 
 sgdp_loop:
 	VMOVUPS (CX), Y0
@@ -5380,7 +5373,7 @@ sgdp_done:
 	RET
 
 // func rmspropAVX2(w []float32, g []float32, v []float32, lr float32, rho float32, c float32, eps float32)
-// Requires: AVX, AVX2, SSE
+// Requires: AVX
 TEXT ·rmspropAVX2(SB), NOSPLIT, $0-88
 	MOVQ         w_base+0(FP), AX
 	MOVQ         g_base+24(FP), CX
@@ -5388,14 +5381,10 @@ TEXT ·rmspropAVX2(SB), NOSPLIT, $0-88
 	MOVQ         w_len+8(FP), BX
 	SHRQ         $0x03, BX
 	JZ           rmspropAVX2_done
-	MOVSS        lr+72(FP), X0
-	VBROADCASTSS X0, Y8
-	MOVSS        eps+84(FP), X0
-	VBROADCASTSS X0, Y9
-	MOVSS        rho+76(FP), X0
-	VBROADCASTSS X0, Y10
-	MOVSS        c+80(FP), X0
-	VBROADCASTSS X0, Y11
+	VBROADCASTSS lr+72(FP), Y8
+	VBROADCASTSS eps+84(FP), Y9
+	VBROADCASTSS rho+76(FP), Y10
+	VBROADCASTSS c+80(FP), Y11
 
 rmspropAVX2_loop:
 	VMOVUPS (CX), Y0
@@ -5423,7 +5412,7 @@ rmspropAVX2_done:
 	RET
 
 // func adagradAVX2(w []float32, g []float32, a []float32, lr float32, eps float32)
-// Requires: AVX, AVX2, SSE
+// Requires: AVX
 TEXT ·adagradAVX2(SB), NOSPLIT, $0-80
 	MOVQ         w_base+0(FP), AX
 	MOVQ         g_base+24(FP), CX
@@ -5431,10 +5420,8 @@ TEXT ·adagradAVX2(SB), NOSPLIT, $0-80
 	MOVQ         w_len+8(FP), BX
 	SHRQ         $0x03, BX
 	JZ           adagradAVX2_done
-	MOVSS        lr+72(FP), X0
-	VBROADCASTSS X0, Y8
-	MOVSS        eps+76(FP), X0
-	VBROADCASTSS X0, Y9
+	VBROADCASTSS lr+72(FP), Y8
+	VBROADCASTSS eps+76(FP), Y9
 
 adagradAVX2_loop:
 	VMOVUPS (CX), Y0
@@ -5650,14 +5637,13 @@ exp_done:
 	RET
 
 // func scaleAVX2(x []float32, s float32)
-// Requires: AVX, AVX2, SSE
+// Requires: AVX
 TEXT ·scaleAVX2(SB), NOSPLIT, $0-28
 	MOVQ         x_base+0(FP), AX
 	MOVQ         x_len+8(FP), CX
 	SHRQ         $0x03, CX
 	JZ           scale_done
-	MOVSS        s+24(FP), X0
-	VBROADCASTSS X0, Y8
+	VBROADCASTSS s+24(FP), Y8
 
 scale_loop:
 	VMULPS  (AX), Y8, Y0
@@ -5671,15 +5657,14 @@ scale_done:
 	RET
 
 // func axpyAVX2(a float32, x []float32, y []float32)
-// Requires: AVX, AVX2, SSE
+// Requires: AVX
 TEXT ·axpyAVX2(SB), NOSPLIT, $0-56
 	MOVQ         x_base+8(FP), AX
 	MOVQ         y_base+32(FP), CX
 	MOVQ         x_len+16(FP), DX
 	SHRQ         $0x03, DX
 	JZ           axpy_done
-	MOVSS        a+0(FP), X0
-	VBROADCASTSS X0, Y8
+	VBROADCASTSS a+0(FP), Y8
 
 axpy_loop:
 	VMULPS  (AX), Y8, Y0

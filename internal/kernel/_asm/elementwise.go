@@ -40,9 +40,29 @@ func byteStrides(names ...string) []reg.Register {
 	return rs
 }
 
+// broadcastF32 puts the float32 argument param in every lane of dst,
+// reading it straight from the argument frame: VBROADCASTSS m32 is VEX, where
+// avo's Load into an X register would be a legacy-SSE MOVSS (see vexOnly).
 func broadcastF32(param string, dst reg.VecPhysical) {
-	x := Load(Param(param), XMM())
-	VBROADCASTSS(x, dst)
+	b, err := Param(param).Resolve()
+	if err != nil {
+		panic(err)
+	}
+	VBROADCASTSS(b.Addr, dst)
+}
+
+// broadcastGP32 puts the low 32 bits of general register r in every lane of
+// dst, through tmp.
+//
+// vexOnly: every function here that runs VEX/EVEX instructions must not run a
+// legacy-SSE one (MOVQ r64, Xn is legacy SSE; VMOVQ is its VEX form). Intel
+// cores stall on each legacy-SSE instruction while upper register halves are
+// dirty (Intel's optimization reference manual, "Mixing AVX code with SSE
+// code"); one MOVQ in the max-pool loop made it 7x slower on a Xeon. AMD
+// cores do not stall. asm_lint_test.go in the parent package enforces it.
+func broadcastGP32(r reg.Register, tmp reg.VecPhysical, dst reg.VecPhysical) {
+	VMOVQ(r, tmp)
+	VPBROADCASTD(tmp, dst)
 }
 
 func genMaxArg() {
@@ -81,8 +101,7 @@ func genMaxArg() {
 		n := blocks("y", done)
 		base := Load(Param("base"), GP64())
 		idx, step := reg.Y8, reg.Y9
-		MOVQ(base, reg.X8)
-		VPBROADCASTD(reg.X8, idx)
+		broadcastGP32(base, reg.X8, idx)
 		VPADDD(iota, idx, idx)
 		VMOVDQU(eight, step)
 		Label(name + "_loop")
@@ -448,8 +467,7 @@ func genWinogradGrad() {
 	sign := Y(15)
 	// -0.0 in every lane: XOR with it negates exactly, as Go's unary minus.
 	MOVL(U32(0x80000000), t1.As32())
-	MOVQ(t1, reg.X15)
-	VPBROADCASTD(reg.X15, sign)
+	broadcastGP32(t1, reg.X15, sign)
 	Label("winogo_loop")
 	MOVQ(dy, t1)
 	VMOVUPS(Mem{Base: t1}, Y(0))                      // y00
@@ -882,16 +900,11 @@ func genMaxPool2Arg() {
 	// idx sets the four candidate index vectors of the block at element
 	// position pos: pos+lane, +c, +rs, +rs+c.
 	idx := func(pos reg.Register, cv, rsv, i0, i1, i2, i3 reg.VecPhysical) {
-		MOVQ(pos, reg.X15)
-		VPBROADCASTD(reg.X15, i0)
+		broadcastGP32(pos, reg.X15, i0)
 		VPADDD(iota, i0, i0)
 		VPADDD(cv, i0, i1)
 		VPADDD(rsv, i0, i2)
 		VPADDD(cv, i2, i3)
-	}
-	broadcastInt := func(r reg.Register, dst reg.VecPhysical) {
-		MOVQ(r, reg.X15)
-		VPBROADCASTD(reg.X15, dst)
 	}
 	// prologue loads c (channels), pos (= base, the element index of the
 	// first window) and cs (c in bytes), broadcasts c and rs into cv and
@@ -902,8 +915,8 @@ func genMaxPool2Arg() {
 		c = Load(Param("c"), GP64())
 		pos = Load(Param("base"), GP64())
 		rs := Load(Param("rs"), GP64())
-		broadcastInt(c, cv)
-		broadcastInt(rs, rsv)
+		broadcastGP32(c, reg.X15, cv)
+		broadcastGP32(rs, reg.X15, rsv)
 		cs = GP64()
 		MOVQ(c, cs)
 		SHLQ(U8(2), cs)

@@ -96,8 +96,7 @@ func genWinograd4(isa string, Y func(int) reg.VecPhysical, lanes int) {
 	// broadcast puts the float32 with bits b in every lane of dst.
 	broadcast := func(bits uint32, dst reg.VecPhysical, tmp reg.GPVirtual) {
 		MOVL(U32(bits), tmp.As32())
-		MOVQ(tmp, reg.X13)
-		VPBROADCASTD(reg.X13, dst)
+		broadcastGP32(tmp, reg.X13, dst)
 	}
 	const four, eight = 0x40800000, 0x41000000
 	// in4 (Y15 = 4): x0..x5 in Y0..Y5; returns the registers of y0..y5.
@@ -224,8 +223,7 @@ func genWinogradFilter4(isa string, Y func(int) reg.VecPhysical, lanes int) {
 	constants := func(tmp reg.GPVirtual) {
 		for i, f := range []float32{0.25, -1.0 / 6, 1.0 / 24, 1.0 / 6, 1.0 / 12} {
 			MOVL(U32(bits(f)), tmp.As32())
-			MOVQ(tmp, reg.X10)
-			VPBROADCASTD(reg.X10, Y(15-i))
+			broadcastGP32(tmp, reg.X10, Y(15-i))
 		}
 	}
 	// filter4: g0..g2 in Y0..Y2; returns u0..u5.
