@@ -56,8 +56,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("--steps %d must be at least 1", *steps)
 	}
 	if *threads > 0 {
-		runtime.GOMAXPROCS(*threads)
-		kernel.SetThreads(*threads)
+		runtime.GOMAXPROCS(*threads) // the kernels follow it
 	}
 	src, err := loadModelSource(*modelFlag)
 	if err != nil {

@@ -6,18 +6,27 @@ import (
 	"sync/atomic"
 )
 
+// threads is the count SetThreads fixed, or 0: follow runtime.GOMAXPROCS,
+// read at every call. Go changes GOMAXPROCS while a program runs (to a
+// container's CPU limit since Go 1.25, or `go test -cpu`), and a team larger
+// than the Ps available spins workers that cannot run.
 var threads atomic.Int32
 
-func init() { threads.Store(int32(runtime.GOMAXPROCS(0))) }
+// Threads is the number of goroutines kernels split their work across:
+// runtime.GOMAXPROCS(0) as it is now, unless SetThreads fixed a count.
+func Threads() int {
+	if n := threads.Load(); n > 0 {
+		return int(n)
+	}
+	return runtime.GOMAXPROCS(0)
+}
 
-// Threads is the number of goroutines kernels split their work across.
-func Threads() int { return int(threads.Load()) }
-
-// SetThreads sets the number of worker goroutines (n < 1 means GOMAXPROCS)
-// and returns the previous value.
+// SetThreads fixes the number of worker goroutines at n; n < 1 goes back to
+// following runtime.GOMAXPROCS. It returns the previous setting (0 when it
+// was following GOMAXPROCS), so defer SetThreads(SetThreads(n)) restores it.
 func SetThreads(n int) int {
 	if n < 1 {
-		n = runtime.GOMAXPROCS(0)
+		n = 0
 	}
 	return int(threads.Swap(int32(n)))
 }

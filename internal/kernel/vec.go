@@ -5,7 +5,7 @@ import "math"
 // Inner loops that have an assembly version on amd64. Each variable starts
 // as its portable twin below; kernel_amd64.go points it at the assembly at
 // start-up when the CPU has AVX2. The assembly equals the twin bit for bit
-// (vec_test.go), so results never depend on the CPU.
+// (vec_amd64_test.go), so results never depend on the CPU.
 var (
 	maxArgInit      = maxArgInitGeneric
 	maxArgUpdate    = maxArgUpdateGeneric

@@ -1,6 +1,19 @@
-// Command _asm generates the amd64 kernels in ../kernel_amd64.s with avo:
-// the SGEMM micro-kernels and panel packers (main.go) and the element-wise
-// loops of pooling, ReLU and Adam (elementwise.go). Run it through go generate in the parent package:
+// Command _asm generates the amd64 kernels in ../kernel_amd64.s, and their Go
+// declarations in ../kernel_amd64_stubs.go, with avo. Families, by file:
+//
+//   - main.go: the SGEMM micro-kernels (AVX2 6x16 and AVX-512 12x32, each
+//     accumulating or overwriting C) and the panel row copies;
+//   - elementwise.go: max and arg-max (MaxPooling2D forward and backward,
+//     with 2x2 fast paths), ReLU and its gradient, bias+ReLU, add, the
+//     optimiser updates (Adam, SGD with and without momentum, RMSprop,
+//     Adagrad), exp, scale, axpy, batch-norm apply, and the Winograd
+//     F(2x2,3x3) tile transforms;
+//   - winograd4.go: the Winograd F(4x4,3x3) tile and filter transforms, AVX2
+//     and AVX-512.
+//
+// Every function that runs VEX/EVEX instructions uses only VEX/EVEX forms and
+// ends with VZEROUPPER (see broadcastGP32); ../asm_lint_test.go checks the
+// output. Run it through go generate in the parent package:
 //
 //	go generate ./internal/kernel
 package main
