@@ -6,28 +6,82 @@ import (
 	"testing"
 )
 
+// BenchmarkElementwise measures the memory-bound kernels on 16 MiB
+// operands (larger than L2, about the size of a training step's
+// activations), each against the same bytes moved by a plain copy. Its MB/s
+// counts every byte a kernel must read plus every byte it must write, so a
+// kernel far below "copy/parallel" is doing something wrong, not more work:
+//
+//	go test -run X -bench Elementwise ./internal/kernel
 func BenchmarkElementwise(b *testing.B) {
 	const n = 1 << 22
 	r := rand.New(rand.NewPCG(1, 1))
-	x, y := randSlice(r, n), make([]float32, n)
+	x, y, z := randSlice(r, n), make([]float32, n), randSlice(r, n)
+	w, m, v := randSlice(r, n), make([]float32, n), make([]float32, n)
 	bias := randSlice(r, 64)
-	run := func(name string, f func()) {
+	run := func(name string, bytesPerElem int, f func()) {
 		b.Run(name, func(b *testing.B) {
-			b.SetBytes(4 * n)
-			for i := 0; i < b.N; i++ {
+			b.SetBytes(int64(bytesPerElem) * n)
+			for b.Loop() {
 				f()
 			}
 		})
 	}
-	run("ReLU", func() { ReLU(y, x) })
-	run("ReLUBackward", func() { ReLUBackward(y, x, x) })
-	run("AddBiasRows", func() { AddBiasRows(y, n/64, 64, bias) })
-	run("Add", func() { Add(y, x) })
+	// The baselines: n floats read and n written.
+	run("copy/serial", 8, func() { copy(y, x) })
+	run("copy/parallel", 8, func() {
+		ParallelFor(n, grainElems, func(lo, hi int) { copy(y[lo:hi], x[lo:hi]) })
+	})
+	run("ReLU", 8, func() { ReLU(y, x) })
+	run("ReLUBackward", 12, func() { ReLUBackward(y, x, z) })
+	run("AddBiasRows", 8, func() { AddBiasRows(y, n/64, 64, bias) })
+	run("BiasReLURows", 8, func() { BiasReLURows(y, n/64, 64, bias) })
+	run("Add", 12, func() { Add(y, x) })
+	run("AddParallel", 12, func() { AddParallel(y, x) })
+	run("Scale", 8, func() { Scale(y, 0.999) })
+	run("Axpy", 12, func() { Axpy(0.5, x, y) })
+	run("Sigmoid", 8, func() { Sigmoid(y, x) })
+	run("GELU", 8, func() { GELU(y, x) })
+	run("SoftmaxRows10", 8, func() { SoftmaxRows(y, x, n/10, 10) })
+	run("Dropout", 12, func() { Dropout(y, x, m, 7, 1<<31, 2) })
+	// 64 images of 32x32x64, 2x2 windows: x is n floats, y and arg n/4
+	// each; forward reads x and writes y and arg, backward reads dy and arg
+	// and writes dx.
 	g := &ConvGeom{N: 64, H: 32, W: 32, C: 64, KH: 2, KW: 2, SH: 2, SW: 2, OH: 16, OW: 16}
-	arg := make([]int32, 64*16*16*64)
-	run("MaxPool2x2", func() { MaxPoolNHWC(g, x, y, arg) })
-	dx := make([]float32, n)
-	run("MaxPoolBackward2x2", func() { MaxPoolBackwardNHWC(g, y[:len(arg)], arg, dx) })
+	arg := make([]int32, n/4)
+	run("MaxPool2x2", 6, func() { MaxPoolNHWC(g, x, y[:n/4], arg) })
+	run("MaxPool2x2/infer", 5, func() { MaxPoolNHWC(g, x, y[:n/4], nil) })
+	run("MaxPoolBackward2x2", 6, func() { MaxPoolBackwardNHWC(g, y[:n/4], arg, z) })
+	run("AvgPool2x2", 5, func() { AvgPoolNHWC(g, x, y[:n/4]) })
+	run("AvgPoolBackward2x2", 5, func() { AvgPoolBackwardNHWC(g, y[:n/4], z) })
+	const cols = 64
+	mean, inv, gamma, beta := randSlice(r, cols), randSlice(r, cols), randSlice(r, cols), randSlice(r, cols)
+	run("BatchNormStats", 4, func() { ColumnMeanVar(x, n/cols, cols, mean, inv) })
+	run("BatchNormApply", 12, func() { BatchNormApply(x, y, m, n/cols, cols, mean, inv, gamma, beta) })
+	run("BatchNormApply/infer", 8, func() { BatchNormApply(x, y, nil, n/cols, cols, mean, inv, gamma, beta) })
+	dg, db := make([]float32, cols), make([]float32, cols)
+	run("BatchNormBackward", 12, func() { BatchNormBackward(x, z, y, n/cols, cols, gamma, inv, dg, db) })
+	// Optimiser updates on n parameters: Adam reads w, g, m, v and writes
+	// w, m, v; SGD with momentum reads w, g, m and writes w, m.
+	run("AdamUpdate", 28, func() { AdamUpdate(w, x, m, v, 1e-3, 0.1, 0.001, 1e-7, 0) })
+	run("SGDUpdate", 20, func() { SGDUpdate(w, x, m, 1e-3, 0.9, false) })
+	// im2col of 16 images of 32x32x16, 3x3 "same": each input cell is read
+	// and nine column entries are written per cell (col2im the reverse).
+	gc := &ConvGeom{N: 16, H: 32, W: 32, C: 16, KH: 3, KW: 3, SH: 1, SW: 1, PadT: 1, PadL: 1, OH: 32, OW: 32}
+	cells := gc.N * gc.H * gc.W * gc.C
+	col := make([]float32, gc.ColRows()*gc.ColCols())
+	b.Run("Im2col3x3", func(b *testing.B) {
+		b.SetBytes(int64(4 * (cells + len(col))))
+		for b.Loop() {
+			Im2colNHWC(gc, x[:cells], col)
+		}
+	})
+	b.Run("Col2im3x3", func(b *testing.B) {
+		b.SetBytes(int64(4 * (cells + len(col))))
+		for b.Loop() {
+			Col2imNHWC(gc, col, z[:cells])
+		}
+	})
 }
 
 func TestDropoutMask(t *testing.T) {
