@@ -61,6 +61,10 @@ type Sequential struct {
 	// model was trained on, when known; both are saved with the model.
 	Classes     []string
 	DatasetName string
+	// Features names the input columns of a model trained on a table (CSV),
+	// in order; it is saved with the model so that predict can match a
+	// file's header by name rather than by position.
+	Features []string
 
 	net      nn.Stack
 	model    train.Model

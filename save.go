@@ -65,6 +65,10 @@ func (m *Sequential) Save(path string) error {
 		cb, _ := json.Marshal(m.Classes)
 		meta["classes"] = string(cb)
 	}
+	if m.Features != nil {
+		fb, _ := json.Marshal(m.Features)
+		meta["features"] = string(fb)
+	}
 	var ts []namedTensor
 	for _, l := range m.net.Layers {
 		for _, p := range l.Params() {
@@ -243,6 +247,11 @@ func decodeModel(data []byte) (*Sequential, error) {
 	if c := meta["classes"]; c != "" {
 		if err := json.Unmarshal([]byte(c), &m.Classes); err != nil {
 			return nil, fmt.Errorf("%w: classes: %v", ErrBadModelFile, err)
+		}
+	}
+	if f := meta["features"]; f != "" {
+		if err := json.Unmarshal([]byte(f), &m.Features); err != nil {
+			return nil, fmt.Errorf("%w: features: %v", ErrBadModelFile, err)
 		}
 	}
 	if err := m.Build(); err != nil {
