@@ -85,6 +85,7 @@ type gemmCtx struct {
 	lda, ldb, ldc  int
 	set            bool // beta == 0: the first k block overwrites C
 	direct         bool // kernA reads A in place, no packing
+	directB        bool // B is already one packed panel (n == nr == ldb): read in place
 	aOuter         bool // loop A panels outside B panels (B block fits L2)
 
 	t, tm, tn  int // team size and its tm×tn grid over C
@@ -126,6 +127,10 @@ func gemmTeam(g *gemmKernel, threads int, transA, transB bool, m, n, k int, alph
 		scaleC(m, n, beta, c, ldc)
 		return
 	}
+	if s := splitKSlices(g, m, n, k); s > 1 {
+		gemmSplitK(g, threads, s, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
 	ctxMu.Lock()
 	var x *gemmCtx
 	if l := len(ctxFree); l > 0 {
@@ -141,7 +146,10 @@ func gemmTeam(g *gemmKernel, threads int, transA, transB bool, m, n, k int, alph
 		a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc,
 		set:    beta == 0 && g.kernSet != nil,
 		direct: g.kernA != nil && alpha == 1 && (!transA || gemmDirectTransA),
-		bbuf:   x.bbuf, abuf: x.abuf,
+		// Row-major B with exactly nr columns is laid out as its own
+		// packed panel: b[p*nr+j].
+		directB: !transB && n == g.nr && ldb == g.nr,
+		bbuf:    x.bbuf, abuf: x.abuf,
 	}
 	x.plan(threads)
 	if x.t == 1 {
@@ -256,7 +264,9 @@ func (x *gemmCtx) run(tid int) {
 			iter++
 			set := x.set && pc == 0
 			pb := 0 // index in bpack of panel 0
-			if x.tm == 1 && x.t > 1 {
+			if x.directB {
+				bpack = x.b[pc*nr : (pc+kb)*nr]
+			} else if x.tm == 1 && x.t > 1 {
 				// Column bands only: each member packs just the panels it
 				// uses into its own buffer, and nobody waits.
 				bpack, pb = bown[:(p1-p0)*nr*kb], p0
@@ -339,6 +349,98 @@ func (x *gemmCtx) tile(ap, tile, bpack []float32, i0, ip, j0, jp, pc, kb int, se
 			row[j] += tr[j]
 		}
 	}
+}
+
+// splitKSlice is the k extent of one slice of a split-k product.
+const splitKSlice = 8192
+
+// splitKSlices returns how many k slices gemmSplitK cuts a product into,
+// or 1 when the usual plan suits it. A C of a few micro-tiles over a long
+// k (a first layer's weight gradient: 16×32 summed over 160000 im2col
+// rows) gives a team nothing to share and streams all of B through one
+// packing loop; cut along k instead. The choice depends only on the shape
+// and the kernel, never on the team size, so neither do the bits.
+func splitKSlices(g *gemmKernel, m, n, k int) int {
+	tiles := ceilDiv(m, g.mr) * ceilDiv(n, g.nr)
+	if tiles > 8 || k < 2*splitKSlice {
+		return 1
+	}
+	return ceilDiv(k, splitKSlice)
+}
+
+// splitKJob is one split-k product: slice i of k goes to part[i*m*n:],
+// computed by one team member with the serial Gemm.
+type splitKJob struct {
+	g              *gemmKernel
+	transA, transB bool
+	m, n, k, s, t  int
+	a, b           []float32
+	lda, ldb       int
+	part           []float32
+}
+
+var (
+	splitMu   sync.Mutex
+	splitFree []*splitKJob
+)
+
+func (j *splitKJob) run(tid int) {
+	mn := j.m * j.n
+	for i := tid * j.s / j.t; i < (tid+1)*j.s/j.t; i++ {
+		p0, p1 := i*j.k/j.s, (i+1)*j.k/j.s
+		// Columns p0.. of a row-major operand start at p0, rows at p0·ld.
+		var a, b []float32
+		if j.transA {
+			a = j.a[p0*j.lda:]
+		} else {
+			a = j.a[p0:]
+		}
+		if j.transB {
+			b = j.b[p0:]
+		} else {
+			b = j.b[p0*j.ldb:]
+		}
+		gemmTeam(j.g, 1, j.transA, j.transB, j.m, j.n, p1-p0, 1, a, j.lda, b, j.ldb, 0, j.part[i*mn:(i+1)*mn], j.n)
+	}
+}
+
+// gemmSplitK computes C = alpha·Σ_i op(A)_i·op(B)_i + beta·C over s k
+// slices, the members taking whole slices, then adds the partial products
+// in slice order.
+func gemmSplitK(g *gemmKernel, threads, s int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	splitMu.Lock()
+	var j *splitKJob
+	if l := len(splitFree); l > 0 {
+		j = splitFree[l-1]
+		splitFree = splitFree[:l-1]
+	}
+	splitMu.Unlock()
+	if j == nil {
+		j = new(splitKJob)
+	}
+	*j = splitKJob{g: g, transA: transA, transB: transB, m: m, n: n, k: k, s: s, t: max(1, min(threads, s)),
+		a: a, b: b, lda: lda, ldb: ldb, part: growBuf(j.part, s*m*n)}
+	runTeam(j.t, j)
+	mn := m * n
+	for i := 0; i < m; i++ {
+		row := c[i*ldc : i*ldc+n]
+		for jj := range row {
+			e := i*n + jj
+			sum := j.part[e]
+			for sl := 1; sl < s; sl++ {
+				sum += j.part[sl*mn+e]
+			}
+			if beta == 0 {
+				row[jj] = alpha * sum
+			} else {
+				row[jj] = alpha*sum + beta*row[jj]
+			}
+		}
+	}
+	j.a, j.b, j.g = nil, nil, nil
+	splitMu.Lock()
+	splitFree = append(splitFree, j)
+	splitMu.Unlock()
 }
 
 func scaleC(m, n int, beta float32, c []float32, ldc int) {

@@ -272,6 +272,9 @@ func TestGemmThreadsIdentical(t *testing.T) {
 			{true, false, 13, 700, 1100, 1},
 			{false, true, 1000, 40, 300, 0.5},
 			{true, true, 64, 64, 2000, 0},
+			// Split along k (a first layer's weight gradient).
+			{true, false, 16, 32, 3*splitKSlice + 5, 0},
+			{false, true, 5, 7, 2*splitKSlice + 1, 0.5},
 		} {
 			lda, ldb := s.k, s.n
 			if s.tA {
@@ -297,6 +300,29 @@ func TestGemmThreadsIdentical(t *testing.T) {
 					}
 				}
 			}
+		}
+	}
+}
+
+// TestGemmSplitKAndDirectB checks the two shapes that leave the usual
+// plan against the reference: products cut along k (few micro-tiles, long
+// k), and a row-major B of exactly one panel's width, read in place.
+func TestGemmSplitKAndDirectB(t *testing.T) {
+	defer SetThreads(SetThreads(2))
+	for _, g := range gemmKernelsUnderTest() {
+		long := 2*splitKSlice + 77
+		for _, tr := range [][2]bool{{false, false}, {true, false}, {false, true}, {true, true}} {
+			if splitKSlices(g, g.mr+1, g.nr, long) < 2 {
+				t.Fatalf("%s: a %dx%d product over k=%d is not split", g.name, g.mr+1, g.nr, long)
+			}
+			checkGemmAgainstRef(t, g, tr[0], tr[1], g.mr+1, g.nr, long, 1, 1, 0)
+			checkGemmAgainstRef(t, g, tr[0], tr[1], 3, 5, long, 0, -0.5, 0.25)
+		}
+		// n == nr: B (row-major, ldb == n) is one packed panel already.
+		for _, th := range []int{1, 2, 3} {
+			SetThreads(th)
+			checkGemmAgainstRef(t, g, false, false, 7*g.mr+3, g.nr, 300, 2, 1, 0)
+			checkGemmAgainstRef(t, g, true, false, 2*g.mr+1, g.nr, 1000, 0, 0.5, 1)
 		}
 	}
 }
@@ -337,6 +363,14 @@ func BenchmarkGemm(b *testing.B) {
 		{"conv2_dW_576x32768x128", true, false, 576, 128, 32768},
 		{"conv2_dX_32768x128x576", false, true, 32768, 576, 128},
 		{"dense_128x8192x256", false, false, 128, 256, 8192},
+		// fashion-cnn's first layer (4x4x1 window, 32 filters, 256 images
+		// of 25x25 outputs): K = 16 forward, a 16x32 weight gradient over
+		// 160000 rows backward.
+		{"conv1_fwd_160000x32x16", false, false, 160000, 32, 16},
+		{"conv1_dW_16x160000x32", true, false, 16, 32, 160000},
+		// cifar10-cnn's first layer: 3x3x3 windows, 64 filters, 128 images.
+		{"c10conv1_fwd_131072x64x27", false, false, 131072, 64, 27},
+		{"c10conv1_dW_27x131072x64", true, false, 27, 64, 131072},
 	}
 	defer SetThreads(SetThreads(0))
 	for _, g := range gemmKernelsUnderTest() {
