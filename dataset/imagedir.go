@@ -1,13 +1,9 @@
 package dataset
 
 import (
-	"bufio"
 	"fmt"
 	"image"
 	"image/color"
-	_ "image/gif"  // decoders image.Decode may need
-	_ "image/jpeg" //
-	_ "image/png"  //
 	"os"
 	"path/filepath"
 	"slices"
@@ -141,7 +137,7 @@ func OpenImageDir(dir string, o ImageDirOptions) (*ImageDir, error) {
 	d.height, d.width = o.ImageSize[0], o.ImageSize[1]
 	if d.height <= 0 || d.width <= 0 {
 		var dec decoder
-		img, err := dec.decode(d.Paths[0])
+		img, _, err := dec.decodeFile(d.Paths[0])
 		if err != nil {
 			return nil, err
 		}
@@ -187,7 +183,7 @@ func (d *ImageDir) Batch(lo, hi int) (*Set, error) {
 	var row []uint8   // one image as decoded, when not decoded into px
 	var src []float32 // the same in [0,1], to resize
 	for k := range n {
-		img, err := dec.decode(d.Paths[lo+k])
+		img, _, err := dec.decodeFile(d.Paths[lo+k])
 		if err != nil {
 			return nil, err
 		}
@@ -233,29 +229,6 @@ func ImageDatasetFromDirectory(dir string, o ImageDirOptions) (*Set, error) {
 		return nil, err
 	}
 	return d.Load()
-}
-
-// decoder decodes image files through one reused read buffer, so that
-// decoding tens of thousands of small images leaves little garbage beside
-// what the image decoders themselves allocate.
-type decoder struct{ r *bufio.Reader }
-
-func (dec *decoder) decode(p string) (image.Image, error) {
-	f, err := os.Open(p)
-	if err != nil {
-		return nil, fmt.Errorf("dataset: %w", err)
-	}
-	defer f.Close()
-	if dec.r == nil {
-		dec.r = bufio.NewReader(f)
-	} else {
-		dec.r.Reset(f)
-	}
-	img, _, err := image.Decode(dec.r)
-	if err != nil {
-		return nil, fmt.Errorf("dataset: decoding %s: %w", p, err)
-	}
-	return img, nil
 }
 
 // pixels writes img as HWC uint8 with c channels (3: RGB, 1: ITU-R 601 luma).
