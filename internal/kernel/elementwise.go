@@ -451,40 +451,44 @@ func mulBody(ka *kargs, lo, hi int) {
 }
 
 // Dropout writes mask[i] = keep where draw i is at least thr and 0 where
-// it is not, and y[i] = x[i]*mask[i]. Draw i is one 32-bit half of
-// SplitMix64(key + (i/2+1)·γ) (the low half for even i): a counter-based
-// stream, so chunks run in parallel and the mask depends only on key and
-// i, never on the thread count. y may alias x.
+// it is not, and y[i] = x[i]*mask[i]. Draw i is dropDraw(i, key): a
+// counter-based stream, so chunks run in parallel (and in SIMD lanes) and
+// the mask depends only on key and i, never on the thread count. y may
+// alias x. Indices are 32-bit: past 2³² elements the draws repeat.
 func Dropout(y, x, mask []float32, key uint64, thr uint32, keep float32) {
 	n := len(x)
 	_, _ = y[:n], mask[:n]
-	run((n+1)/2, grainElems/2, dropoutBody, kargs{s: [8][]float32{0: y, 1: x, 2: mask}, f: [8]float32{0: keep}, i: [4]int{0: int(key >> 1), 1: int(key & 1), 2: int(thr)}})
+	run(n, grainElems, dropoutBody, kargs{s: [8][]float32{0: y, 1: x, 2: mask}, f: [8]float32{0: keep}, i: [4]int{0: int(uint32(key)), 1: int(uint32(key >> 32)), 2: int(thr)}})
 }
 
 func dropoutBody(ka *kargs, lo, hi int) {
-	y, x, mask := ka.s[0], ka.s[1], ka.s[2]
-	keep := ka.f[0]
-	key := uint64(ka.i[0])<<1 | uint64(ka.i[1])
-	thr := uint32(ka.i[2])
-	n := len(x)
-	for j := lo; j < hi; j++ {
-		u := splitMix64(key + uint64(j+1)*0x9e3779b97f4a7c15)
-		i := 2 * j
-		m := keepIf(uint32(u) >= thr, keep)
-		mask[i], y[i] = m, x[i]*m
-		if i+1 < n {
-			m = keepIf(uint32(u>>32) >= thr, keep)
-			mask[i+1], y[i+1] = m, x[i+1]*m
-		}
-	}
+	y, x, mask := ka.s[0][lo:hi], ka.s[1][lo:hi], ka.s[2][lo:hi]
+	dropoutVec(y, x, mask, uint32(lo), uint32(ka.i[0]), uint32(ka.i[1]), uint32(ka.i[2]), ka.f[0])
 }
 
-// splitMix64 is the finaliser of Steele, Lea and Flood's SplitMix64
-// ("Fast splittable pseudorandom number generators", OOPSLA 2014).
-func splitMix64(z uint64) uint64 {
-	z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
-	z = (z ^ z>>27) * 0x94d049bb133111eb
-	return z ^ z>>31
+// dropDraw is element i's 32-bit draw under key (k0, k1): two rounds of
+// Chris Wellons's lowbias32 integer hash (nullprogram.com/blog/2018/07/31),
+// the key added before the first and mixed in before the second. 32-bit
+// lanes, so AVX2 computes eight at once (dropoutAVX2).
+func dropDraw(i, k0, k1 uint32) uint32 {
+	return lowbias32(lowbias32(i+k0) ^ k1)
+}
+
+func lowbias32(x uint32) uint32 {
+	x ^= x >> 16
+	x *= 0x7feb352d
+	x ^= x >> 15
+	x *= 0x846ca68b
+	x ^= x >> 16
+	return x
+}
+
+func dropoutGeneric(y, x, mask []float32, i0, k0, k1, thr uint32, keep float32) {
+	_, _ = y[:len(x)], mask[:len(x)]
+	for i, v := range x {
+		m := keepIf(dropDraw(i0+uint32(i), k0, k1) >= thr, keep)
+		mask[i], y[i] = m, v*m
+	}
 }
 
 func keepIf(ok bool, keep float32) float32 {

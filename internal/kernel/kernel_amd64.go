@@ -127,6 +127,13 @@ func maxPool2BackFast(dx0, dx1, dy []float32, arg []int32, c, base, rs int) {
 	maxPool2BackAVX2(dx0, dx1, dy[:ow*c], arg, c, base, rs)
 }
 
+func dropoutFast(y, x, mask []float32, i0, k0, k1, thr uint32, keep float32) {
+	n := len(x) &^ 7
+	_, _ = y[:len(x)], mask[:len(x)]
+	dropoutAVX2(y, x, mask, i0, k0, k1, thr, keep)
+	dropoutGeneric(y[n:], x[n:], mask[n:], i0+uint32(n), k0, k1, thr, keep)
+}
+
 func reluFast(y, z []float32) {
 	n := len(z) &^ 7
 	_ = y[:len(z)]
@@ -348,5 +355,6 @@ func init() {
 		addVec, adamVec = addFast, adamFast
 		sgdVec, sgdPlainVec, rmspropVec, adagradVec = sgdFast, sgdPlainFast, rmspropFast, adagradFast
 		expVec, scaleVec, axpyVec, bnApplyVec = expFast, scaleFast, axpyFast, bnApplyFast
+		dropoutVec = dropoutFast
 	}
 }

@@ -5747,3 +5747,118 @@ bnApplyKeepAVX2_loop:
 bnApplyKeepAVX2_done:
 	VZEROUPPER
 	RET
+
+DATA dropIota<>+0(SB)/4, $0x00000000
+DATA dropIota<>+4(SB)/4, $0x00000001
+DATA dropIota<>+8(SB)/4, $0x00000002
+DATA dropIota<>+12(SB)/4, $0x00000003
+DATA dropIota<>+16(SB)/4, $0x00000004
+DATA dropIota<>+20(SB)/4, $0x00000005
+DATA dropIota<>+24(SB)/4, $0x00000006
+DATA dropIota<>+28(SB)/4, $0x00000007
+GLOBL dropIota<>(SB), RODATA|NOPTR, $32
+
+DATA lowbiasC1<>+0(SB)/4, $0x7feb352d
+DATA lowbiasC1<>+4(SB)/4, $0x7feb352d
+DATA lowbiasC1<>+8(SB)/4, $0x7feb352d
+DATA lowbiasC1<>+12(SB)/4, $0x7feb352d
+DATA lowbiasC1<>+16(SB)/4, $0x7feb352d
+DATA lowbiasC1<>+20(SB)/4, $0x7feb352d
+DATA lowbiasC1<>+24(SB)/4, $0x7feb352d
+DATA lowbiasC1<>+28(SB)/4, $0x7feb352d
+GLOBL lowbiasC1<>(SB), RODATA|NOPTR, $32
+
+DATA lowbiasC2<>+0(SB)/4, $0x846ca68b
+DATA lowbiasC2<>+4(SB)/4, $0x846ca68b
+DATA lowbiasC2<>+8(SB)/4, $0x846ca68b
+DATA lowbiasC2<>+12(SB)/4, $0x846ca68b
+DATA lowbiasC2<>+16(SB)/4, $0x846ca68b
+DATA lowbiasC2<>+20(SB)/4, $0x846ca68b
+DATA lowbiasC2<>+24(SB)/4, $0x846ca68b
+DATA lowbiasC2<>+28(SB)/4, $0x846ca68b
+GLOBL lowbiasC2<>(SB), RODATA|NOPTR, $32
+
+DATA dropSign<>+0(SB)/4, $0x80000000
+DATA dropSign<>+4(SB)/4, $0x80000000
+DATA dropSign<>+8(SB)/4, $0x80000000
+DATA dropSign<>+12(SB)/4, $0x80000000
+DATA dropSign<>+16(SB)/4, $0x80000000
+DATA dropSign<>+20(SB)/4, $0x80000000
+DATA dropSign<>+24(SB)/4, $0x80000000
+DATA dropSign<>+28(SB)/4, $0x80000000
+GLOBL dropSign<>(SB), RODATA|NOPTR, $32
+
+DATA dropEight<>+0(SB)/4, $0x00000008
+DATA dropEight<>+4(SB)/4, $0x00000008
+DATA dropEight<>+8(SB)/4, $0x00000008
+DATA dropEight<>+12(SB)/4, $0x00000008
+DATA dropEight<>+16(SB)/4, $0x00000008
+DATA dropEight<>+20(SB)/4, $0x00000008
+DATA dropEight<>+24(SB)/4, $0x00000008
+DATA dropEight<>+28(SB)/4, $0x00000008
+GLOBL dropEight<>(SB), RODATA|NOPTR, $32
+
+// func dropoutAVX2(y []float32, x []float32, mask []float32, i0 uint32, k0 uint32, k1 uint32, thr uint32, keep float32)
+// Requires: AVX, AVX2
+TEXT ·dropoutAVX2(SB), NOSPLIT, $0-92
+	MOVQ         y_base+0(FP), AX
+	MOVQ         x_base+24(FP), CX
+	MOVQ         mask_base+48(FP), DX
+	MOVQ         x_len+32(FP), BX
+	SHRQ         $0x03, BX
+	JZ           dropout_done
+	MOVL         i0+72(FP), SI
+	MOVL         k0+76(FP), DI
+	MOVL         k1+80(FP), R8
+	MOVL         thr+84(FP), R9
+	VMOVD        SI, X0
+	VPBROADCASTD X0, Y0
+	VPADDD       dropIota<>+0(SB), Y0, Y0
+	VMOVD        DI, X1
+	VPBROADCASTD X1, Y1
+	VMOVD        R8, X2
+	VPBROADCASTD X2, Y2
+	VMOVD        R9, X3
+	VPBROADCASTD X3, Y3
+	VMOVDQU      dropSign<>+0(SB), Y4
+	VPXOR        Y4, Y3, Y3
+	VBROADCASTSS keep+88(FP), Y5
+	VMOVDQU      lowbiasC1<>+0(SB), Y6
+	VMOVDQU      lowbiasC2<>+0(SB), Y7
+	VMOVDQU      dropEight<>+0(SB), Y8
+
+dropout_loop:
+	VPADDD   Y1, Y0, Y9
+	VPSRLD   $0x10, Y9, Y10
+	VPXOR    Y10, Y9, Y9
+	VPMULLD  Y6, Y9, Y9
+	VPSRLD   $0x0f, Y9, Y10
+	VPXOR    Y10, Y9, Y9
+	VPMULLD  Y7, Y9, Y9
+	VPSRLD   $0x10, Y9, Y10
+	VPXOR    Y10, Y9, Y9
+	VPXOR    Y2, Y9, Y9
+	VPSRLD   $0x10, Y9, Y10
+	VPXOR    Y10, Y9, Y9
+	VPMULLD  Y6, Y9, Y9
+	VPSRLD   $0x0f, Y9, Y10
+	VPXOR    Y10, Y9, Y9
+	VPMULLD  Y7, Y9, Y9
+	VPSRLD   $0x10, Y9, Y10
+	VPXOR    Y10, Y9, Y9
+	VPXOR    Y4, Y9, Y9
+	VPCMPGTD Y9, Y3, Y10
+	VANDNPS  Y5, Y10, Y10
+	VMOVUPS  Y10, (DX)
+	VMULPS   (CX), Y10, Y11
+	VMOVUPS  Y11, (AX)
+	VPADDD   Y8, Y0, Y0
+	ADDQ     $0x00000020, AX
+	ADDQ     $0x00000020, CX
+	ADDQ     $0x00000020, DX
+	DECQ     BX
+	JNZ      dropout_loop
+
+dropout_done:
+	VZEROUPPER
+	RET

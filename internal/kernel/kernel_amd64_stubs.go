@@ -441,3 +441,18 @@ func bnApplyAVX2(y []float32, x []float32, mean []float32, invStd []float32, gam
 //
 //go:noescape
 func bnApplyKeepAVX2(y []float32, xhat []float32, x []float32, mean []float32, invStd []float32, gamma []float32, beta []float32)
+
+// dropoutAVX2 must equal, for n = len(x) rounded down to a multiple of 8,
+//
+//	for i := 0; i < n; i++ {
+//		m := float32(0)
+//		if dropDraw(i0+uint32(i), k0, k1) >= thr {
+//			m = keep
+//		}
+//		mask[i], y[i] = m, x[i]*m
+//	}
+//
+// without bounds checks: len(y) and len(mask) are at least n.
+//
+//go:noescape
+func dropoutAVX2(y []float32, x []float32, mask []float32, i0 uint32, k0 uint32, k1 uint32, thr uint32, keep float32)

@@ -26,6 +26,7 @@ var (
 	scaleVec        = scaleGeneric
 	axpyVec         = axpyGeneric
 	bnApplyVec      = bnApplyGeneric
+	dropoutVec      = dropoutGeneric
 	winoIn          = winoInGeneric
 	winoOut         = winoOutGeneric
 	winoGradOut     = winoGradOutGeneric

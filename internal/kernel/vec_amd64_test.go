@@ -590,3 +590,31 @@ func TestMaxPool2ArgTwins(t *testing.T) {
 		}
 	}
 }
+
+func TestVecTwinDropout(t *testing.T) {
+	needAVX2(t)
+	r := rand.New(rand.NewPCG(15, 16))
+	for _, n := range vecLengths(r) {
+		for _, off := range []int{0, 3} {
+			x := specialValues(r, n)
+			i0, k0, k1 := r.Uint32(), r.Uint32(), r.Uint32()
+			// Thresholds at both ends and where the signed/unsigned
+			// distinction matters.
+			for _, thr := range []uint32{0, 1, 1 << 31, 1<<31 - 1, 1<<31 + 1, r.Uint32(), math.MaxUint32} {
+				wy, wm := make([]float32, n), make([]float32, n)
+				dropoutGeneric(wy, x, wm, i0, k0, k1, thr, 1.25)
+				gy, cy := guarded(t, make([]float32, n), off)
+				gm, cm := guarded(t, make([]float32, n), off+1)
+				dropoutFast(gy, x, gm, i0, k0, k1, thr, 1.25)
+				cy("dropout y")
+				cm("dropout mask")
+				if i := sameBits(gm, wm); i >= 0 {
+					t.Fatalf("dropout n=%d thr=%#x: mask[%d] = %v, want %v", n, thr, i, gm[i], wm[i])
+				}
+				if i := sameBitsOrNaN(gy, wy); i >= 0 {
+					t.Fatalf("dropout n=%d thr=%#x: y[%d] = %v, want %v (x %v)", n, thr, i, gy[i], wy[i], x[i])
+				}
+			}
+		}
+	}
+}

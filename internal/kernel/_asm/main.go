@@ -311,5 +311,6 @@ func main() {
 	genOptim()
 	genExp()
 	genAffine()
+	genDropout()
 	Generate()
 }
