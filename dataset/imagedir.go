@@ -1,13 +1,16 @@
 package dataset
 
 import (
+	"errors"
 	"fmt"
 	"image"
 	"image/color"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 
 	"github.com/gokeras/gokeras/tensor"
 )
@@ -68,6 +71,13 @@ var imageExts = map[string]bool{".jpg": true, ".jpeg": true, ".png": true, ".gif
 
 // OpenImageDir lists dir and picks the files of o.Subset; it decodes only
 // the first image (for its size when o.ImageSize is zero).
+//
+// A class folder may be a symbolic link, followed as Keras's
+// tf.io.gfile.isdir follows it; links inside class folders are not
+// followed (Keras's follow_links=False). A class link that cannot be
+// followed (dangling, or a circle of links) or that leads back to dir or
+// one of its parents (a loop: dir would be listed inside itself) is an
+// error naming the link, not a class silently skipped or doubled.
 func OpenImageDir(dir string, o ImageDirOptions) (*ImageDir, error) {
 	if !(o.ValidationSplit >= 0 && o.ValidationSplit < 1) {
 		return nil, fmt.Errorf("dataset: validation split %v must be in [0, 1)", o.ValidationSplit)
@@ -80,9 +90,23 @@ func OpenImageDir(dir string, o ImageDirOptions) (*ImageDir, error) {
 		return nil, fmt.Errorf("dataset: image folder: %w", err)
 	}
 	d := &ImageDir{color: o.ColorMode, bytes: o.Uint8}
+	walk := map[string]string{} // class -> the folder to list, the link's target for a link
 	for _, e := range entries {
-		if e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
-			d.Classes = append(d.Classes, e.Name())
+		name := e.Name()
+		if strings.HasPrefix(name, ".") {
+			continue
+		}
+		target := filepath.Join(dir, name)
+		if e.Type()&fs.ModeSymlink != 0 {
+			if target, err = classLink(dir, target); err != nil {
+				return nil, err
+			}
+		} else if !e.IsDir() {
+			continue
+		}
+		if target != "" {
+			d.Classes = append(d.Classes, name)
+			walk[name] = target
 		}
 	}
 	slices.Sort(d.Classes)
@@ -91,12 +115,19 @@ func OpenImageDir(dir string, o ImageDirOptions) (*ImageDir, error) {
 	}
 	for label, c := range d.Classes {
 		var files []string
-		err := filepath.WalkDir(filepath.Join(dir, c), func(p string, e os.DirEntry, err error) error {
+		// WalkDir does not follow links, the class folder's own included:
+		// list the target and name the files through the link.
+		top, under := walk[c], filepath.Join(dir, c)
+		err := filepath.WalkDir(top, func(p string, e os.DirEntry, err error) error {
 			if err != nil {
 				return err
 			}
 			if !e.IsDir() && imageExts[strings.ToLower(filepath.Ext(p))] {
-				files = append(files, p)
+				rel, err := filepath.Rel(top, p)
+				if err != nil {
+					return err
+				}
+				files = append(files, filepath.Join(under, rel))
 			}
 			return nil
 		})
@@ -350,6 +381,40 @@ func loadImageDirSets(dir string, opts Options) (*Set, *Set, error) {
 		return nil, nil, err
 	}
 	return tr, te, nil
+}
+
+// classLink resolves link, an entry of the image folder dir: the folder
+// to list when it leads to a folder, "" when it leads to a file.
+func classLink(dir, link string) (string, error) {
+	fi, err := os.Stat(link)
+	if errors.Is(err, syscall.ELOOP) {
+		return "", fmt.Errorf("dataset: image folder %s: class folder %s is a symbolic link in a loop of links (%v); fix or remove it", dir, link, err)
+	}
+	if err != nil {
+		return "", fmt.Errorf("dataset: image folder %s: class folder %s is a symbolic link that cannot be followed (%v); fix or remove it", dir, link, err)
+	}
+	if !fi.IsDir() {
+		return "", nil
+	}
+	target, err := filepath.EvalSymlinks(link)
+	if err != nil {
+		return "", fmt.Errorf("dataset: image folder %s: class folder %s is a symbolic link that cannot be followed (%v); fix or remove it", dir, link, err)
+	}
+	top, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return "", fmt.Errorf("dataset: image folder: %w", err)
+	}
+	// Compare absolute paths: a relative dir and an absolute link target
+	// have no relative path between them.
+	absTarget, err1 := filepath.Abs(target)
+	absTop, err2 := filepath.Abs(top)
+	if err := errors.Join(err1, err2); err != nil {
+		return "", fmt.Errorf("dataset: image folder: %w", err)
+	}
+	if rel, err := filepath.Rel(absTarget, absTop); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return "", fmt.Errorf("dataset: image folder %s: class folder %s is a symbolic link to %s, which holds the image folder itself (a loop); point it at another folder or remove it", dir, link, target)
+	}
+	return target, nil
 }
 
 func isDir(p string) bool {

@@ -1,6 +1,7 @@
 package dataset
 
 import (
+	"errors"
 	"fmt"
 	"image"
 	"image/color"
@@ -8,7 +9,9 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -187,5 +190,117 @@ func TestPixelsFastPaths(t *testing.T) {
 		if fast[n] != 99 {
 			t.Errorf("%s: wrote past the image", tt.name)
 		}
+	}
+}
+
+// P4: a decompression bomb in a class folder is refused from its header,
+// both as the first image (read for the size) and later in a batch.
+func TestImageDirRefusesBomb(t *testing.T) {
+	root := t.TempDir()
+	writeImageTree(t, root, []string{"a", "b"}, 2, 4)
+	bomb := filepath.Join(root, "b", "zzz.png") // sorted last in its class
+	if err := os.WriteFile(bomb, bombPNG(60000, 60000), 0o666); err != nil {
+		t.Fatal(err)
+	}
+	d, err := OpenImageDir(root, ImageDirOptions{NoShuffle: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	_, err = d.Load()
+	runtime.ReadMemStats(&after)
+	var big *ImageTooLargeError
+	if !errors.As(err, &big) || !strings.Contains(err.Error(), bomb) {
+		t.Fatalf("Load: %v, want an ImageTooLargeError naming %s", err, bomb)
+	}
+	if n := after.TotalAlloc - before.TotalAlloc; n > 16<<20 {
+		t.Errorf("Load allocated %d bytes before refusing the bomb", n)
+	}
+	// As the only image, it is decoded for the size by OpenImageDir.
+	only := t.TempDir()
+	os.Mkdir(filepath.Join(only, "a"), 0o755)
+	os.WriteFile(filepath.Join(only, "a", "bomb.png"), bombPNG(60000, 60000), 0o666)
+	if _, err := OpenImageDir(only, ImageDirOptions{}); !errors.As(err, &big) {
+		t.Fatalf("OpenImageDir: %v, want an ImageTooLargeError", err)
+	}
+	// The same through Load, as train --image-dir reads a folder.
+	if _, _, err := Load(only, Options{}); !errors.As(err, &big) {
+		t.Fatalf("Load(folder): %v, want an ImageTooLargeError", err)
+	}
+}
+
+// S6: a class folder that is a symbolic link is followed, as Keras's
+// tf.io.gfile.isdir follows it; its files are listed under the link's name.
+func TestImageDirSymlinkedClass(t *testing.T) {
+	root, elsewhere := t.TempDir(), t.TempDir()
+	writeImageTree(t, root, []string{"a", "b", "c"}, 2, 4)
+	writeImageTree(t, elsewhere, []string{"d"}, 3, 4)
+	if err := os.Symlink(filepath.Join(elsewhere, "d"), filepath.Join(root, "d")); err != nil {
+		t.Skip("no symbolic links here:", err)
+	}
+	// A relative link too.
+	os.Symlink("a", filepath.Join(root, "e"))
+	d, err := OpenImageDir(root, ImageDirOptions{NoShuffle: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"a", "b", "c", "d", "e"}; !slices.Equal(d.Classes, want) {
+		t.Fatalf("classes %v, want %v", d.Classes, want)
+	}
+	if d.Len() != 2*3+3+2 {
+		t.Fatalf("%d images, want 11: %v", d.Len(), d.Paths)
+	}
+	for i, p := range d.Paths {
+		if want := filepath.Join(root, d.Classes[d.Labels[i]]); filepath.Dir(p) != want {
+			t.Errorf("image %s has label %d, want it under %s", p, d.Labels[i], want)
+		}
+	}
+	s, err := d.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Len() != 11 {
+		t.Errorf("loaded %d images", s.Len())
+	}
+}
+
+// S6: a class link that leads back to the image folder (or an ancestor of
+// it) or round in a circle is an error that names the link, not an
+// endless or doubled listing; a dangling link is an error too.
+func TestImageDirSymlinkLoops(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		link func(root string) error
+		want string
+	}{
+		{"self", func(root string) error { return os.Symlink(root, filepath.Join(root, "d")) }, "loop"},
+		{"dot", func(root string) error { return os.Symlink(".", filepath.Join(root, "d")) }, "loop"},
+		{"ancestor", func(root string) error { return os.Symlink(filepath.Dir(root), filepath.Join(root, "d")) }, "loop"},
+		{"circle", func(root string) error {
+			os.Symlink("e", filepath.Join(root, "d"))
+			return os.Symlink("d", filepath.Join(root, "e"))
+		}, "loop"},
+		{"dangling", func(root string) error { return os.Symlink("nowhere", filepath.Join(root, "d")) }, "cannot be followed"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root := filepath.Join(t.TempDir(), "imgs")
+			writeImageTree(t, root, []string{"a", "b"}, 2, 4)
+			if err := tc.link(root); err != nil {
+				t.Skip("no symbolic links here:", err)
+			}
+			_, err := OpenImageDir(root, ImageDirOptions{})
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), filepath.Join(root, "d")) {
+				t.Fatalf("got %v, want an error saying %q about %s", err, tc.want, filepath.Join(root, "d"))
+			}
+			// The same with the folder given as a relative path (the links
+			// may be absolute).
+			t.Chdir(filepath.Dir(root))
+			_, err = OpenImageDir("imgs", ImageDirOptions{})
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), filepath.Join("imgs", "d")) {
+				t.Fatalf("relative: got %v, want an error saying %q about imgs/d", err, tc.want)
+			}
+		})
 	}
 }
