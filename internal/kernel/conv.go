@@ -47,34 +47,66 @@ func im2colNHWCBody(ka *kargs, lo, hi int) {
 	col := ka.s[1]
 	k := ka.i[0]
 	rowsPerImage := ka.i[1]
+	seg := g.KW * g.C // one window row
+	// Windows ox in [in0, in1) lie inside the image horizontally: their
+	// rows are one contiguous copy each.
+	in0 := min(g.OW, ceilDiv(g.PadL, g.SW))
+	in1 := in0
+	if room := g.W - g.KW + g.PadL; room >= 0 {
+		in1 = max(in0, min(g.OW, room/g.SW+1))
+	}
 
 	for r := lo; r < hi; r++ {
 		n, oy := r/g.OH, r%g.OH
-		for ox := 0; ox < g.OW; ox++ {
-			dst := col[(n*rowsPerImage+oy*g.OW+ox)*k:][:k]
-			for ky := 0; ky < g.KH; ky++ {
-				iy := oy*g.SH - g.PadT + ky
-				seg := dst[ky*g.KW*g.C : (ky+1)*g.KW*g.C]
-				if iy < 0 || iy >= g.H {
-					clear(seg)
-					continue
+		base := (n*rowsPerImage + oy*g.OW) * k
+		for ky := 0; ky < g.KH; ky++ {
+			iy := oy*g.SH - g.PadT + ky
+			d0 := base + ky*seg
+			if iy < 0 || iy >= g.H {
+				for ox := 0; ox < g.OW; ox++ {
+					clear(col[d0+ox*k : d0+ox*k+seg])
 				}
-				ix0 := ox*g.SW - g.PadL
-				if ix0 >= 0 && ix0+g.KW <= g.W {
-					// The whole window row is inside: one contiguous copy.
-					copyShort(seg, x[((n*g.H+iy)*g.W+ix0)*g.C:][:g.KW*g.C])
-					continue
+				continue
+			}
+			xrow := x[(n*g.H+iy)*g.W*g.C : (n*g.H+iy+1)*g.W*g.C]
+			for ox := 0; ox < in0; ox++ {
+				im2colEdge(g, col[d0+ox*k:d0+ox*k+seg], xrow, ox)
+			}
+			s0, sstep := (in0*g.SW-g.PadL)*g.C, g.SW*g.C
+			switch seg {
+			case 4: // a 4-wide grey window
+				for ox, s := in0, s0; ox < in1; ox, s = ox+1, s+sstep {
+					*(*[4]float32)(col[d0+ox*k:]) = *(*[4]float32)(xrow[s:])
 				}
-				for kx := 0; kx < g.KW; kx++ {
-					ix := ix0 + kx
-					s := seg[kx*g.C : (kx+1)*g.C]
-					if ix < 0 || ix >= g.W {
-						clear(s)
-					} else {
-						copyShort(s, x[((n*g.H+iy)*g.W+ix)*g.C:][:g.C])
-					}
+			case 9: // a 3-wide RGB window
+				for ox, s := in0, s0; ox < in1; ox, s = ox+1, s+sstep {
+					d := col[d0+ox*k:][:9]
+					*(*[8]float32)(d) = *(*[8]float32)(xrow[s:])
+					d[8] = xrow[s+8]
+				}
+			default:
+				for ox, s := in0, s0; ox < in1; ox, s = ox+1, s+sstep {
+					copyShort(col[d0+ox*k:d0+ox*k+seg], xrow[s:s+seg])
 				}
 			}
+			for ox := in1; ox < g.OW; ox++ {
+				im2colEdge(g, col[d0+ox*k:d0+ox*k+seg], xrow, ox)
+			}
+		}
+	}
+}
+
+// im2colEdge fills one window row dst of output column ox that hangs over
+// the left or right padding, from image row xrow.
+func im2colEdge(g *ConvGeom, dst, xrow []float32, ox int) {
+	ix0 := ox*g.SW - g.PadL
+	for kx := 0; kx < g.KW; kx++ {
+		ix := ix0 + kx
+		s := dst[kx*g.C : (kx+1)*g.C]
+		if ix < 0 || ix >= g.W {
+			clear(s)
+		} else {
+			copyShort(s, xrow[ix*g.C:(ix+1)*g.C])
 		}
 	}
 }
@@ -112,15 +144,26 @@ func col2imNHWCBody(ka *kargs, lo, hi int) {
 	}
 }
 
-// copyShort is copy for the short window rows of first layers (a 3x3 RGB
-// row is 9 floats), where calling memmove costs more than the copy.
+// copyShort is copy for the short window rows of first layers (a 4x4
+// grey row is 4 floats, a 3x3 RGB row 9), where calling memmove costs
+// more than the copy: whole 8- and 4-float blocks move as arrays (one
+// vector load and store each), the rest one by one.
 func copyShort(dst, src []float32) {
-	if len(dst) > 32 {
+	n := len(dst)
+	if n > 32 {
 		copy(dst, src)
 		return
 	}
-	src = src[:len(dst)]
-	for i, v := range src {
-		dst[i] = v
+	src = src[:n]
+	i := 0
+	for ; i+8 <= n; i += 8 {
+		*(*[8]float32)(dst[i:]) = *(*[8]float32)(src[i:])
+	}
+	if i+4 <= n {
+		*(*[4]float32)(dst[i:]) = *(*[4]float32)(src[i:])
+		i += 4
+	}
+	for ; i < n; i++ {
+		dst[i] = src[i]
 	}
 }

@@ -82,6 +82,24 @@ func BenchmarkElementwise(b *testing.B) {
 			Col2imNHWC(gc, col, z[:cells])
 		}
 	})
+	// The first layers, whose window rows are a few floats: fashion-cnn's
+	// 4x4 window over 28x28x1, cifar10-cnn's 3x3 "same" over 32x32x3.
+	for _, f := range []struct {
+		name string
+		g    ConvGeom
+	}{
+		{"Im2colFirst4x4x1", ConvGeom{N: 32, H: 28, W: 28, C: 1, KH: 4, KW: 4, SH: 1, SW: 1, OH: 25, OW: 25}},
+		{"Im2colFirst3x3x3", ConvGeom{N: 16, H: 32, W: 32, C: 3, KH: 3, KW: 3, SH: 1, SW: 1, PadT: 1, PadL: 1, OH: 32, OW: 32}},
+	} {
+		cells := f.g.N * f.g.H * f.g.W * f.g.C
+		col := make([]float32, f.g.ColRows()*f.g.ColCols())
+		b.Run(f.name, func(b *testing.B) {
+			b.SetBytes(int64(4 * (cells + len(col))))
+			for b.Loop() {
+				Im2colNHWC(&f.g, x[:cells], col)
+			}
+		})
+	}
 }
 
 func TestDropoutMask(t *testing.T) {
