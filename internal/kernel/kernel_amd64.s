@@ -1482,18 +1482,19 @@ mpb_done:
 	RET
 
 // func reluAVX2(y []float32, z []float32)
-// Requires: AVX, AVX2
+// Requires: AVX
 TEXT ·reluAVX2(SB), NOSPLIT, $0-48
-	MOVQ y_base+0(FP), AX
-	MOVQ z_base+24(FP), CX
-	MOVQ z_len+32(FP), DX
-	SHRQ $0x03, DX
-	JZ   relu_done
+	MOVQ   y_base+0(FP), AX
+	MOVQ   z_base+24(FP), CX
+	MOVQ   z_len+32(FP), DX
+	SHRQ   $0x03, DX
+	JZ     relu_done
+	VXORPS Y7, Y7, Y7
 
 relu_loop:
 	VMOVUPS (CX), Y0
-	VPSRAD  $0x1f, Y0, Y1
-	VPANDN  Y0, Y1, Y0
+	VCMPPS  $0x06, Y7, Y0, Y1
+	VANDPS  Y0, Y1, Y0
 	VMOVUPS Y0, (AX)
 	ADDQ    $0x00000020, AX
 	ADDQ    $0x00000020, CX
@@ -1505,45 +1506,46 @@ relu_done:
 	RET
 
 // func reluBackwardAVX2(dz []float32, dy []float32, y []float32)
-// Requires: AVX, AVX2
+// Requires: AVX
 TEXT ·reluBackwardAVX2(SB), NOSPLIT, $0-72
-	MOVQ  dz_base+0(FP), AX
-	MOVQ  dy_base+24(FP), CX
-	MOVQ  y_base+48(FP), DX
-	MOVQ  y_len+56(FP), BX
-	SHRQ  $0x03, BX
-	JZ    relub_done
-	VPXOR Y7, Y7, Y7
+	MOVQ   dz_base+0(FP), AX
+	MOVQ   dy_base+24(FP), CX
+	MOVQ   y_base+48(FP), DX
+	MOVQ   y_len+56(FP), BX
+	SHRQ   $0x03, BX
+	JZ     relub_done
+	VXORPS Y7, Y7, Y7
 
 relub_loop:
-	VMOVDQU  (DX), Y0
-	VPCMPGTD Y7, Y0, Y0
-	VANDPS   (CX), Y0, Y0
-	VMOVUPS  Y0, (AX)
-	ADDQ     $0x00000020, AX
-	ADDQ     $0x00000020, CX
-	ADDQ     $0x00000020, DX
-	DECQ     BX
-	JNZ      relub_loop
+	VMOVUPS (DX), Y0
+	VCMPPS  $0x1e, Y7, Y0, Y0
+	VANDPS  (CX), Y0, Y0
+	VMOVUPS Y0, (AX)
+	ADDQ    $0x00000020, AX
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	DECQ    BX
+	JNZ     relub_loop
 
 relub_done:
 	VZEROUPPER
 	RET
 
 // func biasReLUAVX2(x []float32, bias []float32)
-// Requires: AVX, AVX2
+// Requires: AVX
 TEXT ·biasReLUAVX2(SB), NOSPLIT, $0-48
-	MOVQ x_base+0(FP), AX
-	MOVQ bias_base+24(FP), CX
-	MOVQ x_len+8(FP), DX
-	SHRQ $0x03, DX
-	JZ   biasrelu_done
+	MOVQ   x_base+0(FP), AX
+	MOVQ   bias_base+24(FP), CX
+	MOVQ   x_len+8(FP), DX
+	SHRQ   $0x03, DX
+	JZ     biasrelu_done
+	VXORPS Y7, Y7, Y7
 
 biasrelu_loop:
 	VMOVUPS (AX), Y0
 	VADDPS  (CX), Y0, Y0
-	VPSRAD  $0x1f, Y0, Y1
-	VPANDN  Y0, Y1, Y0
+	VCMPPS  $0x06, Y7, Y0, Y1
+	VANDPS  Y0, Y1, Y0
 	VMOVUPS Y0, (AX)
 	ADDQ    $0x00000020, AX
 	ADDQ    $0x00000020, CX

@@ -178,8 +178,7 @@ func maxPool2BackAVX2(dx0 []float32, dx1 []float32, dy []float32, arg []int32, c
 // reluAVX2 must equal, for n = len(z) rounded down to a multiple of 8,
 //
 //	for i := 0; i < n; i++ {
-//		b := math.Float32bits(z[i])
-//		y[i] = math.Float32frombits(b &^ uint32(int32(b)>>31))
+//		y[i] = reluKeep(z[i])
 //	}
 //
 // without bounds checks: len(y) >= n.
@@ -190,7 +189,7 @@ func reluAVX2(y []float32, z []float32)
 // reluBackwardAVX2 must equal, for n = len(y) rounded down to a multiple of 8,
 //
 //	for i := 0; i < n; i++ {
-//		if int32(math.Float32bits(y[i])) > 0 {
+//		if y[i] > 0 {
 //			dz[i] = dy[i]
 //		} else {
 //			dz[i] = 0
@@ -205,8 +204,7 @@ func reluBackwardAVX2(dz []float32, dy []float32, y []float32)
 // biasReLUAVX2 must equal, for n = len(x) rounded down to a multiple of 8,
 //
 //	for i := 0; i < n; i++ {
-//		b := math.Float32bits(x[i] + bias[i])
-//		x[i] = math.Float32frombits(b &^ uint32(int32(b)>>31))
+//		x[i] = reluKeep(x[i] + bias[i])
 //	}
 //
 // without bounds checks: len(bias) >= n.

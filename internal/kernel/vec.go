@@ -138,23 +138,33 @@ func maxGeneric(y, x []float32) {
 	}
 }
 
-// reluGeneric clears z's value where its sign bit is set.
+// reluKeep is ReLU on one value: z where !(z <= 0), so that NaN (of
+// either sign: Inf-Inf gives x86's negative default NaN) passes through as
+// in TensorFlow, and -0 and negatives become +0.
+func reluKeep(v float32) float32 {
+	if !(v <= 0) {
+		return v
+	}
+	return 0
+}
+
 func reluGeneric(y, z []float32) {
 	y = y[:len(z)]
 	for i, v := range z {
-		b := math.Float32bits(v)
-		y[i] = math.Float32frombits(b &^ uint32(int32(b)>>31))
+		y[i] = reluKeep(v)
 	}
 }
 
-// reluBackwardGeneric passes dy where y's bits are a positive non-zero
-// number (y > 0 for a ReLU output) and zero elsewhere, without a branch.
+// reluBackwardGeneric passes dy where y > 0 and zero elsewhere (NaN too,
+// as TensorFlow's ReluGrad: gradients * (features > 0)).
 func reluBackwardGeneric(dz, dy, y []float32) {
 	dz, dy = dz[:len(y)], dy[:len(y)]
 	for i, v := range y {
-		b := math.Float32bits(v)
-		mask := uint32(int32(-b&^b) >> 31) // top bit of -b set iff 0 < b < 2^31
-		dz[i] = math.Float32frombits(math.Float32bits(dy[i]) & mask)
+		if v > 0 {
+			dz[i] = dy[i]
+		} else {
+			dz[i] = 0
+		}
 	}
 }
 
@@ -162,8 +172,7 @@ func reluBackwardGeneric(dz, dy, y []float32) {
 func biasReLUGeneric(x, bias []float32) {
 	bias = bias[:len(x)]
 	for i, b := range bias {
-		v := math.Float32bits(x[i] + b)
-		x[i] = math.Float32frombits(v &^ uint32(int32(v)>>31))
+		x[i] = reluKeep(x[i] + b)
 	}
 }
 

@@ -65,6 +65,13 @@ func broadcastGP32(r reg.Register, tmp reg.VecPhysical, dst reg.VecPhysical) {
 	VPBROADCASTD(tmp, dst)
 }
 
+// VCMPPS predicates (Intel SDM, CMPPS imm8 table): NLE_UQ is true where
+// !(a <= b), NaN included; GT_OQ where a > b, false on NaN.
+const (
+	cmpNLEUQ = 0x06
+	cmpGTOQ  = 0x1e
+)
+
 func genMaxArg() {
 	iota := GLOBL("iota8", RODATA|NOPTR)
 	for i := 0; i < 8; i++ {
@@ -156,23 +163,24 @@ func genMax() {
 }
 
 func genReLU() {
-	// reluAVX2: y = z with the value cleared where the sign bit is set.
+	// reluAVX2: y = z where !(z <= 0), else +0: one compare whose
+	// predicate is true on NaN, so NaN passes (vexOnly's note on VEX).
 	TEXT("reluAVX2", NOSPLIT, "func(y, z []float32)")
 	Doc("reluAVX2 must equal, for n = len(z) rounded down to a multiple of 8,",
 		"",
 		"\tfor i := 0; i < n; i++ {",
-		"\t\tb := math.Float32bits(z[i])",
-		"\t\ty[i] = math.Float32frombits(b &^ uint32(int32(b)>>31))",
+		"\t\ty[i] = reluKeep(z[i])",
 		"\t}",
 		"",
 		"without bounds checks: len(y) >= n.")
 	Pragma("noescape")
 	y, z := ptr("y"), ptr("z")
 	n := blocks("z", "relu_done")
+	VXORPS(reg.Y7, reg.Y7, reg.Y7)
 	Label("relu_loop")
 	VMOVUPS(Mem{Base: z}, reg.Y0)
-	VPSRAD(U8(31), reg.Y0, reg.Y1)
-	VPANDN(reg.Y0, reg.Y1, reg.Y0)
+	VCMPPS(U8(cmpNLEUQ), reg.Y7, reg.Y0, reg.Y1) // !(z <= 0)
+	VANDPS(reg.Y0, reg.Y1, reg.Y0)
 	VMOVUPS(reg.Y0, Mem{Base: y})
 	advance(32, y, z)
 	DECQ(n)
@@ -185,7 +193,7 @@ func genReLU() {
 	Doc("reluBackwardAVX2 must equal, for n = len(y) rounded down to a multiple of 8,",
 		"",
 		"\tfor i := 0; i < n; i++ {",
-		"\t\tif int32(math.Float32bits(y[i])) > 0 {",
+		"\t\tif y[i] > 0 {",
 		"\t\t\tdz[i] = dy[i]",
 		"\t\t} else {",
 		"\t\t\tdz[i] = 0",
@@ -196,10 +204,10 @@ func genReLU() {
 	Pragma("noescape")
 	dz, dy, yy := ptr("dz"), ptr("dy"), ptr("y")
 	n = blocks("y", "relub_done")
-	VPXOR(reg.Y7, reg.Y7, reg.Y7)
+	VXORPS(reg.Y7, reg.Y7, reg.Y7)
 	Label("relub_loop")
-	VMOVDQU(Mem{Base: yy}, reg.Y0)
-	VPCMPGTD(reg.Y7, reg.Y0, reg.Y0) // y > 0 as int32
+	VMOVUPS(Mem{Base: yy}, reg.Y0)
+	VCMPPS(U8(cmpGTOQ), reg.Y7, reg.Y0, reg.Y0) // y > 0, false on NaN
 	VANDPS(Mem{Base: dy}, reg.Y0, reg.Y0)
 	VMOVUPS(reg.Y0, Mem{Base: dz})
 	advance(32, dz, dy, yy)
@@ -213,19 +221,19 @@ func genReLU() {
 	Doc("biasReLUAVX2 must equal, for n = len(x) rounded down to a multiple of 8,",
 		"",
 		"\tfor i := 0; i < n; i++ {",
-		"\t\tb := math.Float32bits(x[i] + bias[i])",
-		"\t\tx[i] = math.Float32frombits(b &^ uint32(int32(b)>>31))",
+		"\t\tx[i] = reluKeep(x[i] + bias[i])",
 		"\t}",
 		"",
 		"without bounds checks: len(bias) >= n.")
 	Pragma("noescape")
 	x, bias := ptr("x"), ptr("bias")
 	n = blocks("x", "biasrelu_done")
+	VXORPS(reg.Y7, reg.Y7, reg.Y7)
 	Label("biasrelu_loop")
 	VMOVUPS(Mem{Base: x}, reg.Y0)
 	VADDPS(Mem{Base: bias}, reg.Y0, reg.Y0)
-	VPSRAD(U8(31), reg.Y0, reg.Y1)
-	VPANDN(reg.Y0, reg.Y1, reg.Y0)
+	VCMPPS(U8(cmpNLEUQ), reg.Y7, reg.Y0, reg.Y1)
+	VANDPS(reg.Y0, reg.Y1, reg.Y0)
 	VMOVUPS(reg.Y0, Mem{Base: x})
 	advance(32, x, bias)
 	DECQ(n)
