@@ -122,11 +122,34 @@ func (r *Reshape) OutputShape(in tensor.Shape) (tensor.Shape, error) {
 	if len(r.TargetShape) == 0 {
 		return nil, fmt.Errorf("target_shape is empty; give the per-sample shape, e.g. (28, 28, 1)")
 	}
-	t, err := (&tensor.Tensor{Shape: in, Data: make([]float32, in.Size())}).Reshape(r.TargetShape...)
+	// Shape arithmetic only: a sample may be far larger than memory when a
+	// model file is being checked before anything is allocated.
+	n, err := checkedSize(in)
 	if err != nil {
-		return nil, fmt.Errorf("cannot reshape samples of shape %v (%d values) to %v: the sizes must match", in, in.Size(), r.TargetShape)
+		return nil, err
 	}
-	return t.Shape, nil
+	out := r.TargetShape.Clone()
+	infer, known := -1, 1
+	for i, d := range out {
+		switch {
+		case d == -1 && infer < 0:
+			infer = i
+		case d <= 0:
+			return nil, fmt.Errorf("target_shape %v has an axis of %d; give positive sizes and at most one -1", r.TargetShape, d)
+		case known > MaxElements/d:
+			return nil, fmt.Errorf("target_shape %v is too large: more than 2^50 values", r.TargetShape)
+		default:
+			known *= d
+		}
+	}
+	if infer >= 0 && n%known == 0 {
+		out[infer] = n / known
+		known = n
+	}
+	if known != n {
+		return nil, fmt.Errorf("cannot reshape samples of shape %v (%d values) to %v: the sizes must match", in, n, r.TargetShape)
+	}
+	return out, nil
 }
 
 func (r *Reshape) Build(in tensor.Shape, _ *rand.Rand) error {

@@ -1,0 +1,131 @@
+package nn_test
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/gokeras/gokeras/activation"
+	"github.com/gokeras/gokeras/nn"
+	"github.com/gokeras/gokeras/tensor"
+)
+
+// paramShapeCases holds every registered layer class with an input it
+// accepts, so that ParamShapes is compared with what Build creates.
+var paramShapeCases = map[string]struct {
+	layer nn.Layer
+	in    tensor.Shape
+}{
+	"Dense":                  {&nn.Dense{Units: 5}, tensor.Shape{7}},
+	"Conv2D":                 {&nn.Conv2D{Filters: 3, KernelSize: [2]int{3, 2}, NoBias: true}, tensor.Shape{6, 5, 2}},
+	"MaxPooling2D":           {&nn.MaxPooling2D{}, tensor.Shape{4, 4, 2}},
+	"AveragePooling2D":       {&nn.AveragePooling2D{}, tensor.Shape{4, 4, 2}},
+	"GlobalAveragePooling2D": {&nn.GlobalAveragePooling2D{}, tensor.Shape{4, 4, 2}},
+	"GlobalMaxPooling2D":     {&nn.GlobalMaxPooling2D{}, tensor.Shape{4, 4, 2}},
+	"BatchNormalization":     {&nn.BatchNormalization{NoScale: true}, tensor.Shape{3, 3, 4}},
+	"Normalization":          {&nn.Normalization{}, tensor.Shape{6}},
+	"PatchWhitening":         {&nn.PatchWhitening{}, tensor.Shape{6, 6, 3}},
+	"Dropout":                {&nn.Dropout{Rate: 0.5}, tensor.Shape{6}},
+	"Flatten":                {&nn.Flatten{}, tensor.Shape{2, 3}},
+	"Reshape":                {&nn.Reshape{TargetShape: tensor.Shape{3, -1}}, tensor.Shape{6}},
+	"Activation":             {&nn.Activation{Activation: activation.ReLU}, tensor.Shape{6}},
+	"InputLayer":             {&nn.InputLayer{}, tensor.Shape{6}},
+	"RandomFlip":             {&nn.RandomFlip{}, tensor.Shape{4, 4, 1}},
+	"RandomTranslation":      {&nn.RandomTranslation{HeightFactor: [2]float64{-0.1, 0.1}, WidthFactor: [2]float64{-0.1, 0.1}}, tensor.Shape{4, 4, 1}},
+	"RandomRotation":         {&nn.RandomRotation{Factor: [2]float64{-0.1, 0.1}}, tensor.Shape{4, 4, 1}},
+	"RandomZoom":             {&nn.RandomZoom{HeightFactor: [2]float64{-0.1, 0.1}}, tensor.Shape{4, 4, 1}},
+	"RandomCrop":             {&nn.RandomCrop{Padding: 1}, tensor.Shape{4, 4, 1}},
+	"RandomContrast":         {&nn.RandomContrast{Factor: [2]float64{0.1, 0.1}}, tensor.Shape{4, 4, 1}},
+}
+
+// TestParamShapesMatchBuild checks, for every layer class a model file can
+// name, that ParamShapes predicts exactly the weights Build creates.
+func TestParamShapesMatchBuild(t *testing.T) {
+	for _, class := range nn.Classes() {
+		c, ok := paramShapeCases[class]
+		if !ok {
+			t.Errorf("layer class %s has no ParamShapes case; add one", class)
+			continue
+		}
+		s := &nn.Stack{}
+		if _, isInput := c.layer.(*nn.InputLayer); isInput {
+			// The Stack keeps an InputLayer only as the declared shape.
+			s.Layers = []nn.Layer{c.layer}
+		} else {
+			s.Add(c.layer)
+		}
+		plan, err := s.ParamShapes(c.in)
+		if err != nil {
+			t.Errorf("%s: ParamShapes: %v", class, err)
+			continue
+		}
+		if err := s.Build(c.in, 1); err != nil {
+			t.Errorf("%s: Build: %v", class, err)
+			continue
+		}
+		var built []string
+		for _, p := range c.layer.Params() {
+			built = append(built, fmt.Sprintf("%s/%s%v", c.layer.LayerName(), p.Name, p.Value.Shape))
+		}
+		var planned []string
+		for _, p := range plan {
+			planned = append(planned, fmt.Sprintf("%s%v", p.Name, p.Shape))
+		}
+		if strings.Join(built, " ") != strings.Join(planned, " ") {
+			t.Errorf("%s: ParamShapes = %v, Build made %v", class, planned, built)
+		}
+	}
+}
+
+// TestParamShapesAllocateNothing: the shapes of a model with billions of
+// weights, or whose sizes overflow, come back without allocating them.
+func TestParamShapesAllocateNothing(t *testing.T) {
+	s := &nn.Stack{}
+	s.Add(&nn.InputLayer{Shape: tensor.Shape{100000, 100000}},
+		&nn.Reshape{TargetShape: tensor.Shape{-1}},
+		&nn.Dense{Units: 3000})
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	plan, err := s.ParamShapes(nil)
+	runtime.ReadMemStats(&after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := after.TotalAlloc - before.TotalAlloc; got > 1<<20 {
+		t.Errorf("ParamShapes allocated %d bytes for a 3e13-weight model, want next to nothing", got)
+	}
+	if len(plan) != 2 || plan[0].Shape.Size() != 1e10*3000 {
+		t.Errorf("plan = %v, want kernel (1e10, 3000) and bias", plan)
+	}
+
+	huge := math.MaxInt / 4
+	overflow := []struct {
+		name   string
+		layers []nn.Layer
+	}{
+		{"input", []nn.Layer{&nn.InputLayer{Shape: tensor.Shape{huge, huge}}, &nn.Flatten{}}},
+		{"dense", []nn.Layer{&nn.InputLayer{Shape: tensor.Shape{huge}}, &nn.Dense{Units: huge}}},
+		{"reshape", []nn.Layer{&nn.InputLayer{Shape: tensor.Shape{4}}, &nn.Reshape{TargetShape: tensor.Shape{huge, huge, -1}}}},
+		{"conv", []nn.Layer{&nn.InputLayer{Shape: tensor.Shape{4, 4, huge}}, &nn.Conv2D{Filters: huge, KernelSize: [2]int{3, 3}}}},
+	}
+	for _, tt := range overflow {
+		s := &nn.Stack{}
+		s.Add(tt.layers...)
+		if _, err := s.ParamShapes(nil); err == nil || !strings.Contains(err.Error(), "too large") {
+			t.Errorf("%s: err = %v, want a \"too large\" error", tt.name, err)
+		}
+	}
+}
+
+func TestParamShapesErrorsAreLayerErrors(t *testing.T) {
+	s := &nn.Stack{}
+	s.Add(&nn.Dense{Units: 4, InputShape: tensor.Shape{3}}, &nn.Dense{Units: -2})
+	_, err := s.ParamShapes(nil)
+	var le *nn.LayerError
+	if !errors.As(err, &le) || le.Layer != "dense_1" || !strings.Contains(err.Error(), "positive number of units") {
+		t.Errorf("err = %#v, want a LayerError for dense_1 that says what to do", err)
+	}
+}
