@@ -31,7 +31,7 @@ type BatchNormalization struct {
 
 func init() {
 	register("BatchNormalization", func(r *cfgReader) Layer {
-		b := &BatchNormalization{Momentum: r.Num("momentum", 0.99), Epsilon: r.Num("epsilon", 1e-3),
+		b := &BatchNormalization{Momentum: r.positive("momentum", 0.99), Epsilon: r.positive("epsilon", 1e-3),
 			NoScale: !r.Bool("scale", true), NoCenter: !r.Bool("center", true), InputShape: r.inputShape()}
 		if ax := r.ints("axis"); len(ax) == 1 && ax[0] != -1 && r.Err == nil {
 			// Keras allows any axis; channels-last models normalise the last.

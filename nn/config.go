@@ -24,18 +24,29 @@ func FromConfig(class string, cfg map[string]any) (Layer, error) {
 			names = append(names, n)
 		}
 		sort.Strings(names)
-		return nil, fmt.Errorf("nn: unknown layer class %q; gokeras has %s", class, strings.Join(names, ", "))
+		return nil, &ConfigError{Class: class, Err: fmt.Errorf("unknown layer class %q; gokeras has %s", class, strings.Join(names, ", "))}
 	}
 	r := &cfgReader{config.New(cfg)}
 	l := mk(r)
-	if r.Err != nil {
-		return nil, fmt.Errorf("nn: %s config: %w", class, r.Err)
-	}
-	if name := r.Str("name", ""); name != "" {
+	if name := r.Str("name", ""); name != "" && r.Err == nil {
 		l.SetLayerName(name)
 	}
-	return l, r.Err
+	if r.Err != nil {
+		return nil, &ConfigError{Class: class, Err: r.Err}
+	}
+	return l, nil
 }
+
+// ConfigError is FromConfig's error: what is wrong with a layer's config
+// (or its class name), for a caller that adds where the layer is.
+type ConfigError struct {
+	Class string // the class name as given
+	Err   error
+}
+
+func (e *ConfigError) Error() string { return fmt.Sprintf("nn: %s config: %v", e.Class, e.Err) }
+
+func (e *ConfigError) Unwrap() error { return e.Err }
 
 // Classes lists the Keras class names FromConfig accepts.
 func Classes() []string {
@@ -93,9 +104,18 @@ func (r *cfgReader) ints(key string) []int {
 	return nil
 }
 
-// pair reads Keras's int-or-tuple arguments such as kernel_size.
+// pair reads Keras's int-or-tuple arguments such as kernel_size, strides
+// and pool_size. Only an absent key (or null, Keras's None) gives the zero
+// pair that the layer structs read as the default: an explicit 0 is an
+// error, as it is in Keras, not a silent default.
 func (r *cfgReader) pair(key string) [2]int {
 	s := r.ints(key)
+	for _, d := range s {
+		if d <= 0 {
+			r.Failf("%s must be positive, got %v; Keras rejects 0 too", key, s)
+			return [2]int{}
+		}
+	}
 	switch len(s) {
 	case 0:
 		return [2]int{}
@@ -106,6 +126,32 @@ func (r *cfgReader) pair(key string) [2]int {
 	}
 	r.fail(key, s, "one or two integers")
 	return [2]int{}
+}
+
+// positive reads a number whose zero value in the layer struct means
+// def: absent or null gives 0 (the default), and an explicit value must
+// be positive, so that a 0 in a file is not silently replaced by def.
+func (r *cfgReader) positive(key string, def float64) float64 {
+	if _, ok := r.Get(key); !ok {
+		return 0
+	}
+	v := r.Num(key, 0)
+	if v <= 0 && r.Err == nil {
+		r.Failf("%s must be positive, got %v; leave it out for the default %v", key, v, def)
+	}
+	return v
+}
+
+// positiveInt is positive for whole numbers.
+func (r *cfgReader) positiveInt(key string, def int) int {
+	if _, ok := r.Get(key); !ok {
+		return 0
+	}
+	v := r.Int(key, 0)
+	if v <= 0 && r.Err == nil {
+		r.Failf("%s must be positive, got %v; leave it out for the default %v", key, v, def)
+	}
+	return v
 }
 
 func (r *cfgReader) activation(key string) activation.Func {

@@ -39,8 +39,8 @@ func init() {
 		return &PatchWhitening{
 			KernelSize: r.pair("kernel_size"),
 			Padding:    r.padding("padding"),
-			Epsilon:    r.Num("epsilon", 5e-4),
-			MaxImages:  r.Int("max_images", 5000),
+			Epsilon:    r.positive("epsilon", 5e-4),
+			MaxImages:  r.positiveInt("max_images", 5000),
 			InputShape: r.inputShape(),
 		}
 	})
