@@ -56,6 +56,10 @@ type MaxPooling2D struct {
 
 	pool2D
 	arg []int32
+	// reluGrad: the layer before is a ReLU whose gradient this layer
+	// applies, on the pooled gradient (see Stack.fuse); dm holds it.
+	reluGrad bool
+	dm       *tensor.Tensor
 	// x is the last input of an inference Forward, which skips the
 	// winners; Backward finds them from x when it is called after one.
 	x *tensor.Tensor
@@ -154,6 +158,14 @@ func (p *MaxPooling2D) Backward(dy *tensor.Tensor) *tensor.Tensor {
 		p.x = nil
 	}
 	g := &p.geom
+	if p.reluGrad {
+		// A window's winner is the ReLU output its pooled value came
+		// from, so passing dy where the pooled value is > 0 is ReLU's
+		// gradient, a quarter of the size for 2x2 pooling.
+		p.dm = tensor.Ensure(p.dm, dy.Shape...)
+		kernel.ReLUBackward(p.dm.Data, dy.Data, p.y.Data)
+		dy = p.dm
+	}
 	p.dx = tensor.Ensure(p.dx, g.N, g.H, g.W, g.C)
 	kernel.MaxPoolBackwardNHWC(g, dy.Data, p.arg, p.dx.Data)
 	return p.dx

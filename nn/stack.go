@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/gokeras/gokeras/activation"
 	"github.com/gokeras/gokeras/tensor"
 )
 
@@ -18,6 +19,9 @@ type Stack struct {
 	input  tensor.Shape   // per-sample input shape
 	shapes []tensor.Shape // per-sample output shape of each layer
 	built  bool
+	// linear[i]: layer i's activation gradient is applied by layer i+1
+	// (see fuse), so Backward calls its BackwardLinear.
+	linear []bool
 
 	// Infer's output (and its shape) and its view of one chunk of the input.
 	inferOut   *tensor.Tensor
@@ -141,8 +145,41 @@ func (s *Stack) Build(in tensor.Shape, seed uint64) error {
 			break
 		}
 	}
+	s.fuse()
 	s.built = true
 	return nil
+}
+
+// fuse lets a MaxPooling2D apply the gradient of the ReLU just before it
+// on its pooled gradient: the same bits as ReLU's backward pass (the
+// winner of each window is the ReLU output its pooled value came from),
+// without a pass over the larger, unpooled tensor.
+func (s *Stack) fuse() {
+	s.linear = s.linear[:0]
+	for i, l := range s.Layers {
+		fused := false
+		if p, ok := l.(*MaxPooling2D); ok {
+			p.reluGrad = false
+			if i > 0 {
+				if a, ok := s.Layers[i-1].(Activated); ok && a.ActivationFunc() == activation.ReLU {
+					p.reluGrad = true
+					fused = true
+				}
+			}
+		}
+		if i > 0 {
+			s.linear[i-1] = fused
+		}
+		s.linear = append(s.linear, false)
+	}
+}
+
+// backward runs layer i's backward pass.
+func (s *Stack) backward(i int, dy *tensor.Tensor) *tensor.Tensor {
+	if s.linear[i] {
+		return s.Layers[i].(Activated).BackwardLinear(dy)
+	}
+	return s.Layers[i].Backward(dy)
 }
 
 // Built reports whether Build has succeeded since the last Add.
@@ -226,7 +263,7 @@ func (s *Stack) ForwardTo(x *tensor.Tensor, i int) *tensor.Tensor {
 // weight gradients.
 func (s *Stack) Backward(dy *tensor.Tensor) {
 	for i := len(s.Layers) - 1; i >= 0 && dy != nil; i-- {
-		dy = s.Layers[i].Backward(dy)
+		dy = s.backward(i, dy)
 	}
 }
 
@@ -237,7 +274,7 @@ func (s *Stack) BackwardLinear(dz *tensor.Tensor) {
 	last := len(s.Layers) - 1
 	dy := s.Layers[last].(Activated).BackwardLinear(dz)
 	for i := last - 1; i >= 0 && dy != nil; i-- {
-		dy = s.Layers[i].Backward(dy)
+		dy = s.backward(i, dy)
 	}
 }
 
