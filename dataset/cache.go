@@ -10,10 +10,13 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -91,9 +94,14 @@ var (
 	maxAttempts  = 4
 )
 
-// fetch returns the path of f in the cache, downloading it if needed. A
-// cached file that fails its checksum is reported on opts.Progress (or
-// stderr), removed and fetched again; it is never used.
+// fetch returns the path of f in the cache, downloading it if needed.
+//
+// A cached file that fails its checksum is never used and never deleted:
+// it may be the user's own copy in --data-dir, and offline nothing would
+// replace it. It stays where it is until a good copy has been downloaded
+// and checked; then it is kept beside the good one as NAME.bad (see
+// keepAside). When no good copy can be had, the error (a *BadFileError)
+// names the file and both checksums.
 func fetch(f remoteFile, opts Options) (string, error) {
 	dir := CacheDir(opts)
 	// Copies under another Keras version's name are used when they check
@@ -104,28 +112,21 @@ func fetch(f remoteFile, opts Options) (string, error) {
 			return p, nil
 		}
 	}
-	p := filepath.Join(dir, filepath.FromSlash(f.Name))
-	if _, err := os.Stat(p); err == nil {
-		err := verify(p, f)
-		if err == nil {
-			return p, nil
-		}
-		if opts.Offline {
-			return "", fmt.Errorf("dataset: cached file %s is bad and downloads are off; delete it, or fetch it again from %s: %w", p, f.URL, err)
-		}
-		w := opts.Progress
-		if w == nil {
-			w = os.Stderr
-		}
-		fmt.Fprintf(w, "dataset: cached file %s is bad (%v); removing it and downloading it again\n", p, err)
-		if rerr := os.Remove(p); rerr != nil {
-			return "", fmt.Errorf("dataset: cannot remove bad cached file %s: %w", p, rerr)
-		}
-	}
 	target := filepath.Join(dir, filepath.FromSlash(f.Name))
 	url := f.URL
 	if opts.Mirror != "" {
 		url = strings.TrimRight(opts.Mirror, "/") + "/" + path.Base(f.URL)
+	}
+	var bad error // why the file at target cannot be used; nil when there is none
+	if _, err := os.Stat(target); err == nil {
+		if bad = verify(target, f); bad == nil {
+			return target, nil
+		}
+		if opts.Offline {
+			return "", &BadFileError{File: target, URL: url, Err: bad}
+		}
+		fmt.Fprintf(progressOut(opts), "dataset: cached file %s is bad (%s); downloading a good copy (the bad one stays until it has arrived, then is kept aside)\n",
+			target, checkText(bad))
 	}
 	if opts.Offline {
 		return "", &OfflineError{URL: url, File: target, Dir: filepath.Dir(target)}
@@ -133,12 +134,14 @@ func fetch(f remoteFile, opts Options) (string, error) {
 	if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
 		return "", fmt.Errorf("dataset: cannot create the cache folder: %w", err)
 	}
+	removeStaleParts(filepath.Dir(target), opts.Progress)
 	var err error
+	var tmp string
 	wait := retryBackoff
 	for attempt := 1; attempt <= maxAttempts; attempt++ {
-		err = download(url, target, f, opts.Progress)
+		tmp, err = download(url, target, f, opts.Progress)
 		if err == nil {
-			return target, nil
+			break
 		}
 		var perm *permanentError
 		if errors.As(err, &perm) {
@@ -153,11 +156,130 @@ func fetch(f remoteFile, opts Options) (string, error) {
 			wait *= 2
 		}
 	}
+	if err != nil {
+		if bad != nil {
+			return "", &BadFileError{File: target, URL: url, Err: bad, DownloadErr: err}
+		}
+		var ce *ChecksumError
+		if errors.As(err, &ce) {
+			return "", err
+		}
+		return "", &OfflineError{URL: url, File: target, Dir: filepath.Dir(target), Err: err}
+	}
+	if bad != nil {
+		aside, err := keepAside(target)
+		if err != nil {
+			os.Remove(tmp)
+			return "", &BadFileError{File: target, URL: url, Err: bad, DownloadErr: err}
+		}
+		if err := os.Rename(tmp, target); err != nil {
+			os.Remove(tmp)
+			return "", fmt.Errorf("dataset: downloaded a good copy of %s but cannot put it in place (the bad copy is kept as %s): %w", target, aside, err)
+		}
+		fmt.Fprintf(progressOut(opts), "dataset: replaced %s with a good copy; the bad one is now %s\n", target, aside)
+		return target, nil
+	}
+	if err := os.Rename(tmp, target); err != nil {
+		os.Remove(tmp)
+		return "", fmt.Errorf("dataset: %w", err)
+	}
+	return target, nil
+}
+
+// progressOut is where messages about the cache go: opts.Progress, or
+// standard error, as a download's progress would.
+func progressOut(opts Options) io.Writer {
+	if opts.Progress != nil {
+		return opts.Progress
+	}
+	return os.Stderr
+}
+
+// BadFileError reports a file in the cache folder that fails its check
+// and that no good copy has replaced; the file is left as it is.
+type BadFileError struct {
+	File        string // path on disk
+	URL         string // where a good copy comes from
+	Err         error  // why the file fails: a *ChecksumError, or a read error
+	DownloadErr error  // why no good copy was downloaded; nil when downloads are off
+}
+
+func (e *BadFileError) Error() string {
+	why := "downloads are off"
+	if e.DownloadErr != nil {
+		why = "downloading a good copy failed (" + strings.TrimPrefix(e.DownloadErr.Error(), "dataset: ") + ")"
+	}
+	return fmt.Sprintf("dataset: cached file %s is bad (%s) and %s; the file was left as it is: replace it with a good copy from %s, or delete it",
+		e.File, checkText(e.Err), why, e.URL)
+}
+
+func (e *BadFileError) Unwrap() []error { return []error{e.Err, e.DownloadErr} }
+
+// checkText says why a file failed verify without repeating its name:
+// "sha256 X, want Y", or the read error.
+func checkText(err error) string {
 	var ce *ChecksumError
 	if errors.As(err, &ce) {
-		return "", err
+		return fmt.Sprintf("%s %s, want %s", ce.Algorithm, ce.Got, ce.Want)
 	}
-	return "", &OfflineError{URL: url, File: target, Dir: filepath.Dir(target), Err: err}
+	return strings.TrimPrefix(err.Error(), "dataset: ")
+}
+
+// keepAside moves the bad file p out of the way of a good copy, to
+// p.bad, or p.bad.1, p.bad.2, … when an earlier bad copy holds that name,
+// and returns the new name. Nothing is overwritten.
+func keepAside(p string) (string, error) {
+	for i := 0; i < 1000; i++ {
+		aside := p + ".bad"
+		if i > 0 {
+			aside += "." + strconv.Itoa(i)
+		}
+		if _, err := os.Lstat(aside); !errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		// A hard link leaves p in place until the good copy is renamed over
+		// it; where links are not supported, rename.
+		if err := os.Link(p, aside); err == nil {
+			return aside, nil
+		}
+		if err := os.Rename(p, aside); err != nil {
+			return "", fmt.Errorf("cannot keep the bad copy as %s: %w", aside, err)
+		}
+		return aside, nil
+	}
+	return "", fmt.Errorf("cannot keep the bad copy: %s.bad and 999 more are taken", p)
+}
+
+// partName matches the temporary files download writes (os.CreateTemp's
+// pattern ".NAME.part-*" fills the * with decimal digits).
+var partName = regexp.MustCompile(`^\..+\.part-[0-9]+$`)
+
+// staleAge is how old a partial download must be to be removed: no
+// download runs for a day without writing, so an older one is left by a
+// killed run, never read again.
+const staleAge = 24 * time.Hour
+
+// removeStaleParts removes, from dir only, the partial downloads a killed
+// run left behind: regular files named as download names them and not
+// modified for staleAge. Failures are ignored: they are only litter.
+func removeStaleParts(dir string, progress io.Writer) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if !e.Type().IsRegular() || !partName.MatchString(e.Name()) {
+			continue
+		}
+		fi, err := e.Info()
+		if err != nil || time.Since(fi.ModTime()) < staleAge {
+			continue
+		}
+		p := filepath.Join(dir, e.Name())
+		if os.Remove(p) == nil && progress != nil {
+			fmt.Fprintf(progress, "dataset: removed %s, a partial download left by a run that stopped %s ago\n", p, time.Since(fi.ModTime()).Round(time.Hour))
+		}
+	}
 }
 
 // permanentError marks a failure that retrying cannot fix (404, 403).
@@ -165,28 +287,29 @@ type permanentError struct{ err error }
 
 func (e *permanentError) Error() string { return e.err.Error() }
 
-// download fetches url into a temporary file next to target, checks it and
-// renames it into place; on any failure the temporary file is removed.
-func download(url, target string, f remoteFile, progress io.Writer) (err error) {
+// download fetches url into a temporary file next to target and checks
+// it; it returns the temporary file's path for the caller to rename into
+// place. On any failure the temporary file is removed.
+func download(url, target string, f remoteFile, progress io.Writer) (_ string, err error) {
 	req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, url, nil)
 	if err != nil {
-		return &permanentError{err}
+		return "", &permanentError{err}
 	}
 	resp, err := httpClient.Do(req)
 	if err != nil {
-		return err
+		return "", err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		e := fmt.Errorf("GET %s: %s", url, resp.Status)
 		if resp.StatusCode >= 400 && resp.StatusCode < 500 && resp.StatusCode != http.StatusTooManyRequests {
-			return &permanentError{e}
+			return "", &permanentError{e}
 		}
-		return e
+		return "", e
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(target), "."+filepath.Base(target)+".part-*")
 	if err != nil {
-		return &permanentError{fmt.Errorf("cannot write to the cache folder: %w", err)}
+		return "", &permanentError{fmt.Errorf("cannot write to the cache folder: %w", err)}
 	}
 	defer func() {
 		if err != nil {
@@ -198,23 +321,23 @@ func download(url, target string, f remoteFile, progress io.Writer) (err error) 
 	n, err := io.Copy(tmp, io.TeeReader(resp.Body, bar))
 	bar.done()
 	if err != nil {
-		return fmt.Errorf("GET %s: %w", url, err)
+		return "", fmt.Errorf("GET %s: %w", url, err)
 	}
 	if resp.ContentLength >= 0 && n != resp.ContentLength {
-		return fmt.Errorf("GET %s: got %d bytes, want %d", url, n, resp.ContentLength)
+		return "", fmt.Errorf("GET %s: got %d bytes, want %d", url, n, resp.ContentLength)
 	}
 	if err = tmp.Close(); err != nil {
-		return err
+		return "", err
 	}
 	if err = verify(tmp.Name(), f); err != nil {
 		var ce *ChecksumError
 		if errors.As(err, &ce) {
 			ce.File = url
-			return &permanentError{ce}
+			return "", &permanentError{ce}
 		}
-		return err
+		return "", err
 	}
-	return os.Rename(tmp.Name(), target)
+	return tmp.Name(), nil
 }
 
 // verify checks p against f's checksums: the file's sha256 or md5, or for a

@@ -2,9 +2,12 @@ package dataset
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/gokeras/gokeras/tensor"
 )
@@ -108,37 +111,183 @@ func names(fs []remoteFile) []string {
 	return out
 }
 
-// present reports whether f is in the cache folder under its own name and
-// passes its checksum; it never downloads and never removes anything.
+// present reports whether f is in the cache folder, under its name or an
+// alias, and passes its checksum; it never downloads and never removes
+// anything.
 func present(f remoteFile, opts Options) (string, bool) {
+	c := fileState(f, opts)
+	return c.Path, c.Err == nil
+}
+
+// CachedFile is one file a downloadable set reads, as the cache holds it.
+type CachedFile struct {
+	Path string // where it is, or where Download puts it when it is missing
+	Size int64  // bytes; 0 when missing
+	// Err is nil when the file is there and passes its checksum; an error
+	// matching fs.ErrNotExist when it is missing; a *ChecksumError (or the
+	// read error) when it is there but cannot be used.
+	Err error
+}
+
+// CacheStatus reports the files the named set reads from the cache folder
+// (CacheDir) and whether each is there and sound, without downloading,
+// moving or removing anything. For mnist that is mnist.npz, or LeCun's
+// four IDX files when they are there instead (both lists when neither is
+// complete and sound); for cifar10 and cifar100 the Python archive, or the
+// binary one when only that is there. Embedded sets read no files.
+func CacheStatus(name string, opts Options) ([]CachedFile, error) {
+	e, err := lookup(name)
+	if err != nil {
+		return nil, err
+	}
+	states := func(fs ...remoteFile) []CachedFile {
+		out := make([]CachedFile, len(fs))
+		for i, f := range fs {
+			out[i] = fileState(f, opts)
+		}
+		return out
+	}
+	switch e.info.Name {
+	case "mnist":
+		npz := states(mnistNPZ)
+		if npz[0].Err == nil {
+			return npz, nil
+		}
+		idx, complete, anyThere := mnistIDXState(opts)
+		switch {
+		case complete:
+			return idx, nil
+		case anyThere:
+			return append(npz, idx...), nil
+		}
+		return npz, nil
+	case "fashion_mnist":
+		return states(fashionIDX[:]...), nil
+	case "cifar10", "cifar100":
+		py, bin := cifar10Archive, cifar10Binary
+		if e.info.Name == "cifar100" {
+			py, bin = cifar100Archive, cifar100Binary
+		}
+		out := states(py, bin)
+		if out[0].Err != nil && (out[1].Err == nil || !errors.Is(out[1].Err, fs.ErrNotExist)) {
+			if out[1].Err == nil {
+				return out[1:], nil
+			}
+			return out, nil
+		}
+		return out[:1], nil
+	}
+	return nil, nil
+}
+
+// fileState looks for f in the cache folder under its name and its
+// aliases: the first sound copy, else the first copy there, else missing.
+func fileState(f remoteFile, opts Options) CachedFile {
+	dir := CacheDir(opts)
+	var first *CachedFile
 	for _, n := range append([]string{f.Name}, f.Aliases...) {
-		p := filepath.Join(CacheDir(opts), filepath.FromSlash(n))
-		if _, err := os.Stat(p); err == nil && verify(p, f) == nil {
-			return p, true
+		p := filepath.Join(dir, filepath.FromSlash(n))
+		fi, err := os.Stat(p)
+		if err != nil {
+			continue
+		}
+		c := CachedFile{Path: p, Size: fi.Size(), Err: verify(p, f)}
+		if c.Err == nil {
+			return c
+		}
+		if first == nil {
+			first = &c
 		}
 	}
-	return "", false
+	if first != nil {
+		return *first
+	}
+	p := filepath.Join(dir, filepath.FromSlash(f.Name))
+	_, err := os.Stat(p)
+	if err == nil { // it appeared meanwhile: still say missing, as it was
+		err = &fs.PathError{Op: "stat", Path: p, Err: fs.ErrNotExist}
+	}
+	return CachedFile{Path: p, Err: err}
+}
+
+// mnistIDXState checks LeCun's four IDX files: complete when all are
+// there and sound; anyThere when at least one of them is there at all.
+func mnistIDXState(opts Options) (files []CachedFile, complete, anyThere bool) {
+	complete = true
+	for _, f := range mnistIDX {
+		c := fileState(f, opts)
+		files = append(files, c)
+		complete = complete && c.Err == nil
+		anyThere = anyThere || !errors.Is(c.Err, fs.ErrNotExist)
+	}
+	return files, complete, anyThere
+}
+
+// MNISTError reports that MNIST's IDX files are in the cache folder but
+// cannot be used, and mnist.npz could not be had instead. Nothing was
+// changed or removed.
+type MNISTError struct {
+	IDX []CachedFile // the four IDX files; those with Err set are missing or bad
+	NPZ error        // why mnist.npz could not be read instead
+}
+
+func (e *MNISTError) Error() string {
+	var why []string
+	for _, c := range e.IDX {
+		switch {
+		case c.Err == nil:
+		case errors.Is(c.Err, fs.ErrNotExist):
+			why = append(why, c.Path+" is missing")
+		default:
+			why = append(why, fmt.Sprintf("%s is bad (%s)", c.Path, checkText(c.Err)))
+		}
+	}
+	return fmt.Sprintf("dataset: MNIST's four IDX files are read only when all are there and sound, and %s; %s",
+		strings.Join(why, ", "), strings.TrimPrefix(e.NPZ.Error(), "dataset: "))
+}
+
+func (e *MNISTError) Unwrap() []error {
+	out := []error{e.NPZ}
+	for _, c := range e.IDX {
+		if c.Err != nil {
+			out = append(out, c.Err)
+		}
+	}
+	return out
 }
 
 // MNIST loads MNIST as keras.datasets.mnist.load_data does: uint8 images
 // (60000,28,28) and (10000,28,28), labels (60000,) and (10000,). It reads
 // mnist.npz from the cache (downloading it if needed) or, when the four
-// original IDX files are in the cache folder, those.
+// original IDX files are in the cache folder, those. When some of the IDX
+// files are there but one is missing or bad, mnist.npz serves instead
+// (the bad file is named on opts.Progress and left alone); if it cannot
+// be had either, the error (a *MNISTError) names the IDX files at fault.
 func MNIST(opts Options) (*Arrays, error) {
+	var idxFault []CachedFile // IDX files that are there but cannot all be used
 	if _, ok := present(mnistNPZ, opts); !ok {
-		var paths []string
-		for _, f := range mnistIDX {
-			if p, ok := present(f, opts); ok {
-				paths = append(paths, p)
+		idx, complete, anyThere := mnistIDXState(opts)
+		if complete {
+			paths := make([]string, len(idx))
+			for i, c := range idx {
+				paths[i] = c.Path
 			}
-		}
-		if len(paths) == 4 {
 			return readIDXSet(paths, MNISTClasses)
+		}
+		if anyThere {
+			idxFault = idx
 		}
 	}
 	p, err := fetch(mnistNPZ, opts)
 	if err != nil {
+		if idxFault != nil {
+			return nil, &MNISTError{IDX: idxFault, NPZ: err}
+		}
 		return nil, err
+	}
+	if idxFault != nil {
+		msg := (&MNISTError{IDX: idxFault, NPZ: fmt.Errorf("read %s instead", p)}).Error()
+		fmt.Fprintln(progressOut(opts), msg)
 	}
 	b, err := os.ReadFile(p)
 	if err != nil {
