@@ -26,6 +26,17 @@ func embedded(t testing.TB, name string) *frame.Frame {
 
 func near(a, b, tol float64) bool { return math.Abs(a-b) <= tol }
 
+// must(f())(t) returns f's value, failing the test on its error.
+func must[T any](v T, err error) func(testing.TB) T {
+	return func(t testing.TB) T {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+}
+
 func bostonXY(t *testing.T) (*mat.Dense, []float64) {
 	f := embedded(t, "boston_housing")
 	x, err := f.Matrix(dataset.BostonFeatures...)
@@ -45,12 +56,12 @@ func TestOLSBoston(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pred := l.Predict(x)
+	pred := must(l.Predict(x))(t)
 	// statsmodels OLS(MEDV ~ all 13) on the 506 rows: R² 0.741 (0.7406).
-	if r2 := R2(y, pred); !near(r2, 0.7406, 5e-5) {
+	if r2 := must(R2(y, pred))(t); !near(r2, 0.7406, 5e-5) {
 		t.Errorf("R² = %.6f, want 0.7406", r2)
 	}
-	if rmse := RMSE(y, pred); !near(rmse, 4.679, 1e-3) {
+	if rmse := must(RMSE(y, pred))(t); !near(rmse, 4.679, 1e-3) {
 		t.Errorf("RMSE = %.4f, want 4.679", rmse)
 	}
 	if l.DF != 492 {
@@ -133,7 +144,7 @@ func TestRidge(t *testing.T) {
 			t.Errorf("ridge coef %d = %v, normal equations %v", j, r.Terms[j+1].Coef, w.AtVec(j))
 		}
 	}
-	if r2 := R2(y, r.Predict(x)); r2 >= R2(y, ols.Predict(x)) || r2 < 0.7 {
+	if r2 := must(R2(y, must(r.Predict(x))(t)))(t); r2 >= must(R2(y, must(ols.Predict(x))(t)))(t) || r2 < 0.7 {
 		t.Errorf("ridge R² = %v; want a little below OLS's", r2)
 	}
 }
@@ -156,7 +167,7 @@ func TestLogisticIris(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if acc := Accuracy(y, all.Predict(x)); !near(acc, 146.0/150, 1e-9) {
+	if acc := Accuracy(y, must(all.Predict(x))(t)); !near(acc, 146.0/150, 1e-9) {
 		t.Errorf("training accuracy on all of iris = %.4f, want 0.9733 (146/150)", acc)
 	}
 
@@ -172,13 +183,13 @@ func TestLogisticIris(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep := NewReport(yte, m.Predict(xte), classes)
+	rep := NewReport(yte, must(m.Predict(xte))(t), classes)
 	if rep.Accuracy < 0.93 {
 		t.Errorf("test accuracy %.4f on a seeded 80/20 split, want >= 0.93\n%s", rep.Accuracy, rep)
 	}
 	t.Logf("iris logistic, seed 42: test accuracy %.4f\n%s\n%s", rep.Accuracy, rep, rep.ConfusionString())
 	// Probabilities are rows of a distribution.
-	pr := m.Proba(xte)
+	pr := must(m.Proba(xte))(t)
 	for i := range 3 {
 		if s := mat.Sum(pr.RowView(i)); !near(s, 1, 1e-12) {
 			t.Errorf("row %d probabilities sum to %v", i, s)
@@ -218,11 +229,11 @@ func TestROCAUC(t *testing.T) {
 		{[]bool{true, true, false}, []float64{3, 2, 1}, 1},
 		{[]bool{true, false, true, false}, []float64{1, 1, 0, 0}, 0.5},
 	} {
-		if got := ROCAUC(tc.pos, tc.score); !near(got, tc.want, 1e-12) {
+		if got := must(ROCAUC(tc.pos, tc.score))(t); !near(got, tc.want, 1e-12) {
 			t.Errorf("ROCAUC(%v, %v) = %v, want %v", tc.pos, tc.score, got, tc.want)
 		}
 	}
-	if !math.IsNaN(ROCAUC([]bool{true}, []float64{1})) {
+	if !math.IsNaN(must(ROCAUC([]bool{true}, []float64{1}))(t)) {
 		t.Error("ROCAUC with one class is not NaN")
 	}
 }

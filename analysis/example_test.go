@@ -16,8 +16,17 @@ func ExampleOLS() {
 		fmt.Println(err)
 		return
 	}
-	pred := l.Predict(x)
-	fmt.Printf("intercept %.2f, slope %.2f, R² %.4f\n", l.Terms[0].Coef, l.Terms[1].Coef, analysis.R2(y, pred))
+	pred, err := l.Predict(x)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	r2, err := analysis.R2(y, pred)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Printf("intercept %.2f, slope %.2f, R² %.4f\n", l.Terms[0].Coef, l.Terms[1].Coef, r2)
 	// Output: intercept 1.06, slope 1.97, R² 0.9977
 }
 

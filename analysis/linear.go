@@ -5,7 +5,9 @@
 // reports scikit-learn and statsmodels print, and K-fold index splits.
 //
 // Inputs are gonum matrices (rows are samples), as frame.Frame.Matrix
-// returns them; nothing here trains a network.
+// returns them; nothing here trains a network. A NaN or ±Inf input is
+// rejected with a *NonFiniteError naming its column and row, as
+// scikit-learn rejects it; no fit or score is computed from one.
 package analysis
 
 import (
@@ -46,6 +48,12 @@ func checkXY(x mat.Matrix, y []float64, names []string) (n, p int, err error) {
 	if names != nil && len(names) != p {
 		return 0, 0, fmt.Errorf("analysis: %d feature names for %d features", len(names), p)
 	}
+	if err := checkMatrix(x, names); err != nil {
+		return 0, 0, err
+	}
+	if err := checkVec("target", y); err != nil {
+		return 0, 0, err
+	}
 	return n, p, nil
 }
 
@@ -64,7 +72,9 @@ func termNames(names []string, p int) []string {
 // OLS fits ordinary least squares with an intercept by a QR factorisation
 // of [1 X] (no normal equations, so no squared condition number), and
 // computes each coefficient's standard error, t statistic and p-value as
-// statsmodels does. names label the features (nil: x0, x1, …).
+// statsmodels does. names label the features (nil: x0, x1, …). A NaN or
+// ±Inf in x or y is a *NonFiniteError; values so large that the fit
+// overflows float64 are an error too.
 func OLS(x mat.Matrix, y []float64, names []string) (*Linear, error) {
 	n, p, err := checkXY(x, y, names)
 	if err != nil {
@@ -80,6 +90,10 @@ func OLS(x mat.Matrix, y []float64, names []string) (*Linear, error) {
 			a.Set(i, j+1, x.At(i, j))
 		}
 	}
+	d, err := equilibrate(a, termNames(names, p))
+	if err != nil {
+		return nil, fmt.Errorf("analysis: OLS: %w", err)
+	}
 	var qr mat.QR
 	qr.Factorize(a)
 	var r mat.Dense
@@ -93,11 +107,12 @@ func OLS(x mat.Matrix, y []float64, names []string) (*Linear, error) {
 	}
 	l := &Linear{DF: n - p - 1}
 	for j, name := range termNames(names, p) {
-		l.Terms = append(l.Terms, Term{Name: name, Coef: beta.At(j, 0)})
+		l.Terms = append(l.Terms, Term{Name: name, Coef: beta.At(j, 0) / d[j]})
 	}
-	// Var(β) = σ² (AᵀA)⁻¹ = σ² R⁻¹R⁻ᵀ, so Var(β_j) = σ² Σ_k (R⁻¹)_jk².
+	// Var(β) = σ² (AᵀA)⁻¹ = σ² R⁻¹R⁻ᵀ, so Var(β_j) = σ² Σ_k (R⁻¹)_jk²,
+	// divided by d_j² for the equilibrated columns.
 	var rss float64
-	for i, yh := range l.Predict(x) {
+	for i, yh := range l.predict(x) {
 		rss += (y[i] - yh) * (y[i] - yh)
 	}
 	sigma2 := rss / float64(l.DF)
@@ -118,22 +133,59 @@ func OLS(x mat.Matrix, y []float64, names []string) (*Linear, error) {
 			s += rinv.At(j, k) * rinv.At(j, k)
 		}
 		t := &l.Terms[j]
-		t.StdErr = math.Sqrt(sigma2 * s)
+		t.StdErr = math.Sqrt(sigma2*s) / d[j]
 		t.T = t.Coef / t.StdErr
 		t.P = 2 * tdist.Survival(math.Abs(t.T))
+	}
+	if err := l.checkOverflow(true); err != nil {
+		return nil, fmt.Errorf("analysis: OLS: %w", err)
 	}
 	return l, nil
 }
 
-// checkRank reports a (numerically) zero pivot of R, naming its term.
+// checkOverflow reports a coefficient (or, for OLS, a standard error)
+// that came out NaN or ±Inf from finite data: values too large for
+// float64's range once squared and summed.
+func (l *Linear) checkOverflow(stdErrs bool) error {
+	for _, t := range l.Terms {
+		if nonFinite(t.Coef) || stdErrs && nonFinite(t.StdErr) {
+			return fmt.Errorf("%q's coefficient is %v (std err %v): the values are too large for float64 arithmetic; rescale the features and the target (standardise them)", t.Name, t.Coef, t.StdErr)
+		}
+	}
+	return nil
+}
+
+// equilibrate scales each column of a to unit norm and returns the norms
+// (1 for a zero column, which checkRank then reports); the solution of the
+// scaled problem divided by them is the original one. Least squares on
+// columns of very different scales (one huge value in one feature) is
+// then as accurate as on standardised ones, and checkRank's pivots are
+// each measured against their own column: measured against the largest
+// pivot, one value of 1e38 made the intercept look dependent.
+func equilibrate(a *mat.Dense, names []string) ([]float64, error) {
+	_, p := a.Dims()
+	d := make([]float64, p)
+	for j := range p {
+		d[j] = mat.Norm(a.ColView(j), 2) // scaled, as LAPACK's dnrm2: no overflow before the true norm overflows
+		switch {
+		case math.IsInf(d[j], 0):
+			return nil, fmt.Errorf("%q's values are too large for float64 arithmetic (their norm overflows); rescale them (standardise)", names[j])
+		case d[j] == 0:
+			d[j] = 1
+		}
+		for i := range a.RawMatrix().Rows {
+			a.Set(i, j, a.At(i, j)/d[j])
+		}
+	}
+	return d, nil
+}
+
+// checkRank reports a (numerically) zero pivot of R, the QR factor of
+// columns of unit norm (equilibrate), naming its term.
 func checkRank(r *mat.Dense, names []string) error {
 	_, n := r.Dims()
-	big := 0.0
 	for i := range n {
-		big = max(big, math.Abs(r.At(i, i)))
-	}
-	for i := range n {
-		if math.Abs(r.At(i, i)) <= 1e-10*big {
+		if math.Abs(r.At(i, i)) <= 1e-10 {
 			return fmt.Errorf("analysis: %w: %q adds nothing the earlier ones do not explain; drop it", ErrRankDeficient, names[i])
 		}
 	}
@@ -143,13 +195,14 @@ func checkRank(r *mat.Dense, names []string) error {
 // Ridge fits L2-penalised least squares with an unpenalised intercept, as
 // scikit-learn's Ridge(alpha) does: it minimises ||y - b - Xw||² + alpha·||w||²,
 // solving the centred problem [Xc; √alpha·I] w = [yc; 0] by QR. Its terms
-// have no standard errors (NaN).
+// have no standard errors (NaN). A NaN or ±Inf in x or y is a
+// *NonFiniteError.
 func Ridge(x mat.Matrix, y []float64, names []string, alpha float64) (*Linear, error) {
 	n, p, err := checkXY(x, y, names)
 	if err != nil {
 		return nil, err
 	}
-	if !(alpha >= 0) {
+	if !(alpha >= 0) || math.IsInf(alpha, 1) {
 		return nil, fmt.Errorf("analysis: ridge alpha %v must be >= 0", alpha)
 	}
 	if n == 0 {
@@ -178,6 +231,10 @@ func Ridge(x mat.Matrix, y []float64, names []string, alpha float64) (*Linear, e
 	for j := range p {
 		a.Set(n+j, j, math.Sqrt(alpha))
 	}
+	d, err := equilibrate(a, termNames(names, p)[1:])
+	if err != nil {
+		return nil, fmt.Errorf("analysis: ridge: %w", err)
+	}
 	var qr mat.QR
 	qr.Factorize(a)
 	var r mat.Dense
@@ -190,6 +247,9 @@ func Ridge(x mat.Matrix, y []float64, names []string, alpha float64) (*Linear, e
 		return nil, fmt.Errorf("analysis: ridge: %w", err)
 	}
 	l := &Linear{Alpha: alpha, DF: n - p - 1}
+	for j := range p {
+		w.Set(j, 0, w.At(j, 0)/d[j])
+	}
 	b0 := ym
 	for j := range p {
 		b0 -= xm[j] * w.At(j, 0)
@@ -202,15 +262,32 @@ func Ridge(x mat.Matrix, y []float64, names []string, alpha float64) (*Linear, e
 		}
 		l.Terms = append(l.Terms, Term{Name: name, Coef: c, StdErr: nan, T: nan, P: nan})
 	}
+	if err := l.checkOverflow(false); err != nil {
+		return nil, fmt.Errorf("analysis: ridge: %w", err)
+	}
 	return l, nil
 }
 
-// Predict returns the model's value for each row of x.
-func (l *Linear) Predict(x mat.Matrix) []float64 {
-	n, p := x.Dims()
+// Predict returns the model's value for each row of x. A row with a NaN
+// or ±Inf is a *NonFiniteError naming the feature by its term's name.
+func (l *Linear) Predict(x mat.Matrix) ([]float64, error) {
+	_, p := x.Dims()
 	if p != len(l.Terms)-1 {
-		panic(fmt.Sprintf("analysis: Predict with %d features on a model of %d", p, len(l.Terms)-1))
+		return nil, fmt.Errorf("analysis: Predict with %d features on a model of %d", p, len(l.Terms)-1)
 	}
+	names := make([]string, p)
+	for j := range names {
+		names[j] = l.Terms[j+1].Name
+	}
+	if err := checkMatrix(x, names); err != nil {
+		return nil, err
+	}
+	return l.predict(x), nil
+}
+
+// predict is Predict on rows known to be finite and of the right width.
+func (l *Linear) predict(x mat.Matrix) []float64 {
+	n, p := x.Dims()
 	out := make([]float64, n)
 	for i := range n {
 		v := l.Terms[0].Coef

@@ -30,7 +30,8 @@ type Logistic struct {
 // FitLogistic fits multinomial logistic regression with an L2 penalty on
 // the weights by L-BFGS (scikit-learn's lbfgs solver and objective). Labels
 // are indices into classes; features on very different scales converge
-// faster standardised (frame.Scaler).
+// faster standardised (frame.Scaler). A NaN or ±Inf in x is a
+// *NonFiniteError naming the feature as x0, x1, ….
 func FitLogistic(x mat.Matrix, y []int, classes []string, o LogisticOptions) (*Logistic, error) {
 	n, p := x.Dims()
 	k := len(classes)
@@ -39,6 +40,9 @@ func FitLogistic(x mat.Matrix, y []int, classes []string, o LogisticOptions) (*L
 	}
 	if k < 2 {
 		return nil, fmt.Errorf("analysis: logistic regression needs at least two classes, got %d", k)
+	}
+	if err := checkMatrix(x, nil); err != nil {
+		return nil, err
 	}
 	for i, c := range y {
 		if c < 0 || c >= k {
@@ -53,6 +57,9 @@ func FitLogistic(x mat.Matrix, y []int, classes []string, o LogisticOptions) (*L
 	}
 	if o.MaxIter == 0 {
 		o.MaxIter = 1000
+	}
+	if o.MaxIter < 0 {
+		return nil, fmt.Errorf("analysis: MaxIter %d must be >= 0 (0 means 1000)", o.MaxIter)
 	}
 	xs := mat.DenseCopyOf(x)
 	stride := p + 1 // weights then intercept, per class
@@ -124,14 +131,28 @@ func FitLogistic(x mat.Matrix, y []int, classes []string, o LogisticOptions) (*L
 		l.W = append(l.W, append([]float64(nil), w[:p]...))
 		l.B = append(l.B, w[p])
 	}
+	// Finite features can still overflow the scores.
+	for _, v := range res.X {
+		if nonFinite(v) {
+			return nil, fmt.Errorf("analysis: logistic regression: a weight came out %v: the features are too large for float64 arithmetic; standardise them", v)
+		}
+	}
 	return l, nil
 }
 
-// Proba returns each row's class probabilities, rows × classes.
-func (l *Logistic) Proba(x mat.Matrix) *mat.Dense {
+// Proba returns each row's class probabilities, rows × classes. A NaN or
+// ±Inf in x is a *NonFiniteError; a row whose class scores overflow
+// float64 is an error too.
+func (l *Logistic) Proba(x mat.Matrix) (*mat.Dense, error) {
 	n, p := x.Dims()
+	if len(l.W) == 0 || len(l.W) != len(l.Classes) || len(l.B) != len(l.Classes) {
+		return nil, fmt.Errorf("analysis: Proba on a model of %d classes with %d weight rows and %d intercepts", len(l.Classes), len(l.W), len(l.B))
+	}
 	if p != len(l.W[0]) {
-		panic(fmt.Sprintf("analysis: Proba with %d features on a model of %d", p, len(l.W[0])))
+		return nil, fmt.Errorf("analysis: Proba with %d features on a model of %d", p, len(l.W[0]))
+	}
+	if err := checkMatrix(x, nil); err != nil {
+		return nil, err
 	}
 	k := len(l.Classes)
 	out := mat.NewDense(n, k, nil)
@@ -146,6 +167,9 @@ func (l *Logistic) Proba(x mat.Matrix) *mat.Dense {
 			row[c] = s
 			top = max(top, s)
 		}
+		if nonFinite(top) {
+			return nil, fmt.Errorf("analysis: row %d: a class score is %v: the features are too large for float64 arithmetic; standardise them", i, top)
+		}
 		var z float64
 		for c := range k {
 			row[c] = math.Exp(row[c] - top)
@@ -155,21 +179,32 @@ func (l *Logistic) Proba(x mat.Matrix) *mat.Dense {
 			row[c] /= z
 		}
 	}
-	return out
+	return out, nil
 }
 
-// Predict returns each row's most probable class index.
-func (l *Logistic) Predict(x mat.Matrix) []int {
-	return Argmax(l.Proba(x))
+// Predict returns each row's most probable class index; its errors are
+// Proba's.
+func (l *Logistic) Predict(x mat.Matrix) ([]int, error) {
+	p, err := l.Proba(x)
+	if err != nil {
+		return nil, err
+	}
+	return Argmax(p), nil
 }
 
-// Argmax returns each row's index of its largest value (the first on ties).
+// Argmax returns each row's index of its largest value (the first on
+// ties). As numpy's argmax, a NaN counts as the largest value: a row's
+// first NaN is its answer.
 func Argmax(m mat.Matrix) []int {
 	n, k := m.Dims()
 	out := make([]int, n)
 	for i := range n {
 		for c := 1; c < k; c++ {
-			if m.At(i, c) > m.At(i, out[i]) {
+			v, best := m.At(i, c), m.At(i, out[i])
+			if math.IsNaN(best) {
+				break
+			}
+			if v > best || math.IsNaN(v) {
 				out[i] = c
 			}
 		}

@@ -7,10 +7,29 @@ import (
 	"strings"
 )
 
+// checkRegression checks a regression metric's inputs: equal lengths, at
+// least one value, all finite.
+func checkRegression(y, pred []float64) error {
+	if err := checkLen(len(y), len(pred)); err != nil {
+		return err
+	}
+	if len(y) == 0 {
+		return fmt.Errorf("analysis: no values to score")
+	}
+	if err := checkVec("target", y); err != nil {
+		return err
+	}
+	return checkVec("prediction", pred)
+}
+
 // R2 is the coefficient of determination, 1 - SS_res/SS_tot, as
-// scikit-learn's r2_score. It panics if the lengths differ.
-func R2(y, pred []float64) float64 {
-	sameLen(y, pred)
+// scikit-learn's r2_score: a constant y gives 1 if pred equals it and 0
+// otherwise (its force_finite default), not NaN or -Inf. A NaN or ±Inf in
+// y or pred is a *NonFiniteError; so are lengths that differ.
+func R2(y, pred []float64) (float64, error) {
+	if err := checkRegression(y, pred); err != nil {
+		return 0, err
+	}
 	var mean float64
 	for _, v := range y {
 		mean += v
@@ -21,27 +40,37 @@ func R2(y, pred []float64) float64 {
 		res += (v - pred[i]) * (v - pred[i])
 		tot += (v - mean) * (v - mean)
 	}
-	return 1 - res/tot
+	if tot == 0 {
+		if res == 0 {
+			return 1, nil
+		}
+		return 0, nil
+	}
+	return 1 - res/tot, nil
 }
 
-// RMSE is the root mean squared error.
-func RMSE(y, pred []float64) float64 {
-	sameLen(y, pred)
+// RMSE is the root mean squared error; its errors are R2's.
+func RMSE(y, pred []float64) (float64, error) {
+	if err := checkRegression(y, pred); err != nil {
+		return 0, err
+	}
 	var s float64
 	for i, v := range y {
 		s += (v - pred[i]) * (v - pred[i])
 	}
-	return math.Sqrt(s / float64(len(y)))
+	return math.Sqrt(s / float64(len(y))), nil
 }
 
-// MAE is the mean absolute error.
-func MAE(y, pred []float64) float64 {
-	sameLen(y, pred)
+// MAE is the mean absolute error; its errors are R2's.
+func MAE(y, pred []float64) (float64, error) {
+	if err := checkRegression(y, pred); err != nil {
+		return 0, err
+	}
 	var s float64
 	for i, v := range y {
 		s += math.Abs(v - pred[i])
 	}
-	return s / float64(len(y))
+	return s / float64(len(y)), nil
 }
 
 func sameLen[A, B any](a []A, b []B) {
@@ -188,9 +217,15 @@ func (r *Report) ConfusionString() string {
 // (positive[i] marks the positive class): the probability that a random
 // positive scores above a random negative, ties counting half (the
 // Mann-Whitney statistic, equal to scikit-learn's roc_auc_score). NaN if
-// either class is absent.
-func ROCAUC(positive []bool, score []float64) float64 {
-	sameLen(positive, score)
+// either class is absent. A NaN or ±Inf score is a *NonFiniteError, as in
+// scikit-learn (a NaN has no rank); so are lengths that differ.
+func ROCAUC(positive []bool, score []float64) (float64, error) {
+	if err := checkLen(len(positive), len(score)); err != nil {
+		return 0, err
+	}
+	if err := checkVec("score", score); err != nil {
+		return 0, err
+	}
 	idx := make([]int, len(score))
 	for i := range idx {
 		idx[i] = i
@@ -208,7 +243,7 @@ func ROCAUC(positive []bool, score []float64) float64 {
 	var rankSum float64
 	nPos := 0
 	for i := 0; i < len(idx); {
-		j := i
+		j := i + 1 // always advances, whatever the scores compare as
 		for j < len(idx) && score[idx[j]] == score[idx[i]] {
 			j++
 		}
@@ -223,9 +258,9 @@ func ROCAUC(positive []bool, score []float64) float64 {
 	}
 	nNeg := len(score) - nPos
 	if nPos == 0 || nNeg == 0 {
-		return math.NaN()
+		return math.NaN(), nil
 	}
-	return (rankSum - float64(nPos*(nPos+1))/2) / float64(nPos*nNeg)
+	return (rankSum - float64(nPos)*float64(nPos+1)/2) / (float64(nPos) * float64(nNeg)), nil
 }
 
 // Fold is one K-fold split: row indices to train on and to validate on.

@@ -9,8 +9,58 @@ import (
 	"gonum.org/v1/gonum/mat"
 )
 
+// A NonFiniteError is a ±Inf in a numeric column where only finite
+// numbers can be used: Matrix, Floats, Tensor, FitScaler and CheckFinite
+// return it (standardising +Inf gives NaN, and nothing fitted to it means
+// anything). NaN is a missing value, reported (or dropped) as such.
+type NonFiniteError struct {
+	Column string
+	Row    int     // the row's number in the frame as read (Index), from 0
+	Line   int     // the row's line in the CSV it was read from (Lines); 0 if unknown
+	Value  float64 // +Inf or -Inf
+}
+
+func (e *NonFiniteError) Error() string {
+	at := fmt.Sprintf("in row %d", e.Row)
+	if e.Line > 0 {
+		at = fmt.Sprintf("on line %d (row %d)", e.Line, e.Row)
+	}
+	return fmt.Sprintf("frame: column %q is %v %s; only finite numbers can be used: fix or drop that row", e.Column, e.Value, at)
+}
+
+// CheckFinite returns a *NonFiniteError for the first ±Inf, in row order,
+// in the named numeric columns (every numeric column if none are named).
+// Missing values (NaN) and text columns are not its concern.
+func (f *Frame) CheckFinite(names ...string) error {
+	if len(names) == 0 {
+		names = f.NumericNames()
+	}
+	var cols []*Column
+	for _, n := range names {
+		c, err := f.Column(n)
+		if err != nil {
+			return err
+		}
+		if c.Numeric() {
+			cols = append(cols, c)
+		}
+	}
+	return f.checkFinite(cols)
+}
+
+func (f *Frame) checkFinite(cols []*Column) error {
+	for i := range f.Len() {
+		for _, c := range cols {
+			if v := c.Nums[i]; math.IsInf(v, 0) {
+				return &NonFiniteError{Column: c.Name, Row: f.index[i], Line: f.lineOf(i), Value: v}
+			}
+		}
+	}
+	return nil
+}
+
 // numeric returns the named columns (every numeric column if none are
-// named), checking that each is numeric and has no missing value.
+// named), checking that each is numeric, has no missing value and no ±Inf.
 func (f *Frame) numeric(names []string) ([]*Column, error) {
 	if len(names) == 0 {
 		names = f.NumericNames()
@@ -28,6 +78,9 @@ func (f *Frame) numeric(names []string) ([]*Column, error) {
 			return nil, fmt.Errorf("frame: column %q has %d missing values; drop those rows (DropNA) first", n, m)
 		}
 		cols[j] = c
+	}
+	if err := f.checkFinite(cols); err != nil {
+		return nil, err
 	}
 	return cols, nil
 }
@@ -91,9 +144,14 @@ type Scaler struct {
 
 // FitScaler learns the mean and standard deviation of the named numeric
 // columns (all numeric columns if none are named), ignoring missing values.
+// A ±Inf is a *NonFiniteError: it would make its column's statistics, and
+// so every standardised value of it, NaN.
 func FitScaler(f *Frame, names ...string) (*Scaler, error) {
 	if len(names) == 0 {
 		names = f.NumericNames()
+	}
+	if err := f.CheckFinite(names...); err != nil {
+		return nil, err
 	}
 	s := &Scaler{Names: append([]string(nil), names...)}
 	for _, n := range names {
@@ -117,6 +175,9 @@ func FitScaler(f *Frame, names ...string) (*Scaler, error) {
 			ss += (x - mean) * (x - mean)
 		}
 		std := math.Sqrt(ss / float64(len(v)))
+		if math.IsInf(mean, 0) || math.IsInf(std, 0) {
+			return nil, fmt.Errorf("frame: cannot standardise column %q: its values are too large for float64 arithmetic (mean %v, std %v); rescale them", n, mean, std)
+		}
 		if std == 0 || math.IsNaN(std) {
 			std = 1
 		}

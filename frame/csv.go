@@ -34,8 +34,10 @@ func (e *ParseError) Unwrap() error { return e.Err }
 // whole number, else Float if every field is a number, else String. Fields
 // listed in NA (surrounding spaces ignored) are missing: NaN in a numeric
 // column, "" in a String column, and a column with a missing value is
-// never Int. Column.Missing counts them. A row with more or fewer fields
-// than the header is a *ParseError naming its line.
+// never Int. Column.Missing counts them. A number too large for float64
+// ("1e400") is ±Inf, as in pandas. A row with more or fewer fields than
+// the header is a *ParseError naming its line; Frame.Lines keeps each
+// row's line for later errors.
 func ReadCSV(r io.Reader) (*Frame, error) {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
@@ -64,6 +66,7 @@ func ReadCSV(r io.Reader) (*Frame, error) {
 		}
 	}
 	fields := make([][]string, len(names))
+	var lines []int
 	for {
 		rec, err := cr.Read()
 		if err == io.EOF {
@@ -76,10 +79,11 @@ func ReadCSV(r io.Reader) (*Frame, error) {
 			}
 			return nil, fmt.Errorf("frame: %w", err)
 		}
+		line, _ := cr.FieldPos(0)
 		if len(rec) != len(names) {
-			line, _ := cr.FieldPos(0)
 			return nil, &ParseError{Line: line, Err: fmt.Errorf("%w: %d, the header has %d", ErrFieldCount, len(rec), len(names))}
 		}
+		lines = append(lines, line)
 		for i, s := range rec {
 			fields[i] = append(fields[i], strings.TrimSpace(s))
 		}
@@ -94,6 +98,8 @@ func ReadCSV(r io.Reader) (*Frame, error) {
 	}
 	if len(cols) == 0 {
 		f.index = nil
+	} else {
+		f.lines = lines
 	}
 	return f, nil
 }
@@ -127,11 +133,9 @@ func inferColumn(name string, fields []string) *Column {
 				isInt = false
 			}
 		}
-		if !isInt {
-			if _, err := strconv.ParseFloat(s, 64); err != nil {
-				isNum = false
-				break
-			}
+		if !isInt && !isFloat(s) {
+			isNum = false
+			break
 		}
 	}
 	if !isNum {
@@ -155,4 +159,12 @@ func inferColumn(name string, fields []string) *Column {
 		c.Nums[i], _ = strconv.ParseFloat(s, 64)
 	}
 	return c
+}
+
+// isFloat reports whether s is a number. One too large for float64
+// ("1e400") is ±Inf, as pandas reads it: ParseFloat returns ±Inf with
+// ErrRange, which is kept. ("inf" and "Infinity" parse without error.)
+func isFloat(s string) bool {
+	_, err := strconv.ParseFloat(s, 64)
+	return err == nil || errors.Is(err, strconv.ErrRange)
 }

@@ -110,6 +110,7 @@ func (c *Column) pick(idx []int) *Column {
 type Frame struct {
 	cols  []*Column
 	index []int // each row's number in the frame it was read as (pandas' index)
+	lines []int // lines[index[i]] is row i's line in the CSV it was read from; shared, never modified; nil if not read from one
 }
 
 // New returns a frame of the columns, which must have distinct names and
@@ -147,6 +148,28 @@ func (f *Frame) Width() int { return len(f.cols) }
 // Index returns each row's number in the frame it was read as: Tail and
 // Split keep them, as pandas keeps its index.
 func (f *Frame) Index() []int { return slices.Clone(f.index) }
+
+// Lines returns each row's line (from 1) in the CSV file it was read from,
+// where its record starts, so that an error can point at it; nil for a
+// frame that was not read by ReadCSV.
+func (f *Frame) Lines() []int {
+	if f.lines == nil {
+		return nil
+	}
+	out := make([]int, len(f.index))
+	for i, r := range f.index {
+		out[i] = f.lines[r]
+	}
+	return out
+}
+
+// lineOf is row i's line in its CSV, 0 if unknown.
+func (f *Frame) lineOf(i int) int {
+	if f.lines == nil {
+		return 0
+	}
+	return f.lines[f.index[i]]
+}
 
 // Names returns the column names in order.
 func (f *Frame) Names() []string {
@@ -208,7 +231,7 @@ func (f *Frame) NumericNames() []string {
 // Rows returns a copy of f holding the rows idx (positions in f), in that
 // order. It panics if an index is out of range.
 func (f *Frame) Rows(idx []int) *Frame {
-	out := &Frame{cols: make([]*Column, len(f.cols)), index: make([]int, len(idx))}
+	out := &Frame{cols: make([]*Column, len(f.cols)), index: make([]int, len(idx)), lines: f.lines}
 	for j, i := range idx {
 		out.index[j] = f.index[i]
 	}
@@ -234,7 +257,7 @@ func (f *Frame) Tail(n int) *Frame { return f.Rows(span(max(0, f.Len()-max(n, 0)
 
 // Select returns the named columns, in the order named.
 func (f *Frame) Select(names ...string) (*Frame, error) {
-	out := &Frame{index: slices.Clone(f.index)}
+	out := &Frame{index: slices.Clone(f.index), lines: f.lines}
 	for _, n := range names {
 		c, err := f.Column(n)
 		if err != nil {

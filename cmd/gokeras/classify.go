@@ -6,6 +6,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/gokeras/gokeras"
 	"github.com/gokeras/gokeras/activation"
@@ -49,7 +50,11 @@ func runClassify(args []string, stdout, stderr io.Writer) error {
 	if len(classes) < 2 {
 		return fmt.Errorf("target column %q has one class (%s); nothing to tell apart", *target, classes[0])
 	}
-	if tc, _ := f.Column(*target); tc.Numeric() && len(classes) > 50 {
+	tc, err := f.Column(*target)
+	if err != nil {
+		return fmt.Errorf("--target: %w", err)
+	}
+	if tc.Numeric() && len(classes) > 50 {
 		return fmt.Errorf("target column %q has %d distinct numbers; that is a regression target (gokeras regress)", *target, len(classes))
 	}
 	tr, te, err := f.Split(*testSplit, *seed)
@@ -74,12 +79,21 @@ func runClassify(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "%s: %d rows, %d features → %s (%d classes); train %d, test %d\n\n", *data, f.Len(), len(names), *target, len(classes), tr.Len(), te.Len())
 
-	ytr := labelsIn(tr, *target, classes)
-	ysc := labelsIn(scored, *target, classes)
+	ytr, err := labelsIn(tr, *target, classes)
+	if err != nil {
+		return err
+	}
+	ysc, err := labelsIn(scored, *target, classes)
+	if err != nil {
+		return err
+	}
 	var proba func(*frame.Frame) (*mat.Dense, error)
 	switch *model {
 	case "logistic":
-		x, _ := tr.Matrix(names...)
+		x, err := tr.Matrix(names...)
+		if err != nil {
+			return err
+		}
 		l, err := analysis.FitLogistic(x, ytr, classes, analysis.LogisticOptions{C: *c})
 		if err != nil {
 			return err
@@ -89,7 +103,7 @@ func runClassify(args []string, stdout, stderr io.Writer) error {
 			if err != nil {
 				return nil, err
 			}
-			return l.Proba(x), nil
+			return l.Proba(x)
 		}
 	case "mlp":
 		m, err := fitClassifierMLP(tr, names, ytr, len(classes), *epochs, *batch, *seed)
@@ -130,7 +144,11 @@ func runClassify(args []string, stdout, stderr io.Writer) error {
 		for i, v := range ysc {
 			pos[i] = v == 1
 		}
-		fmt.Fprintf(stdout, "%s ROC AUC (positive class %q): %.4f\n", part, classes[1], analysis.ROCAUC(pos, mat.Col(nil, 1, psc)))
+		auc, err := analysis.ROCAUC(pos, mat.Col(nil, 1, psc))
+		if err != nil {
+			return fmt.Errorf("ROC AUC of the %s rows: %w", part, err)
+		}
+		fmt.Fprintf(stdout, "%s ROC AUC (positive class %q): %.4f\n", part, classes[1], auc)
 	}
 	fmt.Fprintf(stdout, "\nclassification report (%s rows):\n%s\nconfusion matrix:\n%s", part, rep, rep.ConfusionString())
 	return nil
@@ -138,18 +156,20 @@ func runClassify(args []string, stdout, stderr io.Writer) error {
 
 // labelsIn encodes p's target column against the full table's classes, so
 // a split missing a class keeps the same indices.
-func labelsIn(p *frame.Frame, target string, classes []string) []int {
-	codes, own, _ := p.Labels(target)
+func labelsIn(p *frame.Frame, target string, classes []string) ([]int, error) {
+	codes, own, err := p.Labels(target)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]int, len(codes))
 	for i, c := range codes {
-		for k, name := range classes {
-			if name == own[c] {
-				out[i] = k
-				break
-			}
+		k := slices.Index(classes, own[c])
+		if k < 0 {
+			return nil, fmt.Errorf("class %q of column %q is not one of the table's classes %q", own[c], target, classes)
 		}
+		out[i] = k
 	}
-	return out
+	return out, nil
 }
 
 // fitClassifierMLP trains Dense(64, relu) → Dense(64, relu) →

@@ -23,7 +23,9 @@ func init() {
 
 // prepareTable loads the table, checks the target and picks the feature
 // columns: the named ones, or every numeric column but the target. Rows
-// with a missing value in any of them are dropped (with a note).
+// with a missing value in any of them are dropped (with a note); a ±Inf in
+// any of them is an error naming the column and the CSV line, before
+// anything is standardised or fitted (scikit-learn rejects it too).
 func prepareTable(data, target, features string, stderr io.Writer) (*frame.Frame, []string, error) {
 	if data == "" || target == "" {
 		return nil, nil, fmt.Errorf("want --data NAME|FILE.csv and --target COLUMN, e.g. --data boston_housing --target MEDV")
@@ -75,6 +77,9 @@ func prepareTable(data, target, features string, stderr io.Writer) (*frame.Frame
 	if d := n - f.Len(); d > 0 {
 		fmt.Fprintf(stderr, "note: dropped %d of %d rows with missing values\n", d, n)
 	}
+	if err := f.CheckFinite(append(slices.Clone(names), target)...); err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", data, err)
+	}
 	if f.Len() < 2 {
 		return nil, nil, fmt.Errorf("%s has %d complete rows; need at least 2", data, f.Len())
 	}
@@ -103,7 +108,11 @@ func runRegress(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if c, _ := f.Column(*target); !c.Numeric() {
+	c, err := f.Column(*target)
+	if err != nil {
+		return fmt.Errorf("--target: %w", err)
+	}
+	if !c.Numeric() {
 		return fmt.Errorf("target column %q holds text; regression needs numbers (gokeras classify predicts classes)", *target)
 	}
 	tr, te, err := f.Split(*testSplit, *seed)
@@ -115,8 +124,14 @@ func runRegress(args []string, stdout, stderr io.Writer) error {
 		return regressMLP(tr, te, names, *target, *folds, *epochs, *batch, *seed, stdout)
 	}
 
-	xtr, _ := tr.Matrix(names...)
-	ytr, _ := tr.Floats(*target)
+	xtr, err := tr.Matrix(names...)
+	if err != nil {
+		return err
+	}
+	ytr, err := tr.Floats(*target)
+	if err != nil {
+		return err
+	}
 	var l *analysis.Linear
 	if *model == "ols" {
 		l, err = analysis.OLS(xtr, ytr, names)
@@ -128,15 +143,33 @@ func runRegress(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprint(stdout, l)
 	fmt.Fprintf(stdout, "\n%-6s  %8s  %8s  %8s\n", "", "R2", "RMSE", "MAE")
-	score := func(part string, p *frame.Frame) {
-		x, _ := p.Matrix(names...)
-		y, _ := p.Floats(*target)
-		pred := l.Predict(x)
-		fmt.Fprintf(stdout, "%-6s  %8.4f  %8.4f  %8.4f\n", part, analysis.R2(y, pred), analysis.RMSE(y, pred), analysis.MAE(y, pred))
+	score := func(part string, p *frame.Frame) error {
+		x, err := p.Matrix(names...)
+		if err != nil {
+			return err
+		}
+		y, err := p.Floats(*target)
+		if err != nil {
+			return err
+		}
+		pred, err := l.Predict(x)
+		if err != nil {
+			return err
+		}
+		var m [3]float64
+		for i, metric := range []func(y, pred []float64) (float64, error){analysis.R2, analysis.RMSE, analysis.MAE} {
+			if m[i], err = metric(y, pred); err != nil {
+				return fmt.Errorf("scoring the %s rows: %w", part, err)
+			}
+		}
+		fmt.Fprintf(stdout, "%-6s  %8.4f  %8.4f  %8.4f\n", part, m[0], m[1], m[2])
+		return nil
 	}
-	score("train", tr)
+	if err := score("train", tr); err != nil {
+		return err
+	}
 	if te.Len() > 0 {
-		score("test", te)
+		return score("test", te)
 	}
 	return nil
 }

@@ -35,3 +35,28 @@ func TestRegressMLPKFold(t *testing.T) {
 		}
 	}
 }
+
+func TestRegressNonFinite(t *testing.T) {
+	const rows = "1,2,3\n2,1,4\n3,5,8\n4,3,7\n5,1,6\n6,4,10\n7,2,9\n8,6,14\n"
+	for _, tc := range []struct {
+		name, body, model string
+		want              string
+	}{
+		{"feature_inf.csv", "a,b,y\n" + rows + "9,inf,12\n", "ols", `column "b" is +Inf on line 10`},
+		{"target_neginf.csv", "a,b,y\n" + strings.Replace(rows, "3,5,8", "3,5,-Inf", 1), "ridge", `column "y" is -Inf on line 4`},
+		{"feature_1e400.csv", "a,b,y\n" + strings.Replace(rows, "5,1,6", "1e400,1,6", 1), "mlp", `column "a" is +Inf on line 6`},
+	} {
+		p := writeFile(t, tc.name, tc.body)
+		_, errOut, code := runBounded(t, "regress", "--data", p, "--target", "y", "--model", tc.model, "--folds", "0", "--epochs", "1")
+		if code == 0 || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%s: exit %d, stderr %q; want an error with %q", tc.name, code, errOut, tc.want)
+		}
+	}
+	// One huge but finite value is fitted, not reported as "features are
+	// linearly dependent: "intercept" adds nothing".
+	p := writeFile(t, "huge.csv", "a,b,y\n"+strings.Replace(rows, "5,1,6", "5,3e39,6", 1))
+	out, errOut, code := runBounded(t, "regress", "--data", p, "--target", "y", "--test-split", "0")
+	if code != 0 || !strings.Contains(out, "intercept") {
+		t.Errorf("a 3e39 feature value: exit %d, stderr %q\n%s", code, errOut, out)
+	}
+}
