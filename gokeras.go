@@ -95,12 +95,27 @@ func (m *Sequential) Net() *nn.Stack { return &m.net }
 
 // Build infers every shape and creates the weights. inputShape is the
 // per-sample shape (no batch axis); with none, the shape declared on the
-// first layer or by an InputLayer is used. Fit builds automatically.
+// first layer or by an InputLayer is used. Fit builds automatically. A
+// model of more than MaxParams weights is an error, found before any is
+// allocated.
 func (m *Sequential) Build(inputShape ...int) error {
 	var in tensor.Shape
 	if len(inputShape) > 0 {
 		in = tensor.Shape(inputShape)
 	}
+	plan, err := m.net.ParamShapes(in)
+	if err != nil {
+		return err // the errors Build itself would give, found before allocating
+	}
+	if err := checkParamCount(plan); err != nil {
+		return fmt.Errorf("gokeras: %w", err)
+	}
+	return m.build(in)
+}
+
+// build is Build without the MaxParams check (Load has checked the
+// weights against the file instead).
+func (m *Sequential) build(in tensor.Shape) error {
 	if err := m.net.Build(in, m.Seed); err != nil {
 		return err
 	}

@@ -1,10 +1,13 @@
 package gokeras
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
+	"github.com/gokeras/gokeras/internal/config"
 	"github.com/gokeras/gokeras/loss"
 	"github.com/gokeras/gokeras/metric"
 	"github.com/gokeras/gokeras/nn"
@@ -115,18 +118,36 @@ func (m *Sequential) ToJSON() ([]byte, error) {
 }
 
 // ParseModelJSON reads a model file. Layer classes and names it does not
-// know are errors that list what is available.
+// know are errors that list what is available. When the file declares the
+// input shape, every weight's shape is worked out (nothing is allocated)
+// and the total checked against MaxParams; otherwise Build checks it once
+// the data gives the shape.
 func ParseModelJSON(data []byte) (*ModelSpec, error) {
+	spec, err := parseModelJSON(data, true)
+	if err != nil {
+		return nil, fmt.Errorf("gokeras: model file: %w", err)
+	}
+	return spec, nil
+}
+
+// parseModelJSON is ParseModelJSON without the "gokeras: model file"
+// context, which its callers add once. limit applies MaxParams (not for a
+// saved model, whose size is bounded by its own tensors).
+func parseModelJSON(data []byte, limit bool) (*ModelSpec, error) {
 	var mj modelJSON
-	dec := json.NewDecoder(strings.NewReader(string(data)))
+	dec := json.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&mj); err != nil {
-		return nil, fmt.Errorf("gokeras: model file is not valid JSON: %w", err)
+		var fe *fitConfigError
+		if errors.As(err, &fe) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("not valid JSON: %w", err)
 	}
 	if mj.ClassName != "Sequential" {
-		return nil, fmt.Errorf("gokeras: model file describes a %q; gokeras reads Sequential models (class_name \"Sequential\")", mj.ClassName)
+		return nil, fmt.Errorf("it describes a %q; gokeras reads Sequential models (class_name \"Sequential\")", mj.ClassName)
 	}
 	if len(mj.Config.Layers) == 0 {
-		return nil, fmt.Errorf("gokeras: model file has no layers under config.layers")
+		return nil, fmt.Errorf("no layers under config.layers")
 	}
 	m := NewSequential()
 	if mj.Config.Name != "" {
@@ -135,18 +156,86 @@ func ParseModelJSON(data []byte) (*ModelSpec, error) {
 	for i, lj := range mj.Config.Layers {
 		l, err := nn.FromConfig(lj.ClassName, lj.Config)
 		if err != nil {
-			return nil, fmt.Errorf("gokeras: model file layer %d: %w", i, err)
+			var ce *nn.ConfigError
+			if errors.As(err, &ce) {
+				err = ce.Err
+			}
+			return nil, fmt.Errorf("layer %d (%s): %w", i, lj.ClassName, err)
 		}
 		m.Add(l)
 	}
+	if limit && m.net.DeclaredInputShape() != nil {
+		plan, err := m.net.ParamShapes(nil)
+		if err != nil {
+			return nil, layerContext(err)
+		}
+		if err := checkParamCount(plan); err != nil {
+			return nil, err
+		}
+	}
 	spec := &ModelSpec{Model: m, Compile: mj.CompileConfig, Fit: mj.FitConfig}
 	if spec.Compile != nil {
-		if err := spec.Compile.apply(m); err != nil {
+		if err := spec.Compile.apply(m, !limit); err != nil {
 			return nil, err
 		}
 	}
 	return spec, nil
 }
+
+// layerContext rewrites an *nn.LayerError as `layer "dense" (Dense): ...`
+// without the nn prefix, for messages that already say where they are.
+func layerContext(err error) error {
+	var le *nn.LayerError
+	if errors.As(err, &le) {
+		return fmt.Errorf("layer %q (%s): %w", le.Layer, le.Class, le.Err)
+	}
+	return err
+}
+
+// UnmarshalJSON reads a model file's "fit_config". Only an absent key (or
+// null) means "the default": an explicit epochs or batch_size of 0 or less
+// is an error, as is a validation_split outside [0, 1) or an unknown key.
+func (f *FitConfig) UnmarshalJSON(b []byte) error {
+	var raw map[string]any
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return &fitConfigError{fmt.Errorf("fit_config must be an object such as {\"epochs\": 10, \"batch_size\": 32}: %w", err)}
+	}
+	r := config.New(raw)
+	count := func(key, what string) int {
+		if _, ok := r.Get(key); !ok {
+			return 0
+		}
+		n := r.Int(key, 0)
+		if n < 1 {
+			r.Failf("%s is %v; give a positive number of %s, or leave it out for the default", key, raw[key], what)
+		}
+		return n
+	}
+	var out FitConfig
+	out.Epochs = count("epochs", "epochs")
+	out.BatchSize = count("batch_size", "examples per batch")
+	out.ValidationSplit = r.Num("validation_split", 0)
+	if v := out.ValidationSplit; !(v >= 0 && v < 1) {
+		r.Failf("validation_split %v must be in [0, 1), e.g. 0.2", v)
+	}
+	if r.Err == nil {
+		if unknown := r.Unknown(); len(unknown) > 0 {
+			r.Failf("unknown key %q; fit_config takes epochs, batch_size and validation_split", unknown[0])
+		}
+	}
+	if r.Err != nil {
+		return &fitConfigError{fmt.Errorf("fit_config: %w", r.Err)}
+	}
+	*f = out
+	return nil
+}
+
+// fitConfigError marks FitConfig's own errors, which need no "not valid
+// JSON" context.
+type fitConfigError struct{ err error }
+
+func (e *fitConfigError) Error() string { return e.err.Error() }
+func (e *fitConfigError) Unwrap() error { return e.err }
 
 // kerasObject is Keras 3's serialisation of an object
 // (keras/src/saving/serialization_lib.py, serialize_keras_object).
@@ -154,8 +243,12 @@ func kerasObject(module, class string, cfg map[string]any) map[string]any {
 	return map[string]any{"module": module, "class_name": class, "config": cfg, "registered_name": nil}
 }
 
-// apply compiles m with the named loss, optimizer and metrics.
-func (c *CompileConfig) apply(m *Sequential) error {
+// apply compiles m with the named loss, optimizer and metrics. saved says
+// the config comes from a model file gokeras wrote: before 2026-12-06
+// those stored a schedule's "rest of training" as decay_steps (or
+// total_steps) 0, which is now written by leaving the key out, and an
+// explicit 0 in a hand-written file is an error.
+func (c *CompileConfig) apply(m *Sequential, saved bool) error {
 	var l loss.Loss
 	var err error
 	switch v := c.Loss.(type) {
@@ -169,7 +262,7 @@ func (c *CompileConfig) apply(m *Sequential) error {
 		err = fmt.Errorf("loss must be a name or {\"class_name\": ..., \"config\": {...}}, not %v", c.Loss)
 	}
 	if err != nil {
-		return fmt.Errorf("gokeras: compile_config: %w", err)
+		return fmt.Errorf("compile_config: %w", err)
 	}
 	var o optim.Optimizer
 	var sched train.Schedule
@@ -184,8 +277,11 @@ func (c *CompileConfig) apply(m *Sequential) error {
 		if lr, ok := cfg["learning_rate"].(map[string]any); ok {
 			class, _ := lr["class_name"].(string)
 			scfg, _ := lr["config"].(map[string]any)
+			if saved {
+				scfg = withoutZeroSteps(scfg)
+			}
 			if sched, err = train.ScheduleFromConfig(class, scfg); err != nil {
-				return fmt.Errorf("gokeras: compile_config: optimizer learning_rate: %w", err)
+				return fmt.Errorf("compile_config: optimizer learning_rate: %w", err)
 			}
 			rest := make(map[string]any, len(cfg))
 			for k, x := range cfg {
@@ -199,13 +295,13 @@ func (c *CompileConfig) apply(m *Sequential) error {
 		err = fmt.Errorf("optimizer must be a name or {\"class_name\": ..., \"config\": {...}}")
 	}
 	if err != nil {
-		return fmt.Errorf("gokeras: compile_config: %w", err)
+		return fmt.Errorf("compile_config: %w", err)
 	}
 	var ms []metric.Metric
 	for _, n := range c.Metrics {
 		mt, err := metric.Parse(n)
 		if err != nil {
-			return fmt.Errorf("gokeras: compile_config: %w", err)
+			return fmt.Errorf("compile_config: %w", err)
 		}
 		ms = append(ms, mt)
 	}
@@ -214,4 +310,17 @@ func (c *CompileConfig) apply(m *Sequential) error {
 	}
 	m.schedule = sched
 	return nil
+}
+
+// withoutZeroSteps returns a schedule config without step counts of 0,
+// the old spelling of "the rest of training" (see apply).
+func withoutZeroSteps(cfg map[string]any) map[string]any {
+	out := make(map[string]any, len(cfg))
+	for k, v := range cfg {
+		if f, ok := config.Number(v); ok && f == 0 && (k == "decay_steps" || k == "total_steps") {
+			continue
+		}
+		out[k] = v
+	}
+	return out
 }

@@ -24,8 +24,8 @@ type Preset struct {
 // Model builds a fresh, compiled model for the preset.
 func (p *Preset) Model() (*Sequential, error) {
 	m := NewSequential(p.layers()...)
-	if err := p.Compile.apply(m); err != nil {
-		return nil, err
+	if err := p.Compile.apply(m, false); err != nil {
+		return nil, fmt.Errorf("gokeras: preset %s: %w", p.Name, err)
 	}
 	return m, nil
 }
@@ -187,10 +187,10 @@ var presets = map[string]*Preset{
 				// No lr_multipliers: airbench's 64x rate for batch-norm
 				// shifts won 0.6 points at 4 epochs but lost 1.5 at 13
 				// (0.8783 against 0.8936; BENCHMARKS.md).
-				// Peak 0.2 a quarter of the way in; total_steps 0 is "the
-				// whole run", so --epochs rescales the cycle.
+				// Peak 0.2 a quarter of the way in; without total_steps
+				// the cycle is the whole run, so --epochs rescales it.
 				"learning_rate": map[string]any{"class_name": "OneCycle", "config": map[string]any{
-					"max_lr": 0.2, "total_steps": 0, "pct_start": 0.25}},
+					"max_lr": 0.2, "pct_start": 0.25}},
 			}},
 			Metrics: []string{"accuracy"},
 		},

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/gokeras/gokeras/optim"
 	"github.com/gokeras/gokeras/tensor"
@@ -144,7 +145,11 @@ func writeAtomic(path string, data []byte) error {
 	return nil
 }
 
-// readSafetensors parses and validates a whole file.
+// readSafetensors parses and validates a whole file. Every entry's dtype,
+// shape and byte span is checked, and the spans must not overlap, before
+// any tensor is decoded: the tensors then hold at most the file's own
+// bytes. A NaN or infinite value is an error naming the tensor
+// (safetensors has no checksum; a flipped exponent bit often gives one).
 func readSafetensors(data []byte) (map[string]*tensor.Tensor, map[string]string, error) {
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("%w: %s", ErrBadModelFile, fmt.Sprintf(format, args...))
@@ -169,11 +174,11 @@ func readSafetensors(data []byte) (map[string]*tensor.Tensor, map[string]string,
 		delete(raw, "__metadata__")
 	}
 	type span struct {
-		b, e int64
-		name string
+		b, e  int64
+		name  string
+		shape []int
 	}
-	var spans []span
-	out := map[string]*tensor.Tensor{}
+	spans := make([]span, 0, len(raw))
 	for name, rb := range raw {
 		var e tensorEntry
 		if err := json.Unmarshal(rb, &e); err != nil {
@@ -193,18 +198,38 @@ func readSafetensors(data []byte) (map[string]*tensor.Tensor, map[string]string,
 		if b < 0 || en < b || en > int64(len(body)) || en-b != 4*n {
 			return nil, nil, bad("tensor %q spans bytes [%d, %d) of %d for shape %v; the file is truncated or corrupt", name, b, en, len(body), e.Shape)
 		}
-		spans = append(spans, span{b, en, name})
-		t := &tensor.Tensor{Shape: tensor.Shape(e.Shape), Data: make([]float32, n)}
-		for i := range t.Data {
-			t.Data[i] = math.Float32frombits(binary.LittleEndian.Uint32(body[b+4*int64(i):]))
-		}
-		out[name] = t
+		spans = append(spans, span{b, en, name, e.Shape})
 	}
-	sort.Slice(spans, func(i, j int) bool { return spans[i].b < spans[j].b })
+	sort.Slice(spans, func(i, j int) bool {
+		if spans[i].b != spans[j].b {
+			return spans[i].b < spans[j].b
+		}
+		return spans[i].name < spans[j].name
+	})
 	for i := 1; i < len(spans); i++ {
 		if spans[i].b < spans[i-1].e {
 			return nil, nil, bad("tensors %q and %q overlap", spans[i-1].name, spans[i].name)
 		}
+	}
+	out := make(map[string]*tensor.Tensor, len(spans))
+	for _, sp := range spans {
+		t := &tensor.Tensor{Shape: tensor.Shape(sp.shape), Data: make([]float32, (sp.e-sp.b)/4)}
+		nonFinite, first := 0, -1
+		for i := range t.Data {
+			v := math.Float32frombits(binary.LittleEndian.Uint32(body[sp.b+4*int64(i):]))
+			if f := float64(v); math.IsNaN(f) || math.IsInf(f, 0) {
+				if nonFinite == 0 {
+					first = i
+				}
+				nonFinite++
+			}
+			t.Data[i] = v
+		}
+		if nonFinite > 0 {
+			return nil, nil, bad("tensor %q holds %d non-finite values (the first, %v, at index %d); the file is corrupt or was saved from a run that diverged: use an earlier checkpoint or retrain",
+				sp.name, nonFinite, t.Data[first], first)
+		}
+		out[sp.name] = t
 	}
 	return out, meta, nil
 }
@@ -212,6 +237,9 @@ func readSafetensors(data []byte) (map[string]*tensor.Tensor, map[string]string,
 // Load reads a model written by Save: architecture, weights, compile
 // settings and optimiser state. A truncated, corrupt or mismatched file is
 // an error wrapping ErrBadModelFile; no partly loaded model is returned.
+// Every weight's shape is worked out from the architecture and compared
+// with the file's tensors before anything is allocated for the model, so
+// a file cannot make Load allocate much more than its own size.
 func Load(path string) (*Sequential, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -229,44 +257,63 @@ func decodeModel(data []byte) (*Sequential, error) {
 	if err != nil {
 		return nil, err
 	}
-	if meta["format"] != formatName {
-		return nil, fmt.Errorf("%w: metadata format is %q, want %q", ErrBadModelFile, meta["format"], formatName)
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("%w: %w", ErrBadModelFile, fmt.Errorf(format, args...))
 	}
-	spec, err := ParseModelJSON([]byte(meta["model"]))
+	if meta["format"] != formatName {
+		return nil, bad("metadata format is %q, want %q", meta["format"], formatName)
+	}
+	spec, err := parseModelJSON([]byte(meta["model"]), false)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadModelFile, err)
+		return nil, bad("%w", err)
 	}
 	m := spec.Model
 	if m.Seed, err = strconv.ParseUint(meta["seed"], 10, 64); err != nil {
-		return nil, fmt.Errorf("%w: seed %q", ErrBadModelFile, meta["seed"])
+		return nil, bad("seed %q", meta["seed"])
 	}
 	if m.epoch, err = strconv.Atoi(meta["epoch"]); err != nil || m.epoch < 0 {
-		return nil, fmt.Errorf("%w: epoch %q", ErrBadModelFile, meta["epoch"])
+		return nil, bad("epoch %q", meta["epoch"])
 	}
 	m.DatasetName = meta["dataset"]
 	if c := meta["classes"]; c != "" {
 		if err := json.Unmarshal([]byte(c), &m.Classes); err != nil {
-			return nil, fmt.Errorf("%w: classes: %v", ErrBadModelFile, err)
+			return nil, bad("classes: %v", err)
 		}
 	}
 	if f := meta["features"]; f != "" {
 		if err := json.Unmarshal([]byte(f), &m.Features); err != nil {
-			return nil, fmt.Errorf("%w: features: %v", ErrBadModelFile, err)
+			return nil, bad("features: %v", err)
 		}
 	}
-	if err := m.Build(); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadModelFile, err)
+	// Compare the weights the architecture needs with the file's tensors
+	// before building allocates them.
+	plan, err := m.net.ParamShapes(nil)
+	if err != nil {
+		return nil, bad("%w", layerContext(err))
+	}
+	for _, p := range plan {
+		t, ok := ts[p.Name]
+		if !ok {
+			return nil, bad("weight %q is missing", p.Name)
+		}
+		if !t.Shape.Equal(p.Shape) {
+			return nil, bad("weight %q has shape %v, the model needs %v", p.Name, t.Shape, p.Shape)
+		}
+	}
+	if err := m.build(nil); err != nil {
+		return nil, bad("%w", layerContext(err))
+	}
+	if err := m.checkClasses(); err != nil {
+		return nil, bad("%w", err)
 	}
 	used := 0
 	for _, l := range m.net.Layers {
 		for _, p := range l.Params() {
 			name := l.LayerName() + "/" + p.Name
 			t, ok := ts[name]
-			if !ok {
-				return nil, fmt.Errorf("%w: weight %q is missing", ErrBadModelFile, name)
-			}
-			if !t.Shape.Equal(p.Value.Shape) {
-				return nil, fmt.Errorf("%w: weight %q has shape %v, the model needs %v", ErrBadModelFile, name, t.Shape, p.Value.Shape)
+			if !ok || !t.Shape.Equal(p.Value.Shape) {
+				// ParamShapes and Build disagree: a bug, tested against.
+				return nil, bad("weight %q does not match the model that was built", name)
 			}
 			copy(p.Value.Data, t.Data)
 			used++
@@ -275,31 +322,54 @@ func decodeModel(data []byte) (*Sequential, error) {
 	var order []string
 	if o := meta["optimizer_slots"]; o != "" {
 		if err := json.Unmarshal([]byte(o), &order); err != nil {
-			return nil, fmt.Errorf("%w: optimizer_slots: %v", ErrBadModelFile, err)
+			return nil, bad("optimizer_slots: %v", err)
 		}
 	}
 	var slots []optim.Slot
 	for _, name := range order {
 		t, ok := ts["optimizer/"+name]
 		if !ok {
-			return nil, fmt.Errorf("%w: optimizer slot %q is missing", ErrBadModelFile, name)
+			return nil, bad("optimizer slot %q is missing", name)
 		}
 		slots = append(slots, optim.Slot{Name: name, Value: t})
 		used++
 	}
 	if used != len(ts) {
-		return nil, fmt.Errorf("%w: the file has %d tensors the model does not use", ErrBadModelFile, len(ts)-used)
+		return nil, bad("the file has %d tensors the model does not use", len(ts)-used)
 	}
 	if m.compiled {
 		it, err := strconv.ParseInt(meta["optimizer_iterations"], 10, 64)
 		if err != nil {
-			return nil, fmt.Errorf("%w: optimizer_iterations %q", ErrBadModelFile, meta["optimizer_iterations"])
+			return nil, bad("optimizer_iterations %q", meta["optimizer_iterations"])
 		}
 		if it > 0 || len(slots) > 0 {
 			if err := m.model.Optimizer.SetState(it, slots); err != nil {
-				return nil, fmt.Errorf("%w: %v", ErrBadModelFile, err)
+				return nil, bad("%w", err)
 			}
 		}
 	}
 	return m, nil
+}
+
+// checkClasses fails when the model has class names whose number differs
+// from its outputs. One output with two names is a binary (sigmoid)
+// classifier.
+func (m *Sequential) checkClasses() error {
+	if len(m.Classes) == 0 || !m.net.Built() {
+		return nil
+	}
+	units := m.net.OutputShape().Size()
+	if n := len(m.Classes); n != units && !(units == 1 && n == 2) {
+		return fmt.Errorf("the file names %d classes (%s) but the model has %d outputs; the class names belong to another model or data set",
+			n, abbreviate(m.Classes, 5), units)
+	}
+	return nil
+}
+
+// abbreviate joins the first n names, saying how many more there are.
+func abbreviate(names []string, n int) string {
+	if len(names) <= n {
+		return strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(names[:n], ", "), len(names)-n)
 }
