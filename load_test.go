@@ -116,7 +116,7 @@ func TestLoadAllocatesAboutTheFile(t *testing.T) {
 	cases := map[string][]byte{
 		// mk_huge.py: Dense units 20,000,000 in the metadata, with 2,000,000
 		// here so that the unfixed Load fails the test rather than the machine.
-		"dense units": editLayer(t, data, "Dense", func(c map[string]any) { c["units"] = 2_000_000 }),
+		"dense units":  editLayer(t, data, "Dense", func(c map[string]any) { c["units"] = 2_000_000 }),
 		"conv filters": editLayer(t, data, "Conv2D", func(c map[string]any) { c["filters"] = 1_000_000 }),
 		"input shape": editLayer(t, data, "InputLayer", func(c map[string]any) {
 			c["batch_shape"] = []any{nil, 8, 8, 100_000}
