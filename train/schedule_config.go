@@ -29,8 +29,10 @@ var ScheduleClasses = []string{"CosineDecay", "ExponentialDecay", "OneCycle", "P
 
 // ScheduleFromConfig returns the schedule a Keras class name and config
 // describe. Keys Keras writes that change nothing here (name) are
-// ignored; unknown keys are errors. A decay_steps (or total_steps) of 0 is
-// a gokeras extension meaning "the rest of training".
+// ignored; unknown keys are errors. Leaving out CosineDecay's decay_steps
+// (or OneCycle's total_steps) is a gokeras extension meaning "the rest of
+// training"; only an absent key (or null) means a default, so an explicit
+// 0 there, a negative rate and a decay_steps of 0 are errors.
 func ScheduleFromConfig(class string, cfg map[string]any) (Schedule, error) {
 	r := schedReader{config.New(cfg)}
 	r.Get("name")
@@ -39,7 +41,7 @@ func ScheduleFromConfig(class string, cfg map[string]any) (Schedule, error) {
 	case "CosineDecay":
 		c := CosineDecay{
 			InitialLearningRate: r.num("initial_learning_rate", 0, true),
-			DecaySteps:          r.steps("decay_steps", false),
+			DecaySteps:          r.positiveSteps("decay_steps", false),
 			Alpha:               r.num("alpha", 0, false),
 			WarmupTarget:        r.num("warmup_target", 0, false),
 			WarmupSteps:         r.steps("warmup_steps", false),
@@ -51,12 +53,9 @@ func ScheduleFromConfig(class string, cfg map[string]any) (Schedule, error) {
 	case "ExponentialDecay":
 		e := ExponentialDecay{
 			InitialLearningRate: r.num("initial_learning_rate", 0, true),
-			DecaySteps:          r.steps("decay_steps", true),
+			DecaySteps:          r.positiveSteps("decay_steps", true),
 			DecayRate:           r.num("decay_rate", 0, true),
 			Staircase:           r.Bool("staircase", false),
-		}
-		if e.DecaySteps == 0 {
-			r.Failf("decay_steps must be at least 1")
 		}
 		s = e
 	case "PiecewiseConstantDecay":
@@ -76,10 +75,10 @@ func ScheduleFromConfig(class string, cfg map[string]any) (Schedule, error) {
 	case "OneCycle":
 		o := OneCycle{
 			MaxLR:          r.num("max_lr", 0, true),
-			TotalSteps:     r.steps("total_steps", false),
-			PctStart:       r.num("pct_start", 0, false),
-			DivFactor:      r.num("div_factor", 0, false),
-			FinalDivFactor: r.num("final_div_factor", 0, false),
+			TotalSteps:     r.positiveSteps("total_steps", false),
+			PctStart:       r.positive("pct_start"),
+			DivFactor:      r.positive("div_factor"),
+			FinalDivFactor: r.positive("final_div_factor"),
 		}
 		if o.PctStart >= 1 {
 			r.Failf("pct_start %v must be in (0, 1)", o.PctStart)
@@ -104,16 +103,23 @@ func ScheduleConfig(s Schedule) (class string, cfg map[string]any, err error) {
 		if v.WarmupTarget != 0 {
 			target = v.WarmupTarget
 		}
-		return "CosineDecay", map[string]any{"initial_learning_rate": v.InitialLearningRate, "decay_steps": v.DecaySteps,
-			"alpha": v.Alpha, "name": "CosineDecay", "warmup_target": target, "warmup_steps": v.WarmupSteps}, nil
+		cfg := map[string]any{"initial_learning_rate": v.InitialLearningRate,
+			"alpha": v.Alpha, "name": "CosineDecay", "warmup_target": target, "warmup_steps": v.WarmupSteps}
+		setNonZero(cfg, "decay_steps", v.DecaySteps) // none: the rest of training
+		return "CosineDecay", cfg, nil
 	case ExponentialDecay:
 		return "ExponentialDecay", map[string]any{"initial_learning_rate": v.InitialLearningRate, "decay_steps": v.DecaySteps,
 			"decay_rate": v.DecayRate, "staircase": v.Staircase, "name": "ExponentialDecay"}, nil
 	case PiecewiseConstantDecay:
 		return "PiecewiseConstantDecay", map[string]any{"boundaries": v.Boundaries, "values": v.Values, "name": "PiecewiseConstant"}, nil
 	case OneCycle:
-		return "OneCycle", map[string]any{"max_lr": v.MaxLR, "total_steps": v.TotalSteps, "pct_start": v.PctStart,
-			"div_factor": v.DivFactor, "final_div_factor": v.FinalDivFactor}, nil
+		// Zero fields are defaults, written by leaving the key out.
+		cfg := map[string]any{"max_lr": v.MaxLR}
+		setNonZero(cfg, "total_steps", v.TotalSteps)
+		setNonZero(cfg, "pct_start", v.PctStart)
+		setNonZero(cfg, "div_factor", v.DivFactor)
+		setNonZero(cfg, "final_div_factor", v.FinalDivFactor)
+		return "OneCycle", cfg, nil
 	}
 	return "", nil, fmt.Errorf("train: schedule %T cannot be written to a model file; use one of %s", s, strings.Join(ScheduleClasses, ", "))
 }
@@ -137,6 +143,43 @@ func (r schedReader) num(key string, def float64, required bool) float64 {
 		return def
 	}
 	return f
+}
+
+// setNonZero sets cfg[key] unless v is zero, which the schedule structs
+// read as the default.
+func setNonZero[T int64 | float64](cfg map[string]any, key string, v T) {
+	if v != 0 {
+		cfg[key] = v
+	}
+}
+
+// positive reads a number whose zero value in the schedule struct means
+// the default: absent or null gives 0, an explicit value must be > 0.
+func (r schedReader) positive(key string) float64 {
+	if _, ok := r.Get(key); !ok {
+		return 0
+	}
+	f := r.num(key, 0, false)
+	if f == 0 {
+		r.Failf("%s is 0; give a positive value, or leave it out for the default", key)
+	}
+	return f
+}
+
+// positiveSteps reads a step count that must be at least 1 when given.
+func (r schedReader) positiveSteps(key string, required bool) int64 {
+	if _, ok := r.Get(key); !ok {
+		r.num(key, 0, required) // the "is required" error
+		return 0
+	}
+	n := r.steps(key, required)
+	switch {
+	case n == 0 && required:
+		r.Failf("%s is 0; it must be at least 1", key)
+	case n == 0:
+		r.Failf("%s is 0; it must be at least 1, or be left out for the rest of training", key)
+	}
+	return n
 }
 
 func (r schedReader) steps(key string, required bool) int64 {

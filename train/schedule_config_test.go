@@ -21,7 +21,10 @@ func TestScheduleFromKerasConfig(t *testing.T) {
 			ExponentialDecay{InitialLearningRate: 0.1, DecaySteps: 100000, DecayRate: 0.96, Staircase: true}},
 		{"PiecewiseConstantDecay", `{"boundaries": [100000, 110000], "values": [1.0, 0.5, 0.1], "name": "PiecewiseConstant"}`,
 			PiecewiseConstantDecay{Boundaries: []int64{100000, 110000}, Values: []float64{1, 0.5, 0.1}}},
-		{"OneCycle", `{"max_lr": 0.1, "total_steps": 0, "pct_start": 0.25}`, OneCycle{MaxLR: 0.1, PctStart: 0.25}},
+		{"OneCycle", `{"max_lr": 0.1, "pct_start": 0.25}`, OneCycle{MaxLR: 0.1, PctStart: 0.25}},
+		{"OneCycle", `{"max_lr": 0.1, "total_steps": 500, "pct_start": null, "div_factor": 10, "final_div_factor": 100}`,
+			OneCycle{MaxLR: 0.1, TotalSteps: 500, DivFactor: 10, FinalDivFactor: 100}},
+		{"CosineDecay", `{"initial_learning_rate": 0.1, "alpha": 0.0}`, CosineDecay{InitialLearningRate: 0.1}},
 	}
 	for _, tt := range tests {
 		var cfg map[string]any
@@ -63,6 +66,14 @@ func TestScheduleFromConfigErrors(t *testing.T) {
 		{"CosineDecay", map[string]any{"initial_learning_rate": 0.1, "decay_steps": 10.5}, "whole number"},
 		{"ExponentialDecay", map[string]any{"initial_learning_rate": 0.1, "decay_steps": 0.0, "decay_rate": 0.5}, "at least 1"},
 		{"PiecewiseConstantDecay", map[string]any{"boundaries": []any{10.0}, "values": []any{1.0}}, "1 boundaries need 2 values"},
+		// S10: only an absent key means the default.
+		{"CosineDecay", map[string]any{"initial_learning_rate": 0.1, "decay_steps": 0.0}, "decay_steps is 0; it must be at least 1, or be left out"},
+		{"CosineDecay", map[string]any{"initial_learning_rate": -0.1, "decay_steps": 10.0}, "initial_learning_rate is -0.1"},
+		{"ExponentialDecay", map[string]any{"initial_learning_rate": 0.1, "decay_rate": 0.5}, "decay_steps is required"},
+		{"OneCycle", map[string]any{"max_lr": 0.1, "total_steps": 0.0}, "total_steps is 0"},
+		{"OneCycle", map[string]any{"max_lr": 0.1, "div_factor": 0.0}, "div_factor is 0"},
+		{"OneCycle", map[string]any{"max_lr": 0.1, "pct_start": 0.0}, "pct_start is 0"},
+		{"OneCycle", map[string]any{"max_lr": -1.0}, "max_lr is -1"},
 	}
 	for _, tt := range tests {
 		_, err := ScheduleFromConfig(tt.class, tt.cfg)
