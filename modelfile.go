@@ -246,8 +246,9 @@ func kerasObject(module, class string, cfg map[string]any) map[string]any {
 // apply compiles m with the named loss, optimizer and metrics. saved says
 // the config comes from a model file gokeras wrote: before 2026-12-06
 // those stored a schedule's "rest of training" as decay_steps (or
-// total_steps) 0, which is now written by leaving the key out, and an
-// explicit 0 in a hand-written file is an error.
+// total_steps) 0 and OneCycle's defaults as 0, which are now written by
+// leaving the key out, while an explicit 0 in a hand-written file is an
+// error.
 func (c *CompileConfig) apply(m *Sequential, saved bool) error {
 	var l loss.Loss
 	var err error
@@ -312,15 +313,18 @@ func (c *CompileConfig) apply(m *Sequential, saved bool) error {
 	return nil
 }
 
-// withoutZeroSteps returns a schedule config without step counts of 0,
-// the old spelling of "the rest of training" (see apply).
+// withoutZeroSteps returns a schedule config without the zeros that
+// older gokeras files wrote for defaults: step counts of 0 ("the rest of
+// training") and OneCycle's unset fractions (see apply).
 func withoutZeroSteps(cfg map[string]any) map[string]any {
 	out := make(map[string]any, len(cfg))
 	for k, v := range cfg {
-		if f, ok := config.Number(v); ok && f == 0 && (k == "decay_steps" || k == "total_steps") {
+		if f, ok := config.Number(v); ok && f == 0 && zeroMeantDefault[k] {
 			continue
 		}
 		out[k] = v
 	}
 	return out
 }
+
+var zeroMeantDefault = map[string]bool{"decay_steps": true, "total_steps": true, "pct_start": true, "div_factor": true, "final_div_factor": true}

@@ -41,10 +41,8 @@ func FromConfig(name string, cfg map[string]any) (Optimizer, error) {
 	}
 	var e EMA
 	r.bool("use_ema", &e.Use)
-	r.float("ema_momentum", &e.Momentum)
-	if e.Momentum < 0 || e.Momentum >= 1 {
-		r.Failf("optim: %s ema_momentum %v is outside [0, 1); Keras's default is 0.99", r.opt, e.Momentum)
-	}
+	r.defaulted("ema_momentum", &e.Momentum, 0.99, openUnit)
+	lr, lrGiven := r.learningRate()
 	var freq float64
 	r.float("ema_overwrite_frequency", &freq)
 	if freq < 0 || freq != math.Trunc(freq) {
@@ -59,45 +57,99 @@ func FromConfig(name string, cfg map[string]any) (Optimizer, error) {
 	if o.Name() != NameAdamW && o.Name() != NameSGD {
 		r.allow("weight_decay", 0.0)
 	}
+	// Options whose zero value here means Keras's default go through
+	// defaulted, so that an explicit 0 is an error, not that default.
 	switch o := o.(type) {
 	case *SGD:
-		r.float("learning_rate", &o.LR)
 		r.float("momentum", &o.Momentum)
+		if o.Momentum < 0 || o.Momentum > 1 {
+			// Keras: "`momentum` must be a float between [0, 1]" (sgd.py).
+			r.Failf("optim: sgd momentum is %v; use a value in [0, 1]", o.Momentum)
+		}
 		r.bool("nesterov", &o.Nesterov)
 		r.float("weight_decay", &o.WeightDecay)
+		if o.WeightDecay < 0 {
+			r.Failf("optim: sgd weight_decay is %v; use a value >= 0", o.WeightDecay)
+		}
 		o.Clip, o.LRMultipliers, o.EMA = c, m, e
 	case *Adam:
-		r.float("learning_rate", &o.LR)
-		r.float("beta_1", &o.Beta1)
-		r.float("beta_2", &o.Beta2)
-		r.float("epsilon", &o.Epsilon)
+		r.defaulted("beta_1", &o.Beta1, 0.9, openUnit)
+		r.defaulted("beta_2", &o.Beta2, 0.999, openUnit)
+		r.defaulted("epsilon", &o.Epsilon, 1e-7, positive)
 		r.allow("amsgrad", false)
 		o.Clip, o.LRMultipliers, o.EMA = c, m, e
 	case *AdamW:
-		r.float("learning_rate", &o.LR)
-		r.float("weight_decay", &o.WeightDecay)
-		r.float("beta_1", &o.Beta1)
-		r.float("beta_2", &o.Beta2)
-		r.float("epsilon", &o.Epsilon)
+		r.defaulted("weight_decay", &o.WeightDecay, 0.004, positive)
+		r.defaulted("beta_1", &o.Beta1, 0.9, openUnit)
+		r.defaulted("beta_2", &o.Beta2, 0.999, openUnit)
+		r.defaulted("epsilon", &o.Epsilon, 1e-7, positive)
 		r.allow("amsgrad", false)
 		o.Clip, o.LRMultipliers, o.EMA = c, m, e
 	case *RMSprop:
-		r.float("learning_rate", &o.LR)
-		r.float("rho", &o.Rho)
-		r.float("epsilon", &o.Epsilon)
+		r.defaulted("rho", &o.Rho, 0.9, openUnit)
+		r.defaulted("epsilon", &o.Epsilon, 1e-7, positive)
 		r.allow("momentum", 0.0)
 		r.allow("centered", false)
 		o.Clip, o.LRMultipliers, o.EMA = c, m, e
 	case *Adagrad:
-		r.float("learning_rate", &o.LR)
-		r.float("initial_accumulator_value", &o.InitialAccumulator)
-		r.float("epsilon", &o.Epsilon)
+		r.defaulted("initial_accumulator_value", &o.InitialAccumulator, 0.1, positive)
+		r.defaulted("epsilon", &o.Epsilon, 1e-7, positive)
 		o.Clip, o.LRMultipliers, o.EMA = c, m, e
 	}
 	if err := r.finish(); err != nil {
 		return nil, err
 	}
+	if lrGiven {
+		o.SetLearningRate(lr) // honours 0, which the LR field reads as the default
+	}
 	return o, nil
+}
+
+// learningRate reads learning_rate: a finite number >= 0 when given (a
+// negative rate would climb the loss; Keras does not check, PyTorch's
+// optimizers reject it with "Invalid learning rate").
+func (r reader) learningRate() (float64, bool) {
+	if _, ok := r.Get("learning_rate"); !ok {
+		return 0, false
+	}
+	var lr float64
+	r.float("learning_rate", &lr)
+	if lr < 0 || math.IsNaN(lr) || math.IsInf(lr, 0) {
+		r.Failf("optim: %s learning_rate is %v; use a rate >= 0 such as 0.001", r.opt, lr)
+		return 0, false
+	}
+	return lr, true
+}
+
+// A valueRange says which explicit values an option takes.
+type valueRange int
+
+const (
+	positive valueRange = iota // (0, inf)
+	openUnit                   // (0, 1)
+)
+
+// defaulted reads an option whose zero value in the optimizer struct means
+// Keras's default def: absent or null leaves dst at 0 (the default), and an
+// explicit value must lie in rng. An explicit 0 is an error rather than
+// silently def.
+func (r reader) defaulted(key string, dst *float64, def float64, rng valueRange) {
+	if _, ok := r.Get(key); !ok {
+		return
+	}
+	var v float64
+	r.float(key, &v)
+	switch {
+	case r.Err != nil:
+	case v == 0:
+		r.Failf("optim: %s %s is 0; gokeras reads 0 as the default %v, so leave it out for that or give a small positive value", r.opt, key, def)
+	case rng == openUnit && !(v > 0 && v < 1):
+		r.Failf("optim: %s %s is %v; use a value in (0, 1), Keras's default is %v", r.opt, key, v, def)
+	case rng == positive && !(v > 0 && v <= math.MaxFloat64):
+		r.Failf("optim: %s %s is %v; use a positive value, Keras's default is %v", r.opt, key, v, def)
+	default:
+		*dst = v
+	}
 }
 
 // reader is a config.Reader whose messages name the optimiser.
