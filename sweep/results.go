@@ -69,7 +69,8 @@ type resultsFile struct {
 
 // read returns the rows written with setup, and how many rows had another
 // setup. A missing file is empty. A last line cut short by a crash is
-// removed from the file.
+// removed from the file; a complete last row that only lacks its final
+// newline (an editor saved the file so) is kept, and the newline added.
 func (f *resultsFile) read(setup string) ([]Result, int, error) {
 	data, err := os.ReadFile(f.path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -79,20 +80,36 @@ func (f *resultsFile) read(setup string) ([]Result, int, error) {
 		return nil, 0, fmt.Errorf("sweep: %w", err)
 	}
 	if len(data) > 0 && data[len(data)-1] != '\n' {
-		// A row is written with one write and synced; a torn last row
-		// is one a crash interrupted. Its trial is run again.
 		cut := bytes.LastIndexByte(data, '\n') + 1
-		if err := os.Truncate(f.path, int64(cut)); err != nil {
-			return nil, 0, fmt.Errorf("sweep: removing the unfinished last row of %s: %w", f.path, err)
+		if f.complete(data[:cut], data[cut:]) {
+			if err := appendNewline(f.path); err != nil {
+				return nil, 0, fmt.Errorf("sweep: ending the last row of %s with a newline: %w", f.path, err)
+			}
+			data = append(data, '\n')
+		} else {
+			// A row is written with one write and synced; a torn last
+			// row is one a crash interrupted. Its trial is run again.
+			if err := os.Truncate(f.path, int64(cut)); err != nil {
+				return nil, 0, fmt.Errorf("sweep: removing the unfinished last row of %s: %w", f.path, err)
+			}
+			data = data[:cut]
 		}
-		data = data[:cut]
 	}
+	return f.parse(data, setup)
+}
+
+// parse reads the results file's whole rows, data, as read does.
+func (f *resultsFile) parse(data []byte, setup string) ([]Result, int, error) {
 	if len(data) == 0 {
 		return nil, 0, nil
 	}
 	recs, err := csv.NewReader(bytes.NewReader(data)).ReadAll()
 	if err != nil {
 		return nil, 0, fmt.Errorf("sweep: results file %s: %w", f.path, err)
+	}
+	if len(recs) == 0 {
+		// Rows appended to it would have no header.
+		return nil, 0, fmt.Errorf("sweep: results file %s holds only blank lines, no header row; empty it or give another results file", f.path)
 	}
 	if !slices.Equal(slices.Sorted(slices.Values(recs[0])), slices.Sorted(slices.Values(f.header))) {
 		return nil, 0, fmt.Errorf("sweep: results file %s has the columns\n  %s\nbut this sweep writes\n  %s\nsweep the same parameters with the same objective, or give another results file",
@@ -118,6 +135,48 @@ func (f *resultsFile) read(setup string) ([]Result, int, error) {
 		rows = append(rows, r)
 	}
 	return rows, other, nil
+}
+
+// complete reports whether last, the file's last line (after the lines
+// before), is a whole record rather than one a crash cut short: it parses
+// as one CSV record; as the header, it has this sweep's columns; as a row,
+// it has the header's number of fields and its finished time (the last
+// field written) parses.
+func (f *resultsFile) complete(before, last []byte) bool {
+	recs, err := csv.NewReader(bytes.NewReader(last)).ReadAll()
+	if err != nil || len(recs) != 1 {
+		return false
+	}
+	rec := recs[0]
+	if len(before) == 0 {
+		return slices.Equal(slices.Sorted(slices.Values(rec)), slices.Sorted(slices.Values(f.header)))
+	}
+	header, err := csv.NewReader(bytes.NewReader(before)).Read()
+	if err != nil || len(rec) != len(header) {
+		return false
+	}
+	i := slices.Index(header, "finished")
+	if i < 0 {
+		return false
+	}
+	_, err = time.Parse(time.RFC3339, rec[i])
+	return err == nil
+}
+
+// appendNewline ends the file at path with "\n" and syncs it.
+func appendNewline(path string) error {
+	file, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		return err
+	}
+	_, err = file.Write([]byte{'\n'})
+	if err == nil {
+		err = file.Sync()
+	}
+	if cerr := file.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 func (f *resultsFile) decode(row map[string]string) (Result, error) {
