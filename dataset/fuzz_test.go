@@ -2,6 +2,10 @@ package dataset
 
 import (
 	"bytes"
+	"errors"
+	"image/gif"
+	"image/jpeg"
+	"image/png"
 	"testing"
 )
 
@@ -60,5 +64,73 @@ func FuzzCIFARBinary(f *testing.F) {
 		}
 		_, _ = readCIFARArchive(bytes.NewReader(b), 10, "fine")
 		_, _ = readCIFARArchive(bytes.NewReader(b), 100, "coarse")
+	})
+}
+
+// FuzzNPZ feeds zip archives of .npy members (FuzzNPY's seeds are bare
+// .npy files, which the zip reader rejects at once).
+func FuzzNPZ(f *testing.F) {
+	f.Add(npzBytes(map[string][]byte{"x": npyBytes("|u1", []int{2, 2}, []byte{1, 2, 3, 4})}))
+	f.Add(npzBytes(map[string][]byte{"x": npyBytes("<f4", []int{1}, make([]byte, 4)), "y": npyBytes("<i8", []int{2}, make([]byte, 16))}))
+	f.Add(npzBytes(map[string][]byte{"x": npyBytes("|u1", []int{1 << 30, 1 << 30}, nil)}))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		m, err := ReadNPZ(bytes.NewReader(b), int64(len(b)))
+		if err != nil {
+			return
+		}
+		for k, a := range m {
+			n := 1
+			for _, d := range a.Shape {
+				n *= d
+			}
+			if len(a.Float32()) != n {
+				t.Fatalf("%s: shape %v but %d values", k, a.Shape, len(a.Float32()))
+			}
+		}
+	})
+}
+
+// FuzzDecodeImage checks the pixel limit on anything the PNG, JPEG and GIF
+// decoders accept: no image over MaxImagePixels is ever decoded, and one
+// refused for its size really declares more. The limit is lowered to a
+// megapixel so that each input costs little even when its header declares
+// the most the limit allows.
+func FuzzDecodeImage(f *testing.F) {
+	small := testImage(5, 4)
+	for _, format := range []string{"png", "jpeg", "gif"} {
+		var b bytes.Buffer
+		switch format {
+		case "png":
+			png.Encode(&b, small)
+		case "jpeg":
+			jpeg.Encode(&b, small, nil)
+		case "gif":
+			gif.Encode(&b, small, nil)
+		}
+		f.Add(b.Bytes())
+	}
+	f.Add(bombPNG(3, 2))
+	f.Add(bombPNG(60000, 60000)[:4096]) // the audit's bomb; its header is enough
+	f.Add(bombPNG(1025, 1024))          // just over the limit below
+	old := MaxImagePixels
+	MaxImagePixels = 1 << 20
+	f.Cleanup(func() { MaxImagePixels = old })
+	f.Fuzz(func(t *testing.T, b []byte) {
+		img, format, err := DecodeImage(bytes.NewReader(b))
+		var big *ImageTooLargeError
+		switch {
+		case errors.As(err, &big):
+			if int64(big.Width)*int64(big.Height) <= int64(MaxImagePixels) && big.Width <= MaxImagePixels && big.Height <= MaxImagePixels {
+				t.Fatalf("refused %dx%d under the limit %d", big.Width, big.Height, MaxImagePixels)
+			}
+		case err == nil:
+			r := img.Bounds()
+			if int64(r.Dx())*int64(r.Dy()) > int64(MaxImagePixels) {
+				t.Fatalf("decoded a %v %s image over the limit %d", r, format, MaxImagePixels)
+			}
+			if format != "png" && format != "jpeg" && format != "gif" {
+				t.Fatalf("format %q", format)
+			}
+		}
 	})
 }
