@@ -55,16 +55,15 @@ func SumRows(dst, x []float32, rows, cols int) {
 // mapChunks runs fn over [0, n) in parallel chunks.
 func mapChunks(n int, fn func(lo, hi int)) { parallelFor(n, grainElems, fn) }
 
-// ReLU does y[i] = max(z[i], 0). y may alias z. It clears the value when
-// the sign bit is set, without a branch (random signs defeat branch
-// prediction): negative numbers and -0 become +0, NaN stays NaN.
+// ReLU does y[i] = max(z[i], 0). y may alias z. Negative numbers and -0
+// become +0 and NaN of either sign stays NaN, as in TensorFlow (a compare
+// and a mask, no branch: random signs defeat branch prediction).
 func ReLU(y, z []float32) {
 	run(len(z), grainElems, reluBody, kargs{s: [8][]float32{0: y, 1: z}})
 }
 
-// ReLUBackward does dz[i] = dy[i] where y[i] > 0, else 0, for y the output
-// of ReLU (never negative). dz may alias dy. Branch-free: the mask is all
-// ones exactly when y's bits are a positive non-zero number.
+// ReLUBackward does dz[i] = dy[i] where y[i] > 0, else 0 (NaN included),
+// for y the output of ReLU. dz may alias dy.
 func ReLUBackward(dz, dy, y []float32) {
 	run(len(dy), grainElems, reluBackwardBody, kargs{s: [8][]float32{0: dz, 1: dy, 2: y}})
 }

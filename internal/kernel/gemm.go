@@ -151,7 +151,11 @@ func gemmTeam(g *gemmKernel, threads int, transA, transB bool, m, n, k int, alph
 		directB: !transB && n == g.nr && ldb == g.nr,
 		bbuf:    x.bbuf, abuf: x.abuf,
 	}
-	x.plan(threads)
+	granted := borrow(threads)
+	x.plan(granted)
+	if surplus := granted - x.t; surplus > 0 && granted > 1 {
+		lent.Add(-int32(surplus)) // plan chose a smaller team
+	}
 	if x.t == 1 {
 		x.run(0)
 	} else {
@@ -418,7 +422,7 @@ func gemmSplitK(g *gemmKernel, threads, s int, transA, transB bool, m, n, k int,
 	if j == nil {
 		j = new(splitKJob)
 	}
-	*j = splitKJob{g: g, transA: transA, transB: transB, m: m, n: n, k: k, s: s, t: max(1, min(threads, s)),
+	*j = splitKJob{g: g, transA: transA, transB: transB, m: m, n: n, k: k, s: s, t: borrow(min(threads, s)),
 		a: a, b: b, lda: lda, ldb: ldb, part: growBuf(j.part, s*m*n)}
 	runTeam(j.t, j)
 	mn := m * n

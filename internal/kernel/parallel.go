@@ -126,13 +126,41 @@ func getWorkers(ws []*worker, n int) []*worker {
 	return ws
 }
 
-// runTeam runs job with team size t: tid 0 on the calling goroutine and the
-// rest on pooled workers, and returns when all have finished.
+// lent counts the pooled workers lent to teams right now. A team takes as
+// many helpers as Threads() leaves free, so concurrent callers (a server's
+// requests predicting at once) share the cores with smaller teams, down to
+// running inline, instead of stacking spinning helpers on the same cores;
+// a kernel called from inside a team member runs inline too. No kernel's
+// result depends on its team size (each splits its work by the shape, not
+// by the team), so the bits are the same either way.
+var lent atomic.Int32
+
+// borrow reserves up to t-1 helpers and returns the team size granted;
+// runTeam gives them back.
+func borrow(t int) int {
+	for t > 1 {
+		l := lent.Load()
+		free := int32(Threads()-1) - l
+		if free <= 0 {
+			return 1
+		}
+		h := min(int32(t-1), free)
+		if lent.CompareAndSwap(l, l+h) {
+			return int(h) + 1
+		}
+	}
+	return 1
+}
+
+// runTeam runs job with team size t, which borrow granted: tid 0 on the
+// calling goroutine and the rest on pooled workers, and returns when all
+// have finished.
 func runTeam(t int, job teamJob) {
 	if t <= 1 {
 		job.run(0)
 		return
 	}
+	defer lent.Add(-int32(t - 1))
 	var buf [16]*worker
 	ws := getWorkers(buf[:0], t-1)
 	teamsMu.Lock()
@@ -242,7 +270,7 @@ func parallelFor(n, grain int, fn func(lo, hi int)) {
 	if c := (n + grain - 1) / grain; c < t {
 		t = c
 	}
-	if t <= 1 {
+	if t = borrow(t); t <= 1 {
 		fn(0, n)
 		return
 	}
@@ -293,6 +321,7 @@ func run(n, grain int, body func(k *kargs, lo, hi int), a kargs) {
 	if c := (n + max(grain, 1) - 1) / max(grain, 1); c < t {
 		t = c
 	}
+	t = borrow(t)
 	j := argJobs.Get().(*argJob)
 	j.kargs, j.body, j.n, j.t = a, body, n, max(t, 1)
 	if j.t == 1 {
