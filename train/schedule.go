@@ -254,7 +254,21 @@ func ParseSchedule(spec string) (Schedule, error) {
 		if f != math.Trunc(f) && err == nil {
 			err = bad("%s=%v is not a whole number of steps", k, f)
 		}
+		if _, given := kv[k]; given && f == 0 && k == "steps" && err == nil {
+			// Only a missing steps means "the rest of training" (warmup=0
+			// is no warm-up, the default itself).
+			err = bad("%s=0 must be at least 1; leave %s out for the rest of training", k, k)
+		}
 		return int64(f)
+	}
+	// positive reads a value whose zero in the schedule struct means the
+	// default, so an explicit 0 is an error rather than that default.
+	positive := func(k string) float64 {
+		f := num(k, 0, false)
+		if _, given := kv[k]; given && f == 0 && err == nil {
+			err = bad("%s=0 must be positive; leave %s out for the default", k, k)
+		}
+		return f
 	}
 	var s Schedule
 	switch name {
@@ -271,8 +285,8 @@ func ParseSchedule(spec string) (Schedule, error) {
 		}
 		s = c
 	case "onecycle":
-		o := OneCycle{MaxLR: num("lr", 0, true), TotalSteps: steps("steps", false), PctStart: num("pct", 0, false),
-			DivFactor: num("div", 0, false), FinalDivFactor: num("final_div", 0, false)}
+		o := OneCycle{MaxLR: num("lr", 0, true), TotalSteps: steps("steps", false), PctStart: positive("pct"),
+			DivFactor: positive("div"), FinalDivFactor: positive("final_div")}
 		if o.PctStart >= 1 && err == nil {
 			err = bad("pct %v must be in (0, 1)", o.PctStart)
 		}

@@ -95,6 +95,11 @@ func TestParseSchedule(t *testing.T) {
 		{"onecycle:lr=1,pct=1", "pct"},
 		{"piecewise:boundaries=10/5,values=1/2/3", "increasing"},
 		{"piecewise:boundaries=10,values=1", "need 2 values"},
+		// S10: only a missing key means the default.
+		{"cosine:lr=0.1,steps=0", "steps=0 must be at least 1; leave steps out for the rest of training"},
+		{"onecycle:lr=0.1,steps=0", "steps=0 must be at least 1"},
+		{"onecycle:lr=0.1,div=0", "div=0 must be positive"},
+		{"onecycle:lr=0.1,pct=0", "pct=0 must be positive"},
 	} {
 		_, err := ParseSchedule(bad.in)
 		if err == nil || !strings.Contains(err.Error(), bad.msg) || !strings.HasPrefix(err.Error(), "train: ") {
