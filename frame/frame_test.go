@@ -310,27 +310,77 @@ func TestPrintWraps(t *testing.T) {
 	}
 }
 
+// FuzzReadCSV feeds arbitrary bytes to ReadCSV and everything that looks
+// at the frame it returns: no panic, and a frame's columns, index and lines
+// agree in length, lines increase, and a numeric matrix is refused exactly
+// when a value is missing or infinite.
 func FuzzReadCSV(f *testing.F) {
-	for _, s := range []string{
-		"a,b\n1,2\n", "a,b\n1\n", "\"a\nb\",c\n1,2", "x\nNA\n1e400\n", "\ufeffa,,a\n", "a,b\n1,\"2\n", "",
-		"a\n9223372036854775808\n-0x1p3\n", "a,b,c\nnan,inf,-\n",
+	for _, seed := range []string{
+		"", "\n", "a\n", "a,b\n1,2\n", "\ufeffa,a\n1,2\n", "a,b\n1\n", "a,,c\n1,2,3\n",
+		"a,b,c\n1,\"x\ny\",2\n3,z,inf\n", "x,y\n1e400,-1e400\nNaN,NA\n 3 , 4 \n",
+		"k,v\n\"q\"\"uote\",1\n\"open,2\n", "n\n9223372036854775808\n-0\n0x1p-3\n",
+		"a;b\n1;2\n", "a,b\r\n1,2\r\n", "h\n" + strings.Repeat("1\n", 50),
+		"\"a\nb\",c\n1,2", "x\nNA\n1e400\n", "\ufeffa,,a\n", "a,b\n1,\"2\n", "a\n9223372036854775808\n-0x1p3\n", "a,b,c\nnan,inf,-\n",
 	} {
-		f.Add([]byte(s))
+		f.Add([]byte(seed))
 	}
-	f.Fuzz(func(t *testing.T, b []byte) {
-		fr, err := ReadCSV(bytes.NewReader(b))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fr, err := ReadCSV(bytes.NewReader(data))
 		if err != nil {
+			if fr != nil {
+				t.Errorf("ReadCSV returned a frame with the error %v", err)
+			}
 			return
 		}
+		n := fr.Len()
+		lines := fr.Lines()
+		if fr.Width() > 0 && len(lines) != n || fr.Width() == 0 && n != 0 {
+			t.Fatalf("%d rows, %d columns, %d lines", n, fr.Width(), len(lines))
+		}
+		for i, l := range lines {
+			if l < 2 || i > 0 && l <= lines[i-1] {
+				t.Fatalf("lines %v do not increase from 2", lines)
+			}
+		}
+		hasBad := false
+		for _, c := range fr.Columns() {
+			if c.Len() != n {
+				t.Fatalf("column %q has %d values, the frame %d rows", c.Name, c.Len(), n)
+			}
+			if c.Numeric() {
+				for _, v := range c.Nums {
+					hasBad = hasBad || math.IsNaN(v) || math.IsInf(v, 0)
+				}
+			}
+			fr.Labels(c.Name)
+		}
 		_ = fr.String()
+		_ = fr.Info()
 		_ = fr.Describe().String()
 		// Corr's output grows as the square of the width; a few KB of
 		// commas would make the fuzzer spend its time printing.
 		if fr.Width() <= 64 {
 			_ = fr.Corr().String()
 		}
-		_ = fr.Info()
-		fr.Tail(2)
-		fr.Split(0.5, 1)
+		_ = fr.Tail(3).String()
+		tr, te, err := fr.Split(0.5, 1)
+		if err != nil || tr.Len()+te.Len() != n {
+			t.Fatalf("split of %d rows: %d + %d, %v", n, tr.Len(), te.Len(), err)
+		}
+		FitScaler(fr)
+		m, err := fr.Matrix()
+		numeric := len(fr.NumericNames())
+		switch {
+		case n == 0 || numeric == 0:
+			if err == nil {
+				t.Fatalf("a matrix of %d rows and %d numeric columns", n, numeric)
+			}
+		case hasBad != (err != nil):
+			t.Fatalf("non-finite values %v, Matrix error %v", hasBad, err)
+		case err == nil:
+			if r, c := m.Dims(); r != n || c != numeric {
+				t.Fatalf("matrix %dx%d of %d rows and %d numeric columns", r, c, n, numeric)
+			}
+		}
 	})
 }
