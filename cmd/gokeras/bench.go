@@ -43,17 +43,14 @@ type benchResult struct {
 func runBench(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("bench", stdout)
 	modelFlag := fs.String("model", "cifar10-cnn", "a preset name or a model JSON file")
-	batch := fs.Int("batch-size", 0, "batch size (default: the preset's)")
-	evalBatch := fs.Int("eval-batch-size", 256, "batch size of the timed evaluate (Keras's evaluate defaults to 32, slower here)")
-	steps := fs.Int("steps", 20, "training steps to time (after 2 warm-up steps)")
+	batch := countVar(fs, "batch-size", 0, "batch size (default: the preset's)")
+	evalBatch := countVar(fs, "eval-batch-size", 256, "batch size of the timed evaluate (Keras's evaluate defaults to 32, slower here)")
+	steps := countVar(fs, "steps", 20, "training steps to time (after 2 warm-up steps)")
 	threads := fs.Int("threads", 0, "worker threads (default: all cores)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the timed steps to this file (go tool pprof)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
-	}
-	if *steps < 1 {
-		return fmt.Errorf("--steps %d must be at least 1", *steps)
 	}
 	if *threads > 0 {
 		runtime.GOMAXPROCS(*threads) // the kernels follow it
@@ -68,9 +65,6 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	bs := firstPositive(*batch, src.fit.BatchSize, 32)
-	if *evalBatch <= 0 {
-		return fmt.Errorf("--eval-batch-size %d must be positive", *evalBatch)
-	}
 	in := m.Net().InputShape()
 	out := m.Net().OutputShape()
 	classes := out[len(out)-1]

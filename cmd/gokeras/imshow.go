@@ -25,12 +25,12 @@ func runImshow(args []string, stdout, stderr io.Writer) error {
 	dsFlag := fs.String("dataset", "digits", "data set name, or a folder of images")
 	dataDir := fs.String("data-dir", "", "folder with downloaded data set files (default: ~/.keras/datasets)")
 	seed := fs.Uint64("seed", 1, "seed of the 80/20 split for sets without a test split")
-	n := fs.Int("n", 25, "how many images to draw")
+	n := countVar(fs, "n", 25, "how many images to draw")
 	start := fs.Int("start", 0, "index of the first image")
 	split := fs.String("split", "train", "which part to draw: train or test")
 	out := fs.String("out", "", "PNG file to write (default: named after the data set, e.g. digits.png)")
-	cols := fs.Int("cols", 0, "images per row (default: a square grid)")
-	scale := fs.Int("scale", 0, "pixels per source pixel (default: images at least 80 pixels tall)")
+	cols := countVar(fs, "cols", 0, "images per row (default: a square grid)")
+	scale := countVar(fs, "scale", 0, "pixels per source pixel (default: images at least 80 pixels tall)")
 	load := fs.String("load", "", "a saved model: caption each image \"true / predicted\", wrong predictions in red")
 	wrongOnly := fs.Bool("wrong", false, "with --load: draw only images the model gets wrong")
 	preview := fs.String("preview", "auto", "print the images in the terminal: auto (when stdout is a terminal), always or never")
@@ -40,8 +40,8 @@ func runImshow(args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q; imshow takes only flags", fs.Arg(0))
 	}
-	if *n <= 0 || *start < 0 {
-		return fmt.Errorf("--n must be positive and --start not negative (got %d, %d)", *n, *start)
+	if *start < 0 {
+		return fmt.Errorf("--start %d must not be negative", *start)
 	}
 	if *split != "train" && *split != "test" {
 		return fmt.Errorf("--split is train or test, not %q", *split)
@@ -114,6 +114,9 @@ func runImshow(args []string, stdout, stderr io.Writer) error {
 			return nil
 		}
 	}
+	if err := checkGridSize(len(idx), set.X.Shape[1], set.X.Shape[2], *cols, *scale); err != nil {
+		return err
+	}
 	x := gather(set.X, idx)
 	o := plot.GridOptions{Cols: *cols, Scale: *scale, Captions: captions, Wrong: wrong}
 	img, err := plot.Grid(x, o)
@@ -133,6 +136,34 @@ func runImshow(args []string, stdout, stderr io.Writer) error {
 		return writePreview(stdout, x, o)
 	}
 	return nil
+}
+
+// maxGridPixels caps the grid imshow draws: PIL's Image.MAX_IMAGE_PIXELS
+// (1024*1024*1024 // 4 // 3 = 89,478,485, a quarter GiB at 24 bits), above
+// which PIL warns of a decompression bomb. At 4 bytes a pixel that is
+// 341 MiB of canvas.
+const maxGridPixels = 1024 * 1024 * 1024 / 4 / 3
+
+// checkGridSize refuses --scale and --cols that would make the grid of n
+// images of h×w pixels larger than maxGridPixels, before plot.Grid
+// allocates it. The size counted is the images alone (no margins or
+// captions), in float64 so that no product overflows.
+func checkGridSize(n, h, w, cols, scale int) error {
+	if cols <= 0 {
+		cols = gridCols(n)
+	}
+	cols = min(cols, n)
+	rows := (n + cols - 1) / cols
+	if scale <= 0 {
+		scale = max(1, (80+h-1)/h) // plot.Grid's default
+	}
+	gw := float64(cols) * float64(w) * float64(scale)
+	gh := float64(rows) * float64(h) * float64(scale)
+	if gw*gh <= maxGridPixels {
+		return nil
+	}
+	return fmt.Errorf("--scale %d with %d images of %dx%d in %d columns makes a grid of at least %.4gx%.4g pixels, over the limit of %d pixels; lower --scale, --n or --cols",
+		scale, n, w, h, cols, gw, gh, maxGridPixels)
 }
 
 // defaultImshowOut names the grid after the data set: digits.png for the

@@ -106,7 +106,7 @@ func TestImshowErrors(t *testing.T) {
 		{[]string{"--split", "val"}, "--split is train or test"},
 		{[]string{"--wrong"}, "--wrong needs --load"},
 		{[]string{"--start", "100000"}, "past the train split"},
-		{[]string{"--n", "0"}, "--n must be positive"},
+		{[]string{"--n", "0"}, "--n 0: must be at least 1"},
 		{[]string{"--preview", "yes"}, "--preview is auto, always or never"},
 		{[]string{"--size", "3"}, "unknown flag -size; valid flags:"},
 		{[]string{"extra"}, "unexpected argument"},

@@ -88,7 +88,8 @@ func runInspect(args []string, stdout, stderr io.Writer) error {
 	var label, name string
 	if *imageFile != "" {
 		var labels []string
-		if x, labels, err = readInputs(*imageFile, m.Net().InputShape()); err != nil {
+		r := inputReader{in: m.Net().InputShape(), features: m.Features, notes: stderr}
+		if x, labels, err = r.read(*imageFile); err != nil {
 			return err
 		}
 		name = labels[0]

@@ -91,6 +91,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 				return 0
 			case errors.Is(err, errInterrupted):
 				fmt.Fprintf(stderr, "gokeras %s: %v\n", name, err)
+				var se *signalError
+				if errors.As(err, &se) {
+					return se.exitCode()
+				}
 				return 130
 			}
 			fmt.Fprintf(stderr, "gokeras %s: %v\n", name, err)
@@ -134,6 +138,11 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	}
 	if err == nil {
 		return nil
+	}
+	// A bad value names its flag and says what is valid; listing every
+	// flag would not help.
+	if msg, ok := flagValueError(err.Error()); ok {
+		return errors.New(msg)
 	}
 	var names []string
 	fs.VisitAll(func(f *flag.Flag) { names = append(names, "--"+f.Name) })

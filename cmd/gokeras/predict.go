@@ -2,13 +2,16 @@ package main
 
 import (
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"image"
 	_ "image/jpeg" // register decoders for predict's input files
 	_ "image/png"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -25,7 +28,7 @@ func runEvaluate(args []string, stdout, stderr io.Writer) error {
 	dsFlag := fs.String("dataset", "", "data set (default: the one the model was trained on)")
 	dataDir := fs.String("data-dir", "", "folder with downloaded data set files")
 	seed := fs.Uint64("seed", 1, "seed of the 80/20 split for sets without a test split (use the training seed)")
-	batch := fs.Int("batch-size", 32, "batch size")
+	batch := countVar(fs, "batch-size", 32, "batch size")
 	confusion := fs.String("confusion", "", "print the confusion matrix and draw it to this PNG file")
 	ttaFlag := fs.String("tta", "none", "also report the test accuracy with test-time augmentation: flip or flip-shift (a gokeras extension)")
 	if err := parseFlags(fs, args); err != nil {
@@ -76,20 +79,20 @@ func runEvaluate(args []string, stdout, stderr io.Writer) error {
 func runPredict(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("predict", stdout)
 	load := fs.String("load", "", "the saved model (required)")
-	top := fs.Int("top", 3, "how many classes to show per input")
+	top := countVar(fs, "top", 3, "how many classes to show per input, at least 1")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *load == "" || fs.NArg() == 0 {
-		return fmt.Errorf("usage: gokeras predict --load MODEL FILE...; FILE is a PNG/JPEG image or a CSV of feature rows")
+		return fmt.Errorf("usage: gokeras predict --load MODEL FILE...; FILE is a PNG/JPEG image or a CSV of feature rows (with a header naming the model's columns when it was trained on a table; other columns are ignored)")
 	}
 	m, err := gokeras.Load(*load)
 	if err != nil {
 		return err
 	}
-	in := m.Net().InputShape()
+	r := inputReader{in: m.Net().InputShape(), features: m.Features, notes: stderr}
 	for _, path := range fs.Args() {
-		x, labels, err := readInputs(path, in)
+		x, labels, err := r.read(path)
 		if err != nil {
 			return err
 		}
@@ -132,16 +135,26 @@ func describeOutput(row []float32, classes []string, top int) string {
 	return strings.Join(parts, ", ")
 }
 
-// readInputs reads one image, resized to the model's input and scaled to
+// inputReader reads the files predict (and inspect) run a model on: images
+// resized to the model's input, or CSV rows of features.
+type inputReader struct {
+	in       tensor.Shape // the model's input shape, one sample
+	features []string     // the model's column names, nil if unknown
+	notes    io.Writer    // where notes about resizing and ignored columns go
+	resized  bool         // the resize note was written
+}
+
+// read reads one image, resized to the model's input and scaled to
 // [0, 1], or every row of a CSV file of features.
-func readInputs(path string, in tensor.Shape) (*tensor.Tensor, []string, error) {
+func (r *inputReader) read(path string) (*tensor.Tensor, []string, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer f.Close()
+	in := r.in
 	if strings.EqualFold(filepath.Ext(path), ".csv") {
-		return readCSVRows(f, path, in)
+		return r.readCSV(f, path)
 	}
 	if len(in) != 3 {
 		return nil, nil, fmt.Errorf("%s: the model takes inputs of shape %v, not images; give a CSV of feature rows", path, in)
@@ -150,50 +163,152 @@ func readInputs(path string, in tensor.Shape) (*tensor.Tensor, []string, error) 
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: not a PNG or JPEG image: %w", path, err)
 	}
+	if b := img.Bounds(); (b.Dx() != in[1] || b.Dy() != in[0]) && !r.resized {
+		// Once per run: a folder of photos would otherwise print a line each.
+		fmt.Fprintf(r.notes, "gokeras predict: resizing %s from %dx%d to the model's %dx%d input (a box filter that does not keep the aspect ratio); other images of another size are resized the same way\n",
+			path, b.Dx(), b.Dy(), in[1], in[0])
+		r.resized = true
+	}
 	x := tensor.New(1, in[0], in[1], in[2])
 	imageToTensor(img, in[0], in[1], in[2], x.Data)
 	return x, []string{path}, nil
 }
 
-func readCSVRows(r io.Reader, path string, in tensor.Shape) (*tensor.Tensor, []string, error) {
+// readCSV reads every row of a CSV file of features. A model that knows
+// its column names (Sequential.Features) takes them from the header by
+// name, in any order, and ignores other columns; one that does not takes
+// them by position.
+func (r *inputReader) readCSV(f io.Reader, path string) (*tensor.Tensor, []string, error) {
+	in := r.in
 	if len(in) != 1 {
 		return nil, nil, fmt.Errorf("%s: the model takes images of shape %v; give a PNG or JPEG file", path, in)
 	}
-	recs, err := csv.NewReader(r).ReadAll()
-	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	if r.features != nil && len(r.features) != in[0] {
+		return nil, nil, fmt.Errorf("the model file names %d feature columns but the model takes %d inputs; the file is inconsistent", len(r.features), in[0])
 	}
-	var data []float32
-	var labels []string
-	for i, rec := range recs {
-		if len(rec) != in[0] {
-			if i == 0 {
-				continue // a header line
-			}
-			return nil, nil, fmt.Errorf("%s line %d: %d values, the model takes %d features", path, i+1, len(rec), in[0])
+	cr := csv.NewReader(f)
+	cr.FieldsPerRecord = -1 // checked below, with a clearer message
+	var recs [][]string
+	var lines []int
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
 		}
-		row := make([]float32, len(rec))
-		ok := true
-		for j, s := range rec {
-			v, err := strconv.ParseFloat(strings.TrimSpace(s), 32)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", path, err)
+		}
+		line, _ := cr.FieldPos(0)
+		recs = append(recs, rec)
+		lines = append(lines, line)
+	}
+	if len(recs) == 0 {
+		return nil, nil, fmt.Errorf("%s is empty; give a header and rows of %d numbers", path, in[0])
+	}
+	// cols[j] is the CSV column of the model's feature j; names[j] is
+	// how errors call it.
+	cols := make([]int, in[0])
+	names := make([]string, in[0])
+	header := recs[0]
+	hasHeader := !allNumbers(header)
+	if r.features != nil {
+		if !hasHeader {
+			return nil, nil, fmt.Errorf("%s has no header line; the model matches columns by name, so give a first line naming them: %s", path, strings.Join(r.features, ","))
+		}
+		at := map[string]int{}
+		for i, h := range header {
+			h = strings.TrimSpace(h)
+			if _, dup := at[h]; dup && slices.Contains(r.features, h) {
+				return nil, nil, fmt.Errorf("%s: column %s appears twice in the header", path, h)
+			}
+			at[h] = i
+		}
+		var missing []string
+		for j, name := range r.features {
+			i, ok := at[name]
+			if !ok {
+				missing = append(missing, name)
+			}
+			cols[j], names[j] = i, name
+		}
+		if missing != nil {
+			return nil, nil, fmt.Errorf("%s lacks the model's columns %s; its header has %s (the model was trained on %s)",
+				path, strings.Join(missing, ", "), strings.Join(header, ", "), strings.Join(r.features, ", "))
+		}
+		var extra []string
+		for _, h := range header {
+			if !slices.Contains(r.features, strings.TrimSpace(h)) {
+				extra = append(extra, h)
+			}
+		}
+		if extra != nil {
+			fmt.Fprintf(r.notes, "gokeras predict: %s: ignoring columns the model was not trained on: %s\n", path, strings.Join(extra, ", "))
+		}
+	} else {
+		for j := range cols {
+			cols[j], names[j] = j, strconv.Itoa(j+1)
+		}
+		if hasHeader && len(header) != in[0] {
+			fmt.Fprintf(r.notes, "gokeras predict: %s: the header names %d columns but the model takes %d; each row's values are taken by position, since the model file does not record the column names it was trained on\n",
+				path, len(header), in[0])
+		}
+	}
+	// By name, every row has the header's fields; by position, the
+	// model's inputs.
+	width := in[0]
+	if r.features != nil {
+		width = len(header)
+	}
+	rows := recs
+	if hasHeader {
+		rows, lines = recs[1:], lines[1:]
+	}
+	data := make([]float32, 0, len(rows)*in[0])
+	labels := make([]string, 0, len(rows))
+	for k, rec := range rows {
+		if len(rec) != width {
+			if r.features != nil {
+				return nil, nil, fmt.Errorf("%s line %d: %d fields, the header has %d", path, lines[k], len(rec), width)
+			}
+			return nil, nil, fmt.Errorf("%s line %d: %d values, the model takes %d features", path, lines[k], len(rec), in[0])
+		}
+		for j, c := range cols {
+			v, err := parseFeature(rec[c])
 			if err != nil {
-				if i == 0 {
-					ok = false
-					break
-				}
-				return nil, nil, fmt.Errorf("%s line %d column %d: %q is not a number", path, i+1, j+1, s)
+				return nil, nil, fmt.Errorf("%s line %d column %s: %w", path, lines[k], names[j], err)
 			}
-			row[j] = float32(v)
+			data = append(data, v)
 		}
-		if !ok {
-			continue
-		}
-		data = append(data, row...)
-		labels = append(labels, fmt.Sprintf("%s:%d", path, i+1))
+		labels = append(labels, fmt.Sprintf("%s:%d", path, lines[k]))
 	}
 	if len(labels) == 0 {
 		return nil, nil, fmt.Errorf("%s: no rows of %d numbers", path, in[0])
 	}
 	x, err := tensor.FromSlice(data, len(labels), in[0])
 	return x, labels, err
+}
+
+// parseFeature reads one CSV value as a finite float32: the model cannot
+// predict anything meaningful from NaN or infinity (and ReLU would hide
+// them), so they are errors, as in scikit-learn's "Input contains NaN".
+func parseFeature(s string) (float32, error) {
+	v, err := strconv.ParseFloat(strings.TrimSpace(s), 32)
+	switch {
+	case err != nil && !errors.Is(err, strconv.ErrRange):
+		return 0, fmt.Errorf("%q is not a number", s)
+	case err != nil || math.IsNaN(v) || math.IsInf(v, 0):
+		return 0, fmt.Errorf("%q is not a finite number (float32 holds magnitudes up to 3.4e38); the model cannot predict from NaN or infinity", s)
+	}
+	return float32(v), nil
+}
+
+// allNumbers reports whether every field of rec parses as a number (a data
+// row rather than a header).
+func allNumbers(rec []string) bool {
+	for _, s := range rec {
+		if _, err := strconv.ParseFloat(strings.TrimSpace(s), 64); err != nil && !errors.Is(err, strconv.ErrRange) {
+			return false
+		}
+	}
+	return true
 }

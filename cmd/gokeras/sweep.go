@@ -7,8 +7,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -86,8 +84,8 @@ func runSweep(args []string, stdout, stderr io.Writer) error {
 	halving := fs.Bool("halving", false, "successive halving: train every point briefly, continue the best 1/eta, up to --epochs")
 	eta := fs.Int("eta", 3, "successive halving's reduction factor")
 	budget := fs.Duration("budget", 0, "wall-clock budget, e.g. 2h or 45m: no trial starts that would overrun it")
-	epochs := fs.Int("epochs", 0, "epochs per trial unless swept; with --halving the most (default: the preset's)")
-	batch := fs.Int("batch-size", 0, "batch size unless swept (default: the preset's, else 32)")
+	epochs := countVar(fs, "epochs", 0, "epochs per trial unless swept; with --halving the most (default: the preset's)")
+	batch := countVar(fs, "batch-size", 0, "batch size unless swept (default: the preset's, else 32)")
 	valSplit := fs.Float64("validation-split", 0.1, "fraction of the training data (its last part) held out to rank trials; 0 with --test trains on all of it and ranks by the test split")
 	objective := fs.String("objective", "", "metric ranking the trials, e.g. val_accuracy or val_loss; test_accuracy or test_loss with --validation-split 0 (default: the accuracy when the model has one, else the loss)")
 	seed := fs.Uint64("seed", 1, "seed for the models (weights, shuffling, dropout) unless swept, and for --random")
@@ -200,7 +198,7 @@ func runSweep(args []string, stdout, stderr io.Writer) error {
 	if *test {
 		s.TestX, s.TestY = inputs(testSet), testSet.Y
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := signalContext(context.Background())
 	defer stop()
 	start := time.Now()
 	rep, runErr := s.Run(ctx)
@@ -236,7 +234,7 @@ func runSweep(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	if interrupted {
-		return fmt.Errorf("%w; the running trial's row was not written, finished trials are in %s: run the same command again to resume", errInterrupted, resultsPath)
+		return fmt.Errorf("%w; the running trial's row was not written, finished trials are in %s: run the same command again to resume", interruption(ctx), resultsPath)
 	}
 	if best, ok := rep.Best(); ok {
 		fmt.Fprintf(stdout, "\nbest: %s (%d epochs): %s %.4f\n", best.Point, best.Epochs, rep.Objective, best.Score)

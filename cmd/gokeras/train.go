@@ -1,13 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"context"
-	"errors"
+	"encoding/csv"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -17,8 +18,6 @@ import (
 	"github.com/gokeras/gokeras/dataset"
 	"github.com/gokeras/gokeras/train"
 )
-
-var errInterrupted = errors.New("interrupted")
 
 // modelSource resolves --model: a preset name or a model JSON file.
 type modelSource struct {
@@ -78,8 +77,8 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("train", stdout)
 	modelFlag := fs.String("model", "digits-cnn", "a preset name (see 'gokeras presets') or a Keras-style model JSON file")
 	data := addDataFlags(fs)
-	epochs := fs.Int("epochs", 0, "epochs to train (default: the preset's)")
-	batch := fs.Int("batch-size", 0, "batch size (default: the preset's, else 32)")
+	epochs := countVar(fs, "epochs", 0, "epochs to train (default: the preset's)")
+	batch := countVar(fs, "batch-size", 0, "batch size (default: the preset's, else 32)")
 	stepsPerEpoch := fs.Int("steps-per-epoch", 0, "end each epoch after N batches, as Keras's steps_per_epoch; the next epoch continues in the same shuffled order (default: the whole training set)")
 	valSplit := fs.Float64("validation-split", 0, "fraction of the training data (its last part) held out for validation")
 	seed := fs.Uint64("seed", 1, "seed for weights, shuffling and dropout")
@@ -110,6 +109,13 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if *stepsPerEpoch < 0 {
 		return fmt.Errorf("--steps-per-epoch %d must be positive (or 0 for the whole training set)", *stepsPerEpoch)
 	}
+	// Every file train writes is checked before a data set is loaded or
+	// an epoch trained.
+	outs := trainOutputs{save: *save, history: *histFile, plot: *plotFile}
+	if err := checkOutputs(output{"save", *save}, output{"checkpoint", *checkpoint},
+		output{"history", *histFile}, output{"plot", *plotFile}, output{"csv-log", *csvLog}); err != nil {
+		return err
+	}
 	var src *modelSource
 	if *load != "" {
 		m, err := gokeras.Load(*load)
@@ -117,6 +123,21 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		src = &modelSource{model: m, name: *load, dataset: m.DatasetName}
+		if flagSet(fs, "model") {
+			// --model names what --load holds: it must agree, and then
+			// its suggested fit settings apply.
+			named, err := loadModelSource(*modelFlag)
+			if err != nil {
+				return err
+			}
+			if err := sameArchitecture(m, named.model); err != nil {
+				return fmt.Errorf("--model %s does not match the model in --load %s: %v; drop --model to resume the saved model, or --load to train a new one", *modelFlag, *load, err)
+			}
+			src.fit = named.fit
+			if src.dataset == "" {
+				src.dataset = named.dataset
+			}
+		}
 	} else {
 		if src, err = loadModelSource(*modelFlag); err != nil {
 			return err
@@ -124,6 +145,19 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		src.model.Seed = *seed
 	}
 	m := src.model
+	o := gokeras.FitOptions{
+		Epochs:          firstPositive(*epochs, src.fit.Epochs, 1),
+		BatchSize:       firstPositive(*batch, src.fit.BatchSize, 32),
+		ValidationSplit: *valSplit,
+		StepsPerEpoch:   *stepsPerEpoch,
+		Verbose:         verb,
+		Out:             stdout,
+	}
+	if done := m.Epoch(); o.Epochs <= done {
+		// Epochs counts the total, as Keras's fit(initial_epoch=...)
+		// resumes: nothing would be trained.
+		return fmt.Errorf("the model in %s has trained %s and --epochs %d is the total to reach, so there is nothing to train; give --epochs %d or more (or use 'gokeras evaluate' to test it)", *load, plural(done, "epoch"), o.Epochs, done+1)
+	}
 	dsName, trainSet, testSet, err := data.load(src, *seed, stderr)
 	if err != nil {
 		return err
@@ -133,6 +167,9 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if m.Classes == nil {
 		m.Classes = trainSet.Classes
 	}
+	if m.Features == nil {
+		m.Features = tableFeatures(dsName, trainSet)
+	}
 	if *load == "" {
 		if err := m.Build(x.RowShape()...); err != nil {
 			return err
@@ -141,13 +178,8 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	o := gokeras.FitOptions{
-		Epochs:          firstPositive(*epochs, src.fit.Epochs, 1),
-		BatchSize:       firstPositive(*batch, src.fit.BatchSize, 32),
-		ValidationSplit: *valSplit,
-		StepsPerEpoch:   *stepsPerEpoch,
-		Verbose:         verb,
-		Out:             stdout,
+	if err := checkClasses(m, src.name, dsName, trainSet.Classes); err != nil {
+		return err
 	}
 	if *checkpoint != "" {
 		o.Callbacks = append(o.Callbacks, &gokeras.ModelCheckpoint{Model: m, Filepath: *checkpoint})
@@ -172,31 +204,25 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if o.ValidationSplit == 0 {
 		o.ValidationSplit = src.fit.ValidationSplit
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := signalContext(context.Background())
 	defer stop()
 	hist, fitErr := m.FitContext(ctx, x, trainSet.Y, o)
-	interrupted := fitErr != nil && ctx.Err() != nil
+	// A signal during the last epoch's end, or after it, counts too: the
+	// outputs are written and the test evaluation skipped.
+	interrupted := ctx.Err() != nil
 	if fitErr != nil && !interrupted {
 		return fitErr
 	}
-	if *histFile != "" && hist != nil {
-		if err := hist.WriteJSON(*histFile); err != nil {
-			return err
-		}
-	}
-	if *plotFile != "" && hist != nil && hist.Len() > 0 {
-		if err := writeHistoryPlot(stdout, *plotFile, hist); err != nil {
-			return err
-		}
-	}
-	if *save != "" {
-		if err := m.Save(*save); err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "saved %s (epoch %d)\n", *save, m.Epoch())
-	}
+	outErr := outs.write(stdout, m, hist)
 	if interrupted {
-		return fmt.Errorf("%w after %d finished epochs; the history and model above keep them", errInterrupted, hist.Len())
+		msg := fmt.Sprintf("after %d finished epochs; the model and history above keep them", hist.Len())
+		if outErr != nil {
+			msg = fmt.Sprintf("after %d finished epochs; %v", hist.Len(), outErr)
+		}
+		return fmt.Errorf("%w %s", interruption(ctx), msg)
+	}
+	if outErr != nil {
+		return outErr
 	}
 	logs, err := m.Evaluate(inputs(testSet), testSet.Y, o.BatchSize)
 	if err != nil {
@@ -204,6 +230,82 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintln(stdout, formatTestLogs(logs))
 	return printTTA(stdout, m, testSet, o.BatchSize, tta)
+}
+
+// checkClasses says what to do when a built model's output cannot hold
+// the data's classes: one unit per class, or one sigmoid unit for two
+// classes. A single class is an error too: there is nothing to learn.
+// Sets without classes (regression) pass.
+func checkClasses(m *gokeras.Sequential, modelName, dsName string, classes []string) error {
+	if classes == nil {
+		return nil
+	}
+	list := strings.Join(classes, ", ")
+	if len(classes) > 12 {
+		list = strings.Join(classes[:12], ", ") + ", ..."
+	}
+	if len(classes) == 1 {
+		return fmt.Errorf("%s has one class (%s); a classifier needs at least two classes to tell apart (one sub-folder per class)", dsName, list)
+	}
+	out := m.Net().OutputShape()
+	if len(out) != 1 {
+		return nil
+	}
+	units := out[0]
+	if units == len(classes) || (units == 1 && len(classes) == 2) {
+		return nil
+	}
+	return fmt.Errorf("%s has %d classes (%s) but model %s has %d outputs; give a model whose last layer has %d units (or 1 sigmoid unit for two classes)", dsName, len(classes), list, modelName, units, len(classes))
+}
+
+// sameArchitecture says how b differs from a, layer by layer (class and
+// config, as to_json writes them), or returns nil when they are the same
+// model. Weights, the optimizer and its state are not compared.
+func sameArchitecture(a, b *gokeras.Sequential) error {
+	la, err := a.LayerInfos()
+	if err != nil {
+		return err
+	}
+	lb, err := b.LayerInfos()
+	if err != nil {
+		return err
+	}
+	if in, want := a.Net().InputShape(), b.Net().DeclaredInputShape(); want != nil && in != nil && !in.Equal(want) {
+		return fmt.Errorf("it takes inputs of shape %v, the saved model %v", want, in)
+	}
+	for i := range min(len(la), len(lb)) {
+		if la[i].Class != lb[i].Class {
+			return fmt.Errorf("layer %d is %s (%s), the saved model's is %s (%s)", i, lb[i].Name, lb[i].Class, la[i].Name, la[i].Class)
+		}
+		ca, _ := json.Marshal(la[i].Config)
+		cb, _ := json.Marshal(lb[i].Config)
+		if !bytes.Equal(ca, cb) {
+			return fmt.Errorf("layer %d (%s) is configured %s, the saved model's %s", i, lb[i].Class, cb, ca)
+		}
+	}
+	if len(la) != len(lb) {
+		return fmt.Errorf("it has %d layers, the saved model %d", len(lb), len(la))
+	}
+	return nil
+}
+
+// tableFeatures names the feature columns of an embedded table (iris,
+// boston_housing, ...) in the order its rows hold them, or returns nil
+// for images and sets without column names.
+func tableFeatures(name string, s *dataset.Set) []string {
+	if s.X == nil || len(s.X.Shape) != 2 {
+		return nil
+	}
+	raw, err := dataset.RawCSV(name)
+	if err != nil {
+		return nil
+	}
+	header, err := csv.NewReader(bytes.NewReader(raw)).Read()
+	// The last column is the target.
+	if err != nil || len(header)-1 != s.X.Shape[1] {
+		return nil
+	}
+	return header[:len(header)-1]
 }
 
 // printTTA prints the test loss and metrics with test-time augmentation t,
@@ -298,6 +400,14 @@ func inputs(s *dataset.Set) gokeras.Inputs {
 		return s.Pixels
 	}
 	return s.X
+}
+
+// plural is "1 epoch", "2 epochs".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 func firstPositive(vs ...int) int {
