@@ -172,3 +172,17 @@ func TestR2ConstantTarget(t *testing.T) {
 		}
 	}
 }
+
+func TestOptionsRejected(t *testing.T) {
+	x := mat.NewDense(4, 1, []float64{1, 2, 3, 4})
+	for _, alpha := range []float64{-1, math.NaN(), math.Inf(1)} {
+		if _, err := Ridge(x, []float64{1, 2, 3, 5}, nil, alpha); err == nil || !strings.Contains(err.Error(), "alpha") {
+			t.Errorf("Ridge alpha %v: %v, want an error about alpha", alpha, err)
+		}
+	}
+	for _, o := range []LogisticOptions{{C: -1}, {C: math.NaN()}, {MaxIter: -1}} {
+		if _, err := FitLogistic(x, []int{0, 0, 1, 1}, []string{"a", "b"}, o); err == nil {
+			t.Errorf("FitLogistic %+v: no error", o)
+		}
+	}
+}

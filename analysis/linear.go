@@ -203,7 +203,7 @@ func Ridge(x mat.Matrix, y []float64, names []string, alpha float64) (*Linear, e
 		return nil, err
 	}
 	if !(alpha >= 0) || math.IsInf(alpha, 1) {
-		return nil, fmt.Errorf("analysis: ridge alpha %v must be >= 0", alpha)
+		return nil, fmt.Errorf("analysis: ridge alpha %v must be a finite number >= 0", alpha)
 	}
 	if n == 0 {
 		return nil, errors.New("analysis: ridge needs at least one row")
