@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -44,7 +43,9 @@ type namedTensor struct {
 
 // Save writes the model, its weights and the optimiser's state (so that
 // training resumes where it stopped) to path, atomically: a crash leaves
-// either the old file or the new one.
+// either the old file or the new one. It refuses a path that is a
+// directory, a device or a FIFO, or a read-only file; it writes through a
+// symlink to its target and keeps a replaced file's mode (see writeAtomic).
 func (m *Sequential) Save(path string) error {
 	if !m.net.Built() {
 		return fmt.Errorf("gokeras: save: the model is not built yet; fit it or call Build first")
@@ -117,32 +118,6 @@ func writeSafetensors(path string, ts []namedTensor, meta map[string]string) err
 		}
 	}
 	return writeAtomic(path, buf)
-}
-
-// writeAtomic writes data to a temporary file next to path, syncs it and
-// renames it over path.
-func writeAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("gokeras: save: %w", err)
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("gokeras: save %s: %w", path, err)
-	}
-	return nil
 }
 
 // readSafetensors parses and validates a whole file. Every entry's dtype,
