@@ -98,6 +98,8 @@ func where(info dataset.Info, opts dataset.Options) string {
 func fileState(f dataset.CachedFile, name string) string {
 	var ce *dataset.ChecksumError
 	switch {
+	case f.Err == nil && f.Size < 1e6:
+		return fmt.Sprintf("%.1f kB", float64(f.Size)/1e3)
 	case f.Err == nil:
 		return fmt.Sprintf("%.1f MB", float64(f.Size)/1e6)
 	case errors.Is(f.Err, fs.ErrNotExist):

@@ -91,7 +91,7 @@ func TestDatasetsInfoMNISTIDX(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	for _, n := range names {
-		if !regexp.MustCompile(regexp.QuoteMeta(filepath.Join(dir, n)) + ` \([0-9.]+ MB\)`).MatchString(info) {
+		if !regexp.MustCompile(regexp.QuoteMeta(filepath.Join(dir, n)) + ` \([0-9.]+ [kM]B\)`).MatchString(info) {
 			t.Errorf("info does not show %s as present:\n%s", n, info)
 		}
 	}
