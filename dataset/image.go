@@ -15,7 +15,8 @@ import (
 // a larger one is refused after reading only its header, so that a small
 // file declaring a huge image (a "decompression bomb": a 3.5 MB PNG can
 // declare 60000x60000 pixels) cannot make a program allocate gigabytes.
-// Zero or less turns the check off.
+// Zero or less turns the check off. Set it before decoding starts: it is
+// read without a lock.
 //
 // The value is Pillow's: Image.MAX_IMAGE_PIXELS is 89,478,485
 // (1024*1024*1024/4/3, a 1 GB RGBA image / 3); Image.open warns above it and
