@@ -52,6 +52,14 @@ const (
 )
 
 // Sequential is a plain stack of layers, each feeding the next.
+//
+// Predict, Evaluate and EvaluateTTA are safe to call from many goroutines
+// at once on one model (a server's requests), and each call gives the same
+// bits as it would alone: a call that finds the model's network busy runs
+// on a replica that shares its weights (see inference.go), and the kernels
+// share the cores among concurrent calls. Everything else (Fit, Build,
+// Compile, Add, Save, changing the weights) must not run at the same time
+// as another method; Predict while Fit runs reads weights mid-update.
 type Sequential struct {
 	Name string
 	// Seed draws the initial weights; with FitOptions.Seed unset it also
@@ -67,6 +75,7 @@ type Sequential struct {
 	Features []string
 
 	net      nn.Stack
+	infer    inference // networks for concurrent Predict and Evaluate calls
 	model    train.Model
 	compiled bool
 	epoch    int            // epochs trained so far (saved, to resume)
@@ -124,6 +133,8 @@ func (m *Sequential) build(in tensor.Shape) error {
 }
 
 func (m *Sequential) ensureBuilt(x Inputs) error {
+	m.infer.build.Lock() // concurrent first calls build once
+	defer m.infer.build.Unlock()
 	if m.net.Built() {
 		return nil
 	}
@@ -258,6 +269,12 @@ func (m *Sequential) FitContext(ctx context.Context, x Inputs, y *tensor.Tensor,
 	if err := m.ready(x); err != nil {
 		return nil, err
 	}
+	// Inference calls during Fit (from callbacks or other goroutines) use
+	// replicas, never the network being trained.
+	m.infer.own.Lock()
+	m.infer.fitting.Store(true)
+	defer m.infer.own.Unlock()
+	defer m.infer.fitting.Store(false)
 	if o.Seed == 0 {
 		o.Seed = m.Seed
 	}
@@ -299,7 +316,12 @@ func (m *Sequential) Evaluate(x Inputs, y *tensor.Tensor, batchSize int) (Logs, 
 	if err := m.ready(x); err != nil {
 		return nil, err
 	}
-	return train.Evaluate(&m.model, x, y, batchSize)
+	tm, release, err := m.evalModel()
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	return train.Evaluate(tm, x, y, batchSize)
 }
 
 // EvaluateTTA is Evaluate with test-time augmentation: the outputs are
@@ -309,7 +331,12 @@ func (m *Sequential) EvaluateTTA(x Inputs, y *tensor.Tensor, batchSize int, t TT
 	if err := m.ready(x); err != nil {
 		return nil, err
 	}
-	return train.EvaluateTTA(&m.model, x, y, batchSize, t)
+	tm, release, err := m.evalModel()
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	return train.EvaluateTTA(tm, x, y, batchSize, t)
 }
 
 // Predict returns the model's outputs for x (per-class probabilities for a
@@ -318,5 +345,10 @@ func (m *Sequential) Predict(x Inputs, batchSize int) (*tensor.Tensor, error) {
 	if err := m.ensureBuilt(x); err != nil {
 		return nil, err
 	}
-	return train.Predict(&m.net, x, batchSize)
+	net, release, err := m.inferNet()
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	return train.Predict(net, x, batchSize)
 }

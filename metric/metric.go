@@ -247,3 +247,25 @@ func (a *MSE) Update(pred, target *tensor.Tensor) {
 	checkSize(a.Name(), pred, target)
 	a.m.add(kernel.SquaredError(nil, pred.Data, target.Data, 0), len(pred.Data))
 }
+
+// Fresh returns a new metric of m's kind and settings with nothing
+// accumulated, for a second evaluation running at the same time as one
+// using m (metrics keep running sums). ok is false for a metric type this
+// package does not define.
+func Fresh(m Metric) (c Metric, ok bool) {
+	switch v := m.(type) {
+	case *Accuracy:
+		return &Accuracy{}, true
+	case *SparseCategoricalAccuracy:
+		return &SparseCategoricalAccuracy{}, true
+	case *CategoricalAccuracy:
+		return &CategoricalAccuracy{}, true
+	case *BinaryAccuracy:
+		return &BinaryAccuracy{Threshold: v.Threshold}, true
+	case *MAE:
+		return &MAE{}, true
+	case *MSE:
+		return &MSE{}, true
+	}
+	return nil, false
+}

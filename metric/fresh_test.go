@@ -1,0 +1,39 @@
+package metric
+
+import (
+	"testing"
+
+	"github.com/gokeras/gokeras/tensor"
+)
+
+// TestFreshEveryMetric: every metric Parse returns has a Fresh twin of the
+// same kind and settings and with nothing accumulated (concurrent
+// Evaluate calls each take one).
+func TestFreshEveryMetric(t *testing.T) {
+	pred, _ := tensor.FromSlice([]float32{0.9, 0.2, 0.7}, 3, 1)
+	target, _ := tensor.FromSlice([]float32{1, 1, 0}, 3, 1)
+	for _, name := range names {
+		m, err := Parse(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b, ok := m.(*BinaryAccuracy); ok {
+			b.Threshold = 0.8
+		}
+		m.Update(pred, target)
+		c, ok := Fresh(m)
+		if !ok {
+			t.Fatalf("%s (%T): Fresh does not know it", name, m)
+		}
+		if c.Name() != m.Name() || c == m {
+			t.Fatalf("%s: Fresh gave %s (same value: %v)", name, c.Name(), c == m)
+		}
+		c.Update(pred, target)
+		if c.Result() != m.Result() {
+			t.Fatalf("%s: fresh result after one batch %v, the original's %v (settings or sums carried over)", name, c.Result(), m.Result())
+		}
+	}
+	if _, ok := Fresh(nil); ok {
+		t.Fatal("Fresh(nil) is ok")
+	}
+}
