@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"strings"
 	"testing"
 )
@@ -83,6 +84,36 @@ func TestImshowCanvasLimit(t *testing.T) {
 		_, errOut, code := runCLI(t, args...)
 		if code == 0 || !strings.Contains(errOut, "pixels") || !strings.Contains(errOut, "limit") {
 			t.Errorf("%v: exit %d, %q; want an error about the image size limit", args, code, errOut)
+		}
+	}
+}
+
+// TestErrorContextOnce: the command's prefix appears once, and the CLI
+// adds no second "gokeras:" in front of a library error.
+func TestErrorContextOnce(t *testing.T) {
+	dir := t.TempDir()
+	bad := dir + "/bad.safetensors"
+	os.WriteFile(bad, []byte("junk"), 0o644)
+	badJSON := dir + "/bad.json"
+	os.WriteFile(badJSON, []byte("{"), 0o644)
+	for _, args := range [][]string{
+		{"evaluate", "--load", bad},
+		{"predict", "--load", bad, "x.png"},
+		{"train", "--model", badJSON},
+		{"train", "--load", bad},
+		{"summary", "--load", bad},
+	} {
+		_, errOut, code := runCLI(t, args...)
+		prefix := "gokeras " + args[0] + ": "
+		if code == 0 || !strings.HasPrefix(errOut, prefix) {
+			t.Errorf("%v: exit %d, %q", args, code, errOut)
+			continue
+		}
+		if rest := errOut[len(prefix):]; strings.HasPrefix(rest, "gokeras") || strings.Contains(rest, prefix) {
+			t.Errorf("%v: context repeated: %q", args, errOut)
+		}
+		if strings.Count(strings.TrimSpace(errOut), "\n") > 0 {
+			t.Errorf("%v: not one line: %q", args, errOut)
 		}
 	}
 }

@@ -88,7 +88,7 @@ func runInspect(args []string, stdout, stderr io.Writer) error {
 	var label, name string
 	if *imageFile != "" {
 		var labels []string
-		r := inputReader{in: m.Net().InputShape(), features: m.Features, notes: stderr}
+		r := inputReader{in: m.Net().InputShape(), features: m.Features, notes: stderr, cmd: "inspect"}
 		if x, labels, err = r.read(*imageFile); err != nil {
 			return err
 		}

@@ -90,14 +90,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 			case errors.Is(err, flag.ErrHelp):
 				return 0
 			case errors.Is(err, errInterrupted):
-				fmt.Fprintf(stderr, "gokeras %s: %v\n", name, err)
+				fmt.Fprintf(stderr, "gokeras %s: %s\n", name, errorText(err))
 				var se *signalError
 				if errors.As(err, &se) {
 					return se.exitCode()
 				}
 				return 130
 			}
-			fmt.Fprintf(stderr, "gokeras %s: %v\n", name, err)
+			fmt.Fprintf(stderr, "gokeras %s: %s\n", name, errorText(err))
 			return 1
 		}
 	}
@@ -107,6 +107,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stderr, "gokeras: unknown command %q; commands: %s\n", name, strings.Join(names, ", "))
 	return 2
+}
+
+// errorText is err's message after "gokeras CMD: ": without the library's
+// own "gokeras: " package prefix, which would say the same thing twice.
+func errorText(err error) string {
+	return strings.TrimPrefix(err.Error(), "gokeras: ")
 }
 
 // helpOut remembers where each flag set prints its -h help.

@@ -87,19 +87,19 @@ func (o trainOutputs) write(stdout io.Writer, m *gokeras.Sequential, hist *train
 	var failed []string
 	if o.save != "" {
 		if err := m.Save(o.save); err != nil {
-			failed = append(failed, fmt.Sprintf("--save: %v", err))
+			failed = append(failed, "--save: "+errorText(err))
 		} else {
 			fmt.Fprintf(stdout, "saved %s (epoch %d)\n", o.save, m.Epoch())
 		}
 	}
 	if o.history != "" && hist != nil {
 		if err := hist.WriteJSON(o.history); err != nil {
-			failed = append(failed, fmt.Sprintf("--history: %v", err))
+			failed = append(failed, "--history: "+errorText(err))
 		}
 	}
 	if o.plot != "" && hist != nil && hist.Len() > 0 {
 		if err := writeHistoryPlot(stdout, o.plot, hist); err != nil {
-			failed = append(failed, fmt.Sprintf("--plot: %v", err))
+			failed = append(failed, "--plot: "+errorText(err))
 		}
 	}
 	if failed == nil {

@@ -4,9 +4,6 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
-	"image"
-	_ "image/jpeg" // register decoders for predict's input files
-	_ "image/png"
 	"io"
 	"math"
 	"os"
@@ -90,7 +87,7 @@ func runPredict(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	r := inputReader{in: m.Net().InputShape(), features: m.Features, notes: stderr}
+	r := inputReader{in: m.Net().InputShape(), features: m.Features, notes: stderr, cmd: "predict"}
 	for _, path := range fs.Args() {
 		x, labels, err := r.read(path)
 		if err != nil {
@@ -141,6 +138,7 @@ type inputReader struct {
 	in       tensor.Shape // the model's input shape, one sample
 	features []string     // the model's column names, nil if unknown
 	notes    io.Writer    // where notes about resizing and ignored columns go
+	cmd      string       // the command, for the notes: "predict"
 	resized  bool         // the resize note was written
 }
 
@@ -159,14 +157,22 @@ func (r *inputReader) read(path string) (*tensor.Tensor, []string, error) {
 	if len(in) != 3 {
 		return nil, nil, fmt.Errorf("%s: the model takes inputs of shape %v, not images; give a CSV of feature rows", path, in)
 	}
-	img, _, err := image.Decode(f)
+	// Through dataset's pixel limit: a small file can declare a huge image.
+	img, _, err := dataset.DecodeImage(f)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: not a PNG or JPEG image: %w", path, err)
+		var big *dataset.ImageTooLargeError
+		if errors.As(err, &big) {
+			return nil, nil, fmt.Errorf("%s: %w", path, big)
+		}
+		if inner := errors.Unwrap(err); inner != nil {
+			err = inner // without dataset's "decoding image" context
+		}
+		return nil, nil, fmt.Errorf("%s: not a PNG, JPEG or GIF image: %w", path, err)
 	}
 	if b := img.Bounds(); (b.Dx() != in[1] || b.Dy() != in[0]) && !r.resized {
 		// Once per run: a folder of photos would otherwise print a line each.
-		fmt.Fprintf(r.notes, "gokeras predict: resizing %s from %dx%d to the model's %dx%d input (a box filter that does not keep the aspect ratio); other images of another size are resized the same way\n",
-			path, b.Dx(), b.Dy(), in[1], in[0])
+		fmt.Fprintf(r.notes, "gokeras %s: resizing %s from %dx%d to the model's %dx%d input (a box filter that does not keep the aspect ratio); other images of another size are resized the same way\n",
+			r.cmd, path, b.Dx(), b.Dy(), in[1], in[0])
 		r.resized = true
 	}
 	x := tensor.New(1, in[0], in[1], in[2])
@@ -242,15 +248,15 @@ func (r *inputReader) readCSV(f io.Reader, path string) (*tensor.Tensor, []strin
 			}
 		}
 		if extra != nil {
-			fmt.Fprintf(r.notes, "gokeras predict: %s: ignoring columns the model was not trained on: %s\n", path, strings.Join(extra, ", "))
+			fmt.Fprintf(r.notes, "gokeras %s: %s: ignoring columns the model was not trained on: %s\n", r.cmd, path, strings.Join(extra, ", "))
 		}
 	} else {
 		for j := range cols {
 			cols[j], names[j] = j, strconv.Itoa(j+1)
 		}
 		if hasHeader && len(header) != in[0] {
-			fmt.Fprintf(r.notes, "gokeras predict: %s: the header names %d columns but the model takes %d; each row's values are taken by position, since the model file does not record the column names it was trained on\n",
-				path, len(header), in[0])
+			fmt.Fprintf(r.notes, "gokeras %s: %s: the header names %d columns but the model takes %d; each row's values are taken by position, since the model file does not record the column names it was trained on\n",
+				r.cmd, path, len(header), in[0])
 		}
 	}
 	// By name, every row has the header's fields; by position, the

@@ -180,3 +180,33 @@ func TestPredictTopAndResize(t *testing.T) {
 		t.Errorf("stderr %q; want one note %q", errOut, note)
 	}
 }
+
+// TestPredictImagePixelLimit: predict and inspect decode images through
+// dataset.DecodeImage, which refuses an image whose header declares more
+// than dataset.MaxImagePixels before allocating it (P4). The limit is
+// lowered here so that an ordinary 24x24 PNG stands in for a bomb.
+func TestPredictImagePixelLimit(t *testing.T) {
+	dir := t.TempDir()
+	model := filepath.Join(dir, "m.safetensors")
+	if _, errOut, code := runCLI(t, "train", "--epochs", "1", "--verbose", "0", "--save", model); code != 0 {
+		t.Fatalf("train: %s", errOut)
+	}
+	img := filepath.Join(dir, "x.png")
+	writeTestPNG(t, img)
+	old := dataset.MaxImagePixels
+	dataset.MaxImagePixels = 24*24 - 1
+	t.Cleanup(func() { dataset.MaxImagePixels = old })
+	for _, args := range [][]string{
+		{"predict", "--load", model, img},
+		{"inspect", "--load", model, "--image", img, "--out", filepath.Join(dir, "maps.png")},
+	} {
+		_, errOut, code := runCLI(t, args...)
+		if code == 0 || !strings.Contains(errOut, img+": image is 24x24 = 576 pixels, more than the limit of 575") {
+			t.Errorf("%v: exit %d, %q; want the pixel limit error naming the file", args, code, errOut)
+		}
+	}
+	_, errOut, code := runCLI(t, "predict", "--load", model, model)
+	if code == 0 || !strings.Contains(errOut, model+": not a PNG, JPEG or GIF image") {
+		t.Errorf("predict on a non-image: exit %d, %q", code, errOut)
+	}
+}
