@@ -89,6 +89,42 @@ func TestTrainStopsOnSignal(t *testing.T) {
 	}
 }
 
+// TestTrainSignalBeforeFirstEpoch: a signal before any epoch finished
+// writes nothing, so a model file from an earlier run is kept.
+func TestTrainSignalBeforeFirstEpoch(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the command as a process")
+	}
+	dir := t.TempDir()
+	earlier := []byte("an earlier run's model")
+	os.WriteFile(filepath.Join(dir, "m.safetensors"), earlier, 0o644)
+	// Batches of one: the first epoch takes long enough to interrupt.
+	cmd, lines, stderr := gokerasProcess(t, dir, "train", "--epochs", "5", "--batch-size", "1", "--verbose", "2",
+		"--save", "m.safetensors", "--history", "h.json")
+	for lines.Scan() {
+		if strings.HasPrefix(lines.Text(), "Epoch 1/") {
+			cmd.Process.Signal(syscall.SIGTERM)
+			break
+		}
+	}
+	for lines.Scan() {
+	}
+	err := cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 143 {
+		t.Fatalf("exit %v, want status 143; stderr %q", err, stderr)
+	}
+	if !strings.Contains(stderr.String(), "interrupted (SIGTERM) before the first epoch finished; nothing was written") {
+		t.Errorf("stderr %q", stderr)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "m.safetensors")); string(b) != string(earlier) {
+		t.Errorf("the earlier model file was replaced")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "h.json")); err == nil {
+		t.Errorf("history written with no finished epoch")
+	}
+}
+
 // secondSignalHelper sends itself SIGTERM twice through signalContext:
 // the first cancels the context, the second must end the process at once.
 func secondSignalHelper() {

@@ -213,11 +213,19 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if fitErr != nil && !interrupted {
 		return fitErr
 	}
+	finished := 0
+	if hist != nil {
+		finished = hist.Len()
+	}
+	if interrupted && finished == 0 {
+		// Nothing trained is worth replacing a file from an earlier run.
+		return fmt.Errorf("%w before the first epoch finished; nothing was written", interruption(ctx))
+	}
 	outErr := outs.write(stdout, m, hist)
 	if interrupted {
-		msg := fmt.Sprintf("after %d finished epochs; the model and history above keep them", hist.Len())
+		msg := fmt.Sprintf("after %s; the model and history above keep them", plural(finished, "finished epoch"))
 		if outErr != nil {
-			msg = fmt.Sprintf("after %d finished epochs; %v", hist.Len(), outErr)
+			msg = fmt.Sprintf("after %s; %s", plural(finished, "finished epoch"), errorText(outErr))
 		}
 		return fmt.Errorf("%w %s", interruption(ctx), msg)
 	}
