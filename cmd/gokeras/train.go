@@ -156,7 +156,11 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if done := m.Epoch(); o.Epochs <= done {
 		// Epochs counts the total, as Keras's fit(initial_epoch=...)
 		// resumes: nothing would be trained.
-		return fmt.Errorf("the model in %s has trained %s and --epochs %d is the total to reach, so there is nothing to train; give --epochs %d or more (or use 'gokeras evaluate' to test it)", *load, plural(done, "epoch"), o.Epochs, done+1)
+		given := fmt.Sprintf("--epochs %d is", o.Epochs)
+		if !flagSet(fs, "epochs") {
+			given = fmt.Sprintf("without --epochs, %d is", o.Epochs)
+		}
+		return fmt.Errorf("the model in %s has trained %s and %s the total to reach, so there is nothing to train; give --epochs %d or more (or use 'gokeras evaluate' to test it)", *load, plural(done, "epoch"), given, done+1)
 	}
 	dsName, trainSet, testSet, err := data.load(src, *seed, stderr)
 	if err != nil {
