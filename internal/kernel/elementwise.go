@@ -43,12 +43,25 @@ func AddBiasRows(x []float32, rows, cols int, bias []float32) {
 }
 
 // SumRows overwrites dst[j] with sum over r of x[r*cols+j] (a bias
-// gradient). Rows are added in order, so the result is deterministic.
+// gradient). Each column's rows are added in order by one goroutine, the
+// columns split in bands of 16 (a cache line of floats), so the result
+// does not depend on the thread count.
 func SumRows(dst, x []float32, rows, cols int) {
 	dst = dst[:cols]
-	clear(dst)
+	_ = x[:rows*cols]
+	bands := ceilDiv(cols, 16)
+	grain := max(1, grainElems/max(1, 16*rows))
+	run(bands, grain, sumRowsBody, kargs{s: [8][]float32{0: dst, 1: x}, i: [4]int{0: rows, 1: cols}})
+}
+
+func sumRowsBody(ka *kargs, lo, hi int) {
+	dst, x := ka.s[0], ka.s[1]
+	rows, cols := ka.i[0], ka.i[1]
+	c0, c1 := lo*16, min(hi*16, cols)
+	d := dst[c0:c1]
+	clear(d)
 	for r := 0; r < rows; r++ {
-		Add(dst, x[r*cols:(r+1)*cols])
+		addVec(d, x[r*cols+c0:r*cols+c1])
 	}
 }
 

@@ -87,3 +87,32 @@ func TestConcurrentCallersShareCores(t *testing.T) {
 		t.Fatalf("%d helpers still lent after every call returned", l)
 	}
 }
+
+// TestSumRowsThreads: SumRows adds each column's rows in order, whatever
+// the thread count and the column count (bands of 16 and a short last one).
+func TestSumRowsThreads(t *testing.T) {
+	defer SetThreads(SetThreads(1))
+	r := rand.New(rand.NewPCG(3, 3))
+	for _, sh := range [][2]int{{1, 1}, {7, 10}, {3000, 33}, {5000, 32}, {200, 600}} {
+		rows, cols := sh[0], sh[1]
+		x := randSlice(r, rows*cols)
+		want := make([]float32, cols)
+		for j := range want {
+			var s float32
+			for i := 0; i < rows; i++ {
+				s += x[i*cols+j]
+			}
+			want[j] = s
+		}
+		for _, th := range []int{1, 2, 3} {
+			SetThreads(th)
+			got := randSlice(r, cols)
+			SumRows(got, x, rows, cols)
+			for j := range want {
+				if math.Float32bits(got[j]) != math.Float32bits(want[j]) {
+					t.Fatalf("%dx%d threads %d: column %d = %v, want %v", rows, cols, th, j, got[j], want[j])
+				}
+			}
+		}
+	}
+}
