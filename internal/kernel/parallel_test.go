@@ -116,3 +116,43 @@ func TestSumRowsThreads(t *testing.T) {
 		}
 	}
 }
+
+// TestBatchNormReductionsThreads: the batch-norm statistics and gradient
+// sums equal a serial float64 loop bit for bit at any thread count.
+func TestBatchNormReductionsThreads(t *testing.T) {
+	defer SetThreads(SetThreads(1))
+	r := rand.New(rand.NewPCG(4, 4))
+	for _, sh := range [][2]int{{1, 3}, {9, 16}, {4000, 40}, {600, 256}} {
+		rows, cols := sh[0], sh[1]
+		x, dy := randSlice(r, rows*cols), randSlice(r, rows*cols)
+		wm, wv := make([]float32, cols), make([]float32, cols)
+		wg, wb := make([]float32, cols), make([]float32, cols)
+		for j := 0; j < cols; j++ {
+			var s, sq, sb, sg float64
+			for i := 0; i < rows; i++ {
+				s += float64(x[i*cols+j])
+			}
+			s /= float64(rows)
+			for i := 0; i < rows; i++ {
+				d := float64(x[i*cols+j]) - s
+				sq += d * d
+				sb += float64(dy[i*cols+j])
+				sg += float64(dy[i*cols+j]) * float64(x[i*cols+j])
+			}
+			wm[j], wv[j], wb[j], wg[j] = float32(s), float32(sq/float64(rows)), float32(sb), float32(sg)
+		}
+		gamma, inv := randSlice(r, cols), randSlice(r, cols)
+		for _, th := range []int{1, 2, 3} {
+			SetThreads(th)
+			m, v := make([]float32, cols), make([]float32, cols)
+			ColumnMeanVar(x, rows, cols, m, v)
+			dg, db, dx := make([]float32, cols), make([]float32, cols), make([]float32, rows*cols)
+			BatchNormBackward(dy, x, dx, rows, cols, gamma, inv, dg, db)
+			for j := 0; j < cols; j++ {
+				if m[j] != wm[j] || v[j] != wv[j] || dg[j] != wg[j] || db[j] != wb[j] {
+					t.Fatalf("%dx%d threads %d column %d: mean %v/%v var %v/%v dgamma %v/%v dbeta %v/%v", rows, cols, th, j, m[j], wm[j], v[j], wv[j], dg[j], wg[j], db[j], wb[j])
+				}
+			}
+		}
+	}
+}
