@@ -162,8 +162,14 @@ func checkGridSize(n, h, w, cols, scale int) error {
 	if gw*gh <= maxGridPixels {
 		return nil
 	}
-	return fmt.Errorf("--scale %d with %d images of %dx%d in %d columns makes a grid of at least %.4gx%.4g pixels, over the limit of %d pixels; lower --scale, --n or --cols",
-		scale, n, w, h, cols, gw, gh, maxGridPixels)
+	size := func(v float64) string {
+		if v < 1e15 {
+			return strconv.FormatFloat(v, 'f', 0, 64)
+		}
+		return strconv.FormatFloat(v, 'g', 3, 64)
+	}
+	return fmt.Errorf("--scale %d with %d images of %dx%d in %d columns makes a grid of at least %sx%s pixels, over the limit of %d pixels; lower --scale, --n or --cols",
+		scale, n, w, h, cols, size(gw), size(gh), maxGridPixels)
 }
 
 // defaultImshowOut names the grid after the data set: digits.png for the

@@ -237,9 +237,13 @@ func (r *inputReader) readCSV(f io.Reader, path string) (*tensor.Tensor, []strin
 			}
 			cols[j], names[j] = i, name
 		}
+		if len(missing) == len(r.features) {
+			return nil, nil, fmt.Errorf("%s: the header (%s) names none of the model's columns: %s",
+				path, strings.Join(header, ", "), strings.Join(r.features, ", "))
+		}
 		if missing != nil {
-			return nil, nil, fmt.Errorf("%s lacks the model's columns %s; its header has %s (the model was trained on %s)",
-				path, strings.Join(missing, ", "), strings.Join(header, ", "), strings.Join(r.features, ", "))
+			return nil, nil, fmt.Errorf("%s lacks the model's columns %s (the model was trained on %s)",
+				path, strings.Join(missing, ", "), strings.Join(r.features, ", "))
 		}
 		var extra []string
 		for _, h := range header {

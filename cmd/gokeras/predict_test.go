@@ -84,7 +84,7 @@ func TestPredictCSVByHeader(t *testing.T) {
 		want string
 	}{
 		{"missing", [][]string{dataset.BostonFeatures[2:], bostonRow[2:]}, "lacks the model's columns CRIM, ZN"},
-		{"made-up names", [][]string{{"x0", "x1", "x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12"}, bostonRow}, "lacks the model's columns CRIM, ZN, INDUS"},
+		{"made-up names", [][]string{{"x0", "x1", "x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12"}, bostonRow}, "the header (x0, x1, x2, x3, x4, x5, x6, x7, x8, x9, x10, x11, x12) names none of the model's columns: CRIM, ZN, INDUS"},
 		{"no header", [][]string{bostonRow}, "no header line"},
 		{"twice", [][]string{append(slices.Clone(dataset.BostonFeatures), "RM"), append(slices.Clone(bostonRow), "6")}, "column RM appears twice"},
 		{"Inf", [][]string{dataset.BostonFeatures, bostonRow, append([]string{"Inf"}, bostonRow[1:]...)}, "line 3 column CRIM: \"Inf\" is not a finite number"},
