@@ -201,8 +201,8 @@ func readSafetensors(data []byte) (map[string]*tensor.Tensor, map[string]string,
 			t.Data[i] = v
 		}
 		if nonFinite > 0 {
-			return nil, nil, bad("tensor %q holds %d non-finite values (the first, %v, at index %d); the file is corrupt or was saved from a run that diverged: use an earlier checkpoint or retrain",
-				sp.name, nonFinite, t.Data[first], first)
+			return nil, nil, bad("tensor %q holds %d non-finite value%s (the first, %v, at index %d); the file is corrupt or was saved from a run that diverged: use an earlier checkpoint or retrain",
+				sp.name, nonFinite, plural(nonFinite), t.Data[first], first)
 		}
 		out[sp.name] = t
 	}
@@ -335,8 +335,8 @@ func (m *Sequential) checkClasses() error {
 	}
 	units := m.net.OutputShape().Size()
 	if n := len(m.Classes); n != units && !(units == 1 && n == 2) {
-		return fmt.Errorf("the file names %d classes (%s) but the model has %d outputs; the class names belong to another model or data set",
-			n, abbreviate(m.Classes, 5), units)
+		return fmt.Errorf("the file names %d class%s (%s) but the model has %d output%s; the class names belong to another model or data set",
+			n, plural(n, "es"), abbreviate(m.Classes, 5), units, plural(units))
 	}
 	return nil
 }
@@ -347,4 +347,15 @@ func abbreviate(names []string, n int) string {
 		return strings.Join(names, ", ")
 	}
 	return fmt.Sprintf("%s and %d more", strings.Join(names[:n], ", "), len(names)-n)
+}
+
+// plural is the suffix ("s", or the one given) for n things.
+func plural(n int, suffix ...string) string {
+	if n == 1 {
+		return ""
+	}
+	if len(suffix) > 0 {
+		return suffix[0]
+	}
+	return "s"
 }
