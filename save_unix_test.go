@@ -42,6 +42,9 @@ func TestSaveRefusesNonRegular(t *testing.T) {
 		t.Fatal(err)
 	}
 	for path, want := range map[string]string{sub: "is a directory", fifo: "named pipe", devLink: "device"} {
+		if err := gokeras.CheckSavePath(path); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("CheckSavePath(%s) = %v, want it to say %q", filepath.Base(path), err, want)
+		}
 		before, _ := os.Lstat(path)
 		err := m.Save(path)
 		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "not a regular file") {
@@ -135,6 +138,9 @@ func TestSaveKeepsMode(t *testing.T) {
 	}
 	ro := filepath.Join(dir, "ro.safetensors")
 	os.WriteFile(ro, []byte("keep me"), 0o444)
+	if err := gokeras.CheckSavePath(fresh); err != nil {
+		t.Errorf("CheckSavePath(a writable file) = %v", err)
+	}
 	if err := m.Save(ro); err == nil || !strings.Contains(err.Error(), "read-only") {
 		t.Errorf("Save over a 0444 file: %v, want a read-only error", err)
 	}

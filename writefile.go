@@ -69,6 +69,18 @@ func writeAtomic(path string, data []byte) error {
 	return nil
 }
 
+// CheckSavePath returns the error Save would give for path's destination,
+// without writing anything: it fails when path (after symlinks) is a
+// directory, a device, a FIFO or a read-only file. A tool that trains can
+// call it before the first epoch rather than learn it at the end. Whether
+// the folder takes a new file is not checked.
+func CheckSavePath(path string) error {
+	if _, _, _, err := saveTarget(path); err != nil {
+		return fmt.Errorf("gokeras: save: %w", err)
+	}
+	return nil
+}
+
 // saveTarget follows symlinks from path to the file a save replaces. It
 // returns that file's path, and its permission bits when it exists; it
 // fails when the file is not a regular file or is read-only.
