@@ -57,12 +57,31 @@ func SumRows(dst, x []float32, rows, cols int) {
 func sumRowsBody(ka *kargs, lo, hi int) {
 	dst, x := ka.s[0], ka.s[1]
 	rows, cols := ka.i[0], ka.i[1]
-	c0, c1 := lo*16, min(hi*16, cols)
-	d := dst[c0:c1]
-	clear(d)
-	for r := 0; r < rows; r++ {
-		addVec(d, x[r*cols+c0:r*cols+c1])
+	for b := lo; b < hi; b++ {
+		c0, c1 := b*16, min(b*16+16, cols)
+		if c1-c0 == 16 {
+			sumRows16(dst[c0:c1], x[c0:], rows, cols)
+			continue
+		}
+		d := dst[c0:c1]
+		clear(d)
+		for r := 0; r < rows; r++ {
+			addGeneric(d, x[r*cols+c0:r*cols+c1])
+		}
 	}
+}
+
+// sumRows16Generic writes the column sums of a 16-column band of x (row
+// stride stride) into dst, rows added in order.
+func sumRows16Generic(dst, x []float32, rows, stride int) {
+	var s [16]float32
+	for r := 0; r < rows; r++ {
+		row := (*[16]float32)(x[r*stride:])
+		for j := range s {
+			s[j] += row[j]
+		}
+	}
+	copy(dst[:16], s[:])
 }
 
 // mapChunks runs fn over [0, n) in parallel chunks.

@@ -1,6 +1,7 @@
 package kernel
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -82,6 +83,18 @@ func BenchmarkElementwise(b *testing.B) {
 			Col2imNHWC(gc, col, z[:cells])
 		}
 	})
+	// Bias gradients of first layers: 25x25 outputs of 256 images, 32
+	// filters (fashion-cnn); 32x32 of 128, 64 filters (cifar10-cnn).
+	for _, sh := range [][2]int{{160000, 32}, {131072, 64}} {
+		g := randSlice(r, sh[0]*sh[1])
+		d := make([]float32, sh[1])
+		b.Run(fmt.Sprintf("SumRows%dx%d", sh[0], sh[1]), func(b *testing.B) {
+			b.SetBytes(int64(4 * len(g)))
+			for b.Loop() {
+				SumRows(d, g, sh[0], sh[1])
+			}
+		})
+	}
 	// The first layers, whose window rows are a few floats: fashion-cnn's
 	// 4x4 window over 28x28x1, cifar10-cnn's 3x3 "same" over 32x32x3.
 	for _, f := range []struct {

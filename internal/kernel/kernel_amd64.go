@@ -134,6 +134,15 @@ func dropoutFast(y, x, mask []float32, i0, k0, k1, thr uint32, keep float32) {
 	dropoutGeneric(y[n:], x[n:], mask[n:], i0+uint32(n), k0, k1, thr, keep)
 }
 
+func sumRows16Fast(dst, x []float32, rows, stride int) {
+	if rows <= 0 {
+		clear(dst[:16])
+		return
+	}
+	_, _ = dst[:16], x[:(rows-1)*stride+16]
+	sumRows16AVX2(dst, x, rows, stride)
+}
+
 func reluFast(y, z []float32) {
 	n := len(z) &^ 7
 	_ = y[:len(z)]
@@ -355,6 +364,6 @@ func init() {
 		addVec, adamVec = addFast, adamFast
 		sgdVec, sgdPlainVec, rmspropVec, adagradVec = sgdFast, sgdPlainFast, rmspropFast, adagradFast
 		expVec, scaleVec, axpyVec, bnApplyVec = expFast, scaleFast, axpyFast, bnApplyFast
-		dropoutVec = dropoutFast
+		dropoutVec, sumRows16 = dropoutFast, sumRows16Fast
 	}
 }

@@ -5864,3 +5864,29 @@ dropout_loop:
 dropout_done:
 	VZEROUPPER
 	RET
+
+// func sumRows16AVX2(dst []float32, x []float32, rows int, stride int)
+// Requires: AVX
+TEXT ·sumRows16AVX2(SB), NOSPLIT, $0-64
+	MOVQ   dst_base+0(FP), AX
+	MOVQ   x_base+24(FP), CX
+	MOVQ   rows+48(FP), DX
+	MOVQ   stride+56(FP), BX
+	SHLQ   $0x02, BX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	TESTQ  DX, DX
+	JZ     sumrows_done
+
+sumrows_loop:
+	VADDPS (CX), Y0, Y0
+	VADDPS 32(CX), Y1, Y1
+	ADDQ   BX, CX
+	DECQ   DX
+	JNZ    sumrows_loop
+
+sumrows_done:
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y1, 32(AX)
+	VZEROUPPER
+	RET

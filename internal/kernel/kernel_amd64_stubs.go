@@ -454,3 +454,18 @@ func bnApplyKeepAVX2(y []float32, xhat []float32, x []float32, mean []float32, i
 //
 //go:noescape
 func dropoutAVX2(y []float32, x []float32, mask []float32, i0 uint32, k0 uint32, k1 uint32, thr uint32, keep float32)
+
+// sumRows16AVX2 must equal
+//
+//	for j := 0; j < 16; j++ {
+//		var s float32
+//		for r := 0; r < rows; r++ {
+//			s += x[r*stride+j]
+//		}
+//		dst[j] = s
+//	}
+//
+// without bounds checks: len(dst) >= 16, len(x) >= (rows-1)*stride+16, rows >= 0.
+//
+//go:noescape
+func sumRows16AVX2(dst []float32, x []float32, rows int, stride int)

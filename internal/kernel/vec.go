@@ -27,6 +27,7 @@ var (
 	axpyVec         = axpyGeneric
 	bnApplyVec      = bnApplyGeneric
 	dropoutVec      = dropoutGeneric
+	sumRows16       = sumRows16Generic
 	winoIn          = winoInGeneric
 	winoOut         = winoOutGeneric
 	winoGradOut     = winoGradOutGeneric

@@ -312,5 +312,6 @@ func main() {
 	genExp()
 	genAffine()
 	genDropout()
+	genSumRows()
 	Generate()
 }
