@@ -269,6 +269,9 @@ func (m *Sequential) FitContext(ctx context.Context, x Inputs, y *tensor.Tensor,
 	if err := m.ready(x); err != nil {
 		return nil, err
 	}
+	if err := m.checkClasses(); err != nil {
+		return nil, fmt.Errorf("gokeras: %w", err) // saved, the model would not load
+	}
 	// Inference calls during Fit (from callbacks or other goroutines) use
 	// replicas, never the network being trained.
 	m.infer.own.Lock()

@@ -227,9 +227,17 @@ func TestLoadChecksClassCount(t *testing.T) {
 		ok      bool
 	}{{`["a"]`, false}, {`["a","b","c"]`, false}, {`["a","b"]`, true}} {
 		m, err, _ := loadBytes(t, editMeta(t, data, "classes", func(string) string { return tc.classes }))
-		if tc.ok != (err == nil) || (!tc.ok && !strings.Contains(err.Error(), "2 outputs")) {
+		if tc.ok != (err == nil) || (!tc.ok && !strings.Contains(err.Error(), "for a model with 2 outputs")) {
 			t.Errorf("classes %s: Load = %v, %v", tc.classes, m, err)
 		}
+	}
+
+	// Fit refuses before training a model it could not load again.
+	x, y := toyImages(40, 6)
+	m := toyModel(4)
+	m.Classes = []string{"a", "b", "c"}
+	if h, err := m.Fit(x, y, silent(1)); err == nil || h != nil || m.Epoch() != 0 || !strings.Contains(err.Error(), "3 class names (a, b, c) for a model with 2 outputs") {
+		t.Errorf("Fit with 3 class names and 2 outputs: %v, %v (epoch %d)", h, err, m.Epoch())
 	}
 
 	bin := gokeras.NewSequential(&nn.Dense{Units: 1, InputShape: tensor.Shape{3}})

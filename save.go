@@ -327,16 +327,16 @@ func decodeModel(data []byte) (*Sequential, error) {
 }
 
 // checkClasses fails when the model has class names whose number differs
-// from its outputs. One output with two names is a binary (sigmoid)
-// classifier.
+// from its outputs (Load, and Fit before the first epoch). One output with
+// two names is a binary (sigmoid) classifier.
 func (m *Sequential) checkClasses() error {
 	if len(m.Classes) == 0 || !m.net.Built() {
 		return nil
 	}
 	units := m.net.OutputShape().Size()
 	if n := len(m.Classes); n != units && !(units == 1 && n == 2) {
-		return fmt.Errorf("the file names %d class%s (%s) but the model has %d output%s; the class names belong to another model or data set",
-			n, plural(n, "es"), abbreviate(m.Classes, 5), units, plural(units))
+		return fmt.Errorf("%d class name%s (%s) for a model with %d output%s; give one name per output unit (two for a single sigmoid unit)",
+			n, plural(n), abbreviate(m.Classes, 5), units, plural(units))
 	}
 	return nil
 }
