@@ -119,7 +119,14 @@ func (m *Sequential) Build(inputShape ...int) error {
 	if err := checkParamCount(plan); err != nil {
 		return fmt.Errorf("gokeras: %w", err)
 	}
-	return m.build(in)
+	if err := m.build(in); err != nil {
+		return err
+	}
+	if err := m.checkSampleSizes(); err != nil {
+		m.net.Add() // marks it not built
+		return fmt.Errorf("gokeras: %w", err)
+	}
+	return nil
 }
 
 // build is Build without the MaxParams check (Load has checked the
@@ -128,6 +135,7 @@ func (m *Sequential) build(in tensor.Shape) error {
 	if err := m.net.Build(in, m.Seed); err != nil {
 		return err
 	}
+
 	m.model.Net = &m.net
 	return nil
 }

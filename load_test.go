@@ -137,6 +137,32 @@ func TestLoadAllocatesAboutTheFile(t *testing.T) {
 	}
 }
 
+// TestLoadBoundsExampleSize: a model file whose weights match but whose
+// declared input is 20000x20000 (predict would resize every image to it)
+// fails to load; so does building such a model.
+func TestLoadBoundsExampleSize(t *testing.T) {
+	m := gokeras.NewSequential(gokeras.Input(8, 8, 1), &nn.GlobalAveragePooling2D{}, &nn.Dense{Units: 2})
+	if err := m.Build(); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "gap.safetensors")
+	if err := m.Save(p); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(p)
+	if _, err, _ := loadBytes(t, data); err != nil {
+		t.Fatal(err)
+	}
+	huge := editLayer(t, data, "InputLayer", func(c map[string]any) { c["batch_shape"] = []any{nil, 20000, 20000, 1} })
+	if _, err, _ := loadBytes(t, huge); !errors.Is(err, gokeras.ErrBadModelFile) || !strings.Contains(err.Error(), "400,000,000 values per example") {
+		t.Errorf("Load of a 20000x20000 input: %v", err)
+	}
+	big := gokeras.NewSequential(gokeras.Input(20000, 20000, 1), &nn.GlobalAveragePooling2D{}, &nn.Dense{Units: 2})
+	if err := big.Build(); err == nil || big.Net().Built() {
+		t.Errorf("Build of a 20000x20000 input: %v, built %v", err, big.Net().Built())
+	}
+}
+
 // TestLoadOverlappingTensorsAllocateNothing: many tensor entries pointing
 // at the same bytes are rejected before any of them is copied out.
 func TestLoadOverlappingTensorsAllocateNothing(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/gokeras/gokeras/nn"
+	"github.com/gokeras/gokeras/tensor"
 )
 
 // MaxParams is the most weights Build creates (and Fit, which builds, and
@@ -31,6 +32,34 @@ func checkParamCount(plan []nn.ParamShape) error {
 	if total > MaxParams {
 		return fmt.Errorf("the model asks for %s weights (%s of float32), more than gokeras.MaxParams = %s; the largest is %s %v: make the model smaller, or raise gokeras.MaxParams if the machine has the memory",
 			commas(total), bytesString(4*float64(total)), commas(MaxParams), plan[largest].Name, plan[largest].Shape)
+	}
+	return nil
+}
+
+// maxSampleValues bounds the values of one example at the input and at
+// every layer's output: 2^28, 1 GiB of float32, 1,000 times the widest
+// layer of any preset (cifar10-fast's 32x32x256). Predict resizes images
+// to the model's input size, so without it a model file declaring a
+// 100000x100000 input would make predict allocate 40 GB per image.
+const maxSampleValues = 1 << 28
+
+// checkSampleSizes fails when the built model's input or a layer's output
+// holds more than maxSampleValues values per example.
+func (m *Sequential) checkSampleSizes() error {
+	check := func(what string, s tensor.Shape) error {
+		if n := s.Size(); n > maxSampleValues {
+			return fmt.Errorf("%s %v is %s values per example, more than gokeras handles (%s); use smaller inputs or layers",
+				what, s, commas(n), commas(maxSampleValues))
+		}
+		return nil
+	}
+	if err := check("the input shape", m.net.InputShape()); err != nil {
+		return err
+	}
+	for i, l := range m.net.Layers {
+		if err := check(fmt.Sprintf("layer %q outputs", l.LayerName()), m.net.LayerOutputShape(i)); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -278,6 +278,9 @@ func decodeModel(data []byte) (*Sequential, error) {
 	if err := m.build(nil); err != nil {
 		return nil, bad("%w", layerContext(err))
 	}
+	if err := m.checkSampleSizes(); err != nil {
+		return nil, bad("%w", err)
+	}
 	if err := m.checkClasses(); err != nil {
 		return nil, bad("%w", err)
 	}
