@@ -57,31 +57,39 @@ func SumRows(dst, x []float32, rows, cols int) {
 func sumRowsBody(ka *kargs, lo, hi int) {
 	dst, x := ka.s[0], ka.s[1]
 	rows, cols := ka.i[0], ka.i[1]
-	for b := lo; b < hi; b++ {
-		c0, c1 := b*16, min(b*16+16, cols)
-		if c1-c0 == 16 {
-			sumRows16(dst[c0:c1], x[c0:], rows, cols)
-			continue
+	// One pass over the rows per block of up to 64 of this member's
+	// columns, which are contiguous.
+	c, c1 := lo*16, min(hi*16, cols)
+	for c < c1 {
+		w := 64
+		for w > c1-c {
+			w /= 2
 		}
-		d := dst[c0:c1]
-		clear(d)
-		for r := 0; r < rows; r++ {
-			addGeneric(d, x[r*cols+c0:r*cols+c1])
+		if w < 16 || rows == 0 {
+			d := dst[c:c1]
+			clear(d)
+			for r := 0; r < rows; r++ {
+				addGeneric(d, x[r*cols+c:r*cols+c1])
+			}
+			return
 		}
+		sumRowsVec[w/32](dst[c:c+w], x[c:], rows, cols)
+		c += w
 	}
 }
 
-// sumRows16Generic writes the column sums of a 16-column band of x (row
-// stride stride) into dst, rows added in order.
-func sumRows16Generic(dst, x []float32, rows, stride int) {
-	var s [16]float32
+// sumRowsGeneric writes the sums of the columns of a band of x (len(dst)
+// columns, row stride stride) into dst, rows added in order: the twin of
+// sumRows{16,32,64}AVX2.
+func sumRowsGeneric(dst, x []float32, rows, stride int) {
+	w := len(dst)
+	clear(dst)
 	for r := 0; r < rows; r++ {
-		row := (*[16]float32)(x[r*stride:])
-		for j := range s {
-			s[j] += row[j]
+		row := x[r*stride : r*stride+w]
+		for j, v := range row {
+			dst[j] += v
 		}
 	}
-	copy(dst[:16], s[:])
 }
 
 // mapChunks runs fn over [0, n) in parallel chunks.

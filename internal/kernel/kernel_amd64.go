@@ -134,13 +134,16 @@ func dropoutFast(y, x, mask []float32, i0, k0, k1, thr uint32, keep float32) {
 	dropoutGeneric(y[n:], x[n:], mask[n:], i0+uint32(n), k0, k1, thr, keep)
 }
 
-func sumRows16Fast(dst, x []float32, rows, stride int) {
-	if rows <= 0 {
-		clear(dst[:16])
-		return
+// sumRowsFast returns the wrapper of the assembly for bands of w columns.
+func sumRowsFast(w int, asm func(dst, x []float32, rows, stride int)) func(dst, x []float32, rows, stride int) {
+	return func(dst, x []float32, rows, stride int) {
+		if rows <= 0 || len(dst) != w {
+			sumRowsGeneric(dst, x, rows, stride)
+			return
+		}
+		_ = x[:(rows-1)*stride+w]
+		asm(dst, x, rows, stride)
 	}
-	_, _ = dst[:16], x[:(rows-1)*stride+16]
-	sumRows16AVX2(dst, x, rows, stride)
 }
 
 func reluFast(y, z []float32) {
@@ -364,6 +367,7 @@ func init() {
 		addVec, adamVec = addFast, adamFast
 		sgdVec, sgdPlainVec, rmspropVec, adagradVec = sgdFast, sgdPlainFast, rmspropFast, adagradFast
 		expVec, scaleVec, axpyVec, bnApplyVec = expFast, scaleFast, axpyFast, bnApplyFast
-		dropoutVec, sumRows16 = dropoutFast, sumRows16Fast
+		dropoutVec = dropoutFast
+		sumRowsVec = [3]func(dst, x []float32, rows, stride int){sumRowsFast(16, sumRows16AVX2), sumRowsFast(32, sumRows32AVX2), sumRowsFast(64, sumRows64AVX2)}
 	}
 }

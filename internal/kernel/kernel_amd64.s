@@ -5875,18 +5875,82 @@ TEXT ·sumRows16AVX2(SB), NOSPLIT, $0-64
 	SHLQ   $0x02, BX
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
-	TESTQ  DX, DX
-	JZ     sumrows_done
 
-sumrows_loop:
-	VADDPS (CX), Y0, Y0
-	VADDPS 32(CX), Y1, Y1
-	ADDQ   BX, CX
-	DECQ   DX
-	JNZ    sumrows_loop
-
-sumrows_done:
+sumrows16_loop:
+	VADDPS  (CX), Y0, Y0
+	VADDPS  32(CX), Y1, Y1
+	ADDQ    BX, CX
+	DECQ    DX
+	JNZ     sumrows16_loop
 	VMOVUPS Y0, (AX)
 	VMOVUPS Y1, 32(AX)
+	VZEROUPPER
+	RET
+
+// func sumRows32AVX2(dst []float32, x []float32, rows int, stride int)
+// Requires: AVX
+TEXT ·sumRows32AVX2(SB), NOSPLIT, $0-64
+	MOVQ   dst_base+0(FP), AX
+	MOVQ   x_base+24(FP), CX
+	MOVQ   rows+48(FP), DX
+	MOVQ   stride+56(FP), BX
+	SHLQ   $0x02, BX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+
+sumrows32_loop:
+	VADDPS  (CX), Y0, Y0
+	VADDPS  32(CX), Y1, Y1
+	VADDPS  64(CX), Y2, Y2
+	VADDPS  96(CX), Y3, Y3
+	ADDQ    BX, CX
+	DECQ    DX
+	JNZ     sumrows32_loop
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y1, 32(AX)
+	VMOVUPS Y2, 64(AX)
+	VMOVUPS Y3, 96(AX)
+	VZEROUPPER
+	RET
+
+// func sumRows64AVX2(dst []float32, x []float32, rows int, stride int)
+// Requires: AVX
+TEXT ·sumRows64AVX2(SB), NOSPLIT, $0-64
+	MOVQ   dst_base+0(FP), AX
+	MOVQ   x_base+24(FP), CX
+	MOVQ   rows+48(FP), DX
+	MOVQ   stride+56(FP), BX
+	SHLQ   $0x02, BX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+
+sumrows64_loop:
+	VADDPS  (CX), Y0, Y0
+	VADDPS  32(CX), Y1, Y1
+	VADDPS  64(CX), Y2, Y2
+	VADDPS  96(CX), Y3, Y3
+	VADDPS  128(CX), Y4, Y4
+	VADDPS  160(CX), Y5, Y5
+	VADDPS  192(CX), Y6, Y6
+	VADDPS  224(CX), Y7, Y7
+	ADDQ    BX, CX
+	DECQ    DX
+	JNZ     sumrows64_loop
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y1, 32(AX)
+	VMOVUPS Y2, 64(AX)
+	VMOVUPS Y3, 96(AX)
+	VMOVUPS Y4, 128(AX)
+	VMOVUPS Y5, 160(AX)
+	VMOVUPS Y6, 192(AX)
+	VMOVUPS Y7, 224(AX)
 	VZEROUPPER
 	RET

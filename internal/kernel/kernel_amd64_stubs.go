@@ -465,7 +465,37 @@ func dropoutAVX2(y []float32, x []float32, mask []float32, i0 uint32, k0 uint32,
 //		dst[j] = s
 //	}
 //
-// without bounds checks: len(dst) >= 16, len(x) >= (rows-1)*stride+16, rows >= 0.
+// without bounds checks: len(dst) >= 16, len(x) >= (rows-1)*stride+16, rows >= 1.
 //
 //go:noescape
 func sumRows16AVX2(dst []float32, x []float32, rows int, stride int)
+
+// sumRows32AVX2 must equal
+//
+//	for j := 0; j < 32; j++ {
+//		var s float32
+//		for r := 0; r < rows; r++ {
+//			s += x[r*stride+j]
+//		}
+//		dst[j] = s
+//	}
+//
+// without bounds checks: len(dst) >= 32, len(x) >= (rows-1)*stride+32, rows >= 1.
+//
+//go:noescape
+func sumRows32AVX2(dst []float32, x []float32, rows int, stride int)
+
+// sumRows64AVX2 must equal
+//
+//	for j := 0; j < 64; j++ {
+//		var s float32
+//		for r := 0; r < rows; r++ {
+//			s += x[r*stride+j]
+//		}
+//		dst[j] = s
+//	}
+//
+// without bounds checks: len(dst) >= 64, len(x) >= (rows-1)*stride+64, rows >= 1.
+//
+//go:noescape
+func sumRows64AVX2(dst []float32, x []float32, rows int, stride int)

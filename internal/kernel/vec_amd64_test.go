@@ -619,19 +619,21 @@ func TestVecTwinDropout(t *testing.T) {
 	}
 }
 
-func TestVecTwinSumRows16(t *testing.T) {
+func TestVecTwinSumRows(t *testing.T) {
 	needAVX2(t)
 	r := rand.New(rand.NewPCG(17, 18))
-	for _, rows := range []int{0, 1, 2, 3, 17, 1000} {
-		for _, stride := range []int{16, 17, 48} {
-			x := specialValues(r, max(0, (rows-1)*stride+16))
-			want := make([]float32, 16)
-			sumRows16Generic(want, x, rows, stride)
-			got, check := guarded(t, make([]float32, 16), 3)
-			sumRows16Fast(got, x, rows, stride)
-			check("sumRows16")
-			if i := sameBitsOrNaN(got, want); i >= 0 {
-				t.Fatalf("sumRows16 rows=%d stride=%d: column %d = %v, want %v", rows, stride, i, got[i], want[i])
+	for i, w := range []int{16, 32, 64} {
+		for _, rows := range []int{0, 1, 2, 3, 17, 1000} {
+			for _, stride := range []int{w, w + 1, 3 * w} {
+				x := specialValues(r, max(0, (rows-1)*stride+w))
+				want := make([]float32, w)
+				sumRowsGeneric(want, x, rows, stride)
+				got, check := guarded(t, make([]float32, w), 3)
+				sumRowsVec[i](got, x, rows, stride)
+				check("sumRows")
+				if j := sameBitsOrNaN(got, want); j >= 0 {
+					t.Fatalf("sumRows%d rows=%d stride=%d: column %d = %v, want %v", w, rows, stride, j, got[j], want[j])
+				}
 			}
 		}
 	}

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
 	"github.com/mmcloughlin/avo/reg"
@@ -91,39 +93,46 @@ func genDropout() {
 	RET()
 }
 
-// genSumRows emits sumRows16AVX2: the column sums of a 16-column band,
-// rows added in order (no FMA), so it equals its Go twin bit for bit.
+// genSumRows emits sumRows{16,32,64}AVX2: the column sums of a band of
+// that many columns, rows added in order (no FMA) in one accumulator
+// register per 8 columns, so each equals its Go twin bit for bit.
 func genSumRows() {
-	TEXT("sumRows16AVX2", NOSPLIT, "func(dst, x []float32, rows, stride int)")
-	Doc("sumRows16AVX2 must equal",
-		"",
-		"\tfor j := 0; j < 16; j++ {",
-		"\t\tvar s float32",
-		"\t\tfor r := 0; r < rows; r++ {",
-		"\t\t\ts += x[r*stride+j]",
-		"\t\t}",
-		"\t\tdst[j] = s",
-		"\t}",
-		"",
-		"without bounds checks: len(dst) >= 16, len(x) >= (rows-1)*stride+16, rows >= 0.")
-	Pragma("noescape")
-	d, x := ptr("dst"), ptr("x")
-	rows := Load(Param("rows"), GP64())
-	stride := Load(Param("stride"), GP64())
-	SHLQ(U8(2), stride)
-	VXORPS(reg.Y0, reg.Y0, reg.Y0)
-	VXORPS(reg.Y1, reg.Y1, reg.Y1)
-	TESTQ(rows, rows)
-	JZ(LabelRef("sumrows_done"))
-	Label("sumrows_loop")
-	VADDPS(Mem{Base: x}, reg.Y0, reg.Y0)
-	VADDPS(Mem{Base: x, Disp: 32}, reg.Y1, reg.Y1)
-	ADDQ(stride, x)
-	DECQ(rows)
-	JNZ(LabelRef("sumrows_loop"))
-	Label("sumrows_done")
-	VMOVUPS(reg.Y0, Mem{Base: d})
-	VMOVUPS(reg.Y1, Mem{Base: d, Disp: 32})
-	VZEROUPPER()
-	RET()
+	for _, w := range []int{16, 32, 64} {
+		name := fmt.Sprintf("sumRows%dAVX2", w)
+		TEXT(name, NOSPLIT, "func(dst, x []float32, rows, stride int)")
+		Doc(name+" must equal",
+			"",
+			fmt.Sprintf("\tfor j := 0; j < %d; j++ {", w),
+			"\t\tvar s float32",
+			"\t\tfor r := 0; r < rows; r++ {",
+			"\t\t\ts += x[r*stride+j]",
+			"\t\t}",
+			"\t\tdst[j] = s",
+			"\t}",
+			"",
+			fmt.Sprintf("without bounds checks: len(dst) >= %d, len(x) >= (rows-1)*stride+%d, rows >= 1.", w, w))
+		Pragma("noescape")
+		d, x := ptr("dst"), ptr("x")
+		rows := Load(Param("rows"), GP64())
+		stride := Load(Param("stride"), GP64())
+		SHLQ(U8(2), stride)
+		acc := make([]reg.VecPhysical, w/8)
+		for i := range acc {
+			acc[i] = ymm(i)
+			VXORPS(acc[i], acc[i], acc[i])
+		}
+		loop := fmt.Sprintf("sumrows%d_loop", w)
+		Label(loop)
+		for i, a := range acc {
+			VADDPS(Mem{Base: x, Disp: 32 * i}, a, a)
+		}
+		ADDQ(stride, x)
+		DECQ(rows)
+		JNZ(LabelRef(loop))
+		for i, a := range acc {
+			VMOVUPS(a, Mem{Base: d, Disp: 32 * i})
+		}
+		VZEROUPPER()
+		RET()
+	}
 }
