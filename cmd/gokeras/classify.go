@@ -31,8 +31,8 @@ func runClassify(args []string, stdout, stderr io.Writer) error {
 	c := fs.Float64("c", 1, "logistic: inverse L2 strength (scikit-learn's C)")
 	testSplit := fs.Float64("test-split", 0.2, "fraction of rows held out for testing (0: fit and score on all rows)")
 	seed := fs.Uint64("seed", 0, "seed for the train/test split and the network's weights")
-	epochs := fs.Int("epochs", 100, "mlp: epochs")
-	batch := fs.Int("batch-size", 32, "mlp: batch size")
+	epochs := countVar(fs, "epochs", 100, "mlp: epochs")
+	batch := countVar(fs, "batch-size", 32, "mlp: batch size")
 	if _, err := parseInterleaved(fs, args); err != nil {
 		return err
 	}

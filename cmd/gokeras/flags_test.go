@@ -29,6 +29,10 @@ func TestCountFlagsRejectNonPositive(t *testing.T) {
 		{"imshow", "--cols", "-2"},
 		{"imshow", "--cols", "0"},
 		{"imshow", "--n", "0"},
+		{"classify", "--data", "x.csv", "--target", "y", "--epochs", "0"},
+		{"classify", "--data", "x.csv", "--target", "y", "--batch-size", "-1"},
+		{"regress", "--data", "x.csv", "--target", "y", "--epochs", "-2"},
+		{"regress", "--data", "x.csv", "--target", "y", "--batch-size", "0"},
 	}
 	t.Chdir(t.TempDir()) // nothing a failing case writes lands in the source tree
 	for _, args := range tests {

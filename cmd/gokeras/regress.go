@@ -96,8 +96,8 @@ func runRegress(args []string, stdout, stderr io.Writer) error {
 	testSplit := fs.Float64("test-split", 0.2, "fraction of rows held out for testing (0: fit and score on all rows)")
 	seed := fs.Uint64("seed", 0, "seed for the train/test split and the network's weights")
 	folds := fs.Int("folds", 4, "mlp: K for K-fold validation on the training rows (0: skip)")
-	epochs := fs.Int("epochs", 100, "mlp: epochs per fold and for the final model")
-	batch := fs.Int("batch-size", 16, "mlp: batch size")
+	epochs := countVar(fs, "epochs", 100, "mlp: epochs per fold and for the final model")
+	batch := countVar(fs, "batch-size", 16, "mlp: batch size")
 	if _, err := parseInterleaved(fs, args); err != nil {
 		return err
 	}
