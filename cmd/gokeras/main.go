@@ -15,7 +15,10 @@ import (
 	"io"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
+
+	"github.com/gokeras/gokeras/dataset"
 )
 
 type command struct {
@@ -81,6 +84,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		usage(stdout)
 		return 0
 	}
+	if err := imagePixelLimit(); err != nil {
+		fmt.Fprintf(stderr, "gokeras: %v\n", err)
+		return 2
+	}
 	for _, c := range commands {
 		if c.name == name {
 			err := c.run(args[1:], stdout, stderr)
@@ -98,6 +105,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 				return 130
 			}
 			fmt.Fprintf(stderr, "gokeras %s: %s\n", name, errorText(err))
+			var big *dataset.ImageTooLargeError
+			if errors.As(err, &big) {
+				fmt.Fprintf(stderr, "gokeras %s: to raise the limit from the command line, set %s (e.g. %s=%d)\n", name, pixelLimitEnv, pixelLimitEnv, int64(big.Width)*int64(big.Height))
+			}
 			return 1
 		}
 	}
@@ -107,6 +118,23 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stderr, "gokeras: unknown command %q; commands: %s\n", name, strings.Join(names, ", "))
 	return 2
+}
+
+// pixelLimitEnv overrides dataset.MaxImagePixels for one run.
+const pixelLimitEnv = "GOKERAS_MAX_IMAGE_PIXELS"
+
+// imagePixelLimit applies GOKERAS_MAX_IMAGE_PIXELS when it is set.
+func imagePixelLimit() error {
+	v, ok := os.LookupEnv(pixelLimitEnv)
+	if !ok {
+		return nil
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+	if err != nil || n < 1 {
+		return fmt.Errorf("%s=%q: want a number of pixels of at least 1 (the default is %d)", pixelLimitEnv, v, dataset.MaxImagePixels)
+	}
+	dataset.MaxImagePixels = int(n)
+	return nil
 }
 
 // errorText is err's message after "gokeras CMD: ": without the library's

@@ -210,3 +210,30 @@ func TestPredictImagePixelLimit(t *testing.T) {
 		t.Errorf("predict on a non-image: exit %d, %q", code, errOut)
 	}
 }
+
+// TestImagePixelLimitEnv: GOKERAS_MAX_IMAGE_PIXELS sets the limit for one
+// run, and the limit error says so; a bad value is refused.
+func TestImagePixelLimitEnv(t *testing.T) {
+	dir := t.TempDir()
+	model := filepath.Join(dir, "m.safetensors")
+	if _, errOut, code := runCLI(t, "train", "--epochs", "1", "--verbose", "0", "--save", model); code != 0 {
+		t.Fatalf("train: %s", errOut)
+	}
+	img := filepath.Join(dir, "x.png")
+	writeTestPNG(t, img)
+	old := dataset.MaxImagePixels
+	t.Cleanup(func() { dataset.MaxImagePixels = old })
+	t.Setenv(pixelLimitEnv, "575")
+	_, errOut, code := runCLI(t, "predict", "--load", model, img)
+	if code == 0 || !strings.Contains(errOut, "more than the limit of 575") || !strings.Contains(errOut, pixelLimitEnv+"=576") {
+		t.Errorf("limit 575: exit %d, %q; want the limit error and how to raise it", code, errOut)
+	}
+	t.Setenv(pixelLimitEnv, "576")
+	if _, errOut, code := runCLI(t, "predict", "--load", model, img); code != 0 {
+		t.Errorf("limit 576: exit %d, %q", code, errOut)
+	}
+	t.Setenv(pixelLimitEnv, "lots")
+	if _, errOut, code := runCLI(t, "predict", "--load", model, img); code != 2 || !strings.Contains(errOut, pixelLimitEnv) {
+		t.Errorf("bad value: exit %d, %q", code, errOut)
+	}
+}
