@@ -49,6 +49,11 @@ func checkWritable(path string) error {
 	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
 		return errors.New("is a folder; give a file name")
 	}
+	// What Save itself refuses: a device, a FIFO, a read-only file (after
+	// symlinks).
+	if err := gokeras.CheckSavePath(path); err != nil {
+		return errors.New(strings.TrimPrefix(err.Error(), "gokeras: save: "))
+	}
 	dir := filepath.Dir(path)
 	if strings.ContainsRune(dir, '{') {
 		return nil

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/gokeras/gokeras"
@@ -32,6 +33,24 @@ func TestTrainChecksOutputsFirst(t *testing.T) {
 			t.Errorf("--%s %s: exit %d, %q; want 'is a folder'", flag, dir, code, errOut)
 		}
 	}
+	// A FIFO and a read-only file are refused before training, as Save
+	// would refuse them after it.
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ro := filepath.Join(dir, "ro.safetensors")
+	if err := os.WriteFile(ro, nil, 0o444); err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]string{fifo: "named pipe", ro: "read-only"} {
+		out, errOut, code := runCLI(t, "train", "--epochs", "3", "--verbose", "2", "--save", path)
+		if code == 0 || !strings.Contains(errOut, want) || strings.Contains(out, "Epoch") {
+			t.Errorf("--save %s: exit %d, %q; want %q before any epoch", path, code, errOut, want)
+		}
+	}
+	os.Remove(fifo)
+	os.Remove(ro)
 	// Two bad paths: both named.
 	_, errOut, _ := runCLI(t, "train", "--history", filepath.Join(missing, "h.json"), "--plot", filepath.Join(missing, "p.png"))
 	if !strings.Contains(errOut, "--history") || !strings.Contains(errOut, "--plot") {
