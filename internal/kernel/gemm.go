@@ -153,7 +153,7 @@ func gemmTeam(g *gemmKernel, threads int, transA, transB bool, m, n, k int, alph
 	}
 	granted := borrow(threads)
 	x.plan(granted)
-	if surplus := granted - x.t; surplus > 0 && granted > 1 {
+	if surplus := granted - x.t; surplus > 0 {
 		lent.Add(-int32(surplus)) // plan chose a smaller team
 	}
 	if x.t == 1 {
