@@ -173,6 +173,7 @@ func checkRange(name string, f [2]float64, lo, hi float64) error {
 // RandomFlip flips each image left-right and/or top-bottom with
 // probability 1/2 per axis (independently), in training only.
 type RandomFlip struct {
+	Trainability
 	Name string
 	Mode FlipMode
 
@@ -497,6 +498,7 @@ func pairConfig(f [2]float64) []any { return []any{f[0], f[1]} }
 // of the height, positive down; WidthFactor likewise, positive right.
 // Keras's single float f is (-f, f).
 type RandomTranslation struct {
+	Trainability
 	Name          string
 	HeightFactor  [2]float64
 	WidthFactor   [2]float64
@@ -567,6 +569,7 @@ func (l *RandomTranslation) Backward(dy *tensor.Tensor) *tensor.Tensor {
 // Factor (lower, upper) × 2π; positive angles turn counter-clockwise as the
 // image is displayed (row 0 at the top). Keras's single float f is (-f, f).
 type RandomRotation struct {
+	Trainability
 	Name          string
 	Factor        [2]float64
 	FillMode      FillMode // default reflect, as Keras
@@ -641,6 +644,7 @@ func (l *RandomRotation) Backward(dy *tensor.Tensor) *tensor.Tensor {
 // values zoom in; a single float f is (-f, f). A nil WidthFactor (Keras's
 // None) uses the height's draw for both axes, keeping the aspect ratio.
 type RandomZoom struct {
+	Trainability
 	Name          string
 	HeightFactor  [2]float64
 	WidthFactor   *[2]float64
@@ -738,6 +742,7 @@ func (l *RandomZoom) Backward(dy *tensor.Tensor) *tensor.Tensor {
 // RandomCrop{Padding: 4} keeps 32×32 images 32×32 and is the identity at
 // inference.
 type RandomCrop struct {
+	Trainability
 	Name          string
 	Height, Width int // 0: the input's
 	Padding       int
@@ -905,6 +910,7 @@ func (l *RandomCrop) Backward(dy *tensor.Tensor) *tensor.Tensor {
 // here ValueRange's zero value means no clipping, which suits inputs
 // already scaled or standardised; set it to clip.
 type RandomContrast struct {
+	Trainability
 	Name       string
 	Factor     [2]float64 // (lower, upper), each in [0, 1]
 	ValueRange [2]float64 // clip the output to it unless it is (0, 0)

@@ -13,6 +13,7 @@ import (
 // scales by gamma and shifts by beta. Defaults are Keras's: momentum 0.99,
 // epsilon 1e-3; the moving mean and variance are non-trainable weights.
 type BatchNormalization struct {
+	Trainability
 	Name     string
 	Momentum float64 // 0 means 0.99
 	Epsilon  float64 // 0 means 1e-3
@@ -114,6 +115,10 @@ func (b *BatchNormalization) Params() []*Param {
 }
 
 func (b *BatchNormalization) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
+	// A frozen BatchNormalization runs in inference mode, as Keras 3's does
+	// ("if training and self.trainable", keras/src/layers/normalization/
+	// batch_normalization.py): fine-tuning leaves its statistics alone.
+	training = training && b.Trainable()
 	b.train = training
 	b.x = x
 	rows := len(x.Data) / b.cols

@@ -16,6 +16,7 @@ import (
 // forward pass and both gradients (4 or 2.25 times fewer multiplies; see
 // kernel.Winograd).
 type Conv2D struct {
+	Trainability
 	Name              string
 	Filters           int
 	KernelSize        [2]int // (height, width)

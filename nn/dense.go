@@ -12,6 +12,7 @@ import (
 // Dense is Keras's fully connected layer: y = activation(x·kernel + bias)
 // for inputs of shape (batch, features).
 type Dense struct {
+	Trainability
 	Name              string
 	Units             int
 	Activation        activation.Func

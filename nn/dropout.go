@@ -12,6 +12,7 @@ import (
 // the rest by 1/(1-Rate) (inverted dropout, as Keras), so that inference
 // is the identity.
 type Dropout struct {
+	Trainability
 	Name string
 	Rate float64 // in [0, 1)
 

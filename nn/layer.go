@@ -16,7 +16,9 @@ import (
 	"math/rand/v2"
 
 	"github.com/gokeras/gokeras/activation"
+	"github.com/gokeras/gokeras/constraint"
 	"github.com/gokeras/gokeras/internal/kernel"
+	"github.com/gokeras/gokeras/regularizer"
 
 	"github.com/gokeras/gokeras/tensor"
 )
@@ -27,10 +29,57 @@ type Param struct {
 	Name  string // Keras's variable name: "kernel", "bias", "gamma", ...
 	Value *tensor.Tensor
 	Grad  *tensor.Tensor
+	// Regularizer, if set, adds its penalty of Value to the loss while the
+	// variable is trained (kernel_regularizer, bias_regularizer).
+	Regularizer regularizer.Regularizer
+	// Constraint, if set, projects Value after each optimizer step
+	// (kernel_constraint, bias_constraint).
+	Constraint constraint.Constraint
 }
 
-// Trainable reports whether an optimiser updates p.
+// Trainable reports whether p is a variable an optimiser may update: it has
+// a gradient. Whether it is updated also depends on its layer (IsTrainable).
 func (p *Param) Trainable() bool { return p.Grad != nil }
+
+// Freezable is implemented by layers that can be frozen, as Keras's
+// layer.trainable = False: their weights count as non-trainable, the
+// optimizer leaves them alone, and a frozen BatchNormalization runs in
+// inference mode. Every built-in layer is Freezable; a custom layer is
+// when it embeds Trainability.
+type Freezable interface {
+	Trainable() bool
+	SetTrainable(bool)
+}
+
+// Trainability holds a layer's trainable flag (true unless frozen);
+// embed it in a layer struct to make the layer Freezable.
+type Trainability struct{ frozen bool }
+
+// Trainable reports whether the layer's weights are trained.
+func (t *Trainability) Trainable() bool { return !t.frozen }
+
+// SetTrainable freezes (false) or unfreezes (true) the layer.
+func (t *Trainability) SetTrainable(on bool) { t.frozen = !on }
+
+// IsTrainable reports whether l's weights are trained: true unless l is a
+// frozen Freezable.
+func IsTrainable(l Layer) bool {
+	f, ok := l.(Freezable)
+	return !ok || f.Trainable()
+}
+
+// SetTrainable freezes or unfreezes l. Only Freezable layers can be frozen.
+func SetTrainable(l Layer, on bool) error {
+	f, ok := l.(Freezable)
+	if !ok {
+		if on {
+			return nil
+		}
+		return fmt.Errorf("nn: layer %q (%s) cannot be frozen: its type does not implement nn.Freezable (embed nn.Trainability)", l.LayerName(), l.Class())
+	}
+	f.SetTrainable(on)
+	return nil
+}
 
 // Layer is one step of a network.
 type Layer interface {

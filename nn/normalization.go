@@ -13,6 +13,7 @@ import (
 // adapt(). The statistics are non-trainable weights, so a saved model
 // normalises raw inputs by itself.
 type Normalization struct {
+	Trainability
 	Name       string
 	InputShape tensor.Shape
 

@@ -49,6 +49,7 @@ func poolConfig(name string, size, strides [2]int, pad Padding) map[string]any {
 // MaxPooling2D keeps the largest value of each window. With padding
 // "same", cells outside the image count as -inf.
 type MaxPooling2D struct {
+	Trainability
 	Name     string
 	PoolSize [2]int // zero means (2, 2)
 	Strides  [2]int // zero means PoolSize
@@ -68,6 +69,7 @@ type MaxPooling2D struct {
 // AveragePooling2D averages each window over the cells inside the image
 // (with padding "same", edge windows divide by fewer cells).
 type AveragePooling2D struct {
+	Trainability
 	Name     string
 	PoolSize [2]int
 	Strides  [2]int
@@ -187,12 +189,14 @@ func (p *AveragePooling2D) Backward(dy *tensor.Tensor) *tensor.Tensor {
 // GlobalAveragePooling2D averages each channel over height and width:
 // (batch, h, w, c) -> (batch, c).
 type GlobalAveragePooling2D struct {
+	Trainability
 	Name string
 	pool2D
 }
 
 // GlobalMaxPooling2D takes each channel's maximum over height and width.
 type GlobalMaxPooling2D struct {
+	Trainability
 	Name string
 	pool2D
 	arg []int32

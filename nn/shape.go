@@ -11,6 +11,7 @@ import (
 // Flatten views each sample as one vector: (batch, h, w, c) -> (batch, h*w*c).
 // It copies nothing.
 type Flatten struct {
+	Trainability
 	Name       string
 	InputShape tensor.Shape
 
@@ -20,6 +21,7 @@ type Flatten struct {
 
 // Reshape views each sample with TargetShape (one axis may be -1).
 type Reshape struct {
+	Trainability
 	Name        string
 	TargetShape tensor.Shape
 	InputShape  tensor.Shape
@@ -31,6 +33,7 @@ type Reshape struct {
 // Activation applies an activation function on its own, like
 // keras.layers.Activation("relu").
 type Activation struct {
+	Trainability
 	Name       string
 	Activation activation.Func
 	InputShape tensor.Shape

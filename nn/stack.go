@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/gokeras/gokeras/activation"
+	"github.com/gokeras/gokeras/regularizer"
 	"github.com/gokeras/gokeras/tensor"
 )
 
@@ -22,6 +23,12 @@ type Stack struct {
 	// linear[i]: layer i's activation gradient is applied by layer i+1
 	// (see fuse), so Backward calls its BackwardLinear.
 	linear []bool
+
+	// act[i] is layer i's activity regularizer (nil for none); outs[i] its
+	// output in the last Forward, and actLoss their penalties there.
+	act     []regularizer.Regularizer
+	outs    []*tensor.Tensor
+	actLoss float64
 
 	// Infer's output (and its shape) and its view of one chunk of the input.
 	inferOut   *tensor.Tensor
@@ -145,9 +152,34 @@ func (s *Stack) Build(in tensor.Shape, seed uint64) error {
 			break
 		}
 	}
+	s.act, s.outs = s.act[:0], s.outs[:0]
+	for _, l := range s.Layers {
+		var r regularizer.Regularizer
+		if a, ok := l.(ActivityRegularized); ok {
+			r = a.OutputRegularizer()
+		}
+		s.act = append(s.act, r)
+		s.outs = append(s.outs, nil)
+	}
 	s.fuse()
 	s.built = true
 	return nil
+}
+
+// ActivityRegularized is implemented by layers that take an
+// activity_regularizer: its penalty of the layer's output joins the loss.
+type ActivityRegularized interface {
+	OutputRegularizer() regularizer.Regularizer
+}
+
+// hasActivity reports whether any layer has an activity regularizer.
+func (s *Stack) hasActivity() bool {
+	for _, r := range s.act {
+		if r != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // fuse lets a MaxPooling2D apply the gradient of the ReLU just before it
@@ -160,7 +192,7 @@ func (s *Stack) fuse() {
 		fused := false
 		if p, ok := l.(*MaxPooling2D); ok {
 			p.reluGrad = false
-			if i > 0 {
+			if i > 0 && s.act[i-1] == nil {
 				if a, ok := s.Layers[i-1].(Activated); ok && a.ActivationFunc() == activation.ReLU {
 					p.reluGrad = true
 					fused = true
@@ -174,8 +206,12 @@ func (s *Stack) fuse() {
 	}
 }
 
-// backward runs layer i's backward pass.
+// backward runs layer i's backward pass, first adding the gradient of its
+// activity penalty to dy (a buffer of the layer after it, or the caller's).
 func (s *Stack) backward(i int, dy *tensor.Tensor) *tensor.Tensor {
+	if r := s.act[i]; r != nil {
+		r.AddGrad(dy.Data, s.outs[i].Data, s.outs[i].Shape)
+	}
 	if s.linear[i] {
 		return s.Layers[i].(Activated).BackwardLinear(dy)
 	}
@@ -199,13 +235,26 @@ func (s *Stack) OutputShape() tensor.Shape {
 // LayerOutputShape is the per-sample output shape of layer i.
 func (s *Stack) LayerOutputShape(i int) tensor.Shape { return s.shapes[i] }
 
-// Forward runs the layers on a batch. The result is owned by the last layer.
+// Forward runs the layers on a batch. The result is owned by the last
+// layer. The activity regularizers' penalties of the batch are kept for
+// Penalty, as Keras records them on every call.
 func (s *Stack) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
-	for _, l := range s.Layers {
+	s.actLoss = 0
+	for i, l := range s.Layers {
 		x = l.Forward(x, training)
+		if r := s.act[i]; r != nil {
+			s.outs[i] = x
+			s.actLoss += r.Penalty(x.Data, x.Shape)
+		}
 	}
 	return x
 }
+
+// ActivityPenalty is the sum of the activity regularizers' penalties of
+// the last Forward: part of what Keras adds to the loss besides the
+// compiled loss (model.losses). Keras 3 does not divide them by the batch
+// size (keras/src/layers/layer.py, Layer.__call__).
+func (s *Stack) ActivityPenalty() float64 { return s.actLoss }
 
 // inferBudget is about how many bytes of one layer's output Infer lets a
 // chunk produce: a few MB stay in the last-level cache, so the next layer
@@ -235,7 +284,9 @@ func (s *Stack) Infer(x *tensor.Tensor) *tensor.Tensor {
 	n := x.Len()
 	size := s.inferChunk()
 	chunks := (n + size - 1) / size
-	if chunks <= 1 {
+	// An activity penalty is of the whole batch (Orthogonal's is not a sum
+	// over examples), so a model with one runs it whole.
+	if chunks <= 1 || s.hasActivity() {
 		return s.Forward(x, false)
 	}
 	out := s.OutputShape()
@@ -278,9 +329,10 @@ func (s *Stack) BackwardLinear(dz *tensor.Tensor) {
 	}
 }
 
-// LastActivated returns the last layer as Activated, if it is one.
+// LastActivated returns the last layer as Activated, if it is one and
+// has no activity regularizer (whose gradient is of the activation's output).
 func (s *Stack) LastActivated() (Activated, bool) {
-	if len(s.Layers) == 0 {
+	if len(s.Layers) == 0 || (len(s.act) == len(s.Layers) && s.act[len(s.act)-1] != nil) {
 		return nil, false
 	}
 	a, ok := s.Layers[len(s.Layers)-1].(Activated)
@@ -296,16 +348,37 @@ func (s *Stack) Params() []*Param {
 	return ps
 }
 
+// TrainableParams lists the weights an optimizer updates, layer by layer:
+// those with a gradient, in layers that are not frozen.
+func (s *Stack) TrainableParams() []*Param {
+	var ps []*Param
+	for _, l := range s.Layers {
+		if !IsTrainable(l) {
+			continue
+		}
+		for _, p := range l.Params() {
+			if p.Trainable() {
+				ps = append(ps, p)
+			}
+		}
+	}
+	return ps
+}
+
 // CountParams returns the total, trainable and non-trainable weight counts,
-// the three lines at the bottom of a Keras summary.
+// the three lines at the bottom of a Keras summary. A frozen layer's
+// weights are non-trainable.
 func (s *Stack) CountParams() (total, trainable, nonTrainable int) {
-	for _, p := range s.Params() {
-		n := p.Value.Shape.Size()
-		total += n
-		if p.Trainable() {
-			trainable += n
-		} else {
-			nonTrainable += n
+	for _, l := range s.Layers {
+		on := IsTrainable(l)
+		for _, p := range l.Params() {
+			n := p.Value.Shape.Size()
+			total += n
+			if on && p.Trainable() {
+				trainable += n
+			} else {
+				nonTrainable += n
+			}
 		}
 	}
 	return

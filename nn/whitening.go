@@ -22,6 +22,7 @@ import (
 // saves several epochs of a short run. It is a gokeras layer, not a Keras
 // one; model files name it "PatchWhitening".
 type PatchWhitening struct {
+	Trainability
 	Name       string
 	KernelSize [2]int  // default (2, 2)
 	Padding    Padding // Valid (airbench) or Same (keeps even sizes for later 2x2 pools)

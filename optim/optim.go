@@ -229,7 +229,14 @@ func (s *state) setNames(opt string, m LRMultipliers, names []string) error {
 		}
 		return fmt.Errorf("optim: %s lr_multipliers key %q matches no trainable variable; use a layer name, a variable name (kernel, bias, gamma, beta) or a layer/variable path such as %s", opt, bad[0], eg)
 	}
-	s.names = names
+	// Keras's optimizer refuses variables it was not built with
+	// (BaseOptimizer._check_variables_are_known); so does this one, before
+	// the first step rather than in it.
+	if s.shapes != nil && (len(s.shapes) != len(names) || s.names != nil && !slices.Equal(s.names, names)) {
+		return fmt.Errorf("optim: %s has state for %d trainable variables, but the model now trains %d (%s); a layer was frozen or unfrozen since training began: compile the model again, which starts a new optimizer, as Keras requires",
+			opt, len(s.shapes), len(names), strings.Join(names, ", "))
+	}
+	s.names = slices.Clone(names)
 	return nil
 }
 

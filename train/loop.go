@@ -131,6 +131,7 @@ func Fit(ctx context.Context, m *Model, x Inputs, y *tensor.Tensor, o Options) (
 	if err := m.checkData("training", x, y); err != nil {
 		return nil, err
 	}
+	m.gather()
 	if err := m.nameVariables(); err != nil {
 		return nil, err
 	}
@@ -281,6 +282,7 @@ func Evaluate(m *Model, x Inputs, y *tensor.Tensor, batchSize int) (Logs, error)
 	if batchSize <= 0 {
 		batchSize = 32
 	}
+	m.gather()
 	return evaluate(m, &batcher{}, rows{x, y, 0, x.Len()}, batchSize, m.Net.Infer)
 }
 
@@ -296,7 +298,7 @@ func evaluate(m *Model, b *batcher, r rows, batchSize int, infer func(*tensor.Te
 		hi := min(lo+batchSize, r.hi)
 		xb, yb := b.span(r, lo, hi)
 		out := infer(xb)
-		sum += m.Loss.Compute(out, yb, nil) * float64(hi-lo)
+		sum += (m.Loss.Compute(out, yb, nil) + m.penalty()) * float64(hi-lo)
 		for _, mt := range m.Metrics {
 			mt.Update(out, yb)
 		}

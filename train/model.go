@@ -24,8 +24,9 @@ type Model struct {
 	Optimizer optim.Optimizer
 	Metrics   []metric.Metric
 
-	values, grads []*tensor.Tensor // trainable weights, gathered once
+	values, grads []*tensor.Tensor // trainable weights, gathered by gather
 	names         []string         // their "layer/variable" paths
+	regs, cons    []*nn.Param      // those with a regularizer, a constraint
 	grad          *tensor.Tensor   // dLoss/dOutput (or dLoss/dz when fused)
 
 	// What fused found, kept because converting a loss to SoftmaxFused
@@ -46,19 +47,49 @@ func (m *Model) fused() (loss.SoftmaxFused, bool) {
 	return m.fusedLoss, m.isFused
 }
 
-func (m *Model) trainable() ([]*tensor.Tensor, []*tensor.Tensor) {
-	if m.values == nil {
-		for _, l := range m.Net.Layers {
-			for _, p := range l.Params() {
-				if p.Trainable() {
-					m.values = append(m.values, p.Value)
-					m.grads = append(m.grads, p.Grad)
-					m.names = append(m.names, l.LayerName()+"/"+p.Name)
-				}
+// gather lists the trainable weights (frozen layers' are not) and those
+// of them with a regularizer or a constraint. Fit and Evaluate call it
+// first, so a layer frozen or unfrozen between calls is seen.
+func (m *Model) gather() {
+	m.values, m.grads, m.names, m.regs, m.cons = m.values[:0], m.grads[:0], m.names[:0], m.regs[:0], m.cons[:0]
+	for _, l := range m.Net.Layers {
+		if !nn.IsTrainable(l) {
+			continue
+		}
+		for _, p := range l.Params() {
+			if !p.Trainable() {
+				continue
+			}
+			m.values = append(m.values, p.Value)
+			m.grads = append(m.grads, p.Grad)
+			m.names = append(m.names, l.LayerName()+"/"+p.Name)
+			if p.Regularizer != nil {
+				m.regs = append(m.regs, p)
+			}
+			if p.Constraint != nil {
+				m.cons = append(m.cons, p)
 			}
 		}
 	}
+}
+
+func (m *Model) trainable() ([]*tensor.Tensor, []*tensor.Tensor) {
+	if m.values == nil {
+		m.gather()
+	}
 	return m.values, m.grads
+}
+
+// penalty is what Keras adds to the compiled loss (model.losses): the
+// regularizer penalties of the trainable weights (keras/src/layers/layer.py,
+// _get_regularization_losses reads trainable_weights only) and the activity
+// penalties of the last forward pass.
+func (m *Model) penalty() float64 {
+	p := m.Net.ActivityPenalty()
+	for _, w := range m.regs {
+		p += w.Regularizer.Penalty(w.Value.Data, w.Value.Shape)
+	}
+	return p
 }
 
 // nameVariables tells the optimizer the trainable variables' paths
@@ -69,7 +100,6 @@ func (m *Model) nameVariables() error {
 	if !ok {
 		return nil
 	}
-	m.trainable()
 	if err := o.SetVariableNames(m.names); err != nil {
 		return fmt.Errorf("train: %w", err)
 	}
@@ -126,10 +156,18 @@ func (m *Model) step(x, y *tensor.Tensor) float64 {
 		l = m.Loss.Compute(out, y, m.grad)
 		m.Net.Backward(m.grad)
 	}
+	l += m.penalty()
 	if math.IsNaN(l) || math.IsInf(l, 0) {
 		return l // the caller stops before the weights are touched
 	}
-	v, g := m.trainable()
-	m.Optimizer.Apply(v, g)
+	for _, w := range m.regs {
+		w.Regularizer.AddGrad(w.Grad.Data, w.Value.Data, w.Value.Shape)
+	}
+	m.Optimizer.Apply(m.values, m.grads)
+	// Keras's optimizer projects constrained variables after each update
+	// (keras/src/optimizers/base_optimizer.py, _apply_weight_constraints).
+	for _, w := range m.cons {
+		w.Constraint.Apply(w.Value.Data, w.Value.Shape)
+	}
 	return l
 }
