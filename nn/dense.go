@@ -9,8 +9,10 @@ import (
 	"github.com/gokeras/gokeras/tensor"
 )
 
-// Dense is Keras's fully connected layer: y = activation(x·kernel + bias)
-// for inputs of shape (batch, features).
+// Dense is Keras's fully connected layer: y = activation(x·kernel + bias).
+// As in Keras (keras/src/layers/core/dense.py), the kernel applies to the
+// last axis of an input of any rank: (batch, ..., features) gives
+// (batch, ..., units), every leading position a row of one matrix product.
 type Dense struct {
 	Trainability
 	Name              string
@@ -21,7 +23,7 @@ type Dense struct {
 	BiasInitializer   Initializer
 	InputShape        tensor.Shape // optional: declares the model input, like input_shape=
 
-	in         int
+	in         int // features: the input's last axis
 	kernel     Param
 	bias       Param
 	x          *tensor.Tensor // input of the last Forward
@@ -29,6 +31,7 @@ type Dense struct {
 	act        *tensor.Tensor // f(z) when the backward pass also needs z
 	dz         *tensor.Tensor
 	skipInputG bool
+	yShape     tensor.Shape // the last Forward's output shape, reused
 }
 
 func init() {
@@ -55,20 +58,22 @@ func (d *Dense) OutputShape(in tensor.Shape) (tensor.Shape, error) {
 	if d.Units <= 0 {
 		return nil, fmt.Errorf("units is %d; give Dense a positive number of units", d.Units)
 	}
-	if len(in) != 1 {
-		return nil, fmt.Errorf("input shape %v has %d axes besides the batch; Dense takes (batch, features): add Flatten() before it", in, len(in))
+	if len(in) == 0 || in[len(in)-1] <= 0 {
+		return nil, fmt.Errorf("input shape %v has no feature axis; Dense takes (batch, ..., features)", in)
 	}
 	if err := d.BiasInitializer.checkBias(); err != nil {
 		return nil, err
 	}
-	return tensor.Shape{d.Units}, nil
+	out := in.Clone()
+	out[len(out)-1] = d.Units
+	return out, nil
 }
 
 func (d *Dense) Build(in tensor.Shape, rng *rand.Rand) error {
 	if _, err := d.OutputShape(in); err != nil {
 		return err
 	}
-	d.in = in[0]
+	d.in = in[len(in)-1]
 	d.kernel = Param{Name: "kernel", Value: tensor.New(d.in, d.Units), Grad: tensor.New(d.in, d.Units)}
 	d.KernelInitializer.or(GlorotUniform).fillKernel(d.kernel.Value.Data, 1, 1, d.in, d.Units, rng)
 	if !d.NoBias {
@@ -85,10 +90,14 @@ func (d *Dense) Params() []*Param {
 	return []*Param{&d.kernel, &d.bias}
 }
 
+// Forward treats every position of the leading axes as a row: for x of
+// shape (batch, ..., features) the product is one GEMM of
+// batch·prod(...) rows, as Keras's tensordot over the last axis.
 func (d *Dense) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
-	n := x.Len()
+	n := len(x.Data) / d.in
 	d.x = x
-	d.z = tensor.Ensure(d.z, n, d.Units)
+	d.yShape = append(append(d.yShape[:0], x.Shape[:len(x.Shape)-1]...), d.Units)
+	d.z = tensor.Ensure(d.z, d.yShape...)
 	kernel.Gemm(false, false, n, d.Units, d.in, 1, x.Data, d.in, d.kernel.Value.Data, d.Units, 0, d.z.Data, d.Units)
 	d.y = activate(d.Activation, d.z, &d.act, n, d.Units, biasOf(&d.bias, d.NoBias))
 	return d.y
@@ -98,8 +107,8 @@ func (d *Dense) Backward(dy *tensor.Tensor) *tensor.Tensor {
 	if d.Activation == activation.Linear {
 		return d.BackwardLinear(dy)
 	}
-	n := dy.Len()
-	d.dz = tensor.Ensure(d.dz, n, d.Units)
+	n := len(dy.Data) / d.Units
+	d.dz = tensor.Ensure(d.dz, dy.Shape...)
 	d.Activation.Backward(d.dz.Data, dy.Data, d.z.Data, d.y.Data, n, d.Units)
 	return d.BackwardLinear(d.dz)
 }
@@ -107,7 +116,7 @@ func (d *Dense) Backward(dy *tensor.Tensor) *tensor.Tensor {
 // BackwardLinear is Backward given dLoss/dz, the gradient before the
 // activation; the trainer uses it for the fused softmax + cross-entropy.
 func (d *Dense) BackwardLinear(dz *tensor.Tensor) *tensor.Tensor {
-	n := dz.Len()
+	n := len(dz.Data) / d.Units
 	kernel.Gemm(true, false, d.in, d.Units, n, 1, d.x.Data, d.in, dz.Data, d.Units, 0, d.kernel.Grad.Data, d.Units)
 	if !d.NoBias {
 		kernel.SumRows(d.bias.Grad.Data, dz.Data, n, d.Units)
@@ -115,7 +124,7 @@ func (d *Dense) BackwardLinear(dz *tensor.Tensor) *tensor.Tensor {
 	if d.skipInputG {
 		return nil
 	}
-	d.dx = tensor.Ensure(d.dx, n, d.in)
+	d.dx = tensor.Ensure(d.dx, d.x.Shape...)
 	kernel.Gemm(false, true, n, d.in, d.Units, 1, dz.Data, d.Units, d.kernel.Value.Data, d.Units, 0, d.dx.Data, d.in)
 	return d.dx
 }

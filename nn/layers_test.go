@@ -387,10 +387,6 @@ func TestBadConfigErrors(t *testing.T) {
 		layer  string // the layer the error must name
 		advice string // what the error must tell the user to do
 	}{
-		{"dense after 4-D", []nn.Layer{
-			&nn.Conv2D{Filters: 2, KernelSize: [2]int{3, 3}, InputShape: tensor.Shape{8, 8, 1}},
-			&nn.Dense{Units: 10},
-		}, "dense", "add Flatten()"},
 		{"kernel larger than valid input", []nn.Layer{
 			&nn.Conv2D{Filters: 2, KernelSize: [2]int{5, 5}, InputShape: tensor.Shape{4, 4, 1}},
 		}, "conv2d", "padding=\"same\""},

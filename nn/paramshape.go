@@ -103,7 +103,7 @@ func (d *Dense) ParamShapes(in tensor.Shape) ([]ParamShape, error) {
 	if _, err := d.OutputShape(in); err != nil {
 		return nil, err
 	}
-	ps := []ParamShape{{"kernel", tensor.Shape{in[0], d.Units}}}
+	ps := []ParamShape{{"kernel", tensor.Shape{in[len(in)-1], d.Units}}}
 	if !d.NoBias {
 		ps = append(ps, ParamShape{"bias", tensor.Shape{d.Units}})
 	}
