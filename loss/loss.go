@@ -4,7 +4,8 @@
 // a wrong pairing of targets and loss into an error that says what to do.
 //
 // Every loss uses Keras's default reduction, "sum_over_batch_size": the
-// per-sample losses are averaged. The formulas follow Keras 3 with the
+// per-sample losses are averaged, after multiplying them by the sample
+// weights when there are any (see weighted.go). The formulas follow Keras 3 with the
 // TensorFlow backend (keras/src/backend/tensorflow/nn.py and
 // keras/src/losses/losses.py). Values are accumulated in float64, in index
 // order, so they are deterministic. The loops are in internal/kernel.
@@ -52,7 +53,8 @@ type Loss interface {
 
 // SoftmaxFused is implemented by the cross-entropy losses when they take
 // probabilities: given p = softmax(logits) it returns the loss and writes the
-// fused, stable dLoss/dlogits = (p - onehot)/N into gradLogits.
+// fused, stable dLoss/dlogits = (p - onehot)/N into gradLogits, each row
+// times its sample's weight with ComputeFromSoftmaxWeighted.
 //
 // Keras with the TensorFlow backend does the same: when the predictions come
 // straight from a softmax, the loss reads the logits instead
@@ -61,6 +63,7 @@ type Loss interface {
 type SoftmaxFused interface {
 	Loss
 	ComputeFromSoftmax(probs, target, gradLogits *tensor.Tensor) float64
+	ComputeFromSoftmaxWeighted(probs, target *tensor.Tensor, w []float32, gradLogits *tensor.Tensor) float64
 }
 
 // Fused returns l as a SoftmaxFused when it is a cross-entropy that takes
@@ -238,41 +241,61 @@ func (l SparseCategoricalCrossentropy) Check(pred, target tensor.Shape) error {
 // the log, and apply sparse softmax cross-entropy to that, which renormalises
 // the clipped row. It panics on a label outside [0, C); see CheckTargets.
 func (l SparseCategoricalCrossentropy) Compute(pred, target, grad *tensor.Tensor) float64 {
+	return l.ComputeWeighted(pred, target, nil, grad)
+}
+
+// ComputeWeighted is Compute with per-sample weights (see Weighted).
+func (l SparseCategoricalCrossentropy) ComputeWeighted(pred, target *tensor.Tensor, w []float32, grad *tensor.Tensor) float64 {
 	mustCheck(l, pred, target, grad)
+	checkWeights(l.Name(), pred, w)
 	rows, cols := rowsCols(pred)
 	scale := 1 / float64(rows)
 	if l.LabelSmoothing != 0 {
 		t := smoothTargets(target.Data, rows, cols, l.LabelSmoothing, true)
 		defer targetPool.Put(t)
-		return categorical(gradData(grad), pred.Data, *t, rows, cols, l.FromLogits, scale) * scale
+		return categorical(gradData(grad), pred.Data, *t, w, rows, cols, l.FromLogits, scale) * scale
 	}
-	var sum float64
-	if l.FromLogits {
-		sum = kernel.SparseSoftmaxCrossEntropy(gradData(grad), pred.Data, target.Data, rows, cols, scale)
-	} else {
-		sum = kernel.SparseCrossEntropyProbs(gradData(grad), pred.Data, target.Data, rows, cols, Epsilon, scale)
+	k := func(g, p, t []float32, rows int, scale float64) float64 {
+		if l.FromLogits {
+			return kernel.SparseSoftmaxCrossEntropy(g, p, t, rows, cols, scale)
+		}
+		return kernel.SparseCrossEntropyProbs(g, p, t, rows, cols, Epsilon, scale)
 	}
-	return sum * scale
+	return weightedRows(k, gradData(grad), pred.Data, target.Data, w, rows, cols, 1, scale) * scale
 }
 
 // ComputeFromSoftmax returns the same value as Compute on probs and writes
 // the gradient with respect to the logits, (probs - onehot)/N. It panics
 // when FromLogits is set: the predictions would then not be probabilities.
 func (l SparseCategoricalCrossentropy) ComputeFromSoftmax(probs, target, gradLogits *tensor.Tensor) float64 {
+	return l.ComputeFromSoftmaxWeighted(probs, target, nil, gradLogits)
+}
+
+// ComputeFromSoftmaxWeighted is ComputeFromSoftmax with per-sample weights
+// (see Weighted).
+func (l SparseCategoricalCrossentropy) ComputeFromSoftmaxWeighted(probs, target *tensor.Tensor, w []float32, gradLogits *tensor.Tensor) float64 {
 	if l.FromLogits {
 		panic("loss: ComputeFromSoftmax called on a from_logits loss; check with loss.Fused first")
 	}
 	mustCheck(l, probs, target, gradLogits)
+	checkWeights(l.Name(), probs, w)
 	rows, cols := rowsCols(probs)
 	scale := 1 / float64(rows)
 	if l.LabelSmoothing != 0 {
 		t := smoothTargets(target.Data, rows, cols, l.LabelSmoothing, true)
 		defer targetPool.Put(t)
-		return categoricalFromSoftmax(probs.Data, *t, gradData(gradLogits), rows, cols, scale) * scale
+		return categoricalFromSoftmax(probs.Data, *t, w, gradData(gradLogits), rows, cols, scale) * scale
 	}
-	sum := kernel.SparseCrossEntropyProbs(nil, probs.Data, target.Data, rows, cols, Epsilon, scale)
+	value := func(_, p, t []float32, rows int, scale float64) float64 {
+		return kernel.SparseCrossEntropyProbs(nil, p, t, rows, cols, Epsilon, scale)
+	}
+	sum := weightedRows(value, nil, probs.Data, target.Data, w, rows, cols, 1, scale)
 	if gradLogits != nil {
-		kernel.SparseSoftmaxCrossEntropyGradFromProbs(gradLogits.Data, probs.Data, target.Data, rows, cols, scale)
+		grad := func(g, p, t []float32, rows int, scale float64) float64 {
+			kernel.SparseSoftmaxCrossEntropyGradFromProbs(g, p, t, rows, cols, scale)
+			return 0
+		}
+		weightedRows(grad, gradLogits.Data, probs.Data, target.Data, w, rows, cols, 1, scale)
 	}
 	return sum * scale
 }
@@ -317,7 +340,13 @@ func (l CategoricalCrossentropy) Check(pred, target tensor.Shape) error {
 // rescales each row to sum to 1 and clips to [Epsilon, 1-Epsilon] before the
 // log, as Keras does; from logits it uses a stable log-softmax.
 func (l CategoricalCrossentropy) Compute(pred, target, grad *tensor.Tensor) float64 {
+	return l.ComputeWeighted(pred, target, nil, grad)
+}
+
+// ComputeWeighted is Compute with per-sample weights (see Weighted).
+func (l CategoricalCrossentropy) ComputeWeighted(pred, target *tensor.Tensor, w []float32, grad *tensor.Tensor) float64 {
 	mustCheck(l, pred, target, grad)
+	checkWeights(l.Name(), pred, w)
 	rows, cols := rowsCols(pred)
 	scale := 1 / float64(rows)
 	t := target.Data
@@ -326,24 +355,35 @@ func (l CategoricalCrossentropy) Compute(pred, target, grad *tensor.Tensor) floa
 		defer targetPool.Put(p)
 		t = *p
 	}
-	return categorical(gradData(grad), pred.Data, t, rows, cols, l.FromLogits, scale) * scale
+	return categorical(gradData(grad), pred.Data, t, w, rows, cols, l.FromLogits, scale) * scale
 }
 
 // categorical returns the summed categorical cross-entropy of pred against
-// rows of targets t and writes its gradient (scaled) into grad when non-nil.
-func categorical(grad, pred, t []float32, rows, cols int, fromLogits bool, scale float64) float64 {
-	if fromLogits {
-		return kernel.SoftmaxCrossEntropy(grad, pred, t, rows, cols, scale)
+// rows of targets t, each row's times its sample's weight when w is
+// non-nil, and writes its gradient (scaled) into grad when non-nil.
+func categorical(grad, pred, t, w []float32, rows, cols int, fromLogits bool, scale float64) float64 {
+	k := func(g, p, t []float32, rows int, scale float64) float64 {
+		if fromLogits {
+			return kernel.SoftmaxCrossEntropy(g, p, t, rows, cols, scale)
+		}
+		return kernel.CrossEntropyProbs(g, p, t, rows, cols, Epsilon, scale)
 	}
-	return kernel.CrossEntropyProbs(grad, pred, t, rows, cols, Epsilon, scale)
+	return weightedRows(k, grad, pred, t, w, rows, cols, cols, scale)
 }
 
 // categoricalFromSoftmax is categorical from probabilities with the
 // gradient with respect to the logits: (probs*sum(t) - t)*scale.
-func categoricalFromSoftmax(probs, t, gradLogits []float32, rows, cols int, scale float64) float64 {
-	sum := kernel.CrossEntropyProbs(nil, probs, t, rows, cols, Epsilon, scale)
+func categoricalFromSoftmax(probs, t, w, gradLogits []float32, rows, cols int, scale float64) float64 {
+	value := func(_, p, t []float32, rows int, scale float64) float64 {
+		return kernel.CrossEntropyProbs(nil, p, t, rows, cols, Epsilon, scale)
+	}
+	sum := weightedRows(value, nil, probs, t, w, rows, cols, cols, scale)
 	if gradLogits != nil {
-		kernel.SoftmaxCrossEntropyGradFromProbs(gradLogits, probs, t, rows, cols, scale)
+		grad := func(g, p, t []float32, rows int, scale float64) float64 {
+			kernel.SoftmaxCrossEntropyGradFromProbs(g, p, t, rows, cols, scale)
+			return 0
+		}
+		weightedRows(grad, gradLogits, probs, t, w, rows, cols, cols, scale)
 	}
 	return sum
 }
@@ -396,10 +436,17 @@ func checkSmoothing(name string, ls float64) error {
 // the gradient with respect to the logits, (probs*sum(t) - t)/N, which is
 // (probs - onehot)/N for one-hot targets. It panics when FromLogits is set.
 func (l CategoricalCrossentropy) ComputeFromSoftmax(probs, target, gradLogits *tensor.Tensor) float64 {
+	return l.ComputeFromSoftmaxWeighted(probs, target, nil, gradLogits)
+}
+
+// ComputeFromSoftmaxWeighted is ComputeFromSoftmax with per-sample weights
+// (see Weighted).
+func (l CategoricalCrossentropy) ComputeFromSoftmaxWeighted(probs, target *tensor.Tensor, w []float32, gradLogits *tensor.Tensor) float64 {
 	if l.FromLogits {
 		panic("loss: ComputeFromSoftmax called on a from_logits loss; check with loss.Fused first")
 	}
 	mustCheck(l, probs, target, gradLogits)
+	checkWeights(l.Name(), probs, w)
 	rows, cols := rowsCols(probs)
 	scale := 1 / float64(rows)
 	t := target.Data
@@ -408,7 +455,7 @@ func (l CategoricalCrossentropy) ComputeFromSoftmax(probs, target, gradLogits *t
 		defer targetPool.Put(p)
 		t = *p
 	}
-	return categoricalFromSoftmax(probs.Data, t, gradData(gradLogits), rows, cols, scale) * scale
+	return categoricalFromSoftmax(probs.Data, t, w, gradData(gradLogits), rows, cols, scale) * scale
 }
 
 // BinaryCrossentropy is Keras's binary_crossentropy: targets are 0/1 (or
@@ -442,15 +489,21 @@ func (l BinaryCrossentropy) Check(pred, target tensor.Shape) error {
 // probabilities they are clipped to [Epsilon, 1-Epsilon]; from logits the
 // stable max(x,0) - x*y + log(1+exp(-|x|)) is used.
 func (l BinaryCrossentropy) Compute(pred, target, grad *tensor.Tensor) float64 {
+	return l.ComputeWeighted(pred, target, nil, grad)
+}
+
+// ComputeWeighted is Compute with per-sample weights (see Weighted).
+func (l BinaryCrossentropy) ComputeWeighted(pred, target *tensor.Tensor, w []float32, grad *tensor.Tensor) float64 {
 	mustCheck(l, pred, target, grad)
+	checkWeights(l.Name(), pred, w)
 	scale := 1 / float64(len(pred.Data))
-	var sum float64
-	if l.FromLogits {
-		sum = kernel.BinaryCrossEntropyLogits(gradData(grad), pred.Data, target.Data, scale)
-	} else {
-		sum = kernel.BinaryCrossEntropyProbs(gradData(grad), pred.Data, target.Data, Epsilon, scale)
+	k := func(g, p, t []float32, scale float64) float64 {
+		if l.FromLogits {
+			return kernel.BinaryCrossEntropyLogits(g, p, t, scale)
+		}
+		return kernel.BinaryCrossEntropyProbs(g, p, t, Epsilon, scale)
 	}
-	return sum * scale
+	return weightedElements(k, gradData(grad), pred.Data, target.Data, w, scale) * scale
 }
 
 // checkRegression is Check for the element-wise regression losses.
@@ -477,9 +530,15 @@ func (l MSE) Check(pred, target tensor.Shape) error { return checkRegression(l.N
 // Compute returns the mean over the last axis, then over the batch, which is
 // the mean over every element.
 func (l MSE) Compute(pred, target, grad *tensor.Tensor) float64 {
+	return l.ComputeWeighted(pred, target, nil, grad)
+}
+
+// ComputeWeighted is Compute with per-sample weights (see Weighted).
+func (l MSE) ComputeWeighted(pred, target *tensor.Tensor, w []float32, grad *tensor.Tensor) float64 {
 	mustCheck(l, pred, target, grad)
+	checkWeights(l.Name(), pred, w)
 	scale := 1 / float64(len(pred.Data))
-	return kernel.SquaredError(gradData(grad), pred.Data, target.Data, scale) * scale
+	return weightedElements(kernel.SquaredError, gradData(grad), pred.Data, target.Data, w, scale) * scale
 }
 
 // MAE is Keras's mean_absolute_error: mean of |pred-target|.
@@ -494,9 +553,15 @@ func (l MAE) Check(pred, target tensor.Shape) error { return checkRegression(l.N
 // Compute returns the mean absolute error; its gradient is 0 where
 // pred == target, as the sign function's is.
 func (l MAE) Compute(pred, target, grad *tensor.Tensor) float64 {
+	return l.ComputeWeighted(pred, target, nil, grad)
+}
+
+// ComputeWeighted is Compute with per-sample weights (see Weighted).
+func (l MAE) ComputeWeighted(pred, target *tensor.Tensor, w []float32, grad *tensor.Tensor) float64 {
 	mustCheck(l, pred, target, grad)
+	checkWeights(l.Name(), pred, w)
 	scale := 1 / float64(len(pred.Data))
-	return kernel.AbsoluteError(gradData(grad), pred.Data, target.Data, scale) * scale
+	return weightedElements(kernel.AbsoluteError, gradData(grad), pred.Data, target.Data, w, scale) * scale
 }
 
 // Huber is Keras's huber loss: with x = pred-target, 0.5x² where |x| <= Delta
@@ -528,7 +593,15 @@ func (l Huber) Check(pred, target tensor.Shape) error {
 
 // Compute returns the mean Huber loss over every element.
 func (l Huber) Compute(pred, target, grad *tensor.Tensor) float64 {
+	return l.ComputeWeighted(pred, target, nil, grad)
+}
+
+// ComputeWeighted is Compute with per-sample weights (see Weighted).
+func (l Huber) ComputeWeighted(pred, target *tensor.Tensor, w []float32, grad *tensor.Tensor) float64 {
 	mustCheck(l, pred, target, grad)
+	checkWeights(l.Name(), pred, w)
 	scale := 1 / float64(len(pred.Data))
-	return kernel.HuberError(gradData(grad), pred.Data, target.Data, l.delta(), scale) * scale
+	delta := l.delta()
+	k := func(g, p, t []float32, scale float64) float64 { return kernel.HuberError(g, p, t, delta, scale) }
+	return weightedElements(k, gradData(grad), pred.Data, target.Data, w, scale) * scale
 }
