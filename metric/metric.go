@@ -1,6 +1,9 @@
 // Package metric owns the running metrics Keras users pass to compile as
 // metrics=["accuracy"]: each accumulates over the batches of an epoch and
-// reports the mean over every sample seen since Reset.
+// reports the mean over every sample seen since Reset. Passed as
+// weighted_metrics, they take per-sample weights (UpdateWeighted) and
+// report the weighted mean, as Keras's Mean does
+// (keras/src/metrics/reduction_metrics.py).
 //
 // The semantics follow Keras 3 (keras/src/metrics/accuracy_metrics.py,
 // regression_metrics.py, and the choice of accuracy by shape in
@@ -55,20 +58,46 @@ func Parse(name string) (Metric, error) {
 	return nil, fmt.Errorf("metric: unknown metric %q; use one of %s", name, strings.Join(names, ", "))
 }
 
-// mean is a running sum and count; Result of an empty mean is 0, as Keras's
-// divide_no_nan gives.
-type mean struct {
-	sum   float64
-	count int64
+// Weighted is a metric that takes per-sample weights, for Keras's
+// weighted_metrics. Every metric in this package is one.
+type Weighted interface {
+	Metric
+	// UpdateWeighted accumulates one batch with w[i] the weight of sample
+	// i (one per sample, pred.Shape[0] of them); nil w is Update. As in
+	// Keras, a sample's value is the mean over its values (its rows, or its
+	// outputs), and Result becomes sum(w·value)/sum(w), 0 while the weights
+	// seen sum to 0 (keras/src/metrics/reduction_metrics.py, Mean and
+	// reduce_to_samplewise_values).
+	UpdateWeighted(pred, target *tensor.Tensor, w []float32)
 }
 
-func (m *mean) add(sum float64, n int) { m.sum += sum; m.count += int64(n) }
+// mean is a running sum and count (a sum of weights when weighted);
+// Result of an empty mean is 0, as Keras's divide_no_nan gives.
+type mean struct {
+	sum, count float64
+}
+
+func (m *mean) add(sum float64, n int) { m.sum += sum; m.count += float64(n) }
 func (m *mean) reset()                 { *m = mean{} }
 func (m *mean) result() float64 {
 	if m.count == 0 {
 		return 0
 	}
-	return m.sum / float64(m.count)
+	return m.sum / m.count
+}
+
+// addWeighted adds one batch, given sampleSum(lo, hi), the sum of the
+// per-value results (correct predictions, errors) of values [lo, hi): each
+// sample's mean value times its weight, and the weights.
+func (m *mean) addWeighted(name string, pred *tensor.Tensor, values int, w []float32, sampleSum func(lo, hi int) float64) {
+	if len(w) != pred.Shape[0] {
+		panic(fmt.Sprintf("metric: %s got %d sample weights for a batch of %d", name, len(w), pred.Shape[0]))
+	}
+	per := values / len(w)
+	for i, wi := range w {
+		m.sum += float64(wi) * sampleSum(i*per, (i+1)*per) / float64(per)
+		m.count += float64(wi)
+	}
 }
 
 // checkBatch panics when pred and target do not have the same batch size.
@@ -101,17 +130,20 @@ func (a *Accuracy) Reset() { a.m.reset() }
 func (a *Accuracy) Result() float64 { return a.m.result() }
 
 // Update adds one batch.
-func (a *Accuracy) Update(pred, target *tensor.Tensor) {
+func (a *Accuracy) Update(pred, target *tensor.Tensor) { a.UpdateWeighted(pred, target, nil) }
+
+// UpdateWeighted adds one batch with per-sample weights (see Weighted).
+func (a *Accuracy) UpdateWeighted(pred, target *tensor.Tensor, w []float32) {
 	checkBatch(a.Name(), pred, target)
 	pLast := pred.Shape[len(pred.Shape)-1]
 	tLast := target.Shape[len(target.Shape)-1]
 	switch {
 	case len(pred.Shape) == 1 || pLast == 1:
-		updateBinary(&a.m, a.Name(), pred, target, BinaryThreshold)
+		updateBinary(&a.m, a.Name(), pred, target, BinaryThreshold, w)
 	case len(target.Shape) < len(pred.Shape) || (tLast == 1 && pLast > 1):
-		updateSparse(&a.m, a.Name(), pred, target)
+		updateSparse(&a.m, a.Name(), pred, target, w)
 	default:
-		updateCategorical(&a.m, a.Name(), pred, target)
+		updateCategorical(&a.m, a.Name(), pred, target, w)
 	}
 }
 
@@ -130,16 +162,27 @@ func (a *SparseCategoricalAccuracy) Result() float64 { return a.m.result() }
 
 // Update adds one batch: pred (N, C), target (N,) or (N, 1).
 func (a *SparseCategoricalAccuracy) Update(pred, target *tensor.Tensor) {
-	checkBatch(a.Name(), pred, target)
-	updateSparse(&a.m, a.Name(), pred, target)
+	a.UpdateWeighted(pred, target, nil)
 }
 
-func updateSparse(m *mean, name string, pred, target *tensor.Tensor) {
+// UpdateWeighted adds one batch with per-sample weights (see Weighted).
+func (a *SparseCategoricalAccuracy) UpdateWeighted(pred, target *tensor.Tensor, w []float32) {
+	checkBatch(a.Name(), pred, target)
+	updateSparse(&a.m, a.Name(), pred, target, w)
+}
+
+func updateSparse(m *mean, name string, pred, target *tensor.Tensor, w []float32) {
 	rows, cols := rowsCols(pred)
 	if len(pred.Shape) < 2 || len(target.Data) != rows {
 		panic(fmt.Sprintf("metric: %s needs predictions (batch, classes) and one class label per row, got predictions %v and targets %v", name, pred.Shape, target.Shape))
 	}
-	m.add(float64(kernel.CountArgmaxLabel(pred.Data, target.Data, rows, cols)), rows)
+	if w == nil {
+		m.add(float64(kernel.CountArgmaxLabel(pred.Data, target.Data, rows, cols)), rows)
+		return
+	}
+	m.addWeighted(name, pred, rows, w, func(lo, hi int) float64 {
+		return float64(kernel.CountArgmaxLabel(pred.Data[lo*cols:hi*cols], target.Data[lo:hi], hi-lo, cols))
+	})
 }
 
 // CategoricalAccuracy is the fraction of rows whose argmax equals the
@@ -156,17 +199,26 @@ func (a *CategoricalAccuracy) Reset() { a.m.reset() }
 func (a *CategoricalAccuracy) Result() float64 { return a.m.result() }
 
 // Update adds one batch: pred and target both (N, C).
-func (a *CategoricalAccuracy) Update(pred, target *tensor.Tensor) {
+func (a *CategoricalAccuracy) Update(pred, target *tensor.Tensor) { a.UpdateWeighted(pred, target, nil) }
+
+// UpdateWeighted adds one batch with per-sample weights (see Weighted).
+func (a *CategoricalAccuracy) UpdateWeighted(pred, target *tensor.Tensor, w []float32) {
 	checkBatch(a.Name(), pred, target)
-	updateCategorical(&a.m, a.Name(), pred, target)
+	updateCategorical(&a.m, a.Name(), pred, target, w)
 }
 
-func updateCategorical(m *mean, name string, pred, target *tensor.Tensor) {
+func updateCategorical(m *mean, name string, pred, target *tensor.Tensor, w []float32) {
 	if !pred.Shape.Equal(target.Shape) {
 		panic(fmt.Sprintf("metric: %s needs one-hot targets of the predictions' shape %v, got %v", name, pred.Shape, target.Shape))
 	}
 	rows, cols := rowsCols(pred)
-	m.add(float64(kernel.CountArgmaxEqual(pred.Data, target.Data, rows, cols)), rows)
+	if w == nil {
+		m.add(float64(kernel.CountArgmaxEqual(pred.Data, target.Data, rows, cols)), rows)
+		return
+	}
+	m.addWeighted(name, pred, rows, w, func(lo, hi int) float64 {
+		return float64(kernel.CountArgmaxEqual(pred.Data[lo*cols:hi*cols], target.Data[lo*cols:hi*cols], hi-lo, cols))
+	})
 }
 
 // BinaryAccuracy is the fraction of values where (pred > Threshold) equals
@@ -188,20 +240,29 @@ func (a *BinaryAccuracy) Reset() { a.m.reset() }
 func (a *BinaryAccuracy) Result() float64 { return a.m.result() }
 
 // Update adds one batch: target has pred's size, e.g. (N,) for pred (N, 1).
-func (a *BinaryAccuracy) Update(pred, target *tensor.Tensor) {
+func (a *BinaryAccuracy) Update(pred, target *tensor.Tensor) { a.UpdateWeighted(pred, target, nil) }
+
+// UpdateWeighted adds one batch with per-sample weights (see Weighted).
+func (a *BinaryAccuracy) UpdateWeighted(pred, target *tensor.Tensor, w []float32) {
 	checkBatch(a.Name(), pred, target)
 	th := a.Threshold
 	if th == 0 {
 		th = BinaryThreshold
 	}
-	updateBinary(&a.m, a.Name(), pred, target, th)
+	updateBinary(&a.m, a.Name(), pred, target, th, w)
 }
 
-func updateBinary(m *mean, name string, pred, target *tensor.Tensor, threshold float64) {
+func updateBinary(m *mean, name string, pred, target *tensor.Tensor, threshold float64, w []float32) {
 	if len(pred.Data) != len(target.Data) {
 		panic(fmt.Sprintf("metric: %s needs one 0/1 target per prediction, got predictions %v and targets %v", name, pred.Shape, target.Shape))
 	}
-	m.add(float64(kernel.CountThresholdEqual(pred.Data, target.Data, float32(threshold))), len(pred.Data))
+	if w == nil {
+		m.add(float64(kernel.CountThresholdEqual(pred.Data, target.Data, float32(threshold))), len(pred.Data))
+		return
+	}
+	m.addWeighted(name, pred, len(pred.Data), w, func(lo, hi int) float64 {
+		return float64(kernel.CountThresholdEqual(pred.Data[lo:hi], target.Data[lo:hi], float32(threshold)))
+	})
 }
 
 // checkSize panics when pred and target hold different numbers of values.
@@ -225,9 +286,18 @@ func (a *MAE) Reset() { a.m.reset() }
 func (a *MAE) Result() float64 { return a.m.result() }
 
 // Update adds one batch; target has pred's size.
-func (a *MAE) Update(pred, target *tensor.Tensor) {
+func (a *MAE) Update(pred, target *tensor.Tensor) { a.UpdateWeighted(pred, target, nil) }
+
+// UpdateWeighted adds one batch with per-sample weights (see Weighted).
+func (a *MAE) UpdateWeighted(pred, target *tensor.Tensor, w []float32) {
 	checkSize(a.Name(), pred, target)
-	a.m.add(kernel.AbsoluteError(nil, pred.Data, target.Data, 0), len(pred.Data))
+	if w == nil {
+		a.m.add(kernel.AbsoluteError(nil, pred.Data, target.Data, 0), len(pred.Data))
+		return
+	}
+	a.m.addWeighted(a.Name(), pred, len(pred.Data), w, func(lo, hi int) float64 {
+		return kernel.AbsoluteError(nil, pred.Data[lo:hi], target.Data[lo:hi], 0)
+	})
 }
 
 // MSE is the mean squared error over every value seen.
@@ -243,9 +313,18 @@ func (a *MSE) Reset() { a.m.reset() }
 func (a *MSE) Result() float64 { return a.m.result() }
 
 // Update adds one batch; target has pred's size.
-func (a *MSE) Update(pred, target *tensor.Tensor) {
+func (a *MSE) Update(pred, target *tensor.Tensor) { a.UpdateWeighted(pred, target, nil) }
+
+// UpdateWeighted adds one batch with per-sample weights (see Weighted).
+func (a *MSE) UpdateWeighted(pred, target *tensor.Tensor, w []float32) {
 	checkSize(a.Name(), pred, target)
-	a.m.add(kernel.SquaredError(nil, pred.Data, target.Data, 0), len(pred.Data))
+	if w == nil {
+		a.m.add(kernel.SquaredError(nil, pred.Data, target.Data, 0), len(pred.Data))
+		return
+	}
+	a.m.addWeighted(a.Name(), pred, len(pred.Data), w, func(lo, hi int) float64 {
+		return kernel.SquaredError(nil, pred.Data[lo:hi], target.Data[lo:hi], 0)
+	})
 }
 
 // Fresh returns a new metric of m's kind and settings with nothing
