@@ -199,7 +199,9 @@ func (a *CategoricalAccuracy) Reset() { a.m.reset() }
 func (a *CategoricalAccuracy) Result() float64 { return a.m.result() }
 
 // Update adds one batch: pred and target both (N, C).
-func (a *CategoricalAccuracy) Update(pred, target *tensor.Tensor) { a.UpdateWeighted(pred, target, nil) }
+func (a *CategoricalAccuracy) Update(pred, target *tensor.Tensor) {
+	a.UpdateWeighted(pred, target, nil)
+}
 
 // UpdateWeighted adds one batch with per-sample weights (see Weighted).
 func (a *CategoricalAccuracy) UpdateWeighted(pred, target *tensor.Tensor, w []float32) {
