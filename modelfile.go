@@ -91,7 +91,7 @@ func (m *Sequential) ToJSON() ([]byte, error) {
 		mj.Config.Layers = append(mj.Config.Layers, layerJSON{"InputLayer", il.Config()})
 	}
 	for _, l := range m.net.Layers {
-		cfg := l.Config()
+		cfg := nn.LayerConfig(l)   // with the layer's real "trainable"
 		delete(cfg, "batch_shape") // the InputLayer carries it
 		mj.Config.Layers = append(mj.Config.Layers, layerJSON{l.Class(), cfg})
 	}
@@ -159,6 +159,9 @@ func parseModelJSON(data []byte, limit bool) (*ModelSpec, error) {
 			var ce *nn.ConfigError
 			if errors.As(err, &ce) {
 				err = ce.Err
+				if ce.Name != "" {
+					return nil, fmt.Errorf("layer %d %q (%s): %w", i, ce.Name, lj.ClassName, err)
+				}
 			}
 			return nil, fmt.Errorf("layer %d (%s): %w", i, lj.ClassName, err)
 		}

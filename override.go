@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/gokeras/gokeras/loss"
+	"github.com/gokeras/gokeras/nn"
 )
 
 // Tools that vary a model (gokeras sweep) name a layer's setting as
@@ -66,7 +67,7 @@ func (m *Sequential) LayerInfos() ([]LayerInfo, error) {
 	}
 	out := make([]LayerInfo, len(m.net.Layers))
 	for i, l := range m.net.Layers {
-		b, err := json.Marshal(l.Config())
+		b, err := json.Marshal(nn.LayerConfig(l))
 		if err != nil {
 			return nil, fmt.Errorf("gokeras: layer %s config: %w", l.LayerName(), err)
 		}
@@ -133,8 +134,9 @@ func ResolveLayerSetting(infos []LayerInfo, layer, field string, value any) (Lay
 // settings, learning-rate schedule, seed and data-set names — in which the
 // given config fields are replaced. The layers are recreated from their
 // edited configs, as a model file is read, so the new model is unbuilt and
-// untrained. A setting that names no layer or field, or that the layer
-// does not read back, is an error.
+// untrained. A setting that names no layer or field is an error, and so
+// is a value the layer does not implement: layer configs reject what they
+// cannot honour (nn.FromConfig), so every setting that is accepted takes.
 func (m *Sequential) WithLayerConfig(settings ...LayerSetting) (*Sequential, error) {
 	infos, err := m.LayerInfos()
 	if err != nil {
@@ -169,40 +171,7 @@ func (m *Sequential) WithLayerConfig(settings ...LayerSetting) (*Sequential, err
 	}
 	n := spec.Model
 	n.Seed, n.Classes, n.DatasetName = m.Seed, m.Classes, m.DatasetName
-	after, err := n.LayerInfos()
-	if err != nil {
-		return nil, err
-	}
-	// FromConfig ignores keys it does not know (Keras writes many that
-	// change nothing here); a setting that did not take would sweep nothing.
-	for _, s := range settings {
-		i := slices.IndexFunc(infos, func(li LayerInfo) bool { return li.Name == s.Layer })
-		was, now, want := jsonText(infos[i].Config[s.Field]), jsonText(after[i].Config[s.Field]), jsonText(s.Value)
-		if want != was && now == was && !sameTuple(s.Value, infos[i].Config[s.Field]) {
-			return nil, fmt.Errorf("gokeras: layer %s (%s) does not read %s=%s; gokeras keeps it at %s", s.Layer, infos[i].Class, s.Field, want, was)
-		}
-	}
 	return n, nil
-}
-
-// sameTuple reports whether v is a number that Keras's int-or-tuple
-// arguments (kernel_size=3) expand to tuple t ([3, 3]).
-func sameTuple(v, t any) bool {
-	list, ok := t.([]any)
-	if !ok || len(list) == 0 {
-		return false
-	}
-	for _, e := range list {
-		if e != v {
-			return false
-		}
-	}
-	return true
-}
-
-func jsonText(v any) string {
-	b, _ := json.Marshal(v)
-	return string(b)
 }
 
 // SetLabelSmoothing sets the label smoothing of the compiled loss, which

@@ -66,8 +66,13 @@ func TestWithLayerConfigErrors(t *testing.T) {
 		{gokeras.LayerSetting{Layer: "dropout", Field: "rat", Value: 0.5}, []string{`no field "rat"`, "its fields are rate"}},
 		{gokeras.LayerSetting{Layer: "flatten", Value: 1.0}, []string{"flatten (Flatten) has no main field", "flatten.FIELD"}},
 		{gokeras.LayerSetting{Layer: "dropout", Value: 1.5}, []string{"rate 1.5 is outside [0, 1)"}},
-		// Pooling layers write data_format but only work channels-last.
-		{gokeras.LayerSetting{Layer: "max_pooling2d", Field: "data_format", Value: "channels_first"}, []string{`does not read data_format="channels_first"`}},
+		// Values the layer does not implement fail through nn.FromConfig's
+		// strict rule, naming the layer, the key and the value: pooling
+		// layers write data_format but only work channels-last.
+		{gokeras.LayerSetting{Layer: "max_pooling2d", Field: "data_format", Value: "channels_first"}, []string{`"max_pooling2d" (MaxPooling2D)`, `data_format="channels_first" is not implemented for MaxPooling2D`, "channels_last"}},
+		{gokeras.LayerSetting{Layer: "conv2d", Field: "dilation_rate", Value: []any{2.0, 2.0}}, []string{`"conv2d" (Conv2D)`, "dilation_rate=[2,2] is not implemented for Conv2D"}},
+		{gokeras.LayerSetting{Layer: "conv2d", Field: "padding", Value: "sane"}, []string{`unknown padding "sane"`}},
+		{gokeras.LayerSetting{Layer: "dropout", Value: "half"}, []string{`"rate" is half; want a number`}},
 	}
 	for _, tt := range tests {
 		m, _ := p.Model()

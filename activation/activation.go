@@ -41,24 +41,30 @@ var names = [...]string{
 	GELU:      "gelu",
 }
 
-// String returns the Keras name ("relu", "softmax", ...).
+// String returns the Keras name ("relu", "softmax", ...), or the name a
+// custom activation was registered with.
 func (f Func) String() string {
+	if c, ok := f.custom(); ok {
+		return c.Name
+	}
 	if f < 0 || int(f) >= len(names) {
 		return fmt.Sprintf("activation(%d)", int(f))
 	}
 	return names[f]
 }
 
-// All lists every activation, in declaration order.
+// All lists every activation, built-in ones in declaration order, then the
+// registered ones in registration order.
 func All() []Func {
-	fs := make([]Func, len(names))
+	fs := make([]Func, len(names)+len(customList()))
 	for i := range fs {
 		fs[i] = Func(i)
 	}
 	return fs
 }
 
-// Parse returns the activation with Keras name s; "" and "None" are Linear.
+// Parse returns the activation with Keras name s (or a registered custom
+// name); "" and "None" are Linear.
 func Parse(s string) (Func, error) {
 	switch s {
 	case "", "None", "none":
@@ -69,7 +75,17 @@ func Parse(s string) (Func, error) {
 			return Func(i), nil
 		}
 	}
-	return 0, fmt.Errorf("activation: unknown activation %q; use one of %s", s, strings.Join(names[:], ", "))
+	cs := customList()
+	for i, c := range cs {
+		if c.Name == s {
+			return Func(len(names) + i), nil
+		}
+	}
+	known := names[:]
+	for _, c := range cs {
+		known = append(known, c.Name)
+	}
+	return 0, fmt.Errorf("activation: unknown activation %q; use one of %s (a custom one must be registered with activation.Register before loading)", s, strings.Join(known, ", "))
 }
 
 // MarshalText writes the Keras name, so configs serialise as "relu".
@@ -87,7 +103,12 @@ func (f *Func) UnmarshalText(b []byte) error {
 
 // NeedsInput reports whether Backward reads the pre-activation z (otherwise
 // the output y is enough and z need not be kept).
-func (f Func) NeedsInput() bool { return f == LeakyReLU || f == ELU || f == GELU }
+func (f Func) NeedsInput() bool {
+	if c, ok := f.custom(); ok {
+		return c.NeedsInput
+	}
+	return f == LeakyReLU || f == ELU || f == GELU
+}
 
 // Forward computes y = f(z) over rows×cols values; softmax normalises each
 // row (the last axis). y may alias z except for GELU/ELU/LeakyReLU layers
@@ -113,7 +134,11 @@ func (f Func) Forward(y, z []float32, rows, cols int) {
 	case GELU:
 		kernel.GELU(y, z)
 	default:
-		panic("activation: unknown " + f.String())
+		c, ok := f.custom()
+		if !ok {
+			panic("activation: unknown " + f.String())
+		}
+		c.Forward(y, z, rows, cols)
 	}
 }
 
@@ -140,6 +165,10 @@ func (f Func) Backward(dz, dy, z, y []float32, rows, cols int) {
 	case GELU:
 		kernel.GELUBackward(dz, dy, z)
 	default:
-		panic("activation: unknown " + f.String())
+		c, ok := f.custom()
+		if !ok {
+			panic("activation: unknown " + f.String())
+		}
+		c.Backward(dz, dy, z, y, rows, cols)
 	}
 }

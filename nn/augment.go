@@ -186,6 +186,7 @@ type RandomFlip struct {
 
 func init() {
 	register("RandomFlip", func(r *cfgReader) Layer {
+		r.augment()
 		m, err := ParseFlipMode(r.Str("mode", ""))
 		r.setErr(err)
 		return &RandomFlip{Mode: m}
@@ -432,7 +433,13 @@ func geomConfig(m map[string]any, f FillMode, i Interpolation, v float64) {
 	m["fill_value"] = v
 }
 
+// geom reads the keys the geometric layers share, with the keys Keras's
+// image preprocessing layers write that change nothing here: seed (see
+// ConfigReader.seed) and bounding_box_format (gokeras feeds images only,
+// never the dicts with boxes the format describes; keras/src/layers/
+// preprocessing/image_preprocessing/base_image_preprocessing_layer.py).
 func (r *cfgReader) geom() (FillMode, Interpolation, float64) {
+	r.augment()
 	f, err := ParseFillMode(r.Str("fill_mode", ""))
 	r.setErr(err)
 	i, err := ParseInterpolation(r.Str("interpolation", ""))
@@ -440,10 +447,12 @@ func (r *cfgReader) geom() (FillMode, Interpolation, float64) {
 	return f, i, r.Num("fill_value", 0)
 }
 
-func (r *cfgReader) setErr(err error) {
-	if err != nil && r.Err == nil {
-		r.Err = err
-	}
+// augment reads the keys every augmentation layer may carry: seed,
+// bounding_box_format (no-ops) and data_format (channels_last only).
+func (r *cfgReader) augment() {
+	r.seed()
+	r.noOp("bounding_box_format")
+	r.channelsLast()
 }
 
 // factor reads Keras's float-or-pair factors: a number f is (-f, f) when
@@ -757,6 +766,7 @@ type RandomCrop struct {
 
 func init() {
 	register("RandomCrop", func(r *cfgReader) Layer {
+		r.augment()
 		return &RandomCrop{Height: r.Int("height", 0), Width: r.Int("width", 0), Padding: r.Int("padding", 0)}
 	})
 }
@@ -923,6 +933,7 @@ type RandomContrast struct {
 
 func init() {
 	register("RandomContrast", func(r *cfgReader) Layer {
+		r.augment()
 		l := &RandomContrast{Factor: r.factor("factor", false)}
 		if _, ok := r.Get("value_range"); ok {
 			l.ValueRange = r.factor("value_range", false)

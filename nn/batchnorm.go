@@ -34,10 +34,23 @@ func init() {
 	register("BatchNormalization", func(r *cfgReader) Layer {
 		b := &BatchNormalization{Momentum: r.positive("momentum", 0.99), Epsilon: r.positive("epsilon", 1e-3),
 			NoScale: !r.Bool("scale", true), NoCenter: !r.Bool("center", true), InputShape: r.inputShape()}
-		if ax := r.ints("axis"); len(ax) == 1 && ax[0] != -1 && r.Err == nil {
+		if ax := r.ints("axis"); len(ax) > 0 && (len(ax) != 1 || ax[0] != -1) && r.Err == nil {
 			// Keras allows any axis; channels-last models normalise the last.
-			r.Err = fmt.Errorf("axis %d is not supported; gokeras normalises the last axis (-1)", ax[0])
+			r.unsupported("axis", ax, "gokeras normalises the last axis (-1)")
 		}
+		// The other keys of keras/src/layers/normalization/
+		// batch_normalization.py get_config: Keras's default initializers
+		// only, no regularizers or constraints on gamma and beta.
+		r.fixedInitializer("beta_initializer", Zeros)
+		r.fixedInitializer("gamma_initializer", Ones)
+		r.fixedInitializer("moving_mean_initializer", Zeros)
+		r.fixedInitializer("moving_variance_initializer", Ones)
+		for _, k := range []string{"beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint"} {
+			r.null(k, "gokeras has no regularizers or constraints on BatchNormalization's weights")
+		}
+		// synchronized syncs the batch statistics across devices: gokeras
+		// trains on one, where it changes nothing.
+		r.Bool("synchronized", false)
 		return b
 	})
 }

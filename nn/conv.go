@@ -53,12 +53,16 @@ func init() {
 			BiasInitializer:   r.initializer("bias_initializer"),
 			InputShape:        r.inputShape(),
 		}
+		// Keys as keras/src/layers/convolutional/base_conv.py get_config
+		// writes them.
 		if d := r.pair("dilation_rate"); d != [2]int{} && d != [2]int{1, 1} && r.Err == nil {
-			r.Err = fmt.Errorf("dilation_rate %v is not supported; use (1, 1)", d)
+			r.unsupported("dilation_rate", d, "gokeras implements dilation_rate (1, 1) only")
 		}
-		if f := r.Str("data_format", "channels_last"); f != "channels_last" && r.Err == nil {
-			r.Err = fmt.Errorf("data_format %q is not supported; gokeras is channels_last", f)
-		}
+		r.onlyValue("groups", "gokeras implements groups=1 only (no grouped convolution)", 1)
+		r.channelsLast()
+		r.loraKeys()
+		r.null("dora_rank", "gokeras does not implement DoRA")
+		r.null("dora_alpha", "gokeras does not implement DoRA")
 		return c
 	})
 }

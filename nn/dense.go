@@ -35,8 +35,9 @@ type Dense struct {
 }
 
 func init() {
+	// Keys as keras/src/layers/core/dense.py get_config writes them.
 	register("Dense", func(r *cfgReader) Layer {
-		return &Dense{
+		d := &Dense{
 			Units:             r.Int("units", 0),
 			Activation:        r.activation("activation"),
 			NoBias:            !r.Bool("use_bias", true),
@@ -44,6 +45,9 @@ func init() {
 			BiasInitializer:   r.initializer("bias_initializer"),
 			InputShape:        r.inputShape(),
 		}
+		r.loraKeys()
+		r.null("quantization_config", "gokeras does not quantize weights")
+		return d
 	})
 }
 

@@ -23,7 +23,12 @@ type Dropout struct {
 }
 
 func init() {
-	register("Dropout", func(r *cfgReader) Layer { return &Dropout{Rate: r.Num("rate", 0)} })
+	// Keys as keras/src/layers/regularization/dropout.py get_config writes them.
+	register("Dropout", func(r *cfgReader) Layer {
+		r.seed()
+		r.null("noise_shape", "gokeras draws an independent mask value per element (noise_shape null)")
+		return &Dropout{Rate: r.Num("rate", 0)}
+	})
 }
 
 func (d *Dropout) LayerName() string     { return d.Name }

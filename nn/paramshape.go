@@ -151,6 +151,9 @@ func (n *Normalization) ParamShapes(in tensor.Shape) ([]ParamShape, error) {
 	if _, err := n.OutputShape(in); err != nil {
 		return nil, err
 	}
+	if n.fixed() {
+		return nil, nil // given statistics are config, not weights
+	}
 	c := tensor.Shape{in[len(in)-1]}
 	return []ParamShape{{"mean", c}, {"variance", c}, {"count", tensor.Shape{1}}}, nil
 }

@@ -79,10 +79,13 @@ type AveragePooling2D struct {
 }
 
 func init() {
+	// Keys as keras/src/layers/pooling/base_pooling.py get_config writes them.
 	register("MaxPooling2D", func(r *cfgReader) Layer {
+		r.channelsLast()
 		return &MaxPooling2D{PoolSize: r.pair("pool_size"), Strides: r.pair("strides"), Padding: r.padding("padding")}
 	})
 	register("AveragePooling2D", func(r *cfgReader) Layer {
+		r.channelsLast()
 		return &AveragePooling2D{PoolSize: r.pair("pool_size"), Strides: r.pair("strides"), Padding: r.padding("padding")}
 	})
 }
@@ -187,24 +190,43 @@ func (p *AveragePooling2D) Backward(dy *tensor.Tensor) *tensor.Tensor {
 }
 
 // GlobalAveragePooling2D averages each channel over height and width:
-// (batch, h, w, c) -> (batch, c).
+// (batch, h, w, c) -> (batch, c), or (batch, 1, 1, c) with Keepdims.
 type GlobalAveragePooling2D struct {
 	Trainability
-	Name string
+	Name     string
+	Keepdims bool // keep the spatial axes as size 1, as Keras's keepdims=True
 	pool2D
 }
 
 // GlobalMaxPooling2D takes each channel's maximum over height and width.
 type GlobalMaxPooling2D struct {
 	Trainability
-	Name string
+	Name     string
+	Keepdims bool // keep the spatial axes as size 1, as Keras's keepdims=True
 	pool2D
 	arg []int32
 }
 
 func init() {
-	register("GlobalAveragePooling2D", func(r *cfgReader) Layer { return &GlobalAveragePooling2D{} })
-	register("GlobalMaxPooling2D", func(r *cfgReader) Layer { return &GlobalMaxPooling2D{} })
+	// Keys as keras/src/layers/pooling/base_global_pooling.py get_config
+	// writes them.
+	register("GlobalAveragePooling2D", func(r *cfgReader) Layer {
+		r.channelsLast()
+		return &GlobalAveragePooling2D{Keepdims: r.Bool("keepdims", false)}
+	})
+	register("GlobalMaxPooling2D", func(r *cfgReader) Layer {
+		r.channelsLast()
+		return &GlobalMaxPooling2D{Keepdims: r.Bool("keepdims", false)}
+	})
+}
+
+// globalShape is a global pool's output shape for c channels: (c) or,
+// keeping the spatial axes, (1, 1, c).
+func globalShape(keep bool, c int) tensor.Shape {
+	if keep {
+		return tensor.Shape{1, 1, c}
+	}
+	return tensor.Shape{c}
 }
 
 func globalGeometry(class string, in tensor.Shape) (kernel.ConvGeom, error) {
@@ -221,7 +243,7 @@ func (p *GlobalAveragePooling2D) Params() []*Param      { return nil }
 func (p *GlobalAveragePooling2D) Config() map[string]any {
 	m := baseConfig(p.Name, nil)
 	m["data_format"] = "channels_last"
-	m["keepdims"] = false
+	m["keepdims"] = p.Keepdims
 	return m
 }
 func (p *GlobalMaxPooling2D) LayerName() string     { return p.Name }
@@ -231,18 +253,18 @@ func (p *GlobalMaxPooling2D) Params() []*Param      { return nil }
 func (p *GlobalMaxPooling2D) Config() map[string]any {
 	m := baseConfig(p.Name, nil)
 	m["data_format"] = "channels_last"
-	m["keepdims"] = false
+	m["keepdims"] = p.Keepdims
 	return m
 }
 
 func (p *GlobalAveragePooling2D) OutputShape(in tensor.Shape) (tensor.Shape, error) {
 	g, err := globalGeometry("GlobalAveragePooling2D", in)
-	return tensor.Shape{g.C}, err
+	return globalShape(p.Keepdims, g.C), err
 }
 
 func (p *GlobalMaxPooling2D) OutputShape(in tensor.Shape) (tensor.Shape, error) {
 	g, err := globalGeometry("GlobalMaxPooling2D", in)
-	return tensor.Shape{g.C}, err
+	return globalShape(p.Keepdims, g.C), err
 }
 
 func (p *GlobalAveragePooling2D) Build(in tensor.Shape, _ *rand.Rand) (err error) {
@@ -255,12 +277,22 @@ func (p *GlobalMaxPooling2D) Build(in tensor.Shape, _ *rand.Rand) (err error) {
 	return err
 }
 
+// ensureOut sizes y for a global pool's output, (n, c) or (n, 1, 1, c):
+// the same values either way.
+func (p *pool2D) ensureOut(keep bool) *tensor.Tensor {
+	g := &p.geom
+	if keep {
+		return tensor.Ensure(p.y, g.N, 1, 1, g.C)
+	}
+	return tensor.Ensure(p.y, g.N, g.C)
+}
+
 // The global pools are pooling windows the size of the image; their
 // (batch, 1, 1, c) results are viewed as (batch, c).
 func (p *GlobalAveragePooling2D) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 	g := &p.geom
 	g.N = x.Len()
-	p.y = tensor.Ensure(p.y, g.N, g.C)
+	p.y = p.ensureOut(p.Keepdims)
 	kernel.AvgPoolNHWC(g, x.Data, p.y.Data)
 	return p.y
 }
@@ -275,7 +307,7 @@ func (p *GlobalAveragePooling2D) Backward(dy *tensor.Tensor) *tensor.Tensor {
 func (p *GlobalMaxPooling2D) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 	g := &p.geom
 	g.N = x.Len()
-	p.y = tensor.Ensure(p.y, g.N, g.C)
+	p.y = p.ensureOut(p.Keepdims)
 	if cap(p.arg) >= len(p.y.Data) {
 		p.arg = p.arg[:len(p.y.Data)]
 	} else {

@@ -19,7 +19,7 @@ func (s *Stack) Replica() (*Stack, error) {
 	r := &Stack{}
 	for _, l := range s.Layers {
 		// Through JSON, as Load does, so the config reads as from a file.
-		b, err := json.Marshal(l.Config())
+		b, err := json.Marshal(LayerConfig(l))
 		if err != nil {
 			return nil, fmt.Errorf("nn: layer %s cannot be replicated: %w", l.LayerName(), err)
 		}

@@ -51,10 +51,11 @@ type InputLayer struct {
 }
 
 func init() {
+	// Keys as keras/src/layers/reshaping/flatten.py, reshape.py,
+	// activations/activation.py and core/input_layer.py get_config write
+	// them.
 	register("Flatten", func(r *cfgReader) Layer {
-		if f := r.Str("data_format", "channels_last"); f != "channels_last" && r.Err == nil {
-			r.Err = fmt.Errorf("data_format %q is not supported; gokeras is channels_last", f)
-		}
+		r.channelsLast()
 		return &Flatten{InputShape: r.inputShape()}
 	})
 	register("Reshape", func(r *cfgReader) Layer {
@@ -63,7 +64,13 @@ func init() {
 	register("Activation", func(r *cfgReader) Layer {
 		return &Activation{Activation: r.activation("activation"), InputShape: r.inputShape()}
 	})
-	register("InputLayer", func(r *cfgReader) Layer { return &InputLayer{Shape: r.inputShape()} })
+	register("InputLayer", func(r *cfgReader) Layer {
+		// Keras 3 writes a plain dtype here; FromConfig checks it is float32.
+		r.onlyValue("sparse", "gokeras inputs are dense", false)
+		r.onlyValue("ragged", "gokeras inputs are dense, of one shape", false)
+		r.onlyValue("optional", "a gokeras model always takes its input", false)
+		return &InputLayer{Shape: r.inputShape()}
+	})
 }
 
 func (f *Flatten) LayerName() string                { return f.Name }
