@@ -46,19 +46,40 @@ func stepModel(t testing.TB) (*Model, *tensor.Tensor, *tensor.Tensor) {
 // is the steady-state allocation count per step, which should be zero.
 func BenchmarkTrainStep(b *testing.B) {
 	m, x, y := stepModel(b)
-	m.step(x, y)
+	m.step(x, y, nil)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		m.step(x, y)
+		m.step(x, y, nil)
 	}
 }
 
 func TestTrainStepAllocatesNothing(t *testing.T) {
 	m, x, y := stepModel(t)
-	m.step(x, y)
-	if a := testing.AllocsPerRun(5, func() { m.step(x, y) }); a != 0 {
+	m.step(x, y, nil)
+	if a := testing.AllocsPerRun(5, func() { m.step(x, y, nil) }); a != 0 {
 		t.Errorf("a training step allocates %v times once warm, want 0 (go test -bench TrainStep -memprofile shows where)", a)
+	}
+}
+
+// TestWeightedTrainStepAllocatesNothing is TestTrainStepAllocatesNothing
+// with sample weights and a weighted metric, on the fused softmax path and
+// on the plain one (logits).
+func TestWeightedTrainStepAllocatesNothing(t *testing.T) {
+	for _, fromLogits := range []bool{false, true} {
+		m, x, y := stepModel(t)
+		if fromLogits {
+			m.Loss = loss.SparseCategoricalCrossentropy{FromLogits: true}
+		}
+		m.WeightedMetrics = []metric.Metric{&metric.SparseCategoricalAccuracy{}}
+		w := make([]float32, x.Shape[0])
+		for i := range w {
+			w[i] = float32(i % 3)
+		}
+		m.step(x, y, w)
+		if a := testing.AllocsPerRun(5, func() { m.step(x, y, w) }); a != 0 {
+			t.Errorf("from_logits %v: a weighted training step allocates %v times once warm, want 0", fromLogits, a)
+		}
 	}
 }
 
@@ -70,9 +91,10 @@ func TestBatchesAllocateNothing(t *testing.T) {
 	for i := range idx {
 		idx[i] = (i * 37) % 100
 	}
+	w := make([]float32, 100)
 	for _, x := range []Inputs{tensor.New(100, 16, 16, 3), tensor.NewBytes(255, 100, 16, 16, 3)} {
 		b := &batcher{}
-		r := rows{x, y, 0, 100}
+		r := rows{x, y, w, 0, 100}
 		b.gather(r, idx)
 		b.span(r, 64, 96)
 		if a := testing.AllocsPerRun(20, func() { b.gather(r, idx); b.span(r, 0, 32) }); a != 0 {
@@ -87,14 +109,23 @@ func TestFitAllocatesNothingPerStep(t *testing.T) {
 	m, _, _ := stepModel(t)
 	x := tensor.NewBytes(255, 20*32, 16, 16, 3)
 	y := tensor.New(20 * 32)
-	fit := func(steps int) float64 {
-		return testing.AllocsPerRun(2, func() {
-			if _, err := Fit(context.Background(), m, x, y, Options{BatchSize: 32, StepsPerEpoch: steps, Out: io.Discard, Verbose: OneLine}); err != nil {
-				t.Fatal(err)
+	for _, weighted := range []bool{false, true} {
+		var w []float32
+		if weighted {
+			w = make([]float32, y.Len())
+			for i := range w {
+				w[i] = 1 + float32(i%2)
 			}
-		})
-	}
-	if short, long := fit(4), fit(20); long > short {
-		t.Errorf("Fit allocates %v times over 4 steps, %v over 20; want no allocation per step", short, long)
+		}
+		fit := func(steps int) float64 {
+			return testing.AllocsPerRun(2, func() {
+				if _, err := Fit(context.Background(), m, x, y, Options{BatchSize: 32, StepsPerEpoch: steps, SampleWeight: w, Out: io.Discard, Verbose: OneLine}); err != nil {
+					t.Fatal(err)
+				}
+			})
+		}
+		if short, long := fit(4), fit(20); long > short {
+			t.Errorf("weighted %v: Fit allocates %v times over 4 steps, %v over 20; want no allocation per step", weighted, short, long)
+		}
 	}
 }

@@ -40,10 +40,12 @@ func shapeOf(x Inputs) tensor.Shape {
 	return append(tensor.Shape{x.Len()}, x.RowShape()...)
 }
 
-// rows is rows [lo, hi) of inputs x and targets y (nil for Predict).
+// rows is rows [lo, hi) of inputs x, targets y (nil for Predict) and
+// per-sample weights w (nil for none); w is indexed as x and y are.
 type rows struct {
 	x      Inputs
 	y      *tensor.Tensor
+	w      []float32
 	lo, hi int
 }
 
@@ -51,21 +53,34 @@ type rows struct {
 // itself is never copied and steady-state training allocates nothing.
 type batcher struct {
 	xb, yb *tensor.Tensor
+	wb     []float32
 	idx    []int         // for batches of consecutive rows
 	xv, yv tensor.Tensor // views of consecutive float rows
 }
 
-// gather reads rows idx of r.
-func (b *batcher) gather(r rows, idx []int) (*tensor.Tensor, *tensor.Tensor) {
+// gather reads rows idx of r: inputs, targets and weights (nil when r
+// has none).
+func (b *batcher) gather(r rows, idx []int) (*tensor.Tensor, *tensor.Tensor, []float32) {
 	b.xb = r.x.GatherRows(b.xb, idx)
 	if r.y != nil {
 		b.yb = r.y.GatherRows(b.yb, idx)
 	}
-	return b.xb, b.yb
+	if r.w == nil {
+		return b.xb, b.yb, nil
+	}
+	b.wb = b.wb[:0]
+	for _, i := range idx {
+		b.wb = append(b.wb, r.w[i])
+	}
+	return b.xb, b.yb, b.wb
 }
 
 // span reads rows [lo, hi) of r.
-func (b *batcher) span(r rows, lo, hi int) (*tensor.Tensor, *tensor.Tensor) {
+func (b *batcher) span(r rows, lo, hi int) (*tensor.Tensor, *tensor.Tensor, []float32) {
+	var w []float32
+	if r.w != nil {
+		w = r.w[lo:hi]
+	}
 	if x, ok := r.x.(*tensor.Tensor); ok {
 		// Consecutive float rows need no copy: views (never b.xb and b.yb,
 		// which gather writes into).
@@ -73,7 +88,7 @@ func (b *batcher) span(r rows, lo, hi int) (*tensor.Tensor, *tensor.Tensor) {
 		if r.y != nil {
 			y = r.y.SliceInto(&b.yv, lo, hi)
 		}
-		return x.SliceInto(&b.xv, lo, hi), y
+		return x.SliceInto(&b.xv, lo, hi), y, w
 	}
 	b.idx = b.idx[:0]
 	for i := lo; i < hi; i++ {

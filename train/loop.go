@@ -47,6 +47,10 @@ func ParseVerbosity(v int) (Verbosity, error) {
 type Data struct {
 	X Inputs // a *tensor.Tensor, or *tensor.Bytes scaled as batches are read
 	Y *tensor.Tensor
+	// SampleWeight, if non-nil, holds one weight per sample (see
+	// Options.SampleWeight), as the third item of Keras's
+	// validation_data=(x, y, sample_weight).
+	SampleWeight []float32
 }
 
 // Options are fit()'s arguments. The zero value is Keras's defaults:
@@ -56,10 +60,23 @@ type Options struct {
 	InitialEpoch int // epochs already done (to resume a run)
 	BatchSize    int
 	// ValidationSplit holds out the LAST fraction of x and y (before any
-	// shuffling, as Keras does) to validate on after each epoch.
+	// shuffling, as Keras does) to validate on after each epoch; the same
+	// fraction of SampleWeight goes with it.
 	ValidationSplit float64
 	ValidationData  *Data
-	NoShuffle       bool
+	// SampleWeight, if non-nil, holds one finite, non-negative weight per
+	// sample of x and y, as Keras's sample_weight: each sample's loss is
+	// multiplied by its weight and the sum divided by the batch size (not
+	// by the sum of the weights), and the model's WeightedMetrics average
+	// with these weights. Nil weighs every sample 1.
+	SampleWeight []float32
+	// ClassWeight, if non-nil, maps a class index to the weight of the
+	// training samples of that class, as Keras's class_weight: a sample's
+	// class is its integer label, or the argmax of its one-hot row; classes
+	// not in the map weigh 1. It weighs the training part only, never the
+	// validation data, and cannot be given with SampleWeight.
+	ClassWeight map[int]float64
+	NoShuffle   bool
 	// StepsPerEpoch, if positive, ends an epoch after that many batches, as
 	// Keras's steps_per_epoch does with arrays: the next epoch goes on where
 	// this one stopped, in the same shuffled order, and a new shuffle starts
@@ -131,14 +148,23 @@ func Fit(ctx context.Context, m *Model, x Inputs, y *tensor.Tensor, o Options) (
 	if err := m.checkData("training", x, y); err != nil {
 		return nil, err
 	}
+	if err := m.checkWeightedMetrics(); err != nil {
+		return nil, err
+	}
 	m.gather()
 	if err := m.nameVariables(); err != nil {
 		return nil, err
 	}
+	m.nameMetrics()
 	m.fuseKnown = false
+	w, err := m.trainingWeights(x, y, o)
+	if err != nil {
+		return nil, err
+	}
 	// Training reads rows [0, n) through shuffled indices; the held-out
-	// part of a validation split is the rows after them.
-	train := rows{x, y, 0, x.Len()}
+	// part of a validation split is the rows after them, with the
+	// sample weights (never the class weights) of those rows.
+	train := rows{x, y, w, 0, x.Len()}
 	var val *rows
 	switch {
 	case o.ValidationData != nil:
@@ -146,14 +172,17 @@ func Fit(ctx context.Context, m *Model, x Inputs, y *tensor.Tensor, o Options) (
 		if err := m.checkData("validation", v.X, v.Y); err != nil {
 			return nil, err
 		}
-		val = &rows{v.X, v.Y, 0, v.X.Len()}
+		if err := m.checkEvalWeights("validation", v.SampleWeight, v.X.Len()); err != nil {
+			return nil, err
+		}
+		val = &rows{v.X, v.Y, v.SampleWeight, 0, v.X.Len()}
 	case o.ValidationSplit != 0:
 		at, err := splitAt(x.Len(), o.ValidationSplit)
 		if err != nil {
 			return nil, err
 		}
 		train.hi = at
-		val = &rows{x, y, at, x.Len()}
+		val = &rows{x, y, o.SampleWeight, at, x.Len()}
 	}
 	n := train.hi
 	batches := (n + o.BatchSize - 1) / o.BatchSize // the last partial batch is kept
@@ -196,9 +225,7 @@ func Fit(ctx context.Context, m *Model, x Inputs, y *tensor.Tensor, o Options) (
 			return hist, err
 		}
 		prog.epochBegin(epoch, o.Epochs)
-		for _, mt := range m.Metrics {
-			mt.Reset()
-		}
+		m.resetMetrics()
 		start := time.Now()
 		var lossSum float64
 		seen := 0
@@ -211,8 +238,8 @@ func Fit(ctx context.Context, m *Model, x Inputs, y *tensor.Tensor, o Options) (
 				break
 			}
 			lo, hi := (first+s)*o.BatchSize, min((first+s+1)*o.BatchSize, n)
-			xb, yb := b.gather(train, perm[lo:hi])
-			l := m.step(xb, yb)
+			xb, yb, wb := b.gather(train, perm[lo:hi])
+			l := m.step(xb, yb, wb)
 			if math.IsNaN(l) || math.IsInf(l, 0) {
 				stopErr = fmt.Errorf("train: %w (%v) at epoch %d/%d, batch %d/%d; lower the learning rate, check the data for NaN or huge values, or scale inputs (e.g. divide pixels by 255)",
 					ErrNaN, l, epoch+1, o.Epochs, s+1, count)
@@ -266,42 +293,100 @@ func (m *Model) logs(prefix string, l float64) Logs {
 	return logs
 }
 
-// fillLogs stores the running loss and metric values in logs.
-func (m *Model) fillLogs(logs Logs, prefix string, l float64) {
-	logs[prefix+"loss"] = l
-	for _, mt := range m.Metrics {
-		logs[prefix+mt.Name()] = mt.Result()
-	}
+// EvaluateOptions are evaluate()'s arguments. The zero value is Keras's
+// defaults: batches of 32, every sample weighing 1.
+type EvaluateOptions struct {
+	BatchSize int // 0 means 32
+	// SampleWeight, if non-nil, holds one finite, non-negative weight per
+	// sample, as Keras's evaluate(sample_weight=...): it weighs the loss
+	// and the model's WeightedMetrics (see Options.SampleWeight).
+	SampleWeight []float32
+	// TTA averages the outputs over test-time views of each image before
+	// the loss and metrics (a gokeras extension; see EvaluateTTA).
+	TTA TTA
 }
 
-// Evaluate returns the loss and metrics of m on x and y, in inference mode.
+// Evaluate returns the loss and metrics of m on x and y, in inference
+// mode; batchSize 0 means 32. EvaluateWith takes sample weights.
 func Evaluate(m *Model, x Inputs, y *tensor.Tensor, batchSize int) (Logs, error) {
+	return EvaluateWith(m, x, y, EvaluateOptions{BatchSize: batchSize})
+}
+
+// EvaluateWith returns the loss and metrics of m on x and y, in inference
+// mode, as Keras's evaluate(x, y, batch_size, sample_weight).
+func EvaluateWith(m *Model, x Inputs, y *tensor.Tensor, o EvaluateOptions) (Logs, error) {
+	if o.TTA < 0 || o.TTA > TTAFlipShift {
+		return nil, fmt.Errorf("train: unknown test-time augmentation %d", int(o.TTA))
+	}
 	if err := m.checkData("evaluation", x, y); err != nil {
 		return nil, err
 	}
-	if batchSize <= 0 {
-		batchSize = 32
+	if err := m.checkEvalWeights("evaluation", o.SampleWeight, x.Len()); err != nil {
+		return nil, err
+	}
+	if err := m.checkWeightedMetrics(); err != nil {
+		return nil, err
+	}
+	infer := m.Net.Infer
+	if o.TTA != TTANone {
+		if len(x.RowShape()) != 3 {
+			return nil, fmt.Errorf("train: test-time augmentation %v needs images (N, H, W, C), got inputs of shape %v", o.TTA, shapeOf(x))
+		}
+		infer = (&ttaViews{net: m.Net, t: o.TTA}).infer
+	}
+	if o.BatchSize <= 0 {
+		o.BatchSize = 32
 	}
 	m.gather()
-	return evaluate(m, &batcher{}, rows{x, y, 0, x.Len()}, batchSize, m.Net.Infer)
+	m.nameMetrics()
+	return evaluate(m, &batcher{}, rows{x, y, o.SampleWeight, 0, x.Len()}, o.BatchSize, infer)
+}
+
+// checkEvalWeights checks the sample weights of evaluation or validation
+// data, and that the loss takes them.
+func (m *Model) checkEvalWeights(what string, w []float32, n int) error {
+	if w == nil {
+		return nil
+	}
+	if err := checkSampleWeights(what, w, n); err != nil {
+		return err
+	}
+	return m.checkWeighted()
+}
+
+// trainingWeights returns the training data's per-sample weights: the
+// sample weights, or the class weights turned into them, or nil.
+func (m *Model) trainingWeights(x Inputs, y *tensor.Tensor, o Options) ([]float32, error) {
+	switch {
+	case o.ClassWeight != nil && o.SampleWeight != nil:
+		return nil, fmt.Errorf("train: class_weight and sample_weight cannot be given at the same time (as in Keras); fold the class weights into the sample weights")
+	case o.ClassWeight != nil:
+		if err := m.checkWeighted(); err != nil {
+			return nil, err
+		}
+		return m.classWeights(o.ClassWeight, y)
+	case o.SampleWeight != nil:
+		if err := checkSampleWeights("training", o.SampleWeight, x.Len()); err != nil {
+			return nil, err
+		}
+		return o.SampleWeight, m.checkWeighted()
+	}
+	return nil, nil
 }
 
 // evaluate computes the loss and metrics of rows r in batches, with infer
 // giving a batch's outputs (the network in inference mode, or an average
-// over test-time views).
+// over test-time views). As Keras's loss tracker, the loss is the mean of
+// the batches' losses weighted by their sizes.
 func evaluate(m *Model, b *batcher, r rows, batchSize int, infer func(*tensor.Tensor) *tensor.Tensor) (Logs, error) {
-	for _, mt := range m.Metrics {
-		mt.Reset()
-	}
+	m.resetMetrics()
 	var sum float64
 	for lo := r.lo; lo < r.hi; lo += batchSize {
 		hi := min(lo+batchSize, r.hi)
-		xb, yb := b.span(r, lo, hi)
+		xb, yb, wb := b.span(r, lo, hi)
 		out := infer(xb)
-		sum += (m.Loss.Compute(out, yb, nil) + m.penalty()) * float64(hi-lo)
-		for _, mt := range m.Metrics {
-			mt.Update(out, yb)
-		}
+		sum += (m.lossOf(out, yb, wb, nil) + m.penalty()) * float64(hi-lo)
+		m.updateMetrics(out, yb, wb)
 	}
 	return m.logs("", sum/float64(r.hi-r.lo)), nil
 }
@@ -325,7 +410,7 @@ func Predict(net *nn.Stack, x Inputs, batchSize int) (*tensor.Tensor, error) {
 	b := &batcher{}
 	for lo := 0; lo < n; lo += batchSize {
 		hi := min(lo+batchSize, n)
-		xb, _ := b.span(rows{x: x}, lo, hi)
+		xb, _, _ := b.span(rows{x: x}, lo, hi)
 		y := net.Infer(xb)
 		copy(out.Data[lo*row:hi*row], y.Data)
 	}

@@ -22,7 +22,13 @@ type Model struct {
 	Net       *nn.Stack
 	Loss      loss.Loss
 	Optimizer optim.Optimizer
-	Metrics   []metric.Metric
+	// Metrics never see sample weights; WeightedMetrics (Keras's
+	// weighted_metrics) take them when Fit or Evaluate is given weights,
+	// and must then implement metric.Weighted (every built-in one does).
+	Metrics         []metric.Metric
+	WeightedMetrics []metric.Metric
+
+	metricNames []string // the logs' keys of Metrics then WeightedMetrics
 
 	values, grads []*tensor.Tensor // trainable weights, gathered by gather
 	names         []string         // their "layer/variable" paths
@@ -141,19 +147,18 @@ func (m *Model) checkData(what string, x Inputs, y *tensor.Tensor) error {
 	return nil
 }
 
-// step runs one training step on a batch and returns its loss.
-func (m *Model) step(x, y *tensor.Tensor) float64 {
+// step runs one training step on a batch with per-sample weights w (nil
+// for none) and returns its loss.
+func (m *Model) step(x, y *tensor.Tensor, w []float32) float64 {
 	out := m.Net.Forward(x, true)
-	for _, mt := range m.Metrics {
-		mt.Update(out, y)
-	}
+	m.updateMetrics(out, y, w)
 	m.grad = tensor.Ensure(m.grad, out.Shape...)
 	var l float64
 	if f, ok := m.fused(); ok {
-		l = f.ComputeFromSoftmax(out, y, m.grad)
+		l = f.ComputeFromSoftmaxWeighted(out, y, w, m.grad)
 		m.Net.BackwardLinear(m.grad)
 	} else {
-		l = m.Loss.Compute(out, y, m.grad)
+		l = m.lossOf(out, y, w, m.grad)
 		m.Net.Backward(m.grad)
 	}
 	l += m.penalty()

@@ -46,25 +46,10 @@ func ParseTTA(s string) (TTA, error) {
 }
 
 // EvaluateTTA is Evaluate with the outputs averaged over the views of t
-// (images N×H×W×C only). With TTANone it is Evaluate.
+// (images N×H×W×C only). With TTANone it is Evaluate. EvaluateWith takes
+// sample weights too.
 func EvaluateTTA(m *Model, x Inputs, y *tensor.Tensor, batchSize int, t TTA) (Logs, error) {
-	if t == TTANone {
-		return Evaluate(m, x, y, batchSize)
-	}
-	if t < 0 || t > TTAFlipShift {
-		return nil, fmt.Errorf("train: unknown test-time augmentation %d", int(t))
-	}
-	if err := m.checkData("evaluation", x, y); err != nil {
-		return nil, err
-	}
-	if len(x.RowShape()) != 3 {
-		return nil, fmt.Errorf("train: test-time augmentation %v needs images (N, H, W, C), got inputs of shape %v", t, shapeOf(x))
-	}
-	if batchSize <= 0 {
-		batchSize = 32
-	}
-	v := &ttaViews{net: m.Net, t: t}
-	return evaluate(m, &batcher{}, rows{x, y, 0, x.Len()}, batchSize, v.infer)
+	return EvaluateWith(m, x, y, EvaluateOptions{BatchSize: batchSize, TTA: t})
 }
 
 // ttaViews averages the network's outputs over a batch's views, in

@@ -1,0 +1,236 @@
+// This file owns sample and class weights in Fit and Evaluate, following
+// Keras 3's trainer: the checks on the weights a user passes, class_weight
+// turned into per-sample weights, and which metrics see them.
+//
+// Keras's rules, and where they are written:
+//   - class_weight becomes one weight per training sample: the class of a
+//     sample is its label (rounded), or the argmax of a one-hot row; a class
+//     missing from the map weighs 1
+//     (keras/src/trainers/data_adapters/data_adapter_utils.py,
+//     class_weight_to_sample_weights). Giving it together with sample_weight
+//     is an error (array_data_adapter.py). It weighs the training data only,
+//     never the validation data (keras/src/backend/tensorflow/trainer.py,
+//     fit).
+//   - validation_split splits sample_weight with x and y
+//     (array_slicing.train_validation_split); validation_data may carry its
+//     own weights.
+//   - the loss multiplies each sample's loss by its weight and divides by
+//     the number of loss values (see package loss, weighted.go); the
+//     reported loss is the mean of the batches' losses weighted by batch
+//     size, not by the weights (the trainer's _loss_tracker).
+//   - only weighted_metrics see the weights; metrics never do
+//     (keras/src/trainers/compile_utils.py, CompileMetrics.update_state).
+//
+// Keras accepts any weights; gokeras refuses negative and non-finite ones,
+// which can only come from a bug in the caller's data.
+
+package train
+
+import (
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/gokeras/gokeras/loss"
+	"github.com/gokeras/gokeras/metric"
+	"github.com/gokeras/gokeras/tensor"
+)
+
+// checkSampleWeights returns an error saying what to do when w is not one
+// finite, non-negative weight per sample of n.
+func checkSampleWeights(what string, w []float32, n int) error {
+	if w == nil {
+		return nil
+	}
+	if len(w) != n {
+		return fmt.Errorf("train: %s sample_weight has %d values for %d samples; give one weight per sample, in the order of x and y", what, len(w), n)
+	}
+	for i, v := range w {
+		if !(v >= 0) || math.IsInf(float64(v), 1) {
+			return fmt.Errorf("train: %s sample_weight[%d] is %v; weights must be finite and not negative (0 leaves a sample out)", what, i, v)
+		}
+	}
+	return nil
+}
+
+// classCount is the number of classes a classification loss scores, 0 for
+// a regression loss (whose class weights Keras reads from rounded targets).
+func classCount(l loss.Loss, out tensor.Shape) int {
+	switch l.(type) {
+	case loss.SparseCategoricalCrossentropy, *loss.SparseCategoricalCrossentropy,
+		loss.CategoricalCrossentropy, *loss.CategoricalCrossentropy:
+		return out[len(out)-1]
+	case loss.BinaryCrossentropy, *loss.BinaryCrossentropy:
+		return 2
+	}
+	return 0
+}
+
+// classWeights turns class weights into one weight per sample of y, as
+// Keras's class_weight_to_sample_weights does: the class of a sample is its
+// label rounded to the nearest integer (half to even, as NumPy's round), or
+// the argmax of its row when y has one column per class; a class missing
+// from cw weighs 1.
+func (m *Model) classWeights(cw map[int]float64, y *tensor.Tensor) ([]float32, error) {
+	classes := classCount(m.Loss, m.Net.OutputShape())
+	keys := make([]int, 0, len(cw))
+	for k := range cw {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		v := cw[k]
+		if k < 0 || (classes > 0 && k >= classes) {
+			hint := "class indices start at 0"
+			if classes > 0 {
+				hint = fmt.Sprintf("the model's %s scores classes 0 to %d", m.Loss.Name(), classes-1)
+			}
+			return nil, fmt.Errorf("train: class_weight has class %d; %s", k, hint)
+		}
+		if !(v >= 0) || math.IsInf(v, 1) {
+			return nil, fmt.Errorf("train: class_weight of class %d is %v; weights must be finite and not negative", k, v)
+		}
+	}
+	n := y.Shape[0]
+	per := len(y.Data) / max(n, 1)
+	switch {
+	case len(y.Shape) > 2:
+		return nil, fmt.Errorf("train: class_weight needs one label or one-hot row per sample, got targets of shape %v; pass sample_weight instead", y.Shape)
+	case per > 1 && isSparse(m.Loss):
+		return nil, fmt.Errorf("train: class_weight needs one label per sample, got %d per sample (targets %v); pass sample_weight instead", per, y.Shape)
+	}
+	w := make([]float32, n)
+	for i := range w {
+		row := y.Data[i*per : (i+1)*per]
+		var c int
+		if per > 1 {
+			c = argmax(row)
+		} else {
+			v := float64(row[0])
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return nil, fmt.Errorf("train: class_weight: target %d is %v, not a class", i, v)
+			}
+			c = int(math.RoundToEven(v))
+		}
+		w[i] = 1
+		if v, ok := cw[c]; ok {
+			w[i] = float32(v)
+		}
+	}
+	return w, nil
+}
+
+func isSparse(l loss.Loss) bool {
+	switch l.(type) {
+	case loss.SparseCategoricalCrossentropy, *loss.SparseCategoricalCrossentropy:
+		return true
+	}
+	return false
+}
+
+// argmax returns the index of the largest value, the first on ties (as
+// NumPy's argmax).
+func argmax(x []float32) int {
+	best := 0
+	for j, v := range x {
+		if v > x[best] {
+			best = j
+		}
+	}
+	return best
+}
+
+// checkWeighted returns an error when weights would reach a loss or a
+// weighted metric that cannot take them.
+func (m *Model) checkWeighted() error {
+	if _, ok := m.Loss.(loss.Weighted); !ok {
+		return fmt.Errorf("train: loss %s (%T) does not take sample weights; implement loss.Weighted or train without sample_weight and class_weight", m.Loss.Name(), m.Loss)
+	}
+	return nil
+}
+
+// checkWeightedMetrics returns an error naming a weighted metric that does
+// not take weights.
+func (m *Model) checkWeightedMetrics() error {
+	for _, mt := range m.WeightedMetrics {
+		if _, ok := mt.(metric.Weighted); !ok {
+			return fmt.Errorf("train: weighted metric %s (%T) does not take sample weights; implement metric.Weighted or list it as an unweighted metric", mt.Name(), mt)
+		}
+	}
+	return nil
+}
+
+// lossOf is the loss of a batch, weighted when w is non-nil (checkWeighted
+// has vouched for the loss then).
+func (m *Model) lossOf(out, y *tensor.Tensor, w []float32, grad *tensor.Tensor) float64 {
+	if w == nil {
+		return m.Loss.Compute(out, y, grad)
+	}
+	return m.Loss.(loss.Weighted).ComputeWeighted(out, y, w, grad)
+}
+
+// updateMetrics feeds a batch to the metrics, and with its weights to the
+// weighted metrics.
+func (m *Model) updateMetrics(out, y *tensor.Tensor, w []float32) {
+	for _, mt := range m.Metrics {
+		mt.Update(out, y)
+	}
+	for _, mt := range m.WeightedMetrics {
+		if w == nil {
+			mt.Update(out, y)
+		} else {
+			mt.(metric.Weighted).UpdateWeighted(out, y, w)
+		}
+	}
+}
+
+// resetMetrics resets the metrics and the weighted metrics.
+func (m *Model) resetMetrics() {
+	for _, mt := range m.Metrics {
+		mt.Reset()
+	}
+	for _, mt := range m.WeightedMetrics {
+		mt.Reset()
+	}
+}
+
+// nameMetrics works out the logs' key of each metric as Keras's
+// CompileMetrics.result does: a name seen before gets "_1", "_2", ...; a
+// weighted metric whose name an earlier metric has becomes
+// "weighted_<name>" (then "_1", ... if that is taken too).
+func (m *Model) nameMetrics() {
+	m.metricNames = m.metricNames[:0]
+	used := map[string]int{}
+	unique := func(name string) string {
+		n, ok := used[name]
+		if !ok {
+			used[name] = 1
+			return name
+		}
+		used[name] = n + 1
+		return fmt.Sprintf("%s_%d", name, n)
+	}
+	for _, mt := range m.Metrics {
+		m.metricNames = append(m.metricNames, unique(mt.Name()))
+	}
+	for _, mt := range m.WeightedMetrics {
+		name := mt.Name()
+		if _, ok := used[name]; ok {
+			name = unique("weighted_" + name)
+		} else {
+			used[name] = 1
+		}
+		m.metricNames = append(m.metricNames, name)
+	}
+}
+
+// fillLogs stores the running loss and metric values in logs.
+func (m *Model) fillLogs(logs Logs, prefix string, l float64) {
+	logs[prefix+"loss"] = l
+	for i, mt := range m.Metrics {
+		logs[prefix+m.metricNames[i]] = mt.Result()
+	}
+	for i, mt := range m.WeightedMetrics {
+		logs[prefix+m.metricNames[len(m.Metrics)+i]] = mt.Result()
+	}
+}
