@@ -484,3 +484,30 @@ func commasOf(n int) string {
 	}
 	return s
 }
+
+// A trained model keeps its optimizer state through Save and Load, and
+// with it the Optimizer params line, as a Keras model loaded from a
+// .keras file does.
+func TestSummaryAfterLoad(t *testing.T) {
+	m := gokeras.NewSequential(&nn.Dense{Units: 2, InputShape: tensor.Shape{3}})
+	if err := m.CompileNamed("mse", "adam"); err != nil {
+		t.Fatal(err)
+	}
+	x, y := tensor.New(4, 3), tensor.New(4, 2)
+	if _, err := m.Fit(x, y, gokeras.FitOptions{Epochs: 1, BatchSize: 4, Verbose: train.Silent}); err != nil {
+		t.Fatal(err)
+	}
+	path := t.TempDir() + "/m.safetensors"
+	if err := m.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	loaded, err := gokeras.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, after := summaryOf(t, m), summaryOf(t, loaded)
+	if !strings.Contains(before, " Optimizer params: 18 (76.00 B)\n") {
+		t.Errorf("trained summary lacks the optimizer line:\n%s", before)
+	}
+	diffSummary(t, after, before)
+}
