@@ -1,11 +1,16 @@
 package nn_test
 
 import (
+	"encoding/json"
 	"errors"
+	"math"
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/gokeras/gokeras/nn"
+	"github.com/gokeras/gokeras/nn/nntest"
 	"github.com/gokeras/gokeras/tensor"
 )
 
@@ -73,5 +78,384 @@ func TestPoolSizeGoAPI(t *testing.T) {
 	}
 	if out, err := (&nn.MaxPooling2D{}).OutputShape(tensor.Shape{4, 4, 1}); err != nil || !out.Equal(tensor.Shape{2, 2, 1}) {
 		t.Errorf("zero value: %v, %v; want (2, 2, 1)", out, err)
+	}
+}
+
+// keras3Base is what Keras 3's Layer.get_config writes for every layer
+// (keras/src/layers/layer.py), with the dtype as a DTypePolicy dict.
+func keras3Base(name string) map[string]any {
+	return map[string]any{
+		"name": name, "trainable": true,
+		"dtype": map[string]any{"module": "keras", "class_name": "DTypePolicy", "config": map[string]any{"name": "float32"}, "registered_name": nil},
+	}
+}
+
+func kerasInit(class string) map[string]any {
+	cfg := map[string]any{}
+	if class == "GlorotUniform" || class == "HeNormal" {
+		cfg["seed"] = nil
+	}
+	return map[string]any{"module": "keras.initializers", "class_name": class, "config": cfg, "registered_name": nil}
+}
+
+// keras3Configs holds, for every built-in class, every key its Keras 3
+// get_config() writes (the files are named in docs/keras-config-keys.md),
+// with values gokeras implements, and the input to build it for.
+func keras3Configs() map[string]struct {
+	cfg map[string]any
+	in  tensor.Shape
+} {
+	with := func(name string, kv map[string]any) map[string]any {
+		m := keras3Base(name)
+		for k, v := range kv {
+			m[k] = v
+		}
+		return m
+	}
+	img := tensor.Shape{6, 6, 2}
+	geom := map[string]any{"fill_mode": "reflect", "interpolation": "bilinear", "seed": nil, "fill_value": 0.0, "data_format": "channels_last"}
+	plus := func(a, b map[string]any) map[string]any {
+		m := map[string]any{}
+		for k, v := range a {
+			m[k] = v
+		}
+		for k, v := range b {
+			m[k] = v
+		}
+		return m
+	}
+	type c = struct {
+		cfg map[string]any
+		in  tensor.Shape
+	}
+	return map[string]c{
+		"Dense": {with("dense", map[string]any{"units": 3.0, "activation": "relu", "use_bias": true,
+			"kernel_initializer": kerasInit("GlorotUniform"), "bias_initializer": kerasInit("Zeros"),
+			"kernel_regularizer": nil, "bias_regularizer": nil, "kernel_constraint": nil, "bias_constraint": nil,
+			"quantization_config": nil}), tensor.Shape{4}},
+		"Conv2D": {with("conv2d", map[string]any{"filters": 2.0, "kernel_size": []any{3.0, 3.0}, "strides": []any{1.0, 1.0},
+			"padding": "same", "data_format": "channels_last", "dilation_rate": []any{1.0, 1.0}, "groups": 1.0,
+			"activation": "linear", "use_bias": true, "kernel_initializer": kerasInit("HeNormal"), "bias_initializer": kerasInit("Zeros"),
+			"kernel_regularizer": nil, "bias_regularizer": nil, "activity_regularizer": nil, "kernel_constraint": nil, "bias_constraint": nil}), img},
+		"MaxPooling2D":           {with("max_pooling2d", map[string]any{"pool_size": []any{2.0, 2.0}, "padding": "valid", "strides": []any{2.0, 2.0}, "data_format": "channels_last"}), img},
+		"AveragePooling2D":       {with("average_pooling2d", map[string]any{"pool_size": []any{2.0, 2.0}, "padding": "same", "strides": []any{1.0, 1.0}, "data_format": "channels_last"}), img},
+		"GlobalAveragePooling2D": {with("global_average_pooling2d", map[string]any{"data_format": "channels_last", "keepdims": false}), img},
+		"GlobalMaxPooling2D":     {with("global_max_pooling2d", map[string]any{"data_format": "channels_last", "keepdims": true}), img},
+		"Dropout":                {with("dropout", map[string]any{"rate": 0.5, "seed": 42.0, "noise_shape": nil}), tensor.Shape{4}},
+		"BatchNormalization": {with("batch_normalization", map[string]any{"axis": -1.0, "momentum": 0.99, "epsilon": 0.001, "center": true, "scale": true,
+			"beta_initializer": kerasInit("Zeros"), "gamma_initializer": kerasInit("Ones"),
+			"moving_mean_initializer": kerasInit("Zeros"), "moving_variance_initializer": kerasInit("Ones"),
+			"beta_regularizer": nil, "gamma_regularizer": nil, "beta_constraint": nil, "gamma_constraint": nil, "synchronized": false}), img},
+		"Normalization":     {with("normalization", map[string]any{"axis": []any{-1.0}, "invert": false, "mean": nil, "variance": nil}), tensor.Shape{4}},
+		"Flatten":           {with("flatten", map[string]any{"data_format": "channels_last"}), img},
+		"Reshape":           {with("reshape", map[string]any{"target_shape": []any{2.0, -1.0}}), tensor.Shape{4}},
+		"Activation":        {with("activation", map[string]any{"activation": "gelu"}), tensor.Shape{4}},
+		"InputLayer":        {map[string]any{"batch_shape": []any{nil, 4.0}, "dtype": "float32", "sparse": false, "ragged": false, "name": "input_layer", "optional": false}, tensor.Shape{4}},
+		"RandomFlip":        {with("random_flip", map[string]any{"seed": nil, "mode": "horizontal", "data_format": "channels_last"}), img},
+		"RandomTranslation": {with("random_translation", plus(geom, map[string]any{"height_factor": 0.1, "width_factor": []any{-0.2, 0.2}})), img},
+		"RandomRotation":    {with("random_rotation", plus(geom, map[string]any{"factor": []any{-0.1, 0.1}})), img},
+		"RandomZoom":        {with("random_zoom", plus(geom, map[string]any{"height_factor": 0.1, "width_factor": nil})), img},
+		"RandomCrop":        {with("random_crop", map[string]any{"height": 4.0, "width": 4.0, "seed": 1337.0, "data_format": "channels_last"}), img},
+		"RandomContrast":    {with("random_contrast", map[string]any{"factor": []any{0.1, 0.1}, "value_range": []any{0.0, 255.0}, "seed": nil, "bounding_box_format": "xyxy"}), img},
+		// A gokeras layer: the keys its own Config writes.
+		"PatchWhitening": {with("patch_whitening", map[string]any{"kernel_size": []any{2.0, 2.0}, "padding": "valid", "epsilon": 5e-4, "max_images": 100.0}), img},
+	}
+}
+
+// minimalConfigs give the keys a class requires, for classes keras3Configs
+// does not cover yet (newer layers: see their own tests).
+var minimalConfigs = map[string]map[string]any{
+	"Rescaling":  {"scale": 0.5},
+	"Resizing":   {"height": 2.0, "width": 2.0},
+	"CenterCrop": {"height": 2.0, "width": 2.0},
+}
+
+// TestKeras3ConfigsAccepted: every key Keras 3 writes for a class, with a
+// value gokeras implements, is read (or allowed) and the layer builds.
+func TestKeras3ConfigsAccepted(t *testing.T) {
+	for class, c := range keras3Configs() {
+		l, err := nn.FromConfig(class, c.cfg)
+		if err != nil {
+			t.Errorf("%s: %v", class, err)
+			continue
+		}
+		if l.LayerName() != c.cfg["name"] {
+			t.Errorf("%s: name %q, want %q", class, l.LayerName(), c.cfg["name"])
+		}
+		s := &nn.Stack{}
+		if _, isInput := l.(*nn.InputLayer); isInput {
+			s.Layers = []nn.Layer{l}
+		} else {
+			s.Add(l)
+		}
+		if err := s.Build(c.in, 1); err != nil {
+			t.Errorf("%s: Build(%v): %v", class, c.in, err)
+		}
+	}
+}
+
+// TestConfigUnknownKeyRejected is the issue's misspelt "pading": every
+// class rejects a key it does not know, naming the class, the layer, the
+// key and its value, and listing the keys the class takes.
+func TestConfigUnknownKeyRejected(t *testing.T) {
+	full := keras3Configs()
+	for _, class := range nn.Classes() {
+		cfg := map[string]any{"name": "my_layer"}
+		var known string
+		if c, ok := full[class]; ok {
+			for k, v := range c.cfg {
+				cfg[k] = v
+				if k != "name" && k != "trainable" && k != "dtype" {
+					known = k
+				}
+			}
+			cfg["name"] = "my_layer"
+		}
+		for k, v := range minimalConfigs[class] {
+			cfg[k] = v
+		}
+		cfg["pading"] = "same"
+		_, err := nn.FromConfig(class, cfg)
+		if err == nil {
+			t.Errorf("%s: a config with \"pading\" was accepted", class)
+			continue
+		}
+		msg := err.Error()
+		for _, want := range []string{class, `"my_layer"`, `unknown key "pading" (value "same")`, class + " takes ", "name, ", "trainable"} {
+			if !strings.Contains(msg, want) {
+				t.Errorf("%s: error %q does not contain %q", class, msg, want)
+			}
+		}
+		if known != "" && !strings.Contains(msg, known) {
+			t.Errorf("%s: error %q does not list the key %q", class, msg, known)
+		}
+		var ce *nn.ConfigError
+		if !errors.As(err, &ce) || ce.Class != class || ce.Name != "my_layer" {
+			t.Errorf("%s: err = %#v, want a *nn.ConfigError naming the class and layer", class, err)
+		}
+	}
+}
+
+// TestConfigUnimplementedValues: known keys with values gokeras does not
+// implement are errors that name the key and the value.
+func TestConfigUnimplementedValues(t *testing.T) {
+	conv := func(k string, v any) map[string]any {
+		return map[string]any{"filters": 2.0, "kernel_size": 3.0, k: v}
+	}
+	tests := []struct {
+		class string
+		cfg   map[string]any
+		want  string
+	}{
+		{"Conv2D", conv("groups", 2.0), "groups=2 is not implemented for Conv2D"},
+		{"Conv2D", conv("dilation_rate", []any{2.0, 2.0}), "dilation_rate=[2,2] is not implemented"},
+		{"Conv2D", conv("data_format", "channels_first"), `data_format="channels_first" is not implemented for Conv2D`},
+		{"Conv2D", conv("lora_rank", 4.0), "lora_rank=4 is not implemented for Conv2D: gokeras does not implement LoRA"},
+		{"Conv2D", conv("dora_rank", 4.0), "DoRA"},
+		{"Conv2D", conv("kernel_size", 2.5), `"kernel_size" is 2.5; want a list of integers`},
+		{"Dense", map[string]any{"units": 2.0, "lora_rank": 8.0}, "LoRA"},
+		{"Dense", map[string]any{"units": 2.0, "quantization_config": map[string]any{"mode": "int8"}}, "quantization_config"},
+		{"Dense", map[string]any{"units": 2.0, "kernel_initializer": map[string]any{"class_name": "GlorotUniform", "config": map[string]any{"seed": nil, "scale": 2.0}}}, `takes no "scale"`},
+		{"MaxPooling2D", map[string]any{"data_format": "channels_first"}, `data_format="channels_first" is not implemented for MaxPooling2D`},
+		{"AveragePooling2D", map[string]any{"data_format": "channels_first"}, "channels_last"},
+		{"GlobalAveragePooling2D", map[string]any{"data_format": "channels_first"}, "channels_last"},
+		{"GlobalMaxPooling2D", map[string]any{"keepdims": "yes"}, `"keepdims" is yes; want true or false`},
+		{"Flatten", map[string]any{"data_format": "channels_first"}, "channels_last"},
+		{"RandomFlip", map[string]any{"data_format": "channels_first"}, "channels_last"},
+		{"RandomZoom", map[string]any{"height_factor": 0.1, "data_format": "channels_first"}, "channels_last"},
+		{"Dropout", map[string]any{"rate": 0.5, "noise_shape": []any{nil, 1.0, 1.0, 8.0}}, "noise_shape=[null,1,1,8] is not implemented for Dropout"},
+		{"Dropout", map[string]any{"rate": 0.5, "seed": "x"}, `"seed" is x; want a number`},
+		{"BatchNormalization", map[string]any{"axis": 1.0}, "axis=[1] is not implemented for BatchNormalization"},
+		{"BatchNormalization", map[string]any{"axis": []any{1.0, 2.0}}, "axis=[1,2] is not implemented"},
+		{"BatchNormalization", map[string]any{"gamma_initializer": "zeros"}, `gamma_initializer="zeros" is not implemented for BatchNormalization: gokeras initialises it with ones`},
+		{"BatchNormalization", map[string]any{"beta_regularizer": map[string]any{"class_name": "L2", "config": map[string]any{"l2": 0.01}}}, "beta_regularizer="},
+		{"BatchNormalization", map[string]any{"gamma_constraint": "non_neg"}, `gamma_constraint="non_neg" is not implemented`},
+		{"Normalization", map[string]any{"axis": nil}, "axis=null is not implemented"},
+		{"Normalization", map[string]any{"axis": []any{1.0, 2.0}}, "axis=[1,2] is not implemented"},
+		{"Normalization", map[string]any{"mean": 1.0}, "give both or neither"},
+		{"InputLayer", map[string]any{"batch_shape": []any{nil, 4.0}, "sparse": true}, "sparse=true is not implemented for InputLayer"},
+		{"InputLayer", map[string]any{"batch_shape": []any{nil, 4.0}, "ragged": true}, "ragged=true"},
+		{"InputLayer", map[string]any{"batch_shape": []any{nil, 4.0}, "dtype": "int32"}, `dtype "int32" is not supported`},
+		{"Flatten", map[string]any{"activity_regularizer": map[string]any{"class_name": "L1", "config": map[string]any{"l1": 0.01}}}, "activity_regularizer={\"class_name\":\"L1\""},
+		// Mixed precision, in either spelling.
+		{"Dense", map[string]any{"units": 2.0, "dtype": "mixed_float16"}, `dtype "mixed_float16" is not supported: gokeras computes in float32 only`},
+		{"Dense", map[string]any{"units": 2.0, "dtype": map[string]any{"module": "keras", "class_name": "DTypePolicy", "config": map[string]any{"name": "mixed_bfloat16"}}}, `dtype "mixed_bfloat16"`},
+		{"Dense", map[string]any{"units": 2.0, "dtype": "float64"}, `dtype "float64"`},
+		{"Dense", map[string]any{"units": 2.0, "dtype": map[string]any{"class_name": "QuantizedDTypePolicy", "config": map[string]any{"name": "int8_from_float32"}}}, "not a dtype policy"},
+		{"Dense", map[string]any{"units": 2.0, "trainable": "no"}, `"trainable" is no; want true or false`},
+	}
+	for _, tt := range tests {
+		_, err := nn.FromConfig(tt.class, tt.cfg)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s %v: err = %v, want %q", tt.class, tt.cfg, err, tt.want)
+		}
+	}
+	// The values Keras writes for "unused" are accepted: null
+	// activity_regularizer anywhere, Keras 2's float32 Policy.
+	ok := []struct {
+		class string
+		cfg   map[string]any
+	}{
+		{"Flatten", map[string]any{"activity_regularizer": nil}},
+		{"Dense", map[string]any{"units": 2.0, "dtype": map[string]any{"class_name": "Policy", "config": map[string]any{"name": "float32"}}}},
+		{"Dense", map[string]any{"units": 2.0, "dtype": "float32", "input_dim": 3.0}},
+		{"Dropout", map[string]any{"rate": 0.1, "batch_input_shape": []any{nil, 3.0}}},
+		{"BatchNormalization", map[string]any{"synchronized": true, "gamma_initializer": "ones"}},
+	}
+	for _, tt := range ok {
+		if _, err := nn.FromConfig(tt.class, tt.cfg); err != nil {
+			t.Errorf("%s %v: %v", tt.class, tt.cfg, err)
+		}
+	}
+	// input_dim declares the input as input_shape=(d,) does.
+	l, _ := nn.FromConfig("Dense", map[string]any{"units": 2.0, "input_dim": 3.0})
+	if got := l.(nn.InputShaper).DeclaredInputShape(); !got.Equal(tensor.Shape{3}) {
+		t.Errorf("input_dim 3: declared input %v", got)
+	}
+}
+
+// TestTrainableConfig: "trainable": false freezes the layer, LayerConfig
+// writes the real value, and Replica keeps it.
+func TestTrainableConfig(t *testing.T) {
+	l, err := nn.FromConfig("Dense", map[string]any{"name": "d", "units": 2.0, "trainable": false})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if nn.IsTrainable(l) {
+		t.Fatal("trainable false: the layer is trainable")
+	}
+	if got := nn.LayerConfig(l)["trainable"]; got != false {
+		t.Errorf("LayerConfig trainable = %v, want false", got)
+	}
+	on := &nn.Dense{Name: "e", Units: 2}
+	if got := nn.LayerConfig(on)["trainable"]; got != true {
+		t.Errorf("LayerConfig of a trainable layer: trainable = %v", got)
+	}
+	s := &nn.Stack{}
+	s.Add(l, on)
+	if err := s.Build(tensor.Shape{3}, 1); err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.Replica()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if nn.IsTrainable(r.Layers[0]) || !nn.IsTrainable(r.Layers[1]) {
+		t.Errorf("replica trainable %v, %v; want false, true", nn.IsTrainable(r.Layers[0]), nn.IsTrainable(r.Layers[1]))
+	}
+	// A layer that cannot be frozen says so.
+	if _, err := nn.FromConfig("InputLayer", map[string]any{"batch_shape": []any{nil, 3.0}, "trainable": false}); err != nil {
+		t.Errorf("InputLayer trainable false: %v (it has nothing to freeze)", err)
+	}
+}
+
+// TestGlobalPoolKeepdims: keepdims=True (keras/src/layers/pooling/
+// base_global_pooling.py) gives (batch, 1, 1, c) with the values of
+// (batch, c), and the gradients check.
+func TestGlobalPoolKeepdims(t *testing.T) {
+	in := tensor.Shape{3, 4, 2}
+	x := tensor.New(2, 3, 4, 2)
+	for i := range x.Data {
+		x.Data[i] = float32((i*37)%23) - 11 // distinct in each channel: no max ties
+	}
+	for _, class := range []string{"GlobalAveragePooling2D", "GlobalMaxPooling2D"} {
+		flat, _ := nn.FromConfig(class, map[string]any{})
+		keep, err := nn.FromConfig(class, map[string]any{"keepdims": true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out, err := keep.OutputShape(in); err != nil || !out.Equal(tensor.Shape{1, 1, 2}) {
+			t.Errorf("%s keepdims: output shape %v, %v; want (1, 1, 2)", class, out, err)
+		}
+		for _, l := range []nn.Layer{flat, keep} {
+			if err := l.Build(in, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		a, b := flat.Forward(x, false), keep.Forward(x, false)
+		if !b.Shape.Equal(tensor.Shape{2, 1, 1, 2}) || !slices.Equal(a.Data, b.Data) {
+			t.Errorf("%s keepdims: %v %v, want shape (2, 1, 1, 2) and values %v", class, b.Shape, b.Data, a.Data)
+		}
+		if got := nn.LayerConfig(keep)["keepdims"]; got != true {
+			t.Errorf("%s: Config keepdims = %v", class, got)
+		}
+		l, _ := nn.FromConfig(class, map[string]any{"keepdims": true})
+		nntest.CheckGradients(t, l, in, nntest.GradOptions{Input: func(r *rand.Rand, v []float32) {
+			for i, p := range r.Perm(len(v)) {
+				v[i] = float32(p) / 4 // distinct values
+			}
+		}})
+	}
+}
+
+// TestNormalizationGivenStats: Normalization(mean=..., variance=...) uses
+// them instead of adapting (keras/src/layers/preprocessing/
+// normalization.py), has no weights, and invert maps back.
+func TestNormalizationGivenStats(t *testing.T) {
+	// The docstring's example: mean=3, variance=2 on [[1], [2], [3]] gives
+	// [[-1.4142135], [-0.70710677], [0]].
+	l, err := nn.FromConfig("Normalization", map[string]any{"mean": 3.0, "variance": 2.0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Build(tensor.Shape{1}, nil); err != nil {
+		t.Fatal(err)
+	}
+	y := l.Forward(&tensor.Tensor{Shape: tensor.Shape{3, 1}, Data: []float32{1, 2, 3}}, false)
+	for i, want := range []float64{-1.4142135, -0.70710677, 0} {
+		if math.Abs(float64(y.Data[i])-want) > 1e-6 {
+			t.Errorf("mean 3, variance 2: y[%d] = %v, want %v", i, y.Data[i], want)
+		}
+	}
+	if len(l.Params()) != 0 {
+		t.Errorf("given statistics: %d weights, want none (Keras creates none)", len(l.Params()))
+	}
+	// Per feature, by hand: mean (1, 2), variance (4, 0.25): sd (2, 0.5).
+	n := &nn.Normalization{Mean: []float64{1, 2}, Variance: []float64{4, 0.25}}
+	inv := &nn.Normalization{Mean: []float64{1, 2}, Variance: []float64{4, 0.25}, Invert: true}
+	for _, l := range []*nn.Normalization{n, inv} {
+		if err := l.Build(tensor.Shape{2}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	x := &tensor.Tensor{Shape: tensor.Shape{1, 2}, Data: []float32{3, 2.5}}
+	if got := n.Forward(x, false).Data; !slices.Equal(got, []float32{1, 1}) {
+		t.Errorf("normalized %v, want [1 1]", got)
+	}
+	if got := inv.Forward(&tensor.Tensor{Shape: tensor.Shape{1, 2}, Data: []float32{1, 1}}, false).Data; !slices.Equal(got, []float32{3, 2.5}) {
+		t.Errorf("inverted %v, want [3 2.5]", got)
+	}
+	// Adapt leaves given statistics alone.
+	if err := n.Adapt(&tensor.Tensor{Shape: tensor.Shape{2, 2}, Data: []float32{9, 9, 7, 7}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := n.Forward(x, false).Data; !slices.Equal(got, []float32{1, 1}) {
+		t.Errorf("after Adapt: %v, want [1 1]", got)
+	}
+	// The config carries them, through JSON.
+	b, _ := json.Marshal(nn.LayerConfig(inv))
+	var cfg map[string]any
+	if err := json.Unmarshal(b, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	back, err := nn.FromConfig("Normalization", cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := back.(*nn.Normalization); !slices.Equal(g.Mean, inv.Mean) || !slices.Equal(g.Variance, inv.Variance) || !g.Invert {
+		t.Errorf("round trip %+v", g)
+	}
+	nntest.CheckGradients(t, &nn.Normalization{Mean: []float64{1, 2, 3}, Variance: []float64{4, 0.25, 1}, Invert: true}, tensor.Shape{3}, nntest.GradOptions{})
+	nntest.CheckGradients(t, &nn.Normalization{Mean: []float64{0.5}, Variance: []float64{2}}, tensor.Shape{3}, nntest.GradOptions{})
+	// Lengths and values that cannot be statistics.
+	for _, bad := range []*nn.Normalization{
+		{Mean: []float64{1, 2}, Variance: []float64{1, 1}},    // 2 values for 3 features
+		{Mean: []float64{1}, Variance: []float64{1, 1, 1}},    // different lengths
+		{Mean: []float64{0}, Variance: []float64{-1}},         // negative variance
+		{Mean: []float64{math.NaN()}, Variance: []float64{1}}, // NaN
+	} {
+		if _, err := bad.OutputShape(tensor.Shape{3}); err == nil {
+			t.Errorf("%+v: no error", bad)
+		}
 	}
 }
