@@ -5,7 +5,9 @@ import (
 	"math/rand/v2"
 
 	"github.com/gokeras/gokeras/activation"
+	"github.com/gokeras/gokeras/constraint"
 	"github.com/gokeras/gokeras/internal/kernel"
+	"github.com/gokeras/gokeras/regularizer"
 	"github.com/gokeras/gokeras/tensor"
 )
 
@@ -27,6 +29,14 @@ type Conv2D struct {
 	KernelInitializer Initializer
 	BiasInitializer   Initializer
 	InputShape        tensor.Shape
+
+	// Penalties added to the loss (nil: none), as on Dense: of the kernel,
+	// the bias and the layer's output.
+	KernelRegularizer, BiasRegularizer, ActivityRegularizer regularizer.Regularizer
+	// Projections applied after each optimizer step (nil: none). Keras's
+	// default axis 0 on a kernel (h, w, channels, filters) takes norms over
+	// the kernel's rows; Axis []int{0, 1, 2} bounds each filter.
+	KernelConstraint, BiasConstraint constraint.Constraint
 
 	geom       kernel.ConvGeom
 	kernel     Param // (KH, KW, C, Filters), Keras's layout
@@ -52,6 +62,12 @@ func init() {
 			KernelInitializer: r.initializer("kernel_initializer"),
 			BiasInitializer:   r.initializer("bias_initializer"),
 			InputShape:        r.inputShape(),
+
+			KernelRegularizer:   r.readRegularizer("kernel_regularizer"),
+			BiasRegularizer:     r.readRegularizer("bias_regularizer"),
+			ActivityRegularizer: r.readRegularizer("activity_regularizer"),
+			KernelConstraint:    r.readConstraint("kernel_constraint"),
+			BiasConstraint:      r.readConstraint("bias_constraint"),
 		}
 		// Keys as keras/src/layers/convolutional/base_conv.py get_config
 		// writes them.
@@ -118,17 +134,29 @@ func (c *Conv2D) Build(in tensor.Shape, rng *rand.Rand) error {
 	if err != nil {
 		return err
 	}
+	if err := checkActivity(c.ActivityRegularizer, tensor.Shape{g.OH, g.OW, c.Filters}); err != nil {
+		return err
+	}
 	c.geom = g
 	kh, kw, ch := g.KH, g.KW, g.C
 	c.kernel = Param{Name: "kernel", Value: tensor.New(kh, kw, ch, c.Filters), Grad: tensor.New(kh, kw, ch, c.Filters)}
+	if err := withPenalty(&c.kernel, "kernel", c.KernelRegularizer, c.KernelConstraint); err != nil {
+		return err
+	}
 	// Keras's conv fans include the receptive field (compute_fans).
 	c.KernelInitializer.or(GlorotUniform).fillKernel(c.kernel.Value.Data, kh, kw, ch, c.Filters, rng)
 	if !c.NoBias {
 		c.bias = Param{Name: "bias", Value: tensor.New(c.Filters), Grad: tensor.New(c.Filters)}
+		if err := withPenalty(&c.bias, "bias", c.BiasRegularizer, c.BiasConstraint); err != nil {
+			return err
+		}
 		c.BiasInitializer.or(Zeros).fill(c.bias.Value.Data, kh*kw*ch, kh*kw*c.Filters, rng)
 	}
 	return nil
 }
+
+// OutputRegularizer returns the activity regularizer (nn.ActivityRegularized).
+func (c *Conv2D) OutputRegularizer() regularizer.Regularizer { return c.ActivityRegularizer }
 
 func (c *Conv2D) Params() []*Param {
 	if c.NoBias {
@@ -233,5 +261,11 @@ func (c *Conv2D) Config() map[string]any {
 	m["use_bias"] = !c.NoBias
 	m["kernel_initializer"] = initConfig(c.KernelInitializer, GlorotUniform)
 	m["bias_initializer"] = initConfig(c.BiasInitializer, Zeros)
+	// base_conv.py's get_config writes all five, null when unset.
+	m["kernel_regularizer"] = regularizer.Serialize(c.KernelRegularizer)
+	m["bias_regularizer"] = regularizer.Serialize(c.BiasRegularizer)
+	m["activity_regularizer"] = regularizer.Serialize(c.ActivityRegularizer)
+	m["kernel_constraint"] = constraint.Serialize(c.KernelConstraint)
+	m["bias_constraint"] = constraint.Serialize(c.BiasConstraint)
 	return m
 }

@@ -5,7 +5,9 @@ import (
 	"math/rand/v2"
 
 	"github.com/gokeras/gokeras/activation"
+	"github.com/gokeras/gokeras/constraint"
 	"github.com/gokeras/gokeras/internal/kernel"
+	"github.com/gokeras/gokeras/regularizer"
 	"github.com/gokeras/gokeras/tensor"
 )
 
@@ -22,6 +24,15 @@ type Dense struct {
 	KernelInitializer Initializer
 	BiasInitializer   Initializer
 	InputShape        tensor.Shape // optional: declares the model input, like input_shape=
+
+	// Penalties added to the loss (nil: none): of the kernel, of the bias,
+	// and of the layer's output for each batch (summed over the batch, as
+	// Keras 3 does). Keras's kernel_regularizer, bias_regularizer and
+	// activity_regularizer.
+	KernelRegularizer, BiasRegularizer, ActivityRegularizer regularizer.Regularizer
+	// Projections applied after each optimizer step (nil: none), Keras's
+	// kernel_constraint and bias_constraint.
+	KernelConstraint, BiasConstraint constraint.Constraint
 
 	in         int // features: the input's last axis
 	kernel     Param
@@ -44,6 +55,12 @@ func init() {
 			KernelInitializer: r.initializer("kernel_initializer"),
 			BiasInitializer:   r.initializer("bias_initializer"),
 			InputShape:        r.inputShape(),
+
+			KernelRegularizer:   r.readRegularizer("kernel_regularizer"),
+			BiasRegularizer:     r.readRegularizer("bias_regularizer"),
+			ActivityRegularizer: r.readRegularizer("activity_regularizer"),
+			KernelConstraint:    r.readConstraint("kernel_constraint"),
+			BiasConstraint:      r.readConstraint("bias_constraint"),
 		}
 		r.loraKeys()
 		r.null("quantization_config", "gokeras does not quantize weights")
@@ -74,18 +91,31 @@ func (d *Dense) OutputShape(in tensor.Shape) (tensor.Shape, error) {
 }
 
 func (d *Dense) Build(in tensor.Shape, rng *rand.Rand) error {
-	if _, err := d.OutputShape(in); err != nil {
+	out, err := d.OutputShape(in)
+	if err != nil {
+		return err
+	}
+	if err := checkActivity(d.ActivityRegularizer, out); err != nil {
 		return err
 	}
 	d.in = in[len(in)-1]
 	d.kernel = Param{Name: "kernel", Value: tensor.New(d.in, d.Units), Grad: tensor.New(d.in, d.Units)}
+	if err := withPenalty(&d.kernel, "kernel", d.KernelRegularizer, d.KernelConstraint); err != nil {
+		return err
+	}
 	d.KernelInitializer.or(GlorotUniform).fillKernel(d.kernel.Value.Data, 1, 1, d.in, d.Units, rng)
 	if !d.NoBias {
 		d.bias = Param{Name: "bias", Value: tensor.New(d.Units), Grad: tensor.New(d.Units)}
+		if err := withPenalty(&d.bias, "bias", d.BiasRegularizer, d.BiasConstraint); err != nil {
+			return err
+		}
 		d.BiasInitializer.or(Zeros).fill(d.bias.Value.Data, d.in, d.Units, rng)
 	}
 	return nil
 }
+
+// OutputRegularizer returns the activity regularizer (nn.ActivityRegularized).
+func (d *Dense) OutputRegularizer() regularizer.Regularizer { return d.ActivityRegularizer }
 
 func (d *Dense) Params() []*Param {
 	if d.NoBias {
@@ -140,5 +170,14 @@ func (d *Dense) Config() map[string]any {
 	m["use_bias"] = !d.NoBias
 	m["kernel_initializer"] = initConfig(d.KernelInitializer, GlorotUniform)
 	m["bias_initializer"] = initConfig(d.BiasInitializer, Zeros)
+	m["kernel_regularizer"] = regularizer.Serialize(d.KernelRegularizer)
+	m["bias_regularizer"] = regularizer.Serialize(d.BiasRegularizer)
+	m["kernel_constraint"] = constraint.Serialize(d.KernelConstraint)
+	m["bias_constraint"] = constraint.Serialize(d.BiasConstraint)
+	// Keras's Layer.get_config writes activity_regularizer only when set
+	// (keras/src/layers/layer.py); Dense's own get_config does not.
+	if d.ActivityRegularizer != nil {
+		m["activity_regularizer"] = regularizer.Serialize(d.ActivityRegularizer)
+	}
 	return m
 }
