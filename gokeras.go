@@ -29,6 +29,10 @@ import (
 // callbacks, verbosity); the zero value is Keras's defaults.
 type FitOptions = train.Options
 
+// EvaluateOptions are EvaluateWith's arguments (batch size, sample
+// weights, test-time augmentation); the zero value is Keras's defaults.
+type EvaluateOptions = train.EvaluateOptions
+
 // History is what Fit returns: per-epoch loss and metrics.
 type History = train.History
 
@@ -206,6 +210,9 @@ func hasAdapterAfter(ls []nn.Layer) bool {
 }
 
 // Compile sets the loss, the optimiser and the metrics, as model.compile().
+// The metrics never see sample weights; SetWeightedMetrics adds Keras's
+// weighted_metrics, which do. Compile removes the weighted metrics of an
+// earlier Compile, as a new compile() without weighted_metrics does.
 func (m *Sequential) Compile(l loss.Loss, o optim.Optimizer, metrics ...metric.Metric) error {
 	if l == nil || o == nil {
 		return fmt.Errorf("gokeras: Compile needs a loss and an optimizer, e.g. loss.SparseCategoricalCrossentropy{} and &optim.Adam{}")
@@ -215,6 +222,28 @@ func (m *Sequential) Compile(l loss.Loss, o optim.Optimizer, metrics ...metric.M
 	m.schedule = nil // it belonged to the optimizer just replaced
 	return nil
 }
+
+// SetWeightedMetrics sets the metrics that Fit and Evaluate weigh with the
+// sample or class weights they are given, as compile(weighted_metrics=...)
+// in Keras; without weights they are plain metrics. In the logs a weighted
+// metric whose name an unweighted one has is "weighted_<name>", as Keras
+// names it. Call it after Compile; every metric must implement
+// metric.Weighted (the built-in ones do).
+func (m *Sequential) SetWeightedMetrics(ms ...metric.Metric) error {
+	if !m.compiled {
+		return fmt.Errorf("gokeras: SetWeightedMetrics before Compile; compile the model first (Compile replaces the weighted metrics)")
+	}
+	for _, mt := range ms {
+		if _, ok := mt.(metric.Weighted); !ok {
+			return fmt.Errorf("gokeras: weighted metric %s (%T) does not take sample weights; implement metric.Weighted or pass it to Compile", mt.Name(), mt)
+		}
+	}
+	m.model.WeightedMetrics = ms
+	return nil
+}
+
+// WeightedMetrics returns what SetWeightedMetrics set.
+func (m *Sequential) WeightedMetrics() []metric.Metric { return m.model.WeightedMetrics }
 
 // SetLRSchedule makes the optimizer's learning rate follow s in every
 // Fit, as passing a schedule as an optimizer's learning_rate does in
@@ -322,23 +351,25 @@ func (e *epochCounter) OnEpochEnd(_ *train.Run, epoch int, _ train.Logs) error {
 }
 
 // Evaluate returns the loss and metrics on x and y, in inference mode, as
-// model.evaluate(). batchSize 0 means 32.
+// model.evaluate(). batchSize 0 means 32. EvaluateWith takes sample
+// weights.
 func (m *Sequential) Evaluate(x Inputs, y *tensor.Tensor, batchSize int) (Logs, error) {
-	if err := m.ready(x); err != nil {
-		return nil, err
-	}
-	tm, release, err := m.evalModel()
-	if err != nil {
-		return nil, err
-	}
-	defer release()
-	return train.Evaluate(tm, x, y, batchSize)
+	return m.EvaluateWith(x, y, EvaluateOptions{BatchSize: batchSize})
 }
 
 // EvaluateTTA is Evaluate with test-time augmentation: the outputs are
 // averaged over mirrored (and with TTAFlipShift, shifted) views of each
 // image before the loss and metrics (a gokeras extension; Keras has none).
 func (m *Sequential) EvaluateTTA(x Inputs, y *tensor.Tensor, batchSize int, t TTA) (Logs, error) {
+	return m.EvaluateWith(x, y, EvaluateOptions{BatchSize: batchSize, TTA: t})
+}
+
+// EvaluateWith is Evaluate with all of evaluate()'s options, as
+// model.evaluate(x, y, batch_size=..., sample_weight=...): with
+// o.SampleWeight each sample's loss is multiplied by its weight (the sum
+// still divided by the number of samples) and the weighted metrics
+// average with the weights.
+func (m *Sequential) EvaluateWith(x Inputs, y *tensor.Tensor, o EvaluateOptions) (Logs, error) {
 	if err := m.ready(x); err != nil {
 		return nil, err
 	}
@@ -347,7 +378,7 @@ func (m *Sequential) EvaluateTTA(x Inputs, y *tensor.Tensor, batchSize int, t TT
 		return nil, err
 	}
 	defer release()
-	return train.EvaluateTTA(tm, x, y, batchSize, t)
+	return train.EvaluateWith(tm, x, y, o)
 }
 
 // Predict returns the model's outputs for x (per-class probabilities for a

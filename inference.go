@@ -89,7 +89,7 @@ func (m *Sequential) evalModel() (*train.Model, func(), error) {
 		return &m.model, release, nil
 	}
 	tm := &train.Model{Net: net, Loss: m.model.Loss}
-	for _, mt := range m.model.Metrics {
+	for i, mt := range append(m.model.Metrics[:len(m.model.Metrics):len(m.model.Metrics)], m.model.WeightedMetrics...) {
 		c, ok := metric.Fresh(mt)
 		if !ok {
 			// A metric this package cannot copy: use the model's own
@@ -100,7 +100,11 @@ func (m *Sequential) evalModel() (*train.Model, func(), error) {
 			}
 			return &m.model, m.infer.own.Unlock, nil
 		}
-		tm.Metrics = append(tm.Metrics, c)
+		if i < len(m.model.Metrics) {
+			tm.Metrics = append(tm.Metrics, c)
+		} else {
+			tm.WeightedMetrics = append(tm.WeightedMetrics, c)
+		}
 	}
 	return tm, release, nil
 }
