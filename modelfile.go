@@ -58,6 +58,8 @@ type CompileConfig struct {
 	Loss      any      `json:"loss"`      // "mse" or {"class_name": "CategoricalCrossentropy", "config": {...}}
 	Optimizer any      `json:"optimizer"` // "adam" or {"class_name": "Adam", "config": {...}}
 	Metrics   []string `json:"metrics,omitempty"`
+	// WeightedMetrics are Keras's weighted_metrics (see SetWeightedMetrics).
+	WeightedMetrics []string `json:"weighted_metrics,omitempty"`
 }
 
 // FitConfig is the fit() settings a model file or preset suggests.
@@ -111,6 +113,9 @@ func (m *Sequential) ToJSON() ([]byte, error) {
 		cc.Optimizer = map[string]any{"class_name": m.model.Optimizer.Name(), "config": ocfg}
 		for _, mt := range m.model.Metrics {
 			cc.Metrics = append(cc.Metrics, mt.Name())
+		}
+		for _, mt := range m.model.WeightedMetrics {
+			cc.WeightedMetrics = append(cc.WeightedMetrics, mt.Name())
 		}
 		mj.CompileConfig = cc
 	}
@@ -301,15 +306,24 @@ func (c *CompileConfig) apply(m *Sequential, saved bool) error {
 	if err != nil {
 		return fmt.Errorf("compile_config: %w", err)
 	}
-	var ms []metric.Metric
-	for _, n := range c.Metrics {
-		mt, err := metric.Parse(n)
-		if err != nil {
-			return fmt.Errorf("compile_config: %w", err)
+	var ms, wms []metric.Metric
+	for i, names := range [][]string{c.Metrics, c.WeightedMetrics} {
+		for _, n := range names {
+			mt, err := metric.Parse(n)
+			if err != nil {
+				return fmt.Errorf("compile_config: %w", err)
+			}
+			if i == 0 {
+				ms = append(ms, mt)
+			} else {
+				wms = append(wms, mt)
+			}
 		}
-		ms = append(ms, mt)
 	}
 	if err := m.Compile(l, o, ms...); err != nil {
+		return err
+	}
+	if err := m.SetWeightedMetrics(wms...); err != nil {
 		return err
 	}
 	m.schedule = sched

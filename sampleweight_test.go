@@ -171,3 +171,33 @@ func TestEvaluateWeightedMSE(t *testing.T) {
 		t.Errorf("29 weights for 30 samples: got %v", err)
 	}
 }
+
+// TestWeightedMetricsSaved: the weighted metrics go into the model file's
+// compile_config as Keras's weighted_metrics and come back from it.
+func TestWeightedMetricsSaved(t *testing.T) {
+	m := gokeras.NewSequential(&nn.Dense{Units: 2, Activation: activation.Softmax, InputShape: tensor.Shape{3}})
+	if err := m.CompileNamed("sparse_categorical_crossentropy", "adam", "accuracy"); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.SetWeightedMetrics(&metric.Accuracy{}, &metric.MSE{}); err != nil {
+		t.Fatal(err)
+	}
+	js, err := m.ToJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(js), `"weighted_metrics": [`) {
+		t.Fatalf("no weighted_metrics in %s", js)
+	}
+	spec, err := gokeras.ParseModelJSON(js)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, mt := range spec.Model.WeightedMetrics() {
+		names = append(names, mt.Name())
+	}
+	if strings.Join(names, ",") != "accuracy,mse" {
+		t.Errorf("weighted metrics after ParseModelJSON: %v, want accuracy, mse", names)
+	}
+}
