@@ -8,6 +8,7 @@
 //	cifar10_maxpooling       the final tuned CIFAR-10 model (acc 0.7837 in the note)
 //	cifar100_maxpooling      the CIFAR-100 model
 //	boston_mlp               regression on Boston housing (embedded)
+//	custom_layer             a layer and an activation of one's own, trained, saved and loaded (digits, embedded)
 //
 // Run one with `go run ./examples/cnn_digits`; add -short for a quick smoke
 // run on a slice of the data. Examples whose data is not cached locally
