@@ -91,33 +91,70 @@ func (m *Model) classWeights(cw map[int]float64, y *tensor.Tensor) ([]float32, e
 			return nil, fmt.Errorf("train: class_weight of class %d is %v; weights must be finite and not negative", k, v)
 		}
 	}
-	n := y.Shape[0]
-	per := len(y.Data) / max(n, 1)
-	switch {
-	case len(y.Shape) > 2:
-		return nil, fmt.Errorf("train: class_weight needs one label or one-hot row per sample, got targets of shape %v; pass sample_weight instead", y.Shape)
-	case per > 1 && isSparse(m.Loss):
+	if per := len(y.Data) / max(y.Shape[0], 1); per > 1 && len(y.Shape) == 2 && isSparse(m.Loss) {
 		return nil, fmt.Errorf("train: class_weight needs one label per sample, got %d per sample (targets %v); pass sample_weight instead", per, y.Shape)
 	}
-	w := make([]float32, n)
-	for i := range w {
-		row := y.Data[i*per : (i+1)*per]
-		var c int
-		if per > 1 {
-			c = argmax(row)
-		} else {
-			v := float64(row[0])
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return nil, fmt.Errorf("train: class_weight: target %d is %v, not a class", i, v)
-			}
-			c = int(math.RoundToEven(v))
-		}
+	cls, err := classOf(y)
+	if err != nil {
+		return nil, err
+	}
+	w := make([]float32, len(cls))
+	for i, c := range cls {
 		w[i] = 1
 		if v, ok := cw[c]; ok {
 			w[i] = float32(v)
 		}
 	}
 	return w, nil
+}
+
+// classOf returns each sample's class as Keras's class_weight reads it:
+// the label rounded to the nearest integer (half to even), or the argmax
+// of the sample's row when y has one column per class.
+func classOf(y *tensor.Tensor) ([]int, error) {
+	if len(y.Shape) > 2 {
+		return nil, fmt.Errorf("train: class_weight needs one label or one-hot row per sample, got targets of shape %v; pass sample_weight instead", y.Shape)
+	}
+	n := y.Shape[0]
+	per := len(y.Data) / max(n, 1)
+	cls := make([]int, n)
+	for i := range cls {
+		row := y.Data[i*per : (i+1)*per]
+		if per > 1 {
+			cls[i] = argmax(row)
+			continue
+		}
+		v := float64(row[0])
+		if math.IsNaN(v) || math.IsInf(v, 0) || math.Abs(v) > 1<<30 {
+			return nil, fmt.Errorf("train: class_weight: target %d is %v, not a class", i, v)
+		}
+		cls[i] = int(math.RoundToEven(v))
+	}
+	return cls, nil
+}
+
+// BalancedClassWeight returns class weights that make every class of y
+// weigh as much in total: n/(k·count(c)) for each of the k classes that
+// occur among the n samples, scikit-learn's compute_class_weight
+// ("balanced"), which Keras users pass as class_weight. A sample's class is
+// read as Options.ClassWeight reads it.
+func BalancedClassWeight(y *tensor.Tensor) (map[int]float64, error) {
+	cls, err := classOf(y)
+	if err != nil {
+		return nil, err
+	}
+	if len(cls) == 0 {
+		return nil, fmt.Errorf("train: balanced class weights need at least one target")
+	}
+	count := map[int]int{}
+	for _, c := range cls {
+		count[c]++
+	}
+	cw := make(map[int]float64, len(count))
+	for c, k := range count {
+		cw[c] = float64(len(cls)) / (float64(len(count)) * float64(k))
+	}
+	return cw, nil
 }
 
 func isSparse(l loss.Loss) bool {

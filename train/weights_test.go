@@ -406,3 +406,25 @@ func TestZeroWeights(t *testing.T) {
 		}
 	}
 }
+
+// TestBalancedClassWeight checks n/(k·count) (scikit-learn's "balanced")
+// on labels and on one-hot rows, and that the weighted classes then sum
+// to the same total.
+func TestBalancedClassWeight(t *testing.T) {
+	for _, y := range []*tensor.Tensor{
+		mustTensor(t, []float32{0, 0, 0, 2, 2, 0}, 6),
+		mustTensor(t, []float32{1, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 1, 1, 0, 0}, 6, 3),
+	} {
+		cw, err := BalancedClassWeight(y)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[int]float64{0: 6.0 / (2 * 4), 2: 6.0 / (2 * 2)}
+		if len(cw) != len(want) || cw[0] != want[0] || cw[2] != want[2] {
+			t.Errorf("targets %v: got %v, want %v", y.Shape, cw, want)
+		}
+	}
+	if _, err := BalancedClassWeight(mustTensor(t, []float32{0, float32(math.NaN())}, 2)); err == nil {
+		t.Error("a NaN label: no error")
+	}
+}

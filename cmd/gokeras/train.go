@@ -91,6 +91,8 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	csvLog := fs.String("csv-log", "", "append each epoch's loss and metrics to this CSV file (Keras's CSVLogger)")
 	plotFile := fs.String("plot", "", "draw the training curves (loss and each metric per epoch) to this PNG file")
 	verbose := fs.Int("verbose", 1, "0 silent, 1 progress bar, 2 one line per epoch")
+	var classWeight classWeightValue
+	fs.Var(&classWeight, "class-weight", `weigh each training sample by its class, as Keras's class_weight: "balanced" (every class weighs as much in total: n/(classes·count)) or a JSON object, e.g. '{"0": 1, "1": 5}' (classes not named weigh 1)`)
 	ttaFlag := fs.String("tta", "none", "also report the test accuracy with test-time augmentation: flip (each image and its mirror) or flip-shift (also shifted a pixel both ways); a gokeras extension")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -207,6 +209,12 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	}
 	if o.ValidationSplit == 0 {
 		o.ValidationSplit = src.fit.ValidationSplit
+	}
+	if o.ClassWeight, err = classWeight.forLabels(trainSet.Y); err != nil {
+		return err
+	}
+	if classWeight.balanced && verb != train.Silent {
+		fmt.Fprintf(stdout, "class_weight (balanced): %s\n", formatClassWeight(o.ClassWeight))
 	}
 	ctx, stop := signalContext(context.Background())
 	defer stop()
