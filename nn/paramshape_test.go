@@ -29,6 +29,7 @@ var paramShapeCases = map[string]struct {
 	"Normalization":          {&nn.Normalization{}, tensor.Shape{6}},
 	"PatchWhitening":         {&nn.PatchWhitening{}, tensor.Shape{6, 6, 3}},
 	"Dropout":                {&nn.Dropout{Rate: 0.5}, tensor.Shape{6}},
+	"ActivityRegularization": {&nn.ActivityRegularization{L1: 0.01}, tensor.Shape{6}},
 	"Flatten":                {&nn.Flatten{}, tensor.Shape{2, 3}},
 	"Reshape":                {&nn.Reshape{TargetShape: tensor.Shape{3, -1}}, tensor.Shape{6}},
 	"Activation":             {&nn.Activation{Activation: activation.ReLU}, tensor.Shape{6}},
