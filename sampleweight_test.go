@@ -1,6 +1,7 @@
 package gokeras_test
 
 import (
+	"fmt"
 	"io"
 	"math"
 	"math/rand/v2"
@@ -200,4 +201,25 @@ func TestWeightedMetricsSaved(t *testing.T) {
 	if strings.Join(names, ",") != "accuracy,mse" {
 		t.Errorf("weighted metrics after ParseModelJSON: %v, want accuracy, mse", names)
 	}
+}
+
+// A model compiled with accuracy, and accuracy again as a weighted
+// metric: evaluate with sample weights reports both, the weighted one
+// under Keras's name for it.
+func ExampleSequential_SetWeightedMetrics() {
+	x, _ := tensor.FromSlice([]float32{0, 1, 1, 0, 1, 1, 0, 0}, 4, 2)
+	y, _ := tensor.FromSlice([]float32{0, 1, 1, 0}, 4)
+	m := gokeras.NewSequential(&nn.Dense{Units: 2, Activation: activation.Softmax, InputShape: tensor.Shape{2}})
+	if err := m.CompileNamed("sparse_categorical_crossentropy", "sgd", "accuracy"); err != nil {
+		panic(err)
+	}
+	if err := m.SetWeightedMetrics(&metric.Accuracy{}); err != nil {
+		panic(err)
+	}
+	logs, err := m.EvaluateWith(x, y, gokeras.EvaluateOptions{SampleWeight: []float32{1, 0, 2, 1}})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(logs.Keys())
+	// Output: [loss accuracy weighted_accuracy]
 }
