@@ -6,9 +6,10 @@
 //
 // Load is the one call a program or the CLI needs: it returns float32 tensors
 // ready for training, or with Options.Uint8 image pixels kept as uint8 that
-// training scales a batch at a time. The Keras-style loaders (MNIST,
-// CIFAR10, …) return the raw uint8 arrays Keras returns, for code that
-// wants them.
+// training scales a batch at a time. Images come in [0, 1], or with
+// Options.PixelRange Pixels255 in [0, 255] as Keras's image loaders give
+// them. The Keras-style loaders (MNIST, CIFAR10, …) return the raw uint8
+// arrays Keras returns, for code that wants them.
 package dataset
 
 import (
@@ -25,9 +26,10 @@ import (
 // on the first axis. The inputs are in X, or for images loaded with
 // Options.Uint8 in Pixels.
 type Set struct {
-	X *tensor.Tensor // float32; images scaled to [0,1], channels-last (N,H,W,C); tables (N,F)
-	// Pixels holds images (N,H,W,C) as uint8 that read as v/255, the values
-	// X would hold, at a quarter of the memory; X is nil then.
+	X *tensor.Tensor // float32; images in [0,1] (or [0,255], Options.PixelRange), channels-last (N,H,W,C); tables (N,F)
+	// Pixels holds images (N,H,W,C) as uint8 that read as v/255 (or v with
+	// Pixels255), the values X would hold, at a quarter of the memory; X is
+	// nil then.
 	Pixels  *tensor.Bytes
 	Y       *tensor.Tensor // float32; class indices (N,) for classification; targets (N,1) for regression
 	Classes []string       // class names (nil for regression)
@@ -80,6 +82,14 @@ type Options struct {
 	// to mnist, fashion_mnist, cifar10, cifar100 and image folders whose
 	// images need no resizing; other sets come back as float32 in X.
 	Uint8 bool
+
+	// PixelRange is the range images are loaded in: PixelsUnit (the zero
+	// value) divides 8-bit pixels by 255; Pixels255 keeps them in
+	// [0, 255], as Keras's image_dataset_from_directory does, for models
+	// that start with Rescaling(1/255). It applies to mnist,
+	// fashion_mnist, cifar10, cifar100 and image folders, and to digits,
+	// whose pixels are 0..16: v/16 or v·255/16. Tables are unchanged.
+	PixelRange PixelRange
 }
 
 // Info describes a set for `gokeras datasets list/info`.
@@ -179,6 +189,9 @@ func cloneInfo(in Info) Info {
 // boston_housing. A name that is an existing directory loads a folder of
 // images (see ImageFolder).
 func Load(name string, opts Options) (train, test *Set, err error) {
+	if err := opts.PixelRange.check(); err != nil {
+		return nil, nil, err
+	}
 	e, lerr := lookup(name)
 	if lerr != nil {
 		if fi, serr := os.Stat(name); serr == nil && fi.IsDir() {

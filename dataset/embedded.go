@@ -254,6 +254,12 @@ func loadDigits(opts Options) (*Set, *Set, error) {
 	tr, te := splitTable(t, opts.Seed, 0)
 	for _, s := range []*Set{tr, te} {
 		s.X.Shape = append(s.X.Shape[:1], 8, 8, 1)
+		if opts.PixelRange == Pixels255 {
+			// v/16·255 is exact in float32 for v in 0..16.
+			for i, v := range s.X.Data {
+				s.X.Data[i] = v * 255
+			}
+		}
 	}
 	return tr, te, nil
 }

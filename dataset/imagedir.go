@@ -6,6 +6,7 @@ import (
 	"image"
 	"image/color"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -49,6 +50,9 @@ type ImageDirOptions struct {
 	// interpolated in float32, so a set with any such image comes back in X
 	// as without Uint8.
 	Uint8 bool
+	// PixelRange: [0, 1] (the zero value) or [0, 255] (Pixels255), the
+	// latter what Keras's image_dataset_from_directory yields.
+	PixelRange PixelRange
 }
 
 // ImageDir is a folder of class sub-folders of images, as Keras's
@@ -64,7 +68,8 @@ type ImageDir struct {
 	height  int
 	width   int
 	color   ColorMode
-	bytes   bool // Uint8
+	bytes   bool    // Uint8
+	div     float32 // what pixels are divided by: 255, or 1 for Pixels255
 }
 
 var imageExts = map[string]bool{".jpg": true, ".jpeg": true, ".png": true, ".gif": true}
@@ -82,6 +87,9 @@ func OpenImageDir(dir string, o ImageDirOptions) (*ImageDir, error) {
 	if !(o.ValidationSplit >= 0 && o.ValidationSplit < 1) {
 		return nil, fmt.Errorf("dataset: validation split %v must be in [0, 1)", o.ValidationSplit)
 	}
+	if err := o.PixelRange.check(); err != nil {
+		return nil, err
+	}
 	if (o.ValidationSplit > 0) != (o.Subset != SubsetAll) {
 		return nil, fmt.Errorf("dataset: a validation split needs a subset (training or validation), and a subset needs a validation split")
 	}
@@ -89,7 +97,7 @@ func OpenImageDir(dir string, o ImageDirOptions) (*ImageDir, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dataset: image folder: %w", err)
 	}
-	d := &ImageDir{color: o.ColorMode, bytes: o.Uint8}
+	d := &ImageDir{color: o.ColorMode, bytes: o.Uint8, div: o.PixelRange.divisor()}
 	walk := map[string]string{} // class -> the folder to list, the link's target for a link
 	for _, e := range entries {
 		name := e.Name()
@@ -192,8 +200,11 @@ func (d *ImageDir) Channels() int {
 // Load decodes every image into memory.
 func (d *ImageDir) Load() (*Set, error) { return d.Batch(0, d.Len()) }
 
-// Batch decodes images lo..hi-1: X (hi-lo, H, W, C) in [0,1], or the same
-// as uint8 Pixels when opened with Uint8; Y class indices.
+// Batch decodes images lo..hi-1: X (hi-lo, H, W, C) in [0,1] (or [0,255]
+// with Pixels255), or the same as uint8 Pixels when opened with Uint8; Y
+// class indices. An image of another size is resized as Keras's
+// image_dataset_from_directory resizes it: bilinear, half-pixel centres,
+// no antialiasing (tf.image.resize).
 func (d *ImageDir) Batch(lo, hi int) (*Set, error) {
 	if lo < 0 || hi > d.Len() || lo > hi {
 		return nil, fmt.Errorf("dataset: batch [%d, %d) outside 0..%d", lo, hi, d.Len())
@@ -212,7 +223,7 @@ func (d *ImageDir) Batch(lo, hi int) (*Set, error) {
 	y := make([]float32, n)
 	var dec decoder
 	var row []uint8   // one image as decoded, when not decoded into px
-	var src []float32 // the same in [0,1], to resize
+	var src []float32 // the same as float32, to resize
 	for k := range n {
 		img, _, err := dec.decodeFile(d.Paths[lo+k])
 		if err != nil {
@@ -229,7 +240,7 @@ func (d *ImageDir) Batch(lo, hi int) (*Set, error) {
 			// Resizing interpolates between pixel values, which uint8
 			// cannot hold: go on in float32.
 			x = make([]float32, n*per)
-			scale255(x[:k*per], px[:k*per])
+			scalePixels(x[:k*per], px[:k*per], d.div)
 			px = nil
 		}
 		size := b.Dy() * b.Dx() * c
@@ -237,16 +248,16 @@ func (d *ImageDir) Batch(lo, hi int) (*Set, error) {
 		pixels(row, img, c)
 		dst := x[k*per : (k+1)*per]
 		if same {
-			scale255(dst, row)
+			scalePixels(dst, row, d.div)
 			continue
 		}
 		src = slices.Grow(src[:0], size)[:size]
-		scale255(src, row)
+		scalePixels(src, row, d.div)
 		resizeBilinear(dst, src, b.Dy(), b.Dx(), d.height, d.width, c)
 	}
 	s := &Set{Y: mustTensor(y, n), Classes: slices.Clone(d.Classes)}
 	if px != nil {
-		s.Pixels = &tensor.Bytes{Shape: tensor.Shape{n, d.height, d.width, c}, Data: px, Divisor: 255}
+		s.Pixels = &tensor.Bytes{Shape: tensor.Shape{n, d.height, d.width, c}, Data: px, Divisor: d.div}
 	} else {
 		s.X = mustTensor(x, n, d.height, d.width, c)
 	}
@@ -305,36 +316,36 @@ func pixels(dst []uint8, img image.Image, c int) {
 	}
 }
 
-// scale255 sets dst[i] = float32(src[i]) / 255, the value Pixels read as.
-func scale255(dst []float32, src []uint8) {
-	for i, v := range src {
-		dst[i] = float32(v) / 255
-	}
-}
-
 // resizeBilinear resizes an HWC image with half-pixel centres and no
-// antialiasing, as tf.image.resize(method="bilinear") does in Keras.
+// antialiasing, as tf.image.resize(method="bilinear") does in Keras's
+// image_dataset_from_directory, in TensorFlow's float32 arithmetic
+// (tensorflow/core/kernels/image/resize_bilinear_op.cc): output i of an
+// axis reads (i+0.5)·in/out − 0.5, the pixels below and above it clamped
+// to the image, mixed as a + (b−a)·t. The same rule as nn.Resizing.
 func resizeBilinear(dst, src []float32, sh, sw, dh, dw, c int) {
-	sy := float64(sh) / float64(dh)
-	sx := float64(sw) / float64(dw)
+	if sh == dh && sw == dw {
+		copy(dst, src) // TensorFlow copies when the size does not change
+		return
+	}
+	// The conversions keep each step rounded to float32 (no fused
+	// multiply-add), as the C++ computes it.
+	tap := func(i, in, out int) (lo, hi int, t float32) {
+		scale := float32(in) / float32(out)
+		p := float32(float32(float32(i)+0.5)*scale) - 0.5
+		f := float32(math.Floor(float64(p)))
+		return max(int(f), 0), min(int(math.Ceil(float64(p))), in-1), p - f
+	}
+	lerp := func(a, b, t float32) float32 { return a + float32((b-a)*t) }
 	for y := range dh {
-		fy := max((float64(y)+0.5)*sy-0.5, 0)
-		y0 := min(int(fy), sh-1)
-		y1 := min(y0+1, sh-1)
-		wy := float32(fy - float64(y0))
+		y0, y1, wy := tap(y, sh, dh)
 		for x := range dw {
-			fx := max((float64(x)+0.5)*sx-0.5, 0)
-			x0 := min(int(fx), sw-1)
-			x1 := min(x0+1, sw-1)
-			wx := float32(fx - float64(x0))
+			x0, x1, wx := tap(x, sw, dw)
 			for k := range c {
 				a := src[(y0*sw+x0)*c+k]
 				b := src[(y0*sw+x1)*c+k]
 				cc := src[(y1*sw+x0)*c+k]
 				d := src[(y1*sw+x1)*c+k]
-				top := a + (b-a)*wx
-				bot := cc + (d-cc)*wx
-				dst[(y*dw+x)*c+k] = top + (bot-top)*wy
+				dst[(y*dw+x)*c+k] = lerp(lerp(a, b, wx), lerp(cc, d, wx), wy)
 			}
 		}
 	}
@@ -344,7 +355,7 @@ func resizeBilinear(dst, src []float32, sh, sw, dh, dw, c int) {
 // (like the CIFAR-10 JPEG tree) each is one part; otherwise the folder's
 // classes are split with opts.ValidationSplit (default 0.2) and opts.Seed.
 func loadImageDirSets(dir string, opts Options) (*Set, *Set, error) {
-	o := ImageDirOptions{ImageSize: opts.ImageSize, ColorMode: opts.ColorMode, Seed: opts.Seed, Uint8: opts.Uint8}
+	o := ImageDirOptions{ImageSize: opts.ImageSize, ColorMode: opts.ColorMode, Seed: opts.Seed, Uint8: opts.Uint8, PixelRange: opts.PixelRange}
 	trainDir, testDir := filepath.Join(dir, "train"), filepath.Join(dir, "test")
 	if isDir(trainDir) && isDir(testDir) {
 		tr, err := ImageDatasetFromDirectory(trainDir, o)

@@ -420,15 +420,16 @@ func BostonHousing(opts Options, testSplit float64, seed uint64) (train, test *S
 
 // ScaleImages converts uint8 images to float32 in [0,1] (divided by 255)
 // and adds a channel axis to grayscale (N,H,W) arrays: (N,H,W,1).
-func ScaleImages(x *Uint8Array) *tensor.Tensor {
+func ScaleImages(x *Uint8Array) *tensor.Tensor { return scaleImages(x, 255) }
+
+// scaleImages is ScaleImages dividing by div (255, or 1 for Pixels255).
+func scaleImages(x *Uint8Array, div float32) *tensor.Tensor {
 	shape := append([]int(nil), x.Shape...)
 	if len(shape) == 3 {
 		shape = append(shape, 1)
 	}
 	data := make([]float32, len(x.Data))
-	for i, v := range x.Data {
-		data[i] = float32(v) / 255
-	}
+	scalePixels(data, x.Data, div)
 	return mustTensor(data, shape...)
 }
 
@@ -458,43 +459,44 @@ func (a *Arrays) Sets() (train, test *Set) {
 		&Set{X: ScaleImages(a.XTest), Y: Labels(a.YTest), Classes: a.Classes}
 }
 
-// pixelSets is Sets with the images kept as uint8 (Pixels).
-func (a *Arrays) pixelSets() (train, test *Set) {
-	return &Set{Pixels: Pixels(a.XTrain), Y: Labels(a.YTrain), Classes: a.Classes},
-		&Set{Pixels: Pixels(a.XTest), Y: Labels(a.YTest), Classes: a.Classes}
-}
-
-// setsOf converts the arrays a loader returned to Sets, float32 or uint8.
-func setsOf(a *Arrays, err error, pixels bool) (*Set, *Set, error) {
+// setsOf converts the arrays a loader returned to Sets: uint8 Pixels with
+// opts.Uint8, else float32, in opts.PixelRange.
+func setsOf(a *Arrays, err error, opts Options) (*Set, *Set, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	if pixels {
-		tr, te := a.pixelSets()
-		return tr, te, nil
+	div := opts.PixelRange.divisor()
+	set := func(x, y *Uint8Array) *Set {
+		s := &Set{Y: Labels(y), Classes: a.Classes}
+		if opts.Uint8 {
+			s.Pixels = Pixels(x)
+			s.Pixels.Divisor = div
+		} else {
+			s.X = scaleImages(x, div)
+		}
+		return s
 	}
-	tr, te := a.Sets()
-	return tr, te, nil
+	return set(a.XTrain, a.YTrain), set(a.XTest, a.YTest), nil
 }
 
 func loadMNISTSet(opts Options) (*Set, *Set, error) {
 	a, err := MNIST(opts)
-	return setsOf(a, err, opts.Uint8)
+	return setsOf(a, err, opts)
 }
 
 func loadFashionSet(opts Options) (*Set, *Set, error) {
 	a, err := FashionMNIST(opts)
-	return setsOf(a, err, opts.Uint8)
+	return setsOf(a, err, opts)
 }
 
 func loadCIFAR10Set(opts Options) (*Set, *Set, error) {
 	a, err := CIFAR10(opts)
-	return setsOf(a, err, opts.Uint8)
+	return setsOf(a, err, opts)
 }
 
 func loadCIFAR100Set(opts Options) (*Set, *Set, error) {
 	a, err := CIFAR100(opts, "fine")
-	return setsOf(a, err, opts.Uint8)
+	return setsOf(a, err, opts)
 }
 
 // Download fetches the files of the named set into the cache (CacheDir) if
