@@ -157,17 +157,14 @@ func keras3Configs() map[string]struct {
 		"RandomZoom":        {with("random_zoom", plus(geom, map[string]any{"height_factor": 0.1, "width_factor": nil})), img},
 		"RandomCrop":        {with("random_crop", map[string]any{"height": 4.0, "width": 4.0, "seed": 1337.0, "data_format": "channels_last"}), img},
 		"RandomContrast":    {with("random_contrast", map[string]any{"factor": []any{0.1, 0.1}, "value_range": []any{0.0, 255.0}, "seed": nil, "bounding_box_format": "xyxy"}), img},
+		"Rescaling":         {with("rescaling", map[string]any{"scale": 1 / 255.0, "offset": 0.0}), img},
+		"Resizing": {with("resizing", map[string]any{"height": 4.0, "width": 3.0, "interpolation": "bilinear", "crop_to_aspect_ratio": false,
+			"pad_to_aspect_ratio": false, "fill_mode": "constant", "fill_value": 0.0, "data_format": "channels_last"}), img},
+		"CenterCrop":             {with("center_crop", map[string]any{"height": 4.0, "width": 4.0, "data_format": "channels_last"}), img},
+		"ActivityRegularization": {with("activity_regularization", map[string]any{"l1": 0.01, "l2": 0.0}), tensor.Shape{4}},
 		// A gokeras layer: the keys its own Config writes.
 		"PatchWhitening": {with("patch_whitening", map[string]any{"kernel_size": []any{2.0, 2.0}, "padding": "valid", "epsilon": 5e-4, "max_images": 100.0}), img},
 	}
-}
-
-// minimalConfigs give the keys a class requires, for classes keras3Configs
-// does not cover yet (newer layers: see their own tests).
-var minimalConfigs = map[string]map[string]any{
-	"Rescaling":  {"scale": 0.5},
-	"Resizing":   {"height": 2.0, "width": 2.0},
-	"CenterCrop": {"height": 2.0, "width": 2.0},
 }
 
 // TestKeras3ConfigsAccepted: every key Keras 3 writes for a class, with a
@@ -202,18 +199,18 @@ func TestConfigUnknownKeyRejected(t *testing.T) {
 	for _, class := range nn.Classes() {
 		cfg := map[string]any{"name": "my_layer"}
 		var known string
-		if c, ok := full[class]; ok {
-			for k, v := range c.cfg {
-				cfg[k] = v
-				if k != "name" && k != "trainable" && k != "dtype" {
-					known = k
-				}
-			}
-			cfg["name"] = "my_layer"
+		c, ok := full[class]
+		if !ok {
+			t.Errorf("class %s has no case in keras3Configs: add its Keras get_config keys there", class)
+			continue
 		}
-		for k, v := range minimalConfigs[class] {
+		for k, v := range c.cfg {
 			cfg[k] = v
+			if k != "name" && k != "trainable" && k != "dtype" {
+				known = k
+			}
 		}
+		cfg["name"] = "my_layer"
 		cfg["pading"] = "same"
 		_, err := nn.FromConfig(class, cfg)
 		if err == nil {
