@@ -290,7 +290,7 @@ func TestLoadErrorsSayEachContextOnce(t *testing.T) {
 	for _, tc := range []struct {
 		units any
 		want  string
-	}{{-3, `layer "dense" (Dense): units is -3; give Dense a positive number of units`}, {"x", `layer 5 (Dense): "units" is x; want a number`}} {
+	}{{-3, `layer "dense" (Dense): units is -3; give Dense a positive number of units`}, {"x", `layer 5 "dense" (Dense): "units" is x; want a number`}} {
 		bad := editLayer(t, data, "Dense", func(c map[string]any) { c["units"] = tc.units })
 		_, err, _ := loadBytes(t, bad)
 		msg := fmt.Sprint(err)
