@@ -9,6 +9,12 @@ import (
 // averages the source pixels it covers) and writes it channels-last into
 // dst, scaled to [0, 1]: one channel is luminance, three are RGB.
 func imageToTensor(img image.Image, h, w, c int, dst []float32) {
+	imageToTensorRange(img, h, w, c, 1, dst)
+}
+
+// imageToTensorRange is imageToTensor scaled to [0, top]: top 255 gives an
+// 8-bit pixel v as v, the --pixel-range 255 values.
+func imageToTensorRange(img image.Image, h, w, c int, top float64, dst []float32) {
 	b := img.Bounds()
 	sh, sw := b.Dy(), b.Dx()
 	for oy := 0; oy < h; oy++ {
@@ -29,11 +35,11 @@ func imageToTensor(img image.Image, h, w, c int, dst []float32) {
 			o := (oy*w + ox) * c
 			if c == 1 {
 				// ITU-R 601 luma, as image/color's Gray model uses.
-				dst[o] = float32((0.299*sum[0] + 0.587*sum[1] + 0.114*sum[2]) / float64(n) / 65535)
+				dst[o] = float32((0.299*sum[0] + 0.587*sum[1] + 0.114*sum[2]) / float64(n) / 65535 * top)
 				continue
 			}
 			for k := 0; k < c && k < 3; k++ {
-				dst[o+k] = float32(sum[k] / float64(n) / 65535)
+				dst[o+k] = float32(sum[k] / float64(n) / 65535 * top)
 			}
 		}
 	}

@@ -31,6 +31,7 @@ func runInspect(args []string, stdout, stderr io.Writer) error {
 	out := fs.String("out", "maps.png", "PNG file for the feature maps")
 	filters := fs.String("filters", "", "also draw the convolution filters (the --layer's, else the first Conv2D's) to this PNG file")
 	cmap := fs.String("cmap", "viridis", "colours of one-channel maps and filters: viridis or gray")
+	pixels := pixelRangeVar(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -88,13 +89,13 @@ func runInspect(args []string, stdout, stderr io.Writer) error {
 	var label, name string
 	if *imageFile != "" {
 		var labels []string
-		r := inputReader{in: m.Net().InputShape(), features: m.Features, notes: stderr, cmd: "inspect"}
+		r := inputReader{in: m.Net().InputShape(), features: m.Features, notes: stderr, cmd: "inspect", top: pixelTop(*pixels)}
 		if x, labels, err = r.read(*imageFile); err != nil {
 			return err
 		}
 		name = labels[0]
 	} else {
-		if x, label, name, err = datasetSample(m, *dsFlag, *dataDir, *split, *seed, *sample); err != nil {
+		if x, label, name, err = datasetSample(m, *dsFlag, *dataDir, *split, *seed, *sample, *pixels); err != nil {
 			return err
 		}
 	}
@@ -119,6 +120,14 @@ func runInspect(args []string, stdout, stderr io.Writer) error {
 	if label != "" {
 		caption = label
 	}
+	if top := pixelTop(*pixels); top != 1 {
+		// The picture is drawn from [0, 1].
+		shown := x.Clone()
+		for i := range shown.Data {
+			shown.Data[i] /= float32(top)
+		}
+		x = shown
+	}
 	inImg, err := plot.Grid(x, plot.GridOptions{Captions: []string{caption}, Title: strings.Join(nonEmpty(pred), ""), Colormap: plot.Gray})
 	if err != nil {
 		return err
@@ -128,7 +137,7 @@ func runInspect(args []string, stdout, stderr io.Writer) error {
 
 // datasetSample returns sample i of a data set's split, its caption
 // ("true 3") and a name for it.
-func datasetSample(m *gokeras.Sequential, ds, dataDir, split string, seed uint64, i int) (*tensor.Tensor, string, string, error) {
+func datasetSample(m *gokeras.Sequential, ds, dataDir, split string, seed uint64, i int, pixels dataset.PixelRange) (*tensor.Tensor, string, string, error) {
 	if ds == "" {
 		ds = m.DatasetName
 	}
@@ -138,7 +147,7 @@ func datasetSample(m *gokeras.Sequential, ds, dataDir, split string, seed uint64
 	if split != "train" && split != "test" {
 		return nil, "", "", fmt.Errorf("--split is train or test, not %q", split)
 	}
-	tr, te, err := dataset.Load(ds, dataset.Options{DataDir: dataDir, Seed: seed})
+	tr, te, err := dataset.Load(ds, dataset.Options{DataDir: dataDir, Seed: seed, PixelRange: pixels})
 	if err != nil {
 		return nil, "", "", err
 	}

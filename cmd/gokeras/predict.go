@@ -28,6 +28,7 @@ func runEvaluate(args []string, stdout, stderr io.Writer) error {
 	batch := countVar(fs, "batch-size", 32, "batch size")
 	confusion := fs.String("confusion", "", "print the confusion matrix and draw it to this PNG file")
 	ttaFlag := fs.String("tta", "none", "also report the test accuracy with test-time augmentation: flip or flip-shift (a gokeras extension)")
+	pixels := pixelRangeVar(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -49,7 +50,7 @@ func runEvaluate(args []string, stdout, stderr io.Writer) error {
 	if name == "" {
 		return fmt.Errorf("the model does not record its data set; give --dataset")
 	}
-	opts := dataset.Options{DataDir: *dataDir, Seed: *seed, Progress: stderr, Uint8: true}
+	opts := dataset.Options{DataDir: *dataDir, Seed: *seed, Progress: stderr, Uint8: true, PixelRange: *pixels}
 	imagesFor(m, &opts) // a folder of images, as train reads it
 	_, test, err := dataset.Load(name, opts)
 	if err != nil {
@@ -77,6 +78,7 @@ func runPredict(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("predict", stdout)
 	load := fs.String("load", "", "the saved model (required)")
 	top := countVar(fs, "top", 3, "how many classes to show per input, at least 1")
+	pixels := pixelRangeVar(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -87,7 +89,7 @@ func runPredict(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	r := inputReader{in: m.Net().InputShape(), features: m.Features, notes: stderr, cmd: "predict"}
+	r := inputReader{in: m.Net().InputShape(), features: m.Features, notes: stderr, cmd: "predict", top: pixelTop(*pixels)}
 	for _, path := range fs.Args() {
 		x, labels, err := r.read(path)
 		if err != nil {
@@ -139,11 +141,12 @@ type inputReader struct {
 	features []string     // the model's column names, nil if unknown
 	notes    io.Writer    // where notes about resizing and ignored columns go
 	cmd      string       // the command, for the notes: "predict"
+	top      float64      // what a white pixel reads as: 1 (also for 0) or 255 (--pixel-range)
 	resized  bool         // the resize note was written
 }
 
 // read reads one image, resized to the model's input and scaled to
-// [0, 1], or every row of a CSV file of features.
+// [0, 1] (or [0, 255], r.top), or every row of a CSV file of features.
 func (r *inputReader) read(path string) (*tensor.Tensor, []string, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -176,7 +179,7 @@ func (r *inputReader) read(path string) (*tensor.Tensor, []string, error) {
 		r.resized = true
 	}
 	x := tensor.New(1, in[0], in[1], in[2])
-	imageToTensor(img, in[0], in[1], in[2], x.Data)
+	imageToTensorRange(img, in[0], in[1], in[2], max(r.top, 1), x.Data)
 	return x, []string{path}, nil
 }
 

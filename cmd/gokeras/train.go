@@ -348,6 +348,7 @@ func printTTA(stdout io.Writer, m *gokeras.Sequential, test *dataset.Set, batch 
 // same flags the same way.
 type dataFlags struct {
 	dataset, dataDir, imageDir *string
+	pixels                     *dataset.PixelRange
 }
 
 func addDataFlags(fs *flag.FlagSet) dataFlags {
@@ -355,6 +356,7 @@ func addDataFlags(fs *flag.FlagSet) dataFlags {
 		dataset:  fs.String("dataset", "", "data set name (default: the preset's)"),
 		dataDir:  fs.String("data-dir", "", "folder with downloaded data set files (default: ~/.keras/datasets)"),
 		imageDir: fs.String("image-dir", "", "train on a folder of images: train/ and test/ with class sub-folders (or class sub-folders, split 80/20), kept as uint8 and resized to the model's input"),
+		pixels:   pixelRangeVar(fs),
 	}
 }
 
@@ -363,7 +365,7 @@ func addDataFlags(fs *flag.FlagSet) dataFlags {
 // else src's data set. Image sets stay uint8 pixels. name is the data
 // set's name or the folder, as a saved model records it.
 func (d dataFlags) load(src *modelSource, seed uint64, progress io.Writer) (name string, train, test *dataset.Set, err error) {
-	opts := dataset.Options{DataDir: *d.dataDir, Seed: seed, Progress: progress, Uint8: true}
+	opts := dataset.Options{DataDir: *d.dataDir, Seed: seed, Progress: progress, Uint8: true, PixelRange: *d.pixels}
 	switch {
 	case *d.imageDir != "" && *d.dataset != "":
 		return "", nil, nil, fmt.Errorf("give --dataset or --image-dir, not both")
