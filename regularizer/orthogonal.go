@@ -55,10 +55,12 @@ type Orthogonal struct {
 
 	zero bool // a config said factor = 0
 
-	mu    sync.Mutex
-	inv   []float64 // 1/‖v_i‖ (capped)
-	clamp []bool    // the cap applies: ‖v_i‖ < 1e-7
-	acc   []float64 // one vector's gradient before the normalization
+	mu     sync.Mutex
+	inv    []float64 // 1/‖v_i‖ (capped)
+	clamp  []bool    // the cap applies: ‖v_i‖ < 1e-7
+	nrm    []float64 // the normalized vectors n_i, one after another
+	acc    []float64 // Σ_j s_ij·n_j for each i, laid out as nrm
+	sumAbs []float64 // Σ_j |P_ij| for each i
 }
 
 // FactorValue returns the factor in effect (the default for a zero Factor).
@@ -110,17 +112,24 @@ func (o *Orthogonal) geometry(shape tensor.Shape) (m, n, vs, es int) {
 	return shape[0], shape[1], shape[1], 1
 }
 
-// norms fills o.inv and o.clamp for the m vectors.
-func (o *Orthogonal) norms(x []float32, m, n, vs, es int) {
-	if cap(o.inv) < m {
-		o.inv, o.clamp = make([]float64, m), make([]bool, m)
+// grow returns s with length n, reusing its storage when it can.
+func grow[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
 	}
-	o.inv, o.clamp = o.inv[:m], o.clamp[:m]
+	return s[:n]
+}
+
+// normalize fills o.inv, o.clamp and o.nrm (each vector contiguous, in
+// float64) for the m vectors of x.
+func (o *Orthogonal) normalize(x []float32, m, n, vs, es int) {
+	o.inv, o.clamp, o.nrm = grow(o.inv, m), grow(o.clamp, m), grow(o.nrm, m*n)
 	for i := range m {
+		v := o.nrm[i*n : (i+1)*n]
 		var s float64
-		for k := range n {
-			v := float64(x[i*vs+k*es])
-			s += v * v
+		for k := range v {
+			v[k] = float64(x[i*vs+k*es])
+			s += v[k] * v[k]
 		}
 		// Keras: x·minimum(rsqrt(Σx²), 1/ε). At a tie the gradient goes
 		// through rsqrt, as TensorFlow's Minimum gradient (x <= y).
@@ -129,16 +138,35 @@ func (o *Orthogonal) norms(x []float32, m, n, vs, es int) {
 		if r > maxInvNorm {
 			o.inv[i], o.clamp[i] = maxInvNorm, true
 		}
+		for k := range v {
+			v[k] *= o.inv[i]
+		}
 	}
 }
 
-func dotVectors(x []float32, i, j, n, vs, es int) float64 {
-	var d float64
-	a, b := i*vs, j*vs
-	for k := range n {
-		d += float64(x[a+k*es]) * float64(x[b+k*es])
+// dot is a·b, with four partial sums.
+func dot(a, b []float64) float64 {
+	b = b[:len(a)]
+	var s0, s1, s2, s3 float64
+	k := 0
+	for ; k+4 <= len(a); k += 4 {
+		s0 += a[k] * b[k]
+		s1 += a[k+1] * b[k+1]
+		s2 += a[k+2] * b[k+2]
+		s3 += a[k+3] * b[k+3]
 	}
-	return d
+	for ; k < len(a); k++ {
+		s0 += a[k] * b[k]
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// axpy adds f·x to y.
+func axpy(y []float64, f float64, x []float64) {
+	x = x[:len(y)]
+	for k := range y {
+		y[k] += f * x[k]
+	}
 }
 
 // Penalty returns the penalty of the rank-2 x, in float64.
@@ -146,12 +174,13 @@ func (o *Orthogonal) Penalty(x []float32, shape tensor.Shape) float64 {
 	m, n, vs, es := o.geometry(shape)
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	o.norms(x, m, n, vs, es)
+	o.normalize(x, m, n, vs, es)
 	// Σ_{i≠j} is twice Σ_{i<j}, so factor·0.5·Σ_{i≠j}/pairs = factor·Σ_{i<j}/pairs.
 	var sum float64
 	for i := range m {
+		ni := o.nrm[i*n : (i+1)*n]
 		for j := i + 1; j < m; j++ {
-			sum += math.Abs(o.inv[i] * o.inv[j] * dotVectors(x, i, j, n, vs, es))
+			sum += math.Abs(dot(ni, o.nrm[j*n:(j+1)*n]))
 		}
 	}
 	pairs := float64(m) * (float64(m) - 1) / 2
@@ -173,40 +202,38 @@ func (o *Orthogonal) AddGrad(g, x []float32, shape tensor.Shape) {
 	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	o.norms(x, m, n, vs, es)
-	if cap(o.acc) < n {
-		o.acc = make([]float64, n)
-	}
-	acc := o.acc[:n]
-	c2 := 2 * keras32(o.FactorValue()) * 0.5 / (float64(m) * (float64(m) - 1) / 2)
+	o.normalize(x, m, n, vs, es)
+	o.acc, o.sumAbs = grow(o.acc, m*n), grow(o.sumAbs, m)
+	clear(o.acc)
+	clear(o.sumAbs)
+	// Each pair once: P is symmetric, so s_ij adds n_j to a_i and n_i to a_j.
 	for i := range m {
-		clear(acc)
-		var sumAbs float64
-		for j := range m {
-			if j == i {
-				continue
-			}
-			p := o.inv[i] * o.inv[j] * dotVectors(x, i, j, n, vs, es)
+		ni, ai := o.nrm[i*n:(i+1)*n], o.acc[i*n:(i+1)*n]
+		for j := i + 1; j < m; j++ {
+			nj := o.nrm[j*n : (j+1)*n]
+			p := dot(ni, nj)
 			s := sign(p)
 			if s == 0 {
 				continue
 			}
-			sumAbs += math.Abs(p)
-			w, b := s*o.inv[j], j*vs
-			for k := range n {
-				acc[k] += w * float64(x[b+k*es])
-			}
+			axpy(ai, s, nj)
+			axpy(o.acc[j*n:(j+1)*n], s, ni)
+			o.sumAbs[i] += math.Abs(p)
+			o.sumAbs[j] += math.Abs(p)
 		}
-		a, inv := i*vs, o.inv[i]
+	}
+	c2 := keras32(o.FactorValue()) / (float64(m) * (float64(m) - 1) / 2)
+	for i := range m {
+		ni, ai, inv, b := o.nrm[i*n:(i+1)*n], o.acc[i*n:(i+1)*n], o.inv[i], i*vs
 		if o.clamp[i] {
-			for k := range n {
-				g[a+k*es] += float32(c2 * inv * acc[k])
+			for k := range ai {
+				g[b+k*es] += float32(c2 * inv * ai[k])
 			}
 			continue
 		}
-		for k := range n {
-			ni := inv * float64(x[a+k*es])
-			g[a+k*es] += float32(c2 * inv * (acc[k] - sumAbs*ni))
+		sa := o.sumAbs[i]
+		for k := range ai {
+			g[b+k*es] += float32(c2 * inv * (ai[k] - sa*ni[k]))
 		}
 	}
 }
