@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/gokeras/gokeras/internal/config"
@@ -51,6 +52,66 @@ type modelJSON struct {
 	} `json:"config"`
 	CompileConfig *CompileConfig `json:"compile_config,omitempty"`
 	FitConfig     *FitConfig     `json:"fit_config,omitempty"`
+}
+
+// The keys a model file may hold besides those modelJSON reads, under the
+// same rule as layer configs: what changes nothing here is allowed, what
+// gokeras would ignore is an error. Keras 3's Sequential.get_config writes
+// name, trainable, dtype, layers and build_input_shape (keras/src/models/
+// sequential.py, with Layer.get_config's base keys); serialize_keras_object
+// wraps it with module, registered_name and build_config; to_json adds
+// keras_version and backend (keras/src/models/model.py).
+var (
+	modelTopKeys    = []string{"class_name", "config", "compile_config", "fit_config", "module", "registered_name", "build_config", "keras_version", "backend"}
+	modelConfigKeys = []string{"name", "layers", "trainable", "dtype", "build_input_shape"}
+)
+
+// checkModelKeys applies the key rule to the model's own keys and reads
+// those that change the model: trainable false freezes every layer, as
+// model.trainable = False does in Keras.
+func checkModelKeys(data []byte, m *Sequential) error {
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(data, &top); err != nil {
+		return fmt.Errorf("not valid JSON: %w", err)
+	}
+	for k := range top {
+		if !slices.Contains(modelTopKeys, k) {
+			return fmt.Errorf("unknown key %q at the top of the model file; gokeras reads %s", k, strings.Join(modelTopKeys, ", "))
+		}
+	}
+	var cfg map[string]any
+	if err := json.Unmarshal(top["config"], &cfg); err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	for k, v := range cfg {
+		if !slices.Contains(modelConfigKeys, k) {
+			return fmt.Errorf("unknown key %q (value %s) in the model's config; gokeras reads %s", k, compactJSON(v), strings.Join(modelConfigKeys, ", "))
+		}
+	}
+	if v, ok := cfg["dtype"]; ok && v != nil {
+		if err := nn.CheckDType(v); err != nil {
+			return fmt.Errorf("the model's config: %w", err)
+		}
+	}
+	switch t := cfg["trainable"].(type) {
+	case nil, bool:
+		if t == false {
+			if err := m.SetTrainable(false); err != nil {
+				return err
+			}
+		}
+	default:
+		return fmt.Errorf("the model's \"trainable\" is %s; want true or false", compactJSON(t))
+	}
+	return nil
+}
+
+func compactJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
 }
 
 // CompileConfig is compile()'s arguments by name, as model files carry them.
@@ -171,6 +232,9 @@ func parseModelJSON(data []byte, limit bool) (*ModelSpec, error) {
 			return nil, fmt.Errorf("layer %d (%s): %w", i, lj.ClassName, err)
 		}
 		m.Add(l)
+	}
+	if err := checkModelKeys(data, m); err != nil {
+		return nil, err
 	}
 	if limit && m.net.DeclaredInputShape() != nil {
 		plan, err := m.net.ParamShapes(nil)

@@ -294,6 +294,14 @@ func (r *ConfigReader) dtype(key string) {
 	}
 }
 
+// CheckDType returns an error unless v, a dtype as Keras writes it, is
+// float32 (see ConfigReader's dtype check): for model-level configs.
+func CheckDType(v any) error {
+	r := &ConfigReader{Reader: config.New(map[string]any{"dtype": v})}
+	r.dtype("dtype")
+	return r.Err
+}
+
 // Ints reads a list of integers (or one integer, as a list of one); null
 // entries (Keras's None) become -1. Absent or null gives nil.
 func (r *ConfigReader) Ints(key string) []int { return r.ints(key) }

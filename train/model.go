@@ -63,15 +63,18 @@ func (m *Model) gather() {
 			continue
 		}
 		for _, p := range l.Params() {
+			// A replica's weights (nn.Stack.Replica, for concurrent
+			// evaluation) have no gradient but are the model's trainable
+			// ones: their penalties count in its loss all the same.
+			if p.Regularizer != nil {
+				m.regs = append(m.regs, p)
+			}
 			if !p.Trainable() {
 				continue
 			}
 			m.values = append(m.values, p.Value)
 			m.grads = append(m.grads, p.Grad)
 			m.names = append(m.names, l.LayerName()+"/"+p.Name)
-			if p.Regularizer != nil {
-				m.regs = append(m.regs, p)
-			}
 			if p.Constraint != nil {
 				m.cons = append(m.cons, p)
 			}
@@ -166,7 +169,9 @@ func (m *Model) step(x, y *tensor.Tensor, w []float32) float64 {
 		return l // the caller stops before the weights are touched
 	}
 	for _, w := range m.regs {
-		w.Regularizer.AddGrad(w.Grad.Data, w.Value.Data, w.Value.Shape)
+		if w.Grad != nil {
+			w.Regularizer.AddGrad(w.Grad.Data, w.Value.Data, w.Value.Shape)
+		}
 	}
 	m.Optimizer.Apply(m.values, m.grads)
 	// Keras's optimizer projects constrained variables after each update

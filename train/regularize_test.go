@@ -267,3 +267,36 @@ func TestPenaltyStepAllocatesNothing(t *testing.T) {
 		t.Errorf("a step allocates %v times once warm, want 0", a)
 	}
 }
+
+// A replica of the network (nn.Stack.Replica, which concurrent Evaluate
+// uses) shares the weights but has no gradients: its evaluation loss must
+// still count the weights' penalties.
+func TestEvaluateOnReplicaCountsPenalties(t *testing.T) {
+	var net nn.Stack
+	net.Add(&nn.Dense{Units: 3, KernelRegularizer: &regularizer.L2{L2: 0.5}, InputShape: tensor.Shape{4}})
+	if err := net.Build(nil, 1); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := net.Replica()
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, y := linearData(2, 8, 4, 3)
+	own, err := Evaluate(&Model{Net: &net, Loss: loss.MSE{}}, x, y, 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	viaReplica, err := Evaluate(&Model{Net: rep, Loss: loss.MSE{}}, x, y, 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if own["loss"] != viaReplica["loss"] {
+		t.Fatalf("loss %v on the network, %v on its replica", own["loss"], viaReplica["loss"])
+	}
+	bare, _ := Evaluate(&Model{Net: &net, Loss: loss.MSE{}}, x, y, 8)
+	net.Layers[0].(*nn.Dense).Params()[0].Regularizer = nil
+	without, _ := Evaluate(&Model{Net: &net, Loss: loss.MSE{}}, x, y, 8)
+	if !(bare["loss"] > without["loss"]) {
+		t.Fatalf("the penalty added nothing: %v with, %v without", bare["loss"], without["loss"])
+	}
+}
