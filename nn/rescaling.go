@@ -18,7 +18,7 @@ import (
 // Keras 3 also takes a list (or NumPy array) of values, one per channel,
 // broadcast over the last axis: ChannelScale and ChannelOffset hold them
 // and, when set, replace Scale and Offset. Their length must be the
-// input's last axis.
+// input's last axis, or 1 (broadcast, as NumPy broadcasts it).
 //
 // Keras requires scale and has no default for it, so a zero Scale with no
 // ChannelScale is refused as a missing scale rather than computed as a
@@ -141,7 +141,7 @@ func (l *Rescaling) OutputShape(in tensor.Shape) (tensor.Shape, error) {
 		name string
 		v    []float64
 	}{{"scale", l.ChannelScale}, {"offset", l.ChannelOffset}} {
-		if p.v != nil && len(p.v) != c {
+		if p.v != nil && len(p.v) != c && len(p.v) != 1 {
 			return nil, fmt.Errorf("%s has %d values but the input has %d channels (its last axis); give one value per channel, or one number", p.name, len(p.v), c)
 		}
 	}

@@ -46,6 +46,8 @@ func TestRescalingValues(t *testing.T) {
 			[]float32{1, 1, 1, 2, 2, 2}, []float32{1, 12, 23, 2, 14, 26}},
 		{"scale_per_channel_offset_scalar", &nn.Rescaling{ChannelScale: []float64{-1, 0.5}, Offset: 3}, tensor.Shape{2},
 			[]float32{4, 4}, []float32{-1, 5}},
+		{"lists_of_one_broadcast", &nn.Rescaling{ChannelScale: []float64{2}, ChannelOffset: []float64{1}}, tensor.Shape{3},
+			[]float32{1, 2, 3}, []float32{3, 5, 7}},
 	}
 	for _, tt := range tests {
 		if err := tt.layer.Build(tt.in, rand.New(rand.NewPCG(1, 1))); err != nil {
