@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"math/rand/v2"
 
+	"github.com/gokeras/gokeras/constraint"
 	"github.com/gokeras/gokeras/internal/kernel"
+	"github.com/gokeras/gokeras/regularizer"
 	"github.com/gokeras/gokeras/tensor"
 )
 
@@ -21,6 +23,10 @@ type BatchNormalization struct {
 	// layer has no gamma (scale fixed at 1) or no beta (shift fixed at 0).
 	NoScale, NoCenter bool
 	InputShape        tensor.Shape
+	// GammaRegularizer, BetaRegularizer, GammaConstraint and
+	// BetaConstraint are Keras's gamma_regularizer, ... (none by default).
+	GammaRegularizer, BetaRegularizer regularizer.Regularizer
+	GammaConstraint, BetaConstraint   constraint.Constraint
 
 	cols                   int
 	gamma, beta            Param
@@ -40,14 +46,13 @@ func init() {
 		}
 		// The other keys of keras/src/layers/normalization/
 		// batch_normalization.py get_config: Keras's default initializers
-		// only, no regularizers or constraints on gamma and beta.
+		// only; regularizers and constraints on gamma and beta.
 		r.fixedInitializer("beta_initializer", Zeros)
 		r.fixedInitializer("gamma_initializer", Ones)
 		r.fixedInitializer("moving_mean_initializer", Zeros)
 		r.fixedInitializer("moving_variance_initializer", Ones)
-		for _, k := range []string{"beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint"} {
-			r.null(k, "gokeras has no regularizers or constraints on BatchNormalization's weights")
-		}
+		b.GammaRegularizer, b.BetaRegularizer = r.readRegularizer("gamma_regularizer"), r.readRegularizer("beta_regularizer")
+		b.GammaConstraint, b.BetaConstraint = r.readConstraint("gamma_constraint"), r.readConstraint("beta_constraint")
 		// synchronized syncs the batch statistics across devices: gokeras
 		// trains on one, where it changes nothing.
 		r.Bool("synchronized", false)
@@ -81,6 +86,10 @@ func (b *BatchNormalization) Config() map[string]any {
 	m["epsilon"] = float64(b.epsilon())
 	m["center"] = !b.NoCenter
 	m["scale"] = !b.NoScale
+	m["gamma_regularizer"] = regularizer.Serialize(b.GammaRegularizer)
+	m["beta_regularizer"] = regularizer.Serialize(b.BetaRegularizer)
+	m["gamma_constraint"] = constraint.Serialize(b.GammaConstraint)
+	m["beta_constraint"] = constraint.Serialize(b.BetaConstraint)
 	return m
 }
 
@@ -113,7 +122,10 @@ func (b *BatchNormalization) Build(in tensor.Shape, _ *rand.Rand) error {
 	b.movingVar = Param{Name: "moving_variance", Value: tensor.New(c)}
 	b.movingVar.Value.Fill(1)
 	b.mean, b.variance, b.invStd = make([]float32, c), make([]float32, c), make([]float32, c)
-	return nil
+	if err := withPenalty(&b.gamma, "gamma", b.GammaRegularizer, b.GammaConstraint); err != nil {
+		return err
+	}
+	return withPenalty(&b.beta, "beta", b.BetaRegularizer, b.BetaConstraint)
 }
 
 func (b *BatchNormalization) Params() []*Param {

@@ -265,8 +265,7 @@ func TestConfigUnimplementedValues(t *testing.T) {
 		{"BatchNormalization", map[string]any{"axis": 1.0}, "axis=[1] is not implemented for BatchNormalization"},
 		{"BatchNormalization", map[string]any{"axis": []any{1.0, 2.0}}, "axis=[1,2] is not implemented"},
 		{"BatchNormalization", map[string]any{"gamma_initializer": "zeros"}, `gamma_initializer="zeros" is not implemented for BatchNormalization: gokeras initialises it with ones`},
-		{"BatchNormalization", map[string]any{"beta_regularizer": map[string]any{"class_name": "L2", "config": map[string]any{"l2": 0.01}}}, "beta_regularizer="},
-		{"BatchNormalization", map[string]any{"gamma_constraint": "non_neg"}, `gamma_constraint="non_neg" is not implemented`},
+		{"BatchNormalization", map[string]any{"beta_regularizer": map[string]any{"class_name": "L3", "config": map[string]any{"l3": 0.01}}}, "beta_regularizer: "},
 		{"Normalization", map[string]any{"axis": nil}, "axis=null is not implemented"},
 		{"Normalization", map[string]any{"axis": []any{1.0, 2.0}}, "axis=[1,2] is not implemented"},
 		{"Normalization", map[string]any{"mean": 1.0}, "give both or neither"},
@@ -455,4 +454,57 @@ func TestNormalizationGivenStats(t *testing.T) {
 			t.Errorf("%+v: no error", bad)
 		}
 	}
+}
+
+// BatchNormalization's gamma and beta take regularizers and constraints
+// from a config, as Keras's do, and hand them to their weights.
+func TestBatchNormRegularizersFromConfig(t *testing.T) {
+	l, err := nn.FromConfig("BatchNormalization", map[string]any{
+		"gamma_regularizer": map[string]any{"class_name": "L2", "config": map[string]any{"l2": 0.25}},
+		"beta_constraint":   "non_neg",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Build(tensor.Shape{3}, nil); err != nil {
+		t.Fatal(err)
+	}
+	ps := l.Params()
+	if ps[0].Name != "gamma" || ps[0].Regularizer == nil || ps[0].Constraint != nil {
+		t.Fatalf("gamma: regularizer %v, constraint %v", ps[0].Regularizer, ps[0].Constraint)
+	}
+	if ps[1].Name != "beta" || ps[1].Regularizer != nil || ps[1].Constraint == nil {
+		t.Fatalf("beta: regularizer %v, constraint %v", ps[1].Regularizer, ps[1].Constraint)
+	}
+	// gamma is ones: the penalty is 0.25 * 3.
+	if p := ps[0].Regularizer.Penalty(ps[0].Value.Data, ps[0].Value.Shape); p != 0.75 {
+		t.Fatalf("gamma penalty %v, want 0.75", p)
+	}
+	cfg := nn.LayerConfig(l)
+	back, err := nn.FromConfig("BatchNormalization", viaJSON(t, cfg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := nn.LayerConfig(back); jsonOf(t, got) != jsonOf(t, cfg) {
+		t.Fatalf("round trip:\n%s\n%s", jsonOf(t, got), jsonOf(t, cfg))
+	}
+}
+
+func jsonOf(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// viaJSON returns cfg as a file would give it back.
+func viaJSON(t *testing.T, cfg map[string]any) map[string]any {
+	t.Helper()
+	var out map[string]any
+	if err := json.Unmarshal([]byte(jsonOf(t, cfg)), &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
