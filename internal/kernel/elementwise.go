@@ -1,6 +1,9 @@
 package kernel
 
-import "math"
+import (
+	"math"
+	"sync"
+)
 
 // Element-wise loops over flat slices. Long slices are split across
 // threads in chunks of at least grainElems.
@@ -253,7 +256,9 @@ func eluBody(ka *kargs, lo, hi int) {
 
 	// exp vectorised through a small buffer (y may alias z); near 0,
 	// exp(v)-1 would cancel, so a Taylor polynomial gives expm1 there.
-	var buf [64]float32
+	bb := getExpBuf()
+	defer putExpBuf(bb)
+	buf := bb[:]
 	for c := lo; c < hi; c += len(buf) {
 		zc := z[c:min(c+len(buf), hi)]
 		e := buf[:len(zc)]
@@ -300,7 +305,9 @@ func sigmoidBody(ka *kargs, lo, hi int) {
 
 	// e = exp(-|z|) vectorised through a small buffer (y may alias z),
 	// then 1/(1+e) or e/(1+e) by sign, so that exp never overflows.
-	var buf [64]float32
+	bb := getExpBuf()
+	defer putExpBuf(bb)
+	buf := bb[:]
 	for c := lo; c < hi; c += len(buf) {
 		zc := z[c:min(c+len(buf), hi)]
 		e := buf[:len(zc)]
@@ -336,7 +343,9 @@ func tanhBody(ka *kargs, lo, hi int) {
 	// Cephes tanhf (single/tanhf.c): 1 - 2/(exp(2|x|)+1) with the exp
 	// vectorised through a small buffer (y may alias z), and its odd
 	// polynomial for |x| < 0.625 where that formula would cancel.
-	var buf [64]float32
+	bb := getExpBuf()
+	defer putExpBuf(bb)
+	buf := bb[:]
 	for c := lo; c < hi; c += len(buf) {
 		zc := z[c:min(c+len(buf), hi)]
 		e := buf[:len(zc)]
@@ -381,7 +390,9 @@ func geluBody(ka *kargs, lo, hi int) {
 
 	// 0.5·x·(1 + erf(x/√2)) = x·Φ(x), Φ from erfc's exponential (vectorised
 	// through a small buffer; y may alias z).
-	var buf [64]float32
+	bb := getExpBuf()
+	defer putExpBuf(bb)
+	buf := bb[:]
 	for c := lo; c < hi; c += len(buf) {
 		zc := z[c:min(c+len(buf), hi)]
 		e := buf[:len(zc)]
@@ -421,7 +432,10 @@ func geluBackwardBody(ka *kargs, lo, hi int) {
 	z := ka.s[2]
 
 	// d/dx = Φ(x) + x·φ(x), the exps vectorised as in geluBody.
-	var buf, pdf [64]float32
+	bb, pb := getExpBuf(), getExpBuf()
+	defer putExpBuf(bb)
+	defer putExpBuf(pb)
+	buf, pdf := bb[:], pb[:]
 	for c := lo; c < hi; c += len(buf) {
 		zc := z[c:min(c+len(buf), hi)]
 		e, p := buf[:len(zc)], pdf[:len(zc)]
@@ -536,3 +550,12 @@ func keepIf(ok bool, keep float32) float32 {
 	}
 	return 0
 }
+
+// expBufs holds the 64-float buffers through which the activation bodies
+// vectorise exp. A local array would do, but expVec is a function variable,
+// so escape analysis cannot see that it keeps nothing and moves such an
+// array to the heap on every call: one allocation per batch per layer.
+var expBufs = sync.Pool{New: func() any { return new([64]float32) }}
+
+func getExpBuf() *[64]float32  { return expBufs.Get().(*[64]float32) }
+func putExpBuf(b *[64]float32) { expBufs.Put(b) }
