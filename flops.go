@@ -14,7 +14,9 @@ func (m *Sequential) FLOPs() int64 {
 		out := m.net.LayerOutputShape(i)
 		switch l := l.(type) {
 		case *nn.Dense:
-			total += 2 * int64(in[len(in)-1]) * int64(l.Units)
+			// One product per position of the leading axes (Dense acts on
+			// the last axis of inputs of any rank).
+			total += 2 * int64(in.Size()) * int64(l.Units)
 		case *nn.Conv2D:
 			k := l.KernelSize
 			total += 2 * int64(out[0]*out[1]) * int64(k[0]*k[1]*in[2]) * int64(l.Filters)

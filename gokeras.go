@@ -77,6 +77,12 @@ type Sequential struct {
 	// in order; it is saved with the model so that predict can match a
 	// file's header by name rather than by position.
 	Features []string
+	// PixelRange is what a white pixel of the model's image inputs read
+	// as in training: 255 when images were loaded as 0-255 floats (the
+	// CLI's --pixel-range 255, for models that start with
+	// Rescaling(1/255)), 0 or 1 for [0, 1]. It is saved with the model so
+	// that evaluate and predict feed images in the same range.
+	PixelRange int
 
 	net      nn.Stack
 	infer    inference // networks for concurrent Predict and Evaluate calls

@@ -493,6 +493,14 @@ func TestFLOPs(t *testing.T) {
 	if got := m.FLOPs(); got != want {
 		t.Errorf("FLOPs = %d, want %d", got, want)
 	}
+	// Dense on a rank-3 input: one product per leading position.
+	d := gokeras.NewSequential(&nn.Dense{Units: 5, InputShape: tensor.Shape{7, 3}})
+	if err := d.Build(); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := d.FLOPs(), int64(2*7*3*5); got != want {
+		t.Errorf("FLOPs of Dense(5) on (7, 3) = %d, want %d", got, want)
+	}
 }
 
 // TestPatchWhiteningAdaptSaveLoad: Adapt sets the whitening kernel from a

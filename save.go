@@ -71,6 +71,13 @@ func (m *Sequential) Save(path string) error {
 		fb, _ := json.Marshal(m.Features)
 		meta["features"] = string(fb)
 	}
+	switch m.PixelRange {
+	case 0, 1:
+	case 255:
+		meta["pixel_range"] = "255"
+	default:
+		return fmt.Errorf("gokeras: save: PixelRange is %d; use 0 or 1 for pixels in [0, 1], 255 for [0, 255]", m.PixelRange)
+	}
 	var ts []namedTensor
 	for _, l := range m.net.Layers {
 		for _, p := range l.Params() {
@@ -259,6 +266,13 @@ func decodeModel(data []byte) (*Sequential, error) {
 		if err := json.Unmarshal([]byte(f), &m.Features); err != nil {
 			return nil, bad("features: %v", err)
 		}
+	}
+	switch p := meta["pixel_range"]; p {
+	case "":
+	case "255":
+		m.PixelRange = 255
+	default:
+		return nil, bad("pixel_range %q, want \"255\" or none", p)
 	}
 	// Compare the weights the architecture needs with the file's tensors
 	// before building allocates them.

@@ -51,15 +51,18 @@ type Freezable interface {
 	SetTrainable(bool)
 }
 
-// Trainability holds a layer's trainable flag (true unless frozen);
-// embed it in a layer struct to make the layer Freezable.
-type Trainability struct{ frozen bool }
+// Trainability holds a layer's trainable flag; embed it in a layer struct
+// to make the layer Freezable. Its zero value is Keras's default,
+// trainable=True; dense.Frozen = true is Keras's dense.trainable = False.
+type Trainability struct {
+	Frozen bool
+}
 
 // Trainable reports whether the layer's weights are trained.
-func (t *Trainability) Trainable() bool { return !t.frozen }
+func (t *Trainability) Trainable() bool { return !t.Frozen }
 
 // SetTrainable freezes (false) or unfreezes (true) the layer.
-func (t *Trainability) SetTrainable(on bool) { t.frozen = !on }
+func (t *Trainability) SetTrainable(on bool) { t.Frozen = !on }
 
 // IsTrainable reports whether l's weights are trained: true unless l is a
 // frozen Freezable.

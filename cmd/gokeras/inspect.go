@@ -61,6 +61,9 @@ func runInspect(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if *pixels, err = pixelsFor(fs, *pixels, m); err != nil {
+		return err
+	}
 	layers := m.Net().Layers
 	li := -1
 	if *layerFlag != "" {

@@ -17,7 +17,8 @@ import (
 // TestPixelRangeKerasHabit trains the Keras tutorials' way: images in
 // [0, 255] (--pixel-range 255, as image_dataset_from_directory yields
 // them) into a model that starts with Rescaling(1/255); evaluate with the
-// same flag reproduces the test line.
+// same flag, or without it (the model records the range), reproduces the
+// test line; a flag that disagrees with the model is an error.
 func TestPixelRangeKerasHabit(t *testing.T) {
 	root := t.TempDir()
 	for _, part := range []string{"train", "test"} {
@@ -56,16 +57,20 @@ func TestPixelRangeKerasHabit(t *testing.T) {
 	if code != 0 || !strings.HasPrefix(out2, m[0]+"\n") {
 		t.Errorf("evaluate exited %d printing %q (%s); train printed %q", code, out2, errOut, m[0])
 	}
-	// In [0, 1] the model sees inputs 255 times too small: another loss.
-	out3, _, _ := runCLI(t, "evaluate", "--load", model, "--dataset", root)
-	if strings.HasPrefix(out3, m[0]+"\n") {
-		t.Errorf("evaluate without --pixel-range printed the same %q", out3)
+	out3, errOut, code := runCLI(t, "evaluate", "--load", model, "--dataset", root)
+	if code != 0 || !strings.HasPrefix(out3, m[0]+"\n") {
+		t.Errorf("evaluate without --pixel-range exited %d printing %q (%s); train printed %q", code, out3, errOut, m[0])
+	}
+	// In [0, 1] the model would see inputs 255 times too small.
+	_, errOut, code = runCLI(t, "evaluate", "--load", model, "--dataset", root, "--pixel-range", "1")
+	if code == 0 || !strings.Contains(errOut, "the model was trained on pixels in [0, 255], but --pixel-range 1") {
+		t.Errorf("evaluate --pixel-range 1 of a 255 model: exit %d, %q", code, errOut)
 	}
 }
 
 // TestPredictPixelRange: predict reads an 8-bit pixel v as v/255, or as v
-// with --pixel-range 255. The model averages the four pixels of a 2x2
-// image.
+// for a model trained with --pixel-range 255 (recorded in the file). The
+// model averages the four pixels of a 2x2 image.
 func TestPredictPixelRange(t *testing.T) {
 	dir := t.TempDir()
 	m := gokeras.NewSequential(&nn.Flatten{InputShape: tensor.Shape{2, 2, 1}}, &nn.Dense{Units: 1})
@@ -76,8 +81,12 @@ func TestPredictPixelRange(t *testing.T) {
 	for i := range ps[0].Value.Data {
 		ps[0].Value.Data[i] = 0.25
 	}
-	model := filepath.Join(dir, "mean.safetensors")
+	model, model255 := filepath.Join(dir, "mean.safetensors"), filepath.Join(dir, "mean255.safetensors")
 	if err := m.Save(model); err != nil {
+		t.Fatal(err)
+	}
+	m.PixelRange = 255
+	if err := m.Save(model255); err != nil {
 		t.Fatal(err)
 	}
 	img := image.NewGray(image.Rect(0, 0, 2, 2))
@@ -87,17 +96,28 @@ func TestPredictPixelRange(t *testing.T) {
 	png.Encode(f, img)
 	f.Close()
 	for _, tt := range []struct {
-		args []string
-		want string
+		model   string
+		args    []string
+		want    string
+		wantErr string
 	}{
-		{nil, pic + ": 0.4\n"},
-		{[]string{"--pixel-range", "1"}, pic + ": 0.4\n"},
-		{[]string{"--pixel-range", "255"}, pic + ": 102\n"},
+		{model, nil, pic + ": 0.4\n", ""},
+		{model, []string{"--pixel-range", "1"}, pic + ": 0.4\n", ""},
+		{model, []string{"--pixel-range", "255"}, "", "trained on pixels in [0, 1], but --pixel-range 255"},
+		{model255, nil, pic + ": 102\n", ""},
+		{model255, []string{"--pixel-range", "255"}, pic + ": 102\n", ""},
+		{model255, []string{"--pixel-range", "1"}, "", "trained on pixels in [0, 255], but --pixel-range 1"},
 	} {
-		args := append(append([]string{"predict", "--load", model}, tt.args...), pic)
+		args := append(append([]string{"predict", "--load", tt.model}, tt.args...), pic)
 		out, errOut, code := runCLI(t, args...)
+		if tt.wantErr != "" {
+			if code == 0 || !strings.Contains(errOut, tt.wantErr) {
+				t.Errorf("%s %v: exit %d, %q; want an error with %q", filepath.Base(tt.model), tt.args, code, errOut, tt.wantErr)
+			}
+			continue
+		}
 		if code != 0 || out != tt.want {
-			t.Errorf("%v: exit %d, %q (%s); want %q", tt.args, code, out, errOut, tt.want)
+			t.Errorf("%s %v: exit %d, %q (%s); want %q", filepath.Base(tt.model), tt.args, code, out, errOut, tt.want)
 		}
 	}
 }

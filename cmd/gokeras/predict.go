@@ -50,6 +50,9 @@ func runEvaluate(args []string, stdout, stderr io.Writer) error {
 	if name == "" {
 		return fmt.Errorf("the model does not record its data set; give --dataset")
 	}
+	if *pixels, err = pixelsFor(fs, *pixels, m); err != nil {
+		return err
+	}
 	opts := dataset.Options{DataDir: *dataDir, Seed: *seed, Progress: stderr, Uint8: true, PixelRange: *pixels}
 	imagesFor(m, &opts) // a folder of images, as train reads it
 	_, test, err := dataset.Load(name, opts)
@@ -87,6 +90,9 @@ func runPredict(args []string, stdout, stderr io.Writer) error {
 	}
 	m, err := gokeras.Load(*load)
 	if err != nil {
+		return err
+	}
+	if *pixels, err = pixelsFor(fs, *pixels, m); err != nil {
 		return err
 	}
 	r := inputReader{in: m.Net().InputShape(), features: m.Features, notes: stderr, cmd: "predict", top: pixelTop(*pixels)}

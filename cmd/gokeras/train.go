@@ -164,12 +164,19 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		}
 		return fmt.Errorf("the model in %s has trained %s and %s the total to reach, so there is nothing to train; give --epochs %d or more (or use 'gokeras evaluate' to test it)", *load, plural(done, "epoch"), given, done+1)
 	}
+	if *load != "" {
+		// Fine-tuning reads images in the range the model was trained on.
+		if *data.pixels, err = pixelsFor(fs, *data.pixels, m); err != nil {
+			return err
+		}
+	}
 	dsName, trainSet, testSet, err := data.load(src, *seed, stderr)
 	if err != nil {
 		return err
 	}
 	x := inputs(trainSet)
 	m.DatasetName = dsName
+	recordPixels(m, *data.pixels)
 	if m.Classes == nil {
 		m.Classes = trainSet.Classes
 	}
