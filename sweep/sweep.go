@@ -480,7 +480,13 @@ func (s *Sweep) trialModel(p Point) (*gokeras.Sequential, train.Options, error) 
 		if err != nil {
 			return nil, o, bad(Setting{"optimizer", v}, "", err)
 		}
+		weighted := m.WeightedMetrics()
 		if err := m.Compile(m.Loss(), opt, m.Metrics()...); err != nil {
+			return nil, o, err
+		}
+		// Compile clears them, as Keras's compile does; the trial keeps
+		// the base model's.
+		if err := m.SetWeightedMetrics(weighted...); err != nil {
 			return nil, o, err
 		}
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/gokeras/gokeras"
 	"github.com/gokeras/gokeras/dataset"
+	"github.com/gokeras/gokeras/metric"
 	"github.com/gokeras/gokeras/nn"
 	"github.com/gokeras/gokeras/tensor"
 )
@@ -438,5 +439,33 @@ func TestResultsFileColumns(t *testing.T) {
 	recs = readCSV(t, path)
 	if len(recs) != 7 || recs[6][0] != "dense.units=3 epochs=2" || recs[6][4] != "3" || recs[6][3] != "2" {
 		t.Errorf("results file after the reordered grid:\n%v", recs)
+	}
+}
+
+// A trial that changes the optimizer (which compiles again) and a layer
+// keeps the base model's weighted metrics.
+func TestTrialKeepsWeightedMetrics(t *testing.T) {
+	base := func() (*gokeras.Sequential, error) {
+		m, err := preset("digits-cnn")()
+		if err != nil {
+			return nil, err
+		}
+		wm, _ := metric.Parse("accuracy")
+		return m, m.SetWeightedMetrics(wm)
+	}
+	s := &Sweep{Model: base, X: tensor.New(4, 8, 8, 1), Y: tensor.New(4),
+		Grid: mustGrid(t, "optimizer=sgd dense.units=16")}
+	if err := s.prepare(); err != nil {
+		t.Fatal(err)
+	}
+	m, _, err := s.trialModel(Expand(s.grid)[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Optimizer().Name() != "sgd" {
+		t.Fatalf("optimizer %s, want sgd", m.Optimizer().Name())
+	}
+	if wm := m.WeightedMetrics(); len(wm) != 1 || wm[0].Name() != "accuracy" {
+		t.Fatalf("weighted metrics %v, want [accuracy]", wm)
 	}
 }
