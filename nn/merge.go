@@ -1,0 +1,831 @@
+package nn
+
+import (
+	"fmt"
+
+	"github.com/gokeras/gokeras/tensor"
+)
+
+// Merge layers combine several tensors into one, as Keras's layers under
+// keras/src/layers/merging/ do: Add, Subtract, Multiply, Average, Maximum
+// and Minimum element by element (base_merge.py), Concatenate along one
+// axis (concatenate.py) and Dot, a batched dot product (dot.py). They are
+// not Layers, since a Layer has one input; the graph model calls them
+// through Merger.
+
+// Merger is a layer with several inputs (Add, Concatenate, ...). The graph model calls it with one
+// tensor per input, all with the batch axis; shapes exclude the batch axis.
+type Merger interface {
+	LayerName() string
+	SetLayerName(string)
+	Class() string
+	Params() []*Param
+	Config() map[string]any
+	MergeOutputShape(in []tensor.Shape) (tensor.Shape, error)
+	BuildMerge(in []tensor.Shape) error
+	ForwardMerge(xs []*tensor.Tensor, training bool) *tensor.Tensor
+	// BackwardMerge returns dLoss/dx for each input (buffers owned by the layer).
+	BackwardMerge(dy *tensor.Tensor) []*tensor.Tensor
+}
+
+// mergeFromConfig creates the merge layer class from its Keras config,
+// reading the class's own keys from r under the strict rule: the caller
+// (FromConfig's way) reads name, trainable and dtype and then rejects the
+// keys nobody read. Keras's get_config for the element-wise classes writes
+// only the base keys; Concatenate adds "axis", Dot "axes" and "normalize".
+func mergeFromConfig(class string, r *ConfigReader) (Merger, error) {
+	var m Merger
+	switch class {
+	case "Add":
+		m = &Add{}
+	case "Subtract":
+		m = &Subtract{}
+	case "Multiply":
+		m = &Multiply{}
+	case "Average":
+		m = &Average{}
+	case "Maximum":
+		m = &Maximum{}
+	case "Minimum":
+		m = &Minimum{}
+	case "Concatenate":
+		axis := r.Int("axis", -1)
+		if axis == 0 && r.Err == nil {
+			r.unsupported("axis", 0, "gokeras does not concatenate along the batch axis; use an axis from 1 (or -1, the last)")
+		}
+		if axis == -1 {
+			axis = 0 // the zero value is Keras's default, -1
+		}
+		m = &Concatenate{Axis: axis}
+	case "Dot":
+		raw, ok := r.Get("axes")
+		if !ok {
+			r.Failf("\"axes\" is missing; Keras's Dot requires it (an integer, or two, one per input)")
+			break
+		}
+		if list, isList := raw.([]any); isList {
+			for _, e := range list {
+				if e == nil {
+					r.fail("axes", raw, "an integer or a list of two integers")
+				}
+			}
+		}
+		axes := r.ints("axes")
+		if r.Err == nil && (len(axes) < 1 || len(axes) > 2) {
+			r.fail("axes", raw, "an integer or a list of two integers")
+		}
+		for _, a := range axes {
+			if a == 0 && r.Err == nil {
+				r.unsupported("axes", raw, "axis 0 is the batch axis; Keras refuses it too")
+			}
+		}
+		if r.Bool("normalize", false) && r.Err == nil {
+			r.unsupported("normalize", true, "gokeras's Dot does not L2-normalize its inputs; add the normalization before the Dot layer")
+		}
+		m = &Dot{Axes: axes}
+	default:
+		return nil, fmt.Errorf("nn: %q is not a merge layer class; gokeras has Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract", class)
+	}
+	if r.Err != nil {
+		return nil, r.Err
+	}
+	return m, nil
+}
+
+// batchShape returns (batch, s...) in *buf, reused across calls so that
+// steady-state passes do not allocate (tensor.Ensure copies the shape).
+func batchShape(buf *[]int, batch int, s tensor.Shape) []int {
+	*buf = append(append((*buf)[:0], batch), s...)
+	return *buf
+}
+
+// mergeError wraps a merge layer's shape error as a LayerError.
+func mergeError(m Merger, err error) error {
+	return &LayerError{Layer: m.LayerName(), Class: m.Class(), Err: err}
+}
+
+// Element-wise merges.
+
+type elemOp int
+
+const (
+	opAdd elemOp = iota
+	opSubtract
+	opMultiply
+	opAverage
+	opMaximum
+	opMinimum
+)
+
+// elementwise is the engine of the element-wise classes. Inputs of
+// different shapes broadcast as in Keras's base_merge.py: a shorter shape
+// gets axes of size 1 inserted after the batch axis (Keras's expand_dims at
+// axis 1), and an axis of size 1 stretches to the others' size; any other
+// difference is an error. idx[i][o] is the element of input i (within one
+// sample) that output element o reads.
+type elementwise struct {
+	in   []tensor.Shape
+	out  tensor.Shape
+	size []int // elements per sample of each input
+	osz  int   // elements per sample of the output
+	idx  [][]int32
+	y    *tensor.Tensor
+	xs   []*tensor.Tensor // the last forward's inputs (Multiply's backward reads them)
+	win  []int32          // Maximum/Minimum: which input gave each output element
+	dxs  []*tensor.Tensor
+	shp  []int
+}
+
+// elemOutputShape computes the broadcast output shape.
+func elemOutputShape(class string, in []tensor.Shape, exactly int) (tensor.Shape, error) {
+	if len(in) == 0 {
+		return nil, fmt.Errorf("%s needs at least one input", class)
+	}
+	if exactly > 0 && len(in) != exactly {
+		return nil, fmt.Errorf("%s takes exactly %d inputs, got %d", class, exactly, len(in))
+	}
+	rank := 0
+	for _, s := range in {
+		rank = max(rank, len(s))
+	}
+	out := make(tensor.Shape, rank)
+	for a := range out {
+		out[a] = 1
+	}
+	for _, s := range in {
+		off := rank - len(s)
+		for a, d := range s {
+			switch o := out[off+a]; {
+			case d == o || d == 1:
+			case o == 1:
+				out[off+a] = d
+			default:
+				return nil, fmt.Errorf("inputs have incompatible shapes %v: axis %d is %d in one and %d in another; shapes must match or have size 1 there (Keras broadcasts the same way)", in, off+a+1, o, d)
+			}
+		}
+	}
+	return out, nil
+}
+
+func (e *elementwise) build(class string, in []tensor.Shape, exactly int) error {
+	out, err := elemOutputShape(class, in, exactly)
+	if err != nil {
+		return err
+	}
+	e.out = out
+	e.osz = out.Size()
+	e.in = make([]tensor.Shape, len(in))
+	e.size = make([]int, len(in))
+	e.idx = make([][]int32, len(in))
+	e.dxs = make([]*tensor.Tensor, len(in))
+	rank := len(out)
+	for i, s := range in {
+		e.in[i] = s.Clone()
+		e.size[i] = s.Size()
+		// Strides of input i over the output's axes: 0 where it broadcasts.
+		stride := make([]int, rank)
+		st := 1
+		for a := len(s) - 1; a >= 0; a-- {
+			if s[a] != 1 || out[rank-len(s)+a] == 1 {
+				stride[rank-len(s)+a] = st
+			}
+			st *= s[a]
+		}
+		idx := make([]int32, e.osz)
+		pos := make([]int, rank)
+		for o := range idx {
+			off := 0
+			for a := range pos {
+				off += pos[a] * stride[a]
+			}
+			idx[o] = int32(off)
+			for a := rank - 1; a >= 0; a-- {
+				pos[a]++
+				if pos[a] < out[a] {
+					break
+				}
+				pos[a] = 0
+			}
+		}
+		e.idx[i] = idx
+	}
+	return nil
+}
+
+func (e *elementwise) forward(op elemOp, xs []*tensor.Tensor) *tensor.Tensor {
+	if len(xs) != len(e.in) {
+		panic(fmt.Sprintf("nn: merge layer built for %d inputs called with %d", len(e.in), len(xs)))
+	}
+	batch := xs[0].Shape[0]
+	for i, x := range xs {
+		if len(x.Data) != batch*e.size[i] {
+			panic(fmt.Sprintf("nn: merge layer input %d has shape %v, built for (batch, %v) with batch %d", i, x.Shape, e.in[i], batch))
+		}
+	}
+	e.xs = append(e.xs[:0], xs...)
+	e.y = tensor.Ensure(e.y, batchShape(&e.shp, batch, e.out)...)
+	if op == opMaximum || op == opMinimum {
+		if cap(e.win) < len(e.y.Data) {
+			e.win = make([]int32, len(e.y.Data))
+		}
+		e.win = e.win[:len(e.y.Data)]
+	}
+	S := e.osz
+	for i, x := range xs {
+		idx := e.idx[i]
+		si := e.size[i]
+		for b := range batch {
+			ys := e.y.Data[b*S : (b+1)*S]
+			xd := x.Data[b*si : (b+1)*si]
+			if i == 0 {
+				for o := range ys {
+					ys[o] = xd[idx[o]]
+				}
+				if e.win != nil && (op == opMaximum || op == opMinimum) {
+					clear(e.win[b*S : (b+1)*S])
+				}
+				continue
+			}
+			switch op {
+			case opAdd, opAverage:
+				for o := range ys {
+					ys[o] += xd[idx[o]]
+				}
+			case opSubtract:
+				for o := range ys {
+					ys[o] -= xd[idx[o]]
+				}
+			case opMultiply:
+				for o := range ys {
+					ys[o] *= xd[idx[o]]
+				}
+			case opMaximum:
+				// Strictly greater: on a tie the earlier input keeps the
+				// output, and with it the gradient, as TensorFlow's
+				// maximum(running, x) gradient gives it to its first
+				// argument (greater_equal mask, math_grad.py).
+				w := e.win[b*S : (b+1)*S]
+				for o := range ys {
+					if v := xd[idx[o]]; v > ys[o] {
+						ys[o], w[o] = v, int32(i)
+					}
+				}
+			case opMinimum:
+				w := e.win[b*S : (b+1)*S]
+				for o := range ys {
+					if v := xd[idx[o]]; v < ys[o] {
+						ys[o], w[o] = v, int32(i)
+					}
+				}
+			}
+		}
+	}
+	if op == opAverage {
+		k := 1 / float32(len(xs))
+		for o := range e.y.Data {
+			e.y.Data[o] *= k
+		}
+	}
+	return e.y
+}
+
+func (e *elementwise) backward(op elemOp, dy *tensor.Tensor) []*tensor.Tensor {
+	batch := dy.Shape[0]
+	S := e.osz
+	n := len(e.in)
+	for i := range e.in {
+		dx := tensor.Ensure(e.dxs[i], batchShape(&e.shp, batch, e.in[i])...)
+		e.dxs[i] = dx
+		dx.Zero()
+		idx := e.idx[i]
+		si := e.size[i]
+		for b := range batch {
+			g := dy.Data[b*S : (b+1)*S]
+			d := dx.Data[b*si : (b+1)*si]
+			switch op {
+			case opAdd:
+				for o := range g {
+					d[idx[o]] += g[o]
+				}
+			case opSubtract:
+				if i == 0 {
+					for o := range g {
+						d[idx[o]] += g[o]
+					}
+				} else {
+					for o := range g {
+						d[idx[o]] -= g[o]
+					}
+				}
+			case opAverage:
+				k := 1 / float32(n)
+				for o := range g {
+					d[idx[o]] += k * g[o]
+				}
+			case opMaximum, opMinimum:
+				w := e.win[b*S : (b+1)*S]
+				for o := range g {
+					if w[o] == int32(i) {
+						d[idx[o]] += g[o]
+					}
+				}
+			case opMultiply:
+				// The product of the other inputs, without dividing (an
+				// input may be zero).
+				for o := range g {
+					p := g[o]
+					for j, x := range e.xs {
+						if j != i {
+							p *= x.Data[b*e.size[j]+int(e.idx[j][o])]
+						}
+					}
+					d[idx[o]] += p
+				}
+			}
+		}
+	}
+	return e.dxs
+}
+
+// Add sums its inputs element by element (keras/src/layers/merging/add.py).
+type Add struct {
+	Trainability
+	Name string
+	e    elementwise
+}
+
+// Subtract returns its first input minus its second; it takes exactly two
+// (keras/src/layers/merging/subtract.py).
+type Subtract struct {
+	Trainability
+	Name string
+	e    elementwise
+}
+
+// Multiply multiplies its inputs element by element
+// (keras/src/layers/merging/multiply.py).
+type Multiply struct {
+	Trainability
+	Name string
+	e    elementwise
+}
+
+// Average is the element-wise mean of its inputs
+// (keras/src/layers/merging/average.py).
+type Average struct {
+	Trainability
+	Name string
+	e    elementwise
+}
+
+// Maximum is the element-wise maximum of its inputs
+// (keras/src/layers/merging/maximum.py). On a tie the gradient goes to
+// the first input (lowest index) that attains the maximum, as in
+// TensorFlow, where Keras's maximum(running, next) sends a tie's gradient
+// to its first argument.
+type Maximum struct {
+	Trainability
+	Name string
+	e    elementwise
+}
+
+// Minimum is the element-wise minimum of its inputs
+// (keras/src/layers/merging/minimum.py); ties as in Maximum: the first
+// input attaining the minimum gets the gradient.
+type Minimum struct {
+	Trainability
+	Name string
+	e    elementwise
+}
+
+func (l *Add) LayerName() string      { return l.Name }
+func (l *Add) SetLayerName(s string)  { l.Name = s }
+func (l *Add) Class() string          { return "Add" }
+func (l *Add) Params() []*Param       { return nil }
+func (l *Add) Config() map[string]any { return baseConfig(l.Name, nil) }
+func (l *Add) BuildMerge(in []tensor.Shape) error {
+	return wrapMerge(l, l.e.build(l.Class(), in, 0))
+}
+func (l *Add) MergeOutputShape(in []tensor.Shape) (tensor.Shape, error) {
+	s, err := elemOutputShape(l.Class(), in, 0)
+	return s, wrapMerge(l, err)
+}
+func (l *Add) ForwardMerge(xs []*tensor.Tensor, _ bool) *tensor.Tensor { return l.e.forward(opAdd, xs) }
+func (l *Add) BackwardMerge(dy *tensor.Tensor) []*tensor.Tensor        { return l.e.backward(opAdd, dy) }
+
+func (l *Subtract) LayerName() string      { return l.Name }
+func (l *Subtract) SetLayerName(s string)  { l.Name = s }
+func (l *Subtract) Class() string          { return "Subtract" }
+func (l *Subtract) Params() []*Param       { return nil }
+func (l *Subtract) Config() map[string]any { return baseConfig(l.Name, nil) }
+func (l *Subtract) BuildMerge(in []tensor.Shape) error {
+	return wrapMerge(l, l.e.build(l.Class(), in, 2))
+}
+func (l *Subtract) MergeOutputShape(in []tensor.Shape) (tensor.Shape, error) {
+	s, err := elemOutputShape(l.Class(), in, 2)
+	return s, wrapMerge(l, err)
+}
+func (l *Subtract) ForwardMerge(xs []*tensor.Tensor, _ bool) *tensor.Tensor {
+	return l.e.forward(opSubtract, xs)
+}
+func (l *Subtract) BackwardMerge(dy *tensor.Tensor) []*tensor.Tensor {
+	return l.e.backward(opSubtract, dy)
+}
+
+func (l *Multiply) LayerName() string      { return l.Name }
+func (l *Multiply) SetLayerName(s string)  { l.Name = s }
+func (l *Multiply) Class() string          { return "Multiply" }
+func (l *Multiply) Params() []*Param       { return nil }
+func (l *Multiply) Config() map[string]any { return baseConfig(l.Name, nil) }
+func (l *Multiply) BuildMerge(in []tensor.Shape) error {
+	return wrapMerge(l, l.e.build(l.Class(), in, 0))
+}
+func (l *Multiply) MergeOutputShape(in []tensor.Shape) (tensor.Shape, error) {
+	s, err := elemOutputShape(l.Class(), in, 0)
+	return s, wrapMerge(l, err)
+}
+func (l *Multiply) ForwardMerge(xs []*tensor.Tensor, _ bool) *tensor.Tensor {
+	return l.e.forward(opMultiply, xs)
+}
+func (l *Multiply) BackwardMerge(dy *tensor.Tensor) []*tensor.Tensor {
+	return l.e.backward(opMultiply, dy)
+}
+
+func (l *Average) LayerName() string      { return l.Name }
+func (l *Average) SetLayerName(s string)  { l.Name = s }
+func (l *Average) Class() string          { return "Average" }
+func (l *Average) Params() []*Param       { return nil }
+func (l *Average) Config() map[string]any { return baseConfig(l.Name, nil) }
+func (l *Average) BuildMerge(in []tensor.Shape) error {
+	return wrapMerge(l, l.e.build(l.Class(), in, 0))
+}
+func (l *Average) MergeOutputShape(in []tensor.Shape) (tensor.Shape, error) {
+	s, err := elemOutputShape(l.Class(), in, 0)
+	return s, wrapMerge(l, err)
+}
+func (l *Average) ForwardMerge(xs []*tensor.Tensor, _ bool) *tensor.Tensor {
+	return l.e.forward(opAverage, xs)
+}
+func (l *Average) BackwardMerge(dy *tensor.Tensor) []*tensor.Tensor {
+	return l.e.backward(opAverage, dy)
+}
+
+func (l *Maximum) LayerName() string      { return l.Name }
+func (l *Maximum) SetLayerName(s string)  { l.Name = s }
+func (l *Maximum) Class() string          { return "Maximum" }
+func (l *Maximum) Params() []*Param       { return nil }
+func (l *Maximum) Config() map[string]any { return baseConfig(l.Name, nil) }
+func (l *Maximum) BuildMerge(in []tensor.Shape) error {
+	return wrapMerge(l, l.e.build(l.Class(), in, 0))
+}
+func (l *Maximum) MergeOutputShape(in []tensor.Shape) (tensor.Shape, error) {
+	s, err := elemOutputShape(l.Class(), in, 0)
+	return s, wrapMerge(l, err)
+}
+func (l *Maximum) ForwardMerge(xs []*tensor.Tensor, _ bool) *tensor.Tensor {
+	return l.e.forward(opMaximum, xs)
+}
+func (l *Maximum) BackwardMerge(dy *tensor.Tensor) []*tensor.Tensor {
+	return l.e.backward(opMaximum, dy)
+}
+
+func (l *Minimum) LayerName() string      { return l.Name }
+func (l *Minimum) SetLayerName(s string)  { l.Name = s }
+func (l *Minimum) Class() string          { return "Minimum" }
+func (l *Minimum) Params() []*Param       { return nil }
+func (l *Minimum) Config() map[string]any { return baseConfig(l.Name, nil) }
+func (l *Minimum) BuildMerge(in []tensor.Shape) error {
+	return wrapMerge(l, l.e.build(l.Class(), in, 0))
+}
+func (l *Minimum) MergeOutputShape(in []tensor.Shape) (tensor.Shape, error) {
+	s, err := elemOutputShape(l.Class(), in, 0)
+	return s, wrapMerge(l, err)
+}
+func (l *Minimum) ForwardMerge(xs []*tensor.Tensor, _ bool) *tensor.Tensor {
+	return l.e.forward(opMinimum, xs)
+}
+func (l *Minimum) BackwardMerge(dy *tensor.Tensor) []*tensor.Tensor {
+	return l.e.backward(opMinimum, dy)
+}
+
+// wrapMerge wraps a non-nil shape error as a LayerError.
+func wrapMerge(m Merger, err error) error {
+	if err == nil {
+		return nil
+	}
+	return mergeError(m, err)
+}
+
+// Concatenate joins its inputs along Axis (keras/src/layers/merging/
+// concatenate.py). The inputs have the same rank and the same sizes on
+// every other axis.
+type Concatenate struct {
+	Trainability
+	Name string
+	// Axis counts as Keras does, with the batch axis as 0; negative counts
+	// from the end. The zero value is Keras's default, -1 (the last axis):
+	// gokeras does not concatenate along the batch axis.
+	Axis int
+
+	in    []tensor.Shape
+	out   tensor.Shape
+	inner []int // elements of input i per step of the axes before Axis
+	outer int   // steps of the axes before Axis, per sample
+	y     *tensor.Tensor
+	dxs   []*tensor.Tensor
+	shp   []int
+}
+
+func (l *Concatenate) LayerName() string     { return l.Name }
+func (l *Concatenate) SetLayerName(s string) { l.Name = s }
+func (l *Concatenate) Class() string         { return "Concatenate" }
+func (l *Concatenate) Params() []*Param      { return nil }
+func (l *Concatenate) Config() map[string]any {
+	m := baseConfig(l.Name, nil)
+	m["axis"] = l.axis()
+	return m
+}
+
+func (l *Concatenate) axis() int {
+	if l.Axis == 0 {
+		return -1
+	}
+	return l.Axis
+}
+
+// sampleAxis returns Axis as an axis of a shape without the batch axis.
+func (l *Concatenate) sampleAxis(rank int) (int, error) {
+	a := l.axis()
+	full := rank + 1
+	if a < 0 {
+		a += full
+	}
+	if a <= 0 || a >= full {
+		return 0, fmt.Errorf("axis %d is outside the inputs' axes 1..%d (or -%d..-1); the batch axis 0 cannot be concatenated", l.axis(), rank, rank)
+	}
+	return a - 1, nil
+}
+
+func (l *Concatenate) MergeOutputShape(in []tensor.Shape) (tensor.Shape, error) {
+	if len(in) == 0 {
+		return nil, mergeError(l, fmt.Errorf("Concatenate needs at least one input"))
+	}
+	rank := len(in[0])
+	a, err := l.sampleAxis(rank)
+	if err != nil {
+		return nil, mergeError(l, err)
+	}
+	out := in[0].Clone()
+	for _, s := range in[1:] {
+		if len(s) != rank {
+			return nil, mergeError(l, fmt.Errorf("inputs %v have different ranks; Concatenate needs inputs of one rank that match except on the concatenation axis", in))
+		}
+		for d := range s {
+			if d != a && s[d] != out[d] {
+				return nil, mergeError(l, fmt.Errorf("inputs %v differ on axis %d; Concatenate needs inputs that match except on the concatenation axis %d", in, d+1, a+1))
+			}
+		}
+		out[a] += s[a]
+	}
+	return out, nil
+}
+
+func (l *Concatenate) BuildMerge(in []tensor.Shape) error {
+	out, err := l.MergeOutputShape(in)
+	if err != nil {
+		return err
+	}
+	a, _ := l.sampleAxis(len(out))
+	l.out = out
+	l.outer = out[:a].Size()
+	l.in = make([]tensor.Shape, len(in))
+	l.inner = make([]int, len(in))
+	l.dxs = make([]*tensor.Tensor, len(in))
+	for i, s := range in {
+		l.in[i] = s.Clone()
+		l.inner[i] = s[a:].Size()
+	}
+	return nil
+}
+
+func (l *Concatenate) ForwardMerge(xs []*tensor.Tensor, _ bool) *tensor.Tensor {
+	if len(xs) != len(l.in) {
+		panic(fmt.Sprintf("nn: Concatenate built for %d inputs called with %d", len(l.in), len(xs)))
+	}
+	batch := xs[0].Shape[0]
+	l.y = tensor.Ensure(l.y, batchShape(&l.shp, batch, l.out)...)
+	steps := batch * l.outer
+	off := 0
+	for r := range steps {
+		for i, x := range xs {
+			n := l.inner[i]
+			off += copy(l.y.Data[off:off+n], x.Data[r*n:(r+1)*n])
+		}
+	}
+	return l.y
+}
+
+func (l *Concatenate) BackwardMerge(dy *tensor.Tensor) []*tensor.Tensor {
+	batch := dy.Shape[0]
+	for i := range l.in {
+		l.dxs[i] = tensor.Ensure(l.dxs[i], batchShape(&l.shp, batch, l.in[i])...)
+	}
+	off := 0
+	for r := range batch * l.outer {
+		for i, dx := range l.dxs {
+			n := l.inner[i]
+			off += copy(dx.Data[r*n:(r+1)*n], dy.Data[off:off+n])
+		}
+	}
+	return l.dxs
+}
+
+// Dot is the batched dot product of two inputs along one axis of each
+// (keras/src/layers/merging/dot.py, batch_dot): for x of shape (batch,
+// p..., k, q...) and y of shape (batch, r..., k, s...) the output is
+// (batch, p..., q..., r..., s...), summing over k; when that leaves only
+// the batch axis the output is (batch, 1).
+type Dot struct {
+	Trainability
+	Name string
+	// Axes are the summed axes, counted as Keras does with the batch axis
+	// as 0 and negative from the end: one value for both inputs or one per
+	// input. nil is -1 for both (keras.layers.dot's default; Keras's Dot
+	// class requires axes).
+	Axes []int
+	// Normalize (L2-normalizing both inputs along the axes first, cosine
+	// proximity) is not implemented: BuildMerge refuses it.
+	Normalize bool
+
+	in       [2]tensor.Shape
+	out      tensor.Shape
+	k        int    // length of the summed axes
+	pre, pst [2]int // elements before and after the summed axis, per sample
+	x1, x2   *tensor.Tensor
+	y        *tensor.Tensor
+	dxs      []*tensor.Tensor
+	shp      []int
+}
+
+func (l *Dot) LayerName() string     { return l.Name }
+func (l *Dot) SetLayerName(s string) { l.Name = s }
+func (l *Dot) Class() string         { return "Dot" }
+func (l *Dot) Params() []*Param      { return nil }
+func (l *Dot) Config() map[string]any {
+	m := baseConfig(l.Name, nil)
+	switch len(l.Axes) {
+	case 0:
+		m["axes"] = -1
+	case 1:
+		m["axes"] = l.Axes[0]
+	default:
+		m["axes"] = []any{l.Axes[0], l.Axes[1]}
+	}
+	m["normalize"] = l.Normalize
+	return m
+}
+
+// sampleAxes returns the summed axis of each input as an axis of its
+// shape without the batch axis.
+func (l *Dot) sampleAxes(in []tensor.Shape) ([2]int, error) {
+	var axes [2]int
+	switch len(l.Axes) {
+	case 0:
+		axes = [2]int{-1, -1}
+	case 1:
+		axes = [2]int{l.Axes[0], l.Axes[0]}
+	case 2:
+		axes = [2]int{l.Axes[0], l.Axes[1]}
+	default:
+		return axes, fmt.Errorf("axes %v: want one integer or two, one per input", l.Axes)
+	}
+	for i := range axes {
+		full := len(in[i]) + 1
+		a := axes[i]
+		if a < 0 {
+			a += full
+		}
+		if a <= 0 || a >= full {
+			return axes, fmt.Errorf("axes %v: axis %d of input %d (shape (batch, %v)) is outside 1..%d; the batch axis 0 cannot be summed (Keras refuses it too)", l.Axes, axes[i], i, in[i], full-1)
+		}
+		axes[i] = a - 1
+	}
+	return axes, nil
+}
+
+func (l *Dot) MergeOutputShape(in []tensor.Shape) (tensor.Shape, error) {
+	if len(in) != 2 {
+		return nil, mergeError(l, fmt.Errorf("Dot takes exactly 2 inputs, got %d", len(in)))
+	}
+	if l.Normalize {
+		return nil, mergeError(l, fmt.Errorf("normalize=true is not implemented; L2-normalize the inputs before the Dot layer"))
+	}
+	ax, err := l.sampleAxes(in)
+	if err != nil {
+		return nil, mergeError(l, err)
+	}
+	if in[0][ax[0]] != in[1][ax[1]] {
+		return nil, mergeError(l, fmt.Errorf("the summed axes differ: %d (axis %d of input 0, shape %v) and %d (axis %d of input 1, shape %v)", in[0][ax[0]], ax[0]+1, in[0], in[1][ax[1]], ax[1]+1, in[1]))
+	}
+	var out tensor.Shape
+	for i := range 2 {
+		for d, n := range in[i] {
+			if d != ax[i] {
+				out = append(out, n)
+			}
+		}
+	}
+	if len(out) == 0 {
+		out = tensor.Shape{1}
+	}
+	return out, nil
+}
+
+func (l *Dot) BuildMerge(in []tensor.Shape) error {
+	out, err := l.MergeOutputShape(in)
+	if err != nil {
+		return err
+	}
+	ax, _ := l.sampleAxes(in)
+	l.out = out
+	l.k = in[0][ax[0]]
+	for i := range 2 {
+		l.in[i] = in[i].Clone()
+		l.pre[i] = in[i][:ax[i]].Size()
+		l.pst[i] = in[i][ax[i]+1:].Size()
+	}
+	l.dxs = make([]*tensor.Tensor, 2)
+	return nil
+}
+
+// Per sample, x1 is (p1, k, q1) and x2 is (p2, k, q2) in row-major order
+// and the output is (p1, q1, p2, q2): out[m, n] = Σ_k x1[m, k] x2[n, k]
+// with m = (p1, q1) and n = (p2, q2).
+
+func (l *Dot) ForwardMerge(xs []*tensor.Tensor, _ bool) *tensor.Tensor {
+	if len(xs) != 2 {
+		panic(fmt.Sprintf("nn: Dot called with %d inputs; it takes 2", len(xs)))
+	}
+	l.x1, l.x2 = xs[0], xs[1]
+	batch := xs[0].Shape[0]
+	l.y = tensor.Ensure(l.y, batchShape(&l.shp, batch, l.out)...)
+	K := l.k
+	p1, q1, p2, q2 := l.pre[0], l.pst[0], l.pre[1], l.pst[1]
+	s1, s2 := p1*K*q1, p2*K*q2
+	M, N := p1*q1, p2*q2
+	for b := range batch {
+		a := xs[0].Data[b*s1 : (b+1)*s1]
+		c := xs[1].Data[b*s2 : (b+1)*s2]
+		y := l.y.Data[b*M*N : (b+1)*M*N]
+		for i := range p1 {
+			for j := range q1 {
+				row := y[(i*q1+j)*N : (i*q1+j+1)*N]
+				for u := range p2 {
+					for v := range q2 {
+						var s float32
+						for k := range K {
+							s += a[(i*K+k)*q1+j] * c[(u*K+k)*q2+v]
+						}
+						row[u*q2+v] = s
+					}
+				}
+			}
+		}
+	}
+	return l.y
+}
+
+func (l *Dot) BackwardMerge(dy *tensor.Tensor) []*tensor.Tensor {
+	batch := dy.Shape[0]
+	for i := range 2 {
+		l.dxs[i] = tensor.Ensure(l.dxs[i], batchShape(&l.shp, batch, l.in[i])...)
+		l.dxs[i].Zero()
+	}
+	K := l.k
+	p1, q1, p2, q2 := l.pre[0], l.pst[0], l.pre[1], l.pst[1]
+	s1, s2 := p1*K*q1, p2*K*q2
+	M, N := p1*q1, p2*q2
+	for b := range batch {
+		a := l.x1.Data[b*s1 : (b+1)*s1]
+		c := l.x2.Data[b*s2 : (b+1)*s2]
+		da := l.dxs[0].Data[b*s1 : (b+1)*s1]
+		dc := l.dxs[1].Data[b*s2 : (b+1)*s2]
+		g := dy.Data[b*M*N : (b+1)*M*N]
+		for i := range p1 {
+			for j := range q1 {
+				row := g[(i*q1+j)*N : (i*q1+j+1)*N]
+				for u := range p2 {
+					for v := range q2 {
+						gv := row[u*q2+v]
+						for k := range K {
+							ia, ic := (i*K+k)*q1+j, (u*K+k)*q2+v
+							da[ia] += gv * c[ic]
+							dc[ic] += gv * a[ia]
+						}
+					}
+				}
+			}
+		}
+	}
+	return l.dxs
+}
