@@ -162,6 +162,14 @@ func keras3Configs() map[string]struct {
 			"pad_to_aspect_ratio": false, "fill_mode": "constant", "fill_value": 0.0, "data_format": "channels_last"}), img},
 		"CenterCrop":             {with("center_crop", map[string]any{"height": 4.0, "width": 4.0, "data_format": "channels_last"}), img},
 		"ActivityRegularization": {with("activity_regularization", map[string]any{"l1": 0.01, "l2": 0.0}), tensor.Shape{4}},
+		// keras/src/layers/activations/*.py; ELU's get_config writes only
+		// the common keys (alpha is Keras 2's, read too).
+		"ReLU":      {with("re_lu", map[string]any{"max_value": 6.0, "negative_slope": 0.0, "threshold": 0.0}), tensor.Shape{4}},
+		"LeakyReLU": {with("leaky_re_lu", map[string]any{"negative_slope": 0.3}), tensor.Shape{4}},
+		"PReLU": {with("p_re_lu", map[string]any{"alpha_initializer": kerasInit("Zeros"), "alpha_regularizer": nil,
+			"alpha_constraint": nil, "shared_axes": []any{1.0, 2.0}}), img},
+		"ELU":     {with("elu", map[string]any{}), tensor.Shape{4}},
+		"Softmax": {with("softmax", map[string]any{"axis": -1.0}), tensor.Shape{4}},
 		// A gokeras layer: the keys its own Config writes.
 		"PatchWhitening": {with("patch_whitening", map[string]any{"kernel_size": []any{2.0, 2.0}, "padding": "valid", "epsilon": 5e-4, "max_images": 100.0}), img},
 	}

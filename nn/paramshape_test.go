@@ -43,6 +43,11 @@ var paramShapeCases = map[string]struct {
 	"Rescaling":              {&nn.Rescaling{Scale: 0.5}, tensor.Shape{4, 4, 1}},
 	"Resizing":               {&nn.Resizing{Height: 2, Width: 3}, tensor.Shape{4, 4, 1}},
 	"CenterCrop":             {&nn.CenterCrop{Height: 2, Width: 3}, tensor.Shape{4, 4, 1}},
+	"ReLU":                   {&nn.ReLU{MaxValue: 6}, tensor.Shape{6}},
+	"LeakyReLU":              {&nn.LeakyReLU{}, tensor.Shape{6}},
+	"PReLU":                  {&nn.PReLU{SharedAxes: []int{1, 2}}, tensor.Shape{4, 4, 3}},
+	"ELU":                    {&nn.ELU{}, tensor.Shape{6}},
+	"Softmax":                {&nn.Softmax{}, tensor.Shape{6}},
 }
 
 // TestParamShapesMatchBuild checks, for every layer class a model file can
