@@ -2,6 +2,7 @@ package nn
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/gokeras/gokeras/tensor"
 )
@@ -79,10 +80,7 @@ func mergeFromConfig(class string, r *ConfigReader) (Merger, error) {
 				r.unsupported("axes", raw, "axis 0 is the batch axis; Keras refuses it too")
 			}
 		}
-		if r.Bool("normalize", false) && r.Err == nil {
-			r.unsupported("normalize", true, "gokeras's Dot does not L2-normalize its inputs; add the normalization before the Dot layer")
-		}
-		m = &Dot{Axes: axes}
+		m = &Dot{Axes: axes, Normalize: r.Bool("normalize", false)}
 	default:
 		return nil, fmt.Errorf("nn: %q is not a merge layer class; gokeras has Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract", class)
 	}
@@ -653,15 +651,17 @@ type Dot struct {
 	// input. nil is -1 for both (keras.layers.dot's default; Keras's Dot
 	// class requires axes).
 	Axes []int
-	// Normalize (L2-normalizing both inputs along the axes first, cosine
-	// proximity) is not implemented: BuildMerge refuses it.
+	// Normalize L2-normalizes both inputs along the summed axes first, so
+	// that the output is the cosine proximity (Keras's normalize=True).
 	Normalize bool
 
 	in       [2]tensor.Shape
 	out      tensor.Shape
-	k        int    // length of the summed axes
-	pre, pst [2]int // elements before and after the summed axis, per sample
-	x1, x2   *tensor.Tensor
+	k        int               // length of the summed axes
+	pre, pst [2]int            // elements before and after the summed axis, per sample
+	src      [2]*tensor.Tensor // what the last forward multiplied: the inputs, or nx
+	nx, gn   [2]*tensor.Tensor // normalized inputs and their gradients
+	inv      [2][]float32      // 1/norm of each normalized vector
 	y        *tensor.Tensor
 	dxs      []*tensor.Tensor
 	shp      []int
@@ -717,9 +717,6 @@ func (l *Dot) MergeOutputShape(in []tensor.Shape) (tensor.Shape, error) {
 	if len(in) != 2 {
 		return nil, mergeError(l, fmt.Errorf("Dot takes exactly 2 inputs, got %d", len(in)))
 	}
-	if l.Normalize {
-		return nil, mergeError(l, fmt.Errorf("normalize=true is not implemented; L2-normalize the inputs before the Dot layer"))
-	}
 	ax, err := l.sampleAxes(in)
 	if err != nil {
 		return nil, mergeError(l, err)
@@ -762,20 +759,39 @@ func (l *Dot) BuildMerge(in []tensor.Shape) error {
 // and the output is (p1, q1, p2, q2): out[m, n] = Σ_k x1[m, k] x2[n, k]
 // with m = (p1, q1) and n = (p2, q2).
 
+// dotEpsilon is Keras's backend.epsilon(), the floor of the norm in
+// normalize (keras/src/ops/nn.py, _normalize: x * min(rsqrt(Σx²), 1/ε)).
+const dotEpsilon = 1e-7
+
 func (l *Dot) ForwardMerge(xs []*tensor.Tensor, _ bool) *tensor.Tensor {
 	if len(xs) != 2 {
 		panic(fmt.Sprintf("nn: Dot called with %d inputs; it takes 2", len(xs)))
 	}
-	l.x1, l.x2 = xs[0], xs[1]
 	batch := xs[0].Shape[0]
+	for i := range 2 {
+		if len(xs[i].Data) != batch*l.pre[i]*l.k*l.pst[i] {
+			panic(fmt.Sprintf("nn: Dot input %d has shape %v, built for (batch, %v) with batch %d", i, xs[i].Shape, l.in[i], batch))
+		}
+		l.src[i] = xs[i]
+		if l.Normalize {
+			l.nx[i] = tensor.Ensure(l.nx[i], batchShape(&l.shp, batch, l.in[i])...)
+			n := batch * l.pre[i] * l.pst[i]
+			if cap(l.inv[i]) < n {
+				l.inv[i] = make([]float32, n)
+			}
+			l.inv[i] = l.inv[i][:n]
+			l2normalize(l.nx[i].Data, xs[i].Data, l.inv[i], batch*l.pre[i], l.k, l.pst[i])
+			l.src[i] = l.nx[i]
+		}
+	}
 	l.y = tensor.Ensure(l.y, batchShape(&l.shp, batch, l.out)...)
 	K := l.k
 	p1, q1, p2, q2 := l.pre[0], l.pst[0], l.pre[1], l.pst[1]
 	s1, s2 := p1*K*q1, p2*K*q2
 	M, N := p1*q1, p2*q2
 	for b := range batch {
-		a := xs[0].Data[b*s1 : (b+1)*s1]
-		c := xs[1].Data[b*s2 : (b+1)*s2]
+		a := l.src[0].Data[b*s1 : (b+1)*s1]
+		c := l.src[1].Data[b*s2 : (b+1)*s2]
 		y := l.y.Data[b*M*N : (b+1)*M*N]
 		for i := range p1 {
 			for j := range q1 {
@@ -797,19 +813,25 @@ func (l *Dot) ForwardMerge(xs []*tensor.Tensor, _ bool) *tensor.Tensor {
 
 func (l *Dot) BackwardMerge(dy *tensor.Tensor) []*tensor.Tensor {
 	batch := dy.Shape[0]
+	var ga [2]*tensor.Tensor // gradients with respect to what the dot product read
 	for i := range 2 {
 		l.dxs[i] = tensor.Ensure(l.dxs[i], batchShape(&l.shp, batch, l.in[i])...)
-		l.dxs[i].Zero()
+		ga[i] = l.dxs[i]
+		if l.Normalize {
+			l.gn[i] = tensor.Ensure(l.gn[i], batchShape(&l.shp, batch, l.in[i])...)
+			ga[i] = l.gn[i]
+		}
+		ga[i].Zero()
 	}
 	K := l.k
 	p1, q1, p2, q2 := l.pre[0], l.pst[0], l.pre[1], l.pst[1]
 	s1, s2 := p1*K*q1, p2*K*q2
 	M, N := p1*q1, p2*q2
 	for b := range batch {
-		a := l.x1.Data[b*s1 : (b+1)*s1]
-		c := l.x2.Data[b*s2 : (b+1)*s2]
-		da := l.dxs[0].Data[b*s1 : (b+1)*s1]
-		dc := l.dxs[1].Data[b*s2 : (b+1)*s2]
+		a := l.src[0].Data[b*s1 : (b+1)*s1]
+		c := l.src[1].Data[b*s2 : (b+1)*s2]
+		da := ga[0].Data[b*s1 : (b+1)*s1]
+		dc := ga[1].Data[b*s2 : (b+1)*s2]
 		g := dy.Data[b*M*N : (b+1)*M*N]
 		for i := range p1 {
 			for j := range q1 {
@@ -827,5 +849,57 @@ func (l *Dot) BackwardMerge(dy *tensor.Tensor) []*tensor.Tensor {
 			}
 		}
 	}
+	if l.Normalize {
+		for i := range 2 {
+			l2normalizeBackward(l.dxs[i].Data, l.gn[i].Data, l.nx[i].Data, l.inv[i], batch*l.pre[i], l.k, l.pst[i])
+		}
+	}
 	return l.dxs
+}
+
+// l2normalize writes x scaled to unit L2 norm along the middle axis of
+// (pre, k, post) into dst, as Keras's normalize does: the scale is
+// min(1/‖x‖, 1/ε), stored per vector in inv.
+func l2normalize(dst, x, inv []float32, pre, k, post int) {
+	for p := range pre {
+		for q := range post {
+			base := p*k*post + q
+			var s float64
+			for j := range k {
+				v := float64(x[base+j*post])
+				s += v * v
+			}
+			iv := float32(min(1/math.Sqrt(s), 1/dotEpsilon))
+			inv[p*post+q] = iv
+			for j := range k {
+				dst[base+j*post] = x[base+j*post] * iv
+			}
+		}
+	}
+}
+
+// l2normalizeBackward turns g, the gradient with respect to the
+// normalized n = x·inv, into dx: inv·(g − n (n·g)) where the norm is above
+// ε, and g·inv where the scale is the constant 1/ε.
+func l2normalizeBackward(dx, g, n, inv []float32, pre, k, post int) {
+	for p := range pre {
+		for q := range post {
+			base := p*k*post + q
+			iv := inv[p*post+q]
+			if iv >= 1/dotEpsilon {
+				for j := range k {
+					dx[base+j*post] = g[base+j*post] * iv
+				}
+				continue
+			}
+			var d float32
+			for j := range k {
+				d += n[base+j*post] * g[base+j*post]
+			}
+			for j := range k {
+				i := base + j*post
+				dx[i] = iv * (g[i] - n[i]*d)
+			}
+		}
+	}
 }

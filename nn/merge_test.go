@@ -118,6 +118,8 @@ func TestMergeGradients(t *testing.T) {
 		{&Dot{Axes: []int{1, 2}}, []tensor.Shape{S(3, 2), S(4, 3)}, nil},
 		{&Dot{Axes: []int{2}}, []tensor.Shape{S(2, 3, 2), S(3, 3)}, nil},
 		{&Dot{Axes: []int{-1, 1}}, []tensor.Shape{S(2, 3), S(3)}, nil},
+		{&Dot{Normalize: true}, []tensor.Shape{S(4), S(4)}, nil},
+		{&Dot{Axes: []int{1, 2}, Normalize: true}, []tensor.Shape{S(3, 2), S(4, 3)}, nil},
 	}
 	for _, c := range cases {
 		checkMergeGradients(t, c.m, c.in, 2, c.input)
@@ -149,7 +151,6 @@ func TestMergeShapes(t *testing.T) {
 		{&Dot{}, []tensor.Shape{S(8), S(7)}, nil, "summed axes differ"},
 		{&Dot{Axes: []int{0}}, []tensor.Shape{S(8), S(8)}, nil, "batch axis"},
 		{&Dot{}, []tensor.Shape{S(8)}, nil, "exactly 2 inputs"},
-		{&Dot{Normalize: true}, []tensor.Shape{S(8), S(8)}, nil, "normalize=true is not implemented"},
 	}
 	for _, c := range cases {
 		got, err := c.m.MergeOutputShape(c.in)
@@ -221,6 +222,15 @@ func TestMergeValues(t *testing.T) {
 		// x (2, 2) = [[1, -2], [3, 0]], y (2, 2) = [[2, -2], [-1, 5]], axes (1, 1):
 		// out[i][j] = Σ_k x[k][i] y[k][j] = (xᵀy): [[1·2+3·(-1), 1·(-2)+3·5], [-2·2+0, -2·(-2)+0]].
 		{&Dot{Axes: []int{1}}, []tensor.Shape{S(2, 2), S(2, 2)}, [][]float32{a, b}, []float32{-1, 13, -4, 4}},
+		// Cosine proximity: (3, 4)·(4, -3) = 0, (3, 4)·(6, 8)/(5·10) = 1,
+		// and a zero vector stays zero (its norm is floored at ε).
+		{&Dot{Normalize: true}, []tensor.Shape{S(2), S(2)}, [][]float32{{3, 4}, {4, -3}}, []float32{0}},
+		{&Dot{Normalize: true}, []tensor.Shape{S(2), S(2)}, [][]float32{{3, 4}, {6, 8}}, []float32{1}},
+		{&Dot{Normalize: true}, []tensor.Shape{S(2), S(2)}, [][]float32{{0, 0}, {6, 8}}, []float32{0}},
+		// Axis 1 of (2, 2) inputs: x's columns are (1, 3), (-2, 0), y's (2, -1), (-2, 5),
+		// and out[i][j] is the cosine of x's column i and y's column j.
+		{&Dot{Axes: []int{1}, Normalize: true}, []tensor.Shape{S(2, 2), S(2, 2)}, [][]float32{a, b},
+			[]float32{float32(-1 / math.Sqrt(50)), float32(13 / math.Sqrt(10*29)), float32(-4 / math.Sqrt(4*5)), float32(4 / math.Sqrt(4*29))}},
 	}
 	for _, c := range cases {
 		y := mergeRun(t, c.m, c.in, c.data...)
@@ -288,6 +298,7 @@ func TestMergeAllocs(t *testing.T) {
 		{&Minimum{}, []tensor.Shape{S(12), S(12)}},
 		{&Concatenate{}, []tensor.Shape{S(4, 3), S(4, 5)}},
 		{&Dot{Axes: []int{1, 2}}, []tensor.Shape{S(3, 2), S(4, 3)}},
+		{&Dot{Axes: []int{1, 2}, Normalize: true}, []tensor.Shape{S(3, 2), S(4, 3)}},
 	}
 	for _, c := range cases {
 		if err := c.m.BuildMerge(c.in); err != nil {
@@ -342,7 +353,7 @@ func TestMergeConfig(t *testing.T) {
 	// Round trips: Config's keys read back to the same layer.
 	for _, m := range []Merger{&Add{Name: "a"}, &Subtract{Name: "s"}, &Multiply{Name: "mu"}, &Average{Name: "av"},
 		&Maximum{Name: "mx"}, &Minimum{Name: "mn"}, &Concatenate{Name: "c"}, &Concatenate{Name: "c", Axis: 2},
-		&Dot{Name: "d"}, &Dot{Name: "d", Axes: []int{1, 2}}, &Dot{Name: "d", Axes: []int{-1}}} {
+		&Dot{Name: "d"}, &Dot{Name: "d", Axes: []int{1, 2}}, &Dot{Name: "d", Axes: []int{-1}}, &Dot{Name: "d", Axes: []int{2, 1}, Normalize: true}} {
 		cfg := m.Config()
 		back, err := mergeConfig(m.Class(), cfg)
 		if err != nil {
@@ -358,8 +369,8 @@ func TestMergeConfig(t *testing.T) {
 	if err != nil || c.(*Concatenate).Axis != 1 {
 		t.Errorf("Concatenate axis 1: %v, %v", c, err)
 	}
-	d, err := mergeConfig("Dot", base("axes", []any{1.0, 2.0}, "normalize", false))
-	if err != nil || jsonValue(d.(*Dot).Axes) != "[1,2]" {
+	d, err := mergeConfig("Dot", base("axes", []any{1.0, 2.0}, "normalize", true))
+	if err != nil || jsonValue(d.(*Dot).Axes) != "[1,2]" || !d.(*Dot).Normalize {
 		t.Errorf("Dot axes [1, 2]: %v, %v", d, err)
 	}
 	bad := []struct {
@@ -374,7 +385,6 @@ func TestMergeConfig(t *testing.T) {
 		{"Dot", base("axes", []any{1.0, 2.0, 3.0}), "two integers"},
 		{"Dot", base("axes", []any{1.0, nil}), "two integers"},
 		{"Dot", base("axes", 0.0), "batch axis"},
-		{"Dot", base("axes", 1.0, "normalize", true), "normalize=true is not implemented"},
 		{"Dot", base("axes", 1.0, "normalise", true), `unknown key "normalise"`},
 		{"Dense", base(), "not a merge layer"},
 	}
