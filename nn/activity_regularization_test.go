@@ -21,11 +21,13 @@ func TestActivityRegularizationLayer(t *testing.T) {
 
 	// In a Stack, its L1L2 penalty of the batch is the activity penalty:
 	// y = x = [[1, -2], [0.5, 0]]: 0.1·Σ|y| + 0.2·Σy² = 0.1·3.5 + 0.2·5.25 = 1.4.
+	// An identity Dense first: a network without weights needs no gradient.
 	s := &nn.Stack{}
-	s.Add(&nn.ActivityRegularization{L1: 0.1, L2: 0.2, InputShape: tensor.Shape{2}})
+	s.Add(&nn.Dense{Units: 2, NoBias: true, InputShape: tensor.Shape{2}}, &nn.ActivityRegularization{L1: 0.1, L2: 0.2})
 	if err := s.Build(nil, 1); err != nil {
 		t.Fatal(err)
 	}
+	copy(s.Params()[0].Value.Data, []float32{1, 0, 0, 1})
 	x := &tensor.Tensor{Shape: tensor.Shape{2, 2}, Data: []float32{1, -2, 0.5, 0}}
 	y := s.Forward(x, true)
 	for i := range x.Data {

@@ -71,6 +71,9 @@ func (s *Stack) ParamShapes(in tensor.Shape) ([]ParamShape, error) {
 	if err := s.AssignNames(); err != nil {
 		return nil, err
 	}
+	if s.graph {
+		return s.graphParamShapes(in)
+	}
 	var out []ParamShape
 	shape := in
 	for _, l := range s.Layers {
@@ -156,4 +159,43 @@ func (n *Normalization) ParamShapes(in tensor.Shape) ([]ParamShape, error) {
 	}
 	c := tensor.Shape{in[len(in)-1]}
 	return []ParamShape{{"mean", c}, {"variance", c}, {"count", tensor.Shape{1}}}, nil
+}
+
+// graphParamShapes is ParamShapes for a Functional model: each layer's
+// weights for its first call, every call's output checked.
+func (s *Stack) graphParamShapes(in tensor.Shape) ([]ParamShape, error) {
+	if !in.Equal(s.gin[0].shape) {
+		return nil, fmt.Errorf("nn: the model's Input has shape %v, not %v", withBatch(s.gin[0].shape), withBatch(in))
+	}
+	var out []ParamShape
+	seen := map[Layer]bool{}
+	for _, n := range s.nodes {
+		l := n.layer
+		lerr := func(err error) error { return &LayerError{Layer: l.LayerName(), Class: l.Class(), Err: err} }
+		if _, err := checkedSize(n.shape); err != nil {
+			return nil, lerr(fmt.Errorf("output: %w", err))
+		}
+		if seen[l] {
+			continue
+		}
+		seen[l] = true
+		ps, ok := l.(ParamShaper)
+		if !ok {
+			continue
+		}
+		if len(n.inputs) != 1 {
+			return nil, lerr(fmt.Errorf("a layer with weights and %d inputs cannot report its weights' shapes", len(n.inputs)))
+		}
+		shapes, err := ps.ParamShapes(n.inputs[0].shape)
+		if err != nil {
+			return nil, lerr(err)
+		}
+		for _, p := range shapes {
+			if _, err := checkedSize(p.Shape); err != nil {
+				return nil, lerr(fmt.Errorf("weight %s: %w", p.Name, err))
+			}
+			out = append(out, ParamShape{Name: l.LayerName() + "/" + p.Name, Shape: p.Shape})
+		}
+	}
+	return out, nil
 }

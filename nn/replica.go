@@ -16,23 +16,29 @@ func (s *Stack) Replica() (*Stack, error) {
 	if !s.built {
 		return nil, fmt.Errorf("nn: replica of a model that is not built")
 	}
+	made := make(map[Layer]Layer, len(s.Layers))
 	r := &Stack{}
 	for _, l := range s.Layers {
-		// Through JSON, as Load does, so the config reads as from a file.
-		b, err := json.Marshal(LayerConfig(l))
+		nl, err := rebuild(l)
 		if err != nil {
 			return nil, fmt.Errorf("nn: layer %s cannot be replicated: %w", l.LayerName(), err)
 		}
-		var cfg map[string]any
-		if err := json.Unmarshal(b, &cfg); err != nil {
-			return nil, fmt.Errorf("nn: layer %s cannot be replicated: %w", l.LayerName(), err)
-		}
-		nl, err := FromConfig(l.Class(), cfg)
-		if err != nil {
-			return nil, fmt.Errorf("nn: layer %s cannot be replicated: %w", l.LayerName(), err)
-		}
-		nl.SetLayerName(l.LayerName())
+		made[l] = nl
 		r.Layers = append(r.Layers, nl)
+	}
+	if s.graph {
+		// The same graph on the new layers.
+		in := &InputLayer{Name: s.inNode.input.Name, Shape: s.inNode.shape.Clone()}
+		nodes := map[*Node]*Node{s.inNode: in.node()}
+		for _, n := range s.nodes {
+			m := &Node{layer: made[n.layer], shape: n.shape}
+			for _, x := range n.inputs {
+				m.inputs = append(m.inputs, nodes[x])
+			}
+			nodes[n] = m
+			r.nodes = append(r.nodes, m)
+		}
+		r.graph, r.gin, r.gout = true, []*Node{nodes[s.inNode]}, []*Node{nodes[s.outNode]}
 	}
 	if err := r.Build(s.input, 0); err != nil {
 		return nil, err
@@ -46,6 +52,11 @@ func (s *Stack) Replica() (*Stack, error) {
 			return nil, fmt.Errorf("nn: replica weight %s has shape %v, the model's %v", p.Name, p.Value.Shape, sp[i].Value.Shape)
 		}
 		p.Value, p.Grad = sp[i].Value, nil
+	}
+	for _, c := range r.replicas { // repeated calls run on the same weights
+		for i, p := range c.rp {
+			p.Value = c.op[i].Value
+		}
 	}
 	return r, nil
 }
@@ -66,4 +77,23 @@ func (r *Stack) SharesWeights(s *Stack) bool {
 		}
 	}
 	return true
+}
+
+// rebuild makes a new layer from l's config, through JSON as Load reads
+// one, named as l.
+func rebuild(l Layer) (Layer, error) {
+	b, err := json.Marshal(LayerConfig(l))
+	if err != nil {
+		return nil, err
+	}
+	var cfg map[string]any
+	if err := json.Unmarshal(b, &cfg); err != nil {
+		return nil, err
+	}
+	nl, err := FromConfig(l.Class(), cfg)
+	if err != nil {
+		return nil, err
+	}
+	nl.SetLayerName(l.LayerName())
+	return nl, nil
 }

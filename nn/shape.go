@@ -48,6 +48,8 @@ type Activation struct {
 type InputLayer struct {
 	Name  string
 	Shape tensor.Shape
+
+	sym *Node // the symbolic tensor it is in a graph (see Call)
 }
 
 func init() {

@@ -7,28 +7,35 @@ import (
 	"strings"
 
 	"github.com/gokeras/gokeras/activation"
+	"github.com/gokeras/gokeras/internal/kernel"
 	"github.com/gokeras/gokeras/regularizer"
 	"github.com/gokeras/gokeras/tensor"
 )
 
-// Stack is a sequence of layers run in order: the network inside a
-// Sequential model. It names layers as Keras does, infers every shape at
-// Build, and runs the forward and backward passes.
+// Stack is the network of a model: a graph of layer calls run in
+// topological order (see graph.go). A Sequential model's Stack is a chain
+// that Build makes from Layers; NewGraph makes a Functional one. It names
+// layers as Keras does, infers every shape at Build, and runs the forward
+// and backward passes.
 type Stack struct {
+	// Layers are the distinct layers, in the order of their first call.
 	Layers []Layer
 
-	input  tensor.Shape   // per-sample input shape
-	shapes []tensor.Shape // per-sample output shape of each layer
-	built  bool
-	// linear[i]: layer i's activation gradient is applied by layer i+1
-	// (see fuse), so Backward calls its BackwardLinear.
-	linear []bool
+	input tensor.Shape // per-sample input shape
+	built bool
 
-	// act[i] is layer i's activity regularizer (nil for none); outs[i] its
-	// output in the last Forward, and actLoss their penalties there.
-	act     []regularizer.Regularizer
-	outs    []*tensor.Tensor
-	actLoss float64
+	// A graph from NewGraph: its inputs, outputs and nodes (topological,
+	// inputs excluded). A chain has graph false; Build makes its nodes.
+	graph     bool
+	gin, gout []*Node
+	addErr    error
+
+	nodes    []*Node
+	inNode   *Node
+	outNode  *Node
+	first    []*Node // first[i] is the first call of Layers[i]
+	replicas []callReplica
+	actLoss  float64
 
 	// Infer's output (and its shape) and its view of one chunk of the input.
 	inferOut   *tensor.Tensor
@@ -36,9 +43,23 @@ type Stack struct {
 	chunk      tensor.Tensor
 }
 
+// callReplica is a second (third, ...) call of a shared layer: a layer
+// made from the original's config whose weights are the original's
+// tensors, with gradients of its own that Backward adds to the original's.
+type callReplica struct {
+	orig, rep Layer
+	op, rp    []*Param
+}
+
 // Add appends layers. An InputLayer only declares the input shape and is
-// not kept, as in a Keras Sequential model.
+// not kept, as in a Keras Sequential model. A Functional model (NewGraph)
+// takes no layers this way: Build then fails.
 func (s *Stack) Add(layers ...Layer) {
+	if s.graph {
+		s.addErr = fmt.Errorf("nn: layers cannot be added to a Functional model; call them on its tensors (nn.Call) and make a new model")
+		s.built = false
+		return
+	}
 	for _, l := range layers {
 		if in, ok := l.(*InputLayer); ok && len(s.Layers) == 0 {
 			s.input = in.Shape.Clone()
@@ -52,6 +73,9 @@ func (s *Stack) Add(layers ...Layer) {
 // DeclaredInputShape is the input shape given by an InputLayer or on the
 // first layer (InputShape), or nil.
 func (s *Stack) DeclaredInputShape() tensor.Shape {
+	if s.graph {
+		return s.gin[0].shape
+	}
 	if len(s.input) > 0 {
 		return s.input
 	}
@@ -108,9 +132,12 @@ func (s *Stack) AssignNames() error {
 }
 
 // Build names unnamed layers (conv2d, conv2d_1, ...), checks that each
-// layer accepts the previous one's output, and creates the weights from
-// seed. in is the per-sample input shape; nil uses the declared one.
+// layer accepts its inputs, and creates the weights from seed. in is the
+// per-sample input shape; nil uses the declared one.
 func (s *Stack) Build(in tensor.Shape, seed uint64) error {
+	if s.addErr != nil {
+		return s.addErr
+	}
 	if len(s.Layers) == 0 {
 		return fmt.Errorf("nn: the model has no layers; add some before building it")
 	}
@@ -123,47 +150,159 @@ func (s *Stack) Build(in tensor.Shape, seed uint64) error {
 	if err := in.Validate(); err != nil {
 		return fmt.Errorf("nn: input shape: %w", err)
 	}
+	if s.graph && !in.Equal(s.gin[0].shape) {
+		return fmt.Errorf("nn: the model's Input has shape %v; it cannot be built for inputs of shape %v", withBatch(s.gin[0].shape), withBatch(in))
+	}
+	s.built = false
 	s.input = in.Clone()
 	if err := s.AssignNames(); err != nil {
 		return err
 	}
+	if s.graph {
+		s.inNode, s.outNode = s.gin[0], s.gout[0]
+	} else {
+		s.chain()
+	}
 	master := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
-	s.shapes = s.shapes[:0]
-	shape := in
-	for _, l := range s.Layers {
-		rng := rand.New(rand.NewPCG(master.Uint64(), master.Uint64()))
-		if err := l.Build(shape, rng); err != nil {
-			return &LayerError{Layer: l.LayerName(), Class: l.Class(), Err: err}
-		}
-		out, err := l.OutputShape(shape)
-		if err != nil {
-			return &LayerError{Layer: l.LayerName(), Class: l.Class(), Err: err}
-		}
-		s.shapes = append(s.shapes, out)
-		shape = out
+	s.replicas = s.replicas[:0]
+	s.first = s.first[:0]
+	index := make(map[Layer]int, len(s.Layers))
+	for i, l := range s.Layers {
+		index[l] = i
+		s.first = append(s.first, nil)
 	}
-	// The first layer with weights need not compute its input gradient
-	// when nothing before it has weights either.
-	for _, l := range s.Layers {
-		if len(l.Params()) > 0 {
-			if sk, ok := l.(InputGradSkipper); ok {
-				sk.SkipInputGrad(true)
+	s.inNode.shape = in.Clone()
+	for _, n := range s.nodes {
+		li := index[n.layer]
+		lerr := func(err error) error {
+			return &LayerError{Layer: n.layer.LayerName(), Class: n.layer.Class(), Err: err}
+		}
+		if s.first[li] == nil {
+			s.first[li] = n
+			n.run = n.layer
+			rng := rand.New(rand.NewPCG(master.Uint64(), master.Uint64()))
+			if err := buildCall(n.run, n.inputs, rng); err != nil {
+				return lerr(err)
 			}
-			break
+		} else {
+			r, err := s.replicate(n.layer, n.inputs)
+			if err != nil {
+				return lerr(err)
+			}
+			n.run = r
+		}
+		n.merge, _ = n.run.(Merger)
+		out, err := outputShape(n.run, n.inputs)
+		if err != nil {
+			return lerr(err)
+		}
+		n.shape = out
+		n.xs = n.xs[:0]
+		for range n.inputs {
+			n.xs = append(n.xs, nil)
 		}
 	}
-	s.act, s.outs = s.act[:0], s.outs[:0]
-	for _, l := range s.Layers {
-		var r regularizer.Regularizer
-		if a, ok := l.(ActivityRegularized); ok {
-			r = a.OutputRegularizer()
-		}
-		s.act = append(s.act, r)
-		s.outs = append(s.outs, nil)
-	}
-	s.fuse()
+	s.wire()
 	s.built = true
 	return nil
+}
+
+// chain makes the nodes of a Sequential model from Layers: an input node,
+// then each layer called on the one before.
+func (s *Stack) chain() {
+	if s.inNode == nil || s.inNode.input == nil {
+		s.inNode = &Node{input: &InputLayer{}}
+	}
+	prev := s.inNode
+	s.nodes = s.nodes[:0]
+	for _, l := range s.Layers {
+		n := &Node{layer: l, inputs: []*Node{prev}}
+		s.nodes = append(s.nodes, n)
+		prev = n
+	}
+	s.outNode = prev
+}
+
+// buildCall builds layer l for the shapes of its inputs.
+func buildCall(l Layer, inputs []*Node, rng *rand.Rand) error {
+	if m, ok := l.(Merger); ok {
+		return m.BuildMerge(nodeShapes(inputs))
+	}
+	if len(inputs) != 1 {
+		return fmt.Errorf("it takes one input, not %d", len(inputs))
+	}
+	return l.Build(inputs[0].shape, rng)
+}
+
+func outputShape(l Layer, inputs []*Node) (tensor.Shape, error) {
+	if m, ok := l.(Merger); ok {
+		return m.MergeOutputShape(nodeShapes(inputs))
+	}
+	return l.OutputShape(inputs[0].shape)
+}
+
+func nodeShapes(ns []*Node) []tensor.Shape {
+	out := make([]tensor.Shape, len(ns))
+	for i, n := range ns {
+		out[i] = n.shape
+	}
+	return out
+}
+
+// replicate makes the layer that runs a repeated call of l: rebuilt from
+// its config, built for this call's inputs, running on l's weights.
+func (s *Stack) replicate(l Layer, inputs []*Node) (Layer, error) {
+	r, err := rebuild(l)
+	if err != nil {
+		return nil, fmt.Errorf("it is called more than once, and a repeated call needs a copy made from its config: %w", err)
+	}
+	if err := buildCall(r, inputs, rand.New(rand.NewPCG(1, 2))); err != nil {
+		return nil, err
+	}
+	op, rp := l.Params(), r.Params()
+	if len(op) != len(rp) {
+		return nil, fmt.Errorf("called again on inputs of shapes %v, it would have %d weights instead of %d; a shared layer needs inputs of one shape", nodeShapes(inputs), len(rp), len(op))
+	}
+	for i, p := range rp {
+		if !p.Value.Shape.Equal(op[i].Value.Shape) {
+			return nil, fmt.Errorf("called again on inputs of shapes %v, its %s would have shape %v instead of %v; a shared layer needs inputs of one shape", nodeShapes(inputs), p.Name, p.Value.Shape, op[i].Value.Shape)
+		}
+		p.Value = op[i].Value
+		p.Regularizer, p.Constraint = nil, nil // counted and applied once, on the original
+	}
+	s.replicas = append(s.replicas, callReplica{orig: l, rep: r, op: op, rp: rp})
+	return r, nil
+}
+
+// wire works out, once the nodes are built, what Forward and Backward need:
+// gradient fan-in, which nodes need gradients, activity regularizers and
+// the ReLU-into-max-pool fusion.
+func (s *Stack) wire() {
+	s.inNode.edges, s.inNode.want, s.inNode.act, s.inNode.linear = 0, false, nil, false
+	for _, n := range s.nodes {
+		n.edges, n.linear, n.act = 0, false, nil
+		if a, ok := n.run.(ActivityRegularized); ok {
+			n.act = a.OutputRegularizer()
+		}
+	}
+	for _, n := range s.nodes {
+		for _, in := range n.inputs {
+			in.edges++
+		}
+	}
+	s.outNode.edges++
+	for _, n := range s.nodes {
+		inWant := false
+		for _, in := range n.inputs {
+			inWant = inWant || in.want
+		}
+		n.want = inWant || len(n.run.Params()) > 0
+		// A layer whose inputs need no gradient need not compute it.
+		if sk, ok := n.run.(InputGradSkipper); ok {
+			sk.SkipInputGrad(!inWant)
+		}
+	}
+	s.fuse()
 }
 
 // ActivityRegularized is implemented by layers that take an
@@ -174,8 +313,8 @@ type ActivityRegularized interface {
 
 // hasActivity reports whether any layer has an activity regularizer.
 func (s *Stack) hasActivity() bool {
-	for _, r := range s.act {
-		if r != nil {
+	for _, n := range s.nodes {
+		if n.act != nil {
 			return true
 		}
 	}
@@ -185,37 +324,24 @@ func (s *Stack) hasActivity() bool {
 // fuse lets a MaxPooling2D apply the gradient of the ReLU just before it
 // on its pooled gradient: the same bits as ReLU's backward pass (the
 // winner of each window is the ReLU output its pooled value came from),
-// without a pass over the larger, unpooled tensor.
+// without a pass over the larger, unpooled tensor. Only where the pool is
+// the ReLU output's one consumer.
 func (s *Stack) fuse() {
-	s.linear = s.linear[:0]
-	for i, l := range s.Layers {
-		fused := false
-		if p, ok := l.(*MaxPooling2D); ok {
-			p.reluGrad = false
-			if i > 0 && s.act[i-1] == nil {
-				if a, ok := s.Layers[i-1].(Activated); ok && a.ActivationFunc() == activation.ReLU {
-					p.reluGrad = true
-					fused = true
-				}
-			}
+	for _, n := range s.nodes {
+		p, ok := n.run.(*MaxPooling2D)
+		if !ok {
+			continue
 		}
-		if i > 0 {
-			s.linear[i-1] = fused
+		p.reluGrad = false
+		in := n.inputs[0]
+		if in.run == nil || in.edges != 1 || in.act != nil || in.merge != nil {
+			continue
 		}
-		s.linear = append(s.linear, false)
+		if a, ok := in.run.(Activated); ok && a.ActivationFunc() == activation.ReLU {
+			p.reluGrad = true
+			in.linear = true
+		}
 	}
-}
-
-// backward runs layer i's backward pass, first adding the gradient of its
-// activity penalty to dy (a buffer of the layer after it, or the caller's).
-func (s *Stack) backward(i int, dy *tensor.Tensor) *tensor.Tensor {
-	if r := s.act[i]; r != nil {
-		r.AddGrad(dy.Data, s.outs[i].Data, s.outs[i].Shape)
-	}
-	if s.linear[i] {
-		return s.Layers[i].(Activated).BackwardLinear(dy)
-	}
-	return s.Layers[i].Backward(dy)
 }
 
 // Built reports whether Build has succeeded since the last Add.
@@ -224,30 +350,57 @@ func (s *Stack) Built() bool { return s.built }
 // InputShape is the per-sample input shape (after Build).
 func (s *Stack) InputShape() tensor.Shape { return s.input }
 
-// OutputShape is the per-sample output shape of the last layer.
+// OutputShape is the per-sample output shape of the model (after Build,
+// or from the calls for a Functional model).
 func (s *Stack) OutputShape() tensor.Shape {
-	if len(s.shapes) == 0 {
-		return nil
+	switch {
+	case s.built:
+		return s.outNode.shape
+	case s.graph:
+		return s.gout[0].shape
 	}
-	return s.shapes[len(s.shapes)-1]
+	return nil
 }
 
-// LayerOutputShape is the per-sample output shape of layer i.
-func (s *Stack) LayerOutputShape(i int) tensor.Shape { return s.shapes[i] }
+// LayerOutputShape is the per-sample output shape of layer i (of its
+// first call).
+func (s *Stack) LayerOutputShape(i int) tensor.Shape { return s.first[i].shape }
 
 // Forward runs the layers on a batch. The result is owned by the last
 // layer. The activity regularizers' penalties of the batch are kept for
-// Penalty, as Keras records them on every call.
+// ActivityPenalty, as Keras records them on every call.
 func (s *Stack) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
-	s.actLoss = 0
-	for i, l := range s.Layers {
-		x = l.Forward(x, training)
-		if r := s.act[i]; r != nil {
-			s.outs[i] = x
-			s.actLoss += r.Penalty(x.Data, x.Shape)
+	s.run(x, training, nil)
+	return s.outNode.out
+}
+
+// run runs the nodes in order on x, stopping after stop (nil: all).
+func (s *Stack) run(x *tensor.Tensor, training bool, stop *Node) {
+	for _, r := range s.replicas {
+		if t, ok := r.rep.(Freezable); ok {
+			t.SetTrainable(IsTrainable(r.orig))
 		}
 	}
-	return x
+	s.actLoss = 0
+	s.inNode.out = x
+	for _, n := range s.nodes {
+		var y *tensor.Tensor
+		if n.merge != nil {
+			for i, in := range n.inputs {
+				n.xs[i] = in.out
+			}
+			y = n.merge.ForwardMerge(n.xs, training)
+		} else {
+			y = n.run.Forward(n.inputs[0].out, training)
+		}
+		n.out = y
+		if n.act != nil {
+			s.actLoss += n.act.Penalty(y.Data, y.Shape)
+		}
+		if n == stop {
+			return
+		}
+	}
 }
 
 // ActivityPenalty is the sum of the activity regularizers' penalties of
@@ -269,8 +422,8 @@ var inferBudget = 32 << 20
 // inferChunk is how many examples Infer runs at a time.
 func (s *Stack) inferChunk() int {
 	widest := 1
-	for _, sh := range s.shapes {
-		widest = max(widest, sh.Size())
+	for _, n := range s.nodes {
+		widest = max(widest, n.shape.Size())
 	}
 	return max(16, inferBudget/(4*widest))
 }
@@ -302,40 +455,89 @@ func (s *Stack) Infer(x *tensor.Tensor) *tensor.Tensor {
 	return s.inferOut
 }
 
-// ForwardTo runs the layers up to and including layer i (for feature maps).
+// ForwardTo runs the model in inference mode up to the first call of
+// layer i and returns that call's output (for feature maps).
 func (s *Stack) ForwardTo(x *tensor.Tensor, i int) *tensor.Tensor {
-	for _, l := range s.Layers[:i+1] {
-		x = l.Forward(x, false)
-	}
-	return x
+	s.run(x, false, s.first[i])
+	return s.first[i].out
 }
 
-// Backward propagates dLoss/dOutput through every layer, filling the
-// weight gradients.
-func (s *Stack) Backward(dy *tensor.Tensor) {
-	for i := len(s.Layers) - 1; i >= 0 && dy != nil; i-- {
-		dy = s.backward(i, dy)
-	}
-}
+// Backward propagates dLoss/dOutput through every node that needs it,
+// filling the weight gradients.
+func (s *Stack) Backward(dy *tensor.Tensor) { s.backward(dy, false) }
 
 // BackwardLinear propagates dLoss/dz, the gradient before the last layer's
 // activation (the fused softmax + cross-entropy path). It panics if the last
 // layer has no activation; check with LastActivated.
-func (s *Stack) BackwardLinear(dz *tensor.Tensor) {
-	last := len(s.Layers) - 1
-	dy := s.Layers[last].(Activated).BackwardLinear(dz)
-	for i := last - 1; i >= 0 && dy != nil; i-- {
-		dy = s.backward(i, dy)
+func (s *Stack) BackwardLinear(dz *tensor.Tensor) { s.backward(dz, true) }
+
+func (s *Stack) backward(dy *tensor.Tensor, linearOut bool) {
+	for _, n := range s.nodes {
+		n.grad, n.got = nil, 0
 	}
+	s.contribute(s.outNode, dy)
+	for i := len(s.nodes) - 1; i >= 0; i-- {
+		n := s.nodes[i]
+		g := n.grad
+		if g == nil || !n.want {
+			continue
+		}
+		if n.act != nil {
+			n.act.AddGrad(g.Data, n.out.Data, n.out.Shape)
+		}
+		if n.merge != nil {
+			for j, dx := range n.merge.BackwardMerge(g) {
+				if in := n.inputs[j]; dx != nil && in.want {
+					s.contribute(in, dx)
+				}
+			}
+			continue
+		}
+		var dx *tensor.Tensor
+		if n.linear || (linearOut && n == s.outNode) {
+			dx = n.run.(Activated).BackwardLinear(g)
+		} else {
+			dx = n.run.Backward(g)
+		}
+		if in := n.inputs[0]; dx != nil && in.want {
+			s.contribute(in, dx)
+		}
+	}
+	// A shared layer's gradient is the sum over its calls.
+	for _, r := range s.replicas {
+		for i, p := range r.op {
+			if p.Grad != nil && r.rp[i].Grad != nil {
+				kernel.Add(p.Grad.Data, r.rp[i].Grad.Data)
+			}
+		}
+	}
+}
+
+// contribute hands node n one gradient of its output: the tensor itself
+// when it is the only one n gets, else added up in n's accumulator.
+func (s *Stack) contribute(n *Node, g *tensor.Tensor) {
+	if n.edges == 1 {
+		n.grad = g
+		return
+	}
+	if n.got == 0 {
+		n.acc = tensor.Ensure(n.acc, g.Shape...)
+		copy(n.acc.Data, g.Data)
+		n.grad = n.acc
+	} else {
+		kernel.Add(n.acc.Data, g.Data)
+	}
+	n.got++
 }
 
 // LastActivated returns the last layer as Activated, if it is one and
 // has no activity regularizer (whose gradient is of the activation's output).
 func (s *Stack) LastActivated() (Activated, bool) {
-	if len(s.Layers) == 0 || (len(s.act) == len(s.Layers) && s.act[len(s.act)-1] != nil) {
+	n := s.outNode
+	if !s.built || n.act != nil || n.merge != nil || n.edges != 1 {
 		return nil, false
 	}
-	a, ok := s.Layers[len(s.Layers)-1].(Activated)
+	a, ok := n.run.(Activated)
 	return a, ok
 }
 

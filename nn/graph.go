@@ -1,0 +1,237 @@
+package nn
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/gokeras/gokeras/regularizer"
+	"github.com/gokeras/gokeras/tensor"
+)
+
+// A model is a graph of layer calls, as in Keras's Functional API
+// (keras/src/models/functional.py): each call of a layer on symbolic
+// tensors is a Node, and a Stack runs its nodes in topological order. A
+// Sequential model is the graph whose nodes form one chain, which Build
+// makes from Stack.Layers; NewGraph makes any other from its inputs and
+// outputs. docs/design-functional.md has the design.
+
+// Symbolic is a symbolic tensor: what a layer can be called on. An Input
+// (*InputLayer) and the result of Call or Merge (*Node) are Symbolic.
+type Symbolic interface {
+	node() *Node
+}
+
+// Node is one call of a layer in a graph: the symbolic tensor it outputs.
+// Its shape is known from the call (without the batch axis).
+type Node struct {
+	layer  Layer        // nil for an input
+	input  *InputLayer  // the Input this node is, or nil
+	inputs []*Node      // what the layer was called on
+	shape  tensor.Shape // per-sample output shape
+	err    error        // a shape error found at the call
+
+	// Build state.
+	run     Layer  // the layer that runs this call (a call replica for a repeated call)
+	merge   Merger // run as a Merger, when it is one
+	act     regularizer.Regularizer
+	linear  bool // its activation's gradient is applied by its only consumer
+	want    bool // it or a node before it has weights: its output's gradient is needed
+	edges   int  // gradient contributions it receives: consumer inputs, plus one as an output
+	xs      []*tensor.Tensor
+	out     *tensor.Tensor // the output of the last Forward
+	grad    *tensor.Tensor // its output's gradient in the current Backward
+	acc     *tensor.Tensor // where contributions add up when edges > 1
+	got     int
+	visited bool // for traversals
+}
+
+func (n *Node) node() *Node { return n }
+
+// Shape is the node's per-sample output shape.
+func (n *Node) Shape() tensor.Shape { return n.shape }
+
+// Layer is the layer called (nil for an input).
+func (n *Node) Layer() Layer { return n.layer }
+
+// Inputs are the nodes the layer was called on.
+func (n *Node) Inputs() []*Node { return n.inputs }
+
+// Err is the error found when the layer was called (nil if none).
+func (n *Node) Err() error { return n.err }
+
+func (i *InputLayer) node() *Node {
+	if i.sym == nil {
+		i.sym = &Node{input: i, shape: i.Shape.Clone()}
+		if len(i.Shape) == 0 {
+			i.sym.err = fmt.Errorf("nn: an Input needs a shape, e.g. gokeras.Input(28, 28, 1)")
+		} else if err := i.Shape.Validate(); err != nil {
+			i.sym.err = fmt.Errorf("nn: Input shape: %w", err)
+		}
+	}
+	return i.sym
+}
+
+// Call calls layer l on x, as l(x) does in Keras: it checks at once that
+// l accepts x's shape and returns the symbolic output. An error is kept
+// on the result (and on everything built from it) and returned by
+// NewGraph, naming the layer and the shapes.
+func Call(l Layer, x Symbolic) *Node {
+	in := x.node()
+	n := &Node{layer: l, inputs: []*Node{in}}
+	if in.err != nil {
+		n.err = in.err
+		return n
+	}
+	if _, isMerge := l.(Merger); isMerge {
+		n.err = fmt.Errorf("nn: %s takes several inputs; call it with nn.Merge", describe(l))
+		return n
+	}
+	out, err := l.OutputShape(in.shape)
+	if err != nil {
+		n.err = fmt.Errorf("nn: calling %s on a tensor of shape %v: %w", describe(l), withBatch(in.shape), err)
+		return n
+	}
+	n.shape = out
+	return n
+}
+
+// Merge calls a layer with several inputs (Add, Concatenate, ...) on xs,
+// as keras.layers.Add()([x, y]) does.
+func Merge(m Merger, xs ...Symbolic) *Node {
+	l, _ := m.(Layer)
+	n := &Node{layer: l}
+	var shapes []tensor.Shape
+	for _, x := range xs {
+		in := x.node()
+		n.inputs = append(n.inputs, in)
+		if in.err != nil && n.err == nil {
+			n.err = in.err
+		}
+		shapes = append(shapes, in.shape)
+	}
+	if n.err != nil {
+		return n
+	}
+	if l == nil {
+		n.err = fmt.Errorf("nn: %s (%s) cannot be a node of a model: it does not implement nn.Layer", m.LayerName(), m.Class())
+		return n
+	}
+	out, err := m.MergeOutputShape(shapes)
+	if err != nil {
+		parts := make([]string, len(shapes))
+		for i, s := range shapes {
+			parts[i] = withBatch(s).String()
+		}
+		n.err = fmt.Errorf("nn: calling %s on tensors of shapes %s: %w", describe(l), strings.Join(parts, ", "), err)
+		return n
+	}
+	n.shape = out
+	return n
+}
+
+func describe(l Layer) string {
+	if name := l.LayerName(); name != "" {
+		return fmt.Sprintf("%s (%s)", name, l.Class())
+	}
+	return l.Class()
+}
+
+func withBatch(s tensor.Shape) tensor.Shape { return append(tensor.Shape{-1}, s...) }
+
+// NewGraph makes the network of a Functional model: the nodes between
+// inputs and outputs. Every node an output depends on must come from the
+// given inputs; the errors of the calls are returned here.
+func NewGraph(inputs, outputs []Symbolic) (*Stack, error) {
+	if len(inputs) == 0 || len(outputs) == 0 {
+		return nil, fmt.Errorf("nn: a model needs at least one input and one output")
+	}
+	if len(inputs) > 1 || len(outputs) > 1 {
+		return nil, fmt.Errorf("nn: models with several inputs or outputs are not supported yet (%d inputs, %d outputs); give one of each", len(inputs), len(outputs))
+	}
+	s := &Stack{graph: true}
+	for _, x := range inputs {
+		n := x.node()
+		if n.input == nil {
+			return nil, fmt.Errorf("nn: a model's inputs must be Inputs (gokeras.Input(...)), not the output of %s", describe(n.layer))
+		}
+		if n.err != nil {
+			return nil, n.err
+		}
+		s.gin = append(s.gin, n)
+	}
+	for _, x := range outputs {
+		s.gout = append(s.gout, x.node())
+	}
+	order, err := topoOrder(s.gout)
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range order {
+		if n.input != nil {
+			if !containsNode(s.gin, n) {
+				return nil, fmt.Errorf("nn: an output depends on an Input of shape %v that is not among the model's inputs", withBatch(n.shape))
+			}
+			continue
+		}
+		s.nodes = append(s.nodes, n)
+	}
+	for _, out := range s.gout {
+		if out.input != nil {
+			return nil, fmt.Errorf("nn: a model's output is one of its inputs; call a layer on it first")
+		}
+	}
+	seen := map[Layer]bool{}
+	for _, n := range s.nodes {
+		if !seen[n.layer] {
+			seen[n.layer] = true
+			s.Layers = append(s.Layers, n.layer)
+		}
+	}
+	return s, nil
+}
+
+func containsNode(ns []*Node, n *Node) bool {
+	for _, m := range ns {
+		if m == n {
+			return true
+		}
+	}
+	return false
+}
+
+// topoOrder lists every node the outputs depend on, each after its
+// inputs (depth-first post-order; a graph built by calls has no cycle).
+// The first error of a call is returned.
+func topoOrder(outputs []*Node) ([]*Node, error) {
+	var order []*Node
+	var firstErr error
+	var visit func(n *Node)
+	visit = func(n *Node) {
+		if n.visited {
+			return
+		}
+		n.visited = true
+		for _, in := range n.inputs {
+			visit(in)
+		}
+		if n.err != nil && firstErr == nil {
+			firstErr = n.err
+		}
+		order = append(order, n)
+	}
+	for _, o := range outputs {
+		visit(o)
+	}
+	for _, n := range order {
+		n.visited = false
+	}
+	if firstErr != nil {
+		var le *LayerError
+		if errors.As(firstErr, &le) {
+			return nil, firstErr
+		}
+		return nil, firstErr
+	}
+	return order, nil
+}
