@@ -55,7 +55,10 @@ const (
 	TTAFlipShift = train.TTAFlipShift
 )
 
-// Sequential is a plain stack of layers, each feeding the next.
+// Model is a network with what compile() gives it: a Sequential model (a
+// plain stack of layers, each feeding the next; NewSequential) or a
+// Functional one (a graph of layer calls; NewModel). Both run on one
+// engine, with the same Fit, Evaluate, Predict, Summary and Save.
 //
 // Predict, Evaluate and EvaluateTTA are safe to call from many goroutines
 // at once on one model (a server's requests), and each call gives the same
@@ -64,7 +67,7 @@ const (
 // share the cores among concurrent calls. Everything else (Fit, Build,
 // Compile, Add, Save, changing the weights) must not run at the same time
 // as another method; Predict while Fit runs reads weights mid-update.
-type Sequential struct {
+type Model struct {
 	Name string
 	// Seed draws the initial weights; with FitOptions.Seed unset it also
 	// drives shuffling and dropout, so one seed makes a run repeatable.
@@ -92,6 +95,30 @@ type Sequential struct {
 	schedule train.Schedule // the optimizer's learning-rate schedule, or nil
 }
 
+// Sequential is the name Keras users know for a model built by adding
+// layers; it is the same type as Model.
+type Sequential = Model
+
+// NewModel returns a Functional model: the layers called (nn.Call,
+// nn.Merge) from inputs (Input) to outputs, as keras.Model(inputs,
+// outputs). The shapes were checked at each call; the first error of a
+// call is returned here. One input and one output for now.
+//
+//	in := gokeras.Input(32, 32, 3)
+//	x := nn.Call(&nn.Conv2D{Filters: 16, KernelSize: [2]int{3, 3}, Padding: nn.Same}, in)
+//	y := nn.Call(&nn.Conv2D{Filters: 16, KernelSize: [2]int{3, 3}, Padding: nn.Same}, x)
+//	z := nn.Call(&nn.ReLU{}, nn.Merge(&nn.Add{}, x, y))
+//	out := nn.Call(&nn.Dense{Units: 10, Activation: activation.Softmax}, nn.Call(&nn.GlobalAveragePooling2D{}, z))
+//	m, err := gokeras.NewModel([]nn.Symbolic{in}, []nn.Symbolic{out})
+func NewModel(inputs, outputs []nn.Symbolic) (*Model, error) {
+	g, err := nn.NewGraph(inputs, outputs)
+	if err != nil {
+		return nil, fmt.Errorf("gokeras: %w", err)
+	}
+	m := &Model{Name: "functional", net: *g}
+	return m, nil
+}
+
 // NewSequential returns a model with the given layers.
 func NewSequential(layers ...nn.Layer) *Sequential {
 	m := &Sequential{Name: "sequential"}
@@ -99,8 +126,9 @@ func NewSequential(layers ...nn.Layer) *Sequential {
 	return m
 }
 
-// Input declares the per-sample input shape, as keras.Input(shape=...)
-// placed first in a Sequential model.
+// Input declares the per-sample input shape, as keras.Input(shape=...):
+// placed first in a Sequential model, or the symbolic tensor a Functional
+// model's layers are called on (nn.Call).
 func Input(shape ...int) *nn.InputLayer { return &nn.InputLayer{Shape: tensor.Shape(shape)} }
 
 // Add appends layers. A layer added after building rebuilds the model.

@@ -140,6 +140,9 @@ type ModelSpec struct {
 // ToJSON returns the model in Keras's to_json() layout, with its compile
 // settings when it is compiled.
 func (m *Sequential) ToJSON() ([]byte, error) {
+	if m.net.Functional() {
+		return nil, fmt.Errorf("gokeras: writing a Functional model's JSON is not implemented yet; save its weights with SaveWeights")
+	}
 	var mj modelJSON
 	mj.ClassName = "Sequential"
 	mj.Config.Name = m.Name

@@ -170,6 +170,16 @@ func keras3Configs() map[string]struct {
 			"alpha_constraint": nil, "shared_axes": []any{1.0, 2.0}}), img},
 		"ELU":     {with("elu", map[string]any{}), tensor.Shape{4}},
 		"Softmax": {with("softmax", map[string]any{"axis": -1.0}), tensor.Shape{4}},
+		// keras/src/layers/merging/*.py: the element-wise classes write the
+		// common keys only; built for two inputs of shape in.
+		"Add":         {with("add", map[string]any{}), tensor.Shape{4}},
+		"Subtract":    {with("subtract", map[string]any{}), tensor.Shape{4}},
+		"Multiply":    {with("multiply", map[string]any{}), tensor.Shape{4}},
+		"Average":     {with("average", map[string]any{}), tensor.Shape{4}},
+		"Maximum":     {with("maximum", map[string]any{}), tensor.Shape{4}},
+		"Minimum":     {with("minimum", map[string]any{}), tensor.Shape{4}},
+		"Concatenate": {with("concatenate", map[string]any{"axis": -1.0}), img},
+		"Dot":         {with("dot", map[string]any{"axes": 1.0, "normalize": false}), tensor.Shape{4}},
 		// A gokeras layer: the keys its own Config writes.
 		"PatchWhitening": {with("patch_whitening", map[string]any{"kernel_size": []any{2.0, 2.0}, "padding": "valid", "epsilon": 5e-4, "max_images": 100.0}), img},
 	}
@@ -186,6 +196,12 @@ func TestKeras3ConfigsAccepted(t *testing.T) {
 		}
 		if l.LayerName() != c.cfg["name"] {
 			t.Errorf("%s: name %q, want %q", class, l.LayerName(), c.cfg["name"])
+		}
+		if m, ok := l.(nn.Merger); ok {
+			if err := m.BuildMerge([]tensor.Shape{c.in, c.in}); err != nil {
+				t.Errorf("%s: BuildMerge(%v, %v): %v", class, c.in, c.in, err)
+			}
+			continue
 		}
 		s := &nn.Stack{}
 		if _, isInput := l.(*nn.InputLayer); isInput {

@@ -1,7 +1,6 @@
 package nn
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
@@ -191,6 +190,10 @@ func NewGraph(inputs, outputs []Symbolic) (*Stack, error) {
 	return s, nil
 }
 
+// Functional reports whether s is a Functional model's graph (NewGraph)
+// rather than a Sequential chain.
+func (s *Stack) Functional() bool { return s.graph }
+
 func containsNode(ns []*Node, n *Node) bool {
 	for _, m := range ns {
 		if m == n {
@@ -227,10 +230,6 @@ func topoOrder(outputs []*Node) ([]*Node, error) {
 		n.visited = false
 	}
 	if firstErr != nil {
-		var le *LayerError
-		if errors.As(firstErr, &le) {
-			return nil, firstErr
-		}
 		return nil, firstErr
 	}
 	return order, nil

@@ -3,6 +3,7 @@ package nn
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 
 	"github.com/gokeras/gokeras/tensor"
 )
@@ -27,6 +28,43 @@ type Merger interface {
 	ForwardMerge(xs []*tensor.Tensor, training bool) *tensor.Tensor
 	// BackwardMerge returns dLoss/dx for each input (buffers owned by the layer).
 	BackwardMerge(dy *tensor.Tensor) []*tensor.Tensor
+}
+
+// multiInput gives a merge layer the single-input methods of Layer, so
+// that it can stand in a model's layer list (named, summarised, saved)
+// like any layer; they refuse, since a merge layer runs only as a node
+// with several inputs (nn.Merge), through Merger's methods.
+type multiInput struct{}
+
+func (multiInput) OutputShape(in tensor.Shape) (tensor.Shape, error) {
+	return nil, fmt.Errorf("it takes several inputs: call it with nn.Merge, not on one tensor")
+}
+
+func (m multiInput) Build(in tensor.Shape, _ *rand.Rand) error {
+	_, err := m.OutputShape(in)
+	return err
+}
+
+func (multiInput) Forward(x *tensor.Tensor, _ bool) *tensor.Tensor {
+	panic("nn: a merge layer's Forward takes several inputs; the graph calls ForwardMerge")
+}
+
+func (multiInput) Backward(dy *tensor.Tensor) *tensor.Tensor {
+	panic("nn: a merge layer's Backward gives several gradients; the graph calls BackwardMerge")
+}
+
+func init() {
+	for _, class := range []string{"Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot"} {
+		register(class, func(r *ConfigReader) Layer {
+			m, err := mergeFromConfig(class, r)
+			if err != nil {
+				r.Failf("%v", err)
+				return nil
+			}
+			l, _ := m.(Layer)
+			return l
+		})
+	}
 }
 
 // mergeFromConfig creates the merge layer class from its Keras config,
@@ -348,6 +386,7 @@ func (e *elementwise) backward(op elemOp, dy *tensor.Tensor) []*tensor.Tensor {
 // Add sums its inputs element by element (keras/src/layers/merging/add.py).
 type Add struct {
 	Trainability
+	multiInput
 	Name string
 	e    elementwise
 }
@@ -356,6 +395,7 @@ type Add struct {
 // (keras/src/layers/merging/subtract.py).
 type Subtract struct {
 	Trainability
+	multiInput
 	Name string
 	e    elementwise
 }
@@ -364,6 +404,7 @@ type Subtract struct {
 // (keras/src/layers/merging/multiply.py).
 type Multiply struct {
 	Trainability
+	multiInput
 	Name string
 	e    elementwise
 }
@@ -372,6 +413,7 @@ type Multiply struct {
 // (keras/src/layers/merging/average.py).
 type Average struct {
 	Trainability
+	multiInput
 	Name string
 	e    elementwise
 }
@@ -383,6 +425,7 @@ type Average struct {
 // to its first argument.
 type Maximum struct {
 	Trainability
+	multiInput
 	Name string
 	e    elementwise
 }
@@ -392,6 +435,7 @@ type Maximum struct {
 // input attaining the minimum gets the gradient.
 type Minimum struct {
 	Trainability
+	multiInput
 	Name string
 	e    elementwise
 }
@@ -519,6 +563,7 @@ func wrapMerge(m Merger, err error) error {
 // every other axis.
 type Concatenate struct {
 	Trainability
+	multiInput
 	Name string
 	// Axis counts as Keras does, with the batch axis as 0; negative counts
 	// from the end. The zero value is Keras's default, -1 (the last axis):
@@ -645,6 +690,7 @@ func (l *Concatenate) BackwardMerge(dy *tensor.Tensor) []*tensor.Tensor {
 // the batch axis the output is (batch, 1).
 type Dot struct {
 	Trainability
+	multiInput
 	Name string
 	// Axes are the summed axes, counted as Keras does with the batch axis
 	// as 0 and negative from the end: one value for both inputs or one per

@@ -1,0 +1,206 @@
+package nn_test
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/gokeras/gokeras/activation"
+	"github.com/gokeras/gokeras/nn"
+	"github.com/gokeras/gokeras/tensor"
+)
+
+// residual is a graph with a shared layer and a skip connection:
+//
+//	in(4) -> shared Dense(4, tanh) -> x1 -> shared again -> x2
+//	Add(x1, x2) -> Dense(3) -> out
+func residual(t *testing.T) (*nn.Stack, *nn.Dense) {
+	t.Helper()
+	in := &nn.InputLayer{Shape: tensor.Shape{4}}
+	shared := &nn.Dense{Units: 4, Activation: activation.Tanh}
+	x1 := nn.Call(shared, in)
+	x2 := nn.Call(shared, x1)
+	sum := nn.Merge(&nn.Add{}, x1, x2)
+	out := nn.Call(&nn.Dense{Units: 3}, sum)
+	g, err := nn.NewGraph([]nn.Symbolic{in}, []nn.Symbolic{out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Build(nil, 3); err != nil {
+		t.Fatal(err)
+	}
+	return g, shared
+}
+
+// stackLoss is Σ w⊙y of a forward pass in training mode.
+func stackLoss(s *nn.Stack, x *tensor.Tensor, w []float32) float64 {
+	y := s.Forward(x, true)
+	var l float64
+	for i, v := range y.Data {
+		l += float64(w[i]) * float64(v)
+	}
+	return l
+}
+
+// checkGraphGradients compares every weight gradient of s against
+// central finite differences of Σ w⊙y.
+func checkGraphGradients(t *testing.T, s *nn.Stack, x *tensor.Tensor) {
+	t.Helper()
+	r := rand.New(rand.NewPCG(5, 5))
+	y := s.Forward(x, true)
+	w := make([]float32, len(y.Data))
+	for i := range w {
+		w[i] = float32(r.NormFloat64())
+	}
+	s.Forward(x, true)
+	s.Backward(&tensor.Tensor{Shape: y.Shape.Clone(), Data: slices.Clone(w)})
+	for _, p := range s.Params() {
+		ana := slices.Clone(p.Grad.Data)
+		for i := range p.Value.Data {
+			old := p.Value.Data[i]
+			const h = 1e-2
+			p.Value.Data[i] = old + h
+			lp := stackLoss(s, x, w)
+			p.Value.Data[i] = old - h
+			lm := stackLoss(s, x, w)
+			p.Value.Data[i] = old
+			num := (lp - lm) / (2 * h)
+			if math.Abs(num-float64(ana[i])) > 1e-2*(math.Abs(num)+math.Abs(float64(ana[i])))+1e-3 {
+				t.Errorf("d loss/d %s[%d] = %.6g, finite difference %.6g", p.Name, i, ana[i], num)
+			}
+		}
+	}
+}
+
+func randomInput(seed uint64, shape ...int) *tensor.Tensor {
+	r := rand.New(rand.NewPCG(seed, 9))
+	x := tensor.New(shape...)
+	for i := range x.Data {
+		x.Data[i] = float32(r.NormFloat64())
+	}
+	return x
+}
+
+// The shared layer's gradient is the sum over its two calls, and the skip
+// connection's gradients add up: checked against finite differences.
+func TestGraphSharedLayerAndSkipGradients(t *testing.T) {
+	g, shared := residual(t)
+	if n := len(g.Layers); n != 3 {
+		t.Fatalf("%d distinct layers, want 3 (the shared Dense once)", n)
+	}
+	if got := len(g.Params()); got != 4 {
+		t.Fatalf("%d weights, want 4", got)
+	}
+	if shared.LayerName() != "dense" {
+		t.Fatalf("shared layer named %q", shared.LayerName())
+	}
+	checkGraphGradients(t, g, randomInput(1, 3, 4))
+}
+
+// A Functional model that is a chain computes what the Sequential model
+// of the same layers computes, from the same seed: same weights, same
+// outputs, same gradients.
+func TestGraphChainEqualsSequential(t *testing.T) {
+	layers := func() []nn.Layer {
+		return []nn.Layer{
+			&nn.Conv2D{Filters: 3, KernelSize: [2]int{3, 3}, Activation: activation.ReLU},
+			&nn.MaxPooling2D{},
+			&nn.Flatten{},
+			&nn.Dense{Units: 5, Activation: activation.Softmax},
+		}
+	}
+	seq := &nn.Stack{}
+	seq.Add(layers()...)
+	if err := seq.Build(tensor.Shape{6, 6, 2}, 7); err != nil {
+		t.Fatal(err)
+	}
+	in := &nn.InputLayer{Shape: tensor.Shape{6, 6, 2}}
+	var x nn.Symbolic = in
+	for _, l := range layers() {
+		x = nn.Call(l, x)
+	}
+	g, err := nn.NewGraph([]nn.Symbolic{in}, []nn.Symbolic{x})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Build(nil, 7); err != nil {
+		t.Fatal(err)
+	}
+	xb := randomInput(2, 4, 6, 6, 2)
+	ys, yg := seq.Forward(xb, true), g.Forward(xb, true)
+	if !slices.Equal(ys.Data, yg.Data) {
+		t.Fatal("outputs differ")
+	}
+	dy := randomInput(3, 4, 5)
+	seq.BackwardLinear(dy)
+	g.BackwardLinear(dy)
+	for i, p := range seq.Params() {
+		if !slices.Equal(p.Grad.Data, g.Params()[i].Grad.Data) {
+			t.Fatalf("gradient of %s differs", p.Name)
+		}
+	}
+}
+
+// Shapes are checked at the call, and the error names the layer and the
+// shapes; NewGraph returns it.
+func TestGraphCallErrors(t *testing.T) {
+	in := &nn.InputLayer{Shape: tensor.Shape{8, 8, 3}}
+	x := nn.Call(&nn.Conv2D{Name: "stem", Filters: 4, KernelSize: [2]int{3, 3}}, in) // (6, 6, 4)
+	bad := nn.Merge(&nn.Add{Name: "skip"}, in, x)
+	if bad.Err() == nil || !strings.Contains(bad.Err().Error(), "skip (Add)") || !strings.Contains(bad.Err().Error(), "(None, 8, 8, 3), (None, 6, 6, 4)") {
+		t.Fatalf("Add of mismatched shapes: %v", bad.Err())
+	}
+	out := nn.Call(&nn.Dense{Units: 2}, bad)
+	if _, err := nn.NewGraph([]nn.Symbolic{in}, []nn.Symbolic{out}); err == nil || !strings.Contains(err.Error(), "skip (Add)") {
+		t.Fatalf("NewGraph: %v", err)
+	}
+	pool := nn.Call(&nn.MaxPooling2D{Name: "pool", PoolSize: [2]int{4, 4}}, nn.Call(&nn.Flatten{}, x))
+	if err := pool.Err(); err == nil || !strings.Contains(err.Error(), "pool (MaxPooling2D)") || !strings.Contains(err.Error(), "(None, 144)") {
+		t.Fatalf("pool on a flat tensor: %v", err)
+	}
+	other := &nn.InputLayer{Shape: tensor.Shape{3}}
+	y := nn.Call(&nn.Dense{Units: 2}, other)
+	if _, err := nn.NewGraph([]nn.Symbolic{in}, []nn.Symbolic{y}); err == nil || !strings.Contains(err.Error(), "not among the model's inputs") {
+		t.Fatalf("an output from another Input: %v", err)
+	}
+	if _, err := nn.NewGraph([]nn.Symbolic{in}, []nn.Symbolic{in}); err == nil {
+		t.Fatal("a model whose output is its input: no error")
+	}
+}
+
+// A training step of a graph allocates nothing once its buffers exist,
+// and a replica computes the same outputs on the same weights.
+func TestGraphAllocsAndReplica(t *testing.T) {
+	g, _ := residual(t)
+	x := randomInput(4, 8, 4)
+	dy := randomInput(5, 8, 3)
+	step := func() { g.Forward(x, true); g.Backward(dy) }
+	step()
+	if a := testing.AllocsPerRun(20, step); a != 0 {
+		t.Errorf("%v allocations per step", a)
+	}
+	r, err := g.Replica()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := slices.Clone(g.Forward(x, false).Data)
+	if got := r.Forward(x, false).Data; !slices.Equal(got, want) {
+		t.Fatal("the replica's outputs differ")
+	}
+	if !r.SharesWeights(g) {
+		t.Fatal("the replica does not share the weights")
+	}
+	plan, err := g.ParamShapes(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, p := range plan {
+		names = append(names, p.Name)
+	}
+	if want := []string{"dense/kernel", "dense/bias", "dense_1/kernel", "dense_1/bias"}; !slices.Equal(names, want) {
+		t.Fatalf("ParamShapes %v, want %v", names, want)
+	}
+}
