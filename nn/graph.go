@@ -59,6 +59,19 @@ func (n *Node) Inputs() []*Node { return n.inputs }
 // Err is the error found when the layer was called (nil if none).
 func (n *Node) Err() error { return n.err }
 
+// Input is the InputLayer this node is, or nil for a layer call.
+func (n *Node) Input() *InputLayer { return n.input }
+
+// Nodes lists the layer calls of a Functional model (or of a built
+// Sequential one) in the order they run: each after its inputs, the
+// model's inputs excluded.
+func (s *Stack) Nodes() []*Node { return s.nodes }
+
+// GraphInputs and GraphOutputs are a Functional model's inputs and
+// outputs (nil for a Sequential model).
+func (s *Stack) GraphInputs() []*Node  { return s.gin }
+func (s *Stack) GraphOutputs() []*Node { return s.gout }
+
 func (i *InputLayer) node() *Node {
 	if i.sym == nil {
 		i.sym = &Node{input: i, shape: i.Shape.Clone()}
