@@ -20,7 +20,7 @@ type Softmax struct {
 	Axis int
 
 	n, inner int // per sample: the axis's size and the values after it
-	y, dx           *tensor.Tensor
+	y, dx    *tensor.Tensor
 }
 
 func init() {
