@@ -7,6 +7,7 @@ import (
 
 	"github.com/gokeras/gokeras/activation"
 	"github.com/gokeras/gokeras/nn"
+	"github.com/gokeras/gokeras/regularizer"
 	"github.com/gokeras/gokeras/tensor"
 )
 
@@ -18,12 +19,23 @@ type Preset struct {
 	Dataset     string
 	Compile     CompileConfig
 	Fit         FitConfig
-	layers      func() []nn.Layer
+	layers      func() []nn.Layer                         // a Sequential model's layers
+	graph       func() (in, out nn.Symbolic, name string) // or a Functional model's
 }
 
 // Model builds a fresh, compiled model for the preset.
 func (p *Preset) Model() (*Sequential, error) {
-	m := NewSequential(p.layers()...)
+	var m *Model
+	if p.graph != nil {
+		in, out, name := p.graph()
+		var err error
+		if m, err = NewModel([]nn.Symbolic{in}, []nn.Symbolic{out}); err != nil {
+			return nil, fmt.Errorf("gokeras: preset %s: %w", p.Name, err)
+		}
+		m.Name = name
+	} else {
+		m = NewSequential(p.layers()...)
+	}
 	if err := p.Compile.apply(m, false); err != nil {
 		return nil, fmt.Errorf("gokeras: preset %s: %w", p.Name, err)
 	}
@@ -120,7 +132,72 @@ func fashionPooled(linear256 bool) func() []nn.Layer {
 	}
 }
 
+// resnet20 is Keras's own CIFAR-10 ResNet, ResNet20 v1
+// (keras-team/keras, examples/cifar10_resnet.py, resnet_v1 with n = 3):
+// a 3x3 Conv2D-BN-ReLU stem, then 3 stages of 3 basic blocks (16, 32, 64
+// filters; Conv2D-BN-ReLU, Conv2D-BN, added to the shortcut, ReLU), the
+// first block of stages 2 and 3 downsampling with strides 2 and a 1x1
+// Conv2D shortcut without BN; AveragePooling2D(8), Flatten, Dense(10,
+// softmax). Every Conv2D has he_normal weights and an L2(1e-4) kernel
+// regularizer. The example's ImageDataGenerator (shifts of up to 10% with
+// nearest fill, horizontal flips) is RandomFlip and RandomTranslation in
+// front, as Keras 3's tutorials write it; they have no weights.
+func resnet20() (nn.Symbolic, nn.Symbolic, string) {
+	conv := func(x nn.Symbolic, filters, size, stride int, act, bn bool) nn.Symbolic {
+		x = nn.Call(&nn.Conv2D{Filters: filters, KernelSize: k(size, size), Strides: k(stride, stride), Padding: nn.Same,
+			KernelInitializer: nn.HeNormal, KernelRegularizer: &regularizer.L2{L2: 1e-4}}, x)
+		if bn {
+			x = nn.Call(&nn.BatchNormalization{}, x)
+		}
+		if act {
+			x = nn.Call(&nn.Activation{Activation: relu}, x)
+		}
+		return x
+	}
+	in := Input(32, 32, 3)
+	var x nn.Symbolic = nn.Call(&nn.RandomFlip{Mode: nn.FlipHorizontal}, in)
+	x = nn.Call(&nn.RandomTranslation{HeightFactor: [2]float64{-0.1, 0.1}, WidthFactor: [2]float64{-0.1, 0.1}, FillMode: nn.FillNearest}, x)
+	x = conv(x, 16, 3, 1, true, true)
+	filters := 16
+	for stage := range 3 {
+		for block := range 3 {
+			stride := 1
+			if stage > 0 && block == 0 {
+				stride = 2
+			}
+			y := conv(x, filters, 3, stride, true, true)
+			y = conv(y, filters, 3, 1, false, true)
+			if stride == 2 {
+				x = conv(x, filters, 1, stride, false, false)
+			}
+			x = nn.Call(&nn.Activation{Activation: relu}, nn.Merge(&nn.Add{}, x, y))
+		}
+		filters *= 2
+	}
+	x = nn.Call(&nn.AveragePooling2D{PoolSize: k(8, 8)}, x)
+	x = nn.Call(&nn.Flatten{}, x)
+	out := nn.Call(&nn.Dense{Units: 10, Activation: softmax, KernelInitializer: nn.HeNormal}, x)
+	return in, out, "resnet20v1"
+}
+
 var presets = map[string]*Preset{
+	"resnet20": {
+		Description: "Keras's CIFAR-10 ResNet20 v1 (examples/cifar10_resnet.py): a Functional model with 9 residual blocks, 274,442 params",
+		Dataset:     "cifar10",
+		// The example: Adam at 1e-3, divided by 10 after epochs 80, 120
+		// and 160 and by 2000 after 180 (lr_schedule), batch 32, 200
+		// epochs. As steps of 50,000/32 = 1,563 per epoch.
+		Compile: CompileConfig{
+			Loss: "sparse_categorical_crossentropy",
+			Optimizer: map[string]any{"class_name": "Adam", "config": map[string]any{
+				"learning_rate": map[string]any{"class_name": "PiecewiseConstantDecay", "config": map[string]any{
+					"boundaries": []any{81 * 1563, 121 * 1563, 161 * 1563, 181 * 1563},
+					"values":     []any{1e-3, 1e-4, 1e-5, 1e-6, 5e-7}}}}},
+			Metrics: []string{"accuracy"},
+		},
+		Fit:   FitConfig{Epochs: 200, BatchSize: 32},
+		graph: resnet20,
+	},
 	"digits-cnn": {
 		Description: "the note's first CNN on 8x8x1 digit images",
 		Dataset:     "digits",

@@ -419,11 +419,18 @@ func (s *Stack) ActivityPenalty() float64 { return s.actLoss }
 // runs whole under this budget (BENCHMARKS.md).
 var inferBudget = 32 << 20
 
-// inferChunk is how many examples Infer runs at a time.
+// inferChunk is how many examples Infer runs at a time. Every layer keeps
+// its output buffer, so a deep graph (a ResNet's 60 calls) holds all its
+// outputs at once: for a Functional model the budget is for their sum,
+// for a Sequential one (tuned as above) for the widest.
 func (s *Stack) inferChunk() int {
-	widest := 1
+	widest, sum := 1, 0
 	for _, n := range s.nodes {
 		widest = max(widest, n.shape.Size())
+		sum += n.shape.Size()
+	}
+	if s.graph {
+		widest = max(widest, sum)
 	}
 	return max(16, inferBudget/(4*widest))
 }
