@@ -204,3 +204,43 @@ func TestGraphAllocsAndReplica(t *testing.T) {
 		t.Fatalf("ParamShapes %v, want %v", names, want)
 	}
 }
+
+// A model used as a layer of another: its weights train with the outer
+// model's (gradients checked through it, including the input gradient
+// it passes to the layers before it), and are named inside it.
+func TestNestedModelGradients(t *testing.T) {
+	inner := &nn.Stack{}
+	inner.Add(&nn.Dense{Units: 3, Activation: activation.Tanh}, &nn.Dense{Units: 3})
+	outer := &nn.Stack{}
+	outer.Add(&nn.Dense{Units: 4, Activation: activation.Tanh, InputShape: tensor.Shape{2}}, nn.NewNested("block", inner), &nn.Dense{Units: 2})
+	if err := outer.Build(nil, 4); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, p := range outer.Params() {
+		names = append(names, p.Name)
+	}
+	want := []string{"kernel", "bias", "dense/kernel", "dense/bias", "dense_1/kernel", "dense_1/bias", "kernel", "bias"}
+	if !slices.Equal(names, want) {
+		t.Fatalf("weights %v, want %v", names, want)
+	}
+	plan, err := outer.ParamShapes(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plan[2].Name != "block/dense/kernel" || !plan[2].Shape.Equal(tensor.Shape{4, 3}) {
+		t.Fatalf("ParamShapes names the nested kernel %s %v", plan[2].Name, plan[2].Shape)
+	}
+	checkGraphGradients(t, outer, randomInput(6, 3, 2))
+	// Freezing the nested model freezes its layers.
+	if err := nn.SetTrainable(outer.Layers[1], false); err != nil {
+		t.Fatal(err)
+	}
+	if nn.IsTrainable(inner.Layers[0]) {
+		t.Fatal("freezing the nested model left its layers trainable")
+	}
+	_, trainable, _ := outer.CountParams()
+	if trainable != 2*4+4+3*2+2 {
+		t.Fatalf("%d trainable params with the nested model frozen", trainable)
+	}
+}

@@ -36,6 +36,9 @@ type Stack struct {
 	first    []*Node // first[i] is the first call of Layers[i]
 	replicas []callReplica
 	actLoss  float64
+	// inputGrad: Backward computes the input's gradient too (a model
+	// nested in another, see Nested).
+	inputGrad bool
 
 	// Infer's output (and its shape) and its view of one chunk of the input.
 	inferOut   *tensor.Tensor
@@ -278,7 +281,7 @@ func (s *Stack) replicate(l Layer, inputs []*Node) (Layer, error) {
 // gradient fan-in, which nodes need gradients, activity regularizers and
 // the ReLU-into-max-pool fusion.
 func (s *Stack) wire() {
-	s.inNode.edges, s.inNode.want, s.inNode.act, s.inNode.linear = 0, false, nil, false
+	s.inNode.edges, s.inNode.want, s.inNode.act, s.inNode.linear = 0, s.inputGrad, nil, false
 	for _, n := range s.nodes {
 		n.edges, n.linear, n.act = 0, false, nil
 		if a, ok := n.run.(ActivityRegularized); ok {
@@ -343,6 +346,9 @@ func (s *Stack) fuse() {
 		}
 	}
 }
+
+// Unbuild marks the network as not built (Build must run again).
+func (s *Stack) Unbuild() { s.built = false }
 
 // Built reports whether Build has succeeded since the last Add.
 func (s *Stack) Built() bool { return s.built }
@@ -482,6 +488,7 @@ func (s *Stack) backward(dy *tensor.Tensor, linearOut bool) {
 	for _, n := range s.nodes {
 		n.grad, n.got = nil, 0
 	}
+	s.inNode.grad, s.inNode.got = nil, 0
 	s.contribute(s.outNode, dy)
 	for i := len(s.nodes) - 1; i >= 0; i-- {
 		n := s.nodes[i]
