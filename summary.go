@@ -3,11 +3,14 @@ package gokeras
 import (
 	"fmt"
 	"io"
+	"math"
+	"sort"
 	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/gokeras/gokeras/nn"
 	"github.com/gokeras/gokeras/optim"
 )
 
@@ -35,10 +38,17 @@ import (
 // drives it, and its slots such as Adam's m and v), and the total includes
 // them. Sizes are float32 bytes in units of 1024, with two decimals.
 //
+// A Functional model's summary lists its InputLayers too and, unless its
+// graph is a plain chain, a fourth column "Connected to" (see
+// functionalSummary).
+//
 // The model is built first if it can be. A model without an input shape
 // is summarised as Keras summarises one that has not seen data: output
 // shape "?", "0 (unbuilt)" parameters.
 func (m *Sequential) Summary(w io.Writer) error {
+	if m.net.Functional() {
+		return m.functionalSummary(w)
+	}
 	unbuilt := !m.net.Built() && len(m.net.Layers) > 0 && len(m.net.DeclaredInputShape()) == 0
 	if unbuilt {
 		if err := m.net.AssignNames(); err != nil {
@@ -47,33 +57,43 @@ func (m *Sequential) Summary(w io.Writer) error {
 	} else if err := m.ensureBuilt(nil); err != nil {
 		return err
 	}
-	rows := make([][3]string, len(m.net.Layers))
+	rows := make([][]string, len(m.net.Layers))
 	for i, l := range m.net.Layers {
 		shape, params := "?", "0 (unbuilt)"
 		if !unbuilt {
-			n := 0
-			for _, p := range l.Params() {
-				n += p.Value.Shape.Size()
-			}
 			shape = shapeString(append([]int{-1}, m.net.LayerOutputShape(i)...))
-			params = commas(n)
+			params = commas(layerParams(l))
 		}
-		rows[i] = [3]string{l.LayerName() + " (" + l.Class() + ")", shape, params}
+		rows[i] = []string{l.LayerName() + " (" + l.Class() + ")", shape, params}
 	}
 	var b strings.Builder
-	writeSummaryTable(&b, m.Name, rows)
+	writeTable(&b, m.Name, sequentialTable, rows)
+	m.writeSummaryFooter(&b, unbuilt)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
 
+func layerParams(l nn.Layer) int {
+	n := 0
+	for _, p := range l.Params() {
+		n += p.Value.Shape.Size()
+	}
+	return n
+}
+
+// writeSummaryFooter writes the parameter counts under the table.
+func (m *Sequential) writeSummaryFooter(b *strings.Builder, unbuilt bool) {
 	var trainable, non int
 	if !unbuilt {
 		_, trainable, non = m.net.CountParams()
 	}
 	optCount, optBytes, optBuilt := 0, 0.0, false
 	if m.compiled && !unbuilt {
-		optCount, optBytes, optBuilt = optimizerVariables(m.model.Optimizer, m.schedule != nil)
+		optCount, optBytes, optBuilt = optimizerVariables(m.model.Optimizer)
 	}
 	const f32 = 4 // bytes per weight
 	footer := func(what string, n int, bytes float64) {
-		fmt.Fprintf(&b, " %s params: %s (%s)\n", what, commas(n), readableSize(bytes))
+		fmt.Fprintf(b, " %s params: %s (%s)\n", what, commas(n), readableSize(bytes))
 	}
 	footer("Total", trainable+non+optCount, float64(trainable*f32)+float64(non*f32)+optBytes)
 	footer("Trainable", trainable, float64(trainable*f32))
@@ -81,43 +101,336 @@ func (m *Sequential) Summary(w io.Writer) error {
 	if optBuilt {
 		footer("Optimizer", optCount, optBytes)
 	}
+}
+
+// functionalSummary summarises a Functional model as Keras 3's
+// print_summary does (keras/src/utils/summary_utils.py): one row per
+// layer, the InputLayers included, in the order of Functional._operations
+// (keras/src/ops/function.py map_graph: by depth from the outputs, deepest
+// first, ties in the order a depth-first walk from the outputs first meets
+// each layer). A graph that is a plain chain (one node per depth, each
+// with one input, no layer called twice) gets Sequential's three columns;
+// any other gets a fourth, "Connected to": each input of each call of the
+// layer as name[node_index][tensor_index], joined by ", " and wrapped as
+// any cell is. A shared layer has one row; its output shape is its last
+// call's.
+//
+// Keras numbers a layer's calls (node_index) in the order they were made;
+// gokeras does not record that order and numbers them in the order the
+// graph runs them, which is the same for the usual cases (a shared layer
+// called on the first input, then the second).
+func (m *Sequential) functionalSummary(w io.Writer) error {
+	if err := m.ensureBuilt(nil); err != nil {
+		return err
+	}
+	g := kerasGraphOrder(&m.net)
+	var b strings.Builder
+	if g.chain {
+		rows := make([][]string, len(g.ops))
+		for i, op := range g.ops {
+			rows[i] = []string{op.title(), op.shape(), commas(op.params())}
+		}
+		writeTable(&b, m.Name, sequentialTable, rows)
+	} else {
+		rows := make([][]string, len(g.ops))
+		for i, op := range g.ops {
+			rows[i] = []string{op.title(), op.shape(), commas(op.params()), g.connections(op)}
+		}
+		writeTable(&b, m.Name, functionalTable, rows)
+	}
+	m.writeSummaryFooter(&b, false)
 	_, err := io.WriteString(w, b.String())
 	return err
 }
 
-// summaryWidths are the text widths of the three columns. Keras 3
-// (keras/src/utils/summary_utils.py, print_summary) gives a Sequential's
-// table a line length of min(88, terminal columns - 4), which is 76 where
-// there is no terminal (Python's fallback is 80 columns), and the columns
-// the positions 0.45, 0.80 and 1.0 of it: 34, 26 and 16. rich then fits
-// them and their one-space padding on each side (36+28+18) into the 72
-// columns inside the table's four rules, taking 10 away in proportion,
-// rounded half to even: 3, 4 and 3. The result is 33, 24 and 15 with the
-// padding, the widths every Keras 3 summary printed to a file shows.
-var summaryWidths = [3]int{31, 22, 13}
+// graphOp is a layer of a Functional model with the calls (nodes) of it
+// in the graph, in the order they run; for an input, its one node.
+type graphOp struct {
+	name  string
+	layer nn.Layer // nil for an input
+	nodes []*nn.Node
+}
 
-// writeSummaryTable writes the model line and rich's HEAVY_HEAD box with
-// a rule between rows.
+func (o *graphOp) title() string {
+	if o.layer == nil {
+		return o.name + " (InputLayer)"
+	}
+	return o.name + " (" + o.layer.Class() + ")"
+}
+
+func (o *graphOp) shape() string {
+	return shapeString(append([]int{-1}, o.nodes[len(o.nodes)-1].Shape()...))
+}
+
+func (o *graphOp) params() int {
+	if o.layer == nil {
+		return 0
+	}
+	return layerParams(o.layer)
+}
+
+// kerasGraph is a Functional model's graph as Keras orders it for its
+// summary.
+type kerasGraph struct {
+	ops   []*graphOp            // in Functional._operations order
+	opOf  map[*nn.Node]*graphOp // the layer each node calls
+	chain bool                  // print_summary's sequential_like
+}
+
+// kerasGraphOrder orders s's layers as map_graph and _build_map
+// (keras/src/ops/function.py) order Functional._operations.
+func kerasGraphOrder(s *nn.Stack) *kerasGraph {
+	g := &kerasGraph{opOf: map[*nn.Node]*graphOp{}}
+	byKey := map[any]*graphOp{}
+	var all []*graphOp // in the order nodes run
+	opFor := func(n *nn.Node) *graphOp {
+		var key any = n.Layer()
+		if n.Input() != nil {
+			key = n.Input()
+		}
+		op := byKey[key]
+		if op == nil {
+			op = &graphOp{layer: n.Layer()}
+			if n.Layer() != nil {
+				op.name = n.Layer().LayerName()
+			}
+			byKey[key] = op
+			all = append(all, op)
+		}
+		op.nodes = append(op.nodes, n)
+		g.opOf[n] = op
+		return op
+	}
+	for _, n := range s.GraphInputs() {
+		opFor(n)
+	}
+	for _, n := range s.Nodes() {
+		opFor(n)
+	}
+	nameInputs(all)
+
+	// _build_map: a depth-first walk from the outputs. A layer's traversal
+	// index is when the walk first enters one of its nodes; the nodes are
+	// listed when left (inputs before consumers).
+	index := map[*graphOp]int{}
+	done := map[*nn.Node]bool{}
+	var post []*nn.Node
+	var visit func(n *nn.Node)
+	visit = func(n *nn.Node) {
+		if done[n] {
+			return
+		}
+		op := g.opOf[n]
+		if _, ok := index[op]; !ok {
+			index[op] = len(index)
+		}
+		for _, in := range n.Inputs() {
+			visit(in)
+		}
+		done[n] = true
+		post = append(post, n)
+	}
+	for _, out := range s.GraphOutputs() {
+		visit(out)
+	}
+	// map_graph: a node's depth is one more than its deepest consumer's
+	// (outputs are 0); a layer's is its deepest node's, and a later call
+	// of a shared layer is raised to it.
+	nodeDepth := map[*nn.Node]int{}
+	opDepth := map[*graphOp]int{}
+	for i := len(post) - 1; i >= 0; i-- {
+		n := post[i]
+		op := g.opOf[n]
+		d := max(nodeDepth[n], opDepth[op])
+		opDepth[op], nodeDepth[n] = d, d
+		for _, in := range n.Inputs() {
+			nodeDepth[in] = max(nodeDepth[in], d+1)
+		}
+	}
+	for _, in := range s.GraphInputs() { // an input no output needs
+		if _, ok := opDepth[g.opOf[in]]; !ok {
+			opDepth[g.opOf[in]], index[g.opOf[in]] = 0, -1
+		}
+	}
+	g.ops = append(g.ops, all...)
+	sort.SliceStable(g.ops, func(i, j int) bool {
+		a, b := g.ops[i], g.ops[j]
+		if opDepth[a] != opDepth[b] {
+			return opDepth[a] > opDepth[b]
+		}
+		return index[a] < index[b]
+	})
+
+	// sequential_like: one node per depth, each with at most one input,
+	// and no layer called twice.
+	perDepth := map[int]int{}
+	g.chain = true
+	for n, d := range nodeDepth {
+		perDepth[d]++
+		if perDepth[d] > 1 || len(n.Inputs()) > 1 {
+			g.chain = false
+		}
+	}
+	for _, op := range g.ops {
+		if len(op.nodes) > 1 {
+			g.chain = false
+		}
+	}
+	return g
+}
+
+// nameInputs gives unnamed inputs Keras 3's names (input_layer,
+// input_layer_1, ...), skipping names the model's layers use. The
+// InputLayers themselves are left as they are.
+func nameInputs(ops []*graphOp) {
+	taken := map[string]bool{}
+	for _, op := range ops {
+		if op.layer != nil {
+			taken[op.name] = true
+		} else if name := op.nodes[0].Input().LayerName(); name != "" {
+			op.name = name
+			taken[name] = true
+		}
+	}
+	k := 0
+	for _, op := range ops {
+		if op.name != "" {
+			continue
+		}
+		for {
+			name := "input_layer"
+			if k > 0 {
+				name = fmt.Sprintf("input_layer_%d", k)
+			}
+			k++
+			if !taken[name] {
+				op.name, taken[name] = name, true
+				break
+			}
+		}
+	}
+}
+
+// connections is the "Connected to" cell of op: every input of every call,
+// as name[node_index][tensor_index] (get_connections in summary_utils.py),
+// or "-" for an input. gokeras layers have one output: tensor_index is 0.
+func (g *kerasGraph) connections(op *graphOp) string {
+	var parts []string
+	for _, n := range op.nodes {
+		for _, in := range n.Inputs() {
+			from := g.opOf[in]
+			k := 0
+			for k < len(from.nodes) && from.nodes[k] != in {
+				k++
+			}
+			parts = append(parts, fmt.Sprintf("%s[%d][0]", from.name, k))
+		}
+	}
+	if len(parts) == 0 {
+		return "-"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// A tableLayout is a summary table's header, its columns' text widths and
+// which column is right-aligned.
+type tableLayout struct {
+	header []string
+	widths []int
+	right  int
+}
+
+// The two tables Keras 3 prints where the output is not a terminal: print_summary
+// (keras/src/utils/summary_utils.py) uses a line length of min(88, columns-4)
+// for a Sequential-like model and min(108, columns-4) for any other
+// Functional one, which is 76 for both where there is no terminal (Python's
+// fallback is 80 columns), with the column positions [0.45, 0.80, 1.0] and
+// [0.3, 0.56, 0.74, 1.0]; richWidths turns them into what rich draws.
+var (
+	sequentialTable = tableLayout{
+		header: []string{"Layer (type)", "Output Shape", "Param #"},
+		widths: richWidths(76, []float64{0.45, 0.80, 1.0}), // 31, 22, 13
+		right:  2,
+	}
+	functionalTable = tableLayout{
+		header: []string{"Layer (type)", "Output Shape", "Param #", "Connected to"},
+		widths: richWidths(76, []float64{0.3, 0.56, 0.74, 1.0}), // 19, 17, 10, 17
+		right:  2,
+	}
+)
+
+// summaryWidths are the text widths of a Sequential summary's three columns.
+var summaryWidths = sequentialTable.widths
+
+// richWidths computes the text widths of the columns print_summary asks
+// for and rich draws. Keras makes column i int(positions[i]*lineLength)
+// minus the columns before it and gives rich a table of lineLength with
+// those fixed widths. rich adds one space of padding on each side and
+// fits the columns into the table's width less its rules (one per column,
+// plus one): as no column may wrap, the excess is taken from the columns
+// equally in turn, each share rounded half to even (rich's ratio_reduce
+// with all ratios 1). For the Sequential table: 34, 26, 16 → 36+28+18 = 82
+// into 72, 10 taken as 3, 4, 3; for the Functional one 22, 20, 14, 20 →
+// 84 into 71, 13 taken as 3, 3, 4, 3.
+func richWidths(lineLength int, positions []float64) []int {
+	widths := make([]int, len(positions))
+	current, total := 0, 0
+	for i, p := range positions {
+		widths[i] = int(p*float64(lineLength)) - current
+		current += widths[i]
+		widths[i] += 2 // padding
+		total += widths[i]
+	}
+	if excess := total - (lineLength - len(positions) - 1); excess > 0 {
+		remaining, ratios := float64(excess), float64(len(widths))
+		for i := range widths {
+			d := min(float64(widths[i]), math.RoundToEven(remaining/ratios))
+			widths[i] -= int(d)
+			remaining -= d
+			ratios--
+		}
+	}
+	for i := range widths {
+		widths[i] -= 2
+	}
+	return widths
+}
+
+// writeSummaryTable writes the model line and the table of a Sequential
+// summary.
 func writeSummaryTable(b *strings.Builder, name string, rows [][3]string) {
+	rs := make([][]string, len(rows))
+	for i := range rows {
+		rs[i] = rows[i][:]
+	}
+	writeTable(b, name, sequentialTable, rs)
+}
+
+// writeTable writes the model line and rich's HEAVY_HEAD box with a rule
+// between rows.
+func writeTable(b *strings.Builder, name string, layout tableLayout, rows [][]string) {
 	b.WriteString("Model: \"" + name + "\"\n")
-	t := summaryTable{w: b}
+	t := summaryTable{w: b, layout: layout}
 	t.rule('┏', '━', '┳', '┓')
-	t.row('┃', "Layer (type)", "Output Shape", "Param #")
+	t.row('┃', layout.header)
 	t.rule('┡', '━', '╇', '┩')
 	for i, r := range rows {
 		if i > 0 {
 			t.rule('├', '─', '┼', '┤')
 		}
-		t.row('│', r[0], r[1], r[2])
+		t.row('│', r)
 	}
 	t.rule('└', '─', '┴', '┘')
 }
 
-type summaryTable struct{ w *strings.Builder }
+type summaryTable struct {
+	w      *strings.Builder
+	layout tableLayout
+}
 
 func (t summaryTable) rule(left, fill, cross, right rune) {
 	t.w.WriteRune(left)
-	for i, width := range summaryWidths {
+	for i, width := range t.layout.widths {
 		if i > 0 {
 			t.w.WriteRune(cross)
 		}
@@ -128,12 +441,13 @@ func (t summaryTable) rule(left, fill, cross, right rune) {
 }
 
 // row writes one table row; cells wrap onto as many lines as the tallest
-// needs, the others filled with blanks. The last column is right-aligned.
-func (t summaryTable) row(bar rune, cells ...string) {
-	var lines [3][]string
+// needs, the others filled with blanks.
+func (t summaryTable) row(bar rune, cells []string) {
+	widths := t.layout.widths
+	lines := make([][]string, len(cells))
 	height := 0
 	for i, c := range cells {
-		lines[i] = wrapCell(c, summaryWidths[i], i == 2)
+		lines[i] = wrapCell(c, widths[i], i == t.layout.right)
 		height = max(height, len(lines[i]))
 	}
 	for k := range height {
@@ -143,7 +457,7 @@ func (t summaryTable) row(bar rune, cells ...string) {
 			if k < len(lines[i]) {
 				t.w.WriteString(lines[i][k])
 			} else {
-				t.w.WriteString(strings.Repeat(" ", summaryWidths[i]))
+				t.w.WriteString(strings.Repeat(" ", widths[i]))
 			}
 			t.w.WriteByte(' ')
 		}
@@ -238,10 +552,11 @@ func runeLen(s string, i int) int {
 // builds its optimizer at the start of training. Sizes are TensorFlow's,
 // Keras's default backend: the counter is an int64 (8 bytes), the rest
 // float32.
-func optimizerVariables(o optim.Optimizer, schedule bool) (count int, bytes float64, built bool) {
+func optimizerVariables(o optim.Optimizer) (count int, bytes float64, built bool) {
 	if o == nil {
 		return 0, 0, false
 	}
+	schedule := o.Schedule() != nil
 	slots := o.State()
 	if o.Iterations() == 0 && len(slots) == 0 {
 		return 0, 0, false

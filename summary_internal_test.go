@@ -1,6 +1,7 @@
 package gokeras
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -47,6 +48,24 @@ func TestSummaryWidths(t *testing.T) {
 	}
 	if total != 76 {
 		t.Errorf("table is %d wide, want 76", total)
+	}
+}
+
+// Keras 3's Functional table: line length 76, positions 0.3, 0.56, 0.74,
+// 1.0, as the toy ResNet of keras.io's Functional API guide shows (19, 17,
+// 10 and 17 characters between the bars' padding).
+func TestRichWidths(t *testing.T) {
+	for _, c := range []struct {
+		positions []float64
+		want      []int
+	}{
+		{[]float64{0.45, 0.80, 1.0}, []int{31, 22, 13}},
+		{[]float64{0.3, 0.56, 0.74, 1.0}, []int{19, 17, 10, 17}},
+	} {
+		got := richWidths(76, c.positions)
+		if fmt.Sprint(got) != fmt.Sprint(c.want) {
+			t.Errorf("richWidths(76, %v) = %v, want %v", c.positions, got, c.want)
+		}
 	}
 }
 

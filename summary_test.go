@@ -343,7 +343,7 @@ func TestSummaryOptimizerVariables(t *testing.T) {
 			t.Fatal(err)
 		}
 		if c.schedule {
-			m.SetLRSchedule(train.ExponentialDecay{InitialLearningRate: 0.01, DecaySteps: 10, DecayRate: 0.9})
+			c.opt.SetSchedule(optim.ExponentialDecay{InitialLearningRate: 0.01, DecaySteps: 10, DecayRate: 0.9})
 		}
 		x, y := tensor.New(4, 3), tensor.New(4, 2)
 		if _, err := m.Fit(x, y, gokeras.FitOptions{Epochs: 1, BatchSize: 4, Verbose: train.Silent}); err != nil {
