@@ -31,18 +31,21 @@ type Node struct {
 	err    error        // a shape error found at the call
 
 	// Build state.
-	run     Layer  // the layer that runs this call (a call replica for a repeated call)
-	merge   Merger // run as a Merger, when it is one
-	act     regularizer.Regularizer
-	linear  bool // its activation's gradient is applied by its only consumer
-	want    bool // it or a node before it has weights: its output's gradient is needed
-	edges   int  // gradient contributions it receives: consumer inputs, plus one as an output
-	xs      []*tensor.Tensor
-	out     *tensor.Tensor // the output of the last Forward
-	grad    *tensor.Tensor // its output's gradient in the current Backward
-	acc     *tensor.Tensor // where contributions add up when edges > 1
-	got     int
-	visited bool // for traversals
+	run    Layer  // the layer that runs this call (a call replica for a repeated call)
+	merge  Merger // run as a Merger, when it is one
+	act    regularizer.Regularizer
+	linear bool // its activation's gradient is applied by its only consumer
+	// linearOut: an output whose gradient this Backward is the gradient
+	// before its activation (the fused softmax + cross-entropy).
+	linearOut bool
+	want      bool // it or a node before it has weights: its output's gradient is needed
+	edges     int  // gradient contributions it receives: consumer inputs, plus one as an output
+	xs        []*tensor.Tensor
+	out       *tensor.Tensor // the output of the last Forward
+	grad      *tensor.Tensor // its output's gradient in the current Backward
+	acc       *tensor.Tensor // where contributions add up when edges > 1
+	got       int
+	visited   bool // for traversals
 }
 
 func (n *Node) node() *Node { return n }
@@ -158,9 +161,6 @@ func NewGraph(inputs, outputs []Symbolic) (*Stack, error) {
 	if len(inputs) == 0 || len(outputs) == 0 {
 		return nil, fmt.Errorf("nn: a model needs at least one input and one output")
 	}
-	if len(inputs) > 1 || len(outputs) > 1 {
-		return nil, fmt.Errorf("nn: models with several inputs or outputs are not supported yet (%d inputs, %d outputs); give one of each", len(inputs), len(outputs))
-	}
 	s := &Stack{graph: true}
 	for _, x := range inputs {
 		n := x.node()
@@ -173,7 +173,16 @@ func NewGraph(inputs, outputs []Symbolic) (*Stack, error) {
 		s.gin = append(s.gin, n)
 	}
 	for _, x := range outputs {
-		s.gout = append(s.gout, x.node())
+		n := x.node()
+		if containsNode(s.gout, n) {
+			return nil, fmt.Errorf("nn: a tensor is given twice as an output")
+		}
+		s.gout = append(s.gout, n)
+	}
+	for i, n := range s.gin {
+		if containsNode(s.gin[:i], n) {
+			return nil, fmt.Errorf("nn: an Input is given twice as an input")
+		}
 	}
 	order, err := topoOrder(s.gout)
 	if err != nil {

@@ -164,7 +164,7 @@ func (n *Normalization) ParamShapes(in tensor.Shape) ([]ParamShape, error) {
 // graphParamShapes is ParamShapes for a Functional model: each layer's
 // weights for its first call, every call's output checked.
 func (s *Stack) graphParamShapes(in tensor.Shape) ([]ParamShape, error) {
-	if !in.Equal(s.gin[0].shape) {
+	if len(s.gin) == 1 && !in.Equal(s.gin[0].shape) {
 		return nil, fmt.Errorf("nn: the model's Input has shape %v, not %v", withBatch(s.gin[0].shape), withBatch(in))
 	}
 	var out []ParamShape

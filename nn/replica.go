@@ -28,8 +28,12 @@ func (s *Stack) Replica() (*Stack, error) {
 	}
 	if s.graph {
 		// The same graph on the new layers.
-		in := &InputLayer{Name: s.inNode.input.Name, Shape: s.inNode.shape.Clone()}
-		nodes := map[*Node]*Node{s.inNode: in.node()}
+		nodes := map[*Node]*Node{}
+		for _, n := range s.ins {
+			in := &InputLayer{Name: n.input.Name, Shape: n.shape.Clone()}
+			nodes[n] = in.node()
+			r.gin = append(r.gin, nodes[n])
+		}
 		for _, n := range s.nodes {
 			m := &Node{layer: made[n.layer], shape: n.shape}
 			for _, x := range n.inputs {
@@ -38,9 +42,12 @@ func (s *Stack) Replica() (*Stack, error) {
 			nodes[n] = m
 			r.nodes = append(r.nodes, m)
 		}
-		r.graph, r.gin, r.gout = true, []*Node{nodes[s.inNode]}, []*Node{nodes[s.outNode]}
+		for _, n := range s.outs {
+			r.gout = append(r.gout, nodes[n])
+		}
+		r.graph = true
 	}
-	if err := r.Build(s.input, 0); err != nil {
+	if err := r.BuildInputs(s.InputShapes(), 0); err != nil {
 		return nil, err
 	}
 	rp, sp := r.Params(), s.Params()

@@ -31,9 +31,13 @@ type Stack struct {
 	addErr    error
 
 	nodes    []*Node
-	inNode   *Node
+	ins      []*Node // the model's inputs and outputs (one each for a chain)
+	outs     []*Node
+	inNode   *Node // ins[0] and outs[0]
 	outNode  *Node
-	first    []*Node // first[i] is the first call of Layers[i]
+	xs, ys   []*tensor.Tensor // Forward's inputs and ForwardAll's outputs
+	dys      []*tensor.Tensor // Backward's one gradient
+	first    []*Node          // first[i] is the first call of Layers[i]
 	replicas []callReplica
 	actLoss  float64
 	// inputGrad: Backward computes the input's gradient too (a model
@@ -138,6 +142,21 @@ func (s *Stack) AssignNames() error {
 // layer accepts its inputs, and creates the weights from seed. in is the
 // per-sample input shape; nil uses the declared one.
 func (s *Stack) Build(in tensor.Shape, seed uint64) error {
+	if s.graph && len(s.gin) > 1 {
+		if in != nil {
+			return fmt.Errorf("nn: the model has %d inputs; build it with BuildInputs", len(s.gin))
+		}
+		return s.BuildInputs(nil, seed)
+	}
+	if in == nil {
+		return s.BuildInputs(nil, seed)
+	}
+	return s.BuildInputs([]tensor.Shape{in}, seed)
+}
+
+// BuildInputs is Build for a model with several inputs: one shape per
+// input (nil for the declared ones).
+func (s *Stack) BuildInputs(in []tensor.Shape, seed uint64) error {
 	if s.addErr != nil {
 		return s.addErr
 	}
@@ -145,27 +164,40 @@ func (s *Stack) Build(in tensor.Shape, seed uint64) error {
 		return fmt.Errorf("nn: the model has no layers; add some before building it")
 	}
 	if in == nil {
-		in = s.DeclaredInputShape()
+		in = s.InputShapes()
 	}
-	if len(in) == 0 {
-		return fmt.Errorf("nn: the input shape is unknown; give it on the first layer (InputShape) or add an Input first")
+	if want := max(1, len(s.gin)); len(in) != want {
+		return fmt.Errorf("nn: %d input shapes for a model with %d inputs", len(in), want)
 	}
-	if err := in.Validate(); err != nil {
-		return fmt.Errorf("nn: input shape: %w", err)
-	}
-	if s.graph && !in.Equal(s.gin[0].shape) {
-		return fmt.Errorf("nn: the model's Input has shape %v; it cannot be built for inputs of shape %v", withBatch(s.gin[0].shape), withBatch(in))
+	for i, sh := range in {
+		if len(sh) == 0 {
+			return fmt.Errorf("nn: the input shape is unknown; give it on the first layer (InputShape) or add an Input first")
+		}
+		if err := sh.Validate(); err != nil {
+			return fmt.Errorf("nn: input shape: %w", err)
+		}
+		if s.graph && !sh.Equal(s.gin[i].shape) {
+			return fmt.Errorf("nn: the model's Input has shape %v; it cannot be built for inputs of shape %v", withBatch(s.gin[i].shape), withBatch(sh))
+		}
 	}
 	s.built = false
-	s.input = in.Clone()
+	s.input = in[0].Clone()
 	if err := s.AssignNames(); err != nil {
 		return err
 	}
 	if s.graph {
-		s.inNode, s.outNode = s.gin[0], s.gout[0]
+		s.ins, s.outs = s.gin, s.gout
 	} else {
 		s.chain()
+		s.ins, s.outs = []*Node{s.inNode}, []*Node{s.outNode}
 	}
+	s.inNode, s.outNode = s.ins[0], s.outs[0]
+	for i, n := range s.ins {
+		n.shape = in[i].Clone()
+	}
+	s.xs = make([]*tensor.Tensor, len(s.ins))
+	s.ys = make([]*tensor.Tensor, len(s.outs))
+	s.dys = make([]*tensor.Tensor, len(s.outs))
 	master := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	s.replicas = s.replicas[:0]
 	s.first = s.first[:0]
@@ -174,7 +206,6 @@ func (s *Stack) Build(in tensor.Shape, seed uint64) error {
 		index[l] = i
 		s.first = append(s.first, nil)
 	}
-	s.inNode.shape = in.Clone()
 	for _, n := range s.nodes {
 		li := index[n.layer]
 		lerr := func(err error) error {
@@ -281,7 +312,9 @@ func (s *Stack) replicate(l Layer, inputs []*Node) (Layer, error) {
 // gradient fan-in, which nodes need gradients, activity regularizers and
 // the ReLU-into-max-pool fusion.
 func (s *Stack) wire() {
-	s.inNode.edges, s.inNode.want, s.inNode.act, s.inNode.linear = 0, s.inputGrad, nil, false
+	for _, in := range s.ins {
+		in.edges, in.want, in.act, in.linear = 0, s.inputGrad, nil, false
+	}
 	for _, n := range s.nodes {
 		n.edges, n.linear, n.act = 0, false, nil
 		if a, ok := n.run.(ActivityRegularized); ok {
@@ -293,7 +326,9 @@ func (s *Stack) wire() {
 			in.edges++
 		}
 	}
-	s.outNode.edges++
+	for _, out := range s.outs {
+		out.edges++
+	}
 	for _, n := range s.nodes {
 		inWant := false
 		for _, in := range n.inputs {
@@ -350,6 +385,38 @@ func (s *Stack) fuse() {
 // Unbuild marks the network as not built (Build must run again).
 func (s *Stack) Unbuild() { s.built = false }
 
+// InputShapes are the per-sample shapes of the model's inputs: declared
+// (a Functional model's Inputs, a Sequential model's InputShape), or as
+// built.
+func (s *Stack) InputShapes() []tensor.Shape {
+	if s.graph {
+		out := make([]tensor.Shape, len(s.gin))
+		for i, n := range s.gin {
+			out[i] = n.shape
+		}
+		return out
+	}
+	if s.built {
+		return []tensor.Shape{s.input}
+	}
+	if d := s.DeclaredInputShape(); d != nil {
+		return []tensor.Shape{d}
+	}
+	return []tensor.Shape{nil}
+}
+
+// OutputShapes are the per-sample shapes of the model's outputs.
+func (s *Stack) OutputShapes() []tensor.Shape {
+	if s.graph {
+		out := make([]tensor.Shape, len(s.gout))
+		for i, n := range s.gout {
+			out[i] = n.shape
+		}
+		return out
+	}
+	return []tensor.Shape{s.OutputShape()}
+}
+
 // Built reports whether Build has succeeded since the last Add.
 func (s *Stack) Built() bool { return s.built }
 
@@ -376,19 +443,33 @@ func (s *Stack) LayerOutputShape(i int) tensor.Shape { return s.first[i].shape }
 // layer. The activity regularizers' penalties of the batch are kept for
 // ActivityPenalty, as Keras records them on every call.
 func (s *Stack) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
-	s.run(x, training, nil)
+	s.xs[0] = x
+	s.run(s.xs, training, nil)
 	return s.outNode.out
 }
 
-// run runs the nodes in order on x, stopping after stop (nil: all).
-func (s *Stack) run(x *tensor.Tensor, training bool, stop *Node) {
+// ForwardAll is Forward for a model with several inputs and outputs: one
+// tensor per input, in the order of the model's inputs; it returns one per
+// output (a slice the Stack owns and reuses).
+func (s *Stack) ForwardAll(xs []*tensor.Tensor, training bool) []*tensor.Tensor {
+	s.run(xs, training, nil)
+	for i, n := range s.outs {
+		s.ys[i] = n.out
+	}
+	return s.ys
+}
+
+// run runs the nodes in order on xs, stopping after stop (nil: all).
+func (s *Stack) run(xs []*tensor.Tensor, training bool, stop *Node) {
 	for _, r := range s.replicas {
 		if t, ok := r.rep.(Freezable); ok {
 			t.SetTrainable(IsTrainable(r.orig))
 		}
 	}
 	s.actLoss = 0
-	s.inNode.out = x
+	for i, in := range s.ins {
+		in.out = xs[i]
+	}
 	for _, n := range s.nodes {
 		var y *tensor.Tensor
 		if n.merge != nil {
@@ -471,25 +552,47 @@ func (s *Stack) Infer(x *tensor.Tensor) *tensor.Tensor {
 // ForwardTo runs the model in inference mode up to the first call of
 // layer i and returns that call's output (for feature maps).
 func (s *Stack) ForwardTo(x *tensor.Tensor, i int) *tensor.Tensor {
-	s.run(x, false, s.first[i])
+	s.xs[0] = x
+	s.run(s.xs, false, s.first[i])
 	return s.first[i].out
 }
 
 // Backward propagates dLoss/dOutput through every node that needs it,
 // filling the weight gradients.
-func (s *Stack) Backward(dy *tensor.Tensor) { s.backward(dy, false) }
+func (s *Stack) Backward(dy *tensor.Tensor) {
+	s.dys[0] = dy
+	s.backward(s.dys, nil)
+}
 
 // BackwardLinear propagates dLoss/dz, the gradient before the last layer's
 // activation (the fused softmax + cross-entropy path). It panics if the last
 // layer has no activation; check with LastActivated.
-func (s *Stack) BackwardLinear(dz *tensor.Tensor) { s.backward(dz, true) }
+func (s *Stack) BackwardLinear(dz *tensor.Tensor) {
+	s.dys[0] = dz
+	s.backward(s.dys, linearFirst)
+}
 
-func (s *Stack) backward(dy *tensor.Tensor, linearOut bool) {
+var linearFirst = []bool{true}
+
+// BackwardAll is Backward for a model with several outputs: one gradient
+// per output (nil for an output that no loss reads); linear[j] says that
+// dys[j] is the gradient before output j's activation (LastActivatedAt).
+func (s *Stack) BackwardAll(dys []*tensor.Tensor, linear []bool) { s.backward(dys, linear) }
+
+func (s *Stack) backward(dys []*tensor.Tensor, linear []bool) {
 	for _, n := range s.nodes {
 		n.grad, n.got = nil, 0
+		n.linearOut = false
 	}
-	s.inNode.grad, s.inNode.got = nil, 0
-	s.contribute(s.outNode, dy)
+	for _, in := range s.ins {
+		in.grad, in.got = nil, 0
+	}
+	for j, out := range s.outs {
+		if dys[j] != nil {
+			s.contribute(out, dys[j])
+			out.linearOut = j < len(linear) && linear[j]
+		}
+	}
 	for i := len(s.nodes) - 1; i >= 0; i-- {
 		n := s.nodes[i]
 		g := n.grad
@@ -508,7 +611,7 @@ func (s *Stack) backward(dy *tensor.Tensor, linearOut bool) {
 			continue
 		}
 		var dx *tensor.Tensor
-		if n.linear || (linearOut && n == s.outNode) {
+		if n.linear || n.linearOut {
 			dx = n.run.(Activated).BackwardLinear(g)
 		} else {
 			dx = n.run.Backward(g)
@@ -547,7 +650,15 @@ func (s *Stack) contribute(n *Node, g *tensor.Tensor) {
 // LastActivated returns the last layer as Activated, if it is one and
 // has no activity regularizer (whose gradient is of the activation's output).
 func (s *Stack) LastActivated() (Activated, bool) {
-	n := s.outNode
+	if !s.built {
+		return nil, false
+	}
+	return s.LastActivatedAt(0)
+}
+
+// LastActivatedAt is LastActivated for output j.
+func (s *Stack) LastActivatedAt(j int) (Activated, bool) {
+	n := s.outs[j]
 	if !s.built || n.act != nil || n.merge != nil || n.edges != 1 {
 		return nil, false
 	}
