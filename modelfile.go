@@ -17,7 +17,7 @@ import (
 )
 
 // A model file is the JSON Keras's model.to_json() writes for a Sequential
-// model, optionally with Keras's "compile_config" and a gokeras
+// model (or a Functional one: see functionaljson.go), optionally with Keras's "compile_config" and a gokeras
 // "fit_config", so a user can train a custom architecture from the CLI:
 //
 //	{"class_name": "Sequential",
@@ -64,6 +64,9 @@ type modelJSON struct {
 var (
 	modelTopKeys    = []string{"class_name", "config", "compile_config", "fit_config", "module", "registered_name", "build_config", "keras_version", "backend"}
 	modelConfigKeys = []string{"name", "layers", "trainable", "dtype", "build_input_shape"}
+	// Keras 3's Functional.get_config writes name, trainable, layers,
+	// input_layers and output_layers (keras/src/models/functional.py).
+	functionalConfigKeys = []string{"name", "layers", "trainable", "dtype", "input_layers", "output_layers"}
 )
 
 // checkModelKeys applies the key rule to the model's own keys and reads
@@ -83,9 +86,13 @@ func checkModelKeys(data []byte, m *Sequential) error {
 	if err := json.Unmarshal(top["config"], &cfg); err != nil {
 		return fmt.Errorf("config: %w", err)
 	}
+	keys := modelConfigKeys
+	if m.net.Functional() {
+		keys = functionalConfigKeys
+	}
 	for k, v := range cfg {
-		if !slices.Contains(modelConfigKeys, k) {
-			return fmt.Errorf("unknown key %q (value %s) in the model's config; gokeras reads %s", k, compactJSON(v), strings.Join(modelConfigKeys, ", "))
+		if !slices.Contains(keys, k) {
+			return fmt.Errorf("unknown key %q (value %s) in the model's config; gokeras reads %s", k, compactJSON(v), strings.Join(keys, ", "))
 		}
 	}
 	if v, ok := cfg["dtype"]; ok && v != nil {
@@ -140,13 +147,12 @@ type ModelSpec struct {
 // ToJSON returns the model in Keras's to_json() layout, with its compile
 // settings when it is compiled.
 func (m *Sequential) ToJSON() ([]byte, error) {
-	if m.net.Functional() {
-		return nil, fmt.Errorf("gokeras: writing a Functional model's JSON is not implemented yet; save its weights with SaveWeights")
-	}
 	var mj modelJSON
 	mj.ClassName = "Sequential"
 	mj.Config.Name = m.Name
-	if in := m.net.DeclaredInputShape(); in != nil {
+	if m.net.Functional() {
+		// functionalJSON writes the layers and their calls.
+	} else if in := m.net.DeclaredInputShape(); in != nil {
 		il := &nn.InputLayer{Name: "input_layer", Shape: in}
 		if m.net.Built() {
 			il.Shape = m.net.InputShape()
@@ -157,6 +163,9 @@ func (m *Sequential) ToJSON() ([]byte, error) {
 		mj.Config.Layers = append(mj.Config.Layers, layerJSON{"InputLayer", il.Config()})
 	}
 	for _, l := range m.net.Layers {
+		if m.net.Functional() {
+			break
+		}
 		cfg := nn.LayerConfig(l)   // with the layer's real "trainable"
 		delete(cfg, "batch_shape") // the InputLayer carries it
 		mj.Config.Layers = append(mj.Config.Layers, layerJSON{l.Class(), cfg})
@@ -182,6 +191,9 @@ func (m *Sequential) ToJSON() ([]byte, error) {
 			cc.WeightedMetrics = append(cc.WeightedMetrics, mt.Name())
 		}
 		mj.CompileConfig = cc
+	}
+	if m.net.Functional() {
+		return m.functionalJSON(mj.CompileConfig)
 	}
 	return json.MarshalIndent(mj, "", "  ")
 }
@@ -212,17 +224,28 @@ func parseModelJSON(data []byte, limit bool) (*ModelSpec, error) {
 		}
 		return nil, fmt.Errorf("not valid JSON: %w", err)
 	}
-	if mj.ClassName != "Sequential" {
-		return nil, fmt.Errorf("it describes a %q; gokeras reads Sequential models (class_name \"Sequential\")", mj.ClassName)
-	}
 	if len(mj.Config.Layers) == 0 {
 		return nil, fmt.Errorf("no layers under config.layers")
 	}
-	m := NewSequential()
-	if mj.Config.Name != "" {
-		m.Name = mj.Config.Name
+	var m *Sequential
+	switch mj.ClassName {
+	case "Sequential":
+		m = NewSequential()
+		if mj.Config.Name != "" {
+			m.Name = mj.Config.Name
+		}
+	case "Functional", "Model": // Keras 3; Keras 2 (tf.keras 2.4 on writes "Functional" too)
+		var err error
+		if m, err = functionalFromJSON(data); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, fmt.Errorf("it describes a %q; gokeras reads Sequential and Functional models (class_name \"Sequential\", \"Functional\" or Keras 2's \"Model\")", mj.ClassName)
 	}
 	for i, lj := range mj.Config.Layers {
+		if m.net.Functional() {
+			break // functionalFromJSON made them
+		}
 		l, err := nn.FromConfig(lj.ClassName, lj.Config)
 		if err != nil {
 			var ce *nn.ConfigError
