@@ -11,8 +11,8 @@ import (
 	"github.com/gokeras/gokeras/activation"
 	"github.com/gokeras/gokeras/loss"
 	"github.com/gokeras/gokeras/metric"
-	"github.com/gokeras/gokeras/optim"
 	"github.com/gokeras/gokeras/nn"
+	"github.com/gokeras/gokeras/optim"
 	"github.com/gokeras/gokeras/tensor"
 	"github.com/gokeras/gokeras/train"
 )
