@@ -91,8 +91,7 @@ type Model struct {
 	infer    inference // networks for concurrent Predict and Evaluate calls
 	model    train.Model
 	compiled bool
-	epoch    int            // epochs trained so far (saved, to resume)
-	schedule train.Schedule // the optimizer's learning-rate schedule, or nil
+	epoch    int // epochs trained so far (saved, to resume)
 }
 
 // Sequential is the name Keras users know for a model built by adding
@@ -253,7 +252,6 @@ func (m *Sequential) Compile(l loss.Loss, o optim.Optimizer, metrics ...metric.M
 	}
 	m.model = train.Model{Net: &m.net, Loss: l, Optimizer: o, Metrics: metrics}
 	m.compiled = true
-	m.schedule = nil // it belonged to the optimizer just replaced
 	return nil
 }
 
@@ -278,15 +276,6 @@ func (m *Sequential) SetWeightedMetrics(ms ...metric.Metric) error {
 
 // WeightedMetrics returns what SetWeightedMetrics set.
 func (m *Sequential) WeightedMetrics() []metric.Metric { return m.model.WeightedMetrics }
-
-// SetLRSchedule makes the optimizer's learning rate follow s in every
-// Fit, as passing a schedule as an optimizer's learning_rate does in
-// Keras; nil removes it. The schedule is saved with the model; Compile
-// removes it, and an LRSchedule callback given to Fit takes its place.
-func (m *Sequential) SetLRSchedule(s train.Schedule) { m.schedule = s }
-
-// LRSchedule returns the schedule set by SetLRSchedule or a model file.
-func (m *Sequential) LRSchedule() train.Schedule { return m.schedule }
 
 // CompileNamed is Compile with Keras's names, as written in Python:
 // CompileNamed("sparse_categorical_crossentropy", "adam", "accuracy").
@@ -356,8 +345,10 @@ func (m *Sequential) FitContext(ctx context.Context, x Inputs, y *tensor.Tensor,
 		o.InitialEpoch = m.epoch
 	}
 	cbs := []train.Callback{&epochCounter{m: m}}
-	if m.schedule != nil && !hasLRSchedule(o.Callbacks) {
-		cbs = append(cbs, &train.LRSchedule{Schedule: m.schedule})
+	// The optimizer's schedule (optim.Optimizer.SetSchedule) learns the
+	// run's length and logs its rate through the LRSchedule callback.
+	if m.model.Optimizer.Schedule() != nil && !hasLRSchedule(o.Callbacks) {
+		cbs = append(cbs, &train.LRSchedule{})
 	}
 	o.Callbacks = append(cbs, o.Callbacks...)
 	return train.Fit(ctx, &m.model, x, y, o)

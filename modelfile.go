@@ -13,7 +13,6 @@ import (
 	"github.com/gokeras/gokeras/metric"
 	"github.com/gokeras/gokeras/nn"
 	"github.com/gokeras/gokeras/optim"
-	"github.com/gokeras/gokeras/train"
 )
 
 // A model file is the JSON Keras's model.to_json() writes for a Sequential
@@ -32,7 +31,7 @@ import (
 // The loss and the optimizer may also be objects, as Keras 3's
 // model.get_compile_config() writes them: a loss with options such as
 // label_smoothing (see loss.FromConfig), and an optimizer whose
-// learning_rate is a schedule (see train.ScheduleFromConfig):
+// learning_rate is a schedule (see optim.ScheduleFromConfig):
 //
 //	"compile_config": {
 //	  "loss": {"class_name": "CategoricalCrossentropy", "config": {"label_smoothing": 0.1}},
@@ -175,15 +174,13 @@ func (m *Sequential) ToJSON() ([]byte, error) {
 		if class, cfg, ok := loss.Config(m.model.Loss); ok {
 			cc.Loss = kerasObject("keras.losses", class, cfg)
 		}
-		ocfg := m.model.Optimizer.Config()
-		if m.schedule != nil {
-			class, cfg, err := train.ScheduleConfig(m.schedule)
-			if err != nil {
+		if s := m.model.Optimizer.Schedule(); s != nil {
+			if _, _, err := optim.ScheduleConfig(s); err != nil {
 				return nil, fmt.Errorf("gokeras: %w", err)
 			}
-			ocfg["learning_rate"] = kerasObject("keras.optimizers.schedules", class, cfg)
 		}
-		cc.Optimizer = map[string]any{"class_name": m.model.Optimizer.Name(), "config": ocfg}
+		// The optimizer's config carries its schedule as learning_rate.
+		cc.Optimizer = map[string]any{"class_name": m.model.Optimizer.Name(), "config": m.model.Optimizer.Config()}
 		for _, mt := range m.model.Metrics {
 			cc.Metrics = append(cc.Metrics, mt.Name())
 		}
@@ -364,7 +361,6 @@ func (c *CompileConfig) apply(m *Sequential, saved bool) error {
 		return fmt.Errorf("compile_config: %w", err)
 	}
 	var o optim.Optimizer
-	var sched train.Schedule
 	switch v := c.Optimizer.(type) {
 	case nil:
 		o, err = optim.Parse("adam")
@@ -373,21 +369,8 @@ func (c *CompileConfig) apply(m *Sequential, saved bool) error {
 	case map[string]any:
 		name, _ := v["class_name"].(string)
 		cfg, _ := v["config"].(map[string]any)
-		if lr, ok := cfg["learning_rate"].(map[string]any); ok {
-			class, _ := lr["class_name"].(string)
-			scfg, _ := lr["config"].(map[string]any)
-			if saved {
-				scfg = withoutZeroSteps(scfg)
-			}
-			if sched, err = train.ScheduleFromConfig(class, scfg); err != nil {
-				return fmt.Errorf("compile_config: optimizer learning_rate: %w", err)
-			}
-			rest := make(map[string]any, len(cfg))
-			for k, x := range cfg {
-				rest[k] = x
-			}
-			rest["learning_rate"] = sched.Rate(0)
-			cfg = rest
+		if saved {
+			cfg = withoutZeroSteps(cfg)
 		}
 		o, err = optim.FromConfig(strings.ToLower(name), cfg)
 	default:
@@ -416,14 +399,22 @@ func (c *CompileConfig) apply(m *Sequential, saved bool) error {
 	if err := m.SetWeightedMetrics(wms...); err != nil {
 		return err
 	}
-	m.schedule = sched
 	return nil
 }
 
-// withoutZeroSteps returns a schedule config without the zeros that
-// older gokeras files wrote for defaults: step counts of 0 ("the rest of
-// training") and OneCycle's unset fractions (see apply).
-func withoutZeroSteps(cfg map[string]any) map[string]any {
+// withoutZeroSteps returns an optimizer config whose learning_rate
+// schedule has none of the zeros that older gokeras files wrote for
+// defaults: step counts of 0 ("the rest of training") and OneCycle's unset
+// fractions (see apply). The maps given are not changed.
+func withoutZeroSteps(ocfg map[string]any) map[string]any {
+	lr, ok := ocfg["learning_rate"].(map[string]any)
+	if !ok {
+		return ocfg
+	}
+	cfg, ok := lr["config"].(map[string]any)
+	if !ok {
+		return ocfg
+	}
 	out := make(map[string]any, len(cfg))
 	for k, v := range cfg {
 		if f, ok := config.Number(v); ok && f == 0 && zeroMeantDefault[k] {
@@ -431,6 +422,16 @@ func withoutZeroSteps(cfg map[string]any) map[string]any {
 		}
 		out[k] = v
 	}
+	return with(ocfg, "learning_rate", with(lr, "config", out))
+}
+
+// with returns a copy of m with key set to v.
+func with(m map[string]any, key string, v any) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, x := range m {
+		out[k] = x
+	}
+	out[key] = v
 	return out
 }
 

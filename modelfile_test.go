@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/gokeras/gokeras"
-	"github.com/gokeras/gokeras/train"
+	"github.com/gokeras/gokeras/optim"
 )
 
 const tinyLayers = `"config": {"layers": [
@@ -79,7 +79,7 @@ func TestModelFileOptimizerAndScheduleZeros(t *testing.T) {
 	}
 	// No decay_steps: the rest of training (a gokeras extension).
 	spec, err = gokeras.ParseModelJSON(compile(`{"class_name": "SGD", "config": {"learning_rate": {"class_name": "CosineDecay", "config": {"initial_learning_rate": 0.1}}}}`))
-	if err != nil || spec.Model.LRSchedule() == nil {
+	if err != nil || spec.Model.Optimizer().Schedule() == nil {
 		t.Fatalf("CosineDecay without decay_steps: %v", err)
 	}
 }
@@ -88,9 +88,9 @@ func TestModelFileOptimizerAndScheduleZeros(t *testing.T) {
 // training" is saved without its step count and loads again, and so do
 // files written before, which stored it as 0.
 func TestSavedRestOfTrainingScheduleLoads(t *testing.T) {
-	for _, s := range []train.Schedule{train.CosineDecay{InitialLearningRate: 0.01}, train.OneCycle{MaxLR: 0.1}} {
+	for _, s := range []optim.Schedule{optim.CosineDecay{InitialLearningRate: 0.01}, optim.OneCycle{MaxLR: 0.1}} {
 		m := toyModel(1)
-		m.SetLRSchedule(s)
+		m.Optimizer().SetSchedule(s)
 		if err := m.Build(); err != nil {
 			t.Fatal(err)
 		}
@@ -105,7 +105,7 @@ func TestSavedRestOfTrainingScheduleLoads(t *testing.T) {
 		if err := m.Save(p); err != nil {
 			t.Fatal(err)
 		}
-		if got, err := gokeras.Load(p); err != nil || fmt.Sprint(got.LRSchedule()) != fmt.Sprint(s) {
+		if got, err := gokeras.Load(p); err != nil || fmt.Sprint(got.Optimizer().Schedule()) != fmt.Sprint(s) {
 			t.Errorf("%T: Load = %v, %v; want the schedule back", s, got, err)
 		}
 	}
@@ -122,7 +122,7 @@ func TestSavedRestOfTrainingScheduleLoads(t *testing.T) {
 		return string(b)
 	})
 	m, err, _ := loadBytes(t, old)
-	if err != nil || m.LRSchedule() == nil {
+	if err != nil || m.Optimizer().Schedule() == nil {
 		t.Errorf("a file with the old decay_steps 0: %v", err)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/gokeras/gokeras"
 	"github.com/gokeras/gokeras/loss"
 	"github.com/gokeras/gokeras/nn"
+	"github.com/gokeras/gokeras/optim"
 	"github.com/gokeras/gokeras/train"
 )
 
@@ -114,14 +115,14 @@ func TestModelFileScheduleAndSmoothing(t *testing.T) {
 	}
 	m := spec.Model
 	wantLoss := loss.SparseCategoricalCrossentropy{LabelSmoothing: 0.1}
-	wantSched := train.PiecewiseConstantDecay{Boundaries: []int64{3}, Values: []float64{0.1, 0.01}}
+	wantSched := optim.PiecewiseConstantDecay{Boundaries: []int64{3}, Values: []float64{0.1, 0.01}}
 	check := func(what string, m *gokeras.Sequential) {
 		t.Helper()
 		if m.Loss() != wantLoss {
 			t.Errorf("%s: loss %#v, want %#v", what, m.Loss(), wantLoss)
 		}
-		if !reflect.DeepEqual(m.LRSchedule(), wantSched) {
-			t.Errorf("%s: schedule %#v, want %#v", what, m.LRSchedule(), wantSched)
+		if !reflect.DeepEqual(m.Optimizer().Schedule(), wantSched) {
+			t.Errorf("%s: schedule %#v, want %#v", what, m.Optimizer().Schedule(), wantSched)
 		}
 	}
 	check("parsed", m)
@@ -147,8 +148,8 @@ func TestModelFileScheduleAndSmoothing(t *testing.T) {
 	if err := back.CompileNamed("sparse_categorical_crossentropy", "adam"); err != nil {
 		t.Fatal(err)
 	}
-	if back.LRSchedule() != nil {
-		t.Errorf("schedule %v kept after Compile", back.LRSchedule())
+	if back.Optimizer().Schedule() != nil {
+		t.Errorf("schedule %v kept after Compile", back.Optimizer().Schedule())
 	}
 }
 

@@ -42,7 +42,7 @@ func FromConfig(name string, cfg map[string]any) (Optimizer, error) {
 	var e EMA
 	r.bool("use_ema", &e.Use)
 	r.defaulted("ema_momentum", &e.Momentum, 0.99, openUnit)
-	lr, lrGiven := r.learningRate()
+	lr, sched, lrGiven := r.learningRate()
 	var freq float64
 	r.float("ema_overwrite_frequency", &freq)
 	if freq < 0 || freq != math.Trunc(freq) {
@@ -99,7 +99,10 @@ func FromConfig(name string, cfg map[string]any) (Optimizer, error) {
 	if err := r.finish(); err != nil {
 		return nil, err
 	}
-	if lrGiven {
+	switch {
+	case sched != nil:
+		o.SetSchedule(sched)
+	case lrGiven:
 		o.SetLearningRate(lr) // honours 0, which the LR field reads as the default
 	}
 	return o, nil
@@ -107,18 +110,28 @@ func FromConfig(name string, cfg map[string]any) (Optimizer, error) {
 
 // learningRate reads learning_rate: a finite number >= 0 when given (a
 // negative rate would climb the loss; Keras does not check, PyTorch's
-// optimizers reject it with "Invalid learning rate").
-func (r reader) learningRate() (float64, bool) {
-	if _, ok := r.Get("learning_rate"); !ok {
-		return 0, false
+// optimizers reject it with "Invalid learning rate"), or a schedule as
+// Keras serialises one (base_optimizer.from_config deserialises a dict).
+func (r reader) learningRate() (float64, Schedule, bool) {
+	v, ok := r.Get("learning_rate")
+	if !ok {
+		return 0, nil, false
+	}
+	if obj, ok := v.(map[string]any); ok {
+		s, err := scheduleFromObject(obj)
+		if err != nil {
+			r.Failf("optim: %s learning_rate: %w", r.opt, err)
+			return 0, nil, false
+		}
+		return 0, s, true
 	}
 	var lr float64
 	r.float("learning_rate", &lr)
 	if lr < 0 || math.IsNaN(lr) || math.IsInf(lr, 0) {
 		r.Failf("optim: %s learning_rate is %v; use a rate >= 0 such as 0.001", r.opt, lr)
-		return 0, false
+		return 0, nil, false
 	}
-	return lr, true
+	return lr, nil, true
 }
 
 // A valueRange says which explicit values an option takes.
@@ -166,7 +179,7 @@ func (r reader) float(key string, dst *float64) {
 	}
 	f, ok := config.Number(v)
 	if !ok {
-		r.Failf("optim: %s %s is %v (%T); use a number (learning-rate schedules are not supported in configs)", r.opt, key, v, v)
+		r.Failf("optim: %s %s is %v (%T); use a number", r.opt, key, v, v)
 		return
 	}
 	*dst = f

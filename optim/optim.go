@@ -36,8 +36,21 @@ type Optimizer interface {
 	// position, created on the first call; later calls must pass the same
 	// variables in the same order.
 	Apply(values, grads []*tensor.Tensor)
+	// LearningRate is the rate the next Apply uses: the schedule's value
+	// at Iterations when there is one, as Keras's optimizer.learning_rate.
 	LearningRate() float64
+	// SetLearningRate sets a constant rate, replacing any schedule.
 	SetLearningRate(lr float64)
+	// Schedule is the learning-rate schedule, nil for a constant rate.
+	Schedule() Schedule
+	// SetSchedule makes the rate of every Apply s.Rate(Iterations()), as
+	// Keras's learning_rate=LearningRateSchedule; nil goes back to the
+	// constant rate. Config writes the schedule, FromConfig reads it.
+	SetSchedule(s Schedule)
+	// SetTrainingSteps gives the length of the whole run in steps to a
+	// schedule whose length was left 0 ("the rest of training"); the
+	// schedule itself, as Schedule and Config return it, keeps the 0.
+	SetTrainingSteps(steps int64)
 	Iterations() int64
 	// State returns every state variable in a fixed order with stable names
 	// ("m/0", "v/0", ...), for saving; the iteration count is separate
@@ -212,6 +225,8 @@ func Parse(name string) (Optimizer, error) {
 type state struct {
 	iterations int64
 	lrSet      bool           // SetLearningRate was called, so LR == 0 means 0
+	sched      Schedule       // the learning rate as a schedule, or nil
+	run        Schedule       // sched with "rest of training" filled in by SetTrainingSteps
 	shapes     []tensor.Shape // per variable; nil until built
 	slots      [][]*tensor.Tensor
 	scratch    []float32
@@ -278,8 +293,12 @@ func (s *state) lrOf(m LRMultipliers, i int, lr float32) float32 {
 	return lr * float32(m.of(s.names[i]))
 }
 
-// lr returns the effective learning rate.
+// lr returns the effective learning rate: the schedule's at the current
+// step, else the field or its default.
 func (s *state) lr(field, def float64) float64 {
+	if s.run != nil {
+		return s.run.Rate(s.iterations)
+	}
 	if field == 0 && !s.lrSet {
 		return def
 	}
@@ -440,6 +459,30 @@ func (s *state) setState(name string, kinds []string, iterations int64, slots []
 	return nil
 }
 
+// setSchedule keeps sched, for the run as it is until SetTrainingSteps.
+func (s *state) setSchedule(sched Schedule) { s.sched, s.run = sched, sched }
+
+// setTrainingSteps fills in the run's length in a schedule that spans
+// "the rest of training".
+func (s *state) setTrainingSteps(steps int64) {
+	s.run = s.sched
+	if z, ok := s.sched.(sized); ok {
+		s.run = z.withTotal(steps)
+	}
+}
+
+// lrConfig is Config's learning_rate: the schedule as Keras serialises it
+// when there is one (base_optimizer.get_config), else the rate. A schedule
+// defined outside this package cannot be written; its current rate is.
+func (s *state) lrConfig(lr float64) any {
+	if s.sched != nil {
+		if obj := scheduleObject(s.sched); obj != nil {
+			return obj
+		}
+	}
+	return lr
+}
+
 // or returns v, or def when v is 0.
 func or(v, def float64) float64 {
 	if v == 0 {
@@ -475,8 +518,21 @@ func (o *SGD) Name() string { return NameSGD }
 // LearningRate returns the learning rate in use.
 func (o *SGD) LearningRate() float64 { return o.st.lr(o.LR, 0.01) }
 
-// SetLearningRate sets the learning rate; 0 is honoured as 0.
-func (o *SGD) SetLearningRate(lr float64) { o.LR, o.st.lrSet = lr, true }
+// SetLearningRate sets a constant learning rate, replacing any schedule;
+// 0 is honoured as 0.
+func (o *SGD) SetLearningRate(lr float64) {
+	o.LR, o.st.lrSet = lr, true
+	o.st.setSchedule(nil)
+}
+
+// Schedule returns the learning-rate schedule, nil for a constant rate.
+func (o *SGD) Schedule() Schedule { return o.st.sched }
+
+// SetSchedule makes each step's rate s.Rate(Iterations()); nil removes it.
+func (o *SGD) SetSchedule(s Schedule) { o.st.setSchedule(s) }
+
+// SetTrainingSteps fills in a schedule's "rest of training" length.
+func (o *SGD) SetTrainingSteps(steps int64) { o.st.setTrainingSteps(steps) }
 
 // Iterations returns the number of Apply calls so far.
 func (o *SGD) Iterations() int64 { return o.st.iterations }
@@ -528,7 +584,7 @@ func (o *SGD) Apply(values, grads []*tensor.Tensor) {
 func (o *SGD) Config() map[string]any {
 	m := map[string]any{
 		"name":          o.Name(),
-		"learning_rate": o.LearningRate(),
+		"learning_rate": o.st.lrConfig(o.LearningRate()),
 		"momentum":      o.Momentum,
 		"nesterov":      o.Nesterov,
 	}
@@ -564,8 +620,21 @@ func (o *Adam) Name() string { return NameAdam }
 // LearningRate returns the learning rate in use.
 func (o *Adam) LearningRate() float64 { return o.st.lr(o.LR, 0.001) }
 
-// SetLearningRate sets the learning rate; 0 is honoured as 0.
-func (o *Adam) SetLearningRate(lr float64) { o.LR, o.st.lrSet = lr, true }
+// SetLearningRate sets a constant learning rate, replacing any schedule;
+// 0 is honoured as 0.
+func (o *Adam) SetLearningRate(lr float64) {
+	o.LR, o.st.lrSet = lr, true
+	o.st.setSchedule(nil)
+}
+
+// Schedule returns the learning-rate schedule, nil for a constant rate.
+func (o *Adam) Schedule() Schedule { return o.st.sched }
+
+// SetSchedule makes each step's rate s.Rate(Iterations()); nil removes it.
+func (o *Adam) SetSchedule(s Schedule) { o.st.setSchedule(s) }
+
+// SetTrainingSteps fills in a schedule's "rest of training" length.
+func (o *Adam) SetTrainingSteps(steps int64) { o.st.setTrainingSteps(steps) }
 
 // Iterations returns the number of Apply calls so far.
 func (o *Adam) Iterations() int64 { return o.st.iterations }
@@ -595,7 +664,7 @@ func (o *Adam) Apply(values, grads []*tensor.Tensor) {
 func (o *Adam) Config() map[string]any {
 	m := map[string]any{
 		"name":          o.Name(),
-		"learning_rate": o.LearningRate(),
+		"learning_rate": o.st.lrConfig(o.LearningRate()),
 		"beta_1":        or(o.Beta1, 0.9),
 		"beta_2":        or(o.Beta2, 0.999),
 		"epsilon":       or(o.Epsilon, 1e-7),
@@ -642,8 +711,21 @@ func (o *AdamW) Name() string { return NameAdamW }
 // LearningRate returns the learning rate in use.
 func (o *AdamW) LearningRate() float64 { return o.st.lr(o.LR, 0.001) }
 
-// SetLearningRate sets the learning rate; 0 is honoured as 0.
-func (o *AdamW) SetLearningRate(lr float64) { o.LR, o.st.lrSet = lr, true }
+// SetLearningRate sets a constant learning rate, replacing any schedule;
+// 0 is honoured as 0.
+func (o *AdamW) SetLearningRate(lr float64) {
+	o.LR, o.st.lrSet = lr, true
+	o.st.setSchedule(nil)
+}
+
+// Schedule returns the learning-rate schedule, nil for a constant rate.
+func (o *AdamW) Schedule() Schedule { return o.st.sched }
+
+// SetSchedule makes each step's rate s.Rate(Iterations()); nil removes it.
+func (o *AdamW) SetSchedule(s Schedule) { o.st.setSchedule(s) }
+
+// SetTrainingSteps fills in a schedule's "rest of training" length.
+func (o *AdamW) SetTrainingSteps(steps int64) { o.st.setTrainingSteps(steps) }
 
 // Iterations returns the number of Apply calls so far.
 func (o *AdamW) Iterations() int64 { return o.st.iterations }
@@ -673,7 +755,7 @@ func (o *AdamW) Apply(values, grads []*tensor.Tensor) {
 func (o *AdamW) Config() map[string]any {
 	m := map[string]any{
 		"name":          o.Name(),
-		"learning_rate": o.LearningRate(),
+		"learning_rate": o.st.lrConfig(o.LearningRate()),
 		"weight_decay":  or(o.WeightDecay, 0.004),
 		"beta_1":        or(o.Beta1, 0.9),
 		"beta_2":        or(o.Beta2, 0.999),
@@ -707,8 +789,21 @@ func (o *RMSprop) Name() string { return NameRMSprop }
 // LearningRate returns the learning rate in use.
 func (o *RMSprop) LearningRate() float64 { return o.st.lr(o.LR, 0.001) }
 
-// SetLearningRate sets the learning rate; 0 is honoured as 0.
-func (o *RMSprop) SetLearningRate(lr float64) { o.LR, o.st.lrSet = lr, true }
+// SetLearningRate sets a constant learning rate, replacing any schedule;
+// 0 is honoured as 0.
+func (o *RMSprop) SetLearningRate(lr float64) {
+	o.LR, o.st.lrSet = lr, true
+	o.st.setSchedule(nil)
+}
+
+// Schedule returns the learning-rate schedule, nil for a constant rate.
+func (o *RMSprop) Schedule() Schedule { return o.st.sched }
+
+// SetSchedule makes each step's rate s.Rate(Iterations()); nil removes it.
+func (o *RMSprop) SetSchedule(s Schedule) { o.st.setSchedule(s) }
+
+// SetTrainingSteps fills in a schedule's "rest of training" length.
+func (o *RMSprop) SetTrainingSteps(steps int64) { o.st.setTrainingSteps(steps) }
 
 // Iterations returns the number of Apply calls so far.
 func (o *RMSprop) Iterations() int64 { return o.st.iterations }
@@ -746,7 +841,7 @@ func (o *RMSprop) Apply(values, grads []*tensor.Tensor) {
 func (o *RMSprop) Config() map[string]any {
 	m := map[string]any{
 		"name":          o.Name(),
-		"learning_rate": o.LearningRate(),
+		"learning_rate": o.st.lrConfig(o.LearningRate()),
 		"rho":           or(o.Rho, 0.9),
 		"epsilon":       or(o.Epsilon, 1e-7),
 	}
@@ -778,8 +873,21 @@ func (o *Adagrad) Name() string { return NameAdagrad }
 // LearningRate returns the learning rate in use.
 func (o *Adagrad) LearningRate() float64 { return o.st.lr(o.LR, 0.001) }
 
-// SetLearningRate sets the learning rate; 0 is honoured as 0.
-func (o *Adagrad) SetLearningRate(lr float64) { o.LR, o.st.lrSet = lr, true }
+// SetLearningRate sets a constant learning rate, replacing any schedule;
+// 0 is honoured as 0.
+func (o *Adagrad) SetLearningRate(lr float64) {
+	o.LR, o.st.lrSet = lr, true
+	o.st.setSchedule(nil)
+}
+
+// Schedule returns the learning-rate schedule, nil for a constant rate.
+func (o *Adagrad) Schedule() Schedule { return o.st.sched }
+
+// SetSchedule makes each step's rate s.Rate(Iterations()); nil removes it.
+func (o *Adagrad) SetSchedule(s Schedule) { o.st.setSchedule(s) }
+
+// SetTrainingSteps fills in a schedule's "rest of training" length.
+func (o *Adagrad) SetTrainingSteps(steps int64) { o.st.setTrainingSteps(steps) }
 
 // Iterations returns the number of Apply calls so far.
 func (o *Adagrad) Iterations() int64 { return o.st.iterations }
@@ -817,7 +925,7 @@ func (o *Adagrad) Apply(values, grads []*tensor.Tensor) {
 func (o *Adagrad) Config() map[string]any {
 	m := map[string]any{
 		"name":                      o.Name(),
-		"learning_rate":             o.LearningRate(),
+		"learning_rate":             o.st.lrConfig(o.LearningRate()),
 		"initial_accumulator_value": or(o.InitialAccumulator, 0.1),
 		"epsilon":                   or(o.Epsilon, 1e-7),
 	}

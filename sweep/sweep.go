@@ -51,7 +51,7 @@ var FitSettings = map[string]string{
 	"epochs":           "epochs to train, a whole number (not with halving, which sets it)",
 	"batch_size":       "batch size, a whole number",
 	"learning_rate":    "the optimizer's learning rate (replaces a model file's schedule)",
-	"lr_schedule":      "a learning-rate schedule as train.ParseSchedule reads it, e.g. \"cosine:lr=0.01,warmup=100\"",
+	"lr_schedule":      "a learning-rate schedule as optim.ParseSchedule reads it, e.g. \"cosine:lr=0.01,warmup=100\"",
 	"label_smoothing":  "label smoothing of the cross-entropy loss, in [0, 1]",
 	"optimizer":        "the optimizer by name: adam, sgd, rmsprop, adagrad, adamw (compiled with its defaults)",
 	"validation_split": "the fraction of the training data held out for validation",
@@ -517,14 +517,13 @@ func (s *Sweep) trialModel(p Point) (*gokeras.Sequential, train.Options, error) 
 			if err != nil || !(f > 0) || math.IsInf(f, 0) {
 				return nil, o, bad(st, "a positive number", nil)
 			}
-			m.SetLRSchedule(nil)
-			m.Optimizer().SetLearningRate(f)
+			m.Optimizer().SetLearningRate(f) // replaces a schedule
 		case "lr_schedule":
-			sched, err := train.ParseSchedule(st.Value)
+			sched, err := optim.ParseSchedule(st.Value)
 			if err != nil {
 				return nil, o, bad(st, "", err)
 			}
-			m.SetLRSchedule(sched)
+			m.Optimizer().SetSchedule(sched)
 		case "label_smoothing":
 			f, err := strconv.ParseFloat(st.Value, 64)
 			if err != nil {
@@ -956,7 +955,7 @@ func (s *Sweep) continues(p Point) bool {
 		return true // it removes a model file's schedule
 	}
 	m, err := s.Model()
-	return err == nil && m.LRSchedule() == nil
+	return err == nil && m.Optimizer().Schedule() == nil
 }
 
 // checkpointPath names the saved model of a configuration after epochs.

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gokeras/gokeras/optim"
 	"github.com/gokeras/gokeras/tensor"
 )
 
@@ -226,6 +227,9 @@ func (p *ReduceLROnPlateau) OnEpochEnd(r *Run, epoch int, logs Logs) error {
 	p.wait++
 	if p.wait >= p.Patience {
 		opt := r.Model.Optimizer
+		if err := settable("ReduceLROnPlateau", opt); err != nil {
+			return err
+		}
 		if lr := opt.LearningRate(); lr > p.MinLR {
 			opt.SetLearningRate(math.Max(lr*p.Factor, p.MinLR))
 		}
@@ -242,11 +246,24 @@ type LearningRateScheduler struct {
 }
 
 func (s *LearningRateScheduler) OnEpochBegin(r *Run, epoch int) error {
+	if err := settable("LearningRateScheduler", r.Model.Optimizer); err != nil {
+		return err
+	}
 	lr := s.Schedule(epoch, r.Model.Optimizer.LearningRate())
 	if math.IsNaN(lr) || lr < 0 {
 		return fmt.Errorf("train: the learning-rate schedule returned %v at epoch %d; it must be a non-negative number", lr, epoch)
 	}
 	r.Model.Optimizer.SetLearningRate(lr)
+	return nil
+}
+
+// settable refuses to set the rate of an optimizer whose rate is a
+// schedule, as Keras's learning_rate setter does (base_optimizer.py):
+// the callback would silently end the schedule.
+func settable(who string, opt optim.Optimizer) error {
+	if s := opt.Schedule(); s != nil {
+		return fmt.Errorf("train: %s sets the learning rate, but the optimizer's rate is a schedule (%T); use one or the other, as Keras requires", who, s)
+	}
 	return nil
 }
 

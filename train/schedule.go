@@ -1,344 +1,56 @@
 package train
 
-// Learning-rate schedules, as Keras 3's keras.optimizers.schedules, applied
-// per batch by the LRSchedule callback. A Schedule maps the optimiser's
-// step (its iteration count: 0 for the first batch of a run) to a rate.
-
 import (
 	"fmt"
 	"math"
-	"sort"
-	"strconv"
-	"strings"
+
+	"github.com/gokeras/gokeras/optim"
 )
 
-// Schedule gives the learning rate for a training step.
-type Schedule interface {
-	Rate(step int64) float64
-}
-
-// sized is implemented by schedules whose length may be left 0 to mean
-// "until the end of training"; LRSchedule fills it from the run.
-type sized interface {
-	withTotal(steps int64) Schedule
-}
-
-// CosineDecay is Keras's CosineDecay: an optional linear warm-up from
-// InitialLearningRate to WarmupTarget over WarmupSteps, then a cosine decay
-// over DecaySteps from the warm-up target (or from InitialLearningRate when
-// WarmupTarget is 0, Keras's None) down to Alpha times it, held after.
-//
-//	warm-up (step < WarmupSteps): lr0 + (target - lr0) * step/WarmupSteps
-//	decay: from * ((1-Alpha) * (1 + cos(π * min(t, DecaySteps)/DecaySteps))/2 + Alpha),
-//	       t = step - WarmupSteps
-//
-// DecaySteps 0 means the rest of training (LRSchedule fills it in).
-type CosineDecay struct {
-	InitialLearningRate float64
-	DecaySteps          int64
-	Alpha               float64
-	WarmupTarget        float64 // 0: no warm-up
-	WarmupSteps         int64
-}
-
-func (c CosineDecay) Rate(step int64) float64 {
-	from := c.InitialLearningRate
-	if c.WarmupTarget != 0 {
-		if step < c.WarmupSteps {
-			return c.InitialLearningRate + (c.WarmupTarget-c.InitialLearningRate)*float64(step)/float64(c.WarmupSteps)
-		}
-		from = c.WarmupTarget
-		step -= c.WarmupSteps
-	}
-	if c.DecaySteps <= 0 {
-		return from
-	}
-	frac := float64(min(step, c.DecaySteps)) / float64(c.DecaySteps)
-	return from * ((1-c.Alpha)*0.5*(1+math.Cos(math.Pi*frac)) + c.Alpha)
-}
-
-func (c CosineDecay) withTotal(steps int64) Schedule {
-	if c.DecaySteps == 0 {
-		warm := int64(0)
-		if c.WarmupTarget != 0 {
-			warm = c.WarmupSteps
-		}
-		c.DecaySteps = max(steps-warm, 1)
-	}
-	return c
-}
-
-// OneCycle is the one-cycle policy of PyTorch's OneCycleLR (Keras has
-// none; momentum is not cycled): the rate rises from MaxLR/DivFactor to
-// MaxLR over the first PctStart of TotalSteps, then falls to
-// MaxLR/DivFactor/FinalDivFactor at the last step, both along half a cosine:
-//
-//	anneal(a, b, p) = b + (a - b) * (1 + cos(π p))/2
-//	rise: p = step / (PctStart*TotalSteps - 1)
-//	fall: p = (step - (PctStart*TotalSteps - 1)) / (TotalSteps - PctStart*TotalSteps)
-//
-// Zero fields take PyTorch's defaults: PctStart 0.3, DivFactor 25,
-// FinalDivFactor 1e4; TotalSteps 0 means the whole run. Steps past the end
-// keep the final rate.
-type OneCycle struct {
-	MaxLR          float64
-	TotalSteps     int64
-	PctStart       float64
-	DivFactor      float64
-	FinalDivFactor float64
-}
-
-func (o OneCycle) withTotal(steps int64) Schedule {
-	if o.TotalSteps == 0 {
-		o.TotalSteps = steps
-	}
-	return o
-}
-
-func (o OneCycle) Rate(step int64) float64 {
-	pct, div, fdiv := o.PctStart, o.DivFactor, o.FinalDivFactor
-	if pct == 0 {
-		pct = 0.3
-	}
-	if div == 0 {
-		div = 25
-	}
-	if fdiv == 0 {
-		fdiv = 1e4
-	}
-	lo := o.MaxLR / div
-	end := lo / fdiv
-	anneal := func(a, b, p float64) float64 { return b + (a-b)*0.5*(1+math.Cos(math.Pi*p)) }
-	peak := pct*float64(o.TotalSteps) - 1
-	last := float64(o.TotalSteps) - 1
-	s := math.Min(float64(step), last)
-	if s <= peak {
-		if peak <= 0 {
-			return o.MaxLR
-		}
-		return anneal(lo, o.MaxLR, s/peak)
-	}
-	return anneal(o.MaxLR, end, (s-peak)/(last-peak))
-}
-
-// PiecewiseConstantDecay is Keras's: Values[0] up to and including step
-// Boundaries[0], Values[i] for Boundaries[i-1] < step <= Boundaries[i], and
-// the last value after the last boundary. len(Values) = len(Boundaries)+1.
-type PiecewiseConstantDecay struct {
-	Boundaries []int64
-	Values     []float64
-}
-
-func (p PiecewiseConstantDecay) Rate(step int64) float64 {
-	i := sort.Search(len(p.Boundaries), func(i int) bool { return step <= p.Boundaries[i] })
-	return p.Values[i]
-}
-
-// ExponentialDecay is Keras's: InitialLearningRate * DecayRate^(step/DecaySteps),
-// with the exponent floored when Staircase is set (step decay: multiply by
-// DecayRate every DecaySteps steps).
-type ExponentialDecay struct {
-	InitialLearningRate float64
-	DecaySteps          int64
-	DecayRate           float64
-	Staircase           bool
-}
-
-func (e ExponentialDecay) Rate(step int64) float64 {
-	p := float64(step) / float64(e.DecaySteps)
-	if e.Staircase {
-		p = math.Floor(p)
-	}
-	return e.InitialLearningRate * math.Pow(e.DecayRate, p)
-}
-
-// LRSchedule is the callback that applies a Schedule: it sets the
-// optimiser's rate to Schedule.Rate(iterations) before every batch (at the
-// start of training, then after each batch for the next one). The step is
-// the optimiser's iteration count, so a run resumed with its optimiser
-// state continues the schedule where it stopped. After an epoch's last
-// batch it logs the rate that batch used as "learning_rate" (then, unlike
-// in OnEpochEnd, the History and the progress line see it).
+// LRSchedule runs the optimizer's learning-rate schedule over a Fit: the
+// optimizer evaluates the schedule itself at its iteration count on every
+// step (optim.Optimizer.SetSchedule, Keras's learning_rate given a
+// LearningRateSchedule); this callback gives a schedule whose length was
+// left 0 ("the rest of training") the run's length, Epochs*Steps, checks
+// each rate, and after an epoch's last batch logs the rate that batch used
+// as "learning_rate" (then, unlike in OnEpochEnd, the History and the
+// progress line see it). gokeras.Model.Fit adds one when the optimizer has
+// a schedule. Keras has no such callback; its per-epoch
+// LearningRateScheduler is LearningRateScheduler here.
 type LRSchedule struct {
 	NopCallback
-	Schedule Schedule
+	// Schedule, when set, becomes the optimizer's schedule at the start
+	// of training; nil uses the one the optimizer has.
+	Schedule optim.Schedule
 
-	s Schedule // Schedule with "until the end" lengths filled in
+	used float64 // the rate of the batch in progress
 }
 
 func (l *LRSchedule) OnTrainBegin(r *Run) error {
-	if l.Schedule == nil {
-		return fmt.Errorf("train: LRSchedule has no Schedule")
+	opt := r.Model.Optimizer
+	if l.Schedule != nil {
+		opt.SetSchedule(l.Schedule)
 	}
-	l.s = l.Schedule
-	if s, ok := l.s.(sized); ok {
-		l.s = s.withTotal(int64(r.Epochs) * int64(r.Steps))
+	if opt.Schedule() == nil {
+		return fmt.Errorf("train: LRSchedule has no schedule; set its Schedule or the optimizer's (SetSchedule)")
 	}
-	return l.apply(r)
+	opt.SetTrainingSteps(int64(r.Epochs) * int64(r.Steps))
+	return l.check(opt)
 }
 
 func (l *LRSchedule) OnBatchEnd(r *Run, batch int, logs Logs) error {
 	if batch == r.Steps-1 {
-		logs["learning_rate"] = r.Model.Optimizer.LearningRate()
+		logs["learning_rate"] = l.used
 	}
-	return l.apply(r)
+	return l.check(r.Model.Optimizer)
 }
 
-func (l *LRSchedule) apply(r *Run) error {
-	opt := r.Model.Optimizer
-	step := opt.Iterations()
-	lr := l.s.Rate(step)
-	if math.IsNaN(lr) || math.IsInf(lr, 0) || lr < 0 {
-		return fmt.Errorf("train: the learning-rate schedule gave %v at step %d; it must be a non-negative number", lr, step)
+// check refuses a rate the next step cannot use, which only a Schedule
+// defined outside optim can give.
+func (l *LRSchedule) check(opt optim.Optimizer) error {
+	l.used = opt.LearningRate()
+	if math.IsNaN(l.used) || math.IsInf(l.used, 0) || l.used < 0 {
+		return fmt.Errorf("train: the learning-rate schedule gave %v at step %d; it must be a non-negative number", l.used, opt.Iterations())
 	}
-	opt.SetLearningRate(lr)
 	return nil
-}
-
-// ScheduleSyntax documents ParseSchedule's input, for CLI help.
-const ScheduleSyntax = `NAME:key=value,... with NAME one of
-  cosine:lr=0.01[,steps=N][,warmup=N][,from=0][,alpha=0]
-      linear warm-up from 'from' to lr over 'warmup' steps, then cosine decay
-      to alpha*lr over 'steps' steps (default: the rest of training)
-  onecycle:lr=0.1[,steps=N][,pct=0.3][,div=25][,final_div=1e4]
-      rise from lr/div to lr over the first pct of the steps, then fall to
-      lr/div/final_div (default steps: the whole run)
-  step:lr=0.1,every=N[,factor=0.1]
-      multiply the rate by factor every N steps
-  exponential:lr=0.1,every=N,factor=0.96
-      lr * factor^(step/N), smoothly
-  piecewise:boundaries=1000/5000,values=0.1/0.01/0.001
-      values[i] up to boundaries[i], the last value after
-Lengths are in optimiser steps (batches).`
-
-// ParseSchedule reads a schedule written as ScheduleSyntax describes, e.g.
-// "cosine:lr=0.01,warmup=500,steps=20000".
-func ParseSchedule(spec string) (Schedule, error) {
-	name, args, _ := strings.Cut(strings.TrimSpace(spec), ":")
-	bad := func(format string, a ...any) error {
-		return fmt.Errorf("train: schedule %q: %s; the syntax is\n%s", spec, fmt.Sprintf(format, a...), ScheduleSyntax)
-	}
-	kv := map[string]string{}
-	if args != "" {
-		for _, f := range strings.Split(args, ",") {
-			k, v, ok := strings.Cut(f, "=")
-			k = strings.TrimSpace(k)
-			if !ok || k == "" {
-				return nil, bad("%q is not key=value", f)
-			}
-			if _, dup := kv[k]; dup {
-				return nil, bad("%s is given twice", k)
-			}
-			kv[k] = strings.TrimSpace(v)
-		}
-	}
-	var err error
-	used := map[string]bool{}
-	num := func(k string, def float64, required bool) float64 {
-		used[k] = true
-		v, ok := kv[k]
-		if !ok {
-			if required && err == nil {
-				err = bad("%s is required", k)
-			}
-			return def
-		}
-		f, perr := strconv.ParseFloat(v, 64)
-		if (perr != nil || f < 0 || math.IsInf(f, 0) || math.IsNaN(f)) && err == nil {
-			err = bad("%s=%s is not a non-negative number", k, v)
-		}
-		return f
-	}
-	steps := func(k string, required bool) int64 {
-		f := num(k, 0, required)
-		if f != math.Trunc(f) && err == nil {
-			err = bad("%s=%v is not a whole number of steps", k, f)
-		}
-		if _, given := kv[k]; given && f == 0 && k == "steps" && err == nil {
-			// Only a missing steps means "the rest of training" (warmup=0
-			// is no warm-up, the default itself).
-			err = bad("%s=0 must be at least 1; leave %s out for the rest of training", k, k)
-		}
-		return int64(f)
-	}
-	// positive reads a value whose zero in the schedule struct means the
-	// default, so an explicit 0 is an error rather than that default.
-	positive := func(k string) float64 {
-		f := num(k, 0, false)
-		if _, given := kv[k]; given && f == 0 && err == nil {
-			err = bad("%s=0 must be positive; leave %s out for the default", k, k)
-		}
-		return f
-	}
-	var s Schedule
-	switch name {
-	case "cosine":
-		c := CosineDecay{DecaySteps: steps("steps", false), Alpha: num("alpha", 0, false), WarmupSteps: steps("warmup", false)}
-		lr, from := num("lr", 0, true), num("from", 0, false)
-		if c.WarmupSteps > 0 {
-			c.InitialLearningRate, c.WarmupTarget = from, lr
-		} else {
-			c.InitialLearningRate = lr
-		}
-		if c.Alpha > 1 && err == nil {
-			err = bad("alpha %v must be in [0, 1]", c.Alpha)
-		}
-		s = c
-	case "onecycle":
-		o := OneCycle{MaxLR: num("lr", 0, true), TotalSteps: steps("steps", false), PctStart: positive("pct"),
-			DivFactor: positive("div"), FinalDivFactor: positive("final_div")}
-		if o.PctStart >= 1 && err == nil {
-			err = bad("pct %v must be in (0, 1)", o.PctStart)
-		}
-		s = o
-	case "step", "exponential":
-		def := 0.1
-		if name == "exponential" {
-			def = 0.96
-		}
-		s = ExponentialDecay{InitialLearningRate: num("lr", 0, true), DecaySteps: steps("every", true),
-			DecayRate: num("factor", def, false), Staircase: name == "step"}
-		if e := s.(ExponentialDecay); e.DecaySteps == 0 && err == nil {
-			err = bad("every must be at least 1")
-		}
-	case "piecewise":
-		used["boundaries"], used["values"] = true, true
-		var p PiecewiseConstantDecay
-		for _, b := range splitList(kv["boundaries"]) {
-			n, perr := strconv.ParseInt(b, 10, 64)
-			if perr != nil || n < 0 || (len(p.Boundaries) > 0 && n <= p.Boundaries[len(p.Boundaries)-1]) {
-				return nil, bad("boundaries must be increasing step numbers separated by '/'")
-			}
-			p.Boundaries = append(p.Boundaries, n)
-		}
-		for _, v := range splitList(kv["values"]) {
-			f, perr := strconv.ParseFloat(v, 64)
-			if perr != nil || f < 0 {
-				return nil, bad("values must be non-negative rates separated by '/'")
-			}
-			p.Values = append(p.Values, f)
-		}
-		if len(p.Values) != len(p.Boundaries)+1 {
-			return nil, bad("%d boundaries need %d values, not %d", len(p.Boundaries), len(p.Boundaries)+1, len(p.Values))
-		}
-		s = p
-	default:
-		return nil, bad("unknown schedule %q", name)
-	}
-	if err != nil {
-		return nil, err
-	}
-	for k := range kv {
-		if !used[k] {
-			return nil, bad("%s does not take %s", name, k)
-		}
-	}
-	return s, nil
-}
-
-func splitList(s string) []string {
-	if s == "" {
-		return nil
-	}
-	return strings.Split(s, "/")
 }

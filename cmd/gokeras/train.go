@@ -16,6 +16,7 @@ import (
 
 	"github.com/gokeras/gokeras"
 	"github.com/gokeras/gokeras/dataset"
+	"github.com/gokeras/gokeras/optim"
 	"github.com/gokeras/gokeras/train"
 )
 
@@ -86,7 +87,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	load := fs.String("load", "", "resume training a model saved with --save")
 	histFile := fs.String("history", "", "write the training history as JSON to this file")
 	checkpoint := fs.String("checkpoint", "", "save the model after every epoch to this file (resume with --load); {epoch:02d}-style fields allowed")
-	lrSchedule := fs.String("lr-schedule", "", "learning-rate schedule, e.g. cosine:lr=0.01,warmup=500 or step:lr=0.1,every=5000 (see train.ScheduleSyntax); saved with the model")
+	lrSchedule := fs.String("lr-schedule", "", "learning-rate schedule, e.g. cosine:lr=0.01,warmup=500 or step:lr=0.1,every=5000 (see optim.ScheduleSyntax); saved with the model")
 	labelSmoothing := fs.Float64("label-smoothing", 0, "label smoothing of the cross-entropy loss, in [0, 1], e.g. 0.1 (default: the model file's, else 0)")
 	csvLog := fs.String("csv-log", "", "append each epoch's loss and metrics to this CSV file (Keras's CSVLogger)")
 	plotFile := fs.String("plot", "", "draw the training curves (loss and each metric per epoch) to this PNG file")
@@ -198,13 +199,16 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		o.Callbacks = append(o.Callbacks, &gokeras.ModelCheckpoint{Model: m, Filepath: *checkpoint})
 	}
 	if *lrSchedule != "" {
-		sched, err := train.ParseSchedule(*lrSchedule)
+		sched, err := optim.ParseSchedule(*lrSchedule)
 		if err != nil {
 			return err
 		}
-		// On the model rather than as a callback, so that --save keeps it
-		// and --load resumes it.
-		m.SetLRSchedule(sched)
+		// On the optimizer rather than as a callback, so that --save keeps
+		// it and --load resumes it.
+		if m.Optimizer() == nil {
+			return fmt.Errorf("--lr-schedule: the model has no optimizer; give it a compile_config")
+		}
+		m.Optimizer().SetSchedule(sched)
 	}
 	if flagSet(fs, "label-smoothing") {
 		if err := m.SetLabelSmoothing(*labelSmoothing); err != nil {

@@ -8,7 +8,7 @@ import (
 
 	"github.com/gokeras/gokeras"
 	"github.com/gokeras/gokeras/loss"
-	"github.com/gokeras/gokeras/train"
+	"github.com/gokeras/gokeras/optim"
 )
 
 func TestTrainLabelSmoothingAndScheduleAreSaved(t *testing.T) {
@@ -25,9 +25,9 @@ func TestTrainLabelSmoothingAndScheduleAreSaved(t *testing.T) {
 	if want := (loss.SparseCategoricalCrossentropy{LabelSmoothing: 0.1}); m.Loss() != want {
 		t.Errorf("saved loss %#v, want %#v", m.Loss(), want)
 	}
-	want := train.ExponentialDecay{InitialLearningRate: 0.01, DecaySteps: 100, DecayRate: 0.1, Staircase: true}
-	if !reflect.DeepEqual(m.LRSchedule(), want) {
-		t.Errorf("saved schedule %#v, want %#v", m.LRSchedule(), want)
+	want := optim.ExponentialDecay{InitialLearningRate: 0.01, DecaySteps: 100, DecayRate: 0.1, Staircase: true}
+	if !reflect.DeepEqual(m.Optimizer().Schedule(), want) {
+		t.Errorf("saved schedule %#v, want %#v", m.Optimizer().Schedule(), want)
 	}
 	_, errOut, code = runCLI(t, "train", "--model", "boston-mlp", "--label-smoothing", "0.1")
 	if code == 0 || !strings.Contains(errOut, "has no label smoothing") {

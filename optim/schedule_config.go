@@ -1,6 +1,7 @@
-package train
+package optim
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"strings"
@@ -8,7 +9,7 @@ import (
 	"github.com/gokeras/gokeras/internal/config"
 )
 
-// Schedules in model files are written as Keras 3 serialises a
+// Schedules in optimizer configs are written as Keras 3 serialises a
 // LearningRateSchedule given as an optimizer's learning_rate
 // (keras/src/optimizers/base_optimizer.py, get_config, which calls
 // keras.optimizers.schedules.serialize):
@@ -34,6 +35,16 @@ var ScheduleClasses = []string{"CosineDecay", "ExponentialDecay", "OneCycle", "P
 // training"; only an absent key (or null) means a default, so an explicit
 // 0 there, a negative rate and a decay_steps of 0 are errors.
 func ScheduleFromConfig(class string, cfg map[string]any) (Schedule, error) {
+	s, err := scheduleFromConfig(class, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("optim: %w", err)
+	}
+	return s, nil
+}
+
+// scheduleFromConfig is ScheduleFromConfig without the package prefix,
+// for messages that say where the schedule is.
+func scheduleFromConfig(class string, cfg map[string]any) (Schedule, error) {
 	r := schedReader{config.New(cfg)}
 	r.Get("name")
 	var s Schedule
@@ -85,7 +96,7 @@ func ScheduleFromConfig(class string, cfg map[string]any) (Schedule, error) {
 		}
 		s = o
 	default:
-		return nil, fmt.Errorf("train: learning-rate schedule class %q is not supported; gokeras reads %s", class, strings.Join(ScheduleClasses, ", "))
+		return nil, fmt.Errorf("learning-rate schedule class %q is not supported; gokeras reads %s", class, strings.Join(ScheduleClasses, ", "))
 	}
 	if err := r.finish(class); err != nil {
 		return nil, err
@@ -121,7 +132,7 @@ func ScheduleConfig(s Schedule) (class string, cfg map[string]any, err error) {
 		setNonZero(cfg, "final_div_factor", v.FinalDivFactor)
 		return "OneCycle", cfg, nil
 	}
-	return "", nil, fmt.Errorf("train: schedule %T cannot be written to a model file; use one of %s", s, strings.Join(ScheduleClasses, ", "))
+	return "", nil, fmt.Errorf("optim: schedule %T cannot be written to a model file; use one of %s", s, strings.Join(ScheduleClasses, ", "))
 }
 
 // schedReader is a config.Reader with the non-negative numbers, step
@@ -211,10 +222,54 @@ func (r schedReader) list(key string) []float64 {
 
 func (r schedReader) finish(class string) error {
 	if r.Err != nil {
-		return fmt.Errorf("train: %s config: %w", class, r.Err)
+		return fmt.Errorf("%s config: %w", class, r.Err)
 	}
 	if unknown := r.Unknown(); len(unknown) > 0 {
-		return fmt.Errorf("train: %s config has unknown key %q; it takes %s", class, unknown[0], strings.Join(r.Read(), ", "))
+		return fmt.Errorf("%s config has unknown key %q; it takes %s", class, unknown[0], strings.Join(r.Read(), ", "))
 	}
 	return nil
+}
+
+// scheduleModule is the module Keras 3 writes for its schedules.
+const scheduleModule = "keras.optimizers.schedules"
+
+// scheduleObject is s as Keras 3's serialize_keras_object writes it
+// (keras/src/saving/serialization_lib.py), or nil when s cannot be written.
+func scheduleObject(s Schedule) map[string]any {
+	class, cfg, err := ScheduleConfig(s)
+	if err != nil {
+		return nil
+	}
+	return map[string]any{"module": scheduleModule, "class_name": class, "config": cfg, "registered_name": nil}
+}
+
+// scheduleFromObject reads a learning_rate given as a serialised schedule:
+// class_name and config, with Keras's module and registered_name allowed.
+func scheduleFromObject(obj map[string]any) (Schedule, error) {
+	r := config.New(obj)
+	class, _ := r.Get("class_name")
+	name, ok := class.(string)
+	if !ok {
+		return nil, fmt.Errorf("it is %s, which has no class_name string; give a number or a schedule such as {\"class_name\": \"CosineDecay\", \"config\": {\"initial_learning_rate\": 0.01, \"decay_steps\": 1000}}", compact(obj))
+	}
+	r.Get("module")
+	r.Get("registered_name")
+	raw, _ := r.Get("config")
+	cfg, ok := raw.(map[string]any)
+	if raw != nil && !ok {
+		return nil, fmt.Errorf("the %s schedule's config is %v; want an object of its options", name, raw)
+	}
+	if unknown := r.Unknown(); len(unknown) > 0 {
+		return nil, fmt.Errorf("the %s schedule has unknown key %q; a schedule takes class_name, config, module and registered_name", name, unknown[0])
+	}
+	return scheduleFromConfig(name, cfg)
+}
+
+// compact is v as one line of JSON, for messages.
+func compact(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
 }
