@@ -306,3 +306,45 @@ func TestGraphSeveralInputsAndOutputs(t *testing.T) {
 		t.Fatal("an Input given twice: no error")
 	}
 }
+
+// ReLU and Softmax layers fuse as Dense's activations do: a ReLU layer's
+// gradient is applied by the max-pool after it, and a model ending in a
+// Softmax layer takes the fused cross-entropy gradient; both give the
+// same weights' gradients as the unfused Sequential model with the
+// activations inside the layers.
+func TestActivationLayersFuse(t *testing.T) {
+	a := &nn.Stack{}
+	a.Add(&nn.Conv2D{Filters: 2, KernelSize: [2]int{3, 3}, Activation: activation.ReLU, InputShape: tensor.Shape{6, 6, 1}},
+		&nn.MaxPooling2D{}, &nn.Flatten{}, &nn.Dense{Units: 3, Activation: activation.Softmax})
+	b := &nn.Stack{}
+	b.Add(&nn.Conv2D{Filters: 2, KernelSize: [2]int{3, 3}, InputShape: tensor.Shape{6, 6, 1}}, &nn.ReLU{},
+		&nn.MaxPooling2D{}, &nn.Flatten{}, &nn.Dense{Units: 3}, &nn.Softmax{})
+	for _, s := range []*nn.Stack{a, b} {
+		if err := s.Build(nil, 5); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, p := range a.Params() {
+		copy(b.Params()[i].Value.Data, p.Value.Data)
+	}
+	if _, ok := b.LastActivated(); !ok {
+		t.Fatal("a model ending in a Softmax layer is not fused with cross-entropy")
+	}
+	x := randomInput(8, 3, 6, 6, 1)
+	ya, yb := a.Forward(x, true), b.Forward(x, true)
+	for i := range ya.Data {
+		if math.Abs(float64(ya.Data[i]-yb.Data[i])) > 1e-6 {
+			t.Fatalf("outputs differ: %v vs %v", ya.Data, yb.Data)
+		}
+	}
+	dz := randomInput(9, 3, 3)
+	a.BackwardLinear(dz)
+	b.BackwardLinear(dz)
+	for i, p := range a.Params() {
+		for j, g := range p.Grad.Data {
+			if math.Abs(float64(g-b.Params()[i].Grad.Data[j])) > 1e-5 {
+				t.Fatalf("gradient of %s differs at %d: %v vs %v", p.Name, j, g, b.Params()[i].Grad.Data[j])
+			}
+		}
+	}
+}

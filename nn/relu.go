@@ -2,6 +2,7 @@ package nn
 
 import (
 	"fmt"
+	"github.com/gokeras/gokeras/activation"
 	"math/rand/v2"
 
 	"github.com/gokeras/gokeras/internal/kernel"
@@ -91,6 +92,22 @@ func (l *ReLU) Build(in tensor.Shape, _ *rand.Rand) error {
 
 // plain reports whether l is max(x, 0), which the kernel package does in
 // one vectorised pass.
+// ActivationFunc and BackwardLinear make a plain ReLU (Keras's default
+// ReLU()) an Activated layer, so that a following MaxPooling2D applies its
+// gradient (nn.Stack's fusion) as it does for Dense(activation="relu").
+// Any other ReLU reports Linear, which nothing fuses, and BackwardLinear
+// is for the plain one only.
+func (l *ReLU) ActivationFunc() activation.Func {
+	if l.plain() {
+		return activation.ReLU
+	}
+	return activation.Linear
+}
+
+// BackwardLinear takes the gradient before the activation, which for a
+// layer that is only the activation is the input's gradient.
+func (l *ReLU) BackwardLinear(dz *tensor.Tensor) *tensor.Tensor { return dz }
+
 func (l *ReLU) plain() bool { return l.MaxValue == 0 && l.NegativeSlope == 0 && l.Threshold == 0 }
 
 func (l *ReLU) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {

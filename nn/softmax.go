@@ -2,6 +2,7 @@ package nn
 
 import (
 	"fmt"
+	"github.com/gokeras/gokeras/activation"
 	"math"
 	"math/rand/v2"
 
@@ -90,6 +91,21 @@ func (l *Softmax) Build(in tensor.Shape, _ *rand.Rand) error {
 	}
 	return nil
 }
+
+// ActivationFunc and BackwardLinear make a Softmax over the last axis an
+// Activated layer, so that a model ending in one takes the fused softmax +
+// cross-entropy gradient, as one ending in Dense(activation="softmax")
+// does. Over another axis it reports Linear, which nothing fuses.
+func (l *Softmax) ActivationFunc() activation.Func {
+	if l.n > 0 && l.inner == 1 {
+		return activation.Softmax
+	}
+	return activation.Linear
+}
+
+// BackwardLinear takes the gradient before the softmax, which for a layer
+// that is only the softmax is the input's gradient.
+func (l *Softmax) BackwardLinear(dz *tensor.Tensor) *tensor.Tensor { return dz }
 
 func (l *Softmax) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 	l.y = tensor.Ensure(l.y, x.Shape...)
