@@ -160,7 +160,7 @@ func (m *Sequential) Build(inputShape ...int) error {
 		return err
 	}
 	if err := m.checkSampleSizes(); err != nil {
-		m.net.Add() // marks it not built
+		m.net.Unbuild()
 		return fmt.Errorf("gokeras: %w", err)
 	}
 	return nil
