@@ -256,3 +256,24 @@ func TestScheduleConfigErrors(t *testing.T) {
 		}
 	}
 }
+
+// Evaluating a schedule on every step allocates nothing.
+func TestScheduleStepAllocs(t *testing.T) {
+	w := &tensor.Tensor{Shape: tensor.Shape{4}, Data: make([]float32, 4)}
+	g := &tensor.Tensor{Shape: tensor.Shape{4}, Data: []float32{1, 2, 3, 4}}
+	vs, gs := []*tensor.Tensor{w}, []*tensor.Tensor{g}
+	for _, s := range []Schedule{
+		CosineDecay{InitialLearningRate: 0.1, WarmupTarget: 0.2, WarmupSteps: 3},
+		ExponentialDecay{InitialLearningRate: 0.1, DecaySteps: 2, DecayRate: 0.5},
+		PiecewiseConstantDecay{Boundaries: []int64{1, 3}, Values: []float64{0.5, 0.25, 0.125}},
+		OneCycle{MaxLR: 1},
+	} {
+		opt := &Adam{}
+		opt.SetSchedule(s)
+		opt.SetTrainingSteps(100)
+		opt.Apply(vs, gs)
+		if n := testing.AllocsPerRun(20, func() { opt.Apply(vs, gs) }); n != 0 {
+			t.Errorf("%T: %v allocations per step, want 0", s, n)
+		}
+	}
+}
