@@ -1,7 +1,8 @@
 // Package optim owns the optimizers Keras users pass to compile as
 // optimizer="adam" and the like: their update rules, per-variable state
-// (slots), gradient clipping, and the config and state that a saved model
-// carries.
+// (slots), gradient clipping, learning-rate schedules (schedule.go, which
+// an optimizer evaluates at its own step, as Keras's do), and the config
+// and state that a saved model carries.
 //
 // The formulas and defaults are Keras 3's (keras/src/optimizers/*.py and the
 // clipping and weight decay in base_optimizer.py). Options are struct fields
