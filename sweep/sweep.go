@@ -955,7 +955,7 @@ func (s *Sweep) continues(p Point) bool {
 		return true // it removes a model file's schedule
 	}
 	m, err := s.Model()
-	return err == nil && m.Optimizer().Schedule() == nil
+	return err == nil && (m.Optimizer() == nil || m.Optimizer().Schedule() == nil)
 }
 
 // checkpointPath names the saved model of a configuration after epochs.
