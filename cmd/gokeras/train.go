@@ -476,6 +476,7 @@ func runSummary(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("summary", stdout)
 	modelFlag := fs.String("model", "digits-cnn", "a preset name or a model JSON file")
 	load := fs.String("load", "", "a saved model instead of --model")
+	plotPath := fs.String("plot", "", "also draw the model's graph into this PNG file (a box per layer call: name, class, output shape)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -492,5 +493,11 @@ func runSummary(args []string, stdout, stderr io.Writer) error {
 		}
 		m = src.model
 	}
-	return m.Summary(stdout)
+	if err := m.Summary(stdout); err != nil {
+		return err
+	}
+	if *plotPath != "" {
+		return writeModelPlot(m, *plotPath)
+	}
+	return nil
 }
