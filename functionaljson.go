@@ -300,7 +300,7 @@ func functionalFromJSON(data []byte) (*Model, error) {
 				stuck = append(stuck, names[c.layer])
 			}
 		}
-		return nil, fmt.Errorf("the calls of layers %s read each other's outputs in a cycle; a model's graph cannot loop", abbreviate(quoteAll(stuck), 5))
+		return nil, fmt.Errorf("layers %s cannot be called: their inputs come from a cycle of calls (a layer reading its own output); a model's graph cannot loop", abbreviate(quoteAll(stuck), 5))
 	}
 	symbol := func(what string, v any) (nn.Symbolic, tensorRef, error) {
 		refs, err := modelTensors(v)

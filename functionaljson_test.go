@@ -345,7 +345,7 @@ func TestFunctionalJSONErrors(t *testing.T) {
 		{`[["activation", 0, 0, {}]]`, `[["activation", -1, 0, {}]]`, `the node and tensor indexes must be whole numbers from 0`},
 		{`[["activation", 0, 0, {}]]`, `[["activation", 0, 0, {"training": false}]]`, `called with training=false, which gokeras does not support`},
 		// conv2d reads dense's output, which depends on conv2d: a cycle.
-		{`[["input_1", 0, 0, {}]]`, `[["dense", 0, 0, {}]]`, `read each other's outputs in a cycle`},
+		{`[["input_1", 0, 0, {}]]`, `[["dense", 0, 0, {}]]`, `their inputs come from a cycle of calls`},
 		{`[["re_lu", 0, 0, {}], ["batch_normalization_1", 0, 0, {}]]`, `[["re_lu", 0, 0, {}]]`, `layer "add", inbound node 0: Add takes a list of tensors, not one tensor`},
 		{`[["add", 0, 0, {}]]`, `[["add", 0, 0, {}], ["re_lu", 0, 0, {}]]`, `layer "activation", inbound node 0: Activation takes one tensor, not a list of 2`},
 		{`"input_layers": [["input_1", 0, 0]]`, `"input_layers": [["input_1", 0, 0], ["input_1", 0, 0]]`, `config.input_layers lists 2 tensors ("input_1", "input_1"); gokeras models take one input and one output for now`},
