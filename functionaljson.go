@@ -469,8 +469,10 @@ func parseCall(raw json.RawMessage) (refs []tensorRef, list bool, err error) {
 		}
 	}
 	var args []any
-	if err := json.Unmarshal(call["args"], &args); err != nil || len(args) != 1 {
-		return nil, false, fmt.Errorf("args %s: want one argument, a tensor or a list of tensors", compactJSONRaw(call["args"]))
+	if raw, ok := call["args"]; !ok {
+		return nil, false, fmt.Errorf("args is missing; want \"args\": [a tensor or a list of tensors]")
+	} else if err := json.Unmarshal(raw, &args); err != nil || len(args) != 1 {
+		return nil, false, fmt.Errorf("args %s: want one argument, a tensor or a list of tensors", compactJSONRaw(raw))
 	}
 	if kw, ok := call["kwargs"]; ok {
 		var kwargs map[string]any
