@@ -94,7 +94,7 @@ func TestBatchesAllocateNothing(t *testing.T) {
 	w := make([]float32, 100)
 	for _, x := range []Inputs{tensor.New(100, 16, 16, 3), tensor.NewBytes(255, 100, 16, 16, 3)} {
 		b := &batcher{}
-		r := rows{x, y, w, 0, 100}
+		r := rows{[]Inputs{x}, []*tensor.Tensor{y}, w, 0, 100}
 		b.gather(r, idx)
 		b.span(r, 64, 96)
 		if a := testing.AllocsPerRun(20, func() { b.gather(r, idx); b.span(r, 0, 32) }); a != 0 {

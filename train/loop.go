@@ -47,6 +47,9 @@ func ParseVerbosity(v int) (Verbosity, error) {
 type Data struct {
 	X Inputs // a *tensor.Tensor, or *tensor.Bytes scaled as batches are read
 	Y *tensor.Tensor
+	// Xs and Ys replace X and Y for a model with several inputs or
+	// outputs (FitMulti): a List or a Named map each.
+	Xs, Ys Arrays
 	// SampleWeight, if non-nil, holds one weight per sample (see
 	// Options.SampleWeight), as the third item of Keras's
 	// validation_data=(x, y, sample_weight).
@@ -133,6 +136,42 @@ func epochBatches(epoch, batches, steps int) (pass, first, count int) {
 // also when ctx is cancelled (then with ctx's error) or the loss becomes NaN
 // (then with an error naming the epoch and batch).
 func Fit(ctx context.Context, m *Model, x Inputs, y *tensor.Tensor, o Options) (*History, error) {
+	if err := fitOptions(&o); err != nil {
+		return nil, err
+	}
+	if err := m.checkData("training", x, y); err != nil {
+		return nil, err
+	}
+	return fit(ctx, m, []Inputs{x}, []*tensor.Tensor{y}, o)
+}
+
+// FitMulti is Fit for a model with several inputs or outputs, as Keras's
+// fit(x, y) with lists or dicts of arrays: x holds one array per input and
+// y one per output (nil, or left out of a Named map, for an output
+// without a loss), each a List in the network's order or a Named map
+// keyed by layer name. Every array has one row per sample; shuffling,
+// batches and the validation split take the same rows of each. Sample
+// weights weigh every output's loss, as in Keras; ClassWeight needs a
+// model with one output.
+func FitMulti(ctx context.Context, m *Model, x, y Arrays, o Options) (*History, error) {
+	if err := fitOptions(&o); err != nil {
+		return nil, err
+	}
+	if err := m.CheckOutputs(); err != nil {
+		return nil, err
+	}
+	xs, ys, err := m.resolveData("training", x, y)
+	if err != nil {
+		return nil, err
+	}
+	if err := m.checkArrays("training", xs, ys); err != nil {
+		return nil, err
+	}
+	return fit(ctx, m, xs, ys, o)
+}
+
+// fitOptions fills in the defaults of o and checks it.
+func fitOptions(o *Options) error {
 	if o.Epochs == 0 {
 		o.Epochs = 1
 	}
@@ -140,14 +179,17 @@ func Fit(ctx context.Context, m *Model, x Inputs, y *tensor.Tensor, o Options) (
 		o.BatchSize = 32
 	}
 	if o.Epochs < 0 || o.BatchSize < 0 || o.InitialEpoch < 0 || o.StepsPerEpoch < 0 {
-		return nil, fmt.Errorf("train: epochs %d, initial_epoch %d, batch_size %d and steps_per_epoch %d must be positive", o.Epochs, o.InitialEpoch, o.BatchSize, o.StepsPerEpoch)
+		return fmt.Errorf("train: epochs %d, initial_epoch %d, batch_size %d and steps_per_epoch %d must be positive", o.Epochs, o.InitialEpoch, o.BatchSize, o.StepsPerEpoch)
 	}
 	if o.Out == nil {
 		o.Out = os.Stdout
 	}
-	if err := m.checkData("training", x, y); err != nil {
-		return nil, err
-	}
+	return nil
+}
+
+// fit is Fit on checked arrays: one per input, one per output.
+func fit(ctx context.Context, m *Model, x []Inputs, y []*tensor.Tensor, o Options) (*History, error) {
+	multi := m.multi(len(x))
 	if err := m.checkWeightedMetrics(); err != nil {
 		return nil, err
 	}
@@ -157,6 +199,7 @@ func Fit(ctx context.Context, m *Model, x Inputs, y *tensor.Tensor, o Options) (
 	}
 	m.nameMetrics()
 	m.fuseKnown = false
+	m.prepareOutputs()
 	w, err := m.trainingWeights(x, y, o)
 	if err != nil {
 		return nil, err
@@ -164,27 +207,25 @@ func Fit(ctx context.Context, m *Model, x Inputs, y *tensor.Tensor, o Options) (
 	// Training reads rows [0, n) through shuffled indices; the held-out
 	// part of a validation split is the rows after them, with the
 	// sample weights (never the class weights) of those rows.
-	train := rows{x, y, w, 0, x.Len()}
+	n := x[0].Len()
+	train := rows{x, y, w, 0, n}
 	var val *rows
 	switch {
 	case o.ValidationData != nil:
-		v := o.ValidationData
-		if err := m.checkData("validation", v.X, v.Y); err != nil {
+		vr, err := m.validationRows(o.ValidationData, multi)
+		if err != nil {
 			return nil, err
 		}
-		if err := m.checkEvalWeights("validation", v.SampleWeight, v.X.Len()); err != nil {
-			return nil, err
-		}
-		val = &rows{v.X, v.Y, v.SampleWeight, 0, v.X.Len()}
+		val = vr
 	case o.ValidationSplit != 0:
-		at, err := splitAt(x.Len(), o.ValidationSplit)
+		at, err := splitAt(n, o.ValidationSplit)
 		if err != nil {
 			return nil, err
 		}
 		train.hi = at
-		val = &rows{x, y, o.SampleWeight, at, x.Len()}
+		val = &rows{x, y, o.SampleWeight, at, n}
 	}
-	n := train.hi
+	n = train.hi
 	batches := (n + o.BatchSize - 1) / o.BatchSize // the last partial batch is kept
 	steps := batches
 	if o.StepsPerEpoch > 0 && o.StepsPerEpoch < batches {
@@ -239,7 +280,12 @@ func Fit(ctx context.Context, m *Model, x Inputs, y *tensor.Tensor, o Options) (
 			}
 			lo, hi := (first+s)*o.BatchSize, min((first+s+1)*o.BatchSize, n)
 			xb, yb, wb := b.gather(train, perm[lo:hi])
-			l := m.step(xb, yb, wb)
+			var l float64
+			if multi {
+				l = m.stepAll(xb, yb, wb)
+			} else {
+				l = m.step(xb[0], yb[0], wb)
+			}
 			if math.IsNaN(l) || math.IsInf(l, 0) {
 				stopErr = fmt.Errorf("train: %w (%v) at epoch %d/%d, batch %d/%d; lower the learning rate, check the data for NaN or huge values, or scale inputs (e.g. divide pixels by 255)",
 					ErrNaN, l, epoch+1, o.Epochs, s+1, count)
@@ -293,6 +339,37 @@ func (m *Model) logs(prefix string, l float64) Logs {
 	return logs
 }
 
+// validationRows checks Options.ValidationData and returns its rows.
+func (m *Model) validationRows(v *Data, multi bool) (*rows, error) {
+	var xs []Inputs
+	var ys []*tensor.Tensor
+	if multi {
+		if v.X != nil || v.Y != nil {
+			return nil, fmt.Errorf("train: validation data of a model with several inputs or outputs goes in Data.Xs and Data.Ys (a List or a Named map each)")
+		}
+		var err error
+		if xs, ys, err = m.resolveData("validation", v.Xs, v.Ys); err != nil {
+			return nil, err
+		}
+		if err := m.checkArrays("validation", xs, ys); err != nil {
+			return nil, err
+		}
+	} else {
+		if v.Xs != nil || v.Ys != nil {
+			return nil, fmt.Errorf("train: validation data of a model with one input and one output goes in Data.X and Data.Y")
+		}
+		if err := m.checkData("validation", v.X, v.Y); err != nil {
+			return nil, err
+		}
+		xs, ys = []Inputs{v.X}, []*tensor.Tensor{v.Y}
+	}
+	n := xs[0].Len()
+	if err := m.checkEvalWeights("validation", v.SampleWeight, n); err != nil {
+		return nil, err
+	}
+	return &rows{xs, ys, v.SampleWeight, 0, n}, nil
+}
+
 // EvaluateOptions are evaluate()'s arguments. The zero value is Keras's
 // defaults: batches of 32, every sample weighing 1.
 type EvaluateOptions struct {
@@ -339,7 +416,41 @@ func EvaluateWith(m *Model, x Inputs, y *tensor.Tensor, o EvaluateOptions) (Logs
 	}
 	m.gather()
 	m.nameMetrics()
-	return evaluate(m, &batcher{}, rows{x, y, o.SampleWeight, 0, x.Len()}, o.BatchSize, infer)
+	m.prepareOutputs()
+	return evaluate(m, &batcher{}, rows{[]Inputs{x}, []*tensor.Tensor{y}, o.SampleWeight, 0, x.Len()}, o.BatchSize, infer)
+}
+
+// EvaluateMulti is EvaluateWith for a model with several inputs or
+// outputs, x and y as FitMulti takes them. Test-time augmentation is for
+// single-input image models only.
+func EvaluateMulti(m *Model, x, y Arrays, o EvaluateOptions) (Logs, error) {
+	if o.TTA != TTANone {
+		return nil, fmt.Errorf("train: test-time augmentation is for a model with one image input and one output")
+	}
+	if err := m.CheckOutputs(); err != nil {
+		return nil, err
+	}
+	xs, ys, err := m.resolveData("evaluation", x, y)
+	if err != nil {
+		return nil, err
+	}
+	if err := m.checkArrays("evaluation", xs, ys); err != nil {
+		return nil, err
+	}
+	n := xs[0].Len()
+	if err := m.checkEvalWeights("evaluation", o.SampleWeight, n); err != nil {
+		return nil, err
+	}
+	if err := m.checkWeightedMetrics(); err != nil {
+		return nil, err
+	}
+	if o.BatchSize <= 0 {
+		o.BatchSize = 32
+	}
+	m.gather()
+	m.nameMetrics()
+	m.prepareOutputs()
+	return evaluate(m, &batcher{}, rows{xs, ys, o.SampleWeight, 0, n}, o.BatchSize, nil)
 }
 
 // checkEvalWeights checks the sample weights of evaluation or validation
@@ -356,17 +467,20 @@ func (m *Model) checkEvalWeights(what string, w []float32, n int) error {
 
 // trainingWeights returns the training data's per-sample weights: the
 // sample weights, or the class weights turned into them, or nil.
-func (m *Model) trainingWeights(x Inputs, y *tensor.Tensor, o Options) ([]float32, error) {
+func (m *Model) trainingWeights(x []Inputs, y []*tensor.Tensor, o Options) ([]float32, error) {
 	switch {
 	case o.ClassWeight != nil && o.SampleWeight != nil:
 		return nil, fmt.Errorf("train: class_weight and sample_weight cannot be given at the same time (as in Keras); fold the class weights into the sample weights")
 	case o.ClassWeight != nil:
+		if len(y) != 1 {
+			return nil, fmt.Errorf("train: class_weight needs a model with one output (as in Keras); give sample_weight instead")
+		}
 		if err := m.checkWeighted(); err != nil {
 			return nil, err
 		}
-		return m.classWeights(o.ClassWeight, y)
+		return m.classWeights(o.ClassWeight, y[0])
 	case o.SampleWeight != nil:
-		if err := checkSampleWeights("training", o.SampleWeight, x.Len()); err != nil {
+		if err := checkSampleWeights("training", o.SampleWeight, x[0].Len()); err != nil {
 			return nil, err
 		}
 		return o.SampleWeight, m.checkWeighted()
@@ -376,17 +490,25 @@ func (m *Model) trainingWeights(x Inputs, y *tensor.Tensor, o Options) ([]float3
 
 // evaluate computes the loss and metrics of rows r in batches, with infer
 // giving a batch's outputs (the network in inference mode, or an average
-// over test-time views). As Keras's loss tracker, the loss is the mean of
-// the batches' losses weighted by their sizes.
+// over test-time views; unused for several inputs or outputs, which run
+// ForwardAll). As Keras's loss tracker, the loss is the mean of the
+// batches' losses weighted by their sizes.
 func evaluate(m *Model, b *batcher, r rows, batchSize int, infer func(*tensor.Tensor) *tensor.Tensor) (Logs, error) {
 	m.resetMetrics()
+	multi := m.multi(len(r.x))
 	var sum float64
 	for lo := r.lo; lo < r.hi; lo += batchSize {
 		hi := min(lo+batchSize, r.hi)
 		xb, yb, wb := b.span(r, lo, hi)
-		out := infer(xb)
-		sum += (m.lossOf(out, yb, wb, nil) + m.penalty()) * float64(hi-lo)
-		m.updateMetrics(out, yb, wb)
+		var l float64
+		if multi {
+			l = m.lossAll(m.Net.ForwardAll(xb, false), yb, wb, nil)
+		} else {
+			out := infer(xb[0])
+			l = m.lossOf(out, yb[0], wb, nil)
+			m.updateMetrics(out, yb[0], wb)
+		}
+		sum += (l + m.penalty()) * float64(hi-lo)
 	}
 	return m.logs("", sum/float64(r.hi-r.lo)), nil
 }
@@ -396,6 +518,9 @@ func evaluate(m *Model, b *batcher, r rows, batchSize int, infer func(*tensor.Te
 func Predict(net *nn.Stack, x Inputs, batchSize int) (*tensor.Tensor, error) {
 	if Missing(x) {
 		return nil, fmt.Errorf("train: predict inputs are missing")
+	}
+	if err := checkOne(net, "predict"); err != nil {
+		return nil, err
 	}
 	want := append(tensor.Shape{-1}, net.InputShape()...)
 	if err := tensor.CheckShape("train: predict inputs", shapeOf(x), want); err != nil {
@@ -410,8 +535,8 @@ func Predict(net *nn.Stack, x Inputs, batchSize int) (*tensor.Tensor, error) {
 	b := &batcher{}
 	for lo := 0; lo < n; lo += batchSize {
 		hi := min(lo+batchSize, n)
-		xb, _, _ := b.span(rows{x: x}, lo, hi)
-		y := net.Infer(xb)
+		xb, _, _ := b.span(rows{x: []Inputs{x}}, lo, hi)
+		y := net.Infer(xb[0])
 		copy(out.Data[lo*row:hi*row], y.Data)
 	}
 	return out, nil

@@ -28,7 +28,22 @@ type Model struct {
 	Metrics         []metric.Metric
 	WeightedMetrics []metric.Metric
 
+	// Outputs, for a model with several outputs, holds each output's
+	// loss, loss weight and metrics, in the network's output order (see
+	// outputs.go); Loss, Metrics and WeightedMetrics are then unused.
+	Outputs []Output
+
 	metricNames []string // the logs' keys of Metrics then WeightedMetrics
+
+	// The general path's (outputs.go) state: the single output as an
+	// Output, each output's gradient buffer, the gradients BackwardAll
+	// gets (nil for an output without a loss), which are fused, and each
+	// output's last and running unweighted loss.
+	one         []Output
+	ograds, dys []*tensor.Tensor
+	linear      []bool
+	oloss, osum []float64
+	oseen       int
 
 	values, grads []*tensor.Tensor // trainable weights, gathered by gather
 	names         []string         // their "layer/variable" paths
@@ -121,6 +136,12 @@ func (m *Model) checkData(what string, x Inputs, y *tensor.Tensor) error {
 	if Missing(x) {
 		return fmt.Errorf("train: %s inputs are missing", what)
 	}
+	if err := checkOne(m.Net, what); err != nil {
+		return err
+	}
+	if len(m.Outputs) != 0 {
+		return fmt.Errorf("train: the model is compiled with one loss per output (Outputs); give %s data as Arrays (FitMulti, EvaluateMulti)", what)
+	}
 	want := append(tensor.Shape{-1}, m.Net.InputShape()...)
 	if err := tensor.CheckShape("train: "+what+" inputs", shapeOf(x), want); err != nil {
 		hint := ""
@@ -164,6 +185,12 @@ func (m *Model) step(x, y *tensor.Tensor, w []float32) float64 {
 		l = m.lossOf(out, y, w, m.grad)
 		m.Net.Backward(m.grad)
 	}
+	return m.update(l)
+}
+
+// update adds the penalties to the batch's loss l and, when the sum is
+// finite, updates the weights from their gradients.
+func (m *Model) update(l float64) float64 {
 	l += m.penalty()
 	if math.IsNaN(l) || math.IsInf(l, 0) {
 		return l // the caller stops before the weights are touched

@@ -180,6 +180,9 @@ func argmax(x []float32) int {
 // checkWeighted returns an error when weights would reach a loss or a
 // weighted metric that cannot take them.
 func (m *Model) checkWeighted() error {
+	if len(m.Outputs) != 0 {
+		return m.checkWeightedAll()
+	}
 	if _, ok := m.Loss.(loss.Weighted); !ok {
 		return fmt.Errorf("train: loss %s (%T) does not take sample weights; implement loss.Weighted or train without sample_weight and class_weight", m.Loss.Name(), m.Loss)
 	}
@@ -189,9 +192,11 @@ func (m *Model) checkWeighted() error {
 // checkWeightedMetrics returns an error naming a weighted metric that does
 // not take weights.
 func (m *Model) checkWeightedMetrics() error {
-	for _, mt := range m.WeightedMetrics {
-		if _, ok := mt.(metric.Weighted); !ok {
-			return fmt.Errorf("train: weighted metric %s (%T) does not take sample weights; implement metric.Weighted or list it as an unweighted metric", mt.Name(), mt)
+	for _, o := range m.outputs() {
+		for _, mt := range o.WeightedMetrics {
+			if _, ok := mt.(metric.Weighted); !ok {
+				return fmt.Errorf("train: weighted metric %s (%T) does not take sample weights; implement metric.Weighted or list it as an unweighted metric", mt.Name(), mt)
+			}
 		}
 	}
 	return nil
@@ -223,6 +228,12 @@ func (m *Model) updateMetrics(out, y *tensor.Tensor, w []float32) {
 
 // resetMetrics resets the metrics and the weighted metrics.
 func (m *Model) resetMetrics() {
+	if len(m.Outputs) != 0 {
+		m.resetAll()
+		return
+	}
+	clear(m.osum)
+	m.oseen = 0
 	for _, mt := range m.Metrics {
 		mt.Reset()
 	}
@@ -236,6 +247,10 @@ func (m *Model) resetMetrics() {
 // weighted metric whose name an earlier metric has becomes
 // "weighted_<name>" (then "_1", ... if that is taken too).
 func (m *Model) nameMetrics() {
+	if len(m.Outputs) != 0 {
+		m.metricNames = metricKeys(m.Outputs)
+		return
+	}
 	m.metricNames = m.metricNames[:0]
 	used := map[string]int{}
 	unique := func(name string) string {
@@ -263,6 +278,10 @@ func (m *Model) nameMetrics() {
 
 // fillLogs stores the running loss and metric values in logs.
 func (m *Model) fillLogs(logs Logs, prefix string, l float64) {
+	if len(m.Outputs) != 0 {
+		m.fillLogsAll(logs, prefix, l)
+		return
+	}
 	logs[prefix+"loss"] = l
 	for i, mt := range m.Metrics {
 		logs[prefix+m.metricNames[i]] = mt.Result()
