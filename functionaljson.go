@@ -80,24 +80,33 @@ func (m *Model) functionalJSON(cc *CompileConfig) ([]byte, error) {
 		return nil, fmt.Errorf("gokeras: %w", err)
 	}
 	gin, gout := s.GraphInputs(), s.GraphOutputs()
-	if len(gin) != 1 || len(gout) != 1 {
-		return nil, fmt.Errorf("gokeras: a Functional model with %d inputs and %d outputs cannot be written yet", len(gin), len(gout))
-	}
-	in := gin[0].Input()
-	if in.Name == "" {
-		in.Name = freeName(s.Layers, "input_layer")
-	}
+	// Inputs are named as Keras names them: input_layer, input_layer_1, ...
+	taken := map[string]string{} // name -> class
 	for _, l := range s.Layers {
-		if l.LayerName() == in.Name {
-			return nil, fmt.Errorf("gokeras: the Input and a %s layer are both named %q; names must be unique", l.Class(), in.Name)
+		taken[l.LayerName()] = l.Class()
+	}
+	for _, n := range gin {
+		in := n.Input()
+		if in.Name == "" {
+			in.Name = "input_layer"
+			for i := 1; taken[in.Name] != ""; i++ {
+				in.Name = fmt.Sprintf("input_layer_%d", i)
+			}
 		}
+		if class := taken[in.Name]; class != "" {
+			return nil, fmt.Errorf("gokeras: an Input and a %s layer are both named %q; names must be unique", class, in.Name)
+		}
+		taken[in.Name] = "InputLayer"
 	}
 	// Where each node's output comes from: its layer and which call of it.
 	type history struct {
 		layer string
 		index int
 	}
-	hist := map[*nn.Node]history{gin[0]: {in.Name, 0}}
+	hist := map[*nn.Node]history{}
+	for _, n := range gin {
+		hist[n] = history{n.Input().Name, 0}
+	}
 	calls := map[nn.Layer][]*nn.Node{}
 	for _, n := range s.Nodes() {
 		hist[n] = history{n.Layer().LayerName(), len(calls[n.Layer()])}
@@ -116,9 +125,11 @@ func (m *Model) functionalJSON(cc *CompileConfig) ([]byte, error) {
 	var fj functionalModelJSON
 	fj.Module, fj.ClassName, fj.RegisteredName = "keras.src.models.functional", "Functional", "Functional"
 	fj.Config.Name = m.Name
-	il := &nn.InputLayer{Name: in.Name, Shape: gin[0].Shape()}
-	fj.Config.Layers = append(fj.Config.Layers, functionalLayerJSON{
-		Module: "keras.layers", ClassName: "InputLayer", Config: il.Config(), Name: in.Name, InboundNodes: []callJSON{}})
+	for _, n := range gin {
+		il := &nn.InputLayer{Name: n.Input().Name, Shape: n.Shape()}
+		fj.Config.Layers = append(fj.Config.Layers, functionalLayerJSON{
+			Module: "keras.layers", ClassName: "InputLayer", Config: il.Config(), Name: il.Name, InboundNodes: []callJSON{}})
+	}
 	for _, l := range s.Layers {
 		fj.Config.Trainable = fj.Config.Trainable || nn.IsTrainable(l)
 		cfg := nn.LayerConfig(l)
@@ -139,24 +150,16 @@ func (m *Model) functionalJSON(cc *CompileConfig) ([]byte, error) {
 		}
 		fj.Config.Layers = append(fj.Config.Layers, lj)
 	}
-	fj.Config.InputLayers = [][3]any{{in.Name, 0, 0}}
-	out := hist[gout[0]]
-	fj.Config.OutputLayers = [][3]any{{out.layer, out.index, 0}}
+	fj.Config.InputLayers, fj.Config.OutputLayers = [][3]any{}, [][3]any{}
+	for _, n := range gin {
+		fj.Config.InputLayers = append(fj.Config.InputLayers, [3]any{n.Input().Name, 0, 0})
+	}
+	for _, n := range gout {
+		h := hist[n]
+		fj.Config.OutputLayers = append(fj.Config.OutputLayers, [3]any{h.layer, h.index, 0})
+	}
 	fj.CompileConfig = cc
 	return json.MarshalIndent(fj, "", "  ")
-}
-
-// freeName is base, or base_1, base_2, ... if a layer has that name.
-func freeName(layers []nn.Layer, base string) string {
-	taken := map[string]bool{}
-	for _, l := range layers {
-		taken[l.LayerName()] = true
-	}
-	name := base
-	for i := 1; taken[name]; i++ {
-		name = fmt.Sprintf("%s_%d", base, i)
-	}
-	return name
 }
 
 // tensorRef is a call's input: the output of call `node` of `layer`.
@@ -302,39 +305,46 @@ func functionalFromJSON(data []byte) (*Model, error) {
 		}
 		return nil, fmt.Errorf("layers %s cannot be called: their inputs come from a cycle of calls (a layer reading its own output); a model's graph cannot loop", abbreviate(quoteAll(stuck), 5))
 	}
-	symbol := func(what string, v any) (nn.Symbolic, tensorRef, error) {
+	symbols := func(what string) ([]nn.Symbolic, []tensorRef, error) {
+		v := cfg.InputLayers
+		if what == "output_layers" {
+			v = cfg.OutputLayers
+		}
 		refs, err := modelTensors(v)
 		if err != nil {
-			return nil, tensorRef{}, fmt.Errorf("config.%s: %w", what, err)
+			return nil, nil, fmt.Errorf("config.%s: %w", what, err)
 		}
-		if len(refs) != 1 {
-			list := make([]string, len(refs))
-			for i, r := range refs {
-				list[i] = r.layer
+		if len(refs) == 0 {
+			return nil, nil, fmt.Errorf("config.%s is empty; a model needs at least one", what)
+		}
+		var syms []nn.Symbolic
+		for _, r := range refs {
+			from, err := resolve(r)
+			if err != nil {
+				return nil, nil, fmt.Errorf("config.%s: %w", what, err)
 			}
-			return nil, tensorRef{}, fmt.Errorf("config.%s lists %d tensors (%s); gokeras models take one input and one output for now", what, len(refs), abbreviate(quoteAll(list), 5))
+			if from == nil {
+				syms = append(syms, layers[byName[r.layer]].(*nn.InputLayer))
+			} else {
+				syms = append(syms, from.sym)
+			}
 		}
-		from, err := resolve(refs[0])
-		if err != nil {
-			return nil, tensorRef{}, fmt.Errorf("config.%s: %w", what, err)
-		}
-		if from == nil {
-			return layers[byName[refs[0].layer]].(*nn.InputLayer), refs[0], nil
-		}
-		return from.sym, refs[0], nil
+		return syms, refs, nil
 	}
-	in, inRef, err := symbol("input_layers", cfg.InputLayers)
+	ins, inRefs, err := symbols("input_layers")
 	if err != nil {
 		return nil, err
 	}
-	if _, ok := in.(*nn.InputLayer); !ok {
-		return nil, fmt.Errorf("config.input_layers names layer %q, which is not an InputLayer; a model's input must be one", inRef.layer)
+	for i, in := range ins {
+		if _, ok := in.(*nn.InputLayer); !ok {
+			return nil, fmt.Errorf("config.input_layers names layer %q, which is not an InputLayer; a model's inputs must be", inRefs[i].layer)
+		}
 	}
-	out, _, err := symbol("output_layers", cfg.OutputLayers)
+	outs, _, err := symbols("output_layers")
 	if err != nil {
 		return nil, err
 	}
-	g, err := nn.NewGraph([]nn.Symbolic{in}, []nn.Symbolic{out})
+	g, err := nn.NewGraph(ins, outs)
 	if err != nil {
 		return nil, layerContext(err)
 	}
@@ -345,15 +355,13 @@ func functionalFromJSON(data []byte) (*Model, error) {
 		used[n] = true
 	}
 	for i, l := range layers {
-		if il, ok := l.(*nn.InputLayer); ok {
-			if il != in {
-				return nil, fmt.Errorf("InputLayer %q is not the model's input (config.input_layers names %q); gokeras models take one input for now", names[i], inRef.layer)
-			}
+		if il, ok := l.(*nn.InputLayer); ok && !slices.Contains(ins, nn.Symbolic(il)) {
+			return nil, fmt.Errorf("InputLayer %q is not among the model's inputs (config.input_layers); remove it or list it there", names[i])
 		}
 	}
 	for _, c := range specs {
 		if n, ok := c.sym.(*nn.Node); ok && !used[n] {
-			return nil, fmt.Errorf("call %d of layer %q does not lead to the model's output; remove it", c.index, names[c.layer])
+			return nil, fmt.Errorf("call %d of layer %q does not lead to the model's outputs; remove it", c.index, names[c.layer])
 		}
 	}
 	m := &Model{Name: "functional", net: *g}

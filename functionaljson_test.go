@@ -348,9 +348,10 @@ func TestFunctionalJSONErrors(t *testing.T) {
 		{`[["input_1", 0, 0, {}]]`, `[["dense", 0, 0, {}]]`, `their inputs come from a cycle of calls`},
 		{`[["re_lu", 0, 0, {}], ["batch_normalization_1", 0, 0, {}]]`, `[["re_lu", 0, 0, {}]]`, `layer "add", inbound node 0: Add takes a list of tensors, not one tensor`},
 		{`[["add", 0, 0, {}]]`, `[["add", 0, 0, {}], ["re_lu", 0, 0, {}]]`, `layer "activation", inbound node 0: Activation takes one tensor, not a list of 2`},
-		{`"input_layers": [["input_1", 0, 0]]`, `"input_layers": [["input_1", 0, 0], ["input_1", 0, 0]]`, `config.input_layers lists 2 tensors ("input_1", "input_1"); gokeras models take one input and one output for now`},
+		{`"input_layers": [["input_1", 0, 0]]`, `"input_layers": [["input_1", 0, 0], ["input_1", 0, 0]]`, `an Input is given twice as an input`},
+		{`"input_layers": [["input_1", 0, 0]]`, `"input_layers": []`, `config.input_layers is empty`},
 		{`"input_layers": [["input_1", 0, 0]]`, `"input_layers": [["conv2d", 0, 0]]`, `config.input_layers names layer "conv2d", which is not an InputLayer`},
-		{`"output_layers": [["dense", 0, 0]]`, `"output_layers": [["activation", 0, 0]]`, `call 0 of layer "global_average_pooling2d" does not lead to the model's output`},
+		{`"output_layers": [["dense", 0, 0]]`, `"output_layers": [["activation", 0, 0]]`, `call 0 of layer "global_average_pooling2d" does not lead to the model's outputs`},
 		{`"name": "add", "inbound_nodes"`, `"name": "add", "outbound_nodes": [], "inbound_nodes"`, `layer 6 "add" (Add): unknown key "outbound_nodes"`},
 		{`"name": "add", "inbound_nodes"`, `"name": "plus", "inbound_nodes"`, `layer 6 "plus" (Add): its config names it "add"; the two names must agree`},
 		{`"config": {"name": "model",`, `"config": {"name": "model", "nmae": 1,`, `unknown key "nmae" (value 1) in the model's config; gokeras reads name, layers, trainable, dtype, input_layers, output_layers`},
@@ -444,4 +445,68 @@ func TestResNet20JSONRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	sameBits(t, "resnet20 read back", got, want)
+}
+
+// A model with two inputs and two outputs (one output also feeding the
+// other) writes every Input and output, and reads back to the same JSON
+// and the same outputs from the same weights.
+func TestFunctionalJSONSeveralInputsOutputs(t *testing.T) {
+	a, b := gokeras.Input(3), gokeras.Input(2)
+	h := nn.Call(&nn.Dense{Units: 4, Activation: activation.ReLU}, nn.Merge(&nn.Concatenate{Axis: -1}, a, b))
+	out1 := nn.Call(&nn.Dense{Units: 1, Activation: activation.Sigmoid}, h)
+	out2 := nn.Call(&nn.Dense{Units: 2, Activation: activation.Softmax}, nn.Merge(&nn.Concatenate{Axis: -1}, h, out1))
+	m, err := gokeras.NewModel([]nn.Symbolic{a, b}, []nn.Symbolic{out1, out2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Build(); err != nil {
+		t.Fatal(err)
+	}
+	js, err := m.ToJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f struct {
+		Config struct {
+			InputLayers  any `json:"input_layers"`
+			OutputLayers any `json:"output_layers"`
+		} `json:"config"`
+	}
+	if err := json.Unmarshal(js, &f); err != nil {
+		t.Fatal(err)
+	}
+	if got := compact(f.Config.InputLayers); got != `[["input_layer",0,0],["input_layer_1",0,0]]` {
+		t.Errorf("input_layers %s", got)
+	}
+	if got := compact(f.Config.OutputLayers); got != `[["dense_1",0,0],["dense_2",0,0]]` {
+		t.Errorf("output_layers %s", got)
+	}
+	spec, err := gokeras.ParseModelJSON(js)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := spec.Model
+	if err := l.Build(); err != nil {
+		t.Fatal(err)
+	}
+	js2, err := l.ToJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(js, js2) {
+		t.Errorf("ToJSON of the model read back:\n%s\nwant\n%s", js2, js)
+	}
+	ws, _ := m.GetWeights()
+	if err := l.SetWeights(ws); err != nil {
+		t.Fatal(err)
+	}
+	xs := []*tensor.Tensor{randomImages(4, tensor.Shape{3}, 5), randomImages(4, tensor.Shape{2}, 6)}
+	want := m.Net().ForwardAll(xs, false)
+	got := l.Net().ForwardAll(xs, false)
+	if len(got) != 2 {
+		t.Fatalf("%d outputs, want 2", len(got))
+	}
+	for i := range want {
+		sameBits(t, "output", got[i], want[i])
+	}
 }
