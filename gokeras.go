@@ -16,6 +16,7 @@ package gokeras
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/gokeras/gokeras/loss"
 	"github.com/gokeras/gokeras/metric"
@@ -101,7 +102,8 @@ type Sequential = Model
 // NewModel returns a Functional model: the layers called (nn.Call,
 // nn.Merge) from inputs (Input) to outputs, as keras.Model(inputs,
 // outputs). The shapes were checked at each call; the first error of a
-// call is returned here. One input and one output for now.
+// call is returned here. A model with several inputs or outputs trains
+// with CompileOutputs and FitMulti, EvaluateMulti and PredictMulti (multi.go).
 //
 //	in := gokeras.Input(32, 32, 3)
 //	x := nn.Call(&nn.Conv2D{Filters: 16, KernelSize: [2]int{3, 3}, Padding: nn.Same}, in)
@@ -184,7 +186,7 @@ func (m *Sequential) ensureBuilt(x Inputs) error {
 		return nil
 	}
 	var in tensor.Shape
-	if m.net.DeclaredInputShape() == nil && !train.Missing(x) && len(x.RowShape()) > 0 {
+	if !m.net.Functional() && m.net.DeclaredInputShape() == nil && !train.Missing(x) && len(x.RowShape()) > 0 {
 		in = x.RowShape()
 	}
 	return m.Build(in...)
@@ -249,6 +251,18 @@ func hasAdapterAfter(ls []nn.Layer) bool {
 func (m *Sequential) Compile(l loss.Loss, o optim.Optimizer, metrics ...metric.Metric) error {
 	if l == nil || o == nil {
 		return fmt.Errorf("gokeras: Compile needs a loss and an optimizer, e.g. loss.SparseCategoricalCrossentropy{} and &optim.Adam{}")
+	}
+	if n := len(m.net.OutputShapes()); n > 1 {
+		// Keras applies one loss to every output; its metrics list must
+		// then have one entry per output, which CompileOutputs takes.
+		if len(metrics) > 0 {
+			return fmt.Errorf("gokeras: the model has %d outputs (%s); give each its metrics with CompileOutputs", n, strings.Join(m.OutputNames(), ", "))
+		}
+		outs := make([]Output, n)
+		for j := range outs {
+			outs[j].Loss = l
+		}
+		return m.CompileOutputs(o, outs...)
 	}
 	m.model = train.Model{Net: &m.net, Loss: l, Optimizer: o, Metrics: metrics}
 	m.compiled = true
@@ -329,6 +343,15 @@ func (m *Sequential) FitContext(ctx context.Context, x Inputs, y *tensor.Tensor,
 	if err := m.ready(x); err != nil {
 		return nil, err
 	}
+	return m.fit(ctx, o, func(o FitOptions) (*History, error) { return train.Fit(ctx, &m.model, x, y, o) })
+}
+
+// fit runs one of train's fits (run) with what the model adds: the model's
+// seed and epoch, its epoch counter and the optimizer's schedule callback.
+func (m *Sequential) fit(ctx context.Context, o FitOptions, run func(FitOptions) (*History, error)) (*History, error) {
+	if err := m.ready(nil); err != nil {
+		return nil, err
+	}
 	if err := m.checkClasses(); err != nil {
 		return nil, fmt.Errorf("gokeras: %w", err) // saved, the model would not load
 	}
@@ -351,7 +374,7 @@ func (m *Sequential) FitContext(ctx context.Context, x Inputs, y *tensor.Tensor,
 		cbs = append(cbs, &train.LRSchedule{})
 	}
 	o.Callbacks = append(cbs, o.Callbacks...)
-	return train.Fit(ctx, &m.model, x, y, o)
+	return run(o)
 }
 
 func hasLRSchedule(cbs []train.Callback) bool {

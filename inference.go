@@ -89,6 +89,28 @@ func (m *Sequential) evalModel() (*train.Model, func(), error) {
 		return &m.model, release, nil
 	}
 	tm := &train.Model{Net: net, Loss: m.model.Loss}
+	for _, o := range m.model.Outputs {
+		c := o
+		c.Metrics, c.WeightedMetrics = nil, nil
+		for k, list := range [][]metric.Metric{o.Metrics, o.WeightedMetrics} {
+			for _, mt := range list {
+				f, ok := metric.Fresh(mt)
+				if !ok {
+					release()
+					if err := m.waitOwn(fmt.Sprintf("metric %s (%T) cannot be copied", mt.Name(), mt)); err != nil {
+						return nil, nil, err
+					}
+					return &m.model, m.infer.own.Unlock, nil
+				}
+				if k == 0 {
+					c.Metrics = append(c.Metrics, f)
+				} else {
+					c.WeightedMetrics = append(c.WeightedMetrics, f)
+				}
+			}
+		}
+		tm.Outputs = append(tm.Outputs, c)
+	}
 	for i, mt := range append(m.model.Metrics[:len(m.model.Metrics):len(m.model.Metrics)], m.model.WeightedMetrics...) {
 		c, ok := metric.Fresh(mt)
 		if !ok {

@@ -169,6 +169,9 @@ func (m *Sequential) ToJSON() ([]byte, error) {
 		delete(cfg, "batch_shape") // the InputLayer carries it
 		mj.Config.Layers = append(mj.Config.Layers, layerJSON{l.Class(), cfg})
 	}
+	if m.compiled && len(m.model.Outputs) != 0 {
+		return nil, fmt.Errorf("gokeras: a model compiled with one loss per output (CompileOutputs) cannot be written to a model file yet")
+	}
 	if m.compiled {
 		cc := &CompileConfig{Loss: m.model.Loss.Name()}
 		if class, cfg, ok := loss.Config(m.model.Loss); ok {

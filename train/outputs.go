@@ -431,10 +431,15 @@ func (m *Model) resetAll() {
 	m.oseen = 0
 }
 
-// PredictMulti is Predict for a model with several inputs or outputs: x in
-// the network's input order, one tensor per output returned.
-func PredictMulti(net *nn.Stack, x []Inputs, batchSize int) ([]*tensor.Tensor, error) {
+// PredictMulti is Predict for a model with several inputs or outputs: x
+// as FitMulti takes it; one tensor per output is returned, in the
+// network's output order.
+func PredictMulti(net *nn.Stack, xa Arrays, batchSize int) ([]*tensor.Tensor, error) {
 	m := &Model{Net: net}
+	x, _, err := m.resolveData("predict", xa, nil)
+	if err != nil {
+		return nil, err
+	}
 	if err := m.checkArrays("predict", x, nil); err != nil {
 		return nil, err
 	}

@@ -100,7 +100,7 @@ func TestTwoOutputsStepByHand(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		outs, err := PredictMulti(m.Net, []Inputs{x}, 0)
+		outs, err := PredictMulti(m.Net, xs, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
