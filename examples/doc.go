@@ -9,6 +9,7 @@
 //	cifar100_maxpooling      the CIFAR-100 model
 //	boston_mlp               regression on Boston housing (embedded)
 //	custom_layer             a layer and an activation of one's own, trained, saved and loaded (digits, embedded)
+//	digits_two_heads         a Functional model with two inputs and two outputs (digit and parity; digits, embedded)
 //
 // Run one with `go run ./examples/cnn_digits`; add -short for a quick smoke
 // run on a slice of the data. Examples whose data is not cached locally
