@@ -39,6 +39,32 @@ import (
 // "Functional" from tf.keras 2.4 on) writes each call as a list of its
 // inputs, [["conv2d", 0, 0, {kwargs}], ...]; both are read.
 
+func init() {
+	// A Functional model nested in another: {"class_name": "Functional",
+	// "config": {...}} among its layers, read as a model file's config (as
+	// nested.go reads a nested Sequential).
+	nn.Register("Functional", func(r *nn.ConfigReader) nn.Layer {
+		cfg := map[string]any{}
+		for _, k := range functionalConfigKeys {
+			if v, ok := r.Get(k); ok && k != "trainable" { // FromConfig applies trainable to the nested layer
+				cfg[k] = v
+			}
+		}
+		data, err := json.Marshal(map[string]any{"class_name": "Functional", "config": cfg})
+		if err != nil {
+			r.Failf("%v", err)
+			return nil
+		}
+		spec, err := parseModelJSON(data, false)
+		if err != nil {
+			r.Failf("the nested model: %v", err)
+			return nil
+		}
+		name, _ := cfg["name"].(string)
+		return nn.NewNested(name, &spec.Model.net)
+	})
+}
+
 // The keys a layer entry of a Functional model may have: serialize_keras_object's
 // (module, class_name, config, registered_name, build_config) and the two
 // get_config adds (name, inbound_nodes).
@@ -112,7 +138,7 @@ func (m *Model) functionalJSON(cc *CompileConfig) ([]byte, error) {
 		hist[n] = history{n.Layer().LayerName(), len(calls[n.Layer()])}
 		calls[n.Layer()] = append(calls[n.Layer()], n)
 	}
-	tensorJSON := func(n *nn.Node) map[string]any {
+	tensorJSON := func(n *nn.Node) map[string]any { // an inbound node's tensor: Keras 3 counts from 0
 		h := hist[n]
 		shape := []any{nil}
 		for _, d := range n.Shape() {
@@ -156,16 +182,35 @@ func (m *Model) functionalJSON(cc *CompileConfig) ([]byte, error) {
 	}
 	for _, n := range gout {
 		h := hist[n]
-		fj.Config.OutputLayers = append(fj.Config.OutputLayers, [3]any{h.layer, h.index, 0})
+		fj.Config.OutputLayers = append(fj.Config.OutputLayers, [3]any{h.layer, h.index + nodeOffset(n.Layer(), false, true), 0})
 	}
 	fj.CompileConfig = cc
 	return json.MarshalIndent(fj, "", "  ")
 }
 
 // tensorRef is a call's input: the output of call `node` of `layer`.
+// legacy marks Keras 2's list layout, where a nested model's calls count
+// from 1 (see nodeOffset).
 type tensorRef struct {
 	layer        string
 	node, tensor int
+	legacy       bool
+}
+
+// nodeOffset is what a file adds to the index of a nested model's calls.
+// Keras 2 counted a nested model's own inner node as its node 0, so its
+// calls are nodes 1, 2, ... in Keras 2 files; Keras 3's get_config still
+// starts a nested Functional model's nodes at 1 in input_layers and
+// output_layers (and functional_from_config subtracts it there), but its
+// inbound nodes count from 0 (keras/src/models/functional.py).
+func nodeOffset(l nn.Layer, legacy, modelIO bool) int {
+	if _, nested := l.(*nn.Nested); !nested {
+		return 0
+	}
+	if legacy || (modelIO && l.Class() == "Functional") {
+		return 1
+	}
+	return 0
 }
 
 // callSpec is one call of a layer as the file gives it.
@@ -232,15 +277,27 @@ func functionalFromJSON(data []byte) (*Model, error) {
 			specs = append(specs, &callSpec{layer: i, index: k, inputs: refs, list: list})
 		}
 	}
+	legacy := false // a Keras 2 file
+	for _, c := range specs {
+		for _, r := range c.inputs {
+			legacy = legacy || r.legacy
+		}
+	}
 	// resolve finds the call a reference reads from: nil for an Input.
-	resolve := func(r tensorRef) (*callSpec, error) {
+	// modelIO says it comes from input_layers or output_layers.
+	resolve := func(r tensorRef, modelIO bool) (*callSpec, error) {
 		i, ok := byName[r.layer]
 		if !ok {
 			return nil, fmt.Errorf("no layer is named %q", r.layer)
 		}
-		if r.node >= ncalls[i] {
+		off := nodeOffset(layers[i], r.legacy || (modelIO && legacy), modelIO)
+		if r.node < off || r.node-off >= ncalls[i] {
+			if off > 0 {
+				return nil, fmt.Errorf("nested model %q has %d call%s, numbered from %d in this file, so there is no node %d", r.layer, ncalls[i], plural(ncalls[i]), off, r.node)
+			}
 			return nil, fmt.Errorf("layer %q has %d call%s, so there is no node %d", r.layer, ncalls[i], plural(ncalls[i]), r.node)
 		}
+		r.node -= off
 		if r.tensor != 0 {
 			return nil, fmt.Errorf("tensor index %d of layer %q: gokeras layers have one output (index 0)", r.tensor, r.layer)
 		}
@@ -255,7 +312,7 @@ func functionalFromJSON(data []byte) (*Model, error) {
 	readers := map[*callSpec][]*callSpec{}
 	for _, c := range specs {
 		for _, r := range c.inputs {
-			from, err := resolve(r)
+			from, err := resolve(r, false)
 			if err != nil {
 				return nil, fmt.Errorf("layer %q, inbound node %d: %w", names[c.layer], c.index, err)
 			}
@@ -277,11 +334,10 @@ func functionalFromJSON(data []byte) (*Model, error) {
 		ready = ready[1:]
 		xs := make([]nn.Symbolic, len(c.inputs))
 		for j, r := range c.inputs {
-			i := byName[r.layer]
-			if in, ok := layers[i].(*nn.InputLayer); ok {
-				xs[j] = in
+			if from, _ := resolve(r, false); from != nil {
+				xs[j] = from.sym
 			} else {
-				xs[j] = specs[first[i]+r.node].sym
+				xs[j] = layers[byName[r.layer]].(*nn.InputLayer)
 			}
 		}
 		sym, err := makeCall(layers[c.layer], xs, c.list)
@@ -319,7 +375,7 @@ func functionalFromJSON(data []byte) (*Model, error) {
 		}
 		var syms []nn.Symbolic
 		for _, r := range refs {
-			from, err := resolve(r)
+			from, err := resolve(r, true)
 			if err != nil {
 				return nil, nil, fmt.Errorf("config.%s: %w", what, err)
 			}
@@ -415,10 +471,6 @@ func functionalLayer(i int, raw json.RawMessage) (nn.Layer, string, []json.RawMe
 	if err := json.Unmarshal(entry["inbound_nodes"], &nodes); err != nil {
 		return nil, "", nil, fmt.Errorf("%s: inbound_nodes must be a list of calls: %w", where, err)
 	}
-	switch class {
-	case "Sequential", "Functional", "Model":
-		return nil, "", nil, fmt.Errorf("%s: models nested in a model are not supported yet", where)
-	}
 	l, err := nn.FromConfig(class, cfg)
 	if err != nil {
 		var ce *nn.ConfigError
@@ -454,6 +506,7 @@ func parseCall(raw json.RawMessage) (refs []tensorRef, list bool, err error) {
 			if err != nil {
 				return nil, false, err
 			}
+			r.legacy = true
 			if len(it) == 4 {
 				kw, ok := it[3].(map[string]any)
 				if !ok {

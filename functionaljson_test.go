@@ -355,7 +355,7 @@ func TestFunctionalJSONErrors(t *testing.T) {
 		{`"name": "add", "inbound_nodes"`, `"name": "add", "outbound_nodes": [], "inbound_nodes"`, `layer 6 "add" (Add): unknown key "outbound_nodes"`},
 		{`"name": "add", "inbound_nodes"`, `"name": "plus", "inbound_nodes"`, `layer 6 "plus" (Add): its config names it "add"; the two names must agree`},
 		{`"config": {"name": "model",`, `"config": {"name": "model", "nmae": 1,`, `unknown key "nmae" (value 1) in the model's config; gokeras reads name, layers, trainable, dtype, input_layers, output_layers`},
-		{`{"class_name": "Dense", "config": {"name": "dense"`, `{"class_name": "Sequential", "config": {"name": "dense"`, `layer 9 "dense" (Sequential): models nested in a model are not supported yet`},
+		{`{"class_name": "Dense", "config": {"name": "dense"`, `{"class_name": "Sequential", "config": {"name": "dense"`, `layer 9 "dense" (Sequential): the nested model: no layers under config.layers`},
 		{`[[["input_1", 0, 0, {}]]]`, `[]`, `layer 1 "conv2d" (Conv2D): it is never called`},
 		{`"padding": "same"`, `"padding": "sme"`, `layer 1 "conv2d" (Conv2D): nn: unknown padding "sme"`},
 	} {
@@ -508,5 +508,98 @@ func TestFunctionalJSONSeveralInputsOutputs(t *testing.T) {
 	}
 	for i := range want {
 		sameBits(t, "output", got[i], want[i])
+	}
+}
+
+// Models nested in a Functional model (a Sequential of augmentation and
+// a Functional block) write their configs in the layer list and read back
+// to the same JSON and predictions. output_layers names a nested
+// Functional model's first call as node 1, as Keras 3's get_config does.
+func TestFunctionalJSONNestedModels(t *testing.T) {
+	pre := gokeras.NewSequential(gokeras.Input(6), &nn.Dense{Units: 6, Activation: activation.Tanh})
+	pre.Name = "pre"
+	bin := gokeras.Input(6)
+	block, err := gokeras.NewModel([]nn.Symbolic{bin}, []nn.Symbolic{nn.Merge(&nn.Add{}, bin, nn.Call(&nn.Dense{Units: 6}, bin))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	block.Name = "block"
+	in := gokeras.Input(6)
+	x := nn.Call(pre.AsLayer(), in)
+	out := nn.Call(block.AsLayer(), nn.Call(&nn.Dense{Units: 6, Name: "mid"}, x))
+	m, err := gokeras.NewModel([]nn.Symbolic{in}, []nn.Symbolic{out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Build(); err != nil {
+		t.Fatal(err)
+	}
+	randomizeWeights(t, m, 8)
+	js, err := m.ToJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(js, []byte(`"output_layers": [
+      [
+        "block",
+        1,
+        0
+      ]`)) {
+		t.Errorf("output_layers does not name block's node 1:\n%s", js)
+	}
+	spec, err := gokeras.ParseModelJSON(js)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := spec.Model
+	if err := l.Build(); err != nil {
+		t.Fatal(err)
+	}
+	js2, err := l.ToJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(js, js2) {
+		t.Errorf("ToJSON of the model read back:\n%s\nwant\n%s", js2, js)
+	}
+	ws, _ := m.GetWeights()
+	if err := l.SetWeights(ws); err != nil {
+		t.Fatal(err)
+	}
+	xs := randomImages(3, tensor.Shape{6}, 9)
+	want, err := m.Predict(xs, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := l.Predict(xs, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameBits(t, "nested models read back", got, want)
+	path := filepath.Join(t.TempDir(), "nested.safetensors")
+	if err := m.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	loaded, err := gokeras.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err = loaded.Predict(xs, 3); err != nil {
+		t.Fatal(err)
+	}
+	sameBits(t, "nested models after Save and Load", got, want)
+
+	// Keras 2 counts a nested model's calls from 1 everywhere.
+	k2 := `{"class_name": "Model", "config": {"name": "m", "layers": [
+	 {"class_name": "InputLayer", "name": "input_1", "config": {"batch_input_shape": [null, 6], "name": "input_1"}, "inbound_nodes": []},
+	 {"class_name": "Sequential", "name": "pre", "config": {"name": "pre", "layers": [{"class_name": "Dense", "config": {"name": "dense", "units": 6, "batch_input_shape": [null, 6]}}]}, "inbound_nodes": [[["input_1", 0, 0, {}]]]},
+	 {"class_name": "Dense", "name": "out", "config": {"name": "out", "units": 2}, "inbound_nodes": [[["pre", 1, 0, {}]]]}],
+	 "input_layers": [["input_1", 0, 0]], "output_layers": [["out", 0, 0]]}}`
+	if _, err := gokeras.ParseModelJSON([]byte(k2)); err != nil {
+		t.Errorf("Keras 2 nested Sequential: %v", err)
+	}
+	bad := strings.Replace(k2, `[["pre", 1, 0, {}]]`, `[["pre", 0, 0, {}]]`, 1)
+	if _, err := gokeras.ParseModelJSON([]byte(bad)); err == nil || !strings.Contains(err.Error(), `nested model "pre" has 1 call, numbered from 1 in this file, so there is no node 0`) {
+		t.Errorf("Keras 2 nested node 0: %v", err)
 	}
 }
