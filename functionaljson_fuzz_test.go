@@ -36,6 +36,10 @@ func FuzzParseFunctionalJSON(f *testing.F) {
 	f.Add([]byte(strings.Replace(shared, `"args": [`+kt("in", 0)+`]`, `"args": [`+kt("add", 0)+`]`, 1)))
 	f.Add([]byte(`{"class_name": "Model", "config": {"layers": [` + in + `, ` + dense("d", `[[["in", 0, 0, {}]]]`) + `, ` +
 		dense("e", `[[["d", 0, 0]], [["e", 0, 0]]]`) + `], "input_layers": [["in", 0, 0]], "output_layers": [["e", 1, 0]]}}`))
+	// A nested Sequential, called as Keras 2 numbers it (node 1).
+	f.Add([]byte(`{"class_name": "Model", "config": {"layers": [` + in + `,
+		{"class_name": "Sequential", "name": "s", "config": {"name": "s", "layers": [{"class_name": "Dense", "config": {"units": 4, "batch_input_shape": [null, 4]}}]}, "inbound_nodes": [[["in", 0, 0, {}]]]},
+		` + dense("e", `[[["s", 1, 0, {}]]]`) + `], "input_layers": [["in", 0, 0]], "output_layers": [["e", 0, 0]]}}`))
 	defer func(old int) { MaxParams = old }(MaxParams)
 	MaxParams = 1 << 20
 	f.Fuzz(func(t *testing.T, data []byte) {
