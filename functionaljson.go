@@ -161,6 +161,12 @@ func (m *Model) functionalJSON(cc *CompileConfig) ([]byte, error) {
 		cfg := nn.LayerConfig(l)
 		delete(cfg, "batch_shape") // the InputLayer carries it
 		lj := functionalLayerJSON{Module: "keras.layers", ClassName: l.Class(), Config: cfg, Name: l.LayerName(), InboundNodes: []callJSON{}}
+		switch l.Class() { // where Keras finds the nested models' classes
+		case "Sequential":
+			lj.Module = "keras"
+		case "Functional":
+			lj.Module, lj.RegisteredName = "keras.src.models.functional", &fj.RegisteredName
+		}
 		for _, n := range calls[l] {
 			var arg any
 			if _, merge := l.(nn.Merger); merge {
@@ -328,10 +334,23 @@ func functionalFromJSON(data []byte) (*Model, error) {
 			ready = append(ready, c)
 		}
 	}
+	pos := make(map[*callSpec]int, len(specs))
+	for i, c := range specs {
+		pos[c] = i
+	}
 	made := 0
 	for len(ready) > 0 {
-		c := ready[0]
-		ready = ready[1:]
+		// Of the calls that can be made, the first in the file: a file in
+		// Keras's order (every call after its inputs) is made in that
+		// order, which is the order gokeras runs, names and saves them in.
+		k := 0
+		for i, c := range ready {
+			if pos[c] < pos[ready[k]] {
+				k = i
+			}
+		}
+		c := ready[k]
+		ready = slices.Delete(ready, k, k+1)
 		xs := make([]nn.Symbolic, len(c.inputs))
 		for j, r := range c.inputs {
 			if from, _ := resolve(r, false); from != nil {

@@ -547,6 +547,30 @@ func TestFunctionalJSONNestedModels(t *testing.T) {
       ]`)) {
 		t.Errorf("output_layers does not name block's node 1:\n%s", js)
 	}
+	// Keras finds the nested models' classes by module (and registered name).
+	var f struct {
+		Config struct {
+			Layers []struct {
+				Module, Name   string
+				ClassName      string  `json:"class_name"`
+				RegisteredName *string `json:"registered_name"`
+			} `json:"layers"`
+		} `json:"config"`
+	}
+	if err := json.Unmarshal(js, &f); err != nil {
+		t.Fatal(err)
+	}
+	modules := map[string]string{}
+	for _, l := range f.Config.Layers {
+		reg := "null"
+		if l.RegisteredName != nil {
+			reg = *l.RegisteredName
+		}
+		modules[l.Name] = l.Module + " " + l.ClassName + " " + reg
+	}
+	if modules["pre"] != "keras Sequential null" || modules["block"] != "keras.src.models.functional Functional Functional" || modules["mid"] != "keras.layers Dense null" {
+		t.Errorf("modules, classes and registered names: %v", modules)
+	}
 	spec, err := gokeras.ParseModelJSON(js)
 	if err != nil {
 		t.Fatal(err)
