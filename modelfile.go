@@ -9,8 +9,6 @@ import (
 	"strings"
 
 	"github.com/gokeras/gokeras/internal/config"
-	"github.com/gokeras/gokeras/loss"
-	"github.com/gokeras/gokeras/metric"
 	"github.com/gokeras/gokeras/nn"
 	"github.com/gokeras/gokeras/optim"
 )
@@ -121,12 +119,27 @@ func compactJSON(v any) string {
 }
 
 // CompileConfig is compile()'s arguments by name, as model files carry them.
+//
+// For a model with several outputs, loss, loss_weights, metrics and
+// weighted_metrics may each be a list in the model's output order or a
+// dict keyed by output layer name, as in Keras (see compileoutputs.go):
+//
+//	"compile_config": {"optimizer": "adam",
+//	  "loss": {"digit": "sparse_categorical_crossentropy", "parity": "binary_crossentropy"},
+//	  "loss_weights": {"digit": 1, "parity": 0.5},
+//	  "metrics": {"digit": ["accuracy"], "parity": ["accuracy"]}}
 type CompileConfig struct {
-	Loss      any      `json:"loss"`      // "mse" or {"class_name": "CategoricalCrossentropy", "config": {...}}
-	Optimizer any      `json:"optimizer"` // "adam" or {"class_name": "Adam", "config": {...}}
-	Metrics   []string `json:"metrics,omitempty"`
-	// WeightedMetrics are Keras's weighted_metrics (see SetWeightedMetrics).
-	WeightedMetrics []string `json:"weighted_metrics,omitempty"`
+	Loss      any `json:"loss"`      // "mse" or {"class_name": "CategoricalCrossentropy", "config": {...}}
+	Optimizer any `json:"optimizer"` // "adam" or {"class_name": "Adam", "config": {...}}
+	// LossWeights are Keras's loss_weights, one per output (a list or a
+	// dict); nil weighs each output 1.
+	LossWeights any `json:"loss_weights,omitempty"`
+	// Metrics is a list of metric names ([]string), or per output a list
+	// or dict of them.
+	Metrics any `json:"metrics,omitempty"`
+	// WeightedMetrics are Keras's weighted_metrics (see SetWeightedMetrics),
+	// in the same forms as Metrics.
+	WeightedMetrics any `json:"weighted_metrics,omitempty"`
 }
 
 // FitConfig is the fit() settings a model file or preset suggests.
@@ -169,14 +182,8 @@ func (m *Sequential) ToJSON() ([]byte, error) {
 		delete(cfg, "batch_shape") // the InputLayer carries it
 		mj.Config.Layers = append(mj.Config.Layers, layerJSON{l.Class(), cfg})
 	}
-	if m.compiled && len(m.model.Outputs) != 0 {
-		return nil, fmt.Errorf("gokeras: a model compiled with one loss per output (CompileOutputs) cannot be written to a model file yet")
-	}
 	if m.compiled {
-		cc := &CompileConfig{Loss: m.model.Loss.Name()}
-		if class, cfg, ok := loss.Config(m.model.Loss); ok {
-			cc.Loss = kerasObject("keras.losses", class, cfg)
-		}
+		cc := &CompileConfig{Loss: lossValue(m.model.Loss)}
 		if s := m.model.Optimizer.Schedule(); s != nil {
 			if _, _, err := optim.ScheduleConfig(s); err != nil {
 				return nil, fmt.Errorf("gokeras: %w", err)
@@ -184,11 +191,14 @@ func (m *Sequential) ToJSON() ([]byte, error) {
 		}
 		// The optimizer's config carries its schedule as learning_rate.
 		cc.Optimizer = map[string]any{"class_name": m.model.Optimizer.Name(), "config": m.model.Optimizer.Config()}
-		for _, mt := range m.model.Metrics {
-			cc.Metrics = append(cc.Metrics, mt.Name())
+		if len(m.model.Metrics) > 0 {
+			cc.Metrics = metricNames(m.model.Metrics)
 		}
-		for _, mt := range m.model.WeightedMetrics {
-			cc.WeightedMetrics = append(cc.WeightedMetrics, mt.Name())
+		if len(m.model.WeightedMetrics) > 0 {
+			cc.WeightedMetrics = metricNames(m.model.WeightedMetrics)
+		}
+		if len(m.model.Outputs) != 0 {
+			cc.writeOutputs(m.model.Outputs)
 		}
 		mj.CompileConfig = cc
 	}
@@ -348,21 +358,7 @@ func kerasObject(module, class string, cfg map[string]any) map[string]any {
 // leaving the key out, while an explicit 0 in a hand-written file is an
 // error.
 func (c *CompileConfig) apply(m *Sequential, saved bool) error {
-	var l loss.Loss
 	var err error
-	switch v := c.Loss.(type) {
-	case string:
-		l, err = loss.Parse(v)
-	case map[string]any:
-		class, _ := v["class_name"].(string)
-		cfg, _ := v["config"].(map[string]any)
-		l, err = loss.FromConfig(class, cfg)
-	default:
-		err = fmt.Errorf("loss must be a name or {\"class_name\": ..., \"config\": {...}}, not %v", c.Loss)
-	}
-	if err != nil {
-		return fmt.Errorf("compile_config: %w", err)
-	}
 	var o optim.Optimizer
 	switch v := c.Optimizer.(type) {
 	case nil:
@@ -382,19 +378,20 @@ func (c *CompileConfig) apply(m *Sequential, saved bool) error {
 	if err != nil {
 		return fmt.Errorf("compile_config: %w", err)
 	}
-	var ms, wms []metric.Metric
-	for i, names := range [][]string{c.Metrics, c.WeightedMetrics} {
-		for _, n := range names {
-			mt, err := metric.Parse(n)
-			if err != nil {
-				return fmt.Errorf("compile_config: %w", err)
-			}
-			if i == 0 {
-				ms = append(ms, mt)
-			} else {
-				wms = append(wms, mt)
-			}
-		}
+	if c.perOutput(m) {
+		return c.applyOutputs(m, o)
+	}
+	l, err := parseLoss(c.Loss)
+	if err != nil {
+		return fmt.Errorf("compile_config: %w", err)
+	}
+	ms, err := parseMetrics("metrics", c.Metrics)
+	if err != nil {
+		return err
+	}
+	wms, err := parseMetrics("weighted_metrics", c.WeightedMetrics)
+	if err != nil {
+		return err
 	}
 	if err := m.Compile(l, o, ms...); err != nil {
 		return err

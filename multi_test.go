@@ -1,9 +1,12 @@
 package gokeras_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -156,8 +159,99 @@ func TestModelSeveralInputsAndOutputs(t *testing.T) {
 	if _, err := m.Predict(xa, 0); err == nil || !strings.Contains(err.Error(), "PredictMulti") {
 		t.Errorf("Predict of a two-input model: %v", err)
 	}
-	if _, err := m.ToJSON(); err == nil {
-		t.Error("ToJSON of a model compiled per output: no error")
+}
+
+// A model compiled per output writes its compile_config in Keras's dict
+// form and reads back compiled the same; hand-written list forms and a
+// single loss for every output read too, and bad entries are errors.
+func TestCompileConfigPerOutput(t *testing.T) {
+	m, xa, xb, ys, yt := twoByTwo(64, 3)
+	if err := m.CompileOutputs(&optim.Adam{},
+		gokeras.Output{Name: "same_sign", Loss: loss.SparseCategoricalCrossentropy{}, Metrics: []metric.Metric{&metric.Accuracy{}}},
+		gokeras.Output{Name: "total", Loss: loss.MSE{}, LossWeight: 0.5, WeightedMetrics: []metric.Metric{&metric.MAE{}}}); err != nil {
+		t.Fatal(err)
+	}
+	js, err := m.ToJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		CompileConfig map[string]any `json:"compile_config"`
+	}
+	if err := json.Unmarshal(js, &doc); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := json.Marshal(doc.CompileConfig)
+	want := `{"loss":{"same_sign":"sparse_categorical_crossentropy","total":"mean_squared_error"},"loss_weights":{"same_sign":1,"total":0.5},"metrics":{"same_sign":["accuracy"]},"optimizer":`
+	if !strings.HasPrefix(string(got), want) || !strings.Contains(string(got), `"weighted_metrics":{"total":["mae"]}`) {
+		t.Errorf("compile_config %s, want it to start %s and hold weighted_metrics {total: [mae]}", got, want)
+	}
+	spec, err := gokeras.ParseModelJSON(js)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, y := gokeras.List{xa, xb}, gokeras.List{ys, yt}
+	h, err := spec.Model.FitMulti(x, y, gokeras.FitOptions{Verbose: train.Silent})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for k := range h.History {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	if got := strings.Join(keys, " "); got != "loss same_sign_accuracy same_sign_loss total_loss total_mae" {
+		t.Errorf("logs of the model read back: %s", got)
+	}
+	// Save and Load: the same compile, the same evaluation.
+	path := filepath.Join(t.TempDir(), "two.gk")
+	if err := spec.Model.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	back, err := gokeras.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l1, err := spec.Model.EvaluateMulti(x, y, gokeras.EvaluateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l2, err := back.EvaluateMulti(gokeras.Named{"a": xa, "b": xb}, gokeras.Named{"same_sign": ys, "total": yt}, gokeras.EvaluateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(l1) != 5 || len(l2) != len(l1) {
+		t.Errorf("logs %v before Save, %v after Load", l1, l2)
+	}
+	for k, v := range l1 {
+		if l2[k] != v {
+			t.Errorf("%s = %v before Save, %v after Load", k, v, l2[k])
+		}
+	}
+	// Hand-written forms, and errors.
+	head, _, _ := strings.Cut(string(js), `"compile_config"`)
+	for _, c := range []struct {
+		cc, err string
+	}{
+		{`{"optimizer": "adam", "loss": ["sparse_categorical_crossentropy", "mse"], "loss_weights": [1, 0.25], "metrics": ["accuracy", ["mae", "mse"]]}`, ""},
+		{`{"optimizer": "adam", "loss": "mse"}`, ""},
+		{`{"optimizer": "adam", "loss": {"total": "mse"}}`, ""},
+		{`{"optimizer": "adam", "loss": {"totl": "mse"}}`, `loss has key "totl", which names none of the model's outputs (same_sign, total)`},
+		{`{"optimizer": "adam", "loss": ["mse"]}`, "loss has 1 entries for a model with 2 outputs"},
+		{`{"optimizer": "adam", "loss": "mse", "loss_weights": {"total": -1}}`, `loss_weights of output "total" is -1`},
+		{`{"optimizer": "adam", "loss": "mse", "loss_weights": [1, 0]}`, "null loss"},
+		{`{"optimizer": "adam", "loss": ["mse", 3]}`, `loss of output "total"`},
+		{`{"optimizer": "adam", "loss": "mse", "metrics": ["accuracy"]}`, "metrics has 1 entries"},
+		{`{"optimizer": "adam", "loss": "mse", "metrics": {"total": ["nope"]}}`, `metrics of output "total"`},
+	} {
+		file := head + `"compile_config": ` + c.cc + "}"
+		_, err := gokeras.ParseModelJSON([]byte(file))
+		switch {
+		case c.err == "" && err != nil:
+			t.Errorf("%s: %v", c.cc, err)
+		case c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err)):
+			t.Errorf("%s: error %v, want one containing %q", c.cc, err, c.err)
+		}
 	}
 }
 
