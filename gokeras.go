@@ -313,7 +313,8 @@ func (m *Sequential) CompileNamed(lossName, optimizerName string, metricNames ..
 	return m.Compile(l, o, ms...)
 }
 
-// Loss, Optimizer and Metrics return what Compile set.
+// Loss, Optimizer and Metrics return what Compile set (Loss nil and no
+// Metrics for a model compiled per output with CompileOutputs).
 func (m *Sequential) Loss() loss.Loss            { return m.model.Loss }
 func (m *Sequential) Optimizer() optim.Optimizer { return m.model.Optimizer }
 func (m *Sequential) Metrics() []metric.Metric   { return m.model.Metrics }

@@ -64,6 +64,9 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	if err := m.Build(); err != nil {
 		return err
 	}
+	if ins, outs := m.InputNames(), m.OutputNames(); len(ins) != 1 || len(outs) != 1 {
+		return fmt.Errorf("bench times models with one input and one output; this one has %d inputs and %d outputs", len(ins), len(outs))
+	}
 	bs := firstPositive(*batch, src.fit.BatchSize, 32)
 	in := m.Net().InputShape()
 	out := m.Net().OutputShape()

@@ -2,8 +2,16 @@ package main
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/gokeras/gokeras"
+	"github.com/gokeras/gokeras/loss"
+	"github.com/gokeras/gokeras/nn"
+	"github.com/gokeras/gokeras/optim"
+	"github.com/gokeras/gokeras/tensor"
 )
 
 func TestBenchJSON(t *testing.T) {
@@ -34,5 +42,30 @@ func TestBenchBadEvalBatch(t *testing.T) {
 	_, errOut, code := runCLI(t, "bench", "--model", "digits-cnn", "--eval-batch-size", "0")
 	if code == 0 || !strings.Contains(errOut, "--eval-batch-size") {
 		t.Errorf("bench --eval-batch-size 0: exit %d, stderr %q; want an error naming the flag", code, errOut)
+	}
+}
+
+// A model file with two outputs compiled per output: bench says it times
+// one-input, one-output models instead of failing inside.
+func TestBenchSeveralOutputs(t *testing.T) {
+	in := &nn.InputLayer{Name: "x", Shape: tensor.Shape{4}}
+	m, err := gokeras.NewModel([]nn.Symbolic{in}, []nn.Symbolic{nn.Call(&nn.Dense{Name: "a", Units: 2}, in), nn.Call(&nn.Dense{Name: "b", Units: 1}, in)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.CompileOutputs(&optim.Adam{}, gokeras.Output{Loss: loss.MSE{}}, gokeras.Output{Loss: loss.MSE{}, LossWeight: 0.5}); err != nil {
+		t.Fatal(err)
+	}
+	js, err := m.ToJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "two.json")
+	if err := os.WriteFile(path, js, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, errOut, code := runCLI(t, "bench", "--model", path, "--steps", "1")
+	if code == 0 || !strings.Contains(errOut, "1 inputs and 2 outputs") {
+		t.Errorf("bench of a two-output model: exit %d, stderr %q", code, errOut)
 	}
 }
