@@ -279,6 +279,9 @@ func (m *Sequential) SetWeightedMetrics(ms ...metric.Metric) error {
 	if !m.compiled {
 		return fmt.Errorf("gokeras: SetWeightedMetrics before Compile; compile the model first (Compile replaces the weighted metrics)")
 	}
+	if len(m.model.Outputs) != 0 && len(ms) > 0 {
+		return fmt.Errorf("gokeras: the model is compiled per output; give each output its WeightedMetrics in CompileOutputs")
+	}
 	for _, mt := range ms {
 		if _, ok := mt.(metric.Weighted); !ok {
 			return fmt.Errorf("gokeras: weighted metric %s (%T) does not take sample weights; implement metric.Weighted or pass it to Compile", mt.Name(), mt)

@@ -287,6 +287,9 @@ func TestCompileOutputsErrors(t *testing.T) {
 	if err := m.CompileOutputs(&optim.SGD{}, gokeras.Output{Name: "total", Loss: loss.MSE{}}); err != nil {
 		t.Fatal(err)
 	}
+	if err := m.SetWeightedMetrics(&metric.MAE{}); err == nil || !strings.Contains(err.Error(), "CompileOutputs") {
+		t.Errorf("SetWeightedMetrics on a model compiled per output: %v", err)
+	}
 	_, xa, xb, _, yt := twoByTwo(8, 1)
 	h, err := m.FitMulti(gokeras.List{xa, xb}, gokeras.Named{"total": yt}, gokeras.FitOptions{Verbose: train.Silent})
 	if err != nil {
