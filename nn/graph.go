@@ -1,8 +1,11 @@
 package nn
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"strings"
+	"sync/atomic"
 
 	"github.com/gokeras/gokeras/regularizer"
 	"github.com/gokeras/gokeras/tensor"
@@ -29,6 +32,7 @@ type Node struct {
 	inputs []*Node      // what the layer was called on
 	shape  tensor.Shape // per-sample output shape
 	err    error        // a shape error found at the call
+	seq    uint64       // when it was made: calls are ordered as written
 
 	// Build state.
 	run    Layer  // the layer that runs this call (a call replica for a repeated call)
@@ -93,7 +97,7 @@ func (i *InputLayer) node() *Node {
 // NewGraph, naming the layer and the shapes.
 func Call(l Layer, x Symbolic) *Node {
 	in := x.node()
-	n := &Node{layer: l, inputs: []*Node{in}}
+	n := &Node{layer: l, inputs: []*Node{in}, seq: calls.Add(1)}
 	if in.err != nil {
 		n.err = in.err
 		return n
@@ -115,7 +119,7 @@ func Call(l Layer, x Symbolic) *Node {
 // as keras.layers.Add()([x, y]) does.
 func Merge(m Merger, xs ...Symbolic) *Node {
 	l, _ := m.(Layer)
-	n := &Node{layer: l}
+	n := &Node{layer: l, seq: calls.Add(1)}
 	var shapes []tensor.Shape
 	for _, x := range xs {
 		in := x.node()
@@ -144,6 +148,12 @@ func Merge(m Merger, xs ...Symbolic) *Node {
 	n.shape = out
 	return n
 }
+
+// calls numbers the calls in the order they are made. A node can only be
+// made from nodes that exist, so this order runs every node after its
+// inputs; and it is the order in which Keras, which names a layer when it
+// is made, would usually have named the layers.
+var calls atomic.Uint64
 
 func describe(l Layer) string {
 	if name := l.LayerName(); name != "" {
@@ -188,6 +198,8 @@ func NewGraph(inputs, outputs []Symbolic) (*Stack, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Run, and name, the calls in the order they were written.
+	slices.SortStableFunc(order, func(a, b *Node) int { return cmp.Compare(a.seq, b.seq) })
 	for _, n := range order {
 		if n.input != nil {
 			if !containsNode(s.gin, n) {
