@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/gokeras/gokeras/internal/kernel"
+
 	"github.com/gokeras/gokeras/tensor"
 )
 
@@ -170,6 +172,7 @@ type elementwise struct {
 	win  []int32          // Maximum/Minimum: which input gave each output element
 	dxs  []*tensor.Tensor
 	shp  []int
+	same bool // every input has the output's shape (no broadcasting)
 }
 
 // elemOutputShape computes the broadcast output shape.
@@ -214,6 +217,10 @@ func (e *elementwise) build(class string, in []tensor.Shape, exactly int) error 
 	e.size = make([]int, len(in))
 	e.idx = make([][]int32, len(in))
 	e.dxs = make([]*tensor.Tensor, len(in))
+	e.same = true
+	for _, s := range in {
+		e.same = e.same && s.Equal(out)
+	}
 	rank := len(out)
 	for i, s := range in {
 		e.in[i] = s.Clone()
@@ -260,6 +267,15 @@ func (e *elementwise) forward(op elemOp, xs []*tensor.Tensor) *tensor.Tensor {
 	}
 	e.xs = append(e.xs[:0], xs...)
 	e.y = tensor.Ensure(e.y, batchShape(&e.shp, batch, e.out)...)
+	if op == opAdd && e.same {
+		// A residual connection's sum: the kernels' vector add, the same
+		// bits as the loop below ((x0 + x1) + x2 ...).
+		copy(e.y.Data, xs[0].Data)
+		for _, x := range xs[1:] {
+			kernel.Add(e.y.Data, x.Data)
+		}
+		return e.y
+	}
 	if op == opMaximum || op == opMinimum {
 		if cap(e.win) < len(e.y.Data) {
 			e.win = make([]int32, len(e.y.Data))
@@ -332,6 +348,10 @@ func (e *elementwise) backward(op elemOp, dy *tensor.Tensor) []*tensor.Tensor {
 	for i := range e.in {
 		dx := tensor.Ensure(e.dxs[i], batchShape(&e.shp, batch, e.in[i])...)
 		e.dxs[i] = dx
+		if op == opAdd && e.same {
+			copy(dx.Data, dy.Data)
+			continue
+		}
 		dx.Zero()
 		idx := e.idx[i]
 		si := e.size[i]
