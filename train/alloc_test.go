@@ -124,7 +124,11 @@ func TestFitAllocatesNothingPerStep(t *testing.T) {
 				}
 			})
 		}
-		if short, long := fit(4), fit(20); long > short {
+		// 16 more steps: an allocation per step would add 16. A sync.Pool
+		// emptied by a garbage collection mid-run refills with one or two
+		// allocations, which is not per step (and made this test flaky
+		// when it compared for equality).
+		if short, long := fit(4), fit(20); long >= short+8 {
 			t.Errorf("weighted %v: Fit allocates %v times over 4 steps, %v over 20; want no allocation per step", weighted, short, long)
 		}
 	}
