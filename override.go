@@ -151,14 +151,19 @@ func (m *Sequential) WithLayerConfig(settings ...LayerSetting) (*Sequential, err
 	if err != nil {
 		return nil, err
 	}
-	var mj modelJSON
+	// Edited as plain JSON, so that every other key (a Functional
+	// model's calls, compile settings) comes back as it was.
+	var mj map[string]any
 	if err := json.Unmarshal(data, &mj); err != nil {
 		return nil, fmt.Errorf("gokeras: %w", err)
 	}
+	cfg, _ := mj["config"].(map[string]any)
+	layers, _ := cfg["layers"].([]any)
 	for _, s := range settings {
-		for _, lj := range mj.Config.Layers {
-			if lj.Config["name"] == s.Layer {
-				lj.Config[s.Field] = s.Value
+		for _, entry := range layers {
+			e, _ := entry.(map[string]any)
+			if lc, _ := e["config"].(map[string]any); lc != nil && lc["name"] == s.Layer {
+				lc[s.Field] = s.Value
 			}
 		}
 	}

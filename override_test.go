@@ -167,3 +167,31 @@ func TestSetLabelSmoothing(t *testing.T) {
 		t.Errorf("mse: %v", err)
 	}
 }
+
+// A setting of a Functional model's layer keeps the graph: resnet20 with
+// its first block's first convolution at 8 filters instead of 16 (that
+// convolution, its batch normalization and the next convolution shrink:
+// 2,320 → 1,160, 64 → 32 and 2,320 → 1,168 params).
+func TestWithLayerConfigFunctional(t *testing.T) {
+	p, err := gokeras.LookupPreset("resnet20")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := p.Model()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := m.WithLayerConfig(gokeras.LayerSetting{Layer: "conv2d_1", Field: "filters", Value: 8.0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !n.Net().Functional() {
+		t.Fatal("the new model is not Functional")
+	}
+	if err := n.Build(); err != nil {
+		t.Fatal(err)
+	}
+	if total, _, _ := n.Net().CountParams(); total != 274442-2344 {
+		t.Fatalf("%d params, want %d", total, 274442-2344)
+	}
+}
