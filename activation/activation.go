@@ -13,8 +13,15 @@ import (
 // Func names an activation. The zero value is Linear, Keras's default.
 type Func int
 
-// The activations Keras users reach for. Keras's defaults apply:
-// leaky_relu has negative_slope 0.2 (Keras 3), elu alpha 1, gelu is exact.
+// Keras 3's built-in activations (keras/src/activations/__init__.py,
+// ALL_OBJECTS; formulas from activations.py and, where Keras leaves them to
+// the backend, keras/src/backend/tensorflow/nn.py). A config names a
+// built-in by its bare function name ("relu", serialize in __init__.py), so
+// a function's parameters never travel with it and Keras's defaults apply:
+// leaky_relu has negative_slope 0.2 (Keras 3), elu alpha 1, gelu is exact
+// (approximate=False). The LeakyReLU, ELU and ReLU layers carry their
+// parameters in their own configs. crelu is left out: it doubles the last
+// axis, which no element-wise Func can.
 const (
 	Linear Func = iota
 	ReLU
@@ -24,6 +31,22 @@ const (
 	LeakyReLU
 	ELU
 	GELU
+	ReLU6       // min(max(z, 0), 6)
+	SELU        // scale·elu(z, alpha), alpha 1.67326324, scale 1.05070098
+	SiLU        // z·sigmoid(z); "swish" parses to it
+	Softplus    // log(1 + exp(z))
+	Softsign    // z/(1+|z|)
+	HardSigmoid // Keras 3's relu6(z+3)/6 (Keras 2's was 0.2·z+0.5, clipped)
+	HardSiLU    // z·hard_sigmoid(z); "hard_swish" parses to it
+	Mish        // z·tanh(softplus(z))
+	Exponential // exp(z)
+	LogSoftmax  // z - log(sum(exp(z))) over each row (the last axis)
+	// GELUApproximate is gelu(approximate=True), Keras's tanh form
+	// z/2·(1 + tanh(√(2/π)·(z + 0.044715·z³))). Keras has no config name
+	// for it (a config's "gelu" is always the exact one), so its name,
+	// "gelu_approximate", is gokeras's own: a model saved with it loads in
+	// gokeras, not in Keras.
+	GELUApproximate
 )
 
 // LeakyReLUSlope is Keras 3's default negative_slope for
@@ -39,6 +62,26 @@ var names = [...]string{
 	LeakyReLU: "leaky_relu",
 	ELU:       "elu",
 	GELU:      "gelu",
+
+	ReLU6:           "relu6",
+	SELU:            "selu",
+	SiLU:            "silu",
+	Softplus:        "softplus",
+	Softsign:        "softsign",
+	HardSigmoid:     "hard_sigmoid",
+	HardSiLU:        "hard_silu",
+	Mish:            "mish",
+	Exponential:     "exponential",
+	LogSoftmax:      "log_softmax",
+	GELUApproximate: "gelu_approximate",
+}
+
+// aliases are the other names Keras's ALL_OBJECTS_DICT takes for a
+// built-in (keras/src/activations/__init__.py); a config written back
+// carries the function's own name, as Keras's serialize does.
+var aliases = map[string]Func{
+	"swish":      SiLU,
+	"hard_swish": HardSiLU,
 }
 
 // String returns the Keras name ("relu", "softmax", ...), or the name a
@@ -75,6 +118,9 @@ func Parse(s string) (Func, error) {
 			return Func(i), nil
 		}
 	}
+	if f, ok := aliases[s]; ok {
+		return f, nil
+	}
 	cs := customList()
 	for i, c := range cs {
 		if c.Name == s {
@@ -107,12 +153,16 @@ func (f Func) NeedsInput() bool {
 	if c, ok := f.custom(); ok {
 		return c.NeedsInput
 	}
-	return f == LeakyReLU || f == ELU || f == GELU
+	switch f {
+	case LeakyReLU, ELU, GELU, SiLU, Softsign, HardSiLU, Mish, GELUApproximate:
+		return true
+	}
+	return false
 }
 
 // Forward computes y = f(z) over rows×cols values; softmax normalises each
-// row (the last axis). y may alias z except for GELU/ELU/LeakyReLU layers
-// that must keep z for the backward pass.
+// row (the last axis), as log_softmax does. y may alias z except where a
+// layer must keep z for the backward pass (NeedsInput).
 func (f Func) Forward(y, z []float32, rows, cols int) {
 	switch f {
 	case Linear:
@@ -133,6 +183,28 @@ func (f Func) Forward(y, z []float32, rows, cols int) {
 		kernel.ELU(y, z, 1)
 	case GELU:
 		kernel.GELU(y, z)
+	case ReLU6:
+		kernel.ReLU6(y, z)
+	case SELU:
+		kernel.SELU(y, z)
+	case SiLU:
+		kernel.SiLU(y, z)
+	case Softplus:
+		kernel.Softplus(y, z)
+	case Softsign:
+		kernel.Softsign(y, z)
+	case HardSigmoid:
+		kernel.HardSigmoid(y, z)
+	case HardSiLU:
+		kernel.HardSiLU(y, z)
+	case Mish:
+		kernel.Mish(y, z)
+	case Exponential:
+		kernel.Exp(y, z)
+	case LogSoftmax:
+		kernel.LogSoftmaxRows(y, z, rows, cols)
+	case GELUApproximate:
+		kernel.GELUTanh(y, z)
 	default:
 		c, ok := f.custom()
 		if !ok {
@@ -164,6 +236,28 @@ func (f Func) Backward(dz, dy, z, y []float32, rows, cols int) {
 		kernel.ELUBackward(dz, dy, z, y, 1)
 	case GELU:
 		kernel.GELUBackward(dz, dy, z)
+	case ReLU6:
+		kernel.ReLU6Backward(dz, dy, y)
+	case SELU:
+		kernel.SELUBackward(dz, dy, y)
+	case SiLU:
+		kernel.SiLUBackward(dz, dy, z)
+	case Softplus:
+		kernel.SoftplusBackward(dz, dy, y)
+	case Softsign:
+		kernel.SoftsignBackward(dz, dy, z)
+	case HardSigmoid:
+		kernel.HardSigmoidBackward(dz, dy, y)
+	case HardSiLU:
+		kernel.HardSiLUBackward(dz, dy, z)
+	case Mish:
+		kernel.MishBackward(dz, dy, z)
+	case Exponential:
+		kernel.Mul(dz, dy, y)
+	case LogSoftmax:
+		kernel.LogSoftmaxRowsBackward(dz, dy, y, rows, cols)
+	case GELUApproximate:
+		kernel.GELUTanhBackward(dz, dy, z)
 	default:
 		c, ok := f.custom()
 		if !ok {

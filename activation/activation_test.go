@@ -74,8 +74,8 @@ func TestParse(t *testing.T) {
 	if f, err := Parse(""); err != nil || f != Linear {
 		t.Errorf(`Parse("") = %v, %v; want linear`, f, err)
 	}
-	if _, err := Parse("relu6"); err == nil {
-		t.Error(`Parse("relu6") succeeded`)
+	if _, err := Parse("crelu"); err == nil {
+		t.Error(`Parse("crelu") succeeded`)
 	}
 }
 

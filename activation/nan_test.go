@@ -23,7 +23,7 @@ func TestNaNPropagates(t *testing.T) {
 			f.Forward(y, z, rows, cols)
 			for i, v := range y {
 				isBad := i == 5 || i == cols+17
-				if f == Softmax {
+				if f == Softmax || f == LogSoftmax {
 					isBad = true // the whole row
 				}
 				if isBad && v == v {
