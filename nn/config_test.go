@@ -180,6 +180,21 @@ func keras3Configs() map[string]struct {
 		"Minimum":     {with("minimum", map[string]any{}), tensor.Shape{4}},
 		"Concatenate": {with("concatenate", map[string]any{"axis": -1.0}), img},
 		"Dot":         {with("dot", map[string]any{"axes": 1.0, "normalize": false}), tensor.Shape{4}},
+		// keras/src/layers/normalization/{layer,group,unit}_normalization.py
+		// and keras/src/layers/regularization/*.py; SpatialDropout2D's
+		// get_config writes no "trainable".
+		"LayerNormalization": {with("layer_normalization", map[string]any{"axis": []any{-1.0}, "epsilon": 0.001, "center": true, "scale": true,
+			"rms_scaling": false, "beta_initializer": kerasInit("Zeros"), "gamma_initializer": kerasInit("Ones"),
+			"beta_regularizer": nil, "gamma_regularizer": nil, "beta_constraint": nil, "gamma_constraint": nil}), img},
+		"GroupNormalization": {with("group_normalization", map[string]any{"groups": 2.0, "axis": -1.0, "epsilon": 0.001, "center": true, "scale": true,
+			"beta_initializer": kerasInit("Zeros"), "gamma_initializer": kerasInit("Ones"),
+			"beta_regularizer": nil, "gamma_regularizer": nil, "beta_constraint": nil, "gamma_constraint": nil}), img},
+		"UnitNormalization": {with("unit_normalization", map[string]any{"axis": -1.0}), tensor.Shape{4}},
+		"SpatialDropout2D": {map[string]any{"name": "spatial_dropout2d", "rate": 0.5, "seed": nil, "data_format": "channels_last",
+			"dtype": keras3Base("x")["dtype"]}, img},
+		"GaussianNoise":   {with("gaussian_noise", map[string]any{"stddev": 0.1, "seed": nil}), tensor.Shape{4}},
+		"GaussianDropout": {with("gaussian_dropout", map[string]any{"rate": 0.1, "seed": 3.0}), tensor.Shape{4}},
+		"AlphaDropout":    {with("alpha_dropout", map[string]any{"rate": 0.1, "seed": nil, "noise_shape": nil}), tensor.Shape{4}},
 		// A gokeras layer: the keys its own Config writes.
 		"PatchWhitening": {with("patch_whitening", map[string]any{"kernel_size": []any{2.0, 2.0}, "padding": "valid", "epsilon": 5e-4, "max_images": 100.0}), img},
 		// keras/src/layers/reshaping/*.py; Identity (core/identity.py)

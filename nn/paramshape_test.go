@@ -48,6 +48,13 @@ var paramShapeCases = map[string]struct {
 	"PReLU":                  {&nn.PReLU{SharedAxes: []int{1, 2}}, tensor.Shape{4, 4, 3}},
 	"ELU":                    {&nn.ELU{}, tensor.Shape{6}},
 	"Softmax":                {&nn.Softmax{}, tensor.Shape{6}},
+	"LayerNormalization":     {&nn.LayerNormalization{NoCenter: true}, tensor.Shape{3, 4}},
+	"GroupNormalization":     {&nn.GroupNormalization{Groups: 2}, tensor.Shape{3, 3, 4}},
+	"UnitNormalization":      {&nn.UnitNormalization{}, tensor.Shape{6}},
+	"SpatialDropout2D":       {&nn.SpatialDropout2D{Rate: 0.5}, tensor.Shape{4, 4, 3}},
+	"GaussianNoise":          {&nn.GaussianNoise{Stddev: 0.1}, tensor.Shape{6}},
+	"GaussianDropout":        {&nn.GaussianDropout{Rate: 0.5}, tensor.Shape{6}},
+	"AlphaDropout":           {&nn.AlphaDropout{Rate: 0.5}, tensor.Shape{6}},
 
 	// keras/src/layers/reshaping/ and core/identity.py: no weights.
 	"UpSampling2D":  {&nn.UpSampling2D{Bilinear: true}, tensor.Shape{4, 4, 1}},
