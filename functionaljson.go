@@ -425,17 +425,13 @@ func functionalFromJSON(data []byte) (*Model, error) {
 	}
 	// Every layer and call in the file must be part of the model, as in a
 	// file Keras writes: anything else would be dropped without a word.
-	used := map[*nn.Node]bool{}
-	for _, n := range g.Nodes() {
-		used[n] = true
-	}
 	for i, l := range layers {
 		if il, ok := l.(*nn.InputLayer); ok && !slices.Contains(ins, nn.Symbolic(il)) {
 			return nil, fmt.Errorf("InputLayer %q is not among the model's inputs (config.input_layers); remove it or list it there", names[i])
 		}
 	}
 	for _, c := range specs {
-		if n, ok := c.sym.(*nn.Node); ok && !used[n] {
+		if n, ok := c.sym.(*nn.Node); ok && !g.Uses(n) {
 			return nil, fmt.Errorf("call %d of layer %q does not lead to the model's outputs; remove it", c.index, names[c.layer])
 		}
 	}

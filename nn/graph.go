@@ -33,6 +33,7 @@ type Node struct {
 	shape  tensor.Shape // per-sample output shape
 	err    error        // a shape error found at the call
 	seq    uint64       // when it was made: calls are ordered as written
+	origin *Node        // the node a model's copy was made from (NewGraph)
 
 	// Build state.
 	run    Layer  // the layer that runs this call (a call replica for a repeated call)
@@ -214,6 +215,29 @@ func NewGraph(inputs, outputs []Symbolic) (*Stack, error) {
 			return nil, fmt.Errorf("nn: a model's output is one of its inputs; call a layer on it first")
 		}
 	}
+	// The model runs on copies of the nodes: a node keeps the state of a
+	// run (outputs, gradients, fan-out), and the same symbolic tensors may
+	// belong to several models (an encoder and the autoencoder around it).
+	own := make(map[*Node]*Node, len(order))
+	for _, n := range order {
+		c := &Node{layer: n.layer, input: n.input, shape: n.shape, seq: n.seq, origin: n}
+		for _, in := range n.inputs {
+			c.inputs = append(c.inputs, own[in])
+		}
+		own[n] = c
+	}
+	for i, n := range s.gin {
+		if own[n] == nil { // an Input no output depends on
+			own[n] = &Node{input: n.input, shape: n.shape, origin: n}
+		}
+		s.gin[i] = own[n]
+	}
+	for i, n := range s.gout {
+		s.gout[i] = own[n]
+	}
+	for i, n := range s.nodes {
+		s.nodes[i] = own[n]
+	}
 	seen := map[Layer]bool{}
 	for _, n := range s.nodes {
 		if !seen[n.layer] {
@@ -222,6 +246,17 @@ func NewGraph(inputs, outputs []Symbolic) (*Stack, error) {
 		}
 	}
 	return s, nil
+}
+
+// Uses reports whether the model runs the call n (one of the symbolic
+// tensors it was made from; the model runs copies of them).
+func (s *Stack) Uses(n *Node) bool {
+	for _, m := range s.nodes {
+		if m == n || m.origin == n {
+			return true
+		}
+	}
+	return false
 }
 
 // Functional reports whether s is a Functional model's graph (NewGraph)

@@ -348,3 +348,30 @@ func TestActivationLayersFuse(t *testing.T) {
 		}
 	}
 }
+
+// Two models built from the same symbolic tensors (an encoder and the
+// autoencoder around it) share layers but not run state: each computes
+// its own gradients correctly whatever the other did last.
+func TestGraphsSharingTensors(t *testing.T) {
+	in := &nn.InputLayer{Shape: tensor.Shape{4}}
+	code := nn.Call(&nn.Dense{Units: 2, Activation: activation.Tanh}, in)
+	back := nn.Call(&nn.Dense{Units: 4}, code)
+	enc, err := nn.NewGraph([]nn.Symbolic{in}, []nn.Symbolic{code})
+	if err != nil {
+		t.Fatal(err)
+	}
+	auto, err := nn.NewGraph([]nn.Symbolic{in}, []nn.Symbolic{back})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := auto.Build(nil, 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := enc.Build(nil, 1); err != nil { // rebuilds the shared encoder layer
+		t.Fatal(err)
+	}
+	x := randomInput(3, 5, 4)
+	auto.Forward(x, true) // leaves its state in the shared layer
+	checkGraphGradients(t, enc, x)
+	checkGraphGradients(t, auto, x)
+}

@@ -77,6 +77,9 @@ func (n *Nested) Build(in tensor.Shape, rng *rand.Rand) error {
 // Params are the inner layers' weights, renamed "<layer>/<variable>"; a
 // weight of a frozen inner layer has no gradient here (it is not trained).
 func (n *Nested) Params() []*Param {
+	if !n.Net.built {
+		return nil
+	}
 	i := 0
 	for _, l := range n.Net.Layers {
 		on := IsTrainable(l)

@@ -12,7 +12,7 @@ import (
 
 // TestReplica: a replica runs inference with the same bits on the same
 // weight tensors, with its own buffers, and stops sharing once the model
-// is built again. A layer that is not registered cannot be replicated.
+// is built with new weights. A layer that is not registered cannot be replicated.
 func TestReplica(t *testing.T) {
 	var s nn.Stack
 	s.Add(&nn.Conv2D{Filters: 4, KernelSize: [2]int{3, 3}, Activation: activation.ReLU},
@@ -49,11 +49,20 @@ func TestReplica(t *testing.T) {
 	if g := r.Forward(x, false).Data; g[0] != want[0] {
 		t.Fatalf("after a weight change: replica %v, model %v", g[0], want[0])
 	}
+	// Built again for the same input, the layers keep their weights (as a
+	// built Keras layer does), and the replica still runs on them; built
+	// for another input, Dense needs a new kernel and the replica is stale.
 	if err := s.Build(tensor.Shape{8, 8, 2}, 7); err != nil {
 		t.Fatal(err)
 	}
+	if !r.SharesWeights(&s) {
+		t.Fatal("rebuilding for the same input replaced the weights")
+	}
+	if err := s.Build(tensor.Shape{10, 10, 2}, 7); err != nil {
+		t.Fatal(err)
+	}
 	if r.SharesWeights(&s) {
-		t.Fatal("the replica still claims to share weights after the model was rebuilt")
+		t.Fatal("the replica still claims to share weights after the model was rebuilt for another input")
 	}
 	var c nn.Stack
 	c.Add(&unregistered{})

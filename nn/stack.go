@@ -215,8 +215,13 @@ func (s *Stack) BuildInputs(in []tensor.Shape, seed uint64) error {
 			s.first[li] = n
 			n.run = n.layer
 			rng := rand.New(rand.NewPCG(master.Uint64(), master.Uint64()))
-			if err := buildCall(n.run, n.inputs, rng); err != nil {
-				return lerr(err)
+			// A layer that already has its weights for this input (built
+			// by another model that shares it, or before layers were
+			// added) keeps them, as a built Keras layer does.
+			if !hasWeightsFor(n.run, n.inputs) {
+				if err := buildCall(n.run, n.inputs, rng); err != nil {
+					return lerr(err)
+				}
 			}
 		} else {
 			r, err := s.replicate(n.layer, n.inputs)
@@ -239,6 +244,29 @@ func (s *Stack) BuildInputs(in []tensor.Shape, seed uint64) error {
 	s.wire()
 	s.built = true
 	return nil
+}
+
+// hasWeightsFor reports whether l has every weight its Build would create
+// for inputs (a layer with weights that reports their shapes).
+func hasWeightsFor(l Layer, inputs []*Node) bool {
+	ps, ok := l.(ParamShaper)
+	if !ok || len(inputs) != 1 {
+		return false
+	}
+	params := l.Params()
+	if len(params) == 0 {
+		return false
+	}
+	plan, err := ps.ParamShapes(inputs[0].shape)
+	if err != nil || len(plan) != len(params) {
+		return false
+	}
+	for i, p := range plan {
+		if params[i].Value == nil || !params[i].Value.Shape.Equal(p.Shape) {
+			return false
+		}
+	}
+	return true
 }
 
 // chain makes the nodes of a Sequential model from Layers: an input node,
