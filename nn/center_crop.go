@@ -26,10 +26,7 @@ type CenterCrop struct {
 	Height, Width int
 	InputShape    tensor.Shape // optional: declares the model input, like input_shape=
 
-	rs         resampler
-	in         tensor.Shape
-	y, dx      *tensor.Tensor
-	skipInputG bool
+	resampled
 }
 
 func init() {
@@ -45,7 +42,6 @@ func (l *CenterCrop) SetLayerName(s string)            { l.Name = s }
 func (l *CenterCrop) Class() string                    { return "CenterCrop" }
 func (l *CenterCrop) Params() []*Param                 { return nil }
 func (l *CenterCrop) DeclaredInputShape() tensor.Shape { return l.InputShape }
-func (l *CenterCrop) SkipInputGrad(skip bool)          { l.skipInputG = skip }
 
 func (l *CenterCrop) Config() map[string]any {
 	m := baseConfig(l.Name, l.InputShape)
@@ -91,20 +87,5 @@ func (l *CenterCrop) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 	if !x.Shape[1:].Equal(l.in) {
 		l.prepare(x.Shape[1:])
 	}
-	if l.rs.identity {
-		return x
-	}
-	l.y = l.rs.forward(l.y, x)
-	return l.y
-}
-
-func (l *CenterCrop) Backward(dy *tensor.Tensor) *tensor.Tensor {
-	if l.rs.identity {
-		return dy
-	}
-	if l.skipInputG {
-		return nil
-	}
-	l.dx = l.rs.backward(l.dx, dy)
-	return l.dx
+	return l.run(x)
 }

@@ -40,10 +40,7 @@ type Resizing struct {
 	FillValue         float64      // the padding's value (fill_mode "constant", the only one Keras has)
 	InputShape        tensor.Shape // optional: declares the model input, like input_shape=
 
-	rs         resampler
-	in         tensor.Shape
-	y, dx      *tensor.Tensor
-	skipInputG bool
+	resampled
 }
 
 func init() {
@@ -97,7 +94,6 @@ func (l *Resizing) SetLayerName(s string)            { l.Name = s }
 func (l *Resizing) Class() string                    { return "Resizing" }
 func (l *Resizing) Params() []*Param                 { return nil }
 func (l *Resizing) DeclaredInputShape() tensor.Shape { return l.InputShape }
-func (l *Resizing) SkipInputGrad(skip bool)          { l.skipInputG = skip }
 
 func (l *Resizing) Config() map[string]any {
 	m := baseConfig(l.Name, l.InputShape)
@@ -154,22 +150,39 @@ func (l *Resizing) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 	if !x.Shape[1:].Equal(l.in) {
 		l.prepare(x.Shape[1:])
 	}
-	if l.rs.identity {
-		return x
-	}
-	l.y = l.rs.forward(l.y, x)
-	return l.y
+	return l.run(x)
 }
 
-func (l *Resizing) Backward(dy *tensor.Tensor) *tensor.Tensor {
-	if l.rs.identity {
+// resampled is what the resampling layers (Resizing, CenterCrop,
+// UpSampling2D) share: the resampler prepared for the last input shape
+// and its buffers. Each layer's Forward prepares it for a new shape, then
+// runs it; Backward is the resampler's transpose.
+type resampled struct {
+	rs         resampler
+	in         tensor.Shape
+	y, dx      *tensor.Tensor
+	skipInputG bool
+}
+
+func (r *resampled) SkipInputGrad(skip bool) { r.skipInputG = skip }
+
+func (r *resampled) run(x *tensor.Tensor) *tensor.Tensor {
+	if r.rs.identity {
+		return x
+	}
+	r.y = r.rs.forward(r.y, x)
+	return r.y
+}
+
+func (r *resampled) Backward(dy *tensor.Tensor) *tensor.Tensor {
+	if r.rs.identity {
 		return dy
 	}
-	if l.skipInputG {
+	if r.skipInputG {
 		return nil
 	}
-	l.dx = l.rs.backward(l.dx, dy)
-	return l.dx
+	r.dx = r.rs.backward(r.dx, dy)
+	return r.dx
 }
 
 // checkImageInput checks a per-image shape (height, width, channels).

@@ -34,10 +34,7 @@ type UpSampling2D struct {
 	Bilinear   bool
 	InputShape tensor.Shape // optional: declares the model input, like input_shape=
 
-	rs         resampler
-	in         tensor.Shape
-	y, dx      *tensor.Tensor
-	skipInputG bool
+	resampled
 }
 
 func init() {
@@ -64,7 +61,6 @@ func (l *UpSampling2D) SetLayerName(s string)            { l.Name = s }
 func (l *UpSampling2D) Class() string                    { return "UpSampling2D" }
 func (l *UpSampling2D) Params() []*Param                 { return nil }
 func (l *UpSampling2D) DeclaredInputShape() tensor.Shape { return l.InputShape }
-func (l *UpSampling2D) SkipInputGrad(skip bool)          { l.skipInputG = skip }
 
 func (l *UpSampling2D) size() [2]int { return pair(l.Size, [2]int{2, 2}) }
 
@@ -132,20 +128,5 @@ func (l *UpSampling2D) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 	if !x.Shape[1:].Equal(l.in) {
 		l.prepare(x.Shape[1:])
 	}
-	if l.rs.identity {
-		return x
-	}
-	l.y = l.rs.forward(l.y, x)
-	return l.y
-}
-
-func (l *UpSampling2D) Backward(dy *tensor.Tensor) *tensor.Tensor {
-	if l.rs.identity {
-		return dy
-	}
-	if l.skipInputG {
-		return nil
-	}
-	l.dx = l.rs.backward(l.dx, dy)
-	return l.dx
+	return l.run(x)
 }
