@@ -4,31 +4,63 @@ package kernel
 // N images of H×W×C, a KH×KW window moved by (SH, SW), PadT/PadL zero (or
 // -inf) cells before the first row/column, producing OH×OW outputs. Padding
 // after the last row/column is implied by OH and OW.
+//
+// DH and DW dilate the window (tap ky reads input row oy*SH-PadT+ky*DH) and
+// Groups splits the channels into groups convolved separately, as Keras's
+// dilation_rate and groups do (keras/src/layers/convolutional/base_conv.py);
+// zero means 1 for all three. Only Im2colNHWC and Col2imNHWC read them:
+// pooling leaves them zero and WinogradUsable refuses a geometry that sets
+// them.
 type ConvGeom struct {
 	N, H, W, C     int
 	KH, KW, SH, SW int
 	PadT, PadL     int
 	OH, OW         int
+	DH, DW, Groups int
 }
+
+// general reports whether the window is dilated or grouped: such a
+// geometry takes the portable loop of im2colGeneralBody, not the copy
+// fast paths of im2colNHWCBody, which assume contiguous window rows.
+func (g *ConvGeom) general() bool { return g.DH > 1 || g.DW > 1 || g.Groups > 1 }
+
+// dilation returns (DH, DW) with zero read as 1.
+func (g *ConvGeom) dilation() (int, int) { return max(g.DH, 1), max(g.DW, 1) }
+
+// groups returns Groups with zero read as 1.
+func (g *ConvGeom) groups() int { return max(g.Groups, 1) }
 
 // ColRows is the number of rows of the im2col matrix (one per output pixel).
 func (g *ConvGeom) ColRows() int { return g.N * g.OH * g.OW }
 
 // ColCols is the number of columns of the im2col matrix, ordered (ky, kx, c)
 // to match a Keras kernel of shape (KH, KW, C, filters) read row-major.
+// With Groups > 1 they are ordered (group, ky, kx, c within the group):
+// group gr's columns [gr*K/Groups, (gr+1)*K/Groups) are the im2col matrix
+// of its channel slice, to be multiplied by the kernel (KH, KW, C/Groups,
+// filters)'s columns of that group's filters.
 func (g *ConvGeom) ColCols() int { return g.KH * g.KW * g.C }
 
 // Im2colNHWC writes the im2col matrix of x into col (ColRows×ColCols,
 // row-major): row (n, oy, ox) holds the window under that output pixel,
-// with zeros where the window hangs over the padding. Its portable loop:
+// with zeros where the window hangs over the padding. Its portable loop
+// (Cg = C/Groups, K = ColCols):
 //
-//	for n, oy, ox, ky, kx, c:
-//	    iy, ix := oy*SH-PadT+ky, ox*SW-PadL+kx
-//	    col[((n*OH+oy)*OW+ox)*K + (ky*KW+kx)*C + c] = x[((n*H+iy)*W+ix)*C+c] or 0
+//	for n, oy, ox, gr, ky, kx, c < Cg:
+//	    iy, ix := oy*SH-PadT+ky*DH, ox*SW-PadL+kx*DW
+//	    col[((n*OH+oy)*OW+ox)*K + gr*K/Groups + (ky*KW+kx)*Cg + c] = x[((n*H+iy)*W+ix)*C + gr*Cg + c] or 0
+//
+// There is no assembly version: undilated, ungrouped windows take Go copy
+// fast paths (whole window rows are contiguous in x), dilated or grouped
+// ones the plain loop above, where each tap is a copy of Cg floats.
 func Im2colNHWC(g *ConvGeom, x, col []float32) {
 	k := g.ColCols()
 	rowsPerImage := g.OH * g.OW
-	run(g.N*g.OH, 4, im2colNHWCBody, kargs{s: [8][]float32{0: x, 1: col}, i: [4]int{0: k, 1: rowsPerImage}, g: g})
+	body := im2colNHWCBody
+	if g.general() {
+		body = im2colGeneralBody
+	}
+	run(g.N*g.OH, 4, body, kargs{s: [8][]float32{0: x, 1: col}, i: [4]int{0: k, 1: rowsPerImage}, g: g})
 }
 
 // Col2imNHWC is the adjoint of Im2colNHWC: it overwrites dx with the sum,
@@ -38,7 +70,87 @@ func Col2imNHWC(g *ConvGeom, col, dx []float32) {
 	k := g.ColCols()
 	imgSize := g.H * g.W * g.C
 	rowsPerImage := g.OH * g.OW
-	run(g.N, 1, col2imNHWCBody, kargs{s: [8][]float32{0: col, 1: dx}, i: [4]int{0: k, 1: imgSize, 2: rowsPerImage}, g: g})
+	body := col2imNHWCBody
+	if g.general() {
+		body = col2imGeneralBody
+	}
+	run(g.N, 1, body, kargs{s: [8][]float32{0: col, 1: dx}, i: [4]int{0: k, 1: imgSize, 2: rowsPerImage}, g: g})
+}
+
+// im2colGeneralBody is Im2colNHWC's loop for dilated or grouped windows,
+// over rows (n, oy) in [lo, hi).
+func im2colGeneralBody(ka *kargs, lo, hi int) {
+	g := ka.g
+	x := ka.s[0]
+	col := ka.s[1]
+	k := ka.i[0]
+	rowsPerImage := ka.i[1]
+	dh, dw := g.dilation()
+	groups := g.groups()
+	cg, kg := g.C/groups, k/groups
+	for r := lo; r < hi; r++ {
+		n, oy := r/g.OH, r%g.OH
+		for ox := 0; ox < g.OW; ox++ {
+			dst := col[(n*rowsPerImage+oy*g.OW+ox)*k:][:k]
+			for ky := 0; ky < g.KH; ky++ {
+				iy := oy*g.SH - g.PadT + ky*dh
+				for kx := 0; kx < g.KW; kx++ {
+					ix := ox*g.SW - g.PadL + kx*dw
+					tap := (ky*g.KW + kx) * cg
+					if iy < 0 || iy >= g.H || ix < 0 || ix >= g.W {
+						for gr := 0; gr < groups; gr++ {
+							clear(dst[gr*kg+tap:][:cg])
+						}
+						continue
+					}
+					src := x[((n*g.H+iy)*g.W+ix)*g.C:][:g.C]
+					for gr := 0; gr < groups; gr++ {
+						copyShort(dst[gr*kg+tap:][:cg], src[gr*cg:][:cg])
+					}
+				}
+			}
+		}
+	}
+}
+
+// col2imGeneralBody is Col2imNHWC's loop for dilated or grouped windows,
+// over images [lo, hi).
+func col2imGeneralBody(ka *kargs, lo, hi int) {
+	g := ka.g
+	col := ka.s[0]
+	dx := ka.s[1]
+	k := ka.i[0]
+	imgSize := ka.i[1]
+	rowsPerImage := ka.i[2]
+	dh, dw := g.dilation()
+	groups := g.groups()
+	cg, kg := g.C/groups, k/groups
+
+	clear(dx[lo*imgSize : hi*imgSize])
+	for n := lo; n < hi; n++ {
+		for oy := 0; oy < g.OH; oy++ {
+			for ox := 0; ox < g.OW; ox++ {
+				src := col[(n*rowsPerImage+oy*g.OW+ox)*k:][:k]
+				for ky := 0; ky < g.KH; ky++ {
+					iy := oy*g.SH - g.PadT + ky*dh
+					if iy < 0 || iy >= g.H {
+						continue
+					}
+					for kx := 0; kx < g.KW; kx++ {
+						ix := ox*g.SW - g.PadL + kx*dw
+						if ix < 0 || ix >= g.W {
+							continue
+						}
+						d := dx[((n*g.H+iy)*g.W+ix)*g.C:][:g.C]
+						tap := (ky*g.KW + kx) * cg
+						for gr := 0; gr < groups; gr++ {
+							Add(d[gr*cg:][:cg], src[gr*kg+tap:][:cg])
+						}
+					}
+				}
+			}
+		}
+	}
 }
 
 func im2colNHWCBody(ka *kargs, lo, hi int) {

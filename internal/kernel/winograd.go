@@ -78,9 +78,9 @@ func variant(oh, ow int) *winoVariant {
 }
 
 // WinogradUsable reports whether g is a 3x3 stride-1 window, the shape
-// Winograd F(2x2,3x3) and F(4x4,3x3) compute.
+// Winograd F(2x2,3x3) and F(4x4,3x3) compute, undilated and ungrouped.
 func WinogradUsable(g *ConvGeom) bool {
-	return g.KH == 3 && g.KW == 3 && g.SH == 1 && g.SW == 1
+	return g.KH == 3 && g.KW == 3 && g.SH == 1 && g.SW == 1 && !g.general()
 }
 
 // Winograd holds the workspaces of one convolution's Winograd passes, so
