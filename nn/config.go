@@ -453,40 +453,29 @@ func (r *ConfigReader) padding(key string) Padding {
 	return p
 }
 
-// initializer reads "he_normal" or {"class_name": "HeNormal", "config":
-// {...}}. The inner config may hold only "seed", which changes nothing
-// here: gokeras draws every weight from the model's seed.
+// initializer reads an initializer as InitializerFromConfig does: a
+// Keras name, or a Keras 3 or Keras 2 object whose config keys are all
+// checked; absent or null is InitDefault.
 func (r *ConfigReader) initializer(key string) Initializer {
 	v, ok := r.Get(key)
 	if !ok {
 		return InitDefault
 	}
-	var name string
-	switch x := v.(type) {
-	case string:
-		name = x
-	case map[string]any:
-		name, _ = x["class_name"].(string)
-		if inner, ok := x["config"].(map[string]any); ok {
-			for k := range inner {
-				if k != "seed" {
-					r.unsupported(key, v, fmt.Sprintf("gokeras's %s takes no %q (only Keras's defaults are implemented)", name, k))
-					return InitDefault
-				}
-			}
-		}
+	i, err := initializerValue(v)
+	if err != nil {
+		r.Failf("%s: %v", key, err)
+		return InitDefault
 	}
-	i, err := ParseInitializer(name)
-	r.setErr(err)
 	return i
 }
 
 // fixedInitializer accepts only the initializer a layer always uses
-// (BatchNormalization's gamma is ones): absent, null or that one.
+// (BatchNormalization's gamma is ones): absent, null or that one (or a
+// Constant of the same value).
 func (r *ConfigReader) fixedInitializer(key string, want Initializer) {
 	raw, _ := r.Get(key)
 	i := r.initializer(key)
-	if r.Err == nil && i != InitDefault && i != want {
+	if r.Err == nil && i != InitDefault && i != want && !sameConstant(i, want) {
 		r.unsupported(key, raw, fmt.Sprintf("gokeras initialises it with %s", want))
 	}
 }
@@ -567,16 +556,8 @@ func baseConfig(name string, in tensor.Shape) map[string]any {
 	return m
 }
 
-func initConfig(i, def Initializer) map[string]any {
-	i = i.or(def)
-	class := ""
-	for c, v := range initClasses {
-		if v == i {
-			class = c
-		}
-	}
-	return map[string]any{"class_name": class, "config": map[string]any{}}
-}
+// initConfig is i's Keras 3 config, def's when i is InitDefault.
+func initConfig(i, def Initializer) map[string]any { return i.or(def).Config() }
 
 // InputShaper is implemented by layers that can declare the model's input
 // shape, as input_shape=(...) does on a Keras layer.

@@ -109,7 +109,7 @@ func (d *Dense) Build(in tensor.Shape, rng *rand.Rand) error {
 		if err := withPenalty(&d.bias, "bias", d.BiasRegularizer, d.BiasConstraint); err != nil {
 			return err
 		}
-		d.BiasInitializer.or(Zeros).fill(d.bias.Value.Data, d.in, d.Units, rng)
+		d.BiasInitializer.or(Zeros).fill(d.bias.Value.Data, d.Units, d.Units, rng) // Keras: fans of shape (units,)
 	}
 	return nil
 }

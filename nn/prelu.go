@@ -66,8 +66,8 @@ func (l *PReLU) alphaShape(in tensor.Shape) (tensor.Shape, error) {
 	if len(in) == 0 {
 		return nil, fmt.Errorf("input has no axes besides the batch")
 	}
-	if err := l.AlphaInitializer.checkBias(); err != nil {
-		return nil, fmt.Errorf("alpha_initializer dirac only applies to kernels; use zeros (the default) or another")
+	if err := l.AlphaInitializer.checkShape("alpha_initializer", len(in)); err != nil {
+		return nil, err
 	}
 	s := in.Clone()
 	for _, a := range l.SharedAxes {
@@ -111,8 +111,7 @@ func (l *PReLU) Build(in tensor.Shape, rng *rand.Rand) error {
 	if err := withPenalty(&l.alpha, "alpha", l.AlphaRegularizer, l.AlphaConstraint); err != nil {
 		return err
 	}
-	fanIn, fanOut := kerasFans(s)
-	l.AlphaInitializer.or(Zeros).fill(l.alpha.Value.Data, fanIn, fanOut, rng)
+	l.AlphaInitializer.or(Zeros).fillShape(l.alpha.Value.Data, s, rng)
 	// Walk the sample in row-major order with a counter per axis; the
 	// alpha index uses alpha's own strides, 0 along shared axes.
 	l.aidx = make([]int32, n)
