@@ -18,7 +18,7 @@ func TestFreshEveryMetric(t *testing.T) {
 			t.Fatal(err)
 		}
 		if b, ok := m.(*BinaryAccuracy); ok {
-			b.Threshold = 0.8
+			b.Threshold = new(0.8)
 		}
 		m.Update(pred, target)
 		c, ok := Fresh(m)

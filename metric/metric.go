@@ -13,9 +13,7 @@ package metric
 
 import (
 	"fmt"
-	"strings"
 
-	"github.com/gokeras/gokeras/internal/kernel"
 	"github.com/gokeras/gokeras/tensor"
 )
 
@@ -29,33 +27,6 @@ type Metric interface {
 	Reset()
 	Update(pred, target *tensor.Tensor) // accumulate one batch
 	Result() float64                    // mean over all samples seen since Reset
-}
-
-// names lists every name Parse accepts.
-var names = []string{
-	"accuracy", "acc",
-	"sparse_categorical_accuracy", "categorical_accuracy", "binary_accuracy",
-	"mae", "mean_absolute_error",
-	"mse", "mean_squared_error",
-}
-
-// Parse returns a fresh metric for a Keras name or alias.
-func Parse(name string) (Metric, error) {
-	switch name {
-	case "accuracy", "acc":
-		return &Accuracy{}, nil
-	case "sparse_categorical_accuracy":
-		return &SparseCategoricalAccuracy{}, nil
-	case "categorical_accuracy":
-		return &CategoricalAccuracy{}, nil
-	case "binary_accuracy":
-		return &BinaryAccuracy{}, nil
-	case "mae", "mean_absolute_error":
-		return &MAE{}, nil
-	case "mse", "mean_squared_error":
-		return &MSE{}, nil
-	}
-	return nil, fmt.Errorf("metric: unknown metric %q; use one of %s", name, strings.Join(names, ", "))
 }
 
 // Weighted is a metric that takes per-sample weights, for Keras's
@@ -113,160 +84,6 @@ func rowsCols(pred *tensor.Tensor) (rows, cols int) {
 	return len(pred.Data) / cols, cols
 }
 
-// Accuracy is Keras's metrics=["accuracy"]: on each Update it picks binary,
-// sparse categorical or categorical accuracy from the shapes, as Keras's
-// compile does. Predictions with a last axis of 1 (or of rank 1) are
-// binary; targets of lower rank than the predictions, or with a last axis of
-// 1 against several classes, are class labels; otherwise both are one-hot.
-type Accuracy struct{ m mean }
-
-// Name returns "accuracy".
-func (*Accuracy) Name() string { return "accuracy" }
-
-// Reset forgets every batch seen.
-func (a *Accuracy) Reset() { a.m.reset() }
-
-// Result returns the fraction of correct predictions.
-func (a *Accuracy) Result() float64 { return a.m.result() }
-
-// Update adds one batch.
-func (a *Accuracy) Update(pred, target *tensor.Tensor) { a.UpdateWeighted(pred, target, nil) }
-
-// UpdateWeighted adds one batch with per-sample weights (see Weighted).
-func (a *Accuracy) UpdateWeighted(pred, target *tensor.Tensor, w []float32) {
-	checkBatch(a.Name(), pred, target)
-	pLast := pred.Shape[len(pred.Shape)-1]
-	tLast := target.Shape[len(target.Shape)-1]
-	switch {
-	case len(pred.Shape) == 1 || pLast == 1:
-		updateBinary(&a.m, a.Name(), pred, target, BinaryThreshold, w)
-	case len(target.Shape) < len(pred.Shape) || (tLast == 1 && pLast > 1):
-		updateSparse(&a.m, a.Name(), pred, target, w)
-	default:
-		updateCategorical(&a.m, a.Name(), pred, target, w)
-	}
-}
-
-// SparseCategoricalAccuracy is the fraction of rows whose argmax equals the
-// integer class label (ties go to the first index).
-type SparseCategoricalAccuracy struct{ m mean }
-
-// Name returns "sparse_categorical_accuracy".
-func (*SparseCategoricalAccuracy) Name() string { return "sparse_categorical_accuracy" }
-
-// Reset forgets every batch seen.
-func (a *SparseCategoricalAccuracy) Reset() { a.m.reset() }
-
-// Result returns the fraction of correct predictions.
-func (a *SparseCategoricalAccuracy) Result() float64 { return a.m.result() }
-
-// Update adds one batch: pred (N, C), target (N,) or (N, 1).
-func (a *SparseCategoricalAccuracy) Update(pred, target *tensor.Tensor) {
-	a.UpdateWeighted(pred, target, nil)
-}
-
-// UpdateWeighted adds one batch with per-sample weights (see Weighted).
-func (a *SparseCategoricalAccuracy) UpdateWeighted(pred, target *tensor.Tensor, w []float32) {
-	checkBatch(a.Name(), pred, target)
-	updateSparse(&a.m, a.Name(), pred, target, w)
-}
-
-func updateSparse(m *mean, name string, pred, target *tensor.Tensor, w []float32) {
-	rows, cols := rowsCols(pred)
-	if len(pred.Shape) < 2 || len(target.Data) != rows {
-		panic(fmt.Sprintf("metric: %s needs predictions (batch, classes) and one class label per row, got predictions %v and targets %v", name, pred.Shape, target.Shape))
-	}
-	if w == nil {
-		m.add(float64(kernel.CountArgmaxLabel(pred.Data, target.Data, rows, cols)), rows)
-		return
-	}
-	m.addWeighted(name, pred, rows, w, func(lo, hi int) float64 {
-		return float64(kernel.CountArgmaxLabel(pred.Data[lo*cols:hi*cols], target.Data[lo:hi], hi-lo, cols))
-	})
-}
-
-// CategoricalAccuracy is the fraction of rows whose argmax equals the
-// target's argmax (ties go to the first index).
-type CategoricalAccuracy struct{ m mean }
-
-// Name returns "categorical_accuracy".
-func (*CategoricalAccuracy) Name() string { return "categorical_accuracy" }
-
-// Reset forgets every batch seen.
-func (a *CategoricalAccuracy) Reset() { a.m.reset() }
-
-// Result returns the fraction of correct predictions.
-func (a *CategoricalAccuracy) Result() float64 { return a.m.result() }
-
-// Update adds one batch: pred and target both (N, C).
-func (a *CategoricalAccuracy) Update(pred, target *tensor.Tensor) {
-	a.UpdateWeighted(pred, target, nil)
-}
-
-// UpdateWeighted adds one batch with per-sample weights (see Weighted).
-func (a *CategoricalAccuracy) UpdateWeighted(pred, target *tensor.Tensor, w []float32) {
-	checkBatch(a.Name(), pred, target)
-	updateCategorical(&a.m, a.Name(), pred, target, w)
-}
-
-func updateCategorical(m *mean, name string, pred, target *tensor.Tensor, w []float32) {
-	if !pred.Shape.Equal(target.Shape) {
-		panic(fmt.Sprintf("metric: %s needs one-hot targets of the predictions' shape %v, got %v", name, pred.Shape, target.Shape))
-	}
-	rows, cols := rowsCols(pred)
-	if w == nil {
-		m.add(float64(kernel.CountArgmaxEqual(pred.Data, target.Data, rows, cols)), rows)
-		return
-	}
-	m.addWeighted(name, pred, rows, w, func(lo, hi int) float64 {
-		return float64(kernel.CountArgmaxEqual(pred.Data[lo*cols:hi*cols], target.Data[lo*cols:hi*cols], hi-lo, cols))
-	})
-}
-
-// BinaryAccuracy is the fraction of values where (pred > Threshold) equals
-// the 0/1 target.
-type BinaryAccuracy struct {
-	// Threshold above which a prediction counts as 1; 0 means Keras's
-	// BinaryThreshold (0.5).
-	Threshold float64
-	m         mean
-}
-
-// Name returns "binary_accuracy".
-func (*BinaryAccuracy) Name() string { return "binary_accuracy" }
-
-// Reset forgets every batch seen.
-func (a *BinaryAccuracy) Reset() { a.m.reset() }
-
-// Result returns the fraction of correct predictions.
-func (a *BinaryAccuracy) Result() float64 { return a.m.result() }
-
-// Update adds one batch: target has pred's size, e.g. (N,) for pred (N, 1).
-func (a *BinaryAccuracy) Update(pred, target *tensor.Tensor) { a.UpdateWeighted(pred, target, nil) }
-
-// UpdateWeighted adds one batch with per-sample weights (see Weighted).
-func (a *BinaryAccuracy) UpdateWeighted(pred, target *tensor.Tensor, w []float32) {
-	checkBatch(a.Name(), pred, target)
-	th := a.Threshold
-	if th == 0 {
-		th = BinaryThreshold
-	}
-	updateBinary(&a.m, a.Name(), pred, target, th, w)
-}
-
-func updateBinary(m *mean, name string, pred, target *tensor.Tensor, threshold float64, w []float32) {
-	if len(pred.Data) != len(target.Data) {
-		panic(fmt.Sprintf("metric: %s needs one 0/1 target per prediction, got predictions %v and targets %v", name, pred.Shape, target.Shape))
-	}
-	if w == nil {
-		m.add(float64(kernel.CountThresholdEqual(pred.Data, target.Data, float32(threshold))), len(pred.Data))
-		return
-	}
-	m.addWeighted(name, pred, len(pred.Data), w, func(lo, hi int) float64 {
-		return float64(kernel.CountThresholdEqual(pred.Data[lo:hi], target.Data[lo:hi], float32(threshold)))
-	})
-}
-
 // checkSize panics when pred and target hold different numbers of values.
 func checkSize(name string, pred, target *tensor.Tensor) {
 	checkBatch(name, pred, target)
@@ -275,78 +92,10 @@ func checkSize(name string, pred, target *tensor.Tensor) {
 	}
 }
 
-// MAE is the mean absolute error over every value seen.
-type MAE struct{ m mean }
-
-// Name returns "mae".
-func (*MAE) Name() string { return "mae" }
-
-// Reset forgets every batch seen.
-func (a *MAE) Reset() { a.m.reset() }
-
-// Result returns the mean of |pred-target|.
-func (a *MAE) Result() float64 { return a.m.result() }
-
-// Update adds one batch; target has pred's size.
-func (a *MAE) Update(pred, target *tensor.Tensor) { a.UpdateWeighted(pred, target, nil) }
-
-// UpdateWeighted adds one batch with per-sample weights (see Weighted).
-func (a *MAE) UpdateWeighted(pred, target *tensor.Tensor, w []float32) {
-	checkSize(a.Name(), pred, target)
-	if w == nil {
-		a.m.add(kernel.AbsoluteError(nil, pred.Data, target.Data, 0), len(pred.Data))
-		return
+// nameOr is name, or def when name is "".
+func nameOr(name, def string) string {
+	if name == "" {
+		return def
 	}
-	a.m.addWeighted(a.Name(), pred, len(pred.Data), w, func(lo, hi int) float64 {
-		return kernel.AbsoluteError(nil, pred.Data[lo:hi], target.Data[lo:hi], 0)
-	})
-}
-
-// MSE is the mean squared error over every value seen.
-type MSE struct{ m mean }
-
-// Name returns "mse".
-func (*MSE) Name() string { return "mse" }
-
-// Reset forgets every batch seen.
-func (a *MSE) Reset() { a.m.reset() }
-
-// Result returns the mean of (pred-target)².
-func (a *MSE) Result() float64 { return a.m.result() }
-
-// Update adds one batch; target has pred's size.
-func (a *MSE) Update(pred, target *tensor.Tensor) { a.UpdateWeighted(pred, target, nil) }
-
-// UpdateWeighted adds one batch with per-sample weights (see Weighted).
-func (a *MSE) UpdateWeighted(pred, target *tensor.Tensor, w []float32) {
-	checkSize(a.Name(), pred, target)
-	if w == nil {
-		a.m.add(kernel.SquaredError(nil, pred.Data, target.Data, 0), len(pred.Data))
-		return
-	}
-	a.m.addWeighted(a.Name(), pred, len(pred.Data), w, func(lo, hi int) float64 {
-		return kernel.SquaredError(nil, pred.Data[lo:hi], target.Data[lo:hi], 0)
-	})
-}
-
-// Fresh returns a new metric of m's kind and settings with nothing
-// accumulated, for a second evaluation running at the same time as one
-// using m (metrics keep running sums). ok is false for a metric type this
-// package does not define.
-func Fresh(m Metric) (c Metric, ok bool) {
-	switch v := m.(type) {
-	case *Accuracy:
-		return &Accuracy{}, true
-	case *SparseCategoricalAccuracy:
-		return &SparseCategoricalAccuracy{}, true
-	case *CategoricalAccuracy:
-		return &CategoricalAccuracy{}, true
-	case *BinaryAccuracy:
-		return &BinaryAccuracy{Threshold: v.Threshold}, true
-	case *MAE:
-		return &MAE{}, true
-	case *MSE:
-		return &MSE{}, true
-	}
-	return nil, false
+	return name
 }

@@ -68,7 +68,7 @@ func TestMetrics(t *testing.T) {
 		},
 		{
 			name:   "binary threshold 0.7",
-			metric: &BinaryAccuracy{Threshold: 0.7},
+			metric: &BinaryAccuracy{Threshold: new(0.7)},
 			batches: []batch{
 				{[]float32{0.9, 0.6}, []float32{1, 1}, []int{2}, []int{2}},
 				{[]float32{0.65, 0.8, 0.1}, []float32{0, 1, 0}, []int{3}, []int{3}},
@@ -147,16 +147,24 @@ func TestMetrics(t *testing.T) {
 }
 
 func TestParse(t *testing.T) {
+	// As in Keras's compile (keras/src/trainers/compile_utils.py,
+	// get_metric), a metric given by name is logged under that name.
 	cases := []struct{ in, want string }{
 		{"accuracy", "accuracy"},
-		{"acc", "accuracy"},
+		{"acc", "acc"},
+		{"ACC", "ACC"},
+		{"AUC", "AUC"},
+		{"auc", "auc"},
+		{"mape", "mape"},
+		{"f1_score", "f1_score"},
+		{"f_beta_score", "f_beta_score"},
 		{"sparse_categorical_accuracy", "sparse_categorical_accuracy"},
 		{"categorical_accuracy", "categorical_accuracy"},
 		{"binary_accuracy", "binary_accuracy"},
 		{"mae", "mae"},
-		{"mean_absolute_error", "mae"},
+		{"mean_absolute_error", "mean_absolute_error"},
 		{"mse", "mse"},
-		{"mean_squared_error", "mse"},
+		{"mean_squared_error", "mean_squared_error"},
 	}
 	for _, tc := range cases {
 		m, err := Parse(tc.in)

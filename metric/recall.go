@@ -1,0 +1,47 @@
+package metric
+
+import "github.com/gokeras/gokeras/tensor"
+
+// Recall is Keras's Recall metric (keras/src/metrics/confusion_metrics.py):
+// tp / (tp + fn) over every batch since Reset, weighted by the sample weights,
+// 0 while the denominator is 0. See confusion.update for Threshold, TopK
+// and ClassID. Keras's list of several thresholds, which gives one result
+// per threshold, is not supported: a gokeras metric reports one number.
+type Recall struct {
+	// Threshold above which a prediction counts as positive; nil is 0.5,
+	// or NEG_INF (-1e10) with TopK, as in Keras. Use 0 for logits.
+	Threshold *float64
+	// TopK, when positive, counts only the k largest predictions of each
+	// row as positive.
+	TopK int
+	// ClassID, when set, restricts the counts to that column.
+	ClassID *int
+	// LogName is the name in logs and History; "" is "recall".
+	LogName string
+	c       confusion
+}
+
+// Name returns LogName, or "recall".
+func (m *Recall) Name() string { return nameOr(m.LogName, "recall") }
+
+// Reset forgets every batch seen.
+func (m *Recall) Reset() { m.c.reset() }
+
+// Result returns tp / (tp + fn).
+func (m *Recall) Result() float64 { return divNoNaN(m.c.tp, m.c.tp+m.c.fn) }
+
+// Update adds one batch: targets (0 or not) with one per prediction.
+func (m *Recall) Update(pred, target *tensor.Tensor) { m.UpdateWeighted(pred, target, nil) }
+
+// UpdateWeighted adds one batch with per-sample weights (see Weighted).
+func (m *Recall) UpdateWeighted(pred, target *tensor.Tensor, w []float32) {
+	m.c.update(m.Name(), m.options(), pred, target, w)
+}
+
+func (m *Recall) options() confusionOptions {
+	return confusionOptions{threshold: m.Threshold, topK: m.TopK, classID: m.ClassID}
+}
+
+func (m *Recall) fresh() Metric {
+	return &Recall{Threshold: m.Threshold, TopK: m.TopK, ClassID: m.ClassID, LogName: m.LogName}
+}
