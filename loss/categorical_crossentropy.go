@@ -18,6 +18,10 @@ type CategoricalCrossentropy struct {
 	// LabelSmoothing ls in [0, 1] replaces the targets y by
 	// y*(1-ls) + ls/C, as Keras's label_smoothing does (default 0).
 	LabelSmoothing float64
+	// Reduction is Keras's reduction; the zero value is its default,
+	// "sum_over_batch_size". NoReduction cannot be trained on (Check says
+	// so); Values gives the per-sample losses.
+	Reduction Reduction
 }
 
 // Name returns "categorical_crossentropy".
@@ -25,6 +29,9 @@ func (CategoricalCrossentropy) Name() string { return NameCategoricalCrossentrop
 
 // Check accepts targets of pred's shape.
 func (l CategoricalCrossentropy) Check(pred, target tensor.Shape) error {
+	if err := l.Reduction.check(l.Name()); err != nil {
+		return err
+	}
 	if err := checkSmoothing(l.Name(), l.LabelSmoothing); err != nil {
 		return err
 	}
@@ -57,7 +64,7 @@ func (l CategoricalCrossentropy) ComputeWeighted(pred, target *tensor.Tensor, w 
 	mustCheck(l, pred, target, grad)
 	checkWeights(l.Name(), pred, w)
 	rows, cols := rowsCols(pred)
-	scale := 1 / float64(rows)
+	scale := l.Reduction.scale(rows, 1, w)
 	t := target.Data
 	if l.LabelSmoothing != 0 {
 		p := smoothTargets(target.Data, rows, cols, l.LabelSmoothing, false)
@@ -113,7 +120,7 @@ func (l CategoricalCrossentropy) ComputeFromSoftmaxWeighted(probs, target *tenso
 	mustCheck(l, probs, target, gradLogits)
 	checkWeights(l.Name(), probs, w)
 	rows, cols := rowsCols(probs)
-	scale := 1 / float64(rows)
+	scale := l.Reduction.scale(rows, 1, w)
 	t := target.Data
 	if l.LabelSmoothing != 0 {
 		p := smoothTargets(target.Data, rows, cols, l.LabelSmoothing, false)
@@ -121,4 +128,30 @@ func (l CategoricalCrossentropy) ComputeFromSoftmaxWeighted(probs, target *tenso
 		t = *p
 	}
 	return categoricalFromSoftmax(probs.Data, t, w, gradData(gradLogits), rows, cols, scale) * scale
+}
+
+// categoricalKernel is the row kernel of categorical cross-entropy.
+func categoricalKernel(cols int, fromLogits bool) rowKernel {
+	return func(g, p, t []float32, rows int, scale float64) float64 {
+		if fromLogits {
+			return kernel.SoftmaxCrossEntropy(g, p, t, rows, cols, scale)
+		}
+		return kernel.CrossEntropyProbs(g, p, t, rows, cols, Epsilon, scale)
+	}
+}
+
+// Values returns the per-sample losses (see Unreduced).
+func (l CategoricalCrossentropy) Values(pred, target *tensor.Tensor, w []float32, out []float32) ([]float32, error) {
+	l.Reduction = ""
+	if err := valuesCheck(l, pred, target, w); err != nil {
+		return nil, err
+	}
+	rows, cols := rowsCols(pred)
+	t := target.Data
+	if l.LabelSmoothing != 0 {
+		p := smoothTargets(target.Data, rows, cols, l.LabelSmoothing, false)
+		defer targetPool.Put(p)
+		t = *p
+	}
+	return rowValues(categoricalKernel(cols, l.FromLogits), pred.Data, t, w, rows, cols, cols, out), nil
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/gokeras/gokeras/internal/config"
+	"github.com/gokeras/gokeras/tensor"
 )
 
 // A loss object in a model file's compile_config is what Keras 3 writes for
@@ -17,7 +18,7 @@ import (
 //	 "registered_name": null}
 //
 // with each class's get_config keys (keras/src/losses/losses.py). A loss
-// given by name is written as the name alone.
+// given by name, or at its defaults, is written as the name alone.
 
 // classes maps Keras's loss class names to the names Parse takes.
 var classes = map[string]string{
@@ -27,13 +28,25 @@ var classes = map[string]string{
 	"MeanSquaredError":              NameMSE,
 	"MeanAbsoluteError":             NameMAE,
 	"Huber":                         NameHuber,
+	"LogCosh":                       NameLogCosh,
+	"KLDivergence":                  NameKLDivergence,
+	"Poisson":                       NamePoisson,
+	"Hinge":                         NameHinge,
+	"SquaredHinge":                  NameSquaredHinge,
+	"CategoricalHinge":              NameCategoricalHinge,
+	"CosineSimilarity":              NameCosineSimilarity,
+	"MeanAbsolutePercentageError":   NameMAPE,
+	"MeanSquaredLogarithmicError":   NameMSLE,
+	"BinaryFocalCrossentropy":       NameBinaryFocalCrossentropy,
+	"CategoricalFocalCrossentropy":  NameCategoricalFocalCrossentropy,
 }
 
 // FromConfig returns the loss a Keras class name and config describe.
 // Keys that do not change the computation here (name, dtype, Keras's
-// default reduction and axis) are accepted; options gokeras lacks are
-// errors unless at their defaults. SparseCategoricalCrossentropy also
-// takes label_smoothing, which Keras 3's does not (see its doc).
+// default axis) are accepted; options gokeras lacks are errors unless at
+// their defaults. reduction takes every value Keras does, null being
+// NoReduction. SparseCategoricalCrossentropy also takes label_smoothing,
+// which Keras 3's does not (see its doc).
 func FromConfig(class string, cfg map[string]any) (Loss, error) {
 	name, ok := classes[class]
 	if !ok {
@@ -47,14 +60,28 @@ func FromConfig(class string, cfg map[string]any) (Loss, error) {
 	r := config.New(cfg)
 	r.Get("name")
 	r.Get("dtype")
-	if v, ok := r.Get("reduction"); ok && v != "sum_over_batch_size" && v != "auto" {
-		r.Failf("reduction %v is not supported; gokeras averages over the batch (\"sum_over_batch_size\")", v)
+	var red Reduction
+	r.Get("reduction")
+	if v, present := cfg["reduction"]; present {
+		var err error
+		if red, err = ParseReduction(v); err != nil {
+			r.Failf("%v", err)
+		}
+		if red == SumOverBatchSize {
+			red = ""
+		}
 	}
 	// Keras's default, the last axis, is the only one.
 	axis := func() {
 		if a := r.Num("axis", -1); a != -1 {
 			r.Failf("axis %v is not supported; gokeras uses the last axis (-1)", a)
 		}
+	}
+	optional := func(key string) *float64 {
+		if _, ok := r.Get(key); !ok {
+			return nil
+		}
+		return Float(r.Num(key, 0))
 	}
 	var l Loss
 	switch name {
@@ -63,22 +90,63 @@ func FromConfig(class string, cfg map[string]any) (Loss, error) {
 			r.Failf("ignore_class is not supported; remove it or set it to null")
 		}
 		axis()
-		l = SparseCategoricalCrossentropy{FromLogits: r.Bool("from_logits", false), LabelSmoothing: r.Num("label_smoothing", 0)}
+		l = SparseCategoricalCrossentropy{FromLogits: r.Bool("from_logits", false), LabelSmoothing: r.Num("label_smoothing", 0), Reduction: red}
 	case NameCategoricalCrossentropy:
 		axis()
-		l = CategoricalCrossentropy{FromLogits: r.Bool("from_logits", false), LabelSmoothing: r.Num("label_smoothing", 0)}
+		l = CategoricalCrossentropy{FromLogits: r.Bool("from_logits", false), LabelSmoothing: r.Num("label_smoothing", 0), Reduction: red}
 	case NameBinaryCrossentropy:
 		axis()
-		if ls := r.Num("label_smoothing", 0); ls != 0 {
-			r.Failf("label_smoothing %v is not supported for binary_crossentropy; remove it or set it to 0", ls)
+		l = BinaryCrossentropy{FromLogits: r.Bool("from_logits", false), LabelSmoothing: r.Num("label_smoothing", 0), Reduction: red}
+	case NameBinaryFocalCrossentropy:
+		axis()
+		l = BinaryFocalCrossentropy{
+			ApplyClassBalancing: r.Bool("apply_class_balancing", false),
+			Alpha:               optional("alpha"),
+			Gamma:               optional("gamma"),
+			FromLogits:          r.Bool("from_logits", false),
+			LabelSmoothing:      r.Num("label_smoothing", 0),
+			Reduction:           red,
 		}
-		l = BinaryCrossentropy{FromLogits: r.Bool("from_logits", false)}
+	case NameCategoricalFocalCrossentropy:
+		axis()
+		if v, ok := r.Get("alpha"); ok {
+			if _, isNum := config.Number(v); !isNum {
+				r.Failf("alpha %v is not supported; gokeras takes one alpha for every class (a number, default %v)", v, FocalAlpha)
+			}
+		}
+		l = CategoricalFocalCrossentropy{
+			Alpha:          optional("alpha"),
+			Gamma:          optional("gamma"),
+			FromLogits:     r.Bool("from_logits", false),
+			LabelSmoothing: r.Num("label_smoothing", 0),
+			Reduction:      red,
+		}
 	case NameMSE:
-		l = MSE{}
+		l = MSE{Reduction: red}
 	case NameMAE:
-		l = MAE{}
+		l = MAE{Reduction: red}
 	case NameHuber:
-		l = Huber{Delta: r.Num("delta", 0)}
+		l = Huber{Delta: r.Num("delta", 0), Reduction: red}
+	case NameLogCosh:
+		l = LogCosh{Reduction: red}
+	case NameKLDivergence:
+		l = KLDivergence{Reduction: red}
+	case NamePoisson:
+		l = Poisson{Reduction: red}
+	case NameHinge:
+		l = Hinge{Reduction: red}
+	case NameSquaredHinge:
+		l = SquaredHinge{Reduction: red}
+	case NameCategoricalHinge:
+		l = CategoricalHinge{Reduction: red}
+	case NameCosineSimilarity:
+		// Keras's get_config does not write axis, but its constructor takes it.
+		axis()
+		l = CosineSimilarity{Reduction: red}
+	case NameMAPE:
+		l = MAPE{Reduction: red}
+	case NameMSLE:
+		l = MSLE{Reduction: red}
 	}
 	if r.Err != nil {
 		return nil, fmt.Errorf("loss: %s config: %w", class, r.Err)
@@ -86,20 +154,102 @@ func FromConfig(class string, cfg map[string]any) (Loss, error) {
 	if unknown := r.Unknown(); len(unknown) > 0 {
 		return nil, fmt.Errorf("loss: %s config has unknown key %q; it takes %s", class, unknown[0], strings.Join(r.Read(), ", "))
 	}
-	if ls, ok := LabelSmoothing(l); ok {
-		if err := checkSmoothing(name, ls); err != nil {
-			return nil, err
-		}
+	if err := checkOptions(l); err != nil {
+		return nil, err
 	}
 	return l, nil
+}
+
+// checkOptions checks l's options (not its reduction: a loss with
+// reduction "none" is valid, it just cannot be trained on) by running its
+// Check on shapes every loss takes.
+func checkOptions(l Loss) error {
+	if ls, ok := LabelSmoothing(l); ok {
+		if err := checkSmoothing(l.Name(), ls); err != nil {
+			return err
+		}
+	}
+	switch v := l.(type) {
+	case Huber:
+		v.Reduction = ""
+		return v.Check(tensor.Shape{1, 1}, tensor.Shape{1, 1})
+	case BinaryCrossentropy:
+		v.Reduction = ""
+		return v.Check(tensor.Shape{1, 1}, tensor.Shape{1, 1})
+	case BinaryFocalCrossentropy:
+		v.Reduction = ""
+		return v.Check(tensor.Shape{1, 1}, tensor.Shape{1, 1})
+	case CategoricalFocalCrossentropy:
+		v.Reduction = ""
+		return v.Check(tensor.Shape{1, 2}, tensor.Shape{1, 2})
+	}
+	return nil
+}
+
+// ReductionOf returns l's reduction ("" for Keras's default) for the
+// losses of this package, and "" for others.
+func ReductionOf(l Loss) Reduction {
+	switch v := l.(type) {
+	case SparseCategoricalCrossentropy:
+		return v.Reduction
+	case CategoricalCrossentropy:
+		return v.Reduction
+	case BinaryCrossentropy:
+		return v.Reduction
+	case BinaryFocalCrossentropy:
+		return v.Reduction
+	case CategoricalFocalCrossentropy:
+		return v.Reduction
+	case MSE:
+		return v.Reduction
+	case MAE:
+		return v.Reduction
+	case Huber:
+		return v.Reduction
+	case LogCosh:
+		return v.Reduction
+	case KLDivergence:
+		return v.Reduction
+	case Poisson:
+		return v.Reduction
+	case Hinge:
+		return v.Reduction
+	case SquaredHinge:
+		return v.Reduction
+	case CategoricalHinge:
+		return v.Reduction
+	case CosineSimilarity:
+		return v.Reduction
+	case MAPE:
+		return v.Reduction
+	case MSLE:
+		return v.Reduction
+	}
+	return ""
+}
+
+// CheckTrainable returns an error when l cannot be a training loss: a
+// loss of this package with reduction "none" (one value per sample, not
+// the one number an optimiser minimises) or one Keras does not know.
+// Compile calls it; Check says the same at the first batch.
+func CheckTrainable(l Loss) error {
+	return ReductionOf(l).check(l.Name())
 }
 
 // Config returns l's Keras class name and config, the inverse of
 // FromConfig, for losses with options set; ok is false for a loss at its
 // defaults (write its Name instead) or one defined outside this package.
+// The keys are those of each class's get_config in Keras 3.
 func Config(l Loss) (class string, cfg map[string]any, ok bool) {
+	red := ReductionOf(l)
 	base := func(name string) map[string]any {
-		return map[string]any{"name": name, "reduction": "sum_over_batch_size"}
+		return map[string]any{"name": name, "reduction": red.keras()}
+	}
+	float := func(v *float64, def float64) float64 {
+		if v == nil {
+			return def
+		}
+		return *v
 	}
 	switch v := l.(type) {
 	case SparseCategoricalCrossentropy:
@@ -120,19 +270,46 @@ func Config(l Loss) (class string, cfg map[string]any, ok bool) {
 		cfg["from_logits"], cfg["label_smoothing"], cfg["axis"] = v.FromLogits, v.LabelSmoothing, -1
 		return "CategoricalCrossentropy", cfg, true
 	case BinaryCrossentropy:
-		if !v.FromLogits {
+		if v == (BinaryCrossentropy{}) {
 			return "", nil, false
 		}
 		cfg = base(v.Name())
-		cfg["from_logits"], cfg["label_smoothing"], cfg["axis"] = true, 0.0, -1
+		cfg["from_logits"], cfg["label_smoothing"], cfg["axis"] = v.FromLogits, v.LabelSmoothing, -1
 		return "BinaryCrossentropy", cfg, true
-	case Huber:
-		if v.Delta == 0 || v.Delta == HuberDelta {
+	case BinaryFocalCrossentropy:
+		alpha, gamma := v.alphaGamma()
+		if !v.ApplyClassBalancing && alpha == FocalAlpha && gamma == FocalGamma && !v.FromLogits && v.LabelSmoothing == 0 && v.Reduction == "" {
 			return "", nil, false
 		}
 		cfg = base(v.Name())
-		cfg["delta"] = v.Delta
+		cfg["from_logits"], cfg["label_smoothing"], cfg["axis"] = v.FromLogits, v.LabelSmoothing, -1
+		cfg["apply_class_balancing"], cfg["alpha"], cfg["gamma"] = v.ApplyClassBalancing, float(v.Alpha, FocalAlpha), float(v.Gamma, FocalGamma)
+		return "BinaryFocalCrossentropy", cfg, true
+	case CategoricalFocalCrossentropy:
+		alpha, gamma := v.alphaGamma()
+		if alpha == FocalAlpha && gamma == FocalGamma && !v.FromLogits && v.LabelSmoothing == 0 && v.Reduction == "" {
+			return "", nil, false
+		}
+		cfg = base(v.Name())
+		cfg["from_logits"], cfg["label_smoothing"], cfg["axis"] = v.FromLogits, v.LabelSmoothing, -1
+		cfg["alpha"], cfg["gamma"] = alpha, gamma
+		return "CategoricalFocalCrossentropy", cfg, true
+	case Huber:
+		if (v.Delta == 0 || v.Delta == HuberDelta) && v.Reduction == "" {
+			return "", nil, false
+		}
+		cfg = base(v.Name())
+		cfg["delta"] = v.delta()
 		return "Huber", cfg, true
+	}
+	if red == "" {
+		return "", nil, false
+	}
+	// The losses whose only option is the reduction.
+	for class, name := range classes {
+		if name == l.Name() {
+			return class, base(name), true
+		}
 	}
 	return "", nil, false
 }

@@ -53,11 +53,11 @@ func TestFromConfigErrors(t *testing.T) {
 		cfg   map[string]any
 		want  string
 	}{
-		{"KLDivergence", nil, "unknown loss class"},
+		{"CTC", nil, "unknown loss class"},
 		{"CategoricalCrossentropy", map[string]any{"label_smoothing": 1.5}, "use a value in [0, 1]"},
-		{"CategoricalCrossentropy", map[string]any{"reduction": "sum"}, "reduction sum is not supported"},
+		{"CategoricalCrossentropy", map[string]any{"reduction": "auto"}, "reduction auto is not one of"},
 		{"CategoricalCrossentropy", map[string]any{"smoothing": 0.1}, `unknown key "smoothing"`},
-		{"BinaryCrossentropy", map[string]any{"label_smoothing": 0.1}, "not supported for binary_crossentropy"},
+		{"BinaryCrossentropy", map[string]any{"label_smoothing": 2.0}, "use a value in [0, 1]"},
 	}
 	for _, tt := range tests {
 		if _, err := FromConfig(tt.class, tt.cfg); err == nil || !strings.Contains(err.Error(), tt.want) {

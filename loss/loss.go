@@ -3,16 +3,18 @@
 // gradients with respect to the predictions, and the shape checks that turn
 // a wrong pairing of targets and loss into an error that says what to do.
 //
-// Every loss uses Keras's default reduction, "sum_over_batch_size": the
-// per-sample losses are averaged, after multiplying them by the sample
-// weights when there are any (see weighted.go). The formulas follow Keras 3 with the
+// Every loss takes Keras's reduction argument (reduction.go); the default,
+// "sum_over_batch_size", averages the per-sample losses after multiplying
+// them by the sample weights when there are any (see weighted.go). The formulas follow Keras 3 with the
 // TensorFlow backend (keras/src/backend/tensorflow/nn.py and
 // keras/src/losses/losses.py). Values are accumulated in float64, in index
-// order, so they are deterministic. The loops are in internal/kernel.
+// order, so they are deterministic. The loops of the first losses are in
+// internal/kernel; the others are in their class's file.
 package loss
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/gokeras/gokeras/internal/kernel"
@@ -35,16 +37,28 @@ const (
 	NameMSE                           = "mean_squared_error"
 	NameMAE                           = "mean_absolute_error"
 	NameHuber                         = "huber_loss"
+	NameLogCosh                       = "log_cosh"
+	NameKLDivergence                  = "kl_divergence"
+	NamePoisson                       = "poisson"
+	NameHinge                         = "hinge"
+	NameSquaredHinge                  = "squared_hinge"
+	NameCategoricalHinge              = "categorical_hinge"
+	NameCosineSimilarity              = "cosine_similarity"
+	NameMAPE                          = "mean_absolute_percentage_error"
+	NameMSLE                          = "mean_squared_logarithmic_error"
+	NameBinaryFocalCrossentropy       = "binary_focal_crossentropy"
+	NameCategoricalFocalCrossentropy  = "categorical_focal_crossentropy"
 )
 
-// Loss is a Keras loss with reduction "sum_over_batch_size" (mean over the batch).
+// Loss is a Keras loss: its value over a batch, reduced as its Reduction
+// says, and its gradient.
 type Loss interface {
 	Name() string // Keras name, e.g. "sparse_categorical_crossentropy"
 	// Check returns an error saying what to do when targets of shape target
 	// cannot be scored against predictions of shape pred (both include the
 	// batch axis).
 	Check(pred, target tensor.Shape) error
-	// Compute returns the mean loss of the batch and, when grad is non-nil,
+	// Compute returns the reduced loss of the batch and, when grad is non-nil,
 	// writes dLoss/dpred (same shape as pred) into grad. It may panic on
 	// shapes Check rejects.
 	Compute(pred, target, grad *tensor.Tensor) float64
@@ -82,33 +96,79 @@ func Fused(l Loss) (SoftmaxFused, bool) {
 	return nil, false
 }
 
-// names lists every name Parse accepts, in the order the error shows them.
-var names = []string{
-	NameSparseCategoricalCrossentropy,
-	NameCategoricalCrossentropy,
-	NameBinaryCrossentropy,
-	"mse", NameMSE,
-	"mae", NameMAE,
-	"huber", NameHuber,
+// aliases maps every name Parse accepts to its loss at Keras's defaults:
+// the names of Keras 3's loss functions and classes (keras.losses.get
+// looks both up in ALL_OBJECTS_DICT, keras/src/losses/__init__.py), its
+// short aliases (bce, kld, mae, mse, mape, msle, upper or lower case), the
+// classes' default names (huber_loss, which gokeras writes to model files),
+// and the Keras 2 names logcosh and kullback_leibler_divergence that old
+// scripts use.
+var aliases = map[string]Loss{
+	NameSparseCategoricalCrossentropy: SparseCategoricalCrossentropy{},
+	"SparseCategoricalCrossentropy":   SparseCategoricalCrossentropy{},
+	NameCategoricalCrossentropy:       CategoricalCrossentropy{},
+	"CategoricalCrossentropy":         CategoricalCrossentropy{},
+	NameBinaryCrossentropy:            BinaryCrossentropy{},
+	"BinaryCrossentropy":              BinaryCrossentropy{},
+	"bce":                             BinaryCrossentropy{},
+	"BCE":                             BinaryCrossentropy{},
+	NameMSE:                           MSE{},
+	"MeanSquaredError":                MSE{},
+	"mse":                             MSE{},
+	"MSE":                             MSE{},
+	NameMAE:                           MAE{},
+	"MeanAbsoluteError":               MAE{},
+	"mae":                             MAE{},
+	"MAE":                             MAE{},
+	NameHuber:                         Huber{},
+	"huber":                           Huber{},
+	"Huber":                           Huber{},
+	NameLogCosh:                       LogCosh{},
+	"LogCosh":                         LogCosh{},
+	"logcosh":                         LogCosh{},
+	NameKLDivergence:                  KLDivergence{},
+	"KLDivergence":                    KLDivergence{},
+	"kld":                             KLDivergence{},
+	"KLD":                             KLDivergence{},
+	"kullback_leibler_divergence":     KLDivergence{},
+	NamePoisson:                       Poisson{},
+	"Poisson":                         Poisson{},
+	NameHinge:                         Hinge{},
+	"Hinge":                           Hinge{},
+	NameSquaredHinge:                  SquaredHinge{},
+	"SquaredHinge":                    SquaredHinge{},
+	NameCategoricalHinge:              CategoricalHinge{},
+	"CategoricalHinge":                CategoricalHinge{},
+	NameCosineSimilarity:              CosineSimilarity{},
+	"CosineSimilarity":                CosineSimilarity{},
+	NameMAPE:                          MAPE{},
+	"MeanAbsolutePercentageError":     MAPE{},
+	"mape":                            MAPE{},
+	"MAPE":                            MAPE{},
+	NameMSLE:                          MSLE{},
+	"MeanSquaredLogarithmicError":     MSLE{},
+	"msle":                            MSLE{},
+	"MSLE":                            MSLE{},
+	NameBinaryFocalCrossentropy:       BinaryFocalCrossentropy{},
+	"BinaryFocalCrossentropy":         BinaryFocalCrossentropy{},
+	NameCategoricalFocalCrossentropy:  CategoricalFocalCrossentropy{},
+	"CategoricalFocalCrossentropy":    CategoricalFocalCrossentropy{},
 }
 
-// Parse returns the loss with Keras name or alias name, with default options.
+// Parse returns the loss with Keras name or alias name (see aliases), with
+// Keras's default options.
 func Parse(name string) (Loss, error) {
-	switch name {
-	case NameSparseCategoricalCrossentropy:
-		return SparseCategoricalCrossentropy{}, nil
-	case NameCategoricalCrossentropy:
-		return CategoricalCrossentropy{}, nil
-	case NameBinaryCrossentropy:
-		return BinaryCrossentropy{}, nil
-	case "mse", NameMSE:
-		return MSE{}, nil
-	case "mae", NameMAE:
-		return MAE{}, nil
-	case "huber", NameHuber:
-		return Huber{}, nil
+	if l, ok := aliases[name]; ok {
+		return l, nil
 	}
-	return nil, fmt.Errorf("loss: unknown loss %q; use one of %s", name, strings.Join(names, ", "))
+	names := make([]string, 0, len(aliases))
+	for n, l := range aliases {
+		if n == l.Name() {
+			names = append(names, n)
+		}
+	}
+	slices.Sort(names)
+	return nil, fmt.Errorf("loss: unknown loss %q; use one of %s (or their Keras class names and aliases such as mse, mae, kld, mape, msle, bce)", name, strings.Join(names, ", "))
 }
 
 // CheckTargets returns an error when any value of target is not an integer
@@ -203,4 +263,12 @@ func checkRegression(name string, pred, target tensor.Shape) error {
 	}
 	return fmt.Errorf("loss: %s cannot score targets of shape %v against predictions %v; it needs one target per prediction, so make the last layer's output match the targets",
 		name, target, pred)
+}
+
+// checkElementwise is Check for an element-wise loss with reduction r.
+func checkElementwise(name string, r Reduction, pred, target tensor.Shape) error {
+	if err := r.check(name); err != nil {
+		return err
+	}
+	return checkRegression(name, pred, target)
 }

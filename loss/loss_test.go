@@ -338,13 +338,13 @@ func TestParse(t *testing.T) {
 			t.Errorf("Parse(%q) round trip: got %v, %v", l.Name(), again, err)
 		}
 	}
-	_, err := Parse("hinge")
+	_, err := Parse("ctc")
 	if err == nil {
-		t.Fatal(`Parse("hinge"): got nil error`)
+		t.Fatal(`Parse("ctc"): got nil error`)
 	}
-	for _, want := range []string{"loss:", `"hinge"`, "sparse_categorical_crossentropy", "mse", "huber"} {
+	for _, want := range []string{"loss:", `"ctc"`, "sparse_categorical_crossentropy", "mse", "huber"} {
 		if !strings.Contains(err.Error(), want) {
-			t.Errorf("Parse(\"hinge\") error %q: want it to mention %q", err, want)
+			t.Errorf("Parse(\"ctc\") error %q: want it to mention %q", err, want)
 		}
 	}
 }

@@ -50,3 +50,20 @@ func checkSmoothing(name string, ls float64) error {
 	}
 	return nil
 }
+
+// smoothBinary returns y*(1-ls) + 0.5*ls for the binary targets y, Keras's
+// label smoothing of binary_crossentropy and binary_focal_crossentropy, in
+// a buffer from targetPool, which the caller puts back.
+func smoothBinary(target []float32, n int, ls float64) *[]float32 {
+	p := targetPool.Get().(*[]float32)
+	if cap(*p) < n {
+		*p = make([]float32, n)
+	}
+	buf := (*p)[:n]
+	*p = buf
+	keep, off := float32(1-ls), float32(0.5*ls)
+	for i, v := range target[:n] {
+		buf[i] = v*keep + off
+	}
+	return p
+}

@@ -22,6 +22,10 @@ type SparseCategoricalCrossentropy struct {
 	// categorical_crossentropy on the smoothed one-hot rows, so integer
 	// labels need not be expanded by the user.
 	LabelSmoothing float64
+	// Reduction is Keras's reduction; the zero value is its default,
+	// "sum_over_batch_size". NoReduction cannot be trained on (Check says
+	// so); Values gives the per-sample losses.
+	Reduction Reduction
 }
 
 // Name returns "sparse_categorical_crossentropy".
@@ -30,6 +34,9 @@ func (SparseCategoricalCrossentropy) Name() string { return NameSparseCategorica
 // Check accepts targets of pred's shape without its last axis, or with a last
 // axis of 1.
 func (l SparseCategoricalCrossentropy) Check(pred, target tensor.Shape) error {
+	if err := l.Reduction.check(l.Name()); err != nil {
+		return err
+	}
 	if err := checkSmoothing(l.Name(), l.LabelSmoothing); err != nil {
 		return err
 	}
@@ -64,7 +71,7 @@ func (l SparseCategoricalCrossentropy) ComputeWeighted(pred, target *tensor.Tens
 	mustCheck(l, pred, target, grad)
 	checkWeights(l.Name(), pred, w)
 	rows, cols := rowsCols(pred)
-	scale := 1 / float64(rows)
+	scale := l.Reduction.scale(rows, 1, w)
 	if l.LabelSmoothing != 0 {
 		t := smoothTargets(target.Data, rows, cols, l.LabelSmoothing, true)
 		defer targetPool.Put(t)
@@ -95,7 +102,7 @@ func (l SparseCategoricalCrossentropy) ComputeFromSoftmaxWeighted(probs, target 
 	mustCheck(l, probs, target, gradLogits)
 	checkWeights(l.Name(), probs, w)
 	rows, cols := rowsCols(probs)
-	scale := 1 / float64(rows)
+	scale := l.Reduction.scale(rows, 1, w)
 	if l.LabelSmoothing != 0 {
 		t := smoothTargets(target.Data, rows, cols, l.LabelSmoothing, true)
 		defer targetPool.Put(t)
@@ -113,4 +120,29 @@ func (l SparseCategoricalCrossentropy) ComputeFromSoftmaxWeighted(probs, target 
 		weightedRows(grad, gradLogits.Data, probs.Data, target.Data, w, rows, cols, 1, scale)
 	}
 	return sum * scale
+}
+
+// Values returns the per-sample losses (see Unreduced). It does not
+// check that the labels are class indices; see CheckTargets.
+func (l SparseCategoricalCrossentropy) Values(pred, target *tensor.Tensor, w []float32, out []float32) ([]float32, error) {
+	l.Reduction = ""
+	if err := valuesCheck(l, pred, target, w); err != nil {
+		return nil, err
+	}
+	if err := CheckTargets(target, lastAxis(pred)); err != nil {
+		return nil, err
+	}
+	rows, cols := rowsCols(pred)
+	if l.LabelSmoothing != 0 {
+		t := smoothTargets(target.Data, rows, cols, l.LabelSmoothing, true)
+		defer targetPool.Put(t)
+		return rowValues(categoricalKernel(cols, l.FromLogits), pred.Data, *t, w, rows, cols, cols, out), nil
+	}
+	k := func(g, p, t []float32, rows int, scale float64) float64 {
+		if l.FromLogits {
+			return kernel.SparseSoftmaxCrossEntropy(g, p, t, rows, cols, scale)
+		}
+		return kernel.SparseCrossEntropyProbs(g, p, t, rows, cols, Epsilon, scale)
+	}
+	return rowValues(k, pred.Data, target.Data, w, rows, cols, 1, out), nil
 }
