@@ -205,6 +205,23 @@ func keras3Configs() map[string]struct {
 		"Permute":       {with("permute", map[string]any{"dims": []any{2.0, 1.0}}), tensor.Shape{3, 4}},
 		"RepeatVector":  {with("repeat_vector", map[string]any{"n": 3.0}), tensor.Shape{4}},
 		"Identity":      {with("identity", map[string]any{}), tensor.Shape{4}},
+
+		// keras/src/layers/convolutional/base_conv_transpose.py (with
+		// output_padding, keras-team/keras#23014), base_depthwise_conv.py,
+		// base_separable_conv.py.
+		"Conv2DTranspose": {with("conv2d_transpose", map[string]any{"filters": 2.0, "kernel_size": []any{3.0, 3.0}, "strides": []any{2.0, 2.0},
+			"padding": "same", "output_padding": []any{1.0, 0.0}, "data_format": "channels_last", "dilation_rate": []any{1.0, 1.0},
+			"activation": "relu", "use_bias": true, "kernel_initializer": kerasInit("GlorotUniform"), "bias_initializer": kerasInit("Zeros"),
+			"kernel_regularizer": nil, "bias_regularizer": nil, "activity_regularizer": nil, "kernel_constraint": nil, "bias_constraint": nil}), img},
+		"DepthwiseConv2D": {with("depthwise_conv2d", map[string]any{"depth_multiplier": 2.0, "kernel_size": []any{3.0, 3.0}, "strides": []any{1.0, 1.0},
+			"padding": "same", "data_format": "channels_last", "dilation_rate": []any{1.0, 1.0},
+			"activation": "linear", "use_bias": true, "depthwise_initializer": kerasInit("GlorotUniform"), "bias_initializer": kerasInit("Zeros"),
+			"depthwise_regularizer": nil, "bias_regularizer": nil, "activity_regularizer": nil, "depthwise_constraint": nil, "bias_constraint": nil}), img},
+		"SeparableConv2D": {with("separable_conv2d", map[string]any{"depth_multiplier": 1.0, "filters": 4.0, "kernel_size": []any{3.0, 3.0}, "strides": []any{1.0, 1.0},
+			"padding": "valid", "data_format": "channels_last", "dilation_rate": []any{1.0, 1.0},
+			"activation": "relu", "use_bias": true, "depthwise_initializer": kerasInit("GlorotUniform"), "pointwise_initializer": kerasInit("GlorotUniform"),
+			"bias_initializer": kerasInit("Zeros"), "depthwise_regularizer": nil, "pointwise_regularizer": nil, "bias_regularizer": nil,
+			"activity_regularizer": nil, "depthwise_constraint": nil, "pointwise_constraint": nil, "bias_constraint": nil}), img},
 	}
 }
 

@@ -63,6 +63,12 @@ var paramShapeCases = map[string]struct {
 	"Permute":       {&nn.Permute{Dims: []int{2, 1}}, tensor.Shape{3, 4}},
 	"RepeatVector":  {&nn.RepeatVector{N: 3}, tensor.Shape{4}},
 	"Identity":      {&nn.Identity{}, tensor.Shape{4}},
+
+	// keras/src/layers/convolutional/: conv2d_transpose.py,
+	// depthwise_conv2d.py, separable_conv2d.py.
+	"Conv2DTranspose": {&nn.Conv2DTranspose{Filters: 3, KernelSize: [2]int{3, 2}, Strides: [2]int{2, 2}}, tensor.Shape{4, 4, 2}},
+	"DepthwiseConv2D": {&nn.DepthwiseConv2D{KernelSize: [2]int{3, 3}, DepthMultiplier: 2}, tensor.Shape{5, 5, 3}},
+	"SeparableConv2D": {&nn.SeparableConv2D{Filters: 4, KernelSize: [2]int{3, 3}, NoBias: true}, tensor.Shape{5, 5, 3}},
 }
 
 // TestParamShapesMatchBuild checks, for every layer class a model file can
