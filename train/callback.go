@@ -3,23 +3,36 @@ package train
 import (
 	"encoding/csv"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"strconv"
 	"strings"
 
-	"github.com/gokeras/gokeras/optim"
 	"github.com/gokeras/gokeras/tensor"
 )
 
 // Run is the state of a Fit call that callbacks see and may change.
 type Run struct {
-	Model        *Model
-	Epochs       int // the epochs asked for
+	Model  *Model
+	Epochs int // the epochs asked for
+	// InitialEpoch is the epoch training starts at (Options.InitialEpoch);
+	// OnTrainBegin may move it, as BackupAndRestore does when it restores
+	// a backup (Keras's model._initial_epoch).
+	InitialEpoch int
 	Epoch        int // the current epoch, from 0
 	Steps        int // batches in this epoch: all, or Options.StepsPerEpoch (fewer at the end of a pass)
 	History      *History
-	StopTraining bool // set to end training after this epoch
+	// StopTraining ends training: set in OnEpochEnd, after this epoch; set
+	// in OnBatchEnd, after this batch (the epoch then ends as usual, with
+	// validation and OnEpochEnd), as Keras's model.stop_training.
+	StopTraining bool
+	// Out is where callbacks with Verbose print (Options.Out).
+	Out io.Writer
+	// Err, set before OnTrainEnd, is why Fit stops with an error: the
+	// context was cancelled or the loss was NaN. It is nil when the epochs
+	// ran out or a callback set StopTraining.
+	Err error
 }
 
 // Weights returns a copy of every weight of the model (for restoring).
@@ -160,109 +173,6 @@ func (e *EarlyStopping) OnEpochEnd(r *Run, epoch int, logs Logs) error {
 		if e.RestoreBestWeights && e.weights != nil {
 			r.SetWeights(e.weights)
 		}
-	}
-	return nil
-}
-
-// ReduceLROnPlateau multiplies the learning rate by Factor when Monitor has
-// not improved for Patience epochs. Keras's defaults: monitor "val_loss",
-// factor 0.1, patience 10, min_delta 1e-4, cooldown 0, min_lr 0.
-type ReduceLROnPlateau struct {
-	NopCallback
-	Monitor  string
-	Factor   float64 // 0 means 0.1
-	Patience int     // 0 means 10
-	MinDelta float64 // 0 means 1e-4
-	Cooldown int
-	MinLR    float64
-	Mode     Mode
-
-	best           float64
-	wait, cooldown int
-	mode           Mode
-}
-
-func (p *ReduceLROnPlateau) OnTrainBegin(r *Run) error {
-	if p.Monitor == "" {
-		p.Monitor = "val_loss"
-	}
-	if p.Factor == 0 {
-		p.Factor = 0.1
-	}
-	if p.Factor >= 1 || p.Factor < 0 {
-		return fmt.Errorf("train: ReduceLROnPlateau factor %v must be in (0, 1)", p.Factor)
-	}
-	if p.Patience == 0 {
-		p.Patience = 10
-	}
-	if p.MinDelta == 0 {
-		p.MinDelta = 1e-4
-	}
-	p.mode = p.Mode.resolve(p.Monitor)
-	p.best = math.Inf(1)
-	if p.mode == ModeMax {
-		p.best = math.Inf(-1)
-	}
-	p.wait, p.cooldown = 0, 0
-	return nil
-}
-
-func (p *ReduceLROnPlateau) OnEpochEnd(r *Run, epoch int, logs Logs) error {
-	v, err := monitorValue("ReduceLROnPlateau", p.Monitor, logs)
-	if err != nil {
-		return err
-	}
-	logs["learning_rate"] = r.Model.Optimizer.LearningRate()
-	if p.cooldown > 0 {
-		p.cooldown--
-		p.wait = 0
-	}
-	if improved(p.mode, v, p.best, p.MinDelta) {
-		p.best, p.wait = v, 0
-		return nil
-	}
-	if p.cooldown > 0 {
-		return nil
-	}
-	p.wait++
-	if p.wait >= p.Patience {
-		opt := r.Model.Optimizer
-		if err := settable("ReduceLROnPlateau", opt); err != nil {
-			return err
-		}
-		if lr := opt.LearningRate(); lr > p.MinLR {
-			opt.SetLearningRate(math.Max(lr*p.Factor, p.MinLR))
-		}
-		p.cooldown, p.wait = p.Cooldown, 0
-	}
-	return nil
-}
-
-// LearningRateScheduler sets the learning rate at the start of each epoch
-// to Schedule(epoch, current rate), as Keras's callback does.
-type LearningRateScheduler struct {
-	NopCallback
-	Schedule func(epoch int, lr float64) float64
-}
-
-func (s *LearningRateScheduler) OnEpochBegin(r *Run, epoch int) error {
-	if err := settable("LearningRateScheduler", r.Model.Optimizer); err != nil {
-		return err
-	}
-	lr := s.Schedule(epoch, r.Model.Optimizer.LearningRate())
-	if math.IsNaN(lr) || lr < 0 {
-		return fmt.Errorf("train: the learning-rate schedule returned %v at epoch %d; it must be a non-negative number", lr, epoch)
-	}
-	r.Model.Optimizer.SetLearningRate(lr)
-	return nil
-}
-
-// settable refuses to set the rate of an optimizer whose rate is a
-// schedule, as Keras's learning_rate setter does (base_optimizer.py):
-// the callback would silently end the schedule.
-func settable(who string, opt optim.Optimizer) error {
-	if s := opt.Schedule(); s != nil {
-		return fmt.Errorf("train: %s sets the learning rate, but the optimizer's rate is a schedule (%T); use one or the other, as Keras requires", who, s)
 	}
 	return nil
 }

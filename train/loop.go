@@ -232,7 +232,10 @@ func fit(ctx context.Context, m *Model, x []Inputs, y []*tensor.Tensor, o Option
 		steps = o.StepsPerEpoch
 	}
 	hist := &History{}
-	run := &Run{Model: m, Epochs: o.Epochs, Steps: steps, History: hist}
+	run := &Run{Model: m, Epochs: o.Epochs, InitialEpoch: o.InitialEpoch, Steps: steps, History: hist, Out: o.Out}
+	// A TerminateOnNaN that does not raise turns the built-in NaN error
+	// into Keras's graceful stop (see TerminateOnNaN).
+	graceful := gracefulNaN(o.Callbacks)
 	prog := newProgress(o.Out, o.Verbose, steps)
 	if err := callAll(o.Callbacks, func(c Callback) error { return c.OnTrainBegin(run) }); err != nil {
 		return hist, err
@@ -241,7 +244,7 @@ func fit(ctx context.Context, m *Model, x []Inputs, y []*tensor.Tensor, o Option
 	perm := make([]int, n)
 	shuffled := -1 // the pass perm holds
 	var stopErr error
-	for epoch := o.InitialEpoch; epoch < o.Epochs && !run.StopTraining; epoch++ {
+	for epoch := run.InitialEpoch; epoch < o.Epochs && !run.StopTraining; epoch++ {
 		run.Epoch = epoch
 		pass, first, count := epochBatches(epoch, batches, steps)
 		run.Steps, prog.steps = count, count
@@ -286,7 +289,7 @@ func fit(ctx context.Context, m *Model, x []Inputs, y []*tensor.Tensor, o Option
 			} else {
 				l = m.step(xb[0], yb[0], wb)
 			}
-			if math.IsNaN(l) || math.IsInf(l, 0) {
+			if (math.IsNaN(l) || math.IsInf(l, 0)) && !graceful {
 				stopErr = fmt.Errorf("train: %w (%v) at epoch %d/%d, batch %d/%d; lower the learning rate, check the data for NaN or huge values, or scale inputs (e.g. divide pixels by 255)",
 					ErrNaN, l, epoch+1, o.Epochs, s+1, count)
 				break
@@ -298,6 +301,10 @@ func fit(ctx context.Context, m *Model, x []Inputs, y []*tensor.Tensor, o Option
 			prog.batchEnd(s+1, logs)
 			if err := callAll(o.Callbacks, func(c Callback) error { return c.OnBatchEnd(run, s, logs) }); err != nil {
 				return hist, err
+			}
+			// Keras's epoch loop breaks after the batch that set stop_training.
+			if run.StopTraining {
+				break
 			}
 		}
 		if stopErr != nil {
@@ -326,6 +333,7 @@ func fit(ctx context.Context, m *Model, x []Inputs, y []*tensor.Tensor, o Option
 		v, _ := m.trainable()
 		f.FinalizeVariableValues(v)
 	}
+	run.Err = stopErr
 	if err := callAll(o.Callbacks, func(c Callback) error { return c.OnTrainEnd(run) }); err != nil && stopErr == nil {
 		stopErr = err
 	}
