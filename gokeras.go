@@ -252,6 +252,9 @@ func (m *Sequential) Compile(l loss.Loss, o optim.Optimizer, metrics ...metric.M
 	if l == nil || o == nil {
 		return fmt.Errorf("gokeras: Compile needs a loss and an optimizer, e.g. loss.SparseCategoricalCrossentropy{} and &optim.Adam{}")
 	}
+	if err := loss.CheckTrainable(l); err != nil {
+		return fmt.Errorf("gokeras: Compile: %w", err)
+	}
 	if n := len(m.net.OutputShapes()); n > 1 {
 		// Keras applies one loss to every output; its metrics list must
 		// then have one entry per output, which CompileOutputs takes.

@@ -81,6 +81,11 @@ func (m *Model) CompileOutputs(o optim.Optimizer, outputs ...Output) error {
 		if out.LossWeight < 0 || out.LossWeight != out.LossWeight {
 			return fmt.Errorf("gokeras: CompileOutputs: loss weight %v of output %d must be a non-negative number", out.LossWeight, i)
 		}
+		if out.Loss != nil {
+			if err := loss.CheckTrainable(out.Loss); err != nil {
+				return fmt.Errorf("gokeras: CompileOutputs: output %d: %w", i, err)
+			}
+		}
 		byName[out.Name] = out
 	}
 	if !named && len(outputs) != len(names) {
