@@ -9,10 +9,10 @@ import (
 )
 
 // FromConfig returns the optimizer name configured by cfg, the inverse of
-// Config. It also reads configs saved by Keras 3: keys Keras writes for
-// features this package lacks (use_ema, amsgrad, RMSprop's momentum and
-// centered, ...) are accepted at their defaults and rejected otherwise.
-// Numbers may be any Go numeric type or json.Number; nil means the default.
+// Config. It also reads configs saved by Keras 3 (get_config of each class
+// in keras/src/optimizers/). Unknown keys are errors; loss_scale_factor,
+// which gokeras does not implement, is accepted only as null. Numbers may
+// be any Go numeric type or json.Number; nil means the default.
 func FromConfig(name string, cfg map[string]any) (Optimizer, error) {
 	o, err := Parse(name)
 	if err != nil {
@@ -20,15 +20,15 @@ func FromConfig(name string, cfg map[string]any) (Optimizer, error) {
 	}
 	r := reader{o.Name(), config.New(cfg)}
 	r.Get("name")
-	var c Clip
-	r.float("clipnorm", &c.Norm)
-	r.float("clipvalue", &c.Value)
-	r.float("global_clipnorm", &c.GlobalNorm)
+	var b base
+	r.float("clipnorm", &b.clip.Norm)
+	r.float("clipvalue", &b.clip.Value)
+	r.float("global_clipnorm", &b.clip.GlobalNorm)
 	var set []string
 	for _, kv := range []struct {
 		k string
 		v float64
-	}{{"clipnorm", c.Norm}, {"clipvalue", c.Value}, {"global_clipnorm", c.GlobalNorm}} {
+	}{{"clipnorm", b.clip.Norm}, {"clipvalue", b.clip.Value}, {"global_clipnorm", b.clip.GlobalNorm}} {
 		if kv.v < 0 {
 			r.Failf("optim: %s %s is %v; use a positive value, or null for none", r.opt, kv.k, kv.v)
 		}
@@ -37,25 +37,26 @@ func FromConfig(name string, cfg map[string]any) (Optimizer, error) {
 		}
 	}
 	if len(set) > 1 {
+		// base_optimizer.py: "Only one of `clipnorm`, `clipvalue` and
+		// `global_clipnorm` can be set."
 		r.Failf("optim: %s sets %s; Keras allows only one of clipnorm, clipvalue and global_clipnorm", r.opt, strings.Join(set, " and "))
 	}
-	var e EMA
-	r.bool("use_ema", &e.Use)
-	r.defaulted("ema_momentum", &e.Momentum, 0.99, openUnit)
+	r.bool("use_ema", &b.ema.Use)
+	r.defaulted("ema_momentum", &b.ema.Momentum, 0.99, openUnit)
 	lr, sched, lrGiven := r.learningRate()
-	var freq float64
-	r.float("ema_overwrite_frequency", &freq)
-	if freq < 0 || freq != math.Trunc(freq) {
-		r.Failf("optim: %s ema_overwrite_frequency %v must be a whole number of steps, or null", r.opt, freq)
-	}
-	e.OverwriteFrequency = int(freq)
-	m := r.multipliers()
-	// Keras base-optimizer keys for features not implemented here.
+	b.ema.OverwriteFrequency = r.count("ema_overwrite_frequency", 1)
+	b.accum = r.count("gradient_accumulation_steps", 2)
+	b.mult = r.multipliers()
 	r.allow("loss_scale_factor", none{})
-	r.allow("gradient_accumulation_steps", none{})
 	r.allow("is_legacy_optimizer", false)
-	if o.Name() != NameAdamW && o.Name() != NameSGD {
-		r.allow("weight_decay", 0.0)
+	if o.Name() == NameAdamW {
+		// adamw.py: weight_decay None is an error; 0 here means 0.004.
+		r.defaulted("weight_decay", &b.wd, 0.004, positive)
+	} else {
+		r.float("weight_decay", &b.wd)
+		if b.wd < 0 || math.IsNaN(b.wd) || math.IsInf(b.wd, 0) {
+			r.Failf("optim: %s weight_decay is %v; use a value >= 0, or null for none", r.opt, b.wd)
+		}
 	}
 	// Options whose zero value here means Keras's default go through
 	// defaulted, so that an explicit 0 is an error, not that default.
@@ -67,34 +68,86 @@ func FromConfig(name string, cfg map[string]any) (Optimizer, error) {
 			r.Failf("optim: sgd momentum is %v; use a value in [0, 1]", o.Momentum)
 		}
 		r.bool("nesterov", &o.Nesterov)
-		r.float("weight_decay", &o.WeightDecay)
-		if o.WeightDecay < 0 {
-			r.Failf("optim: sgd weight_decay is %v; use a value >= 0", o.WeightDecay)
-		}
-		o.Clip, o.LRMultipliers, o.EMA = c, m, e
+		o.WeightDecay, o.Clip, o.LRMultipliers, o.EMA, o.GradientAccumulationSteps = b.wd, b.clip, b.mult, b.ema, b.accum
 	case *Adam:
 		r.defaulted("beta_1", &o.Beta1, 0.9, openUnit)
 		r.defaulted("beta_2", &o.Beta2, 0.999, openUnit)
 		r.defaulted("epsilon", &o.Epsilon, 1e-7, positive)
-		r.allow("amsgrad", false)
-		o.Clip, o.LRMultipliers, o.EMA = c, m, e
+		r.bool("amsgrad", &o.AMSGrad)
+		o.WeightDecay, o.Clip, o.LRMultipliers, o.EMA, o.GradientAccumulationSteps = b.wd, b.clip, b.mult, b.ema, b.accum
 	case *AdamW:
-		r.defaulted("weight_decay", &o.WeightDecay, 0.004, positive)
 		r.defaulted("beta_1", &o.Beta1, 0.9, openUnit)
 		r.defaulted("beta_2", &o.Beta2, 0.999, openUnit)
 		r.defaulted("epsilon", &o.Epsilon, 1e-7, positive)
-		r.allow("amsgrad", false)
-		o.Clip, o.LRMultipliers, o.EMA = c, m, e
+		r.bool("amsgrad", &o.AMSGrad)
+		o.WeightDecay, o.Clip, o.LRMultipliers, o.EMA, o.GradientAccumulationSteps = b.wd, b.clip, b.mult, b.ema, b.accum
 	case *RMSprop:
 		r.defaulted("rho", &o.Rho, 0.9, openUnit)
 		r.defaulted("epsilon", &o.Epsilon, 1e-7, positive)
-		r.allow("momentum", 0.0)
-		r.allow("centered", false)
-		o.Clip, o.LRMultipliers, o.EMA = c, m, e
+		r.float("momentum", &o.Momentum)
+		if o.Momentum < 0 || o.Momentum >= 1 {
+			r.Failf("optim: rmsprop momentum is %v; use a value in [0, 1), 0 for none", o.Momentum)
+		}
+		r.bool("centered", &o.Centered)
+		o.WeightDecay, o.Clip, o.LRMultipliers, o.EMA, o.GradientAccumulationSteps = b.wd, b.clip, b.mult, b.ema, b.accum
 	case *Adagrad:
 		r.defaulted("initial_accumulator_value", &o.InitialAccumulator, 0.1, positive)
 		r.defaulted("epsilon", &o.Epsilon, 1e-7, positive)
-		o.Clip, o.LRMultipliers, o.EMA = c, m, e
+		o.WeightDecay, o.Clip, o.LRMultipliers, o.EMA, o.GradientAccumulationSteps = b.wd, b.clip, b.mult, b.ema, b.accum
+	case *Nadam:
+		r.defaulted("beta_1", &o.Beta1, 0.9, openUnit)
+		r.defaulted("beta_2", &o.Beta2, 0.999, openUnit)
+		r.defaulted("epsilon", &o.Epsilon, 1e-7, positive)
+		o.WeightDecay, o.Clip, o.LRMultipliers, o.EMA, o.GradientAccumulationSteps = b.wd, b.clip, b.mult, b.ema, b.accum
+	case *Adamax:
+		r.defaulted("beta_1", &o.Beta1, 0.9, openUnit)
+		r.defaulted("beta_2", &o.Beta2, 0.999, openUnit)
+		r.defaulted("epsilon", &o.Epsilon, 1e-7, positive)
+		o.WeightDecay, o.Clip, o.LRMultipliers, o.EMA, o.GradientAccumulationSteps = b.wd, b.clip, b.mult, b.ema, b.accum
+	case *Adadelta:
+		r.defaulted("rho", &o.Rho, 0.95, openUnit)
+		r.defaulted("epsilon", &o.Epsilon, 1e-7, positive)
+		o.WeightDecay, o.Clip, o.LRMultipliers, o.EMA, o.GradientAccumulationSteps = b.wd, b.clip, b.mult, b.ema, b.accum
+	case *Lion:
+		// lion.py: "`beta_1` must be in the [0, 1] range" (0 excluded).
+		r.defaulted("beta_1", &o.Beta1, 0.9, unitRight)
+		r.defaulted("beta_2", &o.Beta2, 0.99, openUnit)
+		o.WeightDecay, o.Clip, o.LRMultipliers, o.EMA, o.GradientAccumulationSteps = b.wd, b.clip, b.mult, b.ema, b.accum
+	case *Ftrl:
+		if _, ok := r.Get("learning_rate_power"); ok {
+			var p float64
+			r.float("learning_rate_power", &p)
+			if p > 0 || math.IsNaN(p) || math.IsInf(p, 0) {
+				r.Failf("optim: ftrl learning_rate_power is %v; Keras needs it negative or zero (default -0.5)", p)
+			}
+			o.LearningRatePower = &p
+		}
+		r.defaulted("initial_accumulator_value", &o.InitialAccumulator, 0.1, positive)
+		for _, kv := range []struct {
+			k string
+			p *float64
+		}{{"l1_regularization_strength", &o.L1}, {"l2_regularization_strength", &o.L2},
+			{"l2_shrinkage_regularization_strength", &o.L2Shrinkage}, {"beta", &o.Beta}} {
+			r.float(kv.k, kv.p)
+			if *kv.p < 0 || math.IsNaN(*kv.p) || math.IsInf(*kv.p, 0) {
+				r.Failf("optim: ftrl %s is %v; use a value >= 0 (default 0)", kv.k, *kv.p)
+			}
+		}
+		o.WeightDecay, o.Clip, o.LRMultipliers, o.EMA, o.GradientAccumulationSteps = b.wd, b.clip, b.mult, b.ema, b.accum
+	case *Adafactor:
+		if _, ok := r.Get("beta_2_decay"); ok {
+			r.float("beta_2_decay", &o.Beta2Decay)
+			if !(o.Beta2Decay < 0) {
+				r.Failf("optim: adafactor beta_2_decay is %v; use a negative value (Keras's default is -0.8)", o.Beta2Decay)
+			}
+		}
+		r.defaulted("epsilon_1", &o.Epsilon1, 1e-30, positive)
+		r.defaulted("epsilon_2", &o.Epsilon2, 1e-3, positive)
+		r.defaulted("clip_threshold", &o.ClipThreshold, 1, positive)
+		rel := true
+		r.bool("relative_step", &rel)
+		o.NoRelativeStep = !rel
+		o.WeightDecay, o.Clip, o.LRMultipliers, o.EMA, o.GradientAccumulationSteps = b.wd, b.clip, b.mult, b.ema, b.accum
 	}
 	if err := r.finish(); err != nil {
 		return nil, err
@@ -106,6 +159,19 @@ func FromConfig(name string, cfg map[string]any) (Optimizer, error) {
 		o.SetLearningRate(lr) // honours 0, which the LR field reads as the default
 	}
 	return o, nil
+}
+
+// count reads a whole number of steps that is null (0 here) or at least
+// least: ema_overwrite_frequency (>= 1) and gradient_accumulation_steps
+// (>= 2), as base_optimizer.py checks them.
+func (r reader) count(key string, least int) int {
+	var f float64
+	r.float(key, &f)
+	if f != 0 && (f < float64(least) || f != math.Trunc(f) || f > math.MaxInt32) {
+		r.Failf("optim: %s %s is %v; it must be a whole number >= %d, or null", r.opt, key, f, least)
+		return 0
+	}
+	return int(f)
 }
 
 // learningRate reads learning_rate: a finite number >= 0 when given (a
@@ -138,8 +204,9 @@ func (r reader) learningRate() (float64, Schedule, bool) {
 type valueRange int
 
 const (
-	positive valueRange = iota // (0, inf)
-	openUnit                   // (0, 1)
+	positive  valueRange = iota // (0, inf)
+	openUnit                    // (0, 1)
+	unitRight                   // (0, 1]
 )
 
 // defaulted reads an option whose zero value in the optimizer struct means
@@ -158,6 +225,8 @@ func (r reader) defaulted(key string, dst *float64, def float64, rng valueRange)
 		r.Failf("optim: %s %s is 0; gokeras reads 0 as the default %v, so leave it out for that or give a small positive value", r.opt, key, def)
 	case rng == openUnit && !(v > 0 && v < 1):
 		r.Failf("optim: %s %s is %v; use a value in (0, 1), Keras's default is %v", r.opt, key, v, def)
+	case rng == unitRight && !(v > 0 && v <= 1):
+		r.Failf("optim: %s %s is %v; use a value in (0, 1], Keras's default is %v", r.opt, key, v, def)
 	case rng == positive && !(v > 0 && v <= math.MaxFloat64):
 		r.Failf("optim: %s %s is %v; use a positive value, Keras's default is %v", r.opt, key, v, def)
 	default:

@@ -156,9 +156,48 @@ func TestDefaults(t *testing.T) {
 		{&AdamW{}, map[string]any{"learning_rate": 0.001, "weight_decay": 0.004, "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-7}},
 		{&RMSprop{}, map[string]any{"learning_rate": 0.001, "rho": 0.9, "epsilon": 1e-7}},
 		{&Adagrad{}, map[string]any{"learning_rate": 0.001, "initial_accumulator_value": 0.1, "epsilon": 1e-7}},
+		// The defaults of each class's __init__ in keras/src/optimizers/.
+		{&Nadam{}, map[string]any{"learning_rate": 0.001, "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-7}},
+		{&Adamax{}, map[string]any{"learning_rate": 0.001, "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-7}},
+		{&Adadelta{}, map[string]any{"learning_rate": 0.001, "rho": 0.95, "epsilon": 1e-7}},
+		{&Lion{}, map[string]any{"learning_rate": 0.001, "beta_1": 0.9, "beta_2": 0.99}},
+		{&Ftrl{}, map[string]any{"learning_rate": 0.001, "learning_rate_power": -0.5, "initial_accumulator_value": 0.1,
+			"l1_regularization_strength": 0.0, "l2_regularization_strength": 0.0, "l2_shrinkage_regularization_strength": 0.0, "beta": 0.0}},
+		{&Adafactor{}, map[string]any{"learning_rate": 0.001, "beta_2_decay": -0.8, "epsilon_1": 1e-30, "epsilon_2": 1e-3,
+			"clip_threshold": 1.0, "relative_step": true}},
 	}
+	// BaseOptimizer.get_config's keys, which every optimizer writes.
+	baseKeys := map[string]any{"name": nil, "learning_rate": nil, "weight_decay": nil, "clipnorm": nil, "global_clipnorm": nil,
+		"clipvalue": nil, "use_ema": false, "ema_momentum": 0.99, "ema_overwrite_frequency": nil,
+		"loss_scale_factor": nil, "gradient_accumulation_steps": nil}
+	own := map[string][]string{"sgd": {"momentum", "nesterov"}, "adam": {"beta_1", "beta_2", "epsilon", "amsgrad"},
+		"adamw": {"beta_1", "beta_2", "epsilon", "amsgrad"}, "rmsprop": {"rho", "momentum", "epsilon", "centered"},
+		"adagrad": {"initial_accumulator_value", "epsilon"}, "nadam": {"beta_1", "beta_2", "epsilon"},
+		"adamax": {"beta_1", "beta_2", "epsilon"}, "adadelta": {"rho", "epsilon"}, "lion": {"beta_1", "beta_2"},
+		"ftrl": {"learning_rate_power", "initial_accumulator_value", "l1_regularization_strength", "l2_regularization_strength",
+			"l2_shrinkage_regularization_strength", "beta"},
+		"adafactor": {"beta_2_decay", "epsilon_1", "epsilon_2", "clip_threshold", "relative_step"}}
 	for _, tc := range cases {
 		cfg := tc.opt.Config()
+		want := len(baseKeys) + len(own[tc.opt.Name()])
+		for _, k := range own[tc.opt.Name()] {
+			if _, ok := cfg[k]; !ok {
+				t.Errorf("%s Config() lacks Keras's key %q", tc.opt.Name(), k)
+			}
+		}
+		for k, v := range baseKeys {
+			got, ok := cfg[k]
+			switch {
+			case !ok:
+				t.Errorf("%s Config() lacks Keras's key %q", tc.opt.Name(), k)
+			case k == "weight_decay" && tc.opt.Name() == NameAdamW:
+			case v != nil && got != v, v == nil && k != "name" && k != "learning_rate" && got != nil:
+				t.Errorf("%s Config()[%q] = %v, want Keras's default %v", tc.opt.Name(), k, got, v)
+			}
+		}
+		if len(cfg) != want {
+			t.Errorf("%s Config() has %d keys, want Keras's %d: %v", tc.opt.Name(), len(cfg), want, cfg)
+		}
 		for k, v := range tc.want {
 			if cfg[k] != v {
 				t.Errorf("%s Config()[%q] = %v, want %v", tc.opt.Name(), k, cfg[k], v)
@@ -247,6 +286,18 @@ func allOptimizers() []func() Optimizer {
 		func() Optimizer { return &AdamW{LR: 0.01, EMA: EMA{Use: true, OverwriteFrequency: 2}} },
 		func() Optimizer { return &RMSprop{LR: 0.01, Clip: Clip{Value: 0.15}} },
 		func() Optimizer { return &Adagrad{LR: 0.1, EMA: EMA{Use: true, Momentum: 0.5}} },
+		func() Optimizer {
+			return &Adam{LR: 0.01, AMSGrad: true, WeightDecay: 0.1, GradientAccumulationSteps: 2}
+		},
+		func() Optimizer {
+			return &RMSprop{LR: 0.01, Momentum: 0.9, Centered: true, Clip: Clip{GlobalNorm: 0.5}}
+		},
+		func() Optimizer { return &Nadam{LR: 0.01, EMA: EMA{Use: true}} },
+		func() Optimizer { return &Adamax{LR: 0.01, WeightDecay: 0.1} },
+		func() Optimizer { return &Adadelta{LR: 1, Clip: Clip{Norm: 0.2}} },
+		func() Optimizer { return &Lion{LR: 0.01, GradientAccumulationSteps: 2, EMA: EMA{Use: true}} },
+		func() Optimizer { return &Ftrl{LR: 0.1, L1: 0.01, L2: 0.1} },
+		func() Optimizer { return &Adafactor{LR: 0.1, WeightDecay: 0.01} },
 	}
 }
 
@@ -351,7 +402,8 @@ func TestSetStateMismatch(t *testing.T) {
 }
 
 func TestParse(t *testing.T) {
-	for _, n := range []string{"adam", "adamw", "sgd", "rmsprop", "adagrad", "Adam", "SGD", "RMSprop"} {
+	for _, n := range []string{"adam", "adamw", "sgd", "rmsprop", "adagrad", "Adam", "SGD", "RMSprop",
+		"nadam", "adamax", "adadelta", "lion", "ftrl", "adafactor", "Nadam", "Adafactor"} {
 		o, err := Parse(n)
 		if err != nil {
 			t.Errorf("Parse(%q): %v", n, err)
@@ -361,13 +413,13 @@ func TestParse(t *testing.T) {
 			t.Errorf("Parse(%q).Name() = %q, want %q", n, got, strings.ToLower(n))
 		}
 	}
-	_, err := Parse("lion")
+	_, err := Parse("muon")
 	if err == nil {
-		t.Fatal(`Parse("lion"): got nil error`)
+		t.Fatal(`Parse("muon"): got nil error`)
 	}
-	for _, want := range []string{"optim:", `"lion"`, "adam, adamw, sgd, rmsprop, adagrad"} {
+	for _, want := range []string{"optim:", `"muon"`, "adam, adamw, sgd, rmsprop, adagrad, nadam, adamax, adadelta, lion, ftrl, adafactor"} {
 		if !strings.Contains(err.Error(), want) {
-			t.Errorf("Parse(\"lion\") error %q: want it to contain %q", err, want)
+			t.Errorf("Parse(\"muon\") error %q: want it to contain %q", err, want)
 		}
 	}
 }
@@ -380,6 +432,15 @@ func TestFromConfigRoundTrip(t *testing.T) {
 		&AdamW{}, &AdamW{WeightDecay: 0.01, Clip: Clip{Value: 0.5}},
 		&RMSprop{}, &RMSprop{LR: 0.01, Rho: 0.95, Epsilon: 1e-6},
 		&Adagrad{}, &Adagrad{LR: 0.01, InitialAccumulator: 0.2, Epsilon: 1e-6},
+		&Adam{AMSGrad: true, WeightDecay: 0.01, GradientAccumulationSteps: 4},
+		&AdamW{AMSGrad: true, EMA: EMA{Use: true}},
+		&RMSprop{Momentum: 0.9, Centered: true, WeightDecay: 0.1, Clip: Clip{Norm: 1}},
+		&Nadam{}, &Nadam{LR: 0.002, Beta1: 0.8, Beta2: 0.99, Epsilon: 1e-8, WeightDecay: 0.01},
+		&Adamax{}, &Adamax{LR: 0.002, Beta1: 0.8, Beta2: 0.99, Epsilon: 1e-8, Clip: Clip{Value: 1}},
+		&Adadelta{}, &Adadelta{LR: 1, Rho: 0.9, Epsilon: 1e-6, GradientAccumulationSteps: 2},
+		&Lion{}, &Lion{LR: 1e-4, Beta1: 1, Beta2: 0.98, WeightDecay: 0.1},
+		&Ftrl{}, &Ftrl{LR: 0.1, LearningRatePower: new(0.0), InitialAccumulator: 0.2, L1: 0.01, L2: 0.02, L2Shrinkage: 0.03, Beta: 0.5},
+		&Adafactor{}, &Adafactor{LR: 0.01, Beta2Decay: -0.5, Epsilon1: 1e-20, Epsilon2: 1e-2, ClipThreshold: 2, NoRelativeStep: true},
 	}
 	for _, o := range opts {
 		cfg := o.Config()
@@ -437,13 +498,26 @@ func TestFromConfigKeras(t *testing.T) {
 		want string
 	}{
 		{"unknown key", "sgd", map[string]any{"learning_rate": 0.1, "momentun": 0.9}, `unknown sgd option "momentun"; valid options are`},
-		{"amsgrad", "adam", map[string]any{"amsgrad": true}, "amsgrad = true is not supported"},
-		{"centered", "rmsprop", map[string]any{"centered": true}, "centered = true is not supported"},
-		{"weight decay on adam", "adam", map[string]any{"weight_decay": 0.01}, "weight_decay = 0.01 is not supported"},
+		{"loss scale", "adam", map[string]any{"loss_scale_factor": 128.0}, "loss_scale_factor = 128 is not supported"},
+		{"accumulation 1", "adam", map[string]any{"gradient_accumulation_steps": 1}, "gradient_accumulation_steps is 1; it must be a whole number >= 2"},
+		{"accumulation 2.5", "sgd", map[string]any{"gradient_accumulation_steps": 2.5}, "whole number >= 2"},
+		{"negative weight decay", "nadam", map[string]any{"weight_decay": -0.1}, "nadam weight_decay is -0.1"},
+		{"bad amsgrad", "adam", map[string]any{"amsgrad": 1}, "use true or false"},
+		{"rmsprop momentum", "rmsprop", map[string]any{"momentum": 1.0}, "rmsprop momentum is 1; use a value in [0, 1)"},
+		{"lion beta_1", "lion", map[string]any{"beta_1": 1.5}, "lion beta_1 is 1.5; use a value in (0, 1]"},
+		{"lion beta_1 0", "lion", map[string]any{"beta_1": 0.0}, "lion beta_1 is 0"},
+		{"ftrl power", "ftrl", map[string]any{"learning_rate_power": 0.5}, "learning_rate_power is 0.5; Keras needs it negative or zero"},
+		{"ftrl l1", "ftrl", map[string]any{"l1_regularization_strength": -1}, "ftrl l1_regularization_strength is -1"},
+		{"adafactor decay", "adafactor", map[string]any{"beta_2_decay": 0.8}, "beta_2_decay is 0.8; use a negative value"},
+		{"adafactor clip", "adafactor", map[string]any{"clip_threshold": 0}, "adafactor clip_threshold is 0"},
+		{"adadelta rho", "adadelta", map[string]any{"rho": 1.0}, "adadelta rho is 1"},
+		{"adamax unknown", "adamax", map[string]any{"amsgrad": false}, `unknown adamax option "amsgrad"`},
+		{"lion epsilon", "lion", map[string]any{"epsilon": 1e-7}, `unknown lion option "epsilon"`},
+		{"ema frequency 0.5", "lion", map[string]any{"ema_overwrite_frequency": 0.5}, "ema_overwrite_frequency is 0.5"},
 		{"two clips", "sgd", map[string]any{"clipnorm": 1.0, "clipvalue": 0.5}, "only one of clipnorm, clipvalue and global_clipnorm"},
 		{"schedule", "adam", map[string]any{"learning_rate": map[string]any{"class_name": "ExponentialDecay"}}, "learning_rate is"},
 		{"bad bool", "sgd", map[string]any{"nesterov": "yes"}, "use true or false"},
-		{"unknown optimizer", "lion", nil, `unknown optimizer "lion"`},
+		{"unknown optimizer", "muon", nil, `unknown optimizer "muon"`},
 	}
 	for _, tc := range cases {
 		_, err := FromConfig(tc.opt, tc.cfg)
