@@ -326,6 +326,12 @@ func LabelSmoothing(l Loss) (ls float64, ok bool) {
 		return v.LabelSmoothing, true
 	case *CategoricalCrossentropy:
 		return v.LabelSmoothing, true
+	case BinaryCrossentropy:
+		return v.LabelSmoothing, true
+	case BinaryFocalCrossentropy:
+		return v.LabelSmoothing, true
+	case CategoricalFocalCrossentropy:
+		return v.LabelSmoothing, true
 	}
 	return 0, false
 }
@@ -349,12 +355,22 @@ func WithLabelSmoothing(l Loss, ls float64) (Loss, error) {
 		c := *v
 		c.LabelSmoothing = ls
 		out = c
+	case BinaryCrossentropy:
+		v.LabelSmoothing = ls
+		out = v
+	case BinaryFocalCrossentropy:
+		v.LabelSmoothing = ls
+		out = v
+	case CategoricalFocalCrossentropy:
+		v.LabelSmoothing = ls
+		out = v
 	default:
 		name := "<nil>"
 		if l != nil {
 			name = l.Name()
 		}
-		return nil, fmt.Errorf("loss: %s has no label smoothing; it applies to %s and %s", name, NameSparseCategoricalCrossentropy, NameCategoricalCrossentropy)
+		return nil, fmt.Errorf("loss: %s has no label smoothing; it applies to %s, %s, %s, %s and %s", name, NameSparseCategoricalCrossentropy, NameCategoricalCrossentropy,
+			NameBinaryCrossentropy, NameBinaryFocalCrossentropy, NameCategoricalFocalCrossentropy)
 	}
 	if err := checkSmoothing(out.Name(), ls); err != nil {
 		return nil, err

@@ -39,11 +39,9 @@ const (
 // reductions lists the valid values, in the order errors show them.
 var reductions = []Reduction{SumOverBatchSize, Sum, Mean, MeanWithSampleWeight, NoReduction}
 
-// Keras returns the reduction as Keras writes it in a config: the default
-// for the zero value, and nil (JSON null) for NoReduction, which is how
-// Keras writes reduction=None... except that Keras keeps the string "none"
-// when it was given as a string; gokeras writes "none" for both, which
-// Keras reads back the same.
+// keras returns the reduction as a config writes it: the default for the
+// zero value, and "none" for NoReduction (Keras writes null when it was
+// given None and "none" when given the string; it reads both).
 func (r Reduction) keras() string {
 	if r == "" {
 		return string(SumOverBatchSize)

@@ -34,9 +34,10 @@ type Weighted interface {
 	Loss
 	// ComputeWeighted is Compute with sample i's loss values (and their
 	// gradient rows) multiplied by w[i]; w holds one weight per sample
-	// (pred.Shape[0] of them), or is nil for Compute itself. The value is
-	// still divided by the number of loss values, as Keras's
-	// "sum_over_batch_size" does.
+	// (pred.Shape[0] of them), or is nil for Compute itself. The weighted
+	// values are then reduced as the loss's Reduction says: with the
+	// default "sum_over_batch_size", divided by the number of loss values,
+	// not by the sum of the weights (see reduction.go).
 	ComputeWeighted(pred, target *tensor.Tensor, w []float32, grad *tensor.Tensor) float64
 }
 
