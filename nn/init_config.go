@@ -54,6 +54,9 @@ func initializerObject(obj map[string]any) (Initializer, error) {
 	k, ok := kindNames[class]
 	if !ok {
 		_, err := parseInitName(class)
+		if err == nil { // "default" is a name, not a class
+			err = fmt.Errorf("unknown initializer class %q", class)
+		}
 		return InitDefault, err
 	}
 	if m := outer.Str("module", ""); m != "" && m != "keras.initializers" && !strings.HasPrefix(m, "keras.src.initializers") {

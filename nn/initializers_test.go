@@ -649,6 +649,7 @@ func TestInitializerConfigErrors(t *testing.T) {
 		{`3`, "neither a name nor an object"},
 		{`{"config": {}}`, "has no class name"},
 		{`{"class_name": "Xavier", "config": {}}`, `unknown initializer "Xavier"`},
+		{`{"class_name": "default", "config": {}}`, `unknown initializer class "default"`},
 		{`{"class_name": "HeNormal", "config": {"seed": null, "scale": 2.0}}`, `HeNormal takes no "scale"; it takes seed`},
 		{`{"class_name": "Zeros", "config": {"seed": 1}}`, `Zeros takes no "seed"`},
 		{`{"class_name": "Identity", "config": {"gain": 1, "seed": 1}}`, `Identity takes no "seed"; it takes gain`},
