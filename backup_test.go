@@ -9,6 +9,7 @@ import (
 
 	"github.com/gokeras/gokeras"
 	"github.com/gokeras/gokeras/nn"
+	"github.com/gokeras/gokeras/optim"
 	"github.com/gokeras/gokeras/tensor"
 	"github.com/gokeras/gokeras/train"
 )
@@ -61,29 +62,37 @@ func TestBackupAndRestoreResumes(t *testing.T) {
 		o.Callbacks = cbs
 		return o
 	}
-	ref := toyModel(11)
-	if _, err := ref.Fit(x, y, fitOpts()); err != nil {
-		t.Fatal(err)
+	// scheduled is the model with a one-cycle learning-rate schedule over
+	// the run: the resumed run must go on from the same step.
+	scheduled := func() *gokeras.Sequential {
+		m := toyModel(11)
+		m.Optimizer().SetSchedule(optim.OneCycle{MaxLR: 0.01})
+		return m
 	}
-	want := weightsOf(t, ref)
-
 	for _, c := range []struct {
-		name string
-		cb   func(dir string) *gokeras.BackupAndRestore
+		name  string
+		model func() *gokeras.Sequential
+		cb    func(dir string) *gokeras.BackupAndRestore
 		// corrupt damages the latest backup after the interruption
 		corrupt bool
 		resumed int // epochs the second Fit runs
 	}{
-		{"epoch", func(dir string) *gokeras.BackupAndRestore { return &gokeras.BackupAndRestore{BackupDir: dir} }, false, 3},
+		{"epoch", func() *gokeras.Sequential { return toyModel(11) }, func(dir string) *gokeras.BackupAndRestore { return &gokeras.BackupAndRestore{BackupDir: dir} }, false, 3},
 		// The latest backup is unreadable: the previous one (after epoch
 		// 2) is restored and epoch 2 is trained again.
-		{"double checkpoint", func(dir string) *gokeras.BackupAndRestore {
+		{"double checkpoint", func() *gokeras.Sequential { return toyModel(11) }, func(dir string) *gokeras.BackupAndRestore {
 			return &gokeras.BackupAndRestore{BackupDir: dir, DoubleCheckpoint: true}
 		}, true, 4},
+		{"schedule", scheduled, func(dir string) *gokeras.BackupAndRestore { return &gokeras.BackupAndRestore{BackupDir: dir} }, false, 3},
 	} {
 		t.Run(c.name, func(t *testing.T) {
+			ref := c.model()
+			if _, err := ref.Fit(x, y, fitOpts()); err != nil {
+				t.Fatal(err)
+			}
+			want := weightsOf(t, ref)
 			dir := filepath.Join(t.TempDir(), "backup")
-			m := toyModel(11)
+			m := c.model()
 			h, err := m.Fit(x, y, fitOpts(c.cb(dir), &interrupter{at: 3}))
 			if !errors.Is(err, errInterrupt) || h.Len() != 3 {
 				t.Fatalf("first Fit: err %v after %d epochs, want the interruption after 3", err, h.Len())
@@ -100,8 +109,12 @@ func TestBackupAndRestoreResumes(t *testing.T) {
 			// A new process: a fresh model with another learning rate
 			// (the backup's rate wins, as Keras restores the optimizer's
 			// variables).
-			resumed := toyModel(11)
-			resumed.Optimizer().SetLearningRate(0.5)
+			resumed := c.model()
+			if resumed.Optimizer().Schedule() == nil {
+				resumed.Optimizer().SetLearningRate(0.5)
+			} else if it := resumed.Optimizer().Iterations(); it != 0 {
+				t.Fatalf("a fresh model's optimizer is at step %d", it)
+			}
 			h, err = resumed.Fit(x, y, fitOpts(c.cb(dir)))
 			if err != nil {
 				t.Fatal(err)
