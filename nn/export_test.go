@@ -7,3 +7,17 @@ func Unregister(class string) {
 	defer regMu.Unlock()
 	delete(registry, class)
 }
+
+// SetPrivateGrads makes every layer of s keep its own input-gradient
+// buffers, as before the Stack shared them (the reference the sharing is
+// tested against).
+func (s *Stack) SetPrivateGrads(on bool) { s.privateGrads = on }
+
+// SharedGradFloats is how many floats the Stack's shared gradient buffers hold.
+func (s *Stack) SharedGradFloats() int {
+	n := 0
+	for _, b := range s.grads.all {
+		n += cap(b.t.Data)
+	}
+	return n
+}

@@ -48,7 +48,15 @@ type Node struct {
 	xs        []*tensor.Tensor
 	out       *tensor.Tensor // the output of the last Forward
 	grad      *tensor.Tensor // its output's gradient in the current Backward
-	acc       *tensor.Tensor // where contributions add up when edges > 1
+	// buf is the shared buffer its gradient lives in while it waits for
+	// its Backward (see gradbuf.go), or nil.
+	buf *pooled
+	// own is its layer's private input-gradient buffer (own[j] for a merge's
+	// input j), lent to the layer instead of a shared one when the input
+	// needs no gradient but the layer computes one anyway.
+	own  *tensor.Tensor
+	owns []*tensor.Tensor
+	lent []*pooled // a merge's shared input-gradient buffers during its Backward
 	got       int
 	visited   bool // for traversals
 }

@@ -40,6 +40,9 @@ type Stack struct {
 	first    []*Node          // first[i] is the first call of Layers[i]
 	replicas []callReplica
 	actLoss  float64
+	grads    gradPool // the input-gradient buffers Backward lends its layers
+	// privateGrads: lend no shared buffers (tests compare against it).
+	privateGrads bool
 	// inputGrad: Backward computes the input's gradient too (a model
 	// nested in another, see Nested).
 	inputGrad bool
@@ -608,12 +611,13 @@ var linearFirst = []bool{true}
 func (s *Stack) BackwardAll(dys []*tensor.Tensor, linear []bool) { s.backward(dys, linear) }
 
 func (s *Stack) backward(dys []*tensor.Tensor, linear []bool) {
+	s.grads.reset()
 	for _, n := range s.nodes {
-		n.grad, n.got = nil, 0
+		n.grad, n.got, n.buf = nil, 0, nil
 		n.linearOut = false
 	}
 	for _, in := range s.ins {
-		in.grad, in.got = nil, 0
+		in.grad, in.got, in.buf = nil, 0, nil
 	}
 	for j, out := range s.outs {
 		if dys[j] != nil {
@@ -625,28 +629,43 @@ func (s *Stack) backward(dys []*tensor.Tensor, linear []bool) {
 		n := s.nodes[i]
 		g := n.grad
 		if g == nil || !n.want {
+			s.grads.release(n.buf)
 			continue
 		}
 		if n.act != nil {
 			n.act.AddGrad(g.Data, n.out.Data, n.out.Shape)
 		}
+		batch := g.Shape[0]
 		if n.merge != nil {
+			s.lendMerge(n, batch)
 			for j, dx := range n.merge.BackwardMerge(g) {
 				if in := n.inputs[j]; dx != nil && in.want {
 					s.contribute(in, dx)
 				}
 			}
-			continue
-		}
-		var dx *tensor.Tensor
-		if n.linear || n.linearOut {
-			dx = n.run.(Activated).BackwardLinear(g)
+			s.settleMerge(n)
 		} else {
-			dx = n.run.Backward(g)
+			var lent *pooled
+			field := s.lend(n, batch, &lent)
+			var dx *tensor.Tensor
+			if n.linear || n.linearOut {
+				dx = n.run.(Activated).BackwardLinear(g)
+			} else {
+				dx = n.run.Backward(g)
+			}
+			if in := n.inputs[0]; dx != nil && in.want {
+				s.contribute(in, dx)
+			}
+			if lent != nil {
+				s.grads.release(lent)
+			} else if field != nil {
+				n.own = *field
+			}
 		}
-		if in := n.inputs[0]; dx != nil && in.want {
-			s.contribute(in, dx)
-		}
+		// n's gradient is consumed (unless the layer passed it on as its
+		// input's: then that node holds a reference too).
+		s.grads.release(n.buf)
+		n.buf = nil
 	}
 	// A shared layer's gradient is the sum over its calls.
 	for _, r := range s.replicas {
@@ -658,19 +677,85 @@ func (s *Stack) backward(dys []*tensor.Tensor, linear []bool) {
 	}
 }
 
+// lend gives n's layer the buffer for its input gradient, when the layer
+// takes one (gradBuffered): a shared one when the input needs the gradient
+// (*lent is set), else the layer's own. It returns the layer's field (nil
+// when the layer keeps its buffers itself).
+func (s *Stack) lend(n *Node, batch int, lent **pooled) **tensor.Tensor {
+	gb, ok := n.run.(gradBuffered)
+	if !ok {
+		return nil
+	}
+	field := gb.gradBuffer()
+	if in := n.inputs[0]; in.want && !s.privateGrads {
+		*lent = s.grads.take(batch * in.shape.Size())
+		*field = (*lent).t
+	} else {
+		// Never a shared buffer another node may be using: the field may
+		// still hold one lent when the input did need its gradient.
+		*field = n.own
+	}
+	return field
+}
+
+// lendMerge is lend for a merge layer, one buffer per input.
+func (s *Stack) lendMerge(n *Node, batch int) {
+	mb, ok := n.merge.(mergeGradBuffered)
+	if !ok {
+		return
+	}
+	fields := mb.gradBuffers()
+	if n.owns == nil {
+		n.owns = make([]*tensor.Tensor, len(fields))
+		n.lent = make([]*pooled, len(fields))
+	}
+	for j, in := range n.inputs {
+		n.lent[j] = nil
+		if in.want && !s.privateGrads {
+			n.lent[j] = s.grads.take(batch * in.shape.Size())
+			fields[j] = n.lent[j].t
+		} else {
+			fields[j] = n.owns[j]
+		}
+	}
+}
+
+// settleMerge takes back what lendMerge lent once the merge's input
+// gradients were handed on.
+func (s *Stack) settleMerge(n *Node) {
+	mb, ok := n.merge.(mergeGradBuffered)
+	if !ok {
+		return
+	}
+	fields := mb.gradBuffers()
+	for j, b := range n.lent {
+		if b != nil {
+			s.grads.release(b)
+			n.lent[j] = nil
+		} else {
+			n.owns[j] = fields[j]
+		}
+	}
+}
+
 // contribute hands node n one gradient of its output: the tensor itself
-// when it is the only one n gets, else added up in n's accumulator.
+// when it is the only one n gets (holding the shared buffer it lives in, if
+// it is one), else added up in a shared buffer.
 func (s *Stack) contribute(n *Node, g *tensor.Tensor) {
 	if n.edges == 1 {
 		n.grad = g
+		if b := s.grads.owner(g); b != nil {
+			b.refs++
+			n.buf = b
+		}
 		return
 	}
 	if n.got == 0 {
-		n.acc = tensor.Ensure(n.acc, g.Shape...)
-		copy(n.acc.Data, g.Data)
-		n.grad = n.acc
+		n.buf = s.grads.take(len(g.Data))
+		n.grad = tensor.Ensure(n.buf.t, g.Shape...)
+		copy(n.grad.Data, g.Data)
 	} else {
-		kernel.Add(n.acc.Data, g.Data)
+		kernel.Add(n.grad.Data, g.Data)
 	}
 	n.got++
 }

@@ -193,11 +193,7 @@ func (t *Tensor) Zero() { clear(t.Data) }
 func Ensure(t *Tensor, shape ...int) *Tensor {
 	n := Shape(shape).Size()
 	if t != nil && cap(t.Data) >= n {
-		if len(t.Shape) == len(shape) {
-			copy(t.Shape, shape)
-		} else {
-			t.Shape = Shape(shape).Clone()
-		}
+		t.Shape = append(t.Shape[:0], shape...)
 		t.Data = t.Data[:n]
 		return t
 	}

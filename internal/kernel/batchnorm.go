@@ -12,8 +12,9 @@ import (
 // ColumnMeanVar overwrites mean and variance (biased, divided by rows) with
 // each column's statistics.
 func ColumnMeanVar(x []float32, rows, cols int, mean, variance []float32) {
-	sum := getF64(2 * cols)
-	defer f64Pool.Put(&sum)
+	p := getF64(2 * cols)
+	defer f64Pool.Put(p)
+	sum := *p
 	s, sq := sum[:cols], sum[cols:]
 	for r := 0; r < rows; r++ {
 		for j, v := range x[r*cols : (r+1)*cols] {
@@ -55,8 +56,9 @@ func InvStd(out, variance []float32, eps float32) {
 //
 // overwriting dgamma, dbeta and dx.
 func BatchNormBackward(dy, xhat, dx []float32, rows, cols int, gamma, invStd, dgamma, dbeta []float32) {
-	acc := getF64(2 * cols)
-	defer f64Pool.Put(&acc)
+	p := getF64(2 * cols)
+	defer f64Pool.Put(p)
+	acc := *p
 	sb, sg := acc[:cols], acc[cols:]
 	for r := 0; r < rows; r++ {
 		off := r * cols
@@ -111,14 +113,18 @@ func batchNormBackwardBody(ka *kargs, lo, hi int) {
 }
 
 // f64Pool holds float64 accumulators for the per-column reductions, so
-// batch normalisation does not allocate per training step.
+// batch normalisation does not allocate per training step. It holds
+// pointers, and callers put back the pointer they got: putting the address
+// of a local slice would allocate its header on every call.
 var f64Pool sync.Pool
 
-func getF64(n int) []float64 {
+// getF64 returns n zeroed float64s; put the pointer back when done.
+func getF64(n int) *[]float64 {
 	if p, ok := f64Pool.Get().(*[]float64); ok && cap(*p) >= n {
-		s := (*p)[:n]
-		clear(s)
-		return s
+		*p = (*p)[:n]
+		clear(*p)
+		return p
 	}
-	return make([]float64, n)
+	s := make([]float64, n)
+	return &s
 }
