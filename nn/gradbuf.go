@@ -26,27 +26,27 @@ type gradBuffered interface{ gradBuffer() **tensor.Tensor }
 // in the slice gradBuffers returns.
 type mergeGradBuffered interface{ gradBuffers() []*tensor.Tensor }
 
-func (c *Conv2D) gradBuffer() **tensor.Tensor                  { return &c.dx }
-func (b *BatchNormalization) gradBuffer() **tensor.Tensor      { return &b.dx }
-func (d *Dense) gradBuffer() **tensor.Tensor                   { return &d.dx }
-func (a *Activation) gradBuffer() **tensor.Tensor              { return &a.dx }
-func (l *ReLU) gradBuffer() **tensor.Tensor                    { return &l.dx }
-func (l *LeakyReLU) gradBuffer() **tensor.Tensor               { return &l.dx }
-func (l *ELU) gradBuffer() **tensor.Tensor                     { return &l.dx }
-func (l *PReLU) gradBuffer() **tensor.Tensor                   { return &l.dx }
-func (l *Softmax) gradBuffer() **tensor.Tensor                 { return &l.dx }
-func (d *Dropout) gradBuffer() **tensor.Tensor                 { return &d.dx }
-func (p *MaxPooling2D) gradBuffer() **tensor.Tensor            { return &p.dx }
-func (p *AveragePooling2D) gradBuffer() **tensor.Tensor        { return &p.dx }
-func (p *GlobalAveragePooling2D) gradBuffer() **tensor.Tensor  { return &p.dx }
-func (p *GlobalMaxPooling2D) gradBuffer() **tensor.Tensor      { return &p.dx }
-func (l *Add) gradBuffers() []*tensor.Tensor                   { return l.e.dxs }
-func (l *Subtract) gradBuffers() []*tensor.Tensor              { return l.e.dxs }
-func (l *Multiply) gradBuffers() []*tensor.Tensor              { return l.e.dxs }
-func (l *Average) gradBuffers() []*tensor.Tensor               { return l.e.dxs }
-func (l *Maximum) gradBuffers() []*tensor.Tensor               { return l.e.dxs }
-func (l *Minimum) gradBuffers() []*tensor.Tensor               { return l.e.dxs }
-func (l *Concatenate) gradBuffers() []*tensor.Tensor           { return l.dxs }
+func (c *Conv2D) gradBuffer() **tensor.Tensor                 { return &c.dx }
+func (b *BatchNormalization) gradBuffer() **tensor.Tensor     { return &b.dx }
+func (d *Dense) gradBuffer() **tensor.Tensor                  { return &d.dx }
+func (a *Activation) gradBuffer() **tensor.Tensor             { return &a.dx }
+func (l *ReLU) gradBuffer() **tensor.Tensor                   { return &l.dx }
+func (l *LeakyReLU) gradBuffer() **tensor.Tensor              { return &l.dx }
+func (l *ELU) gradBuffer() **tensor.Tensor                    { return &l.dx }
+func (l *PReLU) gradBuffer() **tensor.Tensor                  { return &l.dx }
+func (l *Softmax) gradBuffer() **tensor.Tensor                { return &l.dx }
+func (d *Dropout) gradBuffer() **tensor.Tensor                { return &d.dx }
+func (p *MaxPooling2D) gradBuffer() **tensor.Tensor           { return &p.dx }
+func (p *AveragePooling2D) gradBuffer() **tensor.Tensor       { return &p.dx }
+func (p *GlobalAveragePooling2D) gradBuffer() **tensor.Tensor { return &p.dx }
+func (p *GlobalMaxPooling2D) gradBuffer() **tensor.Tensor     { return &p.dx }
+func (l *Add) gradBuffers() []*tensor.Tensor                  { return l.e.dxs }
+func (l *Subtract) gradBuffers() []*tensor.Tensor             { return l.e.dxs }
+func (l *Multiply) gradBuffers() []*tensor.Tensor             { return l.e.dxs }
+func (l *Average) gradBuffers() []*tensor.Tensor              { return l.e.dxs }
+func (l *Maximum) gradBuffers() []*tensor.Tensor              { return l.e.dxs }
+func (l *Minimum) gradBuffers() []*tensor.Tensor              { return l.e.dxs }
+func (l *Concatenate) gradBuffers() []*tensor.Tensor          { return l.dxs }
 
 // pooled is one buffer of a gradPool and how many nodes hold it as their
 // gradient (or a layer is about to write into it).

@@ -54,11 +54,11 @@ type Node struct {
 	// own is its layer's private input-gradient buffer (own[j] for a merge's
 	// input j), lent to the layer instead of a shared one when the input
 	// needs no gradient but the layer computes one anyway.
-	own  *tensor.Tensor
-	owns []*tensor.Tensor
-	lent []*pooled // a merge's shared input-gradient buffers during its Backward
-	got       int
-	visited   bool // for traversals
+	own     *tensor.Tensor
+	owns    []*tensor.Tensor
+	lent    []*pooled // a merge's shared input-gradient buffers during its Backward
+	got     int
+	visited bool // for traversals
 }
 
 func (n *Node) node() *Node { return n }
