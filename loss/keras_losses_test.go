@@ -74,6 +74,14 @@ func kerasFixtures(r *rand.Rand) []kerasFixture {
 		}
 	}
 	col, colT := uniform(0.2, 2, n, 1), uniform(0, 3, n)
+	labels, labels1, seqLabels := tensor.New(n), tensor.New(n, 1), tensor.New(n, 2)
+	for i := range n {
+		labels.Data[i] = float32(r.IntN(c))
+		labels1.Data[i] = labels.Data[i]
+	}
+	for i := range seqLabels.Data {
+		seqLabels.Data[i] = float32(r.IntN(c))
+	}
 	seq, seqT := randn(1, n, 2, c), randn(1, n, 2, c)
 	return []kerasFixture{
 		{fixture{"log_cosh", LogCosh{}, reg, regT}, "log_cosh"},
@@ -101,6 +109,15 @@ func kerasFixtures(r *rand.Rand) []kerasFixture {
 		{fixture{"categorical_focal logits", CategoricalFocalCrossentropy{FromLogits: true}, logits, onehot}, "categorical_focal"},
 		{fixture{"categorical_focal logits smoothed gamma 0", CategoricalFocalCrossentropy{FromLogits: true, Gamma: Float(0), LabelSmoothing: 0.2}, logits, onehot}, "categorical_focal"},
 		{fixture{"huber delta 0.7", Huber{Delta: 0.7}, reg, regT}, "huber"},
+		// The first losses, under the reductions too.
+		{fixture{"sparse probs", SparseCategoricalCrossentropy{}, probs, labels}, "sparse"},
+		{fixture{"sparse logits (N,1)", SparseCategoricalCrossentropy{FromLogits: true}, logits, labels1}, "sparse"},
+		{fixture{"sparse logits (N,T,C)", SparseCategoricalCrossentropy{FromLogits: true}, seq, seqLabels}, "sparse"},
+		{fixture{"categorical unnormalised probs", CategoricalCrossentropy{}, uniform(0.1, 1, n, c), onehot}, "categorical"},
+		{fixture{"categorical logits smoothed", CategoricalCrossentropy{FromLogits: true, LabelSmoothing: 0.1}, logits, probT}, "categorical"},
+		{fixture{"binary_crossentropy probs", BinaryCrossentropy{}, binProbs, bin}, "bce"},
+		{fixture{"mse", MSE{}, reg, regT}, "mse"},
+		{fixture{"mae", MAE{}, reg, regT}, "mae"},
 	}
 }
 
@@ -178,7 +195,21 @@ def normalize(x):
     return x / np.maximum(np.sqrt((x * x).sum(-1, keepdims=True)), EPS)
 def per_sample(c, y, p):
     f = c["ref"]; o = c["opts"]
+    if f == "sparse":
+        y = y.reshape(p.shape[:-1]).astype(int)
+        if o["from_logits"]:
+            ls = p - p.max(-1, keepdims=True); ls = ls - np.log(np.exp(ls).sum(-1, keepdims=True))
+        else:   # the TF backend: log of the clipped probabilities, then a log-softmax of that
+            q = np.clip(p, EPS, 1 - EPS); ls = np.log(q / q.sum(-1, keepdims=True))
+        return -np.take_along_axis(ls, y[..., None], -1)[..., 0]
     if y.shape != p.shape: y = y.reshape(p.shape)
+    if f == "categorical":
+        ls = o["label_smoothing"]; y = y * (1 - ls) + ls / y.shape[-1]
+        if o["from_logits"]:
+            z = p - p.max(-1, keepdims=True); return -(y * (z - np.log(np.exp(z).sum(-1, keepdims=True)))).sum(-1)
+        q = np.clip(p / p.sum(-1, keepdims=True), EPS, 1 - EPS); return -(y * np.log(q)).sum(-1)
+    if f == "mse": return ((p - y) ** 2).mean(-1)
+    if f == "mae": return np.abs(p - y).mean(-1)
     if f == "log_cosh":
         x = p - y; return (x + softplus(-2 * x) - np.log(2)).mean(-1)
     if f == "kld":
@@ -274,6 +305,10 @@ json.dump(out, sys.stdout)
 		case Huber:
 			o.Delta = l.delta()
 		case BinaryCrossentropy:
+			o.FromLogits, o.LabelSmoothing = l.FromLogits, l.LabelSmoothing
+		case SparseCategoricalCrossentropy:
+			o.FromLogits = l.FromLogits
+		case CategoricalCrossentropy:
 			o.FromLogits, o.LabelSmoothing = l.FromLogits, l.LabelSmoothing
 		case BinaryFocalCrossentropy:
 			o.FromLogits, o.LabelSmoothing, o.Balance = l.FromLogits, l.LabelSmoothing, l.ApplyClassBalancing
@@ -614,6 +649,54 @@ func TestKerasConfigErrors(t *testing.T) {
 	for _, tt := range tests {
 		if _, err := FromConfig(tt.class, tt.cfg); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("FromConfig(%s, %v): %v, want an error containing %q", tt.class, tt.cfg, err, tt.want)
+		}
+	}
+}
+
+// TestFusedReductions checks the fused softmax path under every training
+// reduction, with and without weights: its value is ComputeWeighted's, its
+// gradient the finite difference of ComputeWeighted(softmax(logits)).
+func TestFusedReductions(t *testing.T) {
+	const n, c = 3, 4
+	r := rand.New(rand.NewPCG(51, 52))
+	logits := tensor.New(n, c)
+	for i := range logits.Data {
+		logits.Data[i] = float32(r.NormFloat64())
+	}
+	labels, onehot := tensor.New(n), tensor.New(n, c)
+	for i := range n {
+		y := r.IntN(c)
+		labels.Data[i], onehot.Data[i*c+y] = float32(y), 1
+	}
+	for _, base := range []struct {
+		loss   Loss
+		target *tensor.Tensor
+	}{{SparseCategoricalCrossentropy{}, labels}, {CategoricalCrossentropy{LabelSmoothing: 0.1}, onehot}} {
+		for _, red := range trainingReductions {
+			for _, w := range [][]float32{nil, {0.5, 2, 1.25}} {
+				l := withReduction(t, base.loss, red)
+				fl, ok := Fused(l)
+				if !ok {
+					t.Fatalf("%#v is not fused", l)
+				}
+				probs, grad := tensor.New(n, c), tensor.New(n, c)
+				kernel.SoftmaxRows(probs.Data, logits.Data, n, c)
+				got := fl.ComputeFromSoftmaxWeighted(probs, base.target, w, grad)
+				if want := l.(Weighted).ComputeWeighted(probs, base.target, w, nil); math.Abs(got-want) > 1e-12*(1+math.Abs(want)) {
+					t.Errorf("%#v w=%v: value %v, ComputeWeighted %v", l, w, got, want)
+				}
+				f := func() float64 {
+					p := tensor.New(n, c)
+					kernel.SoftmaxRows(p.Data, logits.Data, n, c)
+					return l.(Weighted).ComputeWeighted(p, base.target, w, nil)
+				}
+				for i := range logits.Data {
+					num := numGrad(f, logits.Data, i, 1e-3)
+					if g := float64(grad.Data[i]); math.Abs(g-num) > 2e-3+2e-3*math.Abs(num) {
+						t.Errorf("%#v w=%v: d/dlogits[%d] = %v, finite difference %v", l, w, i, g, num)
+					}
+				}
+			}
 		}
 	}
 }
