@@ -21,7 +21,7 @@ func augLayers() map[string]func() nn.Layer {
 		"flip":            func() nn.Layer { return &nn.RandomFlip{} },
 		"flip_horizontal": func() nn.Layer { return &nn.RandomFlip{Mode: nn.FlipHorizontal} },
 		"crop_pad":        func() nn.Layer { return &nn.RandomCrop{Padding: 2} },
-		"crop_keras":      func() nn.Layer { return &nn.RandomCrop{Height: 3, Width: 4} },
+		"crop_keras":      func() nn.Layer { return &nn.RandomCrop{Height: 2, Width: 3} },
 		"translation": func() nn.Layer {
 			return &nn.RandomTranslation{HeightFactor: [2]float64{-0.3, 0.3}, WidthFactor: [2]float64{-0.2, 0.4}}
 		},
@@ -37,7 +37,13 @@ func augLayers() map[string]func() nn.Layer {
 		"zoom_aspect": func() nn.Layer {
 			return &nn.RandomZoom{HeightFactor: [2]float64{-0.3, 0.2}, WidthFactor: &[2]float64{0.1, 0.5}}
 		},
-		"contrast": func() nn.Layer { return &nn.RandomContrast{Factor: [2]float64{0.5, 0.5}} },
+		"contrast": func() nn.Layer {
+			return &nn.RandomContrast{Factor: [2]float64{0.5, 0.5}, ValueRange: [2]float64{-100, 100}}
+		},
+		"brightness": func() nn.Layer {
+			return &nn.RandomBrightness{Factor: [2]float64{-0.2, 0.3}, ValueRange: [2]float64{-20, 20}}
+		},
+		"flip_vertical": func() nn.Layer { return &nn.RandomFlip{Mode: nn.FlipVertical} },
 	}
 }
 
@@ -49,9 +55,13 @@ func TestAugmentTrainingGradients(t *testing.T) {
 			nntest.CheckGradients(t, l, tensor.Shape{5, 6, 2}, opt)
 		})
 	}
-	// RandomCrop to a smaller size resizes at inference; check that path too.
+	// RandomCrop to a smaller size resizes at inference; check that path too,
+	// and Keras's training fallback (a target not smaller on both axes).
 	t.Run("crop_keras_inference", func(t *testing.T) {
 		nntest.CheckGradients(t, &nn.RandomCrop{Height: 3, Width: 4}, tensor.Shape{5, 6, 2}, nntest.GradOptions{})
+	})
+	t.Run("crop_keras_training_resize", func(t *testing.T) {
+		nntest.CheckGradients(t, &nn.RandomCrop{Height: 7, Width: 4}, tensor.Shape{5, 6, 2}, nntest.GradOptions{Batch: 2, Training: true})
 	})
 }
 
@@ -139,7 +149,8 @@ func TestRandomFlipKnown(t *testing.T) {
 	}{
 		{nn.FlipHorizontal, [][]float32{{1, 2, 3, 4, 5, 6}, {3, 2, 1, 6, 5, 4}}},
 		{nn.FlipVertical, [][]float32{{1, 2, 3, 4, 5, 6}, {4, 5, 6, 1, 2, 3}}},
-		{nn.FlipHorizontalAndVertical, [][]float32{{1, 2, 3, 4, 5, 6}, {3, 2, 1, 6, 5, 4}, {4, 5, 6, 1, 2, 3}, {6, 5, 4, 3, 2, 1}}},
+		// Keras draws one decision per image and flips both axes with it.
+		{nn.FlipHorizontalAndVertical, [][]float32{{1, 2, 3, 4, 5, 6}, {6, 5, 4, 3, 2, 1}}},
 	}
 	for _, tt := range tests {
 		got := variants(t, &nn.RandomFlip{Mode: tt.mode}, img, 2, 3, 64)
@@ -160,27 +171,40 @@ func TestRandomCropKnown(t *testing.T) {
 	for i := range img {
 		img[i] = float32(i + 1)
 	}
-	// Keras semantics: every output is a 2x3 window of the image, and all
-	// 3*2 offsets occur.
-	got := variants(t, &nn.RandomCrop{Height: 2, Width: 3}, img, 4, 4, 200)
-	if len(got) != 6 {
-		t.Errorf("crop 2x3 of 4x4: %d distinct windows, want 6", len(got))
+	// Keras semantics: every output is a 2x3 window of the image, all the
+	// images of a batch share the window, and all 3*2 offsets occur over
+	// batches.
+	l := &nn.RandomCrop{Height: 2, Width: 3}
+	buildAug(t, l, tensor.Shape{4, 4, 1}, 9)
+	x := tensor.New(3, 4, 4, 1)
+	for b := range 3 {
+		copy(x.Data[b*16:], img)
 	}
-	for _, v := range got {
+	windows := map[[2]int]bool{}
+	for range 100 {
+		y := l.Forward(x, true)
+		v := y.Data[:6]
 		oy, ox := int(v[0]-1)/4, int(v[0]-1)%4
+		windows[[2]int{oy, ox}] = true
 		if oy > 2 || ox > 1 {
-			t.Errorf("window %v starts at (%d, %d), outside the valid offsets", v, oy, ox)
+			t.Fatalf("window %v starts at (%d, %d), outside the valid offsets", v, oy, ox)
 		}
 		for i := range 2 {
 			for j := range 3 {
 				if want := float32((oy+i)*4 + ox + j + 1); v[i*3+j] != want {
-					t.Errorf("window %v at (%d, %d): [%d,%d] = %v, want %v", v, oy, ox, i, j, v[i*3+j], want)
+					t.Fatalf("window %v at (%d, %d): [%d,%d] = %v, want %v", v, oy, ox, i, j, v[i*3+j], want)
 				}
 			}
 		}
+		if !reflect.DeepEqual(y.Data[6:12], v) || !reflect.DeepEqual(y.Data[12:18], v) {
+			t.Fatalf("the images of one batch were cropped at different places: %v", y.Data)
+		}
+	}
+	if len(windows) != 6 {
+		t.Errorf("crop 2x3 of 4x4: %d distinct windows over 100 batches, want 6", len(windows))
 	}
 	// Pad-and-crop: a shift by (dy, dx) in [-1, 1]^2 with zeros coming in.
-	got = variants(t, &nn.RandomCrop{Padding: 1}, img, 4, 4, 400)
+	got := variants(t, &nn.RandomCrop{Padding: 1}, img, 4, 4, 400)
 	if len(got) != 9 {
 		t.Errorf("pad 1 and crop: %d distinct shifts, want 9", len(got))
 	}
@@ -207,12 +231,36 @@ func TestRandomCropKnown(t *testing.T) {
 	}
 	// Inference with a smaller target: resize with half-pixel centres; a
 	// 4x4 -> 2x2 resize averages 2x2 blocks.
-	l := &nn.RandomCrop{Height: 2, Width: 2}
+	l = &nn.RandomCrop{Height: 2, Width: 2}
 	buildAug(t, l, tensor.Shape{4, 4, 1}, 1)
 	y := l.Forward(&tensor.Tensor{Shape: tensor.Shape{1, 4, 4, 1}, Data: img}, false)
 	want := []float32{3.5, 5.5, 11.5, 13.5}
 	if !reflect.DeepEqual(y.Data, want) {
 		t.Errorf("inference crop 4x4 -> 2x2 = %v, want %v", y.Data, want)
+	}
+	// Keras's training fallback, a target not smaller on both axes: the
+	// aspect window of 4x4 for 4x2 starts at column 1 (crop_width =
+	// int(4*2/4) = 2, w_start = (4-2)/2), and the 4x2 slice from there is
+	// the output.
+	x1 := &tensor.Tensor{Shape: tensor.Shape{1, 4, 4, 1}, Data: img}
+	l = &nn.RandomCrop{Height: 4, Width: 2}
+	buildAug(t, l, tensor.Shape{4, 4, 1}, 1)
+	if got, want := l.Forward(x1, true).Data, []float32{2, 3, 6, 7, 10, 11, 14, 15}; !reflect.DeepEqual(got, want) {
+		t.Errorf("training crop 4x4 -> 4x2 = %v, want %v", got, want)
+	}
+	// For 6x2: crop_width = int(4*2/6) = 1, w_start = 1; the slice rows
+	// 0..3, columns 1..2 is resized to 6 rows: output row i reads row
+	// (i+0.5)*4/6-0.5 = -1/6, 1/2, 7/6, 11/6, 5/2, 19/6, clamped to [0, 3].
+	l = &nn.RandomCrop{Height: 6, Width: 2}
+	buildAug(t, l, tensor.Shape{4, 4, 1}, 1)
+	col := []float64{2, 4, 6 + 4./6, 6 + 4*5./6, 12, 14}
+	y6 := l.Forward(x1, true).Data
+	for i := range 6 {
+		for j := range 2 {
+			if math.Abs(float64(y6[i*2+j])-(col[i]+float64(j))) > 1e-5 {
+				t.Fatalf("training crop 4x4 -> 6x2 = %v, want columns %v and +1", y6, col)
+			}
+		}
 	}
 }
 
@@ -257,7 +305,7 @@ func TestGeometricKnown(t *testing.T) {
 }
 
 func TestRandomContrast(t *testing.T) {
-	l := &nn.RandomContrast{Factor: [2]float64{0.5, 0.3}}
+	l := &nn.RandomContrast{Factor: [2]float64{0.3, 0.5}, ValueRange: [2]float64{-100, 100}}
 	in := tensor.Shape{4, 3, 2}
 	buildAug(t, l, in, 1)
 	x := randImages(2, 8, 4, 3, 2)
@@ -286,8 +334,8 @@ func TestRandomContrast(t *testing.T) {
 				}
 			}
 		}
-		if k < 0.5-1e-5 || k > 1.3+1e-5 {
-			t.Errorf("image %d: contrast factor %v outside [0.5, 1.3]", b, k)
+		if k < 0.7-1e-5 || k > 1.5+1e-5 {
+			t.Errorf("image %d: contrast factor %v outside [0.7, 1.5]", b, k)
 		}
 	}
 	// Clipping to value_range.
@@ -323,8 +371,13 @@ func TestAugmentConfigRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: FromConfig: %v", name, err)
 		}
-		if !reflect.DeepEqual(back, l) {
-			t.Errorf("%s: round trip gave %+v, want %+v", name, back, l)
+		// The zero ValueRange is written as Keras's default (0, 255), so
+		// compare what the layers write.
+		if !reflect.DeepEqual(back.Config(), l.Config()) {
+			t.Errorf("%s: round trip gave %+v, want %+v", name, back.Config(), l.Config())
+		}
+		if back.Class() != l.Class() {
+			t.Errorf("%s: round trip gave class %s", name, back.Class())
 		}
 	}
 }
@@ -343,7 +396,23 @@ func TestAugmentKerasConfig(t *testing.T) {
 			&nn.RandomTranslation{Name: "t", HeightFactor: [2]float64{-0.2, 0.3}, WidthFactor: [2]float64{-0.1, 0.1}}},
 		{"RandomZoom", `{"name":"z","height_factor":0.2,"width_factor":null}`, &nn.RandomZoom{Name: "z", HeightFactor: [2]float64{-0.2, 0.2}}},
 		{"RandomContrast", `{"name":"c","factor":0.2,"value_range":[0,255]}`,
-			&nn.RandomContrast{Name: "c", Factor: [2]float64{0.2, 0.2}, ValueRange: [2]float64{0, 255}}},
+			&nn.RandomContrast{Name: "c", Factor: [2]float64{0, 0.2}, ValueRange: [2]float64{0, 255}}},
+		// Keras's _set_factor sorts pairs; RandomContrast's value_range is kept as given.
+		{"RandomContrast", `{"name":"c","factor":[0.5,0.1],"value_range":[0,1],"seed":3}`,
+			&nn.RandomContrast{Name: "c", Factor: [2]float64{0.1, 0.5}, ValueRange: [2]float64{0, 1}}},
+		{"RandomContrast", `{"name":"c","factor":0.3}`, &nn.RandomContrast{Name: "c", Factor: [2]float64{0, 0.3}}},
+		{"RandomBrightness", `{"name":"b","factor":0.2}`, &nn.RandomBrightness{Name: "b", Factor: [2]float64{-0.2, 0.2}}},
+		{"RandomBrightness", `{"name":"b","factor":-0.2,"value_range":[1,0],"seed":null}`,
+			&nn.RandomBrightness{Name: "b", Factor: [2]float64{-0.2, 0.2}, ValueRange: [2]float64{0, 1}}},
+		{"RandomBrightness", `{"name":"b","factor":[0.3,-0.1],"value_range":[0,255]}`,
+			&nn.RandomBrightness{Name: "b", Factor: [2]float64{-0.1, 0.3}, ValueRange: [2]float64{0, 255}}},
+		// A pair may leave [-1, 1] as long as its first element is <= 1 and its second >= -1.
+		{"RandomRotation", `{"name":"r","factor":[-1.5,0.3]}`, &nn.RandomRotation{Name: "r", Factor: [2]float64{-1.5, 0.3}}},
+		{"RandomTranslation", `{"name":"t","height_factor":[0.3,-0.2],"width_factor":-0.1}`,
+			&nn.RandomTranslation{Name: "t", HeightFactor: [2]float64{-0.2, 0.3}, WidthFactor: [2]float64{-0.1, 0.1}}},
+		{"RandomZoom", `{"name":"z","height_factor":[0.2,-0.3],"width_factor":-0.4}`,
+			&nn.RandomZoom{Name: "z", HeightFactor: [2]float64{-0.3, 0.2}, WidthFactor: &[2]float64{-0.4, 0.4}}},
+		{"RandomFlip", `{"name":"f","mode":"horizontal_and_vertical","seed":7,"data_format":"channels_last"}`, &nn.RandomFlip{Name: "f"}},
 		{"RandomCrop", `{"name":"k","height":24,"width":28}`, &nn.RandomCrop{Name: "k", Height: 24, Width: 28}},
 	}
 	for _, tt := range tests {
@@ -364,6 +433,23 @@ func TestAugmentKerasConfig(t *testing.T) {
 		{"RandomFlip", `{"mode":"diagonal"}`},
 		{"RandomRotation", `{"factor":"big"}`},
 		{"RandomZoom", `{"height_factor":0.1,"fill_mode":"mirror"}`},
+		{"RandomZoom", `{"height_factor":[0.1,1.5]}`},
+		{"RandomTranslation", `{"height_factor":-1.2,"width_factor":0}`},
+		{"RandomRotation", `{"factor":1.5}`},
+		{"RandomRotation", `{"factor":[1.2,1.5]}`},
+		{"RandomRotation", `{"factor":[0.3,-1.5]}`},
+		{"RandomRotation", `{"factor":[0.1,0.2,0.3]}`},
+		{"RandomRotation", `{"factor":0.1,"interpolation":"bicubic"}`},
+		{"RandomContrast", `{"factor":-0.1}`},
+		{"RandomContrast", `{"factor":[-0.5,-0.1]}`},
+		{"RandomContrast", `{"factor":0.1,"value_range":[255,0]}`},
+		{"RandomContrast", `{"factor":0.1,"value_range":255}`},
+		{"RandomContrast", `{"factor":0.1,"data_format":"channels_first"}`},
+		{"RandomBrightness", `{"factor":1.5}`},
+		{"RandomBrightness", `{"factor":0.1,"value_range":[3,3]}`},
+		{"RandomBrightness", `{"factor":0.1,"value_range":"0-255"}`},
+		{"RandomBrightness", `{"factor":0.1,"lower":0}`},
+		{"RandomCrop", `{"height":4,"width":4,"interpolation":"nearest"}`},
 	} {
 		var cfg map[string]any
 		_ = json.Unmarshal([]byte(bad.cfg), &cfg)
@@ -379,7 +465,12 @@ func TestAugmentBadShapes(t *testing.T) {
 		in tensor.Shape
 	}{
 		{&nn.RandomFlip{}, tensor.Shape{10}},
-		{&nn.RandomCrop{Height: 5, Width: 2}, tensor.Shape{4, 4, 1}},
+		{&nn.RandomCrop{Height: 7, Width: 2, Padding: 1}, tensor.Shape{4, 4, 1}},
+		{&nn.RandomCrop{Height: -1}, tensor.Shape{4, 4, 1}},
+		{&nn.RandomBrightness{Factor: [2]float64{0.3, 0.1}}, tensor.Shape{4, 4, 1}},
+		{&nn.RandomBrightness{Factor: [2]float64{0.1, 0.3}, ValueRange: [2]float64{1, -1}}, tensor.Shape{4, 4, 1}},
+		{&nn.RandomContrast{Factor: [2]float64{0.1, 0.3}, ValueRange: [2]float64{1, 1}}, tensor.Shape{4, 4, 1}},
+		{&nn.RandomTranslation{HeightFactor: [2]float64{-1.5, 0}}, tensor.Shape{4, 4, 1}},
 		{&nn.RandomRotation{Factor: [2]float64{0.2, 0.1}}, tensor.Shape{4, 4, 1}},
 		{&nn.RandomContrast{Factor: [2]float64{1.5, 0}}, tensor.Shape{4, 4, 1}},
 	}

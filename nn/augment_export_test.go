@@ -1,0 +1,37 @@
+package nn
+
+// Internals of the augmentation layers, for the tests in package nn_test.
+
+// ContrastCore is RandomContrast's arithmetic for given factors k (one per image).
+func ContrastCore(y, x, k []float32, hw, c int, lo, hi float32) { contrast(y, x, k, hw, c, lo, hi) }
+
+// ContrastFactors are the factors the last training Forward drew.
+func ContrastFactors(l *RandomContrast) []float32 { return l.k }
+
+// BrightnessDeltas are the deltas the last training Forward drew.
+func BrightnessDeltas(l *RandomBrightness) []float32 { return l.delta }
+
+// FlipDraws are the flip decisions the last training Forward drew.
+func FlipDraws(l *RandomFlip) []bool { return l.flips }
+
+// CropOffsets are the window positions the last training Forward drew.
+func CropOffsets(l *RandomCrop) [][2]int { return l.offsets }
+
+// Warps are the transformations (output (y, x) -> input (m0 y + m1 x + m2,
+// m3 y + m4 x + m5)) the last training Forward of a geometric layer drew.
+func Warps(l Layer) [][6]float64 {
+	var w []warp
+	switch l := l.(type) {
+	case *RandomRotation:
+		w = l.warps
+	case *RandomZoom:
+		w = l.warps
+	case *RandomTranslation:
+		w = l.warps
+	}
+	out := make([][6]float64, len(w))
+	for i := range w {
+		out[i] = w[i]
+	}
+	return out
+}

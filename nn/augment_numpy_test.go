@@ -1,0 +1,233 @@
+package nn_test
+
+// The augmentation layers' deterministic cores against NumPy
+// implementations of Keras 3's formulas, written here independently of the
+// Go code: the transform matrices of random_rotation.py, random_zoom.py and
+// random_translation.py, keras.ops.image.affine_transform as the Torch and
+// JAX backends compute it (keras/src/backend/torch/image.py
+// affine_transform and map_coordinates with its index fixers; nearest
+// rounds half away from zero as JAX's lax.round), and the arithmetic of
+// random_brightness.py and random_contrast.py.
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"testing"
+
+	"github.com/gokeras/gokeras/nn"
+	"github.com/gokeras/gokeras/tensor"
+)
+
+// numpyReference runs script with /usr/bin/python3 (NumPy), in as JSON on
+// stdin and its stdout decoded into out; it skips without NumPy.
+func numpyReference(t *testing.T, script string, in, out any) {
+	t.Helper()
+	const py = "/usr/bin/python3"
+	if _, err := os.Stat(py); err != nil {
+		t.Skip("no /usr/bin/python3")
+	}
+	if err := exec.Command(py, "-c", "import numpy").Run(); err != nil {
+		t.Skip("NumPy is not installed for /usr/bin/python3")
+	}
+	b, err := json.Marshal(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(py, "-c", script)
+	cmd.Stdin = bytes.NewReader(b)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	raw, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("NumPy reference failed: %v\n%s", err, stderr.String())
+	}
+	if err := json.Unmarshal(raw, out); err != nil {
+		t.Fatal(err)
+	}
+}
+
+const kerasAugmentNumPy = `
+import itertools, json, sys
+import numpy as np
+
+def mirror(i, size):
+    s = size - 1
+    return np.abs((i + s) % (2 * s) - s)
+
+def fix(i, size, mode):
+    if mode == "constant":
+        return np.clip(i, 0, size - 1)  # gathered, then replaced where invalid
+    if mode == "nearest":
+        return np.clip(i, 0, size - 1)
+    if mode == "wrap":
+        return i % size
+    return np.floor_divide(mirror(2 * i + 1, 2 * size + 1) - 1, 2)  # reflect
+
+def map_coordinates(inp, coords, order, mode, cval):
+    nodes = []
+    for coord in coords:
+        if order == 0:
+            idx = np.where(coord >= 0, np.floor(coord + 0.5), np.ceil(coord - 0.5)).astype(np.int64)
+            nodes.append([(idx, 1.0)])
+        else:
+            lower = np.floor(coord)
+            up = coord - lower
+            idx = lower.astype(np.int64)
+            nodes.append([(idx, 1.0 - up), (idx + 1, up)])
+    out = np.zeros(coords.shape[1:])
+    for items in itertools.product(*nodes):
+        valid = np.ones(coords.shape[1:], dtype=bool)
+        fixed, weight = [], 1.0
+        for (idx, wt), size in zip(items, inp.shape):
+            fixed.append(fix(idx, size, mode))
+            valid &= (idx >= 0) & (idx < size)
+            weight = weight * wt
+        val = inp[tuple(fixed)]
+        if mode == "constant":
+            val = np.where(valid, val, cval)
+        out += weight * val
+    return out
+
+def affine_transform(img, t, interpolation, mode, cval):
+    h, w, c = img.shape
+    t = np.array(t, dtype=np.float64)
+    a0, a2, b1, b2 = t[0], t[2], t[4], t[5]
+    t[0], t[2], t[4], t[5] = b1, b2, a0, a2
+    m = np.append(t, 1.0).reshape(3, 3)
+    offset = np.array([m[0, 2], m[1, 2], 0.0])
+    m[0:2, 2] = 0
+    idx = np.stack(np.meshgrid(np.arange(h), np.arange(w), np.arange(c), indexing="ij"), axis=-1).astype(np.float64)
+    coords = np.einsum("hwcj,jk->hwck", idx, m)
+    coords = np.moveaxis(coords, -1, 0) + offset[:, None, None, None]
+    return map_coordinates(img, coords, {"nearest": 0, "bilinear": 1}[interpolation], mode, cval)
+
+def transform(case, h, w):
+    k = case["kind"]
+    if k == "rotation":
+        a = case["u"] * 2.0 * np.pi
+        c, s = np.cos(a), np.sin(a)
+        x_off = ((w - 1) - (c * (w - 1) - s * (h - 1))) / 2.0
+        y_off = ((h - 1) - (s * (w - 1) + c * (h - 1))) / 2.0
+        return [c, -s, x_off, s, c, y_off, 0, 0]
+    if k == "zoom":
+        zy, zx = 1.0 + case["u"], 1.0 + case["v"]
+        return [zx, 0, (w - 1) / 2.0 * (1 - zx), 0, zy, (h - 1) / 2.0 * (1 - zy), 0, 0]
+    dy, dx = case["u"] * h, case["v"] * w
+    return [1, 0, -dx, 0, 1, -dy, 0, 0]
+
+req = json.load(sys.stdin)
+img = np.array(req["img"], dtype=np.float64).reshape(req["shape"])
+h, w = img.shape[0], img.shape[1]
+out = []
+for case in req["cases"]:
+    k = case["kind"]
+    if k == "brightness":
+        lo, hi = sorted(case["range"])
+        y = np.clip(img + case["u"] * (hi - lo), lo, hi)
+    elif k == "contrast":
+        mean = np.mean(img, axis=0, keepdims=True)
+        mean = np.mean(mean, axis=1, keepdims=True)
+        y = np.clip((img - mean) * case["u"] + mean, case["range"][0], case["range"][1])
+    else:
+        y = affine_transform(img, transform(case, h, w), case["interp"], case["fill"], case["value"])
+    out.append(y.ravel().tolist())
+json.dump(out, sys.stdout)
+`
+
+type augCase struct {
+	Kind   string     `json:"kind"`
+	U      float64    `json:"u"`
+	V      float64    `json:"v"`
+	Interp string     `json:"interp"`
+	Fill   string     `json:"fill"`
+	Value  float64    `json:"value"`
+	Range  [2]float64 `json:"range"`
+}
+
+// layer returns the gokeras layer whose draw is c's (a range of one value).
+func (c augCase) layer(t *testing.T) nn.Layer {
+	fill, err := nn.ParseFillMode(c.Fill)
+	if err != nil {
+		t.Fatal(err)
+	}
+	interp, err := nn.ParseInterpolation(c.Interp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	switch c.Kind {
+	case "rotation":
+		return &nn.RandomRotation{Factor: [2]float64{c.U, c.U}, FillMode: fill, Interpolation: interp, FillValue: c.Value}
+	case "zoom":
+		return &nn.RandomZoom{HeightFactor: [2]float64{c.U, c.U}, WidthFactor: &[2]float64{c.V, c.V}, FillMode: fill, Interpolation: interp, FillValue: c.Value}
+	case "translation":
+		return &nn.RandomTranslation{HeightFactor: [2]float64{c.U, c.U}, WidthFactor: [2]float64{c.V, c.V}, FillMode: fill, Interpolation: interp, FillValue: c.Value}
+	case "brightness":
+		return &nn.RandomBrightness{Factor: [2]float64{c.U, c.U}, ValueRange: c.Range}
+	case "contrast":
+		// Factor (-(k-1), k-1) draws k exactly, for k >= 1.
+		return &nn.RandomContrast{Factor: [2]float64{1 - c.U, c.U - 1}, ValueRange: c.Range}
+	}
+	t.Fatalf("unknown case %q", c.Kind)
+	return nil
+}
+
+func TestAugmentAgainstNumPy(t *testing.T) {
+	const h, w, ch = 7, 9, 2
+	r := rand.New(rand.NewPCG(11, 12))
+	img := make([]float32, h*w*ch)
+	for i := range img {
+		img[i] = float32(math.Round(r.Float64()*2550) / 10) // in [0, 255]
+	}
+	var cases []augCase
+	for _, fill := range []string{"reflect", "constant", "wrap", "nearest"} {
+		for _, interp := range []string{"bilinear", "nearest"} {
+			cases = append(cases,
+				augCase{Kind: "rotation", U: 0.0731, Fill: fill, Interp: interp, Value: 7.5},
+				augCase{Kind: "rotation", U: -0.3113, Fill: fill, Interp: interp, Value: 7.5},
+				augCase{Kind: "zoom", U: 0.437, V: -0.213, Fill: fill, Interp: interp, Value: -3},
+				augCase{Kind: "zoom", U: -0.391, V: 0.777, Fill: fill, Interp: interp, Value: -3},
+				augCase{Kind: "translation", U: 0.2371, V: -0.4117, Fill: fill, Interp: interp, Value: 1.25},
+				augCase{Kind: "translation", U: -0.8813, V: 0.6093, Fill: fill, Interp: interp, Value: 1.25},
+			)
+		}
+	}
+	cases = append(cases,
+		augCase{Kind: "brightness", U: 0.2, Range: [2]float64{0, 255}},
+		augCase{Kind: "brightness", U: -0.35, Range: [2]float64{0, 255}},
+		augCase{Kind: "brightness", U: 0.1, Range: [2]float64{20, 200}},
+		augCase{Kind: "contrast", U: 1.3, Range: [2]float64{0, 255}},
+		augCase{Kind: "contrast", U: 1.9, Range: [2]float64{30, 220}},
+	)
+	var want [][]float64
+	numpyReference(t, kerasAugmentNumPy, map[string]any{"img": img, "shape": []int{h, w, ch}, "cases": cases}, &want)
+	x := &tensor.Tensor{Shape: tensor.Shape{1, h, w, ch}, Data: img}
+	for i, c := range cases {
+		l := c.layer(t)
+		buildAug(t, l, tensor.Shape{h, w, ch}, 1)
+		got := l.Forward(x, true).Data
+		for j := range got {
+			if d := math.Abs(float64(got[j]) - want[i][j]); d > 1e-3 {
+				t.Errorf("%+v: [%d] = %v, NumPy %v", c, j, got[j], want[i][j])
+				break
+			}
+		}
+	}
+	// Contrast below 1 (which a one-value Factor cannot draw): the core.
+	for _, k := range []float32{0.25, 0.8} {
+		var ref [][]float64
+		numpyReference(t, kerasAugmentNumPy, map[string]any{"img": img, "shape": []int{h, w, ch},
+			"cases": []augCase{{Kind: "contrast", U: float64(k), Range: [2]float64{50, 200}}}}, &ref)
+		y := make([]float32, len(img))
+		nn.ContrastCore(y, img, []float32{k}, h*w, ch, 50, 200)
+		for j := range y {
+			if d := math.Abs(float64(y[j]) - ref[0][j]); d > 1e-3 {
+				t.Errorf("contrast %v: [%d] = %v, NumPy %v", k, j, y[j], ref[0][j])
+				break
+			}
+		}
+	}
+}
