@@ -19,7 +19,8 @@ func (m *Sequential) FLOPs() int64 {
 			total += 2 * int64(in.Size()) * int64(l.Units)
 		case *nn.Conv2D:
 			k := l.KernelSize
-			total += 2 * int64(out[0]*out[1]) * int64(k[0]*k[1]*in[2]) * int64(l.Filters)
+			// A grouped kernel sees in[2]/groups channels per filter.
+			total += 2 * int64(out[0]*out[1]) * int64(k[0]*k[1]*in[2]/max(l.Groups, 1)) * int64(l.Filters)
 		}
 		in = out
 	}

@@ -66,7 +66,7 @@ func TestKeras3JSONStrictKeys(t *testing.T) {
 	for _, tt := range []struct{ from, to, want string }{
 		{`"padding": "valid", "data_format": "channels_last", "dilation_rate"`, `"pading": "same", "data_format": "channels_last", "dilation_rate"`,
 			`layer 1 "conv2d" (Conv2D): unknown key "pading" (value "same"); Conv2D takes`},
-		{`"groups": 1`, `"groups": 2`, `layer 1 "conv2d" (Conv2D): groups=2 is not implemented for Conv2D`},
+		{`"groups": 1`, `"groups": 3`, `layer 1 "conv2d" (Conv2D): filters=4 is not divisible by groups=3`},
 		{`"rate": 0.5, "seed": null, "noise_shape": null`, `"rate": 0.5, "seed": null, "noise_shape": [null, 1]`, `"dropout" (Dropout): noise_shape=[null,1] is not implemented`},
 		{`"pool_size": [2, 2], "padding": "valid", "strides": [2, 2], "data_format": "channels_last"`, `"pool_size": [2, 2], "padding": "valid", "strides": [2, 2], "data_format": "channels_first"`,
 			`"max_pooling2d" (MaxPooling2D): data_format="channels_first" is not implemented`},

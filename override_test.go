@@ -71,7 +71,7 @@ func TestWithLayerConfigErrors(t *testing.T) {
 		// strict rule, naming the layer, the key and the value: pooling
 		// layers write data_format but only work channels-last.
 		{gokeras.LayerSetting{Layer: "max_pooling2d", Field: "data_format", Value: "channels_first"}, []string{`"max_pooling2d" (MaxPooling2D)`, `data_format="channels_first" is not implemented for MaxPooling2D`, "channels_last"}},
-		{gokeras.LayerSetting{Layer: "conv2d", Field: "dilation_rate", Value: []any{2.0, 2.0}}, []string{`"conv2d" (Conv2D)`, "dilation_rate=[2,2] is not implemented for Conv2D"}},
+		{gokeras.LayerSetting{Layer: "conv2d", Field: "groups", Value: 5.0}, []string{`"conv2d" (Conv2D)`, "filters=64 is not divisible by groups=5"}},
 		{gokeras.LayerSetting{Layer: "conv2d", Field: "padding", Value: "sane"}, []string{`unknown padding "sane"`}},
 		{gokeras.LayerSetting{Layer: "dropout", Value: "half"}, []string{`"rate" is half; want a number`}},
 	}

@@ -12,18 +12,30 @@ import (
 )
 
 // Conv2D is Keras's 2-D convolution over channels-last images
-// (batch, height, width, channels). It runs as im2col followed by one
-// matrix product for the whole batch, except 3x3 stride-1 windows over
-// enough channels, which use Winograd F(4x4,3x3) or F(2x2,3x3) for the
-// forward pass and both gradients (4 or 2.25 times fewer multiplies; see
-// kernel.Winograd).
+// (batch, height, width, channels), following keras/src/layers/
+// convolutional/conv2d.py and base_conv.py. It runs as im2col followed by
+// one matrix product for the whole batch (one per group when Groups > 1),
+// except undilated, ungrouped 3x3 stride-1 windows over enough channels,
+// which use Winograd F(4x4,3x3) or F(2x2,3x3) for the forward pass and both
+// gradients (4 or 2.25 times fewer multiplies; see kernel.Winograd).
 type Conv2D struct {
 	Trainability
-	Name              string
-	Filters           int
-	KernelSize        [2]int // (height, width)
-	Strides           [2]int // zero means (1, 1)
-	Padding           Padding
+	Name       string
+	Filters    int
+	KernelSize [2]int // (height, width)
+	Strides    [2]int // zero means (1, 1)
+	Padding    Padding
+	// DilationRate spaces the kernel's taps (zero means (1, 1)): tap ky
+	// reads input row oy*stride + ky*rate, so the window spans
+	// (k-1)*rate+1 rows. As in Keras, a rate above 1 cannot go with
+	// strides above 1.
+	DilationRate [2]int
+	// Groups splits the input channels into Groups slices convolved
+	// separately, each with Filters/Groups filters, outputs concatenated
+	// along the channels (zero means 1). Both the input channels and
+	// Filters must be multiples of it; the kernel is then (kh, kw,
+	// channels/Groups, Filters).
+	Groups            int
 	Activation        activation.Func
 	NoBias            bool // use_bias=False
 	KernelInitializer Initializer
@@ -48,6 +60,9 @@ type Conv2D struct {
 	dx         *tensor.Tensor
 	skipInputG bool
 	wino       kernel.Winograd
+	// causal pads the width axis by dilation*(kw-1) on the left only, and
+	// none on the right: Conv1D's padding="causal".
+	causal bool
 }
 
 func init() {
@@ -57,6 +72,8 @@ func init() {
 			KernelSize:        r.pair("kernel_size"),
 			Strides:           r.pair("strides"),
 			Padding:           r.padding("padding"),
+			DilationRate:      r.pair("dilation_rate"),
+			Groups:            r.positiveInt("groups", 1),
 			Activation:        r.activation("activation"),
 			NoBias:            !r.Bool("use_bias", true),
 			KernelInitializer: r.initializer("kernel_initializer"),
@@ -70,11 +87,10 @@ func init() {
 			BiasConstraint:      r.readConstraint("bias_constraint"),
 		}
 		// Keys as keras/src/layers/convolutional/base_conv.py get_config
-		// writes them.
-		if d := r.pair("dilation_rate"); d != [2]int{} && d != [2]int{1, 1} && r.Err == nil {
-			r.unsupported("dilation_rate", d, "gokeras implements dilation_rate (1, 1) only")
+		// writes them; BaseConv.__init__'s checks.
+		if r.Err == nil {
+			r.setErr(checkConvArgs(c.Filters, c.groups(), c.strides(), c.dilation()))
 		}
-		r.onlyValue("groups", "gokeras implements groups=1 only (no grouped convolution)", 1)
 		r.channelsLast()
 		r.loraKeys()
 		r.null("dora_rank", "gokeras does not implement DoRA")
@@ -90,7 +106,28 @@ func (c *Conv2D) DeclaredInputShape() tensor.Shape { return c.InputShape }
 func (c *Conv2D) SkipInputGrad(skip bool)          { c.skipInputG = skip }
 func (c *Conv2D) ActivationFunc() activation.Func  { return c.Activation }
 
-func (c *Conv2D) strides() [2]int { return pair(c.Strides, [2]int{1, 1}) }
+func (c *Conv2D) strides() [2]int  { return pair(c.Strides, [2]int{1, 1}) }
+func (c *Conv2D) dilation() [2]int { return pair(c.DilationRate, [2]int{1, 1}) }
+func (c *Conv2D) groups() int      { return max(c.Groups, 1) }
+
+// checkConvArgs is BaseConv.__init__'s check of groups, filters, strides
+// and dilation_rate (keras/src/layers/convolutional/base_conv.py), shared
+// by Conv1D and Conv2D.
+func checkConvArgs(filters, groups int, strides, dilation [2]int) error {
+	if groups <= 0 {
+		return fmt.Errorf("groups is %d; give a positive number of groups (1: an ordinary convolution)", groups)
+	}
+	if dilation[0] <= 0 || dilation[1] <= 0 {
+		return fmt.Errorf("dilation_rate %v must be positive", dilation)
+	}
+	if filters > 0 && filters%groups != 0 {
+		return fmt.Errorf("filters=%d is not divisible by groups=%d; Keras requires filters and the input channels to be multiples of groups", filters, groups)
+	}
+	if max(strides[0], strides[1]) > 1 && max(dilation[0], dilation[1]) > 1 {
+		return fmt.Errorf("strides %v with dilation_rate %v: Keras does not support strides > 1 together with dilation_rate > 1; use one or the other", strides, dilation)
+	}
+	return nil
+}
 
 // Geometry returns the convolution geometry for a batch of n inputs of
 // shape in; it is also what OutputShape checks.
@@ -106,19 +143,50 @@ func (c *Conv2D) geometry(in tensor.Shape) (kernel.ConvGeom, error) {
 	if s[0] <= 0 || s[1] <= 0 {
 		return g, fmt.Errorf("strides %v must be positive", s)
 	}
+	d, groups := c.dilation(), c.groups()
+	if err := checkConvArgs(c.Filters, groups, s, d); err != nil {
+		return g, err
+	}
 	if err := c.BiasInitializer.checkBias(); err != nil {
 		return g, err
 	}
 	if len(in) != 3 {
 		return g, fmt.Errorf("input shape %v has %d axes besides the batch; Conv2D takes (batch, height, width, channels): reshape the images to add a channel axis, e.g. (28, 28, 1)", in, len(in))
 	}
+	if in[2]%groups != 0 {
+		return g, fmt.Errorf("the input has %d channels, not divisible by groups=%d; use a number of groups that divides both the channels and filters", in[2], groups)
+	}
 	g = kernel.ConvGeom{H: in[0], W: in[1], C: in[2], KH: c.KernelSize[0], KW: c.KernelSize[1], SH: s[0], SW: s[1]}
-	g.OH, g.PadT = windowGeometry(g.H, g.KH, g.SH, c.Padding)
-	g.OW, g.PadL = windowGeometry(g.W, g.KW, g.SW, c.Padding)
+	if d != [2]int{1, 1} {
+		g.DH, g.DW = d[0], d[1]
+	}
+	if groups > 1 {
+		g.Groups = groups
+	}
+	// The dilated window spans (k-1)*rate+1 cells, and output sizes and
+	// "same" padding follow from that span (compute_conv_output_shape in
+	// keras/src/ops/operation_utils.py; TensorFlow's SAME padding).
+	ekh, ekw := (g.KH-1)*d[0]+1, (g.KW-1)*d[1]+1
+	g.OH, g.PadT = windowGeometry(g.H, ekh, g.SH, c.Padding)
+	g.OW, g.PadL = windowGeometry(g.W, ekw, g.SW, c.Padding)
+	if c.causal {
+		// Conv1D's causal padding: ekw-1 zeros before, none after
+		// (conv1d.py _compute_causal_padding), so out = ceil(in/stride).
+		g.OW, g.PadL = (g.W-1)/g.SW+1, ekw-1
+	}
 	if g.OH <= 0 || g.OW <= 0 {
+		if d != [2]int{1, 1} {
+			return g, fmt.Errorf("kernel %dx%d dilated by %v spans %dx%d, larger than the %dx%d input with padding \"valid\"; use a smaller kernel_size or dilation_rate, or padding=\"same\"", g.KH, g.KW, d, ekh, ekw, g.H, g.W)
+		}
 		return g, fmt.Errorf("kernel %dx%d is larger than the %dx%d input with padding \"valid\"; use a smaller kernel_size or padding=\"same\"", g.KH, g.KW, g.H, g.W)
 	}
 	return g, nil
+}
+
+// kernelShape is the kernel's shape in Keras's layout for geometry g:
+// (kh, kw, channels/groups, filters).
+func (c *Conv2D) kernelShape(g *kernel.ConvGeom) tensor.Shape {
+	return tensor.Shape{g.KH, g.KW, g.C / c.groups(), c.Filters}
 }
 
 func (c *Conv2D) OutputShape(in tensor.Shape) (tensor.Shape, error) {
@@ -137,13 +205,20 @@ func (c *Conv2D) Build(in tensor.Shape, rng *rand.Rand) error {
 	if err := checkActivity(c.ActivityRegularizer, tensor.Shape{g.OH, g.OW, c.Filters}); err != nil {
 		return err
 	}
+	return c.build(g, c.kernelShape(&g), rng)
+}
+
+// build creates the weights for geometry g, the kernel with shape kshape
+// (Keras's, as Params shows it: Conv1D's drops the height axis of 1).
+func (c *Conv2D) build(g kernel.ConvGeom, kshape tensor.Shape, rng *rand.Rand) error {
 	c.geom = g
-	kh, kw, ch := g.KH, g.KW, g.C
-	c.kernel = Param{Name: "kernel", Value: tensor.New(kh, kw, ch, c.Filters), Grad: tensor.New(kh, kw, ch, c.Filters)}
+	// Keras's conv fans include the receptive field (compute_fans); a
+	// grouped kernel sees channels/groups inputs.
+	kh, kw, ch := g.KH, g.KW, g.C/c.groups()
+	c.kernel = Param{Name: "kernel", Value: tensor.New(kshape...), Grad: tensor.New(kshape...)}
 	if err := withPenalty(&c.kernel, "kernel", c.KernelRegularizer, c.KernelConstraint); err != nil {
 		return err
 	}
-	// Keras's conv fans include the receptive field (compute_fans).
 	c.KernelInitializer.or(GlorotUniform).fillKernel(c.kernel.Value.Data, kh, kw, ch, c.Filters, rng)
 	if !c.NoBias {
 		c.bias = Param{Name: "bias", Value: tensor.New(c.Filters), Grad: tensor.New(c.Filters)}
@@ -166,14 +241,17 @@ func (c *Conv2D) Params() []*Param {
 }
 
 // pointwise reports whether im2col would be the identity (1x1, stride 1,
-// no padding), in which case the input is used as the matrix directly.
+// no padding), in which case the input is used as the matrix directly. A
+// 1x1 window has no taps to dilate, and its im2col columns are already in
+// group order (the channels), so dilation and groups do not matter.
 func (c *Conv2D) pointwise() bool {
 	g := &c.geom
 	return g.KH == 1 && g.KW == 1 && g.SH == 1 && g.SW == 1
 }
 
 // winograd reports whether this layer's window suits Winograd:
-// 3x3, stride 1, and enough input channels and filters that the transforms
+// 3x3, stride 1, undilated and ungrouped (kernel.WinogradUsable checks
+// all four), and enough input channels and filters that the transforms
 // cost less than the multiplies they save (a 3-channel first layer does not
 // gain).
 func (c *Conv2D) winograd() bool {
@@ -195,7 +273,12 @@ func (c *Conv2D) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 			kernel.Im2colNHWC(g, x.Data, c.col.Data)
 			a = c.col.Data
 		}
-		kernel.Gemm(false, false, rows, c.Filters, k, 1, a, k, c.kernel.Value.Data, c.Filters, 0, c.z.Data, c.Filters)
+		// One product per group: group gr's im2col columns times its
+		// filters' columns of the kernel, into its output channels.
+		kg, fg, w, z := k/c.groups(), c.Filters/c.groups(), c.kernel.Value.Data, c.z.Data
+		for gr := range c.groups() {
+			kernel.Gemm(false, false, rows, fg, kg, 1, a[gr*kg:], k, w[gr*fg:], c.Filters, 0, z[gr*fg:], c.Filters)
+		}
 	}
 	c.y = activate(c.Activation, c.z, &c.act, rows, c.Filters, biasOf(&c.bias, c.NoBias))
 	return c.y
@@ -230,7 +313,13 @@ func (c *Conv2D) BackwardLinear(dz *tensor.Tensor) *tensor.Tensor {
 	if !c.pointwise() {
 		a = c.col.Data
 	}
-	kernel.Gemm(true, false, k, c.Filters, rows, 1, a, k, dz.Data, c.Filters, 0, c.kernel.Grad.Data, c.Filters)
+	// Per group, as in Forward: group gr's rows of the kernel gradient
+	// (kg of them, its filters' columns) and of dcol.
+	kg, fg := k/c.groups(), c.Filters/c.groups()
+	w, dw, d := c.kernel.Value.Data, c.kernel.Grad.Data, dz.Data
+	for gr := range c.groups() {
+		kernel.Gemm(true, false, kg, fg, rows, 1, a[gr*kg:], k, d[gr*fg:], c.Filters, 0, dw[gr*fg:], c.Filters)
+	}
 	if !c.NoBias {
 		kernel.SumRows(c.bias.Grad.Data, dz.Data, rows, c.Filters)
 	}
@@ -239,11 +328,15 @@ func (c *Conv2D) BackwardLinear(dz *tensor.Tensor) *tensor.Tensor {
 	}
 	c.dx = tensor.Ensure(c.dx, g.N, g.H, g.W, g.C)
 	if c.pointwise() {
-		kernel.Gemm(false, true, rows, k, c.Filters, 1, dz.Data, c.Filters, c.kernel.Value.Data, c.Filters, 0, c.dx.Data, k)
+		for gr := range c.groups() {
+			kernel.Gemm(false, true, rows, kg, fg, 1, d[gr*fg:], c.Filters, w[gr*fg:], c.Filters, 0, c.dx.Data[gr*kg:], k)
+		}
 		return c.dx
 	}
 	// The weight gradient has consumed col, so dcol can overwrite it.
-	kernel.Gemm(false, true, rows, k, c.Filters, 1, dz.Data, c.Filters, c.kernel.Value.Data, c.Filters, 0, c.col.Data, k)
+	for gr := range c.groups() {
+		kernel.Gemm(false, true, rows, kg, fg, 1, d[gr*fg:], c.Filters, w[gr*fg:], c.Filters, 0, c.col.Data[gr*kg:], k)
+	}
 	kernel.Col2imNHWC(g, c.col.Data, c.dx.Data)
 	return c.dx
 }
@@ -256,7 +349,9 @@ func (c *Conv2D) Config() map[string]any {
 	m["strides"] = []int{s[0], s[1]}
 	m["padding"] = c.Padding.String()
 	m["data_format"] = "channels_last"
-	m["dilation_rate"] = []int{1, 1}
+	d := c.dilation()
+	m["dilation_rate"] = []int{d[0], d[1]}
+	m["groups"] = c.groups()
 	m["activation"] = c.Activation.String()
 	m["use_bias"] = !c.NoBias
 	m["kernel_initializer"] = initConfig(c.KernelInitializer, GlorotUniform)

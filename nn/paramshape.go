@@ -118,7 +118,7 @@ func (c *Conv2D) ParamShapes(in tensor.Shape) ([]ParamShape, error) {
 	if err != nil {
 		return nil, err
 	}
-	ps := []ParamShape{{"kernel", tensor.Shape{g.KH, g.KW, g.C, c.Filters}}}
+	ps := []ParamShape{{"kernel", c.kernelShape(&g)}}
 	if !c.NoBias {
 		ps = append(ps, ParamShape{"bias", tensor.Shape{c.Filters}})
 	}
