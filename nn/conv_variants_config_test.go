@@ -1,0 +1,102 @@
+package nn_test
+
+import (
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/gokeras/gokeras/activation"
+	"github.com/gokeras/gokeras/constraint"
+	"github.com/gokeras/gokeras/nn"
+	"github.com/gokeras/gokeras/regularizer"
+)
+
+// TestConvVariantsConfigRoundTrip: Conv2DTranspose, DepthwiseConv2D and
+// SeparableConv2D write their configs as Keras does and read them back
+// to the same layer; output_padding None and (0, 0) stay distinct.
+func TestConvVariantsConfigRoundTrip(t *testing.T) {
+	l2 := &regularizer.L1L2{L2: 0.01}
+	for _, l := range []nn.Layer{
+		&nn.Conv2DTranspose{Name: "up", Filters: 3, KernelSize: [2]int{3, 3}, Strides: [2]int{2, 2}, Padding: nn.Same, Activation: activation.ReLU},
+		&nn.Conv2DTranspose{Name: "up0", Filters: 3, KernelSize: [2]int{2, 2}, Strides: [2]int{2, 1}, OutputPadding: op2(0, 0), NoBias: true,
+			KernelInitializer: nn.HeNormal, KernelRegularizer: l2, KernelConstraint: &constraint.MaxNorm{MaxValue: 2, Axis: []int{0, 1, 2}}},
+		&nn.Conv2DTranspose{Name: "up1", Filters: 1, KernelSize: [2]int{3, 3}, Strides: [2]int{3, 3}, OutputPadding: op2(2, 1)},
+		&nn.DepthwiseConv2D{Name: "dw", KernelSize: [2]int{3, 3}, DepthMultiplier: 2, Padding: nn.Same, DepthwiseRegularizer: l2, ActivityRegularizer: l2},
+		&nn.DepthwiseConv2D{Name: "dw1", KernelSize: [2]int{5, 3}, Strides: [2]int{2, 2}, NoBias: true, DepthwiseInitializer: nn.HeUniform},
+		&nn.SeparableConv2D{Name: "sep", Filters: 8, KernelSize: [2]int{3, 3}, DepthMultiplier: 3, Activation: activation.Tanh,
+			PointwiseInitializer: nn.HeNormal, PointwiseRegularizer: l2, PointwiseConstraint: &constraint.NonNeg{}},
+	} {
+		b, err := json.Marshal(l.Config())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var cfg map[string]any
+		if err := json.Unmarshal(b, &cfg); err != nil {
+			t.Fatal(err)
+		}
+		back, err := nn.FromConfig(l.Class(), cfg)
+		if err != nil {
+			t.Fatalf("%s: FromConfig(%s): %v", l.LayerName(), b, err)
+		}
+		if !reflect.DeepEqual(back.Config(), l.Config()) {
+			t.Errorf("%s: round trip gave\n%+v\nwant\n%+v", l.LayerName(), back.Config(), l.Config())
+		}
+	}
+	if op := (&nn.Conv2DTranspose{}).Config()["output_padding"]; op != nil {
+		t.Errorf("output_padding None is written as %v, want null", op)
+	}
+}
+
+// TestConvVariantsKerasValues: values as Keras 3 writes them land in the
+// fields, including an integer output_padding and depth_multiplier.
+func TestConvVariantsKerasValues(t *testing.T) {
+	l, err := nn.FromConfig("Conv2DTranspose", map[string]any{"filters": 4.0, "kernel_size": 3.0, "strides": 2.0, "padding": "same", "output_padding": 1.0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := l.(*nn.Conv2DTranspose)
+	if tr.OutputPadding == nil || *tr.OutputPadding != [2]int{1, 1} || tr.Strides != [2]int{2, 2} || tr.Padding != nn.Same {
+		t.Errorf("Conv2DTranspose read as %+v", tr)
+	}
+	l, err = nn.FromConfig("SeparableConv2D", map[string]any{"filters": 4.0, "kernel_size": []any{3.0, 5.0}, "depth_multiplier": 2.0, "pointwise_initializer": "he_normal", "use_bias": false})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := l.(*nn.SeparableConv2D); s.DepthMultiplier != 2 || s.KernelSize != [2]int{3, 5} || s.PointwiseInitializer != nn.HeNormal || !s.NoBias {
+		t.Errorf("SeparableConv2D read as %+v", s)
+	}
+}
+
+// TestConvVariantsConfigRejected: values gokeras does not implement, and
+// values Keras rejects, are errors naming the key.
+func TestConvVariantsConfigRejected(t *testing.T) {
+	tr := func(k string, v any) map[string]any {
+		return map[string]any{"filters": 2.0, "kernel_size": 3.0, "strides": 2.0, k: v}
+	}
+	dw := func(k string, v any) map[string]any { return map[string]any{"kernel_size": 3.0, k: v} }
+	sep := func(k string, v any) map[string]any { return map[string]any{"filters": 2.0, "kernel_size": 3.0, k: v} }
+	for _, tt := range []struct {
+		class string
+		cfg   map[string]any
+		want  string
+	}{
+		{"Conv2DTranspose", tr("dilation_rate", []any{2.0, 2.0}), "dilation_rate=[2,2] is not implemented for Conv2DTranspose"},
+		{"Conv2DTranspose", tr("output_padding", []any{2.0, 1.0}), "output_padding [2 1] must be smaller than strides [2 2]"},
+		{"Conv2DTranspose", tr("output_padding", -1.0), "output_padding must be at least 0"},
+		{"Conv2DTranspose", tr("output_padding", []any{1.0, 1.0, 1.0}), "output_padding"},
+		{"Conv2DTranspose", tr("data_format", "channels_first"), `data_format="channels_first" is not implemented for Conv2DTranspose`},
+		{"Conv2DTranspose", tr("groups", 1.0), `unknown key "groups"`},
+		{"DepthwiseConv2D", dw("dilation_rate", 2.0), "dilation_rate=[2,2] is not implemented for DepthwiseConv2D"},
+		{"DepthwiseConv2D", dw("depth_multiplier", 0.0), "depth_multiplier must be positive"},
+		{"DepthwiseConv2D", dw("kernel_initializer", "he_normal"), `unknown key "kernel_initializer"`},
+		{"SeparableConv2D", sep("dilation_rate", []any{1.0, 3.0}), "dilation_rate=[1,3] is not implemented for SeparableConv2D"},
+		{"SeparableConv2D", sep("data_format", "channels_first"), "channels_last"},
+		{"SeparableConv2D", sep("pointwise_regularizer", "l3"), "pointwise_regularizer"},
+	} {
+		_, err := nn.FromConfig(tt.class, tt.cfg)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s %v: err = %v, want %q", tt.class, tt.cfg, err, tt.want)
+		}
+	}
+}
