@@ -3,11 +3,12 @@
 // gradients with respect to the predictions, and the shape checks that turn
 // a wrong pairing of targets and loss into an error that says what to do.
 //
-// Every loss takes Keras's reduction argument (reduction.go); the default,
-// "sum_over_batch_size", averages the per-sample losses after multiplying
-// them by the sample weights when there are any (see weighted.go). The formulas follow Keras 3 with the
-// TensorFlow backend (keras/src/backend/tensorflow/nn.py and
-// keras/src/losses/losses.py). Values are accumulated in float64, in index
+// Every loss takes Keras's reduction argument (reduction.go); the
+// default, "sum_over_batch_size", averages the per-sample losses after
+// multiplying them by the sample weights when there are any (see
+// weighted.go), and "none" gives per-sample losses (Values) but cannot be
+// trained on. The formulas follow Keras 3 with the TensorFlow backend
+// (keras/src/backend/tensorflow/nn.py and keras/src/losses/losses.py). Values are accumulated in float64, in index
 // order, so they are deterministic. The loops of the first losses are in
 // internal/kernel; the others are in their class's file.
 package loss
