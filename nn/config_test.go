@@ -137,6 +137,11 @@ func keras3Configs() map[string]struct {
 			"padding": "same", "data_format": "channels_last", "dilation_rate": []any{1.0, 1.0}, "groups": 1.0,
 			"activation": "linear", "use_bias": true, "kernel_initializer": kerasInit("HeNormal"), "bias_initializer": kerasInit("Zeros"),
 			"kernel_regularizer": nil, "bias_regularizer": nil, "activity_regularizer": nil, "kernel_constraint": nil, "bias_constraint": nil}), img},
+		// keras/src/layers/convolutional/conv1d.py (BaseConv's get_config).
+		"Conv1D": {with("conv1d", map[string]any{"filters": 2.0, "kernel_size": []any{3.0}, "strides": []any{1.0},
+			"padding": "causal", "data_format": "channels_last", "dilation_rate": []any{2.0}, "groups": 2.0,
+			"activation": "linear", "use_bias": true, "kernel_initializer": kerasInit("GlorotUniform"), "bias_initializer": kerasInit("Zeros"),
+			"kernel_regularizer": nil, "bias_regularizer": nil, "activity_regularizer": nil, "kernel_constraint": nil, "bias_constraint": nil}), tensor.Shape{6, 2}},
 		"MaxPooling2D":           {with("max_pooling2d", map[string]any{"pool_size": []any{2.0, 2.0}, "padding": "valid", "strides": []any{2.0, 2.0}, "data_format": "channels_last"}), img},
 		"AveragePooling2D":       {with("average_pooling2d", map[string]any{"pool_size": []any{2.0, 2.0}, "padding": "same", "strides": []any{1.0, 1.0}, "data_format": "channels_last"}), img},
 		"GlobalAveragePooling2D": {with("global_average_pooling2d", map[string]any{"data_format": "channels_last", "keepdims": false}), img},
@@ -309,8 +314,9 @@ func TestConfigUnimplementedValues(t *testing.T) {
 		cfg   map[string]any
 		want  string
 	}{
-		{"Conv2D", conv("groups", 2.0), "groups=2 is not implemented for Conv2D"},
-		{"Conv2D", conv("dilation_rate", []any{2.0, 2.0}), "dilation_rate=[2,2] is not implemented"},
+		{"Conv2D", conv("groups", 3.0), "filters=2 is not divisible by groups=3"},
+		{"Conv2D", map[string]any{"filters": 2.0, "kernel_size": 3.0, "strides": 2.0, "dilation_rate": []any{2.0, 2.0}}, "strides > 1 together with dilation_rate > 1"},
+		{"Conv1D", map[string]any{"filters": 2.0, "kernel_size": 3.0, "data_format": "channels_first"}, `data_format="channels_first" is not implemented for Conv1D`},
 		{"Conv2D", conv("data_format", "channels_first"), `data_format="channels_first" is not implemented for Conv2D`},
 		{"Conv2D", conv("lora_rank", 4.0), "lora_rank=4 is not implemented for Conv2D: gokeras does not implement LoRA"},
 		{"Conv2D", conv("dora_rank", 4.0), "DoRA"},

@@ -21,6 +21,7 @@ var paramShapeCases = map[string]struct {
 }{
 	"Dense":                  {&nn.Dense{Units: 5}, tensor.Shape{7}},
 	"Conv2D":                 {&nn.Conv2D{Filters: 3, KernelSize: [2]int{3, 2}, NoBias: true}, tensor.Shape{6, 5, 2}},
+	"Conv1D":                 {&nn.Conv1D{Filters: 4, KernelSize: 3, Groups: 2, DilationRate: 2, Causal: true}, tensor.Shape{6, 2}},
 	"MaxPooling2D":           {&nn.MaxPooling2D{}, tensor.Shape{4, 4, 2}},
 	"AveragePooling2D":       {&nn.AveragePooling2D{}, tensor.Shape{4, 4, 2}},
 	"GlobalAveragePooling2D": {&nn.GlobalAveragePooling2D{}, tensor.Shape{4, 4, 2}},
