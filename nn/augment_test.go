@@ -486,7 +486,10 @@ func TestAugmentBadShapes(t *testing.T) {
 func TestAugmentNoAllocs(t *testing.T) {
 	in := tensor.Shape{8, 8, 3}
 	x := randImages(3, append(tensor.Shape{4}, in...)...)
-	for name, mk := range augLayers() {
+	layers := augLayers()
+	layers["crop_keras_fallback"] = func() nn.Layer { return &nn.RandomCrop{Height: 9, Width: 6} }
+	layers["brightness_clip"] = func() nn.Layer { return &nn.RandomBrightness{Factor: [2]float64{0.1, 0.2}} }
+	for name, mk := range layers {
 		l := mk()
 		buildAug(t, l, in, 1)
 		step := func() { l.Backward(l.Forward(x, true)) }
@@ -494,5 +497,144 @@ func TestAugmentNoAllocs(t *testing.T) {
 		if n := testing.AllocsPerRun(5, step); n != 0 {
 			t.Errorf("%s: %v allocations per training step, want 0", name, n)
 		}
+	}
+}
+
+// TestAugmentDrawDistributions checks that the drawn transformations stay
+// in their ranges and fill them: over many images the smallest and largest
+// draws come near both ends and the mean near the middle.
+func TestAugmentDrawDistributions(t *testing.T) {
+	const n = 4000
+	in := tensor.Shape{5, 4, 1}
+	x := randImages(4, n, 5, 4, 1)
+	spread := func(t *testing.T, what string, v []float64, lo, hi float64) {
+		t.Helper()
+		mn, mx, mean := math.Inf(1), math.Inf(-1), 0.0
+		for _, e := range v {
+			mn, mx, mean = min(mn, e), max(mx, e), mean+e/float64(len(v))
+		}
+		eps := 1e-6 * max(1, math.Abs(lo), math.Abs(hi))
+		if mn < lo-eps || mx > hi+eps {
+			t.Errorf("%s: draws in [%v, %v], outside [%v, %v]", what, mn, mx, lo, hi)
+		}
+		if w := hi - lo; mn > lo+0.01*w || mx < hi-0.01*w {
+			t.Errorf("%s: draws in [%v, %v] do not fill [%v, %v]", what, mn, mx, lo, hi)
+		}
+		// The mean of n uniform draws has standard deviation w/sqrt(12n).
+		if sd := (hi - lo) / math.Sqrt(12*n); math.Abs(mean-(lo+hi)/2) > 5*sd {
+			t.Errorf("%s: mean draw %v, want %v ± %v", what, mean, (lo+hi)/2, 5*sd)
+		}
+	}
+	run := func(l nn.Layer) {
+		buildAug(t, l, in, 1)
+		l.Forward(x, true)
+	}
+	t.Run("rotation", func(t *testing.T) {
+		l := &nn.RandomRotation{Factor: [2]float64{-0.2, 0.3}}
+		run(l)
+		var theta []float64
+		for _, m := range nn.Warps(l) {
+			theta = append(theta, math.Atan2(m[1], m[0])) // m = (cos, sin, ., -sin, cos, .)
+		}
+		spread(t, "angle", theta, -0.2*2*math.Pi, 0.3*2*math.Pi)
+	})
+	t.Run("zoom", func(t *testing.T) {
+		l := &nn.RandomZoom{HeightFactor: [2]float64{-0.3, 0.1}, WidthFactor: &[2]float64{0.2, 0.6}}
+		run(l)
+		var zy, zx []float64
+		for _, m := range nn.Warps(l) {
+			zy, zx = append(zy, m[0]), append(zx, m[4])
+		}
+		spread(t, "height zoom", zy, 0.7, 1.1)
+		spread(t, "width zoom", zx, 1.2, 1.6)
+		l = &nn.RandomZoom{HeightFactor: [2]float64{-0.3, 0.1}}
+		run(l)
+		for _, m := range nn.Warps(l) {
+			if m[0] != m[4] {
+				t.Fatalf("width_factor None: zooms %v and %v differ", m[0], m[4])
+			}
+		}
+	})
+	t.Run("translation", func(t *testing.T) {
+		l := &nn.RandomTranslation{HeightFactor: [2]float64{-0.4, 0.2}, WidthFactor: [2]float64{0.1, 0.3}}
+		run(l)
+		var dy, dx []float64
+		for _, m := range nn.Warps(l) {
+			dy, dx = append(dy, -m[2]/5), append(dx, -m[5]/4) // shifts as fractions of 5x4
+		}
+		spread(t, "height shift", dy, -0.4, 0.2)
+		spread(t, "width shift", dx, 0.1, 0.3)
+	})
+	t.Run("contrast", func(t *testing.T) {
+		l := &nn.RandomContrast{Factor: [2]float64{0.2, 0.5}}
+		run(l)
+		var k []float64
+		for _, v := range nn.ContrastFactors(l) {
+			k = append(k, float64(v))
+		}
+		spread(t, "contrast", k, 0.8, 1.5)
+	})
+	t.Run("brightness", func(t *testing.T) {
+		l := &nn.RandomBrightness{Factor: [2]float64{-0.1, 0.3}, ValueRange: [2]float64{-2, 2}}
+		run(l)
+		var d []float64
+		for _, v := range nn.BrightnessDeltas(l) {
+			d = append(d, float64(v))
+		}
+		spread(t, "brightness delta", d, -0.4, 1.2) // factor × (max - min) = factor × 4
+	})
+	t.Run("flip", func(t *testing.T) {
+		l := &nn.RandomFlip{}
+		run(l)
+		flipped := 0
+		for _, f := range nn.FlipDraws(l) {
+			if f {
+				flipped++
+			}
+		}
+		// Binomial(n, 1/2): standard deviation sqrt(n)/2.
+		if d := math.Abs(float64(flipped) - n/2); d > 5*math.Sqrt(n)/2 {
+			t.Errorf("%d of %d images flipped, want about half", flipped, n)
+		}
+	})
+	t.Run("crop", func(t *testing.T) {
+		l := &nn.RandomCrop{Height: 2, Width: 3}
+		buildAug(t, l, in, 1)
+		small := x.Clone()
+		small.Shape, small.Data = tensor.Shape{2, 5, 4, 1}, small.Data[:40]
+		count := map[[2]int]int{}
+		for range 1200 {
+			l.Forward(small, true)
+			o := nn.CropOffsets(l)
+			if o[0] != o[1] {
+				t.Fatalf("offsets %v differ within a batch", o)
+			}
+			count[o[0]]++
+		}
+		// 4 × 2 positions, each with probability 1/8: 150 ± 5 sd (sd ≈ 11.5).
+		if len(count) != 8 {
+			t.Errorf("%d window positions drawn, want 8: %v", len(count), count)
+		}
+		for o, c := range count {
+			if o[0] < 0 || o[0] > 3 || o[1] < 0 || o[1] > 1 || c < 150-60 || c > 150+60 {
+				t.Errorf("position %v drawn %d times of 1200, want about 150", o, c)
+			}
+		}
+	})
+}
+
+// TestRandomBrightnessClipGradient checks that Backward passes the gradient
+// where the output is inside value_range and stops it where it clipped.
+func TestRandomBrightnessClipGradient(t *testing.T) {
+	l := &nn.RandomBrightness{Factor: [2]float64{0.25, 0.25}, ValueRange: [2]float64{0, 4}} // delta 1
+	buildAug(t, l, tensor.Shape{1, 4, 1}, 1)
+	x := &tensor.Tensor{Shape: tensor.Shape{1, 1, 4, 1}, Data: []float32{-2, 0.5, 2.5, 3.5}}
+	y := l.Forward(x, true)
+	if want := []float32{0, 1.5, 3.5, 4}; !reflect.DeepEqual(y.Data, want) {
+		t.Errorf("Forward = %v, want %v", y.Data, want)
+	}
+	dy := &tensor.Tensor{Shape: x.Shape, Data: []float32{1, 2, 3, 4}}
+	if got, want := l.Backward(dy).Data, []float32{0, 2, 3, 0}; !reflect.DeepEqual(got, want) {
+		t.Errorf("Backward = %v, want %v", got, want)
 	}
 }
