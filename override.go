@@ -180,7 +180,8 @@ func (m *Sequential) WithLayerConfig(settings ...LayerSetting) (*Sequential, err
 }
 
 // SetLabelSmoothing sets the label smoothing of the compiled loss, which
-// must be a categorical cross-entropy (loss.WithLabelSmoothing).
+// must be a cross-entropy (categorical, sparse, binary or focal; see
+// loss.WithLabelSmoothing).
 func (m *Sequential) SetLabelSmoothing(ls float64) error {
 	if !m.compiled {
 		return fmt.Errorf("gokeras: the model is not compiled; compile it before setting label smoothing")
