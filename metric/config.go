@@ -206,6 +206,9 @@ func numList(r *config.Reader, key string) []float64 {
 	if f, ok := config.Number(v); ok {
 		return []float64{f}
 	}
+	if fs, ok := v.([]float64); ok {
+		return slices.Clone(fs)
+	}
 	list, ok := v.([]any)
 	if !ok {
 		r.Failf("%q is %v; want a list of numbers", key, v)
