@@ -14,6 +14,11 @@ type AdamW struct {
 	// WeightDecay (0 means Keras's 0.004; use Adam for none) shrinks every variable before each step
 	// as Keras 3's base optimizer does: w -= w*WeightDecay*lr (decoupled).
 	WeightDecay float64
+	// ExcludeFromWeightDecay is Keras's exclude_from_weight_decay(var_names=...):
+	// regular expressions; a variable whose name (the part after "layer/",
+	// such as "bias") matches one is not decayed. It takes effect through
+	// SetVariableNames and, as in Keras, is not part of the config.
+	ExcludeFromWeightDecay []string
 	Clip
 	LRMultipliers LRMultipliers // per-variable learning-rate factors; nil for none
 	EMA
@@ -55,12 +60,12 @@ func (o *AdamW) FinalizeVariableValues(values []*tensor.Tensor) { o.st.finalize(
 
 // SetVariableNames names the variables for LRMultipliers.
 func (o *AdamW) SetVariableNames(names []string) error {
-	return o.st.setNames(o.Name(), o.LRMultipliers, names)
+	return o.st.setNames(o.Name(), o.LRMultipliers, o.ExcludeFromWeightDecay, names)
 }
 
 // base gathers the base-optimizer options for state.step.
 func (o *AdamW) base() base {
-	return base{name: o.Name(), lr: o.LearningRate(), clip: o.Clip, mult: o.LRMultipliers, ema: o.EMA, wd: or(o.WeightDecay, 0.004), accum: o.GradientAccumulationSteps}
+	return base{name: o.Name(), lr: o.LearningRate(), clip: o.Clip, mult: o.LRMultipliers, ema: o.EMA, exclude: o.ExcludeFromWeightDecay, wd: or(o.WeightDecay, 0.004), accum: o.GradientAccumulationSteps}
 }
 
 // State returns the slots "m/i", "v/i" (and "v_hat/i" with AMSGrad) of each variable, then "average/i"

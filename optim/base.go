@@ -16,6 +16,7 @@ package optim
 import (
 	"fmt"
 	"math"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -216,13 +217,15 @@ func Parse(name string) (Optimizer, error) {
 // base is the options of Keras's BaseOptimizer that every optimizer here
 // has, gathered for state.step.
 type base struct {
-	name  string
-	lr    float64 // the current rate, before multipliers
-	clip  Clip
-	mult  LRMultipliers
-	ema   EMA
-	wd    float64 // decoupled weight decay; 0 for none
-	accum int     // gradient_accumulation_steps; 0 or 1 for none
+	name string
+	lr   float64 // the current rate, before multipliers
+	clip Clip
+	mult LRMultipliers
+	ema  EMA
+	wd   float64 // decoupled weight decay; 0 for none
+	// exclude is ExcludeFromWeightDecay; state.noDecay holds its verdicts.
+	exclude []string
+	accum   int // gradient_accumulation_steps; 0 or 1 for none
 }
 
 // config writes the keys of BaseOptimizer.get_config.
@@ -329,6 +332,7 @@ type state struct {
 	own        int // how many of each variable's slots are the rule's own
 	scratch    []float32
 	names      []string // variable paths, from SetVariableNames
+	noDecay    []bool   // per variable: excluded from weight decay
 	accumulate bool     // this step's gradients are the accumulators
 }
 
@@ -362,13 +366,20 @@ func (s *state) step(b base, r rule, values, grads []*tensor.Tensor) {
 		global := s.globalNorm(b.clip, grads, acc)
 		r.begin(s.iterations/n+1, b.lr)
 		d := float32(b.wd * b.lr)
+		if len(b.exclude) > 0 && d != 0 && len(s.noDecay) != len(values) {
+			panic(fmt.Sprintf("optim: %s has ExcludeFromWeightDecay but no variable names; call SetVariableNames before Apply", b.name))
+		}
 		for i, w := range values {
 			g := grads[i].Data
 			if s.accumulate {
 				g = s.slots[i][acc].Data
 			}
 			g = s.grad(b.clip, g, global)
-			r.update(i, w.Data, g, s.slots[i][:s.own], s.lrOf(b.mult, i, float32(b.lr)), d)
+			di := d
+			if len(s.noDecay) > i && s.noDecay[i] {
+				di = 0
+			}
+			r.update(i, w.Data, g, s.slots[i][:s.own], s.lrOf(b.mult, i, float32(b.lr)), di)
 		}
 		if s.accumulate {
 			for i := range values {
@@ -381,10 +392,12 @@ func (s *state) step(b base, r rule, values, grads []*tensor.Tensor) {
 	s.iterations++
 }
 
-// setNames keeps the variable paths for lrOf; a multiplier key that
-// matches none of them is an error, so a misspelt key does not pass
+// setNames keeps the variable paths for lrOf and decides which variables
+// exclude keeps from weight decay (base_optimizer._use_weight_decay: a
+// regular-expression search in the variable's name). A multiplier key
+// that matches none of them is an error, so a misspelt key does not pass
 // silently.
-func (s *state) setNames(opt string, m LRMultipliers, names []string) error {
+func (s *state) setNames(opt string, m LRMultipliers, exclude []string, names []string) error {
 	if bad := m.unmatched(names); len(bad) > 0 {
 		eg := "none"
 		if len(names) > 0 {
@@ -399,7 +412,18 @@ func (s *state) setNames(opt string, m LRMultipliers, names []string) error {
 		return fmt.Errorf("optim: %s has state for %d trainable variables, but the model now trains %d (%s); a layer was frozen or unfrozen since training began: compile the model again, which starts a new optimizer, as Keras requires",
 			opt, len(s.shapes), len(names), strings.Join(names, ", "))
 	}
-	s.names = slices.Clone(names)
+	var noDecay []bool
+	if len(exclude) > 0 {
+		re, err := regexp.Compile(strings.Join(exclude, "|"))
+		if err != nil {
+			return fmt.Errorf("optim: %s ExcludeFromWeightDecay %q: %w; give regular expressions such as \"bias\"", opt, exclude, err)
+		}
+		noDecay = make([]bool, len(names))
+		for i, n := range names {
+			noDecay[i] = re.MatchString(n[strings.LastIndex(n, "/")+1:])
+		}
+	}
+	s.names, s.noDecay = slices.Clone(names), noDecay
 	return nil
 }
 

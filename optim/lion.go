@@ -15,6 +15,11 @@ type Lion struct {
 	// WeightDecay, when positive, shrinks every variable before each step
 	// as Keras 3's base optimizer does: w -= w*WeightDecay*lr (decoupled).
 	WeightDecay float64
+	// ExcludeFromWeightDecay is Keras's exclude_from_weight_decay(var_names=...):
+	// regular expressions; a variable whose name (the part after "layer/",
+	// such as "bias") matches one is not decayed. It takes effect through
+	// SetVariableNames and, as in Keras, is not part of the config.
+	ExcludeFromWeightDecay []string
 	Clip
 	LRMultipliers LRMultipliers // per-variable learning-rate factors; nil for none
 	EMA
@@ -55,12 +60,12 @@ func (o *Lion) FinalizeVariableValues(values []*tensor.Tensor) { o.st.finalize(o
 
 // SetVariableNames names the variables for LRMultipliers.
 func (o *Lion) SetVariableNames(names []string) error {
-	return o.st.setNames(o.Name(), o.LRMultipliers, names)
+	return o.st.setNames(o.Name(), o.LRMultipliers, o.ExcludeFromWeightDecay, names)
 }
 
 // base gathers the base-optimizer options for state.step.
 func (o *Lion) base() base {
-	return base{name: o.Name(), lr: o.LearningRate(), clip: o.Clip, mult: o.LRMultipliers, ema: o.EMA, wd: o.WeightDecay, accum: o.GradientAccumulationSteps}
+	return base{name: o.Name(), lr: o.LearningRate(), clip: o.Clip, mult: o.LRMultipliers, ema: o.EMA, exclude: o.ExcludeFromWeightDecay, wd: o.WeightDecay, accum: o.GradientAccumulationSteps}
 }
 
 // State returns the slots "m/i" of each variable, then "average/i"

@@ -2,6 +2,7 @@ package optim
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"reflect"
 	"strings"
@@ -658,4 +659,40 @@ func TestEMA(t *testing.T) {
 	if _, err := FromConfig("sgd", map[string]any{"ema_overwrite_frequency": 2.5}); err == nil {
 		t.Error("a fractional overwrite frequency must be refused")
 	}
+}
+
+// Keras's exclude_from_weight_decay(var_names=["bias"]): with zero
+// gradients only weight decay moves the variables, and the bias stays.
+func TestExcludeFromWeightDecay(t *testing.T) {
+	for _, o := range []Optimizer{
+		&AdamW{LR: 0.5, WeightDecay: 0.2, ExcludeFromWeightDecay: []string{"bias", "^gam"}},
+		&SGD{LR: 0.5, WeightDecay: 0.2, ExcludeFromWeightDecay: []string{"bias", "^gam"}},
+		&Lion{LR: 0.5, WeightDecay: 0.2, ExcludeFromWeightDecay: []string{"bias", "^gam"}},
+	} {
+		names := []string{"dense/kernel", "dense/bias", "bn/gamma", "bn/beta"}
+		if err := o.(Named).SetVariableNames(names); err != nil {
+			t.Fatal(err)
+		}
+		vals, grads := make([]*tensor.Tensor, 4), make([]*tensor.Tensor, 4)
+		for i := range vals {
+			vals[i], _ = tensor.FromSlice([]float32{2}, 1)
+			grads[i] = tensor.New(1)
+		}
+		o.Apply(vals, grads)
+		for i, want := range []float32{2 - 2*0.2*0.5, 2, 2, 2 - 2*0.2*0.5} {
+			if got := vals[i].Data[0]; math.Abs(float64(got-want)) > 1e-6 {
+				t.Errorf("%s %s = %v, want %v", o.Name(), names[i], got, want)
+			}
+		}
+	}
+	err := (&Adam{WeightDecay: 0.1, ExcludeFromWeightDecay: []string{"("}}).SetVariableNames([]string{"d/kernel"})
+	if err == nil || !strings.Contains(err.Error(), "ExcludeFromWeightDecay") {
+		t.Errorf("bad pattern: err = %v", err)
+	}
+	defer func() {
+		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "SetVariableNames") {
+			t.Errorf("Apply without names: panic %v, want one asking for SetVariableNames", r)
+		}
+	}()
+	(&Nadam{WeightDecay: 0.1, ExcludeFromWeightDecay: []string{"bias"}}).Apply(vars(start), vars(steps[0]))
 }

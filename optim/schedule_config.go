@@ -26,7 +26,7 @@ import (
 // final_div_factor).
 
 // ScheduleClasses lists the class names ScheduleFromConfig reads.
-var ScheduleClasses = []string{"CosineDecay", "ExponentialDecay", "OneCycle", "PiecewiseConstantDecay"}
+var ScheduleClasses = []string{"CosineDecay", "CosineDecayRestarts", "ExponentialDecay", "InverseTimeDecay", "OneCycle", "PiecewiseConstantDecay", "PolynomialDecay"}
 
 // ScheduleFromConfig returns the schedule a Keras class name and config
 // describe. Keys Keras writes that change nothing here (name) are
@@ -54,7 +54,7 @@ func scheduleFromConfig(class string, cfg map[string]any) (Schedule, error) {
 			InitialLearningRate: r.num("initial_learning_rate", 0, true),
 			DecaySteps:          r.positiveSteps("decay_steps", false),
 			Alpha:               r.num("alpha", 0, false),
-			WarmupTarget:        r.num("warmup_target", 0, false),
+			WarmupTarget:        r.positive("warmup_target"),
 			WarmupSteps:         r.steps("warmup_steps", false),
 		}
 		if c.Alpha > 1 {
@@ -69,6 +69,35 @@ func scheduleFromConfig(class string, cfg map[string]any) (Schedule, error) {
 			Staircase:           r.Bool("staircase", false),
 		}
 		s = e
+	case "PolynomialDecay":
+		p := PolynomialDecay{
+			InitialLearningRate: r.num("initial_learning_rate", 0, true),
+			DecaySteps:          r.positiveSteps("decay_steps", true),
+			EndLearningRate:     r.num("end_learning_rate", 0.0001, false),
+			Power:               r.positive("power"),
+			Cycle:               r.Bool("cycle", false),
+		}
+		p.Power = or(p.Power, 1) // as Keras writes it
+		s = p
+	case "InverseTimeDecay":
+		s = InverseTimeDecay{
+			InitialLearningRate: r.num("initial_learning_rate", 0, true),
+			DecaySteps:          r.positiveSteps("decay_steps", true),
+			DecayRate:           r.num("decay_rate", 0, true),
+			Staircase:           r.Bool("staircase", false),
+		}
+	case "CosineDecayRestarts":
+		c := CosineDecayRestarts{
+			InitialLearningRate: r.num("initial_learning_rate", 0, true),
+			FirstDecaySteps:     r.positiveSteps("first_decay_steps", true),
+			TMul:                r.positive("t_mul"),
+			MMul:                r.positive("m_mul"),
+			Alpha:               r.num("alpha", 0, false),
+		}
+		if c.Alpha > 1 {
+			r.Failf("alpha %v must be in [0, 1]", c.Alpha)
+		}
+		s = c
 	case "PiecewiseConstantDecay":
 		var p PiecewiseConstantDecay
 		for _, b := range r.list("boundaries") {
@@ -123,6 +152,15 @@ func ScheduleConfig(s Schedule) (class string, cfg map[string]any, err error) {
 			"decay_rate": v.DecayRate, "staircase": v.Staircase, "name": "ExponentialDecay"}, nil
 	case PiecewiseConstantDecay:
 		return "PiecewiseConstantDecay", map[string]any{"boundaries": v.Boundaries, "values": v.Values, "name": "PiecewiseConstant"}, nil
+	case PolynomialDecay:
+		return "PolynomialDecay", map[string]any{"initial_learning_rate": v.InitialLearningRate, "decay_steps": v.DecaySteps,
+			"end_learning_rate": v.EndLearningRate, "power": or(v.Power, 1), "cycle": v.Cycle, "name": "PolynomialDecay"}, nil
+	case InverseTimeDecay:
+		return "InverseTimeDecay", map[string]any{"initial_learning_rate": v.InitialLearningRate, "decay_steps": v.DecaySteps,
+			"decay_rate": v.DecayRate, "staircase": v.Staircase, "name": "InverseTimeDecay"}, nil
+	case CosineDecayRestarts:
+		return "CosineDecayRestarts", map[string]any{"initial_learning_rate": v.InitialLearningRate, "first_decay_steps": v.FirstDecaySteps,
+			"t_mul": or(v.TMul, 2), "m_mul": or(v.MMul, 1), "alpha": v.Alpha, "name": "SGDRDecay"}, nil
 	case OneCycle:
 		// Zero fields are defaults, written by leaving the key out.
 		cfg := map[string]any{"max_lr": v.MaxLR}

@@ -25,6 +25,17 @@ func TestScheduleFromKerasConfig(t *testing.T) {
 		{"OneCycle", `{"max_lr": 0.1, "total_steps": 500, "pct_start": null, "div_factor": 10, "final_div_factor": 100}`,
 			OneCycle{MaxLR: 0.1, TotalSteps: 500, DivFactor: 10, FinalDivFactor: 100}},
 		{"CosineDecay", `{"initial_learning_rate": 0.1, "alpha": 0.0}`, CosineDecay{InitialLearningRate: 0.1}},
+		{"PolynomialDecay", `{"initial_learning_rate": 0.1, "decay_steps": 10000, "end_learning_rate": 0.01, "power": 0.5, "cycle": false, "name": "PolynomialDecay"}`,
+			PolynomialDecay{InitialLearningRate: 0.1, DecaySteps: 10000, EndLearningRate: 0.01, Power: 0.5}},
+		// Keras's defaults: end_learning_rate 0.0001, power 1 (written back as 1, read as 1).
+		{"PolynomialDecay", `{"initial_learning_rate": 0.1, "decay_steps": 100, "cycle": true, "name": null}`,
+			PolynomialDecay{InitialLearningRate: 0.1, DecaySteps: 100, EndLearningRate: 0.0001, Power: 1, Cycle: true}},
+		{"InverseTimeDecay", `{"initial_learning_rate": 0.1, "decay_steps": 1.0, "decay_rate": 0.5, "staircase": false, "name": "InverseTimeDecay"}`,
+			InverseTimeDecay{InitialLearningRate: 0.1, DecaySteps: 1, DecayRate: 0.5}},
+		{"CosineDecayRestarts", `{"initial_learning_rate": 0.1, "first_decay_steps": 1000, "t_mul": 2.0, "m_mul": 1.0, "alpha": 0.0, "name": "SGDRDecay"}`,
+			CosineDecayRestarts{InitialLearningRate: 0.1, FirstDecaySteps: 1000, TMul: 2, MMul: 1}},
+		{"CosineDecayRestarts", `{"initial_learning_rate": 0.5, "first_decay_steps": 30, "t_mul": 1.5, "m_mul": 0.8, "alpha": 0.05}`,
+			CosineDecayRestarts{InitialLearningRate: 0.5, FirstDecaySteps: 30, TMul: 1.5, MMul: 0.8, Alpha: 0.05}},
 	}
 	for _, tt := range tests {
 		var cfg map[string]any
@@ -60,7 +71,17 @@ func TestScheduleFromConfigErrors(t *testing.T) {
 		cfg   map[string]any
 		want  string
 	}{
-		{"PolynomialDecay", map[string]any{}, "gokeras reads CosineDecay"},
+		{"LinearDecay", map[string]any{}, "gokeras reads CosineDecay"},
+		{"PolynomialDecay", map[string]any{"initial_learning_rate": 0.1}, "decay_steps is required"},
+		{"PolynomialDecay", map[string]any{"initial_learning_rate": 0.1, "decay_steps": 10.0, "power": 0.0}, "power is 0"},
+		{"PolynomialDecay", map[string]any{"initial_learning_rate": 0.1, "decay_steps": 10.0, "cycle": 1.0}, "cycle"},
+		{"InverseTimeDecay", map[string]any{"initial_learning_rate": 0.1, "decay_steps": 10.0}, "decay_rate is required"},
+		{"InverseTimeDecay", map[string]any{"initial_learning_rate": 0.1, "decay_steps": 0.0, "decay_rate": 0.5}, "decay_steps is 0"},
+		{"CosineDecayRestarts", map[string]any{"initial_learning_rate": 0.1}, "first_decay_steps is required"},
+		{"CosineDecayRestarts", map[string]any{"initial_learning_rate": 0.1, "first_decay_steps": 10.0, "t_mul": 0.0}, "t_mul is 0"},
+		{"CosineDecayRestarts", map[string]any{"initial_learning_rate": 0.1, "first_decay_steps": 10.0, "alpha": 2.0}, "alpha 2 must be in [0, 1]"},
+		{"CosineDecayRestarts", map[string]any{"initial_learning_rate": 0.1, "first_decay_steps": 10.0, "m_mull": 0.5}, `unknown key "m_mull"`},
+		{"CosineDecay", map[string]any{"initial_learning_rate": 0.1, "decay_steps": 10.0, "warmup_target": 0.0}, "warmup_target is 0"},
 		{"CosineDecay", map[string]any{"decay_steps": 10.0}, "initial_learning_rate is required"},
 		{"CosineDecay", map[string]any{"initial_learning_rate": 0.1, "decay_step": 10.0}, `unknown key "decay_step"`},
 		{"CosineDecay", map[string]any{"initial_learning_rate": 0.1, "decay_steps": 10.5}, "whole number"},

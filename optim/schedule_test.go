@@ -245,7 +245,7 @@ func TestScheduleConfigErrors(t *testing.T) {
 		want string
 	}{
 		{map[string]any{"class_name": "ExponentialDecay"}, "initial_learning_rate is required"},
-		{map[string]any{"class_name": "LinearDecay", "config": map[string]any{}}, "CosineDecay, ExponentialDecay"},
+		{map[string]any{"class_name": "LinearDecay", "config": map[string]any{}}, "CosineDecay, CosineDecayRestarts, ExponentialDecay, InverseTimeDecay"},
 		{map[string]any{"config": map[string]any{}}, "no class_name"},
 		{map[string]any{"class_name": "CosineDecay", "config": 3.0}, "want an object"},
 		{map[string]any{"class_name": "CosineDecay", "config": map[string]any{"initial_learning_rate": 0.1}, "extra": 1.0}, `unknown key "extra"`},
