@@ -90,6 +90,9 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	lrSchedule := fs.String("lr-schedule", "", "learning-rate schedule, e.g. cosine:lr=0.01,warmup=500 or step:lr=0.1,every=5000 (see optim.ScheduleSyntax); saved with the model")
 	labelSmoothing := fs.Float64("label-smoothing", 0, "label smoothing of the cross-entropy loss, in [0, 1], e.g. 0.1 (default: the model file's, else 0)")
 	csvLog := fs.String("csv-log", "", "append each epoch's loss and metrics to this CSV file (Keras's CSVLogger)")
+	backupDir := fs.String("backup-dir", "", "back up the training state to this directory after every epoch; run the same command again after a crash or Ctrl-C to resume from the last finished epoch (Keras's BackupAndRestore); deleted when training finishes")
+	tensorBoard := fs.String("tensorboard", "", "write TensorBoard event files to this directory (train/ and validation/ runs, Keras's TensorBoard callback)")
+	reduceLR := fs.String("reduce-lr-on-plateau", "", `reduce the learning rate when a quantity stops improving (Keras's ReduceLROnPlateau): "on" for Keras's defaults (monitor=val_loss,factor=0.1,patience=10), or key=value pairs, e.g. "monitor=loss,factor=0.5,patience=3"`)
 	plotFile := fs.String("plot", "", "draw the training curves (loss and each metric per epoch) to this PNG file")
 	verbose := fs.Int("verbose", 1, "0 silent, 1 progress bar, 2 one line per epoch")
 	var classWeight classWeightValue
@@ -217,6 +220,19 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	}
 	if *csvLog != "" {
 		o.Callbacks = append(o.Callbacks, &train.CSVLogger{Filename: *csvLog, Append: *load != ""})
+	}
+	if *reduceLR != "" {
+		p, err := parseReduceLR(*reduceLR)
+		if err != nil {
+			return err
+		}
+		o.Callbacks = append(o.Callbacks, p)
+	}
+	if *tensorBoard != "" {
+		o.Callbacks = append(o.Callbacks, &train.TensorBoard{LogDir: *tensorBoard})
+	}
+	if *backupDir != "" {
+		o.Callbacks = append(o.Callbacks, &gokeras.BackupAndRestore{BackupDir: *backupDir})
 	}
 	if o.ValidationSplit == 0 {
 		o.ValidationSplit = src.fit.ValidationSplit

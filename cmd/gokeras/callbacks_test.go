@@ -1,0 +1,63 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gokeras/gokeras/train"
+)
+
+func TestParseReduceLR(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want train.ReduceLROnPlateau
+		err  string
+	}{
+		{in: "on"},
+		{in: "monitor=loss,factor=0.5,patience=3", want: train.ReduceLROnPlateau{Monitor: "loss", Factor: 0.5, Patience: 3}},
+		{in: "min_lr=1e-5, cooldown=2,min_delta=0.01,mode=max,verbose=1", want: train.ReduceLROnPlateau{MinLR: 1e-5, Cooldown: 2, MinDelta: 0.01, Mode: train.ModeMax, Verbose: 1}},
+		{in: "patience", err: `"patience" is not key=value`},
+		{in: "patience=x", err: `patience="x" is not a number`},
+		{in: "lr=1", err: `unknown key "lr"`},
+		{in: "mode=down", err: `mode "down" is not auto, min or max`},
+	} {
+		got, err := parseReduceLR(c.in)
+		if c.err != "" {
+			if err == nil || !strings.Contains(err.Error(), c.err) {
+				t.Errorf("%q: err %v, want %q", c.in, err, c.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%q: %v", c.in, err)
+		}
+		if *got != c.want {
+			t.Errorf("%q: %+v, want %+v", c.in, *got, c.want)
+		}
+	}
+}
+
+// TestTrainCallbackFlags: --tensorboard writes a train run's event file,
+// --backup-dir is deleted when training finishes, --reduce-lr-on-plateau
+// takes Keras's keys.
+func TestTrainCallbackFlags(t *testing.T) {
+	dir := t.TempDir()
+	tb, backup := filepath.Join(dir, "logs"), filepath.Join(dir, "backup")
+	_, errOut, code := runCLI(t, "train", "--epochs", "2", "--verbose", "0", "--tensorboard", tb, "--backup-dir", backup,
+		"--reduce-lr-on-plateau", "monitor=loss,patience=1,factor=0.5")
+	if code != 0 {
+		t.Fatalf("train: exit %d: %s", code, errOut)
+	}
+	if files, _ := filepath.Glob(filepath.Join(tb, "train", "events.out.tfevents.*.v2")); len(files) != 1 {
+		t.Errorf("event files in %s/train: %v, want one", tb, files)
+	}
+	if _, err := os.Stat(backup); !os.IsNotExist(err) {
+		t.Errorf("--backup-dir %s still there after training finished (%v)", backup, err)
+	}
+	_, errOut, code = runCLI(t, "train", "--epochs", "1", "--verbose", "0", "--reduce-lr-on-plateau", "lr=1")
+	if code == 0 || !strings.Contains(errOut, `unknown key "lr"`) {
+		t.Errorf("bad --reduce-lr-on-plateau: exit %d, %q", code, errOut)
+	}
+}
