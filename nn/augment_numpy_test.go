@@ -231,3 +231,80 @@ func TestAugmentAgainstNumPy(t *testing.T) {
 		}
 	}
 }
+
+// kerasResizeNumPy is keras.ops.image.resize (bilinear, antialias=False)
+// as the NumPy and JAX backends compute it (keras/src/backend/numpy/
+// image.py _scale_and_translate with the triangle kernel: weights at
+// sample (i+0.5)/scale-0.5, normalised over the input pixels they reach),
+// applied to RandomCrop's windows (random_crop.py: the training fallback
+// slices height x width from the aspect window's corner; inference, as the
+// docstring says, resizes the aspect window itself).
+const kerasResizeNumPy = `
+import json, sys
+import numpy as np
+
+def weight_mat(m, n):
+    inv = m / n
+    sample = (np.arange(n) + 0.5) * inv - 0.5
+    x = np.abs(sample[None, :] - np.arange(m)[:, None])
+    wts = np.maximum(0, 1 - x)
+    tot = np.sum(wts, axis=0, keepdims=True)
+    wts = np.where(np.abs(tot) > 1000 * float(np.finfo(np.float32).eps), wts / np.where(tot != 0, tot, 1), 0)
+    return np.where(((sample >= -0.5) & (sample <= m - 0.5))[None, :], wts, 0)
+
+def resize(img, th, tw):
+    out = np.tensordot(img, weight_mat(img.shape[0], th), axes=(0, 0))  # (w, c, th)
+    out = np.moveaxis(out, -1, 0)
+    out = np.tensordot(out, weight_mat(img.shape[1], tw), axes=(1, 0))  # (th, c, tw)
+    return np.moveaxis(out, -1, 1)
+
+req = json.load(sys.stdin)
+img = np.array(req["img"], dtype=np.float64).reshape(req["shape"])
+h, w = img.shape[0], img.shape[1]
+out = []
+for th, tw, training in req["cases"]:
+    ch = max(min(h, int(float(w * th) / tw)), 1)
+    cw = max(min(w, int(float(h * tw) / th)), 1)
+    y0, x0 = int(float(h - ch) / 2), int(float(w - cw) / 2)
+    if training:
+        win = img[y0:y0 + th, x0:x0 + tw]
+    else:
+        win = img[y0:y0 + ch, x0:x0 + cw]
+    if win.shape[0] != th or win.shape[1] != tw:
+        win = resize(win, th, tw)
+    out.append(win.ravel().tolist())
+json.dump(out, sys.stdout)
+`
+
+func TestRandomCropResizeAgainstNumPy(t *testing.T) {
+	const h, w, ch = 6, 9, 2
+	img := randImages(21, 1, h, w, ch)
+	type cropCase struct {
+		th, tw   int
+		training bool
+	}
+	cases := []cropCase{
+		{6, 4, true}, {8, 5, true}, {13, 9, true}, {3, 12, true}, {6, 9, true},
+		{4, 5, false}, {3, 3, false}, {5, 2, false}, {8, 12, false}, {2, 9, false},
+	}
+	in := make([][3]any, len(cases))
+	for i, c := range cases {
+		in[i] = [3]any{c.th, c.tw, c.training}
+	}
+	var want [][]float64
+	numpyReference(t, kerasResizeNumPy, map[string]any{"img": img.Data, "shape": []int{h, w, ch}, "cases": in}, &want)
+	for i, c := range cases {
+		l := &nn.RandomCrop{Height: c.th, Width: c.tw}
+		buildAug(t, l, tensor.Shape{h, w, ch}, 1)
+		got := l.Forward(img, c.training).Data
+		if len(got) != len(want[i]) {
+			t.Fatalf("%+v: %d values, NumPy %d", c, len(got), len(want[i]))
+		}
+		for j := range got {
+			if d := math.Abs(float64(got[j]) - want[i][j]); d > 1e-4 {
+				t.Errorf("%+v: [%d] = %v, NumPy %v", c, j, got[j], want[i][j])
+				break
+			}
+		}
+	}
+}
