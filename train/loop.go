@@ -94,7 +94,10 @@ type Options struct {
 	Out       io.Writer // default os.Stdout
 }
 
-// ErrNaN is wrapped by the error Fit returns when the loss stops being finite.
+// ErrNaN is wrapped by the error Fit returns when the loss stops being
+// finite, which it checks after every batch without being asked (Keras's
+// TerminateOnNaN(raise_error=True)); a TerminateOnNaN{} callback makes it
+// Keras's graceful stop instead.
 var ErrNaN = errors.New("loss is not finite")
 
 // splitAt returns where the held-out last part of n samples begins.
