@@ -10,8 +10,9 @@ package nn
 //
 // Each layer draws from its own stream, seeded from Build's rng, and has a
 // Reseed method, so Fit makes the draws depend only on (seed, epoch, layer).
-// One transformation is drawn per image of the batch, as Keras does
-// (RandomCrop: one per batch, as Keras does).
+// One transformation is drawn per image of the batch, as Keras does;
+// Keras's RandomCrop draws one window per batch, and so does gokeras's
+// (its padded variant, a gokeras extension, draws one per image).
 //
 // The geometric layers (translation, rotation, zoom, and RandomCrop's
 // resize) share one sampler: every output pixel reads the input at an
