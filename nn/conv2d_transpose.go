@@ -21,7 +21,8 @@ import (
 // backend_utils.py): with padding "valid", (in-1)*stride + kernel +
 // output_padding, where output_padding defaults to max(kernel, stride) -
 // kernel; with "same", in*stride, or (in-1)*stride + kernel%2 +
-// output_padding when output_padding is given.
+// output_padding when output_padding is given. A dilated kernel counts as
+// its span, (kernel-1)*dilation_rate+1.
 //
 // It runs on Conv2D's backward machinery: the forward pass is one matrix
 // product (input times the kernel transposed) followed by col2im, the
@@ -33,6 +34,9 @@ type Conv2DTranspose struct {
 	KernelSize [2]int // (height, width)
 	Strides    [2]int // zero means (1, 1)
 	Padding    Padding
+	// DilationRate spaces the kernel's taps (zero means (1, 1)); Keras
+	// refuses it > 1 together with strides > 1.
+	DilationRate [2]int
 	// OutputPadding is the extra size on the bottom/right, each entry
 	// below its stride; nil is Keras's None (the defaults above), which
 	// differs from an explicit (0, 0).
@@ -69,6 +73,7 @@ func init() {
 			KernelSize:        r.pair("kernel_size"),
 			Strides:           r.pair("strides"),
 			Padding:           r.padding("padding"),
+			DilationRate:      r.pair("dilation_rate"),
 			OutputPadding:     r.outputPadding("output_padding"),
 			Activation:        r.activation("activation"),
 			NoBias:            !r.Bool("use_bias", true),
@@ -83,8 +88,11 @@ func init() {
 			BiasConstraint:      r.readConstraint("bias_constraint"),
 		}
 		// Keys as base_conv_transpose.py get_config writes them
-		// (output_padding since keras-team/keras#23014).
-		r.dilationOne()
+		// (output_padding since keras-team/keras#23014); its __init__'s
+		// checks.
+		if r.Err == nil {
+			r.setErr(checkConvArgs(c.Filters, 1, pair(c.Strides, [2]int{1, 1}), c.dilation()))
+		}
 		r.channelsLast()
 		if op := c.OutputPadding; op != nil && r.Err == nil {
 			s := pair(c.Strides, [2]int{1, 1})
@@ -134,7 +142,9 @@ func (c *Conv2DTranspose) OutputRegularizer() regularizer.Regularizer { return c
 // _get_output_shape_given_tf_padding and
 // _convert_conv_transpose_padding_args_from_keras_to_jax
 // (keras/src/backend/common/backend_utils.py): the JAX form pads the
-// stride-dilated input by left = k-1-before. op < 0 is None.
+// stride-dilated input by left = k-1-before. k is the kernel's span
+// ((size-1)*dilation+1, as Keras replaces kernel_size by it); op < 0 is
+// None.
 func transposeLength(in, k, stride int, pad Padding, op int) (out, before int) {
 	if pad == Valid {
 		if op < 0 {
@@ -152,6 +162,8 @@ func transposeLength(in, k, stride int, pad Padding, op int) (out, before int) {
 	return out, k - 1 - left
 }
 
+func (c *Conv2DTranspose) dilation() [2]int { return pair(c.DilationRate, [2]int{1, 1}) }
+
 func (c *Conv2DTranspose) geometry(in tensor.Shape) (kernel.ConvGeom, error) {
 	var g kernel.ConvGeom
 	if c.Filters <= 0 {
@@ -164,6 +176,10 @@ func (c *Conv2DTranspose) geometry(in tensor.Shape) (kernel.ConvGeom, error) {
 	if s[0] <= 0 || s[1] <= 0 {
 		return g, fmt.Errorf("strides %v must be positive", s)
 	}
+	d := c.dilation()
+	if err := checkConvArgs(c.Filters, 1, s, d); err != nil {
+		return g, err
+	}
 	op := [2]int{-1, -1}
 	if c.OutputPadding != nil {
 		op = *c.OutputPadding
@@ -175,8 +191,11 @@ func (c *Conv2DTranspose) geometry(in tensor.Shape) (kernel.ConvGeom, error) {
 		return g, fmt.Errorf("input shape %v has %d axes besides the batch; Conv2DTranspose takes (batch, height, width, channels): reshape the images to add a channel axis, e.g. (7, 7, 1)", in, len(in))
 	}
 	g = kernel.ConvGeom{OH: in[0], OW: in[1], C: c.Filters, KH: c.KernelSize[0], KW: c.KernelSize[1], SH: s[0], SW: s[1]}
-	g.H, g.PadT = transposeLength(in[0], g.KH, g.SH, c.Padding, op[0])
-	g.W, g.PadL = transposeLength(in[1], g.KW, g.SW, c.Padding, op[1])
+	if d != [2]int{1, 1} {
+		g.DH, g.DW = d[0], d[1]
+	}
+	g.H, g.PadT = transposeLength(in[0], (g.KH-1)*d[0]+1, g.SH, c.Padding, op[0])
+	g.W, g.PadL = transposeLength(in[1], (g.KW-1)*d[1]+1, g.SW, c.Padding, op[1])
 	if in[0] <= 0 || in[1] <= 0 || in[2] <= 0 || g.H <= 0 || g.W <= 0 {
 		return g, fmt.Errorf("input %v gives an empty %dx%d output; use a larger input, output_padding or padding=\"valid\"", in, g.H, g.W)
 	}
@@ -310,7 +329,8 @@ func (c *Conv2DTranspose) Config() map[string]any {
 		m["output_padding"] = nil
 	}
 	m["data_format"] = "channels_last"
-	m["dilation_rate"] = []int{1, 1}
+	d := c.dilation()
+	m["dilation_rate"] = []int{d[0], d[1]}
 	m["activation"] = c.Activation.String()
 	m["use_bias"] = !c.NoBias
 	m["kernel_initializer"] = initConfig(c.KernelInitializer, GlorotUniform)

@@ -45,6 +45,22 @@ func TestConv2DTransposeOutputShape(t *testing.T) {
 			t.Errorf("k=%v s=%v %v op=%v: OutputShape = %v, %v; want %v", tt.k, tt.s, tt.pad, tt.op, got, err, tt.want)
 		}
 	}
+	// Dilation (2, 3): the 3-tap kernel spans 5 and 7 cells.
+	for _, tt := range []struct {
+		pad  nn.Padding
+		op   *[2]int
+		want tensor.Shape
+	}{
+		{nn.Valid, nil, tensor.Shape{9, 10, 2}}, // 4+5, 3+7
+		{nn.Same, nil, tensor.Shape{5, 4, 2}},
+		{nn.Same, op2(0, 0), tensor.Shape{5, 4, 2}}, // 4+1+0, 3+1+0
+	} {
+		l := &nn.Conv2DTranspose{Filters: 2, KernelSize: [2]int{3, 3}, DilationRate: [2]int{2, 3}, Padding: tt.pad, OutputPadding: tt.op}
+		got, err := l.OutputShape(tensor.Shape{5, 4, 3})
+		if err != nil || !got.Equal(tt.want) {
+			t.Errorf("dilated %v op=%v: OutputShape = %v, %v; want %v", tt.pad, tt.op, got, err, tt.want)
+		}
+	}
 	for _, tt := range []struct {
 		l    *nn.Conv2DTranspose
 		in   tensor.Shape
@@ -54,6 +70,7 @@ func TestConv2DTransposeOutputShape(t *testing.T) {
 		{&nn.Conv2DTranspose{Filters: 0, KernelSize: [2]int{3, 3}}, tensor.Shape{4, 4, 1}, "filters"},
 		{&nn.Conv2DTranspose{Filters: 2, KernelSize: [2]int{3, 3}}, tensor.Shape{4, 4}, "axes"},
 		{&nn.Conv2DTranspose{Filters: 2, KernelSize: [2]int{2, 2}, Padding: nn.Same, OutputPadding: op2(0, 0)}, tensor.Shape{1, 1, 1}, "empty"},
+		{&nn.Conv2DTranspose{Filters: 2, KernelSize: [2]int{3, 3}, Strides: [2]int{2, 1}, DilationRate: [2]int{1, 2}}, tensor.Shape{4, 4, 1}, "together with dilation_rate"},
 	} {
 		if _, err := tt.l.OutputShape(tt.in); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%+v on %v: err = %v, want %q", tt.l, tt.in, err, tt.want)
@@ -74,6 +91,8 @@ func TestConv2DTransposeGradients(t *testing.T) {
 		{"same s2", &nn.Conv2DTranspose{Filters: 3, KernelSize: [2]int{3, 4}, Strides: [2]int{2, 2}, Padding: nn.Same}, tensor.Shape{3, 3, 2}},
 		{"same s3 op", &nn.Conv2DTranspose{Filters: 2, KernelSize: [2]int{4, 3}, Strides: [2]int{3, 3}, Padding: nn.Same, OutputPadding: op2(2, 0)}, tensor.Shape{3, 2, 2}},
 		{"1x1", &nn.Conv2DTranspose{Filters: 4, KernelSize: [2]int{1, 1}}, tensor.Shape{3, 3, 2}},
+		{"dilated valid", &nn.Conv2DTranspose{Filters: 2, KernelSize: [2]int{3, 2}, DilationRate: [2]int{2, 3}}, tensor.Shape{3, 4, 2}},
+		{"dilated same", &nn.Conv2DTranspose{Filters: 2, KernelSize: [2]int{3, 3}, DilationRate: [2]int{2, 2}, Padding: nn.Same}, tensor.Shape{4, 3, 2}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			nntest.CheckGradients(t, tt.l, tt.in, nntest.GradOptions{Batch: 2, Step: 1e-2})

@@ -28,13 +28,13 @@ for c in d:
     ws = [f64(w, s).requires_grad_() for w, s in zip(c["w"], c["wshape"])]
     K = ws[0]
     if c["kind"] == "Conv2DTranspose":
-        full = F.conv_transpose2d(x, K.permute(3, 2, 0, 1), stride=c["stride"])
+        full = F.conv_transpose2d(x, K.permute(3, 2, 0, 1), stride=c["stride"], dilation=c["dilation"])
         (pt, pl), (oh, ow) = c["crop"], c["out"]
         full = F.pad(full, (0, max(0, pl + ow - full.shape[3]), 0, max(0, pt + oh - full.shape[2])))
         y = full[:, :, pt:pt + oh, pl:pl + ow]
     else:
         kh, kw, C, dm = K.shape
-        y = F.conv2d(F.pad(x, c["pad"]), K.permute(2, 3, 0, 1).reshape(C * dm, 1, kh, kw), stride=c["stride"], groups=C)
+        y = F.conv2d(F.pad(x, c["pad"]), K.permute(2, 3, 0, 1).reshape(C * dm, 1, kh, kw), stride=c["stride"], dilation=c["dilation"], groups=C)
         if c["kind"] == "SeparableConv2D":
             y = F.conv2d(y, ws[1].permute(3, 2, 0, 1))
     if c["bias"]:
@@ -54,6 +54,7 @@ type convTorchCase struct {
 	W      [][]float32 `json:"w"`
 	WShape [][]int     `json:"wshape"`
 	Stride [2]int      `json:"stride"`
+	Dil    [2]int      `json:"dilation"`
 	Crop   [2]int      `json:"crop"` // Conv2DTranspose: cells cropped at the top and left
 	Out    [2]int      `json:"out"`
 	Pad    [4]int      `json:"pad"` // depthwise: left, right, top, bottom
@@ -70,7 +71,8 @@ func tfSamePad(in, k, s int) (total, before int) {
 }
 
 // TestConvVariantsMatchTorch compares the outputs and the input and
-// weight gradients of the three layers with PyTorch's. The transposed
+// weight gradients of the three layers with PyTorch's, strided, dilated
+// and padded both ways. The transposed
 // convolution's crop is worked out independently of the layer: Keras's
 // Conv2DTranspose is the gradient of the TensorFlow convolution from its
 // output (size O, from the hand-checked OutputShape table) back to its
@@ -98,6 +100,11 @@ func TestConvVariantsMatchTorch(t *testing.T) {
 		{&nn.DepthwiseConv2D{KernelSize: [2]int{4, 4}, Strides: [2]int{2, 2}, Padding: nn.Same}, tensor.Shape{6, 7, 18}},
 		{&nn.SeparableConv2D{Filters: 4, KernelSize: [2]int{3, 3}, Padding: nn.Same, DepthMultiplier: 2}, tensor.Shape{5, 5, 3}},
 		{&nn.SeparableConv2D{Filters: 3, KernelSize: [2]int{2, 3}, Strides: [2]int{2, 2}, NoBias: true}, tensor.Shape{6, 7, 2}},
+		{&nn.Conv2DTranspose{Filters: 2, KernelSize: [2]int{3, 2}, DilationRate: [2]int{2, 3}}, tensor.Shape{3, 4, 2}},
+		{&nn.Conv2DTranspose{Filters: 2, KernelSize: [2]int{3, 4}, DilationRate: [2]int{2, 2}, Padding: nn.Same}, tensor.Shape{4, 5, 3}},
+		{&nn.Conv2DTranspose{Filters: 2, KernelSize: [2]int{2, 3}, DilationRate: [2]int{3, 2}, Padding: nn.Same, OutputPadding: op2(0, 0)}, tensor.Shape{4, 4, 2}},
+		{&nn.DepthwiseConv2D{KernelSize: [2]int{3, 2}, DilationRate: [2]int{2, 3}, Padding: nn.Same, DepthMultiplier: 2}, tensor.Shape{6, 7, 3}},
+		{&nn.SeparableConv2D{Filters: 3, KernelSize: [2]int{2, 3}, DilationRate: [2]int{3, 2}}, tensor.Shape{6, 7, 2}},
 	}
 	var in []convTorchCase
 	var dxs, ys [][]float32
@@ -125,20 +132,26 @@ func TestConvVariantsMatchTorch(t *testing.T) {
 			tcase.WShape = append(tcase.WShape, p.Value.Shape)
 			tcase.Bias = p.Name == "bias"
 		}
-		var k, s [2]int
+		var k, s, d [2]int
 		var pad nn.Padding
 		switch l := c.l.(type) {
 		case *nn.Conv2DTranspose:
-			k, s, pad = l.KernelSize, l.Strides, l.Padding
+			k, s, d, pad = l.KernelSize, l.Strides, l.DilationRate, l.Padding
 		case *nn.DepthwiseConv2D:
-			k, s, pad = l.KernelSize, l.Strides, l.Padding
+			k, s, d, pad = l.KernelSize, l.Strides, l.DilationRate, l.Padding
 		case *nn.SeparableConv2D:
-			k, s, pad = l.KernelSize, l.Strides, l.Padding
+			k, s, d, pad = l.KernelSize, l.Strides, l.DilationRate, l.Padding
 		}
 		if s == [2]int{} {
 			s = [2]int{1, 1}
 		}
-		tcase.Stride = s
+		if d == [2]int{} {
+			d = [2]int{1, 1}
+		}
+		tcase.Stride, tcase.Dil = s, d
+		for a := range 2 {
+			k[a] = (k[a]-1)*d[a] + 1 // the dilated kernel's span
+		}
 		if pad == nn.Same {
 			if tcase.Kind == "Conv2DTranspose" {
 				for a := range 2 {

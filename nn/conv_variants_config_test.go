@@ -22,9 +22,11 @@ func TestConvVariantsConfigRoundTrip(t *testing.T) {
 		&nn.Conv2DTranspose{Name: "up0", Filters: 3, KernelSize: [2]int{2, 2}, Strides: [2]int{2, 1}, OutputPadding: op2(0, 0), NoBias: true,
 			KernelInitializer: nn.HeNormal, KernelRegularizer: l2, KernelConstraint: &constraint.MaxNorm{MaxValue: 2, Axis: []int{0, 1, 2}}},
 		&nn.Conv2DTranspose{Name: "up1", Filters: 1, KernelSize: [2]int{3, 3}, Strides: [2]int{3, 3}, OutputPadding: op2(2, 1)},
+		&nn.Conv2DTranspose{Name: "up2", Filters: 2, KernelSize: [2]int{3, 3}, DilationRate: [2]int{2, 3}, Padding: nn.Same},
 		&nn.DepthwiseConv2D{Name: "dw", KernelSize: [2]int{3, 3}, DepthMultiplier: 2, Padding: nn.Same, DepthwiseRegularizer: l2, ActivityRegularizer: l2},
 		&nn.DepthwiseConv2D{Name: "dw1", KernelSize: [2]int{5, 3}, Strides: [2]int{2, 2}, NoBias: true, DepthwiseInitializer: nn.HeUniform},
-		&nn.SeparableConv2D{Name: "sep", Filters: 8, KernelSize: [2]int{3, 3}, DepthMultiplier: 3, Activation: activation.Tanh,
+		&nn.DepthwiseConv2D{Name: "dw2", KernelSize: [2]int{3, 3}, DilationRate: [2]int{2, 2}},
+		&nn.SeparableConv2D{Name: "sep", Filters: 8, KernelSize: [2]int{3, 3}, DepthMultiplier: 3, DilationRate: [2]int{1, 2}, Activation: activation.Tanh,
 			PointwiseInitializer: nn.HeNormal, PointwiseRegularizer: l2, PointwiseConstraint: &constraint.NonNeg{}},
 	} {
 		b, err := json.Marshal(l.Config())
@@ -81,16 +83,17 @@ func TestConvVariantsConfigRejected(t *testing.T) {
 		cfg   map[string]any
 		want  string
 	}{
-		{"Conv2DTranspose", tr("dilation_rate", []any{2.0, 2.0}), "dilation_rate=[2,2] is not implemented for Conv2DTranspose"},
+		{"Conv2DTranspose", tr("dilation_rate", []any{2.0, 2.0}), "Keras does not support strides > 1 together with dilation_rate > 1"},
+		{"Conv2DTranspose", tr("dilation_rate", 0.0), "dilation_rate must be positive"},
 		{"Conv2DTranspose", tr("output_padding", []any{2.0, 1.0}), "output_padding [2 1] must be smaller than strides [2 2]"},
 		{"Conv2DTranspose", tr("output_padding", -1.0), "output_padding must be at least 0"},
 		{"Conv2DTranspose", tr("output_padding", []any{1.0, 1.0, 1.0}), "output_padding"},
 		{"Conv2DTranspose", tr("data_format", "channels_first"), `data_format="channels_first" is not implemented for Conv2DTranspose`},
 		{"Conv2DTranspose", tr("groups", 1.0), `unknown key "groups"`},
-		{"DepthwiseConv2D", dw("dilation_rate", 2.0), "dilation_rate=[2,2] is not implemented for DepthwiseConv2D"},
+		{"DepthwiseConv2D", map[string]any{"kernel_size": 3.0, "strides": []any{1.0, 2.0}, "dilation_rate": 2.0}, "strides > 1 together with dilation_rate > 1"},
 		{"DepthwiseConv2D", dw("depth_multiplier", 0.0), "depth_multiplier must be positive"},
 		{"DepthwiseConv2D", dw("kernel_initializer", "he_normal"), `unknown key "kernel_initializer"`},
-		{"SeparableConv2D", sep("dilation_rate", []any{1.0, 3.0}), "dilation_rate=[1,3] is not implemented for SeparableConv2D"},
+		{"SeparableConv2D", map[string]any{"filters": 2.0, "kernel_size": 3.0, "strides": 2.0, "dilation_rate": []any{1.0, 3.0}}, "strides > 1 together with dilation_rate > 1"},
 		{"SeparableConv2D", sep("data_format", "channels_first"), "channels_last"},
 		{"SeparableConv2D", sep("pointwise_regularizer", "l3"), "pointwise_regularizer"},
 	} {

@@ -17,15 +17,17 @@ import (
 // DepthMultiplier filters, and filter m of channel c gives output channel
 // c*DepthMultiplier+m. The kernel has Keras's shape (kh, kw, channels,
 // depth_multiplier); the bias has one entry per output channel. Windows,
-// strides and "same" padding are Conv2D's. It runs kernel.DepthwiseConv2DNHWC
-// (portable Go loops over channels; no assembly).
+// strides, dilation and "same" padding are Conv2D's. It runs
+// kernel.DepthwiseConv2DNHWC (portable Go loops over channels; no
+// assembly).
 type DepthwiseConv2D struct {
 	Trainability
 	Name                 string
 	KernelSize           [2]int // (height, width)
 	Strides              [2]int // zero means (1, 1)
 	Padding              Padding
-	DepthMultiplier      int // zero means 1
+	DilationRate         [2]int // zero means (1, 1); Keras refuses it > 1 with strides > 1
+	DepthMultiplier      int    // zero means 1
 	Activation           activation.Func
 	NoBias               bool // use_bias=False
 	DepthwiseInitializer Initializer
@@ -53,6 +55,7 @@ func init() {
 			KernelSize:           r.pair("kernel_size"),
 			Strides:              r.pair("strides"),
 			Padding:              r.padding("padding"),
+			DilationRate:         r.pair("dilation_rate"),
 			DepthMultiplier:      r.positiveInt("depth_multiplier", 1),
 			Activation:           r.activation("activation"),
 			NoBias:               !r.Bool("use_bias", true),
@@ -66,19 +69,14 @@ func init() {
 			DepthwiseConstraint:  r.readConstraint("depthwise_constraint"),
 			BiasConstraint:       r.readConstraint("bias_constraint"),
 		}
-		// Keys as base_depthwise_conv.py get_config writes them.
-		r.dilationOne()
+		// Keys as base_depthwise_conv.py get_config writes them; its
+		// __init__'s checks.
+		if r.Err == nil {
+			r.setErr(checkConvArgs(0, 1, pair(d.Strides, [2]int{1, 1}), pair(d.DilationRate, [2]int{1, 1})))
+		}
 		r.channelsLast()
 		return d
 	})
-}
-
-// dilationOne reads dilation_rate, which gokeras's depthwise, separable
-// and transposed convolutions implement as (1, 1) only.
-func (r *ConfigReader) dilationOne() {
-	if d := r.pair("dilation_rate"); d != [2]int{} && d != [2]int{1, 1} && r.Err == nil {
-		r.unsupported("dilation_rate", d, "gokeras implements dilation_rate (1, 1) only for "+r.class)
-	}
 }
 
 func (d *DepthwiseConv2D) LayerName() string                { return d.Name }
@@ -96,11 +94,11 @@ func (d *DepthwiseConv2D) multiplier() int { return max(d.DepthMultiplier, 1) }
 // geometry checks the configuration and input shape in and returns the
 // window geometry (N left zero).
 func (d *DepthwiseConv2D) geometry(in tensor.Shape) (kernel.ConvGeom, error) {
-	return depthwiseGeometry(d.Class(), in, d.KernelSize, d.Strides, d.Padding, d.DepthMultiplier)
+	return depthwiseGeometry(d.Class(), in, d.KernelSize, d.Strides, d.DilationRate, d.Padding, d.DepthMultiplier)
 }
 
 // depthwiseGeometry is DepthwiseConv2D's and SeparableConv2D's geometry.
-func depthwiseGeometry(class string, in tensor.Shape, ks, strides [2]int, pad Padding, dm int) (kernel.ConvGeom, error) {
+func depthwiseGeometry(class string, in tensor.Shape, ks, strides, dilation [2]int, pad Padding, dm int) (kernel.ConvGeom, error) {
 	var g kernel.ConvGeom
 	if dm < 0 {
 		return g, fmt.Errorf("depth_multiplier is %d; give %s a positive depth multiplier (1, the default, keeps the channel count)", dm, class)
@@ -112,14 +110,24 @@ func depthwiseGeometry(class string, in tensor.Shape, ks, strides [2]int, pad Pa
 	if s[0] <= 0 || s[1] <= 0 {
 		return g, fmt.Errorf("strides %v must be positive", s)
 	}
+	d := pair(dilation, [2]int{1, 1})
+	if err := checkConvArgs(0, 1, s, d); err != nil {
+		return g, err
+	}
 	if len(in) != 3 {
 		return g, fmt.Errorf("input shape %v has %d axes besides the batch; %s takes (batch, height, width, channels): reshape the images to add a channel axis, e.g. (28, 28, 1)", in, len(in), class)
 	}
 	g = kernel.ConvGeom{H: in[0], W: in[1], C: in[2], KH: ks[0], KW: ks[1], SH: s[0], SW: s[1]}
-	g.OH, g.PadT = windowGeometry(g.H, g.KH, g.SH, pad)
-	g.OW, g.PadL = windowGeometry(g.W, g.KW, g.SW, pad)
+	if d != [2]int{1, 1} {
+		g.DH, g.DW = d[0], d[1]
+	}
+	// The dilated window spans (k-1)*rate+1 cells (compute_conv_output_shape
+	// in keras/src/ops/operation_utils.py; TensorFlow's SAME padding).
+	ekh, ekw := (g.KH-1)*d[0]+1, (g.KW-1)*d[1]+1
+	g.OH, g.PadT = windowGeometry(g.H, ekh, g.SH, pad)
+	g.OW, g.PadL = windowGeometry(g.W, ekw, g.SW, pad)
 	if g.OH <= 0 || g.OW <= 0 {
-		return g, fmt.Errorf("kernel %dx%d is larger than the %dx%d input with padding \"valid\"; use a smaller kernel_size or padding=\"same\"", g.KH, g.KW, g.H, g.W)
+		return g, fmt.Errorf("kernel %dx%d (spanning %dx%d with dilation_rate %v) is larger than the %dx%d input with padding \"valid\"; use a smaller kernel_size or dilation_rate, or padding=\"same\"", g.KH, g.KW, ekh, ekw, d, g.H, g.W)
 	}
 	return g, nil
 }
@@ -228,7 +236,8 @@ func (d *DepthwiseConv2D) Config() map[string]any {
 	m["strides"] = []int{s[0], s[1]}
 	m["padding"] = d.Padding.String()
 	m["data_format"] = "channels_last"
-	m["dilation_rate"] = []int{1, 1}
+	dil := pair(d.DilationRate, [2]int{1, 1})
+	m["dilation_rate"] = []int{dil[0], dil[1]}
 	m["activation"] = d.Activation.String()
 	m["use_bias"] = !d.NoBias
 	m["depthwise_initializer"] = initConfig(d.DepthwiseInitializer, GlorotUniform)

@@ -24,6 +24,8 @@ func TestDepthwiseConv2DShapes(t *testing.T) {
 		{&nn.DepthwiseConv2D{KernelSize: [2]int{3, 3}, Padding: nn.Same, DepthMultiplier: 2}, tensor.Shape{7, 6, 6}, "kernel(3, 3, 3, 2) bias(6,)"},
 		{&nn.DepthwiseConv2D{KernelSize: [2]int{3, 2}, Strides: [2]int{2, 2}, NoBias: true}, tensor.Shape{3, 3, 3}, "kernel(3, 2, 3, 1)"},
 		{&nn.DepthwiseConv2D{KernelSize: [2]int{2, 2}, Strides: [2]int{3, 3}, Padding: nn.Same, DepthMultiplier: 3}, tensor.Shape{3, 2, 9}, "kernel(2, 2, 3, 3) bias(9,)"},
+		// dilation (2, 2): the 3x2 kernel spans 5x3 cells: 7-5+1, 6-3+1.
+		{&nn.DepthwiseConv2D{KernelSize: [2]int{3, 2}, DilationRate: [2]int{2, 2}}, tensor.Shape{3, 4, 3}, "kernel(3, 2, 3, 1) bias(3,)"},
 	} {
 		in := tensor.Shape{7, 6, 3}
 		got, err := tt.l.OutputShape(in)
@@ -57,6 +59,7 @@ func TestDepthwiseConv2DGradients(t *testing.T) {
 		{"same dm2 tanh", &nn.DepthwiseConv2D{KernelSize: [2]int{3, 3}, Padding: nn.Same, DepthMultiplier: 2, Activation: activation.Tanh}, tensor.Shape{4, 5, 2}},
 		{"s2", &nn.DepthwiseConv2D{KernelSize: [2]int{3, 3}, Strides: [2]int{2, 2}, Padding: nn.Same, NoBias: true}, tensor.Shape{5, 5, 3}},
 		{"s3 dm3", &nn.DepthwiseConv2D{KernelSize: [2]int{2, 3}, Strides: [2]int{3, 2}, DepthMultiplier: 3}, tensor.Shape{7, 6, 2}},
+		{"dilated same", &nn.DepthwiseConv2D{KernelSize: [2]int{3, 2}, DilationRate: [2]int{2, 3}, Padding: nn.Same, DepthMultiplier: 2}, tensor.Shape{6, 7, 2}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			nntest.CheckGradients(t, tt.l, tt.in, nntest.GradOptions{Batch: 2})

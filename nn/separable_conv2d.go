@@ -25,7 +25,8 @@ type SeparableConv2D struct {
 	KernelSize           [2]int // (height, width)
 	Strides              [2]int // zero means (1, 1)
 	Padding              Padding
-	DepthMultiplier      int // zero means 1
+	DilationRate         [2]int // zero means (1, 1); Keras refuses it > 1 with strides > 1
+	DepthMultiplier      int    // zero means 1
 	Activation           activation.Func
 	NoBias               bool // use_bias=False
 	DepthwiseInitializer Initializer
@@ -55,6 +56,7 @@ func init() {
 			KernelSize:           r.pair("kernel_size"),
 			Strides:              r.pair("strides"),
 			Padding:              r.padding("padding"),
+			DilationRate:         r.pair("dilation_rate"),
 			DepthMultiplier:      r.positiveInt("depth_multiplier", 1),
 			Activation:           r.activation("activation"),
 			NoBias:               !r.Bool("use_bias", true),
@@ -71,8 +73,11 @@ func init() {
 			PointwiseConstraint:  r.readConstraint("pointwise_constraint"),
 			BiasConstraint:       r.readConstraint("bias_constraint"),
 		}
-		// Keys as base_separable_conv.py get_config writes them.
-		r.dilationOne()
+		// Keys as base_separable_conv.py get_config writes them; its
+		// __init__'s checks.
+		if r.Err == nil {
+			r.setErr(checkConvArgs(0, 1, pair(c.Strides, [2]int{1, 1}), pair(c.DilationRate, [2]int{1, 1})))
+		}
 		r.channelsLast()
 		return c
 	})
@@ -94,7 +99,7 @@ func (c *SeparableConv2D) geometry(in tensor.Shape) (kernel.ConvGeom, error) {
 	if c.Filters <= 0 {
 		return kernel.ConvGeom{}, fmt.Errorf("filters is %d; give SeparableConv2D a positive number of filters", c.Filters)
 	}
-	return depthwiseGeometry(c.Class(), in, c.KernelSize, c.Strides, c.Padding, c.DepthMultiplier)
+	return depthwiseGeometry(c.Class(), in, c.KernelSize, c.Strides, c.DilationRate, c.Padding, c.DepthMultiplier)
 }
 
 func (c *SeparableConv2D) OutputShape(in tensor.Shape) (tensor.Shape, error) {
@@ -134,7 +139,7 @@ func (c *SeparableConv2D) Build(in tensor.Shape, rng *rand.Rand) error {
 	}
 	// Keras's build order: depthwise, pointwise, bias.
 	c.dw = DepthwiseConv2D{
-		Name: c.Name, KernelSize: c.KernelSize, Strides: c.Strides, Padding: c.Padding,
+		Name: c.Name, KernelSize: c.KernelSize, Strides: c.Strides, DilationRate: c.DilationRate, Padding: c.Padding,
 		DepthMultiplier: c.DepthMultiplier, NoBias: true,
 		DepthwiseInitializer: c.DepthwiseInitializer,
 		DepthwiseRegularizer: c.DepthwiseRegularizer, DepthwiseConstraint: c.DepthwiseConstraint,
@@ -210,7 +215,8 @@ func (c *SeparableConv2D) Config() map[string]any {
 	m["strides"] = []int{s[0], s[1]}
 	m["padding"] = c.Padding.String()
 	m["data_format"] = "channels_last"
-	m["dilation_rate"] = []int{1, 1}
+	d := pair(c.DilationRate, [2]int{1, 1})
+	m["dilation_rate"] = []int{d[0], d[1]}
 	m["activation"] = c.Activation.String()
 	m["use_bias"] = !c.NoBias
 	m["depthwise_initializer"] = initConfig(c.DepthwiseInitializer, GlorotUniform)

@@ -57,6 +57,7 @@ func TestSeparableConv2DGradients(t *testing.T) {
 		{"same dm2 tanh", &nn.SeparableConv2D{Filters: 2, KernelSize: [2]int{3, 3}, Padding: nn.Same, DepthMultiplier: 2, Activation: activation.Tanh}, tensor.Shape{4, 4, 3}},
 		{"s2 nobias", &nn.SeparableConv2D{Filters: 4, KernelSize: [2]int{3, 3}, Strides: [2]int{2, 2}, NoBias: true}, tensor.Shape{6, 5, 2}},
 		{"s3", &nn.SeparableConv2D{Filters: 2, KernelSize: [2]int{2, 2}, Strides: [2]int{3, 3}, Padding: nn.Same, DepthMultiplier: 3}, tensor.Shape{5, 7, 2}},
+		{"dilated", &nn.SeparableConv2D{Filters: 3, KernelSize: [2]int{2, 3}, DilationRate: [2]int{3, 2}, DepthMultiplier: 2}, tensor.Shape{6, 7, 2}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			nntest.CheckGradients(t, tt.l, tt.in, nntest.GradOptions{Batch: 2})

@@ -11,13 +11,15 @@ package kernel
 // loops, which Go compiles to plain scalar code.
 //
 // g describes the window as for Conv2D: N images of H×W×C in, OH×OW out,
-// PadT/PadL cells of zero padding before the first row/column.
+// PadT/PadL cells of zero padding before the first row/column, taps DH/DW
+// cells apart (zero means 1); Groups is ignored (the depthwise convolution
+// is the grouped one with a group per channel).
 
 // DepthwiseConv2DNHWC overwrites y (N×OH×OW×C*dm) with the depthwise
 // convolution of x (N×H×W×C) by w (KH×KW×C×dm). Its loop:
 //
 //	for n, oy, ox, ky, kx, c, m:
-//	    iy, ix := oy*SH-PadT+ky, ox*SW-PadL+kx   (taps outside the image add 0)
+//	    iy, ix := oy*SH-PadT+ky*DH, ox*SW-PadL+kx*DW   (taps outside the image add 0)
 //	    y[n,oy,ox,c*dm+m] += x[n,iy,ix,c] * w[ky,kx,c,m]
 //
 // Work is split by output row; the result does not depend on the thread
@@ -36,18 +38,19 @@ func depthwiseForwardBody(ka *kargs, lo, hi int) {
 	x, w, y := ka.s[0], ka.s[1], ka.s[2]
 	dm := ka.i[0]
 	co := g.C * dm
+	dilY, dilX := g.dilation()
 	for r := lo; r < hi; r++ {
 		n, oy := r/g.OH, r%g.OH
 		for ox := 0; ox < g.OW; ox++ {
 			out := y[((n*g.OH+oy)*g.OW+ox)*co:][:co]
 			clear(out)
 			for ky := 0; ky < g.KH; ky++ {
-				iy := oy*g.SH - g.PadT + ky
+				iy := oy*g.SH - g.PadT + ky*dilY
 				if iy < 0 || iy >= g.H {
 					continue
 				}
 				for kx := 0; kx < g.KW; kx++ {
-					ix := ox*g.SW - g.PadL + kx
+					ix := ox*g.SW - g.PadL + kx*dilX
 					if ix < 0 || ix >= g.W {
 						continue
 					}
@@ -84,7 +87,7 @@ func depthwiseTap(out, xs, ws []float32, dm int) {
 // (N×OH×OW×C*dm). Each input cell gathers from the output cells whose
 // windows cover it:
 //
-//	for n, iy, ix, ky, kx with oy = (iy+PadT-ky)/SH, ox = (ix+PadL-kx)/SW whole and in range, c, m:
+//	for n, iy, ix, ky, kx with oy = (iy+PadT-ky*DH)/SH, ox = (ix+PadL-kx*DW)/SW whole and in range, c, m:
 //	    dx[n,iy,ix,c] += dy[n,oy,ox,c*dm+m] * w[ky,kx,c,m]
 //
 // Work is split by input row, so no two goroutines write the same cell.
@@ -102,19 +105,20 @@ func depthwiseBackwardInputBody(ka *kargs, lo, hi int) {
 	dy, w, dx := ka.s[0], ka.s[1], ka.s[2]
 	dm := ka.i[0]
 	co := g.C * dm
+	dilY, dilX := g.dilation()
 	for r := lo; r < hi; r++ {
 		n, iy := r/g.H, r%g.H
 		for ix := 0; ix < g.W; ix++ {
 			d := dx[((n*g.H+iy)*g.W+ix)*g.C:][:g.C]
 			clear(d)
 			for ky := 0; ky < g.KH; ky++ {
-				ty := iy + g.PadT - ky
+				ty := iy + g.PadT - ky*dilY
 				if ty < 0 || ty%g.SH != 0 || ty/g.SH >= g.OH {
 					continue
 				}
 				oy := ty / g.SH
 				for kx := 0; kx < g.KW; kx++ {
-					tx := ix + g.PadL - kx
+					tx := ix + g.PadL - kx*dilX
 					if tx < 0 || tx%g.SW != 0 || tx/g.SW >= g.OW {
 						continue
 					}
@@ -150,7 +154,7 @@ const depthwiseBand = 16
 // input x and dy:
 //
 //	for ky, kx, c, m: dw[ky,kx,c,m] = sum over n, oy, ox (in that order) of
-//	    x[n, oy*SH-PadT+ky, ox*SW-PadL+kx, c] * dy[n,oy,ox,c*dm+m]
+//	    x[n, oy*SH-PadT+ky*DH, ox*SW-PadL+kx*DW, c] * dy[n,oy,ox,c*dm+m]
 //
 // Work is split by tap and band of 16 channels, each summed by one
 // goroutine in pixel order, so the result does not depend on the thread
@@ -170,9 +174,10 @@ func depthwiseBackwardFilterBody(ka *kargs, lo, hi int) {
 	x, dy, dw := ka.s[0], ka.s[1], ka.s[2]
 	dm, bands := ka.i[0], ka.i[1]
 	co := g.C * dm
+	dilY, dilX := g.dilation()
 	for u := lo; u < hi; u++ {
 		tap, band := u/bands, u%bands
-		ky, kx := tap/g.KW, tap%g.KW
+		ky, kx := tap/g.KW*dilY, tap%g.KW*dilX // the tap's offsets in the window
 		c0, c1 := band*depthwiseBand, min(g.C, (band+1)*depthwiseBand)
 		acc := dw[tap*co+c0*dm : tap*co+c1*dm]
 		clear(acc)

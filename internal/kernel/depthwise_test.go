@@ -11,13 +11,14 @@ import (
 // it reaches), independent of the gather loops under test.
 func depthwiseRef(g *ConvGeom, dm int, x, w []float32) []float64 {
 	co := g.C * dm
+	dh, dw := max(g.DH, 1), max(g.DW, 1)
 	y := make([]float64, g.N*g.OH*g.OW*co)
 	for n := 0; n < g.N; n++ {
 		for oy := 0; oy < g.OH; oy++ {
 			for ox := 0; ox < g.OW; ox++ {
 				for ky := 0; ky < g.KH; ky++ {
 					for kx := 0; kx < g.KW; kx++ {
-						iy, ix := oy*g.SH-g.PadT+ky, ox*g.SW-g.PadL+kx
+						iy, ix := oy*g.SH-g.PadT+ky*dh, ox*g.SW-g.PadL+kx*dw
 						if iy < 0 || iy >= g.H || ix < 0 || ix >= g.W {
 							continue
 						}
@@ -46,22 +47,26 @@ func dotF64(a []float32, b []float64) float64 {
 // reference loop, and both backward passes through the adjoint identities
 // <dy, f(x, w)> = <dx, x> = <dw, w> (f is linear in x and in w), for
 // paddings on every side, strides past the window, depth multipliers 1
-// and 3, channel counts below, at and above a band, and 1 and 2 threads
-// (the bits must not change with the thread count).
+// and 3, channel counts below, at and above a band, dilated taps, and 1
+// and 2 threads (the bits must not change with the thread count).
 func TestDepthwiseConv2DAgainstLoop(t *testing.T) {
 	r := rand.New(rand.NewPCG(31, 32))
 	out := func(in, k, s, pad, extra int) int { return (in+pad+extra-k)/s + 1 }
-	for _, tc := range []struct{ h, w, c, dm, kh, kw, sh, sw, pt, pl, pb, pr int }{
-		{6, 6, 3, 1, 3, 3, 1, 1, 1, 1, 1, 1},
-		{7, 5, 2, 3, 3, 2, 2, 1, 1, 0, 1, 1},
-		{9, 8, 17, 1, 3, 3, 2, 2, 0, 0, 1, 1},
-		{5, 6, 20, 2, 2, 2, 3, 3, 0, 0, 0, 0}, // stride past the window
-		{4, 4, 5, 1, 1, 1, 1, 1, 0, 0, 0, 0},
-		{3, 8, 4, 2, 3, 5, 1, 3, 1, 2, 1, 2},
-		{8, 8, 32, 1, 5, 5, 1, 1, 2, 2, 2, 2},
+	for _, tc := range []struct{ h, w, c, dm, kh, kw, sh, sw, pt, pl, pb, pr, dh, dw int }{
+		{6, 6, 3, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},
+		{7, 5, 2, 3, 3, 2, 2, 1, 1, 0, 1, 1, 1, 1},
+		{9, 8, 17, 1, 3, 3, 2, 2, 0, 0, 1, 1, 1, 1},
+		{5, 6, 20, 2, 2, 2, 3, 3, 0, 0, 0, 0, 1, 1}, // stride past the window
+		{4, 4, 5, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1},
+		{3, 8, 4, 2, 3, 5, 1, 3, 1, 2, 1, 2, 1, 1},
+		{8, 8, 32, 1, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1},
+		{9, 8, 3, 2, 3, 3, 1, 1, 2, 1, 2, 1, 2, 1}, // dilated
+		{8, 9, 17, 1, 2, 3, 1, 1, 0, 3, 1, 3, 3, 3},
+		{7, 7, 2, 1, 3, 3, 2, 1, 0, 0, 0, 0, 1, 2},
 	} {
-		g := ConvGeom{N: 2, H: tc.h, W: tc.w, C: tc.c, KH: tc.kh, KW: tc.kw, SH: tc.sh, SW: tc.sw, PadT: tc.pt, PadL: tc.pl}
-		g.OH, g.OW = out(tc.h, tc.kh, tc.sh, tc.pt, tc.pb), out(tc.w, tc.kw, tc.sw, tc.pl, tc.pr)
+		g := ConvGeom{N: 2, H: tc.h, W: tc.w, C: tc.c, KH: tc.kh, KW: tc.kw, SH: tc.sh, SW: tc.sw, PadT: tc.pt, PadL: tc.pl, DH: tc.dh, DW: tc.dw}
+		ekh, ekw := (tc.kh-1)*max(tc.dh, 1)+1, (tc.kw-1)*max(tc.dw, 1)+1
+		g.OH, g.OW = out(tc.h, ekh, tc.sh, tc.pt, tc.pb), out(tc.w, ekw, tc.sw, tc.pl, tc.pr)
 		co := g.C * tc.dm
 		x := randSlice(r, g.N*g.H*g.W*g.C)
 		w := randSlice(r, g.KH*g.KW*co)
