@@ -79,10 +79,10 @@ func (c *CompileConfig) writeOutputs(outs []train.Output) {
 		losses[o.Name] = lossValue(o.Loss)
 		weights[o.Name] = o.Weight
 		if len(o.Metrics) > 0 {
-			metrics[o.Name] = metricNames(o.Metrics)
+			metrics[o.Name] = metricValues(o.Metrics)
 		}
 		if len(o.WeightedMetrics) > 0 {
-			weighted[o.Name] = metricNames(o.WeightedMetrics)
+			weighted[o.Name] = metricValues(o.WeightedMetrics)
 		}
 	}
 	c.Loss, c.LossWeights = losses, weights
@@ -94,12 +94,24 @@ func (c *CompileConfig) writeOutputs(outs []train.Output) {
 	}
 }
 
-func metricNames(ms []metric.Metric) []string {
+// metricValues is how a model file writes metrics: each one's name, or
+// a Keras object when it has settings its name does not carry
+// (metric.Config), as Keras keeps what compile was given. All names give
+// a []string.
+func metricValues(ms []metric.Metric) any {
 	names := make([]string, len(ms))
+	values := make([]any, len(ms))
+	named := true
 	for i, mt := range ms {
-		names[i] = mt.Name()
+		names[i], values[i] = mt.Name(), mt.Name()
+		if class, cfg, ok := metric.Config(mt); ok {
+			values[i], named = kerasObject("keras.metrics", class, cfg), false
+		}
 	}
-	return names
+	if named {
+		return names
+	}
+	return values
 }
 
 // byOutput spreads v, a list in output order or a dict keyed by output
@@ -151,37 +163,51 @@ func indexOf(names []string, s string) int {
 	return -1
 }
 
-// stringList reads a metric entry: a name or a list of names.
-func stringList(key string, v any) ([]string, error) {
+// parseMetrics reads a metric entry as metricValues writes it: a name, a
+// Keras metric object, or a list of them.
+func parseMetrics(key string, v any) ([]metric.Metric, error) {
+	var list []any
 	switch v := v.(type) {
 	case nil:
 		return nil, nil
 	case string:
-		return []string{v}, nil
+		list = []any{v}
 	case []string:
-		return v, nil
-	case []any:
-		out := make([]string, len(v))
-		for i, e := range v {
-			s, ok := e.(string)
-			if !ok {
-				return nil, fmt.Errorf("compile_config: %s must hold metric names, not %v", key, e)
-			}
-			out[i] = s
+		for _, s := range v {
+			list = append(list, s)
 		}
-		return out, nil
-	}
-	return nil, fmt.Errorf("compile_config: %s must be a list of metric names (or, per output, a list or dict of them), not %v", key, v)
-}
-
-func parseMetrics(key string, v any) ([]metric.Metric, error) {
-	names, err := stringList(key, v)
-	if err != nil {
-		return nil, err
+	case []any:
+		list = v
+	case map[string]any:
+		if !isKerasObject(v) {
+			return nil, fmt.Errorf("compile_config: %s must be a list of metric names or {\"class_name\": ..., \"config\": {...}} objects (or, per output, a list or dict of them), not %v", key, v)
+		}
+		list = []any{v}
+	default:
+		return nil, fmt.Errorf("compile_config: %s must be a list of metric names or {\"class_name\": ..., \"config\": {...}} objects (or, per output, a list or dict of them), not %v", key, v)
 	}
 	var ms []metric.Metric
-	for _, n := range names {
-		mt, err := metric.Parse(n)
+	for _, e := range list {
+		var mt metric.Metric
+		var err error
+		switch e := e.(type) {
+		case string:
+			mt, err = metric.Parse(e)
+		case map[string]any:
+			if !isKerasObject(e) {
+				return nil, fmt.Errorf("compile_config: %s holds %v; a metric object needs \"class_name\" and \"config\"", key, e)
+			}
+			for k := range e {
+				if k != "module" && k != "class_name" && k != "config" && k != "registered_name" {
+					return nil, fmt.Errorf("compile_config: %s: metric object has unknown key %q; it takes module, class_name, config and registered_name", key, k)
+				}
+			}
+			class, _ := e["class_name"].(string)
+			cfg, _ := e["config"].(map[string]any)
+			mt, err = metric.FromConfig(class, cfg)
+		default:
+			return nil, fmt.Errorf("compile_config: %s must hold metric names or {\"class_name\": ..., \"config\": {...}} objects, not %v", key, e)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("compile_config: %s: %w", key, err)
 		}

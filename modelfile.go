@@ -134,7 +134,8 @@ type CompileConfig struct {
 	// LossWeights are Keras's loss_weights, one per output (a list or a
 	// dict); nil weighs each output 1.
 	LossWeights any `json:"loss_weights,omitempty"`
-	// Metrics is a list of metric names ([]string), or per output a list
+	// Metrics is a list of metric names ([]string) or of names and
+	// {"class_name": "AUC", "config": {...}} objects, or per output a list
 	// or dict of them.
 	Metrics any `json:"metrics,omitempty"`
 	// WeightedMetrics are Keras's weighted_metrics (see SetWeightedMetrics),
@@ -192,10 +193,10 @@ func (m *Sequential) ToJSON() ([]byte, error) {
 		// The optimizer's config carries its schedule as learning_rate.
 		cc.Optimizer = map[string]any{"class_name": m.model.Optimizer.Name(), "config": m.model.Optimizer.Config()}
 		if len(m.model.Metrics) > 0 {
-			cc.Metrics = metricNames(m.model.Metrics)
+			cc.Metrics = metricValues(m.model.Metrics)
 		}
 		if len(m.model.WeightedMetrics) > 0 {
-			cc.WeightedMetrics = metricNames(m.model.WeightedMetrics)
+			cc.WeightedMetrics = metricValues(m.model.WeightedMetrics)
 		}
 		if len(m.model.Outputs) != 0 {
 			cc.writeOutputs(m.model.Outputs)
