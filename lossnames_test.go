@@ -3,6 +3,7 @@ package gokeras_test
 import (
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -101,6 +102,37 @@ func TestFitWithKerasLosses(t *testing.T) {
 		l := h.History["loss"]
 		if !(l[len(l)-1] < l[0]) {
 			t.Errorf("%#v: loss went from %v to %v", tc.loss, l[0], l[len(l)-1])
+		}
+	}
+}
+
+// TestSaveLoadKerasLosses checks that a model file keeps each loss with
+// its options and reduction.
+func TestSaveLoadKerasLosses(t *testing.T) {
+	for _, l := range []loss.Loss{
+		loss.BinaryFocalCrossentropy{Gamma: loss.Float(3), ApplyClassBalancing: true, FromLogits: true},
+		loss.CategoricalFocalCrossentropy{Alpha: loss.Float(0.5), LabelSmoothing: 0.1},
+		loss.Hinge{Reduction: loss.Sum},
+		loss.KLDivergence{},
+		loss.Huber{Delta: 0.5, Reduction: loss.MeanWithSampleWeight},
+	} {
+		m := gokeras.NewSequential(&nn.Dense{Units: 3, InputShape: tensor.Shape{2}})
+		if err := m.Compile(l, &optim.Adam{}); err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Build(2); err != nil {
+			t.Fatal(err)
+		}
+		path := t.TempDir() + "/m.keras"
+		if err := m.Save(path); err != nil {
+			t.Fatalf("%#v: Save: %v", l, err)
+		}
+		back, err := gokeras.Load(path)
+		if err != nil {
+			t.Fatalf("%#v: Load: %v", l, err)
+		}
+		if !reflect.DeepEqual(back.Loss(), l) {
+			t.Errorf("saved %#v, loaded %#v", l, back.Loss())
 		}
 	}
 }

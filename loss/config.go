@@ -77,11 +77,16 @@ func FromConfig(class string, cfg map[string]any) (Loss, error) {
 			r.Failf("axis %v is not supported; gokeras uses the last axis (-1)", a)
 		}
 	}
-	optional := func(key string) *float64 {
+	// optional reads an option whose nil means Keras's default def; the
+	// default itself reads as nil too, so that equal losses compare equal.
+	optional := func(key string, def float64) *float64 {
 		if _, ok := r.Get(key); !ok {
 			return nil
 		}
-		return Float(r.Num(key, 0))
+		if v := r.Num(key, def); v != def {
+			return Float(v)
+		}
+		return nil
 	}
 	var l Loss
 	switch name {
@@ -101,8 +106,8 @@ func FromConfig(class string, cfg map[string]any) (Loss, error) {
 		axis()
 		l = BinaryFocalCrossentropy{
 			ApplyClassBalancing: r.Bool("apply_class_balancing", false),
-			Alpha:               optional("alpha"),
-			Gamma:               optional("gamma"),
+			Alpha:               optional("alpha", FocalAlpha),
+			Gamma:               optional("gamma", FocalGamma),
 			FromLogits:          r.Bool("from_logits", false),
 			LabelSmoothing:      r.Num("label_smoothing", 0),
 			Reduction:           red,
@@ -115,8 +120,8 @@ func FromConfig(class string, cfg map[string]any) (Loss, error) {
 			}
 		}
 		l = CategoricalFocalCrossentropy{
-			Alpha:          optional("alpha"),
-			Gamma:          optional("gamma"),
+			Alpha:          optional("alpha", FocalAlpha),
+			Gamma:          optional("gamma", FocalGamma),
 			FromLogits:     r.Bool("from_logits", false),
 			LabelSmoothing: r.Num("label_smoothing", 0),
 			Reduction:      red,

@@ -587,7 +587,7 @@ func TestKerasConfigRoundTrip(t *testing.T) {
 		{"BinaryFocalCrossentropy", `{"name": "binary_focal_crossentropy", "reduction": "sum_over_batch_size", "from_logits": true, "label_smoothing": 0.0, "axis": -1, "apply_class_balancing": true, "alpha": 0.3, "gamma": 0.0}`,
 			BinaryFocalCrossentropy{FromLogits: true, ApplyClassBalancing: true, Alpha: Float(0.3), Gamma: Float(0)}},
 		{"CategoricalFocalCrossentropy", `{"name": "categorical_focal_crossentropy", "reduction": "sum", "from_logits": false, "label_smoothing": 0.1, "axis": -1, "alpha": 0.25, "gamma": 3.0}`,
-			CategoricalFocalCrossentropy{LabelSmoothing: 0.1, Alpha: Float(0.25), Gamma: Float(3), Reduction: Sum}},
+			CategoricalFocalCrossentropy{LabelSmoothing: 0.1, Gamma: Float(3), Reduction: Sum}},
 		{"SparseCategoricalCrossentropy", `{"name": "sparse_categorical_crossentropy", "reduction": "sum", "from_logits": false, "ignore_class": null}`,
 			SparseCategoricalCrossentropy{Reduction: Sum}},
 	}
