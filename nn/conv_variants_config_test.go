@@ -10,6 +10,7 @@ import (
 	"github.com/gokeras/gokeras/constraint"
 	"github.com/gokeras/gokeras/nn"
 	"github.com/gokeras/gokeras/regularizer"
+	"github.com/gokeras/gokeras/tensor"
 )
 
 // TestConvVariantsConfigRoundTrip: Conv2DTranspose, DepthwiseConv2D and
@@ -100,6 +101,49 @@ func TestConvVariantsConfigRejected(t *testing.T) {
 		_, err := nn.FromConfig(tt.class, tt.cfg)
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s %v: err = %v, want %q", tt.class, tt.cfg, err, tt.want)
+		}
+	}
+}
+
+// TestConvVariantsInAModel: a model of the three layers trains a step,
+// and a replica (rebuilt from the layers' configs, sharing the weights)
+// computes the same output bits.
+func TestConvVariantsInAModel(t *testing.T) {
+	var s nn.Stack
+	s.Add(&nn.Conv2DTranspose{Filters: 4, KernelSize: [2]int{3, 3}, Strides: [2]int{2, 2}, Padding: nn.Same, OutputPadding: op2(1, 0), Activation: activation.ReLU},
+		&nn.DepthwiseConv2D{KernelSize: [2]int{3, 3}, DepthMultiplier: 2, DilationRate: [2]int{2, 1}},
+		&nn.SeparableConv2D{Filters: 3, KernelSize: [2]int{2, 2}, Strides: [2]int{2, 2}, Activation: activation.Tanh},
+		&nn.Flatten{}, &nn.Dense{Units: 2})
+	if err := s.Build(tensor.Shape{4, 5, 2}, 3); err != nil {
+		t.Fatal(err)
+	}
+	// 4x5 -> same, stride 2: (4-1)*2+1+1 = 8, 5*2 = 10; depthwise 3x3
+	// dilated (2, 1): 8-5+1 = 4, 10-3+1 = 8; separable 2x2 stride 2: 2x4.
+	if out, err := s.Layers[2].OutputShape(tensor.Shape{4, 8, 8}); err != nil || !out.Equal(tensor.Shape{2, 4, 3}) {
+		t.Fatalf("separable output %v, %v", out, err)
+	}
+	var names []string
+	for _, p := range s.Params() {
+		names = append(names, p.Name)
+	}
+	if got := strings.Join(names, " "); got != "kernel bias kernel bias depthwise_kernel pointwise_kernel bias kernel bias" {
+		t.Errorf("weights %s", got)
+	}
+	x := tensor.New(3, 4, 5, 2)
+	for i := range x.Data {
+		x.Data[i] = float32(i%7) - 3
+	}
+	y := s.Forward(x, true)
+	s.Backward(tensor.New(y.Shape...))
+	r, err := s.Replica()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := append([]float32(nil), s.Forward(x, false).Data...)
+	got := r.Forward(x, false).Data
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("replica output %d = %v, model %v", i, got[i], want[i])
 		}
 	}
 }
