@@ -1,14 +1,18 @@
 // Package metric owns the running metrics Keras users pass to compile as
-// metrics=["accuracy"]: each accumulates over the batches of an epoch and
-// reports the mean over every sample seen since Reset. Passed as
-// weighted_metrics, they take per-sample weights (UpdateWeighted) and
-// report the weighted mean, as Keras's Mean does
-// (keras/src/metrics/reduction_metrics.py).
+// metrics=["accuracy", "auc"]: each accumulates over the batches of an
+// epoch, from Reset to Reset, and Result reports the value over every
+// sample seen. Passed as weighted_metrics, they take per-sample weights
+// (UpdateWeighted), as Keras's do.
 //
-// The semantics follow Keras 3 (keras/src/metrics/accuracy_metrics.py,
-// regression_metrics.py, and the choice of accuracy by shape in
-// keras/src/trainers/compile_utils.py, get_metric). The loops are in
-// internal/kernel.
+// One file per Keras class, each following its Keras 3 source: the means
+// of keras/src/metrics/accuracy_metrics.py and regression_metrics.py
+// (weighted as reduction_metrics.py's Mean), AUC, Precision and Recall of
+// confusion_metrics.py with metrics_utils.py's thresholds, FBetaScore and
+// F1Score of f_score_metrics.py, R2Score of regression_metrics.py and
+// MeanIoU of iou_metrics.py; Accuracy's choice by shape follows
+// keras/src/trainers/compile_utils.py, get_metric. Parse takes the names
+// Keras's compile takes (parse.go), FromConfig and Config read and write
+// Keras's metric configs (config.go).
 package metric
 
 import (
@@ -21,16 +25,18 @@ import (
 // prediction above it counts as 1.
 const BinaryThreshold = 0.5
 
-// Metric accumulates a mean over batches.
+// Metric accumulates a value over batches.
 type Metric interface {
-	Name() string // "accuracy", "mae", "mse"
+	Name() string // the name in logs: "accuracy", "auc", or the LogName given
 	Reset()
 	Update(pred, target *tensor.Tensor) // accumulate one batch
-	Result() float64                    // mean over all samples seen since Reset
+	Result() float64                    // the value over all batches since Reset
 }
 
 // Weighted is a metric that takes per-sample weights, for Keras's
-// weighted_metrics. Every metric in this package is one.
+// weighted_metrics. Every metric in this package is one; those that are
+// not means (AUC, Precision, Recall, the F-scores, R2Score, MeanIoU) weigh
+// the counts they keep, as Keras does.
 type Weighted interface {
 	Metric
 	// UpdateWeighted accumulates one batch with w[i] the weight of sample
