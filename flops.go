@@ -4,7 +4,7 @@ import "github.com/gokeras/gokeras/nn"
 
 // FLOPs estimates the floating-point operations of one sample's forward
 // pass, counting a multiply-add as two and only the matrix products of
-// Dense and Conv2D layers (the element-wise work is a few percent). A
+// Dense, Conv1D and Conv2D layers (the element-wise work is a few percent). A
 // training step costs about three times this: the forward pass and the
 // two backward products. The model must be built.
 func (m *Sequential) FLOPs() int64 {
@@ -21,6 +21,8 @@ func (m *Sequential) FLOPs() int64 {
 			k := l.KernelSize
 			// A grouped kernel sees in[2]/groups channels per filter.
 			total += 2 * int64(out[0]*out[1]) * int64(k[0]*k[1]*in[2]/max(l.Groups, 1)) * int64(l.Filters)
+		case *nn.Conv1D:
+			total += 2 * int64(out[0]) * int64(l.KernelSize*in[1]/max(l.Groups, 1)) * int64(l.Filters)
 		}
 		in = out
 	}

@@ -501,6 +501,23 @@ func TestFLOPs(t *testing.T) {
 	if got, want := d.FLOPs(), int64(2*7*3*5); got != want {
 		t.Errorf("FLOPs of Dense(5) on (7, 3) = %d, want %d", got, want)
 	}
+	// Grouped kernels see channels/groups inputs per filter: Conv1D(8, 3,
+	// groups=2) on (10, 4) "same" is 10 steps * 3*2 * 8 multiply-adds,
+	// Conv2D(6, 3x3, groups=3) on (5, 5, 6) "valid" 3*3 pixels * 9*2 * 6.
+	c := gokeras.NewSequential(&nn.Conv1D{Filters: 8, KernelSize: 3, Groups: 2, Padding: nn.Same, InputShape: tensor.Shape{10, 4}})
+	if err := c.Build(); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := c.FLOPs(), int64(2*10*3*2*8); got != want {
+		t.Errorf("FLOPs of grouped Conv1D = %d, want %d", got, want)
+	}
+	c = gokeras.NewSequential(&nn.Conv2D{Filters: 6, KernelSize: [2]int{3, 3}, Groups: 3, InputShape: tensor.Shape{5, 5, 6}})
+	if err := c.Build(); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := c.FLOPs(), int64(2*3*3*9*2*6); got != want {
+		t.Errorf("FLOPs of grouped Conv2D = %d, want %d", got, want)
+	}
 }
 
 // TestPatchWhiteningAdaptSaveLoad: Adapt sets the whitening kernel from a
