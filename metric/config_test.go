@@ -286,3 +286,30 @@ func TestKerasExamples(t *testing.T) {
 		}
 	}
 }
+
+// TestIncreasing: every metric Parse or FromConfig makes has Keras's
+// direction: the errors go down, the rest up.
+func TestIncreasing(t *testing.T) {
+	down := []string{"mae", "mse", "mape", "root_mean_squared_error"}
+	for _, n := range names {
+		m, _ := Parse(n)
+		up, ok := Increasing(m)
+		if !ok {
+			t.Errorf("%s: Increasing does not know %T", n, m)
+			continue
+		}
+		f, _ := Fresh(m)
+		wantUp := true
+		for _, d := range down {
+			if p, _ := Parse(d); reflect.TypeOf(p) == reflect.TypeOf(f) {
+				wantUp = false
+			}
+		}
+		if up != wantUp {
+			t.Errorf("%s: Increasing %v, want %v", n, up, wantUp)
+		}
+	}
+	if _, ok := Increasing(&MeanIoU{NumClasses: 2}); !ok {
+		t.Error("MeanIoU: Increasing not ok")
+	}
+}
