@@ -347,3 +347,31 @@ func eventTags(t *testing.T, b []byte) map[string][]int64 {
 	}
 	return out
 }
+
+// TestHistorySeesCallbackLogs: as Keras's History runs after the user's
+// callbacks, the History and the progress line get the learning_rate
+// that ReduceLROnPlateau and LearningRateScheduler log.
+func TestHistorySeesCallbackLogs(t *testing.T) {
+	var out bytes.Buffer
+	net := &nn.Stack{}
+	net.Add(&nn.Dense{Units: 1, InputShape: tensor.Shape{2}})
+	if err := net.Build(nil, 1); err != nil {
+		t.Fatal(err)
+	}
+	m := &Model{Net: net, Loss: loss.MSE{}, Optimizer: &optim.SGD{LR: 0.1}}
+	x, y := tensor.New(4, 2), tensor.New(4, 1)
+	// patience 1 and min_delta 100: every epoch after the first halves
+	// the rate, logged before the halving: 0.1, 0.1, 0.05.
+	rl := &ReduceLROnPlateau{Monitor: "loss", Patience: 1, Factor: 0.5, MinDelta: 100}
+	h, err := Fit(context.Background(), m, x, y, Options{Epochs: 3, BatchSize: 2, Verbose: OneLine, Out: &out, Callbacks: []Callback{rl}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := h.History["learning_rate"]
+	if len(got) != 3 || got[0] != 0.1 || got[1] != 0.1 || got[2] != 0.05 {
+		t.Errorf("History learning_rate %v, want [0.1 0.1 0.05]", got)
+	}
+	if !strings.Contains(out.String(), "learning_rate: 0.0500") {
+		t.Errorf("progress lines lack the logged rate:\n%s", out.String())
+	}
+}

@@ -324,11 +324,15 @@ func fit(ctx context.Context, m *Model, x []Inputs, y []*tensor.Tensor, o Option
 			}
 		}
 		secs := time.Since(start).Seconds()
-		prog.epochEnd(count, secs, logs)
-		hist.add(epoch, secs, logs)
 		if err := callAll(o.Callbacks, func(c Callback) error { return c.OnEpochEnd(run, epoch, logs) }); err != nil {
+			prog.abort()
 			return hist, err
 		}
+		// Keras's History and progress bar are callbacks added after the
+		// user's (callback_list.py): they see what those add to the logs,
+		// such as ReduceLROnPlateau's learning_rate.
+		prog.epochEnd(count, secs, logs)
+		hist.add(epoch, secs, logs)
 	}
 	// Keras's fit finalizes the variables (EMA averages in) when the epochs
 	// end, before on_train_end; an interrupted or failed fit does not.

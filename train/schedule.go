@@ -13,8 +13,8 @@ import (
 // LearningRateSchedule); this callback gives a schedule whose length was
 // left 0 ("the rest of training") the run's length, Epochs*Steps, checks
 // each rate, and after an epoch's last batch logs the rate that batch used
-// as "learning_rate" (then, unlike in OnEpochEnd, the History and the
-// progress line see it). gokeras.Model.Fit adds one when the optimizer has
+// as "learning_rate" (in OnEpochEnd the optimizer would already give the
+// next step's rate). gokeras.Model.Fit adds one when the optimizer has
 // a schedule. Keras has no such callback; its per-epoch
 // LearningRateScheduler is LearningRateScheduler here.
 type LRSchedule struct {
