@@ -219,13 +219,16 @@ func (c *Conv2D) build(g kernel.ConvGeom, kshape tensor.Shape, rng *rand.Rand) e
 	if err := withPenalty(&c.kernel, "kernel", c.KernelRegularizer, c.KernelConstraint); err != nil {
 		return err
 	}
+	if err := c.KernelInitializer.checkShape("kernel_initializer", len(kshape)); err != nil {
+		return err
+	}
 	c.KernelInitializer.or(GlorotUniform).fillKernel(c.kernel.Value.Data, kh, kw, ch, c.Filters, rng)
 	if !c.NoBias {
 		c.bias = Param{Name: "bias", Value: tensor.New(c.Filters), Grad: tensor.New(c.Filters)}
 		if err := withPenalty(&c.bias, "bias", c.BiasRegularizer, c.BiasConstraint); err != nil {
 			return err
 		}
-		c.BiasInitializer.or(Zeros).fill(c.bias.Value.Data, kh*kw*ch, kh*kw*c.Filters, rng)
+		c.BiasInitializer.or(Zeros).fill(c.bias.Value.Data, c.Filters, c.Filters, rng) // Keras: fans of shape (filters,)
 	}
 	return nil
 }

@@ -429,6 +429,8 @@ func TestInitializerShapeErrors(t *testing.T) {
 		{&PReLU{AlphaInitializer: Orthogonal(1)}, tensor.Shape{4}, "alpha_initializer orthogonal(gain=1) needs a weight of rank 2"},
 		{&PReLU{AlphaInitializer: IdentityMatrix(1)}, tensor.Shape{2, 3, 4}, "alpha_initializer identity(gain=1) needs a 2-D weight"},
 		{&PReLU{AlphaInitializer: Dirac}, tensor.Shape{2, 3}, "alpha_initializer dirac only applies to kernels"},
+		{&Conv2D{Filters: 2, KernelSize: [2]int{1, 1}, KernelInitializer: IdentityMatrix(1)}, tensor.Shape{4, 4, 2}, "kernel_initializer identity(gain=1) needs a 2-D weight such as a Dense kernel (Keras: \"Identity matrix initializer can only be used for 2D matrices\"), this one has rank 4"},
+		{&Conv1D{Filters: 2, KernelSize: 3, KernelInitializer: IdentityMatrix(1)}, tensor.Shape{8, 2}, "this one has rank 3"},
 	} {
 		err := tt.l.Build(tt.in, rand.New(rand.NewPCG(1, 1)))
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
@@ -727,19 +729,29 @@ func TestInitializerLayerConfigs(t *testing.T) {
 // TestBiasFans: a bias of n units has Keras's fans (n, n), whatever the
 // kernel's (compute_fans of shape (units,)).
 func TestBiasFans(t *testing.T) {
-	d := &Dense{Units: 50, BiasInitializer: VarianceScaling(1, FanIn, DistUniform), InputShape: []int{5000}}
-	s := &Stack{}
-	s.Add(d)
-	if err := s.Build(nil, 1); err != nil {
-		t.Fatal(err)
-	}
-	limit := math.Sqrt(3.0 / 50)
-	peak := 0.0
-	for _, v := range d.bias.Value.Data {
-		peak = math.Max(peak, math.Abs(float64(v)))
-	}
-	// Fans (5000, 50) would bound the values by sqrt(3/5000) = 0.024.
-	if peak > limit || peak < limit/2 {
-		t.Errorf("bias values reach %v; with fan_in 50 they spread up to %v", peak, limit)
+	init := VarianceScaling(1, FanIn, DistUniform)
+	d := &Dense{Units: 50, BiasInitializer: init}
+	c := &Conv2D{Filters: 50, KernelSize: [2]int{3, 3}, BiasInitializer: init}
+	for _, tt := range []struct {
+		l    Layer
+		in   tensor.Shape
+		bias func() []float32
+	}{
+		// Fans (5000, 50) would bound the values by sqrt(3/5000) = 0.024.
+		{d, tensor.Shape{5000}, func() []float32 { return d.bias.Value.Data }},
+		// Fans (3*3*500, 3*3*50) would bound them by 0.026.
+		{c, tensor.Shape{3, 3, 500}, func() []float32 { return c.bias.Value.Data }},
+	} {
+		if err := tt.l.Build(tt.in, rand.New(rand.NewPCG(1, 2))); err != nil {
+			t.Fatal(err)
+		}
+		limit := math.Sqrt(3.0 / 50)
+		peak := 0.0
+		for _, v := range tt.bias() {
+			peak = math.Max(peak, math.Abs(float64(v)))
+		}
+		if peak > limit || peak < limit/2 {
+			t.Errorf("%s bias values reach %v; with fan_in 50 they spread up to %v", tt.l.Class(), peak, limit)
+		}
 	}
 }
