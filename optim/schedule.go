@@ -41,6 +41,13 @@ const ScheduleSyntax = `NAME:key=value,... with NAME one of
       lr * factor^(step/N), smoothly
   piecewise:boundaries=1000/5000,values=0.1/0.01/0.001
       values[i] up to boundaries[i], the last value after
+  polynomial:lr=0.1,steps=N[,end=0.0001][,power=1][,cycle=0]
+      (lr-end)*(1-step/steps)^power + end; cycle=1 restarts the decay
+  inverse_time:lr=0.1,every=N,factor=0.5[,staircase=0]
+      lr / (1 + factor*step/N), step/N floored with staircase=1
+  restarts:lr=0.1,steps=N[,t_mul=2][,m_mul=1][,alpha=0]
+      cosine decay over N steps, restarted with periods t_mul times longer
+      and peaks m_mul times lower (Keras's CosineDecayRestarts)
 Lengths are in optimizer steps (batches).`
 
 // ParseSchedule reads a schedule written as ScheduleSyntax describes, e.g.
@@ -102,6 +109,40 @@ func ParseSchedule(spec string) (Schedule, error) {
 		}
 		return f
 	}
+	// flag reads 0 or 1 (false or true).
+	flag := func(k string) bool {
+		used[k] = true
+		v, ok := kv[k]
+		switch {
+		case !ok, v == "0", v == "false":
+			return false
+		case v == "1", v == "true":
+			return true
+		}
+		if err == nil {
+			err = bad("%s=%s must be 0 or 1", k, v)
+		}
+		return false
+	}
+	// needSteps requires the length given as steps=N (polynomial and
+	// restarts have no "rest of training" form).
+	needSteps := func() int64 {
+		used["steps"] = true
+		if v, ok := kv["steps"]; ok {
+			f, perr := strconv.ParseFloat(v, 64)
+			if perr != nil || f < 1 || f != math.Trunc(f) {
+				if err == nil {
+					err = bad("steps=%s must be a whole number >= 1", v)
+				}
+				return 0
+			}
+			return int64(f)
+		}
+		if err == nil {
+			err = bad("steps is required")
+		}
+		return 0
+	}
 	var s Schedule
 	switch name {
 	case "cosine":
@@ -133,6 +174,23 @@ func ParseSchedule(spec string) (Schedule, error) {
 		if e := s.(ExponentialDecay); e.DecaySteps == 0 && err == nil {
 			err = bad("every must be at least 1")
 		}
+	case "polynomial":
+		s = PolynomialDecay{InitialLearningRate: num("lr", 0, true), DecaySteps: needSteps(),
+			EndLearningRate: num("end", 0.0001, false), Power: or(positive("power"), 1), Cycle: flag("cycle")}
+	case "inverse_time":
+		d := InverseTimeDecay{InitialLearningRate: num("lr", 0, true), DecaySteps: steps("every", true),
+			DecayRate: num("factor", 0, true), Staircase: flag("staircase")}
+		if d.DecaySteps == 0 && err == nil {
+			err = bad("every must be at least 1")
+		}
+		s = d
+	case "restarts":
+		c := CosineDecayRestarts{InitialLearningRate: num("lr", 0, true), FirstDecaySteps: needSteps(),
+			TMul: positive("t_mul"), MMul: positive("m_mul"), Alpha: num("alpha", 0, false)}
+		if c.Alpha > 1 && err == nil {
+			err = bad("alpha %v must be in [0, 1]", c.Alpha)
+		}
+		s = c
 	case "piecewise":
 		used["boundaries"], used["values"] = true, true
 		var p PiecewiseConstantDecay

@@ -65,6 +65,11 @@ func TestParseSchedule(t *testing.T) {
 		{"step:lr=0.1,every=3000", ExponentialDecay{InitialLearningRate: 0.1, DecaySteps: 3000, DecayRate: 0.1, Staircase: true}},
 		{"exponential:lr=0.1,every=100,factor=0.9", ExponentialDecay{InitialLearningRate: 0.1, DecaySteps: 100, DecayRate: 0.9}},
 		{"piecewise:boundaries=1000/5000,values=0.1/0.01/0.001", PiecewiseConstantDecay{Boundaries: []int64{1000, 5000}, Values: []float64{0.1, 0.01, 0.001}}},
+		{"polynomial:lr=0.1,steps=1000", PolynomialDecay{InitialLearningRate: 0.1, DecaySteps: 1000, EndLearningRate: 0.0001, Power: 1}},
+		{"polynomial:lr=0.1,steps=1000,end=0,power=2,cycle=1", PolynomialDecay{InitialLearningRate: 0.1, DecaySteps: 1000, Power: 2, Cycle: true}},
+		{"inverse_time:lr=0.1,every=10,factor=0.5,staircase=true", InverseTimeDecay{InitialLearningRate: 0.1, DecaySteps: 10, DecayRate: 0.5, Staircase: true}},
+		{"restarts:lr=0.1,steps=100,t_mul=1,m_mul=0.5,alpha=0.01", CosineDecayRestarts{InitialLearningRate: 0.1, FirstDecaySteps: 100, TMul: 1, MMul: 0.5, Alpha: 0.01}},
+		{"restarts:lr=0.1,steps=100", CosineDecayRestarts{InitialLearningRate: 0.1, FirstDecaySteps: 100}},
 	}
 	for _, tt := range tests {
 		got, err := ParseSchedule(tt.in)
@@ -95,6 +100,14 @@ func TestParseSchedule(t *testing.T) {
 		{"onecycle:lr=0.1,steps=0", "steps=0 must be at least 1"},
 		{"onecycle:lr=0.1,div=0", "div=0 must be positive"},
 		{"onecycle:lr=0.1,pct=0", "pct=0 must be positive"},
+		{"polynomial:lr=0.1", "steps is required"},
+		{"polynomial:lr=0.1,steps=0", "steps=0 must be a whole number >= 1"},
+		{"polynomial:lr=0.1,steps=10,cycle=yes", "cycle=yes must be 0 or 1"},
+		{"polynomial:lr=0.1,steps=10,power=0", "power=0 must be positive"},
+		{"inverse_time:lr=0.1,every=10", "factor is required"},
+		{"inverse_time:lr=0.1,every=0,factor=1", "every must be at least 1"},
+		{"restarts:lr=0.1,steps=10,t_mul=0", "t_mul=0 must be positive"},
+		{"restarts:lr=0.1,steps=10,every=3", "does not take every"},
 	} {
 		_, err := ParseSchedule(bad.in)
 		if err == nil || !strings.Contains(err.Error(), bad.msg) || !strings.HasPrefix(err.Error(), "optim: ") {
