@@ -6,33 +6,84 @@ import (
 )
 
 // Batch normalisation over rows×cols data (every axis but the last is a
-// row), one statistic per column. Reductions run per column in row order,
-// accumulated in float64, so they are deterministic.
+// row), one statistic per column. Reductions are accumulated in float64 in
+// a fixed order that does not depend on the thread count, so they are
+// deterministic: the rows are cut into bnSlots(rows) contiguous slots, each
+// slot sums its rows in order (slots run in parallel), and the slots' sums
+// are added in slot order.
+
+// bnSlots is how many slots the reductions over rows use: up to 4 (a fixed
+// number, not the thread count, so that any thread count gives the same
+// bits), at least 256 rows each.
+func bnSlots(rows int) int { return max(1, min(4, rows/256)) }
+
+// slotRows is slot k's row range.
+func slotRows(k, slots, rows int) (lo, hi int) { return k * rows / slots, (k + 1) * rows / slots }
 
 // ColumnMeanVar overwrites mean and variance (biased, divided by rows) with
 // each column's statistics.
 func ColumnMeanVar(x []float32, rows, cols int, mean, variance []float32) {
-	p := getF64(2 * cols)
+	slots := bnSlots(rows)
+	p := getF64((slots + 1) * cols)
 	defer f64Pool.Put(p)
-	sum := *p
-	s, sq := sum[:cols], sum[cols:]
-	for r := 0; r < rows; r++ {
-		for j, v := range x[r*cols : (r+1)*cols] {
-			s[j] += float64(v)
-		}
+	part, mu := (*p)[:slots*cols], (*p)[slots*cols:]
+	a := kargs{s: [8][]float32{0: x}, i: [4]int{0: rows, 1: cols, 2: slots}, d: part}
+	run(slots, 1, columnSumBody, a)
+	addSlots(mu, part, slots, cols)
+	for j := range mu {
+		mu[j] /= float64(rows)
 	}
-	for j := range s {
-		s[j] /= float64(rows)
-	}
-	for r := 0; r < rows; r++ {
-		for j, v := range x[r*cols : (r+1)*cols] {
-			d := float64(v) - s[j]
-			sq[j] += d * d
-		}
-	}
+	a.e = mu
+	run(slots, 1, columnSqDevBody, a)
 	for j := 0; j < cols; j++ {
-		mean[j] = float32(s[j])
-		variance[j] = float32(sq[j] / float64(rows))
+		mean[j] = float32(mu[j])
+	}
+	addSlots(mu, part, slots, cols)
+	for j := 0; j < cols; j++ {
+		variance[j] = float32(mu[j] / float64(rows))
+	}
+}
+
+// addSlots overwrites dst with the sum of the slots' partial sums, in slot
+// order.
+func addSlots(dst, part []float64, slots, cols int) {
+	copy(dst, part[:cols])
+	for k := 1; k < slots; k++ {
+		for j, v := range part[k*cols : (k+1)*cols] {
+			dst[j] += v
+		}
+	}
+}
+
+// columnSumBody sums each column of slots [lo, hi) into their partials.
+func columnSumBody(ka *kargs, lo, hi int) {
+	x, rows, cols, slots := ka.s[0], ka.i[0], ka.i[1], ka.i[2]
+	for k := lo; k < hi; k++ {
+		s := ka.d[k*cols : (k+1)*cols]
+		clear(s)
+		r0, r1 := slotRows(k, slots, rows)
+		for r := r0; r < r1; r++ {
+			for j, v := range x[r*cols : (r+1)*cols] {
+				s[j] += float64(v)
+			}
+		}
+	}
+}
+
+// columnSqDevBody sums each column's squared deviations from the mean
+// (ka.e) over slots [lo, hi) into their partials.
+func columnSqDevBody(ka *kargs, lo, hi int) {
+	x, rows, cols, slots, mu := ka.s[0], ka.i[0], ka.i[1], ka.i[2], ka.e
+	for k := lo; k < hi; k++ {
+		sq := ka.d[k*cols : (k+1)*cols]
+		clear(sq)
+		r0, r1 := slotRows(k, slots, rows)
+		for r := r0; r < r1; r++ {
+			for j, v := range x[r*cols : (r+1)*cols] {
+				d := float64(v) - mu[j]
+				sq[j] += d * d
+			}
+		}
 	}
 }
 
@@ -56,22 +107,37 @@ func InvStd(out, variance []float32, eps float32) {
 //
 // overwriting dgamma, dbeta and dx.
 func BatchNormBackward(dy, xhat, dx []float32, rows, cols int, gamma, invStd, dgamma, dbeta []float32) {
-	p := getF64(2 * cols)
+	slots := bnSlots(rows)
+	p := getF64((2*slots + 2) * cols)
 	defer f64Pool.Put(p)
-	acc := *p
-	sb, sg := acc[:cols], acc[cols:]
-	for r := 0; r < rows; r++ {
-		off := r * cols
-		for j, g := range dy[off : off+cols] {
-			sb[j] += float64(g)
-			sg[j] += float64(g) * float64(xhat[off+j])
-		}
-	}
+	part, tot := (*p)[:2*slots*cols], (*p)[2*slots*cols:]
+	run(slots, 1, bnGradSumBody, kargs{s: [8][]float32{0: dy, 1: xhat}, i: [4]int{0: rows, 1: cols, 2: slots}, d: part})
+	addSlots(tot, part, slots, 2*cols)
 	for j := 0; j < cols; j++ {
-		dbeta[j], dgamma[j] = float32(sb[j]), float32(sg[j])
+		dbeta[j], dgamma[j] = float32(tot[j]), float32(tot[cols+j])
 	}
 	n := float32(rows)
 	run(rows, max(1, grainElems/max(cols, 1)), batchNormBackwardBody, kargs{s: [8][]float32{0: dx, 1: gamma, 2: invStd, 3: dy, 4: dbeta, 5: xhat, 6: dgamma}, f: [8]float32{0: n}, i: [4]int{0: cols}})
+}
+
+// bnGradSumBody sums dy and dy*xhat per column over slots [lo, hi) into
+// their partials (2*cols per slot: the dy sums, then the dy*xhat sums).
+func bnGradSumBody(ka *kargs, lo, hi int) {
+	dy, xhat, rows, cols, slots := ka.s[0], ka.s[1], ka.i[0], ka.i[1], ka.i[2]
+	for k := lo; k < hi; k++ {
+		sb := ka.d[2*k*cols : (2*k+1)*cols]
+		sg := ka.d[(2*k+1)*cols : (2*k+2)*cols]
+		clear(sb)
+		clear(sg)
+		r0, r1 := slotRows(k, slots, rows)
+		for r := r0; r < r1; r++ {
+			off := r * cols
+			for j, g := range dy[off : off+cols] {
+				sb[j] += float64(g)
+				sg[j] += float64(g) * float64(xhat[off+j])
+			}
+		}
+	}
 }
 
 func batchNormApplyBody(ka *kargs, lo, hi int) {

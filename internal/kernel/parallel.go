@@ -291,6 +291,7 @@ func ParallelFor(n, grain int, fn func(lo, hi int)) { parallelFor(n, grain, fn) 
 // training must not allocate per step.
 type kargs struct {
 	s    [8][]float32
+	d, e []float64 // float64 partial sums and their inputs (batch norm)
 	f    [8]float32
 	i    [4]int
 	flag bool

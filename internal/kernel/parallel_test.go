@@ -118,27 +118,40 @@ func TestSumRowsThreads(t *testing.T) {
 }
 
 // TestBatchNormReductionsThreads: the batch-norm statistics and gradient
-// sums equal a serial float64 loop bit for bit at any thread count.
+// sums equal, bit for bit at any thread count, a serial float64 loop that
+// adds in their documented order: up to 4 slots of contiguous rows (at
+// least 256 rows each), each summed in row order, the slots then added in
+// order.
 func TestBatchNormReductionsThreads(t *testing.T) {
 	defer SetThreads(SetThreads(1))
 	r := rand.New(rand.NewPCG(4, 4))
-	for _, sh := range [][2]int{{1, 3}, {9, 16}, {4000, 40}, {600, 256}} {
+	for _, sh := range [][2]int{{1, 3}, {9, 16}, {4000, 40}, {600, 256}, {1023, 5}, {131072, 16}} {
 		rows, cols := sh[0], sh[1]
+		slots := max(1, min(4, rows/256))
 		x, dy := randSlice(r, rows*cols), randSlice(r, rows*cols)
 		wm, wv := make([]float32, cols), make([]float32, cols)
 		wg, wb := make([]float32, cols), make([]float32, cols)
+		// sum adds f(i) over rows in slot order.
+		sum := func(f func(i int) float64) float64 {
+			var tot float64
+			for k := 0; k < slots; k++ {
+				var part float64
+				for i := k * rows / slots; i < (k+1)*rows/slots; i++ {
+					part += f(i)
+				}
+				if k == 0 {
+					tot = part
+				} else {
+					tot += part
+				}
+			}
+			return tot
+		}
 		for j := 0; j < cols; j++ {
-			var s, sq, sb, sg float64
-			for i := 0; i < rows; i++ {
-				s += float64(x[i*cols+j])
-			}
-			s /= float64(rows)
-			for i := 0; i < rows; i++ {
-				d := float64(x[i*cols+j]) - s
-				sq += d * d
-				sb += float64(dy[i*cols+j])
-				sg += float64(dy[i*cols+j]) * float64(x[i*cols+j])
-			}
+			s := sum(func(i int) float64 { return float64(x[i*cols+j]) }) / float64(rows)
+			sq := sum(func(i int) float64 { d := float64(x[i*cols+j]) - s; return d * d })
+			sb := sum(func(i int) float64 { return float64(dy[i*cols+j]) })
+			sg := sum(func(i int) float64 { return float64(dy[i*cols+j]) * float64(x[i*cols+j]) })
 			wm[j], wv[j], wb[j], wg[j] = float32(s), float32(sq/float64(rows)), float32(sb), float32(sg)
 		}
 		gamma, inv := randSlice(r, cols), randSlice(r, cols)
