@@ -45,15 +45,18 @@ const (
 	metaPluginData = 1 // SummaryMetadata.plugin_data, PluginData
 	metaDataClass  = 4 // SummaryMetadata.data_class, DataClass
 	pluginName     = 1 // SummaryMetadata.PluginData.plugin_name, string
+	pluginContent  = 2 // SummaryMetadata.PluginData.content, bytes
 
 	tensorDType   = 1 // TensorProto.dtype, DataType
 	tensorShape   = 2 // TensorProto.tensor_shape, TensorShapeProto
 	tensorContent = 4 // TensorProto.tensor_content, bytes
+	tensorString  = 8 // TensorProto.string_val, repeated bytes
 	shapeDim      = 2 // TensorShapeProto.dim, repeated Dim
 	dimSize       = 1 // TensorShapeProto.Dim.size, int64
 
 	dtFloat  = 1 // DataType DT_FLOAT
 	dtDouble = 2 // DataType DT_DOUBLE
+	dtString = 7 // DataType DT_STRING
 
 	dataClassScalar = 1 // DataClass DATA_CLASS_SCALAR
 	dataClassTensor = 2 // DataClass DATA_CLASS_TENSOR
@@ -162,7 +165,7 @@ func (w *Writer) write(event []byte) error {
 func (w *Writer) Scalar(tag string, step int64, v float64) error {
 	var content [4]byte
 	binary.LittleEndian.PutUint32(content[:], math.Float32bits(float32(v)))
-	return w.tensor(tag, step, "scalars", dataClassScalar, dtFloat, nil, content[:])
+	return w.tensor(tag, step, "scalars", nil, dataClassScalar, dtFloat, nil, content[:])
 }
 
 // Histogram writes a histogram of data at step as TensorFlow 2's
@@ -179,7 +182,7 @@ func (w *Writer) Histogram(tag string, step int64, data []float32) error {
 			content = binary.LittleEndian.AppendUint64(content, math.Float64bits(v))
 		}
 	}
-	return w.tensor(tag, step, "histograms", dataClassTensor, dtDouble, []int64{int64(len(b)), 3}, content)
+	return w.tensor(tag, step, "histograms", nil, dataClassTensor, dtDouble, []int64{int64(len(b)), 3}, content)
 }
 
 // Buckets computes the histogram Histogram writes, as _buckets in
@@ -219,17 +222,33 @@ func Buckets(data []float32, count int) [][3]float64 {
 	return out
 }
 
+// KerasModel writes a model's Keras JSON (Model.to_json) at step 0 as
+// keras_model_summary in keras/src/callbacks/tensorboard.py does for
+// write_graph: tag "keras", a scalar DT_STRING tensor (its string_val, as
+// TensorFlow writes string tensors) and the "graph_keras_model" plugin
+// with content "1"; TensorBoard's graph dashboard draws the model from it.
+func (w *Writer) KerasModel(modelJSON []byte) error {
+	return w.tensor("keras", 0, "graph_keras_model", []byte("1"), 0, dtString, nil, modelJSON)
+}
+
 // tensor writes an Event{wall_time, step, summary{value{tag, metadata,
-// tensor}}}.
-func (w *Writer) tensor(tag string, step int64, plugin string, class, dtype uint64, shape []int64, content []byte) error {
+// tensor}}}; class 0 leaves data_class out, and a DT_STRING tensor holds
+// content as its one string_val.
+func (w *Writer) tensor(tag string, step int64, plugin string, pluginData []byte, class, dtype uint64, shape []int64, content []byte) error {
 	var meta []byte
 	var pd []byte
 	pd = protowire.AppendTag(pd, pluginName, protowire.BytesType)
 	pd = protowire.AppendString(pd, plugin)
+	if len(pluginData) > 0 {
+		pd = protowire.AppendTag(pd, pluginContent, protowire.BytesType)
+		pd = protowire.AppendBytes(pd, pluginData)
+	}
 	meta = protowire.AppendTag(meta, metaPluginData, protowire.BytesType)
 	meta = protowire.AppendBytes(meta, pd)
-	meta = protowire.AppendTag(meta, metaDataClass, protowire.VarintType)
-	meta = protowire.AppendVarint(meta, class)
+	if class != 0 {
+		meta = protowire.AppendTag(meta, metaDataClass, protowire.VarintType)
+		meta = protowire.AppendVarint(meta, class)
+	}
 
 	var sh []byte
 	for _, d := range shape {
@@ -244,7 +263,11 @@ func (w *Writer) tensor(tag string, step int64, plugin string, class, dtype uint
 	t = protowire.AppendVarint(t, dtype)
 	t = protowire.AppendTag(t, tensorShape, protowire.BytesType)
 	t = protowire.AppendBytes(t, sh)
-	t = protowire.AppendTag(t, tensorContent, protowire.BytesType)
+	if dtype == dtString {
+		t = protowire.AppendTag(t, tensorString, protowire.BytesType)
+	} else {
+		t = protowire.AppendTag(t, tensorContent, protowire.BytesType)
+	}
 	t = protowire.AppendBytes(t, content)
 
 	var v []byte

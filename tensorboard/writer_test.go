@@ -161,6 +161,9 @@ func TestWriterRecords(t *testing.T) {
 	if err := w.Histogram("dense/kernel/histogram", 1, []float32{0, 1, 1, 3}); err != nil {
 		t.Fatal(err)
 	}
+	if err := w.KerasModel([]byte(`{"class_name": "Sequential"}`)); err != nil {
+		t.Fatal(err)
+	}
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -169,8 +172,8 @@ func TestWriterRecords(t *testing.T) {
 		t.Fatal(err)
 	}
 	recs := readRecords(t, b)
-	if len(recs) != 4 {
-		t.Fatalf("%d records, want 4", len(recs))
+	if len(recs) != 5 {
+		t.Fatalf("%d records, want 5", len(recs))
 	}
 	first := decodeEvent(t, recs[0])
 	if first.version != "brain.Event:2" || first.step != 0 || first.wall < 1e9 {
@@ -205,6 +208,18 @@ func TestWriterRecords(t *testing.T) {
 		t.Errorf("histogram counts %v, want 1 at 0, 2 at 10, 1 at 29", counts)
 	}
 
+	// Keras's write_graph summary: tag "keras", plugin graph_keras_model
+	// with content "1", no data class, a DT_STRING scalar.
+	ev := fields(t, recs[4])
+	val := fields(t, one(t, fields(t, one(t, ev, 5).([]byte)), 1).([]byte))
+	meta := fields(t, one(t, val, 9).([]byte))
+	pd := fields(t, one(t, meta, 1).([]byte))
+	ten := fields(t, one(t, val, 8).([]byte))
+	if string(one(t, val, 1).([]byte)) != "keras" || string(one(t, pd, 1).([]byte)) != "graph_keras_model" || string(one(t, pd, 2).([]byte)) != "1" ||
+		len(meta[4]) != 0 || one(t, ten, 1).(uint64) != 7 || string(one(t, ten, 8).([]byte)) != `{"class_name": "Sequential"}` || len(ten[4]) != 0 {
+		t.Errorf("keras model event: value %v, metadata %v, tensor %v", val, meta, ten)
+	}
+
 	// protoc's own decoder, when Debian's protobuf-compiler is installed.
 	protoc, err := exec.LookPath("protoc")
 	if err != nil {
@@ -215,6 +230,7 @@ func TestWriterRecords(t *testing.T) {
 		{`1: 0x`, `5 {`, `1: "epoch_loss"`, `1: "scalars"`, `4: 1`, `8 {`, `1: 1`, `2: ""`, `4: "\000\000@?"`},
 		{`2: 3`, `1: "epoch_loss"`, `1: "scalars"`, `4: "\000\000 \300"`},
 		{`2: 1`, `1: "dense/kernel/histogram"`, `1: "histograms"`, `4: 2`, "2 { 1: 30 } 2 { 1: 3 }"},
+		{`1: "keras"`, `9 { 1 { 1: "graph_keras_model" 2: "1" } }`, `8 { 1: 7 2: "" 8: "{\"class_name\": \"Sequential\"}" }`},
 	}
 	for i, rec := range recs {
 		cmd := exec.Command(protoc, "--decode_raw")

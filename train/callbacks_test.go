@@ -257,7 +257,7 @@ func (b *batchCount) OnBatchEnd(*Run, int, Logs) error { b.n++; return nil }
 
 func TestTensorBoardCallback(t *testing.T) {
 	dir := t.TempDir()
-	tb := &TensorBoard{LogDir: dir, HistogramFreq: 2, UpdateFreq: 3}
+	tb := &TensorBoard{LogDir: dir, HistogramFreq: 2, UpdateFreq: 3, ModelJSON: []byte(`{"class_name": "Sequential"}`)}
 	// ValidationSplit 0.25 leaves 6 samples: 3 batches of 2 per epoch.
 	_, _, err := tinyFit(t, Options{Epochs: 3, ValidationSplit: 0.25, Callbacks: []Callback{tb}})
 	if err != nil {
@@ -280,6 +280,7 @@ func TestTensorBoardCallback(t *testing.T) {
 		tag   string
 		steps []int64
 	}{
+		{train, "keras", []int64{0}},
 		{train, "epoch_loss", []int64{0, 1, 2}},
 		{train, "epoch_learning_rate", []int64{0, 1, 2}},
 		{train, "batch_loss", []int64{3, 6, 9}},

@@ -23,8 +23,11 @@ import (
 // epoch, every n batches at the count of batches since training began.
 // The files are written in the format of package tensorboard.
 //
-// Differences from Keras: write_graph (the model's JSON for the graph
-// dashboard), write_images, write_steps_per_second, profiling and
+// Keras's write_graph writes the model's JSON for the graph dashboard;
+// here that is ModelJSON, when set (from gokeras's Model.ToJSON; the CLI's
+// --tensorboard does it), written to the train run at training's start.
+//
+// Differences from Keras: write_images, write_steps_per_second, profiling and
 // embeddings are not implemented. Keras 3 tags a histogram with the
 // variable's name alone ("kernel/histogram", the same for every Dense
 // layer); gokeras uses the layer too, as Keras 2 did. Keras 3's update_freq
@@ -35,6 +38,7 @@ type TensorBoard struct {
 	LogDir        string // "" means "logs"
 	HistogramFreq int
 	UpdateFreq    int // 0: once per epoch (Keras's "epoch")
+	ModelJSON     []byte
 
 	train, val *tensorboard.Writer
 	batch      int64 // batches since training began
@@ -58,6 +62,9 @@ func (tb *TensorBoard) OnTrainBegin(r *Run) error {
 		return fmt.Errorf("train: TensorBoard: %w", err)
 	}
 	tb.train = w
+	if tb.ModelJSON != nil {
+		return w.KerasModel(tb.ModelJSON)
+	}
 	return nil
 }
 

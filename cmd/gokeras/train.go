@@ -229,7 +229,12 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		o.Callbacks = append(o.Callbacks, p)
 	}
 	if *tensorBoard != "" {
-		o.Callbacks = append(o.Callbacks, &train.TensorBoard{LogDir: *tensorBoard})
+		// Keras's write_graph: the model's JSON for the graph dashboard.
+		js, err := m.ToJSON()
+		if err != nil {
+			return err
+		}
+		o.Callbacks = append(o.Callbacks, &train.TensorBoard{LogDir: *tensorBoard, ModelJSON: js})
 	}
 	if *backupDir != "" {
 		o.Callbacks = append(o.Callbacks, &gokeras.BackupAndRestore{BackupDir: *backupDir})
