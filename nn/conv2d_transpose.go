@@ -94,6 +94,7 @@ func init() {
 			r.setErr(checkConvArgs(c.Filters, 1, pair(c.Strides, [2]int{1, 1}), c.dilation()))
 		}
 		r.channelsLast()
+		r.keras2Groups()
 		if op := c.OutputPadding; op != nil && r.Err == nil {
 			s := pair(c.Strides, [2]int{1, 1})
 			if op[0] >= s[0] || op[1] >= s[1] {
@@ -240,6 +241,9 @@ func (c *Conv2DTranspose) Build(in tensor.Shape, rng *rand.Rand) error {
 	}
 	// compute_fans of (kh, kw, filters, in): fan_in = kh*kw*filters,
 	// fan_out = kh*kw*in, as Keras computes them for this layout.
+	if err := c.KernelInitializer.checkShape("kernel_initializer", 4); err != nil {
+		return err
+	}
 	c.KernelInitializer.or(GlorotUniform).fillKernel(c.kernel.Value.Data, g.KH, g.KW, c.Filters, c.in, rng)
 	if !c.NoBias {
 		c.bias = Param{Name: "bias", Value: tensor.New(c.Filters), Grad: tensor.New(c.Filters)}

@@ -71,6 +71,26 @@ func TestConvVariantsKerasValues(t *testing.T) {
 	}
 }
 
+// TestConvVariantsKeras2Configs: the keys Keras 2 writes on these classes
+// (Conv's groups=1, and on SeparableConv2D Conv's unused kernel_* keys)
+// are read.
+func TestConvVariantsKeras2Configs(t *testing.T) {
+	for class, cfg := range map[string]map[string]any{
+		"Conv2DTranspose": {"filters": 2.0, "kernel_size": []any{3.0, 3.0}, "strides": []any{2.0, 2.0}, "groups": 1.0, "output_padding": nil},
+		"DepthwiseConv2D": {"kernel_size": []any{3.0, 3.0}, "groups": 1.0, "depth_multiplier": 1.0},
+		"SeparableConv2D": {"filters": 2.0, "kernel_size": []any{3.0, 3.0}, "groups": 1.0, "kernel_initializer": map[string]any{"class_name": "GlorotUniform", "config": map[string]any{"seed": nil}},
+			"kernel_regularizer": nil, "kernel_constraint": nil},
+	} {
+		if _, err := nn.FromConfig(class, cfg); err != nil {
+			t.Errorf("%s: %v", class, err)
+		}
+		cfg["groups"] = 2.0
+		if _, err := nn.FromConfig(class, cfg); err == nil || !strings.Contains(err.Error(), "groups=2 is not implemented") {
+			t.Errorf("%s groups=2: err = %v", class, err)
+		}
+	}
+}
+
 // TestConvVariantsConfigRejected: values gokeras does not implement, and
 // values Keras rejects, are errors naming the key.
 func TestConvVariantsConfigRejected(t *testing.T) {
@@ -90,7 +110,7 @@ func TestConvVariantsConfigRejected(t *testing.T) {
 		{"Conv2DTranspose", tr("output_padding", -1.0), "output_padding must be at least 0"},
 		{"Conv2DTranspose", tr("output_padding", []any{1.0, 1.0, 1.0}), "output_padding"},
 		{"Conv2DTranspose", tr("data_format", "channels_first"), `data_format="channels_first" is not implemented for Conv2DTranspose`},
-		{"Conv2DTranspose", tr("groups", 1.0), `unknown key "groups"`},
+		{"Conv2DTranspose", tr("lora_rank", 4.0), `unknown key "lora_rank"`},
 		{"DepthwiseConv2D", map[string]any{"kernel_size": 3.0, "strides": []any{1.0, 2.0}, "dilation_rate": 2.0}, "strides > 1 together with dilation_rate > 1"},
 		{"DepthwiseConv2D", dw("depth_multiplier", 0.0), "depth_multiplier must be positive"},
 		{"DepthwiseConv2D", dw("kernel_initializer", "he_normal"), `unknown key "kernel_initializer"`},

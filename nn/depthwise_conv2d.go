@@ -75,8 +75,17 @@ func init() {
 			r.setErr(checkConvArgs(0, 1, pair(d.Strides, [2]int{1, 1}), pair(d.DilationRate, [2]int{1, 1})))
 		}
 		r.channelsLast()
+		r.keras2Groups()
 		return d
 	})
+}
+
+// keras2Groups reads the groups key that Keras 2 writes (1) on
+// Conv2DTranspose, DepthwiseConv2D and SeparableConv2D, whose configs
+// extend Conv2D's there (keras 2.x layers/convolutional/); Keras 3 does
+// not write it and takes no other value.
+func (r *ConfigReader) keras2Groups() {
+	r.onlyValue("groups", "Keras 2 writes groups=1 on this class and has no grouped "+r.class, 1)
 }
 
 func (d *DepthwiseConv2D) LayerName() string                { return d.Name }
@@ -173,6 +182,9 @@ func (d *DepthwiseConv2D) Build(in tensor.Shape, rng *rand.Rand) error {
 		return err
 	}
 	// compute_fans of (kh, kw, C, dm): fan_in = kh*kw*C, fan_out = kh*kw*dm.
+	if err := d.DepthwiseInitializer.checkShape("depthwise_initializer", 4); err != nil {
+		return err
+	}
 	d.DepthwiseInitializer.or(GlorotUniform).fillKernel(d.kernel.Value.Data, g.KH, g.KW, g.C, dm, rng)
 	if !d.NoBias {
 		d.bias = Param{Name: "bias", Value: tensor.New(co), Grad: tensor.New(co)}

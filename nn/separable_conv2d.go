@@ -79,6 +79,10 @@ func init() {
 			r.setErr(checkConvArgs(0, 1, pair(c.Strides, [2]int{1, 1}), pair(c.DilationRate, [2]int{1, 1})))
 		}
 		r.channelsLast()
+		r.keras2Groups()
+		// Keras 2's SeparableConv2D writes Conv's kernel_* keys too; its
+		// build never uses them.
+		r.noOp("kernel_initializer", "kernel_regularizer", "kernel_constraint")
 		return c
 	})
 }
@@ -152,6 +156,9 @@ func (c *SeparableConv2D) Build(in tensor.Shape, rng *rand.Rand) error {
 	mid := g.C * c.multiplier()
 	c.pointwise = Param{Name: "pointwise_kernel", Value: tensor.New(1, 1, mid, c.Filters), Grad: tensor.New(1, 1, mid, c.Filters)}
 	if err := withPenalty(&c.pointwise, "pointwise", c.PointwiseRegularizer, c.PointwiseConstraint); err != nil {
+		return err
+	}
+	if err := c.PointwiseInitializer.checkShape("pointwise_initializer", 4); err != nil {
 		return err
 	}
 	c.PointwiseInitializer.or(GlorotUniform).fillKernel(c.pointwise.Value.Data, 1, 1, mid, c.Filters, rng)
