@@ -401,11 +401,13 @@ func (i Initializer) checkBias() error { return i.checkShape("bias_initializer",
 // checkShape returns an error when i cannot initialise the weight key of
 // the given rank, where Keras raises: Orthogonal needs rank 2 or more,
 // Identity exactly 2 (keras/src/initializers/). gokeras's dirac applies
-// to kernels only (key "kernel_initializer", rank 2 or more).
+// to kernels only (kernel_initializer, depthwise_initializer,
+// pointwise_initializer; rank 2 or more).
 func (i Initializer) checkShape(key string, rank int) error {
 	switch i.kind {
 	case kindDirac:
-		if key != "kernel_initializer" || rank < 2 {
+		kernel := key == "kernel_initializer" || key == "depthwise_initializer" || key == "pointwise_initializer"
+		if !kernel || rank < 2 {
 			return fmt.Errorf("%s dirac only applies to kernels; use zeros (the default) or ones", key)
 		}
 	case kindOrthogonal:

@@ -431,6 +431,10 @@ func TestInitializerShapeErrors(t *testing.T) {
 		{&PReLU{AlphaInitializer: Dirac}, tensor.Shape{2, 3}, "alpha_initializer dirac only applies to kernels"},
 		{&Conv2D{Filters: 2, KernelSize: [2]int{1, 1}, KernelInitializer: IdentityMatrix(1)}, tensor.Shape{4, 4, 2}, "kernel_initializer identity(gain=1) needs a 2-D weight such as a Dense kernel (Keras: \"Identity matrix initializer can only be used for 2D matrices\"), this one has rank 4"},
 		{&Conv1D{Filters: 2, KernelSize: 3, KernelInitializer: IdentityMatrix(1)}, tensor.Shape{8, 2}, "this one has rank 3"},
+		{&Conv2DTranspose{Filters: 2, KernelSize: [2]int{2, 2}, KernelInitializer: IdentityMatrix(1)}, tensor.Shape{4, 4, 2}, "kernel_initializer identity(gain=1) needs a 2-D weight"},
+		{&DepthwiseConv2D{KernelSize: [2]int{3, 3}, DepthwiseInitializer: IdentityMatrix(1)}, tensor.Shape{4, 4, 2}, "depthwise_initializer identity(gain=1) needs a 2-D weight"},
+		{&SeparableConv2D{Filters: 2, KernelSize: [2]int{3, 3}, PointwiseInitializer: IdentityMatrix(1)}, tensor.Shape{4, 4, 2}, "pointwise_initializer identity(gain=1) needs a 2-D weight"},
+		{&SeparableConv2D{Filters: 2, KernelSize: [2]int{3, 3}, DepthwiseInitializer: IdentityMatrix(1)}, tensor.Shape{4, 4, 2}, "depthwise_initializer identity(gain=1) needs a 2-D weight"},
 	} {
 		err := tt.l.Build(tt.in, rand.New(rand.NewPCG(1, 1)))
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
