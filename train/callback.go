@@ -117,66 +117,6 @@ func improved(mode Mode, v, best, minDelta float64) bool {
 	return v+minDelta < best
 }
 
-// EarlyStopping stops training when Monitor has not improved by more than
-// MinDelta for Patience epochs. Defaults are Keras's: monitor "val_loss",
-// min_delta 0, patience 0.
-type EarlyStopping struct {
-	NopCallback
-	Monitor            string
-	MinDelta           float64
-	Patience           int
-	Mode               Mode
-	RestoreBestWeights bool
-	StartFromEpoch     int
-	StoppedEpoch       int // the epoch training stopped at, from 0 (-1: did not stop)
-
-	best    float64
-	wait    int
-	weights []*tensor.Tensor
-	mode    Mode
-}
-
-func (e *EarlyStopping) monitor() string {
-	if e.Monitor == "" {
-		return "val_loss"
-	}
-	return e.Monitor
-}
-
-func (e *EarlyStopping) OnTrainBegin(r *Run) error {
-	e.mode = e.Mode.resolve(e.monitor())
-	e.best = math.Inf(1)
-	if e.mode == ModeMax {
-		e.best = math.Inf(-1)
-	}
-	e.wait, e.weights, e.StoppedEpoch = 0, nil, -1
-	return nil
-}
-
-func (e *EarlyStopping) OnEpochEnd(r *Run, epoch int, logs Logs) error {
-	v, err := monitorValue("EarlyStopping", e.monitor(), logs)
-	if err != nil || epoch < e.StartFromEpoch {
-		return err
-	}
-	if improved(e.mode, v, e.best, math.Abs(e.MinDelta)) {
-		e.best, e.wait = v, 0
-		if e.RestoreBestWeights {
-			e.weights = r.Weights()
-		}
-		return nil
-	}
-	// Keras counts the epoch first and stops once wait reaches patience.
-	e.wait++
-	if e.wait >= e.Patience && epoch > 0 {
-		r.StopTraining = true
-		e.StoppedEpoch = epoch
-		if e.RestoreBestWeights && e.weights != nil {
-			r.SetWeights(e.weights)
-		}
-	}
-	return nil
-}
-
 // CSVLogger appends each epoch's logs to a CSV file: a header "epoch,..."
 // then one row per epoch, as Keras's CSVLogger writes.
 type CSVLogger struct {
