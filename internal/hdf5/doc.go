@@ -1,0 +1,42 @@
+// Package hdf5 reads and writes the small subset of HDF5 that Keras uses
+// for its model files: the model.weights.h5 member of a .keras zip, legacy
+// .h5 models and .weights.h5 files (keras/src/saving/saving_lib.py,
+// keras/src/legacy/saving/legacy_h5_format.py). It is written against the
+// HDF5 File Format Specification version 3.0 (section numbers in comments
+// refer to it) and is pure Go.
+//
+// Supported when reading:
+//   - superblock versions 0 and 1 (II.A.1; 8- or 4-byte offsets and lengths),
+//     and versions 2 and 3 (II.A.2) when the objects use the structures below;
+//   - version-1 object headers (IV.A.1.a) with continuation blocks, and
+//     version-2 object headers (IV.A.1.b, checksums are not verified);
+//   - old-style groups: symbol table message, version-1 B-trees of group
+//     nodes, symbol table nodes and local heaps (III.A.1, III.B, III.D);
+//     new-style compact groups made of link messages (hard links only);
+//   - datasets with contiguous or compact layout (data layout message
+//     versions 3 and 4), no filters; unallocated storage reads as zeros;
+//   - datatypes: little- or big-endian integers of 1, 2, 4, 8 bytes,
+//     IEEE float16/32/64, fixed-length strings (NULL-terminated, NULL- or
+//     space-padded) and variable-length strings in the global heap (III.E);
+//   - dataspaces: scalar, simple (rank ≤ 32) and null;
+//   - attribute messages versions 1, 2 and 3 stored in the object header.
+//
+// Refused with an error naming the structure: chunked layout, filters
+// (compression), shared or committed datatypes, dense link or attribute
+// storage (fractal heaps, version-2 B-trees), soft and external links,
+// compound, enum, array, reference, opaque and variable-length sequence
+// types, and anything else not listed above.
+//
+// Hardening: every address and length a file supplies is checked against
+// the file size before it is read, so an allocation never exceeds the file
+// size; the element count times the element size of a dataset or attribute
+// must fit in its storage; B-tree descent requires strictly decreasing
+// levels and visits each node once; object header continuation chains are
+// bounded; Group.Walk visits each object once and bounds the depth. A bad
+// file returns an error, never a panic or a hang.
+//
+// The Builder writes files in the layout Keras's h5py writes by default
+// (superblock 0, version-1 object headers, symbol-table groups, contiguous
+// datasets, variable-length UTF-8 string attributes in a global heap),
+// which h5py and Keras read back.
+package hdf5
