@@ -10,14 +10,11 @@ package nn_test
 // random_brightness.py and random_contrast.py.
 
 import (
-	"bytes"
-	"encoding/json"
 	"math"
 	"math/rand/v2"
-	"os"
-	"os/exec"
 	"testing"
 
+	"github.com/gokeras/gokeras/internal/pyref"
 	"github.com/gokeras/gokeras/nn"
 	"github.com/gokeras/gokeras/tensor"
 )
@@ -26,28 +23,7 @@ import (
 // stdin and its stdout decoded into out; it skips without NumPy.
 func numpyReference(t *testing.T, script string, in, out any) {
 	t.Helper()
-	const py = "/usr/bin/python3"
-	if _, err := os.Stat(py); err != nil {
-		t.Skip("no /usr/bin/python3")
-	}
-	if err := exec.Command(py, "-c", "import numpy").Run(); err != nil {
-		t.Skip("NumPy is not installed for /usr/bin/python3")
-	}
-	b, err := json.Marshal(in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(py, "-c", script)
-	cmd.Stdin = bytes.NewReader(b)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	raw, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("NumPy reference failed: %v\n%s", err, stderr.String())
-	}
-	if err := json.Unmarshal(raw, out); err != nil {
-		t.Fatal(err)
-	}
+	pyref.Run(t, script, in, out, "numpy")
 }
 
 const kerasAugmentNumPy = `

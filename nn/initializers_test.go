@@ -1,16 +1,14 @@
 package nn
 
 import (
-	"bytes"
 	"encoding/json"
 	"math"
 	"math/rand/v2"
-	"os"
-	"os/exec"
 	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/gokeras/gokeras/internal/pyref"
 	"github.com/gokeras/gokeras/tensor"
 )
 
@@ -303,28 +301,7 @@ func TestOrthogonalIsSignCorrectedQ(t *testing.T) {
 // stdin, its JSON stdout decoded into out; it skips without NumPy.
 func numpyRun(t *testing.T, script string, in, out any) {
 	t.Helper()
-	const py = "/usr/bin/python3"
-	if _, err := os.Stat(py); err != nil {
-		t.Skip("no /usr/bin/python3")
-	}
-	if err := exec.Command(py, "-c", "import numpy").Run(); err != nil {
-		t.Skip("NumPy is not installed for /usr/bin/python3")
-	}
-	b, err := json.Marshal(in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(py, "-c", script)
-	cmd.Stdin = bytes.NewReader(b)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	raw, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("NumPy reference failed: %v\n%s", err, stderr.String())
-	}
-	if err := json.Unmarshal(raw, out); err != nil {
-		t.Fatal(err)
-	}
+	pyref.Run(t, script, in, out, "numpy")
 }
 
 // Keras's Orthogonal.__call__ after its random.normal draw, in NumPy

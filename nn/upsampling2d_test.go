@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
 
+	"github.com/gokeras/gokeras/internal/pyref"
 	"github.com/gokeras/gokeras/nn"
 	"github.com/gokeras/gokeras/nn/nntest"
 	"github.com/gokeras/gokeras/tensor"
@@ -83,13 +83,8 @@ func TestUpSampling2DGradients(t *testing.T) {
 // "nearest" reads floor(i·in/out) = floor(i/s), Keras's ops.repeat, so it
 // must match exactly. Skipped when /usr/bin/python3 or torch is missing.
 func TestUpSampling2DMatchesPyTorch(t *testing.T) {
-	const py = "/usr/bin/python3"
-	if _, err := os.Stat(py); err != nil {
-		t.Skip("no /usr/bin/python3")
-	}
-	if err := exec.Command(py, "-c", "import torch").Run(); err != nil {
-		t.Skip("PyTorch is not installed for /usr/bin/python3")
-	}
+	pyref.Require(t, "torch")
+	const py = pyref.Python
 	type job struct {
 		H, W, C, SH, SW int
 		Mode            string

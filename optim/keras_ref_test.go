@@ -1,16 +1,13 @@
 package optim
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 
+	"github.com/gokeras/gokeras/internal/pyref"
 	"github.com/gokeras/gokeras/tensor"
 )
 
@@ -19,28 +16,7 @@ import (
 // test when /usr/bin/python3 or NumPy is missing.
 func kerasReference(t *testing.T, req, out any) {
 	t.Helper()
-	const py = "/usr/bin/python3"
-	if _, err := os.Stat(py); err != nil {
-		t.Skip("no /usr/bin/python3")
-	}
-	if err := exec.Command(py, "-c", "import numpy").Run(); err != nil {
-		t.Skip("NumPy is not installed for /usr/bin/python3")
-	}
-	b, err := json.Marshal(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(py, "testdata/keras_ref.py")
-	cmd.Stdin = bytes.NewReader(b)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	raw, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("NumPy reference failed: %v\n%s", err, stderr.String())
-	}
-	if err := json.Unmarshal(raw, out); err != nil {
-		t.Fatal(err)
-	}
+	pyref.Run(t, "testdata/keras_ref.py", req, out, "numpy")
 }
 
 type refCase struct {
