@@ -360,7 +360,7 @@ func TestBadInputErrors(t *testing.T) {
 			return gokeras.NewSequential().CompileNamed("cross_entropy", "adam")
 		}, "sparse_categorical_crossentropy"},
 		{"unknown optimizer name", func() error {
-			return gokeras.NewSequential().CompileNamed("mse", "adamax")
+			return gokeras.NewSequential().CompileNamed("mse", "adamm")
 		}, "adam"},
 	}
 	for _, tt := range tests {
