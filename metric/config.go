@@ -22,10 +22,15 @@ import (
 
 // classes lists the Keras metric classes FromConfig reads.
 var classes = []string{
-	"AUC", "BinaryAccuracy", "CategoricalAccuracy", "F1Score", "FBetaScore",
-	"MeanAbsoluteError", "MeanAbsolutePercentageError", "MeanIoU", "MeanSquaredError",
-	"Precision", "R2Score", "Recall", "RootMeanSquaredError",
-	"SparseCategoricalAccuracy", "SparseTopKCategoricalAccuracy", "TopKCategoricalAccuracy",
+	"AUC", "Accuracy", "BinaryAccuracy", "BinaryCrossentropy", "BinaryIoU",
+	"CategoricalAccuracy", "CategoricalCrossentropy", "CategoricalHinge", "CosineSimilarity",
+	"F1Score", "FBetaScore", "FalseNegatives", "FalsePositives", "Hinge", "IoU", "KLDivergence",
+	"LogCoshError", "MeanAbsoluteError", "MeanAbsolutePercentageError", "MeanIoU",
+	"MeanSquaredError", "MeanSquaredLogarithmicError", "OneHotIoU", "OneHotMeanIoU", "Poisson",
+	"Precision", "PrecisionAtRecall", "R2Score", "Recall", "RecallAtPrecision",
+	"RootMeanSquaredError", "SensitivityAtSpecificity", "SparseCategoricalAccuracy",
+	"SparseCategoricalCrossentropy", "SparseTopKCategoricalAccuracy", "SpecificityAtSensitivity",
+	"SquaredHinge", "TopKCategoricalAccuracy", "TrueNegatives", "TruePositives",
 }
 
 // FromConfig returns the metric a Keras class name and config describe.
@@ -33,16 +38,13 @@ var classes = []string{
 // metric is logged under the config's name.
 func FromConfig(class string, cfg map[string]any) (Metric, error) {
 	if !slices.Contains(classes, class) {
-		hint := ""
-		if class == "Accuracy" {
-			hint = " (Keras's Accuracy class counts exact equality of predictions and targets; for compile's choice by shape write \"accuracy\")"
-		}
-		return nil, fmt.Errorf("metric: unknown metric class %q%s; gokeras has %s", class, hint, strings.Join(classes, ", "))
+		return nil, fmt.Errorf("metric: unknown metric class %q; gokeras has %s", class, strings.Join(classes, ", "))
 	}
 	r := config.New(cfg)
 	name := r.Str("name", "")
 	dtypes := []string{"float32", "float64"}
-	if class == "MeanIoU" {
+	switch class {
+	case "MeanIoU", "IoU", "BinaryIoU", "OneHotIoU", "OneHotMeanIoU":
 		dtypes = append(dtypes, "int", "int32", "int64")
 	}
 	if d, ok := r.Get("dtype"); ok && !slices.Contains(dtypes, fmt.Sprint(d)) {
@@ -170,6 +172,131 @@ func FromConfig(class string, cfg map[string]any) (Metric, error) {
 			}
 		}
 		m = a
+	case "Accuracy":
+		// Keras's Accuracy class: exact equality (the name "accuracy" is
+		// compile's choice by shape; see Parse).
+		m = &ExactAccuracy{}
+	case "KLDivergence":
+		m = &KLDivergence{}
+	case "Poisson":
+		m = &Poisson{}
+	case "Hinge":
+		m = &Hinge{}
+	case "SquaredHinge":
+		m = &SquaredHinge{}
+	case "CategoricalHinge":
+		m = &CategoricalHinge{}
+	case "LogCoshError":
+		m = &LogCoshError{}
+	case "MeanSquaredLogarithmicError":
+		m = &MeanSquaredLogarithmicError{}
+	case "CosineSimilarity":
+		lastAxis(r)
+		m = &CosineSimilarity{}
+	case "BinaryCrossentropy":
+		m = &BinaryCrossentropy{FromLogits: r.Bool("from_logits", false), LabelSmoothing: smoothing(r)}
+	case "CategoricalCrossentropy":
+		m = &CategoricalCrossentropy{FromLogits: r.Bool("from_logits", false), LabelSmoothing: smoothing(r)}
+		lastAxis(r)
+	case "SparseCategoricalCrossentropy":
+		m = &SparseCategoricalCrossentropy{FromLogits: r.Bool("from_logits", false)}
+		lastAxis(r)
+	case "TruePositives", "FalsePositives", "TrueNegatives", "FalseNegatives":
+		th := oneThreshold(r)
+		if r.Err == nil {
+			if err := (confusionOptions{threshold: th}).check(); err != nil {
+				r.Failf("%v", err)
+			}
+		}
+		switch class {
+		case "TruePositives":
+			m = &TruePositives{Threshold: th}
+		case "FalsePositives":
+			m = &FalsePositives{Threshold: th}
+		case "TrueNegatives":
+			m = &TrueNegatives{Threshold: th}
+		default:
+			m = &FalseNegatives{Threshold: th}
+		}
+	case "SensitivityAtSpecificity", "SpecificityAtSensitivity", "PrecisionAtRecall", "RecallAtPrecision":
+		key := map[string]string{"SensitivityAtSpecificity": "specificity", "SpecificityAtSensitivity": "sensitivity",
+			"PrecisionAtRecall": "recall", "RecallAtPrecision": "precision"}[class]
+		if _, ok := r.Get(key); !ok {
+			r.Failf("%s is required, e.g. \"%s\": 0.5", key, key)
+		}
+		v := r.Num(key, 0)
+		n := r.Int("num_thresholds", sensSpecDefaultThresholds)
+		if n <= 0 {
+			r.Failf("num_thresholds %d must be an integer > 0", n)
+		}
+		if n == sensSpecDefaultThresholds {
+			n = 0
+		}
+		id := optInt(r, "class_id")
+		var c interface{ check() error }
+		switch class {
+		case "SensitivityAtSpecificity":
+			c = &SensitivityAtSpecificity{Specificity: v, NumThresholds: n, ClassID: id}
+		case "SpecificityAtSensitivity":
+			c = &SpecificityAtSensitivity{Sensitivity: v, NumThresholds: n, ClassID: id}
+		case "PrecisionAtRecall":
+			c = &PrecisionAtRecall{Recall: v, NumThresholds: n, ClassID: id}
+		default:
+			c = &RecallAtPrecision{Precision: v, NumThresholds: n, ClassID: id}
+		}
+		if r.Err == nil {
+			if err := c.check(); err != nil {
+				r.Failf("%v", err)
+			}
+		}
+		m = c.(Metric)
+	case "IoU", "OneHotIoU", "OneHotMeanIoU":
+		nc := r.Int("num_classes", 0)
+		if nc <= 0 {
+			r.Failf("num_classes is required and must be positive, e.g. \"num_classes\": 3")
+		}
+		var ids []int
+		if class != "OneHotMeanIoU" {
+			ids = classIDs(r)
+			if ids == nil {
+				r.Failf("target_class_ids is required, e.g. \"target_class_ids\": [0]")
+			} else if r.Err == nil {
+				if err := checkIDs(ids, nc); err != nil {
+					r.Failf("%v", err)
+				}
+			}
+		}
+		ic := optInt(r, "ignore_class")
+		lastAxis(r)
+		switch class {
+		case "IoU":
+			m = &IoU{NumClasses: nc, TargetClassIDs: ids, IgnoreClass: ic,
+				DenseTrue: !r.Bool("sparse_y_true", true), DensePred: !r.Bool("sparse_y_pred", true)}
+		case "OneHotIoU":
+			m = &OneHotIoU{NumClasses: nc, TargetClassIDs: ids, IgnoreClass: ic, SparsePred: r.Bool("sparse_y_pred", false)}
+		default:
+			m = &OneHotMeanIoU{NumClasses: nc, IgnoreClass: ic, SparsePred: r.Bool("sparse_y_pred", false)}
+		}
+	case "BinaryIoU":
+		b := &BinaryIoU{}
+		r.Get("target_class_ids")
+		if _, ok := r.M["target_class_ids"]; ok {
+			b.TargetClassIDs = classIDs(r)
+			if b.TargetClassIDs == nil {
+				r.Failf("target_class_ids is null; give [0], [1] or [0, 1]")
+			} else if r.Err == nil {
+				if err := checkIDs(b.TargetClassIDs, 2); err != nil {
+					r.Failf("%v", err)
+				}
+			}
+			if slices.Equal(b.TargetClassIDs, []int{0, 1}) {
+				b.TargetClassIDs = nil
+			}
+		}
+		if t := r.Num("threshold", BinaryThreshold); t != BinaryThreshold {
+			b.Threshold = &t
+		}
+		m = b
 	case "MeanIoU":
 		a := &MeanIoU{
 			NumClasses:  r.Int("num_classes", 0),
@@ -195,6 +322,40 @@ func FromConfig(class string, cfg map[string]any) (Metric, error) {
 		setLogName(m, name)
 	}
 	return m, nil
+}
+
+// lastAxis reads axis, which must be -1 (the last axis) when given.
+func lastAxis(r *config.Reader) {
+	if ax := r.Int("axis", -1); ax != -1 {
+		r.Failf("axis %d is not supported; gokeras uses the last axis (-1)", ax)
+	}
+}
+
+// smoothing reads label_smoothing, in [0, 1].
+func smoothing(r *config.Reader) float64 {
+	ls := r.Num("label_smoothing", 0)
+	if !(ls >= 0 && ls <= 1) {
+		r.Failf("label_smoothing %v must be in [0, 1]", ls)
+	}
+	return ls
+}
+
+// classIDs reads target_class_ids, a list of whole numbers (or one), nil
+// when absent or null.
+func classIDs(r *config.Reader) []int {
+	fs := numList(r, "target_class_ids")
+	if fs == nil {
+		return nil
+	}
+	ids := make([]int, len(fs))
+	for i, f := range fs {
+		if f != float64(int(f)) {
+			r.Failf("target_class_ids holds %v; want class ids (integers)", f)
+			return nil
+		}
+		ids[i] = int(f)
+	}
+	return ids
 }
 
 // numList reads a list of numbers (or one number), nil when absent.
@@ -343,6 +504,69 @@ func Config(m Metric) (class string, cfg map[string]any, ok bool) {
 			agg = v.ClassAggregation
 		}
 		cfg["class_aggregation"], cfg["num_regressors"] = agg, v.NumRegressors
+	case *ExactAccuracy:
+		class = "Accuracy"
+	case *KLDivergence:
+		class = "KLDivergence"
+	case *Poisson:
+		class = "Poisson"
+	case *Hinge:
+		class = "Hinge"
+	case *SquaredHinge:
+		class = "SquaredHinge"
+	case *CategoricalHinge:
+		class = "CategoricalHinge"
+	case *LogCoshError:
+		class = "LogCoshError"
+	case *MeanSquaredLogarithmicError:
+		class = "MeanSquaredLogarithmicError"
+	case *CosineSimilarity:
+		class, cfg["axis"] = "CosineSimilarity", -1
+	case *BinaryCrossentropy:
+		class, cfg["from_logits"], cfg["label_smoothing"] = "BinaryCrossentropy", v.FromLogits, v.LabelSmoothing
+	case *CategoricalCrossentropy:
+		class, cfg["from_logits"], cfg["label_smoothing"] = "CategoricalCrossentropy", v.FromLogits, v.LabelSmoothing
+		cfg["axis"] = -1
+	case *SparseCategoricalCrossentropy:
+		class, cfg["from_logits"], cfg["axis"] = "SparseCategoricalCrossentropy", v.FromLogits, -1
+	case *TruePositives:
+		class, cfg["thresholds"] = "TruePositives", floatOrNil(v.Threshold)
+	case *FalsePositives:
+		class, cfg["thresholds"] = "FalsePositives", floatOrNil(v.Threshold)
+	case *TrueNegatives:
+		class, cfg["thresholds"] = "TrueNegatives", floatOrNil(v.Threshold)
+	case *FalseNegatives:
+		class, cfg["thresholds"] = "FalseNegatives", floatOrNil(v.Threshold)
+	case *SensitivityAtSpecificity:
+		class, cfg["specificity"] = "SensitivityAtSpecificity", v.Specificity
+		sensSpecConfig(cfg, v.NumThresholds, v.ClassID)
+	case *SpecificityAtSensitivity:
+		class, cfg["sensitivity"] = "SpecificityAtSensitivity", v.Sensitivity
+		sensSpecConfig(cfg, v.NumThresholds, v.ClassID)
+	case *PrecisionAtRecall:
+		class, cfg["recall"] = "PrecisionAtRecall", v.Recall
+		sensSpecConfig(cfg, v.NumThresholds, v.ClassID)
+	case *RecallAtPrecision:
+		class, cfg["precision"] = "RecallAtPrecision", v.Precision
+		sensSpecConfig(cfg, v.NumThresholds, v.ClassID)
+	case *IoU:
+		class = "IoU"
+		cfg["num_classes"], cfg["target_class_ids"], cfg["ignore_class"] = v.NumClasses, slices.Clone(v.TargetClassIDs), intOrNil(v.IgnoreClass)
+		cfg["sparse_y_true"], cfg["sparse_y_pred"], cfg["axis"] = !v.DenseTrue, !v.DensePred, -1
+	case *BinaryIoU:
+		ids := v.TargetClassIDs
+		if ids == nil {
+			ids = []int{0, 1}
+		}
+		class, cfg["target_class_ids"], cfg["threshold"] = "BinaryIoU", slices.Clone(ids), v.threshold()
+	case *OneHotIoU:
+		class = "OneHotIoU"
+		cfg["num_classes"], cfg["target_class_ids"], cfg["ignore_class"] = v.NumClasses, slices.Clone(v.TargetClassIDs), intOrNil(v.IgnoreClass)
+		cfg["sparse_y_pred"], cfg["axis"] = v.SparsePred, -1
+	case *OneHotMeanIoU:
+		class = "OneHotMeanIoU"
+		cfg["num_classes"], cfg["ignore_class"] = v.NumClasses, intOrNil(v.IgnoreClass)
+		cfg["sparse_y_pred"], cfg["axis"] = v.SparsePred, -1
 	case *MeanIoU:
 		class = "MeanIoU"
 		var ic any
@@ -381,4 +605,15 @@ func nilIfEmpty(s string) any {
 		return nil
 	}
 	return s
+}
+
+func intOrNil(n *int) any {
+	if n == nil {
+		return nil
+	}
+	return *n
+}
+
+func sensSpecConfig(cfg map[string]any, n int, classID *int) {
+	cfg["num_thresholds"], cfg["class_id"] = thresholdsOr(n), intOrNil(classID)
 }

@@ -160,8 +160,7 @@ func TestConfigErrors(t *testing.T) {
 		{"MeanIoU", map[string]any{"num_classes": 3, "axis": 1}, "axis 1"},
 		{"MeanIoU", map[string]any{}, "num_classes is required"},
 		{"MeanSquaredError", map[string]any{"name": "m", "from_logits": true}, `unknown key "from_logits"`},
-		{"Hinge", map[string]any{}, `unknown metric class "Hinge"`},
-		{"Accuracy", map[string]any{}, "exact equality"},
+		{"Sum", map[string]any{}, `unknown metric class "Sum"`},
 	}
 	for _, c := range cases {
 		_, err := FromConfig(c.class, c.cfg)
@@ -290,10 +289,24 @@ func TestKerasExamples(t *testing.T) {
 // TestIncreasing: every metric Parse or FromConfig makes has Keras's
 // direction: the errors go down, the rest up.
 func TestIncreasing(t *testing.T) {
-	down := []string{"mae", "mse", "mape", "root_mean_squared_error"}
+	// Keras's _direction: "down" for the errors and the metrics of loss
+	// functions, none for the confusion counts, "up" for the rest.
+	down := []string{"mae", "mse", "mape", "root_mean_squared_error", "kl_divergence", "poisson",
+		"bce", "categorical_crossentropy", "sparse_categorical_crossentropy", "hinge",
+		"squared_hinge", "categorical_hinge", "log_cosh_error", "msle"}
+	none := []string{"true_positives", "false_positives", "true_negatives", "false_negatives"}
 	for _, n := range names {
 		m, _ := Parse(n)
 		up, ok := Increasing(m)
+		if slices.ContainsFunc(none, func(d string) bool {
+			p, _ := Parse(d)
+			return reflect.TypeOf(p) == reflect.TypeOf(m)
+		}) {
+			if ok {
+				t.Errorf("%s: Increasing ok; Keras gives it no direction", n)
+			}
+			continue
+		}
 		if !ok {
 			t.Errorf("%s: Increasing does not know %T", n, m)
 			continue
@@ -309,7 +322,10 @@ func TestIncreasing(t *testing.T) {
 			t.Errorf("%s: Increasing %v, want %v", n, up, wantUp)
 		}
 	}
-	if _, ok := Increasing(&MeanIoU{NumClasses: 2}); !ok {
-		t.Error("MeanIoU: Increasing not ok")
+	for _, m := range []Metric{&MeanIoU{NumClasses: 2}, &IoU{}, &OneHotIoU{}, &OneHotMeanIoU{}, &ExactAccuracy{},
+		&SensitivityAtSpecificity{}, &SpecificityAtSensitivity{}, &PrecisionAtRecall{}, &RecallAtPrecision{}, &CosineSimilarity{}} {
+		if up, ok := Increasing(m); !ok || !up {
+			t.Errorf("%T: Increasing %v %v, want up", m, up, ok)
+		}
 	}
 }

@@ -12,13 +12,14 @@ import (
 // threshold with top_k.
 const negInf = -1e10
 
-// confusion holds the weighted true positive, false positive and false
-// negative counts at one threshold, as Precision and Recall keep them
+// confusion holds the weighted true positive, false positive, false
+// negative and true negative counts at one threshold, as Precision,
+// Recall and the counts (TruePositives, ...) keep them
 // (keras/src/metrics/metrics_utils.py, update_confusion_matrix_variables,
 // with one threshold).
 type confusion struct {
-	tp, fp, fn float64
-	scratch    []float32 // one row, for top_k
+	tp, fp, fn, tn float64
+	scratch        []float32 // one row, for top_k
 }
 
 // options of the confusion counts, Keras's thresholds, top_k and class_id.
@@ -105,6 +106,8 @@ func (c *confusion) update(name string, o confusionOptions, pred, target *tensor
 				c.fp += wt
 			case truePos:
 				c.fn += wt
+			default:
+				c.tn += wt
 			}
 		}
 	}
@@ -132,4 +135,4 @@ func (c *confusion) kthLargest(row []float32, k int) (kth float32, ties int) {
 	return kth, ties
 }
 
-func (c *confusion) reset() { c.tp, c.fp, c.fn = 0, 0, 0 }
+func (c *confusion) reset() { c.tp, c.fp, c.fn, c.tn = 0, 0, 0, 0 }

@@ -1,6 +1,7 @@
 package metric
 
 import (
+	"reflect"
 	"testing"
 
 	"github.com/gokeras/gokeras/tensor"
@@ -10,12 +11,18 @@ import (
 // same kind and settings and with nothing accumulated (concurrent
 // Evaluate calls each take one).
 func TestFreshEveryMetric(t *testing.T) {
-	pred, _ := tensor.FromSlice([]float32{0.9, 0.2, 0.7}, 3, 1)
-	target, _ := tensor.FromSlice([]float32{1, 1, 0}, 3, 1)
+	pred1, _ := tensor.FromSlice([]float32{0.9, 0.2, 0.7}, 3, 1)
+	target1, _ := tensor.FromSlice([]float32{1, 1, 0}, 3, 1)
+	// Sparse cross-entropy needs classes: two, and labels 0/1.
+	pred2, _ := tensor.FromSlice([]float32{0.9, 0.1, 0.2, 0.8, 0.7, 0.3}, 3, 2)
 	for _, name := range names {
 		m, err := Parse(name)
 		if err != nil {
 			t.Fatal(err)
+		}
+		pred, target := pred1, target1
+		if _, ok := m.(*SparseCategoricalCrossentropy); ok {
+			pred = pred2
 		}
 		if b, ok := m.(*BinaryAccuracy); ok {
 			b.Threshold = new(0.8)
@@ -33,7 +40,22 @@ func TestFreshEveryMetric(t *testing.T) {
 			t.Fatalf("%s: fresh result after one batch %v, the original's %v (settings or sums carried over)", name, c.Result(), m.Result())
 		}
 	}
+	for _, m := range settingsTable() {
+		c, ok := Fresh(m)
+		if !ok || c == m || !reflect.DeepEqual(c, mustFresh(t, c)) {
+			t.Errorf("%T: Fresh gave %#v (ok %v)", m, c, ok)
+		}
+	}
 	if _, ok := Fresh(nil); ok {
 		t.Fatal("Fresh(nil) is ok")
 	}
+}
+
+func mustFresh(t *testing.T, m Metric) Metric {
+	t.Helper()
+	c, ok := Fresh(m)
+	if !ok {
+		t.Fatalf("%T: Fresh not ok", m)
+	}
+	return c
 }

@@ -105,10 +105,16 @@ func TestWeightedOnesAndNil(t *testing.T) {
 	pred, _ := tensor.FromSlice([]float32{0.9, 0.2, 0.7, 0.4}, 4, 1)
 	target, _ := tensor.FromSlice([]float32{1, 1, 0, 0}, 4, 1)
 	ones := []float32{1, 1, 1, 1}
+	// Sparse cross-entropy needs classes: two, and labels 0/1.
+	pred2, _ := tensor.FromSlice([]float32{0.9, 0.1, 0.2, 0.8, 0.7, 0.3, 0.4, 0.6}, 4, 2)
 	for _, name := range names {
 		a, _ := Parse(name)
 		b, _ := Parse(name)
 		c, _ := Parse(name)
+		pred := pred
+		if _, ok := a.(*SparseCategoricalCrossentropy); ok {
+			pred = pred2
+		}
 		a.Update(pred, target)
 		b.(Weighted).UpdateWeighted(pred, target, nil)
 		c.(Weighted).UpdateWeighted(pred, target, ones)

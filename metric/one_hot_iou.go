@@ -1,0 +1,47 @@
+package metric
+
+import "github.com/gokeras/gokeras/tensor"
+
+// OneHotIoU is Keras's OneHotIoU (keras/src/metrics/iou_metrics.py): IoU
+// with one-hot targets (the argmax of the last axis is the class) and, by
+// default, scores as predictions (their argmax is the class); the mean of
+// TP/(TP+FP+FN) over TargetClassIDs over every batch since Reset (see
+// iouMatrix).
+type OneHotIoU struct {
+	// NumClasses is the number of classes (required, > 0).
+	NumClasses int
+	// TargetClassIDs are the classes averaged (required).
+	TargetClassIDs []int
+	// IgnoreClass, when set, is a target class id whose entries count for
+	// nothing.
+	IgnoreClass *int
+	// SparsePred is Keras's sparse_y_pred (default false): predictions are
+	// class ids.
+	SparsePred bool
+	// LogName is the name in logs and History; "" is "one_hot_io_u".
+	LogName string
+
+	m iouMatrix
+}
+
+// Name returns LogName, or "one_hot_io_u".
+func (a *OneHotIoU) Name() string { return nameOr(a.LogName, "one_hot_io_u") }
+
+// Reset forgets every batch seen.
+func (a *OneHotIoU) Reset() { a.m.reset() }
+
+// Update adds one batch.
+func (a *OneHotIoU) Update(pred, target *tensor.Tensor) { a.UpdateWeighted(pred, target, nil) }
+
+// UpdateWeighted adds one batch with per-sample weights (see Weighted).
+func (a *OneHotIoU) UpdateWeighted(pred, target *tensor.Tensor, w []float32) {
+	a.m.update(a.Name(), iouOptions{classes: a.NumClasses, ignoreClass: a.IgnoreClass, denseTrue: true, densePred: !a.SparsePred}, pred, target, w)
+}
+
+// Result returns the mean IoU of the target classes seen, 0 before any
+// batch.
+func (a *OneHotIoU) Result() float64 { return a.m.result(a.NumClasses, a.TargetClassIDs) }
+
+func (a *OneHotIoU) fresh() Metric {
+	return &OneHotIoU{NumClasses: a.NumClasses, TargetClassIDs: a.TargetClassIDs, IgnoreClass: a.IgnoreClass, SparsePred: a.SparsePred, LogName: a.LogName}
+}
