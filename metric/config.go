@@ -370,6 +370,13 @@ func numList(r *config.Reader, key string) []float64 {
 	if fs, ok := v.([]float64); ok {
 		return slices.Clone(fs)
 	}
+	if ns, ok := v.([]int); ok { // as Config writes target_class_ids
+		out := make([]float64, len(ns))
+		for i, n := range ns {
+			out[i] = float64(n)
+		}
+		return out
+	}
 	list, ok := v.([]any)
 	if !ok {
 		r.Failf("%q is %v; want a list of numbers", key, v)

@@ -31,6 +31,31 @@ func settingsTable() []Metric {
 		&R2Score{ClassAggregation: "none", NumRegressors: 3},
 		&R2Score{ClassAggregation: "variance_weighted_average"},
 		&MeanIoU{NumClasses: 4, IgnoreClass: new(255), DensePred: true},
+		&ExactAccuracy{},
+		&KLDivergence{LogName: "kl"},
+		&Poisson{LogName: "pois"},
+		&Hinge{LogName: "h"},
+		&SquaredHinge{LogName: "sq"},
+		&CategoricalHinge{LogName: "ch"},
+		&LogCoshError{},
+		&MeanSquaredLogarithmicError{LogName: "m"},
+		&CosineSimilarity{LogName: "cos"},
+		&BinaryCrossentropy{FromLogits: true, LabelSmoothing: 0.1},
+		&CategoricalCrossentropy{LabelSmoothing: 0.2, LogName: "cce"},
+		&SparseCategoricalCrossentropy{FromLogits: true},
+		&TruePositives{Threshold: new(0.3)},
+		&FalsePositives{LogName: "fp"},
+		&TrueNegatives{Threshold: new(0.0)},
+		&FalseNegatives{LogName: "fn"},
+		&SensitivityAtSpecificity{Specificity: 0.5},
+		&SpecificityAtSensitivity{Sensitivity: 0.9, NumThresholds: 50, ClassID: new(1)},
+		&PrecisionAtRecall{Recall: 0.8, NumThresholds: 1},
+		&RecallAtPrecision{Precision: 0.7, LogName: "r_at_p"},
+		&IoU{NumClasses: 3, TargetClassIDs: []int{0, 2}, IgnoreClass: new(1), DenseTrue: true},
+		&BinaryIoU{LogName: "biou"},
+		&BinaryIoU{TargetClassIDs: []int{1}, Threshold: new(0.3)},
+		&OneHotIoU{NumClasses: 4, TargetClassIDs: []int{3}, SparsePred: true},
+		&OneHotMeanIoU{NumClasses: 5, IgnoreClass: new(0)},
 	}
 }
 
@@ -53,6 +78,30 @@ var kerasKeys = map[string][]string{
 	"RootMeanSquaredError":          {"name", "dtype"},
 	"R2Score":                       {"name", "dtype", "class_aggregation", "num_regressors"},
 	"MeanIoU":                       {"name", "dtype", "num_classes", "ignore_class", "sparse_y_true", "sparse_y_pred", "axis"},
+	"Accuracy":                      {"name", "dtype"},
+	"KLDivergence":                  {"name", "dtype"},
+	"Poisson":                       {"name", "dtype"},
+	"Hinge":                         {"name", "dtype"},
+	"SquaredHinge":                  {"name", "dtype"},
+	"CategoricalHinge":              {"name", "dtype"},
+	"LogCoshError":                  {"name", "dtype"},
+	"MeanSquaredLogarithmicError":   {"name", "dtype"},
+	"CosineSimilarity":              {"name", "dtype", "axis"},
+	"BinaryCrossentropy":            {"name", "dtype", "from_logits", "label_smoothing"},
+	"CategoricalCrossentropy":       {"name", "dtype", "from_logits", "label_smoothing", "axis"},
+	"SparseCategoricalCrossentropy": {"name", "dtype", "from_logits", "axis"},
+	"TruePositives":                 {"name", "dtype", "thresholds"},
+	"FalsePositives":                {"name", "dtype", "thresholds"},
+	"TrueNegatives":                 {"name", "dtype", "thresholds"},
+	"FalseNegatives":                {"name", "dtype", "thresholds"},
+	"SensitivityAtSpecificity":      {"name", "dtype", "class_id", "num_thresholds", "specificity"},
+	"SpecificityAtSensitivity":      {"name", "dtype", "class_id", "num_thresholds", "sensitivity"},
+	"PrecisionAtRecall":             {"name", "dtype", "class_id", "num_thresholds", "recall"},
+	"RecallAtPrecision":             {"name", "dtype", "class_id", "num_thresholds", "precision"},
+	"IoU":                           {"name", "dtype", "num_classes", "target_class_ids", "ignore_class", "sparse_y_true", "sparse_y_pred", "axis"},
+	"BinaryIoU":                     {"name", "dtype", "target_class_ids", "threshold"},
+	"OneHotIoU":                     {"name", "dtype", "num_classes", "target_class_ids", "ignore_class", "sparse_y_pred", "axis"},
+	"OneHotMeanIoU":                 {"name", "dtype", "num_classes", "ignore_class", "sparse_y_pred", "axis"},
 }
 
 // TestConfigRoundTrip: Config writes Keras's keys, and FromConfig gives
@@ -109,6 +158,19 @@ func TestConfigDefaults(t *testing.T) {
 		{"R2Score", map[string]any{"name": "r2_score", "dtype": "float32", "class_aggregation": "uniform_average", "num_regressors": 0}, &R2Score{}},
 		{"BinaryAccuracy", map[string]any{"name": "binary_accuracy", "dtype": "float32", "threshold": 0.5}, &BinaryAccuracy{}},
 		{"MeanIoU", map[string]any{"name": "mean_io_u", "dtype": "int", "num_classes": 3, "ignore_class": nil, "sparse_y_true": true, "sparse_y_pred": true, "axis": -1}, &MeanIoU{NumClasses: 3}},
+		{"Accuracy", map[string]any{"name": "accuracy", "dtype": "float32"}, &ExactAccuracy{}},
+		{"LogCoshError", map[string]any{"name": "logcosh", "dtype": "float32"}, &LogCoshError{}},
+		{"BinaryCrossentropy", map[string]any{"name": "binary_crossentropy", "dtype": "float32", "from_logits": false, "label_smoothing": 0.0}, &BinaryCrossentropy{}},
+		{"CategoricalCrossentropy", map[string]any{"name": "categorical_crossentropy", "dtype": "float32", "from_logits": false, "label_smoothing": 0.0, "axis": -1}, &CategoricalCrossentropy{}},
+		{"SparseCategoricalCrossentropy", map[string]any{"name": "sparse_categorical_crossentropy", "dtype": "float32", "from_logits": false, "axis": -1}, &SparseCategoricalCrossentropy{}},
+		{"CosineSimilarity", map[string]any{"name": "cosine_similarity", "dtype": "float32", "axis": -1}, &CosineSimilarity{}},
+		{"TruePositives", map[string]any{"name": "true_positives", "dtype": "float32", "thresholds": nil}, &TruePositives{}},
+		{"SensitivityAtSpecificity", map[string]any{"name": "sensitivity_at_specificity", "dtype": "float32", "class_id": nil, "num_thresholds": 200, "specificity": 0.5}, &SensitivityAtSpecificity{Specificity: 0.5}},
+		{"RecallAtPrecision", map[string]any{"name": "recall_at_precision", "dtype": "float32", "class_id": nil, "num_thresholds": 200, "precision": 0.8}, &RecallAtPrecision{Precision: 0.8}},
+		{"IoU", map[string]any{"name": "io_u", "dtype": "float32", "num_classes": 2, "target_class_ids": []any{0}, "ignore_class": nil, "sparse_y_true": true, "sparse_y_pred": true, "axis": -1}, &IoU{NumClasses: 2, TargetClassIDs: []int{0}}},
+		{"BinaryIoU", map[string]any{"name": "binary_io_u", "dtype": "float32", "target_class_ids": []any{0, 1}, "threshold": 0.5}, &BinaryIoU{}},
+		{"OneHotIoU", map[string]any{"name": "one_hot_io_u", "dtype": "float32", "num_classes": 3, "target_class_ids": []any{1}, "ignore_class": nil, "sparse_y_pred": false, "axis": -1}, &OneHotIoU{NumClasses: 3, TargetClassIDs: []int{1}}},
+		{"OneHotMeanIoU", map[string]any{"name": "one_hot_mean_io_u", "dtype": "float32", "num_classes": 3, "ignore_class": nil, "sparse_y_pred": false, "axis": -1}, &OneHotMeanIoU{NumClasses: 3}},
 	}
 	for _, c := range cases {
 		m, err := FromConfig(c.class, c.cfg)
@@ -123,8 +185,12 @@ func TestConfigDefaults(t *testing.T) {
 		// except where Keras's metrics.get does not take the name
 		// ("fbeta_score" is the class's default name, "f_beta_score" what
 		// get takes) or the class needs an argument.
-		if _, _, ok := Config(m); ok && c.class != "MeanIoU" && c.class != "FBetaScore" {
-			t.Errorf("%s at its defaults: Config is ok; want it written as its name", c.class)
+		// Keras's Accuracy class is not compile's "accuracy", and
+		// LogCoshError's default name "logcosh" is not a name get takes.
+		needsClass := map[string]bool{"MeanIoU": true, "FBetaScore": true, "Accuracy": true, "LogCoshError": true,
+			"SensitivityAtSpecificity": true, "RecallAtPrecision": true, "IoU": true, "OneHotIoU": true, "OneHotMeanIoU": true}
+		if _, _, ok := Config(m); ok != needsClass[c.class] {
+			t.Errorf("%s at its defaults: Config ok is %v, want %v (written as its name when Keras's get takes the name)", c.class, ok, needsClass[c.class])
 		}
 	}
 }
@@ -161,6 +227,31 @@ func TestConfigErrors(t *testing.T) {
 		{"MeanIoU", map[string]any{}, "num_classes is required"},
 		{"MeanSquaredError", map[string]any{"name": "m", "from_logits": true}, `unknown key "from_logits"`},
 		{"Sum", map[string]any{}, `unknown metric class "Sum"`},
+		{"TruePositives", map[string]any{"thresholds": []any{0.2, 0.4}}, "give one threshold"},
+		{"FalseNegatives", map[string]any{"thresholds": -0.1}, "outside [0, 1]"},
+		{"FalsePositives", map[string]any{"top_k": 2}, `unknown key "top_k"`},
+		{"BinaryCrossentropy", map[string]any{"label_smoothing": 1.5}, "label_smoothing 1.5"},
+		{"CategoricalCrossentropy", map[string]any{"axis": 1}, "axis 1"},
+		{"SparseCategoricalCrossentropy", map[string]any{"label_smoothing": 0.1}, `unknown key "label_smoothing"`},
+		{"SparseCategoricalCrossentropy", map[string]any{"ignore_class": 0}, `unknown key "ignore_class"`},
+		{"CosineSimilarity", map[string]any{"axis": 0}, "axis 0"},
+		{"Hinge", map[string]any{"reduction": "sum"}, `unknown key "reduction"`},
+		{"Accuracy", map[string]any{"threshold": 0.5}, `unknown key "threshold"`},
+		{"SensitivityAtSpecificity", map[string]any{}, "specificity is required"},
+		{"SpecificityAtSensitivity", map[string]any{"sensitivity": 1.5}, "sensitivity 1.5 must be in the range [0, 1]"},
+		{"PrecisionAtRecall", map[string]any{"recall": 0.5, "num_thresholds": 0}, "num_thresholds 0"},
+		{"RecallAtPrecision", map[string]any{"precision": 0.5, "class_id": -2}, "class_id -2"},
+		{"RecallAtPrecision", map[string]any{"recall": 0.5}, "precision is required"},
+		{"IoU", map[string]any{"num_classes": 2}, "target_class_ids is required"},
+		{"IoU", map[string]any{"num_classes": 2, "target_class_ids": []any{2}}, "target class id 2 is out of range"},
+		{"IoU", map[string]any{"num_classes": 2, "target_class_ids": []any{}}, "target_class_ids is empty"},
+		{"IoU", map[string]any{"num_classes": 2, "target_class_ids": []any{0.5}}, "want class ids"},
+		{"IoU", map[string]any{"target_class_ids": []any{0}}, "num_classes is required"},
+		{"BinaryIoU", map[string]any{"target_class_ids": []any{0, 2}}, "target class id 2"},
+		{"BinaryIoU", map[string]any{"num_classes": 2}, `unknown key "num_classes"`},
+		{"OneHotIoU", map[string]any{"num_classes": 3, "target_class_ids": []any{0}, "sparse_y_true": false}, `unknown key "sparse_y_true"`},
+		{"OneHotMeanIoU", map[string]any{"num_classes": 3, "axis": 2}, "axis 2"},
+		{"OneHotMeanIoU", map[string]any{"num_classes": 3, "dtype": "float16"}, "dtype float16"},
 	}
 	for _, c := range cases {
 		_, err := FromConfig(c.class, c.cfg)
@@ -216,6 +307,31 @@ func TestNewMetricsAllocateNothing(t *testing.T) {
 		{&MeanAbsolutePercentageError{}, probs, onehot},
 		{&R2Score{}, probs, onehot},
 		{&MeanIoU{NumClasses: 3, DensePred: true}, probs, labels},
+		{&ExactAccuracy{}, probs, onehot},
+		{&KLDivergence{}, probs, onehot},
+		{&Poisson{}, probs, onehot},
+		{&Hinge{}, probs, onehot},
+		{&SquaredHinge{}, probs, onehot},
+		{&CategoricalHinge{}, probs, onehot},
+		{&LogCoshError{}, probs, onehot},
+		{&MeanSquaredLogarithmicError{}, probs, onehot},
+		{&CosineSimilarity{}, probs, onehot},
+		{&BinaryCrossentropy{LabelSmoothing: 0.1}, probs, onehot},
+		{&BinaryCrossentropy{FromLogits: true}, probs, onehot},
+		{&CategoricalCrossentropy{LabelSmoothing: 0.1}, probs, onehot},
+		{&CategoricalCrossentropy{FromLogits: true}, probs, onehot},
+		{&SparseCategoricalCrossentropy{}, probs, labels},
+		{&SparseCategoricalCrossentropy{FromLogits: true}, probs, labels},
+		{&TruePositives{}, probs, onehot},
+		{&FalseNegatives{Threshold: new(0.2)}, probs, onehot},
+		{&SensitivityAtSpecificity{Specificity: 0.5}, probs, onehot},
+		{&SpecificityAtSensitivity{Sensitivity: 0.5, NumThresholds: 1}, probs, onehot},
+		{&PrecisionAtRecall{Recall: 0.5, ClassID: new(1)}, probs, onehot},
+		{&RecallAtPrecision{Precision: 0.5}, probs, onehot},
+		{&IoU{NumClasses: 3, TargetClassIDs: []int{1}, DensePred: true}, probs, labels},
+		{&BinaryIoU{}, probs, onehot},
+		{&OneHotIoU{NumClasses: 3, TargetClassIDs: []int{0, 2}}, probs, onehot},
+		{&OneHotMeanIoU{NumClasses: 3}, probs, onehot},
 	}
 	for _, c := range cases {
 		c.m.UpdateWeighted(c.pred, c.target, w)
@@ -273,6 +389,77 @@ func TestKerasExamples(t *testing.T) {
 	for _, c := range cases {
 		c.m.UpdateWeighted(c.pred, c.target, c.w)
 		if got := c.m.Result(); !close(got, c.want, 1e-6) {
+			t.Errorf("%s: got %.9g, want %.9g", c.name, got, c.want)
+		}
+	}
+	// The docstrings of probabilistic_metrics.py, hinge_metrics.py,
+	// regression_metrics.py, accuracy_metrics.py (Keras's float32 values),
+	// confusion_metrics.py and iou_metrics.py.
+	t01 := func() *tensor.Tensor { return ten([]float32{0, 1, 0, 0}, 2, 2) }
+	p64 := func() *tensor.Tensor { return ten([]float32{0.6, 0.4, 0.4, 0.6}, 2, 2) }
+	p11 := func() *tensor.Tensor { return ten([]float32{1, 1, 0, 0}, 2, 2) }
+	cceT := ten([]float32{0, 1, 0, 0, 0, 1}, 2, 3)
+	cceP := ten([]float32{0.05, 0.95, 0, 0.1, 0.8, 0.1}, 2, 3)
+	ssT := ten([]float32{0, 0, 0, 1, 1}, 5)
+	ssP := ten([]float32{0, 0.3, 0.8, 0.3, 0.8}, 5)
+	ohT := ten([]float32{0, 0, 1, 1, 0, 0, 0, 1, 0, 1, 0, 0}, 4, 3)
+	ohP := ten([]float32{0.2, 0.3, 0.5, 0.1, 0.2, 0.7, 0.5, 0.3, 0.1, 0.1, 0.4, 0.5}, 4, 3)
+	more := []struct {
+		name         string
+		m            Weighted
+		target, pred *tensor.Tensor
+		w            []float32
+		want, tol    float64
+	}{
+		{"KLDivergence", &KLDivergence{}, t01(), p64(), nil, 0.45814306, 1e-6},
+		{"KLDivergence weighted", &KLDivergence{}, t01(), p64(), []float32{1, 0}, 0.9162892, 1e-6},
+		{"Poisson", &Poisson{}, t01(), p11(), nil, 0.49999997, 1e-6},
+		{"Poisson weighted", &Poisson{}, t01(), p11(), []float32{1, 0}, 0.99999994, 1e-6},
+		{"BinaryCrossentropy", &BinaryCrossentropy{}, t01(), p64(), nil, 0.81492424, 1e-6},
+		{"BinaryCrossentropy weighted", &BinaryCrossentropy{}, t01(), p64(), []float32{1, 0}, 0.9162905, 1e-6},
+		{"CategoricalCrossentropy", &CategoricalCrossentropy{}, cceT, cceP, nil, 1.1769392, 1e-6},
+		{"CategoricalCrossentropy weighted", &CategoricalCrossentropy{}, cceT, cceP, []float32{0.3, 0.7}, 1.6271976, 1e-6},
+		{"SparseCategoricalCrossentropy", &SparseCategoricalCrossentropy{}, ten([]float32{1, 2}, 2), cceP, nil, 1.1769392, 1e-6},
+		{"SparseCategoricalCrossentropy weighted", &SparseCategoricalCrossentropy{}, ten([]float32{1, 2}, 2), cceP, []float32{0.3, 0.7}, 1.6271976, 1e-6},
+		{"Hinge", &Hinge{}, t01(), p64(), nil, 1.3, 1e-6},
+		{"Hinge weighted", &Hinge{}, t01(), p64(), []float32{1, 0}, 1.1, 1e-6},
+		{"SquaredHinge", &SquaredHinge{}, t01(), p64(), nil, 1.86, 1e-6},
+		{"SquaredHinge weighted", &SquaredHinge{}, t01(), p64(), []float32{1, 0}, 1.46, 1e-6},
+		{"CategoricalHinge", &CategoricalHinge{}, t01(), p64(), nil, 1.4000001, 1e-6},
+		{"CategoricalHinge weighted", &CategoricalHinge{}, t01(), p64(), []float32{1, 0}, 1.2, 1e-6},
+		{"CosineSimilarity", &CosineSimilarity{}, ten([]float32{0, 1, 1, 1}, 2, 2), ten([]float32{1, 0, 1, 1}, 2, 2), nil, 0.49999997, 1e-6},
+		{"CosineSimilarity weighted", &CosineSimilarity{}, ten([]float32{0, 1, 1, 1}, 2, 2), ten([]float32{1, 0, 1, 1}, 2, 2), []float32{0.3, 0.7}, 0.6999999, 1e-6},
+		{"LogCoshError", &LogCoshError{}, t01(), p11(), nil, 0.10844523, 1e-6},
+		{"LogCoshError weighted", &LogCoshError{}, t01(), p11(), []float32{1, 0}, 0.21689045, 1e-6},
+		{"MeanSquaredLogarithmicError", &MeanSquaredLogarithmicError{}, t01(), p11(), nil, 0.12011322, 1e-6},
+		{"MeanSquaredLogarithmicError weighted", &MeanSquaredLogarithmicError{}, t01(), p11(), []float32{1, 0}, 0.24022643, 1e-6},
+		{"Accuracy", &ExactAccuracy{}, ten([]float32{1, 2, 3, 4}, 4, 1), ten([]float32{0, 2, 3, 4}, 4, 1), nil, 0.75, 0},
+		{"Accuracy weighted", &ExactAccuracy{}, ten([]float32{1, 2, 3, 4}, 4, 1), ten([]float32{0, 2, 3, 4}, 4, 1), []float32{1, 1, 0, 0}, 0.5, 0},
+		{"FalsePositives", &FalsePositives{}, ten([]float32{0, 1, 0, 0}, 4), ten([]float32{0, 0, 1, 1}, 4), nil, 2, 0},
+		{"FalsePositives weighted", &FalsePositives{}, ten([]float32{0, 1, 0, 0}, 4), ten([]float32{0, 0, 1, 1}, 4), []float32{0, 0, 1, 0}, 1, 0},
+		{"FalseNegatives", &FalseNegatives{}, ten([]float32{0, 1, 1, 1}, 4), ten([]float32{0, 1, 0, 0}, 4), nil, 2, 0},
+		{"FalseNegatives weighted", &FalseNegatives{}, ten([]float32{0, 1, 1, 1}, 4), ten([]float32{0, 1, 0, 0}, 4), []float32{0, 0, 1, 0}, 1, 0},
+		{"TrueNegatives", &TrueNegatives{}, ten([]float32{0, 1, 0, 0}, 4), ten([]float32{1, 1, 0, 0}, 4), nil, 2, 0},
+		{"TrueNegatives weighted", &TrueNegatives{}, ten([]float32{0, 1, 0, 0}, 4), ten([]float32{1, 1, 0, 0}, 4), []float32{0, 0, 1, 0}, 1, 0},
+		{"TruePositives", &TruePositives{}, ten([]float32{0, 1, 1, 1}, 4), ten([]float32{1, 0, 1, 1}, 4), nil, 2, 0},
+		{"TruePositives weighted", &TruePositives{}, ten([]float32{0, 1, 1, 1}, 4), ten([]float32{1, 0, 1, 1}, 4), []float32{0, 0, 1, 0}, 1, 0},
+		{"SensitivityAtSpecificity", &SensitivityAtSpecificity{Specificity: 0.5}, ssT, ssP, nil, 0.5, 1e-9},
+		{"SensitivityAtSpecificity weighted", &SensitivityAtSpecificity{Specificity: 0.5}, ssT, ssP, []float32{1, 1, 2, 2, 1}, 1.0 / 3, 1e-9},
+		{"SpecificityAtSensitivity", &SpecificityAtSensitivity{Sensitivity: 0.5}, ssT, ssP, nil, 2.0 / 3, 1e-9},
+		{"SpecificityAtSensitivity weighted", &SpecificityAtSensitivity{Sensitivity: 0.5}, ssT, ssP, []float32{1, 1, 2, 2, 2}, 0.5, 1e-9},
+		{"PrecisionAtRecall", &PrecisionAtRecall{Recall: 0.5}, ssT, ssP, nil, 0.5, 1e-9},
+		{"PrecisionAtRecall weighted", &PrecisionAtRecall{Recall: 0.5}, ssT, ssP, []float32{2, 2, 2, 1, 1}, 1.0 / 3, 1e-9},
+		{"IoU", &IoU{NumClasses: 2, TargetClassIDs: []int{0}}, ten([]float32{0, 0, 1, 1}, 4), ten([]float32{0, 1, 0, 1}, 4), nil, 1.0 / 3, 1e-6},
+		{"IoU weighted", &IoU{NumClasses: 2, TargetClassIDs: []int{0}}, ten([]float32{0, 0, 1, 1}, 4), ten([]float32{0, 1, 0, 1}, 4), []float32{0.3, 0.3, 0.3, 0.1}, 1.0 / 3, 1e-6},
+		{"BinaryIoU", &BinaryIoU{Threshold: new(0.3)}, ten([]float32{0, 1, 0, 1}, 4), ten([]float32{0.1, 0.2, 0.4, 0.7}, 4), nil, 1.0 / 3, 1e-6},
+		{"BinaryIoU weighted", &BinaryIoU{Threshold: new(0.3)}, ten([]float32{0, 1, 0, 1}, 4), ten([]float32{0.1, 0.2, 0.4, 0.7}, 4), []float32{0.2, 0.3, 0.4, 0.1}, 0.17361112, 1e-6},
+		// cm = [[0, 0, 0.6], [0.3, 0, 0], [0, 0, 0.1]]: IoU 0, 0, 0.1/0.7.
+		{"OneHotIoU", &OneHotIoU{NumClasses: 3, TargetClassIDs: []int{0, 2}}, ohT, ohP, []float32{0.1, 0.2, 0.3, 0.4}, 0.1 / 0.7 / 2, 1e-6},
+		{"OneHotMeanIoU", &OneHotMeanIoU{NumClasses: 3}, ohT, ohP, []float32{0.1, 0.2, 0.3, 0.4}, 0.1 / 0.7 / 3, 1e-6},
+	}
+	for _, c := range more {
+		c.m.UpdateWeighted(c.pred, c.target, c.w)
+		if got := c.m.Result(); !close(got, c.want, c.tol) {
 			t.Errorf("%s: got %.9g, want %.9g", c.name, got, c.want)
 		}
 	}

@@ -30,6 +30,9 @@ type refCase struct {
 	Sklearn bool           `json:"sklearn,omitempty"` // also ask scikit-learn
 	// SklearnTol is how far the metric may be from scikit-learn's value.
 	SklearnTol float64 `json:"-"`
+	// Tol is the relative tolerance against the reference; 0 is 1e-9.
+	// The metrics of losses take the loss package's float32 values.
+	Tol float64 `json:"-"`
 }
 
 type refResult struct {
@@ -261,6 +264,137 @@ func referenceCases() []refCase {
 	add("MeanIoU ignore_class", "MeanIoU", map[string]any{"num_classes": 3, "ignore_class": 0}, batches(sizes, true, g, seg))
 	add("MeanIoU dense", "MeanIoU", map[string]any{"num_classes": 4, "sparse_y_true": false, "sparse_y_pred": false}, classBatches(g, sizes, 4, false, true))
 	add("MeanIoU dense predictions", "MeanIoU", map[string]any{"num_classes": 4, "sparse_y_pred": false}, classBatches(g, sizes, 4, true, false))
+	cs = append(cs, moreReferenceCases(g, sizes)...)
+	return cs
+}
+
+// softmaxBatches: rows of positive scores summing to 1 over classes, and
+// one-hot (or, sparse, label) targets.
+func softmaxBatches(g *gen, sizes []int, classes int, sparse, weighted bool) []refBatch {
+	return batches(sizes, weighted, g, func(n int) refBatch {
+		p := g.probs(n * classes)
+		for r := range n {
+			row := p[r*classes : (r+1)*classes]
+			s := float32(0)
+			for j := range row {
+				row[j] += 0.01
+				s += row[j]
+			}
+			for j := range row {
+				row[j] /= s
+			}
+		}
+		if sparse {
+			return refBatch{p, []int{n, classes}, g.ints(n, classes), []int{n}, nil}
+		}
+		return refBatch{p, []int{n, classes}, g.oneHot(n, classes), []int{n, classes}, nil}
+	})
+}
+
+// moreReferenceCases are the metrics of loss functions, the confusion
+// counts, the sensitivity/specificity family, the IoU family and Keras's
+// Accuracy class.
+func moreReferenceCases(g *gen, sizes []int) []refCase {
+	var cs []refCase
+	add := func(name, kind string, cfg map[string]any, b []refBatch) {
+		cs = append(cs, refCase{Name: name, Kind: kind, Cfg: cfg, Batches: b})
+	}
+	addLoss := func(name, kind string, cfg map[string]any, b []refBatch) {
+		cs = append(cs, refCase{Name: name, Kind: kind, Cfg: cfg, Batches: b, Tol: 2e-6})
+	}
+	// Targets that are distributions (KL), counts (Poisson), 0/1 (BCE,
+	// hinges), one-hot or labels (cross-entropies, categorical hinge).
+	addLoss("KLDivergence", "KLDivergence", map[string]any{}, softmaxBatches(g, sizes, 4, false, false))
+	addLoss("KLDivergence weighted, raw scores", "KLDivergence", map[string]any{}, batches(sizes, true, g, func(n int) refBatch {
+		return refBatch{g.probs(n * 3), []int{n, 3}, g.probs(n * 3), []int{n, 3}, nil}
+	}))
+	addLoss("Poisson", "Poisson", map[string]any{}, batches(sizes, true, g, func(n int) refBatch {
+		return refBatch{g.probs(n * 2), []int{n, 2}, g.ints(n*2, 4), []int{n, 2}, nil}
+	}))
+	addLoss("BinaryCrossentropy", "BinaryCrossentropy", map[string]any{}, binaryBatches(g, sizes, []int{1}, false, false))
+	addLoss("BinaryCrossentropy weighted (N,3)", "BinaryCrossentropy", map[string]any{}, binaryBatches(g, sizes, []int{3}, false, true))
+	addLoss("BinaryCrossentropy from_logits", "BinaryCrossentropy", map[string]any{"from_logits": true}, binaryBatches(g, sizes, []int{2}, true, true))
+	addLoss("BinaryCrossentropy label_smoothing", "BinaryCrossentropy", map[string]any{"label_smoothing": 0.2}, binaryBatches(g, sizes, []int{1}, false, false))
+	addLoss("CategoricalCrossentropy", "CategoricalCrossentropy", map[string]any{}, softmaxBatches(g, sizes, 4, false, true))
+	addLoss("CategoricalCrossentropy unnormalized", "CategoricalCrossentropy", map[string]any{"axis": -1}, batches(sizes, false, g, func(n int) refBatch {
+		p := g.probs(n * 3)
+		for i := range p {
+			p[i] += 0.05
+		}
+		return refBatch{p, []int{n, 3}, g.oneHot(n, 3), []int{n, 3}, nil}
+	}))
+	addLoss("CategoricalCrossentropy from_logits label_smoothing", "CategoricalCrossentropy", map[string]any{"from_logits": true, "label_smoothing": 0.1}, batches(sizes, true, g, func(n int) refBatch {
+		return refBatch{g.normal(n*5, 2), []int{n, 5}, g.oneHot(n, 5), []int{n, 5}, nil}
+	}))
+	addLoss("SparseCategoricalCrossentropy", "SparseCategoricalCrossentropy", map[string]any{}, softmaxBatches(g, sizes, 4, true, true))
+	addLoss("SparseCategoricalCrossentropy from_logits", "SparseCategoricalCrossentropy", map[string]any{"from_logits": true}, batches(sizes, false, g, func(n int) refBatch {
+		return refBatch{g.normal(n*3, 2), []int{n, 3}, g.ints(n, 3), []int{n, 1}, nil}
+	}))
+	addLoss("Hinge 0/1 targets", "Hinge", map[string]any{}, binaryBatches(g, sizes, []int{2}, true, true))
+	addLoss("SquaredHinge 0/1 targets", "SquaredHinge", map[string]any{}, binaryBatches(g, sizes, []int{1}, true, false))
+	pm1 := func(n int) refBatch {
+		t := g.ints(n*3, 2)
+		for i := range t {
+			t[i] = 2*t[i] - 1
+		}
+		return refBatch{g.normal(n*3, 1.5), []int{n, 3}, t, []int{n, 3}, nil}
+	}
+	addLoss("Hinge -1/1 targets", "Hinge", map[string]any{}, batches(sizes, false, g, pm1))
+	addLoss("SquaredHinge -1/1 targets", "SquaredHinge", map[string]any{}, batches(sizes, true, g, pm1))
+	addLoss("CategoricalHinge", "CategoricalHinge", map[string]any{}, batches(sizes, true, g, func(n int) refBatch {
+		return refBatch{g.normal(n*4, 1), []int{n, 4}, g.oneHot(n, 4), []int{n, 4}, nil}
+	}))
+	addLoss("CosineSimilarity", "CosineSimilarity", map[string]any{}, regressionBatches(g, sizes, 3, false))
+	addLoss("CosineSimilarity weighted, zero rows", "CosineSimilarity", map[string]any{"axis": -1}, batches(sizes, true, g, func(n int) refBatch {
+		p, t := g.normal(n*2, 1), g.normal(n*2, 1)
+		p[0], p[1] = 0, 0
+		return refBatch{p, []int{n, 2}, t, []int{n, 2}, nil}
+	}))
+	addLoss("LogCoshError", "LogCoshError", map[string]any{}, regressionBatches(g, sizes, 2, true))
+	addLoss("MeanSquaredLogarithmicError", "MeanSquaredLogarithmicError", map[string]any{}, regressionBatches(g, sizes, 3, true))
+	// Confusion counts.
+	for _, kind := range []string{"TruePositives", "FalsePositives", "TrueNegatives", "FalseNegatives"} {
+		add(kind, kind, map[string]any{}, binaryBatches(g, sizes, []int{1}, false, false))
+		add(kind+" weighted threshold 0.3", kind, map[string]any{"thresholds": 0.3}, binaryBatches(g, sizes, []int{3}, false, true))
+		add(kind+" threshold 0 on logits", kind, map[string]any{"thresholds": []any{0.0}}, binaryBatches(g, sizes, []int{2}, true, false))
+	}
+	// The sensitivity/specificity family.
+	for _, c := range []struct{ kind, key string }{
+		{"SensitivityAtSpecificity", "specificity"}, {"SpecificityAtSensitivity", "sensitivity"},
+		{"PrecisionAtRecall", "recall"}, {"RecallAtPrecision", "precision"},
+	} {
+		add(c.kind+" 0.5", c.kind, map[string]any{c.key: 0.5}, binaryBatches(g, sizes, []int{1}, false, false))
+		add(c.kind+" 0.8 weighted (N,3)", c.kind, map[string]any{c.key: 0.8}, binaryBatches(g, sizes, []int{3}, false, true))
+		add(c.kind+" 1.0", c.kind, map[string]any{c.key: 1.0}, binaryBatches(g, sizes, []int{1}, false, true))
+		add(c.kind+" 0 num_thresholds 7", c.kind, map[string]any{c.key: 0.0, "num_thresholds": 7}, binaryBatches(g, sizes, []int{1}, false, false))
+		add(c.kind+" num_thresholds 1", c.kind, map[string]any{c.key: 0.4, "num_thresholds": 1}, binaryBatches(g, sizes, []int{2}, false, true))
+		add(c.kind+" num_thresholds 2", c.kind, map[string]any{c.key: 0.6, "num_thresholds": 2}, binaryBatches(g, sizes, []int{1}, false, false))
+		add(c.kind+" class_id 1", c.kind, map[string]any{c.key: 0.7, "class_id": 1}, classBatches(g, sizes, 3, false, true))
+	}
+	// The IoU family.
+	seg := func(n int) refBatch {
+		return refBatch{g.ints(n*4, 3), []int{n, 2, 2}, g.ints(n*4, 3), []int{n, 2, 2}, nil}
+	}
+	add("IoU one class", "IoU", map[string]any{"num_classes": 3, "target_class_ids": []any{1}}, batches(sizes, true, g, seg))
+	add("IoU two classes, ignore_class", "IoU", map[string]any{"num_classes": 3, "target_class_ids": []any{0, 2}, "ignore_class": 1}, batches(sizes, false, g, seg))
+	add("IoU a class never seen", "IoU", map[string]any{"num_classes": 5, "target_class_ids": []any{1, 4}}, batches(sizes, false, g, seg))
+	add("IoU dense", "IoU", map[string]any{"num_classes": 4, "target_class_ids": []any{3, 0}, "sparse_y_true": false, "sparse_y_pred": false}, classBatches(g, sizes, 4, false, true))
+	add("BinaryIoU", "BinaryIoU", map[string]any{}, binaryBatches(g, sizes, []int{1}, false, false))
+	add("BinaryIoU threshold 0.3 class 1 weighted", "BinaryIoU", map[string]any{"threshold": 0.3, "target_class_ids": []any{1}}, binaryBatches(g, sizes, []int{3}, false, true))
+	add("BinaryIoU class 0", "BinaryIoU", map[string]any{"target_class_ids": []any{0}}, binaryBatches(g, sizes, []int{2}, false, false))
+	add("OneHotIoU", "OneHotIoU", map[string]any{"num_classes": 4, "target_class_ids": []any{0, 2}}, classBatches(g, sizes, 4, false, true))
+	add("OneHotIoU sparse_y_pred", "OneHotIoU", map[string]any{"num_classes": 3, "target_class_ids": []any{1}, "sparse_y_pred": true}, batches(sizes, false, g, func(n int) refBatch {
+		return refBatch{g.ints(n, 3), []int{n}, g.oneHot(n, 3), []int{n, 3}, nil}
+	}))
+	add("OneHotMeanIoU", "OneHotMeanIoU", map[string]any{"num_classes": 4}, classBatches(g, sizes, 4, false, true))
+	add("OneHotMeanIoU ignore_class", "OneHotMeanIoU", map[string]any{"num_classes": 3, "ignore_class": 2}, classBatches(g, sizes, 3, false, false))
+	// Keras's Accuracy class.
+	add("Accuracy (exact equality)", "Accuracy", map[string]any{}, batches(sizes, false, g, func(n int) refBatch {
+		return refBatch{g.ints(n*3, 3), []int{n, 3}, g.ints(n*3, 3), []int{n, 3}, nil}
+	}))
+	add("Accuracy weighted", "Accuracy", map[string]any{}, batches(sizes, true, g, func(n int) refBatch {
+		return refBatch{g.ints(n, 2), []int{n, 1}, g.ints(n, 2), []int{n}, nil}
+	}))
 	return cs
 }
 
@@ -314,7 +448,10 @@ func TestReference(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", c.Name, err)
 		}
-		const tol = 1e-9
+		tol := 1e-9
+		if c.Tol != 0 {
+			tol = c.Tol
+		}
 		feed(t, m, c.Batches)
 		if got := m.Result(); !close(got, want[i].Result, tol) {
 			t.Errorf("%s %v: got %.12g, want %.12g", c.Name, c.Cfg, got, want[i].Result)

@@ -5,8 +5,10 @@
 # value over all the batches together. Every formula is written from the
 # Keras 3 sources (keras/src/metrics/confusion_metrics.py, metrics_utils.py,
 # f_score_metrics.py, accuracy_metrics.py, regression_metrics.py,
-# iou_metrics.py), per threshold and per value rather than with the
-# bucketed running sums the Go code uses.
+# iou_metrics.py, probabilistic_metrics.py, hinge_metrics.py, with the loss
+# functions of keras/src/losses/losses.py and the TensorFlow backend's
+# keras/src/backend/tensorflow/nn.py), per threshold and per value rather
+# than with the bucketed running sums the Go code uses.
 import json
 import sys
 
@@ -210,10 +212,17 @@ def r2(cfg, p, t, w):
     return score
 
 
-def mean_iou(cfg, p, t, w):
-    nc = cfg["num_classes"]
-    yt = np.argmax(t, axis=-1) if cfg.get("sparse_y_true") is False else t.astype(np.int64)
-    yp = np.argmax(p, axis=-1) if cfg.get("sparse_y_pred") is False else p.astype(np.int64)
+def mean_iou(cfg, p, t, w, kind="MeanIoU"):
+    if kind == "BinaryIoU":
+        nc = 2
+        yt = t.astype(np.int64)
+        yp = (p >= np.float32(cfg.get("threshold", 0.5))).astype(np.int64)
+    else:
+        nc = cfg["num_classes"]
+        dense_true = cfg.get("sparse_y_true") is False or kind.startswith("OneHot")
+        dense_pred = cfg.get("sparse_y_pred", not kind.startswith("OneHot")) is False
+        yt = np.argmax(t, axis=-1) if dense_true else t.astype(np.int64)
+        yp = np.argmax(p, axis=-1) if dense_pred else p.astype(np.int64)
     wv = per_value_weights(w, yt.shape).reshape(-1)
     yt, yp = yt.reshape(-1), yp.reshape(-1)
     ic = cfg.get("ignore_class")
@@ -224,8 +233,121 @@ def mean_iou(cfg, p, t, w):
     np.add.at(cm, (yt, yp), wv)
     tp = np.diag(cm)
     den = cm.sum(axis=0) + cm.sum(axis=1) - tp
+    ids = cfg.get("target_class_ids")
+    if kind == "BinaryIoU" and ids is None:
+        ids = [0, 1]
+    if ids is not None:
+        tp, den = tp[ids], den[ids]
     valid = np.sum(den > 1e-9)
     return float(np.sum(tp / (den + EPS)) / (valid + EPS))
+
+
+def loss_values(kind, cfg, p, t):
+    """The per-row values of the loss function a metric wraps, over the last
+    axis, in float64 (keras/src/losses/losses.py; TensorFlow backend)."""
+    p = p.astype(np.float64)
+    t = t.astype(np.float64)
+    if kind == "KLDivergence":
+        yt, yp = np.clip(t, EPS, 1), np.clip(p, EPS, 1)
+        return np.sum(yt * np.log(yt / yp), axis=-1)
+    if kind == "Poisson":
+        return np.mean(p - t * np.log(p + EPS), axis=-1)
+    if kind == "BinaryCrossentropy":
+        ls = cfg.get("label_smoothing", 0)
+        t = t * (1 - ls) + 0.5 * ls
+        if cfg.get("from_logits"):
+            bce = np.maximum(p, 0) - p * t + np.log1p(np.exp(-np.abs(p)))
+        else:
+            o = np.clip(p, EPS, 1 - EPS)
+            bce = -(t * np.log(o) + (1 - t) * np.log(1 - o))
+        return np.mean(bce, axis=-1)
+    if kind == "CategoricalCrossentropy":
+        ls = cfg.get("label_smoothing", 0)
+        t = t * (1 - ls) + ls / p.shape[-1]
+        if cfg.get("from_logits"):
+            m = p.max(axis=-1, keepdims=True)
+            logp = p - m - np.log(np.sum(np.exp(p - m), axis=-1, keepdims=True))
+        else:
+            o = np.clip(p / p.sum(axis=-1, keepdims=True), EPS, 1 - EPS)
+            logp = np.log(o)
+        return -np.sum(t * logp, axis=-1)
+    if kind == "SparseCategoricalCrossentropy":
+        labels = t.reshape(p.shape[:-1]).astype(np.int64)
+        if cfg.get("from_logits"):
+            logits = p
+        else:
+            logits = np.log(np.clip(p, EPS, 1 - EPS))
+        m = logits.max(axis=-1, keepdims=True)
+        lse = (m + np.log(np.sum(np.exp(logits - m), axis=-1, keepdims=True)))[..., 0]
+        return lse - np.take_along_axis(logits, labels[..., None], axis=-1)[..., 0]
+    if kind in ("Hinge", "SquaredHinge"):
+        if np.all((t == 0) | (t == 1)):
+            t = 2 * t - 1
+        h = np.maximum(1 - t * p, 0)
+        return np.mean(h if kind == "Hinge" else h * h, axis=-1)
+    if kind == "CategoricalHinge":
+        pos = np.sum(t * p, axis=-1)
+        neg = np.max((1 - t) * p, axis=-1)
+        return np.maximum(neg - pos + 1, 0)
+    if kind == "CosineSimilarity":
+        def normalize(x):
+            return x / np.maximum(np.sqrt(np.sum(x * x, axis=-1, keepdims=True)), EPS)
+        return np.sum(normalize(t) * normalize(p), axis=-1)
+    if kind == "LogCoshError":
+        x = p - t
+        return np.mean(x + np.logaddexp(0, -2 * x) - np.log(2), axis=-1)
+    if kind == "MeanSquaredLogarithmicError":
+        return np.mean((np.log(np.maximum(p, EPS) + 1) - np.log(np.maximum(t, EPS) + 1)) ** 2, axis=-1)
+    return None
+
+
+def condition_count(kind, cfg, p, t, w):
+    th = cfg.get("thresholds")
+    if isinstance(th, list):
+        th = th[0]
+    if th is None:
+        th = 0.5
+    wv = per_value_weights(w, p.shape)
+    pos, yt = p > np.float32(th), t != 0
+    cell = {"TruePositives": pos & yt, "FalsePositives": pos & ~yt,
+            "TrueNegatives": ~pos & ~yt, "FalseNegatives": ~pos & yt}[kind]
+    return float(np.sum(wv * cell))
+
+
+def sens_spec(kind, cfg, p, t, w):
+    n = cfg.get("num_thresholds", 200)
+    wv = per_value_weights(w, p.shape)
+    cid = cfg.get("class_id")
+    if cid is not None:
+        p, t, wv = p[..., cid], t[..., cid], wv[..., cid]
+    p, yt, wv = p.reshape(-1), t.reshape(-1) != 0, wv.reshape(-1)
+    if n == 1:
+        pos_at = [p > np.float32(0.5)]
+    else:
+        # Thresholds 0, (i+1)/(n-1), 1, evenly spaced: the optimized path
+        # of metrics_utils.update_confusion_matrix_variables.
+        pc = np.clip(p, np.float32(0), np.float32(1))
+        last = np.maximum(np.ceil(pc * np.float32(n - 1)).astype(np.int64) - 1, 0)
+        pos_at = [last >= i for i in range(n)]
+    best, found = 0.0, False
+    for pos in pos_at:
+        tp = np.sum(wv * (pos & yt))
+        fp = np.sum(wv * (pos & ~yt))
+        fn = np.sum(wv * (~pos & yt))
+        tn = np.sum(wv * (~pos & ~yt))
+        sens = float(div_no_nan(tp, tp + fn))
+        spec = float(div_no_nan(tn, tn + fp))
+        prec = float(div_no_nan(tp, tp + fp))
+        constrained, dependent, value = {
+            "SensitivityAtSpecificity": (spec, sens, cfg.get("specificity")),
+            "SpecificityAtSensitivity": (sens, spec, cfg.get("sensitivity")),
+            "PrecisionAtRecall": (sens, prec, cfg.get("recall")),
+            "RecallAtPrecision": (prec, sens, cfg.get("precision")),
+        }[kind]
+        if constrained >= value:
+            best = max(best, dependent) if found else max(0.0, dependent)
+            found = True
+    return best
 
 
 def reference(case):
@@ -286,8 +408,19 @@ def reference(case):
             mo = {"uniform_average": "uniform_average", "variance_weighted_average": "variance_weighted", None: "raw_values"}
             s = r2_score(t, p, sample_weight=w, multioutput=mo[cfg.get("class_aggregation", "uniform_average")])
             out["sklearn"] = float(np.mean(s))
-    elif kind == "MeanIoU":
-        out["result"] = mean_iou(cfg, p, t, w)
+    elif kind in ("MeanIoU", "IoU", "BinaryIoU", "OneHotIoU", "OneHotMeanIoU"):
+        out["result"] = mean_iou(cfg, p, t, w, kind)
+    elif kind in ("TruePositives", "FalsePositives", "TrueNegatives", "FalseNegatives"):
+        out["result"] = condition_count(kind, cfg, p, t, w)
+    elif kind in ("SensitivityAtSpecificity", "SpecificityAtSensitivity", "PrecisionAtRecall", "RecallAtPrecision"):
+        out["result"] = sens_spec(kind, cfg, p, t, w)
+    elif kind == "Accuracy":
+        # accuracy_metrics.accuracy: exact equality, per value, after
+        # squeeze_or_expand_to_same_rank.
+        t = t.reshape(p.shape)
+        out["result"] = sample_mean((p == t).astype(np.float64), w)
+    elif loss_values(kind, cfg, p[:1], t[:1]) is not None:
+        out["result"] = sample_mean(loss_values(kind, cfg, p, t), w)
     else:
         raise SystemExit("unknown kind " + kind)
     return out
