@@ -93,6 +93,8 @@ type Model struct {
 	model    train.Model
 	compiled bool
 	epoch    int // epochs trained so far (saved, to resume)
+	// loadNotes are what Load said about a Keras file (LoadNotes).
+	loadNotes []string
 }
 
 // Sequential is the name Keras users know for a model built by adding

@@ -217,7 +217,9 @@ func readSafetensors(data []byte) (map[string]*tensor.Tensor, map[string]string,
 }
 
 // Load reads a model written by Save: architecture, weights, compile
-// settings and optimiser state. A truncated, corrupt or mismatched file is
+// settings and optimiser state. It also reads Keras's own model files, a
+// Keras 3 .keras zip or a legacy .h5 model (see kerasfile.go), deciding by
+// the file's content, not its name. A truncated, corrupt or mismatched file is
 // an error wrapping ErrBadModelFile; no partly loaded model is returned.
 // Every weight's shape is worked out from the architecture and compared
 // with the file's tensors before anything is allocated for the model, so
@@ -227,7 +229,12 @@ func Load(path string) (*Sequential, error) {
 	if err != nil {
 		return nil, fmt.Errorf("gokeras: load: %w", err)
 	}
-	m, err := decodeModel(data)
+	var m *Sequential
+	if kind, off := sniffKerasFile(data); kind != notKeras {
+		m, err = loadKeras(data, kind, off) // kerasfile.go
+	} else {
+		m, err = decodeModel(data)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("gokeras: load %s: %w", path, err)
 	}
