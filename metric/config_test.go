@@ -276,7 +276,8 @@ func TestParseEveryName(t *testing.T) {
 			t.Errorf("Parse(%q): Config is ok; a metric given by name is written as its name", n)
 		}
 	}
-	for _, n := range []string{"rmse", "top_k", "mean_io_u", "MeanIoU", "f1", "fbeta_score", "iou"} {
+	for _, n := range []string{"rmse", "top_k", "mean_io_u", "MeanIoU", "f1", "fbeta_score", "iou",
+		"io_u", "IoU", "one_hot_mean_io_u", "precision_at_recall", "SensitivityAtSpecificity", "logcosh", "kld", "cce"} {
 		if _, err := Parse(n); err == nil {
 			t.Errorf("Parse(%q) is ok; Keras 3's metrics.get does not take it", n)
 		}
@@ -514,5 +515,33 @@ func TestIncreasing(t *testing.T) {
 		if up, ok := Increasing(m); !ok || !up {
 			t.Errorf("%T: Increasing %v %v, want up", m, up, ok)
 		}
+	}
+}
+
+// TestAccuracyClass: the string "accuracy" (in any case) is compile's
+// choice by shape; the class Accuracy in a config is Keras's exact
+// equality, and is written back as a class.
+func TestAccuracyClass(t *testing.T) {
+	for _, n := range []string{"accuracy", "Accuracy", "ACC"} {
+		if m, _ := Parse(n); reflect.TypeOf(m) != reflect.TypeOf(&Accuracy{}) {
+			t.Errorf("Parse(%q) = %T, want *Accuracy", n, m)
+		}
+	}
+	m, err := FromConfig("Accuracy", map[string]any{"name": "accuracy", "dtype": "float32"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := m.(*ExactAccuracy); !ok {
+		t.Fatalf("FromConfig(Accuracy) = %T, want *ExactAccuracy", m)
+	}
+	// 0.1 vs 0 and 0.9 vs 1 differ, 1 vs 1 and 0 vs 0 are equal: 2 of 4.
+	p, _ := tensor.FromSlice([]float32{0.1, 0.9, 1, 0}, 2, 2)
+	y, _ := tensor.FromSlice([]float32{0, 1, 1, 0}, 2, 2)
+	m.Update(p, y)
+	if got := m.Result(); got != 0.5 {
+		t.Errorf("exact accuracy %v, want 0.5", got)
+	}
+	if class, _, ok := Config(m); !ok || class != "Accuracy" {
+		t.Errorf("Config of ExactAccuracy: %q %v, want class Accuracy", class, ok)
 	}
 }

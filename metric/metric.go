@@ -6,11 +6,17 @@
 //
 // One file per Keras class, each following its Keras 3 source: the means
 // of keras/src/metrics/accuracy_metrics.py and regression_metrics.py
-// (weighted as reduction_metrics.py's Mean), AUC, Precision and Recall of
+// (weighted as reduction_metrics.py's Mean), the metrics of loss functions
+// of probabilistic_metrics.py, hinge_metrics.py and regression_metrics.py
+// (Means over the loss package's per-sample values, loss_mean.go), AUC,
+// Precision, Recall, the counts TruePositives, FalsePositives,
+// TrueNegatives, FalseNegatives and the sensitivity/specificity family of
 // confusion_metrics.py with metrics_utils.py's thresholds, FBetaScore and
 // F1Score of f_score_metrics.py, R2Score of regression_metrics.py and
-// MeanIoU of iou_metrics.py; Accuracy's choice by shape follows
-// keras/src/trainers/compile_utils.py, get_metric. Parse takes the names
+// IoU, BinaryIoU, MeanIoU, OneHotIoU and OneHotMeanIoU of iou_metrics.py
+// (iou_matrix.go). Accuracy is compile's "accuracy", whose choice by shape
+// follows keras/src/trainers/compile_utils.py, get_metric; Keras's
+// Accuracy class (exact equality) is ExactAccuracy. Parse takes the names
 // Keras's compile takes (parse.go), FromConfig and Config read and write
 // Keras's metric configs (config.go).
 package metric
@@ -35,7 +41,8 @@ type Metric interface {
 
 // Weighted is a metric that takes per-sample weights, for Keras's
 // weighted_metrics. Every metric in this package is one; those that are
-// not means (AUC, Precision, Recall, the F-scores, R2Score, MeanIoU) weigh
+// not means (AUC, Precision, Recall, the confusion counts, the
+// sensitivity/specificity family, the F-scores, R2Score, the IoUs) weigh
 // the counts they keep, as Keras does.
 type Weighted interface {
 	Metric
