@@ -170,7 +170,11 @@ func (f *File) parseAttr(b []byte, owner string) (*Attr, error) {
 	if a.space, err = f.parseDataspace(space[:spaceSize]); err != nil {
 		return nil, a.wrap(err)
 	}
-	n := a.space.count() * uint64(a.dtype.Size) // count ≤ file size
+	count, size := a.space.count(), uint64(a.dtype.Size) // count ≤ file size
+	if count != 0 && size > uint64(c.remaining())/count {
+		return nil, a.wrap(formatErr("needs %d elements of %d bytes, the message holds %d bytes", count, size, c.remaining()))
+	}
+	n := count * size
 	if n > uint64(c.remaining()) {
 		return nil, a.wrap(formatErr("needs %d bytes of data, the message holds %d", n, c.remaining()))
 	}
