@@ -5,10 +5,11 @@ import (
 	"github.com/gokeras/gokeras/tensor"
 )
 
-// CategoricalHinge is Keras's CategoricalHinge metric (keras/src/metrics/hinge_metrics.py, a
-// MeanMetricWrapper of the loss function): per row, max(max((1-y)·p) - sum(y·p) + 1, 0), from loss.CategoricalHinge's
-// per-sample values, averaged over every sample (weighted as Keras's
-// Mean) since Reset.
+// CategoricalHinge is Keras's CategoricalHinge metric
+// (keras/src/metrics/hinge_metrics.py, a MeanMetricWrapper of the loss
+// function): per row, max(max((1-y)·p) - sum(y·p) + 1, 0), from
+// loss.CategoricalHinge's per-sample values, averaged over every sample
+// (weighted as Keras's Mean) since Reset.
 type CategoricalHinge struct {
 	// LogName is the name in logs and History; "" is "categorical_hinge".
 	LogName string

@@ -2,16 +2,18 @@ package metric
 
 import "github.com/gokeras/gokeras/tensor"
 
-// FalsePositives is Keras's FalsePositives (keras/src/metrics/confusion_metrics.py): the number of values predicted positive whose target is negative,
-// the sum of their sample weights when weighted, over every batch since
-// Reset (see count for the threshold).
+// FalsePositives is Keras's FalsePositives
+// (keras/src/metrics/confusion_metrics.py): the number of values predicted
+// positive whose target is negative, the sum of their sample weights when
+// weighted, over every batch since Reset (see conditionCount for the
+// threshold).
 type FalsePositives struct {
 	// Threshold above which a prediction counts as positive; nil is
 	// Keras's 0.5. Use 0 for logits.
 	Threshold *float64
 	// LogName is the name in logs and History; "" is "false_positives".
 	LogName string
-	k       count
+	k       conditionCount
 }
 
 // Name returns LogName, or "false_positives".

@@ -6,9 +6,10 @@ import (
 )
 
 // Hinge is Keras's Hinge metric (keras/src/metrics/hinge_metrics.py, a
-// MeanMetricWrapper of the loss function): the mean over the last axis of max(1 - y·p, 0), with 0/1 targets turned into -1/1, from loss.Hinge's
-// per-sample values, averaged over every sample (weighted as Keras's
-// Mean) since Reset.
+// MeanMetricWrapper of the loss function): the mean over the last axis of
+// max(1 - y·p, 0), with 0/1 targets turned into -1/1, from loss.Hinge's per-
+// sample values, averaged over every sample (weighted as Keras's Mean) since
+// Reset.
 type Hinge struct {
 	// LogName is the name in logs and History; "" is "hinge".
 	LogName string

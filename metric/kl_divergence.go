@@ -5,10 +5,11 @@ import (
 	"github.com/gokeras/gokeras/tensor"
 )
 
-// KLDivergence is Keras's KLDivergence metric (keras/src/metrics/probabilistic_metrics.py, a
-// MeanMetricWrapper of the loss function): the sum over the last axis of y·log(y/p), both clipped to [1e-7, 1], from loss.KLDivergence's
-// per-sample values, averaged over every sample (weighted as Keras's
-// Mean) since Reset.
+// KLDivergence is Keras's KLDivergence metric
+// (keras/src/metrics/probabilistic_metrics.py, a MeanMetricWrapper of the loss
+// function): the sum over the last axis of y·log(y/p), both clipped to [1e-7,
+// 1], from loss.KLDivergence's per-sample values, averaged over every sample
+// (weighted as Keras's Mean) since Reset.
 type KLDivergence struct {
 	// LogName is the name in logs and History; "" is "kl_divergence".
 	LogName string

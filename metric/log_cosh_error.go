@@ -5,10 +5,11 @@ import (
 	"github.com/gokeras/gokeras/tensor"
 )
 
-// LogCoshError is Keras's LogCoshError metric (keras/src/metrics/regression_metrics.py, a
-// MeanMetricWrapper of the loss function): the mean over the last axis of log(cosh(p - y)), from loss.LogCosh's
-// per-sample values, averaged over every sample (weighted as Keras's
-// Mean) since Reset.
+// LogCoshError is Keras's LogCoshError metric
+// (keras/src/metrics/regression_metrics.py, a MeanMetricWrapper of the loss
+// function): the mean over the last axis of log(cosh(p - y)), from
+// loss.LogCosh's per-sample values, averaged over every sample (weighted as
+// Keras's Mean) since Reset.
 type LogCoshError struct {
 	// LogName is the name in logs and History; "" is "logcosh".
 	LogName string

@@ -10,7 +10,10 @@ import (
 // probabilistic_metrics.py, hinge_metrics.py, regression_metrics.py) are
 // MeanMetricWrapper: the loss function's per-sample values, averaged by
 // reduction_metrics.py's Mean. Here the values come from the loss
-// package's Values, so each metric computes exactly its loss.
+// package's Values, so each metric computes exactly its loss, in float32
+// as Keras does, summed in float64. As in the loss package, predictions of
+// rank 1 are scored as (N, 1), one value per sample, where Keras would
+// average a rank-1 batch into one value counted as one sample.
 
 // valuer is a loss of the loss package, with its per-sample values.
 type valuer interface {

@@ -5,12 +5,14 @@ import (
 	"github.com/gokeras/gokeras/tensor"
 )
 
-// MeanSquaredLogarithmicError is Keras's MeanSquaredLogarithmicError metric (keras/src/metrics/regression_metrics.py, a
-// MeanMetricWrapper of the loss function): the mean over the last axis of (log(max(y,ε)+1) - log(max(p,ε)+1))², from loss.MSLE's
-// per-sample values, averaged over every sample (weighted as Keras's
-// Mean) since Reset.
+// MeanSquaredLogarithmicError is Keras's MeanSquaredLogarithmicError metric
+// (keras/src/metrics/regression_metrics.py, a MeanMetricWrapper of the loss
+// function): the mean over the last axis of (log(max(y,ε)+1) -
+// log(max(p,ε)+1))², from loss.MSLE's per-sample values, averaged over every
+// sample (weighted as Keras's Mean) since Reset.
 type MeanSquaredLogarithmicError struct {
-	// LogName is the name in logs and History; "" is "mean_squared_logarithmic_error".
+	// LogName is the name in logs and History; "" is
+	// "mean_squared_logarithmic_error".
 	LogName string
 	lm      lossMean
 }

@@ -5,10 +5,11 @@ import (
 	"github.com/gokeras/gokeras/tensor"
 )
 
-// Poisson is Keras's Poisson metric (keras/src/metrics/probabilistic_metrics.py, a
-// MeanMetricWrapper of the loss function): the mean over the last axis of p - y·log(p + 1e-7), from loss.Poisson's
-// per-sample values, averaged over every sample (weighted as Keras's
-// Mean) since Reset.
+// Poisson is Keras's Poisson metric
+// (keras/src/metrics/probabilistic_metrics.py, a MeanMetricWrapper of the loss
+// function): the mean over the last axis of p - y·log(p + 1e-7), from
+// loss.Poisson's per-sample values, averaged over every sample (weighted as
+// Keras's Mean) since Reset.
 type Poisson struct {
 	// LogName is the name in logs and History; "" is "poisson".
 	LogName string

@@ -2,9 +2,10 @@ package metric
 
 import "github.com/gokeras/gokeras/tensor"
 
-// PrecisionAtRecall is Keras's PrecisionAtRecall (keras/src/metrics/confusion_metrics.py):
-// the best precision tp/(tp+fp) among the thresholds where the recall tp/(tp+fn) is at least Recall, over every batch since Reset (see sensSpec for the
-// thresholds and ClassID).
+// PrecisionAtRecall is Keras's PrecisionAtRecall
+// (keras/src/metrics/confusion_metrics.py): the best precision tp/(tp+fp)
+// among the thresholds where the recall tp/(tp+fn) is at least Recall, over
+// every batch since Reset (see sensSpec for the thresholds and ClassID).
 type PrecisionAtRecall struct {
 	// Recall is the value the constrained rate must reach, in [0, 1]
 	// (Keras's required recall).
@@ -24,8 +25,8 @@ func (m *PrecisionAtRecall) Name() string { return nameOr(m.LogName, "precision_
 // Reset forgets every batch seen.
 func (m *PrecisionAtRecall) Reset() { m.s.reset() }
 
-// Result returns the best precision where the recall is at least Recall, 0 when
-// no threshold reaches it.
+// Result returns the best precision where the recall is at least Recall, 0
+// when no threshold reaches it.
 func (m *PrecisionAtRecall) Result() float64 { return m.s.best(m.Recall, sensitivity, precisionOf) }
 
 // Update adds one batch: targets (0 or not) with one per prediction.

@@ -2,9 +2,10 @@ package metric
 
 import "github.com/gokeras/gokeras/tensor"
 
-// RecallAtPrecision is Keras's RecallAtPrecision (keras/src/metrics/confusion_metrics.py):
-// the best recall tp/(tp+fn) among the thresholds where the precision tp/(tp+fp) is at least Precision, over every batch since Reset (see sensSpec for the
-// thresholds and ClassID).
+// RecallAtPrecision is Keras's RecallAtPrecision
+// (keras/src/metrics/confusion_metrics.py): the best recall tp/(tp+fn) among
+// the thresholds where the precision tp/(tp+fp) is at least Precision, over
+// every batch since Reset (see sensSpec for the thresholds and ClassID).
 type RecallAtPrecision struct {
 	// Precision is the value the constrained rate must reach, in [0, 1]
 	// (Keras's required precision).
@@ -24,8 +25,8 @@ func (m *RecallAtPrecision) Name() string { return nameOr(m.LogName, "recall_at_
 // Reset forgets every batch seen.
 func (m *RecallAtPrecision) Reset() { m.s.reset() }
 
-// Result returns the best recall where the precision is at least Precision, 0 when
-// no threshold reaches it.
+// Result returns the best recall where the precision is at least Precision, 0
+// when no threshold reaches it.
 func (m *RecallAtPrecision) Result() float64 { return m.s.best(m.Precision, precisionOf, sensitivity) }
 
 // Update adds one batch: targets (0 or not) with one per prediction.

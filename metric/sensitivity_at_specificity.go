@@ -2,9 +2,11 @@ package metric
 
 import "github.com/gokeras/gokeras/tensor"
 
-// SensitivityAtSpecificity is Keras's SensitivityAtSpecificity (keras/src/metrics/confusion_metrics.py):
-// the best sensitivity tp/(tp+fn) among the thresholds where the specificity tn/(tn+fp) is at least Specificity, over every batch since Reset (see sensSpec for the
-// thresholds and ClassID).
+// SensitivityAtSpecificity is Keras's SensitivityAtSpecificity
+// (keras/src/metrics/confusion_metrics.py): the best sensitivity tp/(tp+fn)
+// among the thresholds where the specificity tn/(tn+fp) is at least
+// Specificity, over every batch since Reset (see sensSpec for the thresholds
+// and ClassID).
 type SensitivityAtSpecificity struct {
 	// Specificity is the value the constrained rate must reach, in [0, 1]
 	// (Keras's required specificity).
@@ -13,7 +15,8 @@ type SensitivityAtSpecificity struct {
 	NumThresholds int
 	// ClassID, when set, restricts the counts to that column.
 	ClassID *int
-	// LogName is the name in logs and History; "" is "sensitivity_at_specificity".
+	// LogName is the name in logs and History; "" is
+	// "sensitivity_at_specificity".
 	LogName string
 	s       sensSpec
 }
@@ -26,8 +29,8 @@ func (m *SensitivityAtSpecificity) Name() string {
 // Reset forgets every batch seen.
 func (m *SensitivityAtSpecificity) Reset() { m.s.reset() }
 
-// Result returns the best sensitivity where the specificity is at least Specificity, 0 when
-// no threshold reaches it.
+// Result returns the best sensitivity where the specificity is at least
+// Specificity, 0 when no threshold reaches it.
 func (m *SensitivityAtSpecificity) Result() float64 {
 	return m.s.best(m.Specificity, specificity, sensitivity)
 }

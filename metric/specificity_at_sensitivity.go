@@ -2,9 +2,11 @@ package metric
 
 import "github.com/gokeras/gokeras/tensor"
 
-// SpecificityAtSensitivity is Keras's SpecificityAtSensitivity (keras/src/metrics/confusion_metrics.py):
-// the best specificity tn/(tn+fp) among the thresholds where the sensitivity tp/(tp+fn) is at least Sensitivity, over every batch since Reset (see sensSpec for the
-// thresholds and ClassID).
+// SpecificityAtSensitivity is Keras's SpecificityAtSensitivity
+// (keras/src/metrics/confusion_metrics.py): the best specificity tn/(tn+fp)
+// among the thresholds where the sensitivity tp/(tp+fn) is at least
+// Sensitivity, over every batch since Reset (see sensSpec for the thresholds
+// and ClassID).
 type SpecificityAtSensitivity struct {
 	// Sensitivity is the value the constrained rate must reach, in [0, 1]
 	// (Keras's required sensitivity).
@@ -13,7 +15,8 @@ type SpecificityAtSensitivity struct {
 	NumThresholds int
 	// ClassID, when set, restricts the counts to that column.
 	ClassID *int
-	// LogName is the name in logs and History; "" is "specificity_at_sensitivity".
+	// LogName is the name in logs and History; "" is
+	// "specificity_at_sensitivity".
 	LogName string
 	s       sensSpec
 }
@@ -26,8 +29,8 @@ func (m *SpecificityAtSensitivity) Name() string {
 // Reset forgets every batch seen.
 func (m *SpecificityAtSensitivity) Reset() { m.s.reset() }
 
-// Result returns the best specificity where the sensitivity is at least Sensitivity, 0 when
-// no threshold reaches it.
+// Result returns the best specificity where the sensitivity is at least
+// Sensitivity, 0 when no threshold reaches it.
 func (m *SpecificityAtSensitivity) Result() float64 {
 	return m.s.best(m.Sensitivity, sensitivity, specificity)
 }

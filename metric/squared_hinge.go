@@ -5,10 +5,11 @@ import (
 	"github.com/gokeras/gokeras/tensor"
 )
 
-// SquaredHinge is Keras's SquaredHinge metric (keras/src/metrics/hinge_metrics.py, a
-// MeanMetricWrapper of the loss function): the mean over the last axis of max(1 - y·p, 0)², with 0/1 targets turned into -1/1, from loss.SquaredHinge's
-// per-sample values, averaged over every sample (weighted as Keras's
-// Mean) since Reset.
+// SquaredHinge is Keras's SquaredHinge metric
+// (keras/src/metrics/hinge_metrics.py, a MeanMetricWrapper of the loss
+// function): the mean over the last axis of max(1 - y·p, 0)², with 0/1 targets
+// turned into -1/1, from loss.SquaredHinge's per-sample values, averaged over
+// every sample (weighted as Keras's Mean) since Reset.
 type SquaredHinge struct {
 	// LogName is the name in logs and History; "" is "squared_hinge".
 	LogName string

@@ -2,16 +2,18 @@ package metric
 
 import "github.com/gokeras/gokeras/tensor"
 
-// TrueNegatives is Keras's TrueNegatives (keras/src/metrics/confusion_metrics.py): the number of values predicted negative whose target is negative,
-// the sum of their sample weights when weighted, over every batch since
-// Reset (see count for the threshold).
+// TrueNegatives is Keras's TrueNegatives
+// (keras/src/metrics/confusion_metrics.py): the number of values predicted
+// negative whose target is negative, the sum of their sample weights when
+// weighted, over every batch since Reset (see conditionCount for the
+// threshold).
 type TrueNegatives struct {
 	// Threshold above which a prediction counts as positive; nil is
 	// Keras's 0.5. Use 0 for logits.
 	Threshold *float64
 	// LogName is the name in logs and History; "" is "true_negatives".
 	LogName string
-	k       count
+	k       conditionCount
 }
 
 // Name returns LogName, or "true_negatives".
