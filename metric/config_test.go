@@ -450,6 +450,8 @@ func TestKerasExamples(t *testing.T) {
 		{"SpecificityAtSensitivity weighted", &SpecificityAtSensitivity{Sensitivity: 0.5}, ssT, ssP, []float32{1, 1, 2, 2, 2}, 0.5, 1e-9},
 		{"PrecisionAtRecall", &PrecisionAtRecall{Recall: 0.5}, ssT, ssP, nil, 0.5, 1e-9},
 		{"PrecisionAtRecall weighted", &PrecisionAtRecall{Recall: 0.5}, ssT, ssP, []float32{2, 2, 2, 1, 1}, 1.0 / 3, 1e-9},
+		{"RecallAtPrecision", &RecallAtPrecision{Precision: 0.8}, ten([]float32{0, 0, 1, 1}, 4), ten([]float32{0, 0.5, 0.3, 0.9}, 4), nil, 0.5, 1e-9},
+		{"RecallAtPrecision weighted", &RecallAtPrecision{Precision: 0.8}, ten([]float32{0, 0, 1, 1}, 4), ten([]float32{0, 0.5, 0.3, 0.9}, 4), []float32{1, 0, 0, 1}, 1, 1e-9},
 		{"IoU", &IoU{NumClasses: 2, TargetClassIDs: []int{0}}, ten([]float32{0, 0, 1, 1}, 4), ten([]float32{0, 1, 0, 1}, 4), nil, 1.0 / 3, 1e-6},
 		{"IoU weighted", &IoU{NumClasses: 2, TargetClassIDs: []int{0}}, ten([]float32{0, 0, 1, 1}, 4), ten([]float32{0, 1, 0, 1}, 4), []float32{0.3, 0.3, 0.3, 0.1}, 1.0 / 3, 1e-6},
 		{"BinaryIoU", &BinaryIoU{Threshold: new(0.3)}, ten([]float32{0, 1, 0, 1}, 4), ten([]float32{0.1, 0.2, 0.4, 0.7}, 4), nil, 1.0 / 3, 1e-6},

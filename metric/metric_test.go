@@ -196,3 +196,43 @@ func TestUpdatePanicsOnMismatch(t *testing.T) {
 	}()
 	(&CategoricalAccuracy{}).Update(tensor.New(2, 3), tensor.New(2, 4))
 }
+
+// TestNewMetricsPanicOnMismatch: shapes and class ids the new metrics
+// cannot score panic with a message naming the metric and the problem.
+func TestNewMetricsPanicOnMismatch(t *testing.T) {
+	ten := func(v []float32, shape ...int) *tensor.Tensor {
+		x, err := tensor.FromSlice(v, shape...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return x
+	}
+	cases := []struct {
+		name         string
+		m            Weighted
+		pred, target *tensor.Tensor
+		w            []float32
+		want         string
+	}{
+		{"loss shapes", &KLDivergence{}, tensor.New(2, 3), tensor.New(2, 4), nil, "kl_divergence"},
+		{"loss weights", &Poisson{}, tensor.New(2, 3), tensor.New(2, 3), []float32{1}, "1 sample weights for a batch of 2"},
+		{"sparse label", &SparseCategoricalCrossentropy{}, tensor.New(2, 3), ten([]float32{0, 3}, 2), nil, "label 3"},
+		{"class_id", &PrecisionAtRecall{Recall: 0.5, ClassID: new(3)}, tensor.New(2, 3), tensor.New(2, 3), nil, "class_id 3"},
+		{"count shapes", &TruePositives{}, tensor.New(2, 3), tensor.New(2, 2), nil, "true_positives"},
+		{"IoU class", &IoU{NumClasses: 2, TargetClassIDs: []int{0}}, ten([]float32{0, 2}, 2), ten([]float32{0, 1}, 2), nil, "num_classes is 2"},
+		{"BinaryIoU target", &BinaryIoU{}, ten([]float32{0.2, 0.7}, 2), ten([]float32{0, 2}, 2), nil, "binary_io_u"},
+		{"accuracy shapes", &ExactAccuracy{}, tensor.New(2, 3), tensor.New(2, 2), nil, "accuracy"},
+	}
+	for _, c := range cases {
+		func() {
+			defer func() {
+				r := recover()
+				s, _ := r.(string)
+				if r == nil || !strings.Contains(s, c.want) {
+					t.Errorf("%s: got panic %v, want one with %q", c.name, r, c.want)
+				}
+			}()
+			c.m.UpdateWeighted(c.pred, c.target, c.w)
+		}()
+	}
+}
