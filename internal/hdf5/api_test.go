@@ -1,6 +1,8 @@
 package hdf5
 
 import (
+	"bytes"
+	"errors"
 	"reflect"
 	"testing"
 )
@@ -108,5 +110,38 @@ func TestHalf(t *testing.T) {
 		if got := halfToFloat32(c.bits); got != c.want {
 			t.Errorf("%#04x: %v, want %v", c.bits, got, c.want)
 		}
+	}
+}
+
+type failWriter struct{ n int }
+
+func (w *failWriter) Write(p []byte) (int, error) {
+	if w.n < len(p) {
+		return 0, errors.New("disk full")
+	}
+	w.n -= len(p)
+	return len(p), nil
+}
+
+// TestWriteError: a failing writer's error is returned, wherever it fails.
+func TestWriteError(t *testing.T) {
+	b := NewBuilder()
+	if err := b.Root().AddFloat32("w", []int{1000}, make([]float32, 1000)); err != nil {
+		t.Fatal(err)
+	}
+	var ok bytes.Buffer
+	size, err := b.WriteTo(&ok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []int{0, 100, 5000, int(size) - 1} {
+		if _, err := b.WriteTo(&failWriter{n: n}); err == nil || err.Error() != "disk full" {
+			t.Errorf("fail after %d bytes: %v", n, err)
+		}
+	}
+	// Writing twice gives the same bytes.
+	var again bytes.Buffer
+	if _, err := b.WriteTo(&again); err != nil || !bytes.Equal(again.Bytes(), ok.Bytes()) {
+		t.Errorf("second WriteTo differs (%v)", err)
 	}
 }

@@ -9,7 +9,7 @@ import (
 	"strings"
 )
 
-// Builder assembles an HDF5 file in memory and writes it in the layout
+// Builder assembles an HDF5 file and writes it in the layout
 // h5py writes by default (and so Keras): superblock version 0, version-1
 // object headers, symbol-table groups with version-1 B-trees and local
 // heaps, contiguous datasets, attributes in the object header, and
@@ -236,9 +236,15 @@ const (
 	gheapMin    = 4096 // H5HG_MINSIZE: collections are at least this large
 )
 
-// fileWriter lays the file out in a buffer; addresses are buffer offsets.
+// fileWriter lays the file out in order. WriteTo runs it twice: first
+// with no output, to learn the addresses the superblock at offset 0 holds
+// (the root group's header is written last), then writing to the output.
+// Dataset bytes go straight to the output, never into buf.
 type fileWriter struct {
-	buf     []byte
+	buf     []byte    // metadata not yet written
+	flushed uint64    // bytes before buf
+	out     io.Writer // nil in the sizing pass
+	err     error     // first write error
 	internK int
 	heapIDs map[*buildAttr][]heapID
 }
@@ -248,14 +254,30 @@ type heapID struct {
 	idx  uint32
 }
 
-func (w *fileWriter) pos() uint64 { return uint64(len(w.buf)) }
+func (w *fileWriter) pos() uint64 { return w.flushed + uint64(len(w.buf)) }
+
+// flush writes buf out (or drops it in the sizing pass).
+func (w *fileWriter) flush() {
+	w.raw(nil)
+}
+
+// raw flushes buf, then writes p.
+func (w *fileWriter) raw(p []byte) {
+	for _, b := range [][]byte{w.buf, p} {
+		if w.out != nil && w.err == nil && len(b) > 0 {
+			_, w.err = w.out.Write(b)
+		}
+		w.flushed += uint64(len(b))
+	}
+	w.buf = w.buf[:0]
+}
 
 func (w *fileWriter) u8(v uint8)   { w.buf = append(w.buf, v) }
 func (w *fileWriter) u16(v uint16) { w.buf = binary.LittleEndian.AppendUint16(w.buf, v) }
 func (w *fileWriter) u32(v uint32) { w.buf = binary.LittleEndian.AppendUint32(w.buf, v) }
 func (w *fileWriter) u64(v uint64) { w.buf = binary.LittleEndian.AppendUint64(w.buf, v) }
 func (w *fileWriter) pad8() {
-	for len(w.buf)%8 != 0 {
+	for w.pos()%8 != 0 {
 		w.buf = append(w.buf, 0)
 	}
 }
@@ -263,13 +285,13 @@ func (w *fileWriter) zeros(n int) { w.buf = append(w.buf, make([]byte, n)...) }
 
 // WriteTo writes the file to out.
 func (b *Builder) WriteTo(out io.Writer) (int64, error) {
-	w := &fileWriter{internK: minInternK, heapIDs: map[*buildAttr][]heapID{}}
+	internK := minInternK
 	// The B-tree K of groups is one value per file: make it large enough
 	// that each group's B-tree is a single leaf node.
 	var sizeK func(g *BuildGroup)
 	sizeK = func(g *BuildGroup) {
 		nodes := (len(g.members) + 2*leafK - 1) / (2 * leafK)
-		w.internK = max(w.internK, (nodes+1)/2)
+		internK = max(internK, (nodes+1)/2)
 		for _, m := range g.members {
 			if sub, ok := m.(*BuildGroup); ok {
 				sizeK(sub)
@@ -277,35 +299,43 @@ func (b *Builder) WriteTo(out io.Writer) (int64, error) {
 		}
 	}
 	sizeK(b.root)
-	if w.internK > 0x7fff {
-		return 0, fmt.Errorf("hdf5: a group has too many members (%d B-tree nodes)", 2*w.internK)
+	if internK > 0x7fff {
+		return 0, fmt.Errorf("hdf5: a group has too many members (%d B-tree nodes)", 2*internK)
 	}
-	w.zeros(superblockSize)
+	sizing := &fileWriter{internK: internK, heapIDs: map[*buildAttr][]heapID{}}
+	sizing.zeros(superblockSize)
+	sizing.writeGlobalHeaps(b.root)
+	sizing.writeGroup(b.root)
+	sizing.pad8()
+	eof := sizing.pos()
+	// The second pass lays out the same bytes at the same addresses; the
+	// superblock takes the root group's addresses from the first.
+	w := &fileWriter{out: out, internK: internK, heapIDs: map[*buildAttr][]heapID{}}
+	w.superblock(b.root, eof)
 	w.writeGlobalHeaps(b.root)
 	w.writeGroup(b.root)
 	w.pad8()
-	w.patchSuperblock(b.root)
-	n, err := out.Write(w.buf)
-	return int64(n), err
+	w.flush()
+	if w.err == nil && w.pos() != eof {
+		panic(fmt.Sprintf("hdf5: writer passes disagree: %d and %d bytes", eof, w.pos()))
+	}
+	return int64(w.pos()), w.err
 }
 
 const superblockSize = 96
 
-// patchSuperblock fills in the version-0 superblock (II.A.1) at offset 0.
-func (w *fileWriter) patchSuperblock(root *BuildGroup) {
-	eof := w.pos()
-	w2 := &fileWriter{}
-	w2.buf = append(w2.buf, signature...)
-	w2.buf = append(w2.buf, 0, 0, 0, 0, 0, 8, 8, 0) // versions, sizes of offsets and lengths
-	w2.u16(leafK)
-	w2.u16(uint16(w.internK))
-	w2.u32(0)         // file consistency flags
-	w2.u64(0)         // base address
-	w2.u64(undefAddr) // free-space info
-	w2.u64(eof)
-	w2.u64(undefAddr) // driver information block
-	w2.buf = append(w2.buf, root.entry(0)...)
-	copy(w.buf, w2.buf)
+// superblock writes the version-0 superblock (II.A.1).
+func (w *fileWriter) superblock(root *BuildGroup, eof uint64) {
+	w.buf = append(w.buf, signature...)
+	w.buf = append(w.buf, 0, 0, 0, 0, 0, 8, 8, 0) // versions, sizes of offsets and lengths
+	w.u16(leafK)
+	w.u16(uint16(w.internK))
+	w.u32(0)         // file consistency flags
+	w.u64(0)         // base address
+	w.u64(undefAddr) // free-space info
+	w.u64(eof)
+	w.u64(undefAddr) // driver information block
+	w.buf = append(w.buf, root.entry(0)...)
 }
 
 // entry encodes a symbol table entry (III.C) for a group: cache type 1
@@ -482,7 +512,7 @@ func (w *fileWriter) writeDataset(d *buildDataset) {
 	if len(d.data) > 0 {
 		w.pad8()
 		dataAddr = w.pos()
-		w.buf = append(w.buf, d.data...)
+		w.raw(d.data)
 	}
 	layout := []byte{3, 1} // version 3, contiguous (IV.A.2.i)
 	layout = binary.LittleEndian.AppendUint64(layout, dataAddr)
@@ -520,6 +550,9 @@ func (w *fileWriter) writeHeader(msgs []message) uint64 {
 		w.zeros(3)
 		w.buf = append(w.buf, m.data...)
 		w.pad8()
+	}
+	if len(w.buf) > 1<<16 {
+		w.flush()
 	}
 	return addr
 }
