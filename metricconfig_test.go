@@ -68,7 +68,7 @@ func TestMetricObjectErrors(t *testing.T) {
 		{`[{"class_name": "AUC", "config": {}, "extra": 1}]`, `unknown key "extra"`},
 		{`[{"class_name": "Precision", "config": {"thresholds": [0.3, 0.6]}}]`, "give one threshold"},
 		{`[{"class_name": "MeanIoU", "config": {"name": "miou"}}]`, "num_classes is required"},
-		{`[{"class_name": "Accuracy", "config": {}}]`, "exact equality"},
+		{`[{"class_name": "Sum", "config": {}}]`, `unknown metric class "Sum"`},
 		{`["rmse"]`, `unknown metric "rmse"`},
 		{`[3]`, "must hold metric names"},
 	}
