@@ -261,8 +261,8 @@ func accepted(kind, name string, layers []string) error {
 }
 
 var coverageKinds = []struct {
-	kind string
-	rows []coverageRow
+	kind    string
+	rows    []coverageRow
 	checked bool // the rows are checked against gokeras (all kinds are)
 }{
 	{"Layers", coverageLayers, true},
