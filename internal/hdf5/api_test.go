@@ -145,3 +145,14 @@ func TestWriteError(t *testing.T) {
 		t.Errorf("second WriteTo differs (%v)", err)
 	}
 }
+
+// TestLookup3 checks the checksum against the values in Bob Jenkins'
+// lookup3.c (driver5: hashlittle("", 0, 0) and the "Four score" line).
+func TestLookup3(t *testing.T) {
+	if got := lookup3(nil); got != 0xdeadbeef {
+		t.Errorf("empty: %#x", got)
+	}
+	if got := lookup3([]byte("Four score and seven years ago")); got != 0x17770551 {
+		t.Errorf("Four score: %#x", got)
+	}
+}

@@ -6,10 +6,11 @@
 // refer to it) and is pure Go.
 //
 // Supported when reading:
-//   - superblock versions 0 and 1 (II.A.1; 8- or 4-byte offsets and lengths),
-//     and versions 2 and 3 (II.A.2) when the objects use the structures below;
+//   - superblock versions 0 and 1 (II.A; 2-, 4- or 8-byte offsets and lengths),
+//     and versions 2 and 3 (II.A) when the objects use the structures below;
 //   - version-1 object headers (IV.A.1.a) with continuation blocks, and
-//     version-2 object headers (IV.A.1.b, checksums are not verified);
+//     version-2 object headers (IV.A.1.b; their checksums and the
+//     version 2/3 superblock's are verified);
 //   - old-style groups: symbol table message, version-1 B-trees of group
 //     nodes, symbol table nodes and local heaps (III.A.1, III.B, III.D);
 //     new-style compact groups made of link messages (hard links only);

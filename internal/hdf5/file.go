@@ -74,7 +74,7 @@ func (f *File) readSuperblock() error {
 	version := head[8]
 	switch version {
 	case 0, 1:
-		// II.A.1: versions, sizes, K values, flags, then four addresses
+		// II.A, versions 0 and 1: versions, sizes, K values, flags, then four addresses
 		// and the root group symbol table entry.
 		f.offSize, f.lenSize = int(head[13]), int(head[14])
 		if err := f.checkSizes(); err != nil {
@@ -100,7 +100,7 @@ func (f *File) readSuperblock() error {
 			return c.err
 		}
 	case 2, 3:
-		// II.A.2: sizes, flags, base, extension, EOF, root header, checksum.
+		// II.A, versions 2 and 3: sizes, flags, base, extension, EOF, root header, checksum.
 		f.offSize, f.lenSize = int(head[9]), int(head[10])
 		if err := f.checkSizes(); err != nil {
 			return err
@@ -108,6 +108,9 @@ func (f *File) readSuperblock() error {
 		b, err := f.readAbs(0, uint64(12+4*f.offSize+4))
 		if err != nil {
 			return formatErr("truncated superblock: %v", err)
+		}
+		if !checksummed(b) {
+			return formatErr("superblock checksum mismatch (corrupt file)")
 		}
 		c := &cursor{b: b, off: 12, f: f}
 		f.base = c.addr()
@@ -137,7 +140,7 @@ func (f *File) checkSizes() error {
 	return nil
 }
 
-// undef is the undefined address: all bits set (I.B).
+// undef is the undefined address: all bits set.
 func (f *File) undef() uint64 {
 	if f.offSize == 8 {
 		return ^uint64(0)

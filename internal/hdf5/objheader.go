@@ -92,6 +92,17 @@ func (f *File) parseHeader(addr uint64) (*objectHeader, error) {
 		}
 		c = &cursor{b: b, off: n, f: f}
 		size := c.uint(sizeLen)
+		if size > f.size {
+			return nil, formatErr("object header at %d: chunk of %d bytes is larger than the file", addr, size)
+		}
+		// The checksum follows chunk 0 and covers the prefix and chunk.
+		whole, err := f.read(addr, uint64(n+sizeLen)+size+4)
+		if err != nil {
+			return nil, formatErr("object header at %d: %v", addr, err)
+		}
+		if !checksummed(whole) {
+			return nil, formatErr("object header at %d: checksum mismatch (corrupt file)", addr)
+		}
 		queue = append(queue, chunk{addr + uint64(n+sizeLen), size})
 		if err := f.parseChunks(h, queue, seen, true, flags&0x04 != 0); err != nil {
 			return nil, err
@@ -136,6 +147,9 @@ func (f *File) parseChunks(h *objectHeader, queue []chunk, seen map[uint64]bool,
 		hdrLen := 8
 		if v2 {
 			if !first {
+				if !checksummed(b) {
+					return formatErr("object header at %d: continuation block at %d: checksum mismatch (corrupt file)", h.addr, ch.addr)
+				}
 				if !bytes.Equal(c.bytes(4), []byte("OCHK")) {
 					return formatErr("object header at %d: continuation block at %d lacks OCHK", h.addr, ch.addr)
 				}

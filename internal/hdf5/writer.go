@@ -324,7 +324,7 @@ func (b *Builder) WriteTo(out io.Writer) (int64, error) {
 
 const superblockSize = 96
 
-// superblock writes the version-0 superblock (II.A.1).
+// superblock writes the version-0 superblock (II.A).
 func (w *fileWriter) superblock(root *BuildGroup, eof uint64) {
 	w.buf = append(w.buf, signature...)
 	w.buf = append(w.buf, 0, 0, 0, 0, 0, 8, 8, 0) // versions, sizes of offsets and lengths
