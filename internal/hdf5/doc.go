@@ -5,6 +5,20 @@
 // HDF5 File Format Specification version 3.0 (section numbers in comments
 // refer to it) and is pure Go.
 //
+// Reading: Open a file (an io.ReaderAt and its size; for a .keras zip, the
+// stored model.weights.h5 member), take its Root group, list Members (in
+// byte order, which is not Keras's order: order weights by the
+// layer_names/weight_names attributes or the vars/0, 1, ... index), open
+// each with Group or Dataset (Kind tells which), or Walk everything. A
+// Dataset has a Shape and Datatype and reads as ReadFloat32, ReadFloat64,
+// ReadInt64 or ReadStrings; an Attr reads as String, Strings, Int64s,
+// Float64s or Value. Errors about the file wrap ErrFormat.
+//
+// Writing: NewBuilder, then Root().Group(name) for groups, AddFloat32,
+// AddFloat64 and AddInt64 for datasets, SetAttr for attributes (string and
+// []string are variable-length UTF-8 strings, as h5py writes Python str;
+// FixedStrings are Keras 2's fixed-length arrays), and WriteTo.
+//
 // Supported when reading:
 //   - superblock versions 0 and 1 (II.A; 2-, 4- or 8-byte offsets and lengths),
 //     and versions 2 and 3 (II.A) when the objects use the structures below;

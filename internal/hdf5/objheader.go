@@ -63,13 +63,15 @@ type chunk struct{ addr, size uint64 }
 // once, at most maxHeaderChunk blocks.
 func (f *File) parseHeader(addr uint64) (*objectHeader, error) {
 	h := &objectHeader{addr: addr}
-	pre, err := f.read(addr, 16)
+	if addr >= f.size {
+		return nil, formatErr("object header at %d is past the end of the file (%d bytes)", addr, f.size)
+	}
+	// A version-1 prefix is 16 bytes; a version-2 header may be shorter.
+	pre, err := f.read(addr, min(16, f.size-addr))
 	if err != nil {
-		// A v2 header can be shorter than 16 bytes only if corrupt;
-		// a v1 prefix is 16 bytes.
 		return nil, formatErr("object header at %d: %v", addr, err)
 	}
-	v2 := bytes.Equal(pre[:4], []byte("OHDR"))
+	v2 := bytes.HasPrefix(pre, []byte("OHDR"))
 	var queue []chunk
 	seen := map[uint64]bool{}
 	if v2 {
@@ -78,6 +80,9 @@ func (f *File) parseHeader(addr uint64) (*objectHeader, error) {
 			return nil, formatErr("object header at %d: OHDR version %d", addr, v)
 		}
 		flags := c.u8()
+		if c.err != nil {
+			return nil, formatErr("object header at %d: truncated prefix", addr)
+		}
 		n := 6
 		if flags&0x20 != 0 {
 			n += 16 // access, modification, change, birth times
@@ -117,6 +122,9 @@ func (f *File) parseHeader(addr uint64) (*objectHeader, error) {
 	c.u16() // number of messages; counted while parsing instead
 	c.u32() // reference count
 	size := uint64(c.u32())
+	if c.err != nil {
+		return nil, formatErr("object header at %d: truncated prefix", addr)
+	}
 	queue = append(queue, chunk{addr + 16, size})
 	if err := f.parseChunks(h, queue, seen, false, false); err != nil {
 		return nil, err
