@@ -48,10 +48,14 @@
 // must fit in its storage; B-tree descent requires strictly decreasing
 // levels and visits each node once; object header continuation chains are
 // bounded; Group.Walk visits each object once and bounds the depth. A bad
-// file returns an error, never a panic or a hang.
+// file returns an error, never a panic or a hang (FuzzOpen). Parsed
+// headers and heaps kept for reuse total at most twice the file size.
 //
 // The Builder writes files in the layout Keras's h5py writes by default
 // (superblock 0, version-1 object headers, symbol-table groups, contiguous
-// datasets, variable-length UTF-8 string attributes in a global heap),
-// which h5py and Keras read back.
+// datasets, variable-length UTF-8 string attributes in a global heap);
+// tests read every file it writes back with h5py, through which Keras
+// reads. Each group is one B-tree leaf node (the file's group K grows to
+// fit the largest group), and an attribute holds at most 64000 bytes in
+// its header (Keras splits longer name lists itself).
 package hdf5
