@@ -43,8 +43,8 @@
 // types, and anything else not listed above.
 //
 // Hardening: every address and length a file supplies is checked against
-// the file size before it is read, so an allocation never exceeds the file
-// size; the element count times the element size of a dataset or attribute
+// the file size before it is read, so allocations stay proportional to
+// the file size; the element count times the element size of a dataset or attribute
 // must fit in its storage; B-tree descent requires strictly decreasing
 // levels and visits each node once; object header continuation chains are
 // bounded; Group.Walk visits each object once and bounds the depth. A bad
