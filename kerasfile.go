@@ -71,6 +71,18 @@ func sniffKerasFile(data []byte) (kerasKind, int64) {
 	return notKeras, 0
 }
 
+// kerasError is an error about a Keras file; it matches ErrBadModelFile
+// (errors.Is), as Load's errors about gokeras files do.
+type kerasError string
+
+func (e kerasError) Error() string        { return string(e) }
+func (e kerasError) Is(target error) bool { return target == ErrBadModelFile }
+
+const (
+	errBadKeras  = kerasError("not a Keras model file gokeras can read")
+	errWeightFit = kerasError("the file's weights do not fit the model")
+)
+
 // ErrNotKerasModel is wrapped by the errors of a Keras file gokeras
 // cannot turn into a model: a weights-only file given to Load, a
 // subclassed model, a Keras 1 file.
@@ -92,7 +104,7 @@ func loadKeras(data []byte, kind kerasKind, off int64) (*Sequential, error) {
 			return nil, err
 		}
 		if f, err = hdf5.Open(w, size); err != nil {
-			return nil, fmt.Errorf("%w: model.weights.h5: %w", ErrBadModelFile, err)
+			return nil, fmt.Errorf("%w: model.weights.h5: %w", errBadKeras, err)
 		}
 	} else {
 		if f, err = openHDF5(data, off); err != nil {
@@ -102,7 +114,7 @@ func loadKeras(data []byte, kind kerasKind, off int64) (*Sequential, error) {
 	}
 	root, err := f.Root()
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrBadModelFile, err)
+		return nil, fmt.Errorf("%w: %w", errBadKeras, err)
 	}
 	if legacy {
 		if cfg, compileCfg, err = legacyConfig(root); err != nil {
@@ -116,11 +128,10 @@ func loadKeras(data []byte, kind kerasKind, off int64) (*Sequential, error) {
 	if legacy {
 		wg, err := root.Group("model_weights")
 		if err != nil {
-			return nil, fmt.Errorf("%w: the file has a model_config but no model_weights group: %w", ErrBadModelFile, err)
+			return nil, fmt.Errorf("%w: the file has a model_config but no model_weights group: %w", errBadKeras, err)
 		}
-		err = loadLegacyWeights(m, wg)
-		if err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrBadModelFile, err)
+		if err := loadLegacyWeights(m, wg); err != nil {
+			return nil, wrapBad(err)
 		}
 		if k, err := root.Kind("optimizer_weights"); err == nil && k == hdf5.KindGroup {
 			notes = append(notes, "the file's optimizer state (optimizer_weights) was not loaded: the optimizer starts afresh, with the compile config's settings")
@@ -128,7 +139,7 @@ func loadKeras(data []byte, kind kerasKind, off int64) (*Sequential, error) {
 	} else {
 		n, err := loadKeras3Weights(m, root)
 		if err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrBadModelFile, err)
+			return nil, wrapBad(err)
 		}
 		if n > 0 {
 			notes = append(notes, fmt.Sprintf("the file's optimizer state (%d variables under optimizer/vars) was not loaded: the optimizer starts afresh, with the compile config's settings", n))
@@ -153,7 +164,7 @@ const maxKerasJSON = 64 << 20
 func openKerasZip(data []byte) (cfg []byte, weights io.ReaderAt, size int64, err error) {
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
-		return nil, nil, 0, fmt.Errorf("%w: a zip file, but not a readable one (a .keras file is a zip): %w", ErrBadModelFile, err)
+		return nil, nil, 0, fmt.Errorf("%w: a zip file, but not a readable one (a .keras file is a zip): %w", errBadKeras, err)
 	}
 	var cf, wf *zip.File
 	for _, zf := range zr.File {
@@ -169,15 +180,15 @@ func openKerasZip(data []byte) (cfg []byte, weights io.ReaderAt, size int64, err
 		for _, zf := range zr.File {
 			names = append(names, zf.Name)
 		}
-		return nil, nil, 0, fmt.Errorf("%w: a zip without config.json and model.weights.h5 (it holds %s), so not a Keras 3 .keras file", ErrBadModelFile, abbreviate(quoteAll(names), 5))
+		return nil, nil, 0, fmt.Errorf("%w: a zip without config.json and model.weights.h5 (it holds %s), so not a Keras 3 .keras file", errBadKeras, abbreviate(quoteAll(names), 5))
 	}
 	read := func(zf *zip.File, limit int64) ([]byte, error) {
 		if zf.UncompressedSize64 > uint64(limit) {
-			return nil, fmt.Errorf("%w: %s declares %d bytes, more than gokeras reads (%d)", ErrBadModelFile, zf.Name, zf.UncompressedSize64, limit)
+			return nil, fmt.Errorf("%w: %s declares %d bytes, more than gokeras reads (%d)", errBadKeras, zf.Name, zf.UncompressedSize64, limit)
 		}
 		rc, err := zf.Open()
 		if err != nil {
-			return nil, fmt.Errorf("%w: %s: %w", ErrBadModelFile, zf.Name, err)
+			return nil, fmt.Errorf("%w: %s: %w", errBadKeras, zf.Name, err)
 		}
 		defer rc.Close()
 		b, err := io.ReadAll(io.LimitReader(rc, limit+1))
@@ -185,7 +196,7 @@ func openKerasZip(data []byte) (cfg []byte, weights io.ReaderAt, size int64, err
 			err = fmt.Errorf("more than %d bytes", limit)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%w: %s: %w", ErrBadModelFile, zf.Name, err)
+			return nil, fmt.Errorf("%w: %s: %w", errBadKeras, zf.Name, err)
 		}
 		return b, nil
 	}
@@ -195,7 +206,7 @@ func openKerasZip(data []byte) (cfg []byte, weights io.ReaderAt, size int64, err
 	if wf.Method == zip.Store {
 		off, err := wf.DataOffset()
 		if err != nil || off < 0 || wf.CompressedSize64 > uint64(int64(len(data))-off) {
-			return nil, nil, 0, fmt.Errorf("%w: model.weights.h5 lies outside the zip; the file is truncated", ErrBadModelFile)
+			return nil, nil, 0, fmt.Errorf("%w: model.weights.h5 lies outside the zip; the file is truncated", errBadKeras)
 		}
 		return cfg, bytes.NewReader(data[off : off+int64(wf.CompressedSize64)]), int64(wf.CompressedSize64), nil
 	}
@@ -211,7 +222,7 @@ func openKerasZip(data []byte) (cfg []byte, weights io.ReaderAt, size int64, err
 func openHDF5(data []byte, off int64) (*hdf5.File, error) {
 	f, err := hdf5.Open(bytes.NewReader(data[off:]), int64(len(data))-off)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrBadModelFile, err)
+		return nil, fmt.Errorf("%w: %w", errBadKeras, err)
 	}
 	return f, nil
 }
@@ -226,7 +237,7 @@ func legacyConfig(root *hdf5.Group) (cfg, compileCfg []byte, err error) {
 		}
 		s, err := a.String()
 		if err != nil {
-			return "", true, fmt.Errorf("%w: attribute %s: %w", ErrBadModelFile, name, err)
+			return "", true, fmt.Errorf("%w: attribute %s: %w", errBadKeras, name, err)
 		}
 		return s, true, nil
 	}
@@ -274,7 +285,7 @@ func legacyConfig(root *hdf5.Group) (cfg, compileCfg []byte, err error) {
 func trainingToCompileConfig(tc []byte) ([]byte, error) {
 	var raw map[string]any
 	if err := json.Unmarshal(tc, &raw); err != nil {
-		return nil, fmt.Errorf("%w: training_config is not valid JSON: %w", ErrBadModelFile, err)
+		return nil, fmt.Errorf("%w: training_config is not valid JSON: %w", errBadKeras, err)
 	}
 	cc := map[string]any{}
 	for _, k := range []string{"loss", "metrics", "weighted_metrics", "loss_weights"} {
@@ -294,7 +305,7 @@ func trainingToCompileConfig(tc []byte) ([]byte, error) {
 func modelFromKerasConfig(cfg, compileCfg []byte) (*Sequential, []string, error) {
 	var top map[string]any
 	if err := json.Unmarshal(cfg, &top); err != nil {
-		return nil, nil, fmt.Errorf("%w: the model config is not valid JSON: %w", ErrBadModelFile, err)
+		return nil, nil, fmt.Errorf("%w: the model config is not valid JSON: %w", errBadKeras, err)
 	}
 	class, _ := top["class_name"].(string)
 	switch class {
@@ -313,7 +324,7 @@ func modelFromKerasConfig(cfg, compileCfg []byte) (*Sequential, []string, error)
 	if compileCfg != nil {
 		var cc any
 		if err := json.Unmarshal(compileCfg, &cc); err != nil {
-			return nil, nil, fmt.Errorf("%w: compile config: %w", ErrBadModelFile, err)
+			return nil, nil, fmt.Errorf("%w: compile config: %w", errBadKeras, err)
 		}
 		top["compile_config"] = cc
 	}
@@ -323,11 +334,11 @@ func modelFromKerasConfig(cfg, compileCfg []byte) (*Sequential, []string, error)
 	}
 	data, err := json.Marshal(top)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%w: %w", ErrBadModelFile, err)
+		return nil, nil, fmt.Errorf("%w: %w", errBadKeras, err)
 	}
 	spec, err := parseModelJSON(data, true)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%w: the model config: %w", ErrBadModelFile, err)
+		return nil, nil, fmt.Errorf("%w: the model config: %w", errBadKeras, err)
 	}
 	m := spec.Model
 	var notes []string
@@ -335,10 +346,10 @@ func modelFromKerasConfig(cfg, compileCfg []byte) (*Sequential, []string, error)
 		notes = append(notes, "the file has no compile config; compile the model before evaluating or training it")
 	}
 	if m.net.DeclaredInputShape() == nil && !m.net.Functional() {
-		return nil, nil, fmt.Errorf("%w: the model config declares no input shape (no InputLayer or batch_shape), so its weights' shapes are unknown; add an InputLayer to the config", ErrBadModelFile)
+		return nil, nil, fmt.Errorf("%w: the model config declares no input shape (no InputLayer or batch_shape), so its weights' shapes are unknown; add an InputLayer to the config", errBadKeras)
 	}
 	if err := m.Build(); err != nil {
-		return nil, nil, fmt.Errorf("%w: %w", ErrBadModelFile, err)
+		return nil, nil, fmt.Errorf("%w: %w", errBadKeras, err)
 	}
 	return m, notes, nil
 }
@@ -433,7 +444,7 @@ func loadKeras3Weights(m *Model, root *hdf5.Group) (int, error) {
 	}
 	if len(problems) > 0 {
 		slices.Sort(problems[len(problems)-len(inFile):])
-		return 0, fmt.Errorf("the file's weights do not fit the model (Keras names them layers/<class in snake_case>[_N]/vars/<i>, in the model's layer order): %s", strings.Join(problems, "; "))
+		return 0, fmt.Errorf("Keras names them layers/<class in snake_case>[_N]/vars/<i>, in the model's layer order: %s", strings.Join(problems, "; "))
 	}
 	if err := readWeights(root, vars); err != nil {
 		return 0, err
@@ -645,18 +656,18 @@ func (m *Model) loadKerasWeights(data []byte) error {
 			return err
 		}
 		if f, err = hdf5.Open(w, size); err != nil {
-			return fmt.Errorf("%w: model.weights.h5: %w", ErrBadModelFile, err)
+			return fmt.Errorf("%w: model.weights.h5: %w", errBadKeras, err)
 		}
 	case kerasHDF5:
 		if f, err = openHDF5(data, off); err != nil {
 			return err
 		}
 	default:
-		return fmt.Errorf("%w: neither a zip nor an HDF5 file, so not weights Keras saved", ErrBadModelFile)
+		return fmt.Errorf("%w: neither a zip nor an HDF5 file, so not weights Keras saved", errBadKeras)
 	}
 	root, err := f.Root()
 	if err != nil {
-		return fmt.Errorf("%w: %w", ErrBadModelFile, err)
+		return fmt.Errorf("%w: %w", errBadKeras, err)
 	}
 	if k, err := root.Kind("model_weights"); err == nil && k == hdf5.KindGroup {
 		g, err := root.Group("model_weights")
@@ -678,9 +689,10 @@ func (m *Model) loadKerasWeights(data []byte) error {
 	return nil
 }
 
+// wrapBad marks an error of matching a file's weights to the model.
 func wrapBad(err error) error {
 	if err == nil {
 		return nil
 	}
-	return fmt.Errorf("%w: %w", ErrBadModelFile, err)
+	return fmt.Errorf("%w: %w", errWeightFit, err)
 }
