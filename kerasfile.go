@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"os"
 	"regexp"
@@ -116,15 +117,17 @@ func loadKeras(data []byte, kind kerasKind, off int64) (*Sequential, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", errBadKeras, err)
 	}
+	var notes []string
 	if legacy {
-		if cfg, compileCfg, err = legacyConfig(root); err != nil {
+		if cfg, compileCfg, notes, err = legacyConfig(root); err != nil {
 			return nil, err
 		}
 	}
-	m, notes, err := modelFromKerasConfig(cfg, compileCfg)
+	m, more, err := modelFromKerasConfig(cfg, compileCfg)
 	if err != nil {
 		return nil, err
 	}
+	notes = append(notes, more...)
 	if legacy {
 		wg, err := root.Group("model_weights")
 		if err != nil {
@@ -229,7 +232,7 @@ func openHDF5(data []byte, off int64) (*hdf5.File, error) {
 
 // legacyConfig reads a legacy .h5 file's model_config and training_config
 // attributes, refusing Keras 1 files and weights-only files.
-func legacyConfig(root *hdf5.Group) (cfg, compileCfg []byte, err error) {
+func legacyConfig(root *hdf5.Group) (cfg, compileCfg []byte, notes []string, err error) {
 	str := func(name string) (string, bool, error) {
 		a, err := root.Attr(name)
 		if err != nil {
@@ -243,7 +246,7 @@ func legacyConfig(root *hdf5.Group) (cfg, compileCfg []byte, err error) {
 	}
 	mc, ok, err := str("model_config")
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if !ok {
 		what := "an HDF5 file without a model_config attribute"
@@ -252,11 +255,11 @@ func legacyConfig(root *hdf5.Group) (cfg, compileCfg []byte, err error) {
 		} else if k, err := root.Kind("layers"); err == nil && k == hdf5.KindGroup {
 			what = "a Keras 3 weights file (.weights.h5, save_weights)"
 		}
-		return nil, nil, fmt.Errorf("%w: %s holds weights but no architecture; build the model in code and call LoadKerasWeights, or on the command line give the architecture as a model JSON with --model next to --load", ErrNotKerasModel, what)
+		return nil, nil, nil, fmt.Errorf("%w: %s holds weights but no architecture; build the model in code and call LoadKerasWeights, or on the command line give the architecture as a model JSON with --model next to --load", ErrNotKerasModel, what)
 	}
 	kv, ok, err := str("keras_version")
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	// Keras 2 reads a file without keras_version as Keras 1's
 	// (legacy_h5_format.py's original_keras_version = "1").
@@ -264,28 +267,28 @@ func legacyConfig(root *hdf5.Group) (cfg, compileCfg []byte, err error) {
 		if !ok {
 			kv = "1 (the file records no keras_version)"
 		}
-		return nil, nil, fmt.Errorf("%w: the file was written by Keras %s, whose layer configs and weight layouts gokeras does not read; load it in Keras 2 or 3 and save it again (model.save(\"model.keras\")), or give the architecture as a Keras 3 model JSON with --model and its weights with LoadKerasWeights", ErrNotKerasModel, kv)
+		return nil, nil, nil, fmt.Errorf("%w: the file was written by Keras %s, whose layer configs and weight layouts gokeras does not read; load it in Keras 2 or 3 and save it again (model.save(\"model.keras\")), or give the architecture as a Keras 3 model JSON with --model and its weights with LoadKerasWeights", ErrNotKerasModel, kv)
 	}
 	tc, ok, err := str("training_config")
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if ok {
-		if compileCfg, err = trainingToCompileConfig([]byte(tc)); err != nil {
-			return nil, nil, err
+		if compileCfg, notes, err = trainingToCompileConfig([]byte(tc)); err != nil {
+			return nil, nil, nil, err
 		}
 	}
-	return []byte(mc), compileCfg, nil
+	return []byte(mc), compileCfg, notes, nil
 }
 
 // trainingToCompileConfig turns a legacy training_config (loss, metrics,
 // weighted_metrics, loss_weights, optimizer_config, ...) into Keras 3's
 // compile_config, as legacy_h5_format.py's compile_args_from_training_config
 // does.
-func trainingToCompileConfig(tc []byte) ([]byte, error) {
+func trainingToCompileConfig(tc []byte) ([]byte, []string, error) {
 	var raw map[string]any
 	if err := json.Unmarshal(tc, &raw); err != nil {
-		return nil, fmt.Errorf("%w: training_config is not valid JSON: %w", errBadKeras, err)
+		return nil, nil, fmt.Errorf("%w: training_config is not valid JSON: %w", errBadKeras, err)
 	}
 	cc := map[string]any{}
 	for _, k := range []string{"loss", "metrics", "weighted_metrics", "loss_weights"} {
@@ -293,10 +296,35 @@ func trainingToCompileConfig(tc []byte) ([]byte, error) {
 			cc[k] = v
 		}
 	}
+	var notes []string
 	if v, ok := raw["optimizer_config"]; ok && v != nil {
+		// saving_utils.py's _adapt_optimizer_config: a "Custom>" prefix on
+		// Keras 2's own optimizers goes, as do jit_compile and
+		// is_legacy_optimizer; base_optimizer.py then drops decay with a
+		// warning ("no longer supported and will be ignored").
+		if oc, ok := v.(map[string]any); ok {
+			oc = maps.Clone(oc)
+			if name, ok := oc["class_name"].(string); ok {
+				oc["class_name"] = strings.TrimPrefix(name, "Custom>")
+			}
+			if in, ok := oc["config"].(map[string]any); ok {
+				in = maps.Clone(in)
+				delete(in, "jit_compile")
+				delete(in, "is_legacy_optimizer")
+				if d, ok := in["decay"]; ok {
+					if f, isNum := d.(float64); d != nil && (!isNum || f != 0) {
+						notes = append(notes, fmt.Sprintf("the optimizer's decay %v is ignored, as Keras 3 ignores it; give a learning-rate schedule instead", compactJSON(d)))
+					}
+					delete(in, "decay")
+				}
+				oc["config"] = in
+			}
+			v = oc
+		}
 		cc["optimizer"] = v
 	}
-	return json.Marshal(cc)
+	b, err := json.Marshal(cc)
+	return b, notes, err
 }
 
 // modelFromKerasConfig builds the model a Keras config (config.json, or a

@@ -401,3 +401,75 @@ func TestKerasFileSnakeCase(t *testing.T) {
 		}
 	}
 }
+
+// Fixtures written with h5py in Keras's layouts for what the real files
+// lack (testdata/kerasfile_fixtures.py): a Functional ResNet block with
+// BatchNormalization as a Keras 3 .keras file whose layer names differ
+// from their storage paths and as a Keras 2 legacy .h5 with fixed-length
+// string attributes; a Keras 2.1 bare-list Sequential with a nested
+// Sequential whose weights Keras 2 lists trainable first; a Keras 1 file.
+// Each loads and predicts what NumPy computes from the same weights, or is
+// refused.
+func TestKerasH5Fixtures(t *testing.T) {
+	dir := t.TempDir()
+	var ref struct {
+		X     [][][][]float64        `json:"x"`
+		XS    [][]float64            `json:"xs"`
+		Files map[string][][]float64 `json:"files"`
+	}
+	pyref.Run(t, "testdata/kerasfile_fixtures.py", map[string]any{"dir": dir}, &ref, "numpy", "h5py")
+	flat := func(v any) *tensor.Tensor {
+		var data []float32
+		var shape tensor.Shape
+		switch v := v.(type) {
+		case [][][][]float64:
+			shape = tensor.Shape{len(v), len(v[0]), len(v[0][0]), len(v[0][0][0])}
+			for _, a := range v {
+				for _, b := range a {
+					for _, c := range b {
+						for _, d := range c {
+							data = append(data, float32(d))
+						}
+					}
+				}
+			}
+		case [][]float64:
+			shape = tensor.Shape{len(v), len(v[0])}
+			for _, a := range v {
+				for _, d := range a {
+					data = append(data, float32(d))
+				}
+			}
+		}
+		return &tensor.Tensor{Shape: shape, Data: data}
+	}
+	for name, want := range ref.Files {
+		t.Run(name, func(t *testing.T) {
+			m, err := Load(filepath.Join(dir, name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			x := flat(ref.X)
+			if name == "keras2_sequential.h5" {
+				x = flat(ref.XS)
+			}
+			p, err := m.Predict(x, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w := flat(want)
+			if !p.Shape.Equal(w.Shape) {
+				t.Fatalf("predictions of shape %v, NumPy's %v", p.Shape, w.Shape)
+			}
+			for i := range w.Data {
+				if d := math.Abs(float64(p.Data[i] - w.Data[i])); d > 1e-5 {
+					t.Fatalf("prediction %d is %v, NumPy's %v", i, p.Data[i], w.Data[i])
+				}
+			}
+		})
+	}
+	_, err := Load(filepath.Join(dir, "keras1.h5"))
+	if !errors.Is(err, ErrNotKerasModel) || !strings.Contains(err.Error(), "Keras 1") || !strings.Contains(err.Error(), "save it again") {
+		t.Errorf("Keras 1 file: %v; want a refusal saying Keras 1 and to re-save", err)
+	}
+}
