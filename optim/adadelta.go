@@ -86,7 +86,7 @@ func (o *Adadelta) specs() []slotSpec {
 	return []slotSpec{{name: "accumulated_grad"}, {name: "accumulated_delta_var"}}
 }
 
-func (o *Adadelta) begin(int64, float64) {}
+func (o *Adadelta) begin(_ int64, lr float64) float64 { return lr }
 
 func (o *Adadelta) update(_ int, w, g []float32, slots []*tensor.Tensor, lr, d float32) {
 	decay(w, d)

@@ -119,7 +119,7 @@ func adafactorCols(v tensor.Shape) tensor.Shape {
 	return append(v[:len(v)-2].Clone(), v[len(v)-1])
 }
 
-func (o *Adafactor) begin(t int64, _ float64) { o.t = t }
+func (o *Adafactor) begin(t int64, lr float64) float64 { o.t = t; return lr }
 
 func (o *Adafactor) update(_ int, w, g []float32, slots []*tensor.Tensor, lr, d float32) {
 	decay(w, d)

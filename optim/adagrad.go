@@ -85,7 +85,7 @@ func (o *Adagrad) specs() []slotSpec {
 	return []slotSpec{{name: "accumulator", init: float32(or(o.InitialAccumulator, 0.1))}}
 }
 
-func (o *Adagrad) begin(int64, float64) {}
+func (o *Adagrad) begin(_ int64, lr float64) float64 { return lr }
 
 func (o *Adagrad) update(_ int, w, g []float32, slots []*tensor.Tensor, lr, d float32) {
 	decay(w, d)

@@ -90,8 +90,8 @@ func (o *Adam) Apply(values, grads []*tensor.Tensor) { o.st.step(o.base(), o, va
 
 func (o *Adam) specs() []slotSpec { return o.moments.specs(o.AMSGrad) }
 
-func (o *Adam) begin(t int64, _ float64) {
-	o.moments.begin(t, or(o.Beta1, 0.9), or(o.Beta2, 0.999), or(o.Epsilon, 1e-7))
+func (o *Adam) begin(t int64, lr float64) float64 {
+	return o.moments.begin(t, lr, or(o.Beta1, 0.9), or(o.Beta2, 0.999), or(o.Epsilon, 1e-7))
 }
 
 func (o *Adam) update(_ int, w, g []float32, slots []*tensor.Tensor, lr, d float32) {
@@ -113,7 +113,7 @@ func (o *Adam) Config() map[string]any {
 // moments is the update shared by Adam and AdamW (Keras's AdamW is Adam
 // with a weight decay default): the per-step constants and the update.
 type moments struct {
-	b1, b2, eps, corr float32 // corr = sqrt(1-b2^t)/(1-b1^t)
+	b1, b2, eps float32
 }
 
 func (moments) specs(amsgrad bool) []slotSpec {
@@ -123,22 +123,26 @@ func (moments) specs(amsgrad bool) []slotSpec {
 	return []slotSpec{{name: "m"}, {name: "v"}}
 }
 
-func (a *moments) begin(t int64, b1, b2, eps float64) {
+// begin sets the step's constants and returns its learning rate with the
+// bias correction folded in, alpha = lr·sqrt(1-b2^t)/(1-b1^t), as Keras's
+// Adam.update_step computes it; in float64, rounded once, so the step
+// matches gokeras's earlier Adam bit for bit.
+func (a *moments) begin(t int64, lr, b1, b2, eps float64) float64 {
 	a.b1, a.b2, a.eps = float32(b1), float32(b2), float32(eps)
-	a.corr = float32(math.Sqrt(1-math.Pow(b2, float64(t))) / (1 - math.Pow(b1, float64(t))))
+	return lr * math.Sqrt(1-math.Pow(b2, float64(t))) / (1 - math.Pow(b1, float64(t)))
 }
 
-// update is Keras's Adam.update_step after weight decay w -= w*d. Without
-// AMSGrad it is the vectorised kernel (which takes the decay too).
-func (a *moments) update(w, g []float32, slots []*tensor.Tensor, lr, d float32, amsgrad bool) {
+// update is Keras's Adam.update_step after weight decay w -= w*d, with
+// alpha the corrected rate from begin (times the variable's multiplier).
+// Without AMSGrad it is the vectorised kernel (which takes the decay too).
+func (a *moments) update(w, g []float32, slots []*tensor.Tensor, alpha, d float32, amsgrad bool) {
 	m, v := slots[0].Data, slots[1].Data
 	if !amsgrad {
-		kernel.AdamUpdate(w, g, m, v, lr*a.corr, a.b1, a.b2, a.eps, d)
+		kernel.AdamUpdate(w, g, m, v, alpha, a.b1, a.b2, a.eps, d)
 		return
 	}
 	decay(w, d)
 	vh := slots[2].Data
-	alpha := lr * a.corr
 	g = g[:len(w)]
 	for j, gj := range g {
 		m[j] += (gj - m[j]) * (1 - a.b1)

@@ -89,10 +89,11 @@ func (o *Adamax) Apply(values, grads []*tensor.Tensor) { o.st.step(o.base(), o, 
 
 func (o *Adamax) specs() []slotSpec { return []slotSpec{{name: "m"}, {name: "u"}} }
 
-func (o *Adamax) begin(t int64, _ float64) {
+func (o *Adamax) begin(t int64, lr float64) float64 {
 	b1 := or(o.Beta1, 0.9)
 	o.b1, o.b2, o.eps = float32(b1), float32(or(o.Beta2, 0.999)), float32(or(o.Epsilon, 1e-7))
 	o.c1 = float32(1 - math.Pow(b1, float64(t)))
+	return lr
 }
 
 func (o *Adamax) update(_ int, w, g []float32, slots []*tensor.Tensor, lr, d float32) {

@@ -82,8 +82,8 @@ func (o *AdamW) Apply(values, grads []*tensor.Tensor) { o.st.step(o.base(), o, v
 
 func (o *AdamW) specs() []slotSpec { return o.moments.specs(o.AMSGrad) }
 
-func (o *AdamW) begin(t int64, _ float64) {
-	o.moments.begin(t, or(o.Beta1, 0.9), or(o.Beta2, 0.999), or(o.Epsilon, 1e-7))
+func (o *AdamW) begin(t int64, lr float64) float64 {
+	return o.moments.begin(t, lr, or(o.Beta1, 0.9), or(o.Beta2, 0.999), or(o.Epsilon, 1e-7))
 }
 
 func (o *AdamW) update(_ int, w, g []float32, slots []*tensor.Tensor, lr, d float32) {

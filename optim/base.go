@@ -282,11 +282,12 @@ type rule interface {
 	specs() []slotSpec
 	// begin is called once per update step, before the variables, with
 	// t = Keras's iterations+1 (the count of update steps, from 1) and the
-	// base learning rate.
-	begin(t int64, lr float64)
+	// base learning rate; it returns the step's rate, which update
+	// receives (Adam folds its bias correction in).
+	begin(t int64, lr float64) float64
 	// update updates one variable: w in place from its clipped gradient
-	// g, with its slots, its learning rate (the base rate times its
-	// multiplier) and decay = weight_decay*base rate (0: none), which the
+	// g, with its slots, its learning rate (the step's rate from begin
+	// times the variable's multiplier) and decay = weight_decay*base rate (0: none), which the
 	// rule applies first as w -= w*decay (base_optimizer._apply_weight_decay).
 	update(i int, w, g []float32, slots []*tensor.Tensor, lr, decay float32)
 }
@@ -364,7 +365,7 @@ func (s *state) step(b base, r rule, values, grads []*tensor.Tensor) {
 			}
 		}
 		global := s.globalNorm(b.clip, grads, acc)
-		r.begin(s.iterations/n+1, b.lr)
+		stepLR := float32(r.begin(s.iterations/n+1, b.lr))
 		d := float32(b.wd * b.lr)
 		if len(b.exclude) > 0 && d != 0 && len(s.noDecay) != len(values) {
 			panic(fmt.Sprintf("optim: %s has ExcludeFromWeightDecay but no variable names; call SetVariableNames before Apply", b.name))
@@ -379,7 +380,7 @@ func (s *state) step(b base, r rule, values, grads []*tensor.Tensor) {
 			if len(s.noDecay) > i && s.noDecay[i] {
 				di = 0
 			}
-			r.update(i, w.Data, g, s.slots[i][:s.own], s.lrOf(b.mult, i, float32(b.lr)), di)
+			r.update(i, w.Data, g, s.slots[i][:s.own], s.lrOf(b.mult, i, stepLR), di)
 		}
 		if s.accumulate {
 			for i := range values {

@@ -105,7 +105,7 @@ func (o *Ftrl) specs() []slotSpec {
 	return []slotSpec{{name: "accumulator", init: float32(or(o.InitialAccumulator, 0.1))}, {name: "linear"}}
 }
 
-func (o *Ftrl) begin(int64, float64) {}
+func (o *Ftrl) begin(_ int64, lr float64) float64 { return lr }
 
 func (o *Ftrl) update(_ int, w, g []float32, slots []*tensor.Tensor, lr, d float32) {
 	decay(w, d)

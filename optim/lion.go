@@ -82,7 +82,7 @@ func (o *Lion) Apply(values, grads []*tensor.Tensor) { o.st.step(o.base(), o, va
 
 func (o *Lion) specs() []slotSpec { return []slotSpec{{name: "m"}} }
 
-func (o *Lion) begin(int64, float64) {}
+func (o *Lion) begin(_ int64, lr float64) float64 { return lr }
 
 func (o *Lion) update(_ int, w, g []float32, slots []*tensor.Tensor, lr, d float32) {
 	decay(w, d)

@@ -99,7 +99,7 @@ func (o *Nadam) specs() []slotSpec { return []slotSpec{{name: "m"}, {name: "v"}}
 
 // begin advances U_t, Keras's _backend_update_step, recomputing it when
 // the step count jumped (restored state).
-func (o *Nadam) begin(t int64, _ float64) {
+func (o *Nadam) begin(t int64, lr float64) float64 {
 	b1, b2 := or(o.Beta1, 0.9), or(o.Beta2, 0.999)
 	u := func(k int64) float64 { return b1 * (1 - 0.5*math.Pow(0.96, float64(k))) }
 	if o.uStep != t-1 || o.uStep == 0 {
@@ -113,6 +113,7 @@ func (o *Nadam) begin(t int64, _ float64) {
 	o.uStep = t
 	o.b1, o.b2, o.eps = float32(b1), float32(b2), float32(or(o.Epsilon, 1e-7))
 	o.c2 = float32(1 - math.Pow(b2, float64(t)))
+	return lr
 }
 
 func (o *Nadam) update(_ int, w, g []float32, slots []*tensor.Tensor, lr, d float32) {

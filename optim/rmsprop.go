@@ -98,7 +98,7 @@ func (o *RMSprop) specs() []slotSpec {
 	return s
 }
 
-func (o *RMSprop) begin(int64, float64) {}
+func (o *RMSprop) begin(_ int64, lr float64) float64 { return lr }
 
 func (o *RMSprop) update(_ int, w, g []float32, slots []*tensor.Tensor, lr, d float32) {
 	rho, eps := float32(or(o.Rho, 0.9)), float32(or(o.Epsilon, 1e-7))

@@ -90,7 +90,7 @@ func (o *SGD) specs() []slotSpec {
 	return []slotSpec{{name: "m"}}
 }
 
-func (o *SGD) begin(int64, float64) {}
+func (o *SGD) begin(_ int64, lr float64) float64 { return lr }
 
 func (o *SGD) update(_ int, w, g []float32, slots []*tensor.Tensor, lr, d float32) {
 	var m []float32
