@@ -113,6 +113,7 @@ func keras3Configs() map[string]struct {
 		return m
 	}
 	img := tensor.Shape{6, 6, 2}
+	seq := tensor.Shape{8, 3} // (steps, channels) for the 1-D layers
 	geom := map[string]any{"fill_mode": "reflect", "interpolation": "bilinear", "seed": nil, "fill_value": 0.0, "data_format": "channels_last"}
 	plus := func(a, b map[string]any) map[string]any {
 		m := map[string]any{}
@@ -228,6 +229,33 @@ func keras3Configs() map[string]struct {
 			"activation": "relu", "use_bias": true, "depthwise_initializer": kerasInit("GlorotUniform"), "pointwise_initializer": kerasInit("GlorotUniform"),
 			"bias_initializer": kerasInit("Zeros"), "depthwise_regularizer": nil, "pointwise_regularizer": nil, "bias_regularizer": nil,
 			"activity_regularizer": nil, "depthwise_constraint": nil, "pointwise_constraint": nil, "bias_constraint": nil}), img},
+
+		// The 1-D layers: base_pooling.py and base_global_pooling.py;
+		// reshaping/{up_sampling,zero_padding,cropping}1d.py (no
+		// data_format); BaseSpatialDropout.get_config (rate, seed, name,
+		// dtype); base_conv_transpose.py, base_depthwise_conv.py and
+		// base_separable_conv.py with rank 1.
+		"MaxPooling1D":           {with("max_pooling1d", map[string]any{"pool_size": []any{3.0}, "padding": "same", "strides": []any{2.0}, "data_format": "channels_last"}), seq},
+		"AveragePooling1D":       {with("average_pooling1d", map[string]any{"pool_size": []any{2.0}, "padding": "valid", "strides": []any{2.0}, "data_format": "channels_last"}), seq},
+		"GlobalAveragePooling1D": {with("global_average_pooling1d", map[string]any{"data_format": "channels_last", "keepdims": true}), seq},
+		"GlobalMaxPooling1D":     {with("global_max_pooling1d", map[string]any{"data_format": "channels_last", "keepdims": false}), seq},
+		"UpSampling1D":           {with("up_sampling1d", map[string]any{"size": 3.0}), seq},
+		"ZeroPadding1D":          {with("zero_padding1d", map[string]any{"padding": []any{0.0, 2.0}}), seq},
+		"Cropping1D":             {with("cropping1d", map[string]any{"cropping": []any{1.0, 2.0}}), seq},
+		"SpatialDropout1D":       {map[string]any{"name": "spatial_dropout1d", "rate": 0.5, "seed": nil, "dtype": keras3Base("x")["dtype"]}, seq},
+		"Conv1DTranspose": {with("conv1d_transpose", map[string]any{"filters": 2.0, "kernel_size": []any{3.0}, "strides": []any{2.0},
+			"padding": "same", "output_padding": []any{1.0}, "data_format": "channels_last", "dilation_rate": []any{1.0},
+			"activation": "relu", "use_bias": true, "kernel_initializer": kerasInit("GlorotUniform"), "bias_initializer": kerasInit("Zeros"),
+			"kernel_regularizer": nil, "bias_regularizer": nil, "activity_regularizer": nil, "kernel_constraint": nil, "bias_constraint": nil}), seq},
+		"DepthwiseConv1D": {with("depthwise_conv1d", map[string]any{"depth_multiplier": 2.0, "kernel_size": []any{3.0}, "strides": []any{1.0},
+			"padding": "same", "data_format": "channels_last", "dilation_rate": []any{2.0},
+			"activation": "linear", "use_bias": true, "depthwise_initializer": kerasInit("GlorotUniform"), "bias_initializer": kerasInit("Zeros"),
+			"depthwise_regularizer": nil, "bias_regularizer": nil, "activity_regularizer": nil, "depthwise_constraint": nil, "bias_constraint": nil}), seq},
+		"SeparableConv1D": {with("separable_conv1d", map[string]any{"depth_multiplier": 1.0, "filters": 4.0, "kernel_size": []any{3.0}, "strides": []any{2.0},
+			"padding": "valid", "data_format": "channels_last", "dilation_rate": []any{1.0},
+			"activation": "relu", "use_bias": true, "depthwise_initializer": kerasInit("GlorotUniform"), "pointwise_initializer": kerasInit("GlorotUniform"),
+			"bias_initializer": kerasInit("Zeros"), "depthwise_regularizer": nil, "pointwise_regularizer": nil, "bias_regularizer": nil,
+			"activity_regularizer": nil, "depthwise_constraint": nil, "pointwise_constraint": nil, "bias_constraint": nil}), seq},
 	}
 }
 

@@ -71,6 +71,21 @@ var paramShapeCases = map[string]struct {
 	"Conv2DTranspose": {&nn.Conv2DTranspose{Filters: 3, KernelSize: [2]int{3, 2}, Strides: [2]int{2, 2}}, tensor.Shape{4, 4, 2}},
 	"DepthwiseConv2D": {&nn.DepthwiseConv2D{KernelSize: [2]int{3, 3}, DepthMultiplier: 2}, tensor.Shape{5, 5, 3}},
 	"SeparableConv2D": {&nn.SeparableConv2D{Filters: 4, KernelSize: [2]int{3, 3}, NoBias: true}, tensor.Shape{5, 5, 3}},
+
+	// The 1-D layers over their 2-D ones (issue 19): keras/src/layers/
+	// pooling/, reshaping/, regularization/spatial_dropout.py and
+	// convolutional/.
+	"MaxPooling1D":           {&nn.MaxPooling1D{PoolSize: 3, Padding: nn.Same}, tensor.Shape{7, 2}},
+	"AveragePooling1D":       {&nn.AveragePooling1D{}, tensor.Shape{7, 2}},
+	"GlobalAveragePooling1D": {&nn.GlobalAveragePooling1D{Keepdims: true}, tensor.Shape{7, 2}},
+	"GlobalMaxPooling1D":     {&nn.GlobalMaxPooling1D{}, tensor.Shape{7, 2}},
+	"UpSampling1D":           {&nn.UpSampling1D{Size: 3}, tensor.Shape{4, 2}},
+	"ZeroPadding1D":          {&nn.ZeroPadding1D{}, tensor.Shape{4, 2}},
+	"Cropping1D":             {&nn.Cropping1D{}, tensor.Shape{4, 2}},
+	"SpatialDropout1D":       {&nn.SpatialDropout1D{Rate: 0.5}, tensor.Shape{4, 3}},
+	"Conv1DTranspose":        {&nn.Conv1DTranspose{Filters: 3, KernelSize: 3, Strides: 2}, tensor.Shape{4, 2}},
+	"DepthwiseConv1D":        {&nn.DepthwiseConv1D{KernelSize: 3, DepthMultiplier: 2}, tensor.Shape{5, 3}},
+	"SeparableConv1D":        {&nn.SeparableConv1D{Filters: 4, KernelSize: 3, DepthMultiplier: 2}, tensor.Shape{5, 3}},
 }
 
 // TestParamShapesMatchBuild checks, for every layer class a model file can
