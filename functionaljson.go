@@ -254,10 +254,15 @@ func functionalFromJSON(data []byte) (*Model, error) {
 	var specs []*callSpec
 	first := make([]int, len(cfg.Layers)) // layer i's calls are specs[first[i]:first[i]+ncalls[i]]
 	ncalls := make([]int, len(cfg.Layers))
+	var layerErrs []error // every layer that cannot be read, not just the first
 	for i, raw := range cfg.Layers {
 		l, name, nodes, err := functionalLayer(i, raw)
 		if err != nil {
-			return nil, err
+			layerErrs = append(layerErrs, err)
+			continue
+		}
+		if len(layerErrs) > 0 {
+			continue // only the layers are checked now
 		}
 		where := fmt.Sprintf("layer %d %q (%s)", i, name, l.Class())
 		if _, dup := byName[name]; dup {
@@ -282,6 +287,9 @@ func functionalFromJSON(data []byte) (*Model, error) {
 			}
 			specs = append(specs, &callSpec{layer: i, index: k, inputs: refs, list: list})
 		}
+	}
+	if err := joinLayerErrors(layerErrs, len(cfg.Layers)); err != nil {
+		return nil, err
 	}
 	legacy := false // a Keras 2 file
 	for _, c := range specs {

@@ -2,6 +2,7 @@ package gokeras
 
 import (
 	"archive/zip"
+	"bytes"
 	"errors"
 	"io"
 	"math"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/gokeras/gokeras/activation"
 	"github.com/gokeras/gokeras/dataset"
+	"github.com/gokeras/gokeras/internal/hdf5"
 	"github.com/gokeras/gokeras/internal/pyref"
 	"github.com/gokeras/gokeras/nn"
 	"github.com/gokeras/gokeras/tensor"
@@ -471,5 +473,60 @@ func TestKerasH5Fixtures(t *testing.T) {
 	_, err := Load(filepath.Join(dir, "keras1.h5"))
 	if !errors.Is(err, ErrNotKerasModel) || !strings.Contains(err.Error(), "Keras 1") || !strings.Contains(err.Error(), "save it again") {
 		t.Errorf("Keras 1 file: %v; want a refusal saying Keras 1 and to re-save", err)
+	}
+}
+
+// A config with several layers gokeras cannot read lists them all in one
+// error, in Sequential and Functional configs alike.
+func TestKerasFileAllUnsupportedLayers(t *testing.T) {
+	var h5 bytes.Buffer
+	if _, err := hdf5.NewBuilder().WriteTo(&h5); err != nil {
+		t.Fatal(err)
+	}
+	seq := `{"class_name": "Sequential", "config": {"name": "s", "layers": [
+	  {"class_name": "InputLayer", "config": {"batch_shape": [null, 4]}},
+	  {"class_name": "Dense", "config": {"name": "d", "units": 3, "activation": "no_such_activation"}},
+	  {"class_name": "NoSuchLayer", "config": {"name": "x"}},
+	  {"class_name": "Dense", "config": {"name": "ok", "units": 2}}]}}`
+	fn := `{"class_name": "Functional", "config": {"name": "f", "layers": [
+	  {"class_name": "InputLayer", "name": "in", "config": {"batch_shape": [null, 4], "name": "in"}, "inbound_nodes": []},
+	  {"class_name": "NoSuchLayer", "name": "a", "config": {"name": "a"}, "inbound_nodes": [[["in", 0, 0, {}]]]},
+	  {"class_name": "Dense", "name": "b", "config": {"name": "b", "units": 2, "no_such_key": 1}, "inbound_nodes": [[["a", 0, 0, {}]]]}],
+	  "input_layers": [["in", 0, 0]], "output_layers": [["b", 0, 0]]}}`
+	for _, tc := range []struct {
+		name, config string
+		want         []string
+	}{
+		{"sequential", seq, []string{"2 of the 4 layers", `"d"`, "no_such_activation", "NoSuchLayer"}},
+		{"functional", fn, []string{"2 of the 3 layers", "NoSuchLayer", "no_such_key"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "m.keras")
+			f, err := os.Create(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			zw := zip.NewWriter(f)
+			for name, data := range map[string][]byte{"config.json": []byte(tc.config), "metadata.json": []byte(`{"keras_version": "3.10.0"}`), "model.weights.h5": h5.Bytes()} {
+				w, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Store})
+				if err != nil {
+					t.Fatal(err)
+				}
+				w.Write(data)
+			}
+			if err := zw.Close(); err != nil {
+				t.Fatal(err)
+			}
+			f.Close()
+			_, err = Load(path)
+			if err == nil {
+				t.Fatal("loaded")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not say %s", err, w)
+				}
+			}
+		})
 	}
 }

@@ -253,6 +253,7 @@ func parseModelJSON(data []byte, limit bool) (*ModelSpec, error) {
 	default:
 		return nil, fmt.Errorf("it describes a %q; gokeras reads Sequential and Functional models (class_name \"Sequential\", \"Functional\" or Keras 2's \"Model\")", mj.ClassName)
 	}
+	var layerErrs []error // every layer that cannot be read, not just the first
 	for i, lj := range mj.Config.Layers {
 		if m.net.Functional() {
 			break // functionalFromJSON made them
@@ -263,12 +264,17 @@ func parseModelJSON(data []byte, limit bool) (*ModelSpec, error) {
 			if errors.As(err, &ce) {
 				err = ce.Err
 				if ce.Name != "" {
-					return nil, fmt.Errorf("layer %d %q (%s): %w", i, ce.Name, lj.ClassName, err)
+					layerErrs = append(layerErrs, fmt.Errorf("layer %d %q (%s): %w", i, ce.Name, lj.ClassName, err))
+					continue
 				}
 			}
-			return nil, fmt.Errorf("layer %d (%s): %w", i, lj.ClassName, err)
+			layerErrs = append(layerErrs, fmt.Errorf("layer %d (%s): %w", i, lj.ClassName, err))
+			continue
 		}
 		m.Add(l)
+	}
+	if err := joinLayerErrors(layerErrs, len(mj.Config.Layers)); err != nil {
+		return nil, err
 	}
 	if err := checkModelKeys(data, m); err != nil {
 		return nil, err
@@ -289,6 +295,19 @@ func parseModelJSON(data []byte, limit bool) (*ModelSpec, error) {
 		}
 	}
 	return spec, nil
+}
+
+// joinLayerErrors is the one error for the layers of a model file that
+// cannot be read (nil for none): the error itself for one, all of them,
+// a line each, for several.
+func joinLayerErrors(errs []error, of int) error {
+	switch len(errs) {
+	case 0:
+		return nil
+	case 1:
+		return errs[0]
+	}
+	return fmt.Errorf("%d of the %d layers cannot be read:\n%w", len(errs), of, errors.Join(errs...))
 }
 
 // layerContext rewrites an *nn.LayerError as `layer "dense" (Dense): ...`
