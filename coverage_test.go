@@ -48,6 +48,9 @@ const (
 
 type coverageRow struct{ name, status string }
 
+// supported: the status says so (it may go on with a remark).
+func (r coverageRow) supported() bool { return strings.HasPrefix(r.status, supported) }
+
 var coverageLayers = []coverageRow{
 	{"Activation", supported}, {"ELU", supported}, {"LeakyReLU", supported}, {"PReLU", supported},
 	{"ReLU", supported}, {"Softmax", supported},
@@ -111,7 +114,7 @@ var coverageActivations = []coverageRow{
 	{"log_softmax", supported}, {"mish", supported}, {"relu", supported}, {"relu6", supported},
 	{"selu", supported}, {"sigmoid", supported}, {"silu", supported}, {"swish", supported},
 	{"softmax", supported}, {"softplus", supported}, {"softsign", supported}, {"tanh", supported},
-	{"crelu", "not yet: it doubles the last axis (relu(x) and relu(-x) side by side), and activations here keep the shape"},
+	{"crelu", supported + " (in an Activation layer: it doubles the last axis, so a layer's own activation argument refuses it)"},
 }
 
 var coverageInitializers = []coverageRow{
@@ -287,7 +290,7 @@ func renderCoverage() string {
 	for _, k := range coverageKinds {
 		n := 0
 		for _, r := range k.rows {
-			if r.status == supported {
+			if r.supported() {
 				n++
 			}
 		}
@@ -313,9 +316,9 @@ func TestKerasCoverage(t *testing.T) {
 			}
 			err := accepted(k.kind, r.name, layers)
 			switch {
-			case r.status == supported && err != nil:
+			case r.supported() && err != nil:
 				t.Errorf("%s: %s is marked supported but gokeras refuses it: %v", k.kind, r.name, err)
-			case r.status != supported && err == nil:
+			case !r.supported() && err == nil:
 				t.Errorf("%s: %s is marked %q but gokeras accepts it: mark it supported", k.kind, r.name, r.status)
 			}
 		}

@@ -20,8 +20,8 @@ type Func int
 // a function's parameters never travel with it and Keras's defaults apply:
 // leaky_relu has negative_slope 0.2 (Keras 3), elu alpha 1, gelu is exact
 // (approximate=False). The LeakyReLU, ELU and ReLU layers carry their
-// parameters in their own configs. crelu is left out: it doubles the last
-// axis, which no element-wise Func can.
+// parameters in their own configs. crelu is the one that is not
+// element-wise: it doubles the last axis (see Widens).
 const (
 	Linear Func = iota
 	ReLU
@@ -47,6 +47,11 @@ const (
 	// "gelu_approximate", is gokeras's own: a model saved with it loads in
 	// gokeras, not in Keras.
 	GELUApproximate
+	// CReLU is Keras's crelu, concatenate([relu(z), relu(-z)], axis=-1)
+	// (keras/src/activations/activations.py): its output's last axis is
+	// twice its input's (Widens is 2), so only the Activation layer takes
+	// it; a layer's own activation argument must keep the shape.
+	CReLU
 )
 
 // LeakyReLUSlope is Keras 3's default negative_slope for
@@ -74,6 +79,7 @@ var names = [...]string{
 	Exponential:     "exponential",
 	LogSoftmax:      "log_softmax",
 	GELUApproximate: "gelu_approximate",
+	CReLU:           "crelu",
 }
 
 // aliases are the other names Keras's ALL_OBJECTS_DICT takes for a
@@ -147,6 +153,15 @@ func (f *Func) UnmarshalText(b []byte) error {
 	return nil
 }
 
+// Widens is how many times longer f's output's last axis is than its
+// input's: 2 for crelu, 1 for every other activation.
+func (f Func) Widens() int {
+	if f == CReLU {
+		return 2
+	}
+	return 1
+}
+
 // NeedsInput reports whether Backward reads the pre-activation z (otherwise
 // the output y is enough and z need not be kept).
 func (f Func) NeedsInput() bool {
@@ -154,7 +169,7 @@ func (f Func) NeedsInput() bool {
 		return c.NeedsInput
 	}
 	switch f {
-	case LeakyReLU, ELU, GELU, SiLU, Softsign, HardSiLU, Mish, GELUApproximate:
+	case LeakyReLU, ELU, GELU, SiLU, Softsign, HardSiLU, Mish, GELUApproximate, CReLU:
 		return true
 	}
 	return false
@@ -162,9 +177,12 @@ func (f Func) NeedsInput() bool {
 
 // Forward computes y = f(z) over rows×cols values; softmax normalises each
 // row (the last axis), as log_softmax does. y may alias z except where a
-// layer must keep z for the backward pass (NeedsInput).
+// layer must keep z for the backward pass (NeedsInput). For crelu, y has
+// rows×2cols values and may not alias z.
 func (f Func) Forward(y, z []float32, rows, cols int) {
 	switch f {
+	case CReLU:
+		crelu(y, z, rows, cols)
 	case Linear:
 		if &y[0] != &z[0] {
 			copy(y, z)
@@ -214,10 +232,13 @@ func (f Func) Forward(y, z []float32, rows, cols int) {
 	}
 }
 
-// Backward computes dz = dy * f'(z), given z and y = f(z). dz may alias dy.
-// z is read only when NeedsInput.
+// Backward computes dz = dy * f'(z), given z and y = f(z). dz may alias dy
+// (not for crelu, whose dy has rows×2cols values). z is read only when
+// NeedsInput.
 func (f Func) Backward(dz, dy, z, y []float32, rows, cols int) {
 	switch f {
+	case CReLU:
+		creluBackward(dz, dy, z, rows, cols)
 	case Linear:
 		if &dz[0] != &dy[0] {
 			copy(dz, dy)
@@ -264,5 +285,37 @@ func (f Func) Backward(dz, dy, z, y []float32, rows, cols int) {
 			panic("activation: unknown " + f.String())
 		}
 		c.Backward(dz, dy, z, y, rows, cols)
+	}
+}
+
+// crelu writes [relu(z), relu(-z)] per row: y's rows are twice z's.
+func crelu(y, z []float32, rows, cols int) {
+	if len(z) < rows*cols || len(y) < 2*rows*cols {
+		panic(fmt.Sprintf("activation: crelu of %d×%d values needs %d outputs, got %d", rows, cols, 2*rows*cols, len(y)))
+	}
+	for r := range rows {
+		in := z[r*cols : (r+1)*cols]
+		pos, neg := y[2*r*cols:(2*r+1)*cols], y[(2*r+1)*cols:(2*r+2)*cols]
+		for j, v := range in {
+			pos[j], neg[j] = max(v, 0), max(-v, 0)
+		}
+	}
+}
+
+// creluBackward: dz = dy_pos where z > 0, -dy_neg where z < 0, 0 at 0
+// (relu's gradient at 0 is 0, TensorFlow's).
+func creluBackward(dz, dy, z []float32, rows, cols int) {
+	for r := range rows {
+		pos, neg := dy[2*r*cols:(2*r+1)*cols], dy[(2*r+1)*cols:(2*r+2)*cols]
+		for j, v := range z[r*cols : (r+1)*cols] {
+			switch {
+			case v > 0:
+				dz[r*cols+j] = pos[j]
+			case v < 0:
+				dz[r*cols+j] = -neg[j]
+			default:
+				dz[r*cols+j] = 0
+			}
+		}
 	}
 }

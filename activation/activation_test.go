@@ -21,16 +21,16 @@ func TestGradients(t *testing.T) {
 				z[i] = 0.3
 			}
 		}
-		w := make([]float32, rows*cols) // loss = sum w*f(z)
+		w := make([]float32, rows*cols*f.Widens()) // loss = sum w*f(z)
 		for i := range w {
 			w[i] = float32(r.NormFloat64())
 		}
-		y := make([]float32, len(z))
+		y := make([]float32, len(w))
 		f.Forward(y, z, rows, cols)
 		dz := make([]float32, len(z))
 		f.Backward(dz, w, z, y, rows, cols)
 		loss := func(z []float32) float64 {
-			y := make([]float32, len(z))
+			y := make([]float32, len(w))
 			f.Forward(y, z, rows, cols)
 			var s float64
 			for i := range y {
@@ -74,8 +74,23 @@ func TestParse(t *testing.T) {
 	if f, err := Parse(""); err != nil || f != Linear {
 		t.Errorf(`Parse("") = %v, %v; want linear`, f, err)
 	}
-	if _, err := Parse("crelu"); err == nil {
-		t.Error(`Parse("crelu") succeeded`)
+}
+
+// crelu is concatenate([relu(z), relu(-z)], axis=-1) per row (Keras's
+// activations.crelu), NaN staying NaN in both halves; its gradient is
+// checked with the others in TestGradients.
+func TestCReLU(t *testing.T) {
+	z := []float32{1.5, -2, 0, float32(math.NaN()), 3, -0.5}
+	y := make([]float32, 12)
+	CReLU.Forward(y, z, 2, 3)
+	want := []float32{1.5, 0, 0, 0, 2, 0, float32(math.NaN()), 3, 0, float32(math.NaN()), 0, 0.5}
+	for i := range want {
+		if y[i] != want[i] && !(math.IsNaN(float64(y[i])) && math.IsNaN(float64(want[i]))) {
+			t.Errorf("crelu output %d = %v, want %v (all %v)", i, y[i], want[i], y)
+		}
+	}
+	if CReLU.Widens() != 2 || ReLU.Widens() != 1 {
+		t.Error("Widens: crelu 2, others 1")
 	}
 }
 

@@ -12,6 +12,9 @@ func TestNaNPropagates(t *testing.T) {
 	nan := float32(math.NaN())
 	negNaN := float32(math.Copysign(math.NaN(), -1)) // x86's default NaN, as Inf-Inf gives
 	for _, f := range All() {
+		if f.Widens() != 1 {
+			continue // crelu's NaN handling is in TestCReLU
+		}
 		for _, bad := range []float32{nan, negNaN} {
 			const rows, cols = 2, 20
 			z := make([]float32, rows*cols)

@@ -13,6 +13,9 @@ import (
 // stack buffer to the heap on every call).
 func TestDenseActivationsAllocateNothing(t *testing.T) {
 	for _, f := range activation.All() {
+		if f.Widens() != 1 {
+			continue // crelu is refused as a layer's own activation
+		}
 		d := &Dense{Units: 8, Activation: f}
 		if err := d.Build(tensor.Shape{4}, rand.New(rand.NewPCG(1, 1))); err != nil {
 			t.Fatal(err)

@@ -1,6 +1,7 @@
 package nn_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/gokeras/gokeras/activation"
@@ -36,8 +37,41 @@ func TestConfigActivationNames(t *testing.T) {
 	if err != nil || l.(*nn.Activation).Activation != activation.SiLU {
 		t.Errorf("Activation(swish) = %v, %v", l, err)
 	}
-	if _, err := nn.FromConfig("Dense", map[string]any{"units": 2.0, "activation": "crelu"}); err == nil {
-		t.Error("crelu loaded; gokeras does not implement it")
+}
+
+// crelu (Keras's activations.crelu) doubles the last axis: the Activation
+// layer takes it, with the output shape that follows, its gradient checked
+// by finite differences; as a Dense layer's own activation it is refused
+// when the model is built, saying to use an Activation layer.
+func TestCReLULayer(t *testing.T) {
+	l, err := nn.FromConfig("Activation", map[string]any{"activation": "crelu"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := l.OutputShape(tensor.Shape{4, 3}); err != nil || !got.Equal(tensor.Shape{4, 6}) {
+		t.Errorf("Activation(crelu) output shape %v, %v; want (4, 6)", got, err)
+	}
+	if got := l.Config()["activation"]; got != "crelu" {
+		t.Errorf("config writes activation %v", got)
+	}
+	nntest.CheckGradients(t, &nn.Activation{Activation: activation.CReLU}, tensor.Shape{2, 3}, nntest.GradOptions{Batch: 2})
+
+	in := &nn.InputLayer{Shape: tensor.Shape{3}}
+	d, err := nn.FromConfig("Dense", map[string]any{"units": 2.0, "activation": "crelu"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := nn.NewGraph([]nn.Symbolic{in}, []nn.Symbolic{nn.Call(d, in)})
+	if err == nil {
+		err = g.Build(nil, 1)
+	}
+	if err == nil || !strings.Contains(err.Error(), "Activation layer") {
+		t.Errorf("Dense(activation=crelu) in a model: err = %v, want one that says to use an Activation layer", err)
+	}
+	s := &nn.Stack{}
+	s.Add(&nn.Dense{Units: 2, Activation: activation.CReLU, InputShape: tensor.Shape{3}})
+	if err := s.Build(nil, 1); err == nil || !strings.Contains(err.Error(), "Activation layer") {
+		t.Errorf("Sequential Dense(activation=crelu): err = %v", err)
 	}
 }
 

@@ -39,6 +39,7 @@ type Activation struct {
 	InputShape tensor.Shape
 
 	cols     int
+	shape    tensor.Shape // crelu's output shape
 	x, y, dx *tensor.Tensor
 }
 
@@ -194,7 +195,9 @@ func (a *Activation) OutputShape(in tensor.Shape) (tensor.Shape, error) {
 	if len(in) == 0 {
 		return nil, fmt.Errorf("input has no axes besides the batch")
 	}
-	return in.Clone(), nil
+	out := in.Clone()
+	out[len(out)-1] *= a.Activation.Widens() // crelu doubles the last axis
+	return out, nil
 }
 
 func (a *Activation) Build(in tensor.Shape, _ *rand.Rand) error {
@@ -205,14 +208,16 @@ func (a *Activation) Build(in tensor.Shape, _ *rand.Rand) error {
 
 func (a *Activation) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 	a.x = x
-	a.y = tensor.Ensure(a.y, x.Shape...)
+	a.shape = append(a.shape[:0], x.Shape...)
+	a.shape[len(a.shape)-1] *= a.Activation.Widens()
+	a.y = tensor.Ensure(a.y, a.shape...)
 	a.Activation.Forward(a.y.Data, x.Data, len(x.Data)/a.cols, a.cols)
 	return a.y
 }
 
 func (a *Activation) Backward(dy *tensor.Tensor) *tensor.Tensor {
-	a.dx = tensor.Ensure(a.dx, dy.Shape...)
-	a.Activation.Backward(a.dx.Data, dy.Data, a.x.Data, a.y.Data, len(dy.Data)/a.cols, a.cols)
+	a.dx = tensor.Ensure(a.dx, a.x.Shape...)
+	a.Activation.Backward(a.dx.Data, dy.Data, a.x.Data, a.y.Data, len(a.x.Data)/a.cols, a.cols)
 	return a.dx
 }
 

@@ -290,6 +290,9 @@ func (s *Stack) chain() {
 
 // buildCall builds layer l for the shapes of its inputs.
 func buildCall(l Layer, inputs []*Node, rng *rand.Rand) error {
+	if err := widening(l); err != nil {
+		return err
+	}
 	if m, ok := l.(Merger); ok {
 		return m.BuildMerge(nodeShapes(inputs))
 	}
@@ -300,10 +303,28 @@ func buildCall(l Layer, inputs []*Node, rng *rand.Rand) error {
 }
 
 func outputShape(l Layer, inputs []*Node) (tensor.Shape, error) {
+	if err := widening(l); err != nil {
+		return nil, err
+	}
 	if m, ok := l.(Merger); ok {
 		return m.MergeOutputShape(nodeShapes(inputs))
 	}
 	return l.OutputShape(inputs[0].shape)
+}
+
+// widening refuses an activation that changes the shape (crelu) as a
+// layer's own activation argument: the layer's output shape would be wrong
+// (Keras's Dense reports units, then returns 2·units). Only the Activation
+// layer takes it.
+func widening(l Layer) error {
+	if _, ok := l.(*Activation); ok {
+		return nil
+	}
+	if a, ok := l.(Activated); ok && a.ActivationFunc().Widens() != 1 {
+		f := a.ActivationFunc()
+		return fmt.Errorf("activation %q changes the shape (it doubles the last axis), so it cannot be a layer's own activation; put it in an Activation layer after this one (Activation{Activation: activation.%s}, or {\"class_name\": \"Activation\", \"config\": {\"activation\": %q}})", f, "CReLU", f)
+	}
+	return nil
 }
 
 func nodeShapes(ns []*Node) []tensor.Shape {
