@@ -199,7 +199,7 @@ var allowedKeys = map[string]string{
 // message given. Keras 3's Layer.get_config writes activity_regularizer
 // for every layer that has one (keras/src/layers/layer.py).
 var nullKeys = map[string]string{
-	"activity_regularizer": "gokeras implements activity regularization on Dense, Conv2D, Conv2DTranspose, DepthwiseConv2D and SeparableConv2D; add an ActivityRegularization layer after this one instead",
+	"activity_regularizer": "gokeras implements activity regularization on Dense and the convolution layers (Conv1D, Conv2D, Conv1DTranspose, Conv2DTranspose, DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D, SeparableConv2D); add an ActivityRegularization layer after this one instead",
 }
 
 // checkKeys fails for the first key (sorted) nobody read.
