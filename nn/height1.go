@@ -19,6 +19,7 @@ type height1 struct {
 	in2, out2      tensor.Shape // the 2-D layer's
 	x2, y, dy2, dx tensor.Tensor
 	skipInputG     bool // handed to the 2-D layer when it is built
+	class          string
 }
 
 // seqInput checks a 1-D layer's input shape (steps, channels) and returns
@@ -69,12 +70,19 @@ func (h *height1) build(class string, l2 Layer, in tensor.Shape, rng *rand.Rand)
 	if err != nil {
 		return err
 	}
-	h.in, h.in2, h.out2, h.out = in.Clone(), in2, out2, seqOutput(out2)
+	h.in, h.in2, h.out2, h.out, h.class = in.Clone(), in2, out2, seqOutput(out2), class
 	return nil
 }
 
 // forward runs l2 on the height-1 view of x.
 func (h *height1) forward(l2 Layer, x *tensor.Tensor, training bool) *tensor.Tensor {
+	if len(h.in) != 2 {
+		panic("nn: a 1-D layer's Forward was called before Build")
+	}
+	if len(x.Shape) != 3 || x.Shape[1] != h.in[0] || x.Shape[2] != h.in[1] {
+		// The 2-D layer's geometry is fixed at Build, as Conv1D's is.
+		panic(fmt.Sprintf("nn: %s was built for inputs (batch, %d, %d) and got %v; build it for the new shape", h.class, h.in[0], h.in[1], x.Shape))
+	}
 	return view(&h.y, l2.Forward(view(&h.x2, x, h.in2), training), h.out)
 }
 
