@@ -205,3 +205,49 @@ func TestLayers1DKernelShapes(t *testing.T) {
 		t.Errorf("Conv1DTranspose with MaxNorm over axes (0, 1): %v", err)
 	}
 }
+
+// TestLayers1DInAModel: a sequence model of the 1-D layers builds with
+// the output lengths worked out by hand, trains a step, and a replica
+// (rebuilt from the layers' configs, sharing the weights) computes the
+// same output bits.
+func TestLayers1DInAModel(t *testing.T) {
+	var s nn.Stack
+	s.Add(&nn.ZeroPadding1D{Padding: ends(1, 2)}, // 10 -> 13
+		&nn.Conv1DTranspose{Filters: 4, KernelSize: 3, Strides: 2, Padding: nn.Same, Activation: activation.ReLU}, // 26
+		&nn.MaxPooling1D{PoolSize: 3, Strides: 2, Padding: nn.Same},                                               // 13
+		&nn.DepthwiseConv1D{KernelSize: 3, DepthMultiplier: 2, DilationRate: 2},                                   // 13-4 = 9, 8 channels
+		&nn.SpatialDropout1D{Rate: 0.25},
+		&nn.Cropping1D{},                                                            // 7
+		&nn.UpSampling1D{},                                                          // 14
+		&nn.AveragePooling1D{PoolSize: 3},                                           // 4
+		&nn.SeparableConv1D{Filters: 3, KernelSize: 2, Activation: activation.Tanh}, // 3
+		&nn.GlobalMaxPooling1D{Keepdims: true},                                      // (1, 3)
+		&nn.GlobalAveragePooling1D{},                                                // (3)
+		&nn.Dense{Units: 2})
+	if err := s.Build(tensor.Shape{10, 2}, 3); err != nil {
+		t.Fatal(err)
+	}
+	want := []tensor.Shape{{13, 2}, {26, 4}, {13, 4}, {9, 8}, {9, 8}, {7, 8}, {14, 8}, {4, 8}, {3, 3}, {1, 3}, {3}, {2}}
+	for i := range want {
+		if out := s.LayerOutputShape(i); !out.Equal(want[i]) {
+			t.Errorf("layer %d (%s): output %v, want %v", i, s.Layers[i].Class(), out, want[i])
+		}
+	}
+	x := tensor.New(3, 10, 2)
+	for i := range x.Data {
+		x.Data[i] = float32(i%7) - 3
+	}
+	y := s.Forward(x, true)
+	s.Backward(tensor.New(y.Shape...))
+	r, err := s.Replica()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := append([]float32(nil), s.Forward(x, false).Data...)
+	got := r.Forward(x, false).Data
+	for i := range w {
+		if got[i] != w[i] {
+			t.Fatalf("replica output %d = %v, model %v", i, got[i], w[i])
+		}
+	}
+}
