@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/gokeras/gokeras"
+	"github.com/gokeras/gokeras/dataset"
 	"github.com/gokeras/gokeras/loss"
 	"github.com/gokeras/gokeras/tensor"
 )
@@ -51,40 +52,86 @@ func loadModel(cmd, load, model string, modelSet bool, notes io.Writer) (*gokera
 // (keras.utils.to_categorical). Anything else is left for checkFits and
 // Evaluate to refuse.
 func kerasData(cmd string, m *gokeras.Sequential, x gokeras.Inputs, y *tensor.Tensor, notes io.Writer) (gokeras.Inputs, *tensor.Tensor) {
+	n := &onceNotes{w: notes, cmd: cmd}
+	return reshapeInputs(m, x, n), oneHotLabels(m, y, n)
+}
+
+// onceNotes writes each kind of note once per command.
+type onceNotes struct {
+	w    io.Writer
+	cmd  string
+	said map[string]bool
+}
+
+func (n *onceNotes) say(kind, format string, args ...any) {
+	if n.said[kind] {
+		return
+	}
+	if n.said == nil {
+		n.said = map[string]bool{}
+	}
+	n.said[kind] = true
+	fmt.Fprintf(n.w, "gokeras %s: "+format+"\n", append([]any{n.cmd}, args...)...)
+}
+
+// reshapeInputs gives x the model's input shape when its samples have as
+// many values in another shape.
+func reshapeInputs(m *gokeras.Sequential, x gokeras.Inputs, n *onceNotes) gokeras.Inputs {
 	want := m.Net().DeclaredInputShape()
-	if got := x.RowShape(); want != nil && !got.Equal(want) && got.Size() == want.Size() {
-		shape := append(tensor.Shape{x.Len()}, want...)
-		switch v := x.(type) {
-		case *tensor.Tensor:
-			x = &tensor.Tensor{Shape: shape, Data: v.Data}
-		case *tensor.Bytes:
-			x = &tensor.Bytes{Shape: shape, Data: v.Data, Divisor: v.Divisor}
-		}
-		if x.RowShape().Equal(want) {
-			fmt.Fprintf(notes, "gokeras %s: the model takes inputs of shape %v and the data's samples are %v, the same %d values: reshaping them, as x.reshape(-1, %s) would in Keras\n",
-				cmd, want, got, want.Size(), dims(want))
+	got := x.RowShape()
+	if want == nil || got.Equal(want) || got.Size() != want.Size() {
+		return x
+	}
+	shape := append(tensor.Shape{x.Len()}, want...)
+	switch v := x.(type) {
+	case *tensor.Tensor:
+		x = &tensor.Tensor{Shape: shape, Data: v.Data}
+	case *tensor.Bytes:
+		x = &tensor.Bytes{Shape: shape, Data: v.Data, Divisor: v.Divisor}
+	default:
+		return x
+	}
+	n.say("reshape", "the model takes inputs of shape %v and the data's samples are %v, the same %d values: reshaping them, as x.reshape(-1, %s) would in Keras",
+		want, got, want.Size(), dims(want))
+	return x
+}
+
+// reshapeSets reshapes the samples of sets in place (see reshapeInputs).
+func reshapeSets(m *gokeras.Sequential, n *onceNotes, sets ...*dataset.Set) {
+	for _, s := range sets {
+		switch {
+		case s == nil:
+		case s.Pixels != nil:
+			s.Pixels = reshapeInputs(m, s.Pixels, n).(*tensor.Bytes)
+		case s.X != nil:
+			s.X = reshapeInputs(m, s.X, n).(*tensor.Tensor)
 		}
 	}
+}
+
+// oneHotLabels one-hot encodes class indices y for a model compiled with
+// categorical_crossentropy; other labels are returned as they are.
+func oneHotLabels(m *gokeras.Sequential, y *tensor.Tensor, n *onceNotes) *tensor.Tensor {
 	categorical := false
 	switch m.Loss().(type) {
 	case loss.CategoricalCrossentropy, *loss.CategoricalCrossentropy:
 		categorical = true
 	}
 	out := m.Net().OutputShape()
-	if categorical && y != nil && len(y.Shape) == 1 && len(out) == 1 && out[0] > 1 {
-		k := out[0]
-		oh := tensor.New(y.Shape[0], k)
-		for i, v := range y.Data {
-			if c := int(v); float32(c) == v && c >= 0 && c < k {
-				oh.Data[i*k+c] = 1
-			} else {
-				return x, y // not class indices: Evaluate says what is wrong
-			}
-		}
-		fmt.Fprintf(notes, "gokeras %s: the model's loss is categorical_crossentropy: one-hot encoding the %d integer labels to %d columns, as keras.utils.to_categorical would\n", cmd, y.Shape[0], k)
-		y = oh
+	if !categorical || y == nil || len(y.Shape) != 1 || len(out) != 1 || out[0] < 2 {
+		return y
 	}
-	return x, y
+	k := out[0]
+	oh := tensor.New(y.Shape[0], k)
+	for i, v := range y.Data {
+		c := int(v)
+		if float32(c) != v || c < 0 || c >= k {
+			return y // not class indices: Evaluate or Fit says what is wrong
+		}
+		oh.Data[i*k+c] = 1
+	}
+	n.say("onehot", "the model's loss is categorical_crossentropy: one-hot encoding the integer labels to %d columns, as keras.utils.to_categorical would", k)
+	return oh
 }
 
 // dims is a shape as Python writes its axes: "28, 28".

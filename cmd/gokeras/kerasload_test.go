@@ -113,3 +113,33 @@ func TestKerasFileEvaluateCLI(t *testing.T) {
 		t.Errorf("weights without --model: exit %d, %q; want an error saying --model", code, errOut)
 	}
 }
+
+// train --load fine-tunes a Keras model: 07's (28, 28) input takes
+// MNIST's (28, 28, 1) samples reshaped, 02's categorical_crossentropy
+// takes one-hot labels, each said once, and the result saves and
+// evaluates.
+func TestKerasFileFineTuneCLI(t *testing.T) {
+	dir := kerasModelsDir(t)
+	mnist := goMNISTDir(t)
+	for _, tc := range []struct{ file, note string }{
+		{"07_divya_mnist_mlp.keras", "reshaping"},
+		{"02_moonflower_mnist_cnn.keras", "one-hot encoding"},
+	} {
+		saved := filepath.Join(t.TempDir(), "tuned.safetensors")
+		out, errOut, code := runCLI(t, "train", "--load", filepath.Join(dir, tc.file), "--dataset", "mnist", "--data-dir", mnist,
+			"--epochs", "1", "--steps-per-epoch", "2", "--verbose", "0", "--save", saved)
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", tc.file, code, errOut)
+		}
+		if n := strings.Count(errOut, tc.note); n != 1 {
+			t.Errorf("%s: %q appears %d times in %q, want once", tc.file, tc.note, n, errOut)
+		}
+		m := testAccRE.FindStringSubmatch(out)
+		if m == nil || m[2] < "0.95" {
+			t.Errorf("%s: after two steps of fine-tuning: %q; want test_accuracy above 0.95", tc.file, out)
+		}
+		if _, errOut, code := runCLI(t, "evaluate", "--load", saved, "--data-dir", mnist); code != 0 {
+			t.Errorf("%s: evaluate the fine-tuned model: exit %d: %s", tc.file, code, errOut)
+		}
+	}
+}

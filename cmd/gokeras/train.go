@@ -259,7 +259,14 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	}
 	ctx, stop := signalContext(context.Background())
 	defer stop()
-	hist, fitErr := m.FitContext(ctx, x, trainSet.Y, o)
+	fitY, testY := trainSet.Y, testSet.Y
+	if *load != "" {
+		// A Keras model compiled with categorical_crossentropy trains on
+		// one-hot labels (kerasload.go).
+		n := &onceNotes{w: stderr, cmd: "train"}
+		fitY, testY = oneHotLabels(m, fitY, n), oneHotLabels(m, testY, n)
+	}
+	hist, fitErr := m.FitContext(ctx, x, fitY, o)
 	// A signal during the last epoch's end, or after it, counts too: the
 	// outputs are written and the test evaluation skipped.
 	interrupted := ctx.Err() != nil
@@ -285,7 +292,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if outErr != nil {
 		return outErr
 	}
-	logs, err := m.Evaluate(inputs(testSet), testSet.Y, o.BatchSize)
+	logs, err := m.Evaluate(inputs(testSet), testY, o.BatchSize)
 	if err != nil {
 		return err
 	}
@@ -432,6 +439,9 @@ func (d dataFlags) load(src *modelSource, seed uint64, progress io.Writer) (name
 	if train, test, err = dataset.Load(name, opts); err != nil {
 		return "", nil, nil, err
 	}
+	// Samples with the model's number of values in another shape are
+	// reshaped, as a Keras user would (kerasload.go).
+	reshapeSets(src.model, &onceNotes{w: progress, cmd: "train"}, train, test)
 	if err := checkFits(src.model, src.name, name, inputs(train)); err != nil {
 		return "", nil, nil, err
 	}
