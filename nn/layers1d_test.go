@@ -345,3 +345,26 @@ func TestLayers1DNoAllocs(t *testing.T) {
 		}
 	}
 }
+
+// TestLayers1DKerasDocExamples: the output shapes of the examples in
+// Keras's docstrings (conv1d_transpose.py: 10 steps, Conv1DTranspose(32,
+// 3, 2) gives 21; depthwise_conv1d.py: (10, 12), kernel 3, depth
+// multiplier 3, strides 2 gives (4, 36); up_sampling1d.py and
+// zero_padding1d.py: (2, 3) by 2 gives (4, 3) and (6, 3)).
+func TestLayers1DKerasDocExamples(t *testing.T) {
+	for _, tt := range []struct {
+		l       nn.Layer
+		in, out tensor.Shape
+	}{
+		{&nn.Conv1DTranspose{Filters: 32, KernelSize: 3, Strides: 2, Activation: activation.ReLU}, tensor.Shape{10, 128}, tensor.Shape{21, 32}},
+		{&nn.DepthwiseConv1D{KernelSize: 3, DepthMultiplier: 3, Strides: 2, Activation: activation.ReLU}, tensor.Shape{10, 12}, tensor.Shape{4, 36}},
+		{&nn.UpSampling1D{Size: 2}, tensor.Shape{2, 3}, tensor.Shape{4, 3}},
+		{&nn.ZeroPadding1D{Padding: ends(2, 2)}, tensor.Shape{2, 3}, tensor.Shape{6, 3}},
+		{&nn.GlobalAveragePooling1D{}, tensor.Shape{3, 4}, tensor.Shape{4}},
+		{&nn.GlobalMaxPooling1D{}, tensor.Shape{3, 4}, tensor.Shape{4}},
+	} {
+		if out, err := tt.l.OutputShape(tt.in); err != nil || !out.Equal(tt.out) {
+			t.Errorf("%s on %v: %v, %v; want %v", tt.l.Class(), tt.in, out, err, tt.out)
+		}
+	}
+}
