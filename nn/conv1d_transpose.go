@@ -128,6 +128,9 @@ func (c *Conv1DTranspose) conv2D() (Conv2DTranspose, error) {
 		KernelInitializer: c.KernelInitializer, BiasInitializer: c.BiasInitializer,
 		BiasRegularizer: c.BiasRegularizer, BiasConstraint: c.BiasConstraint,
 	}
+	if op := c.OutputPadding; op != nil && (*op < 0 || *op >= max(c.Strides, 1)) {
+		return Conv2DTranspose{}, fmt.Errorf("output_padding %d must be at least 0 and smaller than strides %d, as Keras requires", *op, max(c.Strides, 1))
+	}
 	if c.OutputPadding != nil {
 		// The height of 1 with its kernel of 1 and stride 1 is 1 either way.
 		cv.OutputPadding = &[2]int{0, *c.OutputPadding}
