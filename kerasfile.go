@@ -95,16 +95,16 @@ func loadKeras(data []byte, kind kerasKind, off int64) (*Sequential, error) {
 		cfg, compileCfg []byte
 		f               *hdf5.File
 		legacy          bool
+		weightBytes     = int64(len(data)) - off
 		err             error
 	)
 	if kind == kerasZip {
 		var w io.ReaderAt
-		var size int64
-		cfg, w, size, err = openKerasZip(data)
+		cfg, w, weightBytes, err = openKerasZip(data)
 		if err != nil {
 			return nil, err
 		}
-		if f, err = hdf5.Open(w, size); err != nil {
+		if f, err = hdf5.Open(w, weightBytes); err != nil {
 			return nil, fmt.Errorf("%w: model.weights.h5: %w", errBadKeras, err)
 		}
 	} else {
@@ -123,7 +123,7 @@ func loadKeras(data []byte, kind kerasKind, off int64) (*Sequential, error) {
 			return nil, err
 		}
 	}
-	m, more, err := modelFromKerasConfig(cfg, compileCfg)
+	m, more, err := modelFromKerasConfig(cfg, compileCfg, weightBytes)
 	if err != nil {
 		return nil, err
 	}
@@ -329,8 +329,9 @@ func trainingToCompileConfig(tc []byte) ([]byte, []string, error) {
 
 // modelFromKerasConfig builds the model a Keras config (config.json, or a
 // legacy model_config) describes, compiled as its compile config says.
-// The weights are allocated (MaxParams bounds them) but not yet read.
-func modelFromKerasConfig(cfg, compileCfg []byte) (*Sequential, []string, error) {
+// The weights are allocated but not yet read; weightBytes is the size of
+// the HDF5 file that holds them.
+func modelFromKerasConfig(cfg, compileCfg []byte, weightBytes int64) (*Sequential, []string, error) {
 	var top map[string]any
 	if err := json.Unmarshal(cfg, &top); err != nil {
 		return nil, nil, fmt.Errorf("%w: the model config is not valid JSON: %w", errBadKeras, err)
@@ -375,6 +376,19 @@ func modelFromKerasConfig(cfg, compileCfg []byte) (*Sequential, []string, error)
 	}
 	if m.net.DeclaredInputShape() == nil && !m.net.Functional() {
 		return nil, nil, fmt.Errorf("%w: the model config declares no input shape (no InputLayer or batch_shape), so its weights' shapes are unknown; add an InputLayer to the config", errBadKeras)
+	}
+	// Before Build allocates the weights: they must fit in the file that
+	// should hold them, as at least float16 values (Keras writes float32),
+	// so a few bytes of config cannot make Load allocate much more than
+	// the file's size.
+	if plan, err := m.net.ParamShapes(nil); err == nil {
+		total := 0
+		for _, p := range plan {
+			total += p.Shape.Size()
+		}
+		if int64(total) > weightBytes/2 {
+			return nil, nil, fmt.Errorf("%w: the config asks for %s weights, more than its weights file of %s bytes can hold; the file is truncated or its config does not match its weights", errBadKeras, commas(total), commas(int(weightBytes)))
+		}
 	}
 	if err := m.Build(); err != nil {
 		return nil, nil, fmt.Errorf("%w: %w", errBadKeras, err)

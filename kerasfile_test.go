@@ -501,24 +501,8 @@ func TestKerasFileAllUnsupportedLayers(t *testing.T) {
 		{"functional", fn, []string{"2 of the 3 layers", "NoSuchLayer", "no_such_key"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "m.keras")
-			f, err := os.Create(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			zw := zip.NewWriter(f)
-			for name, data := range map[string][]byte{"config.json": []byte(tc.config), "metadata.json": []byte(`{"keras_version": "3.10.0"}`), "model.weights.h5": h5.Bytes()} {
-				w, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Store})
-				if err != nil {
-					t.Fatal(err)
-				}
-				w.Write(data)
-			}
-			if err := zw.Close(); err != nil {
-				t.Fatal(err)
-			}
-			f.Close()
-			_, err = Load(path)
+			path := writeKerasZip(t, tc.config, h5.Bytes())
+			_, err := Load(path)
 			if err == nil {
 				t.Fatal("loaded")
 			}
@@ -528,5 +512,51 @@ func TestKerasFileAllUnsupportedLayers(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// writeKerasZip writes a .keras zip of config.json, metadata.json and
+// model.weights.h5 (stored, as Keras writes them).
+func writeKerasZip(t *testing.T, config string, h5 []byte) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "m.keras")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zw := zip.NewWriter(f)
+	for _, m := range []struct {
+		name string
+		data []byte
+	}{{"metadata.json", []byte(`{"keras_version": "3.10.0"}`)}, {"config.json", []byte(config)}, {"model.weights.h5", h5}} {
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: m.name, Method: zip.Store})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.Write(m.data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// A config asking for more weights than its weights file can hold is
+// refused before they are allocated (101 million here, 404 MB, for a
+// file of a few hundred bytes).
+func TestKerasFileConfigLargerThanWeights(t *testing.T) {
+	var h5 bytes.Buffer
+	if _, err := hdf5.NewBuilder().WriteTo(&h5); err != nil {
+		t.Fatal(err)
+	}
+	cfg := `{"class_name": "Sequential", "config": {"name": "s", "layers": [
+	  {"class_name": "InputLayer", "config": {"batch_shape": [null, 100]}},
+	  {"class_name": "Dense", "config": {"name": "huge", "units": 1000000}}]}}`
+	_, err := Load(writeKerasZip(t, cfg, h5.Bytes()))
+	if !errors.Is(err, ErrBadModelFile) || !strings.Contains(err.Error(), "101,000,000 weights") {
+		t.Errorf("got %v; want a refusal naming the 101,000,000 weights (100 x 1,000,000 kernel + 1,000,000 bias)", err)
 	}
 }
