@@ -10,9 +10,10 @@ import (
 // Strides apart, per channel of (batch, steps, channels), as Keras 3's
 // AveragePooling1D (keras/src/layers/pooling/average_pooling1d.py and
 // base_pooling.py). With padding "same" an edge window divides by the
-// steps inside the sequence only, as TensorFlow's avg_pool (which Keras's
-// ops.average_pool calls) does; the padding is TensorFlow's split, the
-// smaller half first. It runs AveragePooling2D over the height-1 view of
+// steps inside the sequence only, as Keras's ops.average_pool does on
+// every backend (TensorFlow's avg_pool; keras/src/backend/jax/nn.py
+// average_pool divides the padded sums by the pooled count of ones); the
+// padding is TensorFlow's split, the smaller half first. It runs AveragePooling2D over the height-1 view of
 // the input.
 type AveragePooling1D struct {
 	Trainability
