@@ -22,7 +22,12 @@ type BatchNormalization struct {
 	// NoScale and NoCenter are Keras's scale=False and center=False: the
 	// layer has no gamma (scale fixed at 1) or no beta (shift fixed at 0).
 	NoScale, NoCenter bool
-	InputShape        tensor.Shape
+	// Axis is Keras's axis, counted with the batch axis as 0; 0 and -1
+	// mean the last axis (Keras's default), and any other value must name
+	// the last axis too: gokeras normalises channels-last tensors. A built
+	// Keras 2 layer saves its axis as a positive list, [3] for images.
+	Axis       int
+	InputShape tensor.Shape
 	// GammaRegularizer, BetaRegularizer, GammaConstraint and
 	// BetaConstraint are Keras's gamma_regularizer, ... (none by default).
 	GammaRegularizer, BetaRegularizer regularizer.Regularizer
@@ -40,9 +45,12 @@ func init() {
 	register("BatchNormalization", func(r *cfgReader) Layer {
 		b := &BatchNormalization{Momentum: r.positive("momentum", 0.99), Epsilon: r.positive("epsilon", 1e-3),
 			NoScale: !r.Bool("scale", true), NoCenter: !r.Bool("center", true), InputShape: r.inputShape()}
-		if ax := r.ints("axis"); len(ax) > 0 && (len(ax) != 1 || ax[0] != -1) && r.Err == nil {
-			// Keras allows any axis; channels-last models normalise the last.
+		// Keras allows any axis, or several; gokeras normalises the last,
+		// which Build checks once the rank is known.
+		if ax := r.ints("axis"); len(ax) > 1 && r.Err == nil {
 			r.unsupported("axis", ax, "gokeras normalises the last axis (-1)")
+		} else if len(ax) == 1 && ax[0] != -1 {
+			b.Axis = ax[0]
 		}
 		// The other keys of keras/src/layers/normalization/
 		// batch_normalization.py get_config: Keras's default initializers
@@ -82,6 +90,9 @@ func (b *BatchNormalization) epsilon() float32 {
 func (b *BatchNormalization) Config() map[string]any {
 	m := baseConfig(b.Name, b.InputShape)
 	m["axis"] = -1
+	if b.Axis > 0 {
+		m["axis"] = b.Axis
+	}
 	m["momentum"] = b.momentum()
 	m["epsilon"] = float64(b.epsilon())
 	m["center"] = !b.NoCenter
@@ -102,6 +113,9 @@ func (b *BatchNormalization) OutputShape(in tensor.Shape) (tensor.Shape, error) 
 	}
 	if b.Epsilon < 0 {
 		return nil, fmt.Errorf("epsilon %v is negative; Keras's default is 1e-3", b.Epsilon)
+	}
+	if b.Axis != 0 && b.Axis != -1 && b.Axis != len(in) {
+		return nil, fmt.Errorf("axis %d is not the last axis of inputs of shape (batch, %v): gokeras normalises the last axis (channels_last); use axis -1 or %d", b.Axis, in, len(in))
 	}
 	return in.Clone(), nil
 }

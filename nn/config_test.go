@@ -361,7 +361,6 @@ func TestConfigUnimplementedValues(t *testing.T) {
 		{"RandomZoom", map[string]any{"height_factor": 0.1, "data_format": "channels_first"}, "channels_last"},
 		{"Dropout", map[string]any{"rate": 0.5, "noise_shape": []any{nil, 1.0, 1.0, 8.0}}, "noise_shape=[null,1,1,8] is not implemented for Dropout"},
 		{"Dropout", map[string]any{"rate": 0.5, "seed": "x"}, `"seed" is x; want a number`},
-		{"BatchNormalization", map[string]any{"axis": 1.0}, "axis=[1] is not implemented for BatchNormalization"},
 		{"BatchNormalization", map[string]any{"axis": []any{1.0, 2.0}}, "axis=[1,2] is not implemented"},
 		{"BatchNormalization", map[string]any{"gamma_initializer": "zeros"}, `gamma_initializer="zeros" is not implemented for BatchNormalization: gokeras initialises it with ones`},
 		{"BatchNormalization", map[string]any{"beta_regularizer": map[string]any{"class_name": "L3", "config": map[string]any{"l3": 0.01}}}, "beta_regularizer: "},
