@@ -208,7 +208,7 @@ func openKerasZip(data []byte) (cfg []byte, weights io.ReaderAt, size int64, err
 	}
 	if wf.Method == zip.Store {
 		off, err := wf.DataOffset()
-		if err != nil || off < 0 || wf.CompressedSize64 > uint64(int64(len(data))-off) {
+		if err != nil || off < 0 || off > int64(len(data)) || wf.CompressedSize64 > uint64(int64(len(data))-off) {
 			return nil, nil, 0, fmt.Errorf("%w: model.weights.h5 lies outside the zip; the file is truncated", errBadKeras)
 		}
 		return cfg, bytes.NewReader(data[off : off+int64(wf.CompressedSize64)]), int64(wf.CompressedSize64), nil
