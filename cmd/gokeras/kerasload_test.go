@@ -2,12 +2,19 @@ package main
 
 import (
 	"archive/zip"
+	"bytes"
+	"fmt"
+	"image"
+	"image/png"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/gokeras/gokeras/dataset"
 )
 
 // kerasModelsDir is ../shared/keras-models (real Keras files) from the
@@ -140,6 +147,55 @@ func TestKerasFileFineTuneCLI(t *testing.T) {
 		}
 		if _, errOut, code := runCLI(t, "evaluate", "--load", saved, "--data-dir", mnist); code != 0 {
 			t.Errorf("%s: evaluate the fine-tuned model: exit %d: %s", tc.file, code, errOut)
+		}
+	}
+}
+
+// predict --load runs a Keras model on image files: 07's (28, 28) input
+// reads them as grayscale (said once), 02's (28, 28, 1) as they are; both
+// call MNIST's first two test digits (7 and 2) right.
+func TestKerasFilePredictCLI(t *testing.T) {
+	dir := kerasModelsDir(t)
+	a, err := dataset.MNIST(dataset.Options{DataDir: goMNISTDir(t), Offline: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmp := t.TempDir()
+	var files []string
+	for i := range 2 {
+		img := image.NewGray(image.Rect(0, 0, 28, 28))
+		copy(img.Pix, a.XTest.Data[i*784:(i+1)*784])
+		var buf bytes.Buffer
+		if err := png.Encode(&buf, img); err != nil {
+			t.Fatal(err)
+		}
+		f := filepath.Join(tmp, fmt.Sprintf("digit%d.png", i))
+		if err := os.WriteFile(f, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, f)
+	}
+	for _, name := range []string{"07_divya_mnist_mlp.keras", "02_moonflower_mnist_cnn.keras"} {
+		out, errOut, code := runCLI(t, append([]string{"predict", "--load", filepath.Join(dir, name)}, files...)...)
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", name, code, errOut)
+		}
+		// A model without class names prints its ten outputs.
+		for i, line := range strings.Split(strings.TrimSpace(out), "\n") {
+			vals := strings.Fields(strings.TrimPrefix(line, files[i]+": "))
+			best, bestV := -1, -1.0
+			for j, v := range vals {
+				if f, err := strconv.ParseFloat(v, 64); err == nil && f > bestV {
+					best, bestV = j, f
+				}
+			}
+			if len(vals) != 10 || best != int(a.YTest.Data[i]) {
+				t.Errorf("%s: %q: want ten values, the largest at %d", name, line, a.YTest.Data[i])
+			}
+		}
+		gray := strings.Count(errOut, "reading images as grayscale")
+		if wantGray := map[bool]int{true: 1, false: 0}[strings.HasPrefix(name, "07")]; gray != wantGray {
+			t.Errorf("%s: the grayscale note appears %d times in %q, want %d", name, gray, errOut, wantGray)
 		}
 	}
 }

@@ -150,6 +150,7 @@ type inputReader struct {
 	cmd      string       // the command, for the notes: "predict"
 	top      float64      // what a white pixel reads as: 1 (also for 0) or 255 (--pixel-range)
 	resized  bool         // the resize note was written
+	gray     bool         // the note on reading images for an (H, W) model was written
 }
 
 // read reads one image, resized to the model's input and scaled to
@@ -164,8 +165,16 @@ func (r *inputReader) read(path string) (*tensor.Tensor, []string, error) {
 	if strings.EqualFold(filepath.Ext(path), ".csv") {
 		return r.readCSV(f, path)
 	}
-	if len(in) != 3 {
+	gray2D := len(in) == 2 // a model on (H, W) images, as Keras MLPs on MNIST take them
+	if len(in) != 3 && !gray2D {
 		return nil, nil, fmt.Errorf("%s: the model takes inputs of shape %v, not images; give a CSV of feature rows", path, in)
+	}
+	if gray2D {
+		in = tensor.Shape{in[0], in[1], 1}
+		if !r.gray {
+			fmt.Fprintf(r.notes, "gokeras %s: the model takes inputs of shape %v: reading images as grayscale %dx%d, one value a pixel\n", r.cmd, r.in, in[1], in[0])
+			r.gray = true
+		}
 	}
 	// Through dataset's pixel limit: a small file can declare a huge image.
 	img, _, err := dataset.DecodeImage(f)
@@ -187,6 +196,9 @@ func (r *inputReader) read(path string) (*tensor.Tensor, []string, error) {
 	}
 	x := tensor.New(1, in[0], in[1], in[2])
 	imageToTensorRange(img, in[0], in[1], in[2], max(r.top, 1), x.Data)
+	if gray2D {
+		x.Shape = tensor.Shape{1, in[0], in[1]}
+	}
 	return x, []string{path}, nil
 }
 
