@@ -671,6 +671,15 @@ func loadLegacyWeights(m *Model, g *hdf5.Group) error {
 // The model is built first if it declares its input shape; every weight's
 // shape is checked against the file before anything is read, and a file
 // that does not fit leaves the model's weights as they were.
+//
+// Keras finds a layer's weights by the layer's class and its place in the
+// model's layer order (Keras 3) or by its place among the layers with
+// weights (legacy files), not by its name. A model read from Keras's JSON
+// (ParseModelJSON) has Keras's order; one built in Go must add or call its
+// layers in the order Keras lists them (model.layers in Python): for a
+// Functional model with parallel branches that is Keras's topological
+// order, which may differ from the order the Go code calls the layers in,
+// and two same-shaped layers swapped would load without an error.
 func (m *Model) LoadKerasWeights(path string) error {
 	data, err := os.ReadFile(path)
 	if err != nil {

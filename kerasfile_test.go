@@ -409,7 +409,8 @@ func TestKerasFileSnakeCase(t *testing.T) {
 // BatchNormalization as a Keras 3 .keras file whose layer names differ
 // from their storage paths and as a Keras 2 legacy .h5 with fixed-length
 // string attributes; a Keras 2.1 bare-list Sequential with a nested
-// Sequential whose weights Keras 2 lists trainable first; a Keras 1 file.
+// Sequential whose weights Keras 2 lists trainable first; Keras 2's
+// save_weights file of the block with its to_json; a Keras 1 file.
 // Each loads and predicts what NumPy computes from the same weights, or is
 // refused.
 func TestKerasH5Fixtures(t *testing.T) {
@@ -470,7 +471,28 @@ func TestKerasH5Fixtures(t *testing.T) {
 			}
 		})
 	}
-	_, err := Load(filepath.Join(dir, "keras1.h5"))
+	// Keras 2's save_weights file, the architecture from its to_json.
+	js, err := os.ReadFile(filepath.Join(dir, "keras2_functional.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, err := ParseModelJSON(js)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := spec.Model.LoadKerasWeights(filepath.Join(dir, "keras2_functional.weights.h5")); err != nil {
+		t.Fatal(err)
+	}
+	p, err := spec.Model.Predict(flat(ref.X), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, w := range flat(ref.Files["keras2_functional.h5"]).Data {
+		if d := math.Abs(float64(p.Data[i] - w)); d > 1e-5 {
+			t.Fatalf("Keras 2 weights file: prediction %d is %v, NumPy's %v", i, p.Data[i], w)
+		}
+	}
+	_, err = Load(filepath.Join(dir, "keras1.h5"))
 	if !errors.Is(err, ErrNotKerasModel) || !strings.Contains(err.Error(), "Keras 1") || !strings.Contains(err.Error(), "save it again") {
 		t.Errorf("Keras 1 file: %v; want a refusal saying Keras 1 and to re-save", err)
 	}

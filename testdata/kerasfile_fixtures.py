@@ -17,6 +17,8 @@
 #   list of layers, with a nested Sequential [BatchNormalization, Dense]
 #   whose weights Keras 2 lists trainable first (gamma, beta, kernel,
 #   bias, then moving_mean, moving_variance).
+# - keras2_functional.weights.h5 and keras2_functional.json: the same
+#   block as Keras 2's save_weights and to_json write them.
 # - keras1.h5: a file with no keras_version (Keras 1), to be refused.
 import io, json, os, sys, zipfile
 
@@ -147,6 +149,17 @@ with h5py.File(os.path.join(out_dir, "keras2_functional.h5"), "w") as f:
     for l in cfg["config"]["layers"]:
         keras2_layer(mw, l["name"], list(zip(VARS.get(l["class_name"], []), W.get(l["name"], []))))
 files["keras2_functional.h5"] = block(x).tolist()
+
+# keras2_functional.weights.h5 and .json: Keras 2's save_weights (the
+# model_weights layout at the root) and to_json, for LoadKerasWeights.
+with h5py.File(os.path.join(out_dir, "keras2_functional.weights.h5"), "w") as f:
+    f.attrs["keras_version"] = b"2.4.0"
+    f.attrs["backend"] = b"tensorflow"
+    f.attrs["layer_names"] = np.array([l["name"].encode() for l in cfg["config"]["layers"]])
+    for l in cfg["config"]["layers"]:
+        keras2_layer(f, l["name"], list(zip(VARS.get(l["class_name"], []), W.get(l["name"], []))))
+with open(os.path.join(out_dir, "keras2_functional.json"), "w") as f:
+    json.dump(cfg, f)
 
 # keras2_sequential.h5: bare-list Sequential, nested [BN, Dense], Dense.
 def glorot():
