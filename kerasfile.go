@@ -486,12 +486,21 @@ func loadKeras3Weights(m *Model, root *hdf5.Group) (int, error) {
 	}
 	if len(problems) > 0 {
 		slices.Sort(problems[len(problems)-len(inFile):])
-		return 0, fmt.Errorf("Keras names them layers/<class in snake_case>[_N]/vars/<i>, in the model's layer order: %s", strings.Join(problems, "; "))
+		return 0, fmt.Errorf("Keras names them layers/<class in snake_case>[_N]/vars/<i>, in the model's layer order: %s", strings.Join(abbreviateProblems(problems, 12), "; "))
 	}
 	if err := readWeights(root, vars); err != nil {
 		return 0, err
 	}
 	return skipped, nil
+}
+
+// abbreviateProblems keeps the first n of a long list of problems and
+// says how many more there are.
+func abbreviateProblems(ps []string, n int) []string {
+	if len(ps) <= n {
+		return ps
+	}
+	return append(ps[:n:n], fmt.Sprintf("and %d more", len(ps)-n))
 }
 
 // readWeights checks every dataset's shape and type against its weight

@@ -337,6 +337,14 @@ func TestKerasFileWeightsH5(t *testing.T) {
 		}
 	}
 
+	// Another model's weights: every missing and unused dataset is named.
+	err = mnistMLP(10).LoadKerasWeights(extractWeights(t, filepath.Join(dir, "02_moonflower_mnist_cnn.keras")))
+	for _, w := range []string{"layers/dense_1/vars/0", "layers/dense_2/vars/1", `layer "dense_1"`, "layers/conv2d/vars/0 belongs to no weight", "layers/conv2d_1/vars/1 belongs to no weight"} {
+		if err == nil || !strings.Contains(err.Error(), w) {
+			t.Errorf("02's weights into 07's model: %v; want it to say %s", err, w)
+		}
+	}
+
 	// Load refuses a weights-only file, saying how to give the architecture.
 	_, err = Load(wpath)
 	if !errors.Is(err, ErrNotKerasModel) || !strings.Contains(err.Error(), "--model") {
