@@ -346,10 +346,8 @@ func modelFromKerasConfig(cfg, compileCfg []byte, weightBytes int64) (*Sequentia
 		}
 		return nil, nil, fmt.Errorf("%w: it holds a subclassed model, class %q%s: its architecture is Python code (its call method), which the config does not hold, so gokeras cannot rebuild it; rebuild it in Keras as a Sequential or Functional model and save that (model.save(\"model.keras\")), or write its architecture as a Keras model JSON, give it with --model next to --load, or build it in Go and call LoadKerasWeights", ErrNotKerasModel, class, reg)
 	}
-	// Keras 2.0-2.2 wrote a Sequential's config as the bare list of layers.
-	if layers, ok := top["config"].([]any); ok {
-		top["config"] = map[string]any{"name": "sequential", "layers": layers}
-	}
+	// A Keras 2.0-2.2 Sequential's bare list of layers is read by
+	// parseModelJSON (withLayersObject).
 	if compileCfg != nil {
 		var cc any
 		if err := json.Unmarshal(compileCfg, &cc); err != nil {

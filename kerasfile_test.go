@@ -590,3 +590,20 @@ func TestKerasFileConfigLargerThanWeights(t *testing.T) {
 		t.Errorf("got %v; want a refusal naming the 101,000,000 weights (100 x 1,000,000 kernel + 1,000,000 bias)", err)
 	}
 }
+
+// A Keras 2.0-2.2 Sequential file, whose config is the bare list of its
+// layers, reads as a model file too (not only inside a .h5).
+func TestKerasFileBareListSequentialJSON(t *testing.T) {
+	spec, err := ParseModelJSON([]byte(`{"class_name": "Sequential", "keras_version": "2.1.6", "backend": "tensorflow", "config": [
+	  {"class_name": "Dense", "config": {"name": "d", "units": 2, "batch_input_shape": [null, 3]}}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := spec.Model
+	if err := m.Build(); err != nil {
+		t.Fatal(err)
+	}
+	if total, _, _ := m.Net().CountParams(); m.Name != "sequential" || len(m.Layers()) != 1 || m.Layers()[0].LayerName() != "d" || total != 3*2+2 {
+		t.Errorf("model %q with layers %v and %d weights; want \"sequential\" with d, 8 weights", m.Name, m.Layers(), total)
+	}
+}

@@ -226,6 +226,7 @@ func ParseModelJSON(data []byte) (*ModelSpec, error) {
 // context, which its callers add once. limit applies MaxParams (not for a
 // saved model, whose size is bounded by its own tensors).
 func parseModelJSON(data []byte, limit bool) (*ModelSpec, error) {
+	data = withLayersObject(data)
 	var mj modelJSON
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&mj); err != nil {
@@ -295,6 +296,26 @@ func parseModelJSON(data []byte, limit bool) (*ModelSpec, error) {
 		}
 	}
 	return spec, nil
+}
+
+// withLayersObject rewrites a Keras 2.0-2.2 Sequential file, whose config
+// is the bare list of layers, as later Keras writes it: {"name":
+// "sequential", "layers": [...]}. Other data is returned as it is.
+func withLayersObject(data []byte) []byte {
+	var top map[string]json.RawMessage
+	if json.Unmarshal(data, &top) != nil {
+		return data
+	}
+	cfg := bytes.TrimSpace(top["config"])
+	if len(cfg) == 0 || cfg[0] != '[' {
+		return data
+	}
+	top["config"], _ = json.Marshal(map[string]json.RawMessage{"name": json.RawMessage(`"sequential"`), "layers": cfg})
+	out, err := json.Marshal(top)
+	if err != nil {
+		return data
+	}
+	return out
 }
 
 // joinLayerErrors is the one error for the layers of a model file that
