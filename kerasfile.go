@@ -220,8 +220,10 @@ func openKerasZip(data []byte) (cfg []byte, weights io.ReaderAt, size int64, err
 	return cfg, bytes.NewReader(w), int64(len(w)), nil
 }
 
-// openHDF5 opens the HDF5 file whose superblock is at off (after a user
-// block, whose addresses the superblock's base address makes relative).
+// openHDF5 opens the HDF5 file whose superblock is at off. After a user
+// block (off > 0) the file's addresses count from the superblock (its base
+// address); internal/hdf5 refuses such files for now, naming the user
+// block.
 func openHDF5(data []byte, off int64) (*hdf5.File, error) {
 	f, err := hdf5.Open(bytes.NewReader(data[off:]), int64(len(data))-off)
 	if err != nil {
