@@ -222,8 +222,7 @@ func openKerasZip(data []byte) (cfg []byte, weights io.ReaderAt, size int64, err
 
 // openHDF5 opens the HDF5 file whose superblock is at off. After a user
 // block (off > 0) the file's addresses count from the superblock (its base
-// address); internal/hdf5 refuses such files for now, naming the user
-// block.
+// address), so the file starts there.
 func openHDF5(data []byte, off int64) (*hdf5.File, error) {
 	f, err := hdf5.Open(bytes.NewReader(data[off:]), int64(len(data))-off)
 	if err != nil {
@@ -419,14 +418,31 @@ type kerasVar struct {
 }
 
 // keras3Vars lists the model's weights with their model.weights.h5 paths,
-// as saving_lib.py's _save_container_state names them: each container
-// (a model's layers) names its members after their class in snake case,
-// adding _1, _2, ... for the second, third of a class; a layer's variables
-// are vars/0, vars/1, ... in the order Layer.save_own_variables writes
-// them (trainable then non-trainable, in creation order: nn.Layer.Params'
-// order).
+// as saving_lib.py's _save_container_state names them (keras3Walk); a
+// layer's variables are vars/0, vars/1, ... in the order
+// Layer.save_own_variables writes them (trainable then non-trainable, in
+// creation order: nn.Layer.Params' order).
 func keras3Vars(layers []nn.Layer, prefix, owner string) []kerasVar {
 	var out []kerasVar
+	keras3Walk(layers, prefix, owner, func(path, where string, l nn.Layer) {
+		if _, ok := l.(*nn.Nested); ok {
+			return // its layers are visited next
+		}
+		for i, p := range l.Params() {
+			out = append(out, kerasVar{where, p, path + "/vars/" + strconv.Itoa(i)})
+		}
+	})
+	return out
+}
+
+// keras3Walk visits every layer of a container (a model's layers) and of
+// the models nested in it, in order, with its group in model.weights.h5
+// and its path in the model, as saving_lib.py's _save_container_state
+// names them: each container names its members after their class in
+// snake case, adding _1, _2, ... for the second, third of a class; a
+// nested model's layers sit under its group's layers/. One naming rule
+// for reading (keras3Vars) and writing (kerassave.go).
+func keras3Walk(layers []nn.Layer, prefix, owner string, visit func(path, where string, l nn.Layer)) {
 	used := map[string]int{}
 	for _, l := range layers {
 		name := snakeCase(l.Class())
@@ -438,15 +454,11 @@ func keras3Vars(layers []nn.Layer, prefix, owner string) []kerasVar {
 		}
 		path := prefix + "layers/" + name
 		where := owner + l.LayerName()
+		visit(path, where, l)
 		if n, ok := l.(*nn.Nested); ok {
-			out = append(out, keras3Vars(n.Net.Layers, path+"/", where+"/")...)
-			continue
-		}
-		for i, p := range l.Params() {
-			out = append(out, kerasVar{where, p, path + "/vars/" + strconv.Itoa(i)})
+			keras3Walk(n.Net.Layers, path+"/", where+"/", visit)
 		}
 	}
-	return out
 }
 
 // loadKeras3Weights reads a model.weights.h5 (or .weights.h5) into the

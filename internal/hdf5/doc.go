@@ -22,6 +22,7 @@
 // Supported when reading:
 //   - superblock versions 0 and 1 (II.A; 2-, 4- or 8-byte offsets and lengths),
 //     and versions 2 and 3 (II.A) when the objects use the structures below;
+//     at offset 0 or after a user block (at 512, 1024, 2048, ... bytes);
 //   - version-1 object headers (IV.A.1.a) with continuation blocks, and
 //     version-2 object headers (IV.A.1.b; their checksums and the
 //     version 2/3 superblock's are verified);

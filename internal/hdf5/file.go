@@ -49,17 +49,33 @@ func (f *File) cache(n uint64) error {
 }
 
 // Open reads the superblock of the HDF5 file in r, which holds size bytes,
-// and returns the file. The superblock must start at offset 0 (files with a
-// user block are refused).
+// and returns the file. The superblock is at offset 0, or after a user
+// block at 512, 1024, 2048, ... bytes (II.A: "the superblock may begin at
+// certain predefined offsets within the HDF5 file"); addresses are then
+// relative to it, as the HDF5 library reads them when the base address
+// field does not match the superblock's position.
 func Open(r io.ReaderAt, size int64) (*File, error) {
 	if size < 0 {
 		return nil, fmt.Errorf("hdf5: negative file size %d", size)
 	}
-	f := &File{r: r, size: uint64(size), headers: map[uint64]*objectHeader{}, gheaps: map[uint64]map[uint16][]byte{}}
+	at := superblockOffset(r, size)
+	f := &File{r: io.NewSectionReader(r, at, size-at), size: uint64(size - at), headers: map[uint64]*objectHeader{}, gheaps: map[uint64]map[uint16][]byte{}}
 	if err := f.readSuperblock(); err != nil {
 		return nil, err
 	}
 	return f, nil
+}
+
+// superblockOffset finds the signature at 0, 512, 1024, ... (0 when it is
+// nowhere, so that the superblock reader reports the missing signature).
+func superblockOffset(r io.ReaderAt, size int64) int64 {
+	var b [8]byte
+	for at := int64(0); at+int64(len(b)) <= size; at = max(512, 2*at) {
+		if _, err := r.ReadAt(b[:], at); err == nil && bytes.Equal(b[:], signature) {
+			return at
+		}
+	}
+	return 0
 }
 
 // readSuperblock parses the superblock (II.A).
@@ -69,7 +85,7 @@ func (f *File) readSuperblock() error {
 		return formatErr("file too short for a superblock (%d bytes)", f.size)
 	}
 	if !bytes.Equal(head[:8], signature) {
-		return formatErr("no HDF5 signature at offset 0 (not an HDF5 file, or one with a user block)")
+		return formatErr("no HDF5 signature at offset 0, 512, 1024, ... (not an HDF5 file)")
 	}
 	version := head[8]
 	switch version {
@@ -125,9 +141,9 @@ func (f *File) readSuperblock() error {
 	default:
 		return formatErr("superblock version %d is not supported", version)
 	}
-	if f.base != 0 {
-		return formatErr("base address %d is not supported (user block)", f.base)
-	}
+	// f.base, the base address field, is the superblock's own position in
+	// a file written with a user block; reads are relative to the
+	// superblock whatever it says, as the HDF5 library adjusts them.
 	return nil
 }
 
