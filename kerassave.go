@@ -1,0 +1,438 @@
+package gokeras
+
+import (
+	"archive/zip"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"hash/crc32"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gokeras/gokeras/internal/hdf5"
+	"github.com/gokeras/gokeras/nn"
+	"github.com/gokeras/gokeras/optim"
+	"github.com/gokeras/gokeras/tensor"
+)
+
+// Saving in Keras 3's .keras format, as keras/src/saving/saving_lib.py's
+// save_model writes it: a zip whose members are stored (not deflated), in
+// this order:
+//
+//   - metadata.json: {"keras_version": ..., "date_saved": "%Y-%m-%d@%H:%M:%S"};
+//   - config.json: serialize_keras_object(model): module, class_name,
+//     config and registered_name at every level, plus the model's
+//     build_config and compile_config;
+//   - model.weights.h5 (H5IOStore): a root group vars (the model's own
+//     variables: none), then layers/<snake_case class>[_N]/vars/<i> for
+//     every layer, with or without weights (keras3Walk names them), a
+//     nested model's layers under layers/<its group>/layers/, and the
+//     optimizer's variables under optimizer/vars/<i>.
+
+// kerasSaveVersion is the keras_version metadata.json records. Keras does
+// not read it when loading (saving_lib.py's load_model ignores
+// metadata.json); it says which Keras wrote the layout, and the layout
+// written here is Keras 3.1.1's exactly (checked against a file Keras
+// 3.1.1 wrote: no "name" attributes on the vars groups, which Keras 3.10
+// adds and no Keras reads).
+const kerasSaveVersion = "3.1.1"
+
+// kerasExt is the extension that makes Save write a .keras file.
+const kerasExt = ".keras"
+
+// isKerasPath reports whether Save writes path in Keras's format.
+func isKerasPath(path string) bool {
+	return strings.EqualFold(filepath.Ext(path), kerasExt)
+}
+
+// SaveKeras writes the model as a Keras 3 .keras file at path, whatever
+// its extension, atomically as Save does (Save itself does this for a
+// path ending in .keras). Keras's load_model reads it (keras.saving.
+// load_model insists on the .keras extension). The model's
+// architecture, weights, compile settings and the optimizer's state are
+// written; gokeras's own extras (the epoch count, seed, class names,
+// data set name, pixel range) have no place in Keras's format and are
+// not: save in gokeras's format to resume training with them.
+//
+// The optimizer's variables are written as Keras's optimizer of the same
+// class keeps them (optimizer/vars/0 the int64 iteration count, 1 the
+// float32 learning rate unless a schedule gives it, then the slots) for
+// Adam (without amsgrad) and SGD, whose slots are Keras's in the same
+// order (Adam: momentum then velocity for each trainable variable, SGD
+// with momentum: one momentum each). For every other optimizer, and for
+// one with EMA or gradient accumulation (which add variables), only the
+// iteration count and learning rate are written, which is what a
+// compiled Keras optimizer holds before its first step: Keras then
+// warns that it skips the optimizer's variables and starts its slots
+// afresh, as gokeras does when it loads any .keras file.
+func (m *Sequential) SaveKeras(path string) error {
+	data, err := m.kerasFile(time.Now())
+	if err != nil {
+		return fmt.Errorf("gokeras: save %s: %w", path, err)
+	}
+	return writeAtomic(path, data)
+}
+
+// kerasFile returns the bytes of the model's .keras file, saved at now.
+func (m *Sequential) kerasFile(now time.Time) ([]byte, error) {
+	if !m.net.Built() {
+		return nil, fmt.Errorf("the model is not built yet; fit it or call Build first")
+	}
+	meta, err := json.Marshal(map[string]string{
+		"keras_version": kerasSaveVersion,
+		"date_saved":    now.Format("2006-01-02@15:04:05"),
+	})
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := m.kerasConfigJSON()
+	if err != nil {
+		return nil, err
+	}
+	b, err := m.kerasWeights()
+	if err != nil {
+		return nil, err
+	}
+	var h5 bytes.Buffer
+	if _, err := b.WriteTo(&h5); err != nil {
+		return nil, err
+	}
+	// Python's zipfile dates members opened for writing 1980-01-01 and
+	// those written with writestr (model.weights.h5) with the time.
+	epoch := time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
+	var out bytes.Buffer
+	zw := zip.NewWriter(&out)
+	for _, mem := range []struct {
+		name string
+		data []byte
+		when time.Time
+	}{
+		{"metadata.json", meta, epoch},
+		{"config.json", cfg, epoch},
+		{"model.weights.h5", h5.Bytes(), now},
+	} {
+		// CreateRaw with the sizes and CRC known: a stored member without
+		// a data descriptor, as Python's zipfile writes it.
+		fh := &zip.FileHeader{
+			Name:               mem.name,
+			Method:             zip.Store,
+			CRC32:              crc32.ChecksumIEEE(mem.data),
+			CompressedSize64:   uint64(len(mem.data)),
+			UncompressedSize64: uint64(len(mem.data)),
+			Modified:           mem.when,
+		}
+		fh.SetMode(0o600)
+		w, err := zw.CreateRaw(fh)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := w.Write(mem.data); err != nil {
+			return nil, err
+		}
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
+}
+
+// kerasOptimizerClasses maps gokeras's optimizer names to Keras's
+// classes (keras/src/optimizers/__init__.py).
+var kerasOptimizerClasses = map[string]string{
+	"adam": "Adam", "adamw": "AdamW", "adamax": "Adamax", "nadam": "Nadam",
+	"sgd": "SGD", "rmsprop": "RMSprop", "adagrad": "Adagrad",
+	"adadelta": "Adadelta", "ftrl": "Ftrl", "lion": "Lion",
+	"adafactor": "Adafactor",
+}
+
+// kerasConfigJSON is the model's config.json: ToJSON's Keras 3 layout
+// with what serialize_keras_object adds (keras/src/saving/
+// serialization_lib.py): module and registered_name beside every
+// class_name, the model's build_config, and a compile_config with every
+// key Trainer.get_compile_config writes.
+func (m *Sequential) kerasConfigJSON() ([]byte, error) {
+	raw, err := m.ToJSON()
+	if err != nil {
+		return nil, err
+	}
+	var top map[string]any
+	if err := json.Unmarshal(raw, &top); err != nil {
+		return nil, err
+	}
+	if m.net.Functional() {
+		top["module"] = "keras.src.models.functional"
+		top["class_name"] = "Functional"
+		top["registered_name"] = "Functional"
+	} else {
+		top["module"] = "keras"
+		top["class_name"] = "Sequential"
+		top["registered_name"] = nil
+	}
+	if c, ok := top["config"].(map[string]any); ok {
+		if ls, ok := c["layers"].([]any); ok {
+			for _, l := range ls {
+				withModule(l, "keras.layers")
+			}
+		}
+	}
+	// Layer.get_build_config: the shape the model was built for, with
+	// the batch dimension.
+	if shapes := m.net.InputShapes(); len(shapes) == 1 {
+		top["build_config"] = map[string]any{"input_shape": batchShape(shapes[0])}
+	} else if len(shapes) > 1 {
+		var all []any
+		for _, s := range shapes {
+			all = append(all, batchShape(s))
+		}
+		top["build_config"] = map[string]any{"input_shape": all}
+	}
+	if cc, ok := top["compile_config"].(map[string]any); ok {
+		if opt, ok := cc["optimizer"].(map[string]any); ok {
+			name, _ := opt["class_name"].(string)
+			if k, ok := kerasOptimizerClasses[strings.ToLower(name)]; ok {
+				opt["class_name"] = k
+			}
+			withModule(opt, "keras.optimizers")
+			if c, ok := opt["config"].(map[string]any); ok {
+				withModule(c["learning_rate"], "keras.optimizers.schedules")
+			}
+		}
+		withModule(cc["loss"], "keras.losses")
+		withModule(cc["metrics"], "keras.metrics")
+		withModule(cc["weighted_metrics"], "keras.metrics")
+		// Trainer.get_compile_config's keys (keras/src/trainers/trainer.py).
+		for k, v := range map[string]any{
+			"loss_weights": nil, "metrics": nil, "weighted_metrics": nil,
+			"run_eagerly": false, "steps_per_execution": 1, "jit_compile": false,
+		} {
+			if _, ok := cc[k]; !ok {
+				cc[k] = v
+			}
+		}
+	} else {
+		// A model never compiled: Keras writes no compile_config key then
+		// (serialize_keras_object adds it only when compiled).
+		delete(top, "compile_config")
+	}
+	// Keras's top-level key order: module, class_name, config,
+	// registered_name, build_config, compile_config.
+	var buf bytes.Buffer
+	buf.WriteByte('{')
+	first := true
+	for _, k := range []string{"module", "class_name", "config", "registered_name", "build_config", "compile_config"} {
+		v, ok := top[k]
+		if !ok {
+			continue
+		}
+		delete(top, k)
+		kb, _ := json.Marshal(k)
+		vb, err := json.Marshal(v)
+		if err != nil {
+			return nil, err
+		}
+		if !first {
+			buf.WriteString(", ")
+		}
+		first = false
+		buf.Write(kb)
+		buf.WriteString(": ")
+		buf.Write(vb)
+	}
+	if len(top) > 0 {
+		var rest []string
+		for k := range top {
+			rest = append(rest, k)
+		}
+		return nil, fmt.Errorf("config.json: ToJSON wrote top-level keys Keras does not: %s", strings.Join(rest, ", "))
+	}
+	buf.WriteByte('}')
+	return buf.Bytes(), nil
+}
+
+// withModule adds module (and a null registered_name) to v when it is a
+// serialized Keras object ({"class_name", "config"}) without one, or to
+// each such object in a list or map of them (per-output losses and
+// metrics). Strings ("accuracy") stay as they are.
+func withModule(v any, module string) {
+	switch v := v.(type) {
+	case map[string]any:
+		if _, ok := v["class_name"]; ok {
+			if _, ok := v["module"]; !ok {
+				v["module"] = module
+			}
+			if _, ok := v["registered_name"]; !ok {
+				v["registered_name"] = nil
+			}
+			return
+		}
+		for _, e := range v {
+			withModule(e, module)
+		}
+	case []any:
+		for _, e := range v {
+			withModule(e, module)
+		}
+	}
+}
+
+// batchShape is a per-sample shape with Keras's leading null batch size.
+func batchShape(s tensor.Shape) []any {
+	out := []any{nil}
+	for _, d := range s {
+		out = append(out, d)
+	}
+	return out
+}
+
+// kerasWeights builds model.weights.h5 as H5IOStore writes it.
+func (m *Sequential) kerasWeights() (*hdf5.Builder, error) {
+	b := hdf5.NewBuilder()
+	root := b.Root()
+	// The model's own variables (none), saving_lib's H5Entry for path "".
+	if _, err := root.Group("vars"); err != nil {
+		return nil, err
+	}
+	var werr error
+	fail := func(err error) {
+		if werr == nil && err != nil {
+			werr = err
+		}
+	}
+	// A Functional model's layers include its InputLayers (Keras's
+	// Functional.layers), each with an empty vars group.
+	inputGroups := func(prefix string, net *nn.Stack) {
+		if !net.Functional() {
+			return
+		}
+		for i := range net.InputShapes() {
+			name := "input_layer"
+			if i > 0 {
+				name += "_" + strconv.Itoa(i)
+			}
+			_, err := groupPath(root, prefix+"layers/"+name+"/vars")
+			fail(err)
+		}
+	}
+	inputGroups("", &m.net)
+	keras3Walk(m.net.Layers, "", "", func(path, _ string, l nn.Layer) {
+		vars, err := groupPath(root, path+"/vars")
+		if err != nil {
+			fail(err)
+			return
+		}
+		if n, ok := l.(*nn.Nested); ok {
+			inputGroups(path+"/", n.Net)
+			return // its layers are visited next
+		}
+		for i, p := range l.Params() {
+			fail(vars.AddFloat32(strconv.Itoa(i), p.Value.Shape, p.Value.Data))
+		}
+	})
+	if werr != nil {
+		return nil, werr
+	}
+	if m.compiled {
+		if err := m.kerasOptimizer(root); err != nil {
+			return nil, err
+		}
+	}
+	return b, nil
+}
+
+// groupPath returns the group at a slash-separated path below g, creating
+// the groups on the way.
+func groupPath(g *hdf5.BuildGroup, path string) (*hdf5.BuildGroup, error) {
+	for _, p := range strings.Split(path, "/") {
+		var err error
+		if g, err = g.Group(p); err != nil {
+			return nil, err
+		}
+	}
+	return g, nil
+}
+
+// kerasOptimizer writes optimizer/vars as SaveKeras describes.
+func (m *Sequential) kerasOptimizer(root *hdf5.BuildGroup) error {
+	opt := m.model.Optimizer
+	vars, err := groupPath(root, "optimizer/vars")
+	if err != nil {
+		return err
+	}
+	// Optimizer.__init__ creates iterations (int64) and, unless a schedule
+	// gives it, learning_rate (float32), in this order
+	// (keras/src/optimizers/base_optimizer.py).
+	if err := vars.AddInt64("0", nil, []int64{opt.Iterations()}); err != nil {
+		return err
+	}
+	n := 1
+	if opt.Schedule() == nil {
+		if err := vars.AddFloat32("1", nil, []float32{float32(opt.LearningRate())}); err != nil {
+			return err
+		}
+		n++
+	}
+	for _, s := range m.kerasSlots() {
+		if err := vars.AddFloat32(strconv.Itoa(n), s.Shape, s.Data); err != nil {
+			return err
+		}
+		n++
+	}
+	return nil
+}
+
+// kerasSlots returns the optimizer's slots in the order Keras's
+// optimizer of the same class keeps them, or nil when they cannot be
+// written that way (see SaveKeras) or the optimizer has not stepped yet.
+func (m *Sequential) kerasSlots() []*tensor.Tensor {
+	opt := m.model.Optimizer
+	cfg := opt.Config()
+	if cfg["use_ema"] == true || (cfg["gradient_accumulation_steps"] != nil && cfg["gradient_accumulation_steps"] != 0) {
+		return nil
+	}
+	// Keras's kinds per variable, in the order its build adds them:
+	// keras/src/optimizers/adam.py (momentum, velocity for each variable
+	// in turn) and sgd.py (momentum, only when momentum != 0).
+	var kinds []string
+	switch o := opt.(type) {
+	case *optim.Adam:
+		if o.AMSGrad {
+			return nil // Keras adds the velocity_hats after all the others
+		}
+		kinds = []string{"m", "v"}
+	case *optim.SGD:
+		if o.Momentum == 0 {
+			return nil
+		}
+		kinds = []string{"m"}
+	default:
+		return nil
+	}
+	state := opt.State()
+	// The trainable variables, as train.Model gathers them for Apply and
+	// as Keras's model.trainable_variables lists them.
+	var shapes []tensor.Shape
+	for _, l := range m.net.Layers {
+		if !nn.IsTrainable(l) {
+			continue
+		}
+		for _, p := range l.Params() {
+			if p.Trainable() {
+				shapes = append(shapes, p.Value.Shape)
+			}
+		}
+	}
+	if len(state) != len(kinds)*len(shapes) {
+		return nil
+	}
+	out := make([]*tensor.Tensor, len(state))
+	for i, s := range state {
+		v, k := i/len(kinds), kinds[i%len(kinds)]
+		if s.Name != k+"/"+strconv.Itoa(v) || !s.Value.Shape.Equal(shapes[v]) {
+			return nil
+		}
+		out[i] = s.Value
+	}
+	return out
+}
