@@ -170,13 +170,7 @@ func (m *Sequential) kerasConfigJSON() ([]byte, error) {
 		top["class_name"] = "Sequential"
 		top["registered_name"] = nil
 	}
-	if c, ok := top["config"].(map[string]any); ok {
-		if ls, ok := c["layers"].([]any); ok {
-			for _, l := range ls {
-				withModule(l, "keras.layers")
-			}
-		}
-	}
+	layerModules(top["config"])
 	// Layer.get_build_config: the shape the model was built for, with
 	// the batch dimension.
 	if shapes := m.net.InputShapes(); len(shapes) == 1 {
@@ -274,6 +268,36 @@ func withModule(v any, module string) {
 		for _, e := range v {
 			withModule(e, module)
 		}
+	}
+}
+
+// layerModules gives each layer of a model config (and of the models
+// nested in it) the module serialize_keras_object writes: keras for a
+// Sequential, keras.src.models.functional for a Functional model,
+// keras.layers for a layer.
+func layerModules(cfg any) {
+	c, ok := cfg.(map[string]any)
+	if !ok {
+		return
+	}
+	ls, _ := c["layers"].([]any)
+	for _, l := range ls {
+		lm, ok := l.(map[string]any)
+		if !ok {
+			continue
+		}
+		switch lm["class_name"] {
+		case "Sequential":
+			withModule(lm, "keras")
+		case "Functional":
+			if _, ok := lm["registered_name"]; !ok {
+				lm["registered_name"] = "Functional"
+			}
+			withModule(lm, "keras.src.models.functional")
+		default:
+			withModule(lm, "keras.layers")
+		}
+		layerModules(lm["config"])
 	}
 }
 

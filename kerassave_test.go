@@ -1,0 +1,402 @@
+package gokeras
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"math"
+	"math/rand/v2"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"github.com/gokeras/gokeras/activation"
+	"github.com/gokeras/gokeras/internal/pyref"
+	"github.com/gokeras/gokeras/loss"
+	"github.com/gokeras/gokeras/metric"
+	"github.com/gokeras/gokeras/nn"
+	"github.com/gokeras/gokeras/optim"
+	"github.com/gokeras/gokeras/tensor"
+	"github.com/gokeras/gokeras/train"
+)
+
+// kerasLayoutScript reads a .keras file as keras/src/saving/saving_lib.py
+// does (zipfile, json, h5py through H5IOStore/H5Entry) and checks it
+// against the model the test describes. It works out every layer's
+// group from config.json by itself (naming.to_snake_case and
+// _save_container_state's counting, InputLayers only in Functional
+// models' layers), not from gokeras's keras3Walk, and compares the
+// weights by the SHA-256 of their little-endian float32 bytes: bit for
+// bit. It prints the problems found, as a JSON list.
+const kerasLayoutScript = `
+import json, sys, zipfile, io, re, hashlib
+import h5py, numpy as np
+
+want = json.load(sys.stdin)
+problems = []
+def bad(msg):
+    problems.append(msg)
+
+zf = zipfile.ZipFile(want["path"])
+infos = zf.infolist()
+names = [i.filename for i in infos]
+if names != ["metadata.json", "config.json", "model.weights.h5"]:
+    bad("zip members %r, want metadata.json, config.json, model.weights.h5 in that order" % names)
+for i in infos:
+    if i.compress_type != zipfile.ZIP_STORED:
+        bad("%s is compressed (method %d); Keras stores members" % (i.filename, i.compress_type))
+if zf.testzip() is not None:
+    bad("zip CRC check failed")
+
+meta = json.loads(zf.read("metadata.json"))
+if sorted(meta) != ["date_saved", "keras_version"]:
+    bad("metadata.json keys %r" % sorted(meta))
+if not re.fullmatch(r"3\.\d+\.\d+", str(meta.get("keras_version"))):
+    bad("keras_version %r" % meta.get("keras_version"))
+if not re.fullmatch(r"\d{4}-\d\d-\d\d@\d\d:\d\d:\d\d", str(meta.get("date_saved"))):
+    bad("date_saved %r is not %%Y-%%m-%%d@%%H:%%M:%%S" % meta.get("date_saved"))
+
+cfg = json.loads(zf.read("config.json"))
+top = ["module", "class_name", "config", "registered_name", "build_config"]
+if want["compiled"]:
+    top.append("compile_config")
+if list(cfg) != top:
+    bad("config.json top-level keys %r, want %r" % (list(cfg), top))
+if cfg.get("module") not in ("keras", "keras.src.models.functional") or cfg.get("class_name") not in ("Sequential", "Functional"):
+    bad("config.json is module %r class %r" % (cfg.get("module"), cfg.get("class_name")))
+bc = cfg.get("build_config", {}).get("input_shape")
+if bc != [None] + want["input_shape"]:
+    bad("build_config input_shape %r, want %r" % (bc, [None] + want["input_shape"]))
+
+# deserialize_keras_object reads an object as class_name, config, module
+# and registered_name; check every object of the model config has them.
+def objects(v, where):
+    if isinstance(v, dict):
+        if "class_name" in v and v["class_name"] != "__keras_tensor__":  # Keras writes no module for a KerasTensor
+            for k in ("module", "class_name", "config", "registered_name"):
+                if k not in v:
+                    bad("%s: serialized %s has no %r" % (where, v["class_name"], k))
+        for k, e in v.items():
+            objects(e, where + "." + k)
+    elif isinstance(v, list):
+        for i, e in enumerate(v):
+            objects(e, "%s[%d]" % (where, i))
+objects(cfg["config"], "config")
+if want["compiled"]:
+    cc = cfg["compile_config"]
+    for k in ("optimizer", "loss", "loss_weights", "metrics", "weighted_metrics", "run_eagerly", "steps_per_execution", "jit_compile"):
+        if k not in cc:
+            bad("compile_config has no %r" % k)
+    opt = cc.get("optimizer")
+    if not isinstance(opt, dict) or opt.get("module") != "keras.optimizers" or opt.get("class_name") != want["optimizer"]:
+        bad("compile_config optimizer %r, want module keras.optimizers class %s" % (opt, want["optimizer"]))
+    objects(cc, "compile_config")
+
+def snake(name):  # keras/src/utils/naming.py to_snake_case
+    name = re.sub(r"\W+", "", name)
+    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
+
+def walk(layers, prefix, owner, functional):
+    used = {}
+    for l in layers:
+        cls = l["class_name"]
+        if cls == "InputLayer" and not functional:
+            continue  # Sequential.layers leaves it out
+        n = snake(cls)
+        if n in used:
+            used[n] += 1
+            n = "%s_%d" % (n, used[n])
+        else:
+            used[n] = 0
+        path = prefix + "layers/" + n
+        where = owner + l["config"]["name"]
+        yield path, where, cls
+        if cls in ("Sequential", "Functional"):
+            yield from walk(l["config"]["layers"], path + "/", where + "/", cls == "Functional")
+
+f = h5py.File(io.BytesIO(zf.read("model.weights.h5")), "r")
+if dict(f.attrs):
+    bad("root attributes %r" % dict(f.attrs))
+groups, datasets = set(), set()
+def visit(name, obj):
+    (groups if isinstance(obj, h5py.Group) else datasets).add(name)
+    if dict(obj.attrs):
+        bad("%s has attributes %r" % (name, dict(obj.attrs)))
+f.visititems(visit)
+wantGroups = {"vars", "layers"}
+def addGroups(path):
+    parts = path.split("/")
+    for i in range(1, len(parts) + 1):
+        wantGroups.add("/".join(parts[:i]))
+wantDatasets = set()
+seen = set()
+for path, where, cls in walk(cfg["config"]["layers"], "", "", cfg["class_name"] == "Functional"):
+    addGroups(path + "/vars")
+    if path not in f or "vars" not in f[path]:
+        bad("no group %s/vars for layer %s (%s), where H5Entry looks" % (path, where, cls))
+        continue
+    ws = want["weights"].get(where) or []
+    seen.add(where)
+    if sorted(f[path]["vars"].keys()) != sorted(str(i) for i in range(len(ws))):
+        bad("%s/vars holds %r, want %d datasets 0..%d" % (path, sorted(f[path]["vars"].keys()), len(ws), len(ws) - 1))
+        continue
+    for i, w in enumerate(ws):
+        d = f[path]["vars"][str(i)]
+        wantDatasets.add("%s/vars/%d" % (path, i))
+        if d.dtype != np.dtype("<f4") or list(d.shape) != w["shape"]:
+            bad("%s/vars/%d is %s %r, want float32 %r" % (path, i, d.dtype, d.shape, w["shape"]))
+        elif hashlib.sha256(np.asarray(d).tobytes()).hexdigest() != w["sha"]:
+            bad("%s/vars/%d differs from the model's weight %s" % (path, i, w["name"]))
+for where in want["weights"]:
+    if where not in seen:
+        bad("the model's layer %s has no group in the file" % where)
+
+if "vars" in f and len(f["vars"]) != 0:
+    bad("root vars holds %r, want nothing" % list(f["vars"]))
+if want["compiled"]:
+    addGroups("optimizer/vars")
+    ov = f["optimizer/vars"] if "optimizer/vars" in f else {}
+    exp = want["optimizer_vars"]
+    if sorted(ov.keys()) != sorted(str(i) for i in range(len(exp))):
+        bad("optimizer/vars holds %r, want %d variables" % (sorted(ov.keys()), len(exp)))
+    else:
+        for i, e in enumerate(exp):
+            d = ov[str(i)]
+            wantDatasets.add("optimizer/vars/%d" % i)
+            if d.dtype != np.dtype(e["dtype"]) or list(d.shape) != e["shape"]:
+                bad("optimizer/vars/%d is %s %r, want %s %r" % (i, d.dtype, d.shape, e["dtype"], e["shape"]))
+            elif hashlib.sha256(np.asarray(d).tobytes()).hexdigest() != e["sha"]:
+                bad("optimizer/vars/%d (%s) differs" % (i, e["name"]))
+if groups != wantGroups:
+    bad("groups: extra %r, missing %r" % (sorted(groups - wantGroups), sorted(wantGroups - groups)))
+if datasets != wantDatasets:
+    bad("datasets: extra %r, missing %r" % (sorted(datasets - wantDatasets), sorted(wantDatasets - datasets)))
+json.dump(problems, sys.stdout)
+`
+
+// f32sha is the SHA-256 of values as little-endian float32 bytes.
+func f32sha(values []float32) string {
+	b := make([]byte, 4*len(values))
+	for i, v := range values {
+		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(v))
+	}
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+type kerasWantVar struct {
+	Name  string `json:"name"`
+	Shape []int  `json:"shape"`
+	SHA   string `json:"sha"`
+	DType string `json:"dtype,omitempty"`
+}
+
+// checkKerasFile checks the .keras file at path with h5py (skipping
+// without it) against m: see kerasLayoutScript. Keras's optimizer
+// variables are iterations and learning_rate, then, for Adam, momentum
+// and velocity of each trainable weight in turn (keras/src/optimizers/
+// adam.py), worked out here from the model's trainable weights and the
+// optimizer's own state.
+func checkKerasFile(t *testing.T, path string, m *Sequential) {
+	t.Helper()
+	weights := map[string][]kerasWantVar{}
+	var trainable []*nn.Param
+	var walk func(layers []nn.Layer, owner string)
+	walk = func(layers []nn.Layer, owner string) {
+		for _, l := range layers {
+			if n, ok := l.(*nn.Nested); ok {
+				weights[owner+l.LayerName()] = nil
+				walk(n.Net.Layers, owner+l.LayerName()+"/")
+				continue
+			}
+			ws := []kerasWantVar{}
+			for _, p := range l.Params() {
+				ws = append(ws, kerasWantVar{Name: p.Name, Shape: []int(p.Value.Shape), SHA: f32sha(p.Value.Data)})
+			}
+			weights[owner+l.LayerName()] = ws
+		}
+	}
+	walk(m.net.Layers, "")
+	for _, l := range m.net.Layers {
+		if nn.IsTrainable(l) {
+			for _, p := range l.Params() {
+				if p.Trainable() {
+					trainable = append(trainable, p)
+				}
+			}
+		}
+	}
+	in := map[string]any{
+		"path": path, "compiled": m.compiled, "weights": weights,
+		"input_shape": []int(m.net.InputShapes()[0]),
+	}
+	if m.compiled {
+		opt := m.model.Optimizer
+		in["optimizer"] = kerasOptimizerClasses[opt.Name()]
+		it := make([]byte, 8)
+		binary.LittleEndian.PutUint64(it, uint64(opt.Iterations()))
+		s := sha256.Sum256(it)
+		ov := []kerasWantVar{{Name: "iterations", Shape: []int{}, SHA: hex.EncodeToString(s[:]), DType: "<i8"}}
+		if opt.Schedule() == nil {
+			ov = append(ov, kerasWantVar{Name: "learning_rate", Shape: []int{}, SHA: f32sha([]float32{float32(opt.LearningRate())}), DType: "<f4"})
+		}
+		state := map[string]*tensor.Tensor{}
+		for _, s := range opt.State() {
+			state[s.Name] = s.Value
+		}
+		// keras/src/optimizers/adam.py: momentum and velocity per
+		// variable; sgd.py: a momentum per variable when momentum != 0.
+		var kinds []string
+		switch o := opt.(type) {
+		case *optim.Adam:
+			kinds = []string{"m", "v"}
+		case *optim.SGD:
+			if o.Momentum != 0 {
+				kinds = []string{"m"}
+			}
+		}
+		if len(state) > 0 {
+			for i, p := range trainable {
+				for _, k := range kinds {
+					s := state[k+"/"+strconv.Itoa(i)]
+					if s == nil || !s.Shape.Equal(p.Value.Shape) {
+						t.Fatalf("optimizer slot %s/%d missing or not the shape of %s", k, i, p.Name)
+					}
+					ov = append(ov, kerasWantVar{Name: k + "/" + strconv.Itoa(i), Shape: []int(s.Shape), SHA: f32sha(s.Data), DType: "<f4"})
+				}
+			}
+		}
+		in["optimizer_vars"] = ov
+	}
+	var problems []string
+	pyref.Run(t, kerasLayoutScript, in, &problems, "h5py", "numpy")
+	for _, p := range problems {
+		t.Errorf("%s: %s", filepath.Base(path), p)
+	}
+}
+
+// kerasRoundTrip saves m as .keras, checks the file with h5py, loads it
+// back with Load and compares predictions on x bit for bit.
+func kerasRoundTrip(t *testing.T, m *Sequential, x *tensor.Tensor) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "model.keras")
+	if err := m.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	checkKerasFile(t, path, m)
+	back, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := m.Predict(x, 32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := back.Predict(x, 32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.Shape.Equal(want.Shape) {
+		t.Fatalf("loaded model predicts shape %v, the saved one %v", got.Shape, want.Shape)
+	}
+	for i := range want.Data {
+		if math.Float32bits(got.Data[i]) != math.Float32bits(want.Data[i]) {
+			t.Fatalf("prediction %d: loaded %v, saved %v", i, got.Data[i], want.Data[i])
+		}
+	}
+	if back.compiled != m.compiled {
+		t.Errorf("loaded model compiled %v, saved %v", back.compiled, m.compiled)
+	}
+}
+
+// randomImages returns n random images of shape and sparse labels of k
+// classes.
+func randomImages(n, k int, shape tensor.Shape, seed uint64) (*tensor.Tensor, *tensor.Tensor) {
+	r := rand.New(rand.NewPCG(seed, 2))
+	x := tensor.New(append([]int{n}, shape...)...)
+	y := tensor.New(n)
+	for i := range x.Data {
+		x.Data[i] = r.Float32()
+	}
+	for i := range y.Data {
+		y.Data[i] = float32(r.IntN(k))
+	}
+	return x, y
+}
+
+func presetModel(t *testing.T, name string) *Sequential {
+	t.Helper()
+	p, err := LookupPreset(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := p.Model()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Build(); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// TestKerasSaveRoundTripCIFAR: the note's cifar10-cnn, trained a few
+// steps with Adam (so the file holds Adam's slots), saved as .keras.
+func TestKerasSaveRoundTripCIFAR(t *testing.T) {
+	m := presetModel(t, "cifar10-cnn")
+	x, y := randomImages(64, 10, tensor.Shape{32, 32, 3}, 1)
+	if _, err := m.Fit(x, y, FitOptions{Epochs: 1, BatchSize: 32, Verbose: train.Silent}); err != nil {
+		t.Fatal(err)
+	}
+	if len(m.model.Optimizer.State()) == 0 {
+		t.Fatal("Adam holds no state after training")
+	}
+	kerasRoundTrip(t, m, x)
+}
+
+// TestKerasSaveRoundTripFunctional: the resnet20 preset (Functional,
+// with Add layers, BatchNormalization and an InputLayer), untrained.
+func TestKerasSaveRoundTripFunctional(t *testing.T) {
+	m := presetModel(t, "resnet20")
+	x, _ := randomImages(4, 10, tensor.Shape{32, 32, 3}, 2)
+	kerasRoundTrip(t, m, x)
+}
+
+// TestKerasSaveRoundTripBatchNorm: a Sequential with BatchNormalization
+// (moving statistics as non-trainable vars/2 and vars/3, no optimizer
+// slots for them), trained with SGD with momentum, and a nested
+// Sequential; and the same model uncompiled (no optimizer group, no
+// compile_config).
+func TestKerasSaveRoundTripBatchNorm(t *testing.T) {
+	build := func(compile bool) *Sequential {
+		inner := NewSequential(
+			&nn.Dense{Units: 6, Activation: activation.ReLU, InputShape: tensor.Shape{12}},
+			&nn.BatchNormalization{},
+		)
+		inner.Name = "block"
+		m := NewSequential(
+			&nn.Flatten{InputShape: tensor.Shape{3, 4}},
+			&nn.Dense{Units: 12},
+			&nn.BatchNormalization{},
+			inner.AsLayer(),
+			&nn.Dense{Units: 3, Activation: activation.Softmax},
+		)
+		if compile {
+			if err := m.Compile(loss.SparseCategoricalCrossentropy{}, &optim.SGD{LR: 0.05, Momentum: 0.9}, &metric.Accuracy{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := m.Build(); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	x, y := randomImages(48, 3, tensor.Shape{3, 4}, 3)
+	m := build(true)
+	if _, err := m.Fit(x, y, FitOptions{Epochs: 2, BatchSize: 16, Verbose: train.Silent}); err != nil {
+		t.Fatal(err)
+	}
+	kerasRoundTrip(t, m, x)
+	kerasRoundTrip(t, build(false), x)
+}
