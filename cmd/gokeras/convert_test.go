@@ -1,0 +1,119 @@
+package main
+
+import (
+	"bytes"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gokeras/gokeras"
+	"github.com/gokeras/gokeras/tensor"
+)
+
+// predictBits predicts random inputs of the model's input shape.
+func predictBits(t *testing.T, m *gokeras.Sequential, x *tensor.Tensor) []uint32 {
+	t.Helper()
+	y, err := m.Predict(x, 16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([]uint32, len(y.Data))
+	for i, v := range y.Data {
+		out[i] = math.Float32bits(v)
+	}
+	return out
+}
+
+// TestConvert converts Keras's own files (a Keras 3.10 .keras and a
+// Keras 3.1 legacy .h5) to gokeras's format and to .keras and back: every
+// file gokeras.Load reads predicts the same bits as the original.
+func TestConvert(t *testing.T) {
+	src := kerasModelsDir(t)
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		in    string
+		shape []int
+	}{
+		{"07_divya_mnist_mlp.keras", []int{28, 28}},
+		{"03_moonflower_mnist_cnn.h5", []int{28, 28, 1}},
+	} {
+		in := filepath.Join(src, tc.in)
+		orig, err := gokeras.Load(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := rand.New(rand.NewPCG(1, 2))
+		x := tensor.New(append([]int{5}, tc.shape...)...)
+		for i := range x.Data {
+			x.Data[i] = r.Float32()
+		}
+		want := predictBits(t, orig, x)
+		base := strings.TrimSuffix(tc.in, filepath.Ext(tc.in))
+		// IN -> gokeras -> .keras -> gokeras (no extension: decided by content).
+		steps := [][2]string{
+			{in, filepath.Join(dir, base+".safetensors")},
+			{filepath.Join(dir, base+".safetensors"), filepath.Join(dir, base+".keras")},
+			{filepath.Join(dir, base+".keras"), filepath.Join(dir, base+"-again")},
+		}
+		for _, s := range steps {
+			var stdout, stderr bytes.Buffer
+			if code := run([]string{"convert", s[0], s[1]}, &stdout, &stderr); code != 0 {
+				t.Fatalf("convert %s %s: exit %d: %s", s[0], s[1], code, stderr.String())
+			}
+			m, err := gokeras.Load(s[1])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := predictBits(t, m, x); !slicesEqual(got, want) {
+				t.Errorf("%s: predictions differ from %s's", filepath.Base(s[1]), tc.in)
+			}
+		}
+		head, err := os.ReadFile(filepath.Join(dir, base+".keras"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.HasPrefix(head, []byte("PK\x03\x04")) {
+			t.Errorf("%s.keras is not a zip", base)
+		}
+		if again, _ := os.ReadFile(filepath.Join(dir, base+"-again")); bytes.HasPrefix(again, []byte("PK")) {
+			t.Errorf("%s-again (no .keras extension) was written as a zip, want gokeras's format", base)
+		}
+	}
+}
+
+func slicesEqual(a, b []uint32) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// TestConvertRefuses: writing legacy .h5 and wrong arguments are errors
+// that say what to do, and nothing is written.
+func TestConvertRefuses(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"convert", "in.keras", filepath.Join(dir, "out.h5")}, "does not write Keras's legacy .h5"},
+		{[]string{"convert", "in.keras"}, "give the input and output files"},
+		{[]string{"convert", filepath.Join(dir, "missing.keras"), filepath.Join(dir, "out.keras")}, "no such file"},
+	} {
+		var stdout, stderr bytes.Buffer
+		if code := run(tc.args, &stdout, &stderr); code == 0 || !strings.Contains(stderr.String(), tc.want) {
+			t.Errorf("%v: exit %d, stderr %q; want an error containing %q", tc.args, code, stderr.String(), tc.want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "out.h5")); err == nil {
+		t.Error("out.h5 was written")
+	}
+}
