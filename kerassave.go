@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -80,13 +81,12 @@ func (m *Sequential) kerasFile(now time.Time) ([]byte, error) {
 	if !m.net.Built() {
 		return nil, fmt.Errorf("the model is not built yet; fit it or call Build first")
 	}
-	meta, err := json.Marshal(map[string]string{
-		"keras_version": kerasSaveVersion,
-		"date_saved":    now.Format("2006-01-02@15:04:05"),
+	// json.dumps of {"keras_version": ..., "date_saved": ...}, in that
+	// order; the date in local time, as datetime.now() gives it.
+	meta := pyJSON(orderedObject{
+		keys: []string{"keras_version", "date_saved"},
+		vals: map[string]any{"keras_version": kerasSaveVersion, "date_saved": now.Format("2006-01-02@15:04:05")},
 	})
-	if err != nil {
-		return nil, err
-	}
 	cfg, err := m.kerasConfigJSON()
 	if err != nil {
 		return nil, err
@@ -101,7 +101,7 @@ func (m *Sequential) kerasFile(now time.Time) ([]byte, error) {
 	}
 	// Python's zipfile dates members opened for writing 1980-01-01 and
 	// those written with writestr (model.weights.h5) with the time.
-	epoch := time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
+	epoch := time.Date(1980, 1, 1, 0, 0, 0, 0, time.Local)
 	var out bytes.Buffer
 	zw := zip.NewWriter(&out)
 	for _, mem := range []struct {
@@ -111,7 +111,7 @@ func (m *Sequential) kerasFile(now time.Time) ([]byte, error) {
 	}{
 		{"metadata.json", meta, epoch},
 		{"config.json", cfg, epoch},
-		{"model.weights.h5", h5.Bytes(), now},
+		{"model.weights.h5", h5.Bytes(), now.Local()},
 	} {
 		// CreateRaw with the sizes and CRC known: a stored member without
 		// a data descriptor, as Python's zipfile writes it.
@@ -121,8 +121,9 @@ func (m *Sequential) kerasFile(now time.Time) ([]byte, error) {
 			CRC32:              crc32.ChecksumIEEE(mem.data),
 			CompressedSize64:   uint64(len(mem.data)),
 			UncompressedSize64: uint64(len(mem.data)),
-			Modified:           mem.when,
 		}
+		// CreateRaw leaves the MS-DOS date and time as given.
+		fh.ModifiedDate, fh.ModifiedTime = dosTime(mem.when)
 		fh.SetMode(0o600)
 		w, err := zw.CreateRaw(fh)
 		if err != nil {
@@ -171,6 +172,9 @@ func (m *Sequential) kerasConfigJSON() ([]byte, error) {
 		top["registered_name"] = nil
 	}
 	layerModules(top["config"])
+	if c, ok := top["config"].(map[string]any); ok && !m.net.Functional() {
+		top["config"] = m.sequentialConfig(c)
+	}
 	// Layer.get_build_config: the shape the model was built for, with
 	// the batch dimension.
 	if shapes := m.net.InputShapes(); len(shapes) == 1 {
@@ -191,58 +195,186 @@ func (m *Sequential) kerasConfigJSON() ([]byte, error) {
 			withModule(opt, "keras.optimizers")
 			if c, ok := opt["config"].(map[string]any); ok {
 				withModule(c["learning_rate"], "keras.optimizers.schedules")
+				// Keys later Keras 3 versions added (3.4's gradient
+				// accumulation, loss scaling): left out when at their
+				// default, None, so that every Keras 3 reads the config.
+				for _, k := range []string{"loss_scale_factor", "gradient_accumulation_steps"} {
+					if v, ok := c[k]; ok && v == nil {
+						delete(c, k)
+					}
+				}
 			}
 		}
 		withModule(cc["loss"], "keras.losses")
 		withModule(cc["metrics"], "keras.metrics")
 		withModule(cc["weighted_metrics"], "keras.metrics")
 		// Trainer.get_compile_config's keys (keras/src/trainers/trainer.py).
-		for k, v := range map[string]any{
-			"loss_weights": nil, "metrics": nil, "weighted_metrics": nil,
-			"run_eagerly": false, "steps_per_execution": 1, "jit_compile": false,
-		} {
+		cco := orderedObject{vals: cc}
+		for _, k := range []string{"optimizer", "loss", "loss_weights", "metrics", "weighted_metrics", "run_eagerly", "steps_per_execution", "jit_compile"} {
 			if _, ok := cc[k]; !ok {
-				cc[k] = v
+				cc[k] = map[string]any{"run_eagerly": false, "steps_per_execution": 1, "jit_compile": false}[k]
 			}
+			cco.keys = append(cco.keys, k)
 		}
+		top["compile_config"] = cco
 	} else {
 		// A model never compiled: Keras writes no compile_config key then
 		// (serialize_keras_object adds it only when compiled).
 		delete(top, "compile_config")
 	}
-	// Keras's top-level key order: module, class_name, config,
-	// registered_name, build_config, compile_config.
-	var buf bytes.Buffer
-	buf.WriteByte('{')
-	first := true
+	// serialize_keras_object's key order.
+	obj := orderedObject{vals: top}
 	for _, k := range []string{"module", "class_name", "config", "registered_name", "build_config", "compile_config"} {
-		v, ok := top[k]
+		if _, ok := top[k]; ok {
+			obj.keys = append(obj.keys, k)
+		}
+	}
+	if len(obj.keys) != len(top) {
+		return nil, fmt.Errorf("config.json: ToJSON wrote top-level keys Keras does not (%d of them)", len(top)-len(obj.keys))
+	}
+	return pyJSON(obj), nil
+}
+
+// sequentialConfig is Sequential.get_config (keras/src/models/
+// sequential.py) for Keras 3.1: name, trainable, dtype, layers (the
+// InputLayer first, then each layer with the build_config of the shape
+// it was built on) and build_input_shape.
+func (m *Sequential) sequentialConfig(c map[string]any) orderedObject {
+	ls, _ := c["layers"].([]any)
+	shape := m.net.InputShape()
+	li := 0
+	for _, l := range ls {
+		lm, ok := l.(map[string]any)
 		if !ok {
 			continue
 		}
-		delete(top, k)
-		kb, _ := json.Marshal(k)
-		vb, err := json.Marshal(v)
-		if err != nil {
-			return nil, err
+		if lm["class_name"] == "InputLayer" {
+			// InputLayer.get_config in Keras 3.1: batch_shape, dtype,
+			// sparse, name.
+			if ic, ok := lm["config"].(map[string]any); ok {
+				delete(ic, "trainable")
+				if _, ok := ic["sparse"]; !ok {
+					ic["sparse"] = false
+				}
+				lm["config"] = orderedObject{keys: []string{"batch_shape", "dtype", "sparse", "name"}, vals: ic}
+			}
+			continue
 		}
-		if !first {
-			buf.WriteString(", ")
+		if li < len(m.net.Layers) && shape != nil {
+			// Keras's Dropout is built in __init__, so it has no build
+			// shapes and gets no build_config (as in files Keras 3.1
+			// and 3.10 wrote).
+			if lm["class_name"] != "Dropout" {
+				lm["build_config"] = map[string]any{"input_shape": batchShape(shape)}
+			}
+			out, err := m.net.Layers[li].OutputShape(shape)
+			if err != nil {
+				out = nil
+			}
+			shape = out
 		}
-		first = false
-		buf.Write(kb)
-		buf.WriteString(": ")
-		buf.Write(vb)
+		li++
 	}
-	if len(top) > 0 {
+	in := m.net.InputShape()
+	return orderedObject{
+		keys: []string{"name", "trainable", "dtype", "layers", "build_input_shape"},
+		vals: map[string]any{"name": c["name"], "trainable": true, "dtype": "float32", "layers": ls, "build_input_shape": batchShape(in)},
+	}
+}
+
+// orderedObject is a JSON object written with its keys in order (then
+// any others sorted), as Python's dicts keep insertion order.
+type orderedObject struct {
+	keys []string
+	vals map[string]any
+}
+
+// leadingKeys are written first, in this order, in objects pyJSON writes
+// from plain maps: serialize_keras_object's order.
+var leadingKeys = []string{"module", "class_name", "config", "registered_name", "build_config", "name"}
+
+// pyJSON writes v as Python's json.dumps does by default (", " and ": "
+// separators); maps put leadingKeys first, the rest sorted.
+func pyJSON(v any) []byte {
+	var b bytes.Buffer
+	writePyJSON(&b, v)
+	return b.Bytes()
+}
+
+func writePyJSON(b *bytes.Buffer, v any) {
+	writeObj := func(keys []string, vals map[string]any) {
+		b.WriteByte('{')
+		for i, k := range keys {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			kb, _ := json.Marshal(k)
+			b.Write(kb)
+			b.WriteString(": ")
+			writePyJSON(b, vals[k])
+		}
+		b.WriteByte('}')
+	}
+	orderKeys := func(first []string, vals map[string]any) []string {
+		var keys []string
+		seen := map[string]bool{}
+		for _, k := range first {
+			if _, ok := vals[k]; ok && !seen[k] {
+				keys = append(keys, k)
+				seen[k] = true
+			}
+		}
 		var rest []string
-		for k := range top {
-			rest = append(rest, k)
+		for k := range vals {
+			if !seen[k] {
+				rest = append(rest, k)
+			}
 		}
-		return nil, fmt.Errorf("config.json: ToJSON wrote top-level keys Keras does not: %s", strings.Join(rest, ", "))
+		slices.Sort(rest)
+		return append(keys, rest...)
 	}
-	buf.WriteByte('}')
-	return buf.Bytes(), nil
+	switch v := v.(type) {
+	case orderedObject:
+		writeObj(orderKeys(v.keys, v.vals), v.vals)
+	case map[string]any:
+		writeObj(orderKeys(leadingKeys, v), v)
+	case []any:
+		b.WriteByte('[')
+		for i, e := range v {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			writePyJSON(b, e)
+		}
+		b.WriteByte(']')
+	default:
+		// Scalars, and values json.Unmarshal did not make (re-read as
+		// generic JSON so their objects and lists get the same layout).
+		raw, err := json.Marshal(v)
+		if err != nil {
+			b.WriteString("null")
+			return
+		}
+		switch v.(type) {
+		case nil, bool, float64, string, int:
+			b.Write(raw)
+			return
+		}
+		var g any
+		if json.Unmarshal(raw, &g) != nil {
+			b.Write(raw)
+			return
+		}
+		writePyJSON(b, g)
+	}
+}
+
+// dosTime is t as an MS-DOS date and time (APPNOTE.TXT 4.4.6), as Python's
+// zipfile writes them.
+func dosTime(t time.Time) (date, tm uint16) {
+	date = uint16(t.Day() + int(t.Month())<<5 + (t.Year()-1980)<<9)
+	tm = uint16(t.Second()/2 + t.Minute()<<5 + t.Hour()<<11)
+	return date, tm
 }
 
 // withModule adds module (and a null registered_name) to v when it is a
