@@ -173,7 +173,7 @@ func (m *Sequential) kerasConfigJSON() ([]byte, error) {
 	}
 	layerModules(top["config"])
 	if c, ok := top["config"].(map[string]any); ok && !m.net.Functional() {
-		top["config"] = m.sequentialConfig(c)
+		top["config"] = sequentialConfig(&m.net, c)
 	}
 	// Layer.get_build_config: the shape the model was built for, with
 	// the batch dimension.
@@ -239,9 +239,10 @@ func (m *Sequential) kerasConfigJSON() ([]byte, error) {
 // sequential.py) for Keras 3.1: name, trainable, dtype, layers (the
 // InputLayer first, then each layer with the build_config of the shape
 // it was built on) and build_input_shape.
-func (m *Sequential) sequentialConfig(c map[string]any) orderedObject {
+// A nested Sequential's config is written the same way.
+func sequentialConfig(net *nn.Stack, c map[string]any) orderedObject {
 	ls, _ := c["layers"].([]any)
-	shape := m.net.InputShape()
+	shape := net.InputShape()
 	li := 0
 	for _, l := range ls {
 		lm, ok := l.(map[string]any)
@@ -260,14 +261,21 @@ func (m *Sequential) sequentialConfig(c map[string]any) orderedObject {
 			}
 			continue
 		}
-		if li < len(m.net.Layers) && shape != nil {
+		if li < len(net.Layers) && lm["class_name"] == "Sequential" {
+			if n, ok := net.Layers[li].(*nn.Nested); ok && !n.Net.Functional() {
+				if nc, ok := lm["config"].(map[string]any); ok {
+					lm["config"] = sequentialConfig(n.Net, nc)
+				}
+			}
+		}
+		if li < len(net.Layers) && shape != nil {
 			// Keras's Dropout is built in __init__, so it has no build
 			// shapes and gets no build_config (as in files Keras 3.1
 			// and 3.10 wrote).
 			if lm["class_name"] != "Dropout" {
 				lm["build_config"] = map[string]any{"input_shape": batchShape(shape)}
 			}
-			out, err := m.net.Layers[li].OutputShape(shape)
+			out, err := net.Layers[li].OutputShape(shape)
 			if err != nil {
 				out = nil
 			}
@@ -275,7 +283,7 @@ func (m *Sequential) sequentialConfig(c map[string]any) orderedObject {
 		}
 		li++
 	}
-	in := m.net.InputShape()
+	in := net.InputShape()
 	return orderedObject{
 		keys: []string{"name", "trainable", "dtype", "layers", "build_input_shape"},
 		vals: map[string]any{"name": c["name"], "trainable": true, "dtype": "float32", "layers": ls, "build_input_shape": batchShape(in)},
