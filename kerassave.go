@@ -33,11 +33,15 @@ import (
 //     optimizer's variables under optimizer/vars/<i>.
 
 // kerasSaveVersion is the keras_version metadata.json records. Keras does
-// not read it when loading (saving_lib.py's load_model ignores
-// metadata.json); it says which Keras wrote the layout, and the layout
-// written here is Keras 3.1.1's exactly (checked against a file Keras
-// 3.1.1 wrote: no "name" attributes on the vars groups, which Keras 3.10
-// adds and no Keras reads).
+// not read it when loading (saving_lib.py's load_model reads config.json
+// and model.weights.h5 only); it names the Keras whose output this
+// writer reproduces: model.weights.h5 is exactly Keras 3.1.1's layout
+// (compared group by group with a file Keras 3.1.1 wrote, in
+// TestKerasSaveMatchesKerasFile; Keras 3.10 adds "name" attributes on
+// the vars groups, which no Keras reads), and config.json has 3.1.1's
+// keys for the layers that file holds, the optimizer keys later versions
+// added left out when at their default (None), so that Keras 3.1.1 and
+// every later 3.x can read it.
 const kerasSaveVersion = "3.1.1"
 
 // kerasExt is the extension that makes Save write a .keras file.
@@ -50,8 +54,10 @@ func isKerasPath(path string) bool {
 
 // SaveKeras writes the model as a Keras 3 .keras file at path, whatever
 // its extension, atomically as Save does (Save itself does this for a
-// path ending in .keras). Keras's load_model reads it (keras.saving.
-// load_model insists on the .keras extension). The model's
+// path ending in .keras), in the layout keras.saving.load_model reads
+// (checked with h5py as saving_lib reads it, in kerassave_test.go; Keras
+// itself cannot run here). load_model insists on the .keras extension.
+// The model's
 // architecture, weights, compile settings and the optimizer's state are
 // written; gokeras's own extras (the epoch count, seed, class names,
 // data set name, pixel range) have no place in Keras's format and are
@@ -65,9 +71,11 @@ func isKerasPath(path string) bool {
 // with momentum: one momentum each). For every other optimizer, and for
 // one with EMA or gradient accumulation (which add variables), only the
 // iteration count and learning rate are written, which is what a
-// compiled Keras optimizer holds before its first step: Keras then
-// warns that it skips the optimizer's variables and starts its slots
-// afresh, as gokeras does when it loads any .keras file.
+// compiled Keras optimizer holds before it is built: Keras loads those
+// two, or, when its optimizer is already built, warns that the numbers
+// of variables differ and skips them (Optimizer.load_own_variables);
+// either way its slots start afresh, as gokeras's do when it loads any
+// .keras file.
 func (m *Sequential) SaveKeras(path string) error {
 	data, err := m.kerasFile(time.Now())
 	if err != nil {
@@ -172,8 +180,12 @@ func (m *Sequential) kerasConfigJSON() ([]byte, error) {
 		top["registered_name"] = nil
 	}
 	layerModules(top["config"])
-	if c, ok := top["config"].(map[string]any); ok && !m.net.Functional() {
-		top["config"] = sequentialConfig(&m.net, c)
+	if c, ok := top["config"].(map[string]any); ok {
+		if m.net.Functional() {
+			top["config"] = functionalConfig(c)
+		} else {
+			top["config"] = sequentialConfig(&m.net, c)
+		}
 	}
 	// Layer.get_build_config: the shape the model was built for, with
 	// the batch dimension.
@@ -250,15 +262,7 @@ func sequentialConfig(net *nn.Stack, c map[string]any) orderedObject {
 			continue
 		}
 		if lm["class_name"] == "InputLayer" {
-			// InputLayer.get_config in Keras 3.1: batch_shape, dtype,
-			// sparse, name.
-			if ic, ok := lm["config"].(map[string]any); ok {
-				delete(ic, "trainable")
-				if _, ok := ic["sparse"]; !ok {
-					ic["sparse"] = false
-				}
-				lm["config"] = orderedObject{keys: []string{"batch_shape", "dtype", "sparse", "name"}, vals: ic}
-			}
+			inputLayerConfig(lm)
 			continue
 		}
 		if li < len(net.Layers) && lm["class_name"] == "Sequential" {
@@ -288,6 +292,32 @@ func sequentialConfig(net *nn.Stack, c map[string]any) orderedObject {
 		keys: []string{"name", "trainable", "dtype", "layers", "build_input_shape"},
 		vals: map[string]any{"name": c["name"], "trainable": true, "dtype": "float32", "layers": ls, "build_input_shape": batchShape(in)},
 	}
+}
+
+// inputLayerConfig writes an InputLayer's config as InputLayer.get_config
+// does in Keras 3.1: batch_shape, dtype, sparse, name.
+func inputLayerConfig(lm map[string]any) {
+	ic, ok := lm["config"].(map[string]any)
+	if !ok {
+		return
+	}
+	delete(ic, "trainable")
+	if _, ok := ic["sparse"]; !ok {
+		ic["sparse"] = false
+	}
+	lm["config"] = orderedObject{keys: []string{"batch_shape", "dtype", "sparse", "name"}, vals: ic}
+}
+
+// functionalConfig is Functional.get_config (keras/src/models/
+// functional.py): name, trainable, layers, input_layers, output_layers.
+func functionalConfig(c map[string]any) orderedObject {
+	ls, _ := c["layers"].([]any)
+	for _, l := range ls {
+		if lm, ok := l.(map[string]any); ok && lm["class_name"] == "InputLayer" {
+			inputLayerConfig(lm)
+		}
+	}
+	return orderedObject{keys: []string{"name", "trainable", "layers", "input_layers", "output_layers"}, vals: c}
 }
 
 // orderedObject is a JSON object written with its keys in order (then
