@@ -117,3 +117,40 @@ func TestConvertRefuses(t *testing.T) {
 		t.Error("out.h5 was written")
 	}
 }
+
+// TestConvertSaysWhatKerasLoses: a gokeras model trained on the embedded
+// digits converts to .keras, and convert says which of gokeras's extras
+// the Keras format has no place for; converting back gives the same
+// predictions.
+func TestConvertSaysWhatKerasLoses(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "digits.safetensors")
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"train", "--epochs", "1", "--verbose", "0", "--save", src}, &stdout, &stderr); code != 0 {
+		t.Fatalf("train: exit %d: %s", code, stderr.String())
+	}
+	stdout.Reset()
+	stderr.Reset()
+	out := filepath.Join(dir, "digits.keras")
+	if code := run([]string{"convert", src, out}, &stdout, &stderr); code != 0 {
+		t.Fatalf("convert: exit %d: %s", code, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "data set name") {
+		t.Errorf("convert said %q; want a note that the data set name is not written", stderr.String())
+	}
+	orig, err := gokeras.Load(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := gokeras.Load(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := tensor.New(append([]int{3}, orig.Net().InputShape()...)...)
+	for i := range x.Data {
+		x.Data[i] = float32(i%17) / 16
+	}
+	if !slicesEqual(predictBits(t, orig, x), predictBits(t, back, x)) {
+		t.Error("the .keras file predicts other values than the model it was converted from")
+	}
+}
