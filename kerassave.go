@@ -244,7 +244,70 @@ func (m *Sequential) kerasConfigJSON() ([]byte, error) {
 	if len(obj.keys) != len(top) {
 		return nil, fmt.Errorf("config.json: ToJSON wrote top-level keys Keras does not (%d of them)", len(top)-len(obj.keys))
 	}
+	var ext []string
+	gokerasExtensions(obj, "", &ext)
+	if len(ext) > 0 {
+		slices.Sort(ext)
+		ext = slices.Compact(ext)
+		return nil, fmt.Errorf("the model uses what Keras 3 does not have, so Keras could not load it from a .keras file: %s; save it in gokeras's format (a file name not ending in .keras), or build and compile it without them", strings.Join(abbreviateProblems(ext, 12), "; "))
+	}
 	return pyJSON(obj), nil
+}
+
+// gokerasClasses are the classes gokeras writes that Keras 3 lacks
+// (docs/keras-coverage.md): its layers, the OneCycle schedule and the
+// Dirac initializer.
+var gokerasClasses = map[string]string{
+	"PatchWhitening": "layer", "Whitening": "layer",
+	"OneCycle": "learning-rate schedule", "Dirac": "initializer",
+}
+
+// gokerasExtensions appends to out each gokeras extension a model config
+// uses that Keras 3 would refuse when loading it: the classes above,
+// RandomCrop's padding, label_smoothing on SparseCategoricalCrossentropy
+// and an optimizer's lr_multipliers.
+func gokerasExtensions(v any, where string, out *[]string) {
+	var m map[string]any
+	switch v := v.(type) {
+	case orderedObject:
+		m = v.vals
+	case map[string]any:
+		m = v
+	case []any:
+		for _, e := range v {
+			gokerasExtensions(e, where, out)
+		}
+		return
+	case string:
+		if v == "dirac" && strings.HasSuffix(where, "_initializer") {
+			*out = append(*out, fmt.Sprintf("the dirac initializer (%s)", where))
+		}
+		return
+	default:
+		return
+	}
+	if class, ok := m["class_name"].(string); ok {
+		cfg, _ := m["config"].(map[string]any)
+		name, _ := cfg["name"].(string)
+		if name == "" {
+			name = where
+		}
+		if kind, ok := gokerasClasses[class]; ok {
+			*out = append(*out, fmt.Sprintf("the %s %s (%s), a gokeras %s", class, kind, name, kind))
+		}
+		switch p, _ := cfg["padding"].(float64); {
+		case class == "RandomCrop" && p != 0:
+			*out = append(*out, fmt.Sprintf("RandomCrop %s's padding, a gokeras extension", name))
+		case class == "SparseCategoricalCrossentropy" && cfg["label_smoothing"] != nil && cfg["label_smoothing"] != 0.0:
+			*out = append(*out, "label_smoothing on SparseCategoricalCrossentropy, a gokeras extension")
+		}
+	}
+	if _, ok := m["lr_multipliers"]; ok {
+		*out = append(*out, "the optimizer's lr_multipliers, a gokeras extension")
+	}
+	for k, e := range m {
+		gokerasExtensions(e, k, out)
+	}
 }
 
 // sequentialConfig is Sequential.get_config (keras/src/models/

@@ -618,3 +618,41 @@ func TestKerasSaveRoundTripMulti(t *testing.T) {
 		}
 	}
 }
+
+// TestKerasSaveRefusesExtensions: the cifar10-fast preset uses gokeras
+// extensions Keras 3 lacks; saving it as .keras is an error that names
+// every one and says what to do, and nothing is written.
+func TestKerasSaveRefusesExtensions(t *testing.T) {
+	m := presetModel(t, "cifar10-fast")
+	path := filepath.Join(t.TempDir(), "fast.keras")
+	err := m.Save(path)
+	if err == nil {
+		t.Fatal("Save wrote a .keras file Keras could not load")
+	}
+	for _, want := range []string{"PatchWhitening layer", "OneCycle learning-rate schedule", "RandomCrop", "padding",
+		"label_smoothing on SparseCategoricalCrossentropy", "gokeras's format"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not mention %q", err, want)
+		}
+	}
+	if fileExists(path) {
+		t.Error("a file was written")
+	}
+	// In gokeras's format it saves.
+	if err := m.Save(filepath.Join(t.TempDir(), "fast.safetensors")); err != nil {
+		t.Error(err)
+	}
+}
+
+// TestKerasSaveRefusesDirac: gokeras's dirac initializer has no Keras
+// class.
+func TestKerasSaveRefusesDirac(t *testing.T) {
+	m := NewSequential(&nn.Conv2D{Filters: 2, KernelSize: [2]int{3, 3}, KernelInitializer: nn.Dirac, InputShape: tensor.Shape{5, 5, 2}})
+	if err := m.Build(); err != nil {
+		t.Fatal(err)
+	}
+	err := m.Save(filepath.Join(t.TempDir(), "d.keras"))
+	if err == nil || !strings.Contains(err.Error(), "Dirac initializer (kernel_initializer)") {
+		t.Errorf("Save: %v, want an error naming the dirac initializer", err)
+	}
+}
