@@ -84,6 +84,22 @@ func (m *Sequential) SaveKeras(path string) error {
 	return writeAtomic(path, data)
 }
 
+// CheckSave returns the error Save would give for the model at path
+// without writing anything: CheckSavePath's, and for a path ending in
+// .keras what Keras's format cannot hold (SaveKeras). A tool that trains
+// calls it before the first epoch rather than learn it at the end.
+func (m *Sequential) CheckSave(path string) error {
+	if err := CheckSavePath(path); err != nil {
+		return err
+	}
+	if isKerasPath(path) {
+		if _, err := m.kerasConfigJSON(); err != nil {
+			return fmt.Errorf("gokeras: save %s: %w", path, err)
+		}
+	}
+	return nil
+}
+
 // kerasFile returns the bytes of the model's .keras file, saved at now.
 func (m *Sequential) kerasFile(now time.Time) ([]byte, error) {
 	if !m.net.Built() {

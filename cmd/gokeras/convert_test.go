@@ -154,3 +154,21 @@ func TestConvertSaysWhatKerasLoses(t *testing.T) {
 		t.Error("the .keras file predicts other values than the model it was converted from")
 	}
 }
+
+// TestConvertTrainSaveKerasRefusedEarly: train --save x.keras with a
+// gokeras extension Keras lacks (label smoothing on sparse labels) fails
+// before the first epoch, saying what and that nothing was trained.
+func TestConvertTrainSaveKerasRefusedEarly(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "x.keras")
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"train", "--label-smoothing", "0.1", "--epochs", "1", "--save", out}, &stdout, &stderr)
+	if code == 0 || !strings.Contains(stderr.String(), "label_smoothing on SparseCategoricalCrossentropy") || !strings.Contains(stderr.String(), "nothing was trained") {
+		t.Errorf("exit %d, stderr %q; want an error naming label_smoothing, before training", code, stderr.String())
+	}
+	if strings.Contains(stdout.String(), "Epoch 1/") {
+		t.Error("an epoch was trained before the error")
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Error("x.keras was written")
+	}
+}

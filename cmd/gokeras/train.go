@@ -257,6 +257,16 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if classWeight.balanced && verb != train.Silent {
 		fmt.Fprintf(stdout, "class_weight (balanced): %s\n", formatClassWeight(o.ClassWeight))
 	}
+	// What saving would refuse in the model itself (gokeras extensions
+	// in a .keras file), before the first epoch.
+	for _, o := range []output{{"save", *save}, {"checkpoint", *checkpoint}} {
+		if o.path == "" {
+			continue
+		}
+		if err := m.CheckSave(o.path); err != nil {
+			return fmt.Errorf("--%s %s: %s; nothing was trained", o.flag, o.path, strings.TrimPrefix(err.Error(), "gokeras: save "+o.path+": "))
+		}
+	}
 	ctx, stop := signalContext(context.Background())
 	defer stop()
 	fitY, testY := trainSet.Y, testSet.Y
