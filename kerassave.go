@@ -183,7 +183,11 @@ func (m *Sequential) kerasConfigJSON() ([]byte, error) {
 		return nil, err
 	}
 	var top map[string]any
-	if err := json.Unmarshal(raw, &top); err != nil {
+	// Numbers stay as written (json.Number): a seed beyond 2^53 keeps its
+	// digits.
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if err := dec.Decode(&top); err != nil {
 		return nil, err
 	}
 	if m.net.Functional() {
@@ -270,6 +274,18 @@ func (m *Sequential) kerasConfigJSON() ([]byte, error) {
 	return pyJSON(obj), nil
 }
 
+// nonZero reports whether a config value is a number other than 0.
+func nonZero(v any) bool {
+	switch v := v.(type) {
+	case json.Number:
+		f, err := v.Float64()
+		return err != nil || f != 0
+	case float64:
+		return v != 0
+	}
+	return false
+}
+
 // gokerasClasses are the classes gokeras writes that Keras 3 lacks
 // (docs/keras-coverage.md): its layers, the OneCycle schedule and the
 // Dirac initializer.
@@ -311,10 +327,10 @@ func gokerasExtensions(v any, where string, out *[]string) {
 		if kind, ok := gokerasClasses[class]; ok {
 			*out = append(*out, fmt.Sprintf("the %s %s (%s), a gokeras %s", class, kind, name, kind))
 		}
-		switch p, _ := cfg["padding"].(float64); {
-		case class == "RandomCrop" && p != 0:
+		switch {
+		case class == "RandomCrop" && nonZero(cfg["padding"]):
 			*out = append(*out, fmt.Sprintf("RandomCrop %s's padding, a gokeras extension", name))
-		case class == "SparseCategoricalCrossentropy" && cfg["label_smoothing"] != nil && cfg["label_smoothing"] != 0.0:
+		case class == "SparseCategoricalCrossentropy" && nonZero(cfg["label_smoothing"]):
 			*out = append(*out, "label_smoothing on SparseCategoricalCrossentropy, a gokeras extension")
 		}
 	}
@@ -473,7 +489,7 @@ func writePyJSON(b *bytes.Buffer, v any) {
 			return
 		}
 		switch v.(type) {
-		case nil, bool, float64, string, int:
+		case nil, bool, float64, string, int, json.Number:
 			b.Write(raw)
 			return
 		}
