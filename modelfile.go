@@ -319,8 +319,9 @@ func withLayersObject(data []byte) []byte {
 }
 
 // joinLayerErrors is the one error for the layers of a model file that
-// cannot be read (nil for none): the error itself for one, all of them,
-// a line each, for several.
+// cannot be read (nil for none): the error itself for one, all of them for
+// several, on one line separated by "; " (errors here are one line each,
+// so a message can be quoted and logged whole; FuzzParseModelJSON checks).
 func joinLayerErrors(errs []error, of int) error {
 	switch len(errs) {
 	case 0:
@@ -328,8 +329,24 @@ func joinLayerErrors(errs []error, of int) error {
 	case 1:
 		return errs[0]
 	}
-	return fmt.Errorf("%d of the %d layers cannot be read:\n%w", len(errs), of, errors.Join(errs...))
+	return &layerErrors{errs: errs, of: of}
 }
+
+// layerErrors is several layers' errors; errors.Is and As see each.
+type layerErrors struct {
+	errs []error
+	of   int
+}
+
+func (e *layerErrors) Error() string {
+	msgs := make([]string, len(e.errs))
+	for i, err := range e.errs {
+		msgs[i] = err.Error()
+	}
+	return fmt.Sprintf("%d of the %d layers cannot be read: %s", len(e.errs), e.of, strings.Join(msgs, "; "))
+}
+
+func (e *layerErrors) Unwrap() []error { return e.errs }
 
 // layerContext rewrites an *nn.LayerError as `layer "dense" (Dense): ...`
 // without the nn prefix, for messages that already say where they are.
