@@ -74,7 +74,7 @@ func (g *gridFlag) Set(v string) error { *g = append(*g, v); return nil }
 
 func runSweep(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("sweep", stdout)
-	modelFlag := fs.String("model", "digits-cnn", "a preset name (see 'gokeras presets') or a Keras-style model JSON file")
+	modelFlag := fs.String("model", "digits-cnn", "a preset name (see 'gokeras presets'), a Keras-style model JSON file, or a saved model (Keras's .keras or .h5, or gokeras's own): every trial then starts from its weights")
 	data := addDataFlags(fs)
 	var grid gridFlag
 	fs.Var(&grid, "grid", "the values to try: 'NAME=V1,V2 NAME=V1,...' (may be repeated; see -h)")

@@ -22,6 +22,16 @@ import (
 )
 
 // modelSource resolves --model: a preset name or a model JSON file.
+// isModelPath tells a model file from a preset name: a path, or a name
+// with a model file's extension.
+func isModelPath(spec string) bool {
+	switch strings.ToLower(filepath.Ext(spec)) {
+	case ".json", ".keras", ".h5", ".hdf5", ".gkm", ".safetensors":
+		return true
+	}
+	return strings.ContainsRune(spec, os.PathSeparator)
+}
+
 type modelSource struct {
 	model   *gokeras.Sequential
 	name    string
@@ -30,10 +40,20 @@ type modelSource struct {
 }
 
 func loadModelSource(spec string) (*modelSource, error) {
-	if strings.HasSuffix(spec, ".json") || strings.ContainsRune(spec, os.PathSeparator) {
+	if isModelPath(spec) {
 		data, err := os.ReadFile(spec)
 		if err != nil {
 			return nil, fmt.Errorf("reading model file: %w", err)
+		}
+		if t := bytes.TrimLeft(data, " \t\r\n"); len(t) > 0 && t[0] != '{' && t[0] != '[' {
+			// Not JSON: a saved model (Keras's .keras or .h5, or
+			// gokeras's own), architecture, compile config and weights;
+			// training (each sweep trial) starts from its weights.
+			m, err := gokeras.Load(spec)
+			if err != nil {
+				return nil, fmt.Errorf("--model %s is neither a model JSON file nor a saved model: %w", spec, err)
+			}
+			return &modelSource{model: m, name: spec, dataset: m.DatasetName}, nil
 		}
 		ms, err := gokeras.ParseModelJSON(data)
 		if err != nil {
