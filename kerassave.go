@@ -86,13 +86,14 @@ func (m *Sequential) SaveKeras(path string) error {
 
 // CheckSave returns the error Save would give for the model at path
 // without writing anything: CheckSavePath's, and for a path ending in
-// .keras what Keras's format cannot hold (SaveKeras). A tool that trains
+// .keras, .h5 or .hdf5 what Keras's formats cannot hold (SaveKeras,
+// SaveKerasH5). A tool that trains
 // calls it before the first epoch rather than learn it at the end.
 func (m *Sequential) CheckSave(path string) error {
 	if err := CheckSavePath(path); err != nil {
 		return err
 	}
-	if isKerasPath(path) {
+	if isKerasPath(path) || isKerasH5Path(path) {
 		if _, err := m.kerasConfigJSON(); err != nil {
 			return fmt.Errorf("gokeras: save %s: %w", path, err)
 		}
@@ -178,9 +179,21 @@ var kerasOptimizerClasses = map[string]string{
 // class_name, the model's build_config, and a compile_config with every
 // key Trainer.get_compile_config writes.
 func (m *Sequential) kerasConfigJSON() ([]byte, error) {
-	raw, err := m.ToJSON()
+	obj, err := m.kerasConfigTree(false)
 	if err != nil {
 		return nil, err
+	}
+	return pyJSON(obj), nil
+}
+
+// kerasConfigTree is config.json before it is written (kerash5save.go
+// turns it into the legacy model_config and training_config). With
+// newOptimizerKeys the optimizer keys later Keras 3 versions added stay
+// when null, as Keras 3.1+'s legacy .h5 files hold them.
+func (m *Sequential) kerasConfigTree(newOptimizerKeys bool) (orderedObject, error) {
+	raw, err := m.ToJSON()
+	if err != nil {
+		return orderedObject{}, err
 	}
 	var top map[string]any
 	// Numbers stay as written (json.Number): a seed beyond 2^53 keeps its
@@ -188,7 +201,7 @@ func (m *Sequential) kerasConfigJSON() ([]byte, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	if err := dec.Decode(&top); err != nil {
-		return nil, err
+		return orderedObject{}, err
 	}
 	if m.net.Functional() {
 		top["module"] = "keras.src.models.functional"
@@ -231,7 +244,7 @@ func (m *Sequential) kerasConfigJSON() ([]byte, error) {
 				// accumulation, loss scaling): left out when at their
 				// default, None, so that every Keras 3 reads the config.
 				for _, k := range []string{"loss_scale_factor", "gradient_accumulation_steps"} {
-					if v, ok := c[k]; ok && v == nil {
+					if v, ok := c[k]; ok && v == nil && !newOptimizerKeys {
 						delete(c, k)
 					}
 				}
@@ -262,16 +275,16 @@ func (m *Sequential) kerasConfigJSON() ([]byte, error) {
 		}
 	}
 	if len(obj.keys) != len(top) {
-		return nil, fmt.Errorf("config.json: ToJSON wrote top-level keys Keras does not (%d of them)", len(top)-len(obj.keys))
+		return orderedObject{}, fmt.Errorf("config.json: ToJSON wrote top-level keys Keras does not (%d of them)", len(top)-len(obj.keys))
 	}
 	var ext []string
 	gokerasExtensions(obj, "", &ext)
 	if len(ext) > 0 {
 		slices.Sort(ext)
 		ext = slices.Compact(ext)
-		return nil, fmt.Errorf("the model uses what Keras 3 does not have, so Keras could not load it from a .keras file: %s; save it in gokeras's format (a file name not ending in .keras), or build and compile it without them", strings.Join(abbreviateProblems(ext, 12), "; "))
+		return orderedObject{}, fmt.Errorf("the model uses what Keras 3 does not have, so Keras could not load it from its own formats (.keras, legacy .h5): %s; save it in gokeras's format (a file name not ending in .keras, .h5 or .hdf5), or build and compile it without them", strings.Join(abbreviateProblems(ext, 12), "; "))
 	}
-	return pyJSON(obj), nil
+	return obj, nil
 }
 
 // nonZero reports whether a config value is a number other than 0.

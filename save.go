@@ -46,10 +46,15 @@ type namedTensor struct {
 // either the old file or the new one. It refuses a path that is a
 // directory, a device or a FIFO, or a read-only file; it writes through a
 // symlink to its target and keeps a replaced file's mode (see writeAtomic).
-// A path ending in .keras gets Keras 3's format instead (SaveKeras).
+// A path ending in .keras gets Keras 3's format instead (SaveKeras), one
+// ending in .h5 or .hdf5 Keras's legacy HDF5 format (SaveKerasH5), as
+// Keras's model.save decides by the same extensions.
 func (m *Sequential) Save(path string) error {
 	if isKerasPath(path) {
 		return m.SaveKeras(path) // kerassave.go
+	}
+	if isKerasH5Path(path) {
+		return m.SaveKerasH5(path) // kerash5save.go
 	}
 	if !m.net.Built() {
 		return fmt.Errorf("gokeras: save: the model is not built yet; fit it or call Build first")

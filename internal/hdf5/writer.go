@@ -56,6 +56,16 @@ type buildAttr struct {
 // NumPy bytes arrays) stores layer_names and weight_names.
 type FixedStrings []string
 
+// ASCIIString is an attribute value stored as a scalar variable-length
+// string whose character set is ASCII, as h5py stores a Python bytes
+// value (Keras's legacy .h5 writer stores its JSON configs so).
+type ASCIIString string
+
+// ASCIIStrings is an attribute value stored as an array of
+// variable-length ASCII strings, as h5py stores a list of Python bytes
+// (Keras's legacy .h5 layer_names and weight_names).
+type ASCIIStrings []string
+
 func checkName(name string) error {
 	if name == "" || name == "." || strings.ContainsAny(name, "/\x00") {
 		return fmt.Errorf("hdf5: invalid member name %q (empty, \".\", or containing '/' or NUL)", name)
@@ -156,7 +166,9 @@ func (g *BuildGroup) AddInt64(name string, shape []int, data []int64) error {
 
 // SetAttr sets attribute name, replacing one of that name. Values:
 // string (a scalar variable-length UTF-8 string, as h5py writes Python
-// str), []string (an array of them), FixedStrings, int64, []int64,
+// str), []string (an array of them), ASCIIString and ASCIIStrings (the
+// same with the ASCII character set, as h5py writes Python bytes),
+// FixedStrings, int64, []int64,
 // float32, []float32, float64, []float64 (an empty []float64 is the
 // zero-length array Keras 2 writes for layers without weights).
 func (g *BuildGroup) SetAttr(name string, v any) error {
@@ -165,11 +177,16 @@ func (g *BuildGroup) SetAttr(name string, v any) error {
 	}
 	a := buildAttr{name: name}
 	vlen := Datatype{Class: String, Size: 16, Variable: true, UTF8: true}
+	vlenASCII := Datatype{Class: String, Size: 16, Variable: true}
 	switch v := v.(type) {
 	case string:
 		a.dtype, a.strs = vlen, []string{v}
 	case []string:
 		a.dtype, a.strs, a.shape = vlen, slices.Clone(v), []int{len(v)}
+	case ASCIIString:
+		a.dtype, a.strs = vlenASCII, []string{string(v)}
+	case ASCIIStrings:
+		a.dtype, a.strs, a.shape = vlenASCII, slices.Clone([]string(v)), []int{len(v)}
 	case FixedStrings:
 		size := 1
 		for _, s := range v {
@@ -616,9 +633,13 @@ func encodeDatatype(t Datatype) []byte {
 	case t.Class == Integer: // signed little-endian, 8 bytes
 		b = []byte{0x10, 0x08, 0, 0, 8, 0, 0, 0, 0, 0, 64, 0}
 	case t.Class == String && t.Variable:
-		// Variable-length string of UTF-8, NULL-terminated, whose base
-		// type is an unsigned byte, as HDF5 encodes H5T_C_S1 variable.
+		// Variable-length string of UTF-8 (or ASCII), NULL-terminated,
+		// whose base type is an unsigned byte, as HDF5 encodes H5T_C_S1
+		// variable.
 		b = []byte{0x19, 0x01, 0x01, 0x00, 16, 0, 0, 0, 0x10, 0, 0, 0, 1, 0, 0, 0, 0, 0, 8, 0}
+		if !t.UTF8 {
+			b[2] = 0x00 // character set bits 8-11: 0, ASCII
+		}
 	case t.Class == String:
 		b = []byte{0x13, byte(t.Pad), 0, 0}
 		b = binary.LittleEndian.AppendUint32(b, uint32(t.Size))
