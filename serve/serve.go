@@ -1,0 +1,358 @@
+// Package serve puts gokeras models behind HTTP: an http.Handler that Go
+// programs mount in their own servers, and that `gokeras serve` runs.
+//
+// It speaks two published protocols, with their request, response and
+// error shapes:
+//
+//   - the KServe / Triton "V2" (Open Inference Protocol) REST API
+//     (kserve/kserve docs/predict-api/v2/required_api.md): GET /v2,
+//     /v2/health/live, /v2/health/ready, /v2/models/NAME (metadata),
+//     /v2/models/NAME/ready, and POST /v2/models/NAME/infer with FP32
+//     tensors ("shape", row-major "data", natural or flattened);
+//   - TF Serving's REST API (tensorflow/serving
+//     tensorflow_serving/g3doc/api_rest.md): POST /v1/models/NAME:predict
+//     with "instances" (row form) or "inputs" (columnar form), and GET
+//     /v1/models/NAME (model status).
+//
+// Either path may name the version, /versions/1: each model is served as
+// version 1. Errors are {"error": "..."} in both protocols, with 400 for a
+// request the model cannot take (the message says what is wrong), 404 for
+// an unknown model, 413 for a body over Options.MaxBodyBytes, 429 with
+// Retry-After when the model's queue is full, and 503 when a request's
+// deadline passes before it runs or the handler is shutting down.
+//
+// Requests to one model are batched dynamically, as Triton's dynamic
+// batcher does (Options.MaxBatchSize, Options.MaxQueueDelay), and each
+// batch runs through Model.Predict, which is safe for concurrent use; each
+// request gets the same bits as Model.Predict on its own rows.
+package serve
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"runtime/debug"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/gokeras/gokeras"
+	"github.com/gokeras/gokeras/tensor"
+)
+
+// Options configure a Handler. The zero value is usable.
+type Options struct {
+	// MaxBatchSize is the most rows run in one batch, Triton's
+	// max_batch_size; a request of more rows is refused. 0 means 32.
+	MaxBatchSize int
+	// MaxQueueDelay is how long a batch may wait for more requests after
+	// its first was queued, Triton's max_queue_delay_microseconds. 0 runs
+	// whatever is queued at once (Triton's default).
+	MaxQueueDelay time.Duration
+	// MaxQueueSize is how many requests may wait per model; one more is
+	// answered 429 at once. 0 means 128.
+	MaxQueueSize int
+	// Timeout is each request's deadline, from its arrival: a request
+	// still queued then is answered 503 and never runs. 0 means none.
+	Timeout time.Duration
+	// MaxBodyBytes limits a request's body; a larger one is answered 413.
+	// 0 means 64 MiB.
+	MaxBodyBytes int64
+}
+
+func (o Options) withDefaults() (Options, error) {
+	if o.MaxBatchSize == 0 {
+		o.MaxBatchSize = 32
+	}
+	if o.MaxQueueSize == 0 {
+		o.MaxQueueSize = 128
+	}
+	if o.MaxBodyBytes == 0 {
+		o.MaxBodyBytes = 64 << 20
+	}
+	switch {
+	case o.MaxBatchSize < 1:
+		return o, fmt.Errorf("serve: MaxBatchSize %d: want at least 1", o.MaxBatchSize)
+	case o.MaxQueueSize < 1:
+		return o, fmt.Errorf("serve: MaxQueueSize %d: want at least 1", o.MaxQueueSize)
+	case o.MaxQueueDelay < 0:
+		return o, fmt.Errorf("serve: MaxQueueDelay %v: want 0 or more", o.MaxQueueDelay)
+	case o.Timeout < 0:
+		return o, fmt.Errorf("serve: Timeout %v: want 0 (none) or more", o.Timeout)
+	case o.MaxBodyBytes < 1:
+		return o, fmt.Errorf("serve: MaxBodyBytes %d: want at least 1", o.MaxBodyBytes)
+	}
+	return o, nil
+}
+
+// Handler serves models over HTTP (see the package comment). Close it to
+// finish the queued work.
+type Handler struct {
+	opts    Options
+	models  map[string]*model
+	closing atomic.Bool
+}
+
+// model is one served model and what the protocols say about it.
+type model struct {
+	name                string
+	m                   *gokeras.Model
+	inNames, outNames   []string
+	inShapes, outShapes [][]int // per sample
+	b                   *batcher
+}
+
+// version is the one version each model is served as.
+const version = "1"
+
+// New returns a Handler serving each model under its map key, the name in
+// the URLs. The models must not be trained or changed while served.
+func New(models map[string]*gokeras.Model, o Options) (*Handler, error) {
+	o, err := o.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	if len(models) == 0 {
+		return nil, fmt.Errorf("serve: no models to serve")
+	}
+	h := &Handler{opts: o, models: map[string]*model{}}
+	names := make([]string, 0, len(models))
+	for name := range models {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		sm, err := newModel(name, models[name])
+		if err != nil {
+			h.Close()
+			return nil, err
+		}
+		sm.b = newBatcher(sm, o)
+		h.models[name] = sm
+	}
+	return h, nil
+}
+
+func newModel(name string, m *gokeras.Model) (*model, error) {
+	if name == "" || strings.ContainsAny(name, "/:?#") {
+		return nil, fmt.Errorf("serve: model name %q: want a non-empty name without '/', ':', '?' or '#'", name)
+	}
+	if m == nil {
+		return nil, fmt.Errorf("serve: model %q is nil", name)
+	}
+	if !m.Net().Built() {
+		if err := m.Build(); err != nil {
+			return nil, fmt.Errorf("serve: model %q: %w", name, err)
+		}
+	}
+	sm := &model{name: name, m: m, inNames: m.InputNames(), outNames: m.OutputNames()}
+	for _, s := range m.Net().InputShapes() {
+		sm.inShapes = append(sm.inShapes, slices.Clone([]int(s)))
+	}
+	for _, s := range m.Net().OutputShapes() {
+		sm.outShapes = append(sm.outShapes, slices.Clone([]int(s)))
+	}
+	for _, sh := range append(slices.Clone(sm.inShapes), sm.outShapes...) {
+		if sh == nil || slices.ContainsFunc(sh, func(d int) bool { return d < 1 }) {
+			return nil, fmt.Errorf("serve: model %q has a tensor of shape %v; serving needs every dimension but the batch known", name, sh)
+		}
+	}
+	if len(sm.inNames) != len(sm.inShapes) || len(sm.outNames) != len(sm.outShapes) {
+		return nil, fmt.Errorf("serve: model %q: %d input names for %d inputs, %d output names for %d outputs", name, len(sm.inNames), len(sm.inShapes), len(sm.outNames), len(sm.outShapes))
+	}
+	return sm, nil
+}
+
+// Close stops taking requests (readiness turns false; new inference
+// requests are answered 503) and returns when every queued request has
+// run and been answered. Call it after http.Server.Shutdown.
+func (h *Handler) Close() error {
+	h.closing.Store(true)
+	for _, m := range h.models {
+		if m.b != nil {
+			m.b.close()
+		}
+	}
+	return nil
+}
+
+// httpError is an error with its status code.
+type httpError struct {
+	code int
+	msg  string
+}
+
+func (e *httpError) Error() string { return e.msg }
+
+func badRequest(format string, args ...any) error {
+	return &httpError{http.StatusBadRequest, fmt.Sprintf(format, args...)}
+}
+
+// ServeHTTP routes a request to its protocol's handler.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer func() {
+		// A bug must not take the server down with it; net/http would
+		// drop the connection without an answer.
+		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler {
+				panic(p)
+			}
+			writeError(w, &httpError{http.StatusInternalServerError, fmt.Sprintf("internal error: %v", p)})
+		}
+	}()
+	path := r.URL.Path
+	switch {
+	case path == "/v2" || path == "/v2/":
+		h.serverMetadata(w, r)
+	case path == "/v2/health/live":
+		h.live(w, r)
+	case path == "/v2/health/ready":
+		h.ready(w, r)
+	case strings.HasPrefix(path, "/v2/models/"):
+		h.v2Model(w, r, strings.TrimPrefix(path, "/v2/models/"))
+	case strings.HasPrefix(path, "/v1/models/"):
+		h.v1Model(w, r, strings.TrimPrefix(path, "/v1/models/"))
+	default:
+		writeError(w, &httpError{http.StatusNotFound, fmt.Sprintf("no endpoint %s; this server answers /v2/... (KServe V2) and /v1/models/... (TF Serving)", path)})
+	}
+}
+
+// lookup finds the model of a URL's "NAME[/versions/V]" and returns the
+// rest of the path.
+func (h *Handler) lookup(rest string) (*model, string, error) {
+	name, tail, _ := strings.Cut(rest, "/")
+	if tail != "" {
+		tail = "/" + tail
+	}
+	if i := strings.IndexByte(name, ':'); i >= 0 {
+		name, tail = name[:i], name[i:]+tail
+	}
+	m, ok := h.models[name]
+	if !ok {
+		return nil, "", &httpError{http.StatusNotFound, fmt.Sprintf("unknown model %q; served: %s", name, strings.Join(h.names(), ", "))}
+	}
+	if v, ok := strings.CutPrefix(tail, "/versions/"); ok {
+		ver, after := v, ""
+		if i := strings.IndexAny(v, "/:"); i >= 0 {
+			ver, after = v[:i], v[i:]
+		}
+		if ver != version {
+			return nil, "", &httpError{http.StatusNotFound, fmt.Sprintf("model %q has no version %q; it is served as version %s", name, ver, version)}
+		}
+		tail = after
+	}
+	return m, tail, nil
+}
+
+func (h *Handler) names() []string {
+	out := make([]string, 0, len(h.models))
+	for n := range h.models {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// method answers 405 unless r uses want.
+func method(w http.ResponseWriter, r *http.Request, want string) bool {
+	if r.Method == want || (want == http.MethodGet && r.Method == http.MethodHead) {
+		return true
+	}
+	w.Header().Set("Allow", want)
+	writeError(w, &httpError{http.StatusMethodNotAllowed, fmt.Sprintf("%s %s: use %s", r.Method, r.URL.Path, want)})
+	return false
+}
+
+// writeError writes the error body both protocols define, {"error": "..."},
+// with err's status (500 for an error without one).
+func writeError(w http.ResponseWriter, err error) {
+	code := http.StatusInternalServerError
+	var he *httpError
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &he):
+		code = he.code
+	case errors.As(err, &mbe):
+		code = http.StatusRequestEntityTooLarge
+		err = fmt.Errorf("the request body is over the limit of %d bytes", mbe.Limit)
+	case errors.Is(err, errQueueFull):
+		code = http.StatusTooManyRequests
+		w.Header().Set("Retry-After", "1")
+	case errors.Is(err, errClosed), errors.Is(err, errTimeout):
+		// Triton answers a request whose queue timeout expired with
+		// UNAVAILABLE, which its HTTP front end sends as 503
+		// (src/http_server.cc, HttpCodeFromError).
+		code = http.StatusServiceUnavailable
+	}
+	b, _ := json.Marshal(map[string]string{"error": err.Error()})
+	writeJSON(w, code, b)
+}
+
+func writeJSON(w http.ResponseWriter, code int, body []byte) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(code)
+	w.Write(body)
+}
+
+// readBody reads a request's body under the size limit.
+func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	return io.ReadAll(http.MaxBytesReader(w, r.Body, h.opts.MaxBodyBytes))
+}
+
+// infer queues rows for m and waits for their outputs.
+func (h *Handler) infer(r *http.Request, m *model, rows int, in []*tensor.Tensor) ([]*tensor.Tensor, error) {
+	if h.closing.Load() {
+		return nil, errClosed
+	}
+	ctx := r.Context()
+	if h.opts.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, h.opts.Timeout)
+		defer cancel()
+	}
+	j := &job{ctx: ctx, rows: rows, in: in, done: make(chan result, 1)}
+	if err := m.b.submit(j); err != nil {
+		return nil, err
+	}
+	select {
+	case res := <-j.done:
+		return res.out, res.err
+	case <-ctx.Done():
+		// The batcher skips the job if it has not run yet; its answer
+		// channel is buffered, so nothing waits for this goroutine.
+		return nil, fmt.Errorf("%w: the request did not run within %v", errTimeout, h.opts.Timeout)
+	}
+}
+
+// checkRows refuses a batch of no rows or more than a batch's.
+func (h *Handler) checkRows(n int) error {
+	if n < 1 {
+		return badRequest("the request has no rows (the batch dimension is 0)")
+	}
+	if n > h.opts.MaxBatchSize {
+		return badRequest("the request has %d rows, over the server's max batch size of %d; split it", n, h.opts.MaxBatchSize)
+	}
+	return nil
+}
+
+// serverVersion is the gokeras module's version, as built.
+func serverVersion() string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, d := range bi.Deps {
+			if d.Path == "github.com/gokeras/gokeras" {
+				return d.Version
+			}
+		}
+		if bi.Main.Path == "github.com/gokeras/gokeras" && bi.Main.Version != "" {
+			return bi.Main.Version
+		}
+	}
+	return "(devel)"
+}

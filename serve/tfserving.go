@@ -1,0 +1,272 @@
+package serve
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/gokeras/gokeras/tensor"
+)
+
+// TF Serving's REST API (tensorflow/serving
+// tensorflow_serving/g3doc/api_rest.md): the predict API in row
+// ("instances") and columnar ("inputs") form, and the model status API.
+
+// v1Model serves /v1/models/NAME[/versions/1][:predict].
+func (h *Handler) v1Model(w http.ResponseWriter, r *http.Request, rest string) {
+	m, tail, err := h.lookup(rest)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	switch tail {
+	case "":
+		if method(w, r, http.MethodGet) {
+			writeJSON(w, http.StatusOK, h.v1Status())
+		}
+	case ":predict":
+		if !method(w, r, http.MethodPost) {
+			return
+		}
+		b, err := h.v1Predict(w, r, m)
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, b)
+	case ":classify", ":regress":
+		writeError(w, &httpError{http.StatusNotImplemented, fmt.Sprintf("%s: TF Serving's %s API (tf.Example inputs) is not implemented; use :predict", r.URL.Path, tail[1:])})
+	default:
+		writeError(w, &httpError{http.StatusNotFound, fmt.Sprintf("no endpoint %s; a model answers /v1/models/%s and /v1/models/%s:predict", r.URL.Path, m.name, m.name)})
+	}
+}
+
+// v1Status is a GetModelStatusResponse in JSON, as TF Serving answers
+// GET /v1/models/NAME (api_rest.md's example): one version, AVAILABLE, or
+// UNLOADING once Close has begun.
+func (h *Handler) v1Status() []byte {
+	state := "AVAILABLE"
+	if h.closing.Load() {
+		state = "UNLOADING"
+	}
+	return []byte(`{"model_version_status":[{"version":"` + version + `","state":"` + state + `","status":{"error_code":"OK","error_message":""}}]}`)
+}
+
+// v1Predict answers POST /v1/models/NAME:predict.
+func (h *Handler) v1Predict(w http.ResponseWriter, r *http.Request, m *model) ([]byte, error) {
+	body, err := h.readBody(w, r)
+	if err != nil {
+		return nil, err
+	}
+	var req map[string]json.RawMessage
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(&req); err != nil {
+		return nil, badRequest("the request is not a JSON object: %v", err)
+	}
+	if dec.More() {
+		return nil, badRequest("the request has more than one JSON value")
+	}
+	for k := range req {
+		if k != "signature_name" && k != "instances" && k != "inputs" {
+			return nil, badRequest("unknown key %q; a predict request has \"instances\" (row form) or \"inputs\" (columnar form), and optionally \"signature_name\"", k)
+		}
+	}
+	if s, ok := req["signature_name"]; ok {
+		var name string
+		if err := json.Unmarshal(s, &name); err != nil || (name != "" && name != "serving_default") {
+			return nil, badRequest("signature_name %s: the model has one signature, \"serving_default\"", s)
+		}
+	}
+	instances, rowForm := req["instances"]
+	inputs, colForm := req["inputs"]
+	switch {
+	case rowForm && colForm:
+		return nil, badRequest("the request has both \"instances\" and \"inputs\"; give one")
+	case !rowForm && !colForm:
+		return nil, badRequest("the request has neither \"instances\" (row form) nor \"inputs\" (columnar form)")
+	}
+	var ins []*tensor.Tensor
+	var rows int
+	if rowForm {
+		ins, rows, err = h.v1Rows(m, instances)
+	} else {
+		ins, rows, err = h.v1Columns(m, inputs)
+	}
+	if err != nil {
+		return nil, err
+	}
+	outs, err := h.infer(r, m, rows, ins)
+	if err != nil {
+		return nil, err
+	}
+	// One output: its tensor, unnamed. Several: named, per row in the row
+	// form and per output in the columnar form (api_rest.md, "Response
+	// format").
+	var b []byte
+	switch {
+	case rowForm && len(outs) == 1:
+		b = append([]byte(`{"predictions":`), appendNested(nil, outs[0].Data, outs[0].Shape)...)
+	case rowForm:
+		b = []byte(`{"predictions":[`)
+		for i := 0; i < rows; i++ {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, '{')
+			for k, o := range outs {
+				if k > 0 {
+					b = append(b, ',')
+				}
+				name, _ := json.Marshal(m.outNames[k])
+				b = append(append(b, name...), ':')
+				size := len(o.Data) / rows
+				b = appendNested(b, o.Data[i*size:(i+1)*size], m.outShapes[k])
+			}
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	case len(outs) == 1:
+		b = append([]byte(`{"outputs":`), appendNested(nil, outs[0].Data, outs[0].Shape)...)
+	default:
+		b = []byte(`{"outputs":{`)
+		for k, o := range outs {
+			if k > 0 {
+				b = append(b, ',')
+			}
+			name, _ := json.Marshal(m.outNames[k])
+			b = append(append(b, name...), ':')
+			b = appendNested(b, o.Data, o.Shape)
+		}
+		b = append(b, '}')
+	}
+	return append(b, '}'), nil
+}
+
+// firstByte is the first byte of raw after white space.
+func firstByte(raw []byte) byte {
+	t := bytes.TrimLeft(raw, " \t\r\n")
+	if len(t) == 0 {
+		return 0
+	}
+	return t[0]
+}
+
+// v1Rows reads "instances": a list of rows, each the model's input (one
+// input) or an object of the inputs by name.
+func (h *Handler) v1Rows(m *model, raw json.RawMessage) ([]*tensor.Tensor, int, error) {
+	if firstByte(raw) != '[' {
+		return nil, 0, badRequest("\"instances\" must be a list with one element per row")
+	}
+	if firstByte(bytes.TrimLeft(raw, " \t\r\n")[1:]) == '{' {
+		var objs []map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &objs); err != nil {
+			return nil, 0, badRequest("\"instances\": a list of objects, one per row, each with the inputs by name: %v", err)
+		}
+		if err := h.checkRows(len(objs)); err != nil {
+			return nil, 0, err
+		}
+		ins := make([]*tensor.Tensor, len(m.inNames))
+		for k, sh := range m.inShapes {
+			ins[k] = tensor.New(append([]int{len(objs)}, sh...)...)
+		}
+		for i, o := range objs {
+			for name := range o {
+				if !slices.Contains(m.inNames, name) {
+					return nil, 0, badRequest("instance %d: unknown input %q; model %q takes %s", i, name, m.name, describe(m.inNames, m.inShapes))
+				}
+			}
+			for k, name := range m.inNames {
+				v, ok := o[name]
+				if !ok {
+					return nil, 0, badRequest("instance %d lacks input %q; model %q takes %s", i, name, m.name, describe(m.inNames, m.inShapes))
+				}
+				size := tensor.Shape(m.inShapes[k]).Size()
+				data, shape, err := parseTensor(v, size)
+				if err != nil {
+					return nil, 0, badRequest("instance %d, input %q: %v", i, name, err)
+				}
+				if !slices.Equal(shape, m.inShapes[k]) {
+					return nil, 0, badRequest("instance %d, input %q: shape %v, the model's input shape is %v", i, name, shape, m.inShapes[k])
+				}
+				copy(ins[k].Data[i*size:], data)
+			}
+		}
+		return ins, len(objs), nil
+	}
+	if len(m.inNames) != 1 {
+		return nil, 0, badRequest("model %q takes %d inputs (%s): give each instance as an object of the inputs by name", m.name, len(m.inNames), describe(m.inNames, m.inShapes))
+	}
+	t, err := h.v1Tensor(m, 0, "\"instances\"", raw)
+	if err != nil {
+		return nil, 0, err
+	}
+	return []*tensor.Tensor{t}, t.Shape[0], nil
+}
+
+// v1Columns reads "inputs": the model's input as one tensor, or an object
+// of the inputs by name.
+func (h *Handler) v1Columns(m *model, raw json.RawMessage) ([]*tensor.Tensor, int, error) {
+	if firstByte(raw) != '{' {
+		if len(m.inNames) != 1 {
+			return nil, 0, badRequest("model %q takes %d inputs (%s): give \"inputs\" as an object of the inputs by name", m.name, len(m.inNames), describe(m.inNames, m.inShapes))
+		}
+		t, err := h.v1Tensor(m, 0, "\"inputs\"", raw)
+		if err != nil {
+			return nil, 0, err
+		}
+		return []*tensor.Tensor{t}, t.Shape[0], nil
+	}
+	var named map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &named); err != nil {
+		return nil, 0, badRequest("\"inputs\": %v", err)
+	}
+	for name := range named {
+		if !slices.Contains(m.inNames, name) {
+			return nil, 0, badRequest("\"inputs\": unknown input %q; model %q takes %s", name, m.name, describe(m.inNames, m.inShapes))
+		}
+	}
+	ins := make([]*tensor.Tensor, len(m.inNames))
+	rows := -1
+	for k, name := range m.inNames {
+		v, ok := named[name]
+		if !ok {
+			return nil, 0, badRequest("\"inputs\" lacks input %q; model %q takes %s", name, m.name, describe(m.inNames, m.inShapes))
+		}
+		t, err := h.v1Tensor(m, k, fmt.Sprintf("\"inputs\" %q", name), v)
+		if err != nil {
+			return nil, 0, err
+		}
+		if rows >= 0 && t.Shape[0] != rows {
+			return nil, 0, badRequest("\"inputs\" %q has %d rows and another input %d; every input needs the same batch size", name, t.Shape[0], rows)
+		}
+		rows = t.Shape[0]
+		ins[k] = t
+	}
+	return ins, rows, nil
+}
+
+// v1Tensor reads input k as a batch: nested lists of shape [rows, the
+// model's input shape...].
+func (h *Handler) v1Tensor(m *model, k int, what string, raw json.RawMessage) (*tensor.Tensor, error) {
+	want := m.inShapes[k]
+	limit := h.opts.MaxBatchSize * tensor.Shape(want).Size()
+	data, shape, err := parseTensor(raw, limit)
+	if err != nil {
+		if strings.HasPrefix(err.Error(), "more than ") {
+			return nil, badRequest("%s: more rows than the server's max batch size of %d; split the request", what, h.opts.MaxBatchSize)
+		}
+		return nil, badRequest("%s: %v", what, err)
+	}
+	if len(shape) != len(want)+1 || !slices.Equal(shape[1:], want) {
+		return nil, badRequest("%s: shape %v, want [rows %s] (the model's input shape is %v)", what, shape, strings.Trim(fmt.Sprint(want), "[]"), want)
+	}
+	if err := h.checkRows(shape[0]); err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	t := tensor.New(shape...)
+	copy(t.Data, data)
+	return t, nil
+}

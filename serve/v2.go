@@ -1,0 +1,287 @@
+package serve
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/gokeras/gokeras/tensor"
+)
+
+// The KServe / Triton V2 inference protocol, REST
+// (kserve/kserve docs/predict-api/v2/required_api.md; the same text is
+// kserve/open-inference-protocol specification/protocol/inference_rest.md).
+
+// serverMetadata answers GET /v2: $metadata_server_response.
+func (h *Handler) serverMetadata(w http.ResponseWriter, r *http.Request) {
+	if !method(w, r, http.MethodGet) {
+		return
+	}
+	b, _ := json.Marshal(map[string]any{"name": "gokeras", "version": serverVersion(), "extensions": []string{}})
+	writeJSON(w, http.StatusOK, b)
+}
+
+// live answers GET /v2/health/live. The spec's status code is the answer
+// (200 true, 4xx false); the body is open-inference-protocol's
+// $live_server_response.
+func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
+	if !method(w, r, http.MethodGet) {
+		return
+	}
+	writeJSON(w, http.StatusOK, []byte(`{"live":true}`))
+}
+
+// ready answers GET /v2/health/ready: 200 while every model takes
+// requests, 400 (a 4xx is "false" in the spec) once Close has begun.
+func (h *Handler) ready(w http.ResponseWriter, r *http.Request) {
+	if !method(w, r, http.MethodGet) {
+		return
+	}
+	if h.closing.Load() {
+		writeJSON(w, http.StatusBadRequest, []byte(`{"ready":false}`))
+		return
+	}
+	writeJSON(w, http.StatusOK, []byte(`{"ready":true}`))
+}
+
+// v2Model serves /v2/models/NAME[/versions/1][/ready|/infer].
+func (h *Handler) v2Model(w http.ResponseWriter, r *http.Request, rest string) {
+	m, tail, err := h.lookup(rest)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	switch tail {
+	case "":
+		if method(w, r, http.MethodGet) {
+			writeJSON(w, http.StatusOK, m.v2Metadata())
+		}
+	case "/ready":
+		if !method(w, r, http.MethodGet) {
+			return
+		}
+		ready := !h.closing.Load()
+		b, _ := json.Marshal(map[string]any{"name": m.name, "ready": ready})
+		code := http.StatusOK
+		if !ready {
+			code = http.StatusBadRequest
+		}
+		writeJSON(w, code, b)
+	case "/infer":
+		if !method(w, r, http.MethodPost) {
+			return
+		}
+		b, err := h.v2Infer(w, r, m)
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, b)
+	default:
+		writeError(w, &httpError{http.StatusNotFound, fmt.Sprintf("no endpoint %s; a model answers /v2/models/%s, .../ready and .../infer", r.URL.Path, m.name)})
+	}
+}
+
+type v2Tensor struct {
+	Name     string `json:"name"`
+	Datatype string `json:"datatype"`
+	Shape    []int  `json:"shape"`
+}
+
+// v2Metadata is $metadata_model_response: per-sample shapes with -1 for
+// the batch dimension (a variable-size dimension in the spec).
+func (m *model) v2Metadata() []byte {
+	meta := struct {
+		Name     string     `json:"name"`
+		Versions []string   `json:"versions"`
+		Platform string     `json:"platform"`
+		Inputs   []v2Tensor `json:"inputs"`
+		Outputs  []v2Tensor `json:"outputs"`
+	}{Name: m.name, Versions: []string{version}, Platform: "gokeras"}
+	for i, n := range m.inNames {
+		meta.Inputs = append(meta.Inputs, v2Tensor{n, "FP32", append([]int{-1}, m.inShapes[i]...)})
+	}
+	for i, n := range m.outNames {
+		meta.Outputs = append(meta.Outputs, v2Tensor{n, "FP32", append([]int{-1}, m.outShapes[i]...)})
+	}
+	b, _ := json.Marshal(meta)
+	return b
+}
+
+// v2Request is $inference_request.
+type v2Request struct {
+	ID         string         `json:"id"`
+	Parameters map[string]any `json:"parameters"`
+	Inputs     []struct {
+		Name       string          `json:"name"`
+		Shape      []int64         `json:"shape"`
+		Datatype   string          `json:"datatype"`
+		Parameters map[string]any  `json:"parameters"`
+		Data       json.RawMessage `json:"data"`
+	} `json:"inputs"`
+	Outputs []struct {
+		Name       string         `json:"name"`
+		Parameters map[string]any `json:"parameters"`
+	} `json:"outputs"`
+}
+
+// binaryParams are the parameters of Triton's binary tensor data extension,
+// which this server does not implement.
+var binaryParams = []string{"binary_data", "binary_data_output", "binary_data_size"}
+
+func checkParams(where string, p map[string]any) error {
+	for _, k := range binaryParams {
+		if v, ok := p[k]; ok && v != false {
+			return badRequest("%s: parameter %q asks for the binary tensor data extension, which this server does not implement; send JSON data", where, k)
+		}
+	}
+	return nil
+}
+
+// v2Infer answers POST /v2/models/NAME/infer with $inference_response.
+func (h *Handler) v2Infer(w http.ResponseWriter, r *http.Request, m *model) ([]byte, error) {
+	if r.Header.Get("Inference-Header-Content-Length") != "" {
+		return nil, badRequest("Inference-Header-Content-Length: the binary tensor data extension is not implemented; send the request as JSON only")
+	}
+	body, err := h.readBody(w, r)
+	if err != nil {
+		return nil, err
+	}
+	var req v2Request
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		return nil, badRequest("the request is not an inference request object: %v", err)
+	}
+	if dec.More() {
+		return nil, badRequest("the request has more than one JSON value")
+	}
+	if err := checkParams("the request", req.Parameters); err != nil {
+		return nil, err
+	}
+	if len(req.Inputs) != len(m.inNames) {
+		return nil, badRequest("the request has %d inputs; model %q takes %d: %s", len(req.Inputs), m.name, len(m.inNames), describe(m.inNames, m.inShapes))
+	}
+	ins := make([]*tensor.Tensor, len(m.inNames))
+	rows := -1
+	for _, in := range req.Inputs {
+		k := slices.Index(m.inNames, in.Name)
+		if k < 0 {
+			return nil, badRequest("unknown input %q; model %q takes %s", in.Name, m.name, describe(m.inNames, m.inShapes))
+		}
+		if ins[k] != nil {
+			return nil, badRequest("input %q is given twice", in.Name)
+		}
+		if err := checkParams(fmt.Sprintf("input %q", in.Name), in.Parameters); err != nil {
+			return nil, err
+		}
+		if in.Datatype != "FP32" {
+			return nil, badRequest("input %q: datatype %q is not supported; the model takes FP32", in.Name, in.Datatype)
+		}
+		want := append([]int{-1}, m.inShapes[k]...)
+		if len(in.Shape) != len(want) {
+			return nil, badRequest("input %q: shape %v does not match the model's input shape %v (-1: any batch size)", in.Name, in.Shape, want)
+		}
+		for i, d := range in.Shape {
+			if d < 0 || (i > 0 && d != int64(want[i])) {
+				return nil, badRequest("input %q: shape %v does not match the model's input shape %v (-1: any batch size)", in.Name, in.Shape, want)
+			}
+		}
+		if in.Shape[0] > int64(h.opts.MaxBatchSize) {
+			return nil, badRequest("input %q: %d rows, over the server's max batch size of %d; split the request", in.Name, in.Shape[0], h.opts.MaxBatchSize)
+		}
+		n := int(in.Shape[0])
+		if err := h.checkRows(n); err != nil {
+			return nil, fmt.Errorf("input %q: %w", in.Name, err)
+		}
+		if rows >= 0 && n != rows {
+			return nil, badRequest("input %q has %d rows and another input %d; every input needs the same batch size", in.Name, n, rows)
+		}
+		rows = n
+		shape := make([]int, len(in.Shape))
+		for i, d := range in.Shape {
+			shape[i] = int(d)
+		}
+		count := tensor.Shape(shape).Size()
+		if len(in.Data) == 0 {
+			return nil, badRequest("input %q has no \"data\"", in.Name)
+		}
+		data, dshape, err := parseTensor(in.Data, count)
+		if err != nil {
+			return nil, badRequest("input %q data: %v", in.Name, err)
+		}
+		if len(data) != count {
+			return nil, badRequest("input %q: data has %d elements, shape %v needs %d", in.Name, len(data), shape, count)
+		}
+		if len(dshape) > 1 && !slices.Equal(dshape, shape) {
+			return nil, badRequest("input %q: data is nested as %v but the shape is %v; nest it as the shape or send it flat", in.Name, dshape, shape)
+		}
+		t := tensor.New(shape...)
+		copy(t.Data, data)
+		ins[k] = t
+	}
+	// The outputs to answer, in the order asked.
+	outIdx := make([]int, 0, len(m.outNames))
+	if len(req.Outputs) == 0 {
+		for k := range m.outNames {
+			outIdx = append(outIdx, k)
+		}
+	}
+	for _, o := range req.Outputs {
+		k := slices.Index(m.outNames, o.Name)
+		if k < 0 {
+			return nil, badRequest("unknown output %q; model %q gives %s", o.Name, m.name, describe(m.outNames, m.outShapes))
+		}
+		if slices.Contains(outIdx, k) {
+			return nil, badRequest("output %q is asked for twice", o.Name)
+		}
+		if err := checkParams(fmt.Sprintf("output %q", o.Name), o.Parameters); err != nil {
+			return nil, err
+		}
+		outIdx = append(outIdx, k)
+	}
+	outs, err := h.infer(r, m, rows, ins)
+	if err != nil {
+		return nil, err
+	}
+	b := []byte(`{"model_name":`)
+	mn, _ := json.Marshal(m.name)
+	b = append(b, mn...)
+	if req.ID != "" {
+		b = append(b, `,"id":`...)
+		id, _ := json.Marshal(req.ID)
+		b = append(b, id...)
+	}
+	b = append(b, `,"outputs":[`...)
+	for i, k := range outIdx {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		name, _ := json.Marshal(m.outNames[k])
+		b = append(b, `{"name":`...)
+		b = append(b, name...)
+		b = append(b, `,"datatype":"FP32","shape":[`...)
+		b = strconv.AppendInt(b, int64(rows), 10)
+		for _, d := range m.outShapes[k] {
+			b = append(b, ',')
+			b = strconv.AppendInt(b, int64(d), 10)
+		}
+		b = append(b, `],"data":`...)
+		b = appendFlat(b, outs[k].Data)
+		b = append(b, '}')
+	}
+	return append(b, "]}"...), nil
+}
+
+// describe lists tensors as "name [-1 a b], ...".
+func describe(names []string, shapes [][]int) string {
+	parts := make([]string, len(names))
+	for i, n := range names {
+		parts[i] = fmt.Sprintf("%s %v", n, append([]int{-1}, shapes[i]...))
+	}
+	return strings.Join(parts, ", ")
+}
