@@ -10,16 +10,15 @@ import (
 )
 
 func init() {
-	register(command{"convert", "convert a model between Keras's .keras, legacy .h5 (read only) and gokeras's format", runConvert})
+	register(command{"convert", "convert a model between Keras's .keras, legacy .h5 and gokeras's format", runConvert})
 }
 
 // runConvert reads IN (gokeras's safetensors file, a Keras 3 .keras zip
 // or a legacy Keras .h5 model, told apart by content, as gokeras.Load
 // does; with --model, a Keras weights-only file too) and writes OUT in the
-// format its extension names: .keras for Keras 3, anything else for
-// gokeras's own. Writing legacy .h5 is refused: Keras 3 reads .keras, and
-// the legacy writer (model_config, training_config, layer_names and
-// weight_names attributes, Keras 2's weight names) is not written yet.
+// format its extension names: .keras for Keras 3, .h5 or .hdf5 for
+// Keras's legacy HDF5 format (as Keras 3's model.save("m.h5") writes it,
+// without the optimizer's state), anything else for gokeras's own.
 func runConvert(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("convert", stdout)
 	modelFlag := fs.String("model", "", "the architecture (a preset or a model JSON) when IN holds Keras weights only (.weights.h5)")
@@ -27,13 +26,11 @@ func runConvert(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if fs.NArg() != 2 {
-		return fmt.Errorf("give the input and output files: gokeras convert [--model M] IN OUT (OUT's extension picks the format: .keras for Keras 3, any other for gokeras's)")
+		return fmt.Errorf("give the input and output files: gokeras convert [--model M] IN OUT (OUT's extension picks the format: .keras for Keras 3, .h5 or .hdf5 for Keras's legacy format, any other for gokeras's)")
 	}
 	in, out := fs.Arg(0), fs.Arg(1)
 	ext := strings.ToLower(filepath.Ext(out))
-	if ext == ".h5" || ext == ".hdf5" {
-		return fmt.Errorf("%s: gokeras does not write Keras's legacy .h5 format; write a .keras file, which Keras 3 loads (keras.saving.load_model), and which Keras 3 can save as .h5 itself if you need one", out)
-	}
+	keras := ext == ".keras" || ext == ".h5" || ext == ".hdf5"
 	if err := gokeras.CheckSavePath(out); err != nil {
 		return err
 	}
@@ -41,7 +38,7 @@ func runConvert(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if ext == ".keras" {
+	if keras {
 		var lost []string
 		if m.DatasetName != "" {
 			lost = append(lost, "data set name")
@@ -56,9 +53,13 @@ func runConvert(args []string, stdout, stderr io.Writer) error {
 			lost = append(lost, "pixel range (255)")
 		}
 		if len(lost) > 0 {
-			fmt.Fprintf(stderr, "gokeras convert: a .keras file has no place for the model's %s; they are not written\n", strings.Join(lost, ", "))
+			fmt.Fprintf(stderr, "gokeras convert: a Keras %s file has no place for the model's %s; they are not written\n", ext, strings.Join(lost, ", "))
 		}
-		if err := m.SaveKeras(out); err != nil {
+		save := m.SaveKeras
+		if ext != ".keras" {
+			save = m.SaveKerasH5
+		}
+		if err := save(out); err != nil {
 			return err
 		}
 	} else if err := m.Save(out); err != nil {

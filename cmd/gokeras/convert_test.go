@@ -28,8 +28,9 @@ func predictBits(t *testing.T, m *gokeras.Sequential, x *tensor.Tensor) []uint32
 }
 
 // TestConvert converts Keras's own files (a Keras 3.10 .keras and a
-// Keras 3.1 legacy .h5) to gokeras's format and to .keras and back: every
-// file gokeras.Load reads predicts the same bits as the original.
+// Keras 3.1 legacy .h5) to gokeras's format, to .keras, to legacy .h5,
+// to .keras again and back: every file gokeras.Load reads predicts the
+// same bits as the original.
 func TestConvert(t *testing.T) {
 	src := kerasModelsDir(t)
 	dir := t.TempDir()
@@ -57,6 +58,9 @@ func TestConvert(t *testing.T) {
 			{in, filepath.Join(dir, base+".safetensors")},
 			{filepath.Join(dir, base+".safetensors"), filepath.Join(dir, base+".keras")},
 			{filepath.Join(dir, base+".keras"), filepath.Join(dir, base+"-again")},
+			// .keras -> legacy .h5 -> .keras.
+			{filepath.Join(dir, base+".keras"), filepath.Join(dir, base+"-legacy.h5")},
+			{filepath.Join(dir, base+"-legacy.h5"), filepath.Join(dir, base+"-from-h5.keras")},
 		}
 		for _, s := range steps {
 			var stdout, stderr bytes.Buffer
@@ -78,6 +82,12 @@ func TestConvert(t *testing.T) {
 		if !bytes.HasPrefix(head, []byte("PK\x03\x04")) {
 			t.Errorf("%s.keras is not a zip", base)
 		}
+		if h5, _ := os.ReadFile(filepath.Join(dir, base+"-legacy.h5")); !bytes.HasPrefix(h5, []byte("\x89HDF\r\n\x1a\n")) {
+			t.Errorf("%s-legacy.h5 is not an HDF5 file", base)
+		}
+		if k, _ := os.ReadFile(filepath.Join(dir, base+"-from-h5.keras")); !bytes.HasPrefix(k, []byte("PK\x03\x04")) {
+			t.Errorf("%s-from-h5.keras is not a zip", base)
+		}
 		if again, _ := os.ReadFile(filepath.Join(dir, base+"-again")); bytes.HasPrefix(again, []byte("PK")) {
 			t.Errorf("%s-again (no .keras extension) was written as a zip, want gokeras's format", base)
 		}
@@ -96,15 +106,15 @@ func slicesEqual(a, b []uint32) bool {
 	return true
 }
 
-// TestConvertRefuses: writing legacy .h5 and wrong arguments are errors
-// that say what to do, and nothing is written.
+// TestConvertRefuses: wrong arguments are errors that say what to do, and
+// nothing is written.
 func TestConvertRefuses(t *testing.T) {
 	dir := t.TempDir()
 	for _, tc := range []struct {
 		args []string
 		want string
 	}{
-		{[]string{"convert", "in.keras", filepath.Join(dir, "out.h5")}, "does not write Keras's legacy .h5"},
+		{[]string{"convert", filepath.Join(dir, "missing.keras"), filepath.Join(dir, "out.h5")}, "no such file"},
 		{[]string{"convert", "in.keras"}, "give the input and output files"},
 		{[]string{"convert", filepath.Join(dir, "missing.keras"), filepath.Join(dir, "out.keras")}, "no such file"},
 	} {
