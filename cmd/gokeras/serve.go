@@ -1,0 +1,107 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/gokeras/gokeras"
+	"github.com/gokeras/gokeras/serve"
+)
+
+func init() {
+	register(command{"serve", "serve a saved model over HTTP (KServe/Triton V2 and TF Serving REST), with dynamic batching", runServe})
+}
+
+// runServe is `gokeras serve`: the serve package's handler on an
+// http.Server until SIGINT or SIGTERM, then a graceful stop: the server
+// stops accepting and finishes the requests in flight (http.Server.Shutdown,
+// within --drain-timeout), then the batcher finishes what is queued.
+func runServe(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("serve", stdout)
+	load := fs.String("load", "", "the saved model (required): gokeras's, or Keras's .keras or .h5")
+	modelFlag := fs.String("model", "", "the architecture (a preset or a model JSON) for a --load file of Keras weights only (.weights.h5)")
+	name := fs.String("name", "", "the model's name in the URLs (default: the --load file's name without its extension)")
+	addr := fs.String("addr", ":8080", "the address to listen on")
+	maxBatch := countVar(fs, "max-batch-size", 32, "the most rows run in one batch (Triton's max_batch_size); larger requests are refused")
+	delay := fs.Duration("max-queue-delay", 0, "how long a batch waits for more requests after its first (Triton's max_queue_delay); 0 runs what is queued")
+	queue := countVar(fs, "max-queue-size", 128, "requests that may wait per model; one more is answered 429")
+	timeout := fs.Duration("timeout", 0, "each request's deadline; a request still queued then is answered 503 (0: none)")
+	maxBody := fs.Int64("max-body-bytes", 64<<20, "the largest request body; a larger one is answered 413")
+	drain := fs.Duration("drain-timeout", 30*time.Second, "on SIGINT or SIGTERM, how long to wait for requests in flight")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *load == "" {
+		return fmt.Errorf("--load is required: a model file (gokeras's, .keras or .h5)")
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q; serve takes flags only", fs.Arg(0))
+	}
+	switch {
+	case *delay < 0:
+		return fmt.Errorf("--max-queue-delay %v: want 0 or more", *delay)
+	case *timeout < 0:
+		return fmt.Errorf("--timeout %v: want 0 (none) or more", *timeout)
+	case *maxBody < 1:
+		return fmt.Errorf("--max-body-bytes %d: want at least 1", *maxBody)
+	case *drain < 0:
+		return fmt.Errorf("--drain-timeout %v: want 0 or more", *drain)
+	}
+	if *name == "" {
+		base := filepath.Base(*load)
+		*name = strings.TrimSuffix(base, filepath.Ext(base))
+		if strings.HasSuffix(*name, ".weights") {
+			*name = strings.TrimSuffix(*name, ".weights")
+		}
+	}
+	m, err := loadModel("serve", *load, *modelFlag, flagSet(fs, "model"), stderr)
+	if err != nil {
+		return err
+	}
+	h, err := serve.New(map[string]*gokeras.Model{*name: m}, serve.Options{
+		MaxBatchSize: *maxBatch, MaxQueueDelay: *delay, MaxQueueSize: *queue, Timeout: *timeout, MaxBodyBytes: *maxBody,
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		h.Close()
+		return fmt.Errorf("--addr %s: %w", *addr, err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	ctx, stop := signalContext(context.Background())
+	defer stop()
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	url := "http://" + ln.Addr().String()
+	fmt.Fprintf(stdout, "gokeras serve: model %q on %s: POST %s/v2/models/%s/infer (KServe V2), %s/v1/models/%s:predict (TF Serving)\n", *name, url, url, *name, url, *name)
+	select {
+	case err := <-served:
+		h.Close()
+		return fmt.Errorf("serving on %s: %w", ln.Addr(), err)
+	case <-ctx.Done():
+	}
+	fmt.Fprintf(stderr, "gokeras serve: %s: finishing the requests in flight (up to %v)\n", interruption(ctx), *drain)
+	sctx, cancel := context.WithTimeout(context.Background(), *drain)
+	defer cancel()
+	err = srv.Shutdown(sctx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		srv.Close()
+		h.Close()
+		return fmt.Errorf("requests still running after --drain-timeout %v were cut off", *drain)
+	}
+	h.Close() // every request has been answered; nothing is queued
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stderr, "gokeras serve: stopped")
+	return nil
+}

@@ -1,0 +1,135 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gokeras/gokeras"
+	"github.com/gokeras/gokeras/activation"
+	"github.com/gokeras/gokeras/nn"
+	"github.com/gokeras/gokeras/tensor"
+)
+
+// TestServeStopsOnSignal: `gokeras serve` answers V2 and TF Serving
+// requests with Predict's values, and on SIGTERM (or Ctrl-C) stops
+// accepting, finishes, says so and exits 0.
+func TestServeStopsOnSignal(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the command as a process")
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "tiny.safetensors")
+	m := gokeras.NewSequential(&nn.Dense{Units: 3, Activation: activation.Softmax, InputShape: tensor.Shape{4}})
+	m.Seed = 5
+	if err := m.CompileNamed("sparse_categorical_crossentropy", "adam"); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Build(); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	x := tensor.New(2, 4)
+	for i := range x.Data {
+		x.Data[i] = float32(i)/7 - 0.5
+	}
+	want, err := m.Predict(x, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
+		cmd, lines, stderr := gokerasProcess(t, dir, "serve", "--load", path, "--addr", "127.0.0.1:0", "--max-queue-delay", "1ms")
+		if !lines.Scan() {
+			t.Fatalf("no first line; stderr: %s", stderr)
+		}
+		line := lines.Text()
+		i := strings.Index(line, "http://")
+		if !strings.Contains(line, `model "tiny"`) || i < 0 {
+			t.Fatalf("first line %q", line)
+		}
+		base := strings.Fields(line[i:])[0]
+		base = strings.TrimSuffix(base, ":")
+		res, err := http.Get(base + "/v2/models/tiny")
+		if err != nil {
+			t.Fatal(err)
+		}
+		meta, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != 200 || !strings.Contains(string(meta), `"shape":[-1,4]`) {
+			t.Fatalf("metadata: %d %s", res.StatusCode, meta)
+		}
+		body := fmt.Sprintf(`{"instances":[[%s],[%s]]}`, floats(x.Data[:4]), floats(x.Data[4:]))
+		res, err = http.Post(base+"/v1/models/tiny:predict", "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var pred struct{ Predictions [][]float64 }
+		err = json.NewDecoder(res.Body).Decode(&pred)
+		res.Body.Close()
+		if err != nil || res.StatusCode != 200 || len(pred.Predictions) != 2 {
+			t.Fatalf("predict: %d %v %+v", res.StatusCode, err, pred)
+		}
+		for r, row := range pred.Predictions {
+			for c, v := range row {
+				if math.Float32bits(float32(v)) != math.Float32bits(want.Data[r*3+c]) {
+					t.Fatalf("prediction [%d][%d] = %v, Predict gives %v", r, c, v, want.Data[r*3+c])
+				}
+			}
+		}
+		if err := cmd.Process.Signal(sig); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("%v: exit %v; stderr: %s", sig, err, stderr)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatalf("%v: still running after 30 s", sig)
+		}
+		if !strings.Contains(stderr.String(), "stopped") {
+			t.Errorf("%v: stderr %q does not say it stopped", sig, stderr)
+		}
+		if _, err := http.Get(base + "/v2/health/live"); err == nil {
+			t.Errorf("%v: still answering after exit", sig)
+		}
+	}
+}
+
+func floats(v []float32) string {
+	s := make([]string, len(v))
+	for i, f := range v {
+		s[i] = fmt.Sprint(f)
+	}
+	return strings.Join(s, ",")
+}
+
+// TestServeFlags: flag errors say what is wrong.
+func TestServeFlags(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		says string
+	}{
+		{[]string{}, "--load is required"},
+		{[]string{"--load", "x.safetensors", "--max-batch-size", "0"}, "--max-batch-size"},
+		{[]string{"--load", "x.safetensors", "--max-queue-delay", "-1s"}, "--max-queue-delay"},
+		{[]string{"--load", "x.safetensors", "extra"}, "unexpected argument"},
+		{[]string{"--load", filepath.Join(t.TempDir(), "missing.safetensors")}, "missing.safetensors"},
+	} {
+		_, errOut, code := runCLI(t, append([]string{"serve"}, tc.args...)...)
+		if code == 0 || !strings.Contains(errOut, tc.says) {
+			t.Errorf("serve %v: exit %d, stderr %q; want it to say %q", tc.args, code, errOut, tc.says)
+		}
+	}
+}
