@@ -58,8 +58,9 @@ type Options struct {
 	// MaxQueueSize is how many requests may wait per model; one more is
 	// answered 429 at once. 0 means 128.
 	MaxQueueSize int
-	// Timeout is each request's deadline, from its arrival: a request
-	// still queued then is answered 503 and never runs. 0 means none.
+	// Timeout is each request's deadline, counted from when its body has
+	// been read: a request still queued then is answered 503 and never
+	// runs. 0 means none.
 	Timeout time.Duration
 	// MaxBodyBytes limits a request's body; a larger one is answered 413.
 	// 0 means 64 MiB.
@@ -327,6 +328,9 @@ func (h *Handler) infer(r *http.Request, m *model, rows int, in []*tensor.Tensor
 	case <-ctx.Done():
 		// The batcher skips the job if it has not run yet; its answer
 		// channel is buffered, so nothing waits for this goroutine.
+		if r.Context().Err() != nil {
+			return nil, fmt.Errorf("%w: the client went away", errTimeout)
+		}
 		return nil, fmt.Errorf("%w: the request did not run within %v", errTimeout, h.opts.Timeout)
 	}
 }
