@@ -1,7 +1,9 @@
 package gokeras
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -11,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/gokeras/gokeras/activation"
+	"github.com/gokeras/gokeras/internal/hdf5"
 	"github.com/gokeras/gokeras/internal/pyref"
 	"github.com/gokeras/gokeras/loss"
 	"github.com/gokeras/gokeras/metric"
@@ -440,5 +443,76 @@ func TestLegacySaveRefuses(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
 		t.Errorf("files were written: %v", entries)
+	}
+}
+
+// TestH5SaveAttrTypesMatchKerasFile checks, with gokeras's own HDF5 reader
+// (so also without h5py), that every attribute of the root, of
+// model_weights and of each layer group has the datatype (class, size,
+// variable length, character set, padding) and shape of the same
+// attribute in the file Keras 3.1.1 wrote (../shared/keras-models/03),
+// and that no attribute is missing or extra.
+func TestH5SaveAttrTypesMatchKerasFile(t *testing.T) {
+	src := ""
+	for _, d := range []string{filepath.Join("..", "shared", "keras-models"), "/work/shared/keras-models"} {
+		if p := filepath.Join(d, "03_moonflower_mnist_cnn.h5"); fileExists(p) {
+			src = p
+			break
+		}
+	}
+	if src == "" {
+		t.Skip("skipping: ../shared/keras-models is absent")
+	}
+	m, err := Load(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "03.h5")
+	if err := m.Save(out); err != nil {
+		t.Fatal(err)
+	}
+	open := func(path string) *hdf5.Group {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := hdf5.Open(bytes.NewReader(data), int64(len(data)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		root, err := f.Root()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return root
+	}
+	type attrType struct {
+		dtype hdf5.Datatype
+		shape string
+	}
+	types := func(root *hdf5.Group, path string) map[string]attrType {
+		g, err := groupAt(root, path)
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		attrs, err := g.Attrs()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]attrType{}
+		for _, a := range attrs {
+			out[a.Name] = attrType{a.Datatype(), fmt.Sprint(a.Shape())}
+		}
+		return out
+	}
+	keras, ours := open(src), open(out)
+	groups := []string{"", "model_weights", "model_weights/top_level_model_weights"}
+	for _, l := range m.net.Layers {
+		groups = append(groups, "model_weights/"+l.LayerName())
+	}
+	for _, g := range groups {
+		if want, got := types(keras, g), types(ours, g); !reflect.DeepEqual(want, got) {
+			t.Errorf("/%s: attributes\n Keras   %+v\n gokeras %+v", g, want, got)
+		}
 	}
 }
