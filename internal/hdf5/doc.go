@@ -17,7 +17,9 @@
 // Writing: NewBuilder, then Root().Group(name) for groups, AddFloat32,
 // AddFloat64 and AddInt64 for datasets, SetAttr for attributes (string and
 // []string are variable-length UTF-8 strings, as h5py writes Python str;
-// FixedStrings are Keras 2's fixed-length arrays), and WriteTo.
+// ASCIIString and ASCIIStrings variable-length ASCII strings, as h5py
+// writes Python bytes; FixedStrings are Keras 2's fixed-length arrays),
+// and WriteTo.
 //
 // Supported when reading:
 //   - superblock versions 0 and 1 (II.A; 2-, 4- or 8-byte offsets and lengths),
@@ -54,7 +56,8 @@
 //
 // The Builder writes files in the layout Keras's h5py writes by default
 // (superblock 0, version-1 object headers, symbol-table groups, contiguous
-// datasets, variable-length UTF-8 string attributes in a global heap);
+// datasets, variable-length UTF-8 or ASCII string attributes in a global
+// heap);
 // tests read every file it writes back with h5py, through which Keras
 // reads. Each group is one B-tree leaf node (the file's group K grows to
 // fit the largest group), and an attribute holds at most 64000 bytes in
