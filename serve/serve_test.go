@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -477,4 +478,38 @@ func FuzzRequests(f *testing.F) {
 			t.Fatalf("%s %q: body %q is not JSON", path, body, w.Body)
 		}
 	})
+}
+
+// TestServeLoadedKerasFile: a model written as a Keras 3 .keras file and
+// read back with gokeras.Load serves the saved model's predictions bit for
+// bit.
+func TestServeLoadedKerasFile(t *testing.T) {
+	orig := cnnModel(t)
+	if err := orig.CompileNamed("sparse_categorical_crossentropy", "adam"); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "cnn.keras")
+	if err := orig.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	loaded, err := gokeras.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := New(map[string]*gokeras.Model{"k": loaded}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	x := randRows(5, []int{6, 6, 2}, 42)
+	want, err := orig.Predict(x, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _, out := do(t, h, "POST", "/v1/models/k:predict", fmt.Sprintf(`{"inputs":%s}`, appendNested(nil, x.Data, x.Shape)))
+	var r struct{ Outputs any }
+	if err := json.Unmarshal(out, &r); code != 200 || err != nil {
+		t.Fatalf("%d %s", code, out)
+	}
+	sameBits(t, "loaded .keras", float32s(t, r.Outputs), want.Data)
 }
