@@ -12,14 +12,16 @@ import (
 )
 
 // Dynamic batching, as Triton's dynamic batcher does it
-// (triton-inference-server/server docs/user_guide/model_configuration.md,
-// "Dynamic Batcher"): requests wait in a queue and run together, a batch
-// starting once it holds max_batch_size rows or its oldest request has
-// waited max_queue_delay; a request of more rows than max_batch_size is
-// refused. The queue is bounded: a request that finds it full is refused at
-// once (429 here; Triton's max_queue_size answers UNAVAILABLE) instead of
-// growing memory, and one whose deadline passes while it waits is dropped
-// without running.
+// (triton-inference-server/server docs/user_guide/batcher.md, "Dynamic
+// Batcher", "Delayed Batching", "Queue Policy"): requests wait in one queue
+// and join batches in the order they came; a batch is sent as soon as it
+// holds max_batch_size rows, or when waiting longer would delay its oldest
+// request past max_queue_delay (0: send what is there). A request of more
+// rows than max_batch_size is refused. The queue is bounded (Triton's
+// max_queue_size): a request that finds it full is refused at once (429
+// with Retry-After here; Triton answers UNAVAILABLE) instead of growing
+// memory, and one whose deadline passes while it waits is dropped without
+// running (Triton's timeout_action REJECT).
 
 // errQueueFull, errClosed and errTimeout are the batcher's refusals.
 var (

@@ -113,7 +113,9 @@ type model struct {
 const version = "1"
 
 // New returns a Handler serving each model under its map key, the name in
-// the URLs. The models must not be trained or changed while served.
+// the URLs. It runs each model once on a row of zeros first (a warm-up,
+// and a check that it runs), so the handler is ready when New returns.
+// The models must not be trained or changed while served.
 func New(models map[string]*gokeras.Model, o Options) (*Handler, error) {
 	o, err := o.withDefaults()
 	if err != nil {
@@ -166,6 +168,15 @@ func newModel(name string, m *gokeras.Model) (*model, error) {
 	}
 	if len(sm.inNames) != len(sm.inShapes) || len(sm.outNames) != len(sm.outShapes) {
 		return nil, fmt.Errorf("serve: model %q: %d input names for %d inputs, %d output names for %d outputs", name, len(sm.inNames), len(sm.inShapes), len(sm.outNames), len(sm.outShapes))
+	}
+	// Warm up: one row of zeros, so that the first request does not pay
+	// for the buffers and a model that cannot run fails here, not later.
+	zeros := make([]*tensor.Tensor, len(sm.inShapes))
+	for k, sh := range sm.inShapes {
+		zeros[k] = tensor.New(append([]int{1}, sh...)...)
+	}
+	if _, err := (&batcher{m: sm}).predict([]*job{{rows: 1, in: zeros}}, 1); err != nil {
+		return nil, fmt.Errorf("serve: model %q fails on a row of zeros: %w", name, err)
 	}
 	return sm, nil
 }
