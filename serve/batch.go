@@ -9,6 +9,7 @@ import (
 
 	"github.com/gokeras/gokeras"
 	"github.com/gokeras/gokeras/tensor"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Dynamic batching, as Triton's dynamic batcher does it
@@ -40,8 +41,9 @@ type job struct {
 }
 
 type result struct {
-	out []*tensor.Tensor // one per model output, the job's rows only
-	err error
+	out   []*tensor.Tensor // one per model output, the job's rows only
+	err   error
+	batch int // rows in the batch the job ran in (0: it did not run)
 }
 
 // batcher runs one model's queued jobs in batches.
@@ -58,10 +60,14 @@ type batcher struct {
 	// onBatch, when set (by tests), is called with each batch's row count
 	// before it runs.
 	onBatch func(rows int)
+
+	// batchSize and inference observe each batch's rows and run time.
+	batchSize, inference prometheus.Observer
 }
 
-func newBatcher(m *model, o Options) *batcher {
-	b := &batcher{m: m, maxBatch: o.MaxBatchSize, delay: o.MaxQueueDelay, queue: make(chan *job, o.MaxQueueSize)}
+func newBatcher(m *model, o Options, ms *metrics) *batcher {
+	b := &batcher{m: m, maxBatch: o.MaxBatchSize, delay: o.MaxQueueDelay, queue: make(chan *job, o.MaxQueueSize),
+		batchSize: ms.batch.WithLabelValues(m.name), inference: ms.inference.WithLabelValues(m.name)}
 	b.wg.Add(1)
 	go b.loop()
 	return b
@@ -181,16 +187,19 @@ func (b *batcher) run(batch []*job) {
 	if b.onBatch != nil {
 		b.onBatch(rows)
 	}
+	b.batchSize.Observe(float64(rows))
+	start := time.Now()
 	outs, err := b.predict(live, rows)
+	b.inference.Observe(time.Since(start).Seconds())
 	if err != nil {
 		for _, j := range live {
-			j.done <- result{err: err}
+			j.done <- result{err: err, batch: rows}
 		}
 		return
 	}
 	lo := 0
 	for _, j := range live {
-		r := result{out: make([]*tensor.Tensor, len(outs))}
+		r := result{out: make([]*tensor.Tensor, len(outs)), batch: rows}
 		for k, o := range outs {
 			row := len(o.Data) / rows
 			t := tensor.New(append([]int{j.rows}, o.Shape[1:]...)...)

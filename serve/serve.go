@@ -25,6 +25,10 @@
 // batcher does (Options.MaxBatchSize, Options.MaxQueueDelay), and each
 // batch runs through Model.Predict, which is safe for concurrent use; each
 // request gets the same bits as Model.Predict on its own rows.
+//
+// GET /metrics answers the handler's Prometheus metrics (see
+// Handler.Registry): requests by model, endpoint and status code, request
+// latency, batch sizes, queue depths and inference time.
 package serve
 
 import (
@@ -98,6 +102,7 @@ type Handler struct {
 	opts    Options
 	models  map[string]*model
 	closing atomic.Bool
+	metrics *metrics
 }
 
 // model is one served model and what the protocols say about it.
@@ -124,7 +129,7 @@ func New(models map[string]*gokeras.Model, o Options) (*Handler, error) {
 	if len(models) == 0 {
 		return nil, fmt.Errorf("serve: no models to serve")
 	}
-	h := &Handler{opts: o, models: map[string]*model{}}
+	h := &Handler{opts: o, models: map[string]*model{}, metrics: newMetrics(o.MaxBatchSize)}
 	names := make([]string, 0, len(models))
 	for name := range models {
 		names = append(names, name)
@@ -136,8 +141,9 @@ func New(models map[string]*gokeras.Model, o Options) (*Handler, error) {
 			h.Close()
 			return nil, err
 		}
-		sm.b = newBatcher(sm, o)
+		sm.b = newBatcher(sm, o, h.metrics)
 		h.models[name] = sm
+		h.metrics.addModel(sm)
 	}
 	return h, nil
 }
@@ -208,6 +214,12 @@ func badRequest(format string, args ...any) error {
 
 // ServeHTTP routes a request to its protocol's handler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	info := &reqInfo{endpoint: epOther}
+	r = r.WithContext(context.WithValue(r.Context(), infoKey{}, info))
+	rec := &recorder{ResponseWriter: w}
+	w = rec
+	defer h.done(rec, r, info, start)
 	defer func() {
 		// A bug must not take the server down with it; net/http would
 		// drop the connection without an answer.
@@ -222,6 +234,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case path == "/v2" || path == "/v2/":
 		h.serverMetadata(w, r)
+	case path == "/metrics":
+		info.endpoint = epMetrics
+		if method(w, r, http.MethodGet) {
+			h.metrics.http.ServeHTTP(w, r)
+		}
 	case path == "/v2/health/live":
 		h.live(w, r)
 	case path == "/v2/health/ready":
@@ -231,7 +248,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case strings.HasPrefix(path, "/v1/models/"):
 		h.v1Model(w, r, strings.TrimPrefix(path, "/v1/models/"))
 	default:
-		writeError(w, &httpError{http.StatusNotFound, fmt.Sprintf("no endpoint %s; this server answers /v2/... (KServe V2) and /v1/models/... (TF Serving)", path)})
+		writeError(w, &httpError{http.StatusNotFound, fmt.Sprintf("no endpoint %s; this server answers /v2/... (KServe V2), /v1/models/... (TF Serving) and /metrics", path)})
 	}
 }
 
@@ -315,6 +332,11 @@ func writeJSON(w http.ResponseWriter, code int, body []byte) {
 
 // readBody reads a request's body under the size limit.
 func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	if rec, ok := w.(*recorder); ok {
+		// net/http's own writer, so that the server closes the
+		// connection after a body over the limit.
+		w = rec.ResponseWriter
+	}
 	return io.ReadAll(http.MaxBytesReader(w, r.Body, h.opts.MaxBodyBytes))
 }
 
@@ -333,8 +355,14 @@ func (h *Handler) infer(r *http.Request, m *model, rows int, in []*tensor.Tensor
 	if err := m.b.submit(j); err != nil {
 		return nil, err
 	}
+	if info := requestInfo(r); info != nil {
+		info.rows = rows
+	}
 	select {
 	case res := <-j.done:
+		if info := requestInfo(r); info != nil {
+			info.batch = res.batch
+		}
 		return res.out, res.err
 	case <-ctx.Done():
 		// The batcher skips the job if it has not run yet; its answer

@@ -24,10 +24,12 @@ func (h *Handler) v1Model(w http.ResponseWriter, r *http.Request, rest string) {
 	}
 	switch tail {
 	case "":
+		setRoute(r, m.name, epStatus)
 		if method(w, r, http.MethodGet) {
 			writeJSON(w, http.StatusOK, h.v1Status())
 		}
 	case ":predict":
+		setRoute(r, m.name, epPredict)
 		if !method(w, r, http.MethodPost) {
 			return
 		}

@@ -18,6 +18,7 @@ import (
 
 // serverMetadata answers GET /v2: $metadata_server_response.
 func (h *Handler) serverMetadata(w http.ResponseWriter, r *http.Request) {
+	setRoute(r, "", epServerMetadata)
 	if !method(w, r, http.MethodGet) {
 		return
 	}
@@ -29,6 +30,7 @@ func (h *Handler) serverMetadata(w http.ResponseWriter, r *http.Request) {
 // (200 true, 4xx false); the body is open-inference-protocol's
 // $live_server_response.
 func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
+	setRoute(r, "", epLive)
 	if !method(w, r, http.MethodGet) {
 		return
 	}
@@ -38,6 +40,7 @@ func (h *Handler) live(w http.ResponseWriter, r *http.Request) {
 // ready answers GET /v2/health/ready: 200 while every model takes
 // requests, 400 (a 4xx is "false" in the spec) once Close has begun.
 func (h *Handler) ready(w http.ResponseWriter, r *http.Request) {
+	setRoute(r, "", epReady)
 	if !method(w, r, http.MethodGet) {
 		return
 	}
@@ -57,10 +60,12 @@ func (h *Handler) v2Model(w http.ResponseWriter, r *http.Request, rest string) {
 	}
 	switch tail {
 	case "":
+		setRoute(r, m.name, epMetadata)
 		if method(w, r, http.MethodGet) {
 			writeJSON(w, http.StatusOK, m.v2Metadata())
 		}
 	case "/ready":
+		setRoute(r, m.name, epReady)
 		if !method(w, r, http.MethodGet) {
 			return
 		}
@@ -72,6 +77,7 @@ func (h *Handler) v2Model(w http.ResponseWriter, r *http.Request, rest string) {
 		}
 		writeJSON(w, code, b)
 	case "/infer":
+		setRoute(r, m.name, epInfer)
 		if !method(w, r, http.MethodPost) {
 			return
 		}
