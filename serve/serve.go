@@ -37,6 +37,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"runtime/debug"
 	"slices"
@@ -69,6 +70,10 @@ type Options struct {
 	// MaxBodyBytes limits a request's body; a larger one is answered 413.
 	// 0 means 64 MiB.
 	MaxBodyBytes int64
+	// Logger, when set, gets one record per request (see Handler's
+	// ServeHTTP): level Info, Warn for 4xx answers, Error for 5xx, and Debug
+	// for the health probes and /metrics. Nil logs nothing.
+	Logger *slog.Logger
 }
 
 func (o Options) withDefaults() (Options, error) {
@@ -212,11 +217,20 @@ func badRequest(format string, args ...any) error {
 	return &httpError{http.StatusBadRequest, fmt.Sprintf(format, args...)}
 }
 
-// ServeHTTP routes a request to its protocol's handler.
+// ServeHTTP routes a request to its protocol's handler. With
+// Options.Logger set it then logs the request: "method", "path", "model"
+// (empty for none served), "endpoint", "status", "duration", "rows" and
+// "batch" (the request's rows and those of the batch it ran in, for
+// inference), "bytes_in" (body bytes read) and "bytes" (body bytes
+// answered), and "error" for a 4xx or 5xx answer's message.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	info := &reqInfo{endpoint: epOther}
 	r = r.WithContext(context.WithValue(r.Context(), infoKey{}, info))
+	if h.opts.Logger != nil && r.Body != nil && r.Body != http.NoBody {
+		info.in = &countingReader{ReadCloser: r.Body}
+		r.Body = info.in
+	}
 	rec := &recorder{ResponseWriter: w}
 	w = rec
 	defer h.done(rec, r, info, start)
@@ -318,6 +332,9 @@ func writeError(w http.ResponseWriter, err error) {
 		// UNAVAILABLE, which its HTTP front end sends as 503
 		// (src/http_server.cc, HttpCodeFromError).
 		code = http.StatusServiceUnavailable
+	}
+	if rec, ok := w.(*recorder); ok {
+		rec.err = err.Error()
 	}
 	b, _ := json.Marshal(map[string]string{"error": err.Error()})
 	writeJSON(w, code, b)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"path/filepath"
@@ -35,6 +36,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	timeout := fs.Duration("timeout", 0, "each request's deadline; a request still queued then is answered 503 (0: none)")
 	maxBody := fs.Int64("max-body-bytes", 64<<20, "the largest request body; a larger one is answered 413")
 	drain := fs.Duration("drain-timeout", 30*time.Second, "on SIGINT or SIGTERM, how long to wait for requests in flight")
+	logFormat := fs.String("log-format", "text", "request logs on stderr, one line per request: text (slog's key=value), json, or off")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -54,6 +56,16 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	case *drain < 0:
 		return fmt.Errorf("--drain-timeout %v: want 0 or more", *drain)
 	}
+	var logger *slog.Logger
+	switch *logFormat {
+	case "text":
+		logger = slog.New(slog.NewTextHandler(stderr, nil))
+	case "json":
+		logger = slog.New(slog.NewJSONHandler(stderr, nil))
+	case "off":
+	default:
+		return fmt.Errorf("--log-format %q: want text, json or off", *logFormat)
+	}
 	if *name == "" {
 		base := filepath.Base(*load)
 		*name = strings.TrimSuffix(base, filepath.Ext(base))
@@ -66,7 +78,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	h, err := serve.New(map[string]*gokeras.Model{*name: m}, serve.Options{
-		MaxBatchSize: *maxBatch, MaxQueueDelay: *delay, MaxQueueSize: *queue, Timeout: *timeout, MaxBodyBytes: *maxBody,
+		MaxBatchSize: *maxBatch, MaxQueueDelay: *delay, MaxQueueSize: *queue, Timeout: *timeout, MaxBodyBytes: *maxBody, Logger: logger,
 	})
 	if err != nil {
 		return err
@@ -82,7 +94,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	url := "http://" + ln.Addr().String()
-	fmt.Fprintf(stdout, "gokeras serve: model %q on %s: POST %s/v2/models/%s/infer (KServe V2), %s/v1/models/%s:predict (TF Serving)\n", *name, url, url, *name, url, *name)
+	fmt.Fprintf(stdout, "gokeras serve: model %q on %s: POST %s/v2/models/%s/infer (KServe V2), %s/v1/models/%s:predict (TF Serving), %s/metrics (Prometheus)\n", *name, url, url, *name, url, *name, url)
 	select {
 	case err := <-served:
 		h.Close()

@@ -46,8 +46,16 @@ func TestServeStopsOnSignal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
-		cmd, lines, stderr := gokerasProcess(t, dir, "serve", "--load", path, "--addr", "127.0.0.1:0", "--max-queue-delay", "1ms")
+	for _, tc := range []struct {
+		sig     syscall.Signal
+		format  string
+		logLine string // in stderr after the predict request
+	}{
+		{syscall.SIGTERM, "json", `{"time":`},
+		{syscall.SIGINT, "text", `level=INFO msg=request method=POST path=/v1/models/tiny:predict model=tiny endpoint=predict status=200 `},
+	} {
+		sig := tc.sig
+		cmd, lines, stderr := gokerasProcess(t, dir, "serve", "--load", path, "--addr", "127.0.0.1:0", "--max-queue-delay", "1ms", "--log-format", tc.format)
 		if !lines.Scan() {
 			t.Fatalf("no first line; stderr: %s", stderr)
 		}
@@ -85,6 +93,16 @@ func TestServeStopsOnSignal(t *testing.T) {
 				}
 			}
 		}
+		// /metrics counts the one predict request.
+		res, err = http.Get(base + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		metrics, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if line := `gokeras_serve_requests_total{code="200",endpoint="predict",model="tiny"} 1`; res.StatusCode != 200 || !strings.Contains(string(metrics), line+"\n") {
+			t.Errorf("/metrics: %d, no line %s:\n%s", res.StatusCode, line, metrics)
+		}
 		if err := cmd.Process.Signal(sig); err != nil {
 			t.Fatal(err)
 		}
@@ -100,6 +118,23 @@ func TestServeStopsOnSignal(t *testing.T) {
 		}
 		if !strings.Contains(stderr.String(), "stopped") {
 			t.Errorf("%v: stderr %q does not say it stopped", sig, stderr)
+		}
+		// One request log line per request: the metadata, predict and
+		// metrics requests (the last at Debug, not shown).
+		var logged []string
+		for l := range strings.SplitSeq(stderr.String(), "\n") {
+			if strings.Contains(l, "request") && strings.Contains(l, "tiny") {
+				logged = append(logged, l)
+			}
+		}
+		if len(logged) != 2 || !strings.Contains(logged[1], tc.logLine) {
+			t.Errorf("%s logs: %q; want 2 lines, the second with %q", tc.format, logged, tc.logLine)
+		}
+		if tc.format == "json" {
+			var rec map[string]any
+			if len(logged) == 2 && (json.Unmarshal([]byte(logged[1]), &rec) != nil || rec["status"] != 200.0 || rec["endpoint"] != "predict" || rec["rows"] != 2.0) {
+				t.Errorf("json log line %s", logged[1])
+			}
 		}
 		if _, err := http.Get(base + "/v2/health/live"); err == nil {
 			t.Errorf("%v: still answering after exit", sig)
@@ -125,6 +160,7 @@ func TestServeFlags(t *testing.T) {
 		{[]string{"--load", "x.safetensors", "--max-batch-size", "0"}, "--max-batch-size"},
 		{[]string{"--load", "x.safetensors", "--max-queue-delay", "-1s"}, "--max-queue-delay"},
 		{[]string{"--load", "x.safetensors", "extra"}, "unexpected argument"},
+		{[]string{"--load", "x.safetensors", "--log-format", "xml"}, "--log-format \"xml\": want text, json or off"},
 		{[]string{"--load", filepath.Join(t.TempDir(), "missing.safetensors")}, "missing.safetensors"},
 	} {
 		_, errOut, code := runCLI(t, append([]string{"serve"}, tc.args...)...)
