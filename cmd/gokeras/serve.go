@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -26,7 +29,8 @@ func init() {
 // within --drain-timeout), then the batcher finishes what is queued.
 func runServe(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("serve", stdout)
-	load := fs.String("load", "", "the saved model (required): gokeras's, or Keras's .keras or .h5")
+	load := fs.String("load", "", "the saved model: gokeras's, or Keras's .keras or .h5 (or give --model-dir)")
+	modelDir := fs.String("model-dir", "", "serve every model file in this folder, each under its file name without the extension (instead of --load)")
 	modelFlag := fs.String("model", "", "the architecture (a preset or a model JSON) for a --load file of Keras weights only (.weights.h5)")
 	name := fs.String("name", "", "the model's name in the URLs (default: the --load file's name without its extension)")
 	addr := fs.String("addr", ":8080", "the address to listen on")
@@ -40,8 +44,13 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *load == "" {
-		return fmt.Errorf("--load is required: a model file (gokeras's, .keras or .h5)")
+	switch {
+	case *load == "" && *modelDir == "":
+		return fmt.Errorf("--load is required: a model file (gokeras's, .keras or .h5); or --model-dir with a folder of them")
+	case *load != "" && *modelDir != "":
+		return fmt.Errorf("--load and --model-dir: give one")
+	case *modelDir != "" && (flagSet(fs, "name") || flagSet(fs, "model")):
+		return fmt.Errorf("--model-dir serves each file under its own name and needs full saved models: --name and --model go with --load")
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q; serve takes flags only", fs.Arg(0))
@@ -66,18 +75,27 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	default:
 		return fmt.Errorf("--log-format %q: want text, json or off", *logFormat)
 	}
-	if *name == "" {
-		base := filepath.Base(*load)
-		*name = strings.TrimSuffix(base, filepath.Ext(base))
-		if strings.HasSuffix(*name, ".weights") {
-			*name = strings.TrimSuffix(*name, ".weights")
+	var models map[string]*gokeras.Model
+	if *modelDir != "" {
+		var err error
+		if models, err = loadModelDir(*modelDir, stderr); err != nil {
+			return err
 		}
+	} else {
+		if *name == "" {
+			base := filepath.Base(*load)
+			*name = strings.TrimSuffix(base, filepath.Ext(base))
+			if strings.HasSuffix(*name, ".weights") {
+				*name = strings.TrimSuffix(*name, ".weights")
+			}
+		}
+		m, err := loadModel("serve", *load, *modelFlag, flagSet(fs, "model"), stderr)
+		if err != nil {
+			return err
+		}
+		models = map[string]*gokeras.Model{*name: m}
 	}
-	m, err := loadModel("serve", *load, *modelFlag, flagSet(fs, "model"), stderr)
-	if err != nil {
-		return err
-	}
-	h, err := serve.New(map[string]*gokeras.Model{*name: m}, serve.Options{
+	h, err := serve.New(models, serve.Options{
 		MaxBatchSize: *maxBatch, MaxQueueDelay: *delay, MaxQueueSize: *queue, Timeout: *timeout, MaxBodyBytes: *maxBody, Logger: logger,
 	})
 	if err != nil {
@@ -94,7 +112,10 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	url := "http://" + ln.Addr().String()
-	fmt.Fprintf(stdout, "gokeras serve: model %q on %s: POST %s/v2/models/%s/infer (KServe V2), %s/v1/models/%s:predict (TF Serving), %s/metrics (Prometheus)\n", *name, url, url, *name, url, *name, url)
+	names := slices.Sorted(maps.Keys(models))
+	for _, name := range names {
+		fmt.Fprintf(stdout, "gokeras serve: model %q on %s: POST %s/v2/models/%s/infer (KServe V2), %s/v1/models/%s:predict (TF Serving), %s/metrics (Prometheus)\n", name, url, url, name, url, name, url)
+	}
 	select {
 	case err := <-served:
 		h.Close()
@@ -116,4 +137,46 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintln(stderr, "gokeras serve: stopped")
 	return nil
+}
+
+// loadModelDir loads every model file in dir (not its subfolders), each
+// named by its file name without the extension. Whether a file is a model
+// is decided by its content, with gokeras.Load: any other file is skipped
+// with a note on notes saying why. Two models of the same name (a.keras
+// and a.h5) are refused, as is a folder without any model.
+func loadModelDir(dir string, notes io.Writer) (map[string]*gokeras.Model, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("--model-dir: %w", err)
+	}
+	models := map[string]*gokeras.Model{}
+	from := map[string]string{} // name -> file
+	for _, e := range entries {
+		path := filepath.Join(dir, e.Name())
+		fi, err := os.Stat(path) // follows symbolic links
+		if err != nil {
+			fmt.Fprintf(notes, "gokeras serve: skipping %s: %v\n", path, err)
+			continue
+		}
+		if !fi.Mode().IsRegular() {
+			continue
+		}
+		name := strings.TrimSuffix(e.Name(), filepath.Ext(e.Name()))
+		m, err := gokeras.Load(path)
+		if err != nil {
+			fmt.Fprintf(notes, "gokeras serve: skipping %s, not a model gokeras loads: %v\n", path, err)
+			continue
+		}
+		if prev, ok := from[name]; ok {
+			return nil, fmt.Errorf("--model-dir %s: %s and %s would both be served as %q; rename or move one", dir, filepath.Base(prev), e.Name(), name)
+		}
+		for _, n := range m.LoadNotes() {
+			fmt.Fprintf(notes, "gokeras serve: %s: %s\n", path, n)
+		}
+		models[name], from[name] = m, path
+	}
+	if len(models) == 0 {
+		return nil, fmt.Errorf("--model-dir %s has no model file that gokeras loads (gokeras's own, Keras's .keras or .h5)", dir)
+	}
+	return models, nil
 }

@@ -4,9 +4,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"net/http"
+	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -162,6 +165,107 @@ func TestServeFlags(t *testing.T) {
 		{[]string{"--load", "x.safetensors", "extra"}, "unexpected argument"},
 		{[]string{"--load", "x.safetensors", "--log-format", "xml"}, "--log-format \"xml\": want text, json or off"},
 		{[]string{"--load", filepath.Join(t.TempDir(), "missing.safetensors")}, "missing.safetensors"},
+	} {
+		_, errOut, code := runCLI(t, append([]string{"serve"}, tc.args...)...)
+		if code == 0 || !strings.Contains(errOut, tc.says) {
+			t.Errorf("serve %v: exit %d, stderr %q; want it to say %q", tc.args, code, errOut, tc.says)
+		}
+	}
+}
+
+// saveTiny saves a small Dense classifier of n inputs to path.
+func saveTiny(t *testing.T, path string, n int) *gokeras.Model {
+	t.Helper()
+	m := gokeras.NewSequential(&nn.Dense{Units: 3, Activation: activation.Softmax, InputShape: tensor.Shape{n}})
+	m.Seed = uint64(n)
+	if err := m.Build(); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// TestServeModelDir: --model-dir serves each model file under its name
+// without the extension, decided by content (a model under an odd
+// extension is served, a text file named .safetensors is skipped and
+// said so, subfolders are not entered); two models of one name, or none,
+// are refused.
+func TestServeModelDir(t *testing.T) {
+	dir := t.TempDir()
+	saveTiny(t, filepath.Join(dir, "four.safetensors"), 4)
+	saveTiny(t, filepath.Join(dir, "seven.bin"), 7)
+	if err := os.WriteFile(filepath.Join(dir, "notes.safetensors"), []byte("not a model"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(dir, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	saveTiny(t, filepath.Join(dir, "sub", "deep.safetensors"), 2)
+
+	var notes strings.Builder
+	models, err := loadModelDir(dir, &notes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := slices.Sorted(maps.Keys(models)); !slices.Equal(got, []string{"four", "seven"}) {
+		t.Errorf("served %v, want [four seven]", got)
+	}
+	if s := notes.String(); strings.Count(s, "skipping") != 1 || !strings.Contains(s, "notes.safetensors, not a model gokeras loads") {
+		t.Errorf("notes %q: want one saying notes.safetensors is skipped", s)
+	}
+	if models["seven"].Net().InputShapes()[0][0] != 7 {
+		t.Errorf("seven has input shape %v", models["seven"].Net().InputShapes())
+	}
+
+	// The command serves both.
+	if !testing.Short() {
+		cmd, lines, stderr := gokerasProcess(t, dir, "serve", "--model-dir", dir, "--addr", "127.0.0.1:0", "--log-format", "off")
+		var base string
+		for _, name := range []string{"four", "seven"} {
+			if !lines.Scan() {
+				t.Fatalf("no line for %s; stderr: %s", name, stderr)
+			}
+			line := lines.Text()
+			i := strings.Index(line, "http://")
+			if !strings.Contains(line, fmt.Sprintf("model %q", name)) || i < 0 {
+				t.Fatalf("line %q", line)
+			}
+			base = strings.TrimSuffix(strings.Fields(line[i:])[0], ":")
+		}
+		for name, shape := range map[string]string{"four": `"shape":[-1,4]`, "seven": `"shape":[-1,7]`} {
+			res, err := http.Get(base + "/v2/models/" + name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			meta, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if res.StatusCode != 200 || !strings.Contains(string(meta), shape) {
+				t.Errorf("%s metadata: %d %s", name, res.StatusCode, meta)
+			}
+		}
+		cmd.Process.Signal(syscall.SIGTERM)
+		if err := cmd.Wait(); err != nil {
+			t.Fatalf("exit %v; stderr %s", err, stderr)
+		}
+		if !strings.Contains(stderr.String(), "skipping "+filepath.Join(dir, "notes.safetensors")) {
+			t.Errorf("stderr %q does not say notes.safetensors is skipped", stderr)
+		}
+	}
+
+	// Refusals.
+	saveTiny(t, filepath.Join(dir, "four.keras"), 5)
+	empty := t.TempDir()
+	for _, tc := range []struct {
+		args []string
+		says string
+	}{
+		{[]string{"--model-dir", dir}, `four.keras and four.safetensors would both be served as "four"`},
+		{[]string{"--model-dir", empty}, "has no model file"},
+		{[]string{"--model-dir", filepath.Join(empty, "missing")}, "missing"},
+		{[]string{"--model-dir", dir, "--load", "x.keras"}, "give one"},
+		{[]string{"--model-dir", dir, "--name", "x"}, "--name and --model go with --load"},
 	} {
 		_, errOut, code := runCLI(t, append([]string{"serve"}, tc.args...)...)
 		if code == 0 || !strings.Contains(errOut, tc.says) {
