@@ -12,7 +12,11 @@
 //   - TF Serving's REST API (tensorflow/serving
 //     tensorflow_serving/g3doc/api_rest.md): POST /v1/models/NAME:predict
 //     with "instances" (row form) or "inputs" (columnar form), and GET
-//     /v1/models/NAME (model status).
+//     /v1/models/NAME (model status); and, gokeras's own, POST
+//     /v1/models/NAME:classify with a PNG or JPEG image (the body, or a
+//     multipart form's "image" field), answering the model's top k
+//     classes (?k=, default 5) with their names and probabilities, the
+//     image read and resized as the dataset package reads training images.
 //
 // Either path may name the version, /versions/1: each model is served as
 // version 1. Errors are {"error": "..."} in both protocols, with 400 for a
@@ -70,6 +74,10 @@ type Options struct {
 	// MaxBodyBytes limits a request's body; a larger one is answered 413.
 	// 0 means 64 MiB.
 	MaxBodyBytes int64
+	// MaxImagePixels limits the width × height of an image sent to
+	// :classify, checked on its header before it is decoded; a larger one
+	// is answered 413. 0 means 4096 × 4096.
+	MaxImagePixels int
 	// Logger, when set, gets one record per request (see Handler's
 	// ServeHTTP): level Info, Warn for 4xx answers, Error for 5xx, and Debug
 	// for the health probes and /metrics. Nil logs nothing.
@@ -86,6 +94,9 @@ func (o Options) withDefaults() (Options, error) {
 	if o.MaxBodyBytes == 0 {
 		o.MaxBodyBytes = 64 << 20
 	}
+	if o.MaxImagePixels == 0 {
+		o.MaxImagePixels = 4096 * 4096
+	}
 	switch {
 	case o.MaxBatchSize < 1:
 		return o, fmt.Errorf("serve: MaxBatchSize %d: want at least 1", o.MaxBatchSize)
@@ -97,6 +108,8 @@ func (o Options) withDefaults() (Options, error) {
 		return o, fmt.Errorf("serve: Timeout %v: want 0 (none) or more", o.Timeout)
 	case o.MaxBodyBytes < 1:
 		return o, fmt.Errorf("serve: MaxBodyBytes %d: want at least 1", o.MaxBodyBytes)
+	case o.MaxImagePixels < 1:
+		return o, fmt.Errorf("serve: MaxImagePixels %d: want at least 1", o.MaxImagePixels)
 	}
 	return o, nil
 }

@@ -176,7 +176,8 @@ func TestHealthAndMetadata(t *testing.T) {
 		{"GET", "/v2/models/cnn/infer", 405, ""},
 		{"GET", "/v1/models/cnn:predict", 405, ""},
 		{"DELETE", "/v2/models/cnn", 405, ""},
-		{"POST", "/v1/models/cnn:classify", 501, ""},
+		{"POST", "/v1/models/cnn:regress", 501, ""},
+		{"POST", "/v1/models/cnn:classify", 400, ""}, // 6x6x2 inputs are no image
 	} {
 		code, hdr, body := do(t, h, tc.method, tc.path, "")
 		if code != tc.code {

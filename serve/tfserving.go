@@ -39,10 +39,21 @@ func (h *Handler) v1Model(w http.ResponseWriter, r *http.Request, rest string) {
 			return
 		}
 		writeJSON(w, http.StatusOK, b)
-	case ":classify", ":regress":
-		writeError(w, &httpError{http.StatusNotImplemented, fmt.Sprintf("%s: TF Serving's %s API (tf.Example inputs) is not implemented; use :predict", r.URL.Path, tail[1:])})
+	case ":classify":
+		setRoute(r, m.name, epClassify)
+		if !method(w, r, http.MethodPost) {
+			return
+		}
+		b, err := h.v1Classify(w, r, m)
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, b)
+	case ":regress":
+		writeError(w, &httpError{http.StatusNotImplemented, fmt.Sprintf("%s: TF Serving's regress API (tf.Example inputs) is not implemented; use :predict", r.URL.Path)})
 	default:
-		writeError(w, &httpError{http.StatusNotFound, fmt.Sprintf("no endpoint %s; a model answers /v1/models/%s and /v1/models/%s:predict", r.URL.Path, m.name, m.name)})
+		writeError(w, &httpError{http.StatusNotFound, fmt.Sprintf("no endpoint %s; a model answers /v1/models/%s, /v1/models/%s:predict and /v1/models/%s:classify", r.URL.Path, m.name, m.name, m.name)})
 	}
 }
 

@@ -39,6 +39,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	queue := countVar(fs, "max-queue-size", 128, "requests that may wait per model; one more is answered 429")
 	timeout := fs.Duration("timeout", 0, "each request's deadline; a request still queued then is answered 503 (0: none)")
 	maxBody := fs.Int64("max-body-bytes", 64<<20, "the largest request body; a larger one is answered 413")
+	maxPixels := countVar(fs, "max-image-pixels", 4096*4096, "the largest image (width×height) :classify decodes, checked on its header; a larger one is answered 413")
 	drain := fs.Duration("drain-timeout", 30*time.Second, "on SIGINT or SIGTERM, how long to wait for requests in flight")
 	logFormat := fs.String("log-format", "text", "request logs on stderr, one line per request: text (slog's key=value), json, or off")
 	if err := parseFlags(fs, args); err != nil {
@@ -96,7 +97,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		models = map[string]*gokeras.Model{*name: m}
 	}
 	h, err := serve.New(models, serve.Options{
-		MaxBatchSize: *maxBatch, MaxQueueDelay: *delay, MaxQueueSize: *queue, Timeout: *timeout, MaxBodyBytes: *maxBody, Logger: logger,
+		MaxBatchSize: *maxBatch, MaxQueueDelay: *delay, MaxQueueSize: *queue, Timeout: *timeout, MaxBodyBytes: *maxBody, MaxImagePixels: *maxPixels, Logger: logger,
 	})
 	if err != nil {
 		return err
