@@ -164,6 +164,7 @@ func TestServeFlags(t *testing.T) {
 		{[]string{"--load", "x.safetensors", "--max-queue-delay", "-1s"}, "--max-queue-delay"},
 		{[]string{"--load", "x.safetensors", "extra"}, "unexpected argument"},
 		{[]string{"--load", "x.safetensors", "--log-format", "xml"}, "--log-format \"xml\": want text, json or off"},
+		{[]string{"--load", "x.safetensors", "--max-image-pixels", "0"}, "--max-image-pixels"},
 		{[]string{"--load", filepath.Join(t.TempDir(), "missing.safetensors")}, "missing.safetensors"},
 	} {
 		_, errOut, code := runCLI(t, append([]string{"serve"}, tc.args...)...)
