@@ -27,12 +27,19 @@ import (
 //
 //	key,setup,rung,epochs,<parameters...>,test_accuracy,test_loss,params,seconds,status,finished
 //
+// A sharded sweep or a single rung (Sweep.Shard, Sweep.Rung) adds a
+// trial column after epochs: the trial's place in its rung's list, which
+// Merge orders by. The column is optional when a file is read.
+//
 // A row is never rewritten. Trials are matched by key, epochs and setup,
 // so a grid extended with new values reuses the rows of the old points.
 
 // header returns the results file's columns for this sweep.
 func (s *Sweep) header() []string {
 	h := []string{"key", "setup", "rung", "epochs"}
+	if s.Shard.Count > 0 || s.Rung > 0 {
+		h = append(h, "trial")
+	}
 	for _, p := range s.params {
 		if p != "epochs" { // a swept epochs is the epochs column
 			h = append(h, p)
@@ -111,7 +118,7 @@ func (f *resultsFile) parse(data []byte, setup string) ([]Result, int, error) {
 		// Rows appended to it would have no header.
 		return nil, 0, fmt.Errorf("sweep: results file %s holds only blank lines, no header row; empty it or give another results file", f.path)
 	}
-	if !slices.Equal(slices.Sorted(slices.Values(recs[0])), slices.Sorted(slices.Values(f.header))) {
+	if !sameColumns(recs[0], f.header) {
 		return nil, 0, fmt.Errorf("sweep: results file %s has the columns\n  %s\nbut this sweep writes\n  %s\nsweep the same parameters with the same objective, or give another results file",
 			f.path, strings.Join(recs[0], ","), strings.Join(f.header, ","))
 	}
@@ -149,7 +156,7 @@ func (f *resultsFile) complete(before, last []byte) bool {
 	}
 	rec := recs[0]
 	if len(before) == 0 {
-		return slices.Equal(slices.Sorted(slices.Values(rec)), slices.Sorted(slices.Values(f.header)))
+		return sameColumns(rec, f.header)
 	}
 	header, err := csv.NewReader(bytes.NewReader(before)).Read()
 	if err != nil || len(rec) != len(header) {
@@ -161,6 +168,15 @@ func (f *resultsFile) complete(before, last []byte) bool {
 	}
 	_, err = time.Parse(time.RFC3339, rec[i])
 	return err == nil
+}
+
+// sameColumns reports whether two headers have the same columns, in any
+// order, the optional trial column aside.
+func sameColumns(a, b []string) bool {
+	set := func(h []string) []string {
+		return slices.Sorted(slices.Values(slices.DeleteFunc(slices.Clone(h), func(c string) bool { return c == "trial" })))
+	}
+	return slices.Equal(set(a), set(b))
 }
 
 // appendNewline ends the file at path with "\n" and syncs it.
@@ -201,7 +217,10 @@ func (f *resultsFile) decode(row map[string]string) (Result, error) {
 	r := Result{Key: row["key"], Setup: row["setup"], Rung: integer("rung"), Epochs: integer("epochs"),
 		Score: num(f.objective), LastScore: num(f.objective + "_last"), BestEpoch: integer("best_epoch"),
 		ValLoss: num("val_loss"), TestScore: num(testColumn(f.objective)), TestLoss: num("test_loss"),
-		Params: integer("params"), Seconds: num("seconds"), Status: row["status"]}
+		Params: integer("params"), Seconds: num("seconds"), Status: row["status"], Trial: -1}
+	if v, ok := row["trial"]; ok && v != "" {
+		r.Trial = integer("trial")
+	}
 	if f.byTest {
 		// Tested once, after the last epoch.
 		r.LastScore, r.BestEpoch = r.Score, r.Epochs
@@ -216,9 +235,8 @@ func (f *resultsFile) decode(row map[string]string) (Result, error) {
 	return r, err
 }
 
-// append writes r as one row, with the header first when the file is new,
-// and syncs the file.
-func (f *resultsFile) append(r Result) error {
+// record returns r as a row of the file's columns.
+func (f *resultsFile) record(r Result) []string {
 	num := func(v float64) string {
 		if math.IsNaN(v) {
 			return ""
@@ -236,10 +254,20 @@ func (f *resultsFile) append(r Result) error {
 	for _, p := range f.params {
 		row[p], _ = r.Point.Get(p)
 	}
+	if r.Trial >= 0 {
+		row["trial"] = strconv.Itoa(r.Trial)
+	}
 	rec := make([]string, len(f.header))
 	for i, c := range f.header {
 		rec[i] = row[c]
 	}
+	return rec
+}
+
+// append writes r as one row, with the header first when the file is new,
+// and syncs the file.
+func (f *resultsFile) append(r Result) error {
+	rec := f.record(r)
 	var b bytes.Buffer
 	w := csv.NewWriter(&b)
 	file, err := os.OpenFile(f.path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)

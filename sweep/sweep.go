@@ -66,6 +66,10 @@ type Trial struct {
 	Key    string // Point.Key()
 	Rung   int    // the round of successive halving; 0 otherwise
 	Epochs int    // the epochs the model has trained when the trial ends
+	// Index is the trial's position in its rung's deterministic list
+	// (the grid's order, the sample's, or the previous rung's ranking),
+	// counting from 0: the shard it belongs to is Index mod Shard.Count.
+	Index int
 	// Prev is the configuration's result at the previous rung, which
 	// this trial continues (successive halving), or nil.
 	Prev *Result
@@ -82,6 +86,10 @@ type Result struct {
 	Point  Point
 	Rung   int
 	Epochs int
+	// Trial is the trial's Index, written (the trial column) only by a
+	// sharded sweep or a single rung (Sweep.Shard, Sweep.Rung) so that
+	// Merge can restore the order of a whole run; -1 when not known.
+	Trial int
 	// Score is the objective at the trial's best epoch, LastScore at its
 	// last epoch; BestEpoch counts from 1. ValLoss is the validation
 	// loss at the best epoch.
@@ -179,6 +187,22 @@ type Sweep struct {
 	// sweep continues them too. "" uses a temporary folder removed when
 	// Run returns.
 	CheckpointDir string
+
+	// Shard, when Count is above 0, runs only the trials of the list
+	// whose Index mod Count is Shard.Index (see Shard); the results file
+	// then has a trial column, and each shard should have its own file
+	// (ShardResultsPath), combined afterwards by Merge. With Halving,
+	// Rung must be set: a sharded successive halving runs rung by rung.
+	Shard Shard
+	// Rung, when above 0, runs only that round of successive halving
+	// (1 is the first), as one step of a sharded sweep. Rungs after the
+	// first read the results of the earlier ones from From, the merged
+	// results files of those rungs' shards, and continue the promoted
+	// configurations from their models in CheckpointDir, which must
+	// then be a folder every shard reaches (a configuration whose model
+	// is not there trains again from scratch for the rung's epochs).
+	Rung int
+	From string
 
 	// Log receives one line per trial (started, finished, reused); nil
 	// prints nothing. FitOut, when set, receives each trial's training
@@ -317,6 +341,20 @@ func (s *Sweep) prepare() error {
 	}
 	if s.Eta == 0 {
 		s.Eta = 3
+	}
+	switch {
+	case s.Shard.Count < 0 || s.Shard.Count > 0 && (s.Shard.Index < 0 || s.Shard.Index >= s.Shard.Count):
+		return fmt.Errorf("sweep: shard %s: the index must be 0 to the count less 1", s.Shard)
+	case s.Rung < 0:
+		return fmt.Errorf("sweep: rung %d: rungs count from 1", s.Rung)
+	case s.Rung > 0 && !s.Halving:
+		return fmt.Errorf("sweep: rung %d is a round of successive halving, but the sweep does not halve", s.Rung)
+	case s.Halving && s.Shard.Count > 1 && s.Rung == 0:
+		return fmt.Errorf("sweep: successive halving in %d shards runs one rung at a time, each rung's shards reading the merged results of the earlier rungs; set the rung (1 is the first)", s.Shard.Count)
+	case s.Rung > 1 && s.From == "":
+		return fmt.Errorf("sweep: rung %d continues the configurations rung %d promotes; give the merged results of the earlier rungs (From)", s.Rung, s.Rung-1)
+	case s.Rung > 0 && s.CheckpointDir == "":
+		return fmt.Errorf("sweep: rung %d alone needs a CheckpointDir every rung reaches, to pass the models on", s.Rung)
 	}
 	if s.Eta < 2 {
 		return fmt.Errorf("sweep: eta %d must be at least 2 (3 keeps the best third each rung)", s.Eta)
@@ -740,6 +778,10 @@ func (s *Sweep) Run(ctx context.Context) (*Report, error) {
 		} else if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, fmt.Errorf("sweep: %w", err)
 		}
+		if s.Rung > 0 {
+			// Other shards may still read the folder: it is not removed.
+			return rep, r.halvingRung(ctx, points, dir)
+		}
 		err := r.halving(ctx, points, dir)
 		if err == nil && s.CheckpointDir != "" && len(rep.Skipped) == 0 {
 			os.RemoveAll(s.CheckpointDir) // the sweep is complete; its rows are all it needs
@@ -779,10 +821,17 @@ func (s *Sweep) logf(format string, a ...any) {
 }
 
 func (r *runner) grid(ctx context.Context, points []Point) error {
-	r.total = len(points)
-	for _, p := range points {
+	for k := range points {
+		if r.s.Shard.Has(k) {
+			r.total++
+		}
+	}
+	for k, p := range points {
+		if !r.s.Shard.Has(k) {
+			continue
+		}
 		e, _ := r.s.epochsOf(p)
-		t := Trial{Point: p, Key: p.Key(), Epochs: e}
+		t := Trial{Point: p, Key: p.Key(), Epochs: e, Index: k}
 		if _, err := r.trial(ctx, t); err != nil {
 			return err
 		}
@@ -834,7 +883,7 @@ func (r *runner) trial(ctx context.Context, t Trial) (res *Result, err error) {
 		}
 		return nil, err
 	}
-	out.Key, out.Point, out.Rung, out.Epochs, out.Setup = t.Key, t.Point, t.Rung, t.Epochs, s.setup
+	out.Key, out.Point, out.Rung, out.Epochs, out.Setup, out.Trial = t.Key, t.Point, t.Rung, t.Epochs, s.setup, t.Index
 	if out.Status == "" {
 		out.Status = StatusOK
 	}
@@ -894,10 +943,10 @@ func (r *runner) halving(ctx context.Context, points []Point, dir string) error 
 		var results []Result
 		byKey := map[string]config{}
 		complete := true
-		for _, c := range alive {
+		for j, c := range alive {
 			key := c.p.Key()
 			byKey[key] = c
-			t := Trial{Point: c.p, Key: key, Rung: k, Epochs: rg.Epochs, Prev: c.prev}
+			t := Trial{Point: c.p, Key: key, Rung: k, Epochs: rg.Epochs, Prev: c.prev, Index: j}
 			if c.prev != nil && s.continues(c.p) {
 				t.ResumeFrom = checkpointPath(dir, key, c.prev.Epochs)
 			}
