@@ -233,7 +233,7 @@ func (d *ImageDir) Batch(lo, hi int) (*Set, error) {
 		b := img.Bounds()
 		same := b.Dy() == d.height && b.Dx() == d.width
 		if same && px != nil {
-			pixels(px[k*per:(k+1)*per], img, c)
+			ImagePixels(px[k*per:(k+1)*per], img, c)
 			continue
 		}
 		if px != nil {
@@ -245,7 +245,7 @@ func (d *ImageDir) Batch(lo, hi int) (*Set, error) {
 		}
 		size := b.Dy() * b.Dx() * c
 		row = slices.Grow(row[:0], size)[:size]
-		pixels(row, img, c)
+		ImagePixels(row, img, c)
 		dst := x[k*per : (k+1)*per]
 		if same {
 			scalePixels(dst, row, d.div)
@@ -273,8 +273,12 @@ func ImageDatasetFromDirectory(dir string, o ImageDirOptions) (*Set, error) {
 	return d.Load()
 }
 
-// pixels writes img as HWC uint8 with c channels (3: RGB, 1: ITU-R 601 luma).
-func pixels(dst []uint8, img image.Image, c int) {
+// ImagePixels writes img as HWC uint8 with c channels (3: RGB, 1: ITU-R
+// 601 luma, image/color's Gray model) into dst, which holds at least its
+// width×height×c values: the conversion ImageDatasetFromDirectory reads
+// training images with, so that a server reads a request's image the same
+// way.
+func ImagePixels(dst []uint8, img image.Image, c int) {
 	b := img.Bounds()
 	i := 0
 	switch im := img.(type) {

@@ -180,8 +180,8 @@ func TestPixelsFastPaths(t *testing.T) {
 		fast := make([]uint8, n+1)
 		slow := make([]uint8, n+1)
 		fast[n], slow[n] = 99, 99 // guards
-		pixels(fast[:n], tt.img, tt.c)
-		pixels(slow[:n], struct{ image.Image }{tt.img}, tt.c) // hides the concrete type
+		ImagePixels(fast[:n], tt.img, tt.c)
+		ImagePixels(slow[:n], struct{ image.Image }{tt.img}, tt.c) // hides the concrete type
 		for i := range fast {
 			if d := int(fast[i]) - int(slow[i]); d > tt.tol || d < -tt.tol {
 				t.Fatalf("%s: value %d: fast %v, generic %v", tt.name, i, fast[i], slow[i])

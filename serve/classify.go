@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	"image/color"
 	_ "image/jpeg" // the decoders :classify takes
 	_ "image/png"  //
 	"io"
@@ -16,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/gokeras/gokeras/dataset"
 	"github.com/gokeras/gokeras/nn"
 	"github.com/gokeras/gokeras/tensor"
 )
@@ -205,7 +205,7 @@ func imageTensor(img image.Image, h, w, c, pixelRange int) (*tensor.Tensor, erro
 	b := img.Bounds()
 	sh, sw := b.Dy(), b.Dx()
 	px := make([]uint8, sh*sw*c)
-	pixels(px, img, c)
+	dataset.ImagePixels(px, img, c)
 	div := float32(255)
 	if pixelRange == 255 {
 		div = 1
@@ -222,49 +222,6 @@ func imageTensor(img image.Image, h, w, c, pixelRange int) (*tensor.Tensor, erro
 		return nil, fmt.Errorf("resizing the image: %w", err)
 	}
 	return rz.Forward(x, false), nil
-}
-
-// pixels writes img as HWC uint8 with c channels: RGB, or ITU-R 601 luma
-// (image/color's Gray model) for one; the same conversions as the dataset
-// package's image loader (dataset/imagedir.go, pixels).
-func pixels(dst []uint8, img image.Image, c int) {
-	b := img.Bounds()
-	i := 0
-	switch im := img.(type) {
-	case *image.YCbCr:
-		if c != 3 {
-			break
-		}
-		for yy := b.Min.Y; yy < b.Max.Y; yy++ {
-			for xx := b.Min.X; xx < b.Max.X; xx++ {
-				yi, ci := im.YOffset(xx, yy), im.COffset(xx, yy)
-				dst[i], dst[i+1], dst[i+2] = color.YCbCrToRGB(im.Y[yi], im.Cb[ci], im.Cr[ci])
-				i += 3
-			}
-		}
-		return
-	case *image.Gray:
-		if c != 1 {
-			break
-		}
-		for yy := b.Min.Y; yy < b.Max.Y; yy++ {
-			o := im.PixOffset(b.Min.X, yy)
-			i += copy(dst[i:], im.Pix[o:o+b.Dx()])
-		}
-		return
-	}
-	for yy := b.Min.Y; yy < b.Max.Y; yy++ {
-		for xx := b.Min.X; xx < b.Max.X; xx++ {
-			if c == 1 {
-				dst[i] = color.GrayModel.Convert(img.At(xx, yy)).(color.Gray).Y
-				i++
-				continue
-			}
-			r, g, bl, _ := img.At(xx, yy).RGBA()
-			dst[i], dst[i+1], dst[i+2] = uint8(r>>8), uint8(g>>8), uint8(bl>>8)
-			i += 3
-		}
-	}
 }
 
 // probabilities turns one row of class scores into probabilities: as they
