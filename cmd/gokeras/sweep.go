@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -23,6 +24,8 @@ func init() {
 
 const sweepHelp = `gokeras sweep --model PRESET|FILE --grid 'NAME=V1,V2 NAME=...' [flags]
 gokeras sweep --model PRESET|FILE --trials 'NAME=V NAME=V; NAME=V NAME=V' [flags]
+gokeras sweep ... --shard I/N|auto/N|auto [--rung K --from MERGED.csv]
+gokeras sweep merge OUT.csv IN.csv...
 
 Trains one model per point of the grid (or --random N of them, or with
 --halving successive halving that stops weak ones early), or per point
@@ -57,12 +60,24 @@ Grid syntax: ` + sweep.GridSyntax + `
 Trials syntax: ` + sweep.TrialsSyntax + `
 --trials runs every point it lists: not with --grid, --random or --halving.
 
+On many machines (see docs/distributed.md): --shard I/N runs part I of N
+(I from 0) of the same trial list, trial k in part k mod N, writing
+RESULTS.shard-I-of-N.csv; run the same command with I = 0..N-1 anywhere,
+then 'gokeras sweep merge OUT.csv RESULTS.shard-*-of-N.csv' combines the
+files and prints the ranking a single run prints. Shard syntax:
+` + sweep.ShardSyntax + `
+With --halving the shards run one rung at a time: --rung 1 first, merge,
+then --rung 2 --from the merged file, and so on; the models passed from
+rung to rung are in RESULTS-checkpoints, a folder every shard must reach.
+
 Examples:
   gokeras sweep --list --model cifar10-cnn
   gokeras sweep --model digits-cnn --grid 'dense=16,32,64 batch_size=32,64' --epochs 10
   gokeras sweep --model cifar10-cnn --grid 'dropout=0.1,0.25 dropout_1=0.2,0.5,0.8' --halving --epochs 30 --budget 2h
   gokeras sweep --model cifar10-cnn --image-dir /tmp/cifar10-jpeg --validation-split 0 --test \
     --trials 'dropout=0.2 dropout_1=0.2 epochs=30 batch_size=256; dropout=0.1 dropout_1=0.8 epochs=50 batch_size=128'
+  gokeras sweep --model digits-cnn --grid 'dense=8,16,32,64' --results out/s.csv --shard auto/4
+  gokeras sweep merge out/s.csv out/s.shard-*-of-4.csv
 
 `
 
@@ -73,6 +88,9 @@ func (g *gridFlag) String() string     { return strings.Join(*g, " ") }
 func (g *gridFlag) Set(v string) error { *g = append(*g, v); return nil }
 
 func runSweep(args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "merge" {
+		return runSweepMerge(args[1:], stdout)
+	}
 	fs := newFlags("sweep", stdout)
 	modelFlag := fs.String("model", "digits-cnn", "a preset name (see 'gokeras presets'), a Keras-style model JSON file, or a saved model (Keras's .keras or .h5, or gokeras's own): every trial then starts from its weights")
 	data := addDataFlags(fs)
@@ -92,6 +110,9 @@ func runSweep(args []string, stdout, stderr io.Writer) error {
 	results := fs.String("results", "", "CSV file each finished trial is appended to; rerunning skips its trials (default: MODEL-sweep.csv)")
 	plotDir := fs.String("plot-dir", "", "folder for the score-by-parameter plots, one PNG per parameter; \"\" given explicitly draws none (default: RESULTS-plots)")
 	test := fs.Bool("test", false, "also evaluate each trial on the test split (reported, used to rank only with --validation-split 0)")
+	shardFlag := fs.String("shard", "", "run part I of N of the trial list (I from 0): I/N, or auto/N (auto) reading I from JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID; results go to RESULTS.shard-I-of-N.csv (see -h)")
+	rung := fs.Int("rung", 0, "with --halving: run only this rung (1 is the first), as one step of a sharded sweep")
+	from := fs.String("from", "", "with --rung 2 or later: the merged results of the earlier rungs ('gokeras sweep merge')")
 	verbose := fs.Int("verbose", 0, "each trial's training output: 0 none, 1 progress bar, 2 one line per epoch")
 	if slices.ContainsFunc(args, func(a string) bool { return a == "-h" || a == "-help" || a == "--help" }) {
 		fmt.Fprint(stdout, sweepHelp)
@@ -105,6 +126,24 @@ func runSweep(args []string, stdout, stderr io.Writer) error {
 	verb, err := train.ParseVerbosity(*verbose)
 	if err != nil {
 		return err
+	}
+	var shard sweep.Shard
+	if *shardFlag != "" {
+		if shard, err = sweep.ParseShard(*shardFlag, os.Getenv); err != nil {
+			return err
+		}
+	}
+	switch {
+	case *rung < 0:
+		return fmt.Errorf("--rung %d: rungs count from 1", *rung)
+	case *rung > 0 && !*halving:
+		return fmt.Errorf("--rung runs one round of successive halving; add --halving")
+	case *halving && shard.Count > 1 && *rung == 0:
+		return fmt.Errorf("--halving with --shard runs one rung at a time: --rung 1 in every shard, then 'gokeras sweep merge', then --rung 2 --from the merged file, and so on (see -h)")
+	case *rung > 1 && *from == "":
+		return fmt.Errorf("--rung %d continues what rung %d promotes: give the merged results of the earlier rungs with --from", *rung, *rung-1)
+	case *from != "" && *rung < 2:
+		return fmt.Errorf("--from gives the merged results of the earlier rungs to --rung 2 or later")
 	}
 	src, err := loadModelSource(*modelFlag)
 	if err != nil {
@@ -163,7 +202,9 @@ func runSweep(args []string, stdout, stderr io.Writer) error {
 		resultsPath = strings.TrimSuffix(filepath.Base(src.name), ".json") + "-sweep.csv"
 	}
 	base := strings.TrimSuffix(resultsPath, ".csv")
-	plots := base + "-plots"
+	checkpoints := base + "-checkpoints" // shared by the shards
+	resultsPath = sweep.ShardResultsPath(resultsPath, shard)
+	plots := strings.TrimSuffix(resultsPath, ".csv") + "-plots"
 	if flagSet(fs, "plot-dir") {
 		plots = *plotDir
 	}
@@ -188,9 +229,12 @@ func runSweep(args []string, stdout, stderr io.Writer) error {
 		Results:         resultsPath,
 		Setup:           fmt.Sprintf("model=%s dataset=%s", src.name, dsName),
 		Log:             stdout,
+		Shard:           shard,
+		Rung:            *rung,
+		From:            *from,
 	}
 	if *halving {
-		s.CheckpointDir = base + "-checkpoints"
+		s.CheckpointDir = checkpoints
 	}
 	if *verbose > 0 {
 		s.FitOut, s.FitVerbose = stdout, verb
@@ -209,6 +253,12 @@ func runSweep(args []string, stdout, stderr io.Writer) error {
 	if runErr != nil && !interrupted {
 		return runErr
 	}
+	if shard.Count > 1 {
+		fmt.Fprintf(stdout, "\nshard %s", shard)
+	}
+	if *rung > 0 {
+		fmt.Fprintf(stdout, "\nrung %d", *rung)
+	}
 	fmt.Fprintf(stdout, "\n%d trials trained in %v, %d found in %s", rep.Ran, time.Since(start).Round(time.Second), rep.Reused, resultsPath)
 	if n := len(rep.Skipped); n > 0 {
 		fmt.Fprintf(stdout, ", %d skipped for the %v budget:", n, *budget)
@@ -216,6 +266,23 @@ func runSweep(args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stdout, "\n  %s (%d epochs)", t.Point, t.Epochs)
 		}
 	}
+	if err := printRanking(stdout, rep, plots); err != nil {
+		return err
+	}
+	if interrupted {
+		return fmt.Errorf("%w; the running trial's row was not written, finished trials are in %s: run the same command again to resume", interruption(ctx), resultsPath)
+	}
+	printBest(stdout, rep)
+	if shard.Count > 1 {
+		fmt.Fprintf(stdout, "\nwhen every shard is done: gokeras sweep merge %s.csv %s.shard-*-of-%d.csv\n", base, base, shard.Count)
+	}
+	return nil
+}
+
+// printRanking prints the configurations of rep best first, as a sweep
+// and a merge of its shards print them, and draws the plots in plots
+// ("" draws none).
+func printRanking(stdout io.Writer, rep *sweep.Report, plots string) error {
 	if rep.RankedByTest {
 		fmt.Fprintf(stdout, "\n\nconfigurations by %s after the last epoch, each trained on the whole training set (no validation split; the test split ranks them):\n", rep.Objective)
 	} else {
@@ -233,11 +300,60 @@ func runSweep(args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stdout, "\nplots: %s\n", strings.Join(files, " "))
 		}
 	}
-	if interrupted {
-		return fmt.Errorf("%w; the running trial's row was not written, finished trials are in %s: run the same command again to resume", interruption(ctx), resultsPath)
-	}
+	return nil
+}
+
+func printBest(stdout io.Writer, rep *sweep.Report) {
 	if best, ok := rep.Best(); ok {
 		fmt.Fprintf(stdout, "\nbest: %s (%d epochs): %s %.4f\n", best.Point, best.Epochs, rep.Objective, best.Score)
 	}
+}
+
+const sweepMergeHelp = `gokeras sweep merge OUT.csv IN.csv...
+
+Combines the results files of one sweep's shards (gokeras sweep --shard)
+into OUT.csv and prints the configurations ranked as a single run of the
+sweep prints them, with the plots in OUT-plots. OUT.csv may be one of the
+inputs. Files of different sweeps (other parameters, objective, model,
+data set or fixed fit settings) are refused; a trial found in several
+files is kept once, from the first file that has it, and a copy with
+other scores is reported. OUT.csv serves as the results file of the
+unsharded command (it finds every trial done) and as --from of the next
+--rung of a sharded successive halving.
+`
+
+func runSweepMerge(args []string, stdout io.Writer) error {
+	if slices.ContainsFunc(args, func(a string) bool { return a == "-h" || a == "-help" || a == "--help" }) {
+		fmt.Fprint(stdout, sweepMergeHelp)
+		return nil
+	}
+	if len(args) < 2 {
+		return fmt.Errorf("sweep merge takes the output file and at least one results file: gokeras sweep merge OUT.csv IN.csv...")
+	}
+	for _, a := range args {
+		if strings.HasPrefix(a, "-") {
+			return fmt.Errorf("sweep merge takes no flags (%s): gokeras sweep merge OUT.csv IN.csv...", a)
+		}
+	}
+	out, ins := args[0], args[1:]
+	m, err := sweep.MergeFiles(ins)
+	if err != nil {
+		return err
+	}
+	if err := m.Write(out); err != nil {
+		return err
+	}
+	rep := m.Report
+	fmt.Fprintf(stdout, "%d trials from %d files merged into %s", len(rep.Results), len(ins), out)
+	if m.Duplicates > 0 {
+		fmt.Fprintf(stdout, "; %d rows of trials already read dropped", m.Duplicates)
+	}
+	for _, c := range m.Conflicts {
+		fmt.Fprintf(stdout, "\ndiffering results of one trial: %s", c)
+	}
+	if err := printRanking(stdout, rep, strings.TrimSuffix(out, ".csv")+"-plots"); err != nil {
+		return err
+	}
+	printBest(stdout, rep)
 	return nil
 }
