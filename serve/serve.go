@@ -37,6 +37,7 @@ package serve
 
 import (
 	"context"
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -82,6 +83,17 @@ type Options struct {
 	// ServeHTTP): level Info, Warn for 4xx answers, Error for 5xx, and Debug
 	// for the health probes and /metrics. Nil logs nothing.
 	Logger *slog.Logger
+	// Token, when set, is required as "Authorization: Bearer <Token>" on
+	// every endpoint but liveness (/v2/health/live, which orchestrators
+	// probe without credentials); other requests are answered 401. The
+	// comparison takes constant time.
+	Token string
+	// CORSOrigin, when set, lets pages from that origin ("*" for any)
+	// call the server from a browser: the answers carry
+	// Access-Control-Allow-Origin and preflight OPTIONS requests are
+	// answered. Empty sends no CORS headers, so browsers keep other
+	// origins out.
+	CORSOrigin string
 }
 
 func (o Options) withDefaults() (Options, error) {
@@ -258,6 +270,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 	path := r.URL.Path
+	if h.cors(w, r) {
+		return // a preflight request, answered
+	}
+	if err := h.authorize(r); err != nil {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="gokeras"`)
+		writeError(w, err)
+		return
+	}
 	switch {
 	case path == "/v2" || path == "/v2/":
 		h.serverMetadata(w, r)
@@ -428,4 +448,43 @@ func serverVersion() string {
 		}
 	}
 	return "(devel)"
+}
+
+// cors adds the CORS headers when CORSOrigin is set and answers a
+// preflight OPTIONS request (true when it did).
+func (h *Handler) cors(w http.ResponseWriter, r *http.Request) bool {
+	allow := h.opts.CORSOrigin
+	if allow == "" {
+		return false
+	}
+	origin := r.Header.Get("Origin")
+	if allow != "*" && origin != allow {
+		return false
+	}
+	hd := w.Header()
+	hd.Set("Access-Control-Allow-Origin", allow)
+	if allow != "*" {
+		hd.Add("Vary", "Origin")
+	}
+	if r.Method != http.MethodOptions || r.Header.Get("Access-Control-Request-Method") == "" {
+		return false
+	}
+	hd.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
+	hd.Set("Access-Control-Allow-Headers", "Authorization, Content-Type")
+	hd.Set("Access-Control-Max-Age", "600")
+	w.WriteHeader(http.StatusNoContent)
+	return true
+}
+
+// authorize checks the bearer token when Token is set; liveness needs
+// none.
+func (h *Handler) authorize(r *http.Request) error {
+	if h.opts.Token == "" || r.URL.Path == "/v2/health/live" {
+		return nil
+	}
+	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(h.opts.Token)) != 1 {
+		return &httpError{http.StatusUnauthorized, "missing or wrong bearer token: send the header \"Authorization: Bearer <token>\" with the server's token"}
+	}
+	return nil
 }

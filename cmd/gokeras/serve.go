@@ -42,7 +42,18 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	maxPixels := countVar(fs, "max-image-pixels", 4096*4096, "the largest image (width×height) :classify decodes, checked on its header; a larger one is answered 413")
 	drain := fs.Duration("drain-timeout", 30*time.Second, "on SIGINT or SIGTERM, how long to wait for requests in flight")
 	logFormat := fs.String("log-format", "text", "request logs on stderr, one line per request: text (slog's key=value), json, or off")
+	tokenFile := fs.String("token-file", "", "require \"Authorization: Bearer <token>\" on every endpoint but liveness, the token read from this file (one line)")
+	tlsCert := fs.String("tls-cert", "", "serve HTTPS with this PEM certificate (with --tls-key)")
+	tlsKey := fs.String("tls-key", "", "the PEM private key of --tls-cert")
+	corsOrigin := fs.String("cors-origin", "", "let pages from this origin (or * for any) call the server from a browser; CORS is off without it")
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if (*tlsCert == "") != (*tlsKey == "") {
+		return fmt.Errorf("--tls-cert and --tls-key go together: give both for HTTPS, or neither")
+	}
+	token, err := readToken(*tokenFile)
+	if err != nil {
 		return err
 	}
 	switch {
@@ -98,6 +109,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	}
 	h, err := serve.New(models, serve.Options{
 		MaxBatchSize: *maxBatch, MaxQueueDelay: *delay, MaxQueueSize: *queue, Timeout: *timeout, MaxBodyBytes: *maxBody, MaxImagePixels: *maxPixels, Logger: logger,
+		Token: token, CORSOrigin: *corsOrigin,
 	})
 	if err != nil {
 		return err
@@ -111,8 +123,13 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	ctx, stop := signalContext(context.Background())
 	defer stop()
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
 	url := "http://" + ln.Addr().String()
+	if *tlsCert != "" {
+		go func() { served <- srv.ServeTLS(ln, *tlsCert, *tlsKey) }()
+		url = "https://" + ln.Addr().String()
+	} else {
+		go func() { served <- srv.Serve(ln) }()
+	}
 	names := slices.Sorted(maps.Keys(models))
 	for _, name := range names {
 		fmt.Fprintf(stdout, "gokeras serve: model %q on %s: POST %s/v2/models/%s/infer (KServe V2), %s/v1/models/%s:predict (TF Serving), %s/metrics (Prometheus)\n", name, url, url, name, url, name, url)
@@ -180,4 +197,22 @@ func loadModelDir(dir string, notes io.Writer) (map[string]*gokeras.Model, error
 		return nil, fmt.Errorf("--model-dir %s has no model file that gokeras loads (gokeras's own, Keras's .keras or .h5)", dir)
 	}
 	return models, nil
+}
+
+// readToken reads the bearer token from path ("" for none): the file's
+// first line, which must not be empty.
+func readToken(path string) (string, error) {
+	if path == "" {
+		return "", nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("--token-file: %w", err)
+	}
+	tok, _, _ := strings.Cut(string(b), "\n")
+	tok = strings.TrimSpace(tok)
+	if tok == "" {
+		return "", fmt.Errorf("--token-file %s is empty: write the token on its first line", path)
+	}
+	return tok, nil
 }
