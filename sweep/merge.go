@@ -24,8 +24,12 @@ type Merged struct {
 	// Duplicates counts the rows of trials already read (identical or
 	// not), which were dropped.
 	Duplicates int
-	file       *resultsFile
-	setup      string
+	// Gaps lists, per rung, the trial numbers below the highest one
+	// merged that no file has: shards not finished or not given. (Trials
+	// after the highest one cannot be told apart from none.)
+	Gaps  []string
+	file  *resultsFile
+	setup string
 }
 
 // MergeFiles reads the results files of one sweep's shards (or any
@@ -132,7 +136,34 @@ func MergeFiles(paths []string) (*Merged, error) {
 		return a.Trial - b.Trial
 	})
 	m.Report = rep
+	m.Gaps = gaps(rep.Results)
 	return m, nil
+}
+
+// gaps finds the missing trial numbers of each rung in results, sorted
+// by rung and trial.
+func gaps(results []Result) []string {
+	var out []string
+	for i := 0; i < len(results); {
+		j := i
+		var missing []string
+		next := 0
+		for ; j < len(results) && results[j].Rung == results[i].Rung; j++ {
+			t := results[j].Trial
+			if t < 0 {
+				continue
+			}
+			for ; next < t; next++ {
+				missing = append(missing, fmt.Sprint(next))
+			}
+			next = t + 1
+		}
+		if len(missing) > 0 {
+			out = append(out, fmt.Sprintf("rung %d lacks trials %s of 0 to %d", results[i].Rung+1, strings.Join(missing, ", "), next-1))
+		}
+		i = j
+	}
+	return out
 }
 
 func appendResult(rep *Report, r Result) *Report {

@@ -99,6 +99,12 @@ func TestShardsCoverGrid(t *testing.T) {
 	if got, want := finalText(m.Report), finalText(whole); !slices.Equal(got, want) {
 		t.Errorf("merged ranking\n  %s\nwant (the whole run's)\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
 	}
+	if len(m.Gaps) != 0 {
+		t.Errorf("gaps in complete shards: %q", m.Gaps)
+	}
+	if m, err := MergeFiles([]string{files[0], files[2]}); err != nil || !slices.Equal(m.Gaps, []string{"rung 1 lacks trials 1, 4 of 0 to 6"}) {
+		t.Errorf("shard 1 missing: gaps %q, %v", m.Gaps, err)
+	}
 	if m.Report.Objective != "val_accuracy" || !m.Report.Maximize || !slices.Equal(m.Report.Params, []string{"dense.units"}) || m.Report.Halving {
 		t.Errorf("merged report %+v", m.Report)
 	}
@@ -304,5 +310,46 @@ func TestMergeRefuses(t *testing.T) {
 		!strings.Contains(m.Conflicts[0], "dense.units=1 (2 epochs): "+a+" has val_accuracy=0.1") ||
 		!strings.Contains(m.Conflicts[0], changed+" has val_accuracy=0.2") {
 		t.Errorf("merged %d results, %d duplicates, conflicts %q", len(m.Report.Results), m.Duplicates, m.Conflicts)
+	}
+}
+
+// TestShardsRandom splits a random sample: every shard draws the same
+// sample from the seed, and the merged shards rank as the whole run.
+func TestShardsRandom(t *testing.T) {
+	dir := t.TempDir()
+	const grid = "dense.units=1,2,3,4,5,6,7,8,9 batch_size=16,32"
+	var ran, whole []Trial
+	var files []string
+	for i := range 2 {
+		path := ShardResultsPath(filepath.Join(dir, "r.csv"), Shard{i, 2})
+		s := fakeSweep(t, grid, path, &ran)
+		s.Random, s.Seed, s.Shard = 5, 3, Shard{i, 2}
+		if _, err := s.Run(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, path)
+	}
+	s := fakeSweep(t, grid, filepath.Join(dir, "whole.csv"), &whole)
+	s.Random, s.Seed = 5, 3
+	rep, err := s.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := func(ts []Trial) []string {
+		var out []string
+		for _, tr := range ts {
+			out = append(out, tr.Key)
+		}
+		return slices.Sorted(slices.Values(out))
+	}
+	if got, want := keys(ran), keys(whole); len(got) != 5 || !slices.Equal(got, want) {
+		t.Errorf("shards ran %q, the whole run %q", got, want)
+	}
+	m, err := MergeFiles(files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := finalText(m.Report), finalText(rep); !slices.Equal(got, want) {
+		t.Errorf("merged ranking\n  %s\nwant\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
 	}
 }

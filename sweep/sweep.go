@@ -22,6 +22,11 @@
 //	report, err := s.Run(ctx)
 //	report.WriteTable(os.Stdout)
 //
+// Shard splits the trial list between processes that run the same
+// sweep, on the machines of a batch scheduler (a Kubernetes Indexed Job,
+// a Slurm job array), and MergeFiles combines their results files into
+// the ranking one run would print; see docs/distributed.md.
+//
 // It sits above the root package and train: it builds models with
 // gokeras and trains them with FitContext.
 package sweep

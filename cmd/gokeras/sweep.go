@@ -317,7 +317,8 @@ sweep prints them, with the plots in OUT-plots. OUT.csv may be one of the
 inputs. Files of different sweeps (other parameters, objective, model,
 data set or fixed fit settings) are refused; a trial found in several
 files is kept once, from the first file that has it, and a copy with
-other scores is reported. OUT.csv serves as the results file of the
+other scores is reported, as are gaps in the trial numbers (a shard not
+finished or not given). OUT.csv serves as the results file of the
 unsharded command (it finds every trial done) and as --from of the next
 --rung of a sharded successive halving.
 `
@@ -350,6 +351,9 @@ func runSweepMerge(args []string, stdout io.Writer) error {
 	}
 	for _, c := range m.Conflicts {
 		fmt.Fprintf(stdout, "\ndiffering results of one trial: %s", c)
+	}
+	for _, g := range m.Gaps {
+		fmt.Fprintf(stdout, "\nincomplete: %s (trial k is in shard k mod N: are all shards finished and given?)", g)
 	}
 	if err := printRanking(stdout, rep, strings.TrimSuffix(out, ".csv")+"-plots"); err != nil {
 		return err
