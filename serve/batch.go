@@ -90,6 +90,12 @@ func (b *batcher) submit(j *job) error {
 	}
 }
 
+// full reports whether the queue has no room: the handlers check it before
+// they read and parse a request's body, so that a server at overload
+// refuses at the cost of a header, not of parsing what it will refuse
+// (submit still decides; the queue may fill in between).
+func (b *batcher) full() bool { return len(b.queue) == cap(b.queue) }
+
 // close stops taking jobs and returns when every queued one has run.
 func (b *batcher) close() {
 	b.mu.Lock()

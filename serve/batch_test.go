@@ -157,6 +157,13 @@ func TestQueueFull(t *testing.T) {
 	if code, _, _ := do(t, h, "POST", "/v1/models/cnn:predict", `{"instances":`+string(appendNested(nil, make([]float32, 72), []int{1, 6, 6, 2}))+`}`); code != http.StatusTooManyRequests {
 		t.Errorf("TF Serving predict on a full queue: %d", code)
 	}
+	// The refusal comes before the body is read: a body that is not even
+	// JSON gets the 429, not a 400, on every inference endpoint.
+	for _, path := range []string{"/v2/models/cnn/infer", "/v1/models/cnn:predict"} {
+		if code, _, out := do(t, h, "POST", path, "not json at all"); code != http.StatusTooManyRequests {
+			t.Errorf("%s on a full queue with a bad body: %d %s; want 429 before parsing", path, code, out)
+		}
+	}
 	close(release)
 	for range 3 {
 		if c := <-codes; c != 200 {

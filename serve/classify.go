@@ -80,6 +80,9 @@ func (h *Handler) v1Classify(w http.ResponseWriter, r *http.Request, m *model) (
 			return nil, badRequest("k=%q: want a whole number of classes, 1 or more", s)
 		}
 	}
+	if m.b.full() {
+		return nil, errQueueFull
+	}
 	data, err := h.imageBody(w, r)
 	if err != nil {
 		return nil, err

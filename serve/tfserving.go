@@ -70,6 +70,9 @@ func (h *Handler) v1Status() []byte {
 
 // v1Predict answers POST /v1/models/NAME:predict.
 func (h *Handler) v1Predict(w http.ResponseWriter, r *http.Request, m *model) ([]byte, error) {
+	if m.b.full() {
+		return nil, errQueueFull
+	}
 	body, err := h.readBody(w, r)
 	if err != nil {
 		return nil, err

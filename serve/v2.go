@@ -153,6 +153,9 @@ func (h *Handler) v2Infer(w http.ResponseWriter, r *http.Request, m *model) ([]b
 	if r.Header.Get("Inference-Header-Content-Length") != "" {
 		return nil, badRequest("Inference-Header-Content-Length: the binary tensor data extension is not implemented; send the request as JSON only")
 	}
+	if m.b.full() {
+		return nil, errQueueFull
+	}
 	body, err := h.readBody(w, r)
 	if err != nil {
 		return nil, err
