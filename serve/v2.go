@@ -161,7 +161,11 @@ func (h *Handler) v2Infer(w http.ResponseWriter, r *http.Request, m *model) ([]b
 		return nil, err
 	}
 	var req v2Request
-	dec := json.NewDecoder(bytes.NewReader(body))
+	envelope, spans, cut := cutV2Data(body)
+	if !cut {
+		envelope = body
+	}
+	dec := json.NewDecoder(bytes.NewReader(envelope))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
 		return nil, badRequest("the request is not an inference request object: %v", err)
@@ -177,7 +181,10 @@ func (h *Handler) v2Infer(w http.ResponseWriter, r *http.Request, m *model) ([]b
 	}
 	ins := make([]*tensor.Tensor, len(m.inNames))
 	rows := -1
-	for _, in := range req.Inputs {
+	for idx, in := range req.Inputs {
+		if idx < len(spans) && spans[idx][1] > 0 {
+			in.Data = body[spans[idx][0]:spans[idx][1]] // cut out by cutV2Data
+		}
 		k := slices.Index(m.inNames, in.Name)
 		if k < 0 {
 			return nil, badRequest("unknown input %q; model %q takes %s", in.Name, m.name, describe(m.inNames, m.inShapes))
