@@ -1,12 +1,10 @@
 package nn_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"os/exec"
 	"strings"
 	"testing"
 
@@ -180,8 +178,6 @@ func TestResizingGradients(t *testing.T) {
 // clamped. Downscaling matches because both leave antialiasing off.
 // The test is skipped when /usr/bin/python3 or torch is missing.
 func TestResizingMatchesPyTorch(t *testing.T) {
-	pyref.Require(t, "torch")
-	const py = pyref.Python
 	type job struct {
 		H, W, C, OH, OW int
 		Mode            string
@@ -199,7 +195,6 @@ func TestResizingMatchesPyTorch(t *testing.T) {
 			jobs = append(jobs, j)
 		}
 	}
-	in, _ := json.Marshal(jobs)
 	script := `
 import json, sys, torch
 import torch.nn.functional as F
@@ -211,18 +206,8 @@ for j in json.load(sys.stdin):
     out.append(y.permute(0, 2, 3, 1).reshape(-1).tolist())
 json.dump(out, sys.stdout)
 `
-	cmd := exec.Command(py, "-c", script)
-	cmd.Stdin = bytes.NewReader(in)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	raw, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("PyTorch reference failed: %v\n%s", err, stderr.String())
-	}
 	var want [][]float32
-	if err := json.Unmarshal(raw, &want); err != nil {
-		t.Fatal(err)
-	}
+	pyref.Run(t, script, jobs, &want, "torch")
 	for i, j := range jobs {
 		interp := nn.Bilinear
 		if j.Mode != "bilinear" {

@@ -1,12 +1,10 @@
 package nn_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"os/exec"
 	"strings"
 	"testing"
 
@@ -83,8 +81,6 @@ func TestUpSampling2DGradients(t *testing.T) {
 // "nearest" reads floor(i·in/out) = floor(i/s), Keras's ops.repeat, so it
 // must match exactly. Skipped when /usr/bin/python3 or torch is missing.
 func TestUpSampling2DMatchesPyTorch(t *testing.T) {
-	pyref.Require(t, "torch")
-	const py = pyref.Python
 	type job struct {
 		H, W, C, SH, SW int
 		Mode            string
@@ -102,7 +98,6 @@ func TestUpSampling2DMatchesPyTorch(t *testing.T) {
 			jobs = append(jobs, j)
 		}
 	}
-	in, _ := json.Marshal(jobs)
 	script := `
 import json, sys, torch
 import torch.nn.functional as F
@@ -114,18 +109,8 @@ for j in json.load(sys.stdin):
     out.append(y.permute(0, 2, 3, 1).reshape(-1).tolist())
 json.dump(out, sys.stdout)
 `
-	cmd := exec.Command(py, "-c", script)
-	cmd.Stdin = bytes.NewReader(in)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	raw, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("PyTorch reference failed: %v\n%s", err, stderr.String())
-	}
 	var want [][]float32
-	if err := json.Unmarshal(raw, &want); err != nil {
-		t.Fatal(err)
-	}
+	pyref.Run(t, script, jobs, &want, "torch")
 	for i, j := range jobs {
 		l := &nn.UpSampling2D{Size: [2]int{j.SH, j.SW}, Bilinear: j.Mode == "bilinear"}
 		x := &tensor.Tensor{Shape: tensor.Shape{1, j.H, j.W, j.C}, Data: j.X}
