@@ -1,14 +1,11 @@
 package metric
 
 import (
-	"bytes"
-	"encoding/json"
 	"math"
 	"math/rand/v2"
-	"os"
-	"os/exec"
 	"testing"
 
+	"github.com/gokeras/gokeras/internal/pyref"
 	"github.com/gokeras/gokeras/tensor"
 )
 
@@ -48,29 +45,8 @@ type refResult struct {
 // absent.
 func numpyReference(t *testing.T, cases []refCase) []refResult {
 	t.Helper()
-	const py = "/usr/bin/python3"
-	if _, err := os.Stat(py); err != nil {
-		t.Skip("no /usr/bin/python3")
-	}
-	if err := exec.Command(py, "-c", "import numpy").Run(); err != nil {
-		t.Skip("NumPy is not installed for /usr/bin/python3 (apt-get install python3-numpy)")
-	}
-	b, err := json.Marshal(cases)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(py, "testdata/reference.py")
-	cmd.Stdin = bytes.NewReader(b)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	raw, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("NumPy reference failed: %v\n%s", err, stderr.String())
-	}
 	var out []refResult
-	if err := json.Unmarshal(raw, &out); err != nil {
-		t.Fatal(err)
-	}
+	pyref.Run(t, "testdata/reference.py", cases, &out, "numpy")
 	if len(out) != len(cases) {
 		t.Fatalf("reference gave %d results for %d cases", len(out), len(cases))
 	}
