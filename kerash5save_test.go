@@ -12,13 +12,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gokeras/gokeras/activation"
 	"github.com/gokeras/gokeras/internal/hdf5"
 	"github.com/gokeras/gokeras/internal/pyref"
-	"github.com/gokeras/gokeras/loss"
-	"github.com/gokeras/gokeras/metric"
 	"github.com/gokeras/gokeras/nn"
-	"github.com/gokeras/gokeras/optim"
 	"github.com/gokeras/gokeras/tensor"
 	"github.com/gokeras/gokeras/train"
 )
@@ -230,36 +226,13 @@ func TestH5SaveRoundTripFunctionalBatchNorm(t *testing.T) {
 // statistics after the trainable weights), trained with SGD with
 // momentum; and the same model uncompiled (no training_config).
 func TestH5SaveRoundTripNested(t *testing.T) {
-	build := func(compile bool) *Sequential {
-		inner := NewSequential(
-			&nn.Dense{Units: 6, Activation: activation.ReLU, InputShape: tensor.Shape{12}},
-			&nn.BatchNormalization{},
-		)
-		inner.Name = "block"
-		m := NewSequential(
-			&nn.Flatten{InputShape: tensor.Shape{3, 4}},
-			&nn.Dense{Units: 12},
-			&nn.BatchNormalization{},
-			inner.AsLayer(),
-			&nn.Dense{Units: 3, Activation: activation.Softmax},
-		)
-		if compile {
-			if err := m.Compile(loss.SparseCategoricalCrossentropy{}, &optim.SGD{LR: 0.05, Momentum: 0.9}, &metric.Accuracy{}); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if err := m.Build(); err != nil {
-			t.Fatal(err)
-		}
-		return m
-	}
 	x, y := randomImages(48, 3, tensor.Shape{3, 4}, 3)
-	m := build(true)
+	m := nestedBNModel(t, true)
 	if _, err := m.Fit(x, y, FitOptions{Epochs: 2, BatchSize: 16, Verbose: train.Silent}); err != nil {
 		t.Fatal(err)
 	}
 	h5RoundTrip(t, m, x)
-	h5RoundTrip(t, build(false), x)
+	h5RoundTrip(t, nestedBNModel(t, false), x)
 }
 
 // legacyH5DumpScript describes every group, dataset and attribute of an

@@ -374,36 +374,13 @@ func TestKerasSaveRoundTripFunctional(t *testing.T) {
 // Sequential; and the same model uncompiled (no optimizer group, no
 // compile_config).
 func TestKerasSaveRoundTripBatchNorm(t *testing.T) {
-	build := func(compile bool) *Sequential {
-		inner := NewSequential(
-			&nn.Dense{Units: 6, Activation: activation.ReLU, InputShape: tensor.Shape{12}},
-			&nn.BatchNormalization{},
-		)
-		inner.Name = "block"
-		m := NewSequential(
-			&nn.Flatten{InputShape: tensor.Shape{3, 4}},
-			&nn.Dense{Units: 12},
-			&nn.BatchNormalization{},
-			inner.AsLayer(),
-			&nn.Dense{Units: 3, Activation: activation.Softmax},
-		)
-		if compile {
-			if err := m.Compile(loss.SparseCategoricalCrossentropy{}, &optim.SGD{LR: 0.05, Momentum: 0.9}, &metric.Accuracy{}); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if err := m.Build(); err != nil {
-			t.Fatal(err)
-		}
-		return m
-	}
 	x, y := randomImages(48, 3, tensor.Shape{3, 4}, 3)
-	m := build(true)
+	m := nestedBNModel(t, true)
 	if _, err := m.Fit(x, y, FitOptions{Epochs: 2, BatchSize: 16, Verbose: train.Silent}); err != nil {
 		t.Fatal(err)
 	}
 	kerasRoundTrip(t, m, x)
-	kerasRoundTrip(t, build(false), x)
+	kerasRoundTrip(t, nestedBNModel(t, false), x)
 }
 
 // kerasCompareScript compares a .keras file gokeras wrote with the one
@@ -655,4 +632,33 @@ func TestKerasSaveRefusesDirac(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "Dirac initializer (kernel_initializer)") {
 		t.Errorf("Save: %v, want an error naming the dirac initializer", err)
 	}
+}
+
+// nestedBNModel is a Sequential with BatchNormalization and a nested
+// Sequential "block" holding a Dense and a BatchNormalization, compiled
+// with SGD with momentum when compile is set, built: the round trips of
+// both Keras formats save it.
+func nestedBNModel(t *testing.T, compile bool) *Sequential {
+	t.Helper()
+	inner := NewSequential(
+		&nn.Dense{Units: 6, Activation: activation.ReLU, InputShape: tensor.Shape{12}},
+		&nn.BatchNormalization{},
+	)
+	inner.Name = "block"
+	m := NewSequential(
+		&nn.Flatten{InputShape: tensor.Shape{3, 4}},
+		&nn.Dense{Units: 12},
+		&nn.BatchNormalization{},
+		inner.AsLayer(),
+		&nn.Dense{Units: 3, Activation: activation.Softmax},
+	)
+	if compile {
+		if err := m.Compile(loss.SparseCategoricalCrossentropy{}, &optim.SGD{LR: 0.05, Momentum: 0.9}, &metric.Accuracy{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := m.Build(); err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
