@@ -362,7 +362,6 @@ func TestBadRequests(t *testing.T) {
 		{"ragged", "/v2/models/cnn/infer", `{"inputs":[{"name":"input_layer","shape":[1,6,6,2],"datatype":"FP32","data":[[1,2],[3]]}]}`, 400, "ragged"},
 		{"no data", "/v2/models/cnn/infer", `{"inputs":[{"name":"input_layer","shape":[1,6,6,2],"datatype":"FP32"}]}`, 400, `no "data"`},
 		{"unknown output", "/v2/models/cnn/infer", `{"inputs":[{"name":"input_layer","shape":[1,6,6,2],"datatype":"FP32","data":` + one + `}],"outputs":[{"name":"z"}]}`, 400, `unknown output "z"`},
-		{"binary", "/v2/models/cnn/infer", `{"inputs":[{"name":"input_layer","shape":[1,6,6,2],"datatype":"FP32","data":` + one + `}],"outputs":[{"name":"probs","parameters":{"binary_data":true}}]}`, 400, "binary tensor data extension"},
 		{"rows differ", "/v2/models/multi/infer", `{"inputs":[{"name":"a","shape":[1,3],"datatype":"FP32","data":[1,2,3]},{"name":"b","shape":[2,2,2],"datatype":"FP32","data":[1,2,3,4,5,6,7,8]}]}`, 400, "same batch size"},
 		{"input twice", "/v2/models/multi/infer", `{"inputs":[{"name":"a","shape":[1,3],"datatype":"FP32","data":[1,2,3]},{"name":"a","shape":[1,3],"datatype":"FP32","data":[1,2,3]}]}`, 400, "twice"},
 		{"too large", "/v2/models/cnn/infer", `{"inputs":[{"name":"input_layer","shape":[1,6,6,2],"datatype":"FP32","data":[` + strings.Repeat("1.0000000,", 600) + `1]}]}`, 413, "over the limit of 4096 bytes"},

@@ -22,7 +22,7 @@ func (h *Handler) serverMetadata(w http.ResponseWriter, r *http.Request) {
 	if !method(w, r, http.MethodGet) {
 		return
 	}
-	b, _ := json.Marshal(map[string]any{"name": "gokeras", "version": serverVersion(), "extensions": []string{}})
+	b, _ := json.Marshal(map[string]any{"name": "gokeras", "version": serverVersion(), "extensions": []string{"binary_tensor_data"}})
 	writeJSON(w, http.StatusOK, b)
 }
 
@@ -86,6 +86,15 @@ func (h *Handler) v2Model(w http.ResponseWriter, r *http.Request, rest string) {
 			writeError(w, err)
 			return
 		}
+		if w.Header().Get(headerLength) != "" {
+			// JSON then raw tensors: Triton's HTTP front end calls
+			// such a body application/octet-stream.
+			w.Header().Set("Content-Type", "application/octet-stream")
+			w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+			w.WriteHeader(http.StatusOK)
+			w.Write(b)
+			return
+		}
 		writeJSON(w, http.StatusOK, b)
 	default:
 		writeError(w, &httpError{http.StatusNotFound, fmt.Sprintf("no endpoint %s; a model answers /v2/models/%s, .../ready and .../infer", r.URL.Path, m.name)})
@@ -135,28 +144,16 @@ type v2Request struct {
 	} `json:"outputs"`
 }
 
-// binaryParams are the parameters of Triton's binary tensor data extension,
-// which this server does not implement.
-var binaryParams = []string{"binary_data", "binary_data_output", "binary_data_size"}
-
-func checkParams(where string, p map[string]any) error {
-	for _, k := range binaryParams {
-		if v, ok := p[k]; ok && v != false {
-			return badRequest("%s: parameter %q asks for the binary tensor data extension, which this server does not implement; send JSON data", where, k)
-		}
-	}
-	return nil
-}
-
 // v2Infer answers POST /v2/models/NAME/infer with $inference_response.
 func (h *Handler) v2Infer(w http.ResponseWriter, r *http.Request, m *model) ([]byte, error) {
-	if r.Header.Get("Inference-Header-Content-Length") != "" {
-		return nil, badRequest("Inference-Header-Content-Length: the binary tensor data extension is not implemented; send the request as JSON only")
-	}
 	if m.b.full() {
 		return nil, errQueueFull
 	}
 	body, err := h.readBody(w, r)
+	if err != nil {
+		return nil, err
+	}
+	body, bin, err := splitBinary(r, body)
 	if err != nil {
 		return nil, err
 	}
@@ -173,7 +170,11 @@ func (h *Handler) v2Infer(w http.ResponseWriter, r *http.Request, m *model) ([]b
 	if dec.More() {
 		return nil, badRequest("the request has more than one JSON value")
 	}
-	if err := checkParams("the request", req.Parameters); err != nil {
+	if err := checkBinaryParams("the request", req.Parameters, "binary_data_output"); err != nil {
+		return nil, err
+	}
+	allBinary, err := paramBool("the request", "binary_data_output", req.Parameters)
+	if err != nil {
 		return nil, err
 	}
 	if len(req.Inputs) != len(m.inNames) {
@@ -192,7 +193,12 @@ func (h *Handler) v2Infer(w http.ResponseWriter, r *http.Request, m *model) ([]b
 		if ins[k] != nil {
 			return nil, badRequest("input %q is given twice", in.Name)
 		}
-		if err := checkParams(fmt.Sprintf("input %q", in.Name), in.Parameters); err != nil {
+		where := fmt.Sprintf("input %q", in.Name)
+		if err := checkBinaryParams(where, in.Parameters, "binary_data_size"); err != nil {
+			return nil, err
+		}
+		size, isBinary, err := paramInt(where, "binary_data_size", in.Parameters)
+		if err != nil {
 			return nil, err
 		}
 		if in.Datatype != "FP32" {
@@ -223,6 +229,24 @@ func (h *Handler) v2Infer(w http.ResponseWriter, r *http.Request, m *model) ([]b
 			shape[i] = int(d)
 		}
 		count := tensor.Shape(shape).Size()
+		if isBinary {
+			if len(in.Data) > 0 && string(in.Data) != "null" {
+				return nil, badRequest("input %q has both \"data\" and binary_data_size; send one", in.Name)
+			}
+			if bin == nil {
+				return nil, badRequest("input %q: binary_data_size needs the %s header (the length of the JSON part)", in.Name, headerLength)
+			}
+			if size > int64(len(bin)) {
+				return nil, badRequest("input %q: binary_data_size is %d bytes but only %d remain after the JSON part", in.Name, size, len(bin))
+			}
+			t := tensor.New(shape...)
+			if err := readFP32(t.Data, bin[:size], where); err != nil {
+				return nil, err
+			}
+			bin = bin[size:]
+			ins[k] = t
+			continue
+		}
 		if len(in.Data) == 0 {
 			return nil, badRequest("input %q has no \"data\"", in.Name)
 		}
@@ -240,11 +264,16 @@ func (h *Handler) v2Infer(w http.ResponseWriter, r *http.Request, m *model) ([]b
 		copy(t.Data, data)
 		ins[k] = t
 	}
-	// The outputs to answer, in the order asked.
+	if len(bin) > 0 {
+		return nil, errBinaryLeft(len(bin))
+	}
+	// The outputs to answer, in the order asked, and which go as binary.
 	outIdx := make([]int, 0, len(m.outNames))
+	outBin := make([]bool, 0, len(m.outNames))
 	if len(req.Outputs) == 0 {
 		for k := range m.outNames {
 			outIdx = append(outIdx, k)
+			outBin = append(outBin, allBinary)
 		}
 	}
 	for _, o := range req.Outputs {
@@ -255,10 +284,18 @@ func (h *Handler) v2Infer(w http.ResponseWriter, r *http.Request, m *model) ([]b
 		if slices.Contains(outIdx, k) {
 			return nil, badRequest("output %q is asked for twice", o.Name)
 		}
-		if err := checkParams(fmt.Sprintf("output %q", o.Name), o.Parameters); err != nil {
+		where := fmt.Sprintf("output %q", o.Name)
+		if err := checkBinaryParams(where, o.Parameters, "binary_data"); err != nil {
 			return nil, err
 		}
+		asBinary := allBinary
+		if _, set := o.Parameters["binary_data"]; set {
+			if asBinary, err = paramBool(where, "binary_data", o.Parameters); err != nil {
+				return nil, err
+			}
+		}
 		outIdx = append(outIdx, k)
+		outBin = append(outBin, asBinary)
 	}
 	outs, err := h.infer(r, m, rows, ins)
 	if err != nil {
@@ -286,11 +323,28 @@ func (h *Handler) v2Infer(w http.ResponseWriter, r *http.Request, m *model) ([]b
 			b = append(b, ',')
 			b = strconv.AppendInt(b, int64(d), 10)
 		}
+		if outBin[i] {
+			b = append(b, `],"parameters":{"binary_data_size":`...)
+			b = strconv.AppendInt(b, int64(4*len(outs[k].Data)), 10)
+			b = append(b, "}}"...)
+			continue
+		}
 		b = append(b, `],"data":`...)
 		b = appendFlat(b, outs[k].Data)
 		b = append(b, '}')
 	}
-	return append(b, "]}"...), nil
+	b = append(b, "]}"...)
+	if !slices.Contains(outBin, true) {
+		return b, nil
+	}
+	// The binary outputs follow the JSON part, in the order listed.
+	w.Header().Set(headerLength, strconv.Itoa(len(b)))
+	for i, k := range outIdx {
+		if outBin[i] {
+			b = appendFP32(b, outs[k].Data)
+		}
+	}
+	return b, nil
 }
 
 // describe lists tensors as "name [-1 a b], ...".
