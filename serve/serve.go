@@ -37,7 +37,6 @@ package serve
 
 import (
 	"context"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -274,7 +273,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return // a preflight request, answered
 	}
 	if err := h.authorize(r); err != nil {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="gokeras"`)
+		challenge(w.Header(), path, err)
 		writeError(w, err)
 		return
 	}
@@ -294,6 +293,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.v2Model(w, r, strings.TrimPrefix(path, "/v2/models/"))
 	case strings.HasPrefix(path, "/v1/models/"):
 		h.v1Model(w, r, strings.TrimPrefix(path, "/v1/models/"))
+	case isPagePath(path):
+		h.page(w, r, path) // page.go
 	default:
 		writeError(w, &httpError{http.StatusNotFound, fmt.Sprintf("no endpoint %s; this server answers /v2/... (KServe V2), /v1/models/... (TF Serving) and /metrics", path)})
 	}
@@ -387,7 +388,17 @@ func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, erro
 		// connection after a body over the limit.
 		w = rec.ResponseWriter
 	}
-	return io.ReadAll(http.MaxBytesReader(w, r.Body, h.opts.MaxBodyBytes))
+	body := http.MaxBytesReader(w, r.Body, h.opts.MaxBodyBytes)
+	if n := r.ContentLength; n > 0 && n <= h.opts.MaxBodyBytes {
+		// One allocation of the announced size instead of ReadAll's
+		// doublings (net/http ends the body after Content-Length bytes).
+		b := make([]byte, n)
+		if _, err := io.ReadFull(body, b); err != nil {
+			return nil, badRequest("the body ended before its Content-Length of %d bytes: %v", n, err)
+		}
+		return b, nil
+	}
+	return io.ReadAll(body)
 }
 
 // infer queues rows for m and waits for their outputs.
@@ -477,14 +488,17 @@ func (h *Handler) cors(w http.ResponseWriter, r *http.Request) bool {
 }
 
 // authorize checks the bearer token when Token is set; liveness needs
-// none.
+// none. The page's browsers send the token as a Basic password instead
+// (page.go).
 func (h *Handler) authorize(r *http.Request) error {
 	if h.opts.Token == "" || r.URL.Path == "/v2/health/live" {
 		return nil
 	}
-	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(h.opts.Token)) != 1 {
-		return &httpError{http.StatusUnauthorized, "missing or wrong bearer token: send the header \"Authorization: Bearer <token>\" with the server's token"}
+	if got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && h.tokenIs(got) {
+		return nil
 	}
-	return nil
+	if ok, err := h.basicAuthorize(r); ok {
+		return err
+	}
+	return &httpError{http.StatusUnauthorized, "missing or wrong bearer token: send the header \"Authorization: Bearer <token>\" with the server's token (in a browser, give the token as the password when it asks)"}
 }
