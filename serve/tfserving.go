@@ -3,9 +3,11 @@ package serve
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/gokeras/gokeras/tensor"
@@ -13,9 +15,10 @@ import (
 
 // TF Serving's REST API (tensorflow/serving
 // tensorflow_serving/g3doc/api_rest.md): the predict API in row
-// ("instances") and columnar ("inputs") form, and the model status API.
+// ("instances") and columnar ("inputs") form, and the model status and
+// model metadata APIs.
 
-// v1Model serves /v1/models/NAME[/versions/1][:predict].
+// v1Model serves /v1/models/NAME[/versions/1][/metadata|:predict|:classify].
 func (h *Handler) v1Model(w http.ResponseWriter, r *http.Request, rest string) {
 	m, tail, err := h.lookup(rest)
 	if err != nil {
@@ -27,6 +30,11 @@ func (h *Handler) v1Model(w http.ResponseWriter, r *http.Request, rest string) {
 		setRoute(r, m.name, epStatus)
 		if method(w, r, http.MethodGet) {
 			writeJSON(w, http.StatusOK, h.v1Status())
+		}
+	case "/metadata":
+		setRoute(r, m.name, epMetadata)
+		if method(w, r, http.MethodGet) {
+			writeJSON(w, http.StatusOK, m.v1Metadata())
 		}
 	case ":predict":
 		setRoute(r, m.name, epPredict)
@@ -53,7 +61,7 @@ func (h *Handler) v1Model(w http.ResponseWriter, r *http.Request, rest string) {
 	case ":regress":
 		writeError(w, &httpError{http.StatusNotImplemented, fmt.Sprintf("%s: TF Serving's regress API (tf.Example inputs) is not implemented; use :predict", r.URL.Path)})
 	default:
-		writeError(w, &httpError{http.StatusNotFound, fmt.Sprintf("no endpoint %s; a model answers /v1/models/%s, /v1/models/%s:predict and /v1/models/%s:classify", r.URL.Path, m.name, m.name, m.name)})
+		writeError(w, &httpError{http.StatusNotFound, fmt.Sprintf("no endpoint %s; a model answers /v1/models/%s, /v1/models/%s/metadata, /v1/models/%s:predict and /v1/models/%s:classify", r.URL.Path, m.name, m.name, m.name, m.name)})
 	}
 }
 
@@ -68,6 +76,50 @@ func (h *Handler) v1Status() []byte {
 	return []byte(`{"model_version_status":[{"version":"` + version + `","state":"` + state + `","status":{"error_code":"OK","error_message":""}}]}`)
 }
 
+// v1Metadata is a GetModelMetadataResponse in JSON, as TF Serving answers
+// GET /v1/models/NAME/metadata (api_rest.md, "Model Metadata API"): the
+// model's one signature, "serving_default", with its tensors' dtypes and
+// shapes, -1 for the batch dimension. TF Serving writes the proto's int64
+// sizes as strings (proto3's JSON mapping), and so does this.
+func (m *model) v1Metadata() []byte {
+	type dim struct {
+		Size string `json:"size"`
+		Name string `json:"name"`
+	}
+	type shape struct {
+		Dim         []dim `json:"dim"`
+		UnknownRank bool  `json:"unknown_rank"`
+	}
+	type tensorInfo struct {
+		Dtype       string `json:"dtype"`
+		TensorShape shape  `json:"tensor_shape"`
+		Name        string `json:"name"`
+	}
+	infos := func(names []string, shapes [][]int) map[string]tensorInfo {
+		out := make(map[string]tensorInfo, len(names))
+		for i, n := range names {
+			dims := []dim{{Size: "-1"}}
+			for _, d := range shapes[i] {
+				dims = append(dims, dim{Size: strconv.Itoa(d)})
+			}
+			out[n] = tensorInfo{Dtype: "DT_FLOAT", TensorShape: shape{Dim: dims}, Name: n}
+		}
+		return out
+	}
+	sig := map[string]any{
+		"inputs":      infos(m.inNames, m.inShapes),
+		"outputs":     infos(m.outNames, m.outShapes),
+		"method_name": "tensorflow/serving/predict",
+	}
+	b, _ := json.Marshal(map[string]any{
+		"model_spec": map[string]string{"name": m.name, "signature_name": "", "version": version},
+		"metadata": map[string]any{"signature_def": map[string]any{
+			"signature_def": map[string]any{"serving_default": sig},
+		}},
+	})
+	return b
+}
+
 // v1Predict answers POST /v1/models/NAME:predict.
 func (h *Handler) v1Predict(w http.ResponseWriter, r *http.Request, m *model) ([]byte, error) {
 	if m.b.full() {
@@ -80,6 +132,12 @@ func (h *Handler) v1Predict(w http.ResponseWriter, r *http.Request, m *model) ([
 	var req map[string]json.RawMessage
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(&req); err != nil {
+		if tok := nonFinite(body, err); tok != "" {
+			// TF Serving's JSON takes these tokens (api_rest.md, "JSON
+			// conformance"); say why the request is refused, not only
+			// where encoding/json stopped.
+			return nil, badRequest("the request is not a JSON object: %v: %s is not accepted here, inputs must be finite", err, tok)
+		}
 		return nil, badRequest("the request is not a JSON object: %v", err)
 	}
 	if dec.More() {
@@ -159,6 +217,25 @@ func (h *Handler) v1Predict(w http.ResponseWriter, r *http.Request, m *model) ([
 		b = append(b, '}')
 	}
 	return append(b, '}'), nil
+}
+
+// nonFinite returns the NaN, Infinity or -Infinity token where err, an
+// encoding/json syntax error in body, stopped ("" for none).
+func nonFinite(body []byte, err error) string {
+	var se *json.SyntaxError
+	if !errors.As(err, &se) || se.Offset < 1 || se.Offset > int64(len(body)) {
+		return ""
+	}
+	at := body[se.Offset-1:]
+	for _, tok := range []string{"NaN", "Infinity", "+Infinity"} {
+		if bytes.HasPrefix(at, []byte(tok)) {
+			if tok == "Infinity" && se.Offset >= 2 && body[se.Offset-2] == '-' {
+				return "-Infinity"
+			}
+			return tok
+		}
+	}
+	return ""
 }
 
 // firstByte is the first byte of raw after white space.
