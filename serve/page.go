@@ -41,6 +41,7 @@ var pageFiles = map[string]pageFile{
 	"/":             {"page/index.html", "text/html; charset=utf-8"},
 	"/ui/app.js":    {"page/app.js", "text/javascript; charset=utf-8"},
 	"/ui/style.css": {"page/style.css", "text/css; charset=utf-8"},
+	"/ui/icon.svg":  {"page/icon.svg", "image/svg+xml"},
 }
 
 // pageModelsPath answers what the page shows about the served models.
