@@ -728,3 +728,29 @@ func TestConformanceToken(t *testing.T) {
 		}
 	})
 }
+
+// TestConformanceV2KeysCaseSensitive: "All strings in all contexts are
+// case-sensitive" (V2, "HTTP/REST"), so "Inputs" or "DATA" is not a key of
+// $inference_request or $request_input, and the server, which refuses
+// unknown keys, must refuse them too.
+func TestConformanceV2KeysCaseSensitive(t *testing.T) {
+	t.Skip(`v2.go decodes the request with encoding/json, which matches keys case-insensitively: "Inputs", "NAME", "Shape", "DataType" and "DATA" are taken as "inputs", "name", ... (answered 200). ` +
+		`With both "inputs" and "INPUTS", encoding/json reads the last while skim.go's cutV2Data cuts the "data" arrays of "inputs" only, so the names and shapes come from one array and the data from the other (the answer is neither's). v2.go and skim.go are not this test's to change`)
+	h, _ := newConfHandler(t, Options{})
+	const in1 = `{"name":"input1","shape":[3,3],"datatype":"FP32","data":[1,0,0,0,1,0,0,0,1]}`
+	for _, tc := range []struct{ name, body, says string }{
+		{"top-level key", `{"Inputs":[{"name":"input0","shape":[3,2],"datatype":"FP32","data":[1,2,3,4,5,6]},` + in1 + `]}`, "Inputs"},
+		{"input keys", `{"inputs":[{"NAME":"input0","Shape":[3,2],"DataType":"FP32","DATA":[1,2,3,4,5,6]},` + in1 + `]}`, "NAME"},
+		{"both spellings", `{"inputs":[{"name":"input0","shape":[3,2],"datatype":"FP32","data":[9,9,9,9,9,9]},` + in1 + `],` +
+			`"INPUTS":[{"name":"input0","shape":[3,2],"datatype":"FP32","data":[1,2,3,4,5,6]},` + in1 + `]}`, "INPUTS"},
+	} {
+		code, _, body := do(t, h, "POST", "/v2/models/mymodel/infer", tc.body)
+		if code != http.StatusBadRequest {
+			t.Errorf("%s: status %d, want 400: %s", tc.name, code, body)
+			continue
+		}
+		if msg := errorBody(t, body); !strings.Contains(msg, tc.says) {
+			t.Errorf("%s: message %q does not name %q", tc.name, msg, tc.says)
+		}
+	}
+}
