@@ -12,17 +12,19 @@ package serve
 //     "OIP" below, which adds the JSON bodies of the health answers);
 //   - "TFS": TF Serving's REST API, tensorflow/serving
 //     tensorflow_serving/g3doc/api_rest.md, also published as
-//     https://www.tensorflow.org/tfx/serving/api_rest (whose "Model
-//     Metadata API" section the repository's older copy lacks).
+//     https://www.tensorflow.org/tfx/serving/api_rest (the published page
+//     has the "Model Metadata API" section; an older copy of the file in
+//     the repository does not).
 //
 // The V2 example sends UINT32 and BOOL tensors to a model whose batch
 // dimensions differ; gokeras serves FP32 tensors with a shared batch
 // dimension, so the adapted example keeps its id, names, layout and the
 // response's [3, 2] output and sends FP32 rows instead (the example as
 // written is one of the malformed cases). TF Serving's examples use
-// scalar inputs, which a Keras model does not take; they are adapted to
-// inputs of shape [1], and half_plus_three (y = 0.5x + 3) is built here
-// so that the documented predictions come back exactly.
+// scalar inputs, which the server does not serve (a served input has a
+// dimension besides the batch); they are adapted to inputs of shape [1],
+// and half_plus_three (y = 0.5x + 3) is built here so that the
+// documented predictions come back exactly.
 
 import (
 	"encoding/json"
