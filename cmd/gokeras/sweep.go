@@ -26,6 +26,9 @@ const sweepHelp = `gokeras sweep --model PRESET|FILE --grid 'NAME=V1,V2 NAME=...
 gokeras sweep --model PRESET|FILE --trials 'NAME=V NAME=V; NAME=V NAME=V' [flags]
 gokeras sweep ... --shard I/N|auto/N|auto [--rung K --from MERGED.csv]
 gokeras sweep merge OUT.csv IN.csv...
+gokeras sweep ... --queue nats://HOST:4222   (coordinator; see docs/distributed.md)
+gokeras sweep worker --queue nats://HOST:4222
+gokeras sweep status --queue nats://HOST:4222
 
 Trains one model per point of the grid (or --random N of them, or with
 --halving successive halving that stops weak ones early), or per point
@@ -70,6 +73,16 @@ With --halving the shards run one rung at a time: --rung 1 first, merge,
 then --rung 2 --from the merged file, and so on; the models passed from
 rung to rung are in RESULTS-checkpoints, a folder every shard must reach.
 
+With --queue nats://HOST:4222 the command is a coordinator: it puts the
+trials on a NATS JetStream work queue, rung by rung, and 'gokeras sweep
+worker --queue ...' on any number of machines trains them; 'gokeras sweep
+status --queue ...' prints where the sweep stands. The results equal a
+single run's. A worker that dies has its trial redelivered after
+--ack-wait, a trial failing --max-deliver times is reported failed, and
+the coordinator can be stopped and started again. Queue flags:
+--nats-creds, --nats-tls-ca/-cert/-key, --ack-wait, --max-deliver,
+--checkpoint-dir (a folder every worker reaches), --sweep-id.
+
 Examples:
   gokeras sweep --list --model cifar10-cnn
   gokeras sweep --model digits-cnn --grid 'dense=16,32,64 batch_size=32,64' --epochs 10
@@ -91,6 +104,15 @@ func runSweep(args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "merge" {
 		return runSweepMerge(args[1:], stdout)
 	}
+	if len(args) > 0 && (args[0] == "worker" || args[0] == "status") {
+		return runSweepQueueCommand(args[0], args[1:], stdout, stderr)
+	}
+	return sweepCommand(args, stdout, stderr, nil)
+}
+
+// sweepCommand is the sweep command. A queue worker (sweepqueue.go)
+// passes built to get the sweep its flags describe instead of running it.
+func sweepCommand(args []string, stdout, stderr io.Writer, built func(*sweepBuilt) error) error {
 	fs := newFlags("sweep", stdout)
 	modelFlag := fs.String("model", "digits-cnn", "a preset name (see 'gokeras presets'), a Keras-style model JSON file, or a saved model (Keras's .keras or .h5, or gokeras's own): every trial then starts from its weights")
 	data := addDataFlags(fs)
@@ -114,6 +136,7 @@ func runSweep(args []string, stdout, stderr io.Writer) error {
 	rung := fs.Int("rung", 0, "with --halving: run only this rung (1 is the first), as one step of a sharded sweep")
 	from := fs.String("from", "", "with --rung 2 or later: the merged results of the earlier rungs ('gokeras sweep merge')")
 	verbose := fs.Int("verbose", 0, "each trial's training output: 0 none, 1 progress bar, 2 one line per epoch")
+	qf := addQueueFlags(fs)
 	if slices.ContainsFunc(args, func(a string) bool { return a == "-h" || a == "-help" || a == "--help" }) {
 		fmt.Fprint(stdout, sweepHelp)
 	}
@@ -241,6 +264,9 @@ func runSweep(args []string, stdout, stderr io.Writer) error {
 	}
 	if *test {
 		s.TestX, s.TestY = inputs(testSet), testSet.Y
+	}
+	if built != nil || qf.active() {
+		return queueSweep(built, qf, &sweepBuilt{fs: fs, s: s, model: *modelFlag, results: resultsPath, plots: plots, checkpoints: checkpoints}, stdout)
 	}
 	ctx, stop := signalContext(context.Background())
 	defer stop()

@@ -1,0 +1,168 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+
+	"github.com/gokeras/gokeras"
+)
+
+// natsServer starts an in-process NATS server with JetStream on a free
+// port, its store in a temporary folder, and returns its URL.
+func natsServer(t *testing.T) string {
+	t.Helper()
+	srv, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(), NoLog: true, NoSigs: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Start()
+	if !srv.ReadyForConnections(10 * time.Second) {
+		t.Fatal("the NATS server did not start")
+	}
+	t.Cleanup(srv.Shutdown)
+	return srv.ClientURL()
+}
+
+// csvRows reads a results file without its timing columns.
+func csvRows(t *testing.T, path string) [][]string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(bytes.NewReader(data)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	drop := []int{slices.Index(recs[0], "seconds"), slices.Index(recs[0], "finished")}
+	for i, r := range recs {
+		var keep []string
+		for j, f := range r {
+			if !slices.Contains(drop, j) {
+				keep = append(keep, f)
+			}
+		}
+		recs[i] = keep
+	}
+	return recs
+}
+
+// TestSweepQueue runs a 3-trial grid of a model file on the embedded
+// digits once in one process and once as a coordinator with two workers
+// (the model reaching them through the object store): the same ranking
+// and results file; status shows every trial done; a second coordinator
+// finds every result in the queue and trains nothing.
+func TestSweepQueue(t *testing.T) {
+	dir := t.TempDir()
+	p, err := gokeras.LookupPreset("digits-cnn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := p.Model()
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, err := m.ToJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	model := filepath.Join(dir, "digits.json")
+	if err := os.WriteFile(model, js, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	common := []string{"sweep", "--model", model, "--dataset", "digits", "--grid", "dense=4,8,16", "--epochs", "2", "--batch-size", "128", "--plot-dir", ""}
+	whole := filepath.Join(dir, "whole.csv")
+	out, errOut, code := runCLI(t, append(common, "--results", whole)...)
+	if code != 0 {
+		t.Fatalf("single-process sweep exited %d: %s", code, errOut)
+	}
+	want := rankingRows(t, out)
+
+	url := natsServer(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	logs := make([]bytes.Buffer, 2)
+	for i := range logs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := sweepWorker(ctx, []string{"--queue", url, "--name", "w" + string(rune('1'+i))}, &logs[i], &logs[i]); err != nil {
+				t.Errorf("worker %d: %v", i+1, err)
+			}
+		}()
+	}
+	defer func() {
+		cancel()
+		wg.Wait()
+		if t.Failed() {
+			for i := range logs {
+				t.Logf("worker %d:\n%s", i+1, logs[i].String())
+			}
+		}
+	}()
+	queued := filepath.Join(dir, "queued.csv")
+	qargs := append(common, "--results", queued, "--queue", url, "--table-every", "0")
+	out, errOut, code = runCLI(t, qargs...)
+	if code != 0 {
+		t.Fatalf("coordinator exited %d: %s\n%s", code, errOut, out)
+	}
+	if !strings.Contains(out, "3 trials trained by the workers") || !strings.Contains(out, "0 found in the queue, 0 failed") {
+		t.Errorf("coordinator output:\n%s", out)
+	}
+	if got := rankingRows(t, out); !slices.Equal(got, want) {
+		t.Errorf("queued ranking\n  %s\nwant (the single run's)\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+	}
+	if got, want := csvRows(t, queued), csvRows(t, whole); !slices.EqualFunc(got, want, slices.Equal) {
+		t.Errorf("results file\n%v\nwant (the single run's)\n%v", got, want)
+	}
+
+	out, errOut, code = runCLI(t, "sweep", "status", "--queue", url)
+	if code != 0 || !strings.Contains(out, "3 trials queued so far: 3 done, 0 failed") || strings.Count(out, "done: val_accuracy") != 3 {
+		t.Errorf("status (exit %d, %s):\n%s", code, errOut, out)
+	}
+	out, errOut, code = runCLI(t, qargs...)
+	if code != 0 || !strings.Contains(out, "0 trials trained by the workers") || !strings.Contains(out, "3 found in the queue") {
+		t.Errorf("second coordinator (exit %d, %s):\n%s", code, errOut, out)
+	}
+}
+
+func TestSweepQueueErrors(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"sweep", "--grid", "dense=8,16", "--queue", "nats://127.0.0.1:1", "--shard", "0/2"}, "--shard is not for --queue"},
+		{[]string{"sweep", "--grid", "dense=8,16", "--queue", "nats://127.0.0.1:1", "--budget", "1h"}, "--budget is not for --queue"},
+		{[]string{"sweep", "--grid", "dense=8,16", "--queue", "nats://127.0.0.1:1", "--max-deliver", "0"}, "--max-deliver 0 must be at least 1"},
+		{[]string{"sweep", "--grid", "dense=8,16", "--queue", "nats://127.0.0.1:1", "--nats-creds", filepath.Join(dir, "none.creds")}, "credentials file"},
+		{[]string{"sweep", "--grid", "dense=8,16", "--queue", "nats://127.0.0.1:1", "--nats-tls-cert", "c.pem"}, "give both --nats-tls-cert and --nats-tls-key"},
+		{[]string{"sweep", "--grid", "dense=8,16", "--queue", "nats://127.0.0.1:1"}, "is the server up, with JetStream on?"},
+		{[]string{"sweep", "worker"}, "gokeras sweep worker --queue nats://HOST:4222"},
+		{[]string{"sweep", "status"}, "gokeras sweep status --queue nats://HOST:4222"},
+		{[]string{"sweep", "worker", "--queue", "nats://127.0.0.1:1", "extra"}, `unexpected argument "extra"`},
+	}
+	for _, tt := range tests {
+		_, errOut, code := runCLI(t, append(tt.args, "--results", filepath.Join(dir, "r.csv"))...)
+		if tt.args[1] == "worker" || tt.args[1] == "status" {
+			_, errOut, code = runCLI(t, tt.args...)
+		}
+		if code == 0 || !strings.Contains(errOut, tt.want) {
+			t.Errorf("%v: exit %d, %q; want an error containing %q", tt.args, code, errOut, tt.want)
+		}
+	}
+	out, _, _ := runCLI(t, "sweep", "worker", "-h")
+	if !strings.Contains(out, "Takes trials of the sweeps on the queue") || !strings.Contains(out, "-nats-creds") {
+		t.Errorf("worker help:\n%s", out)
+	}
+}
