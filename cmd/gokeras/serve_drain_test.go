@@ -385,10 +385,17 @@ func TestServeDrainTimeout(t *testing.T) {
 		// start begins the in-flight work and returns a channel that
 		// gets what its client saw.
 		start func(t *testing.T, base string) <-chan error
+		// mayFinish: the work need not outlive the drain; if the command
+		// exits 0, the client must have been answered.
+		mayFinish bool
 	}{
 		{
-			// One request that waits for a batch of 32 rows for 30 s.
-			name: "a request waiting for its batch",
+			// One request that waits up to 30 s for more rows to batch
+			// with. Today the batcher waits out --max-queue-delay while
+			// the server drains, so the request is cut at --drain-timeout;
+			// one that ran what is queued when the server stops would
+			// answer it and exit 0 (TestServeDrainRunsQueuedBatch).
+			name: "a request waiting for its batch", mayFinish: true,
 			args: []string{"--max-queue-delay", "30s"},
 			start: func(t *testing.T, base string) <-chan error {
 				wrote := make(chan struct{})
@@ -448,6 +455,24 @@ func TestServeDrainTimeout(t *testing.T) {
 				t.Fatal(err)
 			}
 			code, took := waitExit(t, cmd, drain+5*time.Second)
+			var client error
+			select {
+			case client = <-got:
+				t.Logf("exit %d after %v; the in-flight client, %v after the signal: %v", code, took.Round(time.Millisecond), time.Since(signalled).Round(time.Millisecond), client)
+			case <-time.After(5 * time.Second):
+				t.Fatalf("the in-flight client still waits 5 s after the process exited")
+			}
+			var ne net.Error
+			if errors.As(client, &ne) && ne.Timeout() {
+				t.Errorf("the in-flight client hung: %v", client)
+			}
+			answered := client != nil && strings.HasPrefix(client.Error(), "answered")
+			if code == 0 && tc.mayFinish {
+				if !answered || !strings.HasPrefix(client.Error(), "answered 200") || took > drain {
+					t.Errorf("exit 0 after %v, the client %v; want it answered 200 within --drain-timeout %v", took, client, drain)
+				}
+				return
+			}
 			if code != 1 {
 				t.Errorf("exit status %d, want 1 (in-flight work cut off); stderr: %s", code, stderr)
 			}
@@ -457,18 +482,45 @@ func TestServeDrainTimeout(t *testing.T) {
 			if s := stderr.String(); !strings.Contains(s, "still running after --drain-timeout 1s were cut off") {
 				t.Errorf("stderr %q does not say requests were cut off", s)
 			}
-			select {
-			case err := <-got:
-				var ne net.Error
-				if errors.As(err, &ne) && ne.Timeout() {
-					t.Errorf("the in-flight client hung: %v", err)
-				} else if err != nil && strings.HasPrefix(err.Error(), "answered") {
-					t.Errorf("the in-flight client was %v, want its connection closed", err)
-				}
-				t.Logf("the in-flight client, %v after the signal: %v", time.Since(signalled).Round(time.Millisecond), err)
-			case <-time.After(5 * time.Second):
-				t.Errorf("the in-flight client still waits 5 s after the process exited")
+			if answered {
+				t.Errorf("the in-flight client was %v, want its connection closed", client)
 			}
 		})
+	}
+}
+
+// TestServeDrainRunsQueuedBatch: a request waiting in its batch when
+// SIGTERM comes is answered at once, not after --max-queue-delay: no
+// request can join its batch once the server has stopped accepting.
+func TestServeDrainRunsQueuedBatch(t *testing.T) {
+	t.Skip("the batcher keeps waiting out --max-queue-delay while the server drains: cmd/gokeras/serve.go calls Handler.Close (which runs what is queued) only after http.Server.Shutdown returns, as serve.go's Close documents, so this request is cut at --drain-timeout and the command exits 1. " +
+		"Closing the handler during Shutdown would answer 503 to requests still being read; the fix is a drain in serve/batch.go and serve.go that runs the queue at once but still takes the requests in flight, not this test's to make")
+	if testing.Short() {
+		t.Skip("runs the command as a process")
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "digits.safetensors")
+	saveDigits(t, path)
+	cmd, lines, stderr := gokerasProcess(t, dir, "serve", "--load", path, "--addr", "127.0.0.1:0", "--max-queue-delay", "30s", "--drain-timeout", "2s", "--log-format", "off")
+	base := serveURL(t, lines, stderr)
+	body := `{"inputs":` + nested(tensor.New(1, 8, 8, 1)) + `}`
+	got := make(chan string, 1)
+	go func() {
+		res, err := (&http.Client{Timeout: 20 * time.Second}).Post(base+"/v1/models/digits:predict", "application/json", strings.NewReader(body))
+		if err != nil {
+			got <- err.Error()
+			return
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		got <- fmt.Sprintf("%d %s", res.StatusCode, b)
+	}()
+	time.Sleep(300 * time.Millisecond) // queued
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	code, took := waitExit(t, cmd, 10*time.Second)
+	if answer := <-got; code != 0 || took > time.Second || !strings.HasPrefix(answer, "200 {\"outputs\":") {
+		t.Errorf("exit %d after %v, the client got %q; want it answered 200 and exit 0 within 1 s", code, took, answer)
 	}
 }
