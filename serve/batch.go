@@ -55,7 +55,12 @@ type batcher struct {
 	mu     sync.RWMutex // closed and sends on queue
 	closed bool
 	queue  chan *job
-	wg     sync.WaitGroup
+	wg     sync.WaitGroup // the loop and the batches running
+
+	// slots holds a token per batch running: at most Options.Instances
+	// at once. The loop takes a token before it starts a batch, so that
+	// while every instance is busy the queue grows into the next batch.
+	slots chan struct{}
 
 	// onBatch, when set (by tests), is called with each batch's row count
 	// before it runs.
@@ -66,7 +71,7 @@ type batcher struct {
 }
 
 func newBatcher(m *model, o Options, ms *metrics) *batcher {
-	b := &batcher{m: m, maxBatch: o.MaxBatchSize, delay: o.MaxQueueDelay, queue: make(chan *job, o.MaxQueueSize),
+	b := &batcher{m: m, maxBatch: o.MaxBatchSize, delay: o.MaxQueueDelay, queue: make(chan *job, o.MaxQueueSize), slots: make(chan struct{}, o.Instances),
 		batchSize: ms.batch.WithLabelValues(m.name), inference: ms.inference.WithLabelValues(m.name)}
 	b.wg.Add(1)
 	go b.loop()
@@ -111,6 +116,7 @@ func (b *batcher) loop() {
 	defer b.wg.Done()
 	var next *job // a job taken that did not fit the last batch
 	for {
+		b.slots <- struct{}{} // wait for a free instance
 		first := next
 		next = nil
 		if first == nil {
@@ -161,7 +167,12 @@ func (b *batcher) loop() {
 		if t != nil {
 			t.Stop()
 		}
-		b.run(batch)
+		b.wg.Add(1)
+		go func() {
+			defer b.wg.Done()
+			b.run(batch)
+			<-b.slots
+		}()
 		if next == nil && b.isClosedAndEmpty() {
 			return
 		}

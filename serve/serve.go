@@ -64,6 +64,12 @@ type Options struct {
 	// its first was queued, Triton's max_queue_delay_microseconds. 0 runs
 	// whatever is queued at once (Triton's default).
 	MaxQueueDelay time.Duration
+	// Instances is how many batches of one model may run at once,
+	// Triton's instance_group count. Each batch's kernels share the
+	// cores with the others (and with the request handling), so more
+	// than one keeps the cores busy while a batch's requests are read
+	// and answered. 0 means 1.
+	Instances int
 	// MaxQueueSize is how many requests may wait per model; one more is
 	// answered 429 at once. 0 means 128.
 	MaxQueueSize int
@@ -102,6 +108,9 @@ func (o Options) withDefaults() (Options, error) {
 	if o.MaxQueueSize == 0 {
 		o.MaxQueueSize = 128
 	}
+	if o.Instances == 0 {
+		o.Instances = 1
+	}
 	if o.MaxBodyBytes == 0 {
 		o.MaxBodyBytes = 64 << 20
 	}
@@ -111,6 +120,8 @@ func (o Options) withDefaults() (Options, error) {
 	switch {
 	case o.MaxBatchSize < 1:
 		return o, fmt.Errorf("serve: MaxBatchSize %d: want at least 1", o.MaxBatchSize)
+	case o.Instances < 1:
+		return o, fmt.Errorf("serve: Instances %d: want at least 1", o.Instances)
 	case o.MaxQueueSize < 1:
 		return o, fmt.Errorf("serve: MaxQueueSize %d: want at least 1", o.MaxQueueSize)
 	case o.MaxQueueDelay < 0:
