@@ -49,12 +49,13 @@ type queueFlags struct {
 	checkpointDir *string
 	sweepID       *string
 	tableEvery    *time.Duration
+	replicas      *int
 }
 
 // queueOnly are the flags of the coordinator that do not define the
 // sweep: they are not passed to the workers nor part of the sweep's ID.
 var queueOnly = []string{"queue", "nats-creds", "nats-tls-ca", "nats-tls-cert", "nats-tls-key", "ack-wait", "max-deliver",
-	"checkpoint-dir", "sweep-id", "table-every", "results", "plot-dir", "verbose", "model"}
+	"checkpoint-dir", "sweep-id", "table-every", "nats-replicas", "results", "plot-dir", "verbose", "model"}
 
 func addQueueFlags(fs *flag.FlagSet) *queueFlags {
 	q := &queueFlags{
@@ -63,6 +64,7 @@ func addQueueFlags(fs *flag.FlagSet) *queueFlags {
 		maxDeliver:    fs.Int("max-deliver", 3, "with --queue: how many times a trial is handed out before it is reported failed"),
 		checkpointDir: fs.String("checkpoint-dir", "", "with --queue: the folder every worker reaches (a shared mount) for the models passed between rungs and each trial's per-epoch backup (default: RESULTS-checkpoints, which only workers on this machine reach)"),
 		sweepID:       fs.String("sweep-id", "", "with --queue: the sweep's name on the queue, letters, digits, - and _ (default: derived from the flags, so the same command continues its sweep)"),
+		replicas:      fs.Int("nats-replicas", 1, "with --queue: copies JetStream keeps of the queue's streams and buckets: 1 on a single server, 3 on a 3-node cluster"),
 		tableEvery:    fs.Duration("table-every", 30*time.Second, "with --queue: print the status table this often (0: never)"),
 	}
 	return q
@@ -116,7 +118,7 @@ func queueSweep(built func(*sweepBuilt) error, qf *queueFlags, b *sweepBuilt, st
 	defer nc.Close()
 	ctx, stop := signalContext(context.Background())
 	defer stop()
-	q, err := queue.Open(ctx, nc, true)
+	q, err := queue.Create(ctx, nc, *qf.replicas)
 	if err != nil {
 		return err
 	}
@@ -252,7 +254,7 @@ func sweepWorker(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	defer nc.Close()
-	q, err := queue.Open(ctx, nc, false)
+	q, err := queue.Open(ctx, nc)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil
@@ -309,7 +311,7 @@ func sweepStatus(ctx context.Context, args []string, stdout io.Writer) error {
 	defer nc.Close()
 	octx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	q, err := queue.Open(octx, nc, false)
+	q, err := queue.Open(octx, nc)
 	if err != nil {
 		return err
 	}

@@ -166,3 +166,46 @@ func TestSweepQueueErrors(t *testing.T) {
 		t.Errorf("worker help:\n%s", out)
 	}
 }
+
+// TestSweepQueueTLS runs a one-trial sweep through a server that speaks
+// only TLS, its certificate trusted with --nats-tls-ca; without it the
+// connection is refused.
+func TestSweepQueueTLS(t *testing.T) {
+	dir := t.TempDir()
+	cert, key, _ := selfSigned(t, dir)
+	tlsConfig, err := server.GenTLSConfig(&server.TLSConfigOpts{CertFile: cert, KeyFile: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(),
+		NoLog: true, NoSigs: true, TLS: true, TLSConfig: tlsConfig})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Start()
+	if !srv.ReadyForConnections(10 * time.Second) {
+		t.Fatal("the NATS server did not start")
+	}
+	defer srv.Shutdown()
+	url := strings.Replace(srv.ClientURL(), "nats://", "tls://", 1)
+	args := []string{"sweep", "--grid", "dense=4", "--epochs", "1", "--plot-dir", "", "--results", filepath.Join(dir, "r.csv"), "--queue", url, "--table-every", "0"}
+
+	_, errOut, code := runCLI(t, args...)
+	if code == 0 || !strings.Contains(errOut, "certificate") {
+		t.Errorf("without --nats-tls-ca: exit %d, %s; want a certificate error", code, errOut)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var log bytes.Buffer
+	done := make(chan error, 1)
+	go func() { done <- sweepWorker(ctx, []string{"--queue", url, "--nats-tls-ca", cert, "--max-trials", "1"}, &log, &log) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("worker: %v\n%s", err, log.String())
+		}
+	}()
+	out, errOut, code := runCLI(t, append(args, "--nats-tls-ca", cert)...)
+	if code != 0 || !strings.Contains(out, "1 trials trained by the workers") {
+		t.Errorf("over TLS: exit %d, %s\n%s", code, errOut, out)
+	}
+}

@@ -151,37 +151,49 @@ func (s *Setup) defaults() {
 	}
 }
 
-// Open returns the queue on the server of nc. It finds the streams and
-// buckets, creating them when create is set (the coordinator); without,
-// it waits for them until ctx ends (a worker started before any sweep).
-func Open(ctx context.Context, nc *nats.Conn, create bool) (*Queue, error) {
+// Create returns the queue on the server of nc, creating its streams and
+// buckets, or updating them to replicas copies (1 on a single server, 3
+// on a 3-node JetStream cluster, so the queue survives losing a node).
+// The coordinator creates; workers and Status open (Open).
+func Create(ctx context.Context, nc *nats.Conn, replicas int) (*Queue, error) {
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return nil, fmt.Errorf("queue: %w", err)
+	}
+	replicas = max(replicas, 1)
+	q := &Queue{JS: js}
+	if _, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+		Name: TrialStream, Subjects: []string{TrialSubjects}, Retention: jetstream.WorkQueuePolicy,
+		Storage: jetstream.FileStorage, Duplicates: DuplicateWindow, Replicas: replicas,
+		Description: "gokeras sweep trials, one message per trial (sweep/queue)",
+	}); err != nil {
+		return nil, fmt.Errorf("queue: the trial stream: %w (does the server run JetStream? nats-server -js; a cluster of fewer nodes than --nats-replicas cannot hold it)", err)
+	}
+	if _, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+		Name: AdvisoryStream, Subjects: []string{MaxDeliveriesSubject}, Storage: jetstream.FileStorage,
+		MaxAge: 30 * 24 * time.Hour, Replicas: replicas, Description: "max-deliveries advisories of gokeras sweep trials",
+	}); err != nil {
+		return nil, fmt.Errorf("queue: the advisory stream: %w", err)
+	}
+	if q.KV, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: Bucket, Replicas: replicas,
+		Description: "gokeras sweeps: specs, trials, results, progress"}); err != nil {
+		return nil, fmt.Errorf("queue: the key-value bucket: %w", err)
+	}
+	if q.Files, err = js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{Bucket: FileBucket, Replicas: replicas,
+		Description: "gokeras sweeps: model files"}); err != nil {
+		return nil, fmt.Errorf("queue: the object store: %w", err)
+	}
+	return q, nil
+}
+
+// Open returns the queue on the server of nc, waiting until a
+// coordinator has created it or ctx ends (a worker may start first).
+func Open(ctx context.Context, nc *nats.Conn) (*Queue, error) {
 	js, err := jetstream.New(nc)
 	if err != nil {
 		return nil, fmt.Errorf("queue: %w", err)
 	}
 	q := &Queue{JS: js}
-	if create {
-		if _, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
-			Name: TrialStream, Subjects: []string{TrialSubjects}, Retention: jetstream.WorkQueuePolicy,
-			Storage: jetstream.FileStorage, Duplicates: DuplicateWindow,
-			Description: "gokeras sweep trials, one message per trial (sweep/queue)",
-		}); err != nil {
-			return nil, fmt.Errorf("queue: the trial stream: %w (does the server run JetStream? nats-server -js)", err)
-		}
-		if _, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
-			Name: AdvisoryStream, Subjects: []string{MaxDeliveriesSubject}, Storage: jetstream.FileStorage,
-			MaxAge: 30 * 24 * time.Hour, Description: "max-deliveries advisories of gokeras sweep trials",
-		}); err != nil {
-			return nil, fmt.Errorf("queue: the advisory stream: %w", err)
-		}
-		if q.KV, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: Bucket, Description: "gokeras sweeps: specs, trials, results, progress"}); err != nil {
-			return nil, fmt.Errorf("queue: the key-value bucket: %w", err)
-		}
-		if q.Files, err = js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{Bucket: FileBucket, Description: "gokeras sweeps: model files"}); err != nil {
-			return nil, fmt.Errorf("queue: the object store: %w", err)
-		}
-		return q, nil
-	}
 	for {
 		if q.KV == nil {
 			q.KV, err = js.KeyValue(ctx, Bucket)
@@ -197,7 +209,7 @@ func Open(ctx context.Context, nc *nats.Conn, create bool) (*Queue, error) {
 		}
 		select {
 		case <-ctx.Done():
-			return nil, fmt.Errorf("queue: no sweep has been started on this server (bucket %s): %w", Bucket, ctx.Err())
+			return nil, fmt.Errorf("queue: no sweep has been started on this server (no bucket %s): %w", Bucket, ctx.Err())
 		case <-time.After(time.Second):
 		}
 	}

@@ -45,7 +45,12 @@ func open(t *testing.T, url string, create bool) (*nats.Conn, *Queue) {
 	t.Cleanup(nc.Close)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	q, err := Open(ctx, nc, create)
+	var q *Queue
+	if create {
+		q, err = Create(ctx, nc, 1)
+	} else {
+		q, err = Open(ctx, nc)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,6 +90,8 @@ func newSweep(args []string) (*sweep.Sweep, error) {
 		switch a {
 		case "halving":
 			s.Halving, s.Epochs = true, 3
+		case "epochs=4":
+			s.Epochs = 4
 		default:
 			return nil, fmt.Errorf("unknown test flag %q", a)
 		}
@@ -444,4 +451,68 @@ func TestCoordinatorRestart(t *testing.T) {
 			t.Errorf("trial %s trained %d times", id, n)
 		}
 	}
+}
+
+// TestRedeliveredTrialResumes: a worker stopped in the middle of a trial
+// hands it back; the next worker resumes it from the backup in the shared
+// checkpoint folder at the epoch after the last one saved, and the result
+// is the single run's.
+func TestRedeliveredTrialResumes(t *testing.T) {
+	url := startServer(t)
+	_, q := open(t, url, true)
+	args := []string{"dense=8", "epochs=4"}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	type out struct {
+		rep *sweep.Report
+		err error
+	}
+	done := make(chan out, 1)
+	go func() {
+		rep, err := coordinate(ctx, t, q, args, Setup{})
+		done <- out{rep, err}
+	}()
+	updates, err := q.KV.Watch(ctx, SweepID(args, nil)+".progress.*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer updates.Stop()
+	_, qa := open(t, url, false)
+	actx, stopA := context.WithCancel(ctx)
+	defer stopA()
+	first := &Worker{Queue: qa, Name: "first", Build: build}
+	firstDone := make(chan error, 1)
+	go func() { firstDone <- first.Run(actx) }()
+	lastFirst, resumedAt := 0, 0
+	for e := range updates.Updates() {
+		if e == nil {
+			continue
+		}
+		var p progress
+		json.Unmarshal(e.Value(), &p)
+		if p.Worker == "first" && p.State == stateTraining && p.Epoch > 0 {
+			lastFirst = p.Epoch
+			if p.Epoch == 2 {
+				stopA()
+				if err := <-firstDone; err != nil {
+					t.Fatal(err)
+				}
+				startWorkers(t, url, 1, nil)
+			}
+		}
+		if p.Worker == "w1" && p.State == stateTraining && p.Epoch > 0 && resumedAt == 0 {
+			resumedAt = p.Epoch
+		}
+		if p.State == stateDone {
+			break
+		}
+	}
+	o := <-done
+	if o.err != nil {
+		t.Fatal(o.err)
+	}
+	if lastFirst < 2 || resumedAt != lastFirst+1 {
+		t.Errorf("the first worker reported epoch %d last, the second first reported epoch %d; want the next one", lastFirst, resumedAt)
+	}
+	sameResults(t, o.rep, single(t, args))
 }
