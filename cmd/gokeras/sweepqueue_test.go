@@ -197,7 +197,9 @@ func TestSweepQueueTLS(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var log bytes.Buffer
 	done := make(chan error, 1)
-	go func() { done <- sweepWorker(ctx, []string{"--queue", url, "--nats-tls-ca", cert, "--max-trials", "1"}, &log, &log) }()
+	go func() {
+		done <- sweepWorker(ctx, []string{"--queue", url, "--nats-tls-ca", cert, "--max-trials", "1"}, &log, &log)
+	}()
 	defer func() {
 		cancel()
 		if err := <-done; err != nil {
