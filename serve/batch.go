@@ -62,6 +62,10 @@ type batcher struct {
 	// while every instance is busy the queue grows into the next batch.
 	slots chan struct{}
 
+	// hurried is closed by hurry: batches stop waiting for more requests.
+	hurried   chan struct{}
+	hurryOnce sync.Once
+
 	// onBatch, when set (by tests), is called with each batch's row count
 	// before it runs.
 	onBatch func(rows int)
@@ -71,7 +75,7 @@ type batcher struct {
 }
 
 func newBatcher(m *model, o Options, ms *metrics) *batcher {
-	b := &batcher{m: m, maxBatch: o.MaxBatchSize, delay: o.MaxQueueDelay, queue: make(chan *job, o.MaxQueueSize), slots: make(chan struct{}, o.Instances),
+	b := &batcher{m: m, maxBatch: o.MaxBatchSize, delay: o.MaxQueueDelay, queue: make(chan *job, o.MaxQueueSize), slots: make(chan struct{}, o.Instances), hurried: make(chan struct{}),
 		batchSize: ms.batch.WithLabelValues(m.name), inference: ms.inference.WithLabelValues(m.name)}
 	b.wg.Add(1)
 	go b.loop()
@@ -100,6 +104,10 @@ func (b *batcher) submit(j *job) error {
 // refuses at the cost of a header, not of parsing what it will refuse
 // (submit still decides; the queue may fill in between).
 func (b *batcher) full() bool { return len(b.queue) == cap(b.queue) }
+
+// hurry makes batches run what is queued without waiting for more, for
+// good: the server is shutting down and no new request will come.
+func (b *batcher) hurry() { b.hurryOnce.Do(func() { close(b.hurried) }) }
 
 // close stops taking jobs and returns when every queued one has run.
 func (b *batcher) close() {
@@ -132,7 +140,7 @@ func (b *batcher) loop() {
 		var t *time.Timer
 		// The delay counts from when the oldest request was queued; one
 		// that waited through the previous batch runs with what is there.
-		if wait := b.delay - time.Since(first.queued); b.delay > 0 && wait > 0 {
+		if wait := b.delay - time.Since(first.queued); b.delay > 0 && wait > 0 && !b.isHurried() {
 			t = time.NewTimer(wait)
 			timer = t.C
 		}
@@ -152,6 +160,9 @@ func (b *batcher) loop() {
 				case j, ok = <-b.queue:
 				case <-timer:
 					break fill
+				case <-b.hurried:
+					timer = nil // take what is queued, then run
+					continue
 				}
 			}
 			if !ok {
@@ -176,6 +187,15 @@ func (b *batcher) loop() {
 		if next == nil && b.isClosedAndEmpty() {
 			return
 		}
+	}
+}
+
+func (b *batcher) isHurried() bool {
+	select {
+	case <-b.hurried:
+		return true
+	default:
+		return false
 	}
 }
 

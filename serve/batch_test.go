@@ -257,3 +257,47 @@ func TestClose(t *testing.T) {
 		}
 	}
 }
+
+// TestDrain: after Drain a request waiting for its batch runs at once
+// instead of waiting out MaxQueueDelay, readiness is false, and requests
+// that arrive while the server drains are still taken and answered.
+func TestDrain(t *testing.T) {
+	h, _, _ := newTestHandler(t, Options{MaxBatchSize: 4, MaxQueueDelay: time.Minute})
+	body := v2Body("input_layer", randRows(1, []int{6, 6, 2}, 1))
+	codes := make(chan int, 1)
+	go func() {
+		code, _, _ := do(t, h, "POST", "/v2/models/cnn/infer", body)
+		codes <- code
+	}()
+	// The request is taken from the queue and waits a minute for three
+	// more rows: after 300 ms it has not been answered.
+	select {
+	case c := <-codes:
+		t.Fatalf("answered %d before Drain", c)
+	case <-time.After(300 * time.Millisecond):
+	}
+	if n := len(h.models["cnn"].b.queue); n != 0 {
+		t.Fatalf("%d requests still queued; the batcher should hold the request in its batch", n)
+	}
+	start := time.Now()
+	h.Drain()
+	select {
+	case c := <-codes:
+		if c != 200 {
+			t.Errorf("the waiting request got %d", c)
+		}
+		if d := time.Since(start); d > 5*time.Second {
+			t.Errorf("answered %v after Drain", d)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the waiting request was not answered after Drain")
+	}
+	if code, _, _ := do(t, h, "GET", "/v2/health/ready", ""); code != http.StatusBadRequest {
+		t.Errorf("ready while draining: %d", code)
+	}
+	// A request still coming in runs at once, without the delay.
+	start = time.Now()
+	if code, _, out := do(t, h, "POST", "/v2/models/cnn/infer", body); code != 200 || time.Since(start) > 5*time.Second {
+		t.Errorf("a request during the drain: %d %s after %v", code, out, time.Since(start))
+	}
+}

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/gokeras/gokeras"
+	"github.com/gokeras/gokeras/internal/kernel"
 )
 
 // TestLoad is issue 21's load test on loopback: the fashion-cnn and
@@ -96,10 +97,11 @@ func TestLoad(t *testing.T) {
 			binBodies[i] = loadRequest{body: appendFP32([]byte(header), x.Data), headerLen: len(header)}
 		}
 		for _, run := range []struct {
-			name      string
-			bodies    []loadRequest
-			instances int
-		}{{"JSON", jsonBodies, 1}, {"binary", binBodies, 1}, {"binary", binBodies, 2}} {
+			name               string
+			bodies             []loadRequest
+			instances, threads int // threads 0: all cores
+		}{{"JSON", jsonBodies, 1, 0}, {"binary", binBodies, 1, 0}, {"binary", binBodies, 2, 0}, {"binary", binBodies, 2, 1}} {
+			prev := kernel.SetThreads(run.threads)
 			h, err := New(map[string]*gokeras.Model{"m": m}, Options{MaxBatchSize: batch, MaxQueueDelay: 2 * time.Millisecond, MaxQueueSize: 256, Timeout: 10 * time.Second, Instances: run.instances})
 			if err != nil {
 				t.Fatal(err)
@@ -108,11 +110,12 @@ func TestLoad(t *testing.T) {
 			for _, conc := range []int{1, 8, 64, 256, 1024} {
 				cpu0 := cpuTime()
 				r := load(t, srv.URL+"/v2/models/m/infer", run.bodies, conc, max(400, 40*conc), 20*time.Second)
-				t.Logf("%s %-6s instances %d: concurrency %4d: %6d requests in %5.1f s, %7.0f req/s (%5.1f%% of offline), p50 %7.1f ms, p99 %7.1f ms, accepted p99 %7.1f ms, %4.0f µs of CPU a request, answers %v",
-					preset, run.name, run.instances, conc, r.n, r.secs, r.rate(), 100*r.rate()/offline, r.p(0.5), r.p(0.99), r.okP(0.99), cpuSince(cpu0)/float64(r.n), r.codes)
+				t.Logf("%s %-6s instances %d threads %d: concurrency %4d: %6d requests in %5.1f s, %7.0f req/s (%5.1f%% of offline), p50 %7.1f ms, p99 %7.1f ms, accepted p99 %7.1f ms, %4.0f µs of CPU a request, answers %v",
+					preset, run.name, run.instances, run.threads, conc, r.n, r.secs, r.rate(), 100*r.rate()/offline, r.p(0.5), r.p(0.99), r.okP(0.99), cpuSince(cpu0)/float64(r.n), r.codes)
 			}
 			srv.Close()
 			h.Close()
+			kernel.SetThreads(prev)
 		}
 	}
 	if b, err := os.ReadFile("/proc/self/status"); err == nil {

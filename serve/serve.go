@@ -142,7 +142,9 @@ type Handler struct {
 	opts    Options
 	models  map[string]*model
 	closing atomic.Bool
-	metrics *metrics
+	// draining is set by Drain: readiness is false, requests still run.
+	draining atomic.Bool
+	metrics  *metrics
 }
 
 // model is one served model and what the protocols say about it.
@@ -227,10 +229,26 @@ func newModel(name string, m *gokeras.Model) (*model, error) {
 	return sm, nil
 }
 
+// Drain readies the handler for shutdown: readiness turns false and
+// batches stop waiting for more requests (each model runs what is queued
+// at once, as with MaxQueueDelay 0), while the requests still being read
+// are taken and answered as usual. Call it when shutdown begins, before
+// http.Server.Shutdown, so that a request waiting for its batch is not
+// held for MaxQueueDelay by requests that can no longer come.
+func (h *Handler) Drain() {
+	h.draining.Store(true)
+	for _, m := range h.models {
+		if m.b != nil {
+			m.b.hurry()
+		}
+	}
+}
+
 // Close stops taking requests (readiness turns false; new inference
 // requests are answered 503) and returns when every queued request has
 // run and been answered. Call it after http.Server.Shutdown.
 func (h *Handler) Close() error {
+	h.Drain()
 	h.closing.Store(true)
 	for _, m := range h.models {
 		if m.b != nil {
@@ -505,7 +523,8 @@ func (h *Handler) authorize(r *http.Request) error {
 	if h.opts.Token == "" || r.URL.Path == "/v2/health/live" {
 		return nil
 	}
-	if got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && h.tokenIs(got) {
+	// The scheme's name is case-insensitive (RFC 7235 section 2.1).
+	if scheme, got, ok := strings.Cut(r.Header.Get("Authorization"), " "); ok && strings.EqualFold(scheme, "Bearer") && h.tokenIs(got) {
 		return nil
 	}
 	if ok, err := h.basicAuthorize(r); ok {

@@ -70,7 +70,7 @@ func (h *Handler) v1Model(w http.ResponseWriter, r *http.Request, rest string) {
 // UNLOADING once Close has begun.
 func (h *Handler) v1Status() []byte {
 	state := "AVAILABLE"
-	if h.closing.Load() {
+	if h.draining.Load() {
 		state = "UNLOADING"
 	}
 	return []byte(`{"model_version_status":[{"version":"` + version + `","state":"` + state + `","status":{"error_code":"OK","error_message":""}}]}`)

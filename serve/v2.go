@@ -44,7 +44,7 @@ func (h *Handler) ready(w http.ResponseWriter, r *http.Request) {
 	if !method(w, r, http.MethodGet) {
 		return
 	}
-	if h.closing.Load() {
+	if h.draining.Load() {
 		writeJSON(w, http.StatusBadRequest, []byte(`{"ready":false}`))
 		return
 	}
@@ -69,7 +69,7 @@ func (h *Handler) v2Model(w http.ResponseWriter, r *http.Request, rest string) {
 		if !method(w, r, http.MethodGet) {
 			return
 		}
-		ready := !h.closing.Load()
+		ready := !h.draining.Load()
 		b, _ := json.Marshal(map[string]any{"name": m.name, "ready": ready})
 		code := http.StatusOK
 		if !ready {
@@ -169,6 +169,9 @@ func (h *Handler) v2Infer(w http.ResponseWriter, r *http.Request, m *model) ([]b
 	}
 	if dec.More() {
 		return nil, badRequest("the request has more than one JSON value")
+	}
+	if err := checkV2Keys(envelope); err != nil {
+		return nil, err
 	}
 	if err := checkBinaryParams("the request", req.Parameters, "binary_data_output"); err != nil {
 		return nil, err
@@ -345,6 +348,58 @@ func (h *Handler) v2Infer(w http.ResponseWriter, r *http.Request, m *model) ([]b
 		}
 	}
 	return b, nil
+}
+
+// The member names of $inference_request, $request_input and
+// $request_output. The protocol's names are case-sensitive, while
+// encoding/json matches struct fields case-insensitively ("INPUTS" would
+// fill Inputs), so checkV2Keys checks them exactly.
+var (
+	v2RequestKeys = []string{"id", "parameters", "inputs", "outputs"}
+	v2InputKeys   = []string{"name", "shape", "datatype", "parameters", "data"}
+	v2OutputKeys  = []string{"name", "parameters"}
+)
+
+// checkV2Keys refuses member names that are not the protocol's exactly,
+// in the request and its inputs and outputs. The request has been
+// decoded already, so its JSON is well formed.
+func checkV2Keys(envelope []byte) error {
+	var top map[string]json.RawMessage
+	if json.Unmarshal(envelope, &top) != nil {
+		return nil
+	}
+	if err := exactKeys("the request", top, v2RequestKeys); err != nil {
+		return err
+	}
+	for _, part := range []struct {
+		key  string
+		keys []string
+	}{{"inputs", v2InputKeys}, {"outputs", v2OutputKeys}} {
+		var objs []map[string]json.RawMessage
+		if json.Unmarshal(top[part.key], &objs) != nil {
+			continue
+		}
+		for i, o := range objs {
+			if err := exactKeys(fmt.Sprintf("%s[%d]", part.key, i), o, part.keys); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func exactKeys(where string, obj map[string]json.RawMessage, keys []string) error {
+	var unknown []string
+	for k := range obj {
+		if !slices.Contains(keys, k) {
+			unknown = append(unknown, strconv.Quote(k))
+		}
+	}
+	if unknown == nil {
+		return nil
+	}
+	slices.Sort(unknown)
+	return badRequest("%s: unknown key %s; the protocol's keys are %s (names are case-sensitive)", where, strings.Join(unknown, ", "), strings.Join(keys, ", "))
 }
 
 // describe lists tensors as "name [-1 a b], ...".

@@ -35,6 +35,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	name := fs.String("name", "", "the model's name in the URLs (default: the --load file's name without its extension)")
 	addr := fs.String("addr", ":8080", "the address to listen on")
 	maxBatch := countVar(fs, "max-batch-size", 32, "the most rows run in one batch (Triton's max_batch_size); larger requests are refused")
+	instances := countVar(fs, "instances", 1, "batches of one model run at once (Triton's instance_group count); 2 keeps both cores busy while requests are read and answered")
 	delay := fs.Duration("max-queue-delay", 0, "how long a batch waits for more requests after its first (Triton's max_queue_delay); 0 runs what is queued")
 	queue := countVar(fs, "max-queue-size", 128, "requests that may wait per model; one more is answered 429")
 	timeout := fs.Duration("timeout", 0, "each request's deadline; a request still queued then is answered 503 (0: none)")
@@ -108,7 +109,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		models = map[string]*gokeras.Model{*name: m}
 	}
 	h, err := serve.New(models, serve.Options{
-		MaxBatchSize: *maxBatch, MaxQueueDelay: *delay, MaxQueueSize: *queue, Timeout: *timeout, MaxBodyBytes: *maxBody, MaxImagePixels: *maxPixels, Logger: logger,
+		MaxBatchSize: *maxBatch, Instances: *instances, MaxQueueDelay: *delay, MaxQueueSize: *queue, Timeout: *timeout, MaxBodyBytes: *maxBody, MaxImagePixels: *maxPixels, Logger: logger,
 		Token: token, CORSOrigin: *corsOrigin,
 	})
 	if err != nil {
@@ -143,6 +144,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stderr, "gokeras serve: %s: finishing the requests in flight (up to %v)\n", interruption(ctx), *drain)
 	sctx, cancel := context.WithTimeout(context.Background(), *drain)
 	defer cancel()
+	h.Drain() // queued requests run now: no more will join their batches
 	err = srv.Shutdown(sctx)
 	if errors.Is(err, context.DeadlineExceeded) {
 		srv.Close()
