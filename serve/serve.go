@@ -8,11 +8,15 @@
 //     (kserve/kserve docs/predict-api/v2/required_api.md): GET /v2,
 //     /v2/health/live, /v2/health/ready, /v2/models/NAME (metadata),
 //     /v2/models/NAME/ready, and POST /v2/models/NAME/infer with FP32
-//     tensors ("shape", row-major "data", natural or flattened);
+//     tensors ("shape", row-major "data", natural or flattened), or raw
+//     little-endian bytes after the JSON with the binary tensor data
+//     extension (Triton's docs/protocol/extension_binary_data.md), the
+//     fast form: no number is parsed or printed;
 //   - TF Serving's REST API (tensorflow/serving
 //     tensorflow_serving/g3doc/api_rest.md): POST /v1/models/NAME:predict
-//     with "instances" (row form) or "inputs" (columnar form), and GET
-//     /v1/models/NAME (model status); and, gokeras's own, POST
+//     with "instances" (row form) or "inputs" (columnar form), GET
+//     /v1/models/NAME (model status) and /v1/models/NAME/metadata (its
+//     signature); and, gokeras's own, POST
 //     /v1/models/NAME:classify with a PNG or JPEG image (the body, or a
 //     multipart form's "image" field), answering the model's top k
 //     classes (?k=, default 5) with their names and probabilities, the
@@ -33,6 +37,11 @@
 // GET /metrics answers the handler's Prometheus metrics (see
 // Handler.Registry): requests by model, endpoint and status code, request
 // latency, batch sizes, queue depths and inference time.
+//
+// GET / is a page, embedded in the binary, for trying image classifiers
+// by hand: draw or drop an image and see the top classes as bars, with
+// the model's summary; GET /ui/models gives it the served models. See
+// docs/serve-page.md.
 package serve
 
 import (
@@ -325,7 +334,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case isPagePath(path):
 		h.page(w, r, path) // page.go
 	default:
-		writeError(w, &httpError{http.StatusNotFound, fmt.Sprintf("no endpoint %s; this server answers /v2/... (KServe V2), /v1/models/... (TF Serving) and /metrics", path)})
+		writeError(w, &httpError{http.StatusNotFound, fmt.Sprintf("no endpoint %s; this server answers /v2/... (KServe V2), /v1/models/... (TF Serving), /metrics and its page at /", path)})
 	}
 }
 
