@@ -30,8 +30,8 @@ type Coordinator struct {
 	// they replace in Spec.Args (a model file for --model).
 	Files map[string]File
 	Setup Setup
-	// Log receives a line per finished trial and per epoch a worker
-	// reports; nil prints nothing. TableEvery, when positive, also
+	// Log receives a line per finished trial and, every 10 seconds or
+	// so, a trial's last epoch a worker reported; nil prints nothing. TableEvery, when positive, also
 	// prints the status table (as Status) that often.
 	Log        io.Writer
 	TableEvery time.Duration
@@ -293,7 +293,10 @@ func (c *Coordinator) watchResults(ctx context.Context) error {
 	}
 }
 
-// watchProgress prints each epoch the workers report.
+// progressEvery spaces the coordinator's lines about one trial's epochs.
+const progressEvery = 10 * time.Second
+
+// watchProgress prints the epochs the workers report.
 func (c *Coordinator) watchProgress(ctx context.Context) {
 	w, err := c.Queue.KV.Watch(ctx, c.Spec.ID+".progress.*", jetstream.UpdatesOnly())
 	if err != nil {
@@ -301,6 +304,9 @@ func (c *Coordinator) watchProgress(ctx context.Context) {
 		return
 	}
 	defer w.Stop()
+	// A line per trial and worker when it starts reporting (where a
+	// resumed trial picks up), then at most one per progressEvery.
+	last := map[string]time.Time{}
 	for e := range w.Updates() {
 		if e == nil {
 			continue
@@ -309,8 +315,12 @@ func (c *Coordinator) watchProgress(ctx context.Context) {
 		if json.Unmarshal(e.Value(), &p) != nil || p.State != stateTraining || p.Epoch == 0 {
 			continue
 		}
-		var t trialMsg
 		tid := e.Key()[strings.LastIndexByte(e.Key(), '.')+1:]
+		if when, ok := last[tid+" "+p.Worker]; ok && time.Since(when) < progressEvery && p.Epoch < p.Epochs {
+			continue
+		}
+		last[tid+" "+p.Worker] = time.Now()
+		var t trialMsg
 		if ok, _ := getJSON(ctx, c.Queue.KV, trialKey(c.Spec.ID, tid), &t); !ok {
 			continue
 		}

@@ -30,7 +30,7 @@ func LatestSweep(ctx context.Context, q *Queue) (string, error) {
 		if json.Unmarshal(e.Value(), &sp) != nil {
 			continue
 		}
-		if t := sp.Created.UnixNano(); best == "" || t > when || t == when && e.Key() > best+".spec" {
+		if t := sp.Created.UnixNano(); best == "" || t > when {
 			best, when = sp.ID, t
 		}
 	}

@@ -135,8 +135,14 @@ func (w *Worker) handle(ctx context.Context, cons jetstream.Consumer, msg jetstr
 	if md, err := msg.Metadata(); err == nil {
 		delivery = int(md.NumDelivered)
 	}
+	// Read now, not when the worker started: the last coordinator to
+	// start sets them.
 	ackWait := time.Minute
-	if info := cons.CachedInfo(); info != nil {
+	info, err := cons.Info(ctx)
+	if err != nil {
+		info = cons.CachedInfo()
+	}
+	if info != nil {
 		ackWait, maxDeliver = info.Config.AckWait, info.Config.MaxDeliver
 	}
 	var done resultRecord
