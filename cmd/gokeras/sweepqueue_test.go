@@ -12,7 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/jwt/v2"
 	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nkeys"
 
 	"github.com/gokeras/gokeras"
 )
@@ -209,5 +211,96 @@ func TestSweepQueueTLS(t *testing.T) {
 	out, errOut, code := runCLI(t, append(args, "--nats-tls-ca", cert)...)
 	if code != 0 || !strings.Contains(out, "1 trials trained by the workers") {
 		t.Errorf("over TLS: exit %d, %s\n%s", code, errOut, out)
+	}
+}
+
+// credsServer starts a server in operator mode (decentralized JWT
+// authentication, as nsc sets up) with one account that may use
+// JetStream, and returns its URL and a credentials file of a user of
+// that account.
+func credsServer(t *testing.T, dir string) (url, creds string) {
+	t.Helper()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	okp, err := nkeys.CreateOperator()
+	must(err)
+	opub, err := okp.PublicKey()
+	must(err)
+	oc := jwt.NewOperatorClaims(opub)
+	oc.Name = "gokeras-test"
+	account := func(name string, js bool) (nkeys.KeyPair, string, string) {
+		kp, err := nkeys.CreateAccount()
+		must(err)
+		pub, err := kp.PublicKey()
+		must(err)
+		ac := jwt.NewAccountClaims(pub)
+		ac.Name = name
+		if js {
+			ac.Limits.JetStreamLimits = jwt.JetStreamLimits{MemoryStorage: -1, DiskStorage: -1, Streams: -1, Consumer: -1}
+		}
+		token, err := ac.Encode(okp)
+		must(err)
+		return kp, pub, token
+	}
+	_, sysPub, sysJWT := account("SYS", false)
+	akp, apub, ajwt := account("SWEEPS", true)
+	resolver := &server.MemAccResolver{}
+	must(resolver.Store(sysPub, sysJWT))
+	must(resolver.Store(apub, ajwt))
+	ukp, err := nkeys.CreateUser()
+	must(err)
+	upub, err := ukp.PublicKey()
+	must(err)
+	seed, err := ukp.Seed()
+	must(err)
+	uc := jwt.NewUserClaims(upub)
+	uc.Name = "sweeper"
+	ujwt, err := uc.Encode(akp)
+	must(err)
+	data, err := jwt.FormatUserConfig(ujwt, seed)
+	must(err)
+	creds = filepath.Join(dir, "sweeper.creds")
+	must(os.WriteFile(creds, data, 0o600))
+	srv, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(), NoLog: true, NoSigs: true,
+		TrustedOperators: []*jwt.OperatorClaims{oc}, AccountResolver: resolver, SystemAccount: sysPub})
+	must(err)
+	go srv.Start()
+	if !srv.ReadyForConnections(10 * time.Second) {
+		t.Fatal("the NATS server did not start")
+	}
+	t.Cleanup(srv.Shutdown)
+	return srv.ClientURL(), creds
+}
+
+// TestSweepQueueCreds runs a one-trial sweep through a server that
+// admits only users with credentials, given with --nats-creds; without
+// them the connection is refused.
+func TestSweepQueueCreds(t *testing.T) {
+	dir := t.TempDir()
+	url, creds := credsServer(t, dir)
+	args := []string{"sweep", "--grid", "dense=4", "--epochs", "1", "--plot-dir", "", "--results", filepath.Join(dir, "r.csv"), "--queue", url, "--table-every", "0"}
+	_, errOut, code := runCLI(t, args...)
+	if code == 0 || !strings.Contains(strings.ToLower(errOut), "authorization") {
+		t.Errorf("without --nats-creds: exit %d, %s; want an authorization error", code, errOut)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var log bytes.Buffer
+	done := make(chan error, 1)
+	go func() {
+		done <- sweepWorker(ctx, []string{"--queue", url, "--nats-creds", creds, "--max-trials", "1"}, &log, &log)
+	}()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("worker: %v\n%s", err, log.String())
+		}
+	}()
+	out, errOut, code := runCLI(t, append(args, "--nats-creds", creds)...)
+	if code != 0 || !strings.Contains(out, "1 trials trained by the workers") {
+		t.Errorf("with credentials: exit %d, %s\n%s", code, errOut, out)
 	}
 }
