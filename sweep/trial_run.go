@@ -34,6 +34,25 @@ const StatusFailed = "failed"
 // it; calling it again changes nothing.
 func (s *Sweep) Prepare() error { return s.prepare() }
 
+// CheckPoints builds the model of every configuration (after Prepare),
+// as Run does before its first trial: a bad value shows at once, not
+// when its turn comes on a worker.
+func (s *Sweep) CheckPoints() error {
+	for _, p := range s.points() {
+		m, _, err := s.trialModel(p)
+		if err != nil {
+			return err // it names the point
+		}
+		if err := m.Build(s.X.RowShape()...); err != nil {
+			return fmt.Errorf("sweep: %s: %w", p, err)
+		}
+		if _, err := s.epochsOf(p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Points returns the configurations the sweep visits (after Prepare).
 func (s *Sweep) Points() []Point { return s.points() }
 

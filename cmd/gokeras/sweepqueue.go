@@ -95,6 +95,13 @@ func queueSweep(built func(*sweepBuilt) error, qf *queueFlags, b *sweepBuilt, st
 		return fmt.Errorf("--max-deliver %d must be at least 1 and --ack-wait %v at least 1s", *qf.maxDeliver, *qf.ackWait)
 	}
 	s := b.s
+	// A bad value fails here, before anything is queued.
+	if err := s.Prepare(); err != nil {
+		return err
+	}
+	if err := s.CheckPoints(); err != nil {
+		return err
+	}
 	args, files, err := sweepSpec(b)
 	if err != nil {
 		return err
@@ -151,8 +158,13 @@ func queueSweep(built func(*sweepBuilt) error, qf *queueFlags, b *sweepBuilt, st
 		return err
 	}
 	printBest(stdout, rep)
-	if s.Halving && failed == 0 {
-		os.RemoveAll(dir) // complete: the models passed between rungs are not needed
+	if failed == 0 {
+		if *qf.checkpointDir == "" {
+			os.RemoveAll(dir) // complete: the models passed between rungs are not needed
+		} else if os.Remove(dir) != nil && s.Halving {
+			// A folder of the user's may hold other things: it is left.
+			fmt.Fprintf(stdout, "\nthe sweep is complete: the models of its rungs in %s are no longer needed\n", dir)
+		}
 	}
 	return nil
 }

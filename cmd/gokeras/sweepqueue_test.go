@@ -150,6 +150,7 @@ func TestSweepQueueErrors(t *testing.T) {
 		{[]string{"sweep", "--grid", "dense=8,16", "--queue", "nats://127.0.0.1:1", "--nats-creds", filepath.Join(dir, "none.creds")}, "credentials file"},
 		{[]string{"sweep", "--grid", "dense=8,16", "--queue", "nats://127.0.0.1:1", "--nats-tls-cert", "c.pem"}, "give both --nats-tls-cert and --nats-tls-key"},
 		{[]string{"sweep", "--grid", "dense=8,16", "--queue", "nats://127.0.0.1:1"}, "is the server up, with JetStream on?"},
+		{[]string{"sweep", "--grid", "dense.activation=relu,nosuch", "--queue", "nats://127.0.0.1:1"}, "nosuch"},
 		{[]string{"sweep", "worker"}, "gokeras sweep worker --queue nats://HOST:4222"},
 		{[]string{"sweep", "status"}, "gokeras sweep status --queue nats://HOST:4222"},
 		{[]string{"sweep", "worker", "--queue", "nats://127.0.0.1:1", "extra"}, `unexpected argument "extra"`},

@@ -61,6 +61,9 @@ func (c *Coordinator) Run(ctx context.Context) (*sweep.Report, error) {
 	if err := s.Prepare(); err != nil {
 		return nil, err
 	}
+	if err := s.CheckPoints(); err != nil {
+		return nil, err
+	}
 	if c.Spec.ID == "" || strings.ContainsAny(c.Spec.ID, ".*> ") {
 		return nil, fmt.Errorf("queue: sweep ID %q: want letters, digits, - and _ only (SweepID makes one)", c.Spec.ID)
 	}
