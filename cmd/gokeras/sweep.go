@@ -81,7 +81,8 @@ single run's. A worker that dies has its trial redelivered after
 --ack-wait, a trial failing --max-deliver times is reported failed, and
 the coordinator can be stopped and started again. Queue flags:
 --nats-creds, --nats-tls-ca/-cert/-key, --ack-wait, --max-deliver,
---checkpoint-dir (a folder every worker reaches), --sweep-id.
+--checkpoint-dir (a folder every worker reaches) or --checkpoints-in-queue
+(the JetStream object store), --nats-replicas, --sweep-id.
 
 Examples:
   gokeras sweep --list --model cifar10-cnn

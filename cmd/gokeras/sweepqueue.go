@@ -50,12 +50,13 @@ type queueFlags struct {
 	sweepID       *string
 	tableEvery    *time.Duration
 	replicas      *int
+	inQueue       *bool
 }
 
 // queueOnly are the flags of the coordinator that do not define the
 // sweep: they are not passed to the workers nor part of the sweep's ID.
 var queueOnly = []string{"queue", "nats-creds", "nats-tls-ca", "nats-tls-cert", "nats-tls-key", "ack-wait", "max-deliver",
-	"checkpoint-dir", "sweep-id", "table-every", "nats-replicas", "results", "plot-dir", "verbose", "model"}
+	"checkpoint-dir", "sweep-id", "table-every", "nats-replicas", "checkpoints-in-queue", "results", "plot-dir", "verbose", "model"}
 
 func addQueueFlags(fs *flag.FlagSet) *queueFlags {
 	q := &queueFlags{
@@ -64,6 +65,7 @@ func addQueueFlags(fs *flag.FlagSet) *queueFlags {
 		maxDeliver:    fs.Int("max-deliver", 3, "with --queue: how many times a trial is handed out before it is reported failed"),
 		checkpointDir: fs.String("checkpoint-dir", "", "with --queue: the folder every worker reaches (a shared mount) for the models passed between rungs and each trial's per-epoch backup (default: RESULTS-checkpoints, which only workers on this machine reach)"),
 		sweepID:       fs.String("sweep-id", "", "with --queue: the sweep's name on the queue, letters, digits, - and _ (default: derived from the flags, so the same command continues its sweep)"),
+		inQueue:       fs.Bool("checkpoints-in-queue", false, "with --queue: keep the checkpoints (each trial's backup, the models passed between rungs) in the JetStream object store instead of a shared folder, for workers that share none"),
 		replicas:      fs.Int("nats-replicas", 1, "with --queue: copies JetStream keeps of the queue's streams and buckets: 1 on a single server, 3 on a 3-node cluster"),
 		tableEvery:    fs.Duration("table-every", 30*time.Second, "with --queue: print the status table this often (0: never)"),
 	}
@@ -110,6 +112,9 @@ func queueSweep(built func(*sweepBuilt) error, qf *queueFlags, b *sweepBuilt, st
 	if id == "" {
 		id = queue.SweepID(args, files)
 	}
+	if *qf.inQueue && *qf.checkpointDir != "" {
+		return fmt.Errorf("give --checkpoint-dir (a folder every worker reaches) or --checkpoints-in-queue (the object store), not both")
+	}
 	dir := *qf.checkpointDir
 	if dir == "" {
 		dir = b.checkpoints
@@ -131,7 +136,7 @@ func queueSweep(built func(*sweepBuilt) error, qf *queueFlags, b *sweepBuilt, st
 	}
 	c := &queue.Coordinator{
 		Queue: q, Sweep: s, Files: files, Log: stdout, TableEvery: *qf.tableEvery,
-		Spec:  queue.Spec{ID: id, Args: args, CheckpointDir: dir},
+		Spec:  queue.Spec{ID: id, Args: args, CheckpointDir: dir, CheckpointsInStore: *qf.inQueue},
 		Setup: queue.Setup{AckWait: *qf.ackWait, MaxDeliver: *qf.maxDeliver},
 	}
 	fmt.Fprintf(stdout, "sweep %s on %s: start workers with\n  gokeras sweep worker --queue %s\n", id, *qf.conn.url, *qf.conn.url)

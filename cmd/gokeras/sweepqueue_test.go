@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -60,11 +61,27 @@ func csvRows(t *testing.T, path string) [][]string {
 }
 
 // TestSweepQueue runs a 3-trial grid of a model file on the embedded
-// digits once in one process and once as a coordinator with two workers
-// (the model reaching them through the object store): the same ranking
-// and results file; status shows every trial done; a second coordinator
-// finds every result in the queue and trains nothing.
+// digits, and a successive halving of it with the models passed between
+// rungs through the object store, once in one process and once as a
+// coordinator with two workers (the model file reaching them through the
+// object store): the same ranking and results file; status shows every
+// trial done; a second coordinator finds every result in the queue and
+// trains nothing.
 func TestSweepQueue(t *testing.T) {
+	tests := []struct {
+		name   string
+		extra  []string
+		trials int
+	}{
+		{"grid", nil, 3},
+		{"halving, checkpoints in the queue", []string{"--halving", "--epochs", "3", "--checkpoints-in-queue"}, 4},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { testSweepQueue(t, tt.extra, tt.trials) })
+	}
+}
+
+func testSweepQueue(t *testing.T, extra []string, trials int) {
 	dir := t.TempDir()
 	p, err := gokeras.LookupPreset("digits-cnn")
 	if err != nil {
@@ -84,7 +101,13 @@ func TestSweepQueue(t *testing.T) {
 	}
 	common := []string{"sweep", "--model", model, "--dataset", "digits", "--grid", "dense=4,8,16", "--epochs", "2", "--batch-size", "128", "--plot-dir", ""}
 	whole := filepath.Join(dir, "whole.csv")
-	out, errOut, code := runCLI(t, append(common, "--results", whole)...)
+	single := append(slices.Clone(common), "--results", whole)
+	for _, e := range extra {
+		if e != "--checkpoints-in-queue" {
+			single = append(single, e)
+		}
+	}
+	out, errOut, code := runCLI(t, single...)
 	if code != 0 {
 		t.Fatalf("single-process sweep exited %d: %s", code, errOut)
 	}
@@ -113,12 +136,12 @@ func TestSweepQueue(t *testing.T) {
 		}
 	}()
 	queued := filepath.Join(dir, "queued.csv")
-	qargs := append(common, "--results", queued, "--queue", url, "--table-every", "0")
+	qargs := append(append(slices.Clone(common), "--results", queued, "--queue", url, "--table-every", "0"), extra...)
 	out, errOut, code = runCLI(t, qargs...)
 	if code != 0 {
 		t.Fatalf("coordinator exited %d: %s\n%s", code, errOut, out)
 	}
-	if !strings.Contains(out, "3 trials trained by the workers") || !strings.Contains(out, "0 found in the queue, 0 failed") {
+	if !strings.Contains(out, fmt.Sprintf("%d trials trained by the workers", trials)) || !strings.Contains(out, "0 found in the queue, 0 failed") {
 		t.Errorf("coordinator output:\n%s", out)
 	}
 	if got := rankingRows(t, out); !slices.Equal(got, want) {
@@ -129,11 +152,11 @@ func TestSweepQueue(t *testing.T) {
 	}
 
 	out, errOut, code = runCLI(t, "sweep", "status", "--queue", url)
-	if code != 0 || !strings.Contains(out, "3 trials queued so far: 3 done, 0 failed") || strings.Count(out, "done: val_accuracy") != 3 {
+	if code != 0 || !strings.Contains(out, fmt.Sprintf("%d trials queued so far: %d done, 0 failed", trials, trials)) || strings.Count(out, "done: val_accuracy") != trials {
 		t.Errorf("status (exit %d, %s):\n%s", code, errOut, out)
 	}
 	out, errOut, code = runCLI(t, qargs...)
-	if code != 0 || !strings.Contains(out, "0 trials trained by the workers") || !strings.Contains(out, "3 found in the queue") {
+	if code != 0 || !strings.Contains(out, "0 trials trained by the workers") || !strings.Contains(out, fmt.Sprintf("%d found in the queue", trials)) {
 		t.Errorf("second coordinator (exit %d, %s):\n%s", code, errOut, out)
 	}
 }
@@ -151,6 +174,7 @@ func TestSweepQueueErrors(t *testing.T) {
 		{[]string{"sweep", "--grid", "dense=8,16", "--queue", "nats://127.0.0.1:1", "--nats-tls-cert", "c.pem"}, "give both --nats-tls-cert and --nats-tls-key"},
 		{[]string{"sweep", "--grid", "dense=8,16", "--queue", "nats://127.0.0.1:1"}, "is the server up, with JetStream on?"},
 		{[]string{"sweep", "--grid", "dense.activation=relu,nosuch", "--queue", "nats://127.0.0.1:1"}, "nosuch"},
+		{[]string{"sweep", "--grid", "dense=8,16", "--queue", "nats://127.0.0.1:1", "--checkpoint-dir", dir, "--checkpoints-in-queue"}, "not both"},
 		{[]string{"sweep", "worker"}, "gokeras sweep worker --queue nats://HOST:4222"},
 		{[]string{"sweep", "status"}, "gokeras sweep status --queue nats://HOST:4222"},
 		{[]string{"sweep", "worker", "--queue", "nats://127.0.0.1:1", "extra"}, `unexpected argument "extra"`},

@@ -175,6 +175,9 @@ func (c *Coordinator) Run(ctx context.Context) (*sweep.Report, error) {
 	if st, err := q.JS.Stream(ctx, TrialStream); err == nil {
 		st.Purge(ctx, jetstream.WithPurgeSubject(subject(id)))
 	}
+	if c.Spec.CheckpointsInStore {
+		removeCheckpoints(ctx, q.Files, id)
+	}
 	return rep, nil
 }
 

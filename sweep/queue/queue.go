@@ -33,7 +33,9 @@
 //     GOKERAS_SWEEP_ADVISORIES keeps, so a coordinator that was down when
 //     it happened still records the trial as failed.
 //   - A model file given as --model is put in the object store
-//     gokeras_sweep_files for the workers.
+//     gokeras_sweep_files for the workers, and so are the checkpoints
+//     when the workers share no folder (Spec.CheckpointsInStore,
+//     store.go).
 //
 // TRIAL is sweep.TrialID(key, epochs); SWEEP is the sweep's ID (SweepID).
 package queue
@@ -242,6 +244,9 @@ type Spec struct {
 	// passed between rungs and each trial's backup, unless a worker
 	// mounts it elsewhere (Worker.CheckpointDir).
 	CheckpointDir string `json:"checkpoint_dir"`
+	// CheckpointsInStore keeps the checkpoints in the object store
+	// instead: each worker has a folder of its own (store.go).
+	CheckpointsInStore bool `json:"checkpoints_in_store,omitempty"`
 	// Objective names the score of the results, for Status.
 	Objective string    `json:"objective"`
 	Created   time.Time `json:"created"`

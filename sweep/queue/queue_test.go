@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -92,6 +93,8 @@ func newSweep(args []string) (*sweep.Sweep, error) {
 			s.Halving, s.Epochs = true, 3
 		case "epochs=4":
 			s.Epochs = 4
+		case "store":
+			// checkpoints in the object store (coordinate)
 		default:
 			return nil, fmt.Errorf("unknown test flag %q", a)
 		}
@@ -111,6 +114,10 @@ func coordinate(ctx context.Context, t *testing.T, q *Queue, args []string, setu
 	}
 	s.CheckpointDir = t.TempDir()
 	c := &Coordinator{Queue: q, Sweep: s, Spec: Spec{ID: SweepID(args, nil), Args: args, CheckpointDir: s.CheckpointDir}, Setup: setup}
+	if slices.Contains(args, "store") {
+		// No folder shared: each worker gets one of its own.
+		c.Spec.CheckpointDir, c.Spec.CheckpointsInStore = "/nonexistent", true
+	}
 	return c.Run(ctx)
 }
 
@@ -167,9 +174,11 @@ func sameResults(t *testing.T, got, want *sweep.Report) {
 }
 
 // TestCoordinatorMatchesRun runs a grid and a successive halving with a
-// coordinator and two workers and gets the single-process results.
+// coordinator and two workers and gets the single-process results; the
+// last case passes the models between rungs through the object store,
+// the workers sharing no folder.
 func TestCoordinatorMatchesRun(t *testing.T) {
-	for _, args := range [][]string{{"dense=4,8,16"}, {"dense=4,8,16", "halving"}} {
+	for _, args := range [][]string{{"dense=4,8,16"}, {"dense=4,8,16", "halving"}, {"dense=4,8,16", "halving", "store"}} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
 			url := startServer(t)
 			_, q := open(t, url, true)
@@ -454,13 +463,23 @@ func TestCoordinatorRestart(t *testing.T) {
 }
 
 // TestRedeliveredTrialResumes: a worker stopped in the middle of a trial
-// hands it back; the next worker resumes it from the backup in the shared
-// checkpoint folder at the epoch after the last one saved, and the result
-// is the single run's.
+// hands it back; the next worker resumes it from the backup, in the
+// shared checkpoint folder or copied through the object store to a
+// folder of its own, at the epoch after the last one saved, and the
+// result is the single run's.
 func TestRedeliveredTrialResumes(t *testing.T) {
+	for _, where := range []string{"folder", "store"} {
+		t.Run(where, func(t *testing.T) { testRedeliveredTrialResumes(t, where) })
+	}
+}
+
+func testRedeliveredTrialResumes(t *testing.T, where string) {
 	url := startServer(t)
 	_, q := open(t, url, true)
 	args := []string{"dense=8", "epochs=4"}
+	if where == "store" {
+		args = append(args, "store")
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	type out struct {

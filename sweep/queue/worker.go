@@ -50,8 +50,16 @@ type Worker struct {
 	MaxTrials int
 	Idle      time.Duration
 
-	sweeps map[string]*sweep.Sweep
+	sweeps map[string]*builtSweep
 	tmp    string
+}
+
+// builtSweep is a sweep a worker has built, with its checkpoint folder
+// on this machine and whether the folder is a copy of the object store.
+type builtSweep struct {
+	s     *sweep.Sweep
+	dir   string
+	store bool
 }
 
 func (w *Worker) logf(format string, a ...any) {
@@ -70,7 +78,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		host, _ := os.Hostname()
 		w.Name = fmt.Sprintf("%s-%d", host, os.Getpid())
 	}
-	w.sweeps = map[string]*sweep.Sweep{}
+	w.sweeps = map[string]*builtSweep{}
 	defer func() {
 		if w.tmp != "" {
 			os.RemoveAll(w.tmp)
@@ -175,10 +183,14 @@ func (w *Worker) handle(ctx context.Context, cons jetstream.Consumer, msg jetstr
 	}
 	w.logf("worker %s: %s (%d epochs, delivery %d): training\n", w.Name, tm.Point, tm.Epochs, delivery)
 	report(progress{State: stateTraining})
-	s, dir, err := w.sweep(ctx, tm.Sweep)
+	b, err := w.sweep(ctx, tm.Sweep)
+	var s *sweep.Sweep
+	var st *trialStore
 	var res sweep.Result
 	t := sweep.Trial{Point: tm.Point, Key: tm.Key, Rung: tm.Rung, Epochs: tm.Epochs, Index: tm.Index}
 	if err == nil {
+		s = b.s
+		dir := b.dir
 		if tm.Prev != nil {
 			prev := tm.Prev.result()
 			t.Prev = &prev
@@ -189,10 +201,26 @@ func (w *Worker) handle(ctx context.Context, cons jetstream.Consumer, msg jetstr
 		if tm.SaveTo != "" {
 			t.SaveTo = filepath.Join(dir, tm.SaveTo)
 		}
-		res, err = s.RunTrial(ctx, t, sweep.TrialOptions{
+		opts := sweep.TrialOptions{
 			BackupDir: filepath.Join(dir, "backup-"+tm.Sweep+"-"+tm.ID),
 			Callbacks: []train.Callback{&progressCallback{report: report}},
-		})
+		}
+		if b.store {
+			// Copies finish when the worker is stopped (it hands the
+			// trial back), and come before the progress report, so an
+			// epoch reported is an epoch another worker resumes after.
+			st = &trialStore{obj: w.Queue.Files, ctx: context.WithoutCancel(ctx), sweep: tm.Sweep, id: tm.ID, backup: opts.BackupDir, logf: w.logf}
+			opts.Callbacks = append([]train.Callback{st}, opts.Callbacks...)
+			err = st.fetch(t.ResumeFrom)
+		}
+		if err == nil {
+			res, err = s.RunTrial(ctx, t, opts)
+		}
+		if err == nil && st != nil {
+			// Before the result: the coordinator queues the next rung
+			// as soon as it sees it.
+			err = st.saveModel(t.SaveTo)
+		}
 	}
 	if err != nil {
 		if ctx.Err() != nil {
@@ -227,6 +255,9 @@ func (w *Worker) handle(ctx context.Context, cons jetstream.Consumer, msg jetstr
 	if t.ResumeFrom != "" {
 		os.Remove(t.ResumeFrom) // continued, and the result that needed it is stored
 	}
+	if st != nil {
+		st.done(t.ResumeFrom)
+	}
 	report(progress{State: stateDone, Epoch: tm.Epochs})
 	if err := msg.DoubleAck(ctx); err != nil {
 		w.logf("worker %s: ack of %s: %v (the result is stored; a redelivery finds it)\n", w.Name, tm.Point, err)
@@ -234,61 +265,64 @@ func (w *Worker) handle(ctx context.Context, cons jetstream.Consumer, msg jetstr
 	w.logf("worker %s: %s (%d epochs): %s %.4f\n", w.Name, tm.Point, tm.Epochs, res.Status, res.Score)
 }
 
-// sweep returns the sweep of an ID and its checkpoint folder, built on
-// first use.
-func (w *Worker) sweep(ctx context.Context, id string) (*sweep.Sweep, string, error) {
+// sweep returns the sweep of an ID, built on first use.
+func (w *Worker) sweep(ctx context.Context, id string) (*builtSweep, error) {
+	if b, ok := w.sweeps[id]; ok {
+		return b, nil
+	}
 	var spec Spec
 	ok, err := getJSON(ctx, w.Queue.KV, specKey(id), &spec)
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	if !ok {
-		return nil, "", fmt.Errorf("queue: sweep %s has no spec in bucket %s", id, Bucket)
+		return nil, fmt.Errorf("queue: sweep %s has no spec in bucket %s", id, Bucket)
+	}
+	if w.tmp == "" {
+		if w.tmp, err = os.MkdirTemp("", "gokeras-worker-"); err != nil {
+			return nil, fmt.Errorf("queue: %w", err)
+		}
 	}
 	dir := spec.CheckpointDir
+	if spec.CheckpointsInStore {
+		dir = filepath.Join(w.tmp, id, "checkpoints")
+	}
 	if w.CheckpointDir != "" {
 		dir = w.CheckpointDir
-	}
-	if s, ok := w.sweeps[id]; ok {
-		return s, dir, nil
 	}
 	files := map[string]string{}
 	for flag, name := range spec.Files {
 		data, err := w.Queue.Files.GetBytes(ctx, name)
 		if err != nil {
-			return nil, "", fmt.Errorf("queue: fetching the file of --%s (%s): %w", flag, name, err)
-		}
-		if w.tmp == "" {
-			if w.tmp, err = os.MkdirTemp("", "gokeras-worker-"); err != nil {
-				return nil, "", fmt.Errorf("queue: %w", err)
-			}
+			return nil, fmt.Errorf("queue: fetching the file of --%s (%s): %w", flag, name, err)
 		}
 		sub := filepath.Join(w.tmp, id, flag)
 		if err := os.MkdirAll(sub, 0o755); err != nil {
-			return nil, "", fmt.Errorf("queue: %w", err)
+			return nil, fmt.Errorf("queue: %w", err)
 		}
 		path := filepath.Join(sub, filepath.Base(name))
 		if err := os.WriteFile(path, data, 0o644); err != nil {
-			return nil, "", fmt.Errorf("queue: %w", err)
+			return nil, fmt.Errorf("queue: %w", err)
 		}
 		files[flag] = path
 	}
 	if w.Build == nil {
-		return nil, "", errors.New("queue: the worker has no Build function")
+		return nil, errors.New("queue: the worker has no Build function")
 	}
 	s, err := w.Build(ctx, spec, files)
 	if err != nil {
-		return nil, "", fmt.Errorf("queue: building sweep %s: %w", id, err)
+		return nil, fmt.Errorf("queue: building sweep %s: %w", id, err)
 	}
 	s.CheckpointDir, s.Log = dir, nil
 	if w.Runner != nil {
 		s.Runner = w.Runner
 	}
 	if err := s.Prepare(); err != nil {
-		return nil, "", err
+		return nil, err
 	}
-	w.sweeps[id] = s
-	return s, dir, nil
+	b := &builtSweep{s: s, dir: dir, store: spec.CheckpointsInStore}
+	w.sweeps[id] = b
+	return b, nil
 }
 
 // progressCallback reports each finished epoch.
