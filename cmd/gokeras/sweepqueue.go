@@ -43,6 +43,7 @@ func (c connFlags) options(name string) queue.Options {
 
 // queueFlags are the coordinator's flags, registered on the sweep command.
 type queueFlags struct {
+	fs            *flag.FlagSet
 	conn          connFlags
 	ackWait       *time.Duration
 	maxDeliver    *int
@@ -60,6 +61,7 @@ var queueOnly = []string{"queue", "nats-creds", "nats-tls-ca", "nats-tls-cert", 
 
 func addQueueFlags(fs *flag.FlagSet) *queueFlags {
 	q := &queueFlags{
+		fs:            fs,
 		conn:          addConnFlags(fs),
 		ackWait:       fs.Duration("ack-wait", time.Minute, "with --queue: how long a trial's worker may go silent before the trial goes to another worker (a live worker signals every third of it)"),
 		maxDeliver:    fs.Int("max-deliver", 3, "with --queue: how many times a trial is handed out before it is reported failed"),
@@ -72,8 +74,21 @@ func addQueueFlags(fs *flag.FlagSet) *queueFlags {
 	return q
 }
 
-// active reports whether the sweep runs on a queue (--queue given).
-func (q *queueFlags) active() bool { return *q.conn.url != "" }
+// active reports whether the sweep runs on a queue: --queue is given,
+// or another queue flag, which queueSweep then refuses without it.
+func (q *queueFlags) active() bool {
+	return *q.conn.url != "" || q.set() != ""
+}
+
+// set returns a queue flag given, "" if none.
+func (q *queueFlags) set() string {
+	for _, f := range queueOnly {
+		if f != "queue" && f != "results" && f != "plot-dir" && f != "verbose" && f != "model" && flagSet(q.fs, f) {
+			return f
+		}
+	}
+	return ""
+}
 
 // sweepBuilt is what sweepCommand built from its flags.
 type sweepBuilt struct {
@@ -87,6 +102,9 @@ type sweepBuilt struct {
 func queueSweep(built func(*sweepBuilt) error, qf *queueFlags, b *sweepBuilt, stdout io.Writer) error {
 	if built != nil {
 		return built(b)
+	}
+	if *qf.conn.url == "" {
+		return fmt.Errorf("--%s is for a sweep on a work queue: add --queue nats://HOST:4222 (see -h)", qf.set())
 	}
 	for _, f := range []string{"shard", "rung", "from", "budget"} {
 		if flagSet(b.fs, f) {

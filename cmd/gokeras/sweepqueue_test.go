@@ -175,6 +175,7 @@ func TestSweepQueueErrors(t *testing.T) {
 		{[]string{"sweep", "--grid", "dense=8,16", "--queue", "nats://127.0.0.1:1"}, "is the server up, with JetStream on?"},
 		{[]string{"sweep", "--grid", "dense.activation=relu,nosuch", "--queue", "nats://127.0.0.1:1"}, "nosuch"},
 		{[]string{"sweep", "--grid", "dense=8,16", "--queue", "nats://127.0.0.1:1", "--checkpoint-dir", dir, "--checkpoints-in-queue"}, "not both"},
+		{[]string{"sweep", "--grid", "dense=8,16", "--ack-wait", "5m"}, "--ack-wait is for a sweep on a work queue: add --queue"},
 		{[]string{"sweep", "worker"}, "gokeras sweep worker --queue nats://HOST:4222"},
 		{[]string{"sweep", "status"}, "gokeras sweep status --queue nats://HOST:4222"},
 		{[]string{"sweep", "worker", "--queue", "nats://127.0.0.1:1", "extra"}, `unexpected argument "extra"`},
