@@ -2,14 +2,13 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/csv"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -34,6 +33,28 @@ func natsServer(t *testing.T) string {
 	}
 	t.Cleanup(srv.Shutdown)
 	return srv.ClientURL()
+}
+
+// worker starts "gokeras sweep worker args..." as a process (the test
+// binary, see TestMain), killed when the test ends; its output is
+// logged if the test failed. Workers run as processes, as they would on
+// other machines; in this process the commands' flag sets would race.
+func worker(t *testing.T, args ...string) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], append([]string{"sweep", "worker"}, args...)...)
+	cmd.Env = append(os.Environ(), "GOKERAS_TEST_CLI=1")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+		if t.Failed() {
+			t.Logf("worker %v:\n%s", args, out.String())
+		}
+	})
 }
 
 // csvRows reads a results file without its timing columns.
@@ -114,27 +135,8 @@ func testSweepQueue(t *testing.T, extra []string, trials int) {
 	want := rankingRows(t, out)
 
 	url := natsServer(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	logs := make([]bytes.Buffer, 2)
-	for i := range logs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := sweepWorker(ctx, []string{"--queue", url, "--name", "w" + string(rune('1'+i))}, &logs[i], &logs[i]); err != nil {
-				t.Errorf("worker %d: %v", i+1, err)
-			}
-		}()
-	}
-	defer func() {
-		cancel()
-		wg.Wait()
-		if t.Failed() {
-			for i := range logs {
-				t.Logf("worker %d:\n%s", i+1, logs[i].String())
-			}
-		}
-	}()
+	worker(t, "--queue", url, "--name", "w1")
+	worker(t, "--queue", url, "--name", "w2")
 	queued := filepath.Join(dir, "queued.csv")
 	qargs := append(append(slices.Clone(common), "--results", queued, "--queue", url, "--table-every", "0"), extra...)
 	out, errOut, code = runCLI(t, qargs...)
@@ -222,18 +224,7 @@ func TestSweepQueueTLS(t *testing.T) {
 	if code == 0 || !strings.Contains(errOut, "certificate") {
 		t.Errorf("without --nats-tls-ca: exit %d, %s; want a certificate error", code, errOut)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var log bytes.Buffer
-	done := make(chan error, 1)
-	go func() {
-		done <- sweepWorker(ctx, []string{"--queue", url, "--nats-tls-ca", cert, "--max-trials", "1"}, &log, &log)
-	}()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("worker: %v\n%s", err, log.String())
-		}
-	}()
+	worker(t, "--queue", url, "--nats-tls-ca", cert)
 	out, errOut, code := runCLI(t, append(args, "--nats-tls-ca", cert)...)
 	if code != 0 || !strings.Contains(out, "1 trials trained by the workers") {
 		t.Errorf("over TLS: exit %d, %s\n%s", code, errOut, out)
@@ -313,18 +304,7 @@ func TestSweepQueueCreds(t *testing.T) {
 	if code == 0 || !strings.Contains(strings.ToLower(errOut), "authorization") {
 		t.Errorf("without --nats-creds: exit %d, %s; want an authorization error", code, errOut)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var log bytes.Buffer
-	done := make(chan error, 1)
-	go func() {
-		done <- sweepWorker(ctx, []string{"--queue", url, "--nats-creds", creds, "--max-trials", "1"}, &log, &log)
-	}()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("worker: %v\n%s", err, log.String())
-		}
-	}()
+	worker(t, "--queue", url, "--nats-creds", creds)
 	out, errOut, code := runCLI(t, append(args, "--nats-creds", creds)...)
 	if code != 0 || !strings.Contains(out, "1 trials trained by the workers") {
 		t.Errorf("with credentials: exit %d, %s\n%s", code, errOut, out)

@@ -40,12 +40,15 @@ type Coordinator struct {
 	results map[string]*resultRecord // by trial ID
 	changed chan struct{}
 	logMu   sync.Mutex
+	closed  bool // Run has returned: the watchers left print nothing
 }
 
 func (c *Coordinator) logf(format string, a ...any) {
 	if c.Log != nil {
 		c.logMu.Lock()
-		fmt.Fprintf(c.Log, format, a...)
+		if !c.closed {
+			fmt.Fprintf(c.Log, format, a...)
+		}
 		c.logMu.Unlock()
 	}
 }
@@ -78,6 +81,13 @@ func (c *Coordinator) Run(ctx context.Context) (*sweep.Report, error) {
 	}
 	wctx, stop := context.WithCancel(ctx)
 	defer stop()
+	c.closed = false
+	defer func() {
+		// The watchers stop soon after; the caller may print at once.
+		c.logMu.Lock()
+		c.closed = true
+		c.logMu.Unlock()
+	}()
 	c.results, c.changed = map[string]*resultRecord{}, make(chan struct{}, 1)
 	if err := c.watchResults(wctx); err != nil {
 		return nil, err
@@ -95,9 +105,10 @@ func (c *Coordinator) Run(ctx context.Context) (*sweep.Report, error) {
 				case <-wctx.Done():
 					return
 				case <-tick.C:
-					c.logMu.Lock()
-					Status(wctx, q, id, c.Log)
-					c.logMu.Unlock()
+					var b strings.Builder
+					if Status(wctx, q, id, &b) == nil {
+						c.logf("%s", b.String())
+					}
 				}
 			}
 		}()
