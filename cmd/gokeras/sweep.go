@@ -19,7 +19,7 @@ import (
 )
 
 func init() {
-	register(command{"sweep", "search hyperparameters (grid, random or successive halving); resumable; --shard and merge split it over machines", runSweep})
+	register(command{"sweep", "search hyperparameters (grid, random or successive halving); resumable; --shard and merge, or a NATS work queue (--queue, worker, status), spread it over machines", runSweep})
 }
 
 const sweepHelp = `gokeras sweep --model PRESET|FILE --grid 'NAME=V1,V2 NAME=...' [flags]

@@ -235,7 +235,8 @@ Start as many as you like, on any machine that reaches the server and the
 sweep's data; stop them any time (Ctrl-C hands the running trial back).
 A worker that dies has its trial redelivered after the sweep's --ack-wait;
 trials resume from their last finished epoch when the checkpoint folder
-is shared.
+is shared (or the coordinator keeps the checkpoints in the queue,
+--checkpoints-in-queue).
 
 `
 
