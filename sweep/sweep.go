@@ -33,7 +33,6 @@ package sweep
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -621,79 +620,7 @@ func jsonValue(v string) any {
 // the model saved at the previous rung), trains it on the sweep's data
 // with the validation split, and scores it.
 func (s *Sweep) TrainTrial(ctx context.Context, t Trial) (Result, error) {
-	m, o, err := s.trialModel(t.Point)
-	if err != nil {
-		return Result{}, err
-	}
-	prev := t.Prev
-	resumed := false
-	if t.ResumeFrom != "" && prev != nil {
-		if _, err := os.Stat(t.ResumeFrom); err == nil {
-			lm, err := gokeras.Load(t.ResumeFrom)
-			if err != nil {
-				return Result{}, fmt.Errorf("sweep: continuing %s: %w", t.Key, err)
-			}
-			// The saved model has the trial's layers, compile settings,
-			// schedule and seed; only its weights and epoch are new.
-			m, resumed = lm, true
-		}
-	}
-	if !resumed {
-		prev = nil
-		if err := m.Build(s.X.RowShape()...); err != nil {
-			return Result{}, fmt.Errorf("sweep: %s: %w", t.Point, err)
-		}
-		if err := m.Adapt(s.X); err != nil {
-			return Result{}, fmt.Errorf("sweep: %s: %w", t.Point, err)
-		}
-	}
-	o.Epochs = t.Epochs
-	start := time.Now()
-	hist, err := m.FitContext(ctx, s.X, s.Y, o)
-	secs := time.Since(start).Seconds()
-	if prev != nil {
-		secs += prev.Seconds
-	}
-	total, _, _ := m.Net().CountParams()
-	r := Result{Key: t.Key, Point: t.Point, Rung: t.Rung, Epochs: t.Epochs, Params: total, Seconds: secs,
-		Status: StatusOK, TestScore: math.NaN(), TestLoss: math.NaN()}
-	if errors.Is(err, train.ErrNaN) && ctx.Err() == nil {
-		r.Status = StatusDiverged
-		r.Score, r.LastScore, r.ValLoss = math.NaN(), math.NaN(), math.NaN()
-		return r, nil
-	}
-	if err != nil {
-		return Result{}, err
-	}
-	if !s.RankByTest {
-		if err := s.score(&r, hist, prev); err != nil {
-			return Result{}, err
-		}
-	}
-	if s.TestX != nil {
-		logs, err := m.Evaluate(s.TestX, s.TestY, o.BatchSize)
-		if err != nil {
-			return Result{}, fmt.Errorf("sweep: test set: %w", err)
-		}
-		r.TestLoss = logs["loss"]
-		v, ok := logs[metricOf(s.Objective)]
-		if ok {
-			r.TestScore = v
-		}
-		if s.RankByTest {
-			if !ok {
-				return Result{}, fmt.Errorf("sweep: the test set's evaluation has no %q; the objective must be test_ and one of %s", metricOf(s.Objective), strings.Join(logs.Keys(), ", "))
-			}
-			// Only the end of training is tested, as the note reports it.
-			r.Score, r.LastScore, r.BestEpoch, r.ValLoss = v, v, t.Epochs, math.NaN()
-		}
-	}
-	if t.SaveTo != "" {
-		if err := m.Save(t.SaveTo); err != nil {
-			return Result{}, err
-		}
-	}
-	return r, nil
+	return s.trainTrial(ctx, t, TrialOptions{})
 }
 
 // score fills the validation scores of r from the history of its epochs,

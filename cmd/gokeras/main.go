@@ -17,6 +17,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/gokeras/gokeras/dataset"
 )
@@ -143,8 +144,10 @@ func errorText(err error) string {
 	return strings.TrimPrefix(err.Error(), "gokeras: ")
 }
 
-// helpOut remembers where each flag set prints its -h help.
-var helpOut = map[*flag.FlagSet]io.Writer{}
+// helpOut remembers where each flag set prints its -h help, until it is
+// parsed. A sync.Map: commands run concurrently in one process (tests, a
+// sweep's workers), and an entry is dropped once used, so nothing piles up.
+var helpOut sync.Map // *flag.FlagSet -> io.Writer
 
 // newFlags returns a flag set whose errors are one line naming the valid
 // flags, instead of the flag package's usage dump.
@@ -154,7 +157,7 @@ func newFlags(name string, stdout io.Writer) *flag.FlagSet {
 	// The flag package calls Usage on every parse error; parseFlags prints
 	// the help itself, only for -h.
 	fs.Usage = func() {}
-	helpOut[fs] = stdout
+	helpOut.Store(fs, stdout)
 	return fs
 }
 
@@ -162,8 +165,12 @@ func newFlags(name string, stdout io.Writer) *flag.FlagSet {
 // the valid flags.
 func parseFlags(fs *flag.FlagSet, args []string) error {
 	err := fs.Parse(args)
+	out, _ := helpOut.LoadAndDelete(fs)
 	if errors.Is(err, flag.ErrHelp) {
-		w := helpOut[fs]
+		w, ok := out.(io.Writer)
+		if !ok {
+			w = os.Stdout
+		}
 		fmt.Fprintf(w, "usage: gokeras %s [flags]\n\nflags:\n", fs.Name())
 		fs.SetOutput(w)
 		fs.PrintDefaults()
