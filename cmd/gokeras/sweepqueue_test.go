@@ -17,23 +17,8 @@ import (
 	"github.com/nats-io/nkeys"
 
 	"github.com/gokeras/gokeras"
+	"github.com/gokeras/gokeras/internal/natstest"
 )
-
-// natsServer starts an in-process NATS server with JetStream on a free
-// port, its store in a temporary folder, and returns its URL.
-func natsServer(t *testing.T) string {
-	t.Helper()
-	srv, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(), NoLog: true, NoSigs: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Start()
-	if !srv.ReadyForConnections(10 * time.Second) {
-		t.Fatal("the NATS server did not start")
-	}
-	t.Cleanup(srv.Shutdown)
-	return srv.ClientURL()
-}
 
 // worker starts "gokeras sweep worker args..." as a process (the test
 // binary, see TestMain), killed when the test ends; its output is
@@ -134,7 +119,7 @@ func testSweepQueue(t *testing.T, extra []string, trials int) {
 	}
 	want := rankingRows(t, out)
 
-	url := natsServer(t)
+	url := natstest.Server(t)
 	worker(t, "--queue", url, "--name", "w1")
 	worker(t, "--queue", url, "--name", "w2")
 	queued := filepath.Join(dir, "queued.csv")

@@ -12,30 +12,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/gokeras/gokeras"
 	"github.com/gokeras/gokeras/dataset"
+	"github.com/gokeras/gokeras/internal/natstest"
 	"github.com/gokeras/gokeras/sweep"
 )
-
-// startServer starts an in-process NATS server with JetStream on a free
-// port, its store in a temporary folder, and returns its URL.
-func startServer(t *testing.T) string {
-	t.Helper()
-	srv, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(), NoLog: true, NoSigs: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Start()
-	if !srv.ReadyForConnections(10 * time.Second) {
-		t.Fatal("the NATS server did not start")
-	}
-	t.Cleanup(srv.Shutdown)
-	return srv.ClientURL()
-}
 
 func open(t *testing.T, url string, create bool) (*nats.Conn, *Queue) {
 	t.Helper()
@@ -180,7 +164,7 @@ func sameResults(t *testing.T, got, want *sweep.Report) {
 func TestCoordinatorMatchesRun(t *testing.T) {
 	for _, args := range [][]string{{"dense=4,8,16"}, {"dense=4,8,16", "halving"}, {"dense=4,8,16", "halving", "store"}} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
-			url := startServer(t)
+			url := natstest.Server(t)
 			_, q := open(t, url, true)
 			startWorkers(t, url, 2, nil)
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -210,7 +194,7 @@ func TestCoordinatorMatchesRun(t *testing.T) {
 // without an ack); after the ack wait the trial goes to a live worker and
 // the sweep ends with the single-process results.
 func TestRedelivery(t *testing.T) {
-	url := startServer(t)
+	url := natstest.Server(t)
 	_, q := open(t, url, true)
 	args := []string{"dense=4,8"}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -284,7 +268,7 @@ func TestMaxDeliver(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			url := startServer(t)
+			url := natstest.Server(t)
 			_, q := open(t, url, true)
 			args := []string{"dense=4,8,16"}
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -347,7 +331,7 @@ func TestMaxDeliver(t *testing.T) {
 // TestDuplicateResult: a second result of a trial does not count, and a
 // second message of a trial whose result is stored is acked untrained.
 func TestDuplicateResult(t *testing.T) {
-	url := startServer(t)
+	url := natstest.Server(t)
 	_, q := open(t, url, true)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -408,7 +392,7 @@ func TestDuplicateResult(t *testing.T) {
 // once the first result is in and starts another: it publishes no trial
 // twice, no trial trains twice, and the results are the single run's.
 func TestCoordinatorRestart(t *testing.T) {
-	url := startServer(t)
+	url := natstest.Server(t)
 	_, q := open(t, url, true)
 	args := []string{"dense=4,8,16", "halving"}
 	var mu sync.Mutex
@@ -474,7 +458,7 @@ func TestRedeliveredTrialResumes(t *testing.T) {
 }
 
 func testRedeliveredTrialResumes(t *testing.T, where string) {
-	url := startServer(t)
+	url := natstest.Server(t)
 	_, q := open(t, url, true)
 	args := []string{"dense=8", "epochs=4"}
 	if where == "store" {
