@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/gokeras/gokeras"
+	"github.com/gokeras/gokeras/internal/kernel"
 	"github.com/gokeras/gokeras/serve"
 )
 
@@ -36,6 +37,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	addr := fs.String("addr", ":8080", "the address to listen on")
 	maxBatch := countVar(fs, "max-batch-size", 32, "the most rows run in one batch (Triton's max_batch_size); larger requests are refused")
 	instances := countVar(fs, "instances", 1, "batches of one model run at once (Triton's instance_group count); 2 keeps both cores busy while requests are read and answered")
+	threads := fs.Int("threads", 0, "threads each batch's kernels use (default: all cores); --instances 2 --threads 1 gives each of two batches a core, the fastest setting on 2 cores (BENCHMARKS.md)")
 	delay := fs.Duration("max-queue-delay", 0, "how long a batch waits for more requests after its first (Triton's max_queue_delay); 0 runs what is queued")
 	queue := countVar(fs, "max-queue-size", 128, "requests that may wait per model; one more is answered 429")
 	timeout := fs.Duration("timeout", 0, "each request's deadline; a request still queued then is answered 503 (0: none)")
@@ -69,6 +71,8 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("unexpected argument %q; serve takes flags only", fs.Arg(0))
 	}
 	switch {
+	case *threads < 0:
+		return fmt.Errorf("--threads %d: want 0 (all cores) or more", *threads)
 	case *delay < 0:
 		return fmt.Errorf("--max-queue-delay %v: want 0 or more", *delay)
 	case *timeout < 0:
@@ -77,6 +81,10 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("--max-body-bytes %d: want at least 1", *maxBody)
 	case *drain < 0:
 		return fmt.Errorf("--drain-timeout %v: want 0 or more", *drain)
+	}
+	if *threads > 0 {
+		// The kernels only: net/http keeps every core for the requests.
+		defer kernel.SetThreads(kernel.SetThreads(*threads))
 	}
 	var logger *slog.Logger
 	switch *logFormat {

@@ -58,7 +58,7 @@ func TestServeStopsOnSignal(t *testing.T) {
 		{syscall.SIGINT, "text", `level=INFO msg=request method=POST path=/v1/models/tiny:predict model=tiny endpoint=predict status=200 `},
 	} {
 		sig := tc.sig
-		cmd, lines, stderr := gokerasProcess(t, dir, "serve", "--load", path, "--addr", "127.0.0.1:0", "--max-queue-delay", "1ms", "--log-format", tc.format)
+		cmd, lines, stderr := gokerasProcess(t, dir, "serve", "--load", path, "--addr", "127.0.0.1:0", "--max-queue-delay", "1ms", "--instances", "2", "--threads", "1", "--log-format", tc.format)
 		if !lines.Scan() {
 			t.Fatalf("no first line; stderr: %s", stderr)
 		}
@@ -162,6 +162,7 @@ func TestServeFlags(t *testing.T) {
 		{[]string{}, "--load is required"},
 		{[]string{"--load", "x.safetensors", "--max-batch-size", "0"}, "--max-batch-size"},
 		{[]string{"--load", "x.safetensors", "--max-queue-delay", "-1s"}, "--max-queue-delay"},
+		{[]string{"--load", "x.safetensors", "--threads", "-1"}, "--threads -1: want 0 (all cores) or more"},
 		{[]string{"--load", "x.safetensors", "extra"}, "unexpected argument"},
 		{[]string{"--load", "x.safetensors", "--log-format", "xml"}, "--log-format \"xml\": want text, json or off"},
 		{[]string{"--load", "x.safetensors", "--max-image-pixels", "0"}, "--max-image-pixels"},
