@@ -45,6 +45,7 @@ const (
 	epClassify       = "classify" // POST /v1/models/NAME:classify
 	epMetrics        = "metrics"
 	epOther          = "other" // unknown paths
+	// epPage ("page": GET /, /ui/...) is in page.go.
 )
 
 func newMetrics(maxBatch int) *metrics {

@@ -143,6 +143,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	for _, name := range names {
 		fmt.Fprintf(stdout, "gokeras serve: model %q on %s: POST %s/v2/models/%s/infer (KServe V2), %s/v1/models/%s:predict (TF Serving), %s/metrics (Prometheus)\n", name, url, url, name, url, name, url)
 	}
+	fmt.Fprintf(stdout, "gokeras serve: open %s/ in a browser to try the image classifiers\n", url)
 	select {
 	case err := <-served:
 		h.Close()
