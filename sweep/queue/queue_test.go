@@ -105,6 +105,23 @@ func coordinate(ctx context.Context, t *testing.T, q *Queue, args []string, setu
 	return c.Run(ctx)
 }
 
+// coordinated is what a coordinator run in the background returned.
+type coordinated struct {
+	rep *sweep.Report
+	err error
+}
+
+// coordinateAsync runs coordinate in a goroutine; its result arrives on
+// the channel.
+func coordinateAsync(ctx context.Context, t *testing.T, q *Queue, args []string, setup Setup) <-chan coordinated {
+	done := make(chan coordinated, 1)
+	go func() {
+		rep, err := coordinate(ctx, t, q, args, setup)
+		done <- coordinated{rep, err}
+	}()
+	return done
+}
+
 // startWorkers runs n workers until the test ends.
 func startWorkers(t *testing.T, url string, n int, runner func(ctx context.Context, s *sweep.Sweep, tr sweep.Trial) (sweep.Result, error)) {
 	t.Helper()
@@ -199,15 +216,7 @@ func TestRedelivery(t *testing.T) {
 	args := []string{"dense=4,8"}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	type out struct {
-		rep *sweep.Report
-		err error
-	}
-	done := make(chan out, 1)
-	go func() {
-		rep, err := coordinate(ctx, t, q, args, Setup{AckWait: 2 * time.Second, MaxDeliver: 3})
-		done <- out{rep, err}
-	}()
+	done := coordinateAsync(ctx, t, q, args, Setup{AckWait: 2 * time.Second, MaxDeliver: 3})
 	// The dead worker: it takes the first trial and never answers.
 	deadNC, deadQ := open(t, url, false)
 	var cons jetstream.Consumer
@@ -273,15 +282,7 @@ func TestMaxDeliver(t *testing.T) {
 			args := []string{"dense=4,8,16"}
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
-			type out struct {
-				rep *sweep.Report
-				err error
-			}
-			done := make(chan out, 1)
-			go func() {
-				rep, err := coordinate(ctx, t, q, args, Setup{AckWait: time.Second, MaxDeliver: tt.maxDeliver})
-				done <- out{rep, err}
-			}()
+			done := coordinateAsync(ctx, t, q, args, Setup{AckWait: time.Second, MaxDeliver: tt.maxDeliver})
 			failing := tt.fail
 			if tt.dies {
 				nc, dq := open(t, url, false)
@@ -466,15 +467,7 @@ func testRedeliveredTrialResumes(t *testing.T, where string) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	type out struct {
-		rep *sweep.Report
-		err error
-	}
-	done := make(chan out, 1)
-	go func() {
-		rep, err := coordinate(ctx, t, q, args, Setup{})
-		done <- out{rep, err}
-	}()
+	done := coordinateAsync(ctx, t, q, args, Setup{})
 	updates, err := q.KV.Watch(ctx, SweepID(args, nil)+".progress.*")
 	if err != nil {
 		t.Fatal(err)
