@@ -278,30 +278,30 @@ f.visititems(visit)
 json.dump(out, sys.stdout)
 `
 
+// resaveKeras03 loads the .h5 file Keras 3.1.1 wrote
+// (../shared/keras-models/03) and saves it as .h5 again; it returns both
+// paths and the loaded model.
+func resaveKeras03(t *testing.T) (m *Sequential, src, out string) {
+	t.Helper()
+	src = filepath.Join(kerasModels(t), "03_moonflower_mnist_cnn.h5")
+	m, err := Load(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out = filepath.Join(t.TempDir(), "03.h5")
+	if err := m.Save(out); err != nil {
+		t.Fatal(err)
+	}
+	return m, src, out
+}
+
 // TestH5SaveMatchesKerasFile loads the legacy .h5 file Keras 3.1.1 wrote
 // (../shared/keras-models/03) and saves it as .h5 again: every group,
 // dataset, attribute (name, HDF5 type, character set, shape, value) and
 // weight bit is Keras's, apart from the differences listed below, which
 // the test applies to 03's description before comparing.
 func TestH5SaveMatchesKerasFile(t *testing.T) {
-	src := ""
-	for _, d := range []string{filepath.Join("..", "shared", "keras-models"), "/work/shared/keras-models"} {
-		if p := filepath.Join(d, "03_moonflower_mnist_cnn.h5"); fileExists(p) {
-			src = p
-			break
-		}
-	}
-	if src == "" {
-		t.Skip("skipping: ../shared/keras-models is absent")
-	}
-	m, err := Load(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := filepath.Join(t.TempDir(), "03.h5")
-	if err := m.Save(out); err != nil {
-		t.Fatal(err)
-	}
+	_, src, out := resaveKeras03(t)
 	var want, got map[string]map[string]any
 	pyref.Run(t, legacyH5DumpScript, src, &want, "h5py", "numpy")
 	pyref.Run(t, legacyH5DumpScript, out, &got, "h5py", "numpy")
@@ -426,24 +426,7 @@ func TestLegacySaveRefuses(t *testing.T) {
 // attribute in the file Keras 3.1.1 wrote (../shared/keras-models/03),
 // and that no attribute is missing or extra.
 func TestH5SaveAttrTypesMatchKerasFile(t *testing.T) {
-	src := ""
-	for _, d := range []string{filepath.Join("..", "shared", "keras-models"), "/work/shared/keras-models"} {
-		if p := filepath.Join(d, "03_moonflower_mnist_cnn.h5"); fileExists(p) {
-			src = p
-			break
-		}
-	}
-	if src == "" {
-		t.Skip("skipping: ../shared/keras-models is absent")
-	}
-	m, err := Load(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := filepath.Join(t.TempDir(), "03.h5")
-	if err := m.Save(out); err != nil {
-		t.Fatal(err)
-	}
+	m, src, out := resaveKeras03(t)
 	open := func(path string) *hdf5.Group {
 		data, err := os.ReadFile(path)
 		if err != nil {

@@ -452,16 +452,7 @@ json.dump(problems, sys.stdout)
 // apart from the differences listed (and the optimizer's slots, which
 // Load skips).
 func TestKerasSaveMatchesKerasFile(t *testing.T) {
-	src := ""
-	for _, d := range []string{filepath.Join("..", "shared", "keras-models"), "/work/shared/keras-models"} {
-		if p := filepath.Join(d, "02_moonflower_mnist_cnn.keras"); fileExists(p) {
-			src = p
-			break
-		}
-	}
-	if src == "" {
-		t.Skip("skipping: ../shared/keras-models is absent")
-	}
+	src := filepath.Join(kerasModels(t), "02_moonflower_mnist_cnn.keras")
 	m, err := Load(src)
 	if err != nil {
 		t.Fatal(err)
