@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -166,34 +165,7 @@ func checkLegacyH5File(t *testing.T, path string, m *Sequential) {
 // with Load and compares predictions on x bit for bit.
 func h5RoundTrip(t *testing.T, m *Sequential, x *tensor.Tensor) {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "model.h5")
-	if err := m.Save(path); err != nil {
-		t.Fatal(err)
-	}
-	checkLegacyH5File(t, path, m)
-	back, err := Load(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want, err := m.Predict(x, 32)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := back.Predict(x, 32)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !got.Shape.Equal(want.Shape) {
-		t.Fatalf("loaded model predicts shape %v, the saved one %v", got.Shape, want.Shape)
-	}
-	for i := range want.Data {
-		if math.Float32bits(got.Data[i]) != math.Float32bits(want.Data[i]) {
-			t.Fatalf("prediction %d: loaded %v, saved %v", i, got.Data[i], want.Data[i])
-		}
-	}
-	if back.compiled != m.compiled {
-		t.Errorf("loaded model compiled %v, saved %v", back.compiled, m.compiled)
-	}
+	saveRoundTrip(t, m, x, "model.h5", checkLegacyH5File)
 }
 
 // TestH5SaveRoundTripCNN: the note's cifar10-cnn (a Sequential CNN),

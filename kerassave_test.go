@@ -285,11 +285,19 @@ func checkKerasFile(t *testing.T, path string, m *Sequential) {
 // back with Load and compares predictions on x bit for bit.
 func kerasRoundTrip(t *testing.T, m *Sequential, x *tensor.Tensor) {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "model.keras")
+	saveRoundTrip(t, m, x, "model.keras", checkKerasFile)
+}
+
+// saveRoundTrip saves m as name (the extension picks the format), checks
+// the file with check, loads it back with Load and compares predictions
+// on x bit for bit and the compiled state.
+func saveRoundTrip(t *testing.T, m *Sequential, x *tensor.Tensor, name string, check func(*testing.T, string, *Sequential)) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
 	if err := m.Save(path); err != nil {
 		t.Fatal(err)
 	}
-	checkKerasFile(t, path, m)
+	check(t, path, m)
 	back, err := Load(path)
 	if err != nil {
 		t.Fatal(err)
