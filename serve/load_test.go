@@ -12,16 +12,19 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/gokeras/gokeras"
 	"github.com/gokeras/gokeras/internal/kernel"
+	"github.com/gokeras/gokeras/tensor"
 )
 
 // TestLoad is issue 21's load test on loopback: the fashion-cnn and
@@ -71,20 +74,17 @@ func TestLoad(t *testing.T) {
 			t.Fatal(err)
 		}
 		in := m.Net().InputShape()
-		// Offline: Predict on 64 batches of 32, repeated for at least a
-		// second.
+		// Offline: Predict on 64 batches of 32, repeated for at least two
+		// seconds, by one caller with every core (the bar's reference),
+		// and for comparison by one caller per core with one thread each
+		// (what --instances N --threads 1 does inside the server).
 		x := randRows(64*batch, in, 3)
 		m.Predict(x.Slice(0, batch), batch) // warm up
-		start, cpu0 := time.Now(), cpuTime()
-		samples := 0
-		for time.Since(start) < time.Second {
-			if _, err := m.Predict(x, batch); err != nil {
-				t.Fatal(err)
-			}
-			samples += x.Len()
-		}
-		offline := float64(samples) / time.Since(start).Seconds()
-		t.Logf("%s: offline Predict at batch %d: %.0f samples/s, %.0f µs of CPU a sample", preset, batch, offline, cpuSince(cpu0)/float64(samples))
+		offline, cpu := offlinePredict(t, m, x, batch, 1)
+		t.Logf("%s: offline Predict at batch %d: %.0f samples/s, %.0f µs of CPU a sample", preset, batch, offline, cpu)
+		callers := runtime.NumCPU()
+		rate, cpu := offlinePredict(t, m, x, batch, callers)
+		t.Logf("%s: offline Predict at batch %d by %d callers with one thread each: %.0f samples/s (%.1f%% of one caller's), %.0f µs of CPU a sample", preset, batch, callers, rate, 100*rate/offline, cpu)
 
 		// The same 16 images as V2 JSON and in the binary tensor data
 		// extension's form (binary input and output).
@@ -109,9 +109,26 @@ func TestLoad(t *testing.T) {
 			srv := httptest.NewServer(h)
 			for _, conc := range []int{1, 8, 64, 256, 1024} {
 				cpu0 := cpuTime()
-				r := load(t, srv.URL+"/v2/models/m/infer", run.bodies, conc, max(400, 40*conc), 20*time.Second)
+				n := max(400, 40*conc)
+				if conc >= 64 {
+					n = max(n, 20000) // a second or more: batching's ramp-up is a small part
+				}
+				r := load(t, srv.URL+"/v2/models/m/infer", run.bodies, conc, n, 20*time.Second)
 				t.Logf("%s %-6s instances %d threads %d: concurrency %4d: %6d requests in %5.1f s, %7.0f req/s (%5.1f%% of offline), p50 %7.1f ms, p99 %7.1f ms, accepted p99 %7.1f ms, %4.0f µs of CPU a request, answers %v",
 					preset, run.name, run.instances, run.threads, conc, r.n, r.secs, r.rate(), 100*r.rate()/offline, r.p(0.5), r.p(0.99), r.okP(0.99), cpuSince(cpu0)/float64(r.n), r.codes)
+			}
+			if run.instances == 2 && run.threads == 1 {
+				// The bar's figure, interleaved: the machine's speed
+				// drifts by 20% within minutes, so each round measures
+				// offline Predict and then the server.
+				for round := range 3 {
+					kernel.SetThreads(prev)
+					off, _ := offlinePredict(t, m, x, batch, 1)
+					kernel.SetThreads(run.threads)
+					r := load(t, srv.URL+"/v2/models/m/infer", run.bodies, 64, 20000, 20*time.Second)
+					t.Logf("%s %s instances %d threads %d, interleaved round %d: offline Predict %.0f samples/s, server at concurrency 64 %.0f req/s (%.1f%% of offline), p99 %.1f ms, answers %v",
+						preset, run.name, run.instances, run.threads, round+1, off, r.rate(), 100*r.rate()/off, r.p(0.99), r.codes)
+				}
 			}
 			srv.Close()
 			h.Close()
@@ -125,6 +142,34 @@ func TestLoad(t *testing.T) {
 			}
 		}
 	}
+}
+
+// offlinePredict runs Predict on x in batches of batch for two seconds
+// from callers goroutines (one kernel thread each when there are several,
+// all cores for one) and returns samples per second and CPU µs per sample.
+func offlinePredict(t *testing.T, m *gokeras.Model, x *tensor.Tensor, batch, callers int) (rate, cpuPerSample float64) {
+	prev := kernel.SetThreads(0)
+	if callers > 1 {
+		kernel.SetThreads(1)
+	}
+	defer kernel.SetThreads(prev)
+	start, cpu0 := time.Now(), cpuTime()
+	var samples atomic.Int64
+	var wg sync.WaitGroup
+	for range callers {
+		wg.Go(func() {
+			for time.Since(start) < 2*time.Second {
+				if _, err := m.Predict(x, batch); err != nil {
+					t.Error(err)
+					return
+				}
+				samples.Add(int64(x.Len()))
+			}
+		})
+	}
+	wg.Wait()
+	n := float64(samples.Load())
+	return n / time.Since(start).Seconds(), cpuSince(cpu0) / n
 }
 
 // loadRequest is one prepared request body; headerLen is the JSON part's

