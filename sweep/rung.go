@@ -2,6 +2,7 @@ package sweep
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 )
@@ -18,14 +19,7 @@ func (r *runner) halvingRung(ctx context.Context, points []Point, dir string) er
 		return fmt.Errorf("sweep: rung %d: successive halving of %d configurations up to %d epochs with eta %d has %d rungs", s.Rung, len(points), s.Epochs, s.Eta, len(rungs))
 	}
 	k := s.Rung - 1
-	type config struct {
-		p    Point
-		prev *Result
-	}
-	alive := make([]config, len(points))
-	for i, p := range points {
-		alive[i] = config{p: p}
-	}
+	var earlier map[string]Result
 	if k > 0 {
 		from := &resultsFile{path: s.From, header: s.header(), objective: s.Objective, params: s.params, byTest: s.RankByTest}
 		data, err := os.ReadFile(s.From)
@@ -36,39 +30,30 @@ func (r *runner) halvingRung(ctx context.Context, points []Point, dir string) er
 		if err != nil {
 			return err
 		}
-		byKey := map[string]Result{}
+		earlier = map[string]Result{}
 		for _, row := range rows {
-			byKey[doneKey(row.Key, row.Epochs)] = row
+			earlier[doneKey(row.Key, row.Epochs)] = row
 		}
-		for q := 0; q < k; q++ {
-			var results []Result
-			var missing []string
-			for _, c := range alive {
-				res, ok := byKey[doneKey(c.p.Key(), rungs[q].Epochs)]
-				if !ok {
-					missing = append(missing, c.p.String())
-					continue
-				}
-				results = append(results, res)
-			}
-			if len(missing) > 0 {
-				return fmt.Errorf("sweep: rung %d: %s lacks %d of the %d results of rung %d (%s%s); run every shard of rung %d and merge their results files into it",
-					s.Rung, s.From, len(missing), len(alive), q+1, missing[0], more(len(missing)-1), q+1)
-			}
-			keep := Promote(results, rungs[q+1].Configs, s.maximize)
-			kept := map[string]bool{}
-			alive = alive[:0]
-			for i := range keep {
-				alive = append(alive, config{p: keep[i].Point, prev: &keep[i]})
-				kept[keep[i].Key] = true
-			}
-			if q == k-1 {
-				for _, res := range results {
-					if !kept[res.Key] {
-						os.Remove(checkpointPath(dir, res.Key, res.Epochs)) // not promoted; another shard may have removed it
-					}
-				}
-			}
+	}
+	alive, last, err := replayRungs(points, rungs, k, s.maximize, func(key string, epochs int) (Result, bool) {
+		res, ok := earlier[doneKey(key, epochs)]
+		return res, ok
+	})
+	var miss *missingResults
+	if errors.As(err, &miss) {
+		return fmt.Errorf("sweep: rung %d: %s lacks %d of the %d results of rung %d (%s%s); run every shard of rung %d and merge their results files into it",
+			s.Rung, s.From, len(miss.points), miss.of, miss.rung+1, miss.points[0], more(len(miss.points)-1), miss.rung+1)
+	}
+	if err != nil {
+		return err
+	}
+	kept := map[string]bool{}
+	for _, c := range alive {
+		kept[c.p.Key()] = true
+	}
+	for _, res := range last {
+		if !kept[res.Key] {
+			os.Remove(checkpointPath(dir, res.Key, res.Epochs)) // not promoted; another shard may have removed it
 		}
 	}
 	rg := rungs[k]
@@ -82,14 +67,7 @@ func (r *runner) halvingRung(ctx context.Context, points []Point, dir string) er
 		if !s.Shard.Has(j) {
 			continue
 		}
-		key := c.p.Key()
-		t := Trial{Point: c.p, Key: key, Rung: k, Epochs: rg.Epochs, Prev: c.prev, Index: j}
-		if c.prev != nil && s.continues(c.p) {
-			t.ResumeFrom = checkpointPath(dir, key, c.prev.Epochs)
-		}
-		if k < len(rungs)-1 && s.continues(c.p) {
-			t.SaveTo = checkpointPath(dir, key, rg.Epochs)
-		}
+		t := s.rungTrial(c, j, k, rungs, dir)
 		res, err := r.trial(ctx, t)
 		if err != nil {
 			return err
@@ -110,4 +88,75 @@ func more(n int) string {
 		return ""
 	}
 	return fmt.Sprintf(" and %d more", n)
+}
+
+// rungConfig is a configuration in a rung of successive halving, with its
+// result of the rung before (nil in the first rung).
+type rungConfig struct {
+	p    Point
+	prev *Result
+}
+
+// replayRungs replays successive halving's promotions from the first rung
+// up to rung k (from 0), as Run makes them, with the earlier rungs'
+// results that result looks up by configuration key and epochs: it
+// returns the configurations rung k trains, in order, and the results of
+// rung k-1 they were promoted from (nil for k = 0). A missing result is a
+// *missingResults.
+func replayRungs(points []Point, rungs []Rung, k int, maximize bool, result func(key string, epochs int) (Result, bool)) (alive []rungConfig, last []Result, err error) {
+	alive = make([]rungConfig, len(points))
+	for i, p := range points {
+		alive[i] = rungConfig{p: p}
+	}
+	for q := 0; q < k; q++ {
+		results := make([]Result, 0, len(alive))
+		var missing []string
+		for _, c := range alive {
+			res, ok := result(c.p.Key(), rungs[q].Epochs)
+			if !ok {
+				missing = append(missing, c.p.String())
+				continue
+			}
+			results = append(results, res)
+		}
+		if len(missing) > 0 {
+			return nil, nil, &missingResults{rung: q, epochs: rungs[q].Epochs, of: len(alive), points: missing}
+		}
+		keep := Promote(results, rungs[q+1].Configs, maximize)
+		alive = alive[:0]
+		for i := range keep {
+			alive = append(alive, rungConfig{p: keep[i].Point, prev: &keep[i]})
+		}
+		last = results
+	}
+	return alive, last, nil
+}
+
+// missingResults is replayRungs's error: rung (from 0, of epochs) lacks
+// the results of points, of the rung's configurations.
+type missingResults struct {
+	rung, epochs, of int
+	points           []string
+}
+
+func (e *missingResults) Error() string {
+	return fmt.Sprintf("sweep: rung %d (%d epochs) lacks the results of %d of its %d configurations (%s%s)", e.rung+1, e.epochs, len(e.points), e.of, e.points[0], more(len(e.points)-1))
+}
+
+// rungTrial is the trial of c, the j-th configuration of rung k: where its
+// training continues from rung to rung, it resumes from its checkpoint of
+// the rung before and saves one for the next, in dir ("": neither).
+func (s *Sweep) rungTrial(c rungConfig, j, k int, rungs []Rung, dir string) Trial {
+	key := c.p.Key()
+	t := Trial{Point: c.p, Key: key, Rung: k, Epochs: rungs[k].Epochs, Prev: c.prev, Index: j}
+	if dir == "" || !s.continues(c.p) {
+		return t
+	}
+	if c.prev != nil {
+		t.ResumeFrom = checkpointPath(dir, key, c.prev.Epochs)
+	}
+	if k < len(rungs)-1 {
+		t.SaveTo = checkpointPath(dir, key, rungs[k].Epochs)
+	}
+	return t
 }

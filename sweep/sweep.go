@@ -862,29 +862,18 @@ func (r *runner) halving(ctx context.Context, points []Point, dir string) error 
 	for _, rg := range rungs {
 		r.total += rg.Configs
 	}
-	type config struct {
-		p    Point
-		prev *Result
-	}
-	alive := make([]config, len(points))
+	alive := make([]rungConfig, len(points))
 	for i, p := range points {
-		alive[i] = config{p: p}
+		alive[i] = rungConfig{p: p}
 	}
 	for k, rg := range rungs {
 		s.logf("rung %d/%d: %d configurations, %d epochs each\n", k+1, len(rungs), len(alive), rg.Epochs)
 		var results []Result
-		byKey := map[string]config{}
+		byKey := map[string]rungConfig{}
 		complete := true
 		for j, c := range alive {
-			key := c.p.Key()
-			byKey[key] = c
-			t := Trial{Point: c.p, Key: key, Rung: k, Epochs: rg.Epochs, Prev: c.prev, Index: j}
-			if c.prev != nil && s.continues(c.p) {
-				t.ResumeFrom = checkpointPath(dir, key, c.prev.Epochs)
-			}
-			if k < len(rungs)-1 && s.continues(c.p) {
-				t.SaveTo = checkpointPath(dir, key, rg.Epochs)
-			}
+			byKey[c.p.Key()] = c
+			t := s.rungTrial(c, j, k, rungs, dir)
 			res, err := r.trial(ctx, t)
 			if err != nil {
 				return err

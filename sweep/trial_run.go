@@ -102,42 +102,17 @@ func (s *Sweep) RungTrials(k int, earlier func(key string, epochs int) (Result, 
 	if k < 0 || k >= len(rungs) {
 		return nil, fmt.Errorf("sweep: rung %d: successive halving of %d configurations up to %d epochs with eta %d has %d rungs", k+1, len(points), s.Epochs, s.Eta, len(rungs))
 	}
-	type config struct {
-		p    Point
-		prev *Result
+	alive, _, err := replayRungs(points, rungs, k, s.maximize, earlier)
+	var miss *missingResults
+	if errors.As(err, &miss) {
+		return nil, fmt.Errorf("sweep: rung %d needs the result of %s after rung %d (%d epochs), which is not there yet", k+1, miss.points[0], miss.rung+1, miss.epochs)
 	}
-	alive := make([]config, len(points))
-	for i, p := range points {
-		alive[i] = config{p: p}
-	}
-	// The promotions of halving, replayed from the first rung as
-	// halvingRung does, so the list is the one Run would train.
-	for q := 0; q < k; q++ {
-		results := make([]Result, 0, len(alive))
-		for _, c := range alive {
-			res, ok := earlier(c.p.Key(), rungs[q].Epochs)
-			if !ok {
-				return nil, fmt.Errorf("sweep: rung %d needs the result of %s after rung %d (%d epochs), which is not there yet", k+1, c.p, q+1, rungs[q].Epochs)
-			}
-			results = append(results, res)
-		}
-		keep := Promote(results, rungs[q+1].Configs, s.maximize)
-		alive = alive[:0]
-		for i := range keep {
-			alive = append(alive, config{p: keep[i].Point, prev: &keep[i]})
-		}
+	if err != nil {
+		return nil, err
 	}
 	trials := make([]Trial, len(alive))
 	for j, c := range alive {
-		key := c.p.Key()
-		t := Trial{Point: c.p, Key: key, Rung: k, Epochs: rungs[k].Epochs, Prev: c.prev, Index: j}
-		if s.CheckpointDir != "" && c.prev != nil && s.continues(c.p) {
-			t.ResumeFrom = checkpointPath(s.CheckpointDir, key, c.prev.Epochs)
-		}
-		if s.CheckpointDir != "" && k < len(rungs)-1 && s.continues(c.p) {
-			t.SaveTo = checkpointPath(s.CheckpointDir, key, rungs[k].Epochs)
-		}
-		trials[j] = t
+		trials[j] = s.rungTrial(c, j, k, rungs, s.CheckpointDir)
 	}
 	return trials, nil
 }
