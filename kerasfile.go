@@ -10,7 +10,6 @@ import (
 	"maps"
 	"math"
 	"os"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -395,21 +394,6 @@ func modelFromKerasConfig(cfg, compileCfg []byte, weightBytes int64) (*Sequentia
 	return m, notes, nil
 }
 
-// snakeCase is keras/src/utils/naming.py's to_snake_case, which names a
-// layer's group in model.weights.h5 after its class.
-func snakeCase(name string) string {
-	name = nonWord.ReplaceAllString(name, "")
-	name = capWord.ReplaceAllString(name, "${1}_${2}")
-	name = lowerUpper.ReplaceAllString(name, "${1}_${2}")
-	return strings.ToLower(name)
-}
-
-var (
-	nonWord    = regexp.MustCompile(`\W+`)
-	capWord    = regexp.MustCompile(`(.)([A-Z][a-z]+)`)
-	lowerUpper = regexp.MustCompile(`([a-z])([A-Z])`)
-)
-
 // kerasVar is one weight and where Keras keeps it.
 type kerasVar struct {
 	layer string // the layer's path in the model, "sequential/dense"
@@ -445,7 +429,7 @@ func keras3Vars(layers []nn.Layer, prefix, owner string) []kerasVar {
 func keras3Walk(layers []nn.Layer, prefix, owner string, visit func(path, where string, l nn.Layer)) {
 	used := map[string]int{}
 	for _, l := range layers {
-		name := snakeCase(l.Class())
+		name := nn.SnakeCase(l.Class())
 		if n, ok := used[name]; ok {
 			used[name] = n + 1
 			name = name + "_" + strconv.Itoa(n+1)

@@ -406,8 +406,8 @@ func TestKerasFileSnakeCase(t *testing.T) {
 		"Sequential": "sequential", "Functional": "functional", "GlobalAveragePooling2D": "global_average_pooling2d",
 		"PReLU": "p_re_lu", "LSTM": "lstm",
 	} {
-		if got := snakeCase(in); got != want {
-			t.Errorf("snakeCase(%q) = %q, want %q", in, got, want)
+		if got := nn.SnakeCase(in); got != want {
+			t.Errorf("nn.SnakeCase(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

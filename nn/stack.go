@@ -98,15 +98,18 @@ func (s *Stack) DeclaredInputShape() tensor.Shape {
 }
 
 var (
-	snake1 = regexp.MustCompile(`(.)([A-Z][a-z]+)`)
-	snake2 = regexp.MustCompile(`([a-z])([A-Z])`)
+	nonWord    = regexp.MustCompile(`\W+`)
+	capWord    = regexp.MustCompile(`(.)([A-Z][a-z]+)`)
+	lowerUpper = regexp.MustCompile(`([a-z])([A-Z])`)
 )
 
-// snakeCase converts a class name as Keras's to_snake_case does:
-// MaxPooling2D -> max_pooling2d, Conv2D -> conv2d.
-func snakeCase(s string) string {
-	s = snake1.ReplaceAllString(s, "${1}_${2}")
-	return strings.ToLower(snake2.ReplaceAllString(s, "${1}_${2}"))
+// SnakeCase is keras/src/utils/naming.py's to_snake_case: MaxPooling2D ->
+// max_pooling2d, Conv2D -> conv2d. Keras names unnamed layers with it,
+// and the groups of model.weights.h5 after their layers' classes.
+func SnakeCase(s string) string {
+	s = nonWord.ReplaceAllString(s, "")
+	s = capWord.ReplaceAllString(s, "${1}_${2}")
+	return strings.ToLower(lowerUpper.ReplaceAllString(s, "${1}_${2}"))
 }
 
 // AssignNames names unnamed layers as Keras does: the snake-cased class,
@@ -120,7 +123,7 @@ func (s *Stack) AssignNames() error {
 	for _, l := range s.Layers {
 		name := l.LayerName()
 		if name == "" {
-			base := snakeCase(l.Class())
+			base := SnakeCase(l.Class())
 			for {
 				name = base
 				if n := counts[base]; n > 0 {
