@@ -16,6 +16,7 @@ import (
 
 	"github.com/gokeras/gokeras/internal/hdf5"
 	"github.com/gokeras/gokeras/nn"
+	"github.com/gokeras/gokeras/optim"
 	"github.com/gokeras/gokeras/tensor"
 )
 
@@ -144,7 +145,9 @@ func loadKeras(data []byte, kind kerasKind, off int64) (*Sequential, error) {
 			return nil, wrapBad(err)
 		}
 		if n > 0 {
-			notes = append(notes, fmt.Sprintf("the file's optimizer state (%d variables under optimizer/vars) was not loaded: the optimizer starts afresh, with the compile config's settings", n))
+			if why := loadKeras3Optimizer(m, root, n); why != "" {
+				notes = append(notes, fmt.Sprintf("the file's optimizer state (%d variables under optimizer/vars) was not loaded (%s): the optimizer starts afresh, with the compile config's settings", n, why))
+			}
 		}
 	}
 	m.loadNotes = notes
@@ -740,7 +743,9 @@ func (m *Model) loadKerasWeights(data []byte) error {
 		return wrapBad(err)
 	}
 	if n > 0 {
-		m.loadNotes = append(m.loadNotes, fmt.Sprintf("the file's optimizer state (%d variables under optimizer/vars) was not loaded", n))
+		if why := loadKeras3Optimizer(m, root, n); why != "" {
+			m.loadNotes = append(m.loadNotes, fmt.Sprintf("the file's optimizer state (%d variables under optimizer/vars) was not loaded (%s)", n, why))
+		}
 	}
 	return nil
 }
@@ -751,4 +756,91 @@ func wrapBad(err error) error {
 		return nil
 	}
 	return fmt.Errorf("%w: %w", errWeightFit, err)
+}
+
+// loadKeras3Optimizer restores the compiled optimizer's state from the n
+// datasets under optimizer/vars, as Keras's Optimizer.load_own_variables
+// does: 0 the int64 iteration count, 1 the float32 learning rate unless a
+// schedule gives it, then the slots of each trainable variable in the
+// order Keras's optimizer of the same class keeps them (kerasSlotKinds).
+// It returns why it did not ("": restored), and changes nothing then: the
+// weights are loaded either way, and the optimizer starts afresh.
+func loadKeras3Optimizer(m *Sequential, root *hdf5.Group, n int) string {
+	if !m.compiled {
+		return "the model is not compiled"
+	}
+	opt := m.model.Optimizer
+	first := 1 // the first slot's index
+	if opt.Schedule() == nil {
+		first = 2
+	}
+	// Only the iteration count and learning rate: what an optimizer holds
+	// before its first step, of any class.
+	kinds, ok := kerasSlotKinds(opt)
+	shapes := m.trainableShapes()
+	if n == first {
+		kinds, shapes = nil, nil
+	} else if !ok {
+		return fmt.Sprintf("gokeras reads the slots of Keras's Adam, AdamW (without amsgrad) and SGD, without EMA or gradient accumulation; this optimizer is %s", opt.Name())
+	} else if want := first + len(kinds)*len(shapes); n != want {
+		return fmt.Sprintf("%s with %d trainable variables keeps %d, the file has %d", opt.Name(), len(shapes), want, n)
+	}
+	var it int64
+	if d, err := datasetAt(root, "optimizer/vars/0"); err != nil {
+		return fmt.Sprintf("its iteration count: %v", err)
+	} else if v, err := d.ReadInt64(); err != nil || len(v) != 1 || v[0] < 0 {
+		return fmt.Sprintf("its iteration count is not one int64 >= 0 (%v)", err)
+	} else {
+		it = v[0]
+	}
+	lr := -1.0
+	if first == 2 {
+		d, err := datasetAt(root, "optimizer/vars/1")
+		if err != nil {
+			return fmt.Sprintf("its learning rate: %v", err)
+		}
+		v, err := d.ReadFloat32()
+		if err != nil || len(v) != 1 || !(v[0] >= 0) || math.IsInf(float64(v[0]), 0) {
+			return fmt.Sprintf("its learning rate is not one finite float >= 0 (%v)", err)
+		}
+		lr = float64(v[0])
+	}
+	// Every shape is checked before anything is read, so the file cannot
+	// make the reader allocate more than the model's own weights.
+	var slots []optim.Slot
+	if len(kinds) > 0 {
+		slots = make([]optim.Slot, 0, len(kinds)*len(shapes))
+	}
+	ds := make([]*hdf5.Dataset, 0, len(kinds)*len(shapes))
+	for i := range len(kinds) * len(shapes) {
+		path := fmt.Sprintf("optimizer/vars/%d", first+i)
+		d, err := datasetAt(root, path)
+		if err != nil {
+			return fmt.Sprintf("%s: %v", path, err)
+		}
+		want := shapes[i/len(kinds)]
+		if got := tensor.Shape(d.Shape()); !got.Equal(want) || d.Datatype().Class != hdf5.Float {
+			return fmt.Sprintf("%s has shape %v and type %s; the %s slot of trainable variable %d needs floats of shape %v (the file's optimizer was built for other variables, or in another order)", path, got, d.Datatype(), kinds[i%len(kinds)], i/len(kinds), want)
+		}
+		ds = append(ds, d)
+	}
+	for i, d := range ds {
+		v, err := d.ReadFloat32()
+		if err != nil {
+			return fmt.Sprintf("%s: %v", d.Path(), err)
+		}
+		for j, f := range v {
+			if math.IsNaN(float64(f)) || math.IsInf(float64(f), 0) {
+				return fmt.Sprintf("%s: value %d is %v", d.Path(), j, f)
+			}
+		}
+		slots = append(slots, optim.Slot{Name: fmt.Sprintf("%s/%d", kinds[i%len(kinds)], i/len(kinds)), Value: &tensor.Tensor{Shape: shapes[i/len(kinds)].Clone(), Data: v}})
+	}
+	if err := opt.SetState(it, slots); err != nil {
+		return err.Error()
+	}
+	if lr >= 0 {
+		opt.SetLearningRate(lr)
+	}
+	return ""
 }

@@ -66,9 +66,10 @@ func isKerasPath(path string) bool {
 // The optimizer's variables are written as Keras's optimizer of the same
 // class keeps them (optimizer/vars/0 the int64 iteration count, 1 the
 // float32 learning rate unless a schedule gives it, then the slots) for
-// Adam (without amsgrad) and SGD, whose slots are Keras's in the same
-// order (Adam: momentum then velocity for each trainable variable, SGD
-// with momentum: one momentum each). For every other optimizer, and for
+// Adam and AdamW (without amsgrad) and SGD, whose slots are Keras's in the
+// same order (Adam: momentum then velocity for each trainable variable,
+// SGD with momentum: one momentum each); Load reads them back, and Keras's
+// own files of those optimizers. For every other optimizer, and for
 // one with EMA or gradient accumulation (which add variables), only the
 // iteration count and learning rate are written, which is what a
 // compiled Keras optimizer holds before it is built: Keras loads those
@@ -689,42 +690,12 @@ func (m *Sequential) kerasOptimizer(root *hdf5.BuildGroup) error {
 // written that way (see SaveKeras) or the optimizer has not stepped yet.
 func (m *Sequential) kerasSlots() []*tensor.Tensor {
 	opt := m.model.Optimizer
-	cfg := opt.Config()
-	if cfg["use_ema"] == true || (cfg["gradient_accumulation_steps"] != nil && cfg["gradient_accumulation_steps"] != 0) {
-		return nil
-	}
-	// Keras's kinds per variable, in the order its build adds them:
-	// keras/src/optimizers/adam.py (momentum, velocity for each variable
-	// in turn) and sgd.py (momentum, only when momentum != 0).
-	var kinds []string
-	switch o := opt.(type) {
-	case *optim.Adam:
-		if o.AMSGrad {
-			return nil // Keras adds the velocity_hats after all the others
-		}
-		kinds = []string{"m", "v"}
-	case *optim.SGD:
-		if o.Momentum == 0 {
-			return nil
-		}
-		kinds = []string{"m"}
-	default:
+	kinds, ok := kerasSlotKinds(opt)
+	if !ok || len(kinds) == 0 {
 		return nil
 	}
 	state := opt.State()
-	// The trainable variables, as train.Model gathers them for Apply and
-	// as Keras's model.trainable_variables lists them.
-	var shapes []tensor.Shape
-	for _, l := range m.net.Layers {
-		if !nn.IsTrainable(l) {
-			continue
-		}
-		for _, p := range l.Params() {
-			if p.Trainable() {
-				shapes = append(shapes, p.Value.Shape)
-			}
-		}
-	}
+	shapes := m.trainableShapes()
 	if len(state) != len(kinds)*len(shapes) {
 		return nil
 	}
@@ -737,4 +708,54 @@ func (m *Sequential) kerasSlots() []*tensor.Tensor {
 		out[i] = s.Value
 	}
 	return out
+}
+
+// kerasSlotKinds returns gokeras's names of the slots Keras's optimizer
+// of opt's class keeps for each trainable variable, in the order its build
+// adds them, where that order is gokeras's too: keras/src/optimizers/
+// adam.py (momentum, velocity for each variable in turn; AdamW is an Adam)
+// and sgd.py (momentum, only when momentum != 0). ok is false for the
+// others, and where EMA, gradient accumulation or amsgrad add variables
+// in another order.
+func kerasSlotKinds(opt optim.Optimizer) (kinds []string, ok bool) {
+	cfg := opt.Config()
+	if cfg["use_ema"] == true || (cfg["gradient_accumulation_steps"] != nil && cfg["gradient_accumulation_steps"] != 0) {
+		return nil, false
+	}
+	switch o := opt.(type) {
+	case *optim.Adam:
+		if o.AMSGrad {
+			return nil, false // Keras adds the velocity_hats after all the others
+		}
+		return []string{"m", "v"}, true
+	case *optim.AdamW:
+		if o.AMSGrad {
+			return nil, false
+		}
+		return []string{"m", "v"}, true
+	case *optim.SGD:
+		if o.Momentum == 0 {
+			return nil, true
+		}
+		return []string{"m"}, true
+	}
+	return nil, false
+}
+
+// trainableShapes lists the shapes of the trainable variables, in the
+// order train.Model gathers them for Apply and Keras's
+// model.trainable_variables lists them.
+func (m *Sequential) trainableShapes() []tensor.Shape {
+	var shapes []tensor.Shape
+	for _, l := range m.net.Layers {
+		if !nn.IsTrainable(l) {
+			continue
+		}
+		for _, p := range l.Params() {
+			if p.Trainable() {
+				shapes = append(shapes, p.Value.Shape)
+			}
+		}
+	}
+	return shapes
 }

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -320,6 +321,26 @@ func saveRoundTrip(t *testing.T, m *Sequential, x *tensor.Tensor, name string, c
 	}
 	if back.compiled != m.compiled {
 		t.Errorf("loaded model compiled %v, saved %v", back.compiled, m.compiled)
+	}
+	if !m.compiled || filepath.Ext(name) != ".keras" {
+		return
+	}
+	// The optimizer's state comes back where Keras's layout holds it.
+	opt, got2 := m.model.Optimizer, back.model.Optimizer
+	if got2.Iterations() != opt.Iterations() {
+		t.Errorf("loaded optimizer at iteration %d, saved at %d", got2.Iterations(), opt.Iterations())
+	}
+	if m.kerasSlots() == nil {
+		return
+	}
+	a, b := opt.State(), got2.State()
+	if len(a) != len(b) {
+		t.Fatalf("loaded optimizer has %d slots, saved %d", len(b), len(a))
+	}
+	for i := range a {
+		if a[i].Name != b[i].Name || !slices.EqualFunc(a[i].Value.Data, b[i].Value.Data, func(x, y float32) bool { return math.Float32bits(x) == math.Float32bits(y) }) {
+			t.Fatalf("optimizer slot %s does not come back bit for bit (loaded %s)", a[i].Name, b[i].Name)
+		}
 	}
 }
 

@@ -604,6 +604,13 @@ func (s *state) setState(r rule, b base, iterations int64, slots []Slot) error {
 		s.iterations = iterations
 		return nil
 	}
+	if len(slots) == 0 && s.slots == nil {
+		// The iteration count alone (a Keras optimizer saved before it
+		// was built): the slots are made at the first Apply, as for a
+		// fresh optimizer.
+		s.iterations = iterations
+		return nil
+	}
 	if len(slots)%len(kinds) != 0 {
 		return fmt.Errorf("optim: %s state needs %d slots per variable (%s), got %d in all", name, len(kinds), strings.Join(kinds, ", "), len(slots))
 	}

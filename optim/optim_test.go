@@ -400,6 +400,20 @@ func TestSetStateMismatch(t *testing.T) {
 	if err := (&SGD{}).SetState(0, good); err == nil || !strings.Contains(err.Error(), "keeps no state") {
 		t.Errorf("SetState of Adam slots into SGD without momentum: got %v", err)
 	}
+	// No slots: the iteration count of an optimizer not built yet (Keras
+	// saves one so), restored into a fresh optimizer, which then makes
+	// its slots and steps from there; into a stepped one, an error.
+	fresh := &Adam{}
+	if err := fresh.SetState(7, nil); err != nil {
+		t.Fatalf("SetState(7, nil) on a fresh Adam: %v", err)
+	}
+	fresh.Apply(vars(start), vars(steps[0]))
+	if fresh.Iterations() != 8 || len(fresh.State()) != 4 {
+		t.Errorf("after SetState(7, nil) and one step: %d iterations, %d slots; want 8 and 4", fresh.Iterations(), len(fresh.State()))
+	}
+	if err := o.SetState(7, nil); err == nil || !strings.Contains(err.Error(), "state is for 0 variables") {
+		t.Errorf("SetState(7, nil) on a stepped Adam: got %v, want an error", err)
+	}
 }
 
 func TestParse(t *testing.T) {
