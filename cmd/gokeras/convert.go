@@ -22,6 +22,7 @@ func init() {
 func runConvert(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("convert", stdout)
 	modelFlag := fs.String("model", "", "the architecture (a preset or a model JSON) when IN holds Keras weights only (.weights.h5)")
+	labels := labelsFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -36,6 +37,9 @@ func runConvert(args []string, stdout, stderr io.Writer) error {
 	}
 	m, err := loadModel("convert", in, *modelFlag, flagSet(fs, "model"), stderr)
 	if err != nil {
+		return err
+	}
+	if err := applyLabels(m, *labels); err != nil {
 		return err
 	}
 	if keras {

@@ -83,6 +83,7 @@ func runPredict(args []string, stdout, stderr io.Writer) error {
 	load := fs.String("load", "", "the saved model (required)")
 	top := countVar(fs, "top", 3, "how many classes to show per input, at least 1")
 	pixels := pixelRangeVar(fs)
+	labels := labelsFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -91,6 +92,9 @@ func runPredict(args []string, stdout, stderr io.Writer) error {
 	}
 	m, err := gokeras.Load(*load)
 	if err != nil {
+		return err
+	}
+	if err := applyLabels(m, *labels); err != nil {
 		return err
 	}
 	if *pixels, err = pixelsFor(fs, *pixels, m); err != nil {

@@ -34,6 +34,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	modelDir := fs.String("model-dir", "", "serve every model file in this folder, each under its file name without the extension (instead of --load)")
 	modelFlag := fs.String("model", "", "the architecture (a preset or a model JSON) for a --load file of Keras weights only (.weights.h5)")
 	name := fs.String("name", "", "the model's name in the URLs (default: the --load file's name without its extension)")
+	labels := fs.String("labels", "", "class names for :classify and the page, one per line in output-unit order (a labels file as TF Lite and Triton use them), for a --load model (Keras files hold none); with --model-dir, NAME.labels.txt next to each model file is read")
 	addr := fs.String("addr", ":8080", "the address to listen on")
 	maxBatch := countVar(fs, "max-batch-size", 32, "the most rows run in one batch (Triton's max_batch_size); larger requests are refused")
 	instances := countVar(fs, "instances", 1, "batches of one model run at once (Triton's instance_group count); 2 keeps both cores busy while requests are read and answered")
@@ -64,8 +65,8 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("--load is required: a model file (gokeras's, .keras or .h5); or --model-dir with a folder of them")
 	case *load != "" && *modelDir != "":
 		return fmt.Errorf("--load and --model-dir: give one")
-	case *modelDir != "" && (flagSet(fs, "name") || flagSet(fs, "model")):
-		return fmt.Errorf("--model-dir serves each file under its own name and needs full saved models: --name and --model go with --load")
+	case *modelDir != "" && (flagSet(fs, "name") || flagSet(fs, "model") || flagSet(fs, "labels")):
+		return fmt.Errorf("--model-dir serves each file under its own name and needs full saved models: --name, --model and --labels go with --load (with --model-dir, put NAME.labels.txt next to each model file)")
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q; serve takes flags only", fs.Arg(0))
@@ -112,6 +113,9 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		}
 		m, err := loadModel("serve", *load, *modelFlag, flagSet(fs, "model"), stderr)
 		if err != nil {
+			return err
+		}
+		if err := applyLabels(m, *labels); err != nil {
 			return err
 		}
 		models = map[string]*gokeras.Model{*name: m}
@@ -168,8 +172,12 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
+// labelsSuffix names a --model-dir model's labels file: NAME.labels.txt.
+const labelsSuffix = ".labels.txt"
+
 // loadModelDir loads every model file in dir (not its subfolders), each
-// named by its file name without the extension. Whether a file is a model
+// named by its file name without the extension, with the class names of
+// NAME.labels.txt when there is one. Whether a file is a model
 // is decided by its content, with gokeras.Load: any other file is skipped
 // with a note on notes saying why. Two models of the same name (a.keras
 // and a.h5) are refused, as is a folder without any model.
@@ -187,7 +195,7 @@ func loadModelDir(dir string, notes io.Writer) (map[string]*gokeras.Model, error
 			fmt.Fprintf(notes, "gokeras serve: skipping %s: %v\n", path, err)
 			continue
 		}
-		if !fi.Mode().IsRegular() {
+		if !fi.Mode().IsRegular() || strings.HasSuffix(e.Name(), labelsSuffix) {
 			continue
 		}
 		name := strings.TrimSuffix(e.Name(), filepath.Ext(e.Name()))
@@ -201,6 +209,11 @@ func loadModelDir(dir string, notes io.Writer) (map[string]*gokeras.Model, error
 		}
 		for _, n := range m.LoadNotes() {
 			fmt.Fprintf(notes, "gokeras serve: %s: %s\n", path, n)
+		}
+		if lp := filepath.Join(dir, name+labelsSuffix); fileExists(lp) {
+			if err := applyLabels(m, lp); err != nil {
+				return nil, err
+			}
 		}
 		models[name], from[name] = m, path
 	}
