@@ -137,7 +137,13 @@ func loadKeras(data []byte, kind kerasKind, off int64) (*Sequential, error) {
 			return nil, wrapBad(err)
 		}
 		if k, err := root.Kind("optimizer_weights"); err == nil && k == hdf5.KindGroup {
-			notes = append(notes, "the file's optimizer state (optimizer_weights) was not loaded: the optimizer starts afresh, with the compile config's settings")
+			why := "no optimizer_weights group"
+			if og, err := root.Group("optimizer_weights"); err == nil {
+				why = loadLegacyOptimizer(m, og)
+			}
+			if why != "" {
+				notes = append(notes, fmt.Sprintf("the file's optimizer state (optimizer_weights) was not loaded (%s): the optimizer starts afresh, with the compile config's settings", why))
+			}
 		}
 	} else {
 		n, err := loadKeras3Weights(m, root)
@@ -600,25 +606,27 @@ func legacyWeights(l nn.Layer) []*nn.Param {
 
 // loadLegacyWeights reads a legacy model_weights group (or a Keras 2
 // save_weights file's root) into the built model m, as
+// attrStrings reads a legacy file's list-of-names attribute (layer_names,
+// weight_names); Keras 2 writes an empty float64 array for "none".
+func attrStrings(g *hdf5.Group, name string) ([]string, error) {
+	a, err := g.Attr(name)
+	if err != nil {
+		return nil, err
+	}
+	if a.Datatype().Class != hdf5.String {
+		if a.Shape() != nil && len(a.Shape()) == 1 && a.Shape()[0] == 0 {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("attribute %s of %s holds %s, not names", name, g.Path(), a.Datatype())
+	}
+	return a.Strings()
+}
+
 // load_weights_from_hdf5_group does: the layers with weights, in model
 // order, take the file's layers with weights in layer_names order, and
 // each layer's weights are its weight_names in order.
 func loadLegacyWeights(m *Model, g *hdf5.Group) error {
-	strs := func(g *hdf5.Group, name string) ([]string, error) {
-		a, err := g.Attr(name)
-		if err != nil {
-			return nil, err
-		}
-		if a.Datatype().Class != hdf5.String {
-			// Keras 2 writes an empty float64 array for "no weights".
-			if a.Shape() != nil && len(a.Shape()) == 1 && a.Shape()[0] == 0 {
-				return nil, nil
-			}
-			return nil, fmt.Errorf("attribute %s of %s holds %s, not names", name, g.Path(), a.Datatype())
-		}
-		return a.Strings()
-	}
-	layerNames, err := strs(g, "layer_names")
+	layerNames, err := attrStrings(g, "layer_names")
 	if err != nil {
 		return fmt.Errorf("model_weights: %w", err)
 	}
@@ -632,7 +640,7 @@ func loadLegacyWeights(m *Model, g *hdf5.Group) error {
 		if err != nil {
 			return fmt.Errorf("layer_names lists %q: %w", name, err)
 		}
-		wn, err := strs(lg, "weight_names")
+		wn, err := attrStrings(lg, "weight_names")
 		if err != nil {
 			return fmt.Errorf("layer %q: %w", name, err)
 		}
@@ -759,16 +767,57 @@ func wrapBad(err error) error {
 }
 
 // loadKeras3Optimizer restores the compiled optimizer's state from the n
-// datasets under optimizer/vars, as Keras's Optimizer.load_own_variables
-// does: 0 the int64 iteration count, 1 the float32 learning rate unless a
-// schedule gives it, then the slots of each trainable variable in the
-// order Keras's optimizer of the same class keeps them (kerasSlotKinds).
-// It returns why it did not ("": restored), and changes nothing then: the
-// weights are loaded either way, and the optimizer starts afresh.
+// datasets under optimizer/vars (restoreKerasOptimizer).
 func loadKeras3Optimizer(m *Sequential, root *hdf5.Group, n int) string {
+	ds := make([]*hdf5.Dataset, n)
+	for i := range ds {
+		path := fmt.Sprintf("optimizer/vars/%d", i)
+		d, err := datasetAt(root, path)
+		if err != nil {
+			return fmt.Sprintf("%s: %v", path, err)
+		}
+		ds[i] = d
+	}
+	return restoreKerasOptimizer(m, ds)
+}
+
+// loadLegacyOptimizer restores it from a legacy .h5 file's
+// optimizer_weights group as Keras 3 writes it
+// (keras/src/legacy/saving/legacy_h5_format.py,
+// save_optimizer_weights_to_hdf5_group): the datasets named by its
+// weight_names attribute, in optimizer.variables order, "iteration" and
+// "learning_rate" first. Keras 2's files name and order their slots
+// otherwise ("Adam/iter:0", then every m, then every v); they are left.
+func loadLegacyOptimizer(m *Sequential, g *hdf5.Group) string {
+	names, err := attrStrings(g, "weight_names")
+	if err != nil {
+		return fmt.Sprintf("optimizer_weights: %v", err)
+	}
+	if len(names) == 0 || names[0] != "iteration" {
+		return "gokeras reads the optimizer_weights Keras 3 writes; these are Keras 2's"
+	}
+	ds := make([]*hdf5.Dataset, len(names))
+	for i, name := range names {
+		if ds[i], err = g.Dataset(name); err != nil {
+			return fmt.Sprintf("optimizer_weights/%s: %v", name, err)
+		}
+	}
+	return restoreKerasOptimizer(m, ds)
+}
+
+// restoreKerasOptimizer restores the compiled optimizer's state from a
+// Keras optimizer's variables ds, in its order, as Keras's
+// Optimizer.load_own_variables does: the int64 iteration count, the
+// float32 learning rate unless a schedule gives it, then the slots of each
+// trainable variable in the order Keras's optimizer of the same class
+// keeps them (kerasSlotKinds). It returns why it did not ("": restored),
+// and changes nothing then: the weights are loaded either way, and the
+// optimizer starts afresh.
+func restoreKerasOptimizer(m *Sequential, ds []*hdf5.Dataset) string {
 	if !m.compiled {
 		return "the model is not compiled"
 	}
+	n := len(ds)
 	opt := m.model.Optimizer
 	first := 1 // the first slot's index
 	if opt.Schedule() == nil {
@@ -786,20 +835,14 @@ func loadKeras3Optimizer(m *Sequential, root *hdf5.Group, n int) string {
 		return fmt.Sprintf("%s with %d trainable variables keeps %d, the file has %d", opt.Name(), len(shapes), want, n)
 	}
 	var it int64
-	if d, err := datasetAt(root, "optimizer/vars/0"); err != nil {
-		return fmt.Sprintf("its iteration count: %v", err)
-	} else if v, err := d.ReadInt64(); err != nil || len(v) != 1 || v[0] < 0 {
-		return fmt.Sprintf("its iteration count is not one int64 >= 0 (%v)", err)
+	if v, err := ds[0].ReadInt64(); err != nil || len(v) != 1 || v[0] < 0 {
+		return fmt.Sprintf("its iteration count %s is not one int64 >= 0 (%v)", ds[0].Path(), err)
 	} else {
 		it = v[0]
 	}
 	lr := -1.0
 	if first == 2 {
-		d, err := datasetAt(root, "optimizer/vars/1")
-		if err != nil {
-			return fmt.Sprintf("its learning rate: %v", err)
-		}
-		v, err := d.ReadFloat32()
+		v, err := ds[1].ReadFloat32()
 		if err != nil || len(v) != 1 || !(v[0] >= 0) || math.IsInf(float64(v[0]), 0) {
 			return fmt.Sprintf("its learning rate is not one finite float >= 0 (%v)", err)
 		}
@@ -811,20 +854,13 @@ func loadKeras3Optimizer(m *Sequential, root *hdf5.Group, n int) string {
 	if len(kinds) > 0 {
 		slots = make([]optim.Slot, 0, len(kinds)*len(shapes))
 	}
-	ds := make([]*hdf5.Dataset, 0, len(kinds)*len(shapes))
-	for i := range len(kinds) * len(shapes) {
-		path := fmt.Sprintf("optimizer/vars/%d", first+i)
-		d, err := datasetAt(root, path)
-		if err != nil {
-			return fmt.Sprintf("%s: %v", path, err)
-		}
+	for i, d := range ds[first:] {
 		want := shapes[i/len(kinds)]
 		if got := tensor.Shape(d.Shape()); !got.Equal(want) || d.Datatype().Class != hdf5.Float {
-			return fmt.Sprintf("%s has shape %v and type %s; the %s slot of trainable variable %d needs floats of shape %v (the file's optimizer was built for other variables, or in another order)", path, got, d.Datatype(), kinds[i%len(kinds)], i/len(kinds), want)
+			return fmt.Sprintf("%s has shape %v and type %s; the %s slot of trainable variable %d needs floats of shape %v (the file's optimizer was built for other variables, or in another order)", d.Path(), got, d.Datatype(), kinds[i%len(kinds)], i/len(kinds), want)
 		}
-		ds = append(ds, d)
 	}
-	for i, d := range ds {
+	for i, d := range ds[first:] {
 		v, err := d.ReadFloat32()
 		if err != nil {
 			return fmt.Sprintf("%s: %v", d.Path(), err)

@@ -56,12 +56,12 @@ func TestKerasFileRealModels(t *testing.T) {
 		name    string   // the model's name
 		layers  []string // its layers, in order
 		params  int
-		notes   string   // a note Load gives ("": none; the .keras files' Adam state loads)
+		notes   string   // a note Load gives ("": none; the files' Adam state loads)
 		refused []string // Load refuses it: words the error must have
 	}{
 		{file: "02_moonflower_mnist_cnn.keras", name: "sequential", params: 34826, notes: "",
 			layers: []string{"conv2d", "max_pooling2d", "conv2d_1", "max_pooling2d_1", "flatten", "dropout", "dense"}},
-		{file: "03_moonflower_mnist_cnn.h5", name: "sequential", params: 34826, notes: "optimizer_weights",
+		{file: "03_moonflower_mnist_cnn.h5", name: "sequential", params: 34826, notes: "",
 			layers: []string{"conv2d", "max_pooling2d", "conv2d_1", "max_pooling2d_1", "flatten", "dropout", "dense"}},
 		{file: "07_divya_mnist_mlp.keras", name: "sequential", params: 104938, notes: "",
 			layers: []string{"flatten", "dense", "dropout", "dense_1", "dropout_1", "dense_2"}},
@@ -610,8 +610,8 @@ func TestKerasFileBareListSequentialJSON(t *testing.T) {
 	}
 }
 
-// The Adam state of the real .keras files comes back (Keras 3.1.1 and
-// 3.10.0 wrote them): the iteration count, the learning rate and each
+// The Adam state of the real Keras files comes back (Keras 3.1.1 and
+// 3.10.0 wrote them, one as a legacy .h5): the iteration count, the learning rate and each
 // variable's momentum and velocity, checked against h5py's reading of the
 // same datasets, and training continues from it.
 func TestKerasFileOptimizerState(t *testing.T) {
@@ -622,6 +622,7 @@ func TestKerasFileOptimizerState(t *testing.T) {
 		onehot     bool // categorical_crossentropy: one-hot targets
 	}{
 		{"02_moonflower_mnist_cnn.keras", 6330, true},
+		{"03_moonflower_mnist_cnn.h5", 6330, true},
 		{"07_divya_mnist_mlp.keras", 15000, false},
 		{"24_zds5107_mnist_aug.keras", 9375, false},
 	} {
@@ -685,18 +686,24 @@ func TestKerasFileOptimizerState(t *testing.T) {
 	}
 }
 
-// optimizerVarsScript summarises a .keras file's optimizer/vars/<i> with
-// h5py, in index order: shape, sum, sum of squares, first and last value.
+// optimizerVarsScript summarises a Keras file's optimizer variables with
+// h5py, in Keras's order (a .keras file's optimizer/vars/<i>, a legacy
+// file's optimizer_weights by its weight_names): shape, sum, sum of
+// squares, first and last value.
 const optimizerVarsScript = `
 import io, json, sys, zipfile
 import h5py, numpy as np
 req = json.load(sys.stdin)
-z = zipfile.ZipFile(req["path"])
-f = h5py.File(io.BytesIO(z.read("model.weights.h5")), "r")
-g = f["optimizer/vars"]
+if req["path"].endswith(".keras"):
+    f = h5py.File(io.BytesIO(zipfile.ZipFile(req["path"]).read("model.weights.h5")), "r")
+    g = f["optimizer/vars"]
+    ds = [g[str(i)] for i in range(len(g))]
+else:
+    g = h5py.File(req["path"], "r")["optimizer_weights"]
+    ds = [g[n.decode() if isinstance(n, bytes) else n] for n in g.attrs["weight_names"]]
 out = []
-for i in range(len(g)):
-    a = np.asarray(g[str(i)][()], dtype=np.float64).reshape(-1)
-    out.append({"shape": list(g[str(i)].shape), "sum": float(a.sum()), "sumsq": float((a * a).sum()), "first": float(a[0]), "last": float(a[-1])})
+for d in ds:
+    a = np.asarray(d[()], dtype=np.float64).reshape(-1)
+    out.append({"shape": list(d.shape), "sum": float(a.sum()), "sumsq": float((a * a).sum()), "first": float(a[0]), "last": float(a[-1])})
 json.dump(out, sys.stdout)
 `
