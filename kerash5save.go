@@ -9,6 +9,7 @@ import (
 
 	"github.com/gokeras/gokeras/internal/hdf5"
 	"github.com/gokeras/gokeras/nn"
+	"github.com/gokeras/gokeras/tensor"
 )
 
 // Saving in Keras's legacy HDF5 format, as Keras 3's model.save("m.h5")
@@ -65,12 +66,15 @@ func isKerasH5Path(path string) bool {
 // (training_config, when compiled) and weights are written; gokeras's
 // own extras are not, as with SaveKeras.
 //
-// The optimizer's state is not written: Keras writes its variables in an
-// optimizer_weights group by default (include_optimizer=True), but their
-// names and order follow each Keras version's optimizer; Keras loads a
-// file without them and starts its optimizer afresh, as gokeras does when
-// it loads any Keras file. Save to .keras (SaveKeras) to keep Adam's or
-// SGD's state.
+// A compiled model's optimizer state goes in the optimizer_weights group,
+// as Keras 3 writes it by default (include_optimizer=True,
+// legacy_h5_format.save_optimizer_weights_to_hdf5_group): its variables
+// in optimizer.variables order, each a dataset named as weight_names
+// lists it: "iteration", "learning_rate" (unless a schedule gives it),
+// then each slot as Keras names it, the variable's path with "/" as "_"
+// and the slot's kind ("sequential_dense_kernel_momentum"). Keras reads
+// them by position. The slots are written for the optimizers whose layout
+// SaveKeras writes (Adam, AdamW, SGD); for the others, the first two.
 //
 // The weights' names in weight_names (and their datasets) are their
 // paths in the model, as Keras 3 writes w.path: "dense/kernel", or for a
@@ -125,11 +129,70 @@ func (m *Sequential) kerasH5File() ([]byte, error) {
 	if err := m.legacyH5Weights(mw, layerNames); err != nil {
 		return nil, err
 	}
+	if m.compiled {
+		if err := m.legacyH5Optimizer(root); err != nil {
+			return nil, err
+		}
+	}
 	var out bytes.Buffer
 	if _, err := b.WriteTo(&out); err != nil {
 		return nil, err
 	}
 	return out.Bytes(), nil
+}
+
+// legacyH5Optimizer writes the optimizer_weights group (see SaveKerasH5).
+func (m *Sequential) legacyH5Optimizer(root *hdf5.BuildGroup) error {
+	opt := m.model.Optimizer
+	names := []string{"iteration"}
+	type value struct {
+		shape tensor.Shape
+		data  []float32
+	}
+	var vals []value
+	if opt.Schedule() == nil {
+		names = append(names, "learning_rate")
+		vals = append(vals, value{nil, []float32{float32(opt.LearningRate())}})
+	}
+	if slots := m.kerasSlots(); slots != nil {
+		kinds, _ := kerasSlotKinds(opt)
+		// Keras's names for gokeras's slot kinds (adam.py, sgd.py).
+		kerasKind := map[string]string{"m": "momentum", "v": "velocity"}
+		var paths []string
+		for _, l := range m.net.Layers {
+			if !nn.IsTrainable(l) {
+				continue
+			}
+			for _, p := range l.Params() {
+				if p.Trainable() {
+					paths = append(paths, m.Name+"_"+l.LayerName()+"_"+p.Name)
+				}
+			}
+		}
+		for i, t := range slots {
+			names = append(names, strings.ReplaceAll(paths[i/len(kinds)], "/", "_")+"_"+kerasKind[kinds[i%len(kinds)]])
+			vals = append(vals, value{t.Shape, t.Data})
+		}
+	}
+	if err := namesFitAttr("weight_names", names); err != nil {
+		return err
+	}
+	g, err := root.Group("optimizer_weights")
+	if err != nil {
+		return err
+	}
+	if err := g.SetAttr("weight_names", hdf5.ASCIIStrings(names)); err != nil {
+		return err
+	}
+	if err := g.AddInt64("iteration", nil, []int64{opt.Iterations()}); err != nil {
+		return err
+	}
+	for i, v := range vals {
+		if err := g.AddFloat32(names[1+i], v.shape, v.data); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // legacyH5Weights fills model_weights as save_weights_to_hdf5_group does.
