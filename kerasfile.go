@@ -834,6 +834,11 @@ func restoreKerasOptimizer(m *Sequential, ds []*hdf5.Dataset) string {
 	} else if want := first + len(kinds)*len(shapes); n != want {
 		return fmt.Sprintf("%s with %d trainable variables keeps %d, the file has %d", opt.Name(), len(shapes), want, n)
 	}
+	for _, d := range ds[:first] {
+		if d.Len() != 1 {
+			return fmt.Sprintf("%s holds %d values; Keras keeps the iteration count and learning rate as scalars", d.Path(), d.Len())
+		}
+	}
 	var it int64
 	if v, err := ds[0].ReadInt64(); err != nil || len(v) != 1 || v[0] < 0 {
 		return fmt.Sprintf("its iteration count %s is not one int64 >= 0 (%v)", ds[0].Path(), err)

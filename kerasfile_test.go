@@ -707,3 +707,48 @@ for d in ds:
     out.append({"shape": list(d.shape), "sum": float(a.sum()), "sumsq": float((a * a).sum()), "first": float(a[0]), "last": float(a[-1])})
 json.dump(out, sys.stdout)
 `
+
+// A file whose optimizer variables do not fit the compiled optimizer
+// (Adam's 14 under a config that now says RMSprop, or SGD with momentum
+// for Adam's two slots per variable) loads its weights and says why the
+// state was left; the optimizer starts afresh.
+func TestKerasFileOptimizerStateMismatch(t *testing.T) {
+	path := filepath.Join(kerasModels(t), "02_moonflower_mnist_cnn.keras")
+	z, err := zip.OpenReader(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer z.Close()
+	read := func(name string) []byte {
+		rc, err := z.Open(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rc.Close()
+		b, err := io.ReadAll(rc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	config, h5 := string(read("config.json")), read("model.weights.h5")
+	for _, tc := range []struct{ optimizer, want string }{
+		{`"rmsprop"`, "this optimizer is rmsprop"},
+		{`{"class_name": "SGD", "config": {"momentum": 0.9}}`, "keeps 8, the file has 14"},
+	} {
+		cfg := strings.Replace(config, `"optimizer": "adam"`, `"optimizer": `+tc.optimizer, 1)
+		if cfg == config {
+			t.Fatal(`02's config.json no longer says "optimizer": "adam"`)
+		}
+		m, err := Load(writeKerasZip(t, cfg, h5))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := m.LoadNotes(); len(n) != 1 || !strings.Contains(n[0], tc.want) || !strings.Contains(n[0], "starts afresh") {
+			t.Errorf("%s: notes %q, want one saying %q", tc.optimizer, n, tc.want)
+		}
+		if it := m.model.Optimizer.Iterations(); it != 0 || len(m.model.Optimizer.State()) != 0 {
+			t.Errorf("%s: the optimizer is at iteration %d with %d slots, want a fresh one", tc.optimizer, it, len(m.model.Optimizer.State()))
+		}
+	}
+}
