@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -150,6 +151,7 @@ func TestServeDrainsUnderLoad(t *testing.T) {
 		outcomes []outcome
 		stop     = make(chan struct{})
 		wg       sync.WaitGroup
+		inFlight atomic.Int32 // requests sent and not yet answered
 	)
 	check := func(c, kind int, status int, body []byte) string {
 		if status == http.StatusServiceUnavailable {
@@ -216,6 +218,7 @@ func TestServeDrainsUnderLoad(t *testing.T) {
 					url = base + "/v1/models/digits:predict"
 				}
 				o := outcome{client: c, sent: time.Now()}
+				inFlight.Add(1)
 				res, err := client.Post(url, "application/json", strings.NewReader(bodies[c][kind]))
 				if err != nil {
 					o.preHeaders = err
@@ -232,6 +235,7 @@ func TestServeDrainsUnderLoad(t *testing.T) {
 					}
 				}
 				o.finished = time.Now()
+				inFlight.Add(-1)
 				mu.Lock()
 				outcomes = append(outcomes, o)
 				mu.Unlock()
@@ -242,12 +246,14 @@ func TestServeDrainsUnderLoad(t *testing.T) {
 			}
 		}()
 	}
-	// Let the load build up: wait for some answers, then signal.
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+	// Let the load build up: wait for some answers, then signal while
+	// requests are in flight (on a starved machine the clients can all be
+	// between requests for a moment, and a signal then drains nothing).
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
 		mu.Lock()
 		n := len(outcomes)
 		mu.Unlock()
-		if n >= 200 {
+		if n >= 200 && inFlight.Load() >= clients/2 {
 			break
 		}
 		if time.Now().After(deadline) {

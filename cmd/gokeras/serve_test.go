@@ -267,7 +267,7 @@ func TestServeModelDir(t *testing.T) {
 		{[]string{"--model-dir", empty}, "has no model file"},
 		{[]string{"--model-dir", filepath.Join(empty, "missing")}, "missing"},
 		{[]string{"--model-dir", dir, "--load", "x.keras"}, "give one"},
-		{[]string{"--model-dir", dir, "--name", "x"}, "--name and --model go with --load"},
+		{[]string{"--model-dir", dir, "--name", "x"}, "--name, --model and --labels go with --load"},
 	} {
 		_, errOut, code := runCLI(t, append([]string{"serve"}, tc.args...)...)
 		if code == 0 || !strings.Contains(errOut, tc.says) {
