@@ -84,7 +84,7 @@ var coverageLayers = []coverageRow{
 	{"AugMix", moreAugment}, {"AutoContrast", moreAugment}, {"ContrastLimitedAdaptiveHistogramEqualization", moreAugment},
 	{"CutMix", moreAugment}, {"Equalization", moreAugment}, {"MaxNumBoundingBoxes", moreAugment}, {"MixUp", moreAugment},
 	{"RandAugment", moreAugment}, {"RandomColorDegeneration", moreAugment}, {"RandomColorJitter", moreAugment},
-	{"RandomElasticTransform", moreAugment}, {"RandomErasing", moreAugment}, {"RandomGaussianBlur", moreAugment},
+	{"RandomElasticTransform", moreAugment}, {"RandomErasing", supported}, {"RandomGaussianBlur", moreAugment},
 	{"RandomGrayscale", moreAugment}, {"RandomHue", moreAugment}, {"RandomInvert", moreAugment},
 	{"RandomPerspective", moreAugment}, {"RandomPosterization", moreAugment}, {"RandomSaturation", moreAugment},
 	{"RandomSharpness", moreAugment}, {"RandomShear", moreAugment}, {"Solarization", moreAugment},

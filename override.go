@@ -52,6 +52,7 @@ var mainFields = map[string]string{
 	"RandomFlip":         "mode",
 	"RandomRotation":     "factor",
 	"RandomContrast":     "factor",
+	"RandomErasing":      "factor",
 }
 
 // MainField returns the config key that a bare layer name sets

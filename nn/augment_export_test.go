@@ -35,3 +35,15 @@ func Warps(l Layer) [][6]float64 {
 	}
 	return out
 }
+
+// ErasingBoxes are the rectangles (x0, x1, y0, y1) and decisions the last
+// training Forward of a RandomErasing drew.
+func ErasingBoxes(l *RandomErasing) ([][4]float32, []bool) {
+	var boxes [][4]float32
+	var apply []bool
+	for _, b := range l.boxes {
+		boxes = append(boxes, [4]float32{b.x0, b.x1, b.y0, b.y1})
+		apply = append(apply, b.apply)
+	}
+	return boxes, apply
+}

@@ -12,6 +12,7 @@ package nn_test
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/gokeras/gokeras/internal/pyref"
@@ -281,6 +282,54 @@ func TestRandomCropResizeAgainstNumPy(t *testing.T) {
 				t.Errorf("%+v: [%d] = %v, NumPy %v", c, j, got[j], want[i][j])
 				break
 			}
+		}
+	}
+}
+
+// kerasErasingNumPy is RandomErasing's transform_images for given boxes,
+// as random_erasing.py computes it: the pixel grid compared with the
+// float box (x0 <= x < x1, y0 <= y < y1) in float32, the fill (one value
+// per channel, broadcast as full_like does) clipped to value_range, and
+// where(mask & apply, fill, image).
+const kerasErasingNumPy = `
+import json, sys
+import numpy as np
+req = json.load(sys.stdin)
+img = np.array(req["img"], dtype=np.float32).reshape(req["shape"])
+n, h, w, c = img.shape
+gy, gx = np.meshgrid(np.arange(h, dtype=np.float32), np.arange(w, dtype=np.float32), indexing="ij")
+fill = np.clip(np.full_like(img, np.array(req["fill"], dtype=np.float32)), req["range"][0], req["range"][1])
+out = img.copy()
+for i, ((x0, x1, y0, y1), apply) in enumerate(zip(req["boxes"], req["apply"])):
+    x0, x1, y0, y1 = (np.float32(v) for v in (x0, x1, y0, y1))
+    mask = (gx >= x0) & (gx < x1) & (gy >= y0) & (gy < y1)
+    mask = np.repeat(mask[:, :, None], c, axis=2)
+    out[i] = np.where(mask & apply, fill[i], img[i])
+json.dump(out.ravel().tolist(), sys.stdout)
+`
+
+func TestRandomErasingAgainstNumPy(t *testing.T) {
+	const n, h, w, c = 8, 9, 11, 3
+	x := randImages(31, n, h, w, c)
+	for i := range x.Data {
+		x.Data[i] = float32(math.Round(float64(x.Data[i])*400) / 10) // about [-120, 120]
+	}
+	l := &nn.RandomErasing{Scale: [2]float64{0.1, 0.6}, FillValue: []float64{7.5, -3, 300}, ValueRange: [2]float64{0, 255}}
+	buildAug(t, l, tensor.Shape{h, w, c}, 4)
+	got := l.Forward(x, true).Data
+	boxes, apply := nn.ErasingBoxes(l)
+	if !slices.Contains(apply, true) || !slices.Contains(apply, false) {
+		t.Fatalf("the draw erased %v; want some images erased and some not (change the seed)", apply)
+	}
+	var want []float64
+	numpyReference(t, kerasErasingNumPy, map[string]any{"img": x.Data, "shape": []int{n, h, w, c}, "boxes": boxes, "apply": apply,
+		"fill": l.FillValue, "range": []float64{0, 255}}, &want)
+	if len(want) != len(got) {
+		t.Fatalf("NumPy gave %d values, want %d", len(want), len(got))
+	}
+	for j := range got {
+		if float64(got[j]) != want[j] {
+			t.Fatalf("[%d] = %v, NumPy %v (boxes %v, apply %v)", j, got[j], want[j], boxes, apply)
 		}
 	}
 }

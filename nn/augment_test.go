@@ -44,6 +44,10 @@ func augLayers() map[string]func() nn.Layer {
 			return &nn.RandomBrightness{Factor: [2]float64{-0.2, 0.3}, ValueRange: [2]float64{-20, 20}}
 		},
 		"flip_vertical": func() nn.Layer { return &nn.RandomFlip{Mode: nn.FlipVertical} },
+		"erasing": func() nn.Layer {
+			return &nn.RandomErasing{Factor: [2]float64{1, 1}, Scale: [2]float64{0.2, 0.6}, FillValue: []float64{0.5}, ValueRange: [2]float64{-10, 10}}
+		},
+		"erasing_noise": func() nn.Layer { return &nn.RandomErasing{ValueRange: [2]float64{-1, 1}} },
 	}
 }
 
@@ -414,6 +418,12 @@ func TestAugmentKerasConfig(t *testing.T) {
 			&nn.RandomZoom{Name: "z", HeightFactor: [2]float64{-0.3, 0.2}, WidthFactor: &[2]float64{-0.4, 0.4}}},
 		{"RandomFlip", `{"name":"f","mode":"horizontal_and_vertical","seed":7,"data_format":"channels_last"}`, &nn.RandomFlip{Name: "f"}},
 		{"RandomCrop", `{"name":"k","height":24,"width":28}`, &nn.RandomCrop{Name: "k", Height: 24, Width: 28}},
+		// Keras 3's RandomErasing().get_config() and variants.
+		{"RandomErasing", `{"name":"e","trainable":true,"dtype":"float32","factor":[0.0,1.0],"scale":[0.02,0.33],"fill_value":null,"value_range":[0,255],"seed":null,"data_format":"channels_last"}`,
+			&nn.RandomErasing{Name: "e", Factor: [2]float64{0, 1}, Scale: [2]float64{0.02, 0.33}, ValueRange: [2]float64{0, 255}}},
+		{"RandomErasing", `{"name":"e","factor":0.5,"scale":[0.3,0.1],"fill_value":128,"value_range":[0,1]}`,
+			&nn.RandomErasing{Name: "e", Factor: [2]float64{0, 0.5}, Scale: [2]float64{0.1, 0.3}, FillValue: []float64{128}, ValueRange: [2]float64{0, 1}}},
+		{"RandomErasing", `{"name":"e","fill_value":[1,2,3]}`, &nn.RandomErasing{Name: "e", FillValue: []float64{1, 2, 3}}},
 	}
 	for _, tt := range tests {
 		var cfg map[string]any
@@ -450,6 +460,11 @@ func TestAugmentKerasConfig(t *testing.T) {
 		{"RandomBrightness", `{"factor":0.1,"value_range":"0-255"}`},
 		{"RandomBrightness", `{"factor":0.1,"lower":0}`},
 		{"RandomCrop", `{"height":4,"width":4,"interpolation":"nearest"}`},
+		{"RandomErasing", `{"factor":0}`},
+		{"RandomErasing", `{"factor":1.5}`},
+		{"RandomErasing", `{"scale":0}`},
+		{"RandomErasing", `{"fill_value":[1,2]}`},
+		{"RandomErasing", `{"fill_value":"black"}`},
 	} {
 		var cfg map[string]any
 		_ = json.Unmarshal([]byte(bad.cfg), &cfg)
@@ -636,5 +651,74 @@ func TestRandomBrightnessClipGradient(t *testing.T) {
 	dy := &tensor.Tensor{Shape: x.Shape, Data: []float32{1, 2, 3, 4}}
 	if got, want := l.Backward(dy).Data, []float32{0, 2, 3, 0}; !reflect.DeepEqual(got, want) {
 		t.Errorf("Backward = %v, want %v", got, want)
+	}
+}
+
+// RandomErasing draws what Keras's get_random_transformation draws: about
+// half the images erased with the default factor (p itself uniform), each
+// rectangle's sides sqrt(u)×the image's with u in scale, inside the image;
+// the fill clipped to value_range; inference untouched.
+func TestRandomErasingDraws(t *testing.T) {
+	const n, h, w, c = 4000, 16, 20, 3
+	x := randImages(5, n, h, w, c)
+	l := &nn.RandomErasing{FillValue: []float64{300}} // clipped to 255
+	buildAug(t, l, tensor.Shape{h, w, c}, 1)
+	y := l.Forward(x, true)
+	boxes, apply := nn.ErasingBoxes(l)
+	erased := 0
+	for i, b := range boxes {
+		x0, x1, y0, y1 := b[0], b[1], b[2], b[3]
+		rw, rh := (x1-x0)/w, (y1-y0)/h
+		for _, r := range []float32{rw, rh} {
+			if r < float32(math.Sqrt(0.02))-1e-5 || r > float32(math.Sqrt(0.33))+1e-5 {
+				t.Fatalf("image %d: side ratio %v outside sqrt(scale) [%v, %v]", i, r, math.Sqrt(0.02), math.Sqrt(0.33))
+			}
+		}
+		if x0 < 0 || x1 > w || y0 < 0 || y1 > h {
+			t.Fatalf("image %d: box %v leaves the %dx%d image", i, b, h, w)
+		}
+		img, out := x.Data[i*h*w*c:(i+1)*h*w*c], y.Data[i*h*w*c:(i+1)*h*w*c]
+		for p := range h * w {
+			in := apply[i] && float32(p%w) >= x0 && float32(p%w) < x1 && float32(p/w) >= y0 && float32(p/w) < y1
+			for ch := range c {
+				want := img[p*c+ch]
+				if in {
+					want = 255
+				}
+				if out[p*c+ch] != want {
+					t.Fatalf("image %d pixel %d channel %d: %v, want %v", i, p, ch, out[p*c+ch], want)
+				}
+			}
+		}
+		if apply[i] {
+			erased++
+		}
+	}
+	if frac := float64(erased) / n; math.Abs(frac-0.5) > 0.04 {
+		t.Errorf("%.3f of the images erased with factor (0, 1), want about 0.5 (p uniform, then a uniform draw below it)", frac)
+	}
+	if got := l.Forward(x, false); got != x {
+		t.Errorf("inference changed the images")
+	}
+	// Noise: normal × value_range max, clipped.
+	noise := &nn.RandomErasing{Factor: [2]float64{1, 1}, Scale: [2]float64{0.5, 0.5}, ValueRange: [2]float64{-2, 3}}
+	buildAug(t, noise, tensor.Shape{h, w, c}, 2)
+	zero := tensor.New(64, h, w, c)
+	yn := noise.Forward(zero, true)
+	var lo, hi int
+	for _, v := range yn.Data {
+		if v < -2 || v > 3 {
+			t.Fatalf("noise %v outside value_range (-2, 3)", v)
+		}
+		if v == -2 {
+			lo++
+		}
+		if v == 3 {
+			hi++
+		}
+	}
+	// N(0,1)*3 is below -2 with probability 0.2525 and above 3 with 0.1587.
+	if lo == 0 || hi == 0 || lo < hi {
+		t.Errorf("clipped noise: %d at -2, %d at 3; want both, more at -2", lo, hi)
 	}
 }

@@ -164,6 +164,7 @@ func keras3Configs() map[string]struct {
 		"RandomCrop":        {with("random_crop", map[string]any{"height": 4.0, "width": 4.0, "seed": 1337.0, "data_format": "channels_last"}), img},
 		"RandomContrast":    {with("random_contrast", map[string]any{"factor": []any{0.1, 0.1}, "value_range": []any{0.0, 255.0}, "seed": nil, "bounding_box_format": "xyxy"}), img},
 		"RandomBrightness":  {with("random_brightness", map[string]any{"factor": []any{-0.2, 0.2}, "value_range": []any{0.0, 255.0}, "seed": nil}), img},
+		"RandomErasing":     {with("random_erasing", map[string]any{"factor": []any{0.0, 1.0}, "scale": []any{0.02, 0.33}, "fill_value": nil, "value_range": []any{0.0, 255.0}, "seed": nil, "data_format": "channels_last"}), img},
 		"Rescaling":         {with("rescaling", map[string]any{"scale": 1 / 255.0, "offset": 0.0}), img},
 		"Resizing": {with("resizing", map[string]any{"height": 4.0, "width": 3.0, "interpolation": "bilinear", "crop_to_aspect_ratio": false,
 			"pad_to_aspect_ratio": false, "fill_mode": "constant", "fill_value": 0.0, "data_format": "channels_last"}), img},

@@ -42,6 +42,7 @@ var paramShapeCases = map[string]struct {
 	"RandomCrop":             {&nn.RandomCrop{Padding: 1}, tensor.Shape{4, 4, 1}},
 	"RandomContrast":         {&nn.RandomContrast{Factor: [2]float64{0.1, 0.1}}, tensor.Shape{4, 4, 1}},
 	"RandomBrightness":       {&nn.RandomBrightness{Factor: [2]float64{-0.1, 0.1}}, tensor.Shape{4, 4, 1}},
+	"RandomErasing":          {&nn.RandomErasing{}, tensor.Shape{4, 4, 1}},
 	"Rescaling":              {&nn.Rescaling{Scale: 0.5}, tensor.Shape{4, 4, 1}},
 	"Resizing":               {&nn.Resizing{Height: 2, Width: 3}, tensor.Shape{4, 4, 1}},
 	"CenterCrop":             {&nn.CenterCrop{Height: 2, Width: 3}, tensor.Shape{4, 4, 1}},
