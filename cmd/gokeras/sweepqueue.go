@@ -285,7 +285,14 @@ func sweepWorker(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if *threads > 0 {
 		runtime.GOMAXPROCS(*threads) // the kernels follow it
 	}
-	nc, err := queue.Connect(conn.options("gokeras sweep worker " + *name))
+	// A worker waits for its server (started first, or restarting),
+	// saying why each attempt failed: a wrong URL or certificate shows.
+	opts := conn.options("gokeras sweep worker " + *name)
+	opts.WaitForServer = true
+	opts.OnConnectError = func(err error) {
+		fmt.Fprintf(stderr, "gokeras sweep worker: %s: %v; trying again\n", *conn.url, err)
+	}
+	nc, err := queue.Connect(opts)
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -293,5 +294,34 @@ func TestSweepQueueCreds(t *testing.T) {
 	out, errOut, code := runCLI(t, append(args, "--nats-creds", creds)...)
 	if code != 0 || !strings.Contains(out, "1 trials trained by the workers") {
 		t.Errorf("with credentials: exit %d, %s\n%s", code, errOut, out)
+	}
+}
+
+// TestSweepWorkerWaitsForServer: a worker started before its server keeps
+// trying (saying so) and takes the sweep's trial once the server is up,
+// as a worker pod started before the NATS pod would.
+func TestSweepWorkerWaitsForServer(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	url := fmt.Sprintf("nats://127.0.0.1:%d", port)
+	worker(t, "--queue", url)
+	time.Sleep(1500 * time.Millisecond) // the worker's first attempts fail
+	srv, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: port, JetStream: true, StoreDir: t.TempDir(), NoLog: true, NoSigs: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Start()
+	if !srv.ReadyForConnections(10 * time.Second) {
+		t.Fatal("the NATS server did not start")
+	}
+	defer srv.Shutdown()
+	dir := t.TempDir()
+	out, errOut, code := runCLI(t, "sweep", "--grid", "dense=4", "--epochs", "1", "--plot-dir", "", "--results", filepath.Join(dir, "r.csv"), "--queue", url, "--table-every", "0")
+	if code != 0 || !strings.Contains(out, "1 trials trained by the workers") {
+		t.Errorf("exit %d, %s\n%s", code, errOut, out)
 	}
 }

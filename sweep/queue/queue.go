@@ -94,6 +94,12 @@ type Options struct {
 	TLSCA, TLSCert, TLSKey string
 	// Name names the connection in the server's monitoring.
 	Name string
+	// WaitForServer keeps trying the first connection, as it does every
+	// later one, instead of failing when no server answers (a worker that
+	// starts before its server, as pods of one deployment do); each
+	// failed attempt is passed to OnConnectError, if set.
+	WaitForServer  bool
+	OnConnectError func(error)
 }
 
 // Connect opens a connection that reconnects for as long as it is not
@@ -117,6 +123,12 @@ func Connect(o Options) (*nats.Conn, error) {
 	}
 	if o.TLSCert != "" {
 		opts = append(opts, nats.ClientCert(o.TLSCert, o.TLSKey))
+	}
+	if o.WaitForServer {
+		opts = append(opts, nats.RetryOnFailedConnect(true))
+		if o.OnConnectError != nil {
+			opts = append(opts, nats.ReconnectErrHandler(func(_ *nats.Conn, err error) { o.OnConnectError(err) }))
+		}
 	}
 	nc, err := nats.Connect(o.URL, opts...)
 	if err != nil {
