@@ -242,32 +242,31 @@ func TestKerasFileMNIST(t *testing.T) {
 // the layout of Keras 3's save_weights (.weights.h5).
 func extractWeights(t *testing.T, keras string) string {
 	t.Helper()
-	zr, err := zip.OpenReader(keras)
+	out := filepath.Join(t.TempDir(), "model.weights.h5")
+	if err := os.WriteFile(out, zipMember(t, keras, "model.weights.h5"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// zipMember returns the member name of the zip (a .keras file) at path.
+func zipMember(t *testing.T, path, name string) []byte {
+	t.Helper()
+	zr, err := zip.OpenReader(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer zr.Close()
-	for _, f := range zr.File {
-		if f.Name != "model.weights.h5" {
-			continue
-		}
-		rc, err := f.Open()
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer rc.Close()
-		b, err := io.ReadAll(rc)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out := filepath.Join(t.TempDir(), "model.weights.h5")
-		if err := os.WriteFile(out, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return out
+	rc, err := zr.Open(name)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
 	}
-	t.Fatal("no model.weights.h5")
-	return ""
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 // mnistMLP is 07's architecture written in Go, with the last layer's
@@ -714,24 +713,7 @@ json.dump(out, sys.stdout)
 // state was left; the optimizer starts afresh.
 func TestKerasFileOptimizerStateMismatch(t *testing.T) {
 	path := filepath.Join(kerasModels(t), "02_moonflower_mnist_cnn.keras")
-	z, err := zip.OpenReader(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer z.Close()
-	read := func(name string) []byte {
-		rc, err := z.Open(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer rc.Close()
-		b, err := io.ReadAll(rc)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b
-	}
-	config, h5 := string(read("config.json")), read("model.weights.h5")
+	config, h5 := string(zipMember(t, path, "config.json")), zipMember(t, path, "model.weights.h5")
 	for _, tc := range []struct{ optimizer, want string }{
 		{`"rmsprop"`, "this optimizer is rmsprop"},
 		{`{"class_name": "SGD", "config": {"momentum": 0.9}}`, "keeps 8, the file has 14"},

@@ -145,33 +145,21 @@ func (m *Sequential) kerasH5File() ([]byte, error) {
 func (m *Sequential) legacyH5Optimizer(root *hdf5.BuildGroup) error {
 	opt := m.model.Optimizer
 	names := []string{"iteration"}
-	type value struct {
-		shape tensor.Shape
-		data  []float32
-	}
-	var vals []value
+	var vals []*tensor.Tensor // the float32 variables after the iteration count
 	if opt.Schedule() == nil {
 		names = append(names, "learning_rate")
-		vals = append(vals, value{nil, []float32{float32(opt.LearningRate())}})
+		vals = append(vals, &tensor.Tensor{Data: []float32{float32(opt.LearningRate())}})
 	}
 	if slots := m.kerasSlots(); slots != nil {
 		kinds, _ := kerasSlotKinds(opt)
 		// Keras's names for gokeras's slot kinds (adam.py, sgd.py).
 		kerasKind := map[string]string{"m": "momentum", "v": "velocity"}
-		var paths []string
-		for _, l := range m.net.Layers {
-			if !nn.IsTrainable(l) {
-				continue
-			}
-			for _, p := range l.Params() {
-				if p.Trainable() {
-					paths = append(paths, m.Name+"_"+l.LayerName()+"_"+p.Name)
-				}
-			}
-		}
+		vars := m.trainableVars()
 		for i, t := range slots {
-			names = append(names, strings.ReplaceAll(paths[i/len(kinds)], "/", "_")+"_"+kerasKind[kinds[i%len(kinds)]])
-			vals = append(vals, value{t.Shape, t.Data})
+			v := vars[i/len(kinds)]
+			path := m.Name + "_" + v.layer + "_" + v.p.Name
+			names = append(names, strings.ReplaceAll(path, "/", "_")+"_"+kerasKind[kinds[i%len(kinds)]])
+			vals = append(vals, t)
 		}
 	}
 	if err := namesFitAttr("weight_names", names); err != nil {
@@ -188,7 +176,7 @@ func (m *Sequential) legacyH5Optimizer(root *hdf5.BuildGroup) error {
 		return err
 	}
 	for i, v := range vals {
-		if err := g.AddFloat32(names[1+i], v.shape, v.data); err != nil {
+		if err := g.AddFloat32(names[1+i], v.Shape, v.Data); err != nil {
 			return err
 		}
 	}

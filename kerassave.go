@@ -742,20 +742,34 @@ func kerasSlotKinds(opt optim.Optimizer) (kinds []string, ok bool) {
 	return nil, false
 }
 
-// trainableShapes lists the shapes of the trainable variables, in the
-// order train.Model gathers them for Apply and Keras's
-// model.trainable_variables lists them.
-func (m *Sequential) trainableShapes() []tensor.Shape {
-	var shapes []tensor.Shape
+// trainableVar is a trainable variable and the name of its layer.
+type trainableVar struct {
+	layer string
+	p     *nn.Param
+}
+
+// trainableVars lists the trainable variables, in the order train.Model
+// gathers them for Apply and Keras's model.trainable_variables lists them.
+func (m *Sequential) trainableVars() []trainableVar {
+	var vs []trainableVar
 	for _, l := range m.net.Layers {
 		if !nn.IsTrainable(l) {
 			continue
 		}
 		for _, p := range l.Params() {
 			if p.Trainable() {
-				shapes = append(shapes, p.Value.Shape)
+				vs = append(vs, trainableVar{l.LayerName(), p})
 			}
 		}
+	}
+	return vs
+}
+
+// trainableShapes is the shapes of trainableVars.
+func (m *Sequential) trainableShapes() []tensor.Shape {
+	var shapes []tensor.Shape
+	for _, v := range m.trainableVars() {
+		shapes = append(shapes, v.p.Value.Shape)
 	}
 	return shapes
 }

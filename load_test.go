@@ -309,3 +309,29 @@ func TestLoadErrorsSayEachContextOnce(t *testing.T) {
 		t.Errorf("ParseModelJSON err = %q, want each context once", msg)
 	}
 }
+
+// SetClasses takes one name per output unit, or two for a single unit,
+// and leaves the names as they were when the count does not fit.
+func TestSetClasses(t *testing.T) {
+	m := gokeras.NewSequential(&nn.Dense{Units: 3, InputShape: tensor.Shape{2}})
+	if err := m.Build(); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.SetClasses([]string{"a", "b", "c"}); err != nil || len(m.Classes) != 3 {
+		t.Fatalf("three names for three units: %v, classes %v", err, m.Classes)
+	}
+	err := m.SetClasses([]string{"x", "y"})
+	if err == nil || !strings.Contains(err.Error(), "2 class names (x, y) for a model with 3 outputs") {
+		t.Errorf("two names for three units: %v", err)
+	}
+	if strings.Join(m.Classes, ",") != "a,b,c" {
+		t.Errorf("after the refusal the classes are %v, want a,b,c", m.Classes)
+	}
+	one := gokeras.NewSequential(&nn.Dense{Units: 1, InputShape: tensor.Shape{2}})
+	if err := one.Build(); err != nil {
+		t.Fatal(err)
+	}
+	if err := one.SetClasses([]string{"no", "yes"}); err != nil {
+		t.Errorf("two names for one sigmoid unit: %v", err)
+	}
+}

@@ -359,6 +359,20 @@ func decodeModel(data []byte) (*Sequential, error) {
 	return m, nil
 }
 
+// SetClasses names the model's output classes, one per output unit (two
+// for a single sigmoid unit): the names Predict's callers, serve's
+// :classify and the saved file carry. A count that does not fit the built
+// model is refused and the names are left as they were.
+func (m *Sequential) SetClasses(names []string) error {
+	prev := m.Classes
+	m.Classes = names
+	if err := m.checkClasses(); err != nil {
+		m.Classes = prev
+		return err
+	}
+	return nil
+}
+
 // checkClasses fails when the model has class names whose number differs
 // from its outputs (Load, and Fit before the first epoch). One output with
 // two names is a binary (sigmoid) classifier.

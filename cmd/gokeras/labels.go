@@ -38,11 +38,9 @@ func applyLabels(m *gokeras.Model, path string) error {
 	if err != nil {
 		return err
 	}
-	units := m.Net().OutputShape().Size()
-	if n := len(names); n != units && !(units == 1 && n == 2) {
-		return fmt.Errorf("--labels %s has %d names and the model has %d output units; give one name per unit, in order (two for a single sigmoid unit)", path, n, units)
+	if err := m.SetClasses(names); err != nil {
+		return fmt.Errorf("--labels %s: %w", path, err)
 	}
-	m.Classes = names
 	return nil
 }
 

@@ -33,7 +33,7 @@ func TestLabels(t *testing.T) {
 	}
 
 	for _, tc := range []struct{ body, want string }{
-		{"a\nb\n", "has 2 names and the model has 10 output units"},
+		{"a\nb\n", "2 class names (a, b) for a model with 10 outputs"},
 		{"zero\n\ntwo\n", "line 2 is blank"},
 		{"", "is empty"},
 		{"\xff\n", "not UTF-8"},

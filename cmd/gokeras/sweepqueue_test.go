@@ -193,16 +193,7 @@ func TestSweepQueueTLS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(),
-		NoLog: true, NoSigs: true, TLS: true, TLSConfig: tlsConfig})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Start()
-	if !srv.ReadyForConnections(10 * time.Second) {
-		t.Fatal("the NATS server did not start")
-	}
-	defer srv.Shutdown()
+	srv := natstest.Start(t, &server.Options{Host: "127.0.0.1", Port: -1, TLS: true, TLSConfig: tlsConfig})
 	url := strings.Replace(srv.ClientURL(), "nats://", "tls://", 1)
 	args := []string{"sweep", "--grid", "dense=4", "--epochs", "1", "--plot-dir", "", "--results", filepath.Join(dir, "r.csv"), "--queue", url, "--table-every", "0"}
 
@@ -268,14 +259,8 @@ func credsServer(t *testing.T, dir string) (url, creds string) {
 	must(err)
 	creds = filepath.Join(dir, "sweeper.creds")
 	must(os.WriteFile(creds, data, 0o600))
-	srv, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(), NoLog: true, NoSigs: true,
+	srv := natstest.Start(t, &server.Options{Host: "127.0.0.1", Port: -1,
 		TrustedOperators: []*jwt.OperatorClaims{oc}, AccountResolver: resolver, SystemAccount: sysPub})
-	must(err)
-	go srv.Start()
-	if !srv.ReadyForConnections(10 * time.Second) {
-		t.Fatal("the NATS server did not start")
-	}
-	t.Cleanup(srv.Shutdown)
 	return srv.ClientURL(), creds
 }
 
@@ -310,15 +295,7 @@ func TestSweepWorkerWaitsForServer(t *testing.T) {
 	url := fmt.Sprintf("nats://127.0.0.1:%d", port)
 	worker(t, "--queue", url)
 	time.Sleep(1500 * time.Millisecond) // the worker's first attempts fail
-	srv, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: port, JetStream: true, StoreDir: t.TempDir(), NoLog: true, NoSigs: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Start()
-	if !srv.ReadyForConnections(10 * time.Second) {
-		t.Fatal("the NATS server did not start")
-	}
-	defer srv.Shutdown()
+	natstest.Start(t, &server.Options{Host: "127.0.0.1", Port: port})
 	dir := t.TempDir()
 	out, errOut, code := runCLI(t, "sweep", "--grid", "dense=4", "--epochs", "1", "--plot-dir", "", "--results", filepath.Join(dir, "r.csv"), "--queue", url, "--table-every", "0")
 	if code != 0 || !strings.Contains(out, "1 trials trained by the workers") {

@@ -35,8 +35,7 @@ func NewCluster(t testing.TB, n int) *Cluster {
 	c := &Cluster{t: t, Servers: make([]*server.Server, n)}
 	for i := range n {
 		c.opts = append(c.opts, &server.Options{
-			ServerName: fmt.Sprintf("n%d", i+1), Host: "127.0.0.1", Port: freePort(t),
-			JetStream: true, StoreDir: t.TempDir(), NoLog: true, NoSigs: true,
+			ServerName: fmt.Sprintf("n%d", i+1), Host: "127.0.0.1", Port: freePort(t), StoreDir: t.TempDir(),
 			Cluster: server.ClusterOpts{Name: "gokeras-test", Host: "127.0.0.1", Port: ports[i]},
 			Routes:  server.RoutesFromStr(strings.Join(routes, ",")),
 		})
@@ -65,15 +64,7 @@ func NewCluster(t testing.TB, n int) *Cluster {
 // same store).
 func (c *Cluster) start(i int) {
 	c.t.Helper()
-	s, err := server.NewServer(c.opts[i])
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	go s.Start()
-	if !s.ReadyForConnections(10 * time.Second) {
-		c.t.Fatalf("natstest: server %s did not start", c.opts[i].ServerName)
-	}
-	c.Servers[i] = s
+	c.Servers[i] = start(c.t, c.opts[i])
 }
 
 func (c *Cluster) hasLeader() bool {
