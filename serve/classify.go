@@ -98,7 +98,7 @@ func (h *Handler) v1Classify(w http.ResponseWriter, r *http.Request, m *model) (
 	if gray2D {
 		x.Shape = tensor.Shape{1, ih, iw}
 	}
-	outs, err := h.infer(r, m, 1, []*tensor.Tensor{x})
+	outs, err := h.infer(r.Context(), requestInfo(r), m, 1, []*tensor.Tensor{x})
 	if err != nil {
 		return nil, err
 	}

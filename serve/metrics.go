@@ -2,7 +2,6 @@ package serve
 
 import (
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -17,7 +16,7 @@ import (
 //
 // The metrics (model is "" for a request that names no served model):
 //
-//	gokeras_serve_requests_total{model,endpoint,code}        counter
+//	gokeras_serve_requests_total{model,endpoint,code}        counter; code: the HTTP status, or for gRPC the status code's name (OK, InvalidArgument, ...)
 //	gokeras_serve_request_duration_seconds{model,endpoint}   histogram
 //	gokeras_serve_batch_size{model}                          histogram, rows per batch run
 //	gokeras_serve_queue_depth{model}                         gauge, requests waiting
@@ -54,7 +53,7 @@ func newMetrics(maxBatch int) *metrics {
 		reg: reg,
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "gokeras_serve_requests_total",
-			Help: "HTTP requests answered, by model, endpoint and status code.",
+			Help: "Requests answered, by model, endpoint and status code (HTTP's, or gRPC's code name).",
 		}, []string{"model", "endpoint", "code"}),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "gokeras_serve_request_duration_seconds",
@@ -96,9 +95,10 @@ func (ms *metrics) addModel(m *model) {
 	}, func() float64 { return float64(len(m.b.queue)) }))
 }
 
-// observeRequest counts one answered request.
-func (ms *metrics) observeRequest(model, endpoint string, code int, d time.Duration) {
-	ms.requests.WithLabelValues(model, endpoint, strconv.Itoa(code)).Inc()
+// observeRequest counts one answered request; code is the HTTP status
+// code, or the gRPC status code's name (OK, InvalidArgument, ...).
+func (ms *metrics) observeRequest(model, endpoint, code string, d time.Duration) {
+	ms.requests.WithLabelValues(model, endpoint, code).Inc()
 	ms.latency.WithLabelValues(model, endpoint).Observe(d.Seconds())
 }
 

@@ -4,6 +4,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"time"
 )
 
@@ -80,7 +81,7 @@ func (h *Handler) done(w *recorder, r *http.Request, info *reqInfo, start time.T
 	if code == 0 {
 		code = http.StatusOK // net/http's answer to a handler that wrote nothing
 	}
-	h.metrics.observeRequest(info.model, info.endpoint, code, d)
+	h.metrics.observeRequest(info.model, info.endpoint, strconv.Itoa(code), d)
 	log := h.opts.Logger
 	if log == nil {
 		return

@@ -22,6 +22,12 @@
 //     classes (?k=, default 5) with their names and probabilities, the
 //     image read and resized as the dataset package reads training images.
 //
+// The V2 protocol's gRPC service (inference.GRPCInferenceService, the
+// one Triton's and KServe's gRPC clients call) serves the same models:
+// Handler.RegisterGRPC puts it on a program's grpc.Server, and
+// Handler.NewGRPCServer makes a server with it and gRPC's health service;
+// see grpc.go for how it differs from REST.
+//
 // Either path may name the version, /versions/1: each model is served as
 // version 1. Errors are {"error": "..."} in both protocols, with 400 for a
 // request the model cannot take (the message says what is wrong), 404 for
@@ -57,8 +63,11 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
+
+	"google.golang.org/grpc/health"
 
 	"github.com/gokeras/gokeras"
 	"github.com/gokeras/gokeras/tensor"
@@ -154,6 +163,9 @@ type Handler struct {
 	// draining is set by Drain: readiness is false, requests still run.
 	draining atomic.Bool
 	metrics  *metrics
+	// health holds NewGRPCServer's health services, for Drain.
+	healthMu sync.Mutex
+	health   []*health.Server
 }
 
 // model is one served model and what the protocols say about it.
@@ -238,7 +250,8 @@ func newModel(name string, m *gokeras.Model) (*model, error) {
 	return sm, nil
 }
 
-// Drain readies the handler for shutdown: readiness turns false and
+// Drain readies the handler for shutdown: readiness turns false (REST's,
+// gRPC's ServerReady and ModelReady, and NewGRPCServer's health services) and
 // batches stop waiting for more requests (each model runs what is queued
 // at once, as with MaxQueueDelay 0), while the requests still being read
 // are taken and answered as usual. Call it when shutdown begins, before
@@ -246,6 +259,7 @@ func newModel(name string, m *gokeras.Model) (*model, error) {
 // held for MaxQueueDelay by requests that can no longer come.
 func (h *Handler) Drain() {
 	h.draining.Store(true)
+	h.grpcDrain()
 	for _, m := range h.models {
 		if m.b != nil {
 			m.b.hurry()
@@ -439,12 +453,14 @@ func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, erro
 	return io.ReadAll(body)
 }
 
-// infer queues rows for m and waits for their outputs.
-func (h *Handler) infer(r *http.Request, m *model, rows int, in []*tensor.Tensor) ([]*tensor.Tensor, error) {
+// infer queues rows for m and waits for their outputs. ctx is the
+// request's (done when the client goes away); info, when not nil, gets the
+// request's rows and its batch's.
+func (h *Handler) infer(ctx context.Context, info *reqInfo, m *model, rows int, in []*tensor.Tensor) ([]*tensor.Tensor, error) {
 	if h.closing.Load() {
 		return nil, errClosed
 	}
-	ctx := r.Context()
+	client := ctx
 	if h.opts.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, h.opts.Timeout)
@@ -454,19 +470,19 @@ func (h *Handler) infer(r *http.Request, m *model, rows int, in []*tensor.Tensor
 	if err := m.b.submit(j); err != nil {
 		return nil, err
 	}
-	if info := requestInfo(r); info != nil {
+	if info != nil {
 		info.rows = rows
 	}
 	select {
 	case res := <-j.done:
-		if info := requestInfo(r); info != nil {
+		if info != nil {
 			info.batch = res.batch
 		}
 		return res.out, res.err
 	case <-ctx.Done():
 		// The batcher skips the job if it has not run yet; its answer
 		// channel is buffered, so nothing waits for this goroutine.
-		if r.Context().Err() != nil {
+		if client.Err() != nil {
 			return nil, fmt.Errorf("%w: the client went away", errTimeout)
 		}
 		return nil, fmt.Errorf("%w: the request did not run within %v", errTimeout, h.opts.Timeout)

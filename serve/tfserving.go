@@ -172,7 +172,7 @@ func (h *Handler) v1Predict(w http.ResponseWriter, r *http.Request, m *model) ([
 	if err != nil {
 		return nil, err
 	}
-	outs, err := h.infer(r, m, rows, ins)
+	outs, err := h.infer(r.Context(), requestInfo(r), m, rows, ins)
 	if err != nil {
 		return nil, err
 	}

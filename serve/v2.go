@@ -184,12 +184,9 @@ func (h *Handler) v2Infer(w http.ResponseWriter, r *http.Request, m *model) ([]b
 		if idx < len(spans) && spans[idx][1] > 0 {
 			in.Data = body[spans[idx][0]:spans[idx][1]] // cut out by cutV2Data
 		}
-		k := slices.Index(m.inNames, in.Name)
-		if k < 0 {
-			return nil, badRequest("unknown input %q; model %q takes %s", in.Name, m.name, describe(m.inNames, m.inShapes))
-		}
-		if ins[k] != nil {
-			return nil, badRequest("input %q is given twice", in.Name)
+		k, err := m.inputIndex(in.Name, ins)
+		if err != nil {
+			return nil, err
 		}
 		where := fmt.Sprintf("input %q", in.Name)
 		if err := checkBinaryParams(where, in.Parameters, "binary_data_size"); err != nil {
@@ -199,33 +196,15 @@ func (h *Handler) v2Infer(w http.ResponseWriter, r *http.Request, m *model) ([]b
 		if err != nil {
 			return nil, err
 		}
-		if in.Datatype != "FP32" {
-			return nil, badRequest("input %q: datatype %q is not supported; the model takes FP32", in.Name, in.Datatype)
+		shape, err := h.checkV2Input(m, k, in.Name, in.Datatype, in.Shape)
+		if err != nil {
+			return nil, err
 		}
-		want := append([]int{-1}, m.inShapes[k]...)
-		if len(in.Shape) != len(want) {
-			return nil, badRequest("input %q: shape %v does not match the model's input shape %v (-1: any batch size)", in.Name, in.Shape, want)
-		}
-		for i, d := range in.Shape {
-			if d < 0 || (i > 0 && d != int64(want[i])) {
-				return nil, badRequest("input %q: shape %v does not match the model's input shape %v (-1: any batch size)", in.Name, in.Shape, want)
-			}
-		}
-		if in.Shape[0] > int64(h.opts.MaxBatchSize) {
-			return nil, badRequest("input %q: %d rows, over the server's max batch size of %d; split the request", in.Name, in.Shape[0], h.opts.MaxBatchSize)
-		}
-		n := int(in.Shape[0])
-		if err := h.checkRows(n); err != nil {
-			return nil, fmt.Errorf("input %q: %w", in.Name, err)
-		}
+		n := shape[0]
 		if rows >= 0 && n != rows {
 			return nil, badRequest("input %q has %d rows and another input %d; every input needs the same batch size", in.Name, n, rows)
 		}
 		rows = n
-		shape := make([]int, len(in.Shape))
-		for i, d := range in.Shape {
-			shape[i] = int(d)
-		}
 		count := tensor.Shape(shape).Size()
 		if isBinary {
 			if len(in.Data) > 0 && string(in.Data) != "null" {
@@ -275,12 +254,9 @@ func (h *Handler) v2Infer(w http.ResponseWriter, r *http.Request, m *model) ([]b
 		}
 	}
 	for _, o := range req.Outputs {
-		k := slices.Index(m.outNames, o.Name)
-		if k < 0 {
-			return nil, badRequest("unknown output %q; model %q gives %s", o.Name, m.name, describe(m.outNames, m.outShapes))
-		}
-		if slices.Contains(outIdx, k) {
-			return nil, badRequest("output %q is asked for twice", o.Name)
+		k, err := m.outputIndex(o.Name, outIdx)
+		if err != nil {
+			return nil, err
 		}
 		where := fmt.Sprintf("output %q", o.Name)
 		if err := checkBinaryParams(where, o.Parameters, "binary_data"); err != nil {
@@ -295,7 +271,7 @@ func (h *Handler) v2Infer(w http.ResponseWriter, r *http.Request, m *model) ([]b
 		outIdx = append(outIdx, k)
 		outBin = append(outBin, asBinary)
 	}
-	outs, err := h.infer(r, m, rows, ins)
+	outs, err := h.infer(r.Context(), requestInfo(r), m, rows, ins)
 	if err != nil {
 		return nil, err
 	}
@@ -343,6 +319,61 @@ func (h *Handler) v2Infer(w http.ResponseWriter, r *http.Request, m *model) ([]b
 		}
 	}
 	return b, nil
+}
+
+// checkV2Input checks input k's datatype and shape (the batch size, then
+// the model's sample shape) and the batch size against the server's
+// limits, for both of the protocol's transports; it returns the shape.
+func (h *Handler) checkV2Input(m *model, k int, name, datatype string, shape []int64) ([]int, error) {
+	if datatype != "FP32" {
+		return nil, badRequest("input %q: datatype %q is not supported; the model takes FP32", name, datatype)
+	}
+	want := append([]int{-1}, m.inShapes[k]...)
+	if len(shape) != len(want) {
+		return nil, badRequest("input %q: shape %v does not match the model's input shape %v (-1: any batch size)", name, shape, want)
+	}
+	for i, d := range shape {
+		if d < 0 || (i > 0 && d != int64(want[i])) {
+			return nil, badRequest("input %q: shape %v does not match the model's input shape %v (-1: any batch size)", name, shape, want)
+		}
+	}
+	if shape[0] > int64(h.opts.MaxBatchSize) {
+		return nil, badRequest("input %q: %d rows, over the server's max batch size of %d; split the request", name, shape[0], h.opts.MaxBatchSize)
+	}
+	if err := h.checkRows(int(shape[0])); err != nil {
+		return nil, fmt.Errorf("input %q: %w", name, err)
+	}
+	out := make([]int, len(shape))
+	for i, d := range shape {
+		out[i] = int(d)
+	}
+	return out, nil
+}
+
+// inputIndex is the index of m's input called name, refusing an unknown
+// name or one whose tensor is in got already.
+func (m *model) inputIndex(name string, got []*tensor.Tensor) (int, error) {
+	k := slices.Index(m.inNames, name)
+	if k < 0 {
+		return -1, badRequest("unknown input %q; model %q takes %s", name, m.name, describe(m.inNames, m.inShapes))
+	}
+	if got[k] != nil {
+		return -1, badRequest("input %q is given twice", name)
+	}
+	return k, nil
+}
+
+// outputIndex is the index of m's output called name, refusing an unknown
+// name or one already in chosen.
+func (m *model) outputIndex(name string, chosen []int) (int, error) {
+	k := slices.Index(m.outNames, name)
+	if k < 0 {
+		return -1, badRequest("unknown output %q; model %q gives %s", name, m.name, describe(m.outNames, m.outShapes))
+	}
+	if slices.Contains(chosen, k) {
+		return -1, badRequest("output %q is asked for twice", name)
+	}
+	return k, nil
 }
 
 // The member names of $inference_request, $request_input and

@@ -15,13 +15,16 @@ import (
 	"strings"
 	"time"
 
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
+
 	"github.com/gokeras/gokeras"
 	"github.com/gokeras/gokeras/internal/kernel"
 	"github.com/gokeras/gokeras/serve"
 )
 
 func init() {
-	register(command{"serve", "serve a saved model over HTTP (KServe/Triton V2 and TF Serving REST), with dynamic batching", runServe})
+	register(command{"serve", "serve a saved model over HTTP (KServe/Triton V2 and TF Serving REST) and gRPC (KServe V2), with dynamic batching", runServe})
 }
 
 // runServe is `gokeras serve`: the serve package's handler on an
@@ -36,6 +39,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	name := fs.String("name", "", "the model's name in the URLs (default: the --load file's name without its extension)")
 	labels := fs.String("labels", "", "class names for :classify and the page, one per line in output-unit order (a labels file as TF Lite and Triton use them), for a --load model (Keras files hold none); with --model-dir, NAME.labels.txt next to each model file is read")
 	addr := fs.String("addr", ":8080", "the address to listen on")
+	grpcAddr := fs.String("grpc-addr", "", "also serve the KServe V2 protocol over gRPC (inference.GRPCInferenceService, as Triton's and KServe's gRPC clients call it, with gRPC's health service) on this address, e.g. :8081; off when empty")
 	maxBatch := countVar(fs, "max-batch-size", 32, "the most rows run in one batch (Triton's max_batch_size); larger requests are refused")
 	instances := countVar(fs, "instances", 1, "batches of one model run at once (Triton's instance_group count); 2 keeps both cores busy while requests are read and answered")
 	threads := fs.Int("threads", 0, "threads each batch's kernels use (default: all cores); --instances 2 --threads 1 gives each of two batches a core, the fastest setting on 2 cores (BENCHMARKS.md)")
@@ -132,10 +136,31 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		h.Close()
 		return fmt.Errorf("--addr %s: %w", *addr, err)
 	}
+	var gsrv *grpc.Server
+	var gln net.Listener
+	if *grpcAddr != "" {
+		if gln, err = net.Listen("tcp", *grpcAddr); err != nil {
+			ln.Close()
+			h.Close()
+			return fmt.Errorf("--grpc-addr %s: %w", *grpcAddr, err)
+		}
+		var opts []grpc.ServerOption
+		if *tlsCert != "" {
+			creds, err := credentials.NewServerTLSFromFile(*tlsCert, *tlsKey)
+			if err != nil {
+				ln.Close()
+				gln.Close()
+				h.Close()
+				return fmt.Errorf("--tls-cert and --tls-key for gRPC: %w", err)
+			}
+			opts = append(opts, grpc.Creds(creds))
+		}
+		gsrv = h.NewGRPCServer(opts...)
+	}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	ctx, stop := signalContext(context.Background())
 	defer stop()
-	served := make(chan error, 1)
+	served := make(chan error, 2)
 	url := "http://" + ln.Addr().String()
 	if *tlsCert != "" {
 		go func() { served <- srv.ServeTLS(ln, *tlsCert, *tlsKey) }()
@@ -143,24 +168,53 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	} else {
 		go func() { served <- srv.Serve(ln) }()
 	}
+	if gsrv != nil {
+		go func() { served <- gsrv.Serve(gln) }()
+	}
 	names := slices.Sorted(maps.Keys(models))
 	for _, name := range names {
 		fmt.Fprintf(stdout, "gokeras serve: model %q on %s: POST %s/v2/models/%s/infer (KServe V2), %s/v1/models/%s:predict (TF Serving), %s/metrics (Prometheus)\n", name, url, url, name, url, name, url)
 	}
+	if gsrv != nil {
+		fmt.Fprintf(stdout, "gokeras serve: gRPC on %s: inference.GRPCInferenceService (KServe V2) and grpc.health.v1.Health\n", gln.Addr())
+	}
 	fmt.Fprintf(stdout, "gokeras serve: open %s/ in a browser to try the image classifiers\n", url)
 	select {
 	case err := <-served:
+		if gsrv != nil {
+			gsrv.Stop()
+		}
+		srv.Close()
 		h.Close()
-		return fmt.Errorf("serving on %s: %w", ln.Addr(), err)
+		return fmt.Errorf("serving: %w", err)
 	case <-ctx.Done():
 	}
 	fmt.Fprintf(stderr, "gokeras serve: %s: finishing the requests in flight (up to %v)\n", interruption(ctx), *drain)
 	sctx, cancel := context.WithTimeout(context.Background(), *drain)
 	defer cancel()
 	h.Drain() // queued requests run now: no more will join their batches
+	grpcDone := make(chan struct{})
+	go func() {
+		// GracefulStop waits for every call in flight, with no deadline of
+		// its own: it shares --drain-timeout with the HTTP server.
+		if gsrv != nil {
+			gsrv.GracefulStop()
+		}
+		close(grpcDone)
+	}()
 	err = srv.Shutdown(sctx)
+	if err == nil {
+		select {
+		case <-grpcDone:
+		case <-sctx.Done():
+			err = sctx.Err()
+		}
+	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		srv.Close()
+		if gsrv != nil {
+			gsrv.Stop()
+		}
 		h.Close()
 		return fmt.Errorf("requests still running after --drain-timeout %v were cut off", *drain)
 	}

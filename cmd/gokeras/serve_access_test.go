@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -18,9 +19,16 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+
 	"github.com/gokeras/gokeras"
 	"github.com/gokeras/gokeras/activation"
 	"github.com/gokeras/gokeras/nn"
+	pb "github.com/gokeras/gokeras/serve/inferencepb"
 	"github.com/gokeras/gokeras/tensor"
 )
 
@@ -60,8 +68,9 @@ func selfSigned(t *testing.T, dir string) (certPath, keyPath string, cert *x509.
 	return certPath, keyPath, cert
 }
 
-// gokeras serve --tls-cert --tls-key --token-file: HTTPS, the token
-// required on a model endpoint (401 without it), liveness open.
+// gokeras serve --tls-cert --tls-key --token-file --grpc-addr: HTTPS and
+// gRPC over TLS, the token required on a model endpoint (401 or
+// Unauthenticated without it), liveness open.
 func TestServeTLSAndToken(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the command as a process")
@@ -81,7 +90,7 @@ func TestServeTLSAndToken(t *testing.T) {
 		t.Fatal(err)
 	}
 	cmd, lines, stderr := gokerasProcess(t, dir, "serve", "--load", model, "--addr", "127.0.0.1:0",
-		"--tls-cert", certPath, "--tls-key", keyPath, "--token-file", tokenPath, "--log-format", "off")
+		"--tls-cert", certPath, "--tls-key", keyPath, "--token-file", tokenPath, "--log-format", "off", "--grpc-addr", "127.0.0.1:0")
 	if !lines.Scan() {
 		t.Fatalf("no first line; stderr: %s", stderr)
 	}
@@ -114,6 +123,29 @@ func TestServeTLSAndToken(t *testing.T) {
 	}
 	if c := get("/v2/health/live", ""); c != 200 {
 		t.Errorf("liveness without the token: %d", c)
+	}
+
+	// gRPC, on the same certificate and token.
+	if !lines.Scan() || !strings.HasPrefix(lines.Text(), "gokeras serve: gRPC on ") {
+		t.Fatalf("second line %q: want the gRPC address; stderr: %s", lines.Text(), stderr)
+	}
+	addr, _, _ := strings.Cut(strings.TrimPrefix(lines.Text(), "gokeras serve: gRPC on "), ": ")
+	cc, err := grpc.NewClient(addr, grpc.WithTransportCredentials(credentials.NewClientTLSFromCert(pool, "")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cc.Close()
+	gc := pb.NewGRPCInferenceServiceClient(cc)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := gc.ModelMetadata(metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer tok-123"), &pb.ModelMetadataRequest{Name: "tiny"}); err != nil {
+		t.Errorf("gRPC with the token: %v", err)
+	}
+	if _, err := gc.ModelMetadata(ctx, &pb.ModelMetadataRequest{Name: "tiny"}); status.Code(err) != codes.Unauthenticated {
+		t.Errorf("gRPC without the token: %v, want Unauthenticated", err)
+	}
+	if _, err := gc.ServerLive(ctx, &pb.ServerLiveRequest{}); err != nil {
+		t.Errorf("gRPC liveness without the token: %v", err)
 	}
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)

@@ -24,7 +24,7 @@ const Python = "/usr/bin/python3"
 // debianPackage names the package that provides a module.
 var debianPackage = map[string]string{
 	"numpy": "python3-numpy", "torch": "python3-torch", "sklearn": "python3-sklearn",
-	"h5py": "python3-h5py", "rich": "python3-rich",
+	"h5py": "python3-h5py", "rich": "python3-rich", "grpc": "python3-grpcio",
 }
 
 // Require skips t unless Python can import every module.
