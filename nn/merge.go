@@ -270,9 +270,13 @@ func (e *elementwise) forward(op elemOp, xs []*tensor.Tensor) *tensor.Tensor {
 	if op == opAdd && e.same {
 		// A residual connection's sum: the kernels' vector add, the same
 		// bits as the loop below ((x0 + x1) + x2 ...).
-		copy(e.y.Data, xs[0].Data)
-		for _, x := range xs[1:] {
-			kernel.Add(e.y.Data, x.Data)
+		if len(xs) == 1 {
+			kernel.CopyParallel(e.y.Data, xs[0].Data)
+			return e.y
+		}
+		kernel.SumParallel(e.y.Data, xs[0].Data, xs[1].Data)
+		for _, x := range xs[2:] {
+			kernel.AddParallel(e.y.Data, x.Data)
 		}
 		return e.y
 	}
@@ -349,7 +353,7 @@ func (e *elementwise) backward(op elemOp, dy *tensor.Tensor) []*tensor.Tensor {
 		dx := tensor.Ensure(e.dxs[i], batchShape(&e.shp, batch, e.in[i])...)
 		e.dxs[i] = dx
 		if op == opAdd && e.same {
-			copy(dx.Data, dy.Data)
+			kernel.CopyParallel(dx.Data, dy.Data)
 			continue
 		}
 		dx.Zero()

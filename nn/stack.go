@@ -777,9 +777,9 @@ func (s *Stack) contribute(n *Node, g *tensor.Tensor) {
 	if n.got == 0 {
 		n.buf = s.grads.take(len(g.Data))
 		n.grad = tensor.Ensure(n.buf.t, g.Shape...)
-		copy(n.grad.Data, g.Data)
+		kernel.CopyParallel(n.grad.Data, g.Data)
 	} else {
-		kernel.Add(n.grad.Data, g.Data)
+		kernel.AddParallel(n.grad.Data, g.Data)
 	}
 	n.got++
 }

@@ -23,6 +23,36 @@ func AddParallel(dst, src []float32) {
 
 func addBody(ka *kargs, lo, hi int) { addVec(ka.s[0][lo:hi], ka.s[1][lo:hi]) }
 
+// CopyParallel is copy(dst, src) split across threads, for long slices
+// (an activation or gradient of a training step is megabytes, and a serial
+// copy leaves the other cores idle).
+func CopyParallel(dst, src []float32) {
+	src = src[:len(dst)]
+	run(len(dst), grainElems, copyBody, kargs{s: [8][]float32{0: dst, 1: src}})
+}
+
+func copyBody(ka *kargs, lo, hi int) { copy(ka.s[0][lo:hi], ka.s[1][lo:hi]) }
+
+// SumParallel does dst[i] = a[i] + b[i], split across threads: the bits of
+// copy(dst, a) followed by Add(dst, b), in one pass over blocks that stay
+// in cache. dst may be a.
+func SumParallel(dst, a, b []float32) {
+	a, b = a[:len(dst)], b[:len(dst)]
+	run(len(dst), grainElems, sumBody, kargs{s: [8][]float32{0: dst, 1: a, 2: b}})
+}
+
+// sumBlock is sumBody's block: 16 KiB of each operand, well inside L1 and L2.
+const sumBlock = 4096
+
+func sumBody(ka *kargs, lo, hi int) {
+	dst, a, b := ka.s[0], ka.s[1], ka.s[2]
+	for i := lo; i < hi; i += sumBlock {
+		j := min(i+sumBlock, hi)
+		copy(dst[i:j], a[i:j])
+		addVec(dst[i:j], b[i:j])
+	}
+}
+
 // Scale does x[i] *= s.
 func Scale(x []float32, s float32) { scaleVec(x, s) }
 

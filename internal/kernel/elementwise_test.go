@@ -39,6 +39,9 @@ func BenchmarkElementwise(b *testing.B) {
 	run("BiasReLURows", 8, func() { BiasReLURows(y, n/64, 64, bias) })
 	run("Add", 12, func() { Add(y, x) })
 	run("AddParallel", 12, func() { AddParallel(y, x) })
+	run("CopyParallel", 8, func() { CopyParallel(y, x) })
+	run("copy+Add", 12, func() { copy(y, x); Add(y, z) })
+	run("SumParallel", 12, func() { SumParallel(y, x, z) })
 	run("Scale", 8, func() { Scale(y, 0.999) })
 	run("Axpy", 12, func() { Axpy(0.5, x, y) })
 	run("Sigmoid", 8, func() { Sigmoid(y, x) })
@@ -113,6 +116,43 @@ func BenchmarkElementwise(b *testing.B) {
 			}
 		})
 	}
+}
+
+// TestSumAndCopyParallel checks the parallel copy and sum against their
+// serial twins, bit for bit, over lengths around the block and grain sizes.
+func TestSumAndCopyParallel(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, n := range []int{0, 1, 7, sumBlock - 1, sumBlock + 5, grainElems, 2*grainElems + 3, 5*grainElems + sumBlock/2} {
+		a, b := randSlice(r, n), randSlice(r, n)
+		want := make([]float32, n)
+		copy(want, a)
+		Add(want, b)
+		got := make([]float32, n)
+		SumParallel(got, a, b)
+		if i := firstBitDiff(got, want); i >= 0 {
+			t.Fatalf("SumParallel, n=%d: element %d is %v, copy+Add gives %v", n, i, got[i], want[i])
+		}
+		inPlace := append([]float32(nil), a...)
+		SumParallel(inPlace, inPlace, b)
+		if i := firstBitDiff(inPlace, want); i >= 0 {
+			t.Fatalf("SumParallel in place, n=%d: element %d is %v, want %v", n, i, inPlace[i], want[i])
+		}
+		cp := make([]float32, n)
+		CopyParallel(cp, a)
+		if i := firstBitDiff(cp, a); i >= 0 {
+			t.Fatalf("CopyParallel, n=%d: element %d is %v, want %v", n, i, cp[i], a[i])
+		}
+	}
+}
+
+// firstBitDiff returns the first index where a and b differ in bits, or -1.
+func firstBitDiff(a, b []float32) int {
+	for i := range a {
+		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+			return i
+		}
+	}
+	return -1
 }
 
 func TestDropoutMask(t *testing.T) {
