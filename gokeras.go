@@ -451,3 +451,18 @@ func (m *Sequential) Predict(x Inputs, batchSize int) (*tensor.Tensor, error) {
 	defer release()
 	return train.Predict(net, x, batchSize)
 }
+
+// SetLabelSmoothing sets the label smoothing of the compiled loss, which
+// must be a cross-entropy (categorical, sparse, binary or focal; see
+// loss.WithLabelSmoothing).
+func (m *Sequential) SetLabelSmoothing(ls float64) error {
+	if !m.compiled {
+		return fmt.Errorf("gokeras: the model is not compiled; compile it before setting label smoothing")
+	}
+	l, err := loss.WithLabelSmoothing(m.model.Loss, ls)
+	if err != nil {
+		return fmt.Errorf("gokeras: %w", err)
+	}
+	m.model.Loss = l
+	return nil
+}

@@ -8,7 +8,7 @@
 //
 // A hyperparameter is a layer's config field, named by the layer's Keras
 // name and the config key ("dropout_1.rate", "conv2d.filters"; a bare
-// layer name sets its main field, see gokeras.MainField), or a fit
+// layer name sets its main field, see Describe), or a fit
 // setting (see FitSettings). Layers are named as Keras auto-names them:
 // the first Dropout is "dropout", the second "dropout_1".
 //
@@ -279,9 +279,9 @@ func resolveName(name string, infos []gokeras.LayerInfo) (string, error) {
 	layer, field, _ := strings.Cut(name, ".")
 	if !strings.Contains(name, ".") && !slices.ContainsFunc(infos, func(li gokeras.LayerInfo) bool { return li.Name == layer }) {
 		return "", fmt.Errorf("sweep: %q is neither a fit setting (%s) nor a layer; the model has no layer named %q (Keras names the first layer of a class without a number: dropout, dropout_1, dropout_2, ...); its layers and their fields are:%s",
-			name, strings.Join(fitSettingNames(), ", "), name, gokeras.DescribeLayers(infos))
+			name, strings.Join(fitSettingNames(), ", "), name, describeLayers(infos))
 	}
-	ls, err := gokeras.ResolveLayerSetting(infos, layer, field, nil)
+	ls, err := resolveLayerSetting(infos, layer, field, nil)
 	if err != nil {
 		return "", err
 	}
@@ -313,7 +313,7 @@ func Describe(m *gokeras.Sequential) (string, error) {
 	for _, li := range infos {
 		fs := li.Fields()
 		for i, f := range fs {
-			if f == gokeras.MainField(li.Class) {
+			if f == mainField(li.Class) {
 				fs[i] = f + "*"
 			}
 		}
@@ -497,16 +497,16 @@ func (s *Sweep) trialModel(p Point) (*gokeras.Sequential, train.Options, error) 
 		return nil, o, err
 	}
 	m.Seed = s.Seed
-	var layers []gokeras.LayerSetting
+	var layers []layerSetting
 	for _, st := range p {
 		if _, fit := FitSettings[st.Name]; fit {
 			continue
 		}
 		layer, field, _ := strings.Cut(st.Name, ".")
-		layers = append(layers, gokeras.LayerSetting{Layer: layer, Field: field, Value: jsonValue(st.Value)})
+		layers = append(layers, layerSetting{Layer: layer, Field: field, Value: jsonValue(st.Value)})
 	}
 	if len(layers) > 0 {
-		if m, err = m.WithLayerConfig(layers...); err != nil {
+		if m, err = withLayerConfig(m, layers...); err != nil {
 			return nil, o, fmt.Errorf("sweep: %s: %w", p, err)
 		}
 	}

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gokeras/gokeras"
 	"github.com/gokeras/gokeras/dataset"
 	"github.com/gokeras/gokeras/tensor"
 	"github.com/gokeras/gokeras/train"
@@ -185,7 +184,7 @@ func TestRankByTest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m, err = m.WithLayerConfig(gokeras.LayerSetting{Layer: "dense", Field: "units", Value: 4.0}); err != nil {
+	if m, err = withLayerConfig(m, layerSetting{Layer: "dense", Field: "units", Value: 4.0}); err != nil {
 		t.Fatal(err)
 	}
 	m.Seed = 1
