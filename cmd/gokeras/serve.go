@@ -157,7 +157,16 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		}
 		gsrv = h.NewGRPCServer(opts...)
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	// HTTP/1.1 and HTTP/2 on one port: over TLS, HTTP/2 is negotiated
+	// (ALPN); in the clear, a client that knows the server speaks it
+	// (prior knowledge, RFC 9113 section 3.3) may start with HTTP/2, and
+	// many requests share one connection. Either way the same handler,
+	// limits and token apply.
+	protocols := new(http.Protocols)
+	protocols.SetHTTP1(true)
+	protocols.SetHTTP2(true)
+	protocols.SetUnencryptedHTTP2(true)
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, Protocols: protocols}
 	ctx, stop := signalContext(context.Background())
 	defer stop()
 	served := make(chan error, 2)

@@ -102,7 +102,7 @@ func TestServeTLSAndToken(t *testing.T) {
 	base := strings.TrimSuffix(strings.Fields(line[i:])[0], ":")
 	pool := x509.NewCertPool()
 	pool.AddCert(cert)
-	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}, Timeout: 10 * time.Second}
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}, ForceAttemptHTTP2: true}, Timeout: 10 * time.Second}
 	get := func(path, token string) int {
 		req, _ := http.NewRequest(http.MethodGet, base+path, nil)
 		if token != "" {
@@ -113,6 +113,9 @@ func TestServeTLSAndToken(t *testing.T) {
 			t.Fatalf("GET %s: %v", path, err)
 		}
 		res.Body.Close()
+		if res.ProtoMajor != 2 {
+			t.Errorf("GET %s over TLS answered in %s, want HTTP/2", path, res.Proto)
+		}
 		return res.StatusCode
 	}
 	if c := get("/v2/models/tiny", "tok-123"); c != 200 {

@@ -69,7 +69,11 @@ func TestServeStopsOnSignal(t *testing.T) {
 		}
 		base := strings.Fields(line[i:])[0]
 		base = strings.TrimSuffix(base, ":")
-		res, err := http.Get(base + "/v2/models/tiny")
+		// The metadata over HTTP/2 in the clear (prior knowledge), the
+		// rest over HTTP/1.1: one port speaks both.
+		h2c := new(http.Protocols)
+		h2c.SetUnencryptedHTTP2(true)
+		res, err := (&http.Client{Transport: &http.Transport{Protocols: h2c}, Timeout: 10 * time.Second}).Get(base + "/v2/models/tiny")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -77,6 +81,9 @@ func TestServeStopsOnSignal(t *testing.T) {
 		res.Body.Close()
 		if res.StatusCode != 200 || !strings.Contains(string(meta), `"shape":[-1,4]`) {
 			t.Fatalf("metadata: %d %s", res.StatusCode, meta)
+		}
+		if res.ProtoMajor != 2 {
+			t.Errorf("metadata over h2c answered in %s", res.Proto)
 		}
 		body := fmt.Sprintf(`{"instances":[[%s],[%s]]}`, floats(x.Data[:4]), floats(x.Data[4:]))
 		res, err = http.Post(base+"/v1/models/tiny:predict", "application/json", strings.NewReader(body))
