@@ -166,7 +166,10 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	protocols.SetHTTP1(true)
 	protocols.SetHTTP2(true)
 	protocols.SetUnencryptedHTTP2(true)
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, Protocols: protocols}
+	// An idle connection (HTTP/1.1 keep-alive, or HTTP/2 with no stream
+	// open) is closed after two minutes, so that clients that connect and
+	// go quiet cannot hold sockets for ever.
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute, Protocols: protocols}
 	ctx, stop := signalContext(context.Background())
 	defer stop()
 	served := make(chan error, 2)
