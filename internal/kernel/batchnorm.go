@@ -117,7 +117,16 @@ func BatchNormBackward(dy, xhat, dx []float32, rows, cols int, gamma, invStd, dg
 		dbeta[j], dgamma[j] = float32(tot[j]), float32(tot[cols+j])
 	}
 	n := float32(rows)
-	run(rows, max(1, grainElems/max(cols, 1)), batchNormBackwardBody, kargs{s: [8][]float32{0: dx, 1: gamma, 2: invStd, 3: dy, 4: dbeta, 5: xhat, 6: dgamma}, f: [8]float32{0: n}, i: [4]int{0: cols}})
+	// Each column's factor gamma*invStd/n, computed once rather than per
+	// element (a division per element was most of the pass); the same
+	// operations in the same order, so the same bits.
+	cp := getF32(cols)
+	defer f32Pool.Put(cp)
+	coef := *cp
+	for j := range coef {
+		coef[j] = gamma[j] * invStd[j] / n
+	}
+	run(rows, max(1, grainElems/max(cols, 1)), batchNormBackwardBody, kargs{s: [8][]float32{0: dx, 1: coef, 3: dy, 4: dbeta, 5: xhat, 6: dgamma}, f: [8]float32{0: n}, i: [4]int{0: cols}})
 }
 
 // bnGradSumBody sums dy and dy*xhat per column over slots [lo, hi) into
@@ -160,20 +169,15 @@ func batchNormApplyBody(ka *kargs, lo, hi int) {
 }
 
 func batchNormBackwardBody(ka *kargs, lo, hi int) {
-	dx := ka.s[0]
-	gamma := ka.s[1]
-	invStd := ka.s[2]
-	dy := ka.s[3]
-	dbeta := ka.s[4]
-	xhat := ka.s[5]
-	dgamma := ka.s[6]
+	dx, coef, dy, dbeta, xhat, dgamma := ka.s[0], ka.s[1], ka.s[3], ka.s[4], ka.s[5], ka.s[6]
 	cols := ka.i[0]
 	n := ka.f[0]
-
+	coef, dbeta, dgamma = coef[:cols], dbeta[:cols], dgamma[:cols]
 	for r := lo; r < hi; r++ {
 		off := r * cols
-		for j := 0; j < cols; j++ {
-			dx[off+j] = gamma[j] * invStd[j] / n * (n*dy[off+j] - dbeta[j] - xhat[off+j]*dgamma[j])
+		dxr, dyr, xr := dx[off:off+cols], dy[off:off+cols], xhat[off:off+cols]
+		for j, c := range coef {
+			dxr[j] = c * (n*dyr[j] - dbeta[j] - xr[j]*dgamma[j])
 		}
 	}
 }
@@ -183,6 +187,19 @@ func batchNormBackwardBody(ka *kargs, lo, hi int) {
 // pointers, and callers put back the pointer they got: putting the address
 // of a local slice would allocate its header on every call.
 var f64Pool sync.Pool
+
+// f32Pool holds float32 scratch of a few values per column, as f64Pool.
+var f32Pool sync.Pool
+
+// getF32 returns n float32s (not zeroed); put the pointer back when done.
+func getF32(n int) *[]float32 {
+	if p, ok := f32Pool.Get().(*[]float32); ok && cap(*p) >= n {
+		*p = (*p)[:n]
+		return p
+	}
+	s := make([]float32, n)
+	return &s
+}
 
 // getF64 returns n zeroed float64s; put the pointer back when done.
 func getF64(n int) *[]float64 {

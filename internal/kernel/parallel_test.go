@@ -166,6 +166,17 @@ func TestBatchNormReductionsThreads(t *testing.T) {
 					t.Fatalf("%dx%d threads %d column %d: mean %v/%v var %v/%v dgamma %v/%v dbeta %v/%v", rows, cols, th, j, m[j], wm[j], v[j], wv[j], dg[j], wg[j], db[j], wb[j])
 				}
 			}
+			// dx, element by element as the formula reads, left to right.
+			n := float32(rows)
+			for i := range rows {
+				for j := range cols {
+					k := i*cols + j
+					want := gamma[j] * inv[j] / n * (n*dy[k] - wb[j] - x[k]*wg[j])
+					if math.Float32bits(dx[k]) != math.Float32bits(want) {
+						t.Fatalf("%dx%d threads %d: dx[%d,%d] = %v, the formula gives %v", rows, cols, th, i, j, dx[k], want)
+					}
+				}
+			}
 		}
 	}
 }
