@@ -62,11 +62,7 @@ func columnSumBody(ka *kargs, lo, hi int) {
 		s := ka.d[k*cols : (k+1)*cols]
 		clear(s)
 		r0, r1 := slotRows(k, slots, rows)
-		for r := r0; r < r1; r++ {
-			for j, v := range x[r*cols : (r+1)*cols] {
-				s[j] += float64(v)
-			}
-		}
+		colSumF64(s, x[r0*cols:], r1-r0, cols)
 	}
 }
 
@@ -78,12 +74,7 @@ func columnSqDevBody(ka *kargs, lo, hi int) {
 		sq := ka.d[k*cols : (k+1)*cols]
 		clear(sq)
 		r0, r1 := slotRows(k, slots, rows)
-		for r := r0; r < r1; r++ {
-			for j, v := range x[r*cols : (r+1)*cols] {
-				d := float64(v) - mu[j]
-				sq[j] += d * d
-			}
-		}
+		colSqDevF64(sq, mu, x[r0*cols:], r1-r0, cols)
 	}
 }
 
@@ -139,13 +130,7 @@ func bnGradSumBody(ka *kargs, lo, hi int) {
 		clear(sb)
 		clear(sg)
 		r0, r1 := slotRows(k, slots, rows)
-		for r := r0; r < r1; r++ {
-			off := r * cols
-			for j, g := range dy[off : off+cols] {
-				sb[j] += float64(g)
-				sg[j] += float64(g) * float64(xhat[off+j])
-			}
-		}
+		colGradSumF64(sb, sg, dy[r0*cols:], xhat[r0*cols:], r1-r0, cols)
 	}
 }
 

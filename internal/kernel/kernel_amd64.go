@@ -146,6 +146,47 @@ func sumRowsFast(w int, asm func(dst, x []float32, rows, stride int)) func(dst, 
 	}
 }
 
+// The batch-norm sums run the assembly on bands of 16 columns and the twin
+// on the rest; every column adds its rows in order either way.
+func colSumF64Fast(acc []float64, x []float32, rows, stride int) {
+	if rows <= 0 {
+		return
+	}
+	w := len(acc)
+	_ = x[:(rows-1)*stride+w]
+	j := 0
+	for ; j+16 <= w; j += 16 {
+		colSum16F64AVX2(acc[j:j+16], x[j:], rows, stride)
+	}
+	colSumF64Generic(acc[j:], x[j:], rows, stride)
+}
+
+func colSqDevF64Fast(acc, mu []float64, x []float32, rows, stride int) {
+	if rows <= 0 {
+		return
+	}
+	w := len(acc)
+	_, _ = x[:(rows-1)*stride+w], mu[:w]
+	j := 0
+	for ; j+16 <= w; j += 16 {
+		colSqDev16F64AVX2(acc[j:j+16], mu[j:j+16], x[j:], rows, stride)
+	}
+	colSqDevF64Generic(acc[j:], mu[j:], x[j:], rows, stride)
+}
+
+func colGradSumF64Fast(sb, sg []float64, dy, xhat []float32, rows, stride int) {
+	if rows <= 0 {
+		return
+	}
+	w := len(sb)
+	_, _, _ = dy[:(rows-1)*stride+w], xhat[:(rows-1)*stride+w], sg[:w]
+	j := 0
+	for ; j+16 <= w; j += 16 {
+		colGradSum16F64AVX2(sb[j:j+16], sg[j:j+16], dy[j:], xhat[j:], rows, stride)
+	}
+	colGradSumF64Generic(sb[j:], sg[j:], dy[j:], xhat[j:], rows, stride)
+}
+
 func reluFast(y, z []float32) {
 	n := len(z) &^ 7
 	_ = y[:len(z)]
@@ -368,6 +409,7 @@ func init() {
 		sgdVec, sgdPlainVec, rmspropVec, adagradVec = sgdFast, sgdPlainFast, rmspropFast, adagradFast
 		expVec, scaleVec, axpyVec, bnApplyVec = expFast, scaleFast, axpyFast, bnApplyFast
 		dropoutVec = dropoutFast
+		colSumF64, colSqDevF64, colGradSumF64 = colSumF64Fast, colSqDevF64Fast, colGradSumF64Fast
 		sumRowsVec = [3]func(dst, x []float32, rows, stride int){sumRowsFast(16, sumRows16AVX2), sumRowsFast(32, sumRows32AVX2), sumRowsFast(64, sumRows64AVX2)}
 	}
 }

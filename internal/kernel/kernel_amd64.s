@@ -5954,3 +5954,135 @@ sumrows64_loop:
 	VMOVUPS Y7, 224(AX)
 	VZEROUPPER
 	RET
+
+// func colSum16F64AVX2(acc []float64, x []float32, rows int, stride int)
+// Requires: AVX
+TEXT ·colSum16F64AVX2(SB), NOSPLIT, $0-64
+	MOVQ    acc_base+0(FP), AX
+	MOVQ    x_base+24(FP), CX
+	MOVQ    rows+48(FP), DX
+	MOVQ    stride+56(FP), BX
+	SHLQ    $0x02, BX
+	VMOVUPD (AX), Y0
+	VMOVUPD 32(AX), Y1
+	VMOVUPD 64(AX), Y2
+	VMOVUPD 96(AX), Y3
+
+colsum_loop:
+	VCVTPS2PD (CX), Y8
+	VADDPD    Y8, Y0, Y0
+	VCVTPS2PD 16(CX), Y8
+	VADDPD    Y8, Y1, Y1
+	VCVTPS2PD 32(CX), Y8
+	VADDPD    Y8, Y2, Y2
+	VCVTPS2PD 48(CX), Y8
+	VADDPD    Y8, Y3, Y3
+	ADDQ      BX, CX
+	DECQ      DX
+	JNZ       colsum_loop
+	VMOVUPD   Y0, (AX)
+	VMOVUPD   Y1, 32(AX)
+	VMOVUPD   Y2, 64(AX)
+	VMOVUPD   Y3, 96(AX)
+	VZEROUPPER
+	RET
+
+// func colSqDev16F64AVX2(acc []float64, mu []float64, x []float32, rows int, stride int)
+// Requires: AVX
+TEXT ·colSqDev16F64AVX2(SB), NOSPLIT, $0-88
+	MOVQ    acc_base+0(FP), AX
+	MOVQ    mu_base+24(FP), CX
+	MOVQ    x_base+48(FP), DX
+	MOVQ    rows+72(FP), BX
+	MOVQ    stride+80(FP), SI
+	SHLQ    $0x02, SI
+	VMOVUPD (AX), Y0
+	VMOVUPD 32(AX), Y1
+	VMOVUPD 64(AX), Y2
+	VMOVUPD 96(AX), Y3
+	VMOVUPD (CX), Y4
+	VMOVUPD 32(CX), Y5
+	VMOVUPD 64(CX), Y6
+	VMOVUPD 96(CX), Y7
+
+colsqdev_loop:
+	VCVTPS2PD (DX), Y8
+	VSUBPD    Y4, Y8, Y8
+	VMULPD    Y8, Y8, Y8
+	VADDPD    Y8, Y0, Y0
+	VCVTPS2PD 16(DX), Y8
+	VSUBPD    Y5, Y8, Y8
+	VMULPD    Y8, Y8, Y8
+	VADDPD    Y8, Y1, Y1
+	VCVTPS2PD 32(DX), Y8
+	VSUBPD    Y6, Y8, Y8
+	VMULPD    Y8, Y8, Y8
+	VADDPD    Y8, Y2, Y2
+	VCVTPS2PD 48(DX), Y8
+	VSUBPD    Y7, Y8, Y8
+	VMULPD    Y8, Y8, Y8
+	VADDPD    Y8, Y3, Y3
+	ADDQ      SI, DX
+	DECQ      BX
+	JNZ       colsqdev_loop
+	VMOVUPD   Y0, (AX)
+	VMOVUPD   Y1, 32(AX)
+	VMOVUPD   Y2, 64(AX)
+	VMOVUPD   Y3, 96(AX)
+	VZEROUPPER
+	RET
+
+// func colGradSum16F64AVX2(sb []float64, sg []float64, dy []float32, xhat []float32, rows int, stride int)
+// Requires: AVX
+TEXT ·colGradSum16F64AVX2(SB), NOSPLIT, $0-112
+	MOVQ    sb_base+0(FP), AX
+	MOVQ    sg_base+24(FP), CX
+	MOVQ    dy_base+48(FP), DX
+	MOVQ    xhat_base+72(FP), BX
+	MOVQ    rows+96(FP), SI
+	MOVQ    stride+104(FP), DI
+	SHLQ    $0x02, DI
+	VMOVUPD (AX), Y0
+	VMOVUPD 32(AX), Y1
+	VMOVUPD 64(AX), Y2
+	VMOVUPD 96(AX), Y3
+	VMOVUPD (CX), Y4
+	VMOVUPD 32(CX), Y5
+	VMOVUPD 64(CX), Y6
+	VMOVUPD 96(CX), Y7
+
+colgradsum_loop:
+	VCVTPS2PD (DX), Y8
+	VCVTPS2PD (BX), Y9
+	VADDPD    Y8, Y0, Y0
+	VMULPD    Y9, Y8, Y8
+	VADDPD    Y8, Y4, Y4
+	VCVTPS2PD 16(DX), Y8
+	VCVTPS2PD 16(BX), Y9
+	VADDPD    Y8, Y1, Y1
+	VMULPD    Y9, Y8, Y8
+	VADDPD    Y8, Y5, Y5
+	VCVTPS2PD 32(DX), Y8
+	VCVTPS2PD 32(BX), Y9
+	VADDPD    Y8, Y2, Y2
+	VMULPD    Y9, Y8, Y8
+	VADDPD    Y8, Y6, Y6
+	VCVTPS2PD 48(DX), Y8
+	VCVTPS2PD 48(BX), Y9
+	VADDPD    Y8, Y3, Y3
+	VMULPD    Y9, Y8, Y8
+	VADDPD    Y8, Y7, Y7
+	ADDQ      DI, DX
+	ADDQ      DI, BX
+	DECQ      SI
+	JNZ       colgradsum_loop
+	VMOVUPD   Y0, (AX)
+	VMOVUPD   Y1, 32(AX)
+	VMOVUPD   Y2, 64(AX)
+	VMOVUPD   Y3, 96(AX)
+	VMOVUPD   Y4, (CX)
+	VMOVUPD   Y5, 32(CX)
+	VMOVUPD   Y6, 64(CX)
+	VMOVUPD   Y7, 96(CX)
+	VZEROUPPER
+	RET

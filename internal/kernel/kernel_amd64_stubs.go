@@ -499,3 +499,45 @@ func sumRows32AVX2(dst []float32, x []float32, rows int, stride int)
 //
 //go:noescape
 func sumRows64AVX2(dst []float32, x []float32, rows int, stride int)
+
+// colSum16F64AVX2 must equal
+//
+//	for r := 0; r < rows; r++ {
+//		for j := 0; j < 16; j++ {
+//			acc[j] += float64(x[r*stride+j])
+//		}
+//	}
+//
+// without bounds checks: len(acc) >= 16, len(x) >= (rows-1)*stride+16, rows >= 1.
+//
+//go:noescape
+func colSum16F64AVX2(acc []float64, x []float32, rows int, stride int)
+
+// colSqDev16F64AVX2 must equal
+//
+//	for r := 0; r < rows; r++ {
+//		for j := 0; j < 16; j++ {
+//			d := float64(x[r*stride+j]) - mu[j]
+//			acc[j] += d * d
+//		}
+//	}
+//
+// without bounds checks: len(acc), len(mu) >= 16, len(x) >= (rows-1)*stride+16, rows >= 1.
+//
+//go:noescape
+func colSqDev16F64AVX2(acc []float64, mu []float64, x []float32, rows int, stride int)
+
+// colGradSum16F64AVX2 must equal
+//
+//	for r := 0; r < rows; r++ {
+//		for j := 0; j < 16; j++ {
+//			g := float64(dy[r*stride+j])
+//			sb[j] += g
+//			sg[j] += g * float64(xhat[r*stride+j])
+//		}
+//	}
+//
+// without bounds checks: len(sb), len(sg) >= 16, len(dy), len(xhat) >= (rows-1)*stride+16, rows >= 1.
+//
+//go:noescape
+func colGradSum16F64AVX2(sb []float64, sg []float64, dy []float32, xhat []float32, rows int, stride int)

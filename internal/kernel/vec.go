@@ -28,7 +28,11 @@ var (
 	bnApplyVec   = bnApplyGeneric
 	dropoutVec   = dropoutGeneric
 	// sumRowsVec[w/32] sums bands of w = 16, 32 and 64 columns.
-	sumRowsVec      = [3]func(dst, x []float32, rows, stride int){sumRowsGeneric, sumRowsGeneric, sumRowsGeneric}
+	sumRowsVec = [3]func(dst, x []float32, rows, stride int){sumRowsGeneric, sumRowsGeneric, sumRowsGeneric}
+	// Batch normalisation's float64 column sums over len(acc) columns.
+	colSumF64       = colSumF64Generic
+	colSqDevF64     = colSqDevF64Generic
+	colGradSumF64   = colGradSumF64Generic
 	winoIn          = winoInGeneric
 	winoOut         = winoOutGeneric
 	winoGradOut     = winoGradOutGeneric
@@ -327,6 +331,9 @@ func UsePortable() (restore func()) {
 	swapIn(&undo, &scaleVec, scaleGeneric)
 	swapIn(&undo, &axpyVec, axpyGeneric)
 	swapIn(&undo, &bnApplyVec, bnApplyGeneric)
+	swapIn(&undo, &colSumF64, colSumF64Generic)
+	swapIn(&undo, &colSqDevF64, colSqDevF64Generic)
+	swapIn(&undo, &colGradSumF64, colGradSumF64Generic)
 	swapIn(&undo, &winoIn, winoInGeneric)
 	swapIn(&undo, &winoOut, winoOutGeneric)
 	swapIn(&undo, &winoGradOut, winoGradOutGeneric)
@@ -339,6 +346,43 @@ func UsePortable() (restore func()) {
 	return func() {
 		for i := len(undo) - 1; i >= 0; i-- {
 			undo[i]()
+		}
+	}
+}
+
+// colSumF64Generic adds the rows of x, stride floats apart, to acc in row
+// order: acc[j] += float64(x[r*stride+j]) for j < len(acc).
+func colSumF64Generic(acc []float64, x []float32, rows, stride int) {
+	for r := range rows {
+		for j, v := range x[r*stride : r*stride+len(acc)] {
+			acc[j] += float64(v)
+		}
+	}
+}
+
+// colSqDevF64Generic adds the squared deviations of the rows of x from mu
+// to acc in row order.
+func colSqDevF64Generic(acc, mu []float64, x []float32, rows, stride int) {
+	mu = mu[:len(acc)]
+	for r := range rows {
+		for j, v := range x[r*stride : r*stride+len(acc)] {
+			d := float64(v) - mu[j]
+			acc[j] += d * d
+		}
+	}
+}
+
+// colGradSumF64Generic adds the rows of dy to sb and of dy*xhat to sg, in
+// row order.
+func colGradSumF64Generic(sb, sg []float64, dy, xhat []float32, rows, stride int) {
+	sg = sg[:len(sb)]
+	for r := range rows {
+		off := r * stride
+		xr := xhat[off : off+len(sb)]
+		for j, v := range dy[off : off+len(sb)] {
+			g := float64(v)
+			sb[j] += g
+			sg[j] += g * float64(xr[j])
 		}
 	}
 }

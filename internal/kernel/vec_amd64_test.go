@@ -638,3 +638,61 @@ func TestVecTwinSumRows(t *testing.T) {
 		}
 	}
 }
+
+// TestVecTwinBatchNormSums: the float64 column sums equal their Go twins
+// bit for bit (or are both NaN), over widths with and without a tail past
+// the 16-column bands, row counts and strides, accumulating into sums that
+// do not start at zero, and write nothing past the columns they own.
+func TestVecTwinBatchNormSums(t *testing.T) {
+	needAVX2(t)
+	r := rand.New(rand.NewPCG(19, 20))
+	same := func(a, b []float64) int {
+		for i := range a {
+			if math.Float64bits(a[i]) != math.Float64bits(b[i]) && (a[i] == a[i] || b[i] == b[i]) {
+				return i
+			}
+		}
+		return -1
+	}
+	start := func(w int) []float64 {
+		s := make([]float64, w+3) // three guard values past the w columns
+		for i := range s {
+			s[i] = r.NormFloat64()
+		}
+		return s
+	}
+	for _, w := range []int{1, 5, 16, 20, 32, 48, 64, 71} {
+		for _, rows := range []int{0, 1, 2, 3, 17, 1000} {
+			for _, stride := range []int{w, w + 1, 3 * w} {
+				n := max(0, (rows-1)*stride+w)
+				x, dy := specialValues(r, n), specialValues(r, n)
+				if rows == 1000 {
+					x, dy = randSlice(r, n), randSlice(r, n) // finite sums too
+				}
+				mu := start(w)[:w]
+				for _, tc := range []struct {
+					name       string
+					twin, fast func(a, b []float64)
+				}{
+					{"colSum", func(a, _ []float64) { colSumF64Generic(a[:w], x, rows, stride) },
+						func(a, _ []float64) { colSumF64Fast(a[:w], x, rows, stride) }},
+					{"colSqDev", func(a, _ []float64) { colSqDevF64Generic(a[:w], mu, x, rows, stride) },
+						func(a, _ []float64) { colSqDevF64Fast(a[:w], mu, x, rows, stride) }},
+					{"colGradSum", func(a, b []float64) { colGradSumF64Generic(a[:w], b[:w], dy, x, rows, stride) },
+						func(a, b []float64) { colGradSumF64Fast(a[:w], b[:w], dy, x, rows, stride) }},
+				} {
+					wa, wb := start(w), start(w)
+					ga, gb := append([]float64(nil), wa...), append([]float64(nil), wb...)
+					tc.twin(wa, wb)
+					tc.fast(ga, gb)
+					if i := same(ga, wa); i >= 0 {
+						t.Fatalf("%s w=%d rows=%d stride=%d: sum %d = %v, twin %v", tc.name, w, rows, stride, i, ga[i], wa[i])
+					}
+					if i := same(gb, wb); i >= 0 {
+						t.Fatalf("%s w=%d rows=%d stride=%d: second sum %d = %v, twin %v", tc.name, w, rows, stride, i, gb[i], wb[i])
+					}
+				}
+			}
+		}
+	}
+}

@@ -9,7 +9,9 @@
 //     Adagrad), exp, scale, axpy, batch-norm apply, and the Winograd
 //     F(2x2,3x3) tile transforms;
 //   - winograd4.go: the Winograd F(4x4,3x3) tile and filter transforms, AVX2
-//     and AVX-512.
+//     and AVX-512;
+//   - batchnorm.go: batch normalisation's float64 column sums (of x, of
+//     squared deviations, of dy and dy*xhat) over bands of 16 columns.
 //
 // Every function that runs VEX/EVEX instructions uses only VEX/EVEX forms and
 // ends with VZEROUPPER (see broadcastGP32); ../asm_lint_test.go checks the
@@ -313,5 +315,6 @@ func main() {
 	genAffine()
 	genDropout()
 	genSumRows()
+	genBatchNormSums()
 	Generate()
 }
