@@ -90,3 +90,38 @@ func TestMaxPoolInferenceMatchesTraining(t *testing.T) {
 		}
 	}
 }
+
+// TestInferGraphChunks: a Functional model's chunk follows
+// inferGraphBudget over the sum of its calls' outputs, and the chunked
+// outputs have Forward's bits.
+func TestInferGraphChunks(t *testing.T) {
+	in := &InputLayer{Shape: tensor.Shape{6}}
+	a := Call(&Dense{Units: 8, Activation: activation.ReLU}, in)
+	b := Call(&Dense{Units: 8}, a)
+	out := Call(&Dense{Units: 3}, Merge(&Add{}, a, b))
+	s, err := NewGraph([]Symbolic{in}, []Symbolic{out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Build(nil, 1); err != nil {
+		t.Fatal(err)
+	}
+	sum := 0
+	for _, n := range s.nodes {
+		sum += n.shape.Size()
+	}
+	old := inferGraphBudget
+	defer func() { inferGraphBudget = old }()
+	inferGraphBudget = 4 * sum * 20
+	if c := s.inferChunk(); c != 20 {
+		t.Fatalf("inferChunk = %d, want 20 (%d floats of outputs a sample)", c, sum)
+	}
+	x := randomTensor(rand.New(rand.NewPCG(3, 4)), 57, 6)
+	want := s.Forward(x, false).Clone()
+	got := s.Infer(x)
+	for i := range want.Data {
+		if math.Float32bits(got.Data[i]) != math.Float32bits(want.Data[i]) {
+			t.Fatalf("Infer[%d] = %v, Forward %v", i, got.Data[i], want.Data[i])
+		}
+	}
+}
