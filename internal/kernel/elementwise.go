@@ -220,10 +220,30 @@ func addBiasRowsBody(ka *kargs, lo, hi int) {
 	bias := ka.s[1]
 	cols := ka.i[0]
 
-	for r := lo; r < hi; r++ {
-		Add(x[r*cols:(r+1)*cols], bias)
+	if cols >= biasTile {
+		for r := lo; r < hi; r++ {
+			Add(x[r*cols:(r+1)*cols], bias)
+		}
+		return
+	}
+	// Narrow rows (a 16-filter convolution's) cost a call each: add the
+	// bias repeated over m rows to m rows at a time instead, the same sum
+	// for every element.
+	m := biasTile / cols
+	p := getF32(m * cols)
+	defer f32Pool.Put(p)
+	tile := *p
+	for i := 0; i < m; i++ {
+		copy(tile[i*cols:], bias[:cols])
+	}
+	for r := lo; r < hi; r += m {
+		k := min(m, hi-r)
+		Add(x[r*cols:(r+k)*cols], tile[:k*cols])
 	}
 }
+
+// biasTile is about how many floats addBiasRowsBody adds per call.
+const biasTile = 512
 
 func reluBody(ka *kargs, lo, hi int) {
 	y := ka.s[0]

@@ -36,6 +36,7 @@ func BenchmarkElementwise(b *testing.B) {
 	run("ReLU", 8, func() { ReLU(y, x) })
 	run("ReLUBackward", 12, func() { ReLUBackward(y, x, z) })
 	run("AddBiasRows", 8, func() { AddBiasRows(y, n/64, 64, bias) })
+	run("AddBiasRows16", 8, func() { AddBiasRows(y, n/16, 16, bias[:16]) })
 	run("BiasReLURows", 8, func() { BiasReLURows(y, n/64, 64, bias) })
 	run("Add", 12, func() { Add(y, x) })
 	run("AddParallel", 12, func() { AddParallel(y, x) })
@@ -141,6 +142,26 @@ func TestSumAndCopyParallel(t *testing.T) {
 		CopyParallel(cp, a)
 		if i := firstBitDiff(cp, a); i >= 0 {
 			t.Fatalf("CopyParallel, n=%d: element %d is %v, want %v", n, i, cp[i], a[i])
+		}
+	}
+}
+
+// TestAddBiasRows: every element gets its column's bias added, the same
+// bits as one addition each, for narrow rows (added many at a time) and
+// wide ones.
+func TestAddBiasRows(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, cols := range []int{1, 3, 16, 17, 64, 511, 512, 600} {
+		for _, rows := range []int{0, 1, 7, 100, 5000} {
+			x, bias := randSlice(r, rows*cols), randSlice(r, cols)
+			want := append([]float32(nil), x...)
+			for i := range want {
+				want[i] += bias[i%cols]
+			}
+			AddBiasRows(x, rows, cols, bias)
+			if i := firstBitDiff(x, want); i >= 0 {
+				t.Fatalf("cols=%d rows=%d: element %d is %v, want %v", cols, rows, i, x[i], want[i])
+			}
 		}
 	}
 }
