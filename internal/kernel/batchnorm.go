@@ -173,7 +173,10 @@ func batchNormBackwardBody(ka *kargs, lo, hi int) {
 // of a local slice would allocate its header on every call.
 var f64Pool sync.Pool
 
-// f32Pool holds float32 scratch of a few values per column, as f64Pool.
+// f32Pool holds float32 scratch, as f64Pool: batch norm's per-column
+// factors and AddBiasRows's tiled bias. Every buffer holds at least
+// biasTile floats, so that the two users' sizes do not keep replacing
+// each other's buffers.
 var f32Pool sync.Pool
 
 // getF32 returns n float32s (not zeroed); put the pointer back when done.
@@ -182,7 +185,7 @@ func getF32(n int) *[]float32 {
 		*p = (*p)[:n]
 		return p
 	}
-	s := make([]float32, n)
+	s := make([]float32, n, max(n, biasTile))
 	return &s
 }
 
