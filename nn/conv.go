@@ -58,6 +58,8 @@ type Conv2D struct {
 	z, y, dz   *tensor.Tensor
 	act        *tensor.Tensor // f(z) when the backward pass also needs z
 	dx         *tensor.Tensor
+	foldW      []float32 // forwardFolded's kernel
+	foldB      []float32 // its bias, then the per-filter scale
 	skipInputG bool
 	wino       kernel.Winograd
 	// causal pads the width axis by dilation*(kw-1) on the left only, and
@@ -262,13 +264,53 @@ func (c *Conv2D) winograd() bool {
 }
 
 func (c *Conv2D) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
+	return c.forwardWith(x, c.kernel.Value.Data, biasOf(&c.bias, c.NoBias))
+}
+
+// forwardFolded is the convolution followed by bn in inference mode, in
+// one pass: with s = gamma/sqrt(movingVar+eps) per filter, the kernel
+// times s and the bias (b - movingMean)·s + beta. The folded weights are
+// made again on every call (a pass over the kernel, small beside one over
+// the activations), so they always follow the current weights.
+func (c *Conv2D) forwardFolded(x *tensor.Tensor, bn *BatchNormalization) *tensor.Tensor {
+	w, f := c.kernel.Value.Data, c.Filters
+	if cap(c.foldW) < len(w) {
+		c.foldW = make([]float32, len(w))
+	}
+	if cap(c.foldB) < 2*f {
+		c.foldB = make([]float32, 2*f)
+	}
+	fw, fb, sc := c.foldW[:len(w)], c.foldB[:f], c.foldB[f:2*f]
+	kernel.InvStd(bn.invStd, bn.movingVar.Value.Data, bn.epsilon())
+	gamma, beta, mean := bn.gamma.Value.Data, bn.beta.Value.Data, bn.movingMean.Value.Data
+	for j := range sc {
+		sc[j] = gamma[j] * bn.invStd[j]
+	}
+	for i := 0; i < len(w); i += f {
+		for j, v := range w[i : i+f] {
+			fw[i+j] = v * sc[j]
+		}
+	}
+	b := biasOf(&c.bias, c.NoBias)
+	for j := range fb {
+		var bj float32
+		if b != nil {
+			bj = b[j]
+		}
+		fb[j] = (bj-mean[j])*sc[j] + beta[j]
+	}
+	return c.forwardWith(x, fw, fb)
+}
+
+// forwardWith is Forward with kernel w and bias b (nil: none).
+func (c *Conv2D) forwardWith(x *tensor.Tensor, w, b []float32) *tensor.Tensor {
 	g := &c.geom
 	g.N = x.Len()
 	c.x = x
 	rows, k := g.ColRows(), g.ColCols()
 	c.z = tensor.Ensure(c.z, g.N, g.OH, g.OW, c.Filters)
 	if c.winograd() {
-		c.wino.Forward(g, c.Filters, x.Data, c.kernel.Value.Data, c.z.Data)
+		c.wino.Forward(g, c.Filters, x.Data, w, c.z.Data)
 	} else {
 		a := x.Data
 		if !c.pointwise() {
@@ -278,12 +320,12 @@ func (c *Conv2D) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 		}
 		// One product per group: group gr's im2col columns times its
 		// filters' columns of the kernel, into its output channels.
-		kg, fg, w, z := k/c.groups(), c.Filters/c.groups(), c.kernel.Value.Data, c.z.Data
+		kg, fg, z := k/c.groups(), c.Filters/c.groups(), c.z.Data
 		for gr := range c.groups() {
 			kernel.Gemm(false, false, rows, fg, kg, 1, a[gr*kg:], k, w[gr*fg:], c.Filters, 0, z[gr*fg:], c.Filters)
 		}
 	}
-	c.y = activate(c.Activation, c.z, &c.act, rows, c.Filters, biasOf(&c.bias, c.NoBias))
+	c.y = activate(c.Activation, c.z, &c.act, rows, c.Filters, b)
 	return c.y
 }
 

@@ -43,11 +43,16 @@ type Node struct {
 	// linearOut: an output whose gradient this Backward is the gradient
 	// before its activation (the fused softmax + cross-entropy).
 	linearOut bool
-	want      bool // it or a node before it has weights: its output's gradient is needed
-	edges     int  // gradient contributions it receives: consumer inputs, plus one as an output
-	xs        []*tensor.Tensor
-	out       *tensor.Tensor // the output of the last Forward
-	grad      *tensor.Tensor // its output's gradient in the current Backward
+	// foldBN, on a Conv2D call, is the BatchNormalization call that alone
+	// reads its output; Infer runs the two as one convolution whose
+	// weights have the normalisation folded in, and skips foldedBN's call.
+	foldBN   *BatchNormalization
+	foldedBN bool
+	want     bool // it or a node before it has weights: its output's gradient is needed
+	edges    int  // gradient contributions it receives: consumer inputs, plus one as an output
+	xs       []*tensor.Tensor
+	out      *tensor.Tensor // the output of the last Forward
+	grad     *tensor.Tensor // its output's gradient in the current Backward
 	// buf is the shared buffer its gradient lives in while it waits for
 	// its Backward (see gradbuf.go), or nil.
 	buf *pooled

@@ -18,7 +18,9 @@ func randomTensor(r *rand.Rand, shape ...int) *tensor.Tensor {
 }
 
 // TestInferMatchesForward runs a conv net through Infer in chunks and
-// through one Forward call: every output must have the same bits.
+// whole: every output must have the same bits. Infer folds the batch norm
+// into the convolution before it, so against Forward(x, false) the
+// outputs agree to rounding.
 func TestInferMatchesForward(t *testing.T) {
 	s := &Stack{}
 	s.Add(
@@ -40,14 +42,18 @@ func TestInferMatchesForward(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	for _, n := range []int{1, 20, 57, 100} {
 		x := randomTensor(r, n, 12, 12, 3)
-		want := s.Forward(x, false).Clone()
+		ref := s.Forward(x, false).Clone()
+		want := s.inferForward(x).Clone()
 		got := s.Infer(x)
 		if !got.Shape.Equal(want.Shape) {
-			t.Fatalf("n=%d: Infer shape %v, Forward %v", n, got.Shape, want.Shape)
+			t.Fatalf("n=%d: Infer shape %v, whole %v", n, got.Shape, want.Shape)
 		}
 		for i := range want.Data {
 			if math.Float32bits(got.Data[i]) != math.Float32bits(want.Data[i]) {
-				t.Fatalf("n=%d: Infer[%d] = %v, Forward %v", n, i, got.Data[i], want.Data[i])
+				t.Fatalf("n=%d: Infer[%d] = %v, whole %v", n, i, got.Data[i], want.Data[i])
+			}
+			if d := math.Abs(float64(got.Data[i] - ref.Data[i])); d > 1e-5 {
+				t.Fatalf("n=%d: Infer[%d] = %v, Forward %v", n, i, got.Data[i], ref.Data[i])
 			}
 		}
 	}
@@ -124,4 +130,71 @@ func TestInferGraphChunks(t *testing.T) {
 			t.Fatalf("Infer[%d] = %v, Forward %v", i, got.Data[i], want.Data[i])
 		}
 	}
+}
+
+// TestInferFoldsBatchNorm: Infer runs a convolution and the batch norm
+// after it as one folded convolution (with a bias and without, Winograd
+// and im2col, and behind a residual Add) and gives Forward(x, false)'s
+// outputs to rounding; a weight changed between calls takes effect; a
+// convolution whose output another layer also reads is not folded.
+func TestInferFoldsBatchNorm(t *testing.T) {
+	in := &InputLayer{Shape: tensor.Shape{10, 10, 3}}
+	c1 := &Conv2D{Filters: 8, KernelSize: [2]int{3, 3}, Padding: Same}             // Winograd, bias
+	c2 := &Conv2D{Filters: 8, KernelSize: [2]int{1, 1}, Padding: Same, NoBias: true} // pointwise, no bias
+	c3 := &Conv2D{Filters: 8, KernelSize: [2]int{3, 3}, Strides: [2]int{2, 2}, Padding: Same}
+	bn1, bn2, bn3 := &BatchNormalization{}, &BatchNormalization{}, &BatchNormalization{}
+	a := Call(&Activation{Activation: activation.ReLU}, Call(bn1, Call(c1, in)))
+	conv2 := Call(c2, a)
+	b := Call(bn2, conv2)
+	sum := Merge(&Add{}, a, b)
+	shared := Call(c3, sum)
+	// c3's output feeds both bn3 and the flatten: no fold there.
+	out := Call(&Dense{Units: 4}, Call(&Flatten{}, Merge(&Concatenate{}, Call(bn3, shared), shared)))
+	s, err := NewGraph([]Symbolic{in}, []Symbolic{out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Build(nil, 5); err != nil {
+		t.Fatal(err)
+	}
+	folds := 0
+	for _, n := range s.nodes {
+		if n.foldBN != nil {
+			folds++
+			if n.run != c1 && n.run != c2 {
+				t.Errorf("folded %s", n.run.LayerName())
+			}
+		}
+	}
+	if folds != 2 {
+		t.Fatalf("%d folds, want 2 (c1 → bn1, c2 → bn2)", folds)
+	}
+	r := rand.New(rand.NewPCG(7, 8))
+	stats := func() {
+		for _, bn := range []*BatchNormalization{bn1, bn2, bn3} {
+			for i := range bn.gamma.Value.Data {
+				bn.gamma.Value.Data[i] = float32(0.5 + r.Float64())
+				bn.beta.Value.Data[i] = float32(r.NormFloat64())
+				bn.movingMean.Value.Data[i] = float32(r.NormFloat64())
+				bn.movingVar.Value.Data[i] = float32(0.2 + r.Float64())
+			}
+		}
+	}
+	check := func(what string) {
+		x := randomTensor(r, 6, 10, 10, 3)
+		want := s.Forward(x, false).Clone()
+		got := s.Infer(x)
+		for i := range want.Data {
+			if d := math.Abs(float64(got.Data[i] - want.Data[i])); d > 1e-4*(1+math.Abs(float64(want.Data[i]))) {
+				t.Fatalf("%s: Infer[%d] = %v, Forward %v", what, i, got.Data[i], want.Data[i])
+			}
+		}
+	}
+	stats()
+	check("first")
+	stats() // new statistics and weights between calls
+	for i := range c1.kernel.Value.Data {
+		c1.kernel.Value.Data[i] *= -1.5
+	}
+	check("after a change")
 }

@@ -396,6 +396,30 @@ func (s *Stack) wire() {
 		}
 	}
 	s.fuse()
+	s.planFolds()
+}
+
+// planFolds finds the Conv2D calls whose output only a BatchNormalization
+// reads (a ResNet's conv → BN): Infer folds the normalisation into the
+// convolution's weights, one pass over the activations instead of two.
+// Only a linear convolution (no activation between the two), without
+// activity regularizers on either, and not a model output.
+func (s *Stack) planFolds() {
+	for _, n := range s.nodes {
+		n.foldBN, n.foldedBN = nil, false
+	}
+	for _, n := range s.nodes {
+		bn, ok := n.run.(*BatchNormalization)
+		if !ok || n.merge != nil || n.act != nil || len(n.inputs) != 1 {
+			continue
+		}
+		in := n.inputs[0]
+		c, ok := in.run.(*Conv2D)
+		if !ok || in.merge != nil || in.edges != 1 || in.act != nil || c.Activation != activation.Linear || bn.cols != c.Filters {
+			continue
+		}
+		in.foldBN, n.foldedBN = bn, true
+	}
 }
 
 // ActivityRegularized is implemented by layers that take an
@@ -516,6 +540,20 @@ func (s *Stack) ForwardAll(xs []*tensor.Tensor, training bool) []*tensor.Tensor 
 
 // run runs the nodes in order on xs, stopping after stop (nil: all).
 func (s *Stack) run(xs []*tensor.Tensor, training bool, stop *Node) {
+	s.runFolded(xs, training, false, stop)
+}
+
+// inferForward is Forward in inference mode with the conv → BN pairs
+// folded (planFolds): what Infer runs. Its outputs equal Forward(x,
+// false)'s up to rounding, not bit for bit; Forward itself never folds,
+// so that a Backward after it sees every layer's own forward pass.
+func (s *Stack) inferForward(x *tensor.Tensor) *tensor.Tensor {
+	s.xs[0] = x
+	s.runFolded(s.xs, false, true, nil)
+	return s.outNode.out
+}
+
+func (s *Stack) runFolded(xs []*tensor.Tensor, training, fold bool, stop *Node) {
 	for _, r := range s.replicas {
 		if t, ok := r.rep.(Freezable); ok {
 			t.SetTrainable(IsTrainable(r.orig))
@@ -527,12 +565,17 @@ func (s *Stack) run(xs []*tensor.Tensor, training bool, stop *Node) {
 	}
 	for _, n := range s.nodes {
 		var y *tensor.Tensor
-		if n.merge != nil {
+		switch {
+		case fold && n.foldedBN:
+			y = n.inputs[0].out // the convolution before it did its work
+		case fold && n.foldBN != nil:
+			y = n.run.(*Conv2D).forwardFolded(n.inputs[0].out, n.foldBN)
+		case n.merge != nil:
 			for i, in := range n.inputs {
 				n.xs[i] = in.out
 			}
 			y = n.merge.ForwardMerge(n.xs, training)
-		} else {
+		default:
 			y = n.run.Forward(n.inputs[0].out, training)
 		}
 		n.out = y
@@ -598,7 +641,7 @@ func (s *Stack) Infer(x *tensor.Tensor) *tensor.Tensor {
 	// An activity penalty is of the whole batch (Orthogonal's is not a sum
 	// over examples), so a model with one runs it whole.
 	if chunks <= 1 || s.hasActivity() {
-		return s.Forward(x, false)
+		return s.inferForward(x)
 	}
 	out := s.OutputShape()
 	s.inferShape = append(append(s.inferShape[:0], n), out...)
@@ -607,7 +650,7 @@ func (s *Stack) Infer(x *tensor.Tensor) *tensor.Tensor {
 	for c := 0; c < chunks; c++ {
 		// Even chunks: 256 in chunks of at most 64 is 4×64, 200 is 4×50.
 		lo, hi := c*n/chunks, (c+1)*n/chunks
-		y := s.Forward(x.SliceInto(&s.chunk, lo, hi), false)
+		y := s.inferForward(x.SliceInto(&s.chunk, lo, hi))
 		copy(s.inferOut.Data[lo*row:hi*row], y.Data)
 	}
 	return s.inferOut
