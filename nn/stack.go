@@ -630,10 +630,12 @@ func (s *Stack) inferChunk() int {
 }
 
 // Infer is Forward in inference mode for a batch of any size. It runs the
-// layers on chunks of the batch small enough that each layer's output
-// stays in cache and gathers the results in a tensor the Stack owns (valid
-// until the next call). Each row equals Forward(x, false)'s: no layer
-// mixes examples in inference.
+// layers on chunks of the batch (see inferChunk) and gathers the results
+// in a tensor the Stack owns (valid until the next call), with batch
+// norms folded into the convolutions before them (planFolds). Each row is
+// the same however the batch is cut, since no layer mixes examples in
+// inference; against Forward(x, false) it differs by rounding where a
+// batch norm was folded.
 func (s *Stack) Infer(x *tensor.Tensor) *tensor.Tensor {
 	n := x.Len()
 	size := s.inferChunk()
