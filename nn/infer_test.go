@@ -139,7 +139,7 @@ func TestInferGraphChunks(t *testing.T) {
 // convolution whose output another layer also reads is not folded.
 func TestInferFoldsBatchNorm(t *testing.T) {
 	in := &InputLayer{Shape: tensor.Shape{10, 10, 3}}
-	c1 := &Conv2D{Filters: 8, KernelSize: [2]int{3, 3}, Padding: Same}             // Winograd, bias
+	c1 := &Conv2D{Filters: 8, KernelSize: [2]int{3, 3}, Padding: Same}               // Winograd, bias
 	c2 := &Conv2D{Filters: 8, KernelSize: [2]int{1, 1}, Padding: Same, NoBias: true} // pointwise, no bias
 	c3 := &Conv2D{Filters: 8, KernelSize: [2]int{3, 3}, Strides: [2]int{2, 2}, Padding: Same}
 	bn1, bn2, bn3 := &BatchNormalization{}, &BatchNormalization{}, &BatchNormalization{}
