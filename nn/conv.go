@@ -264,15 +264,16 @@ func (c *Conv2D) winograd() bool {
 }
 
 func (c *Conv2D) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
-	return c.forwardWith(x, c.kernel.Value.Data, biasOf(&c.bias, c.NoBias))
+	return c.forwardWith(x, c.kernel.Value.Data, biasOf(&c.bias, c.NoBias), c.Activation)
 }
 
 // forwardFolded is the convolution followed by bn in inference mode, in
 // one pass: with s = gamma/sqrt(movingVar+eps) per filter, the kernel
 // times s and the bias (b - movingMean)·s + beta. The folded weights are
 // made again on every call (a pass over the kernel, small beside one over
-// the activations), so they always follow the current weights.
-func (c *Conv2D) forwardFolded(x *tensor.Tensor, bn *BatchNormalization) *tensor.Tensor {
+// the activations), so they always follow the current weights. With relu,
+// the ReLU after the batch norm is applied in the bias pass.
+func (c *Conv2D) forwardFolded(x *tensor.Tensor, bn *BatchNormalization, relu bool) *tensor.Tensor {
 	w, f := c.kernel.Value.Data, c.Filters
 	if cap(c.foldW) < len(w) {
 		c.foldW = make([]float32, len(w))
@@ -299,11 +300,15 @@ func (c *Conv2D) forwardFolded(x *tensor.Tensor, bn *BatchNormalization) *tensor
 		}
 		fb[j] = (bj-mean[j])*sc[j] + beta[j]
 	}
-	return c.forwardWith(x, fw, fb)
+	act := activation.Linear
+	if relu {
+		act = activation.ReLU
+	}
+	return c.forwardWith(x, fw, fb, act)
 }
 
-// forwardWith is Forward with kernel w and bias b (nil: none).
-func (c *Conv2D) forwardWith(x *tensor.Tensor, w, b []float32) *tensor.Tensor {
+// forwardWith is Forward with kernel w, bias b (nil: none) and activation f.
+func (c *Conv2D) forwardWith(x *tensor.Tensor, w, b []float32, f activation.Func) *tensor.Tensor {
 	g := &c.geom
 	g.N = x.Len()
 	c.x = x
@@ -325,7 +330,7 @@ func (c *Conv2D) forwardWith(x *tensor.Tensor, w, b []float32) *tensor.Tensor {
 			kernel.Gemm(false, false, rows, fg, kg, 1, a[gr*kg:], k, w[gr*fg:], c.Filters, 0, z[gr*fg:], c.Filters)
 		}
 	}
-	c.y = activate(c.Activation, c.z, &c.act, rows, c.Filters, b)
+	c.y = activate(f, c.z, &c.act, rows, c.Filters, b)
 	return c.y
 }
 

@@ -45,9 +45,12 @@ type Node struct {
 	linearOut bool
 	// foldBN, on a Conv2D call, is the BatchNormalization call that alone
 	// reads its output; Infer runs the two as one convolution whose
-	// weights have the normalisation folded in, and skips foldedBN's call.
+	// weights have the normalisation folded in, and with foldReLU the
+	// ReLU Activation that alone reads the batch norm's output too. The
+	// calls folded into a convolution are marked folded and skipped.
 	foldBN   *BatchNormalization
-	foldedBN bool
+	foldReLU bool
+	folded   bool
 	want     bool // it or a node before it has weights: its output's gradient is needed
 	edges    int  // gradient contributions it receives: consumer inputs, plus one as an output
 	xs       []*tensor.Tensor

@@ -133,8 +133,9 @@ func TestInferGraphChunks(t *testing.T) {
 }
 
 // TestInferFoldsBatchNorm: Infer runs a convolution and the batch norm
-// after it as one folded convolution (with a bias and without, Winograd
-// and im2col, and behind a residual Add) and gives Forward(x, false)'s
+// after it (and a ReLU after that) as one folded convolution (with a bias
+// and without, Winograd and pointwise, behind a residual Add) and gives
+// Forward(x, false)'s
 // outputs to rounding; a weight changed between calls takes effect; a
 // convolution whose output another layer also reads is not folded.
 func TestInferFoldsBatchNorm(t *testing.T) {
@@ -157,17 +158,24 @@ func TestInferFoldsBatchNorm(t *testing.T) {
 	if err := s.Build(nil, 5); err != nil {
 		t.Fatal(err)
 	}
-	folds := 0
+	folds, skipped := 0, 0
 	for _, n := range s.nodes {
 		if n.foldBN != nil {
 			folds++
 			if n.run != c1 && n.run != c2 {
 				t.Errorf("folded %s", n.run.LayerName())
 			}
+			// c1's batch norm is read only by a ReLU: folded too.
+			if n.foldReLU != (n.run == c1) {
+				t.Errorf("%s: foldReLU %v", n.run.LayerName(), n.foldReLU)
+			}
+		}
+		if n.folded {
+			skipped++
 		}
 	}
-	if folds != 2 {
-		t.Fatalf("%d folds, want 2 (c1 → bn1, c2 → bn2)", folds)
+	if folds != 2 || skipped != 3 {
+		t.Fatalf("%d folds skipping %d calls, want 2 (c1 → bn1 → ReLU, c2 → bn2) skipping 3", folds, skipped)
 	}
 	r := rand.New(rand.NewPCG(7, 8))
 	stats := func() {

@@ -401,24 +401,34 @@ func (s *Stack) wire() {
 
 // planFolds finds the Conv2D calls whose output only a BatchNormalization
 // reads (a ResNet's conv → BN): Infer folds the normalisation into the
-// convolution's weights, one pass over the activations instead of two.
-// Only a linear convolution (no activation between the two), without
-// activity regularizers on either, and not a model output.
+// convolution's weights, and a ReLU Activation that alone reads the batch
+// norm's output into the convolution's bias pass, one pass over the
+// activations instead of three. Only a linear convolution (no activation
+// between), without activity regularizers, and not a model output.
 func (s *Stack) planFolds() {
 	for _, n := range s.nodes {
-		n.foldBN, n.foldedBN = nil, false
+		n.foldBN, n.foldReLU, n.folded = nil, false, false
 	}
+	only := func(n *Node) bool { return n.edges == 1 && n.act == nil && n.merge == nil }
 	for _, n := range s.nodes {
 		bn, ok := n.run.(*BatchNormalization)
-		if !ok || n.merge != nil || n.act != nil || len(n.inputs) != 1 {
+		if !ok || n.act != nil || n.merge != nil || len(n.inputs) != 1 {
 			continue
 		}
 		in := n.inputs[0]
 		c, ok := in.run.(*Conv2D)
-		if !ok || in.merge != nil || in.edges != 1 || in.act != nil || c.Activation != activation.Linear || bn.cols != c.Filters {
+		if !ok || !only(in) || c.Activation != activation.Linear || bn.cols != c.Filters {
 			continue
 		}
-		in.foldBN, n.foldedBN = bn, true
+		in.foldBN, n.folded = bn, true
+		if !only(n) {
+			continue
+		}
+		for _, m := range s.nodes {
+			if a, ok := m.run.(*Activation); ok && m.merge == nil && len(m.inputs) == 1 && m.inputs[0] == n && a.Activation == activation.ReLU {
+				in.foldReLU, m.folded = true, true
+			}
+		}
 	}
 }
 
@@ -566,10 +576,10 @@ func (s *Stack) runFolded(xs []*tensor.Tensor, training, fold bool, stop *Node) 
 	for _, n := range s.nodes {
 		var y *tensor.Tensor
 		switch {
-		case fold && n.foldedBN:
+		case fold && n.folded:
 			y = n.inputs[0].out // the convolution before it did its work
 		case fold && n.foldBN != nil:
-			y = n.run.(*Conv2D).forwardFolded(n.inputs[0].out, n.foldBN)
+			y = n.run.(*Conv2D).forwardFolded(n.inputs[0].out, n.foldBN, n.foldReLU)
 		case n.merge != nil:
 			for i, in := range n.inputs {
 				n.xs[i] = in.out
