@@ -170,7 +170,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	// open) is closed after two minutes, so that clients that connect and
 	// go quiet cannot hold sockets for ever.
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute, Protocols: protocols}
-	ctx, stop := signalContext(context.Background())
+	ctx, stop := signalContext(commandContext())
 	defer stop()
 	served := make(chan error, 2)
 	url := "http://" + ln.Addr().String()

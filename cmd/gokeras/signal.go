@@ -38,6 +38,12 @@ func (e *signalError) exitCode() int {
 	return 130
 }
 
+// commandContext is the parent of the long-running commands' contexts:
+// Background, except in tests, which bound it so that a command waiting
+// for something that never comes fails its test instead of hanging the
+// package until go test's timeout.
+var commandContext = context.Background
+
 // signalContext is the one place long-running commands (train, sweep)
 // handle signals. The context it returns is cancelled by the first SIGINT
 // or SIGTERM, with a *signalError as its context.Cause; the command then

@@ -4,7 +4,6 @@ package main
 // resumable from its results file. The search itself is package sweep.
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"os"
@@ -269,7 +268,7 @@ func sweepCommand(args []string, stdout, stderr io.Writer, built func(*sweepBuil
 	if built != nil || qf.active() {
 		return queueSweep(built, qf, &sweepBuilt{fs: fs, s: s, model: *modelFlag, results: resultsPath, plots: plots, checkpoints: checkpoints}, stdout)
 	}
-	ctx, stop := signalContext(context.Background())
+	ctx, stop := signalContext(commandContext())
 	defer stop()
 	start := time.Now()
 	rep, runErr := s.Run(ctx)

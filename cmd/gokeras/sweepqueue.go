@@ -146,7 +146,7 @@ func queueSweep(built func(*sweepBuilt) error, qf *queueFlags, b *sweepBuilt, st
 		return err
 	}
 	defer nc.Close()
-	ctx, stop := signalContext(context.Background())
+	ctx, stop := signalContext(commandContext())
 	defer stop()
 	q, err := queue.Create(ctx, nc, *qf.replicas)
 	if err != nil {
@@ -250,7 +250,7 @@ reported), done (score) or failed (why).
 
 // runSweepQueueCommand runs 'sweep worker' and 'sweep status'.
 func runSweepQueueCommand(name string, args []string, stdout, stderr io.Writer) error {
-	ctx, stop := signalContext(context.Background())
+	ctx, stop := signalContext(commandContext())
 	defer stop()
 	if name == "worker" {
 		err := sweepWorker(ctx, args, stdout, stderr)
@@ -297,7 +297,9 @@ func sweepWorker(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	defer nc.Close()
-	q, err := queue.Open(ctx, nc)
+	q, err := queue.OpenWait(ctx, nc, func(err error) {
+		fmt.Fprintf(stderr, "gokeras sweep worker: %s: %v; trying again\n", *conn.url, err)
+	})
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil

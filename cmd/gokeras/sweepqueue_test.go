@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"fmt"
 	"net"
@@ -40,6 +41,19 @@ func worker(t *testing.T, args ...string) {
 		if t.Failed() {
 			t.Logf("worker %v:\n%s", args, out.String())
 		}
+	})
+}
+
+// bounded gives the commands the test runs in this process a deadline:
+// a coordinator whose trials never come back then fails the test, with
+// its workers' output, instead of hanging the package.
+func bounded(t *testing.T, d time.Duration) {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	old := commandContext
+	commandContext = func() context.Context { return ctx }
+	t.Cleanup(func() {
+		cancel()
+		commandContext = old
 	})
 }
 
@@ -89,6 +103,7 @@ func TestSweepQueue(t *testing.T) {
 }
 
 func testSweepQueue(t *testing.T, extra []string, trials int) {
+	bounded(t, 2*time.Minute)
 	dir := t.TempDir()
 	p, err := gokeras.LookupPreset("digits-cnn")
 	if err != nil {
@@ -187,6 +202,7 @@ func TestSweepQueueErrors(t *testing.T) {
 // only TLS, its certificate trusted with --nats-tls-ca; without it the
 // connection is refused.
 func TestSweepQueueTLS(t *testing.T) {
+	bounded(t, 2*time.Minute)
 	dir := t.TempDir()
 	cert, key, _ := selfSigned(t, dir)
 	tlsConfig, err := server.GenTLSConfig(&server.TLSConfigOpts{CertFile: cert, KeyFile: key})
@@ -268,6 +284,7 @@ func credsServer(t *testing.T, dir string) (url, creds string) {
 // admits only users with credentials, given with --nats-creds; without
 // them the connection is refused.
 func TestSweepQueueCreds(t *testing.T) {
+	bounded(t, 2*time.Minute)
 	dir := t.TempDir()
 	url, creds := credsServer(t, dir)
 	args := []string{"sweep", "--grid", "dense=4", "--epochs", "1", "--plot-dir", "", "--results", filepath.Join(dir, "r.csv"), "--queue", url, "--table-every", "0"}
@@ -286,6 +303,7 @@ func TestSweepQueueCreds(t *testing.T) {
 // trying (saying so) and takes the sweep's trial once the server is up,
 // as a worker pod started before the NATS pod would.
 func TestSweepWorkerWaitsForServer(t *testing.T) {
+	bounded(t, 2*time.Minute)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -294,7 +312,10 @@ func TestSweepWorkerWaitsForServer(t *testing.T) {
 	l.Close()
 	url := fmt.Sprintf("nats://127.0.0.1:%d", port)
 	worker(t, "--queue", url)
-	time.Sleep(1500 * time.Millisecond) // the worker's first attempts fail
+	// Longer than the JetStream API's 5 s timeout: the worker's first
+	// request, buffered while it connects, times out before the server is
+	// up, and the worker asks again.
+	time.Sleep(6 * time.Second)
 	natstest.Start(t, &server.Options{Host: "127.0.0.1", Port: port})
 	dir := t.TempDir()
 	out, errOut, code := runCLI(t, "sweep", "--grid", "dense=4", "--epochs", "1", "--plot-dir", "", "--results", filepath.Join(dir, "r.csv"), "--queue", url, "--table-every", "0")

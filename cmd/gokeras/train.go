@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -287,7 +286,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("--%s %s: %s; nothing was trained", o.flag, o.path, strings.TrimPrefix(err.Error(), "gokeras: save "+o.path+": "))
 		}
 	}
-	ctx, stop := signalContext(context.Background())
+	ctx, stop := signalContext(commandContext())
 	defer stop()
 	fitY, testY := trainSet.Y, testSet.Y
 	if *load != "" {

@@ -203,6 +203,13 @@ func Create(ctx context.Context, nc *nats.Conn, replicas int) (*Queue, error) {
 // Open returns the queue on the server of nc, waiting until a
 // coordinator has created it or ctx ends (a worker may start first).
 func Open(ctx context.Context, nc *nats.Conn) (*Queue, error) {
+	return OpenWait(ctx, nc, nil)
+}
+
+// OpenWait is Open that also waits out a server that is not reached yet
+// or whose JetStream is still starting (see transient), calling onRetry,
+// if set, with the reason each time it tries again.
+func OpenWait(ctx context.Context, nc *nats.Conn, onRetry func(error)) (*Queue, error) {
 	js, err := jetstream.New(nc)
 	if err != nil {
 		return nil, fmt.Errorf("queue: %w", err)
@@ -218,15 +225,39 @@ func Open(ctx context.Context, nc *nats.Conn) (*Queue, error) {
 		if err == nil {
 			return q, nil
 		}
-		if !errors.Is(err, jetstream.ErrBucketNotFound) && !errors.Is(err, jetstream.ErrStreamNotFound) {
+		notCreated := errors.Is(err, jetstream.ErrBucketNotFound) || errors.Is(err, jetstream.ErrStreamNotFound)
+		if !notCreated && !transient(ctx, err) {
 			return nil, fmt.Errorf("queue: %w", err)
+		}
+		if !notCreated && onRetry != nil {
+			onRetry(err)
 		}
 		select {
 		case <-ctx.Done():
-			return nil, fmt.Errorf("queue: no sweep has been started on this server (no bucket %s): %w", Bucket, ctx.Err())
+			if notCreated {
+				return nil, fmt.Errorf("queue: no sweep has been started on this server (no bucket %s): %w", Bucket, ctx.Err())
+			}
+			return nil, fmt.Errorf("queue: %w (is the server up, with JetStream on? see docs/distributed.md)", err)
 		case <-time.After(time.Second):
 		}
 	}
+}
+
+// transient reports whether err, from a request on the JetStream API
+// made while ctx is live, may pass on its own: the request timed out
+// (the connection is still being made: nats.go buffers requests while
+// it reconnects, but gives up on them after the JetStream API's 5 s
+// default), no server answered, or JetStream answered 503 (it is not on
+// yet, or a cluster has no meta leader yet). A worker started with its
+// server, as in a Kubernetes rollout, meets all three.
+func transient(ctx context.Context, err error) bool {
+	if ctx.Err() != nil {
+		return false
+	}
+	var apiErr *jetstream.APIError
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout) ||
+		errors.Is(err, nats.ErrNoResponders) || errors.Is(err, nats.ErrConnectionReconnecting) ||
+		(errors.As(err, &apiErr) && apiErr.Code == 503)
 }
 
 // consumer creates or updates the workers' consumer with setup.

@@ -512,3 +512,31 @@ func testRedeliveredTrialResumes(t *testing.T, where string) {
 	}
 	sameResults(t, o.rep, single(t, args))
 }
+
+// TestTransient: what a worker waits out (a server not reached yet,
+// JetStream starting) and what it reports at once.
+func TestTransient(t *testing.T) {
+	live := context.Background()
+	done, cancel := context.WithCancel(live)
+	cancel()
+	tests := []struct {
+		ctx  context.Context
+		err  error
+		want bool
+	}{
+		{live, fmt.Errorf("stream info: %w", context.DeadlineExceeded), true},
+		{live, nats.ErrTimeout, true},
+		{live, nats.ErrNoResponders, true},
+		{live, jetstream.ErrJetStreamNotEnabled, true},
+		{live, &jetstream.APIError{Code: 503, ErrorCode: 10008, Description: "JetStream system temporarily unavailable"}, true},
+		{live, jetstream.ErrBucketNotFound, false},
+		{live, &jetstream.APIError{Code: 403, Description: "permissions violation"}, false},
+		{live, nats.ErrAuthorization, false},
+		{done, context.DeadlineExceeded, false}, // the caller's own deadline
+	}
+	for _, tt := range tests {
+		if got := transient(tt.ctx, tt.err); got != tt.want {
+			t.Errorf("transient(%v) = %v, want %v", tt.err, got, tt.want)
+		}
+	}
+}

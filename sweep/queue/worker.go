@@ -91,8 +91,12 @@ func (w *Worker) Run(ctx context.Context) error {
 		if err == nil {
 			break
 		}
-		if !errors.Is(err, jetstream.ErrStreamNotFound) && !errors.Is(err, jetstream.ErrConsumerNotFound) {
+		notCreated := errors.Is(err, jetstream.ErrStreamNotFound) || errors.Is(err, jetstream.ErrConsumerNotFound)
+		if !notCreated && !transient(ctx, err) {
 			return fmt.Errorf("queue: %w", err)
+		}
+		if !notCreated {
+			w.logf("worker %s: %v; trying again\n", w.Name, err)
 		}
 		select {
 		case <-ctx.Done():
