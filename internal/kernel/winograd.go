@@ -123,6 +123,8 @@ type winoPlan struct {
 	kern func(k int, a []float32, rs, ks int, b, c []float32, ldc int)
 	up   []float32
 	kp   int
+	// cp is BackwardFilter's C rounded up to mr (its dU is cp×kp).
+	cp int
 }
 
 // init fills in the geometry and sizes the slot workspaces in wg (v and m
@@ -426,42 +428,77 @@ func winoOutPartialGeneric(y []float32, rs, cs int, m []float32, ms, n, rows, co
 // the same for any number of threads.
 const winoGradSlots = 4
 
+// winoGradDirect lets BackwardFilter feed the transforms' outputs to the
+// assembly micro-kernel as they lie (tests turn it off to compare with
+// the gemmSerial path, which must give the same bits).
+var winoGradDirect = true
+
 // BackwardFilter overwrites dw (3×3×C×k, HWIO) with the gradient of the
 // kernel of the convolution Forward computes, given its input x and dy:
 // per tile, dM = A dY Aᵀ (the adjoint of the output transform), then
 // dU(xi) = Σ over tiles of V(xi)ᵀ dM(xi) as 16 matrix products, and
 // dw = Gᵀ dU G (the adjoint of the filter transform).
+//
+// With an assembly micro-kernel (mr×nr), the products skip gemmSerial
+// and its packing, which took more time than the multiplications for
+// resnet20's 16 to 64 channels: the kernel reads V(xi)ᵀ in place (tile
+// rows of C channels), and dM is written as the kernel's packed B, in
+// nr-wide panels of tile rows. dU is then cp×kp, C and k rounded up to
+// mr and nr: rows past C read the next tile's channels and columns past
+// k read zeros, and both are dropped.
 func (wg *Winograd) BackwardFilter(g *ConvGeom, k int, x, dy, dw []float32) {
 	c := g.C
 	p := &wg.plan
 	p.kern, p.up = nil, nil
 	vt := variant(g.OH, g.OW)
 	np := vt.a * vt.a
-	p.init(wg, vt, g.N, g.H, g.W, c, k, g.OH, g.OW, g.PadT, g.PadL, winoGradSlots, k)
+	cp, kp := c, k
+	if gk := &sgemm; winoGradDirect && gk.kernASet != nil && 12%gk.mr == 0 {
+		p.kern = gk.kernASet
+		cp, kp = ceilDiv(c, gk.mr)*gk.mr, ceilDiv(k, gk.nr)*gk.nr
+	}
+	p.init(wg, vt, g.N, g.H, g.W, c, k, g.OH, g.OW, g.PadT, g.PadL, winoGradSlots, kp)
+	p.cp = cp
 	wg.fwdOK, wg.inForward = false, false
-	wg.u = growBuf(wg.u, p.slots*np*c*k)
+	if kp != k {
+		// The transforms never write the columns past k: zero, not stale
+		// values that could be subnormal and slow the kernel.
+		clear(p.m[:p.slots*np*p.ms])
+	}
+	plane := cp * kp
+	wg.u = growBuf(wg.u, p.slots*np*plane)
 	p.x, p.u, p.out = x, wg.u, dy[:g.N*g.OH*g.OW*k]
 	run(p.slots, 1, winoGradSlotBody, kargs{wp: p})
-	du := wg.u[:np*c*k]
+	du := wg.u[:np*plane]
 	for s := 1; s < p.slots; s++ {
-		AddParallel(du, wg.u[s*np*c*k:(s+1)*np*c*k])
+		AddParallel(du, wg.u[s*np*plane:(s+1)*np*plane])
 	}
-	vt.filterGrad(dw, du, c, k)
+	if plane != c*k {
+		// Compact to np planes of c×k (each row moves down, never up).
+		for xi := range np {
+			for ci := range c {
+				copy(du[(xi*c+ci)*k:][:k], du[xi*plane+ci*kp:][:k])
+			}
+		}
+	}
+	vt.filterGrad(dw, du[:np*c*k], c, k)
 }
 
 // winoGradSlotBody accumulates slot s's partial dU over blocks s, s+slots, ...
 func winoGradSlotBody(ka *kargs, lo, hi int) {
 	p := ka.wp
-	c, k := p.c, p.k
+	c, k, cp, kp := p.c, p.k, p.cp, p.kp
 	a, mt, np := p.vt.a, p.vt.mt, p.vt.a*p.vt.a
 	in, gradOut := *p.vt.in, *p.vt.gradOut
 	vs, ms := p.vs, p.ms
+	mr, nr := sgemm.mr, sgemm.nr
 	padLen := p.rpb * a * p.wp * c
+	plane := cp * kp
 	for s := lo; s < hi; s++ {
 		v := p.v[s*np*vs : (s+1)*np*vs]
 		m := p.m[s*np*ms : (s+1)*np*ms]
 		pad := p.pad[s*padLen : (s+1)*padLen]
-		du := p.u[s*np*c*k : (s+1)*np*c*k]
+		du := p.u[s*np*plane : (s+1)*np*plane]
 		var beta float32
 		for b := s; b < p.blocks(); b += p.slots {
 			r0, tn := p.padBlock(pad, b)
@@ -470,14 +507,36 @@ func winoGradSlotBody(ka *kargs, lo, hi int) {
 				in(v[t*c:], vs, pad[o:], p.wp*c, c, c)
 				off, rows, cols := p.outCell(r0, t)
 				src := p.out[off:]
-				if rows == mt && cols == mt {
-					gradOut(m[t*k:], ms, src, p.ow*k, k, k)
-				} else {
-					p.vt.gradOutPart(m[t*k:], ms, src, p.ow*k, k, k, rows, cols)
+				// dM row t: k wide, or with the kernel, nr-wide pieces
+				// in panels of bt rows.
+				w, step, dst := k, k, m[t*k:]
+				if p.kern != nil {
+					w, step, dst = nr, nr, m[t*nr:]
+				}
+				for j := 0; j < k; j += step {
+					n := min(w, k-j)
+					if rows == mt && cols == mt {
+						gradOut(dst[j*p.bt:], ms, src[j:], p.ow*k, k, n)
+					} else {
+						p.vt.gradOutPart(dst[j*p.bt:], ms, src[j:], p.ow*k, k, n, rows, cols)
+					}
 				}
 			}
 			for xi := range np {
-				gemmSerial(true, false, c, k, tn, 1, v[xi*vs:], c, m[xi*ms:], k, beta, du[xi*c*k:], k)
+				vx, mx, dx := v[xi*vs:(xi+1)*vs], m[xi*ms:(xi+1)*ms], du[xi*plane:(xi+1)*plane]
+				if p.kern == nil {
+					gemmSerial(true, false, c, k, tn, 1, vx, c, mx, k, beta, dx, k)
+					continue
+				}
+				kern := sgemm.kernA
+				if beta == 0 {
+					kern = sgemm.kernASet
+				}
+				for j := 0; j < kp; j += nr {
+					for i := 0; i < cp; i += mr {
+						kern(tn, vx[i:], 1, c, mx[j*p.bt:], dx[i*kp+j:], kp)
+					}
+				}
 			}
 			beta = 1
 		}

@@ -223,3 +223,46 @@ func BenchmarkWinograd(b *testing.B) {
 		}
 	}
 }
+
+// TestWinogradGradDirect: BackwardFilter with each micro-kernel reading
+// the transforms' outputs in place gives the bits of the gemmSerial path,
+// for channel counts on and off the kernel's mr and nr, with both
+// variants.
+func TestWinogradGradDirect(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	defer func(g gemmKernel) { winoForce, winoGradDirect, sgemm = nil, true, g }(sgemm)
+	ran := false
+	for _, gk := range gemmKernelsUnderTest() {
+		if gk.kernASet == nil || 12%gk.mr != 0 {
+			continue
+		}
+		ran = true
+		sgemm = *gk
+		for _, vt := range []*winoVariant{&wino2, &wino4} {
+			winoForce = vt
+			for _, tc := range []struct{ n, hw, c, k int }{
+				{4, 8, 16, 16}, {2, 16, 32, 32}, {8, 8, 64, 64}, {3, 9, 5, 7}, {2, 12, 13, 33}, {1, 6, 12, 32}, {5, 10, 40, 24},
+			} {
+				g := ConvGeom{N: tc.n, H: tc.hw, W: tc.hw, C: tc.c, KH: 3, KW: 3, SH: 1, SW: 1, PadT: 1, PadL: 1, OH: tc.hw, OW: tc.hw}
+				x := randSlice(r, g.N*g.H*g.W*g.C)
+				dy := randSlice(r, g.N*g.OH*g.OW*tc.k)
+				var direct, viaGemm Winograd
+				got, want := make([]float32, 9*tc.c*tc.k), make([]float32, 9*tc.c*tc.k)
+				winoGradDirect = true
+				// Twice: the second pass meets the buffers the first left.
+				direct.BackwardFilter(&g, tc.k, x, dy, got)
+				direct.BackwardFilter(&g, tc.k, x, dy, got)
+				winoGradDirect = false
+				viaGemm.BackwardFilter(&g, tc.k, x, dy, want)
+				for i := range want {
+					if math.Float32bits(got[i]) != math.Float32bits(want[i]) && got[i] != want[i] {
+						t.Fatalf("%s, F(%dx%d) %+v: dw[%d] = %v in place, %v through gemmSerial", gk.name, vt.mt, vt.mt, tc, i, got[i], want[i])
+					}
+				}
+			}
+		}
+	}
+	if !ran {
+		t.Skip("no assembly micro-kernel: BackwardFilter always takes the gemmSerial path")
+	}
+}
