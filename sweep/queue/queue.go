@@ -226,7 +226,7 @@ func OpenWait(ctx context.Context, nc *nats.Conn, onRetry func(error)) (*Queue, 
 			return q, nil
 		}
 		notCreated := errors.Is(err, jetstream.ErrBucketNotFound) || errors.Is(err, jetstream.ErrStreamNotFound)
-		if !notCreated && !transient(ctx, err) {
+		if !notCreated && !transient(ctx, err) && ctx.Err() == nil {
 			return nil, fmt.Errorf("queue: %w", err)
 		}
 		if !notCreated && onRetry != nil {

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -538,5 +539,36 @@ func TestTransient(t *testing.T) {
 		if got := transient(tt.ctx, tt.err); got != tt.want {
 			t.Errorf("transient(%v) = %v, want %v", tt.err, got, tt.want)
 		}
+	}
+}
+
+// TestOpenWaitNoJetStream: on a server without JetStream (or one whose
+// JetStream is still starting), OpenWait keeps trying, saying why, until
+// its context ends, then says what to check.
+func TestOpenWaitNoJetStream(t *testing.T) {
+	srv, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, NoLog: true, NoSigs: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Start()
+	t.Cleanup(srv.Shutdown)
+	if !srv.ReadyForConnections(10 * time.Second) {
+		t.Fatal("the NATS server did not start")
+	}
+	nc, err := Connect(Options{URL: srv.ClientURL(), Name: t.Name()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	ctx, cancel := context.WithTimeout(context.Background(), 2500*time.Millisecond)
+	defer cancel()
+	var retries []error
+	_, err = OpenWait(ctx, nc, func(err error) { retries = append(retries, err) })
+	// Nothing answers the JetStream API there.
+	if !errors.Is(err, nats.ErrNoResponders) || !strings.Contains(err.Error(), "with JetStream on?") {
+		t.Errorf("OpenWait: %v; want no responders, and what to check", err)
+	}
+	if len(retries) < 2 || !errors.Is(retries[0], nats.ErrNoResponders) {
+		t.Errorf("retries reported: %v; want no responders, every second", retries)
 	}
 }
