@@ -265,8 +265,17 @@ func biasReluRowsBody(ka *kargs, lo, hi int) {
 	bias := ka.s[1]
 	cols := ka.i[0]
 
-	for r := lo; r < hi; r++ {
-		biasReLUVec(x[r*cols:(r+1)*cols], bias)
+	// As addBiasRowsBody: narrow rows go m to a call.
+	m := 1
+	if cols < biasTile {
+		m = biasTile / cols
+		p := getF32(m * cols)
+		defer f32Pool.Put(p)
+		bias, _, _, _ = tileRows(*p, m, cols, bias)
+	}
+	for r := lo; r < hi; r += m {
+		k := min(m, hi-r)
+		biasReLUVec(x[r*cols:(r+k)*cols], bias)
 	}
 }
 

@@ -66,6 +66,10 @@ func BenchmarkElementwise(b *testing.B) {
 	run("BatchNormApply/infer", 8, func() { BatchNormApply(x, y, nil, n/cols, cols, mean, inv, gamma, beta) })
 	dg, db := make([]float32, cols), make([]float32, cols)
 	run("BatchNormBackward", 12, func() { BatchNormBackward(x, z, y, n/cols, cols, gamma, inv, dg, db) })
+	// resnet20's first stage: 16 channels.
+	run("BatchNormApply16", 12, func() { BatchNormApply(x, y, m, n/16, 16, mean, inv, gamma, beta) })
+	run("BatchNormBackward16", 12, func() { BatchNormBackward(x, z, y, n/16, 16, gamma, inv, dg, db) })
+	run("BiasReLURows16", 8, func() { BiasReLURows(y, n/16, 16, bias[:16]) })
 	// Optimiser updates on n parameters: Adam reads w, g, m, v and writes
 	// w, m, v; SGD with momentum reads w, g, m and writes w, m.
 	run("AdamUpdate", 28, func() { AdamUpdate(w, x, m, v, 1e-3, 0.1, 0.001, 1e-7, 0) })
@@ -148,7 +152,7 @@ func TestSumAndCopyParallel(t *testing.T) {
 
 // TestAddBiasRows: every element gets its column's bias added, the same
 // bits as one addition each, for narrow rows (added many at a time) and
-// wide ones.
+// wide ones; BiasReLURows too, then ReLU.
 func TestAddBiasRows(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
 	for _, cols := range []int{1, 3, 16, 17, 64, 511, 512, 600} {
@@ -158,9 +162,18 @@ func TestAddBiasRows(t *testing.T) {
 			for i := range want {
 				want[i] += bias[i%cols]
 			}
+			x2 := append([]float32(nil), x...)
 			AddBiasRows(x, rows, cols, bias)
 			if i := firstBitDiff(x, want); i >= 0 {
 				t.Fatalf("cols=%d rows=%d: element %d is %v, want %v", cols, rows, i, x[i], want[i])
+			}
+			// BiasReLURows: the same sums, then ReLU.
+			for i := range want {
+				want[i] = max(want[i], 0)
+			}
+			BiasReLURows(x2, rows, cols, bias)
+			if i := firstBitDiff(x2, want); i >= 0 {
+				t.Fatalf("BiasReLURows cols=%d rows=%d: element %d is %v, want %v", cols, rows, i, x2[i], want[i])
 			}
 		}
 	}

@@ -284,6 +284,14 @@ func bnApplyFast(y, xhat, x, mean, invStd, gamma, beta []float32) {
 	bnApplyGeneric(y[n8:], nil, x[n8:], mean[n8:], invStd[n8:], gamma[n8:], beta[n8:])
 }
 
+func bnBackDxFast(dx, dy, xhat, coef, dbeta, dgamma []float32, n float32) {
+	m := len(dx)
+	m8 := m &^ 7
+	_, _, _, _, _ = dy[:m], xhat[:m], coef[:m], dbeta[:m], dgamma[:m]
+	bnBackDxAVX2(dx, dy, xhat, coef, dbeta, dgamma, n)
+	bnBackDxGeneric(dx[m8:], dy[m8:], xhat[m8:], coef[m8:], dbeta[m8:], dgamma[m8:], n)
+}
+
 func winoInFast(v []float32, vs int, d []float32, rs, cs, n int) {
 	if n <= 0 {
 		return
@@ -407,7 +415,7 @@ func init() {
 		reluVec, reluBackVec, biasReLUVec = reluFast, reluBackwardFast, biasReLUFast
 		addVec, adamVec = addFast, adamFast
 		sgdVec, sgdPlainVec, rmspropVec, adagradVec = sgdFast, sgdPlainFast, rmspropFast, adagradFast
-		expVec, scaleVec, axpyVec, bnApplyVec = expFast, scaleFast, axpyFast, bnApplyFast
+		expVec, scaleVec, axpyVec, bnApplyVec, bnBackDxVec = expFast, scaleFast, axpyFast, bnApplyFast, bnBackDxFast
 		dropoutVec = dropoutFast
 		colSumF64, colSqDevF64, colGradSumF64 = colSumF64Fast, colSqDevF64Fast, colGradSumF64Fast
 		sumRowsVec = [3]func(dst, x []float32, rows, stride int){sumRowsFast(16, sumRows16AVX2), sumRowsFast(32, sumRows32AVX2), sumRowsFast(64, sumRows64AVX2)}

@@ -5750,6 +5750,41 @@ bnApplyKeepAVX2_done:
 	VZEROUPPER
 	RET
 
+// func bnBackDxAVX2(dx []float32, dy []float32, xhat []float32, coef []float32, dbeta []float32, dgamma []float32, n float32)
+// Requires: AVX
+TEXT ·bnBackDxAVX2(SB), NOSPLIT, $0-148
+	MOVQ         dx_base+0(FP), AX
+	MOVQ         dy_base+24(FP), CX
+	MOVQ         xhat_base+48(FP), DX
+	MOVQ         coef_base+72(FP), BX
+	MOVQ         dbeta_base+96(FP), SI
+	MOVQ         dgamma_base+120(FP), DI
+	MOVQ         dx_len+8(FP), R8
+	SHRQ         $0x03, R8
+	JZ           bnbackdx_done
+	VBROADCASTSS n+144(FP), Y8
+
+bnbackdx_loop:
+	VMULPS  (CX), Y8, Y0
+	VSUBPS  (SI), Y0, Y0
+	VMOVUPS (DX), Y1
+	VMULPS  (DI), Y1, Y1
+	VSUBPS  Y1, Y0, Y0
+	VMULPS  (BX), Y0, Y0
+	VMOVUPS Y0, (AX)
+	ADDQ    $0x00000020, AX
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	ADDQ    $0x00000020, BX
+	ADDQ    $0x00000020, SI
+	ADDQ    $0x00000020, DI
+	DECQ    R8
+	JNZ     bnbackdx_loop
+
+bnbackdx_done:
+	VZEROUPPER
+	RET
+
 DATA dropIota<>+0(SB)/4, $0x00000000
 DATA dropIota<>+4(SB)/4, $0x00000001
 DATA dropIota<>+8(SB)/4, $0x00000002

@@ -440,6 +440,18 @@ func bnApplyAVX2(y []float32, x []float32, mean []float32, invStd []float32, gam
 //go:noescape
 func bnApplyKeepAVX2(y []float32, xhat []float32, x []float32, mean []float32, invStd []float32, gamma []float32, beta []float32)
 
+// bnBackDxAVX2 must equal, for m = len(dx) rounded down to a multiple of 8,
+//
+//	for j := 0; j < m; j++ {
+//		dx[j] = coef[j] * (n*dy[j] - dbeta[j] - xhat[j]*dgamma[j])
+//	}
+//
+// without bounds checks (the other slices hold at least m), and without
+// fused multiply-adds, so that every element has the Go loop's bits.
+//
+//go:noescape
+func bnBackDxAVX2(dx []float32, dy []float32, xhat []float32, coef []float32, dbeta []float32, dgamma []float32, n float32)
+
 // dropoutAVX2 must equal, for n = len(x) rounded down to a multiple of 8,
 //
 //	for i := 0; i < n; i++ {

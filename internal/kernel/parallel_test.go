@@ -180,3 +180,37 @@ func TestBatchNormReductionsThreads(t *testing.T) {
 		}
 	}
 }
+
+// TestBatchNormApplyRows: BatchNormApply, with and without xhat, gives
+// every element the formula's bits whatever the row width (narrow rows go
+// many to a call) and thread count.
+func TestBatchNormApplyRows(t *testing.T) {
+	defer SetThreads(SetThreads(1))
+	r := rand.New(rand.NewPCG(5, 5))
+	for _, sh := range [][2]int{{1, 3}, {9, 16}, {4000, 40}, {600, 256}, {1023, 5}, {70, 513}, {131072, 16}, {33, 1}} {
+		rows, cols := sh[0], sh[1]
+		x := randSlice(r, rows*cols)
+		mean, inv, gamma, beta := randSlice(r, cols), randSlice(r, cols), randSlice(r, cols), randSlice(r, cols)
+		for _, th := range []int{1, 2, 3} {
+			SetThreads(th)
+			for _, keep := range []bool{false, true} {
+				y := make([]float32, rows*cols)
+				var xhat []float32
+				if keep {
+					xhat = make([]float32, rows*cols)
+				}
+				BatchNormApply(x, y, xhat, rows, cols, mean, inv, gamma, beta)
+				for i := range rows {
+					for j := range cols {
+						k := i*cols + j
+						h := float32(x[k]-mean[j]) * inv[j]
+						want := float32(gamma[j]*h) + beta[j]
+						if math.Float32bits(y[k]) != math.Float32bits(want) || (keep && math.Float32bits(xhat[k]) != math.Float32bits(h)) {
+							t.Fatalf("%dx%d threads %d keep %v: [%d,%d] = %v, the formula gives %v", rows, cols, th, keep, i, j, y[k], want)
+						}
+					}
+				}
+			}
+		}
+	}
+}

@@ -26,6 +26,7 @@ var (
 	scaleVec     = scaleGeneric
 	axpyVec      = axpyGeneric
 	bnApplyVec   = bnApplyGeneric
+	bnBackDxVec  = bnBackDxGeneric
 	dropoutVec   = dropoutGeneric
 	// sumRowsVec[w/32] sums bands of w = 16, 32 and 64 columns.
 	sumRowsVec = [3]func(dst, x []float32, rows, stride int){sumRowsGeneric, sumRowsGeneric, sumRowsGeneric}
@@ -297,6 +298,16 @@ func bnApplyGeneric(y, xhat, x, mean, invStd, gamma, beta []float32) {
 	}
 }
 
+// bnBackDxGeneric writes batch norm's input gradient for one run of
+// columns: dx = coef·(n·dy − dbeta − xhat·dgamma), coef = gamma·invStd/n.
+func bnBackDxGeneric(dx, dy, xhat, coef, dbeta, dgamma []float32, n float32) {
+	m := len(dx)
+	dy, xhat, coef, dbeta, dgamma = dy[:m], xhat[:m], coef[:m], dbeta[:m], dgamma[:m]
+	for j := range dx {
+		dx[j] = coef[j] * (n*dy[j] - dbeta[j] - xhat[j]*dgamma[j])
+	}
+}
+
 // swapIn sets *p to v and records how to undo it.
 func swapIn[T any](undo *[]func(), p *T, v T) {
 	old := *p
@@ -331,6 +342,7 @@ func UsePortable() (restore func()) {
 	swapIn(&undo, &scaleVec, scaleGeneric)
 	swapIn(&undo, &axpyVec, axpyGeneric)
 	swapIn(&undo, &bnApplyVec, bnApplyGeneric)
+	swapIn(&undo, &bnBackDxVec, bnBackDxGeneric)
 	swapIn(&undo, &colSumF64, colSumF64Generic)
 	swapIn(&undo, &colSqDevF64, colSqDevF64Generic)
 	swapIn(&undo, &colGradSumF64, colGradSumF64Generic)

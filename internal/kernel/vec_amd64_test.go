@@ -480,6 +480,16 @@ func TestVecTwinsAffine(t *testing.T) {
 					t.Fatalf("bn apply keep=%v n=%d: xhat[%d] = %v, want %v", keep, n, i, gotH[i], wantH[i])
 				}
 			}
+			// Batch norm's input gradient: x as xhat, y as dy.
+			coef, dbeta, dgamma := specialValues(r, n), specialValues(r, n), specialValues(r, n)
+			want = make([]float32, n)
+			bnBackDxGeneric(want, y, x, coef, dbeta, dgamma, 37)
+			got, check = guarded(t, make([]float32, n), off)
+			bnBackDxFast(got, y, x, coef, dbeta, dgamma, 37)
+			check("bn dx")
+			if i := sameBitsOrNaN(got, want); i >= 0 {
+				t.Fatalf("bn dx n=%d: [%d] = %v, want %v", n, i, got[i], want[i])
+			}
 		}
 	}
 }

@@ -817,6 +817,34 @@ func genAffine() {
 		VZEROUPPER()
 		RET()
 	}
+
+	TEXT("bnBackDxAVX2", NOSPLIT, "func(dx, dy, xhat, coef, dbeta, dgamma []float32, n float32)")
+	Doc("bnBackDxAVX2 must equal, for m = len(dx) rounded down to a multiple of 8,", "",
+		"\tfor j := 0; j < m; j++ {",
+		"\t\tdx[j] = coef[j] * (n*dy[j] - dbeta[j] - xhat[j]*dgamma[j])",
+		"\t}", "",
+		"without bounds checks (the other slices hold at least m), and without",
+		"fused multiply-adds, so that every element has the Go loop's bits.")
+	Pragma("noescape")
+	{
+		dxp, dyp, hp, cp, bp, gp := ptr("dx"), ptr("dy"), ptr("xhat"), ptr("coef"), ptr("dbeta"), ptr("dgamma")
+		n := blocks("dx", "bnbackdx_done")
+		broadcastF32("n", reg.Y8)
+		Label("bnbackdx_loop")
+		VMULPS(Mem{Base: dyp}, reg.Y8, reg.Y0) // n·dy
+		VSUBPS(Mem{Base: bp}, reg.Y0, reg.Y0)  // − dbeta
+		VMOVUPS(Mem{Base: hp}, reg.Y1)
+		VMULPS(Mem{Base: gp}, reg.Y1, reg.Y1) // xhat·dgamma
+		VSUBPS(reg.Y1, reg.Y0, reg.Y0)
+		VMULPS(Mem{Base: cp}, reg.Y0, reg.Y0)
+		VMOVUPS(reg.Y0, Mem{Base: dxp})
+		advance(32, dxp, dyp, hp, cp, bp, gp)
+		DECQ(n)
+		JNZ(LabelRef("bnbackdx_loop"))
+		Label("bnbackdx_done")
+		VZEROUPPER()
+		RET()
+	}
 }
 
 // genMaxPool2 emits the 2x2, stride-2 max pool of one output row: each
