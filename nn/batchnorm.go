@@ -154,6 +154,13 @@ func (b *BatchNormalization) Params() []*Param {
 }
 
 func (b *BatchNormalization) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
+	return b.forward(x, training, false)
+}
+
+// forward is Forward, followed by ReLU with relu (the Stack's fusion of a
+// ReLU Activation, Node.reluFused): the same bits, in one pass. Backward
+// reads xhat (or x), never the output, so it is the same either way.
+func (b *BatchNormalization) forward(x *tensor.Tensor, training, relu bool) *tensor.Tensor {
 	// A frozen BatchNormalization runs in inference mode, as Keras 3's does
 	// ("if training and self.trainable", keras/src/layers/normalization/
 	// batch_normalization.py): fine-tuning leaves its statistics alone.
@@ -162,15 +169,19 @@ func (b *BatchNormalization) Forward(x *tensor.Tensor, training bool) *tensor.Te
 	b.x = x
 	rows := len(x.Data) / b.cols
 	b.y = tensor.Ensure(b.y, x.Shape...)
+	apply := kernel.BatchNormApply
+	if relu {
+		apply = kernel.BatchNormApplyReLU
+	}
 	if !training {
 		kernel.InvStd(b.invStd, b.movingVar.Value.Data, b.epsilon())
-		kernel.BatchNormApply(x.Data, b.y.Data, nil, rows, b.cols, b.movingMean.Value.Data, b.invStd, b.gamma.Value.Data, b.beta.Value.Data)
+		apply(x.Data, b.y.Data, nil, rows, b.cols, b.movingMean.Value.Data, b.invStd, b.gamma.Value.Data, b.beta.Value.Data)
 		return b.y
 	}
 	kernel.ColumnMeanVar(x.Data, rows, b.cols, b.mean, b.variance)
 	kernel.InvStd(b.invStd, b.variance, b.epsilon())
 	b.xhat = tensor.Ensure(b.xhat, x.Shape...)
-	kernel.BatchNormApply(x.Data, b.y.Data, b.xhat.Data, rows, b.cols, b.mean, b.invStd, b.gamma.Value.Data, b.beta.Value.Data)
+	apply(x.Data, b.y.Data, b.xhat.Data, rows, b.cols, b.mean, b.invStd, b.gamma.Value.Data, b.beta.Value.Data)
 	m := float32(b.momentum())
 	mm, mv := b.movingMean.Value.Data, b.movingVar.Value.Data
 	for j := range mm {

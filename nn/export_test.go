@@ -21,3 +21,22 @@ func (s *Stack) SharedGradFloats() int {
 	}
 	return n
 }
+
+// SetReLUFusion turns the Stack's BatchNormalization/Add → ReLU fusion
+// on or off for Stacks built afterwards; it returns the previous setting.
+func SetReLUFusion(on bool) bool {
+	old := fuseReLUs
+	fuseReLUs = on
+	return old
+}
+
+// ReLUFused counts the calls that apply the ReLU after them.
+func (s *Stack) ReLUFused() int {
+	n := 0
+	for _, m := range s.nodes {
+		if m.reluFused {
+			n++
+		}
+	}
+	return n
+}

@@ -1,8 +1,10 @@
 package nn_test
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/gokeras/gokeras/activation"
@@ -65,5 +67,99 @@ func TestReLUPoolFusionSameBits(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// resBlock is a small ResNet v1 graph: conv → BN → ReLU → conv → BN, added
+// to the block's input, → ReLU, then a head. One more BN → ReLU pair has a
+// second reader (not fused), and one BN is an output of the model too.
+func resBlock(t *testing.T) *nn.Stack {
+	t.Helper()
+	conv := func(f int) *nn.Conv2D {
+		return &nn.Conv2D{Filters: f, KernelSize: [2]int{3, 3}, Padding: nn.Same}
+	}
+	relu := func() *nn.Activation { return &nn.Activation{Activation: activation.ReLU} }
+	in := &nn.InputLayer{Shape: tensor.Shape{8, 8, 3}}
+	x := nn.Call(relu(), nn.Call(&nn.BatchNormalization{}, nn.Call(conv(6), in)))
+	y := nn.Call(&nn.BatchNormalization{}, nn.Call(conv(6), nn.Call(relu(), nn.Call(&nn.BatchNormalization{}, nn.Call(conv(6), x)))))
+	z := nn.Call(relu(), nn.Merge(&nn.Add{}, x, y))
+	b := nn.Call(&nn.BatchNormalization{}, nn.Call(conv(6), z))
+	two := nn.Call(relu(), b) // b is read twice: by this ReLU and by the Add below
+	w := nn.Call(relu(), nn.Merge(&nn.Add{}, two, b))
+	out := nn.Call(&nn.Dense{Units: 4}, nn.Call(&nn.GlobalAveragePooling2D{}, w))
+	bnOut := nn.Call(&nn.BatchNormalization{}, nn.Call(conv(2), w))
+	g, err := nn.NewGraph([]nn.Symbolic{in}, []nn.Symbolic{out, bnOut})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Build(nil, 7); err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+// TestReLUFusionSameBits: with the BatchNormalization → ReLU and Add → ReLU
+// fusion, training's outputs and every weight gradient, and Infer's
+// outputs, are the bits of the unfused graph; a feature map of a fused
+// batch norm (ForwardTo) is its own output, before the ReLU.
+func TestReLUFusionSameBits(t *testing.T) {
+	defer nn.SetReLUFusion(nn.SetReLUFusion(true))
+	fused := resBlock(t)
+	nn.SetReLUFusion(false)
+	plain := resBlock(t)
+	if got := fused.ReLUFused(); got != 4 {
+		t.Fatalf("%d calls fused, want 4 (two batch norms and the Add of the block, the last Add)", got)
+	}
+	if plain.ReLUFused() != 0 {
+		t.Fatal("fusion off, yet calls fused")
+	}
+	fp, pp := fused.Params(), plain.Params()
+	for i := range fp {
+		copy(pp[i].Value.Data, fp[i].Value.Data)
+	}
+	r := rand.New(rand.NewPCG(8, 9))
+	x := tensor.New(5, 8, 8, 3)
+	for i := range x.Data {
+		x.Data[i] = float32(r.NormFloat64())
+	}
+	same := func(what string, a, b []float32) {
+		t.Helper()
+		if len(a) != len(b) {
+			t.Fatalf("%s: %d values fused, %d unfused", what, len(a), len(b))
+		}
+		for j := range a {
+			if math.Float32bits(a[j]) != math.Float32bits(b[j]) {
+				t.Fatalf("%s [%d]: fused %v, unfused %v", what, j, a[j], b[j])
+			}
+		}
+	}
+	for step := range 2 {
+		yf, yp := fused.ForwardAll([]*tensor.Tensor{x}, true), plain.ForwardAll([]*tensor.Tensor{x}, true)
+		var dys []*tensor.Tensor
+		for j := range yf {
+			same("output", yf[j].Data, yp[j].Data)
+			dy := tensor.New(yf[j].Shape...)
+			for i := range dy.Data {
+				dy.Data[i] = float32(r.NormFloat64())
+			}
+			dys = append(dys, dy)
+		}
+		fused.BackwardAll(dys, nil)
+		plain.BackwardAll(dys, nil)
+		for i := range fp {
+			if fp[i].Grad != nil {
+				same(fmt.Sprintf("step %d, gradient of %s", step, fp[i].Name), fp[i].Grad.Data, pp[i].Grad.Data)
+			}
+			// The moving statistics too.
+			same(fmt.Sprintf("step %d, %s", step, fp[i].Name), fp[i].Value.Data, pp[i].Value.Data)
+		}
+	}
+	same("Infer", fused.Infer(x).Data, plain.Infer(x).Data)
+	// The first batch norm's feature map has negatives: not ReLU'd.
+	bn := slices.IndexFunc(fused.Layers, func(l nn.Layer) bool { _, ok := l.(*nn.BatchNormalization); return ok })
+	fm := fused.ForwardTo(x, bn)
+	same("ForwardTo", fm.Data, plain.ForwardTo(x, bn).Data)
+	if !slices.ContainsFunc(fm.Data, func(v float32) bool { return v < 0 }) {
+		t.Error("the batch norm's feature map has no negative value: ReLU'd")
 	}
 }

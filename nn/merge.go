@@ -256,6 +256,12 @@ func (e *elementwise) build(class string, in []tensor.Shape, exactly int) error 
 }
 
 func (e *elementwise) forward(op elemOp, xs []*tensor.Tensor) *tensor.Tensor {
+	return e.forwardReLU(op, xs, false)
+}
+
+// forwardReLU is forward, followed by ReLU with relu; only for a residual
+// sum of two inputs of the output's shape (Stack.fuse checks).
+func (e *elementwise) forwardReLU(op elemOp, xs []*tensor.Tensor, relu bool) *tensor.Tensor {
 	if len(xs) != len(e.in) {
 		panic(fmt.Sprintf("nn: merge layer built for %d inputs called with %d", len(e.in), len(xs)))
 	}
@@ -272,6 +278,10 @@ func (e *elementwise) forward(op elemOp, xs []*tensor.Tensor) *tensor.Tensor {
 		// bits as the loop below ((x0 + x1) + x2 ...).
 		if len(xs) == 1 {
 			kernel.CopyParallel(e.y.Data, xs[0].Data)
+			return e.y
+		}
+		if relu {
+			kernel.SumReLUParallel(e.y.Data, xs[0].Data, xs[1].Data)
 			return e.y
 		}
 		kernel.SumParallel(e.y.Data, xs[0].Data, xs[1].Data)

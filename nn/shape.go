@@ -41,6 +41,7 @@ type Activation struct {
 	cols     int
 	shape    tensor.Shape // crelu's output shape
 	x, y, dx *tensor.Tensor
+	aliased  bool // y is the input passOn was given, not a buffer of its own
 }
 
 // InputLayer declares the model's input shape (Keras's Input/InputLayer).
@@ -208,11 +209,22 @@ func (a *Activation) Build(in tensor.Shape, _ *rand.Rand) error {
 
 func (a *Activation) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 	a.x = x
+	if a.aliased {
+		a.y, a.aliased = nil, false
+	}
 	a.shape = append(a.shape[:0], x.Shape...)
 	a.shape[len(a.shape)-1] *= a.Activation.Widens()
 	a.y = tensor.Ensure(a.y, a.shape...)
 	a.Activation.Forward(a.y.Data, x.Data, len(x.Data)/a.cols, a.cols)
 	return a.y
+}
+
+// passOn takes x, the output of the call before, which has applied this
+// ReLU already (Node.reluFused), as its input and output: Backward then
+// reads the ReLU's output, as after Forward.
+func (a *Activation) passOn(x *tensor.Tensor) *tensor.Tensor {
+	a.x, a.y, a.aliased = x, x, true
+	return x
 }
 
 func (a *Activation) Backward(dy *tensor.Tensor) *tensor.Tensor {

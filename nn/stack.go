@@ -448,6 +448,9 @@ func (s *Stack) hasActivity() bool {
 	return false
 }
 
+// fuseReLUs turns fuse's ReLU fusion on (tests turn it off to compare).
+var fuseReLUs = true
+
 // fuse lets a MaxPooling2D apply the gradient of the ReLU just before it
 // on its pooled gradient: the same bits as ReLU's backward pass (the
 // winner of each window is the ReLU output its pooled value came from),
@@ -468,6 +471,42 @@ func (s *Stack) fuse() {
 			p.reluGrad = true
 			in.linear = true
 		}
+	}
+	s.fuseReLU()
+}
+
+// fuseReLU lets a BatchNormalization call, or an Add of two inputs of its
+// output's shape (a residual sum), whose output only a ReLU Activation
+// reads apply that ReLU in its own pass, block by block while in cache;
+// the Activation passes its input on (Node.reluFused, passReLU). The same
+// bits as two passes: the batch norm's and the Add's backward passes never
+// read their outputs, and ReLU's reads its output, which is what it passes
+// on. ResNets have one such pair per convolution and per residual sum.
+// Partial runs (ForwardTo) do not fuse: a feature map of the batch norm or
+// the Add is its own output.
+func (s *Stack) fuseReLU() {
+	for _, n := range s.nodes {
+		n.reluFused, n.passReLU = false, false
+	}
+	if !fuseReLUs {
+		return
+	}
+	for _, m := range s.nodes {
+		a, ok := m.run.(*Activation)
+		if !ok || m.merge != nil || len(m.inputs) != 1 || m.act != nil || a.Activation != activation.ReLU {
+			continue
+		}
+		in := m.inputs[0]
+		if in.run == nil || in.edges != 1 || in.act != nil {
+			continue
+		}
+		switch l := in.run.(type) {
+		case *BatchNormalization:
+			in.reluFused = in.merge == nil && len(in.inputs) == 1
+		case *Add:
+			in.reluFused = in.merge != nil && l.e.same && len(in.inputs) == 2
+		}
+		m.passReLU = in.reluFused
 	}
 }
 
@@ -580,6 +619,15 @@ func (s *Stack) runFolded(xs []*tensor.Tensor, training, fold bool, stop *Node) 
 			y = n.inputs[0].out // the convolution before it did its work
 		case fold && n.foldBN != nil:
 			y = n.run.(*Conv2D).forwardFolded(n.inputs[0].out, n.foldBN, n.foldReLU)
+		case n.passReLU && stop == nil:
+			y = n.run.(*Activation).passOn(n.inputs[0].out)
+		case n.reluFused && stop == nil && n.merge != nil:
+			for i, in := range n.inputs {
+				n.xs[i] = in.out
+			}
+			y = n.run.(*Add).e.forwardReLU(opAdd, n.xs, true)
+		case n.reluFused && stop == nil:
+			y = n.run.(*BatchNormalization).forward(n.inputs[0].out, training, true)
 		case n.merge != nil:
 			for i, in := range n.inputs {
 				n.xs[i] = in.out

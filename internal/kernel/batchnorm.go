@@ -84,6 +84,13 @@ func BatchNormApply(x, y, xhat []float32, rows, cols int, mean, invStd, gamma, b
 	run(rows, max(1, grainElems/max(cols, 1)), batchNormApplyBody, kargs{s: [8][]float32{0: x, 1: y, 2: xhat, 3: mean, 4: invStd, 5: gamma, 6: beta}, i: [4]int{0: cols}})
 }
 
+// BatchNormApplyReLU is BatchNormApply followed by ReLU(y, y), with the
+// ReLU applied to each block while it is in cache: the bits of the two
+// passes in one. xhat keeps the normalised values, before the ReLU.
+func BatchNormApplyReLU(x, y, xhat []float32, rows, cols int, mean, invStd, gamma, beta []float32) {
+	run(rows, max(1, grainElems/max(cols, 1)), batchNormApplyBody, kargs{s: [8][]float32{0: x, 1: y, 2: xhat, 3: mean, 4: invStd, 5: gamma, 6: beta}, i: [4]int{0: cols, 1: 1}})
+}
+
 // InvStd does out[j] = 1/sqrt(variance[j]+eps).
 func InvStd(out, variance []float32, eps float32) {
 	for j, v := range variance {
@@ -143,6 +150,7 @@ func batchNormApplyBody(ka *kargs, lo, hi int) {
 	gamma := ka.s[5]
 	beta := ka.s[6]
 	cols := ka.i[0]
+	relu := ka.i[1] == 1
 
 	// Narrow rows (resnet20's 16 channels) cost a call each: with the
 	// per-column vectors repeated over m rows, m rows go per call instead,
@@ -160,7 +168,11 @@ func batchNormApplyBody(ka *kargs, lo, hi int) {
 		if xhat != nil {
 			hr = xhat[r*cols : (r+k)*cols]
 		}
-		bnApplyVec(y[r*cols:(r+k)*cols], hr, x[r*cols:(r+k)*cols], mean, invStd, gamma, beta)
+		yr := y[r*cols : (r+k)*cols]
+		bnApplyVec(yr, hr, x[r*cols:(r+k)*cols], mean, invStd, gamma, beta)
+		if relu {
+			reluVec(yr, yr)
+		}
 	}
 }
 

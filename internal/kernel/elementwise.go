@@ -41,6 +41,13 @@ func SumParallel(dst, a, b []float32) {
 	run(len(dst), grainElems, sumBody, kargs{s: [8][]float32{0: dst, 1: a, 2: b}})
 }
 
+// SumReLUParallel is SumParallel followed by ReLU(dst, dst), the ReLU
+// applied to each block while it is in cache: the bits of the two passes.
+func SumReLUParallel(dst, a, b []float32) {
+	a, b = a[:len(dst)], b[:len(dst)]
+	run(len(dst), grainElems, sumBody, kargs{s: [8][]float32{0: dst, 1: a, 2: b}, i: [4]int{0: 1}})
+}
+
 // sumBlock is sumBody's block: 16 KiB of each operand, well inside L1 and L2.
 const sumBlock = 4096
 
@@ -50,6 +57,9 @@ func sumBody(ka *kargs, lo, hi int) {
 		j := min(i+sumBlock, hi)
 		copy(dst[i:j], a[i:j])
 		addVec(dst[i:j], b[i:j])
+		if ka.i[0] == 1 {
+			reluVec(dst[i:j], dst[i:j])
+		}
 	}
 }
 

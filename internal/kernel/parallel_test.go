@@ -181,9 +181,9 @@ func TestBatchNormReductionsThreads(t *testing.T) {
 	}
 }
 
-// TestBatchNormApplyRows: BatchNormApply, with and without xhat, gives
-// every element the formula's bits whatever the row width (narrow rows go
-// many to a call) and thread count.
+// TestBatchNormApplyRows: BatchNormApply and BatchNormApplyReLU, with and
+// without xhat, give every element the formula's bits whatever the row
+// width (narrow rows go many to a call) and thread count.
 func TestBatchNormApplyRows(t *testing.T) {
 	defer SetThreads(SetThreads(1))
 	r := rand.New(rand.NewPCG(5, 5))
@@ -194,22 +194,57 @@ func TestBatchNormApplyRows(t *testing.T) {
 		for _, th := range []int{1, 2, 3} {
 			SetThreads(th)
 			for _, keep := range []bool{false, true} {
-				y := make([]float32, rows*cols)
-				var xhat []float32
-				if keep {
-					xhat = make([]float32, rows*cols)
-				}
-				BatchNormApply(x, y, xhat, rows, cols, mean, inv, gamma, beta)
-				for i := range rows {
-					for j := range cols {
-						k := i*cols + j
-						h := float32(x[k]-mean[j]) * inv[j]
-						want := float32(gamma[j]*h) + beta[j]
-						if math.Float32bits(y[k]) != math.Float32bits(want) || (keep && math.Float32bits(xhat[k]) != math.Float32bits(h)) {
-							t.Fatalf("%dx%d threads %d keep %v: [%d,%d] = %v, the formula gives %v", rows, cols, th, keep, i, j, y[k], want)
+				for _, relu := range []bool{false, true} {
+					y := make([]float32, rows*cols)
+					var xhat []float32
+					if keep {
+						xhat = make([]float32, rows*cols)
+					}
+					apply := BatchNormApply
+					if relu {
+						apply = BatchNormApplyReLU
+					}
+					apply(x, y, xhat, rows, cols, mean, inv, gamma, beta)
+					for i := range rows {
+						for j := range cols {
+							k := i*cols + j
+							h := float32(x[k]-mean[j]) * inv[j]
+							want := float32(gamma[j]*h) + beta[j]
+							if relu {
+								want = reluKeep(want)
+							}
+							if math.Float32bits(y[k]) != math.Float32bits(want) || (keep && math.Float32bits(xhat[k]) != math.Float32bits(h)) {
+								t.Fatalf("%dx%d threads %d keep %v relu %v: [%d,%d] = %v, the formula gives %v", rows, cols, th, keep, relu, i, j, y[k], want)
+							}
 						}
 					}
 				}
+			}
+		}
+	}
+}
+
+// TestSumReLUParallel: the bits of SumParallel then ReLU, at any thread
+// count, with dst the first operand or not.
+func TestSumReLUParallel(t *testing.T) {
+	defer SetThreads(SetThreads(1))
+	r := rand.New(rand.NewPCG(6, 6))
+	for _, n := range []int{0, 1, 7, 4096, 4097, 100000} {
+		a, b := randSlice(r, n), randSlice(r, n)
+		want := make([]float32, n)
+		SumParallel(want, a, b)
+		ReLU(want, want)
+		for _, th := range []int{1, 2, 3} {
+			SetThreads(th)
+			got := make([]float32, n)
+			SumReLUParallel(got, a, b)
+			a2 := append([]float32(nil), a...)
+			SumReLUParallel(a2, a2, b)
+			if i := firstBitDiff(got, want); i >= 0 {
+				t.Fatalf("n=%d threads %d: [%d] = %v, want %v", n, th, i, got[i], want[i])
+			}
+			if i := firstBitDiff(a2, want); i >= 0 {
+				t.Fatalf("n=%d threads %d, in place: [%d] = %v, want %v", n, th, i, a2[i], want[i])
 			}
 		}
 	}
