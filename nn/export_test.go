@@ -23,7 +23,8 @@ func (s *Stack) SharedGradFloats() int {
 }
 
 // SetReLUFusion turns the Stack's BatchNormalization/Add → ReLU fusion
-// on or off for Stacks built afterwards; it returns the previous setting.
+// and its residual Adds' uncopied gradients on or off for Stacks built
+// afterwards; it returns the previous setting.
 func SetReLUFusion(on bool) bool {
 	old := fuseReLUs
 	fuseReLUs = on
@@ -35,6 +36,17 @@ func (s *Stack) ReLUFused() int {
 	n := 0
 	for _, m := range s.nodes {
 		if m.reluFused {
+			n++
+		}
+	}
+	return n
+}
+
+// GradThrough counts the Add calls that hand on their gradient uncopied.
+func (s *Stack) GradThrough() int {
+	n := 0
+	for _, m := range s.nodes {
+		if m.gradThrough {
 			n++
 		}
 	}

@@ -72,7 +72,8 @@ func TestReLUPoolFusionSameBits(t *testing.T) {
 
 // resBlock is a small ResNet v1 graph: conv → BN → ReLU → conv → BN, added
 // to the block's input, → ReLU, then a head. One more BN → ReLU pair has a
-// second reader (not fused), and one BN is an output of the model too.
+// second reader (not fused), and a second output is a BN of the sum of two
+// convolutions (an Add both of whose inputs keep its gradient).
 func resBlock(t *testing.T) *nn.Stack {
 	t.Helper()
 	conv := func(f int) *nn.Conv2D {
@@ -87,7 +88,7 @@ func resBlock(t *testing.T) *nn.Stack {
 	two := nn.Call(relu(), b) // b is read twice: by this ReLU and by the Add below
 	w := nn.Call(relu(), nn.Merge(&nn.Add{}, two, b))
 	out := nn.Call(&nn.Dense{Units: 4}, nn.Call(&nn.GlobalAveragePooling2D{}, w))
-	bnOut := nn.Call(&nn.BatchNormalization{}, nn.Call(conv(2), w))
+	bnOut := nn.Call(&nn.BatchNormalization{}, nn.Merge(&nn.Add{}, nn.Call(conv(2), w), nn.Call(conv(2), w)))
 	g, err := nn.NewGraph([]nn.Symbolic{in}, []nn.Symbolic{out, bnOut})
 	if err != nil {
 		t.Fatal(err)
@@ -99,7 +100,7 @@ func resBlock(t *testing.T) *nn.Stack {
 }
 
 // TestReLUFusionSameBits: with the BatchNormalization → ReLU and Add → ReLU
-// fusion, training's outputs and every weight gradient, and Infer's
+// fusion and the uncopied residual gradients, training's outputs and every weight gradient, and Infer's
 // outputs, are the bits of the unfused graph; a feature map of a fused
 // batch norm (ForwardTo) is its own output, before the ReLU.
 func TestReLUFusionSameBits(t *testing.T) {
@@ -110,7 +111,12 @@ func TestReLUFusionSameBits(t *testing.T) {
 	if got := fused.ReLUFused(); got != 4 {
 		t.Fatalf("%d calls fused, want 4 (two batch norms and the Add of the block, the last Add)", got)
 	}
-	if plain.ReLUFused() != 0 {
+	// Two Adds have one input that keeps the gradient (the other is read
+	// twice); the Add of two convolutions has two, so it copies.
+	if got := fused.GradThrough(); got != 2 {
+		t.Fatalf("%d Adds hand on their gradient, want 2", got)
+	}
+	if plain.ReLUFused() != 0 || plain.GradThrough() != 0 {
 		t.Fatal("fusion off, yet calls fused")
 	}
 	fp, pp := fused.Params(), plain.Params()

@@ -55,11 +55,15 @@ type Node struct {
 	// the ReLU Activation call that alone reads its output in the same
 	// pass; that call, passReLU, passes its input on (Stack.fuse).
 	reluFused, passReLU bool
-	want                bool // it or a node before it has weights: its output's gradient is needed
-	edges               int  // gradient contributions it receives: consumer inputs, plus one as an output
-	xs                  []*tensor.Tensor
-	out                 *tensor.Tensor // the output of the last Forward
-	grad                *tensor.Tensor // its output's gradient in the current Backward
+	// gradThrough, on a residual Add (inputs of its output's shape), hands
+	// its output's gradient to its inputs as it is, instead of a copy each
+	// (Stack.fuse: when at most one input would keep it).
+	gradThrough bool
+	want        bool // it or a node before it has weights: its output's gradient is needed
+	edges       int  // gradient contributions it receives: consumer inputs, plus one as an output
+	xs          []*tensor.Tensor
+	out         *tensor.Tensor // the output of the last Forward
+	grad        *tensor.Tensor // its output's gradient in the current Backward
 	// buf is the shared buffer its gradient lives in while it waits for
 	// its Backward (see gradbuf.go), or nil.
 	buf *pooled

@@ -448,7 +448,7 @@ func (s *Stack) hasActivity() bool {
 	return false
 }
 
-// fuseReLUs turns fuse's ReLU fusion on (tests turn it off to compare).
+// fuseReLUs turns fuseReLU's fusions on (tests turn them off to compare).
 var fuseReLUs = true
 
 // fuse lets a MaxPooling2D apply the gradient of the ReLU just before it
@@ -483,13 +483,29 @@ func (s *Stack) fuse() {
 // read their outputs, and ReLU's reads its output, which is what it passes
 // on. ResNets have one such pair per convolution and per residual sum.
 // Partial runs (ForwardTo) do not fuse: a feature map of the batch norm or
-// the Add is its own output.
+// the Add is its own output. It also marks the residual Adds whose
+// backward pass can hand on its gradient uncopied (Node.gradThrough).
 func (s *Stack) fuseReLU() {
 	for _, n := range s.nodes {
-		n.reluFused, n.passReLU = false, false
+		n.reluFused, n.passReLU, n.gradThrough = false, false, false
 	}
 	if !fuseReLUs {
 		return
+	}
+	for _, n := range s.nodes {
+		// A residual Add's gradient goes to its inputs as it is, when at
+		// most one of them keeps it (contribute keeps the tensor of a node
+		// with one consumer; two could not both own it, as a node's
+		// activity regularizer adds to its gradient in place).
+		if add, ok := n.run.(*Add); ok && n.merge != nil && add.e.same {
+			keep := 0
+			for _, in := range n.inputs {
+				if in.want && in.edges == 1 {
+					keep++
+				}
+			}
+			n.gradThrough = keep <= 1
+		}
 	}
 	for _, m := range s.nodes {
 		a, ok := m.run.(*Activation)
@@ -772,7 +788,15 @@ func (s *Stack) backward(dys []*tensor.Tensor, linear []bool) {
 			n.act.AddGrad(g.Data, n.out.Data, n.out.Shape)
 		}
 		batch := g.Shape[0]
-		if n.merge != nil {
+		if n.gradThrough {
+			// d(x0 + x1 + ...)/dxj is the identity: each input gets g
+			// itself (contribute copies it where it is added up).
+			for _, in := range n.inputs {
+				if in.want {
+					s.contribute(in, g)
+				}
+			}
+		} else if n.merge != nil {
 			s.lendMerge(n, batch)
 			for j, dx := range n.merge.BackwardMerge(g) {
 				if in := n.inputs[j]; dx != nil && in.want {
