@@ -88,6 +88,7 @@ func WinogradUsable(g *ConvGeom) bool {
 type Winograd struct {
 	u, up, v, m, pad []float32
 	wt               []float32 // F(4x4)'s turned kernel
+	base             []int
 	plan             winoPlan
 	fwdVar           *winoVariant // the variant of the cached transform
 	// When fwdOK, u and up hold the forward transform of fwd (a copy of
@@ -116,6 +117,7 @@ type winoPlan struct {
 	vs, ms           int // plane strides of v and m
 	slots            int
 	x, u, v, m, pad  []float32
+	base             []int // each slot's pad rows of its block's tile rows (padBlock)
 	out              []float32
 	// With an assembly micro-kernel, U is packed once per pass into its
 	// nr-wide panels (up) and the products are computed tile by tile into
@@ -147,24 +149,39 @@ func (p *winoPlan) init(wg *Winograd, vt *winoVariant, n, h, w, c, k, oh, ow, pa
 	wg.m = growBuf(wg.m, p.slots*np*p.ms)
 	wg.pad = growBuf(wg.pad, p.slots*p.rpb*vt.a*p.wp*c)
 	p.v, p.m, p.pad = wg.v, wg.m, wg.pad
+	if len(wg.base) < p.slots*p.rpb {
+		wg.base = make([]int, p.slots*p.rpb)
+	}
+	p.base = wg.base
 }
 
 // blocks is the number of tile-row blocks.
 func (p *winoPlan) blocks() int { return ceilDiv(p.rows, p.rpb) }
 
-// padBlock copies into pad the a padded input rows under each tile row of
-// block b (tile row i of the block at pad[i*a*wp*c:]) and returns the
-// block's first tile row and its tile count.
-func (p *winoPlan) padBlock(pad []float32, b int) (r0, tn int) {
+// padBlock copies into pad the padded input rows under the tile rows of
+// block b, and sets base[i] to the pad row where tile row i of the block
+// starts (its a rows follow). Consecutive tile rows of one image overlap
+// by a−mt input rows, which are copied once: an image's k tile rows take
+// k·mt+a−mt pad rows, not k·a. It returns the block's first tile row and
+// its tile count.
+func (p *winoPlan) padBlock(pad []float32, base []int, b int) (r0, tn int) {
 	c, wp, a, mt := p.c, p.wp, p.vt.a, p.vt.mt
 	r0 = b * p.rpb
 	r1 := min(r0+p.rpb, p.rows)
 	rowLen := wp * c
 	cols := min(p.w, wp-p.padL)
+	next := 0 // the first pad row not yet filled
 	for r := r0; r < r1; r++ {
 		img, ty := r/p.tilesH, r%p.tilesH
-		for i := range a {
-			dst := pad[((r-r0)*a+i)*rowLen : ((r-r0)*a+i+1)*rowLen]
+		first := 0 // the tile's first row that is not already there
+		if r > r0 && ty > 0 {
+			base[r-r0] = base[r-r0-1] + mt
+			first = a - mt
+		} else {
+			base[r-r0] = next
+		}
+		for i := first; i < a; i++ {
+			dst := pad[(base[r-r0]+i)*rowLen : (base[r-r0]+i+1)*rowLen]
 			iy := mt*ty + i - p.padT
 			if iy < 0 || iy >= p.h {
 				clear(dst)
@@ -174,6 +191,7 @@ func (p *winoPlan) padBlock(pad []float32, b int) (r0, tn int) {
 			copy(dst[p.padL*c:(p.padL+cols)*c], p.x[(img*p.h+iy)*p.w*c:][:cols*c])
 			clear(dst[(p.padL+cols)*c:])
 		}
+		next = base[r-r0] + a
 	}
 	return r0, (r1 - r0) * p.tilesW
 }
@@ -261,10 +279,11 @@ func winoSlotBody(ka *kargs, lo, hi int) {
 		v := p.v[s*np*vs : (s+1)*np*vs]
 		m := p.m[s*np*ms : (s+1)*np*ms]
 		pad := p.pad[s*padLen : (s+1)*padLen]
+		base := p.base[s*p.rpb : (s+1)*p.rpb]
 		for b := s; b < p.blocks(); b += p.slots {
-			r0, tn := p.padBlock(pad, b)
+			r0, tn := p.padBlock(pad, base, b)
 			for t := range tn {
-				o := ((t/p.tilesW)*a*p.wp + mt*(t%p.tilesW)) * c
+				o := (base[t/p.tilesW]*p.wp + mt*(t%p.tilesW)) * c
 				in(v[t*c:], vs, pad[o:], p.wp*c, c, c)
 			}
 			for xi := range np {
@@ -498,12 +517,13 @@ func winoGradSlotBody(ka *kargs, lo, hi int) {
 		v := p.v[s*np*vs : (s+1)*np*vs]
 		m := p.m[s*np*ms : (s+1)*np*ms]
 		pad := p.pad[s*padLen : (s+1)*padLen]
+		base := p.base[s*p.rpb : (s+1)*p.rpb]
 		du := p.u[s*np*plane : (s+1)*np*plane]
 		var beta float32
 		for b := s; b < p.blocks(); b += p.slots {
-			r0, tn := p.padBlock(pad, b)
+			r0, tn := p.padBlock(pad, base, b)
 			for t := range tn {
-				o := ((t/p.tilesW)*a*p.wp + mt*(t%p.tilesW)) * c
+				o := (base[t/p.tilesW]*p.wp + mt*(t%p.tilesW)) * c
 				in(v[t*c:], vs, pad[o:], p.wp*c, c, c)
 				off, rows, cols := p.outCell(r0, t)
 				src := p.out[off:]

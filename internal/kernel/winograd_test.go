@@ -131,6 +131,7 @@ func testWinogradMatchesDirect(t *testing.T, tol float64) {
 		{2, 1, 1, 4, 3, 1}, {1, 3, 3, 2, 2, 0}, {2, 9, 11, 8, 19, 1}, {1, 6, 6, 33, 9, 0},
 		{40, 9, 9, 5, 6, 1}, // more tiles than winoGradSlots blocks
 		{64, 8, 8, 24, 40, 1}, {8, 12, 12, 16, 16, 1}, {3, 10, 13, 8, 8, 0},
+		{2, 400, 4, 2, 3, 1}, // tall: blocks start inside an image
 	}
 	for range 6 {
 		cases = append(cases, struct{ n, h, w, c, k, pad int }{1 + r.IntN(3), 3 + r.IntN(12), 3 + r.IntN(12), 1 + r.IntN(40), 1 + r.IntN(40), r.IntN(2)})
