@@ -315,7 +315,14 @@ func (c *Conv2D) forwardWith(x *tensor.Tensor, w, b []float32, f activation.Func
 	rows, k := g.ColRows(), g.ColCols()
 	c.z = tensor.Ensure(c.z, g.N, g.OH, g.OW, c.Filters)
 	if c.winograd() {
-		c.wino.Forward(g, c.Filters, x.Data, w, c.z.Data)
+		// The bias, and a ReLU after it, go in as each block of outputs
+		// is written (the bits of activate's passes).
+		relu := f == activation.ReLU && b != nil
+		c.wino.ForwardBias(g, c.Filters, x.Data, w, b, c.z.Data, relu)
+		if b = nil; relu {
+			c.y = c.z
+			return c.y
+		}
 	} else {
 		a := x.Data
 		if !c.pointwise() {

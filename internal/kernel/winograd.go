@@ -118,7 +118,11 @@ type winoPlan struct {
 	slots            int
 	x, u, v, m, pad  []float32
 	base             []int // each slot's pad rows of its block's tile rows (padBlock)
-	out              []float32
+	// bias, when set, is added to each block's outputs once written (with
+	// relu, then ReLU): k-long bias vectors one after the other.
+	bias []float32
+	relu bool
+	out  []float32
 	// With an assembly micro-kernel, U is packed once per pass into its
 	// nr-wide panels (up) and the products are computed tile by tile into
 	// m rows kp = k rounded up to nr wide; otherwise gemmSerial does them.
@@ -134,7 +138,8 @@ type winoPlan struct {
 func (p *winoPlan) init(wg *Winograd, vt *winoVariant, n, h, w, c, k, oh, ow, padT, padL, slots, kp int) {
 	mt := vt.mt
 	*p = winoPlan{vt: vt, n: n, c: c, k: k, h: h, w: w, padT: padT, padL: padL, oh: oh, ow: ow,
-		tilesH: ceilDiv(oh, mt), tilesW: ceilDiv(ow, mt), kern: p.kern, up: p.up, kp: kp}
+		tilesH: ceilDiv(oh, mt), tilesW: ceilDiv(ow, mt), kern: p.kern, up: p.up, kp: kp,
+		bias: p.bias, relu: p.relu}
 	p.wp = mt*p.tilesW + 2
 	p.rows = n * p.tilesH
 	p.rpb = max(1, vt.block/p.tilesW)
@@ -199,6 +204,23 @@ func (p *winoPlan) padBlock(pad []float32, base []int, b int) (r0, tn int) {
 // Forward overwrites y (N×OH×OW×k) with the convolution of x (N×H×W×C) with
 // the Keras kernel w (3×3×C×k, HWIO), no bias.
 func (wg *Winograd) Forward(g *ConvGeom, k int, x, w, y []float32) {
+	wg.ForwardBias(g, k, x, w, nil, y, false)
+}
+
+// ForwardBias is Forward, then, unless bias is nil, AddBiasRows(y, bias)
+// or, with relu, BiasReLURows(y, bias): the same bits, applied to each
+// block of outputs as soon as it is written, while it is in cache.
+func (wg *Winograd) ForwardBias(g *ConvGeom, k int, x, w, bias, y []float32, relu bool) {
+	wg.plan.bias, wg.plan.relu = nil, relu
+	if bias != nil {
+		// The bias repeated over about biasTile floats (tileRows), so
+		// that narrow rows go many to a vector call.
+		m := max(1, biasTile/k)
+		p := getF32(m * k)
+		defer f32Pool.Put(p)
+		wg.plan.bias, _, _, _ = tileRows(*p, m, k, bias)
+	}
+	defer func() { wg.plan.bias = nil }()
 	c := g.C
 	w = w[:9*c*k]
 	vt := variant(g.OH, g.OW)
@@ -239,6 +261,7 @@ func (wg *Winograd) BackwardData(g *ConvGeom, k int, dy, w, dx []float32) {
 	vt.filter(wg, wg.u, w, c, k, true)
 	// Output cell i gets dy[i+PadT-ky]·w[ky]: a correlation of dy padded by
 	// 2-PadT with the turned kernel.
+	wg.plan.bias = nil
 	wg.conv(vt, g.N, g.OH, g.OW, k, c, g.H, g.W, 2-g.PadT, 2-g.PadL, dy, dx, false)
 }
 
@@ -302,6 +325,27 @@ func winoSlotBody(ka *kargs, lo, hi int) {
 				}
 			}
 			p.output(m, ms, r0, tn)
+			if p.bias != nil {
+				p.addBias(r0, tn)
+			}
+		}
+	}
+}
+
+// addBias adds the bias to the outputs of the block of tn tiles from tile
+// row r0 (with relu, then ReLU): whole output rows, one run of memory, as
+// tile rows are numbered image by image.
+func (p *winoPlan) addBias(r0, tn int) {
+	r1 := r0 + tn/p.tilesW
+	row := func(r int) int { return r/p.tilesH*p.oh + r%p.tilesH*p.vt.mt }
+	lo, hi := row(r0)*p.ow*p.k, row(r1-1)*p.ow*p.k
+	hi += min(p.vt.mt, p.oh-(r1-1)%p.tilesH*p.vt.mt) * p.ow * p.k
+	for off := lo; off < hi; off += len(p.bias) {
+		end := min(off+len(p.bias), hi)
+		if p.relu {
+			biasReLUVec(p.out[off:end], p.bias)
+		} else {
+			addVec(p.out[off:end], p.bias)
 		}
 	}
 }

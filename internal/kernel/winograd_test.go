@@ -267,3 +267,37 @@ func TestWinogradGradDirect(t *testing.T) {
 		t.Skip("no assembly micro-kernel: BackwardFilter always takes the gemmSerial path")
 	}
 }
+
+// TestWinogradForwardBias: ForwardBias gives the bits of Forward followed
+// by AddBiasRows, or with relu BiasReLURows, for both variants and
+// channel counts narrow and wide, blocks across images and inside one.
+func TestWinogradForwardBias(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	defer func() { winoForce = nil }()
+	for _, vt := range []*winoVariant{&wino2, &wino4} {
+		winoForce = vt
+		for _, tc := range []struct{ n, h, w, c, k int }{
+			{4, 8, 8, 3, 16}, {2, 10, 7, 5, 7}, {64, 8, 8, 8, 64}, {2, 400, 4, 2, 3}, {1, 6, 6, 4, 600},
+		} {
+			g := ConvGeom{N: tc.n, H: tc.h, W: tc.w, C: tc.c, KH: 3, KW: 3, SH: 1, SW: 1, PadT: 1, PadL: 1, OH: tc.h, OW: tc.w}
+			x, w, bias := randSlice(r, g.N*g.H*g.W*g.C), randSlice(r, 9*g.C*tc.k), randSlice(r, tc.k)
+			rows := g.N * g.OH * g.OW
+			for _, relu := range []bool{false, true} {
+				var wg Winograd
+				want, got := make([]float32, rows*tc.k), make([]float32, rows*tc.k)
+				wg.Forward(&g, tc.k, x, w, want)
+				if relu {
+					BiasReLURows(want, rows, tc.k, bias)
+				} else {
+					AddBiasRows(want, rows, tc.k, bias)
+				}
+				for pass := range 3 { // the third reuses the kept transform
+					wg.ForwardBias(&g, tc.k, x, w, bias, got, relu)
+					if i := firstBitDiff(got, want); i >= 0 {
+						t.Fatalf("F(%dx%d) %+v relu %v pass %d: y[%d] = %v, want %v", vt.mt, vt.mt, tc, relu, pass, i, got[i], want[i])
+					}
+				}
+			}
+		}
+	}
+}
