@@ -8,6 +8,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -298,6 +299,10 @@ func sweepWorker(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	defer nc.Close()
 	q, err := queue.OpenWait(ctx, nc, func(err error) {
+		if errors.Is(err, queue.ErrNoQueueYet) {
+			fmt.Fprintf(stderr, "gokeras sweep worker: %s: %v\n", *conn.url, err)
+			return
+		}
 		fmt.Fprintf(stderr, "gokeras sweep worker: %s: %v; trying again\n", *conn.url, err)
 	})
 	if err != nil {

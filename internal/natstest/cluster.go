@@ -50,14 +50,28 @@ func NewCluster(t testing.TB, n int) *Cluster {
 			}
 		}
 	})
-	deadline := time.Now().Add(30 * time.Second)
-	for !c.hasLeader() {
+	// Ready when a meta leader counts every node as a peer it can place
+	// streams on (online, with JetStream, its stats received): before
+	// that, a stream of n replicas is refused ("no suitable peers for
+	// placement"), as a loaded CI machine showed.
+	deadline := time.Now().Add(60 * time.Second)
+	for !c.ready(n) {
 		if time.Now().After(deadline) {
-			t.Fatal("natstest: the JetStream cluster elected no meta leader in 30 s")
+			t.Fatalf("natstest: the JetStream cluster has no meta leader with all %d nodes as peers after 60 s", n)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	return c
+}
+
+// ready reports whether a meta leader sees n peers it can place on.
+func (c *Cluster) ready(n int) bool {
+	for _, s := range c.Servers {
+		if s != nil && s.JetStreamIsLeader() {
+			return len(s.JetStreamClusterPeers()) == n
+		}
+	}
+	return false
 }
 
 // start starts server i with its options (again, after Stop: same ports,
@@ -65,15 +79,6 @@ func NewCluster(t testing.TB, n int) *Cluster {
 func (c *Cluster) start(i int) {
 	c.t.Helper()
 	c.Servers[i] = start(c.t, c.opts[i])
-}
-
-func (c *Cluster) hasLeader() bool {
-	for _, s := range c.Servers {
-		if s != nil && s.JetStreamIsLeader() {
-			return true
-		}
-	}
-	return false
 }
 
 // URLs is the client URLs of every server, comma-separated, as nats.Connect

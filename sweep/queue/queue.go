@@ -208,13 +208,15 @@ func Open(ctx context.Context, nc *nats.Conn) (*Queue, error) {
 
 // OpenWait is Open that also waits out a server that is not reached yet
 // or whose JetStream is still starting (see transient), calling onRetry,
-// if set, with the reason each time it tries again.
+// if set, with the reason each time it tries again, and once when it
+// finds no queue yet (ErrNoQueueYet).
 func OpenWait(ctx context.Context, nc *nats.Conn, onRetry func(error)) (*Queue, error) {
 	js, err := jetstream.New(nc)
 	if err != nil {
 		return nil, fmt.Errorf("queue: %w", err)
 	}
 	q := &Queue{JS: js}
+	told := false
 	for {
 		if q.KV == nil {
 			q.KV, err = js.KeyValue(ctx, Bucket)
@@ -229,7 +231,10 @@ func OpenWait(ctx context.Context, nc *nats.Conn, onRetry func(error)) (*Queue, 
 		if !notCreated && !transient(ctx, err) && ctx.Err() == nil {
 			return nil, fmt.Errorf("queue: %w", err)
 		}
-		if !notCreated && onRetry != nil {
+		if onRetry != nil && (!notCreated || !told) {
+			if notCreated {
+				told, err = true, ErrNoQueueYet
+			}
 			onRetry(err)
 		}
 		select {
@@ -242,6 +247,10 @@ func OpenWait(ctx context.Context, nc *nats.Conn, onRetry func(error)) (*Queue, 
 		}
 	}
 }
+
+// ErrNoQueueYet is what OpenWait tells onRetry, once, while no
+// coordinator has created the queue on the server.
+var ErrNoQueueYet = errors.New("queue: no sweep has been started on this server yet; waiting for a coordinator")
 
 // transient reports whether err, from a request on the JetStream API
 // made while ctx is live, may pass on its own: the request timed out
