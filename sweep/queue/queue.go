@@ -218,6 +218,9 @@ func OpenWait(ctx context.Context, nc *nats.Conn, onRetry func(error)) (*Queue, 
 	q := &Queue{JS: js}
 	told := false
 	for {
+		// Each lookup afresh: the coordinator makes the key-value bucket
+		// before the object store, and a worker may come in between.
+		err = nil
 		if q.KV == nil {
 			q.KV, err = js.KeyValue(ctx, Bucket)
 		}
@@ -231,11 +234,13 @@ func OpenWait(ctx context.Context, nc *nats.Conn, onRetry func(error)) (*Queue, 
 		if !notCreated && !transient(ctx, err) && ctx.Err() == nil {
 			return nil, fmt.Errorf("queue: %w", err)
 		}
-		if onRetry != nil && (!notCreated || !told) {
-			if notCreated {
-				told, err = true, ErrNoQueueYet
-			}
+		switch {
+		case onRetry == nil:
+		case !notCreated:
 			onRetry(err)
+		case !told:
+			told = true
+			onRetry(ErrNoQueueYet)
 		}
 		select {
 		case <-ctx.Done():

@@ -572,3 +572,53 @@ func TestOpenWaitNoJetStream(t *testing.T) {
 		t.Errorf("retries reported: %v; want no responders, every second", retries)
 	}
 }
+
+// TestOpenWaitBetweenBuckets: a worker that looks while the coordinator
+// has made the key-value bucket but not yet the object store (Create
+// makes them in that order) finds the queue once both are there, and says
+// once that it waits.
+func TestOpenWaitBetweenBuckets(t *testing.T) {
+	url := natstest.Server(t)
+	nc, err := Connect(Options{URL: url, Name: t.Name()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := js.CreateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: Bucket}); err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var told []error
+	type opened struct {
+		q   *Queue
+		err error
+	}
+	done := make(chan opened, 1)
+	go func() {
+		q, err := OpenWait(ctx, nc, func(err error) { mu.Lock(); told = append(told, err); mu.Unlock() })
+		done <- opened{q, err}
+	}()
+	time.Sleep(2500 * time.Millisecond) // two looks find the bucket and no object store
+	if _, err := js.CreateObjectStore(ctx, jetstream.ObjectStoreConfig{Bucket: FileBucket}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case o := <-done:
+		if o.err != nil || o.q.KV == nil || o.q.Files == nil {
+			t.Fatalf("OpenWait: %+v", o)
+		}
+	case <-ctx.Done():
+		t.Fatal("OpenWait did not find the object store made after it looked")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(told) != 1 || !errors.Is(told[0], ErrNoQueueYet) {
+		t.Errorf("told %v; want ErrNoQueueYet once", told)
+	}
+}
