@@ -296,7 +296,11 @@ func TestMultiTrainStepAllocatesNothing(t *testing.T) {
 			}
 		})
 	}
-	if short, long := fit(4), fit(20); long > short {
+	// 16 steps more: an allocation per step would add 16. AllocsPerRun
+	// counts every goroutine's allocations, and a stray one elsewhere in
+	// the test binary (a purego CI run counted 69 against 70) is not the
+	// step's, so one or two more are let through.
+	if short, long := fit(4), fit(20); long > short+2 {
 		t.Errorf("FitMulti allocates %v times over 4 steps, %v over 20; want no allocation per step", short, long)
 	}
 }

@@ -25,7 +25,7 @@ func slotRows(k, slots, rows int) (lo, hi int) { return k * rows / slots, (k + 1
 func ColumnMeanVar(x []float32, rows, cols int, mean, variance []float32) {
 	slots := bnSlots(rows)
 	p := getF64((slots + 1) * cols)
-	defer f64Pool.Put(p)
+	defer putF64(p)
 	part, mu := (*p)[:slots*cols], (*p)[slots*cols:]
 	a := kargs{s: [8][]float32{0: x}, i: [4]int{0: rows, 1: cols, 2: slots}, d: part}
 	run(slots, 1, columnSumBody, a)
@@ -107,7 +107,7 @@ func InvStd(out, variance []float32, eps float32) {
 func BatchNormBackward(dy, xhat, dx []float32, rows, cols int, gamma, invStd, dgamma, dbeta []float32) {
 	slots := bnSlots(rows)
 	p := getF64((2*slots + 2) * cols)
-	defer f64Pool.Put(p)
+	defer putF64(p)
 	part, tot := (*p)[:2*slots*cols], (*p)[2*slots*cols:]
 	run(slots, 1, bnGradSumBody, kargs{s: [8][]float32{0: dy, 1: xhat}, i: [4]int{0: rows, 1: cols, 2: slots}, d: part})
 	addSlots(tot, part, slots, 2*cols)
@@ -119,7 +119,7 @@ func BatchNormBackward(dy, xhat, dx []float32, rows, cols int, gamma, invStd, dg
 	// element (a division per element was most of the pass); the same
 	// operations in the same order, so the same bits.
 	cp := getF32(cols)
-	defer f32Pool.Put(cp)
+	defer putF32(cp)
 	coef := *cp
 	for j := range coef {
 		coef[j] = gamma[j] * invStd[j] / n
@@ -159,7 +159,7 @@ func batchNormApplyBody(ka *kargs, lo, hi int) {
 	if cols < biasTile {
 		m = biasTile / cols
 		p := getF32(4 * m * cols)
-		defer f32Pool.Put(p)
+		defer putF32(p)
 		mean, invStd, gamma, beta = tileRows(*p, m, cols, mean, invStd, gamma, beta)
 	}
 	for r := lo; r < hi; r += m {
@@ -199,7 +199,7 @@ func batchNormBackwardBody(ka *kargs, lo, hi int) {
 	if cols < biasTile {
 		m = biasTile / cols
 		p := getF32(3 * m * cols)
-		defer f32Pool.Put(p)
+		defer putF32(p)
 		coef, dbeta, dgamma, _ = tileRows(*p, m, cols, coef, dbeta, dgamma)
 	}
 	for r := lo; r < hi; r += m {
@@ -209,35 +209,65 @@ func batchNormBackwardBody(ka *kargs, lo, hi int) {
 	}
 }
 
-// f64Pool holds float64 accumulators for the per-column reductions, so
-// batch normalisation does not allocate per training step. It holds
-// pointers, and callers put back the pointer they got: putting the address
-// of a local slice would allocate its header on every call.
-var f64Pool sync.Pool
+// scratch is a free list of buffers for the kernels' per-call scratch
+// (batch norm's float64 accumulators and per-column factors, the tiled
+// bias and batch-norm vectors), so that a warm training step allocates
+// nothing. Unlike a sync.Pool it is not emptied by the garbage collector,
+// which made a collection during a step allocate again. It keeps at most
+// scratchKeep buffers; get takes any that is large enough. Callers put
+// back the pointer they got: putting the address of a local slice would
+// allocate its header on every call.
+type scratch[T float32 | float64] struct {
+	mu   sync.Mutex
+	free []*[]T
+}
 
-// f32Pool holds float32 scratch, as f64Pool: batch norm's per-column
-// factors and AddBiasRows's tiled bias. Every buffer holds at least
-// biasTile floats, so that the two users' sizes do not keep replacing
-// each other's buffers.
-var f32Pool sync.Pool
+// scratchKeep bounds each list: a few buffers per thread.
+const scratchKeep = 64
 
-// getF32 returns n float32s (not zeroed); put the pointer back when done.
-func getF32(n int) *[]float32 {
-	if p, ok := f32Pool.Get().(*[]float32); ok && cap(*p) >= n {
-		*p = (*p)[:n]
-		return p
+var (
+	f32Scratch = scratch[float32]{free: make([]*[]float32, 0, scratchKeep)}
+	f64Scratch = scratch[float64]{free: make([]*[]float64, 0, scratchKeep)}
+)
+
+// get returns n elements (not zeroed), of a buffer that holds at least
+// min floats, so that the callers' sizes share buffers.
+func (l *scratch[T]) get(n, min int) *[]T {
+	l.mu.Lock()
+	for i := len(l.free) - 1; i >= 0; i-- {
+		if p := l.free[i]; cap(*p) >= n {
+			l.free[i] = l.free[len(l.free)-1]
+			l.free = l.free[:len(l.free)-1]
+			l.mu.Unlock()
+			*p = (*p)[:n]
+			return p
+		}
 	}
-	s := make([]float32, n, max(n, biasTile))
+	l.mu.Unlock()
+	s := make([]T, n, max(n, min))
 	return &s
 }
 
-// getF64 returns n zeroed float64s; put the pointer back when done.
+func (l *scratch[T]) put(p *[]T) {
+	l.mu.Lock()
+	if len(l.free) < scratchKeep {
+		l.free = append(l.free, p)
+	}
+	l.mu.Unlock()
+}
+
+// getF32 returns n float32s (not zeroed); putF32 the pointer when done.
+// Buffers hold at least 4·biasTile floats: the tiled vectors of
+// batchNormApplyBody, the largest common request.
+func getF32(n int) *[]float32 { return f32Scratch.get(n, 4*biasTile) }
+
+func putF32(p *[]float32) { f32Scratch.put(p) }
+
+// getF64 returns n zeroed float64s; putF64 the pointer when done.
 func getF64(n int) *[]float64 {
-	if p, ok := f64Pool.Get().(*[]float64); ok && cap(*p) >= n {
-		*p = (*p)[:n]
-		clear(*p)
-		return p
-	}
-	s := make([]float64, n)
-	return &s
+	p := f64Scratch.get(n, 0)
+	clear(*p)
+	return p
 }
+
+func putF64(p *[]float64) { f64Scratch.put(p) }

@@ -241,7 +241,7 @@ func addBiasRowsBody(ka *kargs, lo, hi int) {
 	// for every element.
 	m := biasTile / cols
 	p := getF32(m * cols)
-	defer f32Pool.Put(p)
+	defer putF32(p)
 	tile := *p
 	for i := 0; i < m; i++ {
 		copy(tile[i*cols:], bias[:cols])
@@ -280,7 +280,7 @@ func biasReluRowsBody(ka *kargs, lo, hi int) {
 	if cols < biasTile {
 		m = biasTile / cols
 		p := getF32(m * cols)
-		defer f32Pool.Put(p)
+		defer putF32(p)
 		bias, _, _, _ = tileRows(*p, m, cols, bias)
 	}
 	for r := lo; r < hi; r += m {
@@ -620,11 +620,32 @@ func keepIf(ok bool, keep float32) float32 {
 	return 0
 }
 
-// expBufs holds the 64-float buffers through which the activation bodies
+// expFree holds the 64-float buffers through which the activation bodies
 // vectorise exp. A local array would do, but expVec is a function variable,
 // so escape analysis cannot see that it keeps nothing and moves such an
-// array to the heap on every call: one allocation per batch per layer.
-var expBufs = sync.Pool{New: func() any { return new([64]float32) }}
+// array to the heap on every call: one allocation per batch per layer. A
+// free list as scratch's, not a sync.Pool, which a garbage collection
+// empties.
+var expFree = struct {
+	mu   sync.Mutex
+	free []*[64]float32
+}{free: make([]*[64]float32, 0, scratchKeep)}
 
-func getExpBuf() *[64]float32  { return expBufs.Get().(*[64]float32) }
-func putExpBuf(b *[64]float32) { expBufs.Put(b) }
+func getExpBuf() *[64]float32 {
+	expFree.mu.Lock()
+	defer expFree.mu.Unlock()
+	if n := len(expFree.free); n > 0 {
+		b := expFree.free[n-1]
+		expFree.free = expFree.free[:n-1]
+		return b
+	}
+	return new([64]float32)
+}
+
+func putExpBuf(b *[64]float32) {
+	expFree.mu.Lock()
+	defer expFree.mu.Unlock()
+	if len(expFree.free) < scratchKeep {
+		expFree.free = append(expFree.free, b)
+	}
+}

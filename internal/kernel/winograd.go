@@ -217,7 +217,7 @@ func (wg *Winograd) ForwardBias(g *ConvGeom, k int, x, w, bias, y []float32, rel
 		// that narrow rows go many to a vector call.
 		m := max(1, biasTile/k)
 		p := getF32(m * k)
-		defer f32Pool.Put(p)
+		defer putF32(p)
 		wg.plan.bias, _, _, _ = tileRows(*p, m, k, bias)
 	}
 	defer func() { wg.plan.bias = nil }()
