@@ -44,15 +44,23 @@ func worker(t *testing.T, args ...string) {
 	})
 }
 
-// bounded gives the commands the test runs in this process a deadline:
-// a coordinator whose trials never come back then fails the test, with
-// its workers' output, instead of hanging the package.
+// bounded gives each command the test runs in this process a deadline d
+// from its start: a coordinator whose trials never come back then fails
+// the test, with its workers' output, instead of hanging the package
+// until go test's 10 minutes. d is for a hang, not a speed: a loaded
+// machine trains the trials slowly.
 func bounded(t *testing.T, d time.Duration) {
-	ctx, cancel := context.WithTimeout(context.Background(), d)
 	old := commandContext
-	commandContext = func() context.Context { return ctx }
+	var cancels []context.CancelFunc
+	commandContext = func() context.Context {
+		ctx, cancel := context.WithTimeout(context.Background(), d)
+		cancels = append(cancels, cancel)
+		return ctx
+	}
 	t.Cleanup(func() {
-		cancel()
+		for _, cancel := range cancels {
+			cancel()
+		}
 		commandContext = old
 	})
 }
@@ -103,7 +111,7 @@ func TestSweepQueue(t *testing.T) {
 }
 
 func testSweepQueue(t *testing.T, extra []string, trials int) {
-	bounded(t, 2*time.Minute)
+	bounded(t, 3*time.Minute)
 	dir := t.TempDir()
 	p, err := gokeras.LookupPreset("digits-cnn")
 	if err != nil {
@@ -202,7 +210,7 @@ func TestSweepQueueErrors(t *testing.T) {
 // only TLS, its certificate trusted with --nats-tls-ca; without it the
 // connection is refused.
 func TestSweepQueueTLS(t *testing.T) {
-	bounded(t, 2*time.Minute)
+	bounded(t, 3*time.Minute)
 	dir := t.TempDir()
 	cert, key, _ := selfSigned(t, dir)
 	tlsConfig, err := server.GenTLSConfig(&server.TLSConfigOpts{CertFile: cert, KeyFile: key})
@@ -284,7 +292,7 @@ func credsServer(t *testing.T, dir string) (url, creds string) {
 // admits only users with credentials, given with --nats-creds; without
 // them the connection is refused.
 func TestSweepQueueCreds(t *testing.T) {
-	bounded(t, 2*time.Minute)
+	bounded(t, 3*time.Minute)
 	dir := t.TempDir()
 	url, creds := credsServer(t, dir)
 	args := []string{"sweep", "--grid", "dense=4", "--epochs", "1", "--plot-dir", "", "--results", filepath.Join(dir, "r.csv"), "--queue", url, "--table-every", "0"}
@@ -303,7 +311,7 @@ func TestSweepQueueCreds(t *testing.T) {
 // trying (saying so) and takes the sweep's trial once the server is up,
 // as a worker pod started before the NATS pod would.
 func TestSweepWorkerWaitsForServer(t *testing.T) {
-	bounded(t, 2*time.Minute)
+	bounded(t, 3*time.Minute)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
