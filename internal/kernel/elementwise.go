@@ -242,10 +242,7 @@ func addBiasRowsBody(ka *kargs, lo, hi int) {
 	m := biasTile / cols
 	p := getF32(m * cols)
 	defer putF32(p)
-	tile := *p
-	for i := 0; i < m; i++ {
-		copy(tile[i*cols:], bias[:cols])
-	}
+	tile, _, _, _ := tileRows(*p, m, cols, bias)
 	for r := lo; r < hi; r += m {
 		k := min(m, hi-r)
 		Add(x[r*cols:(r+k)*cols], tile[:k*cols])
