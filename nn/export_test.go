@@ -31,24 +31,16 @@ func SetReLUFusion(on bool) bool {
 	return old
 }
 
-// ReLUFused counts the calls that apply the ReLU after them.
-func (s *Stack) ReLUFused() int {
-	n := 0
+// Fusions counts the calls that apply the ReLU after them, and the Adds
+// that hand on their gradient uncopied.
+func (s *Stack) Fusions() (relu, gradThrough int) {
 	for _, m := range s.nodes {
 		if m.reluFused {
-			n++
+			relu++
 		}
-	}
-	return n
-}
-
-// GradThrough counts the Add calls that hand on their gradient uncopied.
-func (s *Stack) GradThrough() int {
-	n := 0
-	for _, m := range s.nodes {
 		if m.gradThrough {
-			n++
+			gradThrough++
 		}
 	}
-	return n
+	return relu, gradThrough
 }

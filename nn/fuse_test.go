@@ -108,15 +108,15 @@ func TestReLUFusionSameBits(t *testing.T) {
 	fused := resBlock(t)
 	nn.SetReLUFusion(false)
 	plain := resBlock(t)
-	if got := fused.ReLUFused(); got != 4 {
+	if got, _ := fused.Fusions(); got != 4 {
 		t.Fatalf("%d calls fused, want 4 (two batch norms and the Add of the block, the last Add)", got)
 	}
 	// Two Adds have one input that keeps the gradient (the other is read
 	// twice); the Add of two convolutions has two, so it copies.
-	if got := fused.GradThrough(); got != 2 {
+	if _, got := fused.Fusions(); got != 2 {
 		t.Fatalf("%d Adds hand on their gradient, want 2", got)
 	}
-	if plain.ReLUFused() != 0 || plain.GradThrough() != 0 {
+	if r, g := plain.Fusions(); r != 0 || g != 0 {
 		t.Fatal("fusion off, yet calls fused")
 	}
 	fp, pp := fused.Params(), plain.Params()
