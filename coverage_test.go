@@ -41,7 +41,6 @@ const supported = "supported"
 const (
 	sequenceLater = "not yet: text and sequence layers are a later issue (issue 19 leaves them out)"
 	threeD        = "not planned for now: gokeras tensors are images (height, width, channels); 3-D volumes would need 5-D tensors and their own kernels"
-	oneD          = "not yet: 1-D variants of the 2-D layers, for sequences (a later issue with the sequence layers)"
 	moreAugment   = "not yet: beyond the augmentation layers Keras's tutorials use (issue 19's list)"
 	preprocessing = "not yet: text, category and audio preprocessing, with the sequence layers"
 )
@@ -66,10 +65,10 @@ var coverageLayers = []coverageRow{
 	{"Add", supported}, {"Average", supported}, {"Concatenate", supported}, {"Dot", supported},
 	{"Maximum", supported}, {"Minimum", supported}, {"Multiply", supported}, {"Subtract", supported},
 	{"BatchNormalization", supported}, {"GroupNormalization", supported}, {"LayerNormalization", supported},
-	{"RMSNormalization", "not yet: newer than issue 19's list"}, {"SpectralNormalization", "not yet: a wrapper around another layer's kernel; newer than issue 19's list"},
+	{"RMSNormalization", supported}, {"SpectralNormalization", "not yet: a wrapper around another layer's kernel; newer than issue 19's list"},
 	{"UnitNormalization", supported},
-	{"AdaptiveAveragePooling1D", oneD}, {"AdaptiveAveragePooling2D", "not yet: newer than issue 19's list"}, {"AdaptiveAveragePooling3D", threeD},
-	{"AdaptiveMaxPooling1D", oneD}, {"AdaptiveMaxPooling2D", "not yet: newer than issue 19's list"}, {"AdaptiveMaxPooling3D", threeD},
+	{"AdaptiveAveragePooling1D", supported}, {"AdaptiveAveragePooling2D", supported}, {"AdaptiveAveragePooling3D", threeD},
+	{"AdaptiveMaxPooling1D", supported}, {"AdaptiveMaxPooling2D", supported}, {"AdaptiveMaxPooling3D", threeD},
 	{"AveragePooling1D", supported}, {"AveragePooling2D", supported}, {"AveragePooling3D", threeD},
 	{"GlobalAveragePooling1D", supported}, {"GlobalAveragePooling2D", supported}, {"GlobalAveragePooling3D", threeD},
 	{"GlobalMaxPooling1D", supported}, {"GlobalMaxPooling2D", supported}, {"GlobalMaxPooling3D", threeD},

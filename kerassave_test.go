@@ -682,3 +682,27 @@ func nestedBNModel(t *testing.T, compile bool) *Sequential {
 	}
 	return m
 }
+
+// TestSaveRoundTripNewerLayers: a Sequential with the adaptive pooling
+// layers and RMSNormalization (whose scale Adam steps), trained an epoch,
+// comes back from .keras and .h5 with the same predictions bit for bit.
+func TestSaveRoundTripNewerLayers(t *testing.T) {
+	m := NewSequential(
+		&nn.Conv2D{Filters: 4, KernelSize: [2]int{3, 3}, Activation: activation.ReLU, InputShape: tensor.Shape{9, 7, 2}},
+		&nn.AdaptiveMaxPooling2D{OutputSize: [2]int{3, 3}},
+		&nn.RMSNormalization{},
+		&nn.Reshape{TargetShape: tensor.Shape{9, 4}},
+		&nn.AdaptiveAveragePooling1D{OutputSize: 2},
+		&nn.Flatten{},
+		&nn.Dense{Units: 3, Activation: activation.Softmax},
+	)
+	if err := m.Compile(loss.SparseCategoricalCrossentropy{}, &optim.Adam{}, &metric.Accuracy{}); err != nil {
+		t.Fatal(err)
+	}
+	x, y := randomImages(32, 3, tensor.Shape{9, 7, 2}, 4)
+	if _, err := m.Fit(x, y, FitOptions{Epochs: 1, BatchSize: 8, Verbose: train.Silent}); err != nil {
+		t.Fatal(err)
+	}
+	kerasRoundTrip(t, m, x)
+	h5RoundTrip(t, m, x)
+}

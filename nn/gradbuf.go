@@ -40,6 +40,8 @@ func (p *MaxPooling2D) gradBuffer() **tensor.Tensor           { return &p.dx }
 func (p *AveragePooling2D) gradBuffer() **tensor.Tensor       { return &p.dx }
 func (p *GlobalAveragePooling2D) gradBuffer() **tensor.Tensor { return &p.dx }
 func (p *GlobalMaxPooling2D) gradBuffer() **tensor.Tensor     { return &p.dx }
+func (p *adaptivePool) gradBuffer() **tensor.Tensor           { return &p.dx }
+func (l *RMSNormalization) gradBuffer() **tensor.Tensor       { return &l.dx }
 func (l *Add) gradBuffers() []*tensor.Tensor                  { return l.e.dxs }
 func (l *Subtract) gradBuffers() []*tensor.Tensor             { return l.e.dxs }
 func (l *Multiply) gradBuffers() []*tensor.Tensor             { return l.e.dxs }
