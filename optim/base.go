@@ -142,6 +142,15 @@ type Finalizer interface {
 	FinalizeVariableValues(values []*tensor.Tensor)
 }
 
+// EMAHolder is implemented by every optimizer here. EMAAverages returns
+// the moving average of each variable of Apply, in Apply's order, or nil
+// when EMA is off or no step has made them yet. The tensors are the
+// optimizer's own: train.SwapEMAWeights exchanges their values with the
+// variables' for validation.
+type EMAHolder interface {
+	EMAAverages() []*tensor.Tensor
+}
+
 // EMA is Keras 3's use_ema, ema_momentum and ema_overwrite_frequency
 // (keras/src/optimizers/base_optimizer.py). When Use is set, the optimizer
 // keeps a moving average of every variable, updated after each step as
@@ -447,6 +456,18 @@ func (s *state) average(e EMA, values []*tensor.Tensor, it int64) {
 	if f := int64(e.OverwriteFrequency); f > 0 && (it+1)%f == 0 {
 		s.finalize(e, values)
 	}
+}
+
+// averages returns the EMA slots (see EMAHolder).
+func (s *state) averages(e EMA) []*tensor.Tensor {
+	if !e.Use || s.slots == nil {
+		return nil
+	}
+	a := make([]*tensor.Tensor, len(s.slots))
+	for i, sl := range s.slots {
+		a[i] = sl[s.own]
+	}
+	return a
 }
 
 // finalize copies the EMA averages into the variables.

@@ -72,6 +72,9 @@ func (o *Ftrl) Iterations() int64 { return o.st.iterations }
 // FinalizeVariableValues copies the EMA averages into values when EMA is on.
 func (o *Ftrl) FinalizeVariableValues(values []*tensor.Tensor) { o.st.finalize(o.EMA, values) }
 
+// EMAAverages returns the EMA averages (see EMAHolder).
+func (o *Ftrl) EMAAverages() []*tensor.Tensor { return o.st.averages(o.EMA) }
+
 // SetVariableNames names the variables for LRMultipliers.
 func (o *Ftrl) SetVariableNames(names []string) error {
 	return o.st.setNames(o.Name(), o.LRMultipliers, o.ExcludeFromWeightDecay, names)

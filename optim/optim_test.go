@@ -675,6 +675,47 @@ func TestEMA(t *testing.T) {
 	}
 }
 
+// EMAAverages: every optimizer hands out its averages, the slot State
+// names average/i itself, once a step has made them; nil before, and nil
+// with EMA off.
+func TestEMAAverages(t *testing.T) {
+	for _, name := range names {
+		on, err := FromConfig(name, map[string]any{"use_ema": true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		off, _ := Parse(name)
+		for _, o := range []Optimizer{on, off} {
+			h, ok := o.(EMAHolder)
+			if !ok {
+				t.Fatalf("%s does not implement EMAHolder", name)
+			}
+			if h.EMAAverages() != nil {
+				t.Errorf("%s: averages before the first step", name)
+			}
+			w, _ := tensor.FromSlice([]float32{0.5, -1, 2}, 3)
+			g, _ := tensor.FromSlice([]float32{0.1, 0.2, -0.3}, 3)
+			o.Apply([]*tensor.Tensor{w}, []*tensor.Tensor{g})
+			avg := h.EMAAverages()
+			if o == off {
+				if avg != nil {
+					t.Errorf("%s: averages with EMA off", name)
+				}
+				continue
+			}
+			var slot *tensor.Tensor
+			for _, s := range o.State() {
+				if s.Name == "average/0" {
+					slot = s.Value
+				}
+			}
+			if len(avg) != 1 || slot == nil || avg[0] != slot {
+				t.Errorf("%s: averages %v, want the average/0 slot %v", name, avg, slot)
+			}
+		}
+	}
+}
+
 // Keras's exclude_from_weight_decay(var_names=["bias"]): with zero
 // gradients only weight decay moves the variables, and the bias stays.
 func TestExcludeFromWeightDecay(t *testing.T) {

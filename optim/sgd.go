@@ -61,6 +61,9 @@ func (o *SGD) Iterations() int64 { return o.st.iterations }
 // FinalizeVariableValues copies the EMA averages into values when EMA is on.
 func (o *SGD) FinalizeVariableValues(values []*tensor.Tensor) { o.st.finalize(o.EMA, values) }
 
+// EMAAverages returns the EMA averages (see EMAHolder).
+func (o *SGD) EMAAverages() []*tensor.Tensor { return o.st.averages(o.EMA) }
+
 // SetVariableNames names the variables for LRMultipliers.
 func (o *SGD) SetVariableNames(names []string) error {
 	return o.st.setNames(o.Name(), o.LRMultipliers, o.ExcludeFromWeightDecay, names)

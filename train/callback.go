@@ -61,6 +61,28 @@ type Callback interface {
 	OnTrainEnd(r *Run) error
 }
 
+// TestCallback is implemented by callbacks that act around the
+// validation at the end of an epoch (Keras's on_test_begin and
+// on_test_end, which Keras's fit calls for its validation pass), such as
+// SwapEMAWeights. OnTestEnd gets the validation logs, without the "val_"
+// prefix, as Keras passes them.
+type TestCallback interface {
+	OnTestBegin(r *Run) error
+	OnTestEnd(r *Run, logs Logs) error
+}
+
+// callTest calls f on the callbacks of cs that implement TestCallback.
+func callTest(cs []Callback, f func(TestCallback) error) error {
+	for _, c := range cs {
+		if t, ok := c.(TestCallback); ok {
+			if err := f(t); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // NopCallback implements every hook as a no-op.
 type NopCallback struct{}
 

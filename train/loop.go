@@ -315,7 +315,15 @@ func fit(ctx context.Context, m *Model, x []Inputs, y []*tensor.Tensor, o Option
 			break
 		}
 		if val != nil {
+			if err := callTest(o.Callbacks, func(c TestCallback) error { return c.OnTestBegin(run) }); err != nil {
+				return hist, err
+			}
 			vl, err := evaluate(m, b, *val, o.BatchSize, m.Net.Infer)
+			// OnTestEnd runs even when validation failed, so that what
+			// OnTestBegin changed (SwapEMAWeights's weights) is undone.
+			if endErr := callTest(o.Callbacks, func(c TestCallback) error { return c.OnTestEnd(run, vl) }); err == nil {
+				err = endErr
+			}
 			if err != nil {
 				return hist, err
 			}
@@ -337,6 +345,11 @@ func fit(ctx context.Context, m *Model, x []Inputs, y []*tensor.Tensor, o Option
 	// Keras's fit finalizes the variables (EMA averages in) when the epochs
 	// end, before on_train_end; an interrupted or failed fit does not.
 	if f, ok := m.Optimizer.(optim.Finalizer); ok && stopErr == nil {
+		for _, c := range o.Callbacks {
+			if s, ok := c.(*SwapEMAWeights); ok {
+				s.beforeFinalize(run)
+			}
+		}
 		v, _ := m.trainable()
 		f.FinalizeVariableValues(v)
 	}
