@@ -204,7 +204,7 @@ var coverageCallbacks = []coverageRow{
 	{"LearningRateScheduler", supported}, {"ModelCheckpoint", supported},
 	{"OrbaxCheckpoint", "not planned: Orbax is JAX's checkpoint format; ModelCheckpoint and BackupAndRestore cover checkpoints"},
 	{"ProgbarLogger", "built in: FitOptions.Verbose (1 a progress bar, 2 one line per epoch) as Keras's verbose"},
-	{"ReduceLROnPlateau", supported}, {"RemoteMonitor", "not yet: posts logs to an HTTP endpoint; newer than issue 19's list"},
+	{"ReduceLROnPlateau", supported}, {"RemoteMonitor", supported},
 	{"SwapEMAWeights", supported},
 	{"TensorBoard", supported}, {"TerminateOnNaN", supported},
 }
@@ -219,6 +219,7 @@ var callbackTypes = map[string]any{
 	"LearningRateScheduler": train.LearningRateScheduler{},
 	"ModelCheckpoint":       gokeras.ModelCheckpoint{},
 	"ReduceLROnPlateau":     train.ReduceLROnPlateau{},
+	"RemoteMonitor":         train.RemoteMonitor{},
 	"SwapEMAWeights":        train.SwapEMAWeights{},
 	"TensorBoard":           train.TensorBoard{},
 	"TerminateOnNaN":        train.TerminateOnNaN{},

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -60,4 +61,15 @@ func parseReduceLR(s string) (*train.ReduceLROnPlateau, error) {
 		}
 	}
 	return p, nil
+}
+
+// remoteMonitor is --remote-monitor's callback: the URL is split into
+// Keras's root and path, which RemoteMonitor joins again.
+func remoteMonitor(raw string, asJSON bool) (*train.RemoteMonitor, error) {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("--remote-monitor %q is not an http(s) URL with a host, e.g. http://localhost:9000/publish/epoch/end/", raw)
+	}
+	root := (&url.URL{Scheme: u.Scheme, User: u.User, Host: u.Host}).String() // user:password@ kept: the client sends it as basic auth
+	return &train.RemoteMonitor{Root: root, Path: u.RequestURI(), SendAsJSON: asJSON}, nil
 }

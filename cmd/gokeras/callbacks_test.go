@@ -1,9 +1,13 @@
 package main
 
 import (
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/gokeras/gokeras/train"
@@ -36,6 +40,34 @@ func TestParseReduceLR(t *testing.T) {
 		if *got != c.want {
 			t.Errorf("%q: %+v, want %+v", c.in, *got, c.want)
 		}
+	}
+}
+
+// TestRemoteMonitorFlag: --remote-monitor posts each epoch of a real
+// train run to the URL given, query and all; a bad URL fails before
+// training.
+func TestRemoteMonitorFlag(t *testing.T) {
+	var mu sync.Mutex
+	var got []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		got = append(got, r.URL.RequestURI()+" "+r.Header.Get("Content-Type")+" "+string(b))
+		mu.Unlock()
+	}))
+	defer srv.Close()
+	_, errOut, code := runCLI(t, "train", "--epochs", "2", "--verbose", "0", "--remote-monitor", srv.URL+"/epoch?run=7", "--remote-monitor-json")
+	if code != 0 {
+		t.Fatalf("train: exit %d: %s", code, errOut)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != 2 || !strings.HasPrefix(got[0], `/epoch?run=7 application/json {"accuracy":`) || !strings.Contains(got[1], `"epoch":1`) {
+		t.Errorf("posts %q", got)
+	}
+	_, errOut, code = runCLI(t, "train", "--epochs", "1", "--verbose", "0", "--remote-monitor", "localhost:9000")
+	if code == 0 || !strings.Contains(errOut, "is not an http(s) URL with a host") {
+		t.Errorf("bad --remote-monitor: exit %d, %q", code, errOut)
 	}
 }
 

@@ -113,6 +113,8 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	backupDir := fs.String("backup-dir", "", "back up the training state to this directory after every epoch; run the same command again after a crash or Ctrl-C to resume from the last finished epoch (Keras's BackupAndRestore); deleted when training finishes")
 	tensorBoard := fs.String("tensorboard", "", "write TensorBoard event files to this directory (train/ and validation/ runs, Keras's TensorBoard callback)")
 	reduceLR := fs.String("reduce-lr-on-plateau", "", `reduce the learning rate when a quantity stops improving (Keras's ReduceLROnPlateau): "on" for Keras's defaults (monitor=val_loss,factor=0.1,patience=10), or key=value pairs, e.g. "monitor=loss,factor=0.5,patience=3"`)
+	remote := fs.String("remote-monitor", "", `POST each epoch's logs to this URL, e.g. http://localhost:9000/publish/epoch/end/ (Keras's RemoteMonitor: a form field "data" holding the JSON object; an unreachable server does not stop training)`)
+	remoteJSON := fs.Bool("remote-monitor-json", false, "with --remote-monitor, send the JSON object as the request body (Keras's send_as_json=True)")
 	plotFile := fs.String("plot", "", "draw the training curves (loss and each metric per epoch) to this PNG file")
 	verbose := fs.Int("verbose", 1, "0 silent, 1 progress bar, 2 one line per epoch")
 	var classWeight classWeightValue
@@ -266,6 +268,13 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	}
 	if *backupDir != "" {
 		o.Callbacks = append(o.Callbacks, &gokeras.BackupAndRestore{BackupDir: *backupDir})
+	}
+	if *remote != "" {
+		rm, err := remoteMonitor(*remote, *remoteJSON)
+		if err != nil {
+			return err
+		}
+		o.Callbacks = append(o.Callbacks, rm)
 	}
 	if o.ValidationSplit == 0 {
 		o.ValidationSplit = src.fit.ValidationSplit
