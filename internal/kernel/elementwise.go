@@ -55,8 +55,7 @@ func sumBody(ka *kargs, lo, hi int) {
 	dst, a, b := ka.s[0], ka.s[1], ka.s[2]
 	for i := lo; i < hi; i += sumBlock {
 		j := min(i+sumBlock, hi)
-		copy(dst[i:j], a[i:j])
-		addVec(dst[i:j], b[i:j])
+		add3Vec(dst[i:j], a[i:j], b[i:j])
 		if ka.i[0] == 1 {
 			reluVec(dst[i:j], dst[i:j])
 		}

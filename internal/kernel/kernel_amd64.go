@@ -215,6 +215,13 @@ func addFast(dst, src []float32) {
 	addGeneric(dst[n:], src[n:])
 }
 
+func add3Fast(dst, a, b []float32) {
+	n := len(dst) &^ 7
+	_, _ = a[:len(dst)], b[:len(dst)]
+	add3AVX2(dst, a, b)
+	add3Generic(dst[n:], a[n:], b[n:])
+}
+
 func adamFast(w, g, m, v []float32, lr, c1, c2, eps float32) {
 	n := len(w) &^ 7
 	_, _, _ = g[:len(w)], m[:len(w)], v[:len(w)]
@@ -413,7 +420,7 @@ func init() {
 		maxArgInit, maxArgUpdate, maxVec, maxPool2Row = maxArgInitFast, maxArgUpdateFast, maxFast, maxPool2Fast
 		maxPool2Arg, maxPool2Back = maxPool2ArgFast, maxPool2BackFast
 		reluVec, reluBackVec, biasReLUVec = reluFast, reluBackwardFast, biasReLUFast
-		addVec, adamVec = addFast, adamFast
+		addVec, add3Vec, adamVec = addFast, add3Fast, adamFast
 		sgdVec, sgdPlainVec, rmspropVec, adagradVec = sgdFast, sgdPlainFast, rmspropFast, adagradFast
 		expVec, scaleVec, axpyVec, bnApplyVec, bnBackDxVec = expFast, scaleFast, axpyFast, bnApplyFast, bnBackDxFast
 		dropoutVec = dropoutFast

@@ -1578,6 +1578,30 @@ add_done:
 	VZEROUPPER
 	RET
 
+// func add3AVX2(dst []float32, a []float32, b []float32)
+// Requires: AVX
+TEXT ·add3AVX2(SB), NOSPLIT, $0-72
+	MOVQ dst_base+0(FP), AX
+	MOVQ a_base+24(FP), CX
+	MOVQ b_base+48(FP), DX
+	MOVQ dst_len+8(FP), BX
+	SHRQ $0x03, BX
+	JZ   add3_done
+
+add3_loop:
+	VMOVUPS (CX), Y0
+	VADDPS  (DX), Y0, Y0
+	VMOVUPS Y0, (AX)
+	ADDQ    $0x00000020, AX
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	DECQ    BX
+	JNZ     add3_loop
+
+add3_done:
+	VZEROUPPER
+	RET
+
 // func adamAVX2(w []float32, g []float32, m []float32, v []float32, lr float32, c1 float32, c2 float32, eps float32)
 // Requires: AVX
 TEXT ·adamAVX2(SB), NOSPLIT, $0-112

@@ -223,6 +223,17 @@ func biasReLUAVX2(x []float32, bias []float32)
 //go:noescape
 func addAVX2(dst []float32, src []float32)
 
+// add3AVX2 must equal, for n = len(dst) rounded down to a multiple of 8,
+//
+//	for i := 0; i < n; i++ {
+//		dst[i] = a[i] + b[i]
+//	}
+//
+// without bounds checks: len(a), len(b) >= n.
+//
+//go:noescape
+func add3AVX2(dst []float32, a []float32, b []float32)
+
 // adamAVX2 must equal, for n = len(w) rounded down to a multiple of 8,
 //
 //	for i := 0; i < n; i++ {

@@ -17,6 +17,7 @@ var (
 	reluBackVec  = reluBackwardGeneric
 	biasReLUVec  = biasReLUGeneric
 	addVec       = addGeneric
+	add3Vec      = add3Generic
 	adamVec      = adamGeneric
 	sgdVec       = sgdGeneric
 	sgdPlainVec  = sgdPlainGeneric
@@ -183,6 +184,14 @@ func biasReLUGeneric(x, bias []float32) {
 	}
 }
 
+// add3Generic does dst[i] = a[i] + b[i].
+func add3Generic(dst, a, b []float32) {
+	a, b = a[:len(dst)], b[:len(dst)]
+	for i, v := range a {
+		dst[i] = v + b[i]
+	}
+}
+
 func addGeneric(dst, src []float32) {
 	src = src[:len(dst)]
 	for i, v := range src {
@@ -333,6 +342,7 @@ func UsePortable() (restore func()) {
 	swapIn(&undo, &reluBackVec, reluBackwardGeneric)
 	swapIn(&undo, &biasReLUVec, biasReLUGeneric)
 	swapIn(&undo, &addVec, addGeneric)
+	swapIn(&undo, &add3Vec, add3Generic)
 	swapIn(&undo, &adamVec, adamGeneric)
 	swapIn(&undo, &sgdVec, sgdGeneric)
 	swapIn(&undo, &sgdPlainVec, sgdPlainGeneric)

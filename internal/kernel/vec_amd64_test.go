@@ -142,6 +142,14 @@ func TestVecTwinsUnary(t *testing.T) {
 			if i := sameBits(gotX, wantX); i >= 0 {
 				t.Fatalf("add n=%d off=%d: [%d] = %v, want %v", n, off, i, gotX[i], wantX[i])
 			}
+			// add into a third slice
+			add3Generic(wantX, a, b)
+			gotX, check = guarded(t, make([]float32, n), off)
+			add3Fast(gotX, a, b)
+			check("add3")
+			if i := sameBits(gotX, wantX); i >= 0 {
+				t.Fatalf("add3 n=%d off=%d: [%d] = %v, want %v", n, off, i, gotX[i], wantX[i])
+			}
 		}
 	}
 }

@@ -263,6 +263,28 @@ func genReLU() {
 	Label("add_done")
 	VZEROUPPER()
 	RET()
+
+	TEXT("add3AVX2", NOSPLIT, "func(dst, a, b []float32)")
+	Doc("add3AVX2 must equal, for n = len(dst) rounded down to a multiple of 8,",
+		"",
+		"\tfor i := 0; i < n; i++ {",
+		"\t\tdst[i] = a[i] + b[i]",
+		"\t}",
+		"",
+		"without bounds checks: len(a), len(b) >= n.")
+	Pragma("noescape")
+	d3, a3, b3 := ptr("dst"), ptr("a"), ptr("b")
+	n = blocks("dst", "add3_done")
+	Label("add3_loop")
+	VMOVUPS(Mem{Base: a3}, reg.Y0)
+	VADDPS(Mem{Base: b3}, reg.Y0, reg.Y0)
+	VMOVUPS(reg.Y0, Mem{Base: d3})
+	advance(32, d3, a3, b3)
+	DECQ(n)
+	JNZ(LabelRef("add3_loop"))
+	Label("add3_done")
+	VZEROUPPER()
+	RET()
 }
 
 func genAdam() {
