@@ -115,6 +115,11 @@ func FuzzParseModelJSON(f *testing.F) {
 	f.Add([]byte(`{"class_name": "Sequential", "config": {"layers": [{"class_name": "Dense", "config": {"units": 2, "batch_shape": [null, 3]}}]},
 		"compile_config": {"loss": "mse", "optimizer": {"class_name": "SGD", "config": {"learning_rate":
 		{"class_name": "CosineDecay", "config": {"initial_learning_rate": 0.1, "decay_steps": 0}}}}}}`))
+	f.Add([]byte(`{"class_name": "Sequential", "config": {"layers": [{"class_name": "InputLayer", "config": {"batch_shape": [null, 9, 7, 2]}},
+		{"class_name": "AdaptiveMaxPooling2D", "config": {"output_size": [100000, 100000]}},
+		{"class_name": "RMSNormalization", "config": {"epsilon": 0}},
+		{"class_name": "Reshape", "config": {"target_shape": [-1, 2]}},
+		{"class_name": "AdaptiveAveragePooling1D", "config": {"output_size": [3]}}]}}`))
 	defer func(old int) { MaxParams = old }(MaxParams)
 	MaxParams = 1 << 20
 	f.Fuzz(func(t *testing.T, data []byte) {
