@@ -23,6 +23,11 @@ import (
 // trained weights rather than the averages in the model. Here the model
 // ends with the averages then too, and an interrupted Fit leaves the
 // trained weights in the model, as it does without the callback.
+//
+// With SwapOnEpoch, list a BackupAndRestore before this callback, not
+// after: one after it would back up the averages as the weights (and the
+// weights as the averages), and a resumed run would train on from the
+// averages.
 type SwapEMAWeights struct {
 	NopCallback
 	// SwapOnEpoch is Keras's swap_on_epoch.
