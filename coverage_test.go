@@ -133,9 +133,9 @@ var coverageLosses = []coverageRow{
 	{"MeanSquaredError", supported}, {"MeanSquaredLogarithmicError", supported},
 	{"Poisson", supported}, {"SparseCategoricalCrossentropy", supported}, {"SquaredHinge", supported},
 	{"Circle", "not yet: a metric-learning loss; newer than issue 19's list"},
-	{"Dice", "not yet: segmentation losses come with segmentation models"},
-	{"IoU", "not yet: segmentation losses come with segmentation models"},
-	{"Tversky", "not yet: segmentation losses come with segmentation models"},
+	{"Dice", supported},
+	{"IoU", "not yet: Dice and Tversky are the segmentation losses gokeras has"},
+	{"Tversky", supported},
 	{"CTC", sequenceLater},
 }
 

@@ -39,6 +39,8 @@ var classes = map[string]string{
 	"MeanSquaredLogarithmicError":   NameMSLE,
 	"BinaryFocalCrossentropy":       NameBinaryFocalCrossentropy,
 	"CategoricalFocalCrossentropy":  NameCategoricalFocalCrossentropy,
+	"Dice":                          NameDice,
+	"Tversky":                       NameTversky,
 }
 
 // FromConfig returns the loss a Keras class name and config describe.
@@ -152,6 +154,34 @@ func FromConfig(class string, cfg map[string]any) (Loss, error) {
 		l = MAPE{Reduction: red}
 	case NameMSLE:
 		l = MSLE{Reduction: red}
+	case NameDice:
+		d := Dice{Reduction: red}
+		if v, ok := r.Get("axis"); ok && v != nil {
+			axes, isList := v.([]any)
+			if n, isNum := config.Number(v); isNum {
+				axes, isList = []any{n}, true
+			}
+			if ints, ok := v.([]int); ok { // a config built in Go
+				axes, isList = nil, true
+				for _, a := range ints {
+					axes = append(axes, a)
+				}
+			}
+			for _, a := range axes {
+				n, isNum := config.Number(a)
+				if !isNum || n != float64(int(n)) {
+					isList = false
+					break
+				}
+				d.Axis = append(d.Axis, int(n))
+			}
+			if !isList || len(d.Axis) == 0 {
+				r.Failf("axis %v is not null or a list of integers", v)
+			}
+		}
+		l = d
+	case NameTversky:
+		l = Tversky{Alpha: optional("alpha", TverskyAlphaBeta), Beta: optional("beta", TverskyAlphaBeta), Reduction: red}
 	}
 	if r.Err != nil {
 		return nil, fmt.Errorf("loss: %s config: %w", class, r.Err)
@@ -187,6 +217,9 @@ func checkOptions(l Loss) error {
 	case CategoricalFocalCrossentropy:
 		v.Reduction = ""
 		return v.Check(tensor.Shape{1, 2}, tensor.Shape{1, 2})
+	case Tversky:
+		v.Reduction = ""
+		return v.Check(tensor.Shape{1, 1}, tensor.Shape{1, 1})
 	}
 	return nil
 }
@@ -228,6 +261,10 @@ func ReductionOf(l Loss) Reduction {
 	case MAPE:
 		return v.Reduction
 	case MSLE:
+		return v.Reduction
+	case Dice:
+		return v.Reduction
+	case Tversky:
 		return v.Reduction
 	}
 	return ""
@@ -306,6 +343,24 @@ func Config(l Loss) (class string, cfg map[string]any, ok bool) {
 		cfg = base(v.Name())
 		cfg["delta"] = v.delta()
 		return "Huber", cfg, true
+	case Dice:
+		if v.Axis == nil && v.Reduction == "" {
+			return "", nil, false
+		}
+		cfg = base(v.Name())
+		cfg["axis"] = nil
+		if v.Axis != nil {
+			cfg["axis"] = slices.Clone(v.Axis)
+		}
+		return "Dice", cfg, true
+	case Tversky:
+		a, b := v.alphaBeta()
+		if a == TverskyAlphaBeta && b == TverskyAlphaBeta && v.Reduction == "" {
+			return "", nil, false
+		}
+		cfg = base(v.Name())
+		cfg["alpha"], cfg["beta"] = a, b
+		return "Tversky", cfg, true
 	}
 	if red == "" {
 		return "", nil, false

@@ -154,6 +154,10 @@ var aliases = map[string]Loss{
 	"BinaryFocalCrossentropy":         BinaryFocalCrossentropy{},
 	NameCategoricalFocalCrossentropy:  CategoricalFocalCrossentropy{},
 	"CategoricalFocalCrossentropy":    CategoricalFocalCrossentropy{},
+	NameDice:                          Dice{},
+	"Dice":                            Dice{},
+	NameTversky:                       Tversky{},
+	"Tversky":                         Tversky{},
 }
 
 // Parse returns the loss with Keras name or alias name (see aliases), with

@@ -1,0 +1,298 @@
+// This file follows keras/src/losses/losses.py, Dice and dice, Tversky and
+// tversky (Keras 3).
+
+package loss
+
+import (
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/gokeras/gokeras/tensor"
+)
+
+// Dice is Keras's Dice loss for segmentation: 1 - 2·Σ(t·p)/(Σt + Σp +
+// Epsilon), with targets t (masks in [0, 1]) and predictions p (a sigmoid
+// or softmax output) of the same shape.
+//
+// Axis is Keras's axis. Nil, Keras's default (None), takes the sums over
+// the whole batch: one loss for the batch. Every axis but the batch's,
+// e.g. []int{1, 2, 3} for (batch, height, width, channels) predictions
+// (negative indices count from the end), takes them per sample: one loss
+// per sample, reduced as Reduction says. Other subsets of axes are not
+// implemented.
+//
+// A batch-wide loss is one value, as in Keras: sample weights multiply it
+// by their sum (the reductions then divide as they would divide the
+// weighted per-sample values: by the batch size for "sum_over_batch_size",
+// by the weights' sum for "mean_with_sample_weight"), and Values gives each
+// sample the batch's loss times its weight.
+type Dice struct {
+	// Reduction is Keras's reduction; the zero value is its default,
+	// "sum_over_batch_size".
+	Reduction Reduction
+	Axis      []int
+}
+
+// Tversky is Keras's Tversky loss: 1 - I/(I + Alpha·FP + Beta·FN +
+// Epsilon) over the whole batch, with I = Σ t·p, FP = Σ (1-p)·t and
+// FN = Σ p·(1-t), as Keras names them (keras/src/losses/losses.py,
+// tversky). Alpha and Beta nil are Keras's 0.5 each, which makes it the
+// batch-wide Dice loss. Sample weights and Values work as for a batch-wide
+// Dice.
+type Tversky struct {
+	Reduction   Reduction
+	Alpha, Beta *float64
+}
+
+// Keras's names of the two losses.
+const (
+	NameDice    = "dice"
+	NameTversky = "tversky"
+)
+
+// TverskyAlphaBeta is Keras's default alpha and beta of Tversky.
+const TverskyAlphaBeta = 0.5
+
+// Name returns "dice".
+func (Dice) Name() string { return NameDice }
+
+// Name returns "tversky".
+func (Tversky) Name() string { return NameTversky }
+
+// perSample reports whether axis covers every axis of pred but the batch,
+// and returns an error for any other non-nil axis.
+func (l Dice) perSample(pred tensor.Shape) (bool, error) {
+	if l.Axis == nil {
+		return false, nil
+	}
+	var got []int
+	for _, a := range l.Axis {
+		if a < 0 {
+			a += len(pred)
+		}
+		got = append(got, a)
+	}
+	slices.Sort(got)
+	for i, a := range got {
+		if a != i+1 {
+			return false, fmt.Errorf("loss: dice with axis %v on predictions of shape %v is not implemented; gokeras takes axis null (the whole batch) or every axis but the batch's (%v)", l.Axis, pred, allButBatch(len(pred)))
+		}
+	}
+	if len(got) != len(pred)-1 {
+		return false, fmt.Errorf("loss: dice with axis %v on predictions of shape %v is not implemented; gokeras takes axis null (the whole batch) or every axis but the batch's (%v)", l.Axis, pred, allButBatch(len(pred)))
+	}
+	return true, nil
+}
+
+func allButBatch(rank int) []int {
+	a := make([]int, 0, rank)
+	for i := 1; i < rank; i++ {
+		a = append(a, i)
+	}
+	return a
+}
+
+// checkMasks checks the shapes of the segmentation losses: targets of the
+// predictions' shape, up to a trailing axis of 1.
+func checkMasks(name string, r Reduction, pred, target tensor.Shape) error {
+	if err := r.check(name); err != nil {
+		return err
+	}
+	if err := checkBatch(name, pred, target); err != nil {
+		return err
+	}
+	if !sameUpToTrailingOne(pred, target) {
+		return fmt.Errorf("loss: %s cannot score targets of shape %v against predictions %v; it needs a target mask of the predictions' shape", name, target, pred)
+	}
+	return nil
+}
+
+// Check accepts targets of pred's shape, up to a trailing axis of 1, and
+// an axis gokeras implements.
+func (l Dice) Check(pred, target tensor.Shape) error {
+	if err := checkMasks(l.Name(), l.Reduction, pred, target); err != nil {
+		return err
+	}
+	if len(pred) < 2 && l.Axis != nil {
+		return fmt.Errorf("loss: dice with axis %v needs predictions with an axis besides the batch, got %v", l.Axis, pred)
+	}
+	_, err := l.perSample(pred)
+	return err
+}
+
+// Check accepts targets of pred's shape, up to a trailing axis of 1.
+func (l Tversky) Check(pred, target tensor.Shape) error {
+	if err := checkMasks(l.Name(), l.Reduction, pred, target); err != nil {
+		return err
+	}
+	if a, b := l.alphaBeta(); !(a >= 0 && b >= 0) || math.IsInf(a+b, 0) {
+		return fmt.Errorf("loss: tversky with alpha %v and beta %v: give finite numbers >= 0 (Keras's defaults are 0.5 and 0.5)", a, b)
+	}
+	return nil
+}
+
+func (l Tversky) alphaBeta() (a, b float64) {
+	a, b = TverskyAlphaBeta, TverskyAlphaBeta
+	if l.Alpha != nil {
+		a = *l.Alpha
+	}
+	if l.Beta != nil {
+		b = *l.Beta
+	}
+	return a, b
+}
+
+// Compute returns the reduced loss of the batch and writes its gradient
+// into grad when non-nil.
+func (l Dice) Compute(pred, target, grad *tensor.Tensor) float64 {
+	return l.ComputeWeighted(pred, target, nil, grad)
+}
+
+// ComputeWeighted is Compute with per-sample weights (see Weighted).
+func (l Dice) ComputeWeighted(pred, target *tensor.Tensor, w []float32, grad *tensor.Tensor) float64 {
+	mustCheck(l, pred, target, grad)
+	checkWeights(l.Name(), pred, w)
+	if per, _ := l.perSample(pred.Shape); per {
+		n := pred.Shape[0]
+		cols := len(pred.Data) / n
+		return rowwise(l.Reduction, diceRows, gradData(grad), pred.Data, target.Data, w, n, cols, cols)
+	}
+	f := batchWide(l.Reduction, w, pred.Shape[0])
+	return f * diceRows(gradData(grad), pred.Data, target.Data, 1, f)
+}
+
+// Values returns the per-sample losses (see Unreduced).
+func (l Dice) Values(pred, target *tensor.Tensor, w []float32, out []float32) ([]float32, error) {
+	l.Reduction = ""
+	if err := valuesCheck(l, pred, target, w); err != nil {
+		return nil, err
+	}
+	n := pred.Shape[0]
+	if per, _ := l.perSample(pred.Shape); per {
+		cols := len(pred.Data) / n
+		return rowValues(diceRows, pred.Data, target.Data, w, n, cols, cols, out), nil
+	}
+	return broadcast(diceRows(nil, pred.Data, target.Data, 1, 1), w, n, out), nil
+}
+
+// Compute returns the reduced loss of the batch and writes its gradient
+// into grad when non-nil.
+func (l Tversky) Compute(pred, target, grad *tensor.Tensor) float64 {
+	return l.ComputeWeighted(pred, target, nil, grad)
+}
+
+// ComputeWeighted is Compute with per-sample weights (see Weighted).
+func (l Tversky) ComputeWeighted(pred, target *tensor.Tensor, w []float32, grad *tensor.Tensor) float64 {
+	mustCheck(l, pred, target, grad)
+	checkWeights(l.Name(), pred, w)
+	f := batchWide(l.Reduction, w, pred.Shape[0])
+	a, b := l.alphaBeta()
+	return f * tversky(gradData(grad), pred.Data, target.Data, a, b, f)
+}
+
+// Values returns the per-sample losses (see Unreduced).
+func (l Tversky) Values(pred, target *tensor.Tensor, w []float32, out []float32) ([]float32, error) {
+	l.Reduction = ""
+	if err := valuesCheck(l, pred, target, w); err != nil {
+		return nil, err
+	}
+	a, b := l.alphaBeta()
+	return broadcast(tversky(nil, pred.Data, target.Data, a, b, 1), w, pred.Shape[0], out), nil
+}
+
+// batchWide returns what reduction r makes of a batch-wide loss value L
+// (Keras's scalar): L itself without weights; with weights w, Keras
+// multiplies L by each weight (a value per sample) and reduces those, so
+// L·Σw for "sum", L·Σw/n for "sum_over_batch_size" and "mean", and L for
+// "mean_with_sample_weight" (0 when the weights sum to 0); a batch of one
+// gives L·w under every reduction. It returns the factor.
+func batchWide(r Reduction, w []float32, n int) float64 {
+	if w == nil {
+		return 1
+	}
+	var s float64
+	for _, v := range w {
+		s += float64(v)
+	}
+	if n == 1 {
+		// Keras squeezes a single weight to a scalar, and a scalar is not
+		// reduced: L·w under every reduction.
+		return s
+	}
+	switch r {
+	case Sum:
+		return s
+	case MeanWithSampleWeight:
+		if s == 0 {
+			return 0
+		}
+		return 1
+	}
+	return s / float64(n)
+}
+
+// broadcast gives each of n samples the batch-wide value v, times its
+// weight when w is non-nil.
+func broadcast(v float64, w []float32, n int, out []float32) []float32 {
+	out = grow(out, n)
+	for i := range out {
+		s := v
+		if w != nil {
+			s *= float64(w[i])
+		}
+		out[i] = float32(s)
+	}
+	return out
+}
+
+// diceRows is Dice's row kernel: rows rows of p and t (len(p)/rows each),
+// the loss of each row 1 - 2I/D with I = Σ t·p and D = Σt + Σp + Epsilon,
+// and the gradient scale·∂/∂p_j = -2·scale·(t_j·D - I)/D².
+func diceRows(g, p, t []float32, rows int, scale float64) float64 {
+	cols := len(p) / rows
+	t = t[:len(p)]
+	var sum float64
+	for r := range rows {
+		pr, tr := p[r*cols:(r+1)*cols], t[r*cols:(r+1)*cols]
+		var in, st, sp float64
+		for j, v := range pr {
+			y := float64(tr[j])
+			in += y * float64(v)
+			st += y
+			sp += float64(v)
+		}
+		d := st + sp + Epsilon
+		sum += 1 - 2*in/d
+		if g == nil {
+			continue
+		}
+		gr := g[r*cols : (r+1)*cols]
+		for j := range pr {
+			gr[j] = float32(-2 * scale * (float64(tr[j])*d - in) / (d * d))
+		}
+	}
+	return sum
+}
+
+// tversky is Tversky's kernel over the whole batch: with I = Σ t·p,
+// FP = Σ (1-p)·t, FN = Σ p·(1-t) and D = I + a·FP + b·FN + Epsilon, the loss
+// is 1 - I/D and ∂/∂p_j = -(t_j·D - I·(t_j - a·t_j + b·(1-t_j)))/D².
+func tversky(g, p, t []float32, a, b, scale float64) float64 {
+	t = t[:len(p)]
+	var in, fp, fn float64
+	for j, v := range p {
+		y, q := float64(t[j]), float64(v)
+		in += y * q
+		fp += (1 - q) * y
+		fn += q * (1 - y)
+	}
+	d := in + a*fp + b*fn + Epsilon
+	if g != nil {
+		for j := range p {
+			y := float64(t[j])
+			g[j] = float32(-scale * (y*d - in*(y-a*y+b*(1-y))) / (d * d))
+		}
+	}
+	return 1 - in/d
+}
