@@ -1,11 +1,9 @@
-// This file follows keras/src/losses/losses.py, Dice and dice, Tversky and
-// tversky (Keras 3).
+// This file follows keras/src/losses/losses.py, Dice and dice (Keras 3).
 
 package loss
 
 import (
 	"fmt"
-	"math"
 	"slices"
 
 	"github.com/gokeras/gokeras/tensor"
@@ -34,31 +32,11 @@ type Dice struct {
 	Axis      []int
 }
 
-// Tversky is Keras's Tversky loss: 1 - I/(I + Alpha·FP + Beta·FN +
-// Epsilon) over the whole batch, with I = Σ t·p, FP = Σ (1-p)·t and
-// FN = Σ p·(1-t), as Keras names them (keras/src/losses/losses.py,
-// tversky). Alpha and Beta nil are Keras's 0.5 each, which makes it the
-// batch-wide Dice loss. Sample weights and Values work as for a batch-wide
-// Dice.
-type Tversky struct {
-	Reduction   Reduction
-	Alpha, Beta *float64
-}
-
-// Keras's names of the two losses.
-const (
-	NameDice    = "dice"
-	NameTversky = "tversky"
-)
-
-// TverskyAlphaBeta is Keras's default alpha and beta of Tversky.
-const TverskyAlphaBeta = 0.5
+// NameDice is Keras's name of the Dice loss.
+const NameDice = "dice"
 
 // Name returns "dice".
 func (Dice) Name() string { return NameDice }
-
-// Name returns "tversky".
-func (Tversky) Name() string { return NameTversky }
 
 // perSample reports whether axis covers every axis of pred but the batch,
 // and returns an error for any other non-nil axis.
@@ -121,28 +99,6 @@ func (l Dice) Check(pred, target tensor.Shape) error {
 	return err
 }
 
-// Check accepts targets of pred's shape, up to a trailing axis of 1.
-func (l Tversky) Check(pred, target tensor.Shape) error {
-	if err := checkMasks(l.Name(), l.Reduction, pred, target); err != nil {
-		return err
-	}
-	if a, b := l.alphaBeta(); !(a >= 0 && b >= 0) || math.IsInf(a+b, 0) {
-		return fmt.Errorf("loss: tversky with alpha %v and beta %v: give finite numbers >= 0 (Keras's defaults are 0.5 and 0.5)", a, b)
-	}
-	return nil
-}
-
-func (l Tversky) alphaBeta() (a, b float64) {
-	a, b = TverskyAlphaBeta, TverskyAlphaBeta
-	if l.Alpha != nil {
-		a = *l.Alpha
-	}
-	if l.Beta != nil {
-		b = *l.Beta
-	}
-	return a, b
-}
-
 // Compute returns the reduced loss of the batch and writes its gradient
 // into grad when non-nil.
 func (l Dice) Compute(pred, target, grad *tensor.Tensor) float64 {
@@ -174,31 +130,6 @@ func (l Dice) Values(pred, target *tensor.Tensor, w []float32, out []float32) ([
 		return rowValues(diceRows, pred.Data, target.Data, w, n, cols, cols, out), nil
 	}
 	return broadcast(diceRows(nil, pred.Data, target.Data, 1, 1), w, n, out), nil
-}
-
-// Compute returns the reduced loss of the batch and writes its gradient
-// into grad when non-nil.
-func (l Tversky) Compute(pred, target, grad *tensor.Tensor) float64 {
-	return l.ComputeWeighted(pred, target, nil, grad)
-}
-
-// ComputeWeighted is Compute with per-sample weights (see Weighted).
-func (l Tversky) ComputeWeighted(pred, target *tensor.Tensor, w []float32, grad *tensor.Tensor) float64 {
-	mustCheck(l, pred, target, grad)
-	checkWeights(l.Name(), pred, w)
-	f := batchWide(l.Reduction, w, pred.Shape[0])
-	a, b := l.alphaBeta()
-	return f * tversky(gradData(grad), pred.Data, target.Data, a, b, f)
-}
-
-// Values returns the per-sample losses (see Unreduced).
-func (l Tversky) Values(pred, target *tensor.Tensor, w []float32, out []float32) ([]float32, error) {
-	l.Reduction = ""
-	if err := valuesCheck(l, pred, target, w); err != nil {
-		return nil, err
-	}
-	a, b := l.alphaBeta()
-	return broadcast(tversky(nil, pred.Data, target.Data, a, b, 1), w, pred.Shape[0], out), nil
 }
 
 // batchWide returns what reduction r makes of a batch-wide loss value L
@@ -273,26 +204,4 @@ func diceRows(g, p, t []float32, rows int, scale float64) float64 {
 		}
 	}
 	return sum
-}
-
-// tversky is Tversky's kernel over the whole batch: with I = Σ t·p,
-// FP = Σ (1-p)·t, FN = Σ p·(1-t) and D = I + a·FP + b·FN + Epsilon, the loss
-// is 1 - I/D and ∂/∂p_j = -(t_j·D - I·(t_j - a·t_j + b·(1-t_j)))/D².
-func tversky(g, p, t []float32, a, b, scale float64) float64 {
-	t = t[:len(p)]
-	var in, fp, fn float64
-	for j, v := range p {
-		y, q := float64(t[j]), float64(v)
-		in += y * q
-		fp += (1 - q) * y
-		fn += q * (1 - y)
-	}
-	d := in + a*fp + b*fn + Epsilon
-	if g != nil {
-		for j := range p {
-			y := float64(t[j])
-			g[j] = float32(-scale * (y*d - in*(y-a*y+b*(1-y))) / (d * d))
-		}
-	}
-	return 1 - in/d
 }
