@@ -4,7 +4,6 @@ package loss
 
 import (
 	"fmt"
-	"slices"
 
 	"github.com/gokeras/gokeras/tensor"
 )
@@ -39,26 +38,27 @@ const NameDice = "dice"
 func (Dice) Name() string { return NameDice }
 
 // perSample reports whether axis covers every axis of pred but the batch,
-// and returns an error for any other non-nil axis.
+// and returns an error for any other non-nil axis. It allocates nothing:
+// Compute calls it every batch.
 func (l Dice) perSample(pred tensor.Shape) (bool, error) {
 	if l.Axis == nil {
 		return false, nil
 	}
-	var got []int
+	rank := len(pred)
+	var seen uint64 // bit a: axis a named
+	ok := len(l.Axis) == rank-1 && rank <= 64
 	for _, a := range l.Axis {
 		if a < 0 {
-			a += len(pred)
+			a += rank
 		}
-		got = append(got, a)
-	}
-	slices.Sort(got)
-	for i, a := range got {
-		if a != i+1 {
-			return false, fmt.Errorf("loss: dice with axis %v on predictions of shape %v is not implemented; gokeras takes axis null (the whole batch) or every axis but the batch's (%v)", l.Axis, pred, allButBatch(len(pred)))
+		if a < 1 || a >= rank || a >= 64 || seen&(1<<a) != 0 {
+			ok = false
+			break
 		}
+		seen |= 1 << a
 	}
-	if len(got) != len(pred)-1 {
-		return false, fmt.Errorf("loss: dice with axis %v on predictions of shape %v is not implemented; gokeras takes axis null (the whole batch) or every axis but the batch's (%v)", l.Axis, pred, allButBatch(len(pred)))
+	if !ok {
+		return false, fmt.Errorf("loss: dice with axis %v on predictions of shape %v is not implemented; gokeras takes axis null (the whole batch) or every axis but the batch's (%v)", l.Axis, pred, allButBatch(rank))
 	}
 	return true, nil
 }

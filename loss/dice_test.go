@@ -1,16 +1,14 @@
 package loss
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"os/exec"
 	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/gokeras/gokeras/internal/pyref"
 	"github.com/gokeras/gokeras/tensor"
 )
 
@@ -129,9 +127,6 @@ for c in json.load(sys.stdin):
     out.append(r)
 json.dump(out, sys.stdout)
 `
-	if err := exec.Command("/usr/bin/python3", "-c", "import numpy").Run(); err != nil {
-		t.Skip("needs /usr/bin/python3 with NumPy")
-	}
 	r := rand.New(rand.NewPCG(53, 54))
 	fxs := segFixtures(r)
 	var cases []map[string]any
@@ -149,19 +144,8 @@ json.dump(out, sys.stdout)
 		}
 		cases = append(cases, c)
 	}
-	in, _ := json.Marshal(cases)
-	cmd := exec.Command("/usr/bin/python3", "-c", script)
-	cmd.Stdin = bytes.NewReader(in)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	outb, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("python: %v\n%s", err, stderr.String())
-	}
 	var want []map[string]any
-	if err := json.Unmarshal(outb, &want); err != nil {
-		t.Fatal(err)
-	}
+	pyref.Run(t, script, cases, &want, "numpy")
 	close := func(got, want float64) bool { return math.Abs(got-want) <= 1e-6*(1+math.Abs(want)) }
 	for i, fx := range fxs {
 		for _, red := range []Reduction{SumOverBatchSize, Sum, Mean, MeanWithSampleWeight} {
@@ -257,5 +241,22 @@ func TestSegmentationLossConfig(t *testing.T) {
 	// A (N, H, W) mask scores (N, H, W, 1) predictions.
 	if err := (Dice{}).Check(p.Shape, tensor.Shape{2, 4, 4}); err != nil {
 		t.Errorf("(N,H,W) masks: %v", err)
+	}
+}
+
+// TestSegmentationLossesAllocateNothing: a training step's loss and
+// gradient allocate nothing, weighted or not.
+func TestSegmentationLossesAllocateNothing(t *testing.T) {
+	r := rand.New(rand.NewPCG(55, 56))
+	for _, fx := range segFixtures(r) {
+		l := fx.loss.(Weighted)
+		w := weightsFor(r, fx.pred)
+		grad := tensor.New(fx.pred.Shape...)
+		for _, ww := range [][]float32{nil, w} {
+			l.ComputeWeighted(fx.pred, fx.targ, ww, grad)
+			if a := testing.AllocsPerRun(10, func() { l.ComputeWeighted(fx.pred, fx.targ, ww, grad) }); a != 0 {
+				t.Errorf("%s weighted=%v: ComputeWeighted allocates %v times, want 0", fx.name, ww != nil, a)
+			}
+		}
 	}
 }

@@ -346,8 +346,8 @@ func fit(ctx context.Context, m *Model, x []Inputs, y []*tensor.Tensor, o Option
 	// end, before on_train_end; an interrupted or failed fit does not.
 	if f, ok := m.Optimizer.(optim.Finalizer); ok && stopErr == nil {
 		for _, c := range o.Callbacks {
-			if s, ok := c.(*SwapEMAWeights); ok {
-				s.beforeFinalize(run)
+			if f, ok := c.(finalizeHook); ok {
+				f.beforeFinalize(run)
 			}
 		}
 		v, _ := m.trainable()

@@ -99,6 +99,10 @@ func (c *SwapEMAWeights) OnEpochEnd(r *Run, _ int, _ Logs) error {
 	return nil
 }
 
+// finalizeHook is implemented by callbacks that must act just before Fit
+// finalizes the optimizer's variables (copies the EMA averages in).
+type finalizeHook interface{ beforeFinalize(r *Run) }
+
 // beforeFinalize runs just before Fit copies the averages into the model:
 // with the averages in the model and the weights in their place, copying
 // the model into the averages makes that copy leave the averages in the
