@@ -542,6 +542,20 @@ func TestTransient(t *testing.T) {
 	}
 }
 
+// TestWorkerStoppedEarly: a worker stopped before it found the workers'
+// consumer (no coordinator has created it yet) stops cleanly, as it does
+// once it is running; CI once caught one returning "context canceled".
+func TestWorkerStoppedEarly(t *testing.T) {
+	url := natstest.Server(t)
+	_, q := open(t, url, true)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	w := &Worker{Queue: q, Name: "early", Build: build}
+	if err := w.Run(ctx); err != nil {
+		t.Errorf("a worker stopped before it started: %v, want nil", err)
+	}
+}
+
 // TestOpenWaitNoJetStream: on a server without JetStream (or one whose
 // JetStream is still starting), OpenWait keeps trying, saying why, until
 // its context ends, then says what to check.

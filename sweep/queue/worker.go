@@ -91,6 +91,11 @@ func (w *Worker) Run(ctx context.Context) error {
 		if err == nil {
 			break
 		}
+		if ctx.Err() != nil {
+			// Stopped before the consumer was found: a clean stop,
+			// as everywhere else in the loop below.
+			return nil
+		}
 		notCreated := errors.Is(err, jetstream.ErrStreamNotFound) || errors.Is(err, jetstream.ErrConsumerNotFound)
 		if !notCreated && !transient(ctx, err) {
 			return fmt.Errorf("queue: %w", err)
