@@ -88,7 +88,15 @@ type Options struct {
 	// means one whole pass per epoch.
 	StepsPerEpoch int
 	// Seed makes shuffling and dropout repeatable; one seed, one run.
-	Seed      uint64
+	Seed uint64
+	// Mix, if non-nil, blends every training batch with a shuffled copy
+	// of itself, inputs and targets (MixUp, CutMix), as Keras's layers of
+	// those names do to (images, labels) in a data pipeline. Sparse class
+	// labels are blended as one-hot rows, scored by the categorical twin
+	// of the loss; the training metrics see each sample's dominant label.
+	// Sample and class weights stay with the sample they belong to. It
+	// needs a model with one input and one output.
+	Mix       Mixer
 	Callbacks []Callback
 	Verbose   Verbosity
 	Out       io.Writer // default os.Stdout
@@ -243,6 +251,15 @@ func fit(ctx context.Context, m *Model, x []Inputs, y []*tensor.Tensor, o Option
 	if err := callAll(o.Callbacks, func(c Callback) error { return c.OnTrainBegin(run) }); err != nil {
 		return hist, err
 	}
+	var mx *mixing
+	if o.Mix != nil {
+		if multi {
+			return nil, fmt.Errorf("train: %s mixes one input and one target per sample; the model has several inputs or outputs", o.Mix.Name())
+		}
+		if mx, err = newMixing(m, o.Mix, x[0], o.Seed); err != nil {
+			return nil, err
+		}
+	}
 	b := &batcher{}
 	perm := make([]int, n)
 	shuffled := -1 // the pass perm holds
@@ -287,9 +304,12 @@ func fit(ctx context.Context, m *Model, x []Inputs, y []*tensor.Tensor, o Option
 			lo, hi := (first+s)*o.BatchSize, min((first+s+1)*o.BatchSize, n)
 			xb, yb, wb := b.gather(train, perm[lo:hi])
 			var l float64
-			if multi {
+			switch {
+			case multi:
 				l = m.stepAll(xb, yb, wb)
-			} else {
+			case mx != nil:
+				l = mx.step(m, epoch, s, xb[0], yb[0], wb)
+			default:
 				l = m.step(xb[0], yb[0], wb)
 			}
 			if (math.IsNaN(l) || math.IsInf(l, 0)) && !graceful {

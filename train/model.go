@@ -174,18 +174,26 @@ func (m *Model) checkData(what string, x Inputs, y *tensor.Tensor) error {
 // step runs one training step on a batch with per-sample weights w (nil
 // for none) and returns its loss.
 func (m *Model) step(x, y *tensor.Tensor, w []float32) float64 {
+	f, ok := m.fused()
+	return m.stepOn(x, y, y, w, m.Loss, f, ok)
+}
+
+// stepOn is step with the loss l (fused into the softmax as f when ok)
+// scoring targets y, and the metrics seeing targets ym: a blended batch's
+// one-hot rows and dominant labels (see mixing).
+func (m *Model) stepOn(x, y, ym *tensor.Tensor, w []float32, l loss.Loss, f loss.SoftmaxFused, ok bool) float64 {
 	out := m.Net.Forward(x, true)
-	m.updateMetrics(out, y, w)
+	m.updateMetrics(out, ym, w)
 	m.grad = tensor.Ensure(m.grad, out.Shape...)
-	var l float64
-	if f, ok := m.fused(); ok {
-		l = f.ComputeFromSoftmaxWeighted(out, y, w, m.grad)
+	var v float64
+	if ok {
+		v = f.ComputeFromSoftmaxWeighted(out, y, w, m.grad)
 		m.Net.BackwardLinear(m.grad)
 	} else {
-		l = m.lossOf(out, y, w, m.grad)
+		v = lossWith(l, out, y, w, m.grad)
 		m.Net.Backward(m.grad)
 	}
-	return m.update(l)
+	return m.update(v)
 }
 
 // update adds the penalties to the batch's loss l and, when the sum is

@@ -205,10 +205,15 @@ func (m *Model) checkWeightedMetrics() error {
 // lossOf is the loss of a batch, weighted when w is non-nil (checkWeighted
 // has vouched for the loss then).
 func (m *Model) lossOf(out, y *tensor.Tensor, w []float32, grad *tensor.Tensor) float64 {
+	return lossWith(m.Loss, out, y, w, grad)
+}
+
+// lossWith is lossOf with the loss l.
+func lossWith(l loss.Loss, out, y *tensor.Tensor, w []float32, grad *tensor.Tensor) float64 {
 	if w == nil {
-		return m.Loss.Compute(out, y, grad)
+		return l.Compute(out, y, grad)
 	}
-	return m.Loss.(loss.Weighted).ComputeWeighted(out, y, w, grad)
+	return l.(loss.Weighted).ComputeWeighted(out, y, w, grad)
 }
 
 // updateMetrics feeds a batch to the metrics, and with its weights to the

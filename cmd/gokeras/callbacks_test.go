@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -91,5 +92,46 @@ func TestTrainCallbackFlags(t *testing.T) {
 	_, errOut, code = runCLI(t, "train", "--epochs", "1", "--verbose", "0", "--reduce-lr-on-plateau", "lr=1")
 	if code == 0 || !strings.Contains(errOut, `unknown key "lr"`) {
 		t.Errorf("bad --reduce-lr-on-plateau: exit %d, %q", code, errOut)
+	}
+}
+
+// TestMixFlags: --mixup and --cutmix train the default preset (and change
+// what it learns: the saved weights differ from a plain run's); bad values
+// and both together are refused before training.
+func TestMixFlags(t *testing.T) {
+	dir := t.TempDir()
+	saved := map[string][]byte{}
+	for name, flags := range map[string][]string{"plain": nil, "mixup": {"--mixup", "0.2"}, "cutmix": {"--cutmix", "0.5,1"}} {
+		path := filepath.Join(dir, name+".gkm")
+		args := append([]string{"train", "--epochs", "1", "--verbose", "0", "--save", path}, flags...)
+		out, errOut, code := runCLI(t, args...)
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", name, code, errOut)
+		}
+		if !strings.Contains(out, "test_accuracy") {
+			t.Errorf("%s: no test accuracy in %q", name, out)
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		saved[name] = b
+	}
+	if bytes.Equal(saved["plain"], saved["mixup"]) || bytes.Equal(saved["plain"], saved["cutmix"]) || bytes.Equal(saved["mixup"], saved["cutmix"]) {
+		t.Error("mixing left the trained model unchanged")
+	}
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--mixup", "0"}, "--mixup 0: give a positive alpha"},
+		{[]string{"--cutmix", "2"}, `--cutmix "2": CutMix factor [2] must be`},
+		{[]string{"--cutmix", "a"}, `--cutmix "a": give a factor in [0, 1]`},
+		{[]string{"--mixup", "0.2", "--cutmix", "1"}, "cannot both be given"},
+	} {
+		_, errOut, code := runCLI(t, append([]string{"train", "--epochs", "1", "--verbose", "0"}, tt.args...)...)
+		if code == 0 || !strings.Contains(errOut, tt.want) {
+			t.Errorf("%v: exit %d, %q; want an error with %q", tt.args, code, errOut, tt.want)
+		}
 	}
 }

@@ -8,15 +8,18 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gokeras/gokeras"
 	"github.com/gokeras/gokeras/dataset"
 	"github.com/gokeras/gokeras/optim"
+	"github.com/gokeras/gokeras/tensor"
 	"github.com/gokeras/gokeras/train"
 )
 
@@ -119,6 +122,8 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	verbose := fs.Int("verbose", 1, "0 silent, 1 progress bar, 2 one line per epoch")
 	var classWeight classWeightValue
 	fs.Var(&classWeight, "class-weight", `weigh each training sample by its class, as Keras's class_weight: "balanced" (every class weighs as much in total: n/(classes·count)) or a JSON object, e.g. '{"0": 1, "1": 5}' (classes not named weigh 1)`)
+	mixup := fs.Float64("mixup", 0, "blend each training batch with a shuffled copy of itself, images and labels alike, by λ ~ Beta(ALPHA, ALPHA) (Keras's MixUp; its default ALPHA is 0.2); give it again when resuming with --load")
+	cutmix := fs.String("cutmix", "", `paste into each training image a box of another image of the batch, the labels mixed by area (Keras's CutMix): FACTOR or LO,HI in [0, 1] (its default is 1.0); give it again when resuming with --load`)
 	ttaFlag := fs.String("tta", "none", "also report the test accuracy with test-time augmentation: flip (each image and its mirror) or flip-shift (also shifted a pixel both ways); a gokeras extension")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -280,6 +285,9 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		o.ValidationSplit = src.fit.ValidationSplit
 	}
 	if o.ClassWeight, err = classWeight.forLabels(trainSet.Y); err != nil {
+		return err
+	}
+	if o.Mix, err = mixer(fs, *mixup, *cutmix); err != nil {
 		return err
 	}
 	if classWeight.balanced && verb != train.Silent {
@@ -578,4 +586,33 @@ func runSummary(args []string, stdout, stderr io.Writer) error {
 		return writeModelPlot(m, *plotPath)
 	}
 	return nil
+}
+
+// mixer returns the label-mixing augmentation --mixup or --cutmix asks
+// for, or nil.
+func mixer(fs *flag.FlagSet, alpha float64, cutmix string) (train.Mixer, error) {
+	switch {
+	case flagSet(fs, "mixup") && flagSet(fs, "cutmix"):
+		return nil, fmt.Errorf("--mixup and --cutmix cannot both be given; choose one")
+	case flagSet(fs, "mixup"):
+		if !(alpha > 0) || math.IsInf(alpha, 1) {
+			return nil, fmt.Errorf("--mixup %v: give a positive alpha, e.g. 0.2 (Keras's default)", alpha)
+		}
+		return &train.MixUp{Alpha: alpha}, nil
+	case flagSet(fs, "cutmix"):
+		var f []float64
+		for _, part := range strings.Split(cutmix, ",") {
+			v, err := strconv.ParseFloat(strings.TrimSpace(part), 64)
+			if err != nil {
+				return nil, fmt.Errorf("--cutmix %q: give a factor in [0, 1] or a range LO,HI, e.g. 1.0 (Keras's default)", cutmix)
+			}
+			f = append(f, v)
+		}
+		c := &train.CutMix{Factor: f}
+		if err := c.Check(tensor.Shape{1, 1, 1}); err != nil {
+			return nil, fmt.Errorf("--cutmix %q: %s", cutmix, strings.TrimPrefix(err.Error(), "train: "))
+		}
+		return c, nil
+	}
+	return nil, nil
 }
