@@ -43,6 +43,7 @@ const (
 	threeD        = "not planned for now: gokeras tensors are images (height, width, channels); 3-D volumes would need 5-D tensors and their own kernels"
 	moreAugment   = "not yet: beyond the augmentation layers Keras's tutorials use (issue 19's list)"
 	preprocessing = "not yet: text, category and audio preprocessing, with the sequence layers"
+	mixNotLayer   = "not as a layer in a model file: `train.Options.Mix` (`gk train --mixup`, `--cutmix`) applies it to each training batch, images and labels alike, as Keras's documented use in a data pipeline does"
 )
 
 type coverageRow struct{ name, status string }
@@ -81,7 +82,7 @@ var coverageLayers = []coverageRow{
 	{"RandomBrightness", supported}, {"RandomContrast", supported}, {"RandomCrop", supported},
 	{"RandomFlip", supported}, {"RandomRotation", supported}, {"RandomTranslation", supported}, {"RandomZoom", supported},
 	{"AugMix", moreAugment}, {"AutoContrast", moreAugment}, {"ContrastLimitedAdaptiveHistogramEqualization", moreAugment},
-	{"CutMix", moreAugment}, {"Equalization", moreAugment}, {"MaxNumBoundingBoxes", moreAugment}, {"MixUp", moreAugment},
+	{"CutMix", mixNotLayer}, {"Equalization", moreAugment}, {"MaxNumBoundingBoxes", moreAugment}, {"MixUp", mixNotLayer},
 	{"RandAugment", moreAugment}, {"RandomColorDegeneration", moreAugment}, {"RandomColorJitter", moreAugment},
 	{"RandomElasticTransform", moreAugment}, {"RandomErasing", supported}, {"RandomGaussianBlur", moreAugment},
 	{"RandomGrayscale", moreAugment}, {"RandomHue", moreAugment}, {"RandomInvert", moreAugment},
