@@ -51,9 +51,17 @@ func (l *RandomContrast) Config() map[string]any {
 	return m
 }
 
-// defaultValueRange is the value_range default of RandomContrast and
-// RandomBrightness.
+// defaultValueRange is the value_range default of Keras's image
+// preprocessing layers.
 var defaultValueRange = [2]float64{0, 255}
+
+// orDefaultRange is v, or Keras's default value range for the zero value.
+func orDefaultRange(v [2]float64) [2]float64 {
+	if v == [2]float64{} {
+		return defaultValueRange
+	}
+	return v
+}
 
 func (l *RandomContrast) valueRange() [2]float64 {
 	if l.ValueRange == [2]float64{} {

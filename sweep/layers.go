@@ -16,17 +16,23 @@ import (
 // mainFields is the field a bare layer name sets, as Keras's first
 // positional argument: Dropout(0.2), Dense(64), Conv2D(32, ...).
 var mainFields = map[string]string{
-	"Dense":              "units",
-	"Conv2D":             "filters",
-	"Dropout":            "rate",
-	"MaxPooling2D":       "pool_size",
-	"AveragePooling2D":   "pool_size",
-	"Activation":         "activation",
-	"BatchNormalization": "momentum",
-	"RandomFlip":         "mode",
-	"RandomRotation":     "factor",
-	"RandomContrast":     "factor",
-	"RandomErasing":      "factor",
+	"Dense":                   "units",
+	"Conv2D":                  "filters",
+	"Dropout":                 "rate",
+	"MaxPooling2D":            "pool_size",
+	"AveragePooling2D":        "pool_size",
+	"Activation":              "activation",
+	"BatchNormalization":      "momentum",
+	"RandomFlip":              "mode",
+	"RandomRotation":          "factor",
+	"RandomContrast":          "factor",
+	"RandomErasing":           "factor",
+	"RandomBrightness":        "factor",
+	"RandomInvert":            "factor",
+	"RandomGrayscale":         "factor",
+	"RandomPosterization":     "factor",
+	"RandomColorDegeneration": "factor",
+	"Solarization":            "addition_factor",
 }
 
 // mainField returns the config key that a bare layer name sets

@@ -1,0 +1,19 @@
+package nn
+
+// Draws of the color augmentation layers, for the tests in package nn_test.
+
+// InvertDraws are the images the last training Forward inverted.
+func InvertDraws(l *RandomInvert) []bool { return l.apply }
+
+// GrayscaleDraws are the images the last training Forward turned gray.
+func GrayscaleDraws(l *RandomGrayscale) []bool { return l.apply }
+
+// DegenerationDraws are the blend factors the last training Forward drew.
+func DegenerationDraws(l *RandomColorDegeneration) []float32 { return l.f }
+
+// SolarizationDraws are the additions and thresholds (on the (0, 255)
+// scale) the last training Forward drew.
+func SolarizationDraws(l *Solarization) (add, thr []float32) { return l.add, l.thr }
+
+// PosterizationDraws are the shifts (8 - bits) the last training Forward drew.
+func PosterizationDraws(l *RandomPosterization) []uint8 { return l.shift }

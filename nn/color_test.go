@@ -1,0 +1,407 @@
+package nn_test
+
+// The color augmentation layers: their outputs against NumPy running
+// Keras 3's formulas on the same draws, gradients, draws, configs.
+
+import (
+	"encoding/json"
+	"math"
+	"math/rand/v2"
+	"reflect"
+	"testing"
+
+	"github.com/gokeras/gokeras/nn"
+	"github.com/gokeras/gokeras/nn/nntest"
+	"github.com/gokeras/gokeras/tensor"
+)
+
+// kerasColorNumPy computes each case's output with the arithmetic of
+// Keras 3's random_invert.py, random_grayscale.py,
+// random_color_degeneration.py, solarization.py, random_posterization.py
+// and auto_contrast.py (with _transform_value_range and rgb_to_grayscale),
+// in float32, from the draws the Go layer made.
+const kerasColorNumPy = `
+import json, sys
+import numpy as np
+f32 = np.float32
+W = np.array([0.2989, 0.5870, 0.1140], dtype=f32)
+
+def to_range(x, orig, target):
+    if orig[0] == target[0] and orig[1] == target[1]:
+        return x
+    x = (x - f32(orig[0])) / (f32(orig[1]) - f32(orig[0]))
+    return x * (f32(target[1]) - f32(target[0])) + f32(target[0])
+
+def gray(x):
+    return np.expand_dims(np.tensordot(x, W, axes=(-1, -1)), -1).astype(f32)
+
+job = json.load(sys.stdin)
+x = np.array(job["x"], dtype=f32).reshape(job["shape"])
+out = []
+for c in job["cases"]:
+    k, vr = c["kind"], c.get("range", [0, 255])
+    if k == "invert":
+        apply = np.array(c["apply"])[:, None, None, None]
+        y = np.where(apply, f32(vr[1]) - x, x)
+    elif k == "grayscale":
+        apply = np.array(c["apply"])[:, None, None, None]
+        y = np.where(apply, np.repeat(gray(x), 3, axis=-1), x)
+    elif k == "degeneration":
+        f = np.array(c["f"], dtype=f32).reshape(-1, 1, 1, 1)
+        y = np.clip(x + f * (gray(x) - x), vr[0], vr[1])
+    elif k == "solarization":
+        add = np.array(c["add"], dtype=f32).reshape(-1, 1, 1, 1)
+        thr = np.array(c["thr"], dtype=f32).reshape(-1, 1, 1, 1)
+        r = np.clip(to_range(x, vr, (0, 255)) + add, 0, 255)
+        r = np.where(r < thr, r, f32(255) - r)
+        y = to_range(r, (0, 255), vr)
+    elif k == "posterization":
+        s = np.array(c["shift"], dtype=np.uint8).reshape(-1, 1, 1, 1)
+        u = to_range(x, vr, (0, 255)).astype(np.uint8)
+        y = to_range(((u >> s) << s).astype(f32), (0, 255), vr)
+    elif k == "autocontrast":
+        t = to_range(x, vr, (0, 255))
+        lo = t.min(axis=(1, 2), keepdims=True)
+        hi = t.max(axis=(1, 2), keepdims=True)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scale = f32(255) / (hi - lo)
+            r = np.clip(t * scale + (-lo * scale), 0, 255)
+            r = to_range(r, (0, 255), vr)
+        y = np.where(np.isnan(r), x, r)
+    out.append([float(v) for v in y.astype(f32).ravel()])
+print(json.dumps(out))
+`
+
+type colorCase struct {
+	Kind  string     `json:"kind"`
+	Range [2]float64 `json:"range"`
+	Apply []bool     `json:"apply,omitempty"`
+	F     []float32  `json:"f,omitempty"`
+	Add   []float32  `json:"add,omitempty"`
+	Thr   []float32  `json:"thr,omitempty"`
+	Shift []int      `json:"shift,omitempty"`
+}
+
+func TestColorLayersAgainstNumPy(t *testing.T) {
+	const n, h, w = 6, 5, 4
+	in := tensor.Shape{h, w, 3}
+	r := rand.New(rand.NewPCG(21, 22))
+	// Pixels in [0, 255] on a 0.1 grid, one image with a flat channel.
+	x := tensor.New(n, h, w, 3)
+	for i := range x.Data {
+		x.Data[i] = float32(math.Round(r.Float64()*2550) / 10)
+	}
+	for p := range h * w {
+		x.Data[(2*h*w+p)*3+1] = 77
+	}
+	scaled := x.Clone() // the same images in (-1, 2)
+	for i, v := range scaled.Data {
+		scaled.Data[i] = v/85 - 1
+	}
+	type run struct {
+		l    nn.Layer
+		x    *tensor.Tensor
+		draw func(l nn.Layer, c *colorCase)
+		c    colorCase
+	}
+	var runs []run
+	for _, vr := range [][2]float64{{0, 255}, {-1, 2}} {
+		xx := x
+		if vr[0] != 0 {
+			xx = scaled
+		}
+		runs = append(runs,
+			run{&nn.RandomInvert{ValueRange: vr}, xx, func(l nn.Layer, c *colorCase) { c.Apply = nn.InvertDraws(l.(*nn.RandomInvert)) }, colorCase{Kind: "invert"}},
+			run{&nn.RandomGrayscale{}, xx, func(l nn.Layer, c *colorCase) { c.Apply = nn.GrayscaleDraws(l.(*nn.RandomGrayscale)) }, colorCase{Kind: "grayscale"}},
+			run{&nn.RandomColorDegeneration{Factor: [2]float64{-1, 1}, ValueRange: vr}, xx, func(l nn.Layer, c *colorCase) {
+				c.F = nn.DegenerationDraws(l.(*nn.RandomColorDegeneration))
+			}, colorCase{Kind: "degeneration"}},
+			run{&nn.Solarization{AdditionFactor: [2]float64{0, 0.3}, ThresholdFactor: [2]float64{0.2, 0.9}, ValueRange: vr}, xx, func(l nn.Layer, c *colorCase) {
+				c.Add, c.Thr = nn.SolarizationDraws(l.(*nn.Solarization))
+			}, colorCase{Kind: "solarization"}},
+			run{&nn.Solarization{ValueRange: vr}, xx, func(l nn.Layer, c *colorCase) {
+				c.Add, c.Thr = nn.SolarizationDraws(l.(*nn.Solarization))
+			}, colorCase{Kind: "solarization"}},
+			run{&nn.RandomPosterization{Factor: [2]float64{1, 8}, ValueRange: vr}, xx, func(l nn.Layer, c *colorCase) {
+				for _, s := range nn.PosterizationDraws(l.(*nn.RandomPosterization)) {
+					c.Shift = append(c.Shift, int(s))
+				}
+			}, colorCase{Kind: "posterization"}},
+			run{&nn.AutoContrast{ValueRange: vr}, xx, func(nn.Layer, *colorCase) {}, colorCase{Kind: "autocontrast"}},
+		)
+	}
+	outs := make([][]float32, len(runs))
+	for i := range runs {
+		rn := &runs[i]
+		rn.c.Range = orDefault(rn.l)
+		buildAug(t, rn.l, in, uint64(i+1))
+		outs[i] = rn.l.Forward(rn.x, true).Clone().Data
+		rn.draw(rn.l, &rn.c)
+	}
+	// Each image data set goes to NumPy with its cases.
+	for _, set := range []*tensor.Tensor{x, scaled} {
+		var cases []colorCase
+		var idx []int
+		for i, rn := range runs {
+			if rn.x == set {
+				cases = append(cases, rn.c)
+				idx = append(idx, i)
+			}
+		}
+		var want [][]float64
+		numpyReference(t, kerasColorNumPy, map[string]any{"x": set.Data, "shape": set.Shape, "cases": cases}, &want)
+		for k, i := range idx {
+			for j, g := range outs[i] {
+				if d := math.Abs(float64(g) - want[k][j]); d > 2e-4*(1+math.Abs(want[k][j])) {
+					t.Errorf("%s %+v: [%d] = %v, NumPy %v", runs[i].l.Class(), runs[i].l, j, g, want[k][j])
+					break
+				}
+			}
+		}
+	}
+}
+
+// orDefault is the value range a layer of the test uses.
+func orDefault(l nn.Layer) [2]float64 {
+	var v [2]float64
+	switch l := l.(type) {
+	case *nn.RandomInvert:
+		v = l.ValueRange
+	case *nn.RandomColorDegeneration:
+		v = l.ValueRange
+	case *nn.Solarization:
+		v = l.ValueRange
+	case *nn.RandomPosterization:
+		v = l.ValueRange
+	case *nn.AutoContrast:
+		v = l.ValueRange
+	}
+	if v == [2]float64{} {
+		return [2]float64{0, 255}
+	}
+	return v
+}
+
+// colorLayers are the color layers whose gradient a finite difference can
+// check on normal inputs.
+func colorLayers() map[string]func() nn.Layer {
+	return map[string]func() nn.Layer{
+		"invert":       func() nn.Layer { return &nn.RandomInvert{ValueRange: [2]float64{-1, 1}} },
+		"grayscale":    func() nn.Layer { return &nn.RandomGrayscale{} },
+		"degeneration": func() nn.Layer { return &nn.RandomColorDegeneration{Factor: [2]float64{-0.8, 0.9}, ValueRange: [2]float64{-100, 100}} },
+		"solarization": func() nn.Layer { return &nn.Solarization{ValueRange: [2]float64{-3, 3}} },
+		"autocontrast": func() nn.Layer { return &nn.AutoContrast{ValueRange: [2]float64{-2, 2}} },
+	}
+}
+
+func TestColorGradients(t *testing.T) {
+	for name, mk := range colorLayers() {
+		t.Run(name, func(t *testing.T) {
+			l := mk()
+			o := nntest.GradOptions{Batch: 3, Training: true}
+			if rs, ok := l.(reseeder); ok {
+				o.BeforeForward = func() { rs.Reseed(1, 2) }
+			} else {
+				o.Input = distinct // AutoContrast: no near-ties at the extremes
+			}
+			nntest.CheckGradients(t, l, tensor.Shape{4, 5, 3}, o)
+		})
+	}
+	// Solarization with values on both sides of the threshold: pixels near
+	// 0 stay, pixels above 130 are inverted, and the threshold (drawn in
+	// [0.5, 127.5)) falls between.
+	t.Run("solarization_threshold", func(t *testing.T) {
+		l := &nn.Solarization{ThresholdFactor: [2]float64{0.5, 0.5}}
+		nntest.CheckGradients(t, l, tensor.Shape{4, 5, 3}, nntest.GradOptions{Batch: 2, Training: true,
+			BeforeForward: func() { l.Reseed(3, 4) },
+			Input: func(r *rand.Rand, x []float32) {
+				for i := range x {
+					if i%2 == 0 {
+						x[i] = 0.1 + 0.2*r.Float32()
+					} else {
+						x[i] = 140 + 100*r.Float32()
+					}
+				}
+			}})
+	})
+	t.Run("autocontrast_inference", func(t *testing.T) {
+		nntest.CheckGradients(t, &nn.AutoContrast{}, tensor.Shape{4, 5, 2}, nntest.GradOptions{Input: distinct})
+	})
+	// Posterization is piecewise constant: its gradient is zero.
+	l := &nn.RandomPosterization{Factor: [2]float64{3, 3}}
+	buildAug(t, l, tensor.Shape{2, 2, 3}, 1)
+	x := randImages(5, 2, 2, 2, 3)
+	y := l.Forward(x, true)
+	for _, g := range l.Backward(y).Data {
+		if g != 0 {
+			t.Fatalf("RandomPosterization gradient %v, want 0", g)
+		}
+	}
+}
+
+// TestColorInferenceAndDraws: the random color layers are the identity at
+// inference, replay their draws after Reseed, and draw what Keras draws:
+// RandomInvert with Keras's default factor (0, 1) inverts about half the
+// images, RandomGrayscale's default probability is 0.5, posterization
+// bits come from [lo, hi) as randint's do.
+func TestColorInferenceAndDraws(t *testing.T) {
+	in := tensor.Shape{2, 2, 3}
+	x := randImages(6, append(tensor.Shape{4000}, in...)...)
+	count := func(b []bool) float64 {
+		k := 0
+		for _, v := range b {
+			if v {
+				k++
+			}
+		}
+		return float64(k) / float64(len(b))
+	}
+	inv, gray := &nn.RandomInvert{}, &nn.RandomGrayscale{}
+	degen := &nn.RandomColorDegeneration{Factor: [2]float64{-0.5, 0.5}}
+	solar := &nn.Solarization{AdditionFactor: [2]float64{0.1, 0.2}}
+	post := &nn.RandomPosterization{Factor: [2]float64{2, 5}}
+	for _, l := range []nn.Layer{inv, gray, degen, solar, post} {
+		buildAug(t, l, in, 1)
+		if l.Forward(x, false) != x {
+			t.Errorf("%s: inference Forward must return its input", l.Class())
+		}
+		l.(reseeder).Reseed(7, 8)
+		a := l.Forward(x, true).Clone()
+		l.(reseeder).Reseed(7, 8)
+		if b := l.Forward(x, true); !reflect.DeepEqual(a.Data, b.Data) {
+			t.Errorf("%s: Reseed did not replay the draws", l.Class())
+		}
+	}
+	if f := count(nn.InvertDraws(inv)); math.Abs(f-0.5) > 0.03 {
+		t.Errorf("RandomInvert with factor (0, 1) inverted %.3f of the images, want 0.5", f)
+	}
+	if f := count(nn.GrayscaleDraws(gray)); math.Abs(f-0.5) > 0.03 {
+		t.Errorf("RandomGrayscale turned %.3f of the images gray, want 0.5", f)
+	}
+	lo, hi := float32(1), float32(-1)
+	for _, f := range nn.DegenerationDraws(degen) {
+		lo, hi = min(lo, f), max(hi, f)
+	}
+	if lo < -0.5 || lo > -0.49 || hi > 0.5 || hi < 0.49 {
+		t.Errorf("RandomColorDegeneration factors in [%v, %v], want [-0.5, 0.5)", lo, hi)
+	}
+	add, _ := nn.SolarizationDraws(solar)
+	lo, hi = 1e9, -1
+	for _, a := range add {
+		lo, hi = min(lo, a), max(hi, a)
+	}
+	if lo < 0.1 || lo > 1 || hi >= 0.2*255 || hi < 50 {
+		t.Errorf("Solarization additions in [%v, %v], want [0.1, 51) (Keras scales only the upper end)", lo, hi)
+	}
+	seen := map[uint8]bool{}
+	for _, s := range nn.PosterizationDraws(post) {
+		seen[s] = true
+	}
+	if want := map[uint8]bool{6: true, 5: true, 4: true}; !reflect.DeepEqual(seen, want) {
+		t.Errorf("posterization shifts %v, want 8-2, 8-3, 8-4 (bits from [2, 5))", seen)
+	}
+	// AutoContrast works at inference too.
+	ac := &nn.AutoContrast{}
+	buildAug(t, ac, in, 1)
+	if ac.Forward(x, false) == x {
+		t.Error("AutoContrast must act at inference")
+	}
+}
+
+func TestColorNoAllocs(t *testing.T) {
+	in := tensor.Shape{8, 8, 3}
+	x := randImages(3, append(tensor.Shape{4}, in...)...)
+	layers := colorLayers()
+	layers["posterization"] = func() nn.Layer { return &nn.RandomPosterization{Factor: [2]float64{2, 6}} }
+	for name, mk := range layers {
+		l := mk()
+		buildAug(t, l, in, 1)
+		step := func() { l.Backward(l.Forward(x, true)) }
+		step()
+		if n := testing.AllocsPerRun(5, step); n != 0 {
+			t.Errorf("%s: %v allocations per training step, want 0", name, n)
+		}
+	}
+}
+
+func TestColorConfigs(t *testing.T) {
+	tests := []struct {
+		class, cfg string
+		want       nn.Layer
+	}{
+		// Keras 3's get_config() of each with its defaults.
+		{"RandomInvert", `{"name":"i","trainable":true,"dtype":"float32","factor":[0.0,1.0],"value_range":[0,255],"seed":null,"data_format":"channels_last"}`,
+			&nn.RandomInvert{Name: "i", Factor: [2]float64{0, 1}, ValueRange: [2]float64{0, 255}}},
+		{"RandomInvert", `{"name":"i","factor":0.3,"value_range":[0,1]}`, &nn.RandomInvert{Name: "i", Factor: [2]float64{0, 0.3}, ValueRange: [2]float64{0, 1}}},
+		{"RandomGrayscale", `{"name":"g","trainable":true,"dtype":"float32","factor":0.5}`, &nn.RandomGrayscale{Name: "g", Factor: 0.5}},
+		{"RandomGrayscale", `{"name":"g","factor":1,"data_format":"channels_last"}`, &nn.RandomGrayscale{Name: "g", Factor: 1}},
+		{"RandomColorDegeneration", `{"name":"d","factor":[-0.5,0.5],"value_range":[0,255],"seed":null,"data_format":"channels_last"}`,
+			&nn.RandomColorDegeneration{Name: "d", Factor: [2]float64{-0.5, 0.5}, ValueRange: [2]float64{0, 255}}},
+		// Keras's _set_factor turns a number f into (-|f|, |f|), and sorts value_range.
+		{"RandomColorDegeneration", `{"name":"d","factor":0.4,"value_range":[1,0]}`,
+			&nn.RandomColorDegeneration{Name: "d", Factor: [2]float64{-0.4, 0.4}, ValueRange: [2]float64{0, 1}}},
+		{"Solarization", `{"name":"s","trainable":true,"dtype":"float32","value_range":[0,255],"addition_factor":[0.0,0.0],"threshold_factor":[0.0,0.0],"seed":null}`,
+			&nn.Solarization{Name: "s", ValueRange: [2]float64{0, 255}}},
+		{"Solarization", `{"name":"s","addition_factor":0.2,"threshold_factor":[0.9,0.1],"value_range":[1,0]}`,
+			&nn.Solarization{Name: "s", AdditionFactor: [2]float64{0, 0.2}, ThresholdFactor: [2]float64{0.1, 0.9}, ValueRange: [2]float64{0, 1}}},
+		{"RandomPosterization", `{"name":"p","factor":[1,8],"value_range":[0,255],"seed":null,"data_format":"channels_last"}`,
+			&nn.RandomPosterization{Name: "p", Factor: [2]float64{1, 8}, ValueRange: [2]float64{0, 255}}},
+		{"RandomPosterization", `{"name":"p","factor":4}`, &nn.RandomPosterization{Name: "p", Factor: [2]float64{1, 4}}},
+		{"AutoContrast", `{"name":"a","trainable":true,"dtype":"float32","value_range":[0,255]}`, &nn.AutoContrast{Name: "a", ValueRange: [2]float64{0, 255}}},
+		{"AutoContrast", `{"name":"a","value_range":[1,-1]}`, &nn.AutoContrast{Name: "a", ValueRange: [2]float64{-1, 1}}},
+	}
+	for _, tt := range tests {
+		var cfg map[string]any
+		if err := json.Unmarshal([]byte(tt.cfg), &cfg); err != nil {
+			t.Fatal(err)
+		}
+		got, err := nn.FromConfig(tt.class, cfg)
+		if err != nil {
+			t.Errorf("%s %s: %v", tt.class, tt.cfg, err)
+			continue
+		}
+		if !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("%s %s: got %+v, want %+v", tt.class, tt.cfg, got, tt.want)
+		}
+		// Config writes what reads back to a layer with the same config.
+		back, err := nn.FromConfig(tt.class, viaJSON(t, got.Config()))
+		if err != nil || !reflect.DeepEqual(back.Config(), got.Config()) {
+			t.Errorf("%s: Config %v reads back as %+v, %v", tt.class, got.Config(), back, err)
+		}
+	}
+	for _, bad := range []struct{ class, cfg string }{
+		{"RandomInvert", `{"factor":0}`},
+		{"RandomInvert", `{"factor":1.5}`},
+		{"RandomInvert", `{"factor":0.5,"value_range":[3,3]}`},
+		{"RandomGrayscale", `{"factor":0}`},
+		{"RandomGrayscale", `{"factor":1.2}`},
+		{"RandomGrayscale", `{"factor":[0.1,0.2]}`},
+		{"RandomColorDegeneration", `{}`},
+		{"RandomColorDegeneration", `{"factor":1.5}`},
+		{"Solarization", `{"addition_factor":1.5}`},
+		{"Solarization", `{"threshold_factor":[-0.1,0.5]}`},
+		{"Solarization", `{"threshold_factor":"high"}`},
+		{"RandomPosterization", `{}`},
+		{"RandomPosterization", `{"factor":9}`},
+		{"RandomPosterization", `{"factor":0.5}`},
+		{"AutoContrast", `{"value_range":[2,2]}`},
+		{"AutoContrast", `{"factor":0.5}`},
+	} {
+		var cfg map[string]any
+		_ = json.Unmarshal([]byte(bad.cfg), &cfg)
+		l, err := nn.FromConfig(bad.class, cfg)
+		if err == nil {
+			// Some values pass the reader as Keras's do and fail at build.
+			err = l.Build(tensor.Shape{4, 4, 3}, rand.New(rand.NewPCG(1, 1)))
+		}
+		if err == nil {
+			t.Errorf("%s %s: no error", bad.class, bad.cfg)
+		}
+	}
+	// Images that are not RGB, for the layers that take grayscale.
+	for _, l := range []nn.Layer{&nn.RandomGrayscale{}, &nn.RandomColorDegeneration{Factor: [2]float64{0, 0.5}}} {
+		if err := l.Build(tensor.Shape{4, 4, 1}, rand.New(rand.NewPCG(1, 1))); err == nil {
+			t.Errorf("%s on one channel: no error", l.Class())
+		}
+	}
+}
