@@ -186,9 +186,11 @@ func orDefault(l nn.Layer) [2]float64 {
 // check on normal inputs.
 func colorLayers() map[string]func() nn.Layer {
 	return map[string]func() nn.Layer{
-		"invert":       func() nn.Layer { return &nn.RandomInvert{ValueRange: [2]float64{-1, 1}} },
-		"grayscale":    func() nn.Layer { return &nn.RandomGrayscale{} },
-		"degeneration": func() nn.Layer { return &nn.RandomColorDegeneration{Factor: [2]float64{-0.8, 0.9}, ValueRange: [2]float64{-100, 100}} },
+		"invert":    func() nn.Layer { return &nn.RandomInvert{ValueRange: [2]float64{-1, 1}} },
+		"grayscale": func() nn.Layer { return &nn.RandomGrayscale{} },
+		"degeneration": func() nn.Layer {
+			return &nn.RandomColorDegeneration{Factor: [2]float64{-0.8, 0.9}, ValueRange: [2]float64{-100, 100}}
+		},
 		"solarization": func() nn.Layer { return &nn.Solarization{ValueRange: [2]float64{-3, 3}} },
 		"autocontrast": func() nn.Layer { return &nn.AutoContrast{ValueRange: [2]float64{-2, 2}} },
 	}
