@@ -504,6 +504,10 @@ func TestAugmentNoAllocs(t *testing.T) {
 	layers := augLayers()
 	layers["crop_keras_fallback"] = func() nn.Layer { return &nn.RandomCrop{Height: 9, Width: 6} }
 	layers["brightness_clip"] = func() nn.Layer { return &nn.RandomBrightness{Factor: [2]float64{0.1, 0.2}} }
+	for name, mk := range colorLayers() {
+		layers[name] = mk
+	}
+	layers["posterization"] = func() nn.Layer { return &nn.RandomPosterization{Factor: [2]float64{2, 6}} }
 	for name, mk := range layers {
 		l := mk()
 		buildAug(t, l, in, 1)

@@ -310,22 +310,6 @@ func TestColorInferenceAndDraws(t *testing.T) {
 	}
 }
 
-func TestColorNoAllocs(t *testing.T) {
-	in := tensor.Shape{8, 8, 3}
-	x := randImages(3, append(tensor.Shape{4}, in...)...)
-	layers := colorLayers()
-	layers["posterization"] = func() nn.Layer { return &nn.RandomPosterization{Factor: [2]float64{2, 6}} }
-	for name, mk := range layers {
-		l := mk()
-		buildAug(t, l, in, 1)
-		step := func() { l.Backward(l.Forward(x, true)) }
-		step()
-		if n := testing.AllocsPerRun(5, step); n != 0 {
-			t.Errorf("%s: %v allocations per training step, want 0", name, n)
-		}
-	}
-}
-
 func TestColorConfigs(t *testing.T) {
 	tests := []struct {
 		class, cfg string
