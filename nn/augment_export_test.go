@@ -28,6 +28,8 @@ func Warps(l Layer) [][6]float64 {
 		w = l.warps
 	case *RandomTranslation:
 		w = l.warps
+	case *RandomShear:
+		w = l.warps
 	}
 	out := make([][6]float64, len(w))
 	for i := range w {

@@ -2,8 +2,8 @@ package nn_test
 
 // The augmentation layers' deterministic cores against NumPy
 // implementations of Keras 3's formulas, written here independently of the
-// Go code: the transform matrices of random_rotation.py, random_zoom.py and
-// random_translation.py, keras.ops.image.affine_transform as the Torch and
+// Go code: the transform matrices of random_rotation.py, random_zoom.py,
+// random_translation.py and random_shear.py, keras.ops.image.affine_transform as the Torch and
 // JAX backends compute it (keras/src/backend/torch/image.py
 // affine_transform and map_coordinates with its index fixers; nearest
 // rounds half away from zero as JAX's lax.round), and the arithmetic of
@@ -93,6 +93,8 @@ def transform(case, h, w):
     if k == "zoom":
         zy, zx = 1.0 + case["u"], 1.0 + case["v"]
         return [zx, 0, (w - 1) / 2.0 * (1 - zx), 0, zy, (h - 1) / 2.0 * (1 - zy), 0, 0]
+    if k == "shear":  # random_shear.py _get_shear_matrix: u = shear_x, v = shear_y
+        return [1, case["u"], 0, case["v"], 1, 0, 0, 0]
     dy, dx = case["u"] * h, case["v"] * w
     return [1, 0, -dx, 0, 1, -dy, 0, 0]
 
@@ -330,6 +332,47 @@ func TestRandomErasingAgainstNumPy(t *testing.T) {
 	for j := range got {
 		if float64(got[j]) != want[j] {
 			t.Fatalf("[%d] = %v, NumPy %v (boxes %v, apply %v)", j, got[j], want[j], boxes, apply)
+		}
+	}
+}
+
+// TestRandomShearAgainstNumPy: each image's shear, read from the layer's
+// draw (the sign is random), against NumPy's affine_transform of Keras's
+// shear matrix, for every fill mode and interpolation.
+func TestRandomShearAgainstNumPy(t *testing.T) {
+	const h, w, ch = 7, 9, 2
+	r := rand.New(rand.NewPCG(13, 14))
+	img := make([]float32, h*w*ch)
+	for i := range img {
+		img[i] = float32(math.Round(r.Float64()*2550) / 10)
+	}
+	x := &tensor.Tensor{Shape: tensor.Shape{1, h, w, ch}, Data: img}
+	var cases []augCase
+	var got [][]float32
+	for _, fill := range []string{"reflect", "constant", "wrap", "nearest"} {
+		for _, interp := range []string{"bilinear", "nearest"} {
+			for k, f := range [][2]float64{{0.31, 0.07}, {0.6, 0.45}, {0, 0.9}} {
+				fm, _ := nn.ParseFillMode(fill)
+				in, _ := nn.ParseInterpolation(interp)
+				l := &nn.RandomShear{XFactor: [2]float64{f[0], f[0]}, YFactor: [2]float64{f[1], f[1]}, FillMode: fm, Interpolation: in, FillValue: 3.5}
+				buildAug(t, l, tensor.Shape{h, w, ch}, uint64(k+1))
+				got = append(got, l.Forward(x, true).Clone().Data)
+				m := nn.Warps(l)[0] // (1, sy, 0, sx, 1, 0)
+				if math.Abs(math.Abs(m[3])-f[0]) > 1e-12 || math.Abs(math.Abs(m[1])-f[1]) > 1e-12 || m[0] != 1 || m[4] != 1 {
+					t.Fatalf("factors %v drew warp %v", f, m)
+				}
+				cases = append(cases, augCase{Kind: "shear", U: m[3], V: m[1], Fill: fill, Interp: interp, Value: 3.5})
+			}
+		}
+	}
+	var want [][]float64
+	numpyReference(t, kerasAugmentNumPy, map[string]any{"img": img, "shape": []int{h, w, ch}, "cases": cases}, &want)
+	for i, c := range cases {
+		for j := range got[i] {
+			if d := math.Abs(float64(got[i][j]) - want[i][j]); d > 1e-3 {
+				t.Errorf("%+v: [%d] = %v, NumPy %v", c, j, got[i][j], want[i][j])
+				break
+			}
 		}
 	}
 }

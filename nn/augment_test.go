@@ -48,6 +48,12 @@ func augLayers() map[string]func() nn.Layer {
 			return &nn.RandomErasing{Factor: [2]float64{1, 1}, Scale: [2]float64{0.2, 0.6}, FillValue: []float64{0.5}, ValueRange: [2]float64{-10, 10}}
 		},
 		"erasing_noise": func() nn.Layer { return &nn.RandomErasing{ValueRange: [2]float64{-1, 1}} },
+		"shear": func() nn.Layer {
+			return &nn.RandomShear{XFactor: [2]float64{-0.3, 0.3}, YFactor: [2]float64{0.1, 0.2}}
+		},
+		"shear_constant": func() nn.Layer {
+			return &nn.RandomShear{XFactor: [2]float64{0.2, 0.5}, FillMode: nn.FillConstant, FillValue: 0.25, Interpolation: nn.NearestNeighbor}
+		},
 	}
 }
 
@@ -424,6 +430,12 @@ func TestAugmentKerasConfig(t *testing.T) {
 		{"RandomErasing", `{"name":"e","factor":0.5,"scale":[0.3,0.1],"fill_value":128,"value_range":[0,1]}`,
 			&nn.RandomErasing{Name: "e", Factor: [2]float64{0, 0.5}, Scale: [2]float64{0.1, 0.3}, FillValue: []float64{128}, ValueRange: [2]float64{0, 1}}},
 		{"RandomErasing", `{"name":"e","fill_value":[1,2,3]}`, &nn.RandomErasing{Name: "e", FillValue: []float64{1, 2, 3}}},
+		// Keras 3's RandomShear().get_config(), and its factors: a number f
+		// is (-f, f), a pair is sorted.
+		{"RandomShear", `{"name":"s","trainable":true,"dtype":"float32","x_factor":[0.0,0.0],"y_factor":[0.0,0.0],"fill_mode":"reflect","interpolation":"bilinear","seed":null,"fill_value":0.0,"data_format":"channels_last"}`,
+			&nn.RandomShear{Name: "s"}},
+		{"RandomShear", `{"name":"s","x_factor":0.3,"y_factor":[0.5,0.1],"fill_mode":"constant","fill_value":2}`,
+			&nn.RandomShear{Name: "s", XFactor: [2]float64{-0.3, 0.3}, YFactor: [2]float64{0.1, 0.5}, FillMode: nn.FillConstant, FillValue: 2}},
 	}
 	for _, tt := range tests {
 		var cfg map[string]any
@@ -465,6 +477,9 @@ func TestAugmentKerasConfig(t *testing.T) {
 		{"RandomErasing", `{"scale":0}`},
 		{"RandomErasing", `{"fill_value":[1,2]}`},
 		{"RandomErasing", `{"fill_value":"black"}`},
+		{"RandomShear", `{"x_factor":1.5}`},
+		{"RandomShear", `{"y_factor":[-1.2,0.3]}`},
+		{"RandomShear", `{"x_factor":0.2,"fill_mode":"mirror"}`},
 	} {
 		var cfg map[string]any
 		_ = json.Unmarshal([]byte(bad.cfg), &cfg)

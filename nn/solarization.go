@@ -38,22 +38,37 @@ type Solarization struct {
 func init() {
 	register("Solarization", func(r *cfgReader) Layer {
 		r.augment()
-		return &Solarization{AdditionFactor: r.unitFactor("addition_factor"), ThresholdFactor: r.unitFactor("threshold_factor"), ValueRange: r.valueRange(true)}
+		return &Solarization{AdditionFactor: r.unitFactor("addition_factor", false), ThresholdFactor: r.unitFactor("threshold_factor", false), ValueRange: r.valueRange(true)}
 	})
 }
 
-// unitFactor reads Solarization's factors as its own _set_factor does:
-// a pair of numbers in [0, 1], sorted, or a number f in [0, 1] for (0, f).
-func (r *cfgReader) unitFactor(key string) [2]float64 {
+// unitFactor reads a factor as Solarization's and RandomShear's own
+// _set_factor do: a pair of numbers in [0, 1], sorted, or a number f in
+// [0, 1] for (0, f), or (-f, f) when symmetric (RandomShear). A symmetric
+// factor's pair may hold numbers down to -1: Keras's get_config writes
+// (-f, f) for f, which its own _set_factor would then refuse, and a
+// file Keras wrote must load.
+func (r *cfgReader) unitFactor(key string, symmetric bool) [2]float64 {
 	p, isPair, ok := r.numberOrPair(key)
 	if !ok {
 		return [2]float64{}
 	}
 	if !isPair {
+		if p[0] < 0 || p[0] > 1 {
+			r.Failf("%q is %v; want a number in [0, 1] or a list of two", key, jsonValue(r.M[key]))
+			return [2]float64{}
+		}
+		if symmetric {
+			return [2]float64{-p[0], p[0]}
+		}
 		p = [2]float64{0, p[0]}
 	}
-	if p[0] < 0 || p[0] > 1 || p[1] < 0 || p[1] > 1 {
-		r.Failf("%q is %v; want a number in [0, 1] or a list of two", key, jsonValue(r.M[key]))
+	lo := 0.0
+	if symmetric {
+		lo = -1
+	}
+	if p[0] < lo || p[0] > 1 || p[1] < lo || p[1] > 1 {
+		r.Failf("%q is %v; want a number in [0, 1] or a list of two in [%v, 1]", key, jsonValue(r.M[key]), lo)
 		return [2]float64{}
 	}
 	return [2]float64{min(p[0], p[1]), max(p[0], p[1])}

@@ -33,6 +33,7 @@ var mainFields = map[string]string{
 	"RandomPosterization":     "factor",
 	"RandomColorDegeneration": "factor",
 	"Solarization":            "addition_factor",
+	"RandomShear":             "x_factor",
 }
 
 // mainField returns the config key that a bare layer name sets
