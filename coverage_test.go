@@ -87,7 +87,7 @@ var coverageLayers = []coverageRow{
 	{"RandomElasticTransform", moreAugment}, {"RandomErasing", supported}, {"RandomGaussianBlur", moreAugment},
 	{"RandomGrayscale", supported}, {"RandomHue", moreAugment}, {"RandomInvert", supported},
 	{"RandomPerspective", moreAugment}, {"RandomPosterization", supported}, {"RandomSaturation", moreAugment},
-	{"RandomSharpness", moreAugment}, {"RandomShear", supported}, {"Solarization", supported},
+	{"RandomSharpness", supported}, {"RandomShear", supported}, {"Solarization", supported},
 	{"Pipeline", "not yet: a nested Sequential of preprocessing layers does the same job (nn.Nested)"},
 	{"ActivityRegularization", supported}, {"AlphaDropout", supported}, {"Dropout", supported},
 	{"GaussianDropout", supported}, {"GaussianNoise", supported},

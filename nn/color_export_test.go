@@ -17,3 +17,6 @@ func SolarizationDraws(l *Solarization) (add, thr []float32) { return l.add, l.t
 
 // PosterizationDraws are the shifts (8 - bits) the last training Forward drew.
 func PosterizationDraws(l *RandomPosterization) []uint8 { return l.shift }
+
+// SharpnessDraws are the blend weights 1 - 2f the last training Forward drew.
+func SharpnessDraws(l *RandomSharpness) []float32 { return l.c }

@@ -17,8 +17,8 @@ import (
 
 // kerasColorNumPy computes each case's output with the arithmetic of
 // Keras 3's random_invert.py, random_grayscale.py,
-// random_color_degeneration.py, solarization.py, random_posterization.py
-// and auto_contrast.py (with _transform_value_range and rgb_to_grayscale),
+// random_color_degeneration.py, solarization.py, random_posterization.py,
+// random_sharpness.py and auto_contrast.py (with _transform_value_range and rgb_to_grayscale),
 // in float32, from the draws the Go layer made.
 const kerasColorNumPy = `
 import json, sys
@@ -59,6 +59,13 @@ for c in job["cases"]:
         s = np.array(c["shift"], dtype=np.uint8).reshape(-1, 1, 1, 1)
         u = to_range(x, vr, (0, 255)).astype(np.uint8)
         y = to_range(((u >> s) << s).astype(f32), (0, 255), vr)
+    elif k == "sharpness":
+        kern = np.array([[1, 1, 1], [1, 5, 1], [1, 1, 1]], dtype=f32) / f32(13)
+        p = np.pad(x, ((0, 0), (1, 1), (1, 1), (0, 0)))
+        h, w = x.shape[1], x.shape[2]
+        blur = sum(kern[i, j] * p[:, i:i + h, j:j + w, :] for i in range(3) for j in range(3)).astype(f32)
+        f = np.array(c["f"], dtype=f32).reshape(-1, 1, 1, 1)  # Keras's factor * 2 ...
+        y = np.clip(x + (f32(1) - f) * (blur - x), vr[0], vr[1])
     elif k == "autocontrast":
         t = to_range(x, vr, (0, 255))
         lo = t.min(axis=(1, 2), keepdims=True)
@@ -128,6 +135,11 @@ func TestColorLayersAgainstNumPy(t *testing.T) {
 				}
 			}, colorCase{Kind: "posterization"}},
 			run{&nn.AutoContrast{ValueRange: vr}, xx, func(nn.Layer, *colorCase) {}, colorCase{Kind: "autocontrast"}},
+			run{&nn.RandomSharpness{Factor: [2]float64{0, 1}, ValueRange: vr}, xx, func(l nn.Layer, c *colorCase) {
+				for _, k := range nn.SharpnessDraws(l.(*nn.RandomSharpness)) {
+					c.F = append(c.F, 1-k) // Keras's factor*2
+				}
+			}, colorCase{Kind: "sharpness"}},
 		)
 	}
 	outs := make([][]float32, len(runs))
@@ -175,6 +187,8 @@ func orDefault(l nn.Layer) [2]float64 {
 		v = l.ValueRange
 	case *nn.AutoContrast:
 		v = l.ValueRange
+	case *nn.RandomSharpness:
+		v = l.ValueRange
 	}
 	if v == [2]float64{} {
 		return [2]float64{0, 255}
@@ -193,6 +207,9 @@ func colorLayers() map[string]func() nn.Layer {
 		},
 		"solarization": func() nn.Layer { return &nn.Solarization{ValueRange: [2]float64{-3, 3}} },
 		"autocontrast": func() nn.Layer { return &nn.AutoContrast{ValueRange: [2]float64{-2, 2}} },
+		"sharpness": func() nn.Layer {
+			return &nn.RandomSharpness{Factor: [2]float64{0, 1}, ValueRange: [2]float64{-100, 100}}
+		},
 	}
 }
 
@@ -335,6 +352,10 @@ func TestColorConfigs(t *testing.T) {
 		{"RandomPosterization", `{"name":"p","factor":4}`, &nn.RandomPosterization{Name: "p", Factor: [2]float64{1, 4}}},
 		{"AutoContrast", `{"name":"a","trainable":true,"dtype":"float32","value_range":[0,255]}`, &nn.AutoContrast{Name: "a", ValueRange: [2]float64{0, 255}}},
 		{"AutoContrast", `{"name":"a","value_range":[1,-1]}`, &nn.AutoContrast{Name: "a", ValueRange: [2]float64{-1, 1}}},
+		{"RandomSharpness", `{"name":"h","trainable":true,"dtype":"float32","factor":[0.0,0.5],"value_range":[0,255],"seed":null,"data_format":"channels_last"}`,
+			&nn.RandomSharpness{Name: "h", Factor: [2]float64{0, 0.5}, ValueRange: [2]float64{0, 255}}},
+		{"RandomSharpness", `{"name":"h","factor":[0.9,0.2],"value_range":[1,0]}`,
+			&nn.RandomSharpness{Name: "h", Factor: [2]float64{0.2, 0.9}, ValueRange: [2]float64{0, 1}}},
 	}
 	for _, tt := range tests {
 		var cfg map[string]any
@@ -372,6 +393,8 @@ func TestColorConfigs(t *testing.T) {
 		{"RandomPosterization", `{"factor":0.5}`},
 		{"AutoContrast", `{"value_range":[2,2]}`},
 		{"AutoContrast", `{"factor":0.5}`},
+		{"RandomSharpness", `{}`},
+		{"RandomSharpness", `{"factor":-0.5}`},
 	} {
 		var cfg map[string]any
 		_ = json.Unmarshal([]byte(bad.cfg), &cfg)
