@@ -84,7 +84,7 @@ var coverageLayers = []coverageRow{
 	{"AugMix", moreAugment}, {"AutoContrast", supported}, {"ContrastLimitedAdaptiveHistogramEqualization", moreAugment},
 	{"CutMix", mixNotLayer}, {"Equalization", moreAugment}, {"MaxNumBoundingBoxes", moreAugment}, {"MixUp", mixNotLayer},
 	{"RandAugment", moreAugment}, {"RandomColorDegeneration", supported}, {"RandomColorJitter", moreAugment},
-	{"RandomElasticTransform", moreAugment}, {"RandomErasing", supported}, {"RandomGaussianBlur", moreAugment},
+	{"RandomElasticTransform", moreAugment}, {"RandomErasing", supported}, {"RandomGaussianBlur", supported},
 	{"RandomGrayscale", supported}, {"RandomHue", moreAugment}, {"RandomInvert", supported},
 	{"RandomPerspective", moreAugment}, {"RandomPosterization", supported}, {"RandomSaturation", moreAugment},
 	{"RandomSharpness", supported}, {"RandomShear", supported}, {"Solarization", supported},

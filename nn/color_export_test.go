@@ -20,3 +20,7 @@ func PosterizationDraws(l *RandomPosterization) []uint8 { return l.shift }
 
 // SharpnessDraws are the blend weights 1 - 2f the last training Forward drew.
 func SharpnessDraws(l *RandomSharpness) []float32 { return l.c }
+
+// GaussianBlurDraws are the images the last training Forward blurred and
+// the deviations (across, down) it drew.
+func GaussianBlurDraws(l *RandomGaussianBlur) ([]bool, [2]float64) { return l.apply, l.sig }

@@ -18,7 +18,8 @@ import (
 // kerasColorNumPy computes each case's output with the arithmetic of
 // Keras 3's random_invert.py, random_grayscale.py,
 // random_color_degeneration.py, solarization.py, random_posterization.py,
-// random_sharpness.py and auto_contrast.py (with _transform_value_range and rgb_to_grayscale),
+// random_sharpness.py, random_gaussian_blur.py (with the NumPy backend's
+// gaussian_blur) and auto_contrast.py (with _transform_value_range and rgb_to_grayscale),
 // in float32, from the draws the Go layer made.
 const kerasColorNumPy = `
 import json, sys
@@ -66,6 +67,19 @@ for c in job["cases"]:
         blur = sum(kern[i, j] * p[:, i:i + h, j:j + w, :] for i in range(3) for j in range(3)).astype(f32)
         f = np.array(c["f"], dtype=f32).reshape(-1, 1, 1, 1)  # Keras's factor * 2 ...
         y = np.clip(x + (f32(1) - f) * (blur - x), vr[0], vr[1])
+    elif k == "gaussianblur":
+        def k1(size, sigma):
+            t = np.arange(size, dtype=f32) - f32((size - 1) / 2)
+            v = np.exp(f32(-0.5) * (t / f32(sigma)) ** 2)
+            return v / np.sum(v)
+        size = c["size"]
+        kern = np.outer(k1(size, c["sigma"][1]), k1(size, c["sigma"][0])).astype(f32)
+        r = size // 2
+        p = np.pad(x, ((0, 0), (r, r), (r, r), (0, 0)))
+        h, w = x.shape[1], x.shape[2]
+        blur = sum(kern[i, j] * p[:, i:i + h, j:j + w, :] for i in range(size) for j in range(size)).astype(f32)
+        apply = np.array(c["apply"])[:, None, None, None]
+        y = np.clip(np.where(apply, blur, x), vr[0], vr[1])
     elif k == "autocontrast":
         t = to_range(x, vr, (0, 255))
         lo = t.min(axis=(1, 2), keepdims=True)
@@ -87,6 +101,8 @@ type colorCase struct {
 	Add   []float32  `json:"add,omitempty"`
 	Thr   []float32  `json:"thr,omitempty"`
 	Shift []int      `json:"shift,omitempty"`
+	Size  int        `json:"size,omitempty"`
+	Sigma [2]float64 `json:"sigma"`
 }
 
 func TestColorLayersAgainstNumPy(t *testing.T) {
@@ -140,6 +156,12 @@ func TestColorLayersAgainstNumPy(t *testing.T) {
 					c.F = append(c.F, 1-k) // Keras's factor*2
 				}
 			}, colorCase{Kind: "sharpness"}},
+			run{&nn.RandomGaussianBlur{KernelSize: 5, Sigma: [2]float64{0.5, 3}, ValueRange: vr}, xx, func(l nn.Layer, c *colorCase) {
+				c.Apply, c.Sigma = nn.GaussianBlurDraws(l.(*nn.RandomGaussianBlur))
+			}, colorCase{Kind: "gaussianblur", Size: 5}},
+			run{&nn.RandomGaussianBlur{Factor: [2]float64{1, 1}, ValueRange: vr}, xx, func(l nn.Layer, c *colorCase) {
+				c.Apply, c.Sigma = nn.GaussianBlurDraws(l.(*nn.RandomGaussianBlur))
+			}, colorCase{Kind: "gaussianblur", Size: 3}},
 		)
 	}
 	outs := make([][]float32, len(runs))
@@ -189,6 +211,8 @@ func orDefault(l nn.Layer) [2]float64 {
 		v = l.ValueRange
 	case *nn.RandomSharpness:
 		v = l.ValueRange
+	case *nn.RandomGaussianBlur:
+		v = l.ValueRange
 	}
 	if v == [2]float64{} {
 		return [2]float64{0, 255}
@@ -209,6 +233,9 @@ func colorLayers() map[string]func() nn.Layer {
 		"autocontrast": func() nn.Layer { return &nn.AutoContrast{ValueRange: [2]float64{-2, 2}} },
 		"sharpness": func() nn.Layer {
 			return &nn.RandomSharpness{Factor: [2]float64{0, 1}, ValueRange: [2]float64{-100, 100}}
+		},
+		"gaussianblur": func() nn.Layer {
+			return &nn.RandomGaussianBlur{KernelSize: 3, Sigma: [2]float64{0.5, 2}, ValueRange: [2]float64{-100, 100}}
 		},
 	}
 }
@@ -354,6 +381,10 @@ func TestColorConfigs(t *testing.T) {
 		{"AutoContrast", `{"name":"a","value_range":[1,-1]}`, &nn.AutoContrast{Name: "a", ValueRange: [2]float64{-1, 1}}},
 		{"RandomSharpness", `{"name":"h","trainable":true,"dtype":"float32","factor":[0.0,0.5],"value_range":[0,255],"seed":null,"data_format":"channels_last"}`,
 			&nn.RandomSharpness{Name: "h", Factor: [2]float64{0, 0.5}, ValueRange: [2]float64{0, 255}}},
+		{"RandomGaussianBlur", `{"name":"g","trainable":true,"dtype":"float32","factor":[0.0,1.0],"kernel_size":[3,3],"sigma":[0.0,1.0],"value_range":[0,255],"seed":null,"data_format":"channels_last"}`,
+			&nn.RandomGaussianBlur{Name: "g", Factor: [2]float64{0, 1}, KernelSize: 3, Sigma: [2]float64{0, 1}, ValueRange: [2]float64{0, 255}}},
+		{"RandomGaussianBlur", `{"name":"g","factor":0.5,"kernel_size":5,"sigma":[0.8,0.3]}`,
+			&nn.RandomGaussianBlur{Name: "g", Factor: [2]float64{0, 0.5}, KernelSize: 5, Sigma: [2]float64{0.3, 0.8}}},
 		{"RandomSharpness", `{"name":"h","factor":[0.9,0.2],"value_range":[1,0]}`,
 			&nn.RandomSharpness{Name: "h", Factor: [2]float64{0.2, 0.9}, ValueRange: [2]float64{0, 1}}},
 	}
@@ -394,6 +425,12 @@ func TestColorConfigs(t *testing.T) {
 		{"AutoContrast", `{"value_range":[2,2]}`},
 		{"AutoContrast", `{"factor":0.5}`},
 		{"RandomSharpness", `{}`},
+		{"RandomGaussianBlur", `{"kernel_size":4}`},
+		{"RandomGaussianBlur", `{"kernel_size":[3,5]}`},
+		{"RandomGaussianBlur", `{"kernel_size":1001}`},
+		{"RandomGaussianBlur", `{"factor":0}`},
+		{"RandomGaussianBlur", `{"sigma":0}`},
+		{"RandomGaussianBlur", `{"sigma":[2,3]}`},
 		{"RandomSharpness", `{"factor":-0.5}`},
 	} {
 		var cfg map[string]any

@@ -33,6 +33,7 @@ var mainFields = map[string]string{
 	"RandomPosterization":     "factor",
 	"RandomColorDegeneration": "factor",
 	"Solarization":            "addition_factor",
+	"RandomGaussianBlur":      "factor",
 	"RandomSharpness":         "factor",
 	"RandomShear":             "x_factor",
 }
