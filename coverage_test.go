@@ -82,7 +82,7 @@ var coverageLayers = []coverageRow{
 	{"RandomBrightness", supported}, {"RandomContrast", supported}, {"RandomCrop", supported},
 	{"RandomFlip", supported}, {"RandomRotation", supported}, {"RandomTranslation", supported}, {"RandomZoom", supported},
 	{"AugMix", moreAugment}, {"AutoContrast", supported}, {"ContrastLimitedAdaptiveHistogramEqualization", moreAugment},
-	{"CutMix", mixNotLayer}, {"Equalization", moreAugment}, {"MaxNumBoundingBoxes", moreAugment}, {"MixUp", mixNotLayer},
+	{"CutMix", mixNotLayer}, {"Equalization", supported}, {"MaxNumBoundingBoxes", moreAugment}, {"MixUp", mixNotLayer},
 	{"RandAugment", moreAugment}, {"RandomColorDegeneration", supported}, {"RandomColorJitter", moreAugment},
 	{"RandomElasticTransform", moreAugment}, {"RandomErasing", supported}, {"RandomGaussianBlur", supported},
 	{"RandomGrayscale", supported}, {"RandomHue", moreAugment}, {"RandomInvert", supported},

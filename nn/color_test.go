@@ -18,7 +18,7 @@ import (
 // kerasColorNumPy computes each case's output with the arithmetic of
 // Keras 3's random_invert.py, random_grayscale.py,
 // random_color_degeneration.py, solarization.py, random_posterization.py,
-// random_sharpness.py, random_gaussian_blur.py (with the NumPy backend's
+// random_sharpness.py, equalization.py, random_gaussian_blur.py (with the NumPy backend's
 // gaussian_blur) and auto_contrast.py (with _transform_value_range and rgb_to_grayscale),
 // in float32, from the draws the Go layer made.
 const kerasColorNumPy = `
@@ -80,6 +80,25 @@ for c in job["cases"]:
         blur = sum(kern[i, j] * p[:, i:i + h, j:j + w, :] for i in range(size) for j in range(size)).astype(f32)
         apply = np.array(c["apply"])[:, None, None, None]
         y = np.clip(np.where(apply, blur, x), vr[0], vr[1])
+    elif k == "equalization":
+        bins = c["size"]
+        y = np.empty_like(x)
+        for ch in range(x.shape[-1]):
+            v = x[..., ch]
+            sc = f32(255.0 / (vr[1] - vr[0]))
+            v = v * sc + f32(0 - vr[0] * (255.0 / (vr[1] - vr[0])))
+            idx = np.clip((v * f32(bins - 1) / f32(255)).astype(np.int32), 0, bins - 1)
+            hist = np.bincount(idx.ravel(), minlength=bins)
+            if np.count_nonzero(hist) <= 1:
+                e = v
+            else:
+                cdf = np.cumsum(hist)
+                cmin = cdf[np.nonzero(cdf)[0][0]]
+                den = cdf[-1] - cmin
+                den = 1 if den == 0 else den
+                lut = np.clip(np.round(((cdf - cmin) * 255) / den), 0, 255)
+                e = lut[np.clip(v / f32(255) * f32(bins - 1), 0, bins - 1).astype(np.int32)]
+            y[..., ch] = (e * ((vr[1] - vr[0]) / 255.0) + vr[0]).astype(f32)
     elif k == "autocontrast":
         t = to_range(x, vr, (0, 255))
         lo = t.min(axis=(1, 2), keepdims=True)
@@ -162,6 +181,8 @@ func TestColorLayersAgainstNumPy(t *testing.T) {
 			run{&nn.RandomGaussianBlur{Factor: [2]float64{1, 1}, ValueRange: vr}, xx, func(l nn.Layer, c *colorCase) {
 				c.Apply, c.Sigma = nn.GaussianBlurDraws(l.(*nn.RandomGaussianBlur))
 			}, colorCase{Kind: "gaussianblur", Size: 3}},
+			run{&nn.Equalization{ValueRange: vr}, xx, func(nn.Layer, *colorCase) {}, colorCase{Kind: "equalization", Size: 256}},
+			run{&nn.Equalization{Bins: 16, ValueRange: vr}, xx, func(nn.Layer, *colorCase) {}, colorCase{Kind: "equalization", Size: 16}},
 		)
 	}
 	outs := make([][]float32, len(runs))
@@ -212,6 +233,8 @@ func orDefault(l nn.Layer) [2]float64 {
 	case *nn.RandomSharpness:
 		v = l.ValueRange
 	case *nn.RandomGaussianBlur:
+		v = l.ValueRange
+	case *nn.Equalization:
 		v = l.ValueRange
 	}
 	if v == [2]float64{} {
@@ -385,6 +408,10 @@ func TestColorConfigs(t *testing.T) {
 			&nn.RandomGaussianBlur{Name: "g", Factor: [2]float64{0, 1}, KernelSize: 3, Sigma: [2]float64{0, 1}, ValueRange: [2]float64{0, 255}}},
 		{"RandomGaussianBlur", `{"name":"g","factor":0.5,"kernel_size":5,"sigma":[0.8,0.3]}`,
 			&nn.RandomGaussianBlur{Name: "g", Factor: [2]float64{0, 0.5}, KernelSize: 5, Sigma: [2]float64{0.3, 0.8}}},
+		{"Equalization", `{"name":"q","trainable":true,"dtype":"float32","bins":256,"value_range":[0,255]}`,
+			&nn.Equalization{Name: "q", Bins: 256, ValueRange: [2]float64{0, 255}}},
+		{"Equalization", `{"name":"q","bins":64,"value_range":[1,0],"data_format":"channels_last"}`,
+			&nn.Equalization{Name: "q", Bins: 64, ValueRange: [2]float64{0, 1}}},
 		{"RandomSharpness", `{"name":"h","factor":[0.9,0.2],"value_range":[1,0]}`,
 			&nn.RandomSharpness{Name: "h", Factor: [2]float64{0.2, 0.9}, ValueRange: [2]float64{0, 1}}},
 	}
@@ -426,6 +453,10 @@ func TestColorConfigs(t *testing.T) {
 		{"AutoContrast", `{"factor":0.5}`},
 		{"RandomSharpness", `{}`},
 		{"RandomGaussianBlur", `{"kernel_size":4}`},
+		{"Equalization", `{"bins":1}`},
+		{"Equalization", `{"bins":1e9}`},
+		{"Equalization", `{"bins":2.5}`},
+		{"Equalization", `{"value_range":[1,1]}`},
 		{"RandomGaussianBlur", `{"kernel_size":[3,5]}`},
 		{"RandomGaussianBlur", `{"kernel_size":1001}`},
 		{"RandomGaussianBlur", `{"factor":0}`},
@@ -448,6 +479,40 @@ func TestColorConfigs(t *testing.T) {
 	for _, l := range []nn.Layer{&nn.RandomGrayscale{}, &nn.RandomColorDegeneration{Factor: [2]float64{0, 0.5}}} {
 		if err := l.Build(tensor.Shape{4, 4, 1}, rand.New(rand.NewPCG(1, 1))); err == nil {
 			t.Errorf("%s on one channel: no error", l.Class())
+		}
+	}
+}
+
+// TestEqualizationFlatAndGradient: a channel whose values share one bin in
+// the whole batch is left as it is and passes its gradient; the others
+// have none; at inference the layer is the identity.
+func TestEqualizationFlatAndGradient(t *testing.T) {
+	l := &nn.Equalization{ValueRange: [2]float64{0, 1}}
+	buildAug(t, l, tensor.Shape{2, 2, 2}, 1)
+	x := tensor.New(3, 2, 2, 2)
+	for i := range x.Data {
+		if i%2 == 0 {
+			x.Data[i] = 0.5 + 0.0001*float32(i%3) // one bin of 256
+		} else {
+			x.Data[i] = float32(i) / 24
+		}
+	}
+	if l.Forward(x, false) != x {
+		t.Error("inference Forward must return its input")
+	}
+	y := l.Forward(x, true)
+	dy := tensor.New(x.Shape...)
+	for i := range dy.Data {
+		dy.Data[i] = float32(i + 1)
+	}
+	dx := l.Backward(dy)
+	for i := range x.Data {
+		if i%2 == 0 {
+			if math.Abs(float64(y.Data[i]-x.Data[i])) > 1e-6 || dx.Data[i] != dy.Data[i] {
+				t.Fatalf("flat channel value %d: y %v from %v, gradient %v from %v", i, y.Data[i], x.Data[i], dx.Data[i], dy.Data[i])
+			}
+		} else if dx.Data[i] != 0 {
+			t.Fatalf("equalized value %d has gradient %v, want 0", i, dx.Data[i])
 		}
 	}
 }
