@@ -73,3 +73,45 @@ func TestNestedSequentialTrainsSavesLoads(t *testing.T) {
 		t.Fatalf("the nested kernel is named %q", name)
 	}
 }
+
+// TestNestedAugmentationResumes: a model whose augmentation and dropout
+// sit in a nested Sequential (Sequential([augment, ...]), as Keras's
+// tutorials build it) resumed after a save trains the bits an
+// uninterrupted run does: Fit reseeds the inner layers every epoch too.
+func TestNestedAugmentationResumes(t *testing.T) {
+	x, y := toyImages(96, 9)
+	build := func() *gokeras.Sequential {
+		augment := gokeras.NewSequential(&nn.RandomFlip{}, &nn.RandomTranslation{HeightFactor: [2]float64{-0.2, 0.2}, WidthFactor: [2]float64{-0.2, 0.2}}, &nn.Dropout{Rate: 0.2})
+		augment.Name = "augment"
+		m := gokeras.NewSequential(gokeras.Input(8, 8, 1), augment.AsLayer(),
+			&nn.Conv2D{Filters: 4, KernelSize: [2]int{3, 3}, Activation: activation.ReLU},
+			&nn.Flatten{}, &nn.Dense{Units: 2, Activation: activation.Softmax})
+		m.Seed = 5
+		if err := m.Compile(loss.SparseCategoricalCrossentropy{}, &optim.Adam{}, &metric.Accuracy{}); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	full := build()
+	if _, err := full.Fit(x, y, silent(4)); err != nil {
+		t.Fatal(err)
+	}
+	half := build()
+	if _, err := half.Fit(x, y, silent(2)); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "half.gkm")
+	if err := half.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	resumed, err := gokeras.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := resumed.Fit(x, y, silent(4)); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(weights(full), weights(resumed)) {
+		t.Error("a nested augmentation model saved at epoch 2 and resumed to 4 differs from an uninterrupted 4-epoch run")
+	}
+}

@@ -112,6 +112,19 @@ func (n *Nested) SetTrainable(on bool) {
 	}
 }
 
+// Reseed restarts the random streams of the inner layers (dropout,
+// augmentation), each with its own seed derived from (a, b), as Fit does
+// for the outer model's layers every epoch: a resumed run then draws what
+// an uninterrupted one would.
+func (n *Nested) Reseed(a, b uint64) {
+	for i, l := range n.Net.Layers {
+		if r, ok := l.(interface{ Reseed(a, b uint64) }); ok {
+			k := uint64(i + 1)
+			r.Reseed(a^(0x9e3779b97f4a7c15*k), b+0xbf58476d1ce4e5b9*k)
+		}
+	}
+}
+
 func (n *Nested) Forward(x *tensor.Tensor, training bool) *tensor.Tensor {
 	return n.Net.Forward(x, training)
 }
