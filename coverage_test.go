@@ -86,7 +86,7 @@ var coverageLayers = []coverageRow{
 	{"RandAugment", moreAugment}, {"RandomColorDegeneration", supported}, {"RandomColorJitter", moreAugment},
 	{"RandomElasticTransform", moreAugment}, {"RandomErasing", supported}, {"RandomGaussianBlur", supported},
 	{"RandomGrayscale", supported}, {"RandomHue", moreAugment}, {"RandomInvert", supported},
-	{"RandomPerspective", moreAugment}, {"RandomPosterization", supported}, {"RandomSaturation", moreAugment},
+	{"RandomPerspective", supported}, {"RandomPosterization", supported}, {"RandomSaturation", moreAugment},
 	{"RandomSharpness", supported}, {"RandomShear", supported}, {"Solarization", supported},
 	{"Pipeline", "not yet: a nested Sequential of preprocessing layers does the same job (nn.Nested)"},
 	{"ActivityRegularization", supported}, {"AlphaDropout", supported}, {"Dropout", supported},

@@ -161,13 +161,15 @@ func checkValueRange(v [2]float64) error {
 	return nil
 }
 
-// ---- the affine sampler ----
+// ---- the affine (and projective) sampler ----
 
 // warp maps an output pixel (y, x) to the input point it reads:
-// (m[0]*y + m[1]*x + m[2], m[3]*y + m[4]*x + m[5]). Keras's transform row
-// [a0, a1, a2, b0, b1, b2, 0, 0] maps output (x, y) to input
-// (a0 x + a1 y + a2, b0 x + b1 y + b2): it is warp{b1, b0, b2, a1, a0, a2}.
-type warp [6]float64
+// (m[0]*y + m[1]*x + m[2], m[3]*y + m[4]*x + m[5]) / d with
+// d = m[6]*y + m[7]*x + 1 (1 for the affine layers, whose m[6] and m[7]
+// are 0). Keras's transform row [a0, a1, a2, b0, b1, b2, c0, c1] maps
+// output (x, y) to input (a0 x + a1 y + a2, b0 x + b1 y + b2) / (c0 x +
+// c1 y + 1): it is warp{b1, b0, b2, a1, a0, a2, c1, c0}.
+type warp [8]float64
 
 // sampler reads images at warped points.
 type sampler struct {
@@ -209,6 +211,16 @@ func (s *sampler) index(i, n int) (int, bool) {
 func (s *sampler) taps(m *warp, h, w, y, x int, idx *[4]int, wt *[4]float32) int {
 	py := m[0]*float64(y) + m[1]*float64(x) + m[2]
 	px := m[3]*float64(y) + m[4]*float64(x) + m[5]
+	if m[6] != 0 || m[7] != 0 {
+		d := m[6]*float64(y) + m[7]*float64(x) + 1
+		py, px = py/d, px/d
+		// A point at infinity (or far outside) reads the fill, never an
+		// index computed from a NaN or an overflowing conversion.
+		if !(math.Abs(py) < 1e9 && math.Abs(px) < 1e9) {
+			idx[0], wt[0] = -1, 1
+			return 1
+		}
+	}
 	put := func(k, iy, ix int, weight float64) {
 		if s.box[2] > 0 {
 			iy, ix = min(max(iy, s.box[0]), s.box[2]-1), min(max(ix, s.box[1]), s.box[3]-1)

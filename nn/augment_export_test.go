@@ -33,7 +33,7 @@ func Warps(l Layer) [][6]float64 {
 	}
 	out := make([][6]float64, len(w))
 	for i := range w {
-		out[i] = w[i]
+		out[i] = [6]float64(w[i][:6])
 	}
 	return out
 }
@@ -49,3 +49,7 @@ func ErasingBoxes(l *RandomErasing) ([][4]float32, []bool) {
 	}
 	return boxes, apply
 }
+
+// PerspectiveEnds are the moved corners (x, y) of each image the last
+// training Forward drew, all zero for an image it left as it was.
+func PerspectiveEnds(l *RandomPerspective) [][4][2]float64 { return l.ends }

@@ -51,6 +51,12 @@ func augLayers() map[string]func() nn.Layer {
 		"shear": func() nn.Layer {
 			return &nn.RandomShear{XFactor: [2]float64{-0.3, 0.3}, YFactor: [2]float64{0.1, 0.2}}
 		},
+		"perspective": func() nn.Layer {
+			return &nn.RandomPerspective{Factor: [2]float64{1, 1}, Scale: 0.6, FillValue: 0.5}
+		},
+		"perspective_nearest": func() nn.Layer {
+			return &nn.RandomPerspective{Scale: 0.4, Interpolation: nn.NearestNeighbor}
+		},
 		"shear_constant": func() nn.Layer {
 			return &nn.RandomShear{XFactor: [2]float64{0.2, 0.5}, FillMode: nn.FillConstant, FillValue: 0.25, Interpolation: nn.NearestNeighbor}
 		},
@@ -434,6 +440,11 @@ func TestAugmentKerasConfig(t *testing.T) {
 		// is (-f, f), a pair is sorted.
 		{"RandomShear", `{"name":"s","trainable":true,"dtype":"float32","x_factor":[0.0,0.0],"y_factor":[0.0,0.0],"fill_mode":"reflect","interpolation":"bilinear","seed":null,"fill_value":0.0,"data_format":"channels_last"}`,
 			&nn.RandomShear{Name: "s"}},
+		// Keras 3's RandomPerspective().get_config().
+		{"RandomPerspective", `{"name":"p","trainable":true,"dtype":"float32","factor":[0.0,1.0],"scale":1.0,"interpolation":"bilinear","fill_value":0.0,"seed":null}`,
+			&nn.RandomPerspective{Name: "p", Factor: [2]float64{0, 1}, Scale: 1}},
+		{"RandomPerspective", `{"name":"p","factor":0.5,"scale":0.2,"interpolation":"nearest","fill_value":3}`,
+			&nn.RandomPerspective{Name: "p", Factor: [2]float64{0, 0.5}, Scale: 0.2, Interpolation: nn.NearestNeighbor, FillValue: 3}},
 		{"RandomShear", `{"name":"s","x_factor":0.3,"y_factor":[0.5,0.1],"fill_mode":"constant","fill_value":2}`,
 			&nn.RandomShear{Name: "s", XFactor: [2]float64{-0.3, 0.3}, YFactor: [2]float64{0.1, 0.5}, FillMode: nn.FillConstant, FillValue: 2}},
 	}
@@ -478,6 +489,11 @@ func TestAugmentKerasConfig(t *testing.T) {
 		{"RandomErasing", `{"fill_value":[1,2]}`},
 		{"RandomErasing", `{"fill_value":"black"}`},
 		{"RandomShear", `{"x_factor":1.5}`},
+		{"RandomPerspective", `{"scale":1.5}`},
+		{"RandomPerspective", `{"scale":0}`},
+		{"RandomPerspective", `{"factor":0}`},
+		{"RandomPerspective", `{"interpolation":"bicubic"}`},
+		{"RandomPerspective", `{"fill_mode":"reflect"}`},
 		{"RandomShear", `{"y_factor":[-1.2,0.3]}`},
 		{"RandomShear", `{"x_factor":0.2,"fill_mode":"mirror"}`},
 	} {

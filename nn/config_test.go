@@ -174,6 +174,7 @@ func keras3Configs() map[string]struct {
 			"seed": nil, "fill_value": 0.0, "data_format": "channels_last"}), img},
 		"RandomGaussianBlur": {with("random_gaussian_blur", map[string]any{"factor": []any{0.0, 1.0}, "kernel_size": []any{3.0, 3.0}, "sigma": []any{0.0, 1.0}, "value_range": []any{0.0, 255.0}, "seed": nil}), img},
 		"Equalization":       {with("equalization", map[string]any{"bins": 256.0, "value_range": []any{0.0, 255.0}}), img},
+		"RandomPerspective":  {with("random_perspective", map[string]any{"factor": []any{0.0, 1.0}, "scale": 1.0, "interpolation": "bilinear", "fill_value": 0.0, "seed": nil}), img},
 		"RandomSharpness":    {with("random_sharpness", map[string]any{"factor": []any{0.0, 0.5}, "value_range": []any{0.0, 255.0}, "seed": nil}), img},
 		"AutoContrast":       {with("auto_contrast", map[string]any{"value_range": []any{0.0, 255.0}}), img},
 		"RandomErasing":      {with("random_erasing", map[string]any{"factor": []any{0.0, 1.0}, "scale": []any{0.02, 0.33}, "fill_value": nil, "value_range": []any{0.0, 255.0}, "seed": nil, "data_format": "channels_last"}), img},

@@ -34,6 +34,7 @@ var mainFields = map[string]string{
 	"RandomColorDegeneration": "factor",
 	"Solarization":            "addition_factor",
 	"RandomGaussianBlur":      "factor",
+	"RandomPerspective":       "factor",
 	"RandomSharpness":         "factor",
 	"RandomShear":             "x_factor",
 }
