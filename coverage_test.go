@@ -133,7 +133,7 @@ var coverageLosses = []coverageRow{
 	{"MeanAbsoluteError", supported}, {"MeanAbsolutePercentageError", supported},
 	{"MeanSquaredError", supported}, {"MeanSquaredLogarithmicError", supported},
 	{"Poisson", supported}, {"SparseCategoricalCrossentropy", supported}, {"SquaredHinge", supported},
-	{"Circle", "not yet: a metric-learning loss; newer than issue 19's list"},
+	{"Circle", supported},
 	{"Dice", supported},
 	{"IoU", "not yet: Dice and Tversky are the segmentation losses gokeras has"},
 	{"Tversky", supported},

@@ -41,6 +41,7 @@ var classes = map[string]string{
 	"CategoricalFocalCrossentropy":  NameCategoricalFocalCrossentropy,
 	"Dice":                          NameDice,
 	"Tversky":                       NameTversky,
+	"Circle":                        NameCircle,
 }
 
 // FromConfig returns the loss a Keras class name and config describe.
@@ -182,6 +183,8 @@ func FromConfig(class string, cfg map[string]any) (Loss, error) {
 		l = d
 	case NameTversky:
 		l = Tversky{Alpha: optional("alpha", TverskyAlphaBeta), Beta: optional("beta", TverskyAlphaBeta), Reduction: red}
+	case NameCircle:
+		l = Circle{Gamma: optional("gamma", CircleGamma), Margin: optional("margin", CircleMargin), KeepDiagonal: !r.Bool("remove_diagonal", true), Reduction: red}
 	}
 	if r.Err != nil {
 		return nil, fmt.Errorf("loss: %s config: %w", class, r.Err)
@@ -220,6 +223,9 @@ func checkOptions(l Loss) error {
 	case Tversky:
 		v.Reduction = ""
 		return v.Check(tensor.Shape{1, 1}, tensor.Shape{1, 1})
+	case Circle:
+		v.Reduction = ""
+		return v.Check(tensor.Shape{1, 1}, tensor.Shape{1})
 	}
 	return nil
 }
@@ -265,6 +271,8 @@ func ReductionOf(l Loss) Reduction {
 	case Dice:
 		return v.Reduction
 	case Tversky:
+		return v.Reduction
+	case Circle:
 		return v.Reduction
 	}
 	return ""
@@ -361,6 +369,14 @@ func Config(l Loss) (class string, cfg map[string]any, ok bool) {
 		cfg = base(v.Name())
 		cfg["alpha"], cfg["beta"] = a, b
 		return "Tversky", cfg, true
+	case Circle:
+		g, m := v.gammaMargin()
+		if g == CircleGamma && m == CircleMargin && !v.KeepDiagonal && v.Reduction == "" {
+			return "", nil, false
+		}
+		cfg = base(v.Name())
+		cfg["gamma"], cfg["margin"], cfg["remove_diagonal"] = g, m, !v.KeepDiagonal
+		return "Circle", cfg, true
 	}
 	if red == "" {
 		return "", nil, false

@@ -158,6 +158,8 @@ var aliases = map[string]Loss{
 	"Dice":                            Dice{},
 	NameTversky:                       Tversky{},
 	"Tversky":                         Tversky{},
+	NameCircle:                        Circle{},
+	"Circle":                          Circle{},
 }
 
 // Parse returns the loss with Keras name or alias name (see aliases), with
