@@ -135,7 +135,7 @@ var coverageLosses = []coverageRow{
 	{"Poisson", supported}, {"SparseCategoricalCrossentropy", supported}, {"SquaredHinge", supported},
 	{"Circle", supported},
 	{"Dice", supported},
-	{"IoU", "not yet: Dice and Tversky are the segmentation losses gokeras has"},
+	{"IoU", supported},
 	{"Tversky", supported},
 	{"CTC", sequenceLater},
 }

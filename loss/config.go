@@ -42,6 +42,7 @@ var classes = map[string]string{
 	"Dice":                          NameDice,
 	"Tversky":                       NameTversky,
 	"Circle":                        NameCircle,
+	"IoU":                           NameIoU,
 }
 
 // FromConfig returns the loss a Keras class name and config describe.
@@ -156,31 +157,9 @@ func FromConfig(class string, cfg map[string]any) (Loss, error) {
 	case NameMSLE:
 		l = MSLE{Reduction: red}
 	case NameDice:
-		d := Dice{Reduction: red}
-		if v, ok := r.Get("axis"); ok && v != nil {
-			axes, isList := v.([]any)
-			if n, isNum := config.Number(v); isNum {
-				axes, isList = []any{n}, true
-			}
-			if ints, ok := v.([]int); ok { // a config built in Go
-				axes, isList = nil, true
-				for _, a := range ints {
-					axes = append(axes, a)
-				}
-			}
-			for _, a := range axes {
-				n, isNum := config.Number(a)
-				if !isNum || n != float64(int(n)) {
-					isList = false
-					break
-				}
-				d.Axis = append(d.Axis, int(n))
-			}
-			if !isList || len(d.Axis) == 0 {
-				r.Failf("axis %v is not null or a list of integers", v)
-			}
-		}
-		l = d
+		l = Dice{Reduction: red, Axis: segAxis(r)}
+	case NameIoU:
+		l = IoU{Reduction: red, Axis: segAxis(r)}
 	case NameTversky:
 		l = Tversky{Alpha: optional("alpha", TverskyAlphaBeta), Beta: optional("beta", TverskyAlphaBeta), Reduction: red}
 	case NameCircle:
@@ -274,6 +253,8 @@ func ReductionOf(l Loss) Reduction {
 		return v.Reduction
 	case Circle:
 		return v.Reduction
+	case IoU:
+		return v.Reduction
 	}
 	return ""
 }
@@ -361,6 +342,16 @@ func Config(l Loss) (class string, cfg map[string]any, ok bool) {
 			cfg["axis"] = slices.Clone(v.Axis)
 		}
 		return "Dice", cfg, true
+	case IoU:
+		if v.Axis == nil && v.Reduction == "" {
+			return "", nil, false
+		}
+		cfg = base(v.Name())
+		cfg["axis"] = nil
+		if v.Axis != nil {
+			cfg["axis"] = slices.Clone(v.Axis)
+		}
+		return "IoU", cfg, true
 	case Tversky:
 		a, b := v.alphaBeta()
 		if a == TverskyAlphaBeta && b == TverskyAlphaBeta && v.Reduction == "" {
@@ -452,4 +443,36 @@ func WithLabelSmoothing(l Loss, ls float64) (Loss, error) {
 		return nil, err
 	}
 	return out, nil
+}
+
+// segAxis reads the axis of Dice and IoU: null, an integer, or a list of
+// integers.
+func segAxis(r *config.Reader) []int {
+	v, ok := r.Get("axis")
+	if !ok || v == nil {
+		return nil
+	}
+	axes, isList := v.([]any)
+	if n, isNum := config.Number(v); isNum {
+		axes, isList = []any{n}, true
+	}
+	if ints, ok := v.([]int); ok { // a config built in Go
+		axes, isList = nil, true
+		for _, a := range ints {
+			axes = append(axes, a)
+		}
+	}
+	var out []int
+	for _, a := range axes {
+		n, isNum := config.Number(a)
+		if !isNum || n != float64(int(n)) {
+			isList = false
+			break
+		}
+		out = append(out, int(n))
+	}
+	if !isList || len(out) == 0 {
+		r.Failf("axis %v is not null or a list of integers", v)
+	}
+	return out
 }

@@ -41,13 +41,19 @@ func (Dice) Name() string { return NameDice }
 // and returns an error for any other non-nil axis. It allocates nothing:
 // Compute calls it every batch.
 func (l Dice) perSample(pred tensor.Shape) (bool, error) {
-	if l.Axis == nil {
+	return perSampleAxis(l.Name(), l.Axis, pred)
+}
+
+// perSampleAxis is perSample for the segmentation losses that take Keras's
+// axis (Dice, IoU).
+func perSampleAxis(name string, axis []int, pred tensor.Shape) (bool, error) {
+	if axis == nil {
 		return false, nil
 	}
 	rank := len(pred)
 	var seen uint64 // bit a: axis a named
-	ok := len(l.Axis) == rank-1 && rank <= 64
-	for _, a := range l.Axis {
+	ok := len(axis) == rank-1 && rank <= 64
+	for _, a := range axis {
 		if a < 0 {
 			a += rank
 		}
@@ -58,7 +64,7 @@ func (l Dice) perSample(pred tensor.Shape) (bool, error) {
 		seen |= 1 << a
 	}
 	if !ok {
-		return false, fmt.Errorf("loss: dice with axis %v on predictions of shape %v is not implemented; gokeras takes axis null (the whole batch) or every axis but the batch's (%v)", l.Axis, pred, allButBatch(rank))
+		return false, fmt.Errorf("loss: %s with axis %v on predictions of shape %v is not implemented; gokeras takes axis null (the whole batch) or every axis but the batch's (%v)", name, axis, pred, allButBatch(rank))
 	}
 	return true, nil
 }
@@ -89,13 +95,19 @@ func checkMasks(name string, r Reduction, pred, target tensor.Shape) error {
 // Check accepts targets of pred's shape, up to a trailing axis of 1, and
 // an axis gokeras implements.
 func (l Dice) Check(pred, target tensor.Shape) error {
-	if err := checkMasks(l.Name(), l.Reduction, pred, target); err != nil {
+	return l.checkAs(l.Name(), pred, target)
+}
+
+// checkAs is Check for a segmentation loss named name with Dice's axis
+// and reduction (Dice, IoU).
+func (l Dice) checkAs(name string, pred, target tensor.Shape) error {
+	if err := checkMasks(name, l.Reduction, pred, target); err != nil {
 		return err
 	}
 	if len(pred) < 2 && l.Axis != nil {
-		return fmt.Errorf("loss: dice with axis %v needs predictions with an axis besides the batch, got %v", l.Axis, pred)
+		return fmt.Errorf("loss: %s with axis %v needs predictions with an axis besides the batch, got %v", name, l.Axis, pred)
 	}
-	_, err := l.perSample(pred)
+	_, err := perSampleAxis(name, l.Axis, pred)
 	return err
 }
 

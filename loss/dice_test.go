@@ -48,7 +48,8 @@ func segFixtures(r *rand.Rand) []fixture {
 	p, y := mk(4)
 	p1, y1 := mk(1)
 	var fx []fixture
-	for _, l := range []Loss{Dice{}, Dice{Axis: []int{1, 2, 3}}, Dice{Axis: []int{-1, -3, -2}}, Tversky{}, Tversky{Alpha: Float(0.7), Beta: Float(0.2)}} {
+	for _, l := range []Loss{Dice{}, Dice{Axis: []int{1, 2, 3}}, Dice{Axis: []int{-1, -3, -2}}, Tversky{}, Tversky{Alpha: Float(0.7), Beta: Float(0.2)},
+		IoU{}, IoU{Axis: []int{1, 2, 3}}} {
 		fx = append(fx, fixture{fmt.Sprintf("%T%v", l, l), l, p, y}, fixture{fmt.Sprintf("%T%v batch of 1", l, l), l, p1, y1})
 	}
 	return fx
@@ -94,6 +95,9 @@ EPS = 1e-7
 def dice(y, p, axis):
     inter = (y * p).sum(axis=axis)
     return 1 - 2 * inter / (y.sum(axis=axis) + p.sum(axis=axis) + EPS)
+def iou(y, p, axis):
+    inter = (y * p).sum(axis=axis)
+    return 1 - inter / (y.sum(axis=axis) + p.sum(axis=axis) - inter + EPS)
 def tversky(y, p, a, b):
     y, p = y.reshape(-1), p.reshape(-1)
     i = (y * p).sum(); fp = ((1 - p) * y).sum(); fn = (p * (1 - y)).sum()
@@ -117,6 +121,8 @@ for c in json.load(sys.stdin):
     y = np.array(c["y"]).reshape(c["shape"]); p = np.array(c["p"]).reshape(c["shape"])
     if c["kind"] == "dice":
         f = lambda p: dice(y, p, None if c["axis"] is None else tuple(a % y.ndim for a in c["axis"]))
+    elif c["kind"] == "iou":
+        f = lambda p: iou(y, p, None if c["axis"] is None else tuple(a % y.ndim for a in c["axis"]))
     else:
         f = lambda p: tversky(y, p, c["alpha"], c["beta"])
     r = {}
@@ -138,6 +144,8 @@ json.dump(out, sys.stdout)
 		switch l := fx.loss.(type) {
 		case Dice:
 			c["kind"], c["axis"] = "dice", l.Axis
+		case IoU:
+			c["kind"], c["axis"] = "iou", l.Axis
 		case Tversky:
 			c["kind"] = "tversky"
 			c["alpha"], c["beta"] = l.alphaBeta()
@@ -186,6 +194,9 @@ func TestSegmentationLossConfig(t *testing.T) {
 		{"Dice", map[string]any{"name": "dice", "reduction": "sum", "axis": []any{1.0, 2.0, 3.0}}, Dice{Reduction: Sum, Axis: []int{1, 2, 3}}},
 		{"Tversky", map[string]any{"name": "tversky", "alpha": 0.5, "beta": 0.5}, Tversky{}},
 		{"Tversky", map[string]any{"name": "tversky", "alpha": 0.3, "beta": 0.7}, Tversky{Alpha: Float(0.3), Beta: Float(0.7)}},
+		// Keras 3's IoU().get_config(), and an axis.
+		{"IoU", map[string]any{"name": "iou", "reduction": "sum_over_batch_size", "axis": nil, "dtype": nil}, IoU{}},
+		{"IoU", map[string]any{"name": "iou", "reduction": "mean", "axis": []any{-1.0, 1.0, 2.0}}, IoU{Reduction: Mean, Axis: []int{-1, 1, 2}}},
 	} {
 		l, err := FromConfig(c.class, c.cfg)
 		if err != nil {
@@ -196,7 +207,7 @@ func TestSegmentationLossConfig(t *testing.T) {
 		}
 		class, cfg, ok := Config(l)
 		if !ok {
-			if name := l.Name(); name != NameDice && name != NameTversky {
+			if name := l.Name(); name != NameDice && name != NameTversky && name != NameIoU {
 				t.Errorf("%v: no config and name %q", l, name)
 			}
 			continue
@@ -206,7 +217,7 @@ func TestSegmentationLossConfig(t *testing.T) {
 			t.Errorf("%v: config %v reads back as %v (%v)", l, cfg, back, err)
 		}
 	}
-	for _, name := range []string{"dice", "Dice", "tversky", "Tversky"} {
+	for _, name := range []string{"dice", "Dice", "tversky", "Tversky", "iou", "IoU"} {
 		if _, err := Parse(name); err != nil {
 			t.Errorf("Parse(%q): %v", name, err)
 		}
@@ -219,6 +230,7 @@ func TestSegmentationLossConfig(t *testing.T) {
 		{"Dice", map[string]any{"axis": "x"}, "axis x is not null or a list of integers"},
 		{"Tversky", map[string]any{"alpha": -1.0}, "give finite numbers >= 0"},
 		{"Tversky", map[string]any{"gamma": 2.0}, `unknown key "gamma"`},
+		{"IoU", map[string]any{"axis": []any{1.5}}, "is not null or a list of integers"},
 	} {
 		if _, err := FromConfig(c.class, c.cfg); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s %v: err %v, want %q", c.class, c.cfg, err, c.want)
@@ -233,6 +245,7 @@ func TestSegmentationLossConfig(t *testing.T) {
 		{Dice{Axis: []int{1, 2}}, tensor.Shape{2, 4, 4, 1}, "axis [1 2] on predictions of shape (2, 4, 4, 1) is not implemented; gokeras takes axis null (the whole batch) or every axis but the batch's ([1 2 3])"},
 		{Dice{}, tensor.Shape{2, 4, 4, 3}, "needs a target mask of the predictions' shape"},
 		{Tversky{}, tensor.Shape{3, 4, 4, 1}, "got 3 targets for 2 predictions"},
+		{IoU{Axis: []int{3}}, tensor.Shape{2, 4, 4, 1}, "iou with axis [3] on predictions of shape (2, 4, 4, 1) is not implemented"},
 	} {
 		if err := c.l.Check(p.Shape, c.targ); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v on %v: err %v, want %q", c.l, c.targ, err, c.want)

@@ -158,6 +158,8 @@ var aliases = map[string]Loss{
 	"Dice":                            Dice{},
 	NameTversky:                       Tversky{},
 	"Tversky":                         Tversky{},
+	NameIoU:                           IoU{},
+	"IoU":                             IoU{},
 	NameCircle:                        Circle{},
 	"Circle":                          Circle{},
 }
