@@ -161,7 +161,7 @@ func FromConfig(class string, cfg map[string]any) (Loss, error) {
 	case NameIoU:
 		l = IoU{Reduction: red, Axis: segAxis(r)}
 	case NameTversky:
-		l = Tversky{Alpha: optional("alpha", TverskyAlphaBeta), Beta: optional("beta", TverskyAlphaBeta), Reduction: red}
+		l = Tversky{Alpha: optional("alpha", TverskyAlphaBeta), Beta: optional("beta", TverskyAlphaBeta), Reduction: red, Axis: segAxis(r)}
 	case NameCircle:
 		l = Circle{Gamma: optional("gamma", CircleGamma), Margin: optional("margin", CircleMargin), KeepDiagonal: !r.Bool("remove_diagonal", true), Reduction: red}
 	}
@@ -200,7 +200,7 @@ func checkOptions(l Loss) error {
 		v.Reduction = ""
 		return v.Check(tensor.Shape{1, 2}, tensor.Shape{1, 2})
 	case Tversky:
-		v.Reduction = ""
+		v.Reduction, v.Axis = "", nil // the axis is checked against the predictions' rank
 		return v.Check(tensor.Shape{1, 1}, tensor.Shape{1, 1})
 	case Circle:
 		v.Reduction = ""
@@ -354,11 +354,15 @@ func Config(l Loss) (class string, cfg map[string]any, ok bool) {
 		return "IoU", cfg, true
 	case Tversky:
 		a, b := v.alphaBeta()
-		if a == TverskyAlphaBeta && b == TverskyAlphaBeta && v.Reduction == "" {
+		if a == TverskyAlphaBeta && b == TverskyAlphaBeta && v.Reduction == "" && v.Axis == nil {
 			return "", nil, false
 		}
 		cfg = base(v.Name())
 		cfg["alpha"], cfg["beta"] = a, b
+		if v.Axis != nil {
+			// Only when set: Keras versions before the argument refuse the key.
+			cfg["axis"] = slices.Clone(v.Axis)
+		}
 		return "Tversky", cfg, true
 	case Circle:
 		g, m := v.gammaMargin()

@@ -49,7 +49,7 @@ func segFixtures(r *rand.Rand) []fixture {
 	p1, y1 := mk(1)
 	var fx []fixture
 	for _, l := range []Loss{Dice{}, Dice{Axis: []int{1, 2, 3}}, Dice{Axis: []int{-1, -3, -2}}, Tversky{}, Tversky{Alpha: Float(0.7), Beta: Float(0.2)},
-		IoU{}, IoU{Axis: []int{1, 2, 3}}} {
+		IoU{}, IoU{Axis: []int{1, 2, 3}}, Tversky{Alpha: Float(0.3), Beta: Float(0.6), Axis: []int{1, 2, 3}}} {
 		fx = append(fx, fixture{fmt.Sprintf("%T%v", l, l), l, p, y}, fixture{fmt.Sprintf("%T%v batch of 1", l, l), l, p1, y1})
 	}
 	return fx
@@ -98,9 +98,8 @@ def dice(y, p, axis):
 def iou(y, p, axis):
     inter = (y * p).sum(axis=axis)
     return 1 - inter / (y.sum(axis=axis) + p.sum(axis=axis) - inter + EPS)
-def tversky(y, p, a, b):
-    y, p = y.reshape(-1), p.reshape(-1)
-    i = (y * p).sum(); fp = ((1 - p) * y).sum(); fn = (p * (1 - y)).sum()
+def tversky(y, p, a, b, axis):
+    i = (y * p).sum(axis=axis); fp = ((1 - p) * y).sum(axis=axis); fn = (p * (1 - y)).sum(axis=axis)
     return 1 - i / (i + a * fp + b * fn + EPS)
 def reduce(v, w, red):
     v = np.asarray(v)
@@ -124,7 +123,7 @@ for c in json.load(sys.stdin):
     elif c["kind"] == "iou":
         f = lambda p: iou(y, p, None if c["axis"] is None else tuple(a % y.ndim for a in c["axis"]))
     else:
-        f = lambda p: tversky(y, p, c["alpha"], c["beta"])
+        f = lambda p: tversky(y, p, c["alpha"], c["beta"], None if c["axis"] is None else tuple(a % y.ndim for a in c["axis"]))
     r = {}
     for red in ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight"):
         r[red] = float(reduce(f(p), None, red))
@@ -147,7 +146,7 @@ json.dump(out, sys.stdout)
 		case IoU:
 			c["kind"], c["axis"] = "iou", l.Axis
 		case Tversky:
-			c["kind"] = "tversky"
+			c["kind"], c["axis"] = "tversky", l.Axis
 			c["alpha"], c["beta"] = l.alphaBeta()
 		}
 		cases = append(cases, c)
@@ -194,6 +193,9 @@ func TestSegmentationLossConfig(t *testing.T) {
 		{"Dice", map[string]any{"name": "dice", "reduction": "sum", "axis": []any{1.0, 2.0, 3.0}}, Dice{Reduction: Sum, Axis: []int{1, 2, 3}}},
 		{"Tversky", map[string]any{"name": "tversky", "alpha": 0.5, "beta": 0.5}, Tversky{}},
 		{"Tversky", map[string]any{"name": "tversky", "alpha": 0.3, "beta": 0.7}, Tversky{Alpha: Float(0.3), Beta: Float(0.7)}},
+		// Newer Keras 3 writes Tversky's axis.
+		{"Tversky", map[string]any{"name": "tversky", "alpha": 0.5, "beta": 0.5, "axis": nil, "reduction": "sum_over_batch_size"}, Tversky{}},
+		{"Tversky", map[string]any{"name": "tversky", "alpha": 0.5, "beta": 0.5, "axis": []any{1.0, 2.0, 3.0}}, Tversky{Axis: []int{1, 2, 3}}},
 		// Keras 3's IoU().get_config(), and an axis.
 		{"IoU", map[string]any{"name": "iou", "reduction": "sum_over_batch_size", "axis": nil, "dtype": nil}, IoU{}},
 		{"IoU", map[string]any{"name": "iou", "reduction": "mean", "axis": []any{-1.0, 1.0, 2.0}}, IoU{Reduction: Mean, Axis: []int{-1, 1, 2}}},

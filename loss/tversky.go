@@ -11,14 +11,16 @@ import (
 )
 
 // Tversky is Keras's Tversky loss: 1 - I/(I + Alpha·FP + Beta·FN +
-// Epsilon) over the whole batch, with I = Σ t·p, FP = Σ (1-p)·t and
-// FN = Σ p·(1-t), as Keras names them (keras/src/losses/losses.py,
-// tversky). Alpha and Beta nil are Keras's 0.5 each, which makes it the
-// batch-wide Dice loss. Sample weights and Values work as for a batch-wide
-// Dice.
+// Epsilon), with I = Σ t·p, FP = Σ (1-p)·t and FN = Σ p·(1-t), as Keras
+// names them (keras/src/losses/losses.py, tversky). Alpha and Beta nil are
+// Keras's 0.5 each, which makes it the Dice loss. Axis is Keras's (newer
+// versions have it; older ones sum over the whole batch, as nil does):
+// nil or every axis but the batch's, as Dice's. Sample weights and Values
+// work as Dice's.
 type Tversky struct {
 	Reduction   Reduction
 	Alpha, Beta *float64
+	Axis        []int
 }
 
 // NameTversky is Keras's name of the Tversky loss.
@@ -32,7 +34,7 @@ func (Tversky) Name() string { return NameTversky }
 
 // Check accepts targets of pred's shape, up to a trailing axis of 1.
 func (l Tversky) Check(pred, target tensor.Shape) error {
-	if err := checkMasks(l.Name(), l.Reduction, pred, target); err != nil {
+	if err := (Dice{Reduction: l.Reduction, Axis: l.Axis}).checkAs(l.Name(), pred, target); err != nil {
 		return err
 	}
 	if a, b := l.alphaBeta(); !(a >= 0 && b >= 0) || math.IsInf(a+b, 0) {
@@ -62,9 +64,17 @@ func (l Tversky) Compute(pred, target, grad *tensor.Tensor) float64 {
 func (l Tversky) ComputeWeighted(pred, target *tensor.Tensor, w []float32, grad *tensor.Tensor) float64 {
 	mustCheck(l, pred, target, grad)
 	checkWeights(l.Name(), pred, w)
-	f := batchWide(l.Reduction, w, pred.Shape[0])
 	a, b := l.alphaBeta()
-	return f * tversky(gradData(grad), pred.Data, target.Data, a, b, f)
+	if per, _ := perSampleAxis(l.Name(), l.Axis, pred.Shape); per {
+		n := pred.Shape[0]
+		cols := len(pred.Data) / n
+		rows := func(g, p, t []float32, rows int, scale float64) float64 {
+			return tverskyRows(g, p, t, rows, a, b, scale)
+		}
+		return rowwise(l.Reduction, rows, gradData(grad), pred.Data, target.Data, w, n, cols, cols)
+	}
+	f := batchWide(l.Reduction, w, pred.Shape[0])
+	return f * tverskyRows(gradData(grad), pred.Data, target.Data, 1, a, b, f)
 }
 
 // Values returns the per-sample losses (see Unreduced).
@@ -74,27 +84,45 @@ func (l Tversky) Values(pred, target *tensor.Tensor, w []float32, out []float32)
 		return nil, err
 	}
 	a, b := l.alphaBeta()
-	return broadcast(tversky(nil, pred.Data, target.Data, a, b, 1), w, pred.Shape[0], out), nil
+	n := pred.Shape[0]
+	if per, _ := perSampleAxis(l.Name(), l.Axis, pred.Shape); per {
+		cols := len(pred.Data) / n
+		rows := func(g, p, t []float32, rows int, scale float64) float64 {
+			return tverskyRows(g, p, t, rows, a, b, scale)
+		}
+		return rowValues(rows, pred.Data, target.Data, w, n, cols, cols, out), nil
+	}
+	return broadcast(tverskyRows(nil, pred.Data, target.Data, 1, a, b, 1), w, n, out), nil
 }
 
-// tversky is Tversky's kernel over the whole batch: with I = Σ t·p,
-// FP = Σ (1-p)·t, FN = Σ p·(1-t) and D = I + a·FP + b·FN + Epsilon, the loss
-// is 1 - I/D and ∂/∂p_j = -(t_j·D - I·(t_j - a·t_j + b·(1-t_j)))/D².
-func tversky(g, p, t []float32, a, b, scale float64) float64 {
+// tverskyRows is Tversky's kernel over rows rows of p and t (len(p)/rows
+// each): with I = Σ t·p, FP = Σ (1-p)·t, FN = Σ p·(1-t) and
+// D = I + a·FP + b·FN + Epsilon, a row's loss is 1 - I/D and
+// ∂/∂p_j = -(t_j·D - I·(t_j - a·t_j + b·(1-t_j)))/D². It returns the sum
+// of the rows' losses and writes scale times the gradient into g.
+func tverskyRows(g, p, t []float32, rows int, a, b, scale float64) float64 {
+	cols := len(p) / rows
 	t = t[:len(p)]
-	var in, fp, fn float64
-	for j, v := range p {
-		y, q := float64(t[j]), float64(v)
-		in += y * q
-		fp += (1 - q) * y
-		fn += q * (1 - y)
-	}
-	d := in + a*fp + b*fn + Epsilon
-	if g != nil {
-		for j := range p {
-			y := float64(t[j])
-			g[j] = float32(-scale * (y*d - in*(y-a*y+b*(1-y))) / (d * d))
+	var sum float64
+	for r := range rows {
+		pr, tr := p[r*cols:(r+1)*cols], t[r*cols:(r+1)*cols]
+		var in, fp, fn float64
+		for j, v := range pr {
+			y, q := float64(tr[j]), float64(v)
+			in += y * q
+			fp += (1 - q) * y
+			fn += q * (1 - y)
+		}
+		d := in + a*fp + b*fn + Epsilon
+		sum += 1 - in/d
+		if g == nil {
+			continue
+		}
+		gr := g[r*cols : (r+1)*cols]
+		for j := range pr {
+			y := float64(tr[j])
+			gr[j] = float32(-scale * (y*d - in*(y-a*y+b*(1-y))) / (d * d))
 		}
 	}
-	return 1 - in/d
+	return sum
 }
