@@ -171,7 +171,7 @@ var kerasOptimizerClasses = map[string]string{
 	"adam": "Adam", "adamw": "AdamW", "adamax": "Adamax", "nadam": "Nadam",
 	"sgd": "SGD", "rmsprop": "RMSprop", "adagrad": "Adagrad",
 	"adadelta": "Adadelta", "ftrl": "Ftrl", "lion": "Lion",
-	"adafactor": "Adafactor",
+	"adafactor": "Adafactor", "schedule_free_adamw": "ScheduleFreeAdamW",
 }
 
 // kerasConfigJSON is the model's config.json: ToJSON's Keras 3 layout

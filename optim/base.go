@@ -38,6 +38,8 @@ const (
 	NameLion      = "lion"
 	NameFtrl      = "ftrl"
 	NameAdafactor = "adafactor"
+	// NameScheduleFreeAdamW is Keras's snake_case name of ScheduleFreeAdamW.
+	NameScheduleFreeAdamW = "schedule_free_adamw"
 )
 
 // Optimizer updates variables from their gradients with Keras's formulas and defaults.
@@ -191,7 +193,7 @@ type Clip struct {
 
 // names lists every name Parse accepts.
 var names = []string{NameAdam, NameAdamW, NameSGD, NameRMSprop, NameAdagrad,
-	NameNadam, NameAdamax, NameAdadelta, NameLion, NameFtrl, NameAdafactor}
+	NameNadam, NameAdamax, NameAdadelta, NameLion, NameFtrl, NameAdafactor, NameScheduleFreeAdamW}
 
 // Parse returns the optimizer with Keras name name (any case), with
 // Keras's default options, as compile(optimizer="nadam") does.
@@ -219,6 +221,8 @@ func Parse(name string) (Optimizer, error) {
 		return &Ftrl{}, nil
 	case NameAdafactor:
 		return &Adafactor{}, nil
+	case NameScheduleFreeAdamW, "schedulefreeadamw": // also Keras's class name, lowered
+		return &ScheduleFreeAdamW{}, nil
 	}
 	return nil, fmt.Errorf("optim: unknown optimizer %q; use one of %s", name, strings.Join(names, ", "))
 }
@@ -271,6 +275,9 @@ func (b base) config(m map[string]any, lrConfig any) {
 type slotSpec struct {
 	name string
 	init float32 // every element's initial value
+	// fromVariable starts the slot as a copy of the variable (Keras's
+	// assign(slot, ops.copy(var)) at build), instead of init.
+	fromVariable bool
 	// shape gives the slot's shape from the variable's; nil means the
 	// variable's own shape.
 	shape func(tensor.Shape) tensor.Shape
@@ -521,7 +528,10 @@ func (s *state) prepare(b base, r rule, values, grads []*tensor.Tensor) {
 			for k, sp := range specs {
 				sh := sp.shapeOf(v.Shape)
 				t := &tensor.Tensor{Shape: sh, Data: make([]float32, sh.Size())}
-				if sp.init != 0 {
+				switch {
+				case sp.fromVariable:
+					copy(t.Data, v.Data)
+				case sp.init != 0:
 					t.Fill(sp.init)
 				}
 				s.slots[i][k] = t

@@ -108,6 +108,12 @@ func FromConfig(name string, cfg map[string]any) (Optimizer, error) {
 		r.defaulted("rho", &o.Rho, 0.95, openUnit)
 		r.defaulted("epsilon", &o.Epsilon, 1e-7, positive)
 		o.WeightDecay, o.Clip, o.LRMultipliers, o.EMA, o.GradientAccumulationSteps = b.wd, b.clip, b.mult, b.ema, b.accum
+	case *ScheduleFreeAdamW:
+		r.defaulted("beta_1", &o.Beta1, 0.9, openUnit)
+		r.defaulted("beta_2", &o.Beta2, 0.999, openUnit)
+		r.defaulted("epsilon", &o.Epsilon, 1e-8, positive)
+		o.WarmupSteps = r.count("warmup_steps", 0)
+		o.WeightDecay, o.Clip, o.LRMultipliers, o.EMA, o.GradientAccumulationSteps = b.wd, b.clip, b.mult, b.ema, b.accum
 	case *Lion:
 		// lion.py: "`beta_1` must be in the [0, 1] range" (0 excluded).
 		r.defaulted("beta_1", &o.Beta1, 0.9, unitRight)

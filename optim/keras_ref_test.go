@@ -113,6 +113,9 @@ var refCases = []struct {
 	{"adafactor", kv{"learning_rate": 0.5, "clip_threshold": 0.5, "beta_2_decay": -0.5, "epsilon_2": 1e-2}},
 	{"adafactor", kv{"learning_rate": 0.05, "relative_step": false, "weight_decay": 0.1, "gradient_accumulation_steps": 2}},
 	{"adafactor", kv{"learning_rate": cosine(2.0, 4), "use_ema": true}},
+	{"schedule_free_adamw", kv{}},
+	{"schedule_free_adamw", kv{"learning_rate": 0.05, "warmup_steps": 3, "weight_decay": 0.1, "beta_1": 0.8, "beta_2": 0.99}},
+	{"schedule_free_adamw", kv{"learning_rate": 0.05, "gradient_accumulation_steps": 2, "clipnorm": 0.5, "epsilon": 1e-6}},
 }
 
 // TestKerasReference runs every optimizer, from its Keras config, on the

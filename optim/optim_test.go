@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -750,4 +751,58 @@ func TestExcludeFromWeightDecay(t *testing.T) {
 		}
 	}()
 	(&Nadam{WeightDecay: 0.1, ExcludeFromWeightDecay: []string{"bias"}}).Apply(vars(start), vars(steps[0]))
+}
+
+// TestScheduleFreeAdamWSwaps: SwapToEval moves the variables to the
+// average x = (y - (1-β1)z)/β1 and SwapToTrain back to y; a second swap
+// the same way does nothing; the next Apply swaps back by itself; the
+// config reads back, also by Keras's class name.
+func TestScheduleFreeAdamWSwaps(t *testing.T) {
+	o := &ScheduleFreeAdamW{LR: 0.05, Beta1: 0.8}
+	w := []*tensor.Tensor{{Shape: tensor.Shape{3}, Data: []float32{1, -2, 0.5}}}
+	g := []*tensor.Tensor{{Shape: tensor.Shape{3}, Data: []float32{0.3, -0.1, 0.7}}}
+	o.SwapToEval() // before any Apply: nothing to swap
+	for range 4 {
+		o.Apply(w, g)
+	}
+	y := slices.Clone(w[0].Data)
+	z := o.State()[0].Value.Data
+	o.SwapToEval()
+	o.SwapToEval()
+	for j, v := range w[0].Data {
+		if x := (y[j] - 0.2*z[j]) / 0.8; math.Abs(float64(v-x)) > 1e-6 {
+			t.Fatalf("after SwapToEval w[%d] = %v, want x = %v", j, v, x)
+		}
+	}
+	o.SwapToTrain()
+	for j, v := range w[0].Data {
+		if math.Abs(float64(v-y[j])) > 1e-6 {
+			t.Fatalf("after SwapToTrain w[%d] = %v, want y = %v", j, v, y[j])
+		}
+	}
+	// Apply after SwapToEval trains from y, as if it had not been swapped.
+	ref := &ScheduleFreeAdamW{LR: 0.05, Beta1: 0.8}
+	wr := []*tensor.Tensor{{Shape: tensor.Shape{3}, Data: []float32{1, -2, 0.5}}}
+	for range 5 {
+		ref.Apply(wr, g)
+	}
+	o.SwapToEval()
+	o.Apply(w, g)
+	for j := range w[0].Data {
+		if math.Abs(float64(w[0].Data[j]-wr[0].Data[j])) > 1e-6 {
+			t.Fatalf("an Apply after SwapToEval gives %v, want %v", w[0].Data, wr[0].Data)
+		}
+	}
+	for _, name := range []string{"ScheduleFreeAdamW", "schedule_free_adamw"} {
+		back, err := FromConfig(name, o.Config())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(back.Config(), o.Config()) {
+			t.Errorf("%s: config %v reads back as %v", name, o.Config(), back.Config())
+		}
+	}
+	if _, err := FromConfig("ScheduleFreeAdamW", map[string]any{"warmup_steps": -1.0}); err == nil {
+		t.Error("warmup_steps -1: no error")
+	}
 }

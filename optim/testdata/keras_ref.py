@@ -1,6 +1,6 @@
 # Keras 3's optimizers and learning-rate schedules in NumPy (float64), written
 # from keras/src/optimizers/{base_optimizer,sgd,adam,adamw,rmsprop,adagrad,
-# nadam,adamax,adadelta,lion,ftrl,adafactor}.py and
+# nadam,adamax,adadelta,lion,ftrl,adafactor,schedule_free_adamw}.py and
 # keras/src/optimizers/schedules/learning_rate_schedule.py, as an independent
 # reference for the Go tests. Reads JSON on stdin, writes JSON on stdout:
 #   {"cases": [{"opt", "cfg", "shapes", "start", "grads"}], "schedules": [{"class", "cfg", "steps"}]}
@@ -29,6 +29,8 @@ DEFAULTS = {
                  l2_shrinkage_regularization_strength=0.0, beta=0.0),
     "adafactor": dict(beta_2_decay=-0.8, epsilon_1=1e-30, epsilon_2=1e-3,
                       clip_threshold=1.0, relative_step=True),
+    "schedule_free_adamw": dict(learning_rate=0.0025, beta_1=0.9, beta_2=0.999,
+                                epsilon=1e-8, warmup_steps=0),
 }
 
 
@@ -61,6 +63,9 @@ class Opt:
         elif name == "ftrl":
             self.s["acc"] = [np.full_like(v, c["initial_accumulator_value"]) for v in variables]
             self.s["lin"] = zeros()
+        elif name == "schedule_free_adamw":
+            # build: the momentum z starts as a copy of the variable.
+            self.s["z"], self.s["v"] = [v.copy() for v in variables], zeros()
         elif name == "adafactor":
             self.s["v"] = zeros()
             self.s["r"] = [np.zeros(v.shape[:-1]) if v.ndim >= 2 else 0.0 for v in variables]
@@ -126,6 +131,20 @@ class Opt:
             self.u_product *= self.c["beta_1"] * (1.0 - 0.5 * 0.96 ** t)
         for i, g in enumerate(grads):
             self.var[i] = getattr(self, "u_" + self.name)(i, g, self.var[i], lr)
+
+    def u_schedule_free_adamw(self, i, g, w, lr):
+        c = self.c
+        t = self.iterations + 1
+        if c["warmup_steps"] > 0:
+            lr = lr * min(t / c["warmup_steps"], 1.0)
+        z, v = self.s["z"], self.s["v"]
+        z_old = z[i].copy()
+        v[i] = v[i] + (g * g - v[i]) * (1 - c["beta_2"])
+        denom = np.sqrt(v[i] / (1 - c["beta_2"] ** t)) + c["epsilon"]
+        z[i] = z[i] - lr * g / denom
+        x = (w - (1 - c["beta_1"]) * z_old) / c["beta_1"]
+        x = (1 - 1.0 / t) * x + (1.0 / t) * z[i]
+        return (1 - c["beta_1"]) * z[i] + c["beta_1"] * x
 
     def u_sgd(self, i, g, w, lr):
         mu = self.c["momentum"]
