@@ -181,7 +181,7 @@ var coverageOptimizers = []coverageRow{
 	{"MultiOptimizer", "not yet: one optimizer per group of layers; newer than issue 19's list"},
 	{"OptimizerMap", "not yet: one optimizer per group of layers; newer than issue 19's list"},
 	{"ScheduleFreeAdamW", supported},
-	{"ScheduleFreeSGD", "not yet: it keeps two optimizer-wide scalars (the sum of squared rates, the last step) besides its per-variable slots, which the optimizer state layout does not hold yet"},
+	{"ScheduleFreeSGD", supported},
 }
 
 // scheduleArgs are the arguments a schedule class requires.

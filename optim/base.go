@@ -193,7 +193,7 @@ type Clip struct {
 
 // names lists every name Parse accepts.
 var names = []string{NameAdam, NameAdamW, NameSGD, NameRMSprop, NameAdagrad,
-	NameNadam, NameAdamax, NameAdadelta, NameLion, NameFtrl, NameAdafactor, NameScheduleFreeAdamW}
+	NameNadam, NameAdamax, NameAdadelta, NameLion, NameFtrl, NameAdafactor, NameScheduleFreeAdamW, NameScheduleFreeSGD}
 
 // Parse returns the optimizer with Keras name name (any case), with
 // Keras's default options, as compile(optimizer="nadam") does.
@@ -223,6 +223,8 @@ func Parse(name string) (Optimizer, error) {
 		return &Adafactor{}, nil
 	case NameScheduleFreeAdamW, "schedulefreeadamw": // also Keras's class name, lowered
 		return &ScheduleFreeAdamW{}, nil
+	case NameScheduleFreeSGD, "schedulefreesgd":
+		return &ScheduleFreeSGD{}, nil
 	}
 	return nil, fmt.Errorf("optim: unknown optimizer %q; use one of %s", name, strings.Join(names, ", "))
 }

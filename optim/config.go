@@ -114,6 +114,10 @@ func FromConfig(name string, cfg map[string]any) (Optimizer, error) {
 		r.defaulted("epsilon", &o.Epsilon, 1e-8, positive)
 		o.WarmupSteps = r.count("warmup_steps", 0)
 		o.WeightDecay, o.Clip, o.LRMultipliers, o.EMA, o.GradientAccumulationSteps = b.wd, b.clip, b.mult, b.ema, b.accum
+	case *ScheduleFreeSGD:
+		r.defaulted("beta_1", &o.Beta1, 0.9, openUnit)
+		o.WarmupSteps = r.count("warmup_steps", 0)
+		o.WeightDecay, o.Clip, o.LRMultipliers, o.EMA, o.GradientAccumulationSteps = b.wd, b.clip, b.mult, b.ema, b.accum
 	case *Lion:
 		// lion.py: "`beta_1` must be in the [0, 1] range" (0 excluded).
 		r.defaulted("beta_1", &o.Beta1, 0.9, unitRight)

@@ -116,6 +116,9 @@ var refCases = []struct {
 	{"schedule_free_adamw", kv{}},
 	{"schedule_free_adamw", kv{"learning_rate": 0.05, "warmup_steps": 3, "weight_decay": 0.1, "beta_1": 0.8, "beta_2": 0.99}},
 	{"schedule_free_adamw", kv{"learning_rate": 0.05, "gradient_accumulation_steps": 2, "clipnorm": 0.5, "epsilon": 1e-6}},
+	{"schedule_free_sgd", kv{}},
+	{"schedule_free_sgd", kv{"learning_rate": 0.1, "warmup_steps": 3, "weight_decay": 0.1, "beta_1": 0.7}},
+	{"schedule_free_sgd", kv{"learning_rate": cosine(0.2, 5), "gradient_accumulation_steps": 2, "clipvalue": 0.3}},
 }
 
 // TestKerasReference runs every optimizer, from its Keras config, on the

@@ -806,3 +806,45 @@ func TestScheduleFreeAdamWSwaps(t *testing.T) {
 		t.Error("warmup_steps -1: no error")
 	}
 }
+
+// TestScheduleFreeSGDState: the state holds the sum of squared rates
+// beside the slots and restores to the same next step; finalizing puts the
+// average x into the variables; a state without the sum is refused.
+func TestScheduleFreeSGDState(t *testing.T) {
+	mk := func() ([]*tensor.Tensor, []*tensor.Tensor) {
+		return []*tensor.Tensor{{Shape: tensor.Shape{3}, Data: []float32{1, -2, 0.5}}},
+			[]*tensor.Tensor{{Shape: tensor.Shape{3}, Data: []float32{0.3, -0.1, 0.7}}}
+	}
+	a := &ScheduleFreeSGD{LR: 0.1, WarmupSteps: 2, WeightDecay: 0.01}
+	wa, g := mk()
+	for range 3 {
+		a.Apply(wa, g)
+	}
+	st := a.State()
+	if last := st[len(st)-1]; last.Name != "sum_sq_lrs" || math.Abs(float64(last.Value.Data[0])-(0.05*0.05+0.1*0.1+0.1*0.1)) > 1e-7 {
+		t.Fatalf("last state slot %s = %v, want sum_sq_lrs = 0.0225", last.Name, last.Value.Data)
+	}
+	b := &ScheduleFreeSGD{LR: 0.1, WarmupSteps: 2, WeightDecay: 0.01}
+	wb, _ := mk()
+	copy(wb[0].Data, wa[0].Data)
+	if err := b.SetState(a.Iterations(), st); err != nil {
+		t.Fatal(err)
+	}
+	a.Apply(wa, g)
+	b.Apply(wb, g)
+	if !slices.Equal(wa[0].Data, wb[0].Data) {
+		t.Errorf("restored optimizer steps to %v, the original to %v", wb[0].Data, wa[0].Data)
+	}
+	x := slices.Clone(a.State()[1].Value.Data)
+	a.FinalizeVariableValues(wa)
+	if !slices.Equal(wa[0].Data, x) {
+		t.Errorf("after FinalizeVariableValues the variable is %v, want x = %v", wa[0].Data, x)
+	}
+	if err := b.SetState(3, st[:len(st)-1]); err == nil || !strings.Contains(err.Error(), "lacks sum_sq_lrs") {
+		t.Errorf("a state without sum_sq_lrs: %v", err)
+	}
+	back, err := FromConfig("ScheduleFreeSGD", a.Config())
+	if err != nil || !reflect.DeepEqual(back.Config(), a.Config()) {
+		t.Errorf("config %v reads back as %v, %v", a.Config(), back, err)
+	}
+}

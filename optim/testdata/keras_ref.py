@@ -31,6 +31,7 @@ DEFAULTS = {
                       clip_threshold=1.0, relative_step=True),
     "schedule_free_adamw": dict(learning_rate=0.0025, beta_1=0.9, beta_2=0.999,
                                 epsilon=1e-8, warmup_steps=0),
+    "schedule_free_sgd": dict(learning_rate=0.0025, beta_1=0.9, warmup_steps=0),
 }
 
 
@@ -63,6 +64,9 @@ class Opt:
         elif name == "ftrl":
             self.s["acc"] = [np.full_like(v, c["initial_accumulator_value"]) for v in variables]
             self.s["lin"] = zeros()
+        elif name == "schedule_free_sgd":
+            self.s["z"], self.s["x"] = [v.copy() for v in variables], [v.copy() for v in variables]
+            self.sum_sq = 0.0
         elif name == "schedule_free_adamw":
             # build: the momentum z starts as a copy of the variable.
             self.s["z"], self.s["v"] = [v.copy() for v in variables], zeros()
@@ -124,13 +128,33 @@ class Opt:
     def _step(self, grads):
         grads = self.clip(grads)
         lr = self.lr()
-        if self.c["weight_decay"] is not None:
+        if self.c["weight_decay"] is not None and self.name != "schedule_free_sgd":
+            # schedule_free_sgd overrides _apply_weight_decay: its decay
+            # goes into the gradient in update_step.
             self.var = [v - v * self.c["weight_decay"] * lr for v in self.var]
+        if self.name == "schedule_free_sgd":
+            # sum_sq_lrs grows once per iteration (the last_iteration guard).
+            t = self.iterations + 1
+            l = lr * min(t / self.c["warmup_steps"], 1.0) if self.c["warmup_steps"] > 0 else lr
+            self.sum_sq += l * l
         if self.name == "nadam":
             t = self.iterations + 1
             self.u_product *= self.c["beta_1"] * (1.0 - 0.5 * 0.96 ** t)
         for i, g in enumerate(grads):
             self.var[i] = getattr(self, "u_" + self.name)(i, g, self.var[i], lr)
+
+    def u_schedule_free_sgd(self, i, g, w, lr):
+        c = self.c
+        t = self.iterations + 1
+        if c["warmup_steps"] > 0:
+            lr = lr * min(t / c["warmup_steps"], 1.0)
+        weight = lr * lr / self.sum_sq if self.sum_sq != 0 else 0.0
+        if c["weight_decay"] is not None:
+            g = g + c["weight_decay"] * w
+        z, x = self.s["z"], self.s["x"]
+        z[i] = z[i] - lr * g
+        x[i] = (1 - weight) * x[i] + weight * z[i]
+        return (1 - c["beta_1"]) * z[i] + c["beta_1"] * x[i]
 
     def u_schedule_free_adamw(self, i, g, w, lr):
         c = self.c
