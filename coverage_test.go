@@ -177,7 +177,7 @@ var coverageOptimizers = []coverageRow{
 	{"Adamax", supported}, {"AdamW", supported}, {"Ftrl", supported}, {"Lion", supported},
 	{"Nadam", supported}, {"RMSprop", supported}, {"SGD", supported},
 	{"LossScaleOptimizer", "not planned: it scales the loss for float16 training, and gokeras trains in float32"},
-	{"Muon", "not yet: newer than issue 19's list"},
+	{"Muon", supported},
 	{"MultiOptimizer", "not yet: one optimizer per group of layers; newer than issue 19's list"},
 	{"OptimizerMap", "not yet: one optimizer per group of layers; newer than issue 19's list"},
 	{"ScheduleFreeAdamW", supported},

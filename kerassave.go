@@ -172,7 +172,7 @@ var kerasOptimizerClasses = map[string]string{
 	"sgd": "SGD", "rmsprop": "RMSprop", "adagrad": "Adagrad",
 	"adadelta": "Adadelta", "ftrl": "Ftrl", "lion": "Lion",
 	"adafactor": "Adafactor", "schedule_free_adamw": "ScheduleFreeAdamW",
-	"schedule_free_sgd": "ScheduleFreeSGD",
+	"schedule_free_sgd": "ScheduleFreeSGD", "muon": "Muon",
 }
 
 // kerasConfigJSON is the model's config.json: ToJSON's Keras 3 layout

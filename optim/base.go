@@ -193,7 +193,7 @@ type Clip struct {
 
 // names lists every name Parse accepts.
 var names = []string{NameAdam, NameAdamW, NameSGD, NameRMSprop, NameAdagrad,
-	NameNadam, NameAdamax, NameAdadelta, NameLion, NameFtrl, NameAdafactor, NameScheduleFreeAdamW, NameScheduleFreeSGD}
+	NameNadam, NameAdamax, NameAdadelta, NameLion, NameFtrl, NameAdafactor, NameScheduleFreeAdamW, NameScheduleFreeSGD, NameMuon}
 
 // Parse returns the optimizer with Keras name name (any case), with
 // Keras's default options, as compile(optimizer="nadam") does.
@@ -225,6 +225,8 @@ func Parse(name string) (Optimizer, error) {
 		return &ScheduleFreeAdamW{}, nil
 	case NameScheduleFreeSGD, "schedulefreesgd":
 		return &ScheduleFreeSGD{}, nil
+	case NameMuon:
+		return &Muon{}, nil
 	}
 	return nil, fmt.Errorf("optim: unknown optimizer %q; use one of %s", name, strings.Join(names, ", "))
 }

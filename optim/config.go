@@ -114,6 +114,50 @@ func FromConfig(name string, cfg map[string]any) (Optimizer, error) {
 		r.defaulted("epsilon", &o.Epsilon, 1e-8, positive)
 		o.WarmupSteps = r.count("warmup_steps", 0)
 		o.WeightDecay, o.Clip, o.LRMultipliers, o.EMA, o.GradientAccumulationSteps = b.wd, b.clip, b.mult, b.ema, b.accum
+	case *Muon:
+		r.defaulted("adam_beta_1", &o.AdamBeta1, 0.9, openUnit)
+		r.defaulted("adam_beta_2", &o.AdamBeta2, 0.999, openUnit)
+		r.defaulted("epsilon", &o.Epsilon, 1e-7, positive)
+		r.defaulted("adam_lr_ratio", &o.AdamLRRatio, 0.1, positive)
+		r.defaulted("momentum", &o.Momentum, 0.95, openUnit)
+		for _, k := range []struct {
+			key string
+			dst *float64
+			def float64
+		}{{"muon_a", &o.MuonA, 3.4445}, {"muon_b", &o.MuonB, -4.7750}, {"muon_c", &o.MuonC, 2.0315}} {
+			r.float(k.key, k.dst)
+			if math.IsNaN(*k.dst) || math.IsInf(*k.dst, 0) {
+				r.Failf("optim: muon %s is %v; use a finite number (default %v)", k.key, *k.dst, k.def)
+			}
+		}
+		o.NSSteps = r.count("ns_steps", 1)
+		var nesterov, exclEmb = true, true
+		r.bool("nesterov", &nesterov)
+		r.bool("exclude_embeddings", &exclEmb)
+		o.NoNesterov, o.KeepEmbeddings = !nesterov, !exclEmb
+		if v, ok := r.Get("exclude_layers"); ok && v != nil {
+			list, isList := v.([]any)
+			for _, e := range list {
+				str, isStr := e.(string)
+				if !isStr {
+					isList = false
+					break
+				}
+				o.ExcludeLayers = append(o.ExcludeLayers, str)
+			}
+			if !isList {
+				r.Failf("optim: muon exclude_layers %v is not a list of strings", v)
+			}
+		}
+		// weight_decay: absent is Keras's 0.1, null is none.
+		if v, present := cfg["weight_decay"]; present {
+			if v == nil {
+				o.WeightDecay = Float(0)
+			} else {
+				o.WeightDecay = Float(b.wd)
+			}
+		}
+		o.Clip, o.LRMultipliers, o.EMA, o.GradientAccumulationSteps = b.clip, b.mult, b.ema, b.accum
 	case *ScheduleFreeSGD:
 		r.defaulted("beta_1", &o.Beta1, 0.9, openUnit)
 		o.WarmupSteps = r.count("warmup_steps", 0)

@@ -119,6 +119,9 @@ var refCases = []struct {
 	{"schedule_free_sgd", kv{}},
 	{"schedule_free_sgd", kv{"learning_rate": 0.1, "warmup_steps": 3, "weight_decay": 0.1, "beta_1": 0.7}},
 	{"schedule_free_sgd", kv{"learning_rate": cosine(0.2, 5), "gradient_accumulation_steps": 2, "clipvalue": 0.3}},
+	{"muon", kv{}},
+	{"muon", kv{"learning_rate": 0.02, "nesterov": false, "momentum": 0.9, "ns_steps": 3, "weight_decay": nil, "adam_lr_ratio": 0.5}},
+	{"muon", kv{"learning_rate": 0.02, "global_clipnorm": 1.0, "muon_a": 2.0, "muon_b": -1.5, "muon_c": 0.5}},
 }
 
 // TestKerasReference runs every optimizer, from its Keras config, on the

@@ -300,6 +300,9 @@ func allOptimizers() []func() Optimizer {
 		func() Optimizer { return &Lion{LR: 0.01, GradientAccumulationSteps: 2, EMA: EMA{Use: true}} },
 		func() Optimizer { return &Ftrl{LR: 0.1, L1: 0.01, L2: 0.1} },
 		func() Optimizer { return &Adafactor{LR: 0.1, WeightDecay: 0.01} },
+		func() Optimizer { return &ScheduleFreeAdamW{LR: 0.05, WarmupSteps: 2, WeightDecay: 0.01} },
+		func() Optimizer { return &ScheduleFreeSGD{LR: 0.1, WarmupSteps: 2, WeightDecay: 0.01} },
+		func() Optimizer { return &Muon{LR: 0.05, Clip: Clip{Norm: 0.5}} },
 	}
 }
 
@@ -429,13 +432,13 @@ func TestParse(t *testing.T) {
 			t.Errorf("Parse(%q).Name() = %q, want %q", n, got, strings.ToLower(n))
 		}
 	}
-	_, err := Parse("muon")
+	_, err := Parse("sophia")
 	if err == nil {
-		t.Fatal(`Parse("muon"): got nil error`)
+		t.Fatal(`Parse("sophia"): got nil error`)
 	}
-	for _, want := range []string{"optim:", `"muon"`, "adam, adamw, sgd, rmsprop, adagrad, nadam, adamax, adadelta, lion, ftrl, adafactor"} {
+	for _, want := range []string{"optim:", `"sophia"`, "adam, adamw, sgd, rmsprop, adagrad, nadam, adamax, adadelta, lion, ftrl, adafactor, schedule_free_adamw, schedule_free_sgd, muon"} {
 		if !strings.Contains(err.Error(), want) {
-			t.Errorf("Parse(\"muon\") error %q: want it to contain %q", err, want)
+			t.Errorf("Parse(\"sophia\") error %q: want it to contain %q", err, want)
 		}
 	}
 }
@@ -533,7 +536,7 @@ func TestFromConfigKeras(t *testing.T) {
 		{"two clips", "sgd", map[string]any{"clipnorm": 1.0, "clipvalue": 0.5}, "only one of clipnorm, clipvalue and global_clipnorm"},
 		{"schedule", "adam", map[string]any{"learning_rate": map[string]any{"class_name": "ExponentialDecay"}}, "learning_rate is"},
 		{"bad bool", "sgd", map[string]any{"nesterov": "yes"}, "use true or false"},
-		{"unknown optimizer", "muon", nil, `unknown optimizer "muon"`},
+		{"unknown optimizer", "sophia", nil, `unknown optimizer "sophia"`},
 	}
 	for _, tc := range cases {
 		_, err := FromConfig(tc.opt, tc.cfg)
@@ -846,5 +849,66 @@ func TestScheduleFreeSGDState(t *testing.T) {
 	back, err := FromConfig("ScheduleFreeSGD", a.Config())
 	if err != nil || !reflect.DeepEqual(back.Config(), a.Config()) {
 		t.Errorf("config %v reads back as %v, %v", a.Config(), back, err)
+	}
+}
+
+// TestMuonRoutingAndNewtonSchulz: which variables take the Muon step
+// (2-D and 3-D, not embeddings, not excluded), that a tall matrix is
+// orthogonalised as the transpose of its wide form, and that the result
+// is near-orthogonal (the quintic iteration pushes singular values into
+// about [0.7, 1.2], not to exactly 1).
+func TestMuonRoutingAndNewtonSchulz(t *testing.T) {
+	o := &Muon{ExcludeLayers: []string{"^head/"}}
+	if err := o.SetVariableNames([]string{"dense/kernel", "dense/bias", "head/kernel", "embedding/embeddings", "conv/kernel", "cube/kernel"}); err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range []struct {
+		shape tensor.Shape
+		adamw bool
+	}{{tensor.Shape{4, 3}, false}, {tensor.Shape{3}, true}, {tensor.Shape{4, 3}, true}, {tensor.Shape{10, 4}, true}, {tensor.Shape{3, 3, 2, 4}, true}, {tensor.Shape{2, 3, 4}, false}} {
+		if got := o.adamw(i, c.shape); got != c.adamw {
+			t.Errorf("variable %s %v: AdamW step %v, want %v", o.st.names[i], c.shape, got, c.adamw)
+		}
+	}
+	if err := (&Muon{ExcludeLayers: []string{"("}}).SetVariableNames([]string{"a/b"}); err == nil {
+		t.Error("a bad exclude_layers expression: no error")
+	}
+	wide := []float32{1, 2, 0.5, -1, 0.3, 2, -0.7, 1, 0.1, 0.4, -2, 1.5}
+	tall := make([]float32, 12)
+	for i := range 3 {
+		for j := range 4 {
+			tall[j*3+i] = wide[i*4+j]
+		}
+	}
+	ow := slices.Clone(wide)
+	o.newtonSchulz(ow, 3, 4)
+	ot := slices.Clone(tall)
+	o.newtonSchulz(ot, 4, 3)
+	for i := range 3 {
+		for j := range 4 {
+			if d := math.Abs(float64(ow[i*4+j] - ot[j*3+i])); d > 1e-5 {
+				t.Fatalf("NS of the tall matrix is not the transpose of the wide one's: %v vs %v", ot, ow)
+			}
+		}
+	}
+	for i := range 3 {
+		for k := range 3 {
+			var s float64
+			for j := range 4 {
+				s += float64(ow[i*4+j] * ow[k*4+j])
+			}
+			if i == k && (s < 0.5 || s > 1.5) || i != k && math.Abs(s) > 0.35 {
+				t.Errorf("X·Xᵀ[%d][%d] = %v after Newton-Schulz; want near the identity", i, k, s)
+			}
+		}
+	}
+	back, err := FromConfig("Muon", o.Config())
+	if err != nil || !reflect.DeepEqual(back.Config(), o.Config()) {
+		t.Errorf("config %v reads back as %v, %v", o.Config(), back, err)
+	}
+	none := &Muon{WeightDecay: Float(0)}
+	back, err = FromConfig("muon", none.Config())
+	if err != nil || back.(*Muon).weightDecay() != 0 {
+		t.Errorf("weight_decay none reads back as %v, %v", back, err)
 	}
 }

@@ -32,6 +32,9 @@ DEFAULTS = {
     "schedule_free_adamw": dict(learning_rate=0.0025, beta_1=0.9, beta_2=0.999,
                                 epsilon=1e-8, warmup_steps=0),
     "schedule_free_sgd": dict(learning_rate=0.0025, beta_1=0.9, warmup_steps=0),
+    "muon": dict(learning_rate=0.001, adam_beta_1=0.9, adam_beta_2=0.999, epsilon=1e-7,
+                 weight_decay=0.1, muon_a=3.4445, muon_b=-4.7750, muon_c=2.0315,
+                 adam_lr_ratio=0.1, momentum=0.95, ns_steps=6, nesterov=True),
 }
 
 
@@ -64,6 +67,8 @@ class Opt:
         elif name == "ftrl":
             self.s["acc"] = [np.full_like(v, c["initial_accumulator_value"]) for v in variables]
             self.s["lin"] = zeros()
+        elif name == "muon":
+            self.s["m"], self.s["v"] = zeros(), zeros()
         elif name == "schedule_free_sgd":
             self.s["z"], self.s["x"] = [v.copy() for v in variables], [v.copy() for v in variables]
             self.sum_sq = 0.0
@@ -142,6 +147,34 @@ class Opt:
             self.u_product *= self.c["beta_1"] * (1.0 - 0.5 * 0.96 ** t)
         for i, g in enumerate(grads):
             self.var[i] = getattr(self, "u_" + self.name)(i, g, self.var[i], lr)
+
+    def u_muon(self, i, g, w, lr):
+        c = self.c
+        if not 1 < w.ndim < 4:
+            # _adamw_update_step at lr * adam_lr_ratio
+            t = self.iterations + 1
+            lr = lr * c["adam_lr_ratio"]
+            alpha = lr * math.sqrt(1 - c["adam_beta_2"] ** t) / (1 - c["adam_beta_1"] ** t)
+            m, v = self.s["m"], self.s["v"]
+            m[i] = m[i] + (g - m[i]) * (1 - c["adam_beta_1"])
+            v[i] = v[i] + (g * g - v[i]) * (1 - c["adam_beta_2"])
+            return w - m[i] * alpha / (np.sqrt(v[i]) + c["epsilon"])
+        m = self.s["m"]
+        m[i] = m[i] + (g + m[i] * (c["momentum"] - 1))
+        u = g + c["momentum"] * m[i] if c["nesterov"] else m[i]
+        x = u
+        tr = lambda a: np.swapaxes(a, -1, -2)
+        tall = x.shape[-2] > x.shape[-1]
+        if tall:
+            x = tr(x)
+        x = x / (np.sqrt(np.sum(x * x, axis=(-2, -1), keepdims=True)) + 1e-7)
+        for _ in range(c["ns_steps"]):
+            a_ = x @ tr(x)
+            b_ = c["muon_b"] * a_ + c["muon_c"] * a_ @ a_
+            x = c["muon_a"] * x + b_ @ x
+        if tall:
+            x = tr(x)
+        return w - lr * x * max(1, w.shape[0] / w.shape[1]) ** 0.5
 
     def u_schedule_free_sgd(self, i, g, w, lr):
         c = self.c
