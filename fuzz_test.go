@@ -120,6 +120,26 @@ func FuzzParseModelJSON(f *testing.F) {
 		{"class_name": "RMSNormalization", "config": {"epsilon": 0}},
 		{"class_name": "Reshape", "config": {"target_shape": [-1, 2]}},
 		{"class_name": "AdaptiveAveragePooling1D", "config": {"output_size": [3]}}]}}`))
+	// The augmentation layers, losses and optimizers of 2026-12-07, with
+	// hostile values next to good ones.
+	f.Add([]byte(`{"class_name": "Sequential", "config": {"layers": [{"class_name": "InputLayer", "config": {"batch_shape": [null, 9, 7, 3]}},
+		{"class_name": "RandomGaussianBlur", "config": {"kernel_size": 101, "sigma": [0.1, 1e9]}},
+		{"class_name": "Equalization", "config": {"bins": 65536, "value_range": [0, 1e-30]}},
+		{"class_name": "RandomPerspective", "config": {"scale": 1, "fill_value": -1e38}},
+		{"class_name": "RandomShear", "config": {"x_factor": [-1, 1], "fill_mode": "wrap"}},
+		{"class_name": "Solarization", "config": {"addition_factor": 1, "threshold_factor": [0, 1]}},
+		{"class_name": "RandomPosterization", "config": {"factor": [0, 8]}},
+		{"class_name": "RandomGrayscale", "config": {"factor": 1}},
+		{"class_name": "RandomColorDegeneration", "config": {"factor": 1}},
+		{"class_name": "RandomSharpness", "config": {"factor": [0, 1]}},
+		{"class_name": "RandomInvert", "config": {"factor": 1}},
+		{"class_name": "AutoContrast", "config": {"value_range": [0, 1]}}]},
+		"compile_config": {"loss": {"class_name": "Circle", "config": {"gamma": 1e308, "margin": -5}},
+		"optimizer": {"class_name": "Muon", "config": {"ns_steps": 2000000000, "exclude_layers": ["("]}}}}`))
+	f.Add([]byte(`{"class_name": "Sequential", "config": {"layers": [{"class_name": "InputLayer", "config": {"batch_shape": [null, 4, 4, 1]}},
+		{"class_name": "Flatten", "config": {}}, {"class_name": "Dense", "config": {"units": 2}}]},
+		"compile_config": {"loss": {"class_name": "IoU", "config": {"axis": [1, 1]}},
+		"optimizer": {"class_name": "ScheduleFreeSGD", "config": {"warmup_steps": -3, "beta_1": 1}}}}`))
 	defer func(old int) { MaxParams = old }(MaxParams)
 	MaxParams = 1 << 20
 	f.Fuzz(func(t *testing.T, data []byte) {

@@ -131,6 +131,10 @@ func FromConfig(name string, cfg map[string]any) (Optimizer, error) {
 			}
 		}
 		o.NSSteps = r.count("ns_steps", 1)
+		if o.NSSteps > maxNSSteps {
+			// Each step is three matrix products per variable per batch.
+			r.Failf("optim: muon ns_steps is %d; use at most %d (Keras's default is 6)", o.NSSteps, maxNSSteps)
+		}
 		var nesterov, exclEmb = true, true
 		r.bool("nesterov", &nesterov)
 		r.bool("exclude_embeddings", &exclEmb)

@@ -54,6 +54,9 @@ type Muon struct {
 	x, a []float32 // Newton–Schulz scratch
 }
 
+// maxNSSteps bounds the Newton–Schulz iterations a config may ask for.
+const maxNSSteps = 100
+
 // NameMuon is Keras's name of Muon.
 const NameMuon = "muon"
 

@@ -906,6 +906,9 @@ func TestMuonRoutingAndNewtonSchulz(t *testing.T) {
 	if err != nil || !reflect.DeepEqual(back.Config(), o.Config()) {
 		t.Errorf("config %v reads back as %v, %v", o.Config(), back, err)
 	}
+	if _, err := FromConfig("Muon", map[string]any{"ns_steps": 2e9}); err == nil || !strings.Contains(err.Error(), "use at most 100") {
+		t.Errorf("ns_steps 2e9: %v", err)
+	}
 	none := &Muon{WeightDecay: Float(0)}
 	back, err = FromConfig("muon", none.Config())
 	if err != nil || back.(*Muon).weightDecay() != 0 {
