@@ -11,6 +11,7 @@ import (
 	"github.com/gokeras/gokeras/internal/config"
 	"github.com/gokeras/gokeras/nn"
 	"github.com/gokeras/gokeras/optim"
+	"github.com/gokeras/gokeras/train"
 )
 
 // A model file is the JSON Keras's model.to_json() writes for a Sequential
@@ -148,6 +149,10 @@ type FitConfig struct {
 	Epochs          int     `json:"epochs,omitempty"`
 	BatchSize       int     `json:"batch_size,omitempty"`
 	ValidationSplit float64 `json:"validation_split,omitempty"`
+	// Mix is the label-mixing augmentation of the recipe, a gokeras key
+	// written as Keras serialises the layer: "mix": {"class_name":
+	// "CutMix", "config": {"factor": 1.0}} (or MixUp); see train.Options.Mix.
+	Mix train.Mixer `json:"-"`
 }
 
 // ModelSpec is a parsed model file: the model and its suggested settings.
@@ -384,9 +389,26 @@ func (f *FitConfig) UnmarshalJSON(b []byte) error {
 	if v := out.ValidationSplit; !(v >= 0 && v < 1) {
 		r.Failf("validation_split %v must be in [0, 1), e.g. 0.2", v)
 	}
+	if v, ok := r.Get("mix"); ok && v != nil {
+		obj, isObj := v.(map[string]any)
+		class, _ := obj["class_name"].(string)
+		cfg, _ := obj["config"].(map[string]any)
+		if !isObj || class == "" {
+			r.Failf(`mix must be {"class_name": "MixUp" or "CutMix", "config": {...}}`)
+		} else {
+			if cfg == nil {
+				cfg = map[string]any{}
+			}
+			m, err := train.MixerFromConfig(class, cfg)
+			if err != nil {
+				r.Failf("mix: %s", strings.TrimPrefix(err.Error(), "train: "))
+			}
+			out.Mix = m
+		}
+	}
 	if r.Err == nil {
 		if unknown := r.Unknown(); len(unknown) > 0 {
-			r.Failf("unknown key %q; fit_config takes epochs, batch_size and validation_split", unknown[0])
+			r.Failf("unknown key %q; fit_config takes epochs, batch_size, validation_split and mix", unknown[0])
 		}
 	}
 	if r.Err != nil {

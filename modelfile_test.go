@@ -4,11 +4,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/gokeras/gokeras"
 	"github.com/gokeras/gokeras/optim"
+	"github.com/gokeras/gokeras/train"
 )
 
 const tinyLayers = `"config": {"layers": [
@@ -124,5 +126,39 @@ func TestSavedRestOfTrainingScheduleLoads(t *testing.T) {
 	m, err, _ := loadBytes(t, old)
 	if err != nil || m.Optimizer().Schedule() == nil {
 		t.Errorf("a file with the old decay_steps 0: %v", err)
+	}
+}
+
+// TestFitConfigMix: fit_config's "mix" names the recipe's label-mixing
+// augmentation as Keras serialises the layer; bad ones are refused.
+func TestFitConfigMix(t *testing.T) {
+	for fit, want := range map[string]train.Mixer{
+		`{"mix": {"class_name": "MixUp", "config": {"alpha": 0.4, "seed": null, "name": "mix_up", "trainable": true, "dtype": "float32"}}}`: &train.MixUp{Alpha: 0.4},
+		`{"mix": {"class_name": "MixUp", "config": {}}}`:                      &train.MixUp{Alpha: train.MixUpDefaultAlpha},
+		`{"mix": {"class_name": "CutMix", "config": {"factor": 0.5}}}`:        &train.CutMix{Factor: []float64{0, 0.5}},
+		`{"mix": {"class_name": "CutMix", "config": {"factor": [0.8, 0.2]}}}`: &train.CutMix{Factor: []float64{0.2, 0.8}},
+		`{"epochs": 3, "mix": null}`:                                          nil,
+	} {
+		spec, err := gokeras.ParseModelJSON(tinyModelJSON(`, "fit_config": ` + fit))
+		if err != nil {
+			t.Errorf("fit_config %s: %v", fit, err)
+			continue
+		}
+		if !reflect.DeepEqual(spec.Fit.Mix, want) {
+			t.Errorf("fit_config %s: mix %#v, want %#v", fit, spec.Fit.Mix, want)
+		}
+	}
+	for fit, want := range map[string]string{
+		`{"mix": "cutmix"}`: `mix must be {"class_name"`,
+		`{"mix": {"class_name": "AugMix", "config": {}}}`:                               `unknown mixer "AugMix"`,
+		`{"mix": {"class_name": "MixUp", "config": {"alpha": -1}}}`:                     "MixUp alpha -1 must be positive",
+		`{"mix": {"class_name": "CutMix", "config": {"factor": 2}}}`:                    "CutMix factor [0 2] must be",
+		`{"mix": {"class_name": "CutMix", "config": {"scale": 2}}}`:                     `unknown key "scale"`,
+		`{"mix": {"class_name": "MixUp", "config": {"data_format": "channels_first"}}}`: "channels_last",
+	} {
+		_, err := gokeras.ParseModelJSON(tinyModelJSON(`, "fit_config": ` + fit))
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("fit_config %s: err %v, want %q", fit, err, want)
+		}
 	}
 }

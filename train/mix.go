@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/gokeras/gokeras/activation"
+	"github.com/gokeras/gokeras/internal/config"
 	"github.com/gokeras/gokeras/loss"
 	"github.com/gokeras/gokeras/tensor"
 )
@@ -310,4 +311,56 @@ func (mx *mixing) step(m *Model, epoch, s int, x, y *tensor.Tensor, w []float32)
 		return m.stepOn(x, yt, ym, w, mx.twin, mx.twinFused, mx.twinIs)
 	}
 	return m.step(x, yt, w)
+}
+
+// MixerFromConfig returns the mixer a Keras layer config describes: class
+// "MixUp" (alpha, default 0.2) or "CutMix" (factor: a number f for
+// [0, f], or a pair; default 1.0), with the keys Keras's get_config writes
+// (name, trainable, dtype, data_format "channels_last", seed, which
+// gokeras takes from the run's seed). It lets a model file's fit_config
+// name the label-mixing augmentation of its recipe.
+func MixerFromConfig(class string, cfg map[string]any) (Mixer, error) {
+	r := config.New(cfg)
+	for _, k := range []string{"name", "trainable", "dtype", "seed"} {
+		r.Get(k)
+	}
+	if df := r.Str("data_format", "channels_last"); df != "channels_last" {
+		r.Failf("data_format %q: gokeras images are channels_last", df)
+	}
+	var m Mixer
+	switch class {
+	case "MixUp":
+		mu := &MixUp{Alpha: r.Num("alpha", MixUpDefaultAlpha)}
+		m = mu
+	case "CutMix":
+		c := &CutMix{}
+		if v, ok := r.Get("factor"); ok {
+			if f, isNum := config.Number(v); isNum {
+				c.Factor = []float64{0, f}
+			} else if list, isList := v.([]any); isList && len(list) == 2 {
+				lo, ok1 := config.Number(list[0])
+				hi, ok2 := config.Number(list[1])
+				if !ok1 || !ok2 {
+					r.Failf("factor %v is not a number or a pair of numbers", v)
+				}
+				c.Factor = []float64{min(lo, hi), max(lo, hi)}
+			} else {
+				r.Failf("factor %v is not a number or a pair of numbers", v)
+			}
+		}
+		m = c
+	default:
+		return nil, fmt.Errorf("train: unknown mixer %q; use MixUp or CutMix", class)
+	}
+	if r.Err != nil {
+		return nil, fmt.Errorf("train: %s config: %w", class, r.Err)
+	}
+	if unknown := r.Unknown(); len(unknown) > 0 {
+		return nil, fmt.Errorf("train: %s config has unknown key %q", class, unknown[0])
+	}
+	// The settings' own check; the input shape is checked when Fit starts.
+	if err := m.Check(tensor.Shape{1, 1, 1}); err != nil {
+		return nil, err
+	}
+	return m, nil
 }

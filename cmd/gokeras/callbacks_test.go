@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -133,5 +134,48 @@ func TestMixFlags(t *testing.T) {
 		if code == 0 || !strings.Contains(errOut, tt.want) {
 			t.Errorf("%v: exit %d, %q; want an error with %q", tt.args, code, errOut, tt.want)
 		}
+	}
+}
+
+// TestFitConfigMixFlag: a model file's fit_config "mix" trains with its
+// mixer; --mixup replaces it.
+func TestFitConfigMixFlag(t *testing.T) {
+	dir := t.TempDir()
+	model := func(mix string) string {
+		path := filepath.Join(dir, fmt.Sprintf("m%d.json", len(mix)))
+		js := `{"class_name": "Sequential", "config": {"layers": [{"class_name": "InputLayer", "config": {"batch_shape": [null, 8, 8, 1]}},
+			{"class_name": "Flatten", "config": {}}, {"class_name": "Dense", "config": {"units": 10, "activation": "softmax"}}]},
+			"compile_config": {"loss": "sparse_categorical_crossentropy", "optimizer": "adam", "metrics": ["accuracy"]},
+			"fit_config": {"epochs": 1, "batch_size": 64` + mix + `}}`
+		if err := os.WriteFile(path, []byte(js), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	train := func(path string, flags ...string) []byte {
+		out := filepath.Join(dir, "out.gkm")
+		args := append([]string{"train", "--model", path, "--dataset", "digits", "--verbose", "0", "--save", out}, flags...)
+		if _, errOut, code := runCLI(t, args...); code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, errOut)
+		}
+		b, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	plain := train(model(""))
+	cut := train(model(`, "mix": {"class_name": "CutMix", "config": {"factor": 1.0}}`))
+	cutFlag := train(model(""), "--cutmix", "1")
+	mixOver := train(model(`, "mix": {"class_name": "CutMix", "config": {"factor": 1.0}}`), "--mixup", "0.2")
+	mixFlag := train(model(""), "--mixup", "0.2")
+	if bytes.Equal(plain, cut) {
+		t.Error("fit_config mix changed nothing")
+	}
+	if !bytes.Equal(cut, cutFlag) {
+		t.Error("fit_config CutMix and --cutmix 1 trained differently")
+	}
+	if !bytes.Equal(mixOver, mixFlag) {
+		t.Error("--mixup did not replace the file's CutMix")
 	}
 }

@@ -122,7 +122,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	verbose := fs.Int("verbose", 1, "0 silent, 1 progress bar, 2 one line per epoch")
 	var classWeight classWeightValue
 	fs.Var(&classWeight, "class-weight", `weigh each training sample by its class, as Keras's class_weight: "balanced" (every class weighs as much in total: n/(classes·count)) or a JSON object, e.g. '{"0": 1, "1": 5}' (classes not named weigh 1)`)
-	mixup := fs.Float64("mixup", 0, "blend each training batch with a shuffled copy of itself, images and labels alike, by λ ~ Beta(ALPHA, ALPHA) (Keras's MixUp; its default ALPHA is 0.2); give it again when resuming with --load")
+	mixup := fs.Float64("mixup", 0, "blend each training batch with a shuffled copy of itself, images and labels alike, by λ ~ Beta(ALPHA, ALPHA) (Keras's MixUp; its default ALPHA is 0.2); give it again when resuming with --load (without --mixup or --cutmix, a model file's fit_config mix applies)")
 	cutmix := fs.String("cutmix", "", `paste into each training image a box of another image of the batch, the labels mixed by area (Keras's CutMix): FACTOR or LO,HI in [0, 1] (its default is 1.0); give it again when resuming with --load`)
 	ttaFlag := fs.String("tta", "none", "also report the test accuracy with test-time augmentation: flip (each image and its mirror) or flip-shift (also shifted a pixel both ways); a gokeras extension")
 	if err := parseFlags(fs, args); err != nil {
@@ -289,6 +289,9 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	}
 	if o.Mix, err = mixer(fs, *mixup, *cutmix); err != nil {
 		return err
+	}
+	if o.Mix == nil {
+		o.Mix = src.fit.Mix // the model file's recipe, unless a flag says otherwise
 	}
 	if classWeight.balanced && verb != train.Silent {
 		fmt.Fprintf(stdout, "class_weight (balanced): %s\n", formatClassWeight(o.ClassWeight))
