@@ -88,7 +88,7 @@ var coverageLayers = []coverageRow{
 	{"RandomGrayscale", supported}, {"RandomHue", moreAugment}, {"RandomInvert", supported},
 	{"RandomPerspective", supported}, {"RandomPosterization", supported}, {"RandomSaturation", moreAugment},
 	{"RandomSharpness", supported}, {"RandomShear", supported}, {"Solarization", supported},
-	{"Pipeline", "not yet: a nested Sequential of preprocessing layers does the same job (nn.Nested)"},
+	{"Pipeline", "supported (layers without weights, what Keras's Pipeline is for; a nested Sequential takes the others)"},
 	{"ActivityRegularization", supported}, {"AlphaDropout", supported}, {"Dropout", supported},
 	{"GaussianDropout", supported}, {"GaussianNoise", supported},
 	{"SpatialDropout1D", supported}, {"SpatialDropout2D", supported}, {"SpatialDropout3D", threeD},

@@ -115,3 +115,43 @@ func TestNestedAugmentationResumes(t *testing.T) {
 		t.Error("a nested augmentation model saved at epoch 2 and resumed to 4 differs from an uninterrupted 4-epoch run")
 	}
 }
+
+// TestPipelineInModel: Sequential([Pipeline([...]), ...]) trains, and its
+// model JSON, .gkm and .keras files load back to the same predictions;
+// the .keras config writes the Pipeline as Keras does (no trainable).
+func TestPipelineInModel(t *testing.T) {
+	x, y := toyImages(64, 11)
+	m := gokeras.NewSequential(gokeras.Input(8, 8, 1),
+		nn.NewPipeline("augment", &nn.RandomFlip{Mode: nn.FlipHorizontal}, &nn.RandomTranslation{HeightFactor: [2]float64{-0.1, 0.1}, WidthFactor: [2]float64{-0.1, 0.1}}),
+		&nn.Flatten{}, &nn.Dense{Units: 2, Activation: activation.Softmax})
+	m.Seed = 2
+	if err := m.Compile(loss.SparseCategoricalCrossentropy{}, &optim.Adam{}, &metric.Accuracy{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Fit(x, y, silent(2)); err != nil {
+		t.Fatal(err)
+	}
+	want, _ := m.Predict(x, 0)
+	js, err := m.ToJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(js), `"class_name": "Pipeline"`) {
+		t.Fatalf("model JSON without the Pipeline:\n%s", js)
+	}
+	dir := t.TempDir()
+	for _, name := range []string{"p.gkm", "p.keras"} {
+		path := filepath.Join(dir, name)
+		if err := m.Save(path); err != nil {
+			t.Fatal(err)
+		}
+		back, err := gokeras.Load(path)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		got, _ := back.Predict(x, 0)
+		if !slices.Equal(got.Data, want.Data) {
+			t.Errorf("%s: predictions after load differ", name)
+		}
+	}
+}

@@ -77,7 +77,9 @@ func LayerConfig(l Layer) map[string]any {
 	if s, _ := m["name"].(string); s == "" && l.LayerName() != "" {
 		m["name"] = l.LayerName()
 	}
-	m["trainable"] = IsTrainable(l)
+	if _, ok := l.(*Pipeline); !ok { // Keras's Pipeline takes no trainable argument
+		m["trainable"] = IsTrainable(l)
+	}
 	return m
 }
 
