@@ -86,7 +86,7 @@ var coverageLayers = []coverageRow{
 	{"RandAugment", moreAugment}, {"RandomColorDegeneration", supported}, {"RandomColorJitter", moreAugment},
 	{"RandomElasticTransform", moreAugment}, {"RandomErasing", supported}, {"RandomGaussianBlur", supported},
 	{"RandomGrayscale", supported}, {"RandomHue", moreAugment}, {"RandomInvert", supported},
-	{"RandomPerspective", supported}, {"RandomPosterization", supported}, {"RandomSaturation", moreAugment},
+	{"RandomPerspective", supported}, {"RandomPosterization", supported}, {"RandomSaturation", supported},
 	{"RandomSharpness", supported}, {"RandomShear", supported}, {"Solarization", supported},
 	{"Pipeline", "supported (layers without weights, what Keras's Pipeline is for; a nested Sequential takes the others)"},
 	{"ActivityRegularization", supported}, {"AlphaDropout", supported}, {"Dropout", supported},

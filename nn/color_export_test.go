@@ -24,3 +24,7 @@ func SharpnessDraws(l *RandomSharpness) []float32 { return l.c }
 // GaussianBlurDraws are the images the last training Forward blurred and
 // the deviations (across, down) it drew.
 func GaussianBlurDraws(l *RandomGaussianBlur) ([]bool, [2]float64) { return l.apply, l.sig }
+
+// SaturationDraws are the factors k = f/(1-f+1e-7) the last training
+// Forward drew.
+func SaturationDraws(l *RandomSaturation) []float32 { return l.k }

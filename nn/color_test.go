@@ -236,6 +236,8 @@ func orDefault(l nn.Layer) [2]float64 {
 		v = l.ValueRange
 	case *nn.Equalization:
 		v = l.ValueRange
+	case *nn.RandomSaturation:
+		v = l.ValueRange
 	}
 	if v == [2]float64{} {
 		return [2]float64{0, 255}
@@ -402,6 +404,11 @@ func TestColorConfigs(t *testing.T) {
 		{"RandomPosterization", `{"name":"p","factor":4}`, &nn.RandomPosterization{Name: "p", Factor: [2]float64{1, 4}}},
 		{"AutoContrast", `{"name":"a","trainable":true,"dtype":"float32","value_range":[0,255]}`, &nn.AutoContrast{Name: "a", ValueRange: [2]float64{0, 255}}},
 		{"AutoContrast", `{"name":"a","value_range":[1,-1]}`, &nn.AutoContrast{Name: "a", ValueRange: [2]float64{-1, 1}}},
+		// Keras's _set_factor with bounds (-1, 1): a number f is (-f, f).
+		{"RandomSaturation", `{"name":"s","factor":0.2,"value_range":[0,255],"seed":null}`,
+			&nn.RandomSaturation{Name: "s", Factor: [2]float64{-0.2, 0.2}, ValueRange: [2]float64{0, 255}}},
+		{"RandomSaturation", `{"name":"s","factor":[0.7,0.3],"value_range":[1,0]}`,
+			&nn.RandomSaturation{Name: "s", Factor: [2]float64{0.3, 0.7}, ValueRange: [2]float64{0, 1}}},
 		{"RandomSharpness", `{"name":"h","trainable":true,"dtype":"float32","factor":[0.0,0.5],"value_range":[0,255],"seed":null,"data_format":"channels_last"}`,
 			&nn.RandomSharpness{Name: "h", Factor: [2]float64{0, 0.5}, ValueRange: [2]float64{0, 255}}},
 		{"RandomGaussianBlur", `{"name":"g","trainable":true,"dtype":"float32","factor":[0.0,1.0],"kernel_size":[3,3],"sigma":[0.0,1.0],"value_range":[0,255],"seed":null,"data_format":"channels_last"}`,
@@ -452,6 +459,8 @@ func TestColorConfigs(t *testing.T) {
 		{"AutoContrast", `{"value_range":[2,2]}`},
 		{"AutoContrast", `{"factor":0.5}`},
 		{"RandomSharpness", `{}`},
+		{"RandomSaturation", `{}`},
+		{"RandomSaturation", `{"factor": 1.5}`},
 		{"RandomGaussianBlur", `{"kernel_size":4}`},
 		{"Equalization", `{"bins":1}`},
 		{"Equalization", `{"bins":1e9}`},
@@ -514,5 +523,91 @@ func TestEqualizationFlatAndGradient(t *testing.T) {
 		} else if dx.Data[i] != 0 {
 			t.Fatalf("equalized value %d has gradient %v, want 0", i, dx.Data[i])
 		}
+	}
+}
+
+// kerasSaturationNumPy is random_saturation.py's transform_images with
+// the NumPy backend's rgb_to_hsv and hsv_to_rgb (after dm_pix), in
+// float32, for given factors k.
+const kerasSaturationNumPy = `
+import json, sys
+import numpy as np
+f32 = np.float32
+def rgb_to_hsv(x):
+    eps = np.finfo(np.float32).eps
+    x = np.where(np.abs(x) < eps, f32(0), x)
+    r, g, b = x[..., 0], x[..., 1], x[..., 2]
+    value = np.maximum(np.maximum(r, g), b)
+    minimum = np.minimum(np.minimum(r, g), b)
+    rng = value - minimum
+    safe_value = np.where(value > 0, value, f32(1))
+    safe_range = np.where(rng > 0, rng, f32(1))
+    sat = np.where(value > 0, rng / safe_value, f32(0))
+    norm = f32(1) / (f32(6) * safe_range)
+    hue = np.where(value == g, norm * (b - r) + f32(2 / 6), norm * (r - g) + f32(4 / 6))
+    hue = np.where(value == r, norm * (g - b), hue)
+    hue = np.where(rng > 0, hue, f32(0)) + (hue < 0).astype(f32)
+    return np.stack([hue, sat, value], -1).astype(f32)
+def hsv_to_rgb(x):
+    h, s, v = x[..., 0], x[..., 1], x[..., 2]
+    dh = np.mod(h, f32(1)) * f32(6)
+    dr = np.clip(np.abs(dh - 3) - 1, 0, 1)
+    dg = np.clip(2 - np.abs(dh - 2), 0, 1)
+    db = np.clip(2 - np.abs(dh - 4), 0, 1)
+    o = f32(1) - s
+    return np.stack([v * (o + s * dr), v * (o + s * dg), v * (o + s * db)], -1).astype(f32)
+job = json.load(sys.stdin)
+x = np.array(job["x"], dtype=f32).reshape(job["shape"])
+k = np.array(job["k"], dtype=f32).reshape(-1, 1, 1)
+vr = job["range"]
+hsv = rgb_to_hsv(x)
+s = np.clip(hsv[..., 1] * k, vr[0], vr[1])
+y = hsv_to_rgb(np.stack([hsv[..., 0], s, hsv[..., 2]], -1))
+print(json.dumps([float(v) for v in y.ravel()]))
+`
+
+// TestRandomSaturation checks the output against NumPy running Keras's
+// HSV round trip on the same factors (with and without the clip, gray
+// pixels and black ones), the gradient in both regimes, and that f = 0.5
+// leaves an image as it is.
+func TestRandomSaturation(t *testing.T) {
+	const n, h, w = 6, 4, 5
+	in := tensor.Shape{h, w, 3}
+	r := rand.New(rand.NewPCG(31, 32))
+	x := tensor.New(n, h, w, 3)
+	for i := range x.Data {
+		x.Data[i] = float32(math.Round(r.Float64()*2550) / 10)
+	}
+	for c := range 3 {
+		x.Data[c] = 128 // a gray pixel
+		x.Data[3+c] = 0 // a black one
+	}
+	for _, l := range []*nn.RandomSaturation{{Factor: [2]float64{-0.5, 0.9}}, {Factor: [2]float64{0.9, 0.99}, ValueRange: [2]float64{0, 1}}} {
+		buildAug(t, l, in, 3)
+		got := l.Forward(x, true).Clone()
+		var want []float64
+		numpyReference(t, kerasSaturationNumPy, map[string]any{"x": x.Data, "shape": x.Shape, "k": nn.SaturationDraws(l), "range": orDefault(l)}, &want)
+		for j, g := range got.Data {
+			if d := math.Abs(float64(g) - want[j]); d > 1e-3*(1+math.Abs(want[j])) {
+				t.Fatalf("%+v: [%d] = %v, NumPy %v", l.Factor, j, g, want[j])
+			}
+		}
+	}
+	same := &nn.RandomSaturation{Factor: [2]float64{0.5, 0.5}}
+	buildAug(t, same, in, 1)
+	for j, v := range same.Forward(x, true).Data {
+		if math.Abs(float64(v-x.Data[j])) > 1e-3 {
+			t.Fatalf("factor 0.5 changed [%d] from %v to %v", j, x.Data[j], v)
+		}
+	}
+	// Positive values at least 0.0075 apart: no finite difference swaps a
+	// pixel's largest or smallest channel.
+	positive := func(r *rand.Rand, x []float32) {
+		for i, p := range r.Perm(len(x)) {
+			x[i] = 0.1 + 0.9*float32(p)/float32(len(x))
+		}
+	}
+	for _, l := range []*nn.RandomSaturation{{Factor: [2]float64{0.2, 0.6}, ValueRange: [2]float64{0, 100}}, {Factor: [2]float64{0.97, 0.97}, ValueRange: [2]float64{0, 1}}} {
+		nntest.CheckGradients(t, l, in, nntest.GradOptions{Batch: 2, Training: true, Input: positive, Step: 1e-3, BeforeForward: func() { l.Reseed(1, 2) }})
 	}
 }

@@ -35,6 +35,7 @@ var mainFields = map[string]string{
 	"Solarization":            "addition_factor",
 	"RandomGaussianBlur":      "factor",
 	"RandomPerspective":       "factor",
+	"RandomSaturation":        "factor",
 	"RandomSharpness":         "factor",
 	"RandomShear":             "x_factor",
 }
