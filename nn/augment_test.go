@@ -539,6 +539,11 @@ func TestAugmentNoAllocs(t *testing.T) {
 		layers[name] = mk
 	}
 	layers["posterization"] = func() nn.Layer { return &nn.RandomPosterization{Factor: [2]float64{2, 6}} }
+	layers["saturation"] = func() nn.Layer { return &nn.RandomSaturation{Factor: [2]float64{0.2, 0.9}} }
+	layers["hue"] = func() nn.Layer { return &nn.RandomHue{Factor: [2]float64{0, 1}} }
+	layers["jitter"] = func() nn.Layer {
+		return &nn.RandomColorJitter{Brightness: &[2]float64{-0.1, 0.1}, Contrast: &[2]float64{0, 0.2}, Saturation: &[2]float64{0.3, 0.7}, Hue: &[2]float64{0, 0.3}}
+	}
 	for name, mk := range layers {
 		l := mk()
 		buildAug(t, l, in, 1)

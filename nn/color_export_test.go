@@ -28,3 +28,6 @@ func GaussianBlurDraws(l *RandomGaussianBlur) ([]bool, [2]float64) { return l.ap
 // SaturationDraws are the factors k = f/(1-f+1e-7) the last training
 // Forward drew.
 func SaturationDraws(l *RandomSaturation) []float32 { return l.k }
+
+// HueDraws are the hue shifts ±f/2 the last training Forward drew.
+func HueDraws(l *RandomHue) []float32 { return l.delta }

@@ -8,6 +8,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/gokeras/gokeras/nn"
@@ -238,6 +239,8 @@ func orDefault(l nn.Layer) [2]float64 {
 		v = l.ValueRange
 	case *nn.RandomSaturation:
 		v = l.ValueRange
+	case *nn.RandomHue:
+		v = l.ValueRange
 	}
 	if v == [2]float64{} {
 		return [2]float64{0, 255}
@@ -460,6 +463,10 @@ func TestColorConfigs(t *testing.T) {
 		{"AutoContrast", `{"factor":0.5}`},
 		{"RandomSharpness", `{}`},
 		{"RandomSaturation", `{}`},
+		{"RandomHue", `{"factor": 0.5}`},
+		{"RandomHue", `{"value_range": [0, 1]}`},
+		{"RandomColorJitter", `{"hue_factor": 2}`},
+		{"RandomColorJitter", `{"contrast_factor": -0.5}`},
 		{"RandomSaturation", `{"factor": 1.5}`},
 		{"RandomGaussianBlur", `{"kernel_size":4}`},
 		{"Equalization", `{"bins":1}`},
@@ -610,4 +617,103 @@ func TestRandomSaturation(t *testing.T) {
 	for _, l := range []*nn.RandomSaturation{{Factor: [2]float64{0.2, 0.6}, ValueRange: [2]float64{0, 100}}, {Factor: [2]float64{0.97, 0.97}, ValueRange: [2]float64{0, 1}}} {
 		nntest.CheckGradients(t, l, in, nntest.GradOptions{Batch: 2, Training: true, Input: positive, Step: 1e-3, BeforeForward: func() { l.Reseed(1, 2) }})
 	}
+}
+
+// TestRandomHue checks the output against NumPy running random_hue.py's
+// transform_images (value range to [0, 1], dm_pix HSV, the wrap, clip,
+// back) on the same shifts, for two value ranges, the gradient against
+// finite differences, and that inference leaves images alone.
+func TestRandomHue(t *testing.T) {
+	const n, h, w = 6, 4, 5
+	in := tensor.Shape{h, w, 3}
+	r := rand.New(rand.NewPCG(41, 42))
+	x := tensor.New(n, h, w, 3)
+	for i := range x.Data {
+		x.Data[i] = float32(math.Round(r.Float64()*2550) / 10)
+	}
+	for c := range 3 {
+		x.Data[c] = 128 // a gray pixel
+	}
+	script := strings.Replace(kerasSaturationNumPy, "hsv = rgb_to_hsv(x)", `x = (x - f32(vr[0])) / (f32(vr[1]) - f32(vr[0]))
+hsv = rgb_to_hsv(x)
+hh = hsv[..., 0] + k
+hh = np.where(hh > 1, hh - f32(1), hh)
+hh = np.where(hh < 0, hh + f32(1), hh)
+y = np.clip(hsv_to_rgb(np.stack([hh, hsv[..., 1], hsv[..., 2]], -1)), 0, 1)
+y = y * (f32(vr[1]) - f32(vr[0])) + f32(vr[0])
+print(json.dumps([float(v) for v in y.ravel()]))
+sys.exit(0)`, 1)
+	for _, l := range []*nn.RandomHue{{Factor: [2]float64{0, 1}}, {Factor: [2]float64{0.3, 0.9}, ValueRange: [2]float64{-1, 300}}} {
+		buildAug(t, l, in, 5)
+		if l.Forward(x, false) != x {
+			t.Fatal("inference Forward must return its input")
+		}
+		got := l.Forward(x, true).Clone()
+		var want []float64
+		numpyReference(t, script, map[string]any{"x": x.Data, "shape": x.Shape, "k": nn.HueDraws(l), "range": orDefault(l)}, &want)
+		for j, g := range got.Data {
+			if d := math.Abs(float64(g) - want[j]); d > 2e-3*(1+math.Abs(want[j])) {
+				t.Fatalf("%+v: [%d] = %v, NumPy %v", l.Factor, j, g, want[j])
+			}
+		}
+	}
+	positive := func(r *rand.Rand, x []float32) {
+		for i, p := range r.Perm(len(x)) {
+			x[i] = 0.05 + 0.9*float32(p)/float32(len(x))
+		}
+	}
+	l := &nn.RandomHue{Factor: [2]float64{0.2, 0.8}, ValueRange: [2]float64{0, 1}}
+	nntest.CheckGradients(t, l, in, nntest.GradOptions{Batch: 2, Training: true, Input: positive, Step: 1e-3, BeforeForward: func() { l.Reseed(1, 2) }})
+}
+
+// TestRandomColorJitter: the factors read as the four layers read theirs;
+// training runs brightness, contrast, saturation and hue in that order
+// (the same as the four layers in turn with the same streams); the
+// gradient passes through the chain; inference is the identity.
+func TestRandomColorJitter(t *testing.T) {
+	var cfg map[string]any
+	_ = json.Unmarshal([]byte(`{"name": "j", "trainable": true, "dtype": "float32", "value_range": [0, 1], "brightness_factor": 0.1, "contrast_factor": [0.1, 0.3], "saturation_factor": null, "hue_factor": 0.2, "seed": null}`), &cfg)
+	l, err := nn.FromConfig("RandomColorJitter", cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j := l.(*nn.RandomColorJitter)
+	if *j.Brightness != [2]float64{-0.1, 0.1} || *j.Contrast != [2]float64{0.1, 0.3} || j.Saturation != nil || *j.Hue != [2]float64{0, 0.2} {
+		t.Fatalf("read %+v", j)
+	}
+	back, err := nn.FromConfig("RandomColorJitter", viaJSON(t, nn.LayerConfig(j)))
+	if err != nil || !reflect.DeepEqual(nn.LayerConfig(back), nn.LayerConfig(j)) {
+		t.Errorf("config reads back as %v, %v", back, err)
+	}
+	in := tensor.Shape{4, 5, 3}
+	x := randImages(8, append(tensor.Shape{3}, in...)...)
+	for i := range x.Data {
+		x.Data[i] = 0.5 + 0.1*x.Data[i]
+	}
+	full := &nn.RandomColorJitter{ValueRange: [2]float64{0, 1}, Brightness: &[2]float64{-0.02, 0.02}, Contrast: &[2]float64{0, 0.1},
+		Saturation: &[2]float64{0.4, 0.6}, Hue: &[2]float64{0, 0.3}}
+	buildAug(t, full, in, 1)
+	if full.Forward(x, false) != x {
+		t.Fatal("inference Forward must return its input")
+	}
+	full.Reseed(7, 8)
+	got := full.Forward(x, true).Clone()
+	steps := []nn.Layer{&nn.RandomBrightness{Factor: [2]float64{-0.02, 0.02}, ValueRange: [2]float64{0, 1}}, &nn.RandomContrast{Factor: [2]float64{0, 0.1}, ValueRange: [2]float64{0, 1}},
+		&nn.RandomSaturation{Factor: [2]float64{0.4, 0.6}, ValueRange: [2]float64{0, 1}}, &nn.RandomHue{Factor: [2]float64{0, 0.3}, ValueRange: [2]float64{0, 1}}}
+	y := x
+	for i, s := range steps {
+		buildAug(t, s, in, 1)
+		k := uint64(i + 1)
+		s.(reseeder).Reseed(7^(0x9e3779b97f4a7c15*k), 8+0xbf58476d1ce4e5b9*k)
+		y = s.Forward(y, true)
+	}
+	if !reflect.DeepEqual(got.Data, y.Data) {
+		t.Error("the jitter differs from its four layers in turn")
+	}
+	positive := func(r *rand.Rand, x []float32) {
+		for i, p := range r.Perm(len(x)) {
+			x[i] = 0.2 + 0.6*float32(p)/float32(len(x))
+		}
+	}
+	nntest.CheckGradients(t, full, in, nntest.GradOptions{Batch: 2, Training: true, Input: positive, Step: 1e-3, BeforeForward: func() { full.Reseed(1, 2) }})
 }

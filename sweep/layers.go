@@ -36,6 +36,7 @@ var mainFields = map[string]string{
 	"RandomGaussianBlur":      "factor",
 	"RandomPerspective":       "factor",
 	"RandomSaturation":        "factor",
+	"RandomHue":               "factor",
 	"RandomSharpness":         "factor",
 	"RandomShear":             "x_factor",
 }
