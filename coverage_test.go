@@ -81,7 +81,7 @@ var coverageLayers = []coverageRow{
 	{"Normalization", supported}, {"Rescaling", supported}, {"Resizing", supported}, {"CenterCrop", supported},
 	{"RandomBrightness", supported}, {"RandomContrast", supported}, {"RandomCrop", supported},
 	{"RandomFlip", supported}, {"RandomRotation", supported}, {"RandomTranslation", supported}, {"RandomZoom", supported},
-	{"AugMix", moreAugment}, {"AutoContrast", supported}, {"ContrastLimitedAdaptiveHistogramEqualization", moreAugment},
+	{"AugMix", supported}, {"AutoContrast", supported}, {"ContrastLimitedAdaptiveHistogramEqualization", moreAugment},
 	{"CutMix", mixNotLayer}, {"Equalization", supported}, {"MaxNumBoundingBoxes", moreAugment}, {"MixUp", mixNotLayer},
 	{"RandAugment", moreAugment}, {"RandomColorDegeneration", supported}, {"RandomColorJitter", supported},
 	{"RandomElasticTransform", moreAugment}, {"RandomErasing", supported}, {"RandomGaussianBlur", supported},

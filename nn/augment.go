@@ -109,17 +109,31 @@ func ParseInterpolation(s string) (Interpolation, error) {
 }
 
 // augRand is the private random stream of an augmentation layer.
-type augRand struct{ rng *rand.Rand }
+type augRand struct {
+	rng *rand.Rand
+	pcg *rand.PCG // rng's source, reseeded in place
+}
 
-func (a *augRand) seed(rng *rand.Rand) { a.rng = rand.New(rand.NewPCG(rng.Uint64(), rng.Uint64())) }
+func (a *augRand) seed(rng *rand.Rand) {
+	x := rng.Uint64()
+	a.Reseed(x, rng.Uint64())
+}
 
 // Reseed restarts the layer's random stream; Fit calls it at each epoch so
-// that the draws depend only on the run's seed, the epoch and the layer.
-func (a *augRand) Reseed(x, y uint64) { a.rng = rand.New(rand.NewPCG(x, y)) }
+// that the draws depend only on the run's seed, the epoch and the layer
+// (and AugMix for each use of an operation, so it allocates nothing).
+func (a *augRand) Reseed(x, y uint64) {
+	if a.pcg == nil {
+		a.pcg = rand.NewPCG(x, y)
+		a.rng = rand.New(a.pcg)
+		return
+	}
+	a.pcg.Seed(x, y)
+}
 
 func (a *augRand) stream() *rand.Rand {
 	if a.rng == nil { // Forward before Build: stay deterministic
-		a.rng = rand.New(rand.NewPCG(0, 0))
+		a.Reseed(0, 0)
 	}
 	return a.rng
 }

@@ -31,3 +31,20 @@ func SaturationDraws(l *RandomSaturation) []float32 { return l.k }
 
 // HueDraws are the hue shifts ±f/2 the last training Forward drew.
 func HueDraws(l *RandomHue) []float32 { return l.delta }
+
+// AugMixOnly limits an AugMix's operations to ops (indices in Keras's
+// AUGMENT_LAYERS_ALL order), for tests that need smooth ones.
+func AugMixOnly(l *AugMix, ops ...int) { l.only = ops }
+
+// AugMixDraws are the last batch's mixing weight, chain weights and the
+// classes of each chain's operations.
+func AugMixDraws(l *AugMix) (w float32, chainW []float64, chains [][]string) {
+	for _, c := range l.chains {
+		var names []string
+		for _, op := range c {
+			names = append(names, op.Class())
+		}
+		chains = append(chains, names)
+	}
+	return l.w, l.weights, chains
+}

@@ -466,6 +466,10 @@ func TestColorConfigs(t *testing.T) {
 		{"RandomHue", `{"factor": 0.5}`},
 		{"RandomHue", `{"value_range": [0, 1]}`},
 		{"RandomColorJitter", `{"hue_factor": 2}`},
+		{"AugMix", `{"num_chains": 0}`},
+		{"AugMix", `{"chain_depth": 1000}`},
+		{"AugMix", `{"alpha": -1}`},
+		{"AugMix", `{"factor": 2}`},
 		{"RandomColorJitter", `{"contrast_factor": -0.5}`},
 		{"RandomSaturation", `{"factor": 1.5}`},
 		{"RandomGaussianBlur", `{"kernel_size":4}`},
@@ -716,4 +720,63 @@ func TestRandomColorJitter(t *testing.T) {
 		}
 	}
 	nntest.CheckGradients(t, full, in, nntest.GradOptions{Batch: 2, Training: true, Input: positive, Step: 1e-3, BeforeForward: func() { full.Reseed(1, 2) }})
+}
+
+// TestAugMix: Keras's config reads and writes back; inference is the
+// identity; draws replay after Reseed and vary between batches; the chain
+// weights sum to 1 and chains hold up to chain_depth operations; outputs
+// stay in the value range; the gradient passes through the chains (on the
+// smooth operations; the others are piecewise constant or thresholded).
+func TestAugMix(t *testing.T) {
+	var cfg map[string]any
+	_ = json.Unmarshal([]byte(`{"name": "aug_mix", "trainable": true, "dtype": "float32", "value_range": [0, 255], "num_chains": 3, "chain_depth": 3, "factor": [0.0, 0.3], "alpha": 1.0, "all_ops": true, "interpolation": "bilinear", "seed": null}`), &cfg)
+	l, err := nn.FromConfig("AugMix", cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := nn.FromConfig("AugMix", viaJSON(t, nn.LayerConfig(l)))
+	if err != nil || !reflect.DeepEqual(nn.LayerConfig(back), nn.LayerConfig(l)) {
+		t.Fatalf("config reads back as %v, %v", back, err)
+	}
+	in := tensor.Shape{8, 8, 3}
+	a := l.(*nn.AugMix)
+	buildAug(t, a, in, 1)
+	x := tensor.New(4, 8, 8, 3)
+	r := rand.New(rand.NewPCG(9, 9))
+	for i := range x.Data {
+		x.Data[i] = float32(r.IntN(256))
+	}
+	if a.Forward(x, false) != x {
+		t.Fatal("inference Forward must return its input")
+	}
+	a.Reseed(1, 2)
+	y1 := a.Forward(x, true).Clone()
+	w1, cw, chains := nn.AugMixDraws(a)
+	a.Reseed(1, 2)
+	if y2 := a.Forward(x, true); !reflect.DeepEqual(y1.Data, y2.Data) {
+		t.Error("Reseed did not replay the batch")
+	}
+	var s float64
+	for _, v := range cw {
+		s += v
+	}
+	if math.Abs(s-1) > 1e-9 || len(chains) != 3 || w1 < 0 || w1 > 1 {
+		t.Errorf("draws: w %v, chain weights %v (sum %v), chains %v", w1, cw, s, chains)
+	}
+	for _, c := range chains {
+		if len(c) > 3 {
+			t.Errorf("a chain of %d operations, more than chain_depth 3", len(c))
+		}
+	}
+	for _, v := range y1.Data {
+		if v < 0 || v > 255 {
+			t.Fatalf("output %v outside the value range", v)
+		}
+	}
+	if reflect.DeepEqual(y1.Data, x.Data) {
+		t.Error("AugMix left the batch unchanged")
+	}
+	smooth := &nn.AugMix{ValueRange: [2]float64{-1000, 1000}, NumChains: 2, ChainDepth: 2}
+	nn.AugMixOnly(smooth, 0, 1, 2, 8, 10) // shear, translation, rotation, color degeneration, sharpness
+	nntest.CheckGradients(t, smooth, tensor.Shape{5, 6, 3}, nntest.GradOptions{Batch: 2, Training: true, BeforeForward: func() { smooth.Reseed(3, 4) }})
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gokeras/gokeras/activation"
 	"github.com/gokeras/gokeras/internal/config"
+	"github.com/gokeras/gokeras/internal/randdist"
 	"github.com/gokeras/gokeras/loss"
 	"github.com/gokeras/gokeras/tensor"
 )
@@ -163,40 +164,8 @@ func (b box) paste(dst, src []float32, h, w, ch int) {
 	}
 }
 
-// betaRand draws from Beta(a, b) as Ga/(Ga+Gb) with Ga ~ Gamma(a) and
-// Gb ~ Gamma(b), computed from their logarithms so that tiny shapes (CutMix
-// draws α down to 1e-6) give 0 or 1 rather than 0/0. Hand-written rather
-// than gonum's distuv.Beta, which allocates a generator per draw and
-// returns NaN for such shapes.
-func betaRand(r *rand.Rand, a, b float64) float64 {
-	la, lb := logGammaRand(r, a), logGammaRand(r, b)
-	return 1 / (1 + math.Exp(lb-la))
-}
-
-// logGammaRand returns the logarithm of a Gamma(a, 1) variate: Marsaglia
-// and Tsang's method ("A simple method for generating gamma variables",
-// ACM TOMS 26(3), 2000) for a >= 1, and for a < 1 their boost
-// Gamma(a) = Gamma(a+1)·U^(1/a), taken in logs.
-func logGammaRand(r *rand.Rand, a float64) float64 {
-	if a < 1 {
-		u := 1 - r.Float64() // in (0, 1]
-		return logGammaRand(r, a+1) + math.Log(u)/a
-	}
-	d := a - 1.0/3
-	c := 1 / math.Sqrt(9*d)
-	for {
-		z := r.NormFloat64()
-		v := 1 + c*z
-		if v <= 0 {
-			continue
-		}
-		v = v * v * v
-		u := r.Float64()
-		if u < 1-0.0331*z*z*z*z || math.Log(u) < z*z/2+d*(1-v+math.Log(v)) {
-			return math.Log(d) + math.Log(v)
-		}
-	}
-}
+// betaRand draws from Beta(a, b) (see randdist.Beta).
+func betaRand(r *rand.Rand, a, b float64) float64 { return randdist.Beta(r, a, b) }
 
 // mixing is Fit's state for a Mixer: the batch's random stream, pairing
 // and shares, and the blended targets, all reused from batch to batch.
