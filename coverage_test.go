@@ -84,7 +84,7 @@ var coverageLayers = []coverageRow{
 	{"AugMix", supported}, {"AutoContrast", supported}, {"ContrastLimitedAdaptiveHistogramEqualization", moreAugment},
 	{"CutMix", mixNotLayer}, {"Equalization", supported}, {"MaxNumBoundingBoxes", moreAugment}, {"MixUp", mixNotLayer},
 	{"RandAugment", moreAugment}, {"RandomColorDegeneration", supported}, {"RandomColorJitter", supported},
-	{"RandomElasticTransform", moreAugment}, {"RandomErasing", supported}, {"RandomGaussianBlur", supported},
+	{"RandomElasticTransform", supported}, {"RandomErasing", supported}, {"RandomGaussianBlur", supported},
 	{"RandomGrayscale", supported}, {"RandomHue", supported}, {"RandomInvert", supported},
 	{"RandomPerspective", supported}, {"RandomPosterization", supported}, {"RandomSaturation", supported},
 	{"RandomSharpness", supported}, {"RandomShear", supported}, {"Solarization", supported},

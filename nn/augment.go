@@ -194,6 +194,10 @@ type sampler struct {
 	// taps are clamped into, as a resize of that window reads it
 	// (RandomCrop).
 	box [4]int
+	// field, when non-nil, displaces every output pixel (y, x) to read the
+	// input at (y + field[2i], x + field[2i+1]), i = y·w + x, instead of
+	// through the warp (RandomElasticTransform).
+	field []float32
 }
 
 // index maps tap i on an axis of n pixels into the image; ok is false when
@@ -225,7 +229,14 @@ func (s *sampler) index(i, n int) (int, bool) {
 func (s *sampler) taps(m *warp, h, w, y, x int, idx *[4]int, wt *[4]float32) int {
 	py := m[0]*float64(y) + m[1]*float64(x) + m[2]
 	px := m[3]*float64(y) + m[4]*float64(x) + m[5]
-	if m[6] != 0 || m[7] != 0 {
+	if s.field != nil {
+		i := 2 * (y*w + x)
+		py, px = float64(y)+float64(s.field[i]), float64(x)+float64(s.field[i+1])
+		if !(math.Abs(py) < 1e9 && math.Abs(px) < 1e9) {
+			idx[0], wt[0] = -1, 1
+			return 1
+		}
+	} else if m[6] != 0 || m[7] != 0 {
 		d := m[6]*float64(y) + m[7]*float64(x) + 1
 		py, px = py/d, px/d
 		// A point at infinity (or far outside) reads the fill, never an

@@ -53,3 +53,9 @@ func ErasingBoxes(l *RandomErasing) ([][4]float32, []bool) {
 // PerspectiveEnds are the moved corners (x, y) of each image the last
 // training Forward drew, all zero for an image it left as it was.
 func PerspectiveEnds(l *RandomPerspective) [][4][2]float64 { return l.ends }
+
+// ElasticDraws are the last training Forward's decisions, noise planes
+// (dx then dy per image, σ·N(0,1)), α, σ and displacement field.
+func ElasticDraws(l *RandomElasticTransform) (apply []bool, noise []float32, alpha, sigma float64, field []float32) {
+	return l.apply, l.noise, l.alpha, l.sig, l.field
+}

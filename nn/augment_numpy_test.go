@@ -456,3 +456,87 @@ func TestRandomPerspectiveAgainstNumPy(t *testing.T) {
 		}
 	}
 }
+
+// kerasElasticNumPy is keras.ops.image.elastic_transform's arithmetic on
+// given noise: the NumPy backend's gaussian_blur (kernel int(6σ)|1, zero
+// padding), α times the blurred noise as the displacement, and sampling
+// with the torch/JAX map_coordinates of kerasAugmentNumPy.
+var kerasElasticNumPy = strings.Replace(kerasAugmentNumPy, "json.dump(out, sys.stdout)", "", 1) + `
+def blur(plane, sigma):
+    size = int(6 * sigma) | 1
+    x = np.arange(size) - (size - 1) / 2
+    k1 = np.exp(-0.5 * (x / sigma) ** 2)
+    k1 = k1 / k1.sum()
+    k = np.outer(k1, k1)
+    r = size // 2
+    p = np.pad(plane, ((r, r), (r, r)))
+    h, w = plane.shape
+    return sum(k[i, j] * p[i:i + h, j:j + w] for i in range(size) for j in range(size))
+
+e = req["elastic"]
+h, w = img.shape[0], img.shape[1]
+dx = e["alpha"] * blur(np.array(e["noise"][:h * w]).reshape(h, w), e["sigma"])
+dy = e["alpha"] * blur(np.array(e["noise"][h * w:]).reshape(h, w), e["sigma"])
+yy, xx = np.meshgrid(np.arange(h, dtype=np.float64), np.arange(w, dtype=np.float64), indexing="ij")
+chans = []
+for c in range(img.shape[2]):
+    coords = np.stack([yy + dy, xx + dx], axis=0)
+    chans.append(map_coordinates(img[:, :, c], coords, {"nearest": 0, "bilinear": 1}[e["interp"]], e["fill"], e["value"]))
+y = np.clip(np.stack(chans, axis=-1), e["range"][0], e["range"][1])
+print(json.dumps({"y": y.ravel().tolist(), "field": np.stack([dy, dx], -1).ravel().tolist()}))
+`
+
+// TestRandomElasticTransformAgainstNumPy: the displacement field from the
+// drawn noise and the sampled image against NumPy, for every fill mode
+// and both interpolations.
+func TestRandomElasticTransformAgainstNumPy(t *testing.T) {
+	const h, w, ch = 24, 28, 2 // large enough for whole-pixel displacements
+	r := rand.New(rand.NewPCG(17, 18))
+	img := make([]float32, h*w*ch)
+	for i := range img {
+		img[i] = float32(math.Round(r.Float64()*2550) / 10)
+	}
+	x := &tensor.Tensor{Shape: tensor.Shape{1, h, w, ch}, Data: img}
+	for _, fill := range []string{"reflect", "constant", "wrap", "nearest"} {
+		for _, interp := range []string{"bilinear", "nearest"} {
+			fm, _ := nn.ParseFillMode(fill)
+			in, _ := nn.ParseInterpolation(interp)
+			l := &nn.RandomElasticTransform{Factor: [2]float64{1, 1}, Scale: [2]float64{0.6, 1}, FillMode: fm, Interpolation: in, FillValue: 9.5, ValueRange: [2]float64{0, 250}}
+			buildAug(t, l, tensor.Shape{h, w, ch}, 2)
+			got := l.Forward(x, true).Clone()
+			apply, noise, alpha, sigma, field := nn.ElasticDraws(l)
+			if !apply[0] {
+				t.Fatal("factor (1, 1) did not transform")
+			}
+			var want struct {
+				Y     []float64
+				Field []float64
+			}
+			numpyReference(t, kerasElasticNumPy, map[string]any{"img": img, "shape": []int{h, w, ch}, "cases": []augCase{},
+				"elastic": map[string]any{"noise": noise, "alpha": alpha, "sigma": sigma, "interp": interp, "fill": fill, "value": 9.5, "range": []float64{0, 250}}}, &want)
+			for i, v := range field {
+				if math.Abs(float64(v)-want.Field[i]) > 1e-4*(1+math.Abs(want.Field[i])) {
+					t.Fatalf("%s %s: field[%d] = %v, NumPy %v", fill, interp, i, v, want.Field[i])
+				}
+			}
+			bad := 0
+			for i, v := range got.Data {
+				if math.Abs(float64(v)-want.Y[i]) > 1e-2 {
+					bad++
+				}
+			}
+			moved := 0
+			for _, v := range field {
+				if math.Abs(float64(v)) > 0.5 {
+					moved++
+				}
+			}
+			if moved == 0 {
+				t.Fatalf("%s %s: no pixel moved by half a pixel or more", fill, interp)
+			}
+			if limit := map[string]int{"bilinear": 0, "nearest": 2 * ch}[interp]; bad > limit {
+				t.Errorf("%s %s: %d values differ from NumPy", fill, interp, bad)
+			}
+		}
+	}
+}

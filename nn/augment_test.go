@@ -51,6 +51,9 @@ func augLayers() map[string]func() nn.Layer {
 		"shear": func() nn.Layer {
 			return &nn.RandomShear{XFactor: [2]float64{-0.3, 0.3}, YFactor: [2]float64{0.1, 0.2}}
 		},
+		"elastic": func() nn.Layer {
+			return &nn.RandomElasticTransform{Factor: [2]float64{1, 1}, ValueRange: [2]float64{-100, 100}}
+		},
 		"perspective": func() nn.Layer {
 			return &nn.RandomPerspective{Factor: [2]float64{1, 1}, Scale: 0.6, FillValue: 0.5}
 		},
@@ -440,6 +443,9 @@ func TestAugmentKerasConfig(t *testing.T) {
 		// is (-f, f), a pair is sorted.
 		{"RandomShear", `{"name":"s","trainable":true,"dtype":"float32","x_factor":[0.0,0.0],"y_factor":[0.0,0.0],"fill_mode":"reflect","interpolation":"bilinear","seed":null,"fill_value":0.0,"data_format":"channels_last"}`,
 			&nn.RandomShear{Name: "s"}},
+		// Keras 3's RandomElasticTransform().get_config().
+		{"RandomElasticTransform", `{"name":"el","trainable":true,"dtype":"float32","factor":[0.0,1.0],"scale":[0.0,1.0],"interpolation":"bilinear","fill_mode":"reflect","fill_value":0.0,"value_range":[0,255],"seed":null}`,
+			&nn.RandomElasticTransform{Name: "el", Factor: [2]float64{0, 1}, Scale: [2]float64{0, 1}, ValueRange: [2]float64{0, 255}}},
 		// Keras 3's RandomPerspective().get_config().
 		{"RandomPerspective", `{"name":"p","trainable":true,"dtype":"float32","factor":[0.0,1.0],"scale":1.0,"interpolation":"bilinear","fill_value":0.0,"seed":null}`,
 			&nn.RandomPerspective{Name: "p", Factor: [2]float64{0, 1}, Scale: 1}},
@@ -490,6 +496,10 @@ func TestAugmentKerasConfig(t *testing.T) {
 		{"RandomErasing", `{"fill_value":"black"}`},
 		{"RandomShear", `{"x_factor":1.5}`},
 		{"RandomPerspective", `{"scale":1.5}`},
+		{"RandomElasticTransform", `{"factor":0}`},
+		{"RandomElasticTransform", `{"scale":0}`},
+		{"RandomElasticTransform", `{"scale":2}`},
+		{"RandomElasticTransform", `{"fill_mode":"mirror2"}`},
 		{"RandomPerspective", `{"scale":0}`},
 		{"RandomPerspective", `{"factor":0}`},
 		{"RandomPerspective", `{"interpolation":"bicubic"}`},

@@ -184,6 +184,8 @@ func keras3Configs() map[string]struct {
 			"saturation_factor": []any{0.4, 0.6}, "hue_factor": 0.1, "seed": nil}), tensor.Shape{6, 6, 3}},
 		"AugMix": {with("aug_mix", map[string]any{"value_range": []any{0.0, 255.0}, "num_chains": 3.0, "chain_depth": 3.0, "factor": []any{0.0, 0.3},
 			"alpha": 1.0, "all_ops": true, "interpolation": "bilinear", "seed": nil}), tensor.Shape{6, 6, 3}},
+		"RandomElasticTransform": {with("random_elastic_transform", map[string]any{"factor": []any{0.0, 1.0}, "scale": []any{0.0, 1.0}, "interpolation": "bilinear",
+			"fill_mode": "reflect", "fill_value": 0.0, "value_range": []any{0.0, 255.0}, "seed": nil}), img},
 		"RandomSharpness": {with("random_sharpness", map[string]any{"factor": []any{0.0, 0.5}, "value_range": []any{0.0, 255.0}, "seed": nil}), img},
 		"AutoContrast":    {with("auto_contrast", map[string]any{"value_range": []any{0.0, 255.0}}), img},
 		"RandomErasing":   {with("random_erasing", map[string]any{"factor": []any{0.0, 1.0}, "scale": []any{0.02, 0.33}, "fill_value": nil, "value_range": []any{0.0, 255.0}, "seed": nil, "data_format": "channels_last"}), img},

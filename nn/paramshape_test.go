@@ -49,6 +49,7 @@ var paramShapeCases = map[string]struct {
 	"Solarization":             {&nn.Solarization{}, tensor.Shape{4, 4, 1}},
 	"RandomPosterization":      {&nn.RandomPosterization{Factor: [2]float64{4, 4}}, tensor.Shape{4, 4, 1}},
 	"AutoContrast":             {&nn.AutoContrast{}, tensor.Shape{4, 4, 1}},
+	"RandomElasticTransform":   {&nn.RandomElasticTransform{}, tensor.Shape{4, 4, 1}},
 	"AugMix":                   {&nn.AugMix{}, tensor.Shape{4, 4, 3}},
 	"RandomHue":                {&nn.RandomHue{Factor: [2]float64{0, 0.5}}, tensor.Shape{4, 4, 3}},
 	"RandomColorJitter":        {&nn.RandomColorJitter{Hue: &[2]float64{0, 0.2}}, tensor.Shape{4, 4, 3}},
