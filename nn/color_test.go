@@ -241,6 +241,8 @@ func orDefault(l nn.Layer) [2]float64 {
 		v = l.ValueRange
 	case *nn.RandomHue:
 		v = l.ValueRange
+	case *nn.CLAHE:
+		v = l.ValueRange
 	}
 	if v == [2]float64{} {
 		return [2]float64{0, 255}
@@ -467,6 +469,9 @@ func TestColorConfigs(t *testing.T) {
 		{"RandomHue", `{"value_range": [0, 1]}`},
 		{"RandomColorJitter", `{"hue_factor": 2}`},
 		{"AugMix", `{"num_chains": 0}`},
+		{"ContrastLimitedAdaptiveHistogramEqualization", `{"tile_grid_size": [100, 100]}`},
+		{"ContrastLimitedAdaptiveHistogramEqualization", `{"tile_grid_size": 8}`},
+		{"ContrastLimitedAdaptiveHistogramEqualization", `{"clip_limit": "high"}`},
 		{"AugMix", `{"chain_depth": 1000}`},
 		{"AugMix", `{"alpha": -1}`},
 		{"AugMix", `{"factor": 2}`},
@@ -779,4 +784,113 @@ func TestAugMix(t *testing.T) {
 	smooth := &nn.AugMix{ValueRange: [2]float64{-1000, 1000}, NumChains: 2, ChainDepth: 2}
 	nn.AugMixOnly(smooth, 0, 1, 2, 8, 10) // shear, translation, rotation, color degeneration, sharpness
 	nntest.CheckGradients(t, smooth, tensor.Shape{5, 6, 3}, nntest.GradOptions{Batch: 2, Training: true, BeforeForward: func() { smooth.Reseed(3, 4) }})
+}
+
+// kerasCLAHENumPy is clahe.py's _clahe in NumPy, float32, transcribed
+// from Keras's ops (symmetric padding, one-hot histograms, clip and
+// redistribute, the edge-padded table grid, bilinear mixing).
+const kerasCLAHENumPy = `
+import json, sys
+import numpy as np
+f32 = np.float32
+job = json.load(sys.stdin)
+x = np.array(job["x"], dtype=f32).reshape(job["shape"])
+vr, clip_limit, (gh, gw) = job["range"], job["clip"], job["grid"]
+if not (vr[0] == 0 and vr[1] == 255):
+    x = ((x - f32(vr[0])) / (f32(vr[1]) - f32(vr[0]))) * f32(255)
+b, h, w, c = x.shape
+th, tw = (h + gh - 1) // gh, (w + gw - 1) // gw
+ph, pw = th * gh - h, tw * gw - w
+xp = np.pad(x, ((0, 0), (0, ph), (0, pw), (0, 0)), mode="symmetric")
+tiled = xp.reshape(b, gh, th, gw, tw, c).transpose(0, 1, 3, 5, 2, 4).reshape(b, gh, gw, c, th * tw)
+ti = np.clip(tiled.astype(np.int32), 0, 255)
+hists = np.zeros((b, gh, gw, c, 256), dtype=f32)
+for idx in np.ndindex(b, gh, gw, c):
+    hists[idx] = np.bincount(ti[idx], minlength=256).astype(f32)
+if clip_limit > 0:
+    limit = f32(clip_limit * (th * tw) / 256.0)
+    clipped = np.clip(hists, 0, limit)
+    excess = np.sum(hists - clipped, axis=-1, keepdims=True)
+    hists = clipped + excess / f32(256)
+cdf = np.cumsum(hists, axis=-1, dtype=f32)
+cdf_min = cdf.min(axis=-1, keepdims=True)
+den = f32(th * tw) - cdf_min
+den = np.where(den == 0, f32(1), den)
+norm = np.clip((cdf - cdf_min) * f32(255) / den, 0, 255)
+norm = np.concatenate([norm[:, :1], norm, norm[:, -1:]], axis=1)
+norm = np.concatenate([norm[:, :, :1], norm, norm[:, :, -1:]], axis=2)
+yg = (np.arange(th * gh, dtype=f32) - f32(th / 2)) / f32(th) + f32(1)
+xg = (np.arange(tw * gw, dtype=f32) - f32(tw / 2)) / f32(tw) + f32(1)
+y0, x0 = np.floor(yg), np.floor(xg)
+wy, wx = yg - y0, xg - x0
+y1, x1 = np.clip(y0 + 1, 0, gh + 1).astype(int), np.clip(x0 + 1, 0, gw + 1).astype(int)
+y0, x0 = np.clip(y0, 0, gh + 1).astype(int), np.clip(x0, 0, gw + 1).astype(int)
+pix = np.clip(xp, 0, 255).astype(np.int32)
+out = np.zeros_like(xp)
+for bi in range(b):
+    for yy in range(th * gh):
+        for xx in range(tw * gw):
+            for ci in range(c):
+                p = pix[bi, yy, xx, ci]
+                nw, ne = norm[bi, y0[yy], x0[xx], ci, p], norm[bi, y0[yy], x1[xx], ci, p]
+                sw, se = norm[bi, y1[yy], x0[xx], ci, p], norm[bi, y1[yy], x1[xx], ci, p]
+                top = nw * (1 - wx[xx]) + ne * wx[xx]
+                bot = sw * (1 - wx[xx]) + se * wx[xx]
+                out[bi, yy, xx, ci] = top * (1 - wy[yy]) + bot * wy[yy]
+out = out[:, :h, :w, :]
+if not (vr[0] == 0 and vr[1] == 255):
+    out = (out / f32(255)) * (f32(vr[1]) - f32(vr[0])) + f32(vr[0])
+print(json.dumps([float(v) for v in out.ravel()]))
+`
+
+// TestCLAHEAgainstNumPy: Keras's CLAHE in NumPy on the same images, for
+// grids that divide the image and grids that need padding, with and
+// without clipping, and two value ranges; the gradient is zero; inference
+// and training agree.
+func TestCLAHEAgainstNumPy(t *testing.T) {
+	r := rand.New(rand.NewPCG(51, 52))
+	for _, c := range []struct {
+		l     *nn.CLAHE
+		shape tensor.Shape
+	}{
+		{&nn.CLAHE{}, tensor.Shape{2, 16, 16, 2}},
+		{&nn.CLAHE{TileGrid: [2]int{3, 4}, ClipLimit: 2}, tensor.Shape{1, 10, 13, 3}},
+		{&nn.CLAHE{TileGrid: [2]int{2, 2}, ClipLimit: -1, ValueRange: [2]float64{-1, 1}}, tensor.Shape{2, 7, 9, 1}},
+	} {
+		x := tensor.New(c.shape...)
+		vr := orDefault(c.l)
+		for i := range x.Data {
+			// Clustered values, so that the histograms have peaks to clip.
+			v := 0.3 + 0.2*r.NormFloat64()
+			x.Data[i] = float32(vr[0] + (vr[1]-vr[0])*min(max(v, 0), 1))
+		}
+		buildAug(t, c.l, c.shape[1:], 1)
+		got := c.l.Forward(x, true).Clone()
+		if inf := c.l.Forward(x, false); !reflect.DeepEqual(inf.Data, got.Data) {
+			t.Errorf("%+v: inference differs from training", c.l)
+		}
+		g := c.l.TileGrid
+		if g == [2]int{} {
+			g = [2]int{8, 8}
+		}
+		clip := c.l.ClipLimit
+		switch {
+		case clip == 0:
+			clip = 4
+		case clip < 0:
+			clip = 0
+		}
+		var want []float64
+		numpyReference(t, kerasCLAHENumPy, map[string]any{"x": x.Data, "shape": x.Shape, "range": vr, "clip": clip, "grid": g}, &want)
+		for j, v := range got.Data {
+			if d := math.Abs(float64(v) - want[j]); d > 1e-3*(1+math.Abs(want[j])) {
+				t.Fatalf("%+v: [%d] = %v, NumPy %v", c.l, j, v, want[j])
+			}
+		}
+		for _, v := range c.l.Backward(got).Data {
+			if v != 0 {
+				t.Fatalf("%+v: gradient %v, want 0", c.l, v)
+			}
+		}
+	}
 }

@@ -186,6 +186,8 @@ func keras3Configs() map[string]struct {
 			"alpha": 1.0, "all_ops": true, "interpolation": "bilinear", "seed": nil}), tensor.Shape{6, 6, 3}},
 		"RandomElasticTransform": {with("random_elastic_transform", map[string]any{"factor": []any{0.0, 1.0}, "scale": []any{0.0, 1.0}, "interpolation": "bilinear",
 			"fill_mode": "reflect", "fill_value": 0.0, "value_range": []any{0.0, 255.0}, "seed": nil}), img},
+		"ContrastLimitedAdaptiveHistogramEqualization": {with("contrast_limited_adaptive_histogram_equalization", map[string]any{"value_range": []any{0.0, 255.0},
+			"clip_limit": 4.0, "tile_grid_size": []any{2.0, 2.0}, "data_format": "channels_last"}), img},
 		"RandomSharpness": {with("random_sharpness", map[string]any{"factor": []any{0.0, 0.5}, "value_range": []any{0.0, 255.0}, "seed": nil}), img},
 		"AutoContrast":    {with("auto_contrast", map[string]any{"value_range": []any{0.0, 255.0}}), img},
 		"RandomErasing":   {with("random_erasing", map[string]any{"factor": []any{0.0, 1.0}, "scale": []any{0.02, 0.33}, "fill_value": nil, "value_range": []any{0.0, 255.0}, "seed": nil, "data_format": "channels_last"}), img},
