@@ -172,14 +172,19 @@ var metricArgs = map[string]map[string]any{
 	"SpecificityAtSensitivity": {"sensitivity": 0.5},
 }
 
+// optimizerArgs are the arguments an optimizer class requires.
+var optimizerArgs = map[string]map[string]any{
+	"MultiOptimizer": {"optimizer_map": map[string]any{"class_name": "OptimizerMap", "config": map[string]any{"default_optimizer": "sgd"}}},
+}
+
 var coverageOptimizers = []coverageRow{
 	{"Adadelta", supported}, {"Adafactor", supported}, {"Adagrad", supported}, {"Adam", supported},
 	{"Adamax", supported}, {"AdamW", supported}, {"Ftrl", supported}, {"Lion", supported},
 	{"Nadam", supported}, {"RMSprop", supported}, {"SGD", supported},
 	{"LossScaleOptimizer", "not planned: it scales the loss for float16 training, and gokeras trains in float32"},
 	{"Muon", supported},
-	{"MultiOptimizer", "not yet: one optimizer per group of layers; newer than issue 19's list"},
-	{"OptimizerMap", "not yet: one optimizer per group of layers; newer than issue 19's list"},
+	{"MultiOptimizer", supported},
+	{"OptimizerMap", "built in: optim.MultiOptimizer's Default and Routes; read inside a MultiOptimizer's config"},
 	{"ScheduleFreeAdamW", supported},
 	{"ScheduleFreeSGD", supported},
 }
@@ -251,7 +256,7 @@ func accepted(kind, name string, layers []string) error {
 		_, err := metric.FromConfig(name, args)
 		return err
 	case "Optimizers":
-		_, err := optim.FromConfig(name, map[string]any{})
+		_, err := optim.FromConfig(name, optimizerArgs[name])
 		return err
 	case "Callbacks":
 		if _, ok := callbackTypes[name]; !ok {

@@ -140,6 +140,11 @@ func FuzzParseModelJSON(f *testing.F) {
 		{"class_name": "Flatten", "config": {}}, {"class_name": "Dense", "config": {"units": 2}}]},
 		"compile_config": {"loss": {"class_name": "IoU", "config": {"axis": [1, 1]}},
 		"optimizer": {"class_name": "ScheduleFreeSGD", "config": {"warmup_steps": -3, "beta_1": 1}}}}`))
+	f.Add([]byte(`{"class_name": "Sequential", "config": {"layers": [{"class_name": "InputLayer", "config": {"batch_shape": [null, 3]}},
+		{"class_name": "Dense", "config": {"units": 2}}]}, "compile_config": {"loss": "mse",
+		"optimizer": {"class_name": "MultiOptimizer", "config": {"optimizer_map": {"class_name": "OptimizerMap", "config": {
+		"default_optimizer": {"class_name": "MultiOptimizer", "config": {}},
+		"optimizer_map": {"(": "adam", "dense/.*": {"class_name": "SGD", "config": {"momentum": -1}}, "x": 7}}}}}}}`))
 	defer func(old int) { MaxParams = old }(MaxParams)
 	MaxParams = 1 << 20
 	f.Fuzz(func(t *testing.T, data []byte) {

@@ -14,6 +14,7 @@ import (
 	"github.com/gokeras/gokeras/internal/hdf5"
 	"github.com/gokeras/gokeras/internal/pyref"
 	"github.com/gokeras/gokeras/nn"
+	"github.com/gokeras/gokeras/optim"
 	"github.com/gokeras/gokeras/tensor"
 	"github.com/gokeras/gokeras/train"
 )
@@ -152,7 +153,7 @@ func checkLegacyH5File(t *testing.T, path string, m *Sequential) {
 	}
 	in := map[string]any{"path": path, "class_name": class, "layers": layers, "compiled": m.compiled}
 	if m.compiled {
-		in["optimizer"] = kerasOptimizerClasses[m.model.Optimizer.Name()]
+		in["optimizer"] = optim.ClassName(m.model.Optimizer.Name())
 	}
 	var problems []string
 	pyref.Run(t, legacyH5LoadScript, in, &problems, "h5py", "numpy")

@@ -165,16 +165,6 @@ func (m *Sequential) kerasFile(now time.Time) ([]byte, error) {
 	return out.Bytes(), nil
 }
 
-// kerasOptimizerClasses maps gokeras's optimizer names to Keras's
-// classes (keras/src/optimizers/__init__.py).
-var kerasOptimizerClasses = map[string]string{
-	"adam": "Adam", "adamw": "AdamW", "adamax": "Adamax", "nadam": "Nadam",
-	"sgd": "SGD", "rmsprop": "RMSprop", "adagrad": "Adagrad",
-	"adadelta": "Adadelta", "ftrl": "Ftrl", "lion": "Lion",
-	"adafactor": "Adafactor", "schedule_free_adamw": "ScheduleFreeAdamW",
-	"schedule_free_sgd": "ScheduleFreeSGD", "muon": "Muon",
-}
-
 // kerasConfigJSON is the model's config.json: ToJSON's Keras 3 layout
 // with what serialize_keras_object adds (keras/src/saving/
 // serialization_lib.py): module and registered_name beside every
@@ -236,9 +226,7 @@ func (m *Sequential) kerasConfigTree(newOptimizerKeys bool) (orderedObject, erro
 	if cc, ok := top["compile_config"].(map[string]any); ok {
 		if opt, ok := cc["optimizer"].(map[string]any); ok {
 			name, _ := opt["class_name"].(string)
-			if k, ok := kerasOptimizerClasses[strings.ToLower(name)]; ok {
-				opt["class_name"] = k
-			}
+			opt["class_name"] = optim.ClassName(name)
 			withModule(opt, "keras.optimizers")
 			if c, ok := opt["config"].(map[string]any); ok {
 				withModule(c["learning_rate"], "keras.optimizers.schedules")

@@ -237,7 +237,7 @@ func checkKerasFile(t *testing.T, path string, m *Sequential) {
 	}
 	if m.compiled {
 		opt := m.model.Optimizer
-		in["optimizer"] = kerasOptimizerClasses[opt.Name()]
+		in["optimizer"] = optim.ClassName(opt.Name())
 		it := make([]byte, 8)
 		binary.LittleEndian.PutUint64(it, uint64(opt.Iterations()))
 		s := sha256.Sum256(it)

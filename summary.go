@@ -556,6 +556,25 @@ func optimizerVariables(o optim.Optimizer) (count int, bytes float64, built bool
 	if o == nil {
 		return 0, 0, false
 	}
+	if mo, ok := o.(*optim.MultiOptimizer); ok {
+		// multi_optimizer.py: its own iteration counter and learning rate
+		// (0.0), then each inner optimizer's variables.
+		if o.Iterations() == 0 && len(o.State()) == 0 {
+			return 0, 0, false
+		}
+		count, bytes = 2, 12
+		for _, in := range mo.Optimizers() {
+			c, b, _ := optimizerVariables(in)
+			if c == 0 { // not stepped: its counter and rate, made in __init__
+				c, b = 1, 8
+				if in.Schedule() == nil {
+					c, b = 2, 12
+				}
+			}
+			count, bytes = count+c, bytes+b
+		}
+		return count, bytes, true
+	}
 	schedule := o.Schedule() != nil
 	slots := o.State()
 	if o.Iterations() == 0 && len(slots) == 0 {

@@ -336,6 +336,9 @@ func TestSummaryOptimizerVariables(t *testing.T) {
 		{"adam ema", &optim.Adam{EMA: optim.EMA{Use: true}}, false, " Optimizer params: 26 (108.00 B)\n"},
 		{"rmsprop", &optim.RMSprop{}, false, " Optimizer params: 10 (44.00 B)\n"},
 		{"adagrad", &optim.Adagrad{}, false, " Optimizer params: 10 (44.00 B)\n"},
+		// Its own counter and rate (12 B), Adam's counter, rate and m, v
+		// of the kernel (60 B), SGD's counter and rate (12 B).
+		{"multi", &optim.MultiOptimizer{Default: &optim.SGD{}, Routes: []optim.Route{{Key: "dense/kernel", Opt: &optim.Adam{}}}}, false, " Optimizer params: 18 (84.00 B)\n"},
 	}
 	for _, c := range cases {
 		m := gokeras.NewSequential(&nn.Dense{Units: 2, InputShape: tensor.Shape{3}}) // 8 weights

@@ -14,6 +14,9 @@ import (
 // which gokeras does not implement, is accepted only as null. Numbers may
 // be any Go numeric type or json.Number; nil means the default.
 func FromConfig(name string, cfg map[string]any) (Optimizer, error) {
+	if n := strings.ToLower(name); n == NameMultiOptimizer || n == "multioptimizer" {
+		return multiFromConfig(cfg)
+	}
 	o, err := Parse(name)
 	if err != nil {
 		return nil, err

@@ -49,6 +49,12 @@ func (s *LearningRateScheduler) OnEpochEnd(r *Run, _ int, logs Logs) error {
 // schedule, as Keras's learning_rate setter does (base_optimizer.py):
 // the callback would silently end the schedule.
 func settable(who string, opt optim.Optimizer) error {
+	if _, ok := opt.(*optim.MultiOptimizer); ok {
+		// multi_optimizer.py: "Learning rate cannot be set on a
+		// MultiOptimizer. Set the learning rate on the individual
+		// sub-optimizers instead."
+		return fmt.Errorf("train: %s sets the learning rate, but a MultiOptimizer has one per inner optimizer, as in Keras; give the inner optimizers schedules instead", who)
+	}
 	if s := opt.Schedule(); s != nil {
 		return fmt.Errorf("train: %s sets the learning rate, but the optimizer's rate is a schedule (%T); use one or the other, as Keras requires", who, s)
 	}
