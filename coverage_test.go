@@ -66,7 +66,7 @@ var coverageLayers = []coverageRow{
 	{"Add", supported}, {"Average", supported}, {"Concatenate", supported}, {"Dot", supported},
 	{"Maximum", supported}, {"Minimum", supported}, {"Multiply", supported}, {"Subtract", supported},
 	{"BatchNormalization", supported}, {"GroupNormalization", supported}, {"LayerNormalization", supported},
-	{"RMSNormalization", supported}, {"SpectralNormalization", "not yet: a wrapper around another layer's kernel; newer than issue 19's list"},
+	{"RMSNormalization", supported}, {"SpectralNormalization", supported},
 	{"UnitNormalization", supported},
 	{"AdaptiveAveragePooling1D", supported}, {"AdaptiveAveragePooling2D", supported}, {"AdaptiveAveragePooling3D", threeD},
 	{"AdaptiveMaxPooling1D", supported}, {"AdaptiveMaxPooling2D", supported}, {"AdaptiveMaxPooling3D", threeD},

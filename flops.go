@@ -12,6 +12,9 @@ func (m *Sequential) FLOPs() int64 {
 	in := m.net.InputShape()
 	for i, l := range m.net.Layers {
 		out := m.net.LayerOutputShape(i)
+		if w, ok := l.(*nn.SpectralNormalization); ok {
+			l = w.Layer // the wrapped layer's products; the power iteration is small
+		}
 		switch l := l.(type) {
 		case *nn.Dense:
 			// One product per position of the leading axes (Dense acts on

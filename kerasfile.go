@@ -421,11 +421,22 @@ func keras3Vars(layers []nn.Layer, prefix, owner string) []kerasVar {
 		if _, ok := l.(*nn.Nested); ok {
 			return // its layers are visited next
 		}
-		for i, p := range l.Params() {
-			out = append(out, kerasVar{where, p, path + "/vars/" + strconv.Itoa(i)})
+		for _, g := range kerasGroups(l) {
+			for i, p := range g.Params {
+				out = append(out, kerasVar{where, p, path + "/" + g.Path + "/" + strconv.Itoa(i)})
+			}
 		}
 	})
 	return out
+}
+
+// kerasGroups is where Keras 3 keeps a layer's variables below its group:
+// all in vars, or as the layer says (nn.KerasGrouper, a wrapper's).
+func kerasGroups(l nn.Layer) []nn.KerasGroup {
+	if g, ok := l.(nn.KerasGrouper); ok {
+		return g.KerasGroups()
+	}
+	return []nn.KerasGroup{{Path: "vars", Params: l.Params()}}
 }
 
 // keras3Walk visits every layer of a container (a model's layers) and of

@@ -609,17 +609,21 @@ func (m *Sequential) kerasWeights() (*hdf5.Builder, error) {
 	}
 	inputGroups("", &m.net)
 	keras3Walk(m.net.Layers, "", "", func(path, _ string, l nn.Layer) {
-		vars, err := groupPath(root, path+"/vars")
-		if err != nil {
-			fail(err)
-			return
-		}
 		if n, ok := l.(*nn.Nested); ok {
+			_, err := groupPath(root, path+"/vars")
+			fail(err)
 			inputGroups(path+"/", n.Net)
 			return // its layers are visited next
 		}
-		for i, p := range l.Params() {
-			fail(vars.AddFloat32(strconv.Itoa(i), p.Value.Shape, p.Value.Data))
+		for _, g := range kerasGroups(l) {
+			vars, err := groupPath(root, path+"/"+g.Path)
+			if err != nil {
+				fail(err)
+				return
+			}
+			for i, p := range g.Params {
+				fail(vars.AddFloat32(strconv.Itoa(i), p.Value.Shape, p.Value.Data))
+			}
 		}
 	})
 	if werr != nil {

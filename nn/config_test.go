@@ -226,6 +226,11 @@ func keras3Configs() map[string]struct {
 		"UnitNormalization": {with("unit_normalization", map[string]any{"axis": -1.0}), tensor.Shape{4}},
 		// keras/src/layers/normalization/rms_normalization.py.
 		"RMSNormalization": {with("rms_normalization", map[string]any{"axis": -1.0, "epsilon": 1e-6}), tensor.Shape{4}},
+		// keras/src/layers/normalization/spectral_normalization.py and
+		// keras/src/layers/core/wrapper.py.
+		"SpectralNormalization": {with("spectral_normalization", map[string]any{"power_iterations": 1.0,
+			"layer": map[string]any{"module": "keras.layers", "class_name": "Dense", "registered_name": nil,
+				"config": map[string]any{"name": "dense", "trainable": true, "dtype": "float32", "units": 3.0}}}), tensor.Shape{4}},
 		// keras/src/layers/pooling/adaptive_*_pooling{1,2}d.py.
 		"AdaptiveAveragePooling2D": {with("adaptive_average_pooling2d", map[string]any{"output_size": []any{2.0, 2.0}, "data_format": "channels_last"}), img},
 		"AdaptiveMaxPooling2D":     {with("adaptive_max_pooling2d", map[string]any{"output_size": []any{2.0, 2.0}, "data_format": "channels_last"}), img},

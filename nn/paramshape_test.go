@@ -73,6 +73,7 @@ var paramShapeCases = map[string]struct {
 	"GroupNormalization":                           {&nn.GroupNormalization{Groups: 2}, tensor.Shape{3, 3, 4}},
 	"UnitNormalization":                            {&nn.UnitNormalization{}, tensor.Shape{6}},
 	"RMSNormalization":                             {&nn.RMSNormalization{}, tensor.Shape{3, 6}},
+	"SpectralNormalization":                        {&nn.SpectralNormalization{Layer: &nn.Conv2D{Filters: 3, KernelSize: [2]int{2, 2}}}, tensor.Shape{4, 4, 2}},
 	"AdaptiveAveragePooling2D":                     {&nn.AdaptiveAveragePooling2D{OutputSize: [2]int{2, 3}}, tensor.Shape{5, 5, 2}},
 	"AdaptiveMaxPooling2D":                         {&nn.AdaptiveMaxPooling2D{OutputSize: [2]int{2, 3}}, tensor.Shape{5, 5, 2}},
 	"AdaptiveAveragePooling1D":                     {&nn.AdaptiveAveragePooling1D{OutputSize: 3}, tensor.Shape{7, 2}},
