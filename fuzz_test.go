@@ -145,6 +145,11 @@ func FuzzParseModelJSON(f *testing.F) {
 		"optimizer": {"class_name": "MultiOptimizer", "config": {"optimizer_map": {"class_name": "OptimizerMap", "config": {
 		"default_optimizer": {"class_name": "MultiOptimizer", "config": {}},
 		"optimizer_map": {"(": "adam", "dense/.*": {"class_name": "SGD", "config": {"momentum": -1}}, "x": 7}}}}}}}`))
+	f.Add([]byte(`{"class_name": "Sequential", "config": {"layers": [{"class_name": "InputLayer", "config": {"batch_shape": [null, 4, 4, 1]}},
+		{"class_name": "SpectralNormalization", "config": {"power_iterations": 1000000000, "layer": {"class_name": "Conv2D", "config": {"filters": 2, "kernel_size": 3}}}},
+		{"class_name": "SpectralNormalization", "config": {"layer": {"class_name": "SpectralNormalization", "config": {"layer": {"class_name": "Flatten", "config": {}}}}}},
+		{"class_name": "SpectralNormalization", "config": {"layer": {"class_name": "Dense", "config": {"units": 2}}}}]},
+		"compile_config": {"loss": "mse", "optimizer": "sgd"}}`))
 	defer func(old int) { MaxParams = old }(MaxParams)
 	MaxParams = 1 << 20
 	f.Fuzz(func(t *testing.T, data []byte) {
