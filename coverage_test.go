@@ -137,7 +137,7 @@ var coverageLosses = []coverageRow{
 	{"Dice", supported},
 	{"IoU", supported},
 	{"Tversky", supported},
-	{"CTC", sequenceLater},
+	{"CTC", supported},
 }
 
 var coverageMetrics = []coverageRow{

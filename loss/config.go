@@ -43,6 +43,7 @@ var classes = map[string]string{
 	"Tversky":                       NameTversky,
 	"Circle":                        NameCircle,
 	"IoU":                           NameIoU,
+	"CTC":                           NameCTC,
 }
 
 // FromConfig returns the loss a Keras class name and config describe.
@@ -162,6 +163,8 @@ func FromConfig(class string, cfg map[string]any) (Loss, error) {
 		l = IoU{Reduction: red, Axis: segAxis(r)}
 	case NameTversky:
 		l = Tversky{Alpha: optional("alpha", TverskyAlphaBeta), Beta: optional("beta", TverskyAlphaBeta), Reduction: red, Axis: segAxis(r)}
+	case NameCTC:
+		l = CTC{Reduction: red}
 	case NameCircle:
 		l = Circle{Gamma: optional("gamma", CircleGamma), Margin: optional("margin", CircleMargin), KeepDiagonal: !r.Bool("remove_diagonal", true), Reduction: red}
 	}
@@ -254,6 +257,8 @@ func ReductionOf(l Loss) Reduction {
 	case Circle:
 		return v.Reduction
 	case IoU:
+		return v.Reduction
+	case CTC:
 		return v.Reduction
 	}
 	return ""

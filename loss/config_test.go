@@ -53,7 +53,7 @@ func TestFromConfigErrors(t *testing.T) {
 		cfg   map[string]any
 		want  string
 	}{
-		{"CTC", nil, "unknown loss class"},
+		{"GeneralizedCrossEntropy", nil, "unknown loss class"},
 		{"CategoricalCrossentropy", map[string]any{"label_smoothing": 1.5}, "use a value in [0, 1]"},
 		{"CategoricalCrossentropy", map[string]any{"reduction": "auto"}, "reduction auto is not one of"},
 		{"CategoricalCrossentropy", map[string]any{"smoothing": 0.1}, `unknown key "smoothing"`},

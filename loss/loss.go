@@ -162,6 +162,8 @@ var aliases = map[string]Loss{
 	"IoU":                             IoU{},
 	NameCircle:                        Circle{},
 	"Circle":                          Circle{},
+	NameCTC:                           CTC{},
+	"CTC":                             CTC{},
 }
 
 // Parse returns the loss with Keras name or alias name (see aliases), with

@@ -338,13 +338,13 @@ func TestParse(t *testing.T) {
 			t.Errorf("Parse(%q) round trip: got %v, %v", l.Name(), again, err)
 		}
 	}
-	_, err := Parse("ctc")
+	_, err := Parse("ctc_loss")
 	if err == nil {
-		t.Fatal(`Parse("ctc"): got nil error`)
+		t.Fatal(`Parse("ctc_loss"): got nil error`)
 	}
-	for _, want := range []string{"loss:", `"ctc"`, "sparse_categorical_crossentropy", "mse", "huber"} {
+	for _, want := range []string{"loss:", `"ctc_loss"`, "sparse_categorical_crossentropy", "mse", "huber"} {
 		if !strings.Contains(err.Error(), want) {
-			t.Errorf("Parse(\"ctc\") error %q: want it to mention %q", err, want)
+			t.Errorf("Parse(\"ctc_loss\") error %q: want it to mention %q", err, want)
 		}
 	}
 }

@@ -150,9 +150,9 @@ func rowwise(r Reduction, k rowKernel, g, p, t, w []float32, rows, cols, tcols i
 }
 
 // grow returns out with length n.
-func grow(out []float32, n int) []float32 {
+func grow[T float32 | float64](out []T, n int) []T {
 	if cap(out) < n {
-		return make([]float32, n)
+		return make([]T, n)
 	}
 	return out[:n]
 }

@@ -168,6 +168,11 @@ func (m *Model) checkData(what string, x Inputs, y *tensor.Tensor) error {
 			return fmt.Errorf("train: %s targets: %w", what, err)
 		}
 	}
+	if tc, ok := m.Loss.(loss.TargetChecker); ok {
+		if err := tc.CheckTargetValues(out, y); err != nil {
+			return fmt.Errorf("train: %s targets: %w", what, err)
+		}
+	}
 	return nil
 }
 

@@ -223,6 +223,11 @@ func (m *Model) checkArrays(what string, xs []Inputs, ys []*tensor.Tensor) error
 				return fmt.Errorf("train: %s targets of output %q: %w", what, outNames[j], err)
 			}
 		}
+		if tc, ok := l.(loss.TargetChecker); ok {
+			if err := tc.CheckTargetValues(out, y); err != nil {
+				return fmt.Errorf("train: %s targets of output %q: %w", what, outNames[j], err)
+			}
+		}
 	}
 	return nil
 }
