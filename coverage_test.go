@@ -83,7 +83,7 @@ var coverageLayers = []coverageRow{
 	{"RandomFlip", supported}, {"RandomRotation", supported}, {"RandomTranslation", supported}, {"RandomZoom", supported},
 	{"AugMix", supported}, {"AutoContrast", supported}, {"ContrastLimitedAdaptiveHistogramEqualization", supported},
 	{"CutMix", mixNotLayer}, {"Equalization", supported}, {"MaxNumBoundingBoxes", moreAugment}, {"MixUp", mixNotLayer},
-	{"RandAugment", "not yet: Keras's code does not do what its docstring says (one operation per batch, magnitudes fixed when the layer is made, num_ops and magnitude unused); AugMix and the single layers are there"}, {"RandomColorDegeneration", supported}, {"RandomColorJitter", supported},
+	{"RandAugment", supported}, {"RandomColorDegeneration", supported}, {"RandomColorJitter", supported},
 	{"RandomElasticTransform", supported}, {"RandomErasing", supported}, {"RandomGaussianBlur", supported},
 	{"RandomGrayscale", supported}, {"RandomHue", supported}, {"RandomInvert", supported},
 	{"RandomPerspective", supported}, {"RandomPosterization", supported}, {"RandomSaturation", supported},

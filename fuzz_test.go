@@ -148,6 +148,8 @@ func FuzzParseModelJSON(f *testing.F) {
 	f.Add([]byte(`{"class_name": "Sequential", "config": {"layers": [{"class_name": "InputLayer", "config": {"batch_shape": [null, 4, 4, 1]}},
 		{"class_name": "SpectralNormalization", "config": {"power_iterations": 1000000000, "layer": {"class_name": "Conv2D", "config": {"filters": 2, "kernel_size": 3}}}},
 		{"class_name": "SpectralNormalization", "config": {"layer": {"class_name": "SpectralNormalization", "config": {"layer": {"class_name": "Flatten", "config": {}}}}}},
+		{"class_name": "RandAugment", "config": {"num_ops": 1000000, "factor": [0.9, 0.1], "value_range": [5, 5]}},
+		{"class_name": "RandAugment", "config": {"num_ops": 11, "factor": 1, "interpolation": "nearest"}},
 		{"class_name": "SpectralNormalization", "config": {"layer": {"class_name": "Dense", "config": {"units": 2}}}}]},
 		"compile_config": {"loss": "mse", "optimizer": "sgd"}}`))
 	defer func(old int) { MaxParams = old }(MaxParams)

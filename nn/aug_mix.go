@@ -128,17 +128,24 @@ func orInt(v, def int) int {
 	return v
 }
 
-// ops makes one instance of operation k (the order of Keras's
-// AUGMENT_LAYERS_ALL).
+// op makes one instance of operation k (see imageOp).
 func (l *AugMix) op(k int) Layer {
-	f, vr := l.factor(), orDefaultRange(l.ValueRange)
+	return imageOp(k, l.factor(), orDefaultRange(l.ValueRange), l.Interpolation)
+}
+
+// imageOp makes one instance of operation k of the eleven that Keras's
+// AugMix (AUGMENT_LAYERS_ALL, in its order; the first seven are
+// AUGMENT_LAYERS) and RandAugment choose among, with their factor f: the
+// geometric ones take f as their factors (so, as in Keras's code, only in
+// the positive direction), posterization max(1, int(8·f[1])) bits.
+func imageOp(k int, f, vr [2]float64, interp Interpolation) Layer {
 	switch k {
 	case 0:
-		return &RandomShear{XFactor: f, YFactor: f, Interpolation: l.Interpolation}
+		return &RandomShear{XFactor: f, YFactor: f, Interpolation: interp}
 	case 1:
-		return &RandomTranslation{HeightFactor: f, WidthFactor: f, Interpolation: l.Interpolation}
+		return &RandomTranslation{HeightFactor: f, WidthFactor: f, Interpolation: interp}
 	case 2:
-		return &RandomRotation{Factor: f, Interpolation: l.Interpolation}
+		return &RandomRotation{Factor: f, Interpolation: interp}
 	case 3:
 		bits := max(1, int(8*f[1]))
 		return &RandomPosterization{Factor: [2]float64{1, float64(bits)}, ValueRange: vr}
@@ -158,11 +165,14 @@ func (l *AugMix) op(k int) Layer {
 	return &RandomSharpness{Factor: f, ValueRange: vr}
 }
 
+// imageOps is the number of operations imageOp makes.
+const imageOps = 11
+
 func (l *AugMix) numOps() int {
 	if l.NoAllOps {
 		return 7
 	}
-	return 11
+	return imageOps
 }
 
 func (l *AugMix) OutputShape(in tensor.Shape) (tensor.Shape, error) {

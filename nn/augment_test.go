@@ -552,6 +552,7 @@ func TestAugmentNoAllocs(t *testing.T) {
 	layers["saturation"] = func() nn.Layer { return &nn.RandomSaturation{Factor: [2]float64{0.2, 0.9}} }
 	layers["hue"] = func() nn.Layer { return &nn.RandomHue{Factor: [2]float64{0, 1}} }
 	layers["augmix"] = func() nn.Layer { return &nn.AugMix{} }
+	layers["randaugment"] = func() nn.Layer { return &nn.RandAugment{NumOps: 11} }
 	layers["jitter"] = func() nn.Layer {
 		return &nn.RandomColorJitter{Brightness: &[2]float64{-0.1, 0.1}, Contrast: &[2]float64{0, 0.2}, Saturation: &[2]float64{0.3, 0.7}, Hue: &[2]float64{0, 0.3}}
 	}

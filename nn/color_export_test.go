@@ -48,3 +48,17 @@ func AugMixDraws(l *AugMix) (w float32, chainW []float64, chains [][]string) {
 	}
 	return l.w, l.weights, chains
 }
+
+// RandAugmentOnly limits a RandAugment's operations to ops (indices of
+// imageOp).
+func RandAugmentOnly(l *RandAugment, ops ...int) { l.only = ops }
+
+// RandAugmentOps are the classes of the last batch's operations, in the
+// order they ran.
+func RandAugmentOps(l *RandAugment) []string {
+	var out []string
+	for _, k := range l.perm {
+		out = append(out, l.ops[k].Class())
+	}
+	return out
+}

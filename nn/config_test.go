@@ -182,6 +182,9 @@ func keras3Configs() map[string]struct {
 		"RandomHue":        {with("random_hue", map[string]any{"factor": []any{0.0, 0.5}, "value_range": []any{0.0, 255.0}, "seed": nil}), tensor.Shape{6, 6, 3}},
 		"RandomColorJitter": {with("random_color_jitter", map[string]any{"value_range": []any{0.0, 255.0}, "brightness_factor": 0.2, "contrast_factor": nil,
 			"saturation_factor": []any{0.4, 0.6}, "hue_factor": 0.1, "seed": nil}), tensor.Shape{6, 6, 3}},
+		// keras/src/layers/preprocessing/image_preprocessing/rand_augment.py.
+		"RandAugment": {with("rand_augment", map[string]any{"value_range": []any{0.0, 255.0}, "num_ops": 2.0, "factor": []any{0.0, 0.5},
+			"interpolation": "bilinear", "seed": nil, "data_format": "channels_last"}), tensor.Shape{8, 8, 3}},
 		"AugMix": {with("aug_mix", map[string]any{"value_range": []any{0.0, 255.0}, "num_chains": 3.0, "chain_depth": 3.0, "factor": []any{0.0, 0.3},
 			"alpha": 1.0, "all_ops": true, "interpolation": "bilinear", "seed": nil}), tensor.Shape{6, 6, 3}},
 		"RandomElasticTransform": {with("random_elastic_transform", map[string]any{"factor": []any{0.0, 1.0}, "scale": []any{0.0, 1.0}, "interpolation": "bilinear",

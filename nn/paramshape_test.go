@@ -52,6 +52,7 @@ var paramShapeCases = map[string]struct {
 	"ContrastLimitedAdaptiveHistogramEqualization": {&nn.CLAHE{TileGrid: [2]int{2, 2}}, tensor.Shape{4, 4, 1}},
 	"RandomElasticTransform":                       {&nn.RandomElasticTransform{}, tensor.Shape{4, 4, 1}},
 	"AugMix":                                       {&nn.AugMix{}, tensor.Shape{4, 4, 3}},
+	"RandAugment":                                  {&nn.RandAugment{}, tensor.Shape{4, 4, 3}},
 	"RandomHue":                                    {&nn.RandomHue{Factor: [2]float64{0, 0.5}}, tensor.Shape{4, 4, 3}},
 	"RandomColorJitter":                            {&nn.RandomColorJitter{Hue: &[2]float64{0, 0.2}}, tensor.Shape{4, 4, 3}},
 	"RandomSaturation":                             {&nn.RandomSaturation{Factor: [2]float64{0.3, 0.7}}, tensor.Shape{4, 4, 3}},
