@@ -388,3 +388,21 @@ func (r reader) multipliers() LRMultipliers {
 	}
 	return m
 }
+
+// kerasClasses maps each optimizer's Name to Keras's class name.
+var kerasClasses = map[string]string{
+	NameAdam: "Adam", NameAdamW: "AdamW", NameAdamax: "Adamax", NameNadam: "Nadam",
+	NameSGD: "SGD", NameRMSprop: "RMSprop", NameAdagrad: "Adagrad",
+	NameAdadelta: "Adadelta", NameFtrl: "Ftrl", NameLion: "Lion",
+	NameAdafactor: "Adafactor", NameScheduleFreeAdamW: "ScheduleFreeAdamW",
+	NameScheduleFreeSGD: "ScheduleFreeSGD", NameMuon: "Muon", NameMultiOptimizer: "MultiOptimizer",
+}
+
+// ClassName returns Keras's class name of the optimizer called name
+// ("sgd" gives "SGD"), name itself when it is not one of gokeras's.
+func ClassName(name string) string {
+	if c, ok := kerasClasses[strings.ToLower(name)]; ok {
+		return c
+	}
+	return name
+}

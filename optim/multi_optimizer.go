@@ -502,21 +502,3 @@ func innerFromConfig(what string, v any) (Optimizer, error) {
 	}
 	return nil, fmt.Errorf("optim: multi_optimizer %s must be an optimizer's name or {\"class_name\", \"config\"}, not %T", what, v)
 }
-
-// kerasClasses maps each optimizer's Name to Keras's class name.
-var kerasClasses = map[string]string{
-	NameAdam: "Adam", NameAdamW: "AdamW", NameAdamax: "Adamax", NameNadam: "Nadam",
-	NameSGD: "SGD", NameRMSprop: "RMSprop", NameAdagrad: "Adagrad",
-	NameAdadelta: "Adadelta", NameFtrl: "Ftrl", NameLion: "Lion",
-	NameAdafactor: "Adafactor", NameScheduleFreeAdamW: "ScheduleFreeAdamW",
-	NameScheduleFreeSGD: "ScheduleFreeSGD", NameMuon: "Muon", NameMultiOptimizer: "MultiOptimizer",
-}
-
-// ClassName returns Keras's class name of the optimizer called name
-// ("sgd" gives "SGD"), name itself when it is not one of gokeras's.
-func ClassName(name string) string {
-	if c, ok := kerasClasses[strings.ToLower(name)]; ok {
-		return c
-	}
-	return name
-}
