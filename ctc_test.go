@@ -2,6 +2,7 @@ package gokeras_test
 
 import (
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -51,6 +52,31 @@ func TestCTCTrains(t *testing.T) {
 	first, last := h.History["loss"][0], h.History["loss"][len(h.History["loss"])-1]
 	if !(last < first/2) {
 		t.Errorf("CTC loss went from %v to %v; want it at least halved", first, last)
+	}
+	// Greedy decoding reads the label sequences back.
+	pred, err := m.Predict(x, 32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec, _, err := loss.CTCGreedyDecode(pred, nil, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	right := 0
+	for i, d := range dec {
+		var want []int
+		for _, v := range y.Data[i*L : (i+1)*L] {
+			if v != 0 {
+				want = append(want, int(v))
+			}
+		}
+		if slices.Equal(d, want) {
+			right++
+		}
+	}
+	t.Logf("greedy decoding: %d of %d right", right, n)
+	if right < n*9/10 {
+		t.Errorf("greedy decoding reads %d of %d label sequences right after training", right, n)
 	}
 	bad := y.Clone()
 	bad.Data[0], bad.Data[1] = 0, 2

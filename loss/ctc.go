@@ -264,3 +264,48 @@ func (wk *ctcWork) sample(g []float32, pred, target *tensor.Tensor, i int, scale
 	}
 	return -logP
 }
+
+// CTCGreedyDecode reads the label sequences out of CTC logits (N, T, C),
+// as keras.ops.ctc_decode(strategy="greedy", mask_index=0) does with the
+// TensorFlow backend (tf.nn.ctc_greedy_decoder): per sample, the most
+// likely class at each of its first lengths[i] steps (all T when lengths
+// is nil), repeats merged unless keepRepeats, blanks (0) dropped. The
+// score of a sample is TensorFlow's: minus the sum over its steps of the
+// largest logit. A tie picks the lower class.
+func CTCGreedyDecode(pred *tensor.Tensor, lengths []int, keepRepeats bool) (decoded [][]int, scores []float64, err error) {
+	if len(pred.Shape) != 3 || pred.Shape[2] < 1 {
+		return nil, nil, fmt.Errorf("loss: ctc decoding takes logits (batch, time, classes), got shape %v", pred.Shape)
+	}
+	n, T, C := pred.Shape[0], pred.Shape[1], pred.Shape[2]
+	if lengths != nil && len(lengths) != n {
+		return nil, nil, fmt.Errorf("loss: ctc decoding got %d sequence lengths for a batch of %d", len(lengths), n)
+	}
+	decoded, scores = make([][]int, n), make([]float64, n)
+	for i := range n {
+		steps := T
+		if lengths != nil {
+			if lengths[i] < 0 || lengths[i] > T {
+				return nil, nil, fmt.Errorf("loss: ctc decoding: sequence length %d of sample %d is outside [0, %d]", lengths[i], i, T)
+			}
+			steps = lengths[i]
+		}
+		prev := -1
+		seq := []int{}
+		for t := range steps {
+			row := pred.Data[(i*T+t)*C : (i*T+t+1)*C]
+			best := 0
+			for c, v := range row {
+				if v > row[best] {
+					best = c
+				}
+			}
+			scores[i] -= float64(row[best])
+			if best != 0 && (keepRepeats || best != prev) {
+				seq = append(seq, best)
+			}
+			prev = best
+		}
+		decoded[i] = seq
+	}
+	return decoded, scores, nil
+}

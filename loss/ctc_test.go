@@ -3,6 +3,7 @@ package loss
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -224,5 +225,54 @@ func TestCTCAllocatesNothing(t *testing.T) {
 	(CTC{}).Compute(p, y, g)
 	if a := testing.AllocsPerRun(5, func() { (CTC{}).Compute(p, y, g) }); a != 0 {
 		t.Errorf("CTC allocates %v times per batch, want 0", a)
+	}
+}
+
+// TestCTCGreedyDecode: per-step argmax, repeats merged unless kept (a
+// blank between two equal labels keeps both), blanks dropped, lengths cut
+// the steps, and TensorFlow's score, minus the sum of the steps' largest
+// logits.
+func TestCTCGreedyDecode(t *testing.T) {
+	// Sample 0 reads 1 1 0 1 2 2 0: [1 1 2] merged, [1 1 1 2 2] kept.
+	steps := [][]int{{1, 1, 0, 1, 2, 2, 0}, {0, 0, 3, 3, 3, 0, 2}}
+	p := tensor.New(2, 7, 4)
+	want := []float64{0, 0}
+	for i, s := range steps {
+		for t, c := range s {
+			for k := range 4 {
+				p.Data[(i*7+t)*4+k] = float32(k) * 0.01
+			}
+			p.Data[(i*7+t)*4+c] = 1 + float32(t)*0.1
+			want[i] -= float64(float32(1 + float32(t)*0.1))
+		}
+	}
+	dec, scores, err := CTCGreedyDecode(p, nil, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(dec[0], []int{1, 1, 2}) || !slices.Equal(dec[1], []int{3, 2}) {
+		t.Errorf("decoded %v, want [1 1 2] and [3 2]", dec)
+	}
+	for i := range want {
+		if math.Abs(scores[i]-want[i]) > 1e-6 {
+			t.Errorf("score %d: %v, want %v", i, scores[i], want[i])
+		}
+	}
+	dec, _, _ = CTCGreedyDecode(p, []int{3, 7}, true)
+	if !slices.Equal(dec[0], []int{1, 1}) || !slices.Equal(dec[1], []int{3, 3, 3, 2}) {
+		t.Errorf("with lengths [3 7] and repeats kept: %v", dec)
+	}
+	for _, c := range []struct {
+		p       *tensor.Tensor
+		lengths []int
+	}{
+		{tensor.New(2, 7), nil},
+		{p, []int{1}},
+		{p, []int{8, 1}},
+		{p, []int{-1, 1}},
+	} {
+		if _, _, err := CTCGreedyDecode(c.p, c.lengths, false); err == nil {
+			t.Errorf("shape %v lengths %v: no error", c.p.Shape, c.lengths)
+		}
 	}
 }
