@@ -74,7 +74,7 @@ var coverageLayers = []coverageRow{
 	{"GlobalAveragePooling1D", supported}, {"GlobalAveragePooling2D", supported}, {"GlobalAveragePooling3D", threeD},
 	{"GlobalMaxPooling1D", supported}, {"GlobalMaxPooling2D", supported}, {"GlobalMaxPooling3D", threeD},
 	{"MaxPooling1D", supported}, {"MaxPooling2D", supported}, {"MaxPooling3D", threeD},
-	{"CategoryEncoding", preprocessing}, {"Discretization", preprocessing}, {"HashedCrossing", preprocessing},
+	{"CategoryEncoding", supported}, {"Discretization", supported}, {"HashedCrossing", preprocessing},
 	{"Hashing", preprocessing}, {"IndexLookup", preprocessing}, {"IntegerLookup", preprocessing},
 	{"StringLookup", preprocessing}, {"TextVectorization", preprocessing},
 	{"MelSpectrogram", preprocessing}, {"STFTSpectrogram", preprocessing},

@@ -152,6 +152,12 @@ func FuzzParseModelJSON(f *testing.F) {
 		{"class_name": "RandAugment", "config": {"num_ops": 11, "factor": 1, "interpolation": "nearest"}},
 		{"class_name": "SpectralNormalization", "config": {"layer": {"class_name": "Dense", "config": {"units": 2}}}}]},
 		"compile_config": {"loss": "mse", "optimizer": "sgd"}}`))
+	f.Add([]byte(`{"class_name": "Sequential", "config": {"layers": [{"class_name": "InputLayer", "config": {"batch_shape": [null, 3]}},
+		{"class_name": "Discretization", "config": {"num_bins": 1000000000, "epsilon": 1e-300, "output_mode": "count"}},
+		{"class_name": "Discretization", "config": {"bin_boundaries": [3, 1, null], "output_mode": "one_hot"}},
+		{"class_name": "CategoryEncoding", "config": {"num_tokens": 4294967296, "output_mode": "one_hot"}},
+		{"class_name": "CategoryEncoding", "config": {"num_tokens": -1, "output_mode": "tf_idf"}}]},
+		"compile_config": {"loss": "mse", "optimizer": "sgd"}}`))
 	defer func(old int) { MaxParams = old }(MaxParams)
 	MaxParams = 1 << 20
 	f.Fuzz(func(t *testing.T, data []byte) {

@@ -194,56 +194,71 @@ func (m *Sequential) ensureBuilt(x Inputs) error {
 	return m.Build(in...)
 }
 
-// Adapt lets preprocessing layers (Normalization) learn their statistics
-// from the training inputs x, as layer.adapt(x) does in Keras. Layers after
-// the first see x passed through the layers before them. A model without
-// such layers reads nothing; one with them reads all of x as float32.
+// Adapt lets preprocessing layers (Normalization, Discretization) learn
+// from the training inputs x, as layer.adapt(x) does in Keras. Layers
+// after the first see x passed through the layers before them. A model
+// without such layers reads nothing; one with them reads all of x as
+// float32. A model with several inputs takes AdaptMulti.
 func (m *Sequential) Adapt(x Inputs) error {
 	if err := m.ensureBuilt(x); err != nil {
 		return err
 	}
-	if !hasAdapterAfter(m.net.Layers) {
+	if n := len(m.net.InputShapes()); n > 1 {
+		return fmt.Errorf("gokeras: the model has %d inputs; adapt it with AdaptMulti and a List or Named map of arrays", n)
+	}
+	return m.AdaptMulti(List{x})
+}
+
+// AdaptMulti is Adapt for a model with several inputs: x gives one array
+// per input, as FitMulti takes them. Each preprocessing layer learns from
+// what reaches it (nn.Stack.Adapt).
+func (m *Model) AdaptMulti(x Arrays) error {
+	if err := m.ensureBuilt(nil); err != nil {
+		return err
+	}
+	adapters := m.net.Adapters()
+	if len(adapters) == 0 {
 		return nil
+	}
+	xs, err := train.ResolveInputs(&m.net, "adapt", x)
+	if err != nil {
+		return fmt.Errorf("gokeras: %w", err)
 	}
 	// Layers that learn from a sample (PatchWhitening) get evenly spaced
 	// rows instead of the whole set, unless another adapter needs it all.
-	n, take := x.Len(), 0
-	for _, l := range m.net.Layers {
+	n, take := xs[0].Len(), 0
+	for _, l := range adapters {
 		if s, ok := l.(nn.SampleAdapter); ok {
 			take = max(take, min(n, s.AdaptSample()))
-		} else if _, ok := l.(nn.Adapter); ok {
+		} else {
 			take = n
 		}
 	}
-	cur, ok := x.(*tensor.Tensor)
-	if !ok || take < n {
-		idx := make([]int, take)
+	var idx []int
+	if take < n {
+		idx = make([]int, take)
 		for i := range idx {
 			idx[i] = i * n / take
 		}
-		cur = x.GatherRows(nil, idx)
 	}
-	for i, l := range m.net.Layers {
-		if a, ok := l.(nn.Adapter); ok {
-			if err := a.Adapt(cur); err != nil {
-				return fmt.Errorf("gokeras: adapting layer %q: %w", l.LayerName(), err)
+	ts := make([]*tensor.Tensor, len(xs))
+	for i, x := range xs {
+		t, ok := x.(*tensor.Tensor)
+		if !ok || idx != nil {
+			if idx == nil {
+				idx = make([]int, n)
+				for r := range idx {
+					idx[r] = r
+				}
 			}
+			t = x.GatherRows(nil, idx)
 		}
-		if !hasAdapterAfter(m.net.Layers[i+1:]) {
-			break
-		}
-		cur = l.Forward(cur, false)
+		ts[i] = t
+	}
+	if err := m.net.Adapt(ts); err != nil {
+		return fmt.Errorf("gokeras: %w", err)
 	}
 	return nil
-}
-
-func hasAdapterAfter(ls []nn.Layer) bool {
-	for _, l := range ls {
-		if _, ok := l.(nn.Adapter); ok {
-			return true
-		}
-	}
-	return false
 }
 
 // Compile sets the loss, the optimiser and the metrics, as model.compile().

@@ -77,7 +77,9 @@ func LayerConfig(l Layer) map[string]any {
 	if s, _ := m["name"].(string); s == "" && l.LayerName() != "" {
 		m["name"] = l.LayerName()
 	}
-	if _, ok := l.(*Pipeline); !ok { // Keras's Pipeline takes no trainable argument
+	switch l.(type) {
+	case *Pipeline, *Discretization: // Keras's constructors take no trainable argument
+	default:
 		m["trainable"] = IsTrainable(l)
 	}
 	return m

@@ -253,6 +253,12 @@ func keras3Configs() map[string]struct {
 		"RepeatVector":  {with("repeat_vector", map[string]any{"n": 3.0}), tensor.Shape{4}},
 		"Identity":      {with("identity", map[string]any{}), tensor.Shape{4}},
 
+		// keras/src/layers/preprocessing/discretization.py (no trainable)
+		// and category_encoding.py.
+		"Discretization": {map[string]any{"name": "discretization", "dtype": "float32", "bin_boundaries": []any{0.0, 1.0, 2.0},
+			"num_bins": 4.0, "epsilon": 0.01, "output_mode": "one_hot", "sparse": false}, tensor.Shape{4}},
+		"CategoryEncoding": {with("category_encoding", map[string]any{"num_tokens": 4.0, "output_mode": "multi_hot"}), tensor.Shape{3}},
+
 		// keras/src/layers/convolutional/base_conv_transpose.py (with
 		// output_padding, keras-team/keras#23014), base_depthwise_conv.py,
 		// base_separable_conv.py.
@@ -392,6 +398,10 @@ func TestConfigUnimplementedValues(t *testing.T) {
 		{"Conv2D", conv("dora_rank", 4.0), "DoRA"},
 		{"Conv2D", conv("kernel_size", 2.5), `"kernel_size" is 2.5; want a list of integers`},
 		{"Dense", map[string]any{"units": 2.0, "lora_rank": 8.0}, "LoRA"},
+		{"CategoryEncoding", map[string]any{"num_tokens": 4.0, "sparse": true}, "sparse=true is not implemented for CategoryEncoding"},
+		{"CategoryEncoding", map[string]any{"output_mode": "count"}, `"num_tokens" is required`},
+		{"Discretization", map[string]any{"num_bins": 4.0, "sparse": true}, "sparse=true is not implemented for Discretization"},
+		{"Discretization", map[string]any{"epsilon": 0.1}, `give "bin_boundaries" or "num_bins"`},
 		{"Dense", map[string]any{"units": 2.0, "quantization_config": map[string]any{"mode": "int8"}}, "quantization_config"},
 		{"Dense", map[string]any{"units": 2.0, "kernel_initializer": map[string]any{"class_name": "GlorotUniform", "config": map[string]any{"seed": nil, "scale": 2.0}}}, `takes no "scale"`},
 		{"MaxPooling2D", map[string]any{"data_format": "channels_first"}, `data_format="channels_first" is not implemented for MaxPooling2D`},

@@ -92,6 +92,10 @@ var paramShapeCases = map[string]struct {
 	"RepeatVector":  {&nn.RepeatVector{N: 3}, tensor.Shape{4}},
 	"Identity":      {&nn.Identity{}, tensor.Shape{4}},
 
+	// keras/src/layers/preprocessing/: no weights.
+	"CategoryEncoding": {&nn.CategoryEncoding{NumTokens: 4}, tensor.Shape{3}},
+	"Discretization":   {&nn.Discretization{BinBoundaries: []float64{0, 1}}, tensor.Shape{3}},
+
 	// keras/src/layers/convolutional/: conv2d_transpose.py,
 	// depthwise_conv2d.py, separable_conv2d.py.
 	"Conv2DTranspose": {&nn.Conv2DTranspose{Filters: 3, KernelSize: [2]int{3, 2}, Strides: [2]int{2, 2}}, tensor.Shape{4, 4, 2}},

@@ -184,6 +184,21 @@ func (m *Model) resolveData(what string, x, y Arrays) ([]Inputs, []*tensor.Tenso
 	return xs, ys, nil
 }
 
+// ResolveInputs orders x (a List or Named inputs) as net's inputs and
+// checks their shapes and lengths, as FitMulti does; what names the use
+// in errors ("adapt").
+func ResolveInputs(net *nn.Stack, what string, x Arrays) ([]Inputs, error) {
+	m := &Model{Net: net}
+	xs, _, err := m.resolveData(what, x, nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := m.checkArrays(what, xs, nil); err != nil {
+		return nil, err
+	}
+	return xs, nil
+}
+
 // checkArrays is checkData for several arrays: each input's shape against
 // the model's, one length for all, each target against its output's loss.
 func (m *Model) checkArrays(what string, xs []Inputs, ys []*tensor.Tensor) error {

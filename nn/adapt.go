@@ -1,0 +1,68 @@
+package nn
+
+import (
+	"fmt"
+
+	"github.com/gokeras/gokeras/tensor"
+)
+
+// Adapters lists the built model's layers that learn from data before
+// training (Adapter), in the order they run.
+func (s *Stack) Adapters() []Layer {
+	var out []Layer
+	for _, n := range s.nodes {
+		if _, ok := n.layer.(Adapter); ok && n.run == n.layer {
+			out = append(out, n.layer)
+		}
+	}
+	return out
+}
+
+// Adapt lets every Adapter layer of the built model learn from its input,
+// as calling layer.adapt on each in Keras: xs (one array per model input,
+// in the model's order, all with the same rows) run through the model in
+// inference mode, and each adapter adapts to what reaches it before it
+// runs, so an adapter after another sees the adapted one's output. It
+// stops after the last adapter. A preprocessing layer called more than
+// once (shared between inputs) is an error: which input it should learn
+// from is not clear, and Keras adapts a layer to the data the caller
+// gives it, not through the model.
+func (s *Stack) Adapt(xs []*tensor.Tensor) error {
+	if !s.built {
+		return fmt.Errorf("nn: build the model before adapting it")
+	}
+	if len(xs) != len(s.ins) {
+		return fmt.Errorf("nn: Adapt got %d arrays for a model with %d inputs", len(xs), len(s.ins))
+	}
+	last := -1
+	for i, n := range s.nodes {
+		if _, ok := n.layer.(Adapter); ok {
+			if n.run != n.layer {
+				return fmt.Errorf("nn: layer %q learns from data (adapt) and is called more than once; give each input a layer of its own", n.layer.LayerName())
+			}
+			last = i
+		}
+	}
+	for i, in := range s.ins {
+		in.out = xs[i]
+	}
+	for i, n := range s.nodes[:last+1] {
+		if a, ok := n.layer.(Adapter); ok {
+			if err := a.Adapt(n.inputs[0].out); err != nil {
+				return fmt.Errorf("adapting layer %q: %w", n.layer.LayerName(), err)
+			}
+		}
+		if i == last {
+			break
+		}
+		if n.merge != nil {
+			for j, in := range n.inputs {
+				n.xs[j] = in.out
+			}
+			n.out = n.merge.ForwardMerge(n.xs, false)
+		} else {
+			n.out = n.run.Forward(n.inputs[0].out, false)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,181 @@
+package gokeras_test
+
+import (
+	"math"
+	"math/rand/v2"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/gokeras/gokeras"
+	"github.com/gokeras/gokeras/loss"
+	"github.com/gokeras/gokeras/nn"
+	"github.com/gokeras/gokeras/optim"
+	"github.com/gokeras/gokeras/tensor"
+)
+
+// tabular is a small table: a measurement uniform in [0, 8), a category
+// in {0, 1, 2} and a target that is a step function of the measurement's
+// quartile plus a per-category offset.
+func tabular(n int) (value, cat, y *tensor.Tensor) {
+	r := rand.New(rand.NewPCG(5, 6))
+	value, cat, y = tensor.New(n, 1), tensor.New(n, 1), tensor.New(n, 1)
+	for i := range n {
+		v, c := r.Float32()*8, r.IntN(3)
+		value.Data[i], cat.Data[i] = v, float32(c)
+		y.Data[i] = float32(int(v/2)) + []float32{0, 10, -5}[c]
+	}
+	return value, cat, y
+}
+
+// TestDiscretizationAdaptsInSequential: Adapt learns quartile boundaries
+// from the training data, the one-hot bins let a Dense layer fit a step
+// function, and the learned boundaries survive Save and Load (they are
+// config, as in Keras).
+func TestDiscretizationAdaptsInSequential(t *testing.T) {
+	value, _, _ := tabular(800)
+	y := tensor.New(800, 1) // the quartile alone
+	for i, v := range value.Data {
+		y.Data[i] = float32(int(v / 2))
+	}
+	disc := &nn.Discretization{NumBins: 4, OutputMode: "one_hot"}
+	m := gokeras.NewSequential(gokeras.Input(1), disc, &nn.Dense{Units: 1})
+	if err := m.Compile(loss.MSE{}, &optim.Adam{LR: 0.1}); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Adapt(value); err != nil {
+		t.Fatal(err)
+	}
+	if len(disc.BinBoundaries) != 3 {
+		t.Fatalf("boundaries %v, want 3", disc.BinBoundaries)
+	}
+	for i, b := range disc.BinBoundaries {
+		if want := float64(2 * (i + 1)); math.Abs(b-want) > 0.3 {
+			t.Errorf("boundary %d is %v, want about %v (a quartile of U[0, 8))", i, b, want)
+		}
+	}
+	h, err := m.Fit(value, y, silent(60))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last, _ := h.Last("loss"); !(last < 0.1) {
+		t.Errorf("loss after 60 epochs %v; the bins make the step function exact", last)
+	}
+	for _, ext := range []string{"gkm", "keras", "h5"} {
+		path := filepath.Join(t.TempDir(), "m."+ext)
+		var err error
+		switch ext {
+		case "keras":
+			err = m.SaveKeras(path)
+		case "h5":
+			err = m.SaveKerasH5(path)
+		default:
+			err = m.Save(path)
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", ext, err)
+		}
+		back, err := gokeras.Load(path)
+		if err != nil {
+			t.Fatalf("%s: %v", ext, err)
+		}
+		a, _ := m.Predict(value, 0)
+		b, err := back.Predict(value, 0)
+		if err != nil {
+			t.Fatalf("%s: %v", ext, err)
+		}
+		if !reflect.DeepEqual(a.Data, b.Data) {
+			t.Errorf("%s: predictions differ after save and load", ext)
+		}
+	}
+}
+
+// TestAdaptFunctionalTabular: a Functional model with three inputs (a
+// normalised measurement, a one-hot category, binned measurement) adapts
+// each preprocessing layer to its own input with AdaptMulti, trains, and
+// keeps the statistics through its JSON.
+func TestAdaptFunctionalTabular(t *testing.T) {
+	value, cat, y := tabular(600)
+	norm := &nn.Normalization{}
+	disc := &nn.Discretization{NumBins: 4, OutputMode: "one_hot"}
+	vin, cin, bin := gokeras.Input(1), gokeras.Input(1), gokeras.Input(1)
+	vin.Name, cin.Name, bin.Name = "value", "category", "binned"
+	features := nn.Merge(&nn.Concatenate{},
+		nn.Call(norm, vin),
+		nn.Call(&nn.CategoryEncoding{NumTokens: 3, OutputMode: "one_hot"}, cin),
+		nn.Call(disc, bin))
+	out := nn.Call(&nn.Dense{Units: 1}, features)
+	m, err := gokeras.NewModel([]nn.Symbolic{vin, cin, bin}, []nn.Symbolic{out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Compile(loss.MSE{}, &optim.Adam{LR: 0.1}); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Adapt(value); err == nil || !strings.Contains(err.Error(), "AdaptMulti") {
+		t.Errorf("Adapt of a 3-input model: err = %v, want a pointer to AdaptMulti", err)
+	}
+	x := gokeras.Named{"value": value, "category": cat, "binned": value}
+	if err := m.AdaptMulti(x); err != nil {
+		t.Fatal(err)
+	}
+	var mean float64
+	for _, v := range value.Data {
+		mean += float64(v)
+	}
+	mean /= float64(len(value.Data))
+	if got := float64(norm.Params()[0].Value.Data[0]); math.Abs(got-mean) > 1e-4 {
+		t.Errorf("Normalization mean %v, want the data's %v", got, mean)
+	}
+	if len(disc.BinBoundaries) != 3 {
+		t.Fatalf("Discretization boundaries %v", disc.BinBoundaries)
+	}
+	h, err := m.FitMulti(x, gokeras.List{y}, silent(80))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last, _ := h.Last("loss"); !(last < 0.5) {
+		t.Errorf("loss after 80 epochs %v; the features make the target linear", last)
+	}
+	js, err := m.ToJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(js), `"bin_boundaries"`) || strings.Contains(string(js), `"bin_boundaries": null`) {
+		t.Errorf("the model JSON lacks the learned boundaries: %.300s", js)
+	}
+	path := filepath.Join(t.TempDir(), "tab.gkm")
+	if err := m.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	back, err := gokeras.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := m.PredictMulti(x, 0)
+	b, err := back.PredictMulti(x, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(a[0].Data, b[0].Data) {
+		t.Error("predictions differ after save and load")
+	}
+}
+
+// TestAdaptSharedLayerRefused: a preprocessing layer called on two inputs
+// cannot tell which to learn from.
+func TestAdaptSharedLayerRefused(t *testing.T) {
+	norm := &nn.Normalization{}
+	a, b := gokeras.Input(2), gokeras.Input(2)
+	out := nn.Call(&nn.Dense{Units: 1}, nn.Merge(&nn.Add{}, nn.Call(norm, a), nn.Call(norm, b)))
+	m, err := gokeras.NewModel([]nn.Symbolic{a, b}, []nn.Symbolic{out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := tensor.New(4, 2)
+	err = m.AdaptMulti(gokeras.List{x, x})
+	if err == nil || !strings.Contains(err.Error(), "called more than once") {
+		t.Errorf("err = %v, want it to say the layer is shared", err)
+	}
+}
