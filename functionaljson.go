@@ -2,6 +2,7 @@ package gokeras
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -144,15 +145,19 @@ func (m *Model) functionalJSON(cc *CompileConfig) ([]byte, error) {
 		for _, d := range n.Shape() {
 			shape = append(shape, d)
 		}
+		dtype := "float32"
+		if in := n.Input(); in != nil && in.DType != "" {
+			dtype = in.DType
+		}
 		return map[string]any{"class_name": "__keras_tensor__", "config": map[string]any{
-			"shape": shape, "dtype": "float32", "keras_history": []any{h.layer, h.index, 0}}}
+			"shape": shape, "dtype": dtype, "keras_history": []any{h.layer, h.index, 0}}}
 	}
 
 	var fj functionalModelJSON
 	fj.Module, fj.ClassName, fj.RegisteredName = "keras.src.models.functional", "Functional", "Functional"
 	fj.Config.Name = m.Name
 	for _, n := range gin {
-		il := &nn.InputLayer{Name: n.Input().Name, Shape: n.Shape()}
+		il := &nn.InputLayer{Name: n.Input().Name, Shape: n.Shape(), DType: n.Input().DType}
 		fj.Config.Layers = append(fj.Config.Layers, functionalLayerJSON{
 			Module: "keras.layers", ClassName: "InputLayer", Config: il.Config(), Name: il.Name, InboundNodes: []callJSON{}})
 	}
@@ -201,6 +206,9 @@ type tensorRef struct {
 	layer        string
 	node, tensor int
 	legacy       bool
+	// dtype is the integer dtype a Keras 3 reference declares ("" for
+	// float32); only an integer InputLayer's output may have one.
+	dtype string
 }
 
 // nodeOffset is what a file adds to the index of a nested model's calls.
@@ -315,8 +323,14 @@ func functionalFromJSON(data []byte) (*Model, error) {
 		if r.tensor != 0 {
 			return nil, fmt.Errorf("tensor index %d of layer %q: gokeras layers have one output (index 0)", r.tensor, r.layer)
 		}
-		if _, isInput := layers[i].(*nn.InputLayer); isInput {
+		if in, isInput := layers[i].(*nn.InputLayer); isInput {
+			if r.dtype != "" && r.dtype != in.DType {
+				return nil, fmt.Errorf("a tensor of input %q has dtype %q but the input is declared %s", r.layer, r.dtype, cmp.Or(in.DType, "float32"))
+			}
 			return nil, nil
+		}
+		if r.dtype != "" {
+			return nil, fmt.Errorf("the output of layer %q has dtype %q; gokeras tensors are float32 (only an input may be an integer type)", r.layer, r.dtype)
 		}
 		return specs[first[i]+r.node], nil
 	}
@@ -624,7 +638,7 @@ func kerasTensorRef(t map[string]any) (tensorRef, error) {
 		switch k {
 		case "shape", "keras_history":
 		case "dtype":
-			if v != nil && v != "float32" {
+			if v != nil && v != "float32" && !nn.IsIntegerDType(v) {
 				return bad("dtype %s; gokeras tensors are float32", compactJSON(v))
 			}
 		default:
@@ -635,7 +649,11 @@ func kerasTensorRef(t map[string]any) (tensorRef, error) {
 	if !ok {
 		return bad("keras_history must be [layer, node index, tensor index]")
 	}
-	return historyRef(h)
+	r, err := historyRef(h)
+	if dt, _ := cfg["dtype"].(string); err == nil && dt != "float32" && nn.IsIntegerDType(dt) {
+		r.dtype = dt
+	}
+	return r, err
 }
 
 func abbreviateJSON(v any) string {

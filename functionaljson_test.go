@@ -376,7 +376,8 @@ func TestFunctionalJSONErrors(t *testing.T) {
 	for _, tt := range []struct{ from, to, want string }{
 		{`"kwargs": {}}]}, {"module": "keras.layers", "class_name": "Activation"`, `"kwargs": {"scale": 2}}]}, {"module": "keras.layers", "class_name": "Activation"`, `layer 6 "add" (Add): inbound node 0: call argument scale=2 is not supported`},
 		{`"keras_history": ["conv2d", 0, 0]`, `"keras_history": ["conv2d", 0]`, `want [layer, node index, tensor index]`},
-		{`"dtype": "float32", "keras_history": ["conv2d", 0, 0]`, `"dtype": "int32", "keras_history": ["conv2d", 0, 0]`, `dtype "int32"; gokeras tensors are float32`},
+		{`"dtype": "float32", "keras_history": ["conv2d", 0, 0]`, `"dtype": "int32", "keras_history": ["conv2d", 0, 0]`, `the output of layer "conv2d" has dtype "int32"; gokeras tensors are float32`},
+		{`"dtype": "float32", "keras_history": ["conv2d", 0, 0]`, `"dtype": "float16", "keras_history": ["conv2d", 0, 0]`, `dtype "float16"; gokeras tensors are float32`},
 		{`"class_name": "__keras_tensor__", "config": {"shape": [null, 8, 8, 4], "dtype": "float32", "keras_history": ["conv2d", 0, 0]}`,
 			`"class_name": "__tensor__", "config": {"shape": [null, 8, 8, 4], "dtype": "float32", "keras_history": ["conv2d", 0, 0]}`, `want {"class_name": "__keras_tensor__"`},
 	} {

@@ -179,3 +179,40 @@ func TestAdaptSharedLayerRefused(t *testing.T) {
 		t.Errorf("err = %v, want it to say the layer is shared", err)
 	}
 }
+
+// TestIntegerInputModelFile: a Keras 3 Functional file whose category
+// input is int64 (as Keras's structured-data examples declare it) loads,
+// one-hots the category, and writes the dtype back.
+func TestIntegerInputModelFile(t *testing.T) {
+	js := `{"class_name": "Functional", "config": {"name": "tab", "trainable": true,
+	  "layers": [
+	    {"class_name": "InputLayer", "name": "cat", "config": {"batch_shape": [null, 1], "dtype": "int64", "sparse": false, "name": "cat"}, "inbound_nodes": []},
+	    {"class_name": "CategoryEncoding", "name": "onehot", "config": {"name": "onehot", "num_tokens": 3, "output_mode": "one_hot", "trainable": true,
+	      "dtype": {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"}, "registered_name": null}},
+	     "inbound_nodes": [{"args": [{"class_name": "__keras_tensor__", "config": {"shape": [null, 1], "dtype": "int64", "keras_history": ["cat", 0, 0]}}], "kwargs": {}}]},
+	    {"class_name": "Dense", "name": "out", "config": {"name": "out", "units": 1, "use_bias": false, "kernel_initializer": {"class_name": "Ones", "config": {}}},
+	     "inbound_nodes": [{"args": [{"class_name": "__keras_tensor__", "config": {"shape": [null, 3], "dtype": "float32", "keras_history": ["onehot", 0, 0]}}], "kwargs": {}}]}],
+	  "input_layers": [["cat", 0, 0]], "output_layers": [["out", 0, 0]]}}`
+	spec, err := gokeras.ParseModelJSON([]byte(js))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := spec.Model
+	y, err := m.Predict(tensor.New(2, 1), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if y.Data[0] != 1 || y.Data[1] != 1 {
+		t.Errorf("predictions %v, want 1 (one category, weight 1)", y.Data)
+	}
+	back, err := m.ToJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(back), `"dtype": "int64"`) {
+		t.Errorf("the written file lost the input's int64:\n%.600s", back)
+	}
+	if _, err := gokeras.ParseModelJSON(back); err != nil {
+		t.Errorf("the written file does not load: %v", err)
+	}
+}

@@ -39,7 +39,9 @@ func FromConfig(class string, cfg map[string]any) (Layer, error) {
 	l := mk(r)
 	name := r.Str("name", "")
 	trainable := r.Bool("trainable", true)
-	r.dtype("dtype")
+	if !slices.Contains(r.Read(), "dtype") { // unless the factory read its own
+		r.dtype("dtype")
+	}
 	if r.Err == nil {
 		r.checkKeys()
 	}

@@ -421,7 +421,7 @@ func TestConfigUnimplementedValues(t *testing.T) {
 		{"Normalization", map[string]any{"mean": 1.0}, "give both or neither"},
 		{"InputLayer", map[string]any{"batch_shape": []any{nil, 4.0}, "sparse": true}, "sparse=true is not implemented for InputLayer"},
 		{"InputLayer", map[string]any{"batch_shape": []any{nil, 4.0}, "ragged": true}, "ragged=true"},
-		{"InputLayer", map[string]any{"batch_shape": []any{nil, 4.0}, "dtype": "int32"}, `dtype "int32" is not supported`},
+		{"InputLayer", map[string]any{"batch_shape": []any{nil, 4.0}, "dtype": "float64"}, `dtype "float64" is not supported`},
 		{"Flatten", map[string]any{"activity_regularizer": map[string]any{"class_name": "L1", "config": map[string]any{"l1": 0.01}}}, "activity_regularizer={\"class_name\":\"L1\""},
 		// Mixed precision, in either spelling.
 		{"Dense", map[string]any{"units": 2.0, "dtype": "mixed_float16"}, `dtype "mixed_float16" is not supported: gokeras computes in float32 only`},

@@ -344,3 +344,32 @@ func TestEncodingConfigRoundTrip(t *testing.T) {
 		t.Errorf("adapted config %s, want %s", raw, want)
 	}
 }
+
+// TestInputLayerIntegerDType: an input may declare an integer dtype, as
+// Keras's tabular models do for categories; it is kept in the config and
+// other dtypes are refused with the choices.
+func TestInputLayerIntegerDType(t *testing.T) {
+	for _, dt := range []any{"int64", "uint8", map[string]any{"class_name": "DTypePolicy", "config": map[string]any{"name": "int32"}}} {
+		l, err := nn.FromConfig("InputLayer", map[string]any{"batch_shape": []any{nil, 1.0}, "dtype": dt, "name": "cat"})
+		if err != nil {
+			t.Fatalf("dtype %v: %v", dt, err)
+		}
+		want := dt
+		if m, ok := dt.(map[string]any); ok {
+			want = m["config"].(map[string]any)["name"]
+		}
+		if got := l.Config()["dtype"]; got != want {
+			t.Errorf("dtype %v: config has %v", dt, got)
+		}
+	}
+	_, err := nn.FromConfig("InputLayer", map[string]any{"batch_shape": []any{nil, 1.0}, "dtype": "float16"})
+	if err == nil || !strings.Contains(err.Error(), "float32 only") || !strings.Contains(err.Error(), "int64") {
+		t.Errorf("float16 input: err = %v, want the float32 rule and the integer types", err)
+	}
+	if _, err := nn.FromConfig("Dense", map[string]any{"units": 2.0, "dtype": "int64"}); err == nil {
+		t.Error("a Dense layer with dtype int64 was accepted")
+	}
+	if got := (&nn.InputLayer{}).Config()["dtype"]; got != "float32" {
+		t.Errorf("a float input's dtype is %v", got)
+	}
+}
