@@ -156,7 +156,9 @@ func FuzzParseModelJSON(f *testing.F) {
 		{"class_name": "Discretization", "config": {"num_bins": 1000000000, "epsilon": 1e-300, "output_mode": "count"}},
 		{"class_name": "Discretization", "config": {"bin_boundaries": [3, 1, null], "output_mode": "one_hot"}},
 		{"class_name": "CategoryEncoding", "config": {"num_tokens": 4294967296, "output_mode": "one_hot"}},
-		{"class_name": "CategoryEncoding", "config": {"num_tokens": -1, "output_mode": "tf_idf"}}]},
+		{"class_name": "CategoryEncoding", "config": {"num_tokens": -1, "output_mode": "tf_idf"}},
+		{"class_name": "IntegerLookup", "config": {"vocabulary": [1, 1, 1e300], "num_oov_indices": 1e12, "max_tokens": -3, "output_mode": "tf_idf", "idf_weights": [1]}},
+		{"class_name": "IntegerLookup", "config": {"vocabulary": [], "mask_token": 1.5, "pad_to_max_tokens": true, "invert": true}}]},
 		"compile_config": {"loss": "mse", "optimizer": "sgd"}}`))
 	defer func(old int) { MaxParams = old }(MaxParams)
 	MaxParams = 1 << 20

@@ -258,6 +258,10 @@ func keras3Configs() map[string]struct {
 		"Discretization": {map[string]any{"name": "discretization", "dtype": "float32", "bin_boundaries": []any{0.0, 1.0, 2.0},
 			"num_bins": 4.0, "epsilon": 0.01, "output_mode": "one_hot", "sparse": false}, tensor.Shape{4}},
 		"CategoryEncoding": {with("category_encoding", map[string]any{"num_tokens": 4.0, "output_mode": "multi_hot"}), tensor.Shape{3}},
+		// index_lookup.py's get_config, through integer_lookup.py's.
+		"IntegerLookup": {with("integer_lookup", map[string]any{"invert": false, "max_tokens": 10.0, "num_oov_indices": 1.0, "oov_token": -1.0,
+			"mask_token": 0.0, "output_mode": "tf_idf", "sparse": false, "pad_to_max_tokens": true, "vocabulary_dtype": "int64",
+			"idf_weights": []any{0.5, 0.25}, "vocabulary": []any{3.0, 7.0}, "vocabulary_size": 3.0}), tensor.Shape{3}},
 
 		// keras/src/layers/convolutional/base_conv_transpose.py (with
 		// output_padding, keras-team/keras#23014), base_depthwise_conv.py,
@@ -401,6 +405,7 @@ func TestConfigUnimplementedValues(t *testing.T) {
 		{"CategoryEncoding", map[string]any{"num_tokens": 4.0, "sparse": true}, "sparse=true is not implemented for CategoryEncoding"},
 		{"CategoryEncoding", map[string]any{"output_mode": "count"}, `"num_tokens" is required`},
 		{"Discretization", map[string]any{"num_bins": 4.0, "sparse": true}, "sparse=true is not implemented for Discretization"},
+		{"IntegerLookup", map[string]any{"vocabulary_dtype": "string"}, `vocabulary_dtype="string" is not implemented for IntegerLookup`},
 		{"Discretization", map[string]any{"epsilon": 0.1}, `give "bin_boundaries" or "num_bins"`},
 		{"Dense", map[string]any{"units": 2.0, "quantization_config": map[string]any{"mode": "int8"}}, "quantization_config"},
 		{"Dense", map[string]any{"units": 2.0, "kernel_initializer": map[string]any{"class_name": "GlorotUniform", "config": map[string]any{"seed": nil, "scale": 2.0}}}, `takes no "scale"`},

@@ -249,6 +249,8 @@ func TestEncodingNoAllocs(t *testing.T) {
 	for _, l := range []nn.Layer{
 		&nn.CategoryEncoding{NumTokens: 4, OutputMode: "one_hot"}, &nn.CategoryEncoding{NumTokens: 4, OutputMode: "count"},
 		&nn.Discretization{BinBoundaries: []float64{0.5, 2}}, &nn.Discretization{BinBoundaries: []float64{0.5, 2}, OutputMode: "multi_hot"},
+		&nn.IntegerLookup{Vocabulary: []int64{3, 1}}, &nn.IntegerLookup{Vocabulary: []int64{3, 1}, OutputMode: "tf_idf", IDFWeights: []float64{1, 2}},
+		&nn.IntegerLookup{Vocabulary: []int64{3, 1}, Invert: true},
 	} {
 		y := runEncoding(t, l, x)
 		step := func() { l.Backward(l.Forward(x, true)) }

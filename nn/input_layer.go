@@ -49,8 +49,9 @@ func IsIntegerDType(v any) bool {
 	return ok && slices.Contains(integerDTypes, name)
 }
 
-// inputDType reads an InputLayer's dtype: a float32 one (as every layer's)
-// gives "", an integer one its name.
+// inputDType reads the dtype of a layer that takes integers (InputLayer,
+// IntegerLookup): a float32 one (as every layer's) gives "", an integer
+// one its name.
 func inputDType(r *ConfigReader) string {
 	v, ok := r.Get("dtype")
 	if !ok {
@@ -67,7 +68,7 @@ func inputDType(r *ConfigReader) string {
 	before := r.Err
 	r.dtype("dtype")
 	if before == nil && r.Err != nil {
-		r.Err = fmt.Errorf("%w; an input may also be an integer type (%s), whose values gokeras carries as float32", r.Err, strings.Join(integerDTypes, ", "))
+		r.Err = fmt.Errorf("%w; an input or an IntegerLookup may also declare an integer type (%s), whose values gokeras carries as float32", r.Err, strings.Join(integerDTypes, ", "))
 	}
 	return ""
 }
