@@ -216,3 +216,43 @@ func TestIntegerInputModelFile(t *testing.T) {
 		t.Errorf("the written file does not load: %v", err)
 	}
 }
+
+// TestBadCategoryValuesRefused: a category outside CategoryEncoding's
+// range, or a value outside an IntegerLookup's vocabulary without OOV
+// indices, is an error naming the input, row and layer before Fit, Predict
+// or Evaluate runs, as Keras raises one.
+func TestBadCategoryValuesRefused(t *testing.T) {
+	x := tensor.New(6, 1)
+	x.Data[4] = 3 // categories 0..2
+	m := gokeras.NewSequential(gokeras.Input(1), &nn.CategoryEncoding{Name: "cats", NumTokens: 3, OutputMode: "one_hot"}, &nn.Dense{Units: 1})
+	if err := m.Compile(loss.MSE{}, &optim.SGD{}); err != nil {
+		t.Fatal(err)
+	}
+	y := tensor.New(6, 1)
+	if _, err := m.Fit(x, y, silent(1)); err == nil || !strings.Contains(err.Error(), `row 4: layer "cats": value 3 is not a category in [0, 3)`) {
+		t.Errorf("Fit: err = %v", err)
+	}
+	if _, err := m.Predict(x, 0); err == nil || !strings.Contains(err.Error(), "row 4") {
+		t.Errorf("Predict: err = %v", err)
+	}
+	if _, err := m.Evaluate(x, y, 0); err == nil || !strings.Contains(err.Error(), "row 4") {
+		t.Errorf("Evaluate: err = %v", err)
+	}
+	x.Data[4] = 2
+	if _, err := m.Fit(x, y, silent(1)); err != nil {
+		t.Errorf("valid categories: %v", err)
+	}
+
+	ids := gokeras.Input(2)
+	ids.Name = "ids"
+	out := nn.Call(&nn.Dense{Units: 1}, nn.Call(&nn.IntegerLookup{Name: "lookup", Vocabulary: []int64{10, 20}, NumOOVIndices: new(0), OutputMode: "multi_hot"}, ids))
+	g, err := gokeras.NewModel([]nn.Symbolic{ids}, []nn.Symbolic{out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := tensor.New(3, 2)
+	copy(v.Data, []float32{10, 20, 20, 10, 10, 30})
+	if _, err := g.PredictMulti(gokeras.List{v}, 0); err == nil || !strings.Contains(err.Error(), `inputs of "ids", row 2: layer "lookup": value 30 is not in the vocabulary`) {
+		t.Errorf("PredictMulti: err = %v", err)
+	}
+}

@@ -2,6 +2,7 @@ package nn
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/gokeras/gokeras/tensor"
 )
@@ -65,4 +66,34 @@ func (s *Stack) Adapt(xs []*tensor.Tensor) error {
 		}
 	}
 	return nil
+}
+
+// ValueChecker is implemented by layers whose input values must lie in a
+// set: CategoryEncoding's category numbers, an IntegerLookup without OOV
+// indices. A forward pass cannot fail, so Fit, Evaluate and Predict check
+// every value of a model input that such a layer reads directly before
+// they start, and a bad value is an error naming its row, as Keras raises
+// one, rather than a silent zero.
+type ValueChecker interface {
+	CheckValue(v float32) error
+	// ValidValue is a value CheckValue accepts, for a warm-up run.
+	ValidValue() float32
+}
+
+// ValueCheckers returns the layers that read model input i directly and
+// check its values (ValueChecker).
+func (s *Stack) ValueCheckers(i int) []Layer {
+	if i >= len(s.ins) {
+		return nil
+	}
+	var out []Layer
+	for _, n := range s.nodes {
+		if _, ok := n.run.(ValueChecker); !ok || slices.Contains(out, n.run) {
+			continue
+		}
+		if slices.Contains(n.inputs, s.ins[i]) {
+			out = append(out, n.run)
+		}
+	}
+	return out
 }

@@ -153,9 +153,10 @@ func (e *catEncoder) backward(dy *tensor.Tensor) *tensor.Tensor {
 // [0, NumTokens), as Keras's CategoryEncoding: one_hot, multi_hot (Keras's
 // default, also its old name "binary") or count, as catEncoder describes.
 // Values are truncated to integers, as the cast to int Keras's backends do
-// on a float input; a value outside [0, NumTokens) (or NaN) encodes to
-// nothing, as the TensorFlow and JAX backends' one-hot does (Keras's
-// documentation promises an error, which none of its backends raises).
+// on a float input. A value outside [0, NumTokens) (or NaN) in a model's
+// input is an error before Fit, Evaluate or Predict starts (CheckValue),
+// as Keras's documentation promises; elsewhere it encodes to nothing, as
+// the TensorFlow and JAX backends' one-hot does.
 // Keras's optional count_weights call argument is not implemented: the
 // layer takes one input. Its gradient is zero: the output is piecewise
 // constant in the input.
@@ -239,6 +240,18 @@ func (l *CategoryEncoding) Forward(x *tensor.Tensor, _ bool) *tensor.Tensor {
 	}
 	return l.enc.encode(x)
 }
+
+// CheckValue refuses values outside [0, NumTokens), as Keras's
+// documentation promises (its backends encode them to nothing).
+func (l *CategoryEncoding) CheckValue(v float32) error {
+	if !(v > -1 && v < float32(l.NumTokens)) {
+		return fmt.Errorf("value %v is not a category in [0, %d): raise num_tokens, or map the values to 0..n-1 first (IntegerLookup does)", v, l.NumTokens)
+	}
+	return nil
+}
+
+// ValidValue is category 0.
+func (l *CategoryEncoding) ValidValue() float32 { return 0 }
 
 // Backward is zero: the encoding is piecewise constant in the input.
 func (l *CategoryEncoding) Backward(dy *tensor.Tensor) *tensor.Tensor { return l.enc.backward(dy) }

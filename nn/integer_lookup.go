@@ -42,9 +42,10 @@ import (
 // With Invert the layer maps indices back to tokens ("int" mode only): the
 // mask index to MaskToken, an unknown index to OOVToken.
 //
-// Keras raises an error for a value outside the vocabulary when
-// NumOOVIndices is 0; a forward pass here cannot fail, so such a value gets
-// index -1 ("int") or encodes to nothing. The gradient is zero.
+// With NumOOVIndices 0 a value outside the vocabulary is an error, as in
+// Keras, when it is in a model's input (CheckValue, before Fit, Evaluate or
+// Predict starts); after other layers, where a forward pass cannot fail,
+// it gets index -1 ("int") or encodes to nothing. The gradient is zero.
 type IntegerLookup struct {
 	Trainability
 	Name           string
@@ -404,6 +405,27 @@ func (l *IntegerLookup) invert(x *tensor.Tensor) *tensor.Tensor {
 		l.enc.y.Data[i] = y
 	}
 	return l.enc.y
+}
+
+// CheckValue refuses, with NumOOVIndices 0, a value outside the vocabulary
+// (the mask excepted), as Keras's call does.
+func (l *IntegerLookup) CheckValue(v float32) error {
+	if l.Invert || l.numOOV() > 0 {
+		return nil
+	}
+	t, ok := toInt(v)
+	if _, in := l.index[t]; ok && (in || l.MaskToken != nil && t == *l.MaskToken) {
+		return nil
+	}
+	return fmt.Errorf("value %v is not in the vocabulary: with num_oov_indices 0 every input must be, as Keras requires; set num_oov_indices to 1 to give unknown values an index", v)
+}
+
+// ValidValue is 0, or without OOV indices the first token.
+func (l *IntegerLookup) ValidValue() float32 {
+	if l.Invert || l.numOOV() > 0 || len(l.tokens) == 0 {
+		return 0
+	}
+	return float32(l.tokens[0])
 }
 
 // Backward is zero: the lookup is piecewise constant in the input.

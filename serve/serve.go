@@ -70,6 +70,7 @@ import (
 	"google.golang.org/grpc/health"
 
 	"github.com/gokeras/gokeras"
+	"github.com/gokeras/gokeras/nn"
 	"github.com/gokeras/gokeras/tensor"
 )
 
@@ -168,12 +169,31 @@ type Handler struct {
 	health   []*health.Server
 }
 
+// checkValues lets the layers that read an input directly check its values
+// (nn.ValueChecker: a category out of range, a value outside a lookup's
+// vocabulary), so that a bad request is answered 400 on its own instead
+// of failing the batch it would join.
+func (m *model) checkValues(in []*tensor.Tensor) error {
+	for k, x := range in {
+		for _, l := range m.checkers[k] {
+			row := max(len(x.Data)/max(x.Shape[0], 1), 1)
+			for i, v := range x.Data {
+				if err := l.(nn.ValueChecker).CheckValue(v); err != nil {
+					return badRequest("input %q, instance %d: layer %q: %v", m.inNames[k], i/row, l.LayerName(), err)
+				}
+			}
+		}
+	}
+	return nil
+}
+
 // model is one served model and what the protocols say about it.
 type model struct {
 	name                string
 	m                   *gokeras.Model
 	inNames, outNames   []string
-	inShapes, outShapes [][]int // per sample
+	inShapes, outShapes [][]int      // per sample
+	checkers            [][]nn.Layer // per input, the layers that check its values
 	b                   *batcher
 }
 
@@ -243,6 +263,10 @@ func newModel(name string, m *gokeras.Model) (*model, error) {
 	zeros := make([]*tensor.Tensor, len(sm.inShapes))
 	for k, sh := range sm.inShapes {
 		zeros[k] = tensor.New(append([]int{1}, sh...)...)
+		sm.checkers = append(sm.checkers, m.Net().ValueCheckers(k))
+		if cs := sm.checkers[k]; len(cs) > 0 { // e.g. a lookup without 0 in its vocabulary
+			zeros[k].Fill(cs[0].(nn.ValueChecker).ValidValue())
+		}
 	}
 	if _, err := (&batcher{m: sm}).predict([]*job{{rows: 1, in: zeros}}, 1); err != nil {
 		return nil, fmt.Errorf("serve: model %q fails on a row of zeros: %w", name, err)
@@ -465,6 +489,9 @@ func (h *Handler) infer(ctx context.Context, info *reqInfo, m *model, rows int, 
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, h.opts.Timeout)
 		defer cancel()
+	}
+	if err := m.checkValues(in); err != nil {
+		return nil, err
 	}
 	j := &job{ctx: ctx, rows: rows, in: in, done: make(chan result, 1)}
 	if err := m.b.submit(j); err != nil {

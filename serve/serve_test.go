@@ -553,3 +553,32 @@ func TestDecodeV2Request(t *testing.T) {
 		}
 	}
 }
+
+// TestServeChecksCategoryValues: a model whose input feeds a lookup
+// without OOV indices warms up on a value its vocabulary has, and a
+// request with a value outside the vocabulary is answered 400 on its own.
+func TestServeChecksCategoryValues(t *testing.T) {
+	ids := gokeras.Input(2)
+	ids.Name = "ids"
+	out := nn.Call(&nn.Dense{Units: 1, Name: "score"}, nn.Call(&nn.IntegerLookup{Name: "lookup", Vocabulary: []int64{10, 20}, NumOOVIndices: new(0), OutputMode: "multi_hot"}, ids))
+	m, err := gokeras.NewModel([]nn.Symbolic{ids}, []nn.Symbolic{out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := New(map[string]*gokeras.Model{"tab": m}, Options{})
+	if err != nil {
+		t.Fatalf("New (the warm-up must use a value in the vocabulary): %v", err)
+	}
+	t.Cleanup(func() { h.Close() })
+	good := tensor.New(1, 2)
+	copy(good.Data, []float32{10, 20})
+	if code, _, body := do(t, h, "POST", "/v2/models/tab/infer", v2Body("ids", good)); code != 200 {
+		t.Fatalf("valid ids: %d %s", code, body)
+	}
+	bad := tensor.New(2, 2)
+	copy(bad.Data, []float32{10, 20, 20, 30})
+	code, _, body := do(t, h, "POST", "/v2/models/tab/infer", v2Body("ids", bad))
+	if msg := errorBody(t, body); code != 400 || !strings.Contains(msg, `input "ids", instance 1: layer "lookup": value 30 is not in the vocabulary`) {
+		t.Errorf("an id outside the vocabulary: %d %s", code, msg)
+	}
+}

@@ -574,6 +574,9 @@ func Predict(net *nn.Stack, x Inputs, batchSize int) (*tensor.Tensor, error) {
 	if err := tensor.CheckShape("train: predict inputs", shapeOf(x), want); err != nil {
 		return nil, fmt.Errorf("%w; the model's input shape is %v", err, net.InputShape())
 	}
+	if err := checkValues(net, "predict", []Inputs{x}); err != nil {
+		return nil, err
+	}
 	if batchSize <= 0 {
 		batchSize = 32
 	}

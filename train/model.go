@@ -153,6 +153,9 @@ func (m *Model) checkData(what string, x Inputs, y *tensor.Tensor) error {
 	if x.Len() == 0 {
 		return fmt.Errorf("train: %s data is empty", what)
 	}
+	if err := checkValues(m.Net, what, []Inputs{x}); err != nil {
+		return err
+	}
 	if y == nil {
 		return nil
 	}
@@ -220,4 +223,38 @@ func (m *Model) update(l float64) float64 {
 		w.Constraint.Apply(w.Value.Data, w.Value.Shape)
 	}
 	return l
+}
+
+// checkValues lets the layers that read a model input directly check its
+// values (nn.ValueChecker), a chunk of rows at a time, before a loop
+// starts: an out-of-range category is then an error naming the row rather
+// than a silent zero in a forward pass. xs are the model's inputs in order.
+func checkValues(net *nn.Stack, what string, xs []Inputs) error {
+	names := InputNames(net)
+	for i, x := range xs {
+		checkers := net.ValueCheckers(i)
+		if len(checkers) == 0 || Missing(x) {
+			continue
+		}
+		const chunk = 4096
+		var buf *tensor.Tensor
+		idx := make([]int, 0, chunk)
+		row := max(x.RowShape().Size(), 1)
+		for lo := 0; lo < x.Len(); lo += chunk {
+			idx = idx[:0]
+			for r := lo; r < min(lo+chunk, x.Len()); r++ {
+				idx = append(idx, r)
+			}
+			buf = x.GatherRows(buf, idx)
+			for _, l := range checkers {
+				c := l.(nn.ValueChecker)
+				for j, v := range buf.Data {
+					if err := c.CheckValue(v); err != nil {
+						return fmt.Errorf("train: %s inputs of %q, row %d: layer %q: %w", what, names[i], lo+j/row, l.LayerName(), err)
+					}
+				}
+			}
+		}
+	}
+	return nil
 }

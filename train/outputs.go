@@ -220,6 +220,9 @@ func (m *Model) checkArrays(what string, xs []Inputs, ys []*tensor.Tensor) error
 	if n == 0 {
 		return fmt.Errorf("train: %s data is empty", what)
 	}
+	if err := checkValues(m.Net, what, xs); err != nil {
+		return err
+	}
 	outNames, outShapes := OutputNames(m.Net), m.Net.OutputShapes()
 	for j, y := range ys {
 		if y == nil {
