@@ -8,6 +8,7 @@
 //	cifar10_maxpooling       the final tuned CIFAR-10 model (acc 0.7837 in the note)
 //	cifar100_maxpooling      the CIFAR-100 model
 //	boston_mlp               regression on Boston housing (embedded)
+//	boston_features          the same with each column preprocessed in a Functional model: Normalization, CategoryEncoding, IntegerLookup, Discretization (embedded)
 //	custom_layer             a layer and an activation of one's own, trained, saved and loaded (digits, embedded)
 //	digits_two_heads         a Functional model with two inputs and two outputs (digit and parity; digits, embedded)
 //
