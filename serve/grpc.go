@@ -146,7 +146,7 @@ func (s *grpcService) ModelMetadata(ctx context.Context, req *inferencepb.ModelM
 		}
 		resp = &inferencepb.ModelMetadataResponse{Name: m.name, Versions: []string{version}, Platform: "gokeras"}
 		for i, n := range m.inNames {
-			resp.Inputs = append(resp.Inputs, &inferencepb.ModelMetadataResponse_TensorMetadata{Name: n, Datatype: "FP32", Shape: batchShape(-1, m.inShapes[i])})
+			resp.Inputs = append(resp.Inputs, &inferencepb.ModelMetadataResponse_TensorMetadata{Name: n, Datatype: m.inTypes[i], Shape: batchShape(-1, m.inShapes[i])})
 		}
 		for i, n := range m.outNames {
 			resp.Outputs = append(resp.Outputs, &inferencepb.ModelMetadataResponse_TensorMetadata{Name: n, Datatype: "FP32", Shape: batchShape(-1, m.outShapes[i])})
@@ -234,14 +234,15 @@ func (h *Handler) grpcInfer(ctx context.Context, info *reqInfo, req *inferencepb
 			if c != nil {
 				return nil, badRequest("%s has contents and the request has raw_input_contents; send the values one way", where)
 			}
-			if len(raw[i]) != 4*len(t.Data) {
-				return nil, badRequest("%s: raw_input_contents[%d] has %d bytes; shape %v needs %d FP32 values, %d bytes", where, i, len(raw[i]), shape, len(t.Data), 4*len(t.Data))
+			dt, size := in.GetDatatype(), v2Size(in.GetDatatype())
+			if len(raw[i]) != size*len(t.Data) {
+				return nil, badRequest("%s: raw_input_contents[%d] has %d bytes; shape %v needs %d %s values, %d bytes", where, i, len(raw[i]), shape, len(t.Data), dt, size*len(t.Data))
 			}
-			if err := readFP32(t.Data, raw[i], where); err != nil {
+			if err := readTyped(t.Data, raw[i], dt, where); err != nil {
 				return nil, err
 			}
 		case c != nil:
-			if err := readContents(t.Data, c, where, shape); err != nil {
+			if err := readContents(t.Data, c, where, shape, in.GetDatatype()); err != nil {
 				return nil, err
 			}
 		default:
@@ -274,10 +275,14 @@ func (h *Handler) grpcInfer(ctx context.Context, info *reqInfo, req *inferencepb
 	return resp, nil
 }
 
-// readContents copies an FP32 input's contents.fp32_contents into dst,
-// refusing values in another datatype's field, a wrong count and
-// non-finite values (as the REST path does).
-func readContents(dst []float32, c *inferencepb.InferTensorContents, where string, shape []int) error {
+// readContents copies an FP32 input's contents.fp32_contents (an integer
+// input's: its datatype's field) into dst, refusing values in another
+// datatype's field, a wrong count and non-finite values (as the REST path
+// does).
+func readContents(dst []float32, c *inferencepb.InferTensorContents, where string, shape []int, datatype string) error {
+	if datatype != "FP32" {
+		return readIntContents(dst, c, where, shape, datatype)
+	}
 	for _, f := range []struct {
 		name string
 		n    int
@@ -398,4 +403,31 @@ func (h *Handler) grpcDrain() {
 	for _, hs := range h.health {
 		hs.Shutdown()
 	}
+}
+
+// readIntContents is readContents for an integer input (datatypes.go).
+func readIntContents(dst []float32, c *inferencepb.InferTensorContents, where string, shape []int, datatype string) error {
+	vals, field := intContents(c, datatype)
+	for _, f := range []struct {
+		name string
+		n    int
+	}{
+		{"bool_contents", len(c.BoolContents)}, {"int_contents", len(c.IntContents)}, {"int64_contents", len(c.Int64Contents)},
+		{"uint_contents", len(c.UintContents)}, {"uint64_contents", len(c.Uint64Contents)}, {"fp32_contents", len(c.Fp32Contents)},
+		{"fp64_contents", len(c.Fp64Contents)}, {"bytes_contents", len(c.BytesContents)},
+	} {
+		if f.n > 0 && f.name != field {
+			return badRequest("%s: its values are in contents.%s; a %s input's go in %s", where, f.name, datatype, field)
+		}
+	}
+	if len(vals) != len(dst) {
+		return badRequest("%s: contents.%s has %d values; shape %v needs %d", where, field, len(vals), shape, len(dst))
+	}
+	for i, v := range vals {
+		if err := checkInt(where, i, v); err != nil {
+			return err
+		}
+		dst[i] = float32(v)
+	}
+	return nil
 }

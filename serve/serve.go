@@ -8,7 +8,8 @@
 //     (kserve/kserve docs/predict-api/v2/required_api.md): GET /v2,
 //     /v2/health/live, /v2/health/ready, /v2/models/NAME (metadata),
 //     /v2/models/NAME/ready, and POST /v2/models/NAME/infer with FP32
-//     tensors ("shape", row-major "data", natural or flattened), or raw
+//     tensors (an integer input's datatype too, datatypes.go; "shape",
+//     row-major "data", natural or flattened), or raw
 //     little-endian bytes after the JSON with the binary tensor data
 //     extension (Triton's docs/protocol/extension_binary_data.md), the
 //     fast form: no number is parsed or printed;
@@ -193,6 +194,7 @@ type model struct {
 	m                   *gokeras.Model
 	inNames, outNames   []string
 	inShapes, outShapes [][]int      // per sample
+	inTypes             []string     // V2 datatype per input: FP32, or an integer input's (datatypes.go)
 	checkers            [][]nn.Layer // per input, the layers that check its values
 	b                   *batcher
 }
@@ -246,6 +248,12 @@ func newModel(name string, m *gokeras.Model) (*model, error) {
 	sm := &model{name: name, m: m, inNames: m.InputNames(), outNames: m.OutputNames()}
 	for _, s := range m.Net().InputShapes() {
 		sm.inShapes = append(sm.inShapes, slices.Clone([]int(s)))
+		sm.inTypes = append(sm.inTypes, "FP32")
+	}
+	for i, n := range m.Net().GraphInputs() {
+		if i < len(sm.inTypes) {
+			sm.inTypes[i] = v2Type(n.Input().DType)
+		}
 	}
 	for _, s := range m.Net().OutputShapes() {
 		sm.outShapes = append(sm.outShapes, slices.Clone([]int(s)))

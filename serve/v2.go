@@ -121,7 +121,7 @@ func (m *model) v2Metadata() []byte {
 		Outputs  []v2Tensor `json:"outputs"`
 	}{Name: m.name, Versions: []string{version}, Platform: "gokeras"}
 	for i, n := range m.inNames {
-		meta.Inputs = append(meta.Inputs, v2Tensor{n, "FP32", append([]int{-1}, m.inShapes[i]...)})
+		meta.Inputs = append(meta.Inputs, v2Tensor{n, m.inTypes[i], append([]int{-1}, m.inShapes[i]...)})
 	}
 	for i, n := range m.outNames {
 		meta.Outputs = append(meta.Outputs, v2Tensor{n, "FP32", append([]int{-1}, m.outShapes[i]...)})
@@ -217,7 +217,7 @@ func (h *Handler) v2Infer(w http.ResponseWriter, r *http.Request, m *model) ([]b
 				return nil, badRequest("input %q: binary_data_size is %d bytes but only %d remain after the JSON part", in.Name, size, len(bin))
 			}
 			t := tensor.New(shape...)
-			if err := readFP32(t.Data, bin[:size], where); err != nil {
+			if err := readTyped(t.Data, bin[:size], in.Datatype, where); err != nil {
 				return nil, err
 			}
 			bin = bin[size:]
@@ -236,6 +236,13 @@ func (h *Handler) v2Infer(w http.ResponseWriter, r *http.Request, m *model) ([]b
 		}
 		if len(dshape) > 1 && !slices.Equal(dshape, shape) {
 			return nil, badRequest("input %q: data is nested as %v but the shape is %v; nest it as the shape or send it flat", in.Name, dshape, shape)
+		}
+		if in.Datatype != "FP32" {
+			for i, v := range data {
+				if err := checkInt(where, i, float64(v)); err != nil {
+					return nil, err
+				}
+			}
 		}
 		t := tensor.New(shape...)
 		copy(t.Data, data)
@@ -325,7 +332,10 @@ func (h *Handler) v2Infer(w http.ResponseWriter, r *http.Request, m *model) ([]b
 // the model's sample shape) and the batch size against the server's
 // limits, for both of the protocol's transports; it returns the shape.
 func (h *Handler) checkV2Input(m *model, k int, name, datatype string, shape []int64) ([]int, error) {
-	if datatype != "FP32" {
+	if datatype != "FP32" && datatype != m.inTypes[k] {
+		if m.inTypes[k] != "FP32" {
+			return nil, badRequest("input %q: datatype %q is not supported; the input takes %s (or FP32)", name, datatype, m.inTypes[k])
+		}
 		return nil, badRequest("input %q: datatype %q is not supported; the model takes FP32", name, datatype)
 	}
 	want := append([]int{-1}, m.inShapes[k]...)
