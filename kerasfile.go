@@ -104,6 +104,9 @@ func loadKeras(data []byte, kind kerasKind, off int64) (*Sequential, error) {
 		if err != nil {
 			return nil, err
 		}
+		if cfg, err = withKerasAssets(data, cfg); err != nil {
+			return nil, err
+		}
 		if f, err = hdf5.Open(w, weightBytes); err != nil {
 			return nil, fmt.Errorf("%w: model.weights.h5: %w", errBadKeras, err)
 		}

@@ -1,8 +1,13 @@
 package gokeras_test
 
 import (
+	"archive/zip"
+	"bytes"
+	"encoding/json"
+	"io"
 	"math"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -254,5 +259,98 @@ func TestBadCategoryValuesRefused(t *testing.T) {
 	copy(v.Data, []float32{10, 20, 20, 10, 10, 30})
 	if _, err := g.PredictMulti(gokeras.List{v}, 0); err == nil || !strings.Contains(err.Error(), `inputs of "ids", row 2: layer "lookup": value 30 is not in the vocabulary`) {
 		t.Errorf("PredictMulti: err = %v", err)
+	}
+}
+
+// TestKerasFileVocabularyAsset: a .keras file whose IntegerLookup learned
+// its vocabulary by adapt keeps it as assets/<layer path>/vocabulary.txt
+// (special tokens first) with "vocabulary": null in the config, as Keras's
+// saving_lib and IndexLookup.save_assets write it; Load reads it back.
+func TestKerasFileVocabularyAsset(t *testing.T) {
+	ids := gokeras.Input(1)
+	ids.Name = "ids"
+	lookup := &nn.IntegerLookup{Vocabulary: []int64{12, 36, 7}, OutputMode: "one_hot"}
+	out := nn.Call(&nn.Dense{Units: 2}, nn.Call(lookup, ids))
+	m, err := gokeras.NewModel([]nn.Symbolic{ids}, []nn.Symbolic{out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Build(); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "m.keras")
+	if err := m.SaveKeras(path); err != nil {
+		t.Fatal(err)
+	}
+	// Rewrite the archive as Keras writes an adapted lookup.
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	archive := func(vocabulary string) []byte {
+		var buf bytes.Buffer
+		zw := zip.NewWriter(&buf)
+		for _, zf := range zr.File {
+			rc, err := zf.Open()
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(rc)
+			rc.Close()
+			if zf.Name == "config.json" {
+				var cfg map[string]any
+				if err := json.Unmarshal(b, &cfg); err != nil {
+					t.Fatal(err)
+				}
+				found := false
+				for _, l := range cfg["config"].(map[string]any)["layers"].([]any) {
+					if lm := l.(map[string]any); lm["class_name"] == "IntegerLookup" {
+						lm["config"].(map[string]any)["vocabulary"] = nil
+						found = true
+					}
+				}
+				if !found {
+					t.Fatalf("config.json has no IntegerLookup:\n%s", b)
+				}
+				b, _ = json.Marshal(cfg)
+			}
+			w, _ := zw.Create(zf.Name)
+			w.Write(b)
+		}
+		w, _ := zw.CreateHeader(&zip.FileHeader{Name: "assets/layers/integer_lookup/vocabulary.txt", Method: zip.Store})
+		w.Write([]byte(vocabulary))
+		if err := zw.Close(); err != nil {
+			t.Fatal(err)
+		}
+		return buf.Bytes()
+	}
+	kpath := filepath.Join(t.TempDir(), "adapted.keras")
+	if err := os.WriteFile(kpath, archive("-1\n12\n36\n7"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	back, err := gokeras.Load(kpath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := tensor.New(4, 1)
+	copy(x.Data, []float32{36, 5, 7, 12})
+	a, _ := m.Predict(x, 0)
+	b, err := back.Predict(x, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(a.Data, b.Data) {
+		t.Errorf("predictions differ after loading the vocabulary asset: %v, want %v", b.Data, a.Data)
+	}
+	// A vocabulary that is not integers is a clear error.
+	if err := os.WriteFile(kpath, archive("-1\nab\n36\n7"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := gokeras.Load(kpath); err == nil || !strings.Contains(err.Error(), `line 2 is "ab"`) {
+		t.Errorf("a vocabulary with a word: err = %v", err)
 	}
 }
