@@ -211,7 +211,9 @@ func (m *Sequential) Adapt(x Inputs) error {
 
 // AdaptMulti is Adapt for a model with several inputs: x gives one array
 // per input, as FitMulti takes them. Each preprocessing layer learns from
-// what reaches it (nn.Stack.Adapt).
+// what reaches it (nn.Stack.Adapt), except those that already hold what
+// they learn (nn.Settled: bin boundaries, a vocabulary adapted before the
+// model was made or read from a file), which keep it.
 func (m *Model) AdaptMulti(x Arrays) error {
 	if err := m.ensureBuilt(nil); err != nil {
 		return err

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -353,4 +354,39 @@ func TestKerasFileVocabularyAsset(t *testing.T) {
 	if _, err := gokeras.Load(kpath); err == nil || !strings.Contains(err.Error(), `line 2 is "ab"`) {
 		t.Errorf("a vocabulary with a word: err = %v", err)
 	}
+}
+
+// TestModelAdaptKeepsSettledLayers: a lookup adapted before the model was
+// made (Keras's way) and bin boundaries given (or read from a file) stay
+// through the model's Adapt; only layers without them learn.
+func TestModelAdaptKeepsSettledLayers(t *testing.T) {
+	lookup := &nn.IntegerLookup{OutputMode: "one_hot"}
+	if err := lookup.Adapt(fromRows(5, 6, 7, 8)); err != nil {
+		t.Fatal(err)
+	}
+	bins := &nn.Discretization{BinBoundaries: []float64{0.5}, OutputMode: "one_hot"}
+	learn := &nn.Discretization{NumBins: 2}
+	a, b, c := gokeras.Input(1), gokeras.Input(1), gokeras.Input(1)
+	a.Name, b.Name, c.Name = "a", "b", "c"
+	out := nn.Call(&nn.Dense{Units: 1}, nn.Merge(&nn.Concatenate{}, nn.Call(lookup, a), nn.Call(bins, b), nn.Call(learn, c)))
+	m, err := gokeras.NewModel([]nn.Symbolic{a, b, c}, []nn.Symbolic{out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.AdaptMulti(gokeras.List{fromRows(1, 2, 3, 4), fromRows(7, 8, 9, 9), fromRows(1, 2, 3, 4)}); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(lookup.Vocabulary, []int64{8, 7, 6, 5}) || !slices.Equal(bins.BinBoundaries, []float64{0.5}) {
+		t.Errorf("settled layers changed: vocabulary %v, boundaries %v", lookup.Vocabulary, bins.BinBoundaries)
+	}
+	if len(learn.BinBoundaries) != 1 {
+		t.Errorf("the layer without boundaries learned %v", learn.BinBoundaries)
+	}
+}
+
+// fromRows is a (len(v), 1) tensor.
+func fromRows(v ...float32) *tensor.Tensor {
+	x := tensor.New(len(v), 1)
+	copy(x.Data, v)
+	return x
 }

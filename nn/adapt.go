@@ -7,12 +7,26 @@ import (
 	"github.com/gokeras/gokeras/tensor"
 )
 
+// Settled is implemented by adapters that may already hold what they
+// learn: bin boundaries or a vocabulary, given or learned before the
+// model was made (as Keras users adapt a lookup before calling it). A
+// model's Adapt leaves a settled layer as it is; the layer's own Adapt
+// learns afresh.
+type Settled interface {
+	Settled() bool
+}
+
+func settled(l Layer) bool {
+	s, ok := l.(Settled)
+	return ok && s.Settled()
+}
+
 // Adapters lists the built model's layers that learn from data before
 // training (Adapter), in the order they run.
 func (s *Stack) Adapters() []Layer {
 	var out []Layer
 	for _, n := range s.nodes {
-		if _, ok := n.layer.(Adapter); ok && n.run == n.layer {
+		if _, ok := n.layer.(Adapter); ok && n.run == n.layer && !settled(n.layer) {
 			out = append(out, n.layer)
 		}
 	}
@@ -24,7 +38,7 @@ func (s *Stack) Adapters() []Layer {
 // in the model's order, all with the same rows) run through the model in
 // inference mode, and each adapter adapts to what reaches it before it
 // runs, so an adapter after another sees the adapted one's output. It
-// stops after the last adapter. A preprocessing layer called more than
+// stops after the last adapter. Settled layers keep what they hold. A preprocessing layer called more than
 // once (shared between inputs) is an error: which input it should learn
 // from is not clear, and Keras adapts a layer to the data the caller
 // gives it, not through the model.
@@ -37,7 +51,7 @@ func (s *Stack) Adapt(xs []*tensor.Tensor) error {
 	}
 	last := -1
 	for i, n := range s.nodes {
-		if _, ok := n.layer.(Adapter); ok {
+		if _, ok := n.layer.(Adapter); ok && !settled(n.layer) {
 			if n.run != n.layer {
 				return fmt.Errorf("nn: layer %q learns from data (adapt) and is called more than once; give each input a layer of its own", n.layer.LayerName())
 			}
@@ -48,7 +62,7 @@ func (s *Stack) Adapt(xs []*tensor.Tensor) error {
 		in.out = xs[i]
 	}
 	for i, n := range s.nodes[:last+1] {
-		if a, ok := n.layer.(Adapter); ok {
+		if a, ok := n.layer.(Adapter); ok && !settled(n.layer) {
 			if err := a.Adapt(n.inputs[0].out); err != nil {
 				return fmt.Errorf("adapting layer %q: %w", n.layer.LayerName(), err)
 			}

@@ -21,7 +21,8 @@ import (
 // categories: "int" (Keras's default; the bin numbers as float32 values),
 // "one_hot", "multi_hot" or "count".
 //
-// Give BinBoundaries, or NumBins and call Adapt (the model's Adapt), which
+// Give BinBoundaries, or NumBins and call Adapt (the model's Adapt, which
+// adapts only a layer without boundaries yet; the layer's own relearns), which
 // learns NumBins-1 boundaries from the quantiles of all the values it sees
 // (every feature together, as Keras does) with Keras's approximate
 // algorithm and tolerance Epsilon (zero: Keras's 0.01), bit for bit. As in
@@ -171,6 +172,10 @@ func (l *Discretization) Forward(x *tensor.Tensor, _ bool) *tensor.Tensor {
 	}
 	return l.enc.encode(x)
 }
+
+// Settled reports whether the layer has its boundaries (given, learned, or
+// from a model file): a model's Adapt then keeps them.
+func (l *Discretization) Settled() bool { return l.BinBoundaries != nil }
 
 // Backward is zero: the bins are piecewise constant in the input.
 func (l *Discretization) Backward(dy *tensor.Tensor) *tensor.Tensor { return l.enc.backward(dy) }

@@ -34,7 +34,9 @@ import (
 // out, the most frequent first with ties broken by the larger token, cut to
 // MaxTokens; "tf_idf" also learns IDFWeights, log(1 + documents / (1 +
 // documents with the token)), each input row a document. Adapt on a layer
-// given its vocabulary changes nothing, as Normalization's. In a mode other
+// given its vocabulary changes nothing, as Normalization's; a model's
+// Adapt leaves a layer that has a vocabulary (Settled), and the layer's
+// own Adapt relearns one it learned. In a mode other
 // than "int" the output width is the vocabulary's size, so adapt the layer
 // itself (layer.Adapt(data)) before calling it in a model, as Keras users
 // adapt before building, or give MaxTokens with PadToMaxTokens.
@@ -427,6 +429,10 @@ func (l *IntegerLookup) ValidValue() float32 {
 	}
 	return float32(l.tokens[0])
 }
+
+// Settled reports whether the layer has a vocabulary (given, learned, or
+// from a model file): a model's Adapt then keeps it.
+func (l *IntegerLookup) Settled() bool { return l.Vocabulary != nil }
 
 // Backward is zero: the lookup is piecewise constant in the input.
 func (l *IntegerLookup) Backward(dy *tensor.Tensor) *tensor.Tensor { return l.enc.backward(dy) }
