@@ -34,9 +34,9 @@ import (
 // out, the most frequent first with ties broken by the larger token, cut to
 // MaxTokens; "tf_idf" also learns IDFWeights, log(1 + documents / (1 +
 // documents with the token)), each input row a document. Adapt on a layer
-// given its vocabulary changes nothing, as Normalization's; a model's
-// Adapt leaves a layer that has a vocabulary (Settled), and the layer's
-// own Adapt relearns one it learned. In a mode other
+// given its vocabulary is an error, as in Keras; a model's Adapt leaves a
+// layer that has a vocabulary (Settled), and the layer's own Adapt
+// relearns one it learned. In a mode other
 // than "int" the output width is the vocabulary's size, so adapt the layer
 // itself (layer.Adapt(data)) before calling it in a model, as Keras users
 // adapt before building, or give MaxTokens with PadToMaxTokens.
@@ -438,10 +438,10 @@ func (l *IntegerLookup) Settled() bool { return l.Vocabulary != nil }
 func (l *IntegerLookup) Backward(dy *tensor.Tensor) *tensor.Tensor { return l.enc.backward(dy) }
 
 // Adapt learns the vocabulary (and for "tf_idf" the IDF weights) from x,
-// as Keras's adapt; see IntegerLookup. A given vocabulary is kept.
+// as Keras's adapt; see IntegerLookup.
 func (l *IntegerLookup) Adapt(x *tensor.Tensor) error {
 	if l.Vocabulary != nil && !l.learned {
-		return nil
+		return fmt.Errorf("nn: IntegerLookup: the layer was given its vocabulary (or read it from a file), and Keras refuses to adapt such a layer; make one without a vocabulary to learn it")
 	}
 	if len(x.Data) == 0 {
 		return fmt.Errorf("nn: IntegerLookup: cannot adapt to empty data")
