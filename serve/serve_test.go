@@ -456,7 +456,13 @@ func TestParseTensor(t *testing.T) {
 // FuzzRequests: no request body makes the handler panic or answer
 // anything but JSON with a 200, 400 or 413.
 func FuzzRequests(f *testing.F) {
-	h, _, _ := newTestHandler(f, Options{MaxBatchSize: 4, MaxBodyBytes: 1 << 16})
+	h, err := New(map[string]*gokeras.Model{"cnn": cnnModel(f), "multi": multiModel(f), "tab": tabularModel(f)}, Options{MaxBatchSize: 4, MaxBodyBytes: 1 << 16})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { h.Close() })
+	f.Add("/v2/models/tab/infer", `{"inputs":[{"name":"ids","shape":[1,2],"datatype":"INT64","data":[101,9]},{"name":"num","shape":[1,1],"datatype":"FP32","data":[0.5]}]}`)
+	f.Add("/v2/models/tab/infer", `{"inputs":[{"name":"ids","shape":[1,2],"datatype":"UINT8","data":[1e30,-1]},{"name":"num","shape":[1,1],"datatype":"INT64","data":[1]}]}`)
 	f.Add("/v2/models/cnn/infer", `{"inputs":[{"name":"input_layer","shape":[1,6,6,2],"datatype":"FP32","data":[1]}]}`)
 	f.Add("/v2/models/multi/infer", `{"inputs":[{"name":"a","shape":[1,3],"datatype":"FP32","data":[1,2,3]},{"name":"b","shape":[1,2,2],"datatype":"FP32","data":[[[1,2],[3,4]]]}]}`)
 	f.Add("/v1/models/multi:predict", `{"instances":[{"a":[1,2,3],"b":[[1,2],[3,4]]}]}`)
