@@ -60,6 +60,20 @@ func runEvaluate(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if cols, err := columnInputs(m, name, test); err != nil {
+		return err
+	} else if cols[0] != nil {
+		// Table columns by input name, as train gives them.
+		if tta != gokeras.TTANone || *confusion != "" {
+			return fmt.Errorf("--tta and --confusion are for classifiers of one input; model %s takes table columns", *load)
+		}
+		logs, err := m.EvaluateMulti(cols[0], gokeras.List{test.Y}, gokeras.EvaluateOptions{BatchSize: *batch})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, formatTestLogs(logs))
+		return nil
+	}
 	x, y := kerasData("evaluate", m, inputs(test), test.Y, stderr)
 	if err := checkFits(m, *load, name, x); err != nil {
 		return err
@@ -101,13 +115,38 @@ func runPredict(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	r := inputReader{in: m.Net().InputShape(), features: m.Features, notes: stderr, cmd: "predict", top: pixelTop(*pixels)}
+	names := m.InputNames()
+	if len(names) > 1 {
+		// Several inputs, each a column named after it (as train feeds a
+		// table to such a model): read those columns, then split them.
+		for i, sh := range m.Net().InputShapes() {
+			if !sh.Equal(tensor.Shape{1}) {
+				return fmt.Errorf("the model's input %q has shape %v; predict reads a model with several inputs from CSV columns named after them, one value each", names[i], sh)
+			}
+		}
+		r.in, r.features = tensor.Shape{len(names)}, names
+	}
 	for _, path := range fs.Args() {
 		x, labels, err := r.read(path)
 		if err != nil {
 			return err
 		}
-		out, err := m.Predict(x, 0)
-		if err != nil {
+		var out *tensor.Tensor
+		if len(names) > 1 {
+			named := gokeras.Named{}
+			for j, name := range names {
+				col := tensor.New(x.Shape[0], 1)
+				for i := range x.Shape[0] {
+					col.Data[i] = x.Data[i*len(names)+j]
+				}
+				named[name] = col
+			}
+			outs, err := m.PredictMulti(named, 0)
+			if err != nil {
+				return err
+			}
+			out = outs[0]
+		} else if out, err = m.Predict(x, 0); err != nil {
 			return err
 		}
 		cols := out.Shape[len(out.Shape)-1]

@@ -11,6 +11,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -85,9 +86,10 @@ func loadModelSource(spec string) (*modelSource, error) {
 }
 
 // checkFits says what to do when the data's samples do not match the model.
+// A model with several inputs takes columns (columnInputs checks them).
 func checkFits(m *gokeras.Sequential, modelName, dsName string, x gokeras.Inputs) error {
 	want := m.Net().DeclaredInputShape()
-	if want == nil {
+	if want == nil || len(m.InputNames()) > 1 {
 		return nil
 	}
 	got := x.RowShape()
@@ -214,6 +216,16 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	x := inputs(trainSet)
+	// A model with several inputs takes a table's columns by name (Keras's
+	// fit on dict(dataframe)).
+	colSets, err := columnInputs(m, dsName, trainSet, testSet)
+	if err != nil {
+		return err
+	}
+	cols, testCols := colSets[0], colSets[1]
+	if cols != nil && tta != gokeras.TTANone {
+		return fmt.Errorf("--tta is for image classifiers; model %s takes table columns", src.name)
+	}
 	m.DatasetName = dsName
 	recordPixels(m, *data.pixels)
 	if m.Classes == nil {
@@ -223,11 +235,20 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		m.Features = tableFeatures(dsName, trainSet)
 	}
 	if *load == "" {
-		if err := m.Build(x.RowShape()...); err != nil {
-			return err
-		}
-		if err := m.Adapt(x); err != nil {
-			return err
+		if cols != nil {
+			if err := m.Build(); err != nil {
+				return err
+			}
+			if err := m.AdaptMulti(cols); err != nil {
+				return err
+			}
+		} else {
+			if err := m.Build(x.RowShape()...); err != nil {
+				return err
+			}
+			if err := m.Adapt(x); err != nil {
+				return err
+			}
 		}
 	}
 	if err := checkClasses(m, src.name, dsName, trainSet.Classes); err != nil {
@@ -315,7 +336,13 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		n := &onceNotes{w: stderr, cmd: "train"}
 		fitY, testY = oneHotLabels(m, fitY, n), oneHotLabels(m, testY, n)
 	}
-	hist, fitErr := m.FitContext(ctx, x, fitY, o)
+	var hist *gokeras.History
+	var fitErr error
+	if cols != nil {
+		hist, fitErr = m.FitMultiContext(ctx, cols, gokeras.List{fitY}, o)
+	} else {
+		hist, fitErr = m.FitContext(ctx, x, fitY, o)
+	}
 	// A signal during the last epoch's end, or after it, counts too: the
 	// outputs are written and the test evaluation skipped.
 	interrupted := ctx.Err() != nil
@@ -341,7 +368,12 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if outErr != nil {
 		return outErr
 	}
-	logs, err := m.Evaluate(inputs(testSet), testY, o.BatchSize)
+	var logs gokeras.Logs
+	if cols != nil {
+		logs, err = m.EvaluateMulti(testCols, gokeras.List{testY}, gokeras.EvaluateOptions{BatchSize: o.BatchSize})
+	} else {
+		logs, err = m.Evaluate(inputs(testSet), testY, o.BatchSize)
+	}
 	if err != nil {
 		return err
 	}
@@ -404,6 +436,43 @@ func sameArchitecture(a, b *gokeras.Sequential) error {
 		return fmt.Errorf("it has %d layers, the saved model %d", len(lb), len(la))
 	}
 	return nil
+}
+
+// columnInputs gives a model with several inputs the columns of a table
+// named after them, as Keras's fit(dict(dataframe)) does: each input is
+// one column, shape (1,). A model with one input returns nil (it takes the
+// rows whole).
+func columnInputs(m *gokeras.Sequential, dsName string, sets ...*dataset.Set) ([]gokeras.Arrays, error) {
+	names := m.InputNames()
+	if len(names) < 2 {
+		return make([]gokeras.Arrays, len(sets)), nil
+	}
+	feats := tableFeatures(dsName, sets[0])
+	if feats == nil {
+		return nil, fmt.Errorf("the model has %d inputs (%s); the command line gives several inputs the columns of a table named after them, and %s is not a table with named columns", len(names), strings.Join(names, ", "), dsName)
+	}
+	shapes := m.Net().InputShapes()
+	out := make([]gokeras.Arrays, len(sets))
+	for si, s := range sets {
+		named := gokeras.Named{}
+		for i, name := range names {
+			j := slices.Index(feats, name)
+			if j < 0 {
+				return nil, fmt.Errorf("the model's input %q names no column of %s (%s); name each input after the column it takes", name, dsName, strings.Join(feats, ", "))
+			}
+			if !shapes[i].Equal(tensor.Shape{1}) {
+				return nil, fmt.Errorf("the model's input %q has shape %v; an input fed from a column takes one value, shape (1,)", name, shapes[i])
+			}
+			rows, width := s.X.Shape[0], s.X.Shape[1]
+			col := tensor.New(rows, 1)
+			for r := range rows {
+				col.Data[r] = s.X.Data[r*width+j]
+			}
+			named[name] = col
+		}
+		out[si] = named
+	}
+	return out, nil
 }
 
 // tableFeatures names the feature columns of an embedded table (iris,

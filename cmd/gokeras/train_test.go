@@ -99,3 +99,44 @@ func TestTrainTTA(t *testing.T) {
 		t.Errorf("--tta mirror: exit %d, %q; want an error listing the choices", code, errOut)
 	}
 }
+
+// TestTrainTableColumns: a Functional model whose inputs are named after a
+// table's columns (Keras's fit on dict(dataframe)) trains, evaluates and
+// predicts on them; its lookup and Normalization adapt to their own
+// columns. testdata/boston_columns.json takes RAD (an int64 code, one-hot
+// by an IntegerLookup) and LSTAT (normalised) of boston_housing.
+func TestTrainTableColumns(t *testing.T) {
+	dir := t.TempDir()
+	saved := filepath.Join(dir, "tab.gkm")
+	out, errOut, code := runCLI(t, "train", "--model", filepath.Join("testdata", "boston_columns.json"), "--dataset", "boston_housing",
+		"--epochs", "3", "--save", saved)
+	if code != 0 {
+		t.Fatalf("train exited %d: %s", code, errOut)
+	}
+	trained := lastLine(out)
+	if !strings.HasPrefix(trained, "test_loss: ") {
+		t.Fatalf("train printed %q last", trained)
+	}
+	out, errOut, code = runCLI(t, "evaluate", "--load", saved)
+	if code != 0 || strings.TrimSpace(out) != trained {
+		t.Errorf("evaluate: exit %d, %q %s; want train's %q", code, out, errOut, trained)
+	}
+	rows := filepath.Join(dir, "rows.csv")
+	os.WriteFile(rows, []byte("CRIM,RAD,LSTAT\n0.1,24,5\n0.2,4,20\n"), 0o644)
+	out, errOut, code = runCLI(t, "predict", "--load", saved, rows)
+	if code != 0 || strings.Count(out, rows+":") != 2 {
+		t.Errorf("predict: exit %d, %q %s", code, out, errOut)
+	}
+	// An input that names no column says which there are.
+	bad := filepath.Join(dir, "bad.json")
+	js, _ := os.ReadFile(filepath.Join("testdata", "boston_columns.json"))
+	os.WriteFile(bad, []byte(strings.ReplaceAll(string(js), `"LSTAT"`, `"lstat"`)), 0o644)
+	if _, errOut, code := runCLI(t, "train", "--model", bad, "--dataset", "boston_housing", "--epochs", "1"); code == 0 || !strings.Contains(errOut, `input "lstat" names no column of boston_housing (CRIM, ZN,`) {
+		t.Errorf("an input named after no column: exit %d, %s", code, errOut)
+	}
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return lines[len(lines)-1]
+}
