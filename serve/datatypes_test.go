@@ -127,3 +127,22 @@ func TestIntegerInputs(t *testing.T) {
 	_, err = c.ModelInfer(ctx, &pb.ModelInferRequest{ModelName: "tab", Inputs: []*pb.ModelInferRequest_InferInputTensor{idsIn, numIn}})
 	wantCode(t, "INT64 values in int_contents", err, codes.InvalidArgument, "contents.int_contents", "int64_contents")
 }
+
+// TestIntegerInputTFServing: TF Serving's metadata gives an int64 input
+// DT_INT64, and :predict takes its values as JSON numbers.
+func TestIntegerInputTFServing(t *testing.T) {
+	m := tabularModel(t)
+	h, err := New(map[string]*gokeras.Model{"tab": m}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.Close() })
+	code, _, body := do(t, h, "GET", "/v1/models/tab/metadata", "")
+	if code != 200 || !strings.Contains(string(body), `"ids":{"dtype":"DT_INT64"`) || !strings.Contains(string(body), `"num":{"dtype":"DT_FLOAT"`) {
+		t.Errorf("metadata: %d %s", code, body)
+	}
+	code, _, body = do(t, h, "POST", "/v1/models/tab:predict", `{"instances":[{"ids":[101,7],"num":[0.5]}]}`)
+	if code != 200 {
+		t.Errorf("predict: %d %s", code, body)
+	}
+}

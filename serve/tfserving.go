@@ -95,20 +95,24 @@ func (m *model) v1Metadata() []byte {
 		TensorShape shape  `json:"tensor_shape"`
 		Name        string `json:"name"`
 	}
-	infos := func(names []string, shapes [][]int) map[string]tensorInfo {
+	infos := func(names []string, shapes [][]int, types []string) map[string]tensorInfo {
 		out := make(map[string]tensorInfo, len(names))
 		for i, n := range names {
 			dims := []dim{{Size: "-1"}}
 			for _, d := range shapes[i] {
 				dims = append(dims, dim{Size: strconv.Itoa(d)})
 			}
-			out[n] = tensorInfo{Dtype: "DT_FLOAT", TensorShape: shape{Dim: dims}, Name: n}
+			dt := "DT_FLOAT"
+			if types != nil && types[i] != "FP32" {
+				dt = "DT_" + types[i] // DT_INT64, DT_UINT8, ... (tensorflow/core/framework/types.proto)
+			}
+			out[n] = tensorInfo{Dtype: dt, TensorShape: shape{Dim: dims}, Name: n}
 		}
 		return out
 	}
 	sig := map[string]any{
-		"inputs":      infos(m.inNames, m.inShapes),
-		"outputs":     infos(m.outNames, m.outShapes),
+		"inputs":      infos(m.inNames, m.inShapes, m.inTypes),
+		"outputs":     infos(m.outNames, m.outShapes, nil),
 		"method_name": "tensorflow/serving/predict",
 	}
 	b, _ := json.Marshal(map[string]any{
