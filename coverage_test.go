@@ -75,7 +75,7 @@ var coverageLayers = []coverageRow{
 	{"GlobalMaxPooling1D", supported}, {"GlobalMaxPooling2D", supported}, {"GlobalMaxPooling3D", threeD},
 	{"MaxPooling1D", supported}, {"MaxPooling2D", supported}, {"MaxPooling3D", threeD},
 	{"CategoryEncoding", supported}, {"Discretization", supported}, {"HashedCrossing", preprocessing},
-	{"Hashing", preprocessing}, {"IndexLookup", preprocessing}, {"IntegerLookup", supported},
+	{"Hashing", "supported: numeric inputs (gokeras has no string tensors)"}, {"IndexLookup", preprocessing}, {"IntegerLookup", supported},
 	{"StringLookup", preprocessing}, {"TextVectorization", preprocessing},
 	{"MelSpectrogram", preprocessing}, {"STFTSpectrogram", preprocessing},
 	{"Normalization", supported}, {"Rescaling", supported}, {"Resizing", supported}, {"CenterCrop", supported},

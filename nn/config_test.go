@@ -258,6 +258,9 @@ func keras3Configs() map[string]struct {
 		"Discretization": {map[string]any{"name": "discretization", "dtype": "float32", "bin_boundaries": []any{0.0, 1.0, 2.0},
 			"num_bins": 4.0, "epsilon": 0.01, "output_mode": "one_hot", "sparse": false}, tensor.Shape{4}},
 		"CategoryEncoding": {with("category_encoding", map[string]any{"num_tokens": 4.0, "output_mode": "multi_hot"}), tensor.Shape{3}},
+		// hashing.py's get_config (Keras sets dtype int64 in "int" mode).
+		"Hashing": {with("hashing", map[string]any{"num_bins": 5.0, "salt": []any{1.0, 2.0}, "mask_value": 0.0, "output_mode": "int", "sparse": false,
+			"dtype": map[string]any{"module": "keras", "class_name": "DTypePolicy", "config": map[string]any{"name": "int64"}, "registered_name": nil}}), tensor.Shape{3}},
 		// index_lookup.py's get_config, through integer_lookup.py's.
 		"IntegerLookup": {with("integer_lookup", map[string]any{"invert": false, "max_tokens": 10.0, "num_oov_indices": 1.0, "oov_token": -1.0,
 			"mask_token": 0.0, "output_mode": "tf_idf", "sparse": false, "pad_to_max_tokens": true, "vocabulary_dtype": "int64",

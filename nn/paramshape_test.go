@@ -96,6 +96,7 @@ var paramShapeCases = map[string]struct {
 	"CategoryEncoding": {&nn.CategoryEncoding{NumTokens: 4}, tensor.Shape{3}},
 	"Discretization":   {&nn.Discretization{BinBoundaries: []float64{0, 1}}, tensor.Shape{3}},
 	"IntegerLookup":    {&nn.IntegerLookup{Vocabulary: []int64{4, 2}, OutputMode: "count"}, tensor.Shape{3}},
+	"Hashing":          {&nn.Hashing{NumBins: 5}, tensor.Shape{3}},
 
 	// keras/src/layers/convolutional/: conv2d_transpose.py,
 	// depthwise_conv2d.py, separable_conv2d.py.
