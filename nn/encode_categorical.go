@@ -1,7 +1,7 @@
 package nn
 
-// The categorical encodings CategoryEncoding, Discretization and
-// IntegerLookup share: keras/src/utils/numerical_utils.py,
+// The categorical encodings CategoryEncoding, Discretization,
+// IntegerLookup and Hashing share: keras/src/utils/numerical_utils.py,
 // encode_categorical_inputs.
 
 import (
