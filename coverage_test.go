@@ -74,7 +74,7 @@ var coverageLayers = []coverageRow{
 	{"GlobalAveragePooling1D", supported}, {"GlobalAveragePooling2D", supported}, {"GlobalAveragePooling3D", threeD},
 	{"GlobalMaxPooling1D", supported}, {"GlobalMaxPooling2D", supported}, {"GlobalMaxPooling3D", threeD},
 	{"MaxPooling1D", supported}, {"MaxPooling2D", supported}, {"MaxPooling3D", threeD},
-	{"CategoryEncoding", supported}, {"Discretization", supported}, {"HashedCrossing", preprocessing},
+	{"CategoryEncoding", supported}, {"Discretization", supported}, {"HashedCrossing", "supported: integer inputs (gokeras has no string tensors)"},
 	{"Hashing", "supported: numeric inputs (gokeras has no string tensors)"}, {"IndexLookup", preprocessing}, {"IntegerLookup", supported},
 	{"StringLookup", preprocessing}, {"TextVectorization", preprocessing},
 	{"MelSpectrogram", preprocessing}, {"STFTSpectrogram", preprocessing},

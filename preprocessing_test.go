@@ -390,3 +390,59 @@ func fromRows(v ...float32) *tensor.Tensor {
 	copy(x.Data, v)
 	return x
 }
+
+// TestHashedCrossingInModel: a Functional model crossing two integer
+// inputs trains, goes through its JSON and a .keras file unchanged, and
+// refuses fractional values in its inputs, as Keras refuses float tensors.
+func TestHashedCrossingInModel(t *testing.T) {
+	a, b := gokeras.Input(1), gokeras.Input(1)
+	a.Name, b.Name, a.DType, b.DType = "a", "b", "int64", "int64"
+	cross := nn.Merge(&nn.HashedCrossing{Name: "cross", NumBins: 16, OutputMode: "one_hot"}, a, b)
+	out := nn.Call(&nn.Dense{Units: 1}, cross)
+	m, err := gokeras.NewModel([]nn.Symbolic{a, b}, []nn.Symbolic{out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Compile(loss.MSE{}, &optim.Adam{LR: 0.1}); err != nil {
+		t.Fatal(err)
+	}
+	n := 64
+	xa, xb, y := tensor.New(n, 1), tensor.New(n, 1), tensor.New(n, 1)
+	for i := range n {
+		xa.Data[i], xb.Data[i] = float32(i%4), float32(i%3)
+		y.Data[i] = float32(i%4*3 + i%3) // a function of the pair
+	}
+	x := gokeras.Named{"a": xa, "b": xb}
+	if _, err := m.FitMulti(x, gokeras.List{y}, silent(5)); err != nil {
+		t.Fatal(err)
+	}
+	js, err := m.ToJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, err := gokeras.ParseModelJSON(js)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, js)
+	}
+	again, _ := spec.Model.ToJSON()
+	if string(again) != string(js) {
+		t.Errorf("the JSON changed on the round trip")
+	}
+	path := filepath.Join(t.TempDir(), "cross.keras")
+	if err := m.SaveKeras(path); err != nil {
+		t.Fatal(err)
+	}
+	back, err := gokeras.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p1, _ := m.PredictMulti(x, 0)
+	p2, err := back.PredictMulti(x, 0)
+	if err != nil || !reflect.DeepEqual(p1[0].Data, p2[0].Data) {
+		t.Errorf("predictions after the .keras round trip: %v", err)
+	}
+	xa.Data[5] = 1.5
+	if _, err := m.PredictMulti(x, 0); err == nil || !strings.Contains(err.Error(), `inputs of "a", row 5: layer "cross": value 1.5 is not an integer`) {
+		t.Errorf("a fraction: err = %v", err)
+	}
+}

@@ -261,6 +261,8 @@ func keras3Configs() map[string]struct {
 		// hashing.py's get_config (Keras sets dtype int64 in "int" mode).
 		"Hashing": {with("hashing", map[string]any{"num_bins": 5.0, "salt": []any{1.0, 2.0}, "mask_value": 0.0, "output_mode": "int", "sparse": false,
 			"dtype": map[string]any{"module": "keras", "class_name": "DTypePolicy", "config": map[string]any{"name": "int64"}, "registered_name": nil}}), tensor.Shape{3}},
+		// hashed_crossing.py's get_config (no trainable; dtype int64 in "int" mode).
+		"HashedCrossing": {map[string]any{"name": "hashed_crossing", "num_bins": 7.0, "output_mode": "one_hot", "sparse": false, "dtype": "float32"}, tensor.Shape{1}},
 		// index_lookup.py's get_config, through integer_lookup.py's.
 		"IntegerLookup": {with("integer_lookup", map[string]any{"invert": false, "max_tokens": 10.0, "num_oov_indices": 1.0, "oov_token": -1.0,
 			"mask_token": 0.0, "output_mode": "tf_idf", "sparse": false, "pad_to_max_tokens": true, "vocabulary_dtype": "int64",

@@ -5,7 +5,6 @@ package nn
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"strconv"
 
@@ -140,11 +139,7 @@ func (l *Hashing) HashBin(v float32) int64 {
 			return 0
 		}
 	}
-	t := int64(math.MinInt64) // cvttss2si's answer for NaN and overflow
-	if f := float64(v); f >= -0x1p63 && f < 0x1p63 {
-		t = int64(f)
-	}
-	l.buf = strconv.AppendInt(l.buf[:0], t, 10)
+	l.buf = strconv.AppendInt(l.buf[:0], toInt64(v), 10)
 	var h uint64
 	if l.Salt != nil {
 		h = siphash.Hash(uint64(l.Salt[0]), uint64(l.Salt[1]), l.buf)
