@@ -60,7 +60,7 @@ var coverageLayers = []coverageRow{
 	{"Conv3D", threeD}, {"Conv3DTranspose", threeD},
 	{"DepthwiseConv1D", supported}, {"DepthwiseConv2D", supported}, {"SeparableConv1D", supported}, {"SeparableConv2D", supported},
 	{"Dense", supported}, {"EinsumDense", "not yet: einsum equations need a general contraction engine"},
-	{"Embedding", sequenceLater}, {"Identity", supported}, {"InputLayer", supported},
+	{"Embedding", "supported: without mask_zero (gokeras has no masks)"}, {"Identity", supported}, {"InputLayer", supported},
 	{"Lambda", "not planned: its config holds Python bytecode, which a Go program cannot run; write a Go layer (nn.Layer) instead"},
 	{"Masking", sequenceLater}, {"ReversibleEmbedding", sequenceLater},
 	{"Add", supported}, {"Average", supported}, {"Concatenate", supported}, {"Dot", supported},

@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/gokeras/gokeras"
+	"github.com/gokeras/gokeras/activation"
 	"github.com/gokeras/gokeras/loss"
 	"github.com/gokeras/gokeras/nn"
 	"github.com/gokeras/gokeras/optim"
@@ -444,5 +445,59 @@ func TestHashedCrossingInModel(t *testing.T) {
 	xa.Data[5] = 1.5
 	if _, err := m.PredictMulti(x, 0); err == nil || !strings.Contains(err.Error(), `inputs of "a", row 5: layer "cross": value 1.5 is not an integer`) {
 		t.Errorf("a fraction: err = %v", err)
+	}
+}
+
+// TestEmbeddingInTabularModel: an entity embedding of a category (Input
+// (1,) int64 → Embedding → Flatten) next to a numeric input trains, and
+// its weights go through .keras (layers/embedding/vars/0) and .gkm.
+func TestEmbeddingInTabularModel(t *testing.T) {
+	value, cat, y := tabular(300)
+	v, c := gokeras.Input(1), gokeras.Input(1)
+	v.Name, c.Name, c.DType = "value", "category", "int64"
+	emb := nn.Call(&nn.Flatten{}, nn.Call(&nn.Embedding{InputDim: 3, OutputDim: 2}, c))
+	h := nn.Call(&nn.Dense{Units: 8, Activation: activation.ReLU}, nn.Merge(&nn.Concatenate{}, nn.Call(&nn.Normalization{}, v), emb))
+	out := nn.Call(&nn.Dense{Units: 1}, h)
+	m, err := gokeras.NewModel([]nn.Symbolic{v, c}, []nn.Symbolic{out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Compile(loss.MSE{}, &optim.Adam{LR: 0.05}); err != nil {
+		t.Fatal(err)
+	}
+	x := gokeras.Named{"value": value, "category": cat}
+	if err := m.AdaptMulti(x); err != nil {
+		t.Fatal(err)
+	}
+	h0, err := m.FitMulti(x, gokeras.List{y}, silent(40))
+	if err != nil {
+		t.Fatal(err)
+	}
+	losses := h0.History["loss"]
+	if first, last := losses[0], losses[len(losses)-1]; !(last < first/4) {
+		t.Errorf("loss %v after 40 epochs, from %v: the category offsets are learnable", last, first)
+	}
+	for _, ext := range []string{"keras", "gkm"} {
+		path := filepath.Join(t.TempDir(), "m."+ext)
+		save := m.Save
+		if ext == "keras" {
+			save = m.SaveKeras
+		}
+		if err := save(path); err != nil {
+			t.Fatal(err)
+		}
+		back, err := gokeras.Load(path)
+		if err != nil {
+			t.Fatalf("%s: %v", ext, err)
+		}
+		a, _ := m.PredictMulti(x, 0)
+		b, err := back.PredictMulti(x, 0)
+		if err != nil || !reflect.DeepEqual(a[0].Data, b[0].Data) {
+			t.Errorf("%s: predictions differ after save and load (%v)", ext, err)
+		}
+	}
+	cat.Data[7] = 3
+	if _, err := m.PredictMulti(x, 0); err == nil || !strings.Contains(err.Error(), `inputs of "category", row 7`) {
+		t.Errorf("index 3 of 3: err = %v", err)
 	}
 }

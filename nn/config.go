@@ -534,6 +534,18 @@ func (r *ConfigReader) onlyValue(key, what string, ok ...any) {
 // (Keras 3) or "batch_input_shape" (Keras 2), both with a leading null, or
 // the constructor arguments "input_shape" and "input_dim".
 func (r *ConfigReader) inputShape() tensor.Shape {
+	if s := r.declaredShape(); s != nil {
+		return s
+	}
+	if d := r.Int("input_dim", 0); d > 0 {
+		return tensor.Shape{d}
+	}
+	return nil
+}
+
+// declaredShape is inputShape without input_dim, for Embedding, whose
+// input_dim is its number of indices.
+func (r *ConfigReader) declaredShape() tensor.Shape {
 	for _, key := range []string{"batch_shape", "batch_input_shape"} {
 		if s := r.ints(key); len(s) > 1 {
 			return tensor.Shape(s[1:])
@@ -541,9 +553,6 @@ func (r *ConfigReader) inputShape() tensor.Shape {
 	}
 	if s := r.ints("input_shape"); len(s) > 0 {
 		return tensor.Shape(s)
-	}
-	if d := r.Int("input_dim", 0); d > 0 {
-		return tensor.Shape{d}
 	}
 	return nil
 }

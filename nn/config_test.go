@@ -261,6 +261,9 @@ func keras3Configs() map[string]struct {
 		// hashing.py's get_config (Keras sets dtype int64 in "int" mode).
 		"Hashing": {with("hashing", map[string]any{"num_bins": 5.0, "salt": []any{1.0, 2.0}, "mask_value": 0.0, "output_mode": "int", "sparse": false,
 			"dtype": map[string]any{"module": "keras", "class_name": "DTypePolicy", "config": map[string]any{"name": "int64"}, "registered_name": nil}}), tensor.Shape{3}},
+		// keras/src/layers/core/embedding.py.
+		"Embedding": {with("embedding", map[string]any{"input_dim": 10.0, "output_dim": 4.0, "embeddings_initializer": kerasInit("RandomUniform"),
+			"embeddings_regularizer": nil, "activity_regularizer": nil, "embeddings_constraint": nil, "mask_zero": false, "quantization_config": nil}), tensor.Shape{3}},
 		// hashed_crossing.py's get_config (no trainable; dtype int64 in "int" mode).
 		"HashedCrossing": {map[string]any{"name": "hashed_crossing", "num_bins": 7.0, "output_mode": "one_hot", "sparse": false, "dtype": "float32"}, tensor.Shape{1}},
 		// index_lookup.py's get_config, through integer_lookup.py's.
