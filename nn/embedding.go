@@ -53,6 +53,7 @@ func init() {
 			r.unsupported("mask_zero", true, "gokeras has no masks for the layers after it to read; use mask_zero false (index 0 is then an ordinary index)")
 		}
 		r.noOp("input_length")
+		r.null("activity_regularizer", "gokeras implements activity regularization on Dense and the convolution layers; add an ActivityRegularization layer after this one instead")
 		r.loraKeys()
 		r.null("quantization_config", "gokeras does not quantize weights")
 		return &Embedding{InputShape: r.declaredShape(), InputDim: r.Int("input_dim", 0), OutputDim: r.Int("output_dim", 0),
