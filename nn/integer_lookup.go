@@ -211,85 +211,94 @@ func (l *IntegerLookup) splitVocabulary() (tokens []int64, found bool) {
 	return l.Vocabulary, false
 }
 
-// depth is the width of the non-int encodings.
-func (l *IntegerLookup) depth() int {
+// depth is the width of the non-int encodings for a vocabulary of n
+// tokens.
+func (l *IntegerLookup) depth(n int) int {
 	if l.PadToMaxTokens {
 		return l.MaxTokens
 	}
-	return l.tokenStart() + len(l.tokens)
+	return l.tokenStart() + n
 }
 
-// prepare checks the settings and the vocabulary and makes the tables.
-func (l *IntegerLookup) prepare() error {
+// lookupTables are what a built IntegerLookup looks values up in.
+type lookupTables struct {
+	tokens []int64
+	index  map[int64]int32
+	idf    []float32 // per output index ("tf_idf")
+}
+
+// tables checks the settings and the vocabulary and makes the tables,
+// changing nothing in l (OutputShape may run while the layer serves).
+func (l *IntegerLookup) tables() (lookupTables, error) {
+	var none lookupTables
 	mode := l.mode()
 	switch mode {
 	case modeInt, modeOneHot, modeMultiHot, modeCount, "tf_idf":
 	default:
-		return fmt.Errorf("output_mode %q is not one of \"int\", \"one_hot\", \"multi_hot\", \"count\", \"tf_idf\"", mode)
+		return none, fmt.Errorf("output_mode %q is not one of \"int\", \"one_hot\", \"multi_hot\", \"count\", \"tf_idf\"", mode)
 	}
 	if l.MaxTokens < 0 || l.MaxTokens == 1 {
-		return fmt.Errorf("max_tokens is %d; when set it must be more than 1 (it counts the mask and OOV indices)", l.MaxTokens)
+		return none, fmt.Errorf("max_tokens is %d; when set it must be more than 1 (it counts the mask and OOV indices)", l.MaxTokens)
 	}
 	if l.MaxTokens > 1<<24 {
-		return fmt.Errorf("max_tokens %d is more than 2^24", l.MaxTokens)
+		return none, fmt.Errorf("max_tokens %d is more than 2^24", l.MaxTokens)
 	}
 	if l.PadToMaxTokens && l.MaxTokens == 0 {
-		return fmt.Errorf("pad_to_max_tokens needs max_tokens")
+		return none, fmt.Errorf("pad_to_max_tokens needs max_tokens")
 	}
 	if n := l.numOOV(); n < 0 || n > 1<<20 {
-		return fmt.Errorf("num_oov_indices is %d; give 0 to 2^20 (Keras's default is 1)", n)
+		return none, fmt.Errorf("num_oov_indices is %d; give 0 to 2^20 (Keras's default is 1)", n)
 	}
 	if l.Invert && mode != modeInt {
-		return fmt.Errorf("invert needs output_mode \"int\", not %q", mode)
+		return none, fmt.Errorf("invert needs output_mode \"int\", not %q", mode)
 	}
 	if l.IDFWeights != nil && mode != "tf_idf" {
-		return fmt.Errorf("idf_weights are only for output_mode \"tf_idf\", not %q", mode)
+		return none, fmt.Errorf("idf_weights are only for output_mode \"tf_idf\", not %q", mode)
 	}
 	if len(l.Vocabulary) > 1<<24 {
-		return fmt.Errorf("the vocabulary has %d tokens, more than 2^24", len(l.Vocabulary))
+		return none, fmt.Errorf("the vocabulary has %d tokens, more than 2^24", len(l.Vocabulary))
 	}
 	if l.Vocabulary != nil && len(l.Vocabulary) == 0 {
-		return fmt.Errorf("the vocabulary is empty; give at least one token, or none and adapt the layer")
+		return none, fmt.Errorf("the vocabulary is empty; give at least one token, or none and adapt the layer")
 	}
 	start := l.tokenStart()
 	tokens, found := l.splitVocabulary()
 	index := make(map[int64]int32, len(tokens))
 	for i, t := range tokens {
 		if t > maxExactInt || t < -maxExactInt {
-			return fmt.Errorf("vocabulary token %d is beyond ±2^24: gokeras's float32 inputs cannot hold it exactly", t)
+			return none, fmt.Errorf("vocabulary token %d is beyond ±2^24: gokeras's float32 inputs cannot hold it exactly", t)
 		}
 		if _, dup := index[t]; dup {
-			return fmt.Errorf("vocabulary token %d is repeated; give each token once, as Keras requires", t)
+			return none, fmt.Errorf("vocabulary token %d is repeated; give each token once, as Keras requires", t)
 		}
 		if l.MaskToken != nil && t == *l.MaskToken {
-			return fmt.Errorf("the mask token %d is in the vocabulary; leave it out, or put the special tokens only at the start", t)
+			return none, fmt.Errorf("the mask token %d is in the vocabulary; leave it out, or put the special tokens only at the start", t)
 		}
 		if l.Invert && t == l.oovToken() {
-			return fmt.Errorf("the OOV token %d is in the vocabulary; leave it out, or put the special tokens only at the start", t)
+			return none, fmt.Errorf("the OOV token %d is in the vocabulary; leave it out, or put the special tokens only at the start", t)
 		}
 		index[t] = int32(start + i)
 	}
 	if l.MaxTokens > 0 && start+len(tokens) > l.MaxTokens {
-		return fmt.Errorf("the vocabulary has %d indices with the special ones, more than max_tokens %d", start+len(tokens), l.MaxTokens)
+		return none, fmt.Errorf("the vocabulary has %d indices with the special ones, more than max_tokens %d", start+len(tokens), l.MaxTokens)
 	}
 	if mode != modeInt && !l.PadToMaxTokens && l.Vocabulary == nil {
-		return fmt.Errorf("output_mode %q needs the vocabulary's size to build: give Vocabulary, set MaxTokens with PadToMaxTokens, or adapt the layer itself (layer.Adapt(data)) before calling it in a model, as Keras's adapt comes before the model", mode)
+		return none, fmt.Errorf("output_mode %q needs the vocabulary's size to build: give Vocabulary, set MaxTokens with PadToMaxTokens, or adapt the layer itself (layer.Adapt(data)) before calling it in a model, as Keras's adapt comes before the model", mode)
 	}
 	if mode == "tf_idf" && l.Vocabulary != nil {
 		if l.IDFWeights == nil {
-			return fmt.Errorf("output_mode \"tf_idf\" with a vocabulary needs idf_weights, one per vocabulary entry, as Keras requires")
+			return none, fmt.Errorf("output_mode \"tf_idf\" with a vocabulary needs idf_weights, one per vocabulary entry, as Keras requires")
 		}
 		if len(l.IDFWeights) != len(l.Vocabulary) {
-			return fmt.Errorf("%d idf_weights for %d vocabulary entries; give one per entry", len(l.IDFWeights), len(l.Vocabulary))
+			return none, fmt.Errorf("%d idf_weights for %d vocabulary entries; give one per entry", len(l.IDFWeights), len(l.Vocabulary))
 		}
 		for _, w := range l.IDFWeights {
 			if math.IsNaN(w) || math.IsInf(w, 0) {
-				return fmt.Errorf("idf weight %v is not finite", w)
+				return none, fmt.Errorf("idf weight %v is not finite", w)
 			}
 		}
 	}
-	l.tokens, l.index = tokens, index
-	l.idf = nil
+	t := lookupTables{tokens: tokens, index: index}
 	if mode == "tf_idf" && l.Vocabulary != nil {
 		// set_vocabulary's padding: the average in front of the tokens
 		// (when the special tokens are not given), zeros up to max_tokens.
@@ -302,39 +311,48 @@ func (l *IntegerLookup) prepare() error {
 			}
 			avg /= float64(len(l.IDFWeights))
 		}
-		l.idf = make([]float32, l.depth())
-		for i := range l.idf {
+		t.idf = make([]float32, l.depth(len(tokens)))
+		for i := range t.idf {
 			switch {
 			case i < front:
-				l.idf[i] = float32(avg)
+				t.idf[i] = float32(avg)
 			case i-front < len(l.IDFWeights):
-				l.idf[i] = float32(l.IDFWeights[i-front])
+				t.idf[i] = float32(l.IDFWeights[i-front])
 			}
 		}
 	}
-	return nil
+	return t, nil
+}
+
+// encoding is the catEncoder mode: "tf_idf" counts, then weighs.
+func (l *IntegerLookup) encoding() string {
+	if m := l.mode(); m != "tf_idf" {
+		return m
+	}
+	return modeCount
 }
 
 func (l *IntegerLookup) OutputShape(in tensor.Shape) (tensor.Shape, error) {
-	if err := l.prepare(); err != nil {
+	t, err := l.tables()
+	if err != nil {
 		return nil, err
 	}
-	mode := l.mode()
-	if mode == "tf_idf" {
-		mode = modeCount
-	}
-	return catOutputShape(mode, max(l.depth(), 1), in)
+	return catOutputShape(l.encoding(), max(l.depth(len(t.tokens)), 1), in)
 }
 
 func (l *IntegerLookup) Build(in tensor.Shape, _ *rand.Rand) error {
-	if _, err := l.OutputShape(in); err != nil {
+	t, err := l.tables()
+	if err != nil {
 		return err
 	}
-	mode := l.mode()
-	if mode == "tf_idf" {
-		mode = modeCount
+	if _, err := catOutputShape(l.encoding(), max(l.depth(len(t.tokens)), 1), in); err != nil {
+		return err
 	}
-	return l.enc.build(mode, max(l.depth(), 1), in)
+	if err := l.enc.build(l.encoding(), max(l.depth(len(t.tokens)), 1), in); err != nil {
+		return err
+	}
+	l.tokens, l.index, l.idf = t.tokens, t.index, t.idf
+	return nil
 }
 
 func (l *IntegerLookup) rebuild(in tensor.Shape) error { return l.Build(in, nil) }
@@ -522,12 +540,14 @@ func (l *IntegerLookup) Adapt(x *tensor.Tensor) error {
 		}
 	}
 	in := l.enc.in
-	if err := l.prepare(); err != nil {
+	t, err := l.tables()
+	if err != nil {
 		*l = old
 		return fmt.Errorf("nn: IntegerLookup: %w", err)
 	}
+	l.tokens, l.index, l.idf = t.tokens, t.index, t.idf
 	if in != nil {
-		if l.mode() != modeInt && !l.PadToMaxTokens && l.depth() != old.enc.depth {
+		if l.mode() != modeInt && !l.PadToMaxTokens && l.depth(len(t.tokens)) != old.enc.depth {
 			*l = old
 			return fmt.Errorf("nn: IntegerLookup: the learned vocabulary has %d indices, but the %q output was built %d wide; adapt the layer (layer.Adapt) before calling it in a model, or set MaxTokens with PadToMaxTokens", l.tokenStart()+len(tokens), l.mode(), old.enc.depth)
 		}
