@@ -59,7 +59,7 @@ var coverageLayers = []coverageRow{
 	{"Conv1D", supported}, {"Conv1DTranspose", supported}, {"Conv2D", supported}, {"Conv2DTranspose", supported},
 	{"Conv3D", threeD}, {"Conv3DTranspose", threeD},
 	{"DepthwiseConv1D", supported}, {"DepthwiseConv2D", supported}, {"SeparableConv1D", supported}, {"SeparableConv2D", supported},
-	{"Dense", supported}, {"EinsumDense", "not yet: einsum equations need a general contraction engine"},
+	{"Dense", supported}, {"EinsumDense", supported},
 	{"Embedding", "supported: without mask_zero (gokeras has no masks)"}, {"Identity", supported}, {"InputLayer", supported},
 	{"Lambda", "not planned: its config holds Python bytecode, which a Go program cannot run; write a Go layer (nn.Layer) instead"},
 	{"Masking", sequenceLater}, {"ReversibleEmbedding", sequenceLater},

@@ -161,7 +161,9 @@ func FuzzParseModelJSON(f *testing.F) {
 		{"class_name": "IntegerLookup", "config": {"vocabulary": [], "mask_token": 1.5, "pad_to_max_tokens": true, "invert": true}},
 		{"class_name": "Hashing", "config": {"num_bins": 1e300, "salt": [1e30, -1], "mask_value": "x", "output_mode": "one_hot"}},
 		{"class_name": "HashedCrossing", "config": {"num_bins": -4, "output_mode": "count"}},
-		{"class_name": "Embedding", "config": {"input_dim": 4611686018427387904, "output_dim": 4611686018427387904, "mask_zero": true}}]},
+		{"class_name": "Embedding", "config": {"input_dim": 4611686018427387904, "output_dim": 4611686018427387904, "mask_zero": true}},
+		{"class_name": "EinsumDense", "config": {"equation": "aaaa,aa->aa", "output_shape": [1e12, null], "bias_axes": "zz"}},
+		{"class_name": "EinsumDense", "config": {"equation": "...b,bc->...c", "output_shape": 4611686018427387904}}]},
 		"compile_config": {"loss": "mse", "optimizer": "sgd"}}`))
 	defer func(old int) { MaxParams = old }(MaxParams)
 	MaxParams = 1 << 20

@@ -501,3 +501,49 @@ func TestEmbeddingInTabularModel(t *testing.T) {
 		t.Errorf("index 3 of 3: err = %v", err)
 	}
 }
+
+// TestEinsumDenseInModel: a multi-head projection (Keras's
+// "abc,cde->abde") trains in a model and its kernel and bias go through
+// .keras and .gkm files.
+func TestEinsumDenseInModel(t *testing.T) {
+	m := gokeras.NewSequential(gokeras.Input(3, 4),
+		&nn.EinsumDense{Equation: "abc,cde->abde", PartialOutput: []int{-1, 2, 5}, BiasAxes: "de", Activation: activation.ReLU},
+		&nn.Flatten{}, &nn.Dense{Units: 1})
+	if err := m.Compile(loss.MSE{}, &optim.Adam{LR: 0.01}); err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(3, 3))
+	x, y := tensor.New(64, 3, 4), tensor.New(64, 1)
+	for i := range x.Data {
+		x.Data[i] = float32(r.NormFloat64())
+	}
+	for i := range 64 {
+		y.Data[i] = x.Data[i*12] - 2*x.Data[i*12+5]
+	}
+	h, err := m.Fit(x, y, silent(30))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := h.History["loss"]; !(l[len(l)-1] < l[0]/3) {
+		t.Errorf("loss %v → %v", l[0], l[len(l)-1])
+	}
+	for _, ext := range []string{"keras", "gkm"} {
+		path := filepath.Join(t.TempDir(), "e."+ext)
+		save := m.Save
+		if ext == "keras" {
+			save = m.SaveKeras
+		}
+		if err := save(path); err != nil {
+			t.Fatal(err)
+		}
+		back, err := gokeras.Load(path)
+		if err != nil {
+			t.Fatalf("%s: %v", ext, err)
+		}
+		a, _ := m.Predict(x, 0)
+		b, err := back.Predict(x, 0)
+		if err != nil || !reflect.DeepEqual(a.Data, b.Data) {
+			t.Errorf("%s: predictions differ after save and load (%v)", ext, err)
+		}
+	}
+}

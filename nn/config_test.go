@@ -261,6 +261,10 @@ func keras3Configs() map[string]struct {
 		// hashing.py's get_config (Keras sets dtype int64 in "int" mode).
 		"Hashing": {with("hashing", map[string]any{"num_bins": 5.0, "salt": []any{1.0, 2.0}, "mask_value": 0.0, "output_mode": "int", "sparse": false,
 			"dtype": map[string]any{"module": "keras", "class_name": "DTypePolicy", "config": map[string]any{"name": "int64"}, "registered_name": nil}}), tensor.Shape{3}},
+		// keras/src/layers/core/einsum_dense.py.
+		"EinsumDense": {with("einsum_dense", map[string]any{"output_shape": []any{nil, 2.0, 5.0}, "equation": "abc,cde->abde", "activation": "relu",
+			"bias_axes": "de", "kernel_initializer": kerasInit("GlorotUniform"), "bias_initializer": kerasInit("Zeros"), "kernel_regularizer": nil,
+			"bias_regularizer": nil, "activity_regularizer": nil, "kernel_constraint": nil, "bias_constraint": nil, "quantization_config": nil}), tensor.Shape{3, 4}},
 		// keras/src/layers/core/embedding.py.
 		"Embedding": {with("embedding", map[string]any{"input_dim": 10.0, "output_dim": 4.0, "embeddings_initializer": kerasInit("RandomUniform"),
 			"embeddings_regularizer": nil, "activity_regularizer": nil, "embeddings_constraint": nil, "mask_zero": false, "quantization_config": nil}), tensor.Shape{3}},

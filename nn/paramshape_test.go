@@ -98,6 +98,7 @@ var paramShapeCases = map[string]struct {
 	"IntegerLookup":    {&nn.IntegerLookup{Vocabulary: []int64{4, 2}, OutputMode: "count"}, tensor.Shape{3}},
 	"Hashing":          {&nn.Hashing{NumBins: 5}, tensor.Shape{3}},
 	"Embedding":        {&nn.Embedding{InputDim: 6, OutputDim: 3}, tensor.Shape{2}},
+	"EinsumDense":      {&nn.EinsumDense{Equation: "abc,cde->abde", PartialOutput: []int{-1, 2, 5}, BiasAxes: "e"}, tensor.Shape{3, 4}},
 
 	// keras/src/layers/convolutional/: conv2d_transpose.py,
 	// depthwise_conv2d.py, separable_conv2d.py.
