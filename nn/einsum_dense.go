@@ -172,8 +172,11 @@ func (l *EinsumDense) analyze(in tensor.Shape) (einsumShapes, error) {
 	}
 	output := append([]int{-1}, l.PartialOutput...)
 	if elided > 0 && left {
+		// The elided axes in the input's order: the einsum's. Keras's
+		// _analyze_split_string inserts each at position 1, which reverses
+		// two or more of them in its declared shape (not in its output).
 		for i := 1; i < elided; i++ {
-			output = slices.Insert(output, 1, input[i])
+			output = slices.Insert(output, i, input[i])
 		}
 	} else if elided > 0 {
 		output = append(output, input[len(input)-elided:]...)

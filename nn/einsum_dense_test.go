@@ -28,6 +28,8 @@ var einsumCases = []struct {
 	{"abc,cd->abd", tensor.Shape{3, 5}, []int{-1, 4}, "d", []int{5, 4}},
 	{"abc,cde->abde", tensor.Shape{3, 4}, []int{-1, 2, 5}, "de", []int{4, 2, 5}},
 	{"...b,bc->...c", tensor.Shape{2, 3, 4}, []int{5}, "c", []int{4, 5}},
+	{"...cb,bd->...cd", tensor.Shape{2, 3, 4}, []int{-1, 6}, "d", []int{4, 6}},
+	{"abc...,cd->abd...", tensor.Shape{3, 4, 2, 5}, []int{-1, 6}, "bd", []int{4, 6}},
 	{"ab...,bc->ac...", tensor.Shape{3, 2}, []int{5}, "c", []int{3, 5}},
 	{"abc,bcd->ad", tensor.Shape{3, 4}, []int{6}, "", []int{3, 4, 6}},
 	{"abc,cd->ad", tensor.Shape{3, 4}, []int{5}, "d", []int{4, 5}},
@@ -53,6 +55,7 @@ func TestEinsumDenseMatchesNumPy(t *testing.T) {
 	var cases []tcase
 	var layers []*nn.EinsumDense
 	var outs, dxs, dks, dbs [][]float32
+	var shapes []tensor.Shape
 	for _, c := range einsumCases {
 		l := &nn.EinsumDense{Equation: c.eq, PartialOutput: c.out, BiasAxes: c.bias, BiasInitializer: nn.RandomNormal(0, 1)}
 		batch := 2
@@ -78,12 +81,14 @@ func TestEinsumDenseMatchesNumPy(t *testing.T) {
 		cases = append(cases, tc)
 		layers = append(layers, l)
 		outs = append(outs, append([]float32(nil), y.Data...))
+		shapes = append(shapes, y.Shape.Clone())
 		dxs = append(dxs, append([]float32(nil), dx.Data...))
 		dks = append(dks, append([]float32(nil), l.Params()[0].Grad.Data...))
 		dbs = append(dbs, db)
 	}
 	var want []struct {
 		Y, DX, DK, DB []float64
+		Shape         []int
 	}
 	pyref.Run(t, `
 import json, sys
@@ -117,7 +122,7 @@ for c in json.load(sys.stdin):
             if d == 1:
                 g = g.sum(axis=a, keepdims=True)
         db = g.reshape(-1).tolist()
-    out.append({"Y": y.reshape(-1).tolist(), "DX": np.asarray(dx).reshape(-1).tolist(), "DK": dk.reshape(-1).tolist(), "DB": db})
+    out.append({"Shape": list(y.shape), "Y": y.reshape(-1).tolist(), "DX": np.asarray(dx).reshape(-1).tolist(), "DK": dk.reshape(-1).tolist(), "DB": db})
 json.dump(out, sys.stdout)
 `, cases, &want, "numpy")
 	near := func(what string, got []float32, want []float64) {
@@ -132,6 +137,9 @@ json.dump(out, sys.stdout)
 		}
 	}
 	for i, c := range einsumCases {
+		if !shapes[i].Equal(want[i].Shape) {
+			t.Fatalf("%s: output shape %v, want numpy.einsum's %v", c.eq, shapes[i], want[i].Shape)
+		}
 		near(c.eq+" output", outs[i], want[i].Y)
 		near(c.eq+" input gradient", dxs[i], want[i].DX)
 		near(c.eq+" kernel gradient", dks[i], want[i].DK)
