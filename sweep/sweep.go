@@ -132,6 +132,10 @@ type Sweep struct {
 	// test_ columns); they choose between trials only with RankByTest.
 	TestX gokeras.Inputs
 	TestY *tensor.Tensor
+	// Columns names X's (and TestX's) columns when they are a table: a
+	// model with several inputs is then fed the column named after each
+	// (gokeras.TableInputs), as Keras's fit(dict(dataframe)).
+	Columns []string
 	// RankByTest trains every trial on all of X and Y, with no validation
 	// split (ValidationSplit must be 0), and ranks the trials by the test
 	// set (TestX and TestY, required) after their last epoch: how a
@@ -669,7 +673,7 @@ func (s *Sweep) Run(ctx context.Context) (*Report, error) {
 		if err != nil {
 			return nil, err // it names the point
 		}
-		if err := m.Build(s.X.RowShape()...); err != nil {
+		if err := s.build(m); err != nil {
 			return nil, fmt.Errorf("sweep: %s: %w", p, err)
 		}
 		if _, err := s.epochsOf(p); err != nil {
@@ -931,4 +935,26 @@ func (s *Sweep) continues(p Point) bool {
 // checkpointPath names the saved model of a configuration after epochs.
 func checkpointPath(dir, key string, epochs int) string {
 	return filepath.Join(dir, fmt.Sprintf("%s-e%d.safetensors", shortHash(key), epochs))
+}
+
+// build builds a trial's model for X: a model with several inputs from
+// its own Input shapes, one input from X's rows.
+func (s *Sweep) build(m *gokeras.Sequential) error {
+	if len(m.InputNames()) > 1 {
+		return m.Build()
+	}
+	return m.Build(s.X.RowShape()...)
+}
+
+// columns splits x into the inputs of a model with several (nil for a
+// model with one): the columns named after them (Columns).
+func (s *Sweep) columns(m *gokeras.Sequential, x gokeras.Inputs) (gokeras.Named, error) {
+	if len(m.InputNames()) < 2 {
+		return nil, nil
+	}
+	t, ok := x.(*tensor.Tensor)
+	if !ok {
+		return nil, fmt.Errorf("sweep: the model has %d inputs; it takes a table's columns, and the data are not a table", len(m.InputNames()))
+	}
+	return gokeras.TableInputs(m, s.Columns, t)
 }

@@ -43,7 +43,7 @@ func (s *Sweep) CheckPoints() error {
 		if err != nil {
 			return err // it names the point
 		}
-		if err := m.Build(s.X.RowShape()...); err != nil {
+		if err := s.build(m); err != nil {
 			return fmt.Errorf("sweep: %s: %w", p, err)
 		}
 		if _, err := s.epochsOf(p); err != nil {
@@ -184,12 +184,21 @@ func (s *Sweep) trainTrial(ctx context.Context, t Trial, opt TrialOptions) (Resu
 			m, resumed = lm, true
 		}
 	}
+	cols, err := s.columns(m, s.X)
+	if err != nil {
+		return Result{}, err
+	}
 	if !resumed {
 		prev = nil
-		if err := m.Build(s.X.RowShape()...); err != nil {
+		if err := s.build(m); err != nil {
 			return Result{}, fmt.Errorf("sweep: %s: %w", t.Point, err)
 		}
-		if err := m.Adapt(s.X); err != nil {
+		if cols != nil {
+			err = m.AdaptMulti(cols)
+		} else {
+			err = m.Adapt(s.X)
+		}
+		if err != nil {
 			return Result{}, fmt.Errorf("sweep: %s: %w", t.Point, err)
 		}
 	}
@@ -204,7 +213,12 @@ func (s *Sweep) trainTrial(ctx context.Context, t Trial, opt TrialOptions) (Resu
 	}
 	o.Callbacks = append(o.Callbacks, opt.Callbacks...)
 	start := time.Now()
-	hist, err := m.FitContext(ctx, s.X, s.Y, o)
+	var hist *gokeras.History
+	if cols != nil {
+		hist, err = m.FitMultiContext(ctx, cols, gokeras.List{s.Y}, o)
+	} else {
+		hist, err = m.FitContext(ctx, s.X, s.Y, o)
+	}
 	secs := time.Since(start).Seconds()
 	if logs != nil {
 		secs += logs.before.seconds()
@@ -233,7 +247,13 @@ func (s *Sweep) trainTrial(ctx context.Context, t Trial, opt TrialOptions) (Resu
 		}
 	}
 	if s.TestX != nil {
-		logs, err := m.Evaluate(s.TestX, s.TestY, o.BatchSize)
+		var logs gokeras.Logs
+		testCols, err := s.columns(m, s.TestX)
+		if err == nil && testCols != nil {
+			logs, err = m.EvaluateMulti(testCols, gokeras.List{s.TestY}, gokeras.EvaluateOptions{BatchSize: o.BatchSize})
+		} else if err == nil {
+			logs, err = m.Evaluate(s.TestX, s.TestY, o.BatchSize)
+		}
 		if err != nil {
 			return Result{}, fmt.Errorf("sweep: test set: %w", err)
 		}

@@ -240,7 +240,7 @@ func sweepCommand(args []string, stdout, stderr io.Writer, built func(*sweepBuil
 			}
 			return ms.model, nil
 		},
-		X: inputs(trainSet), Y: trainSet.Y,
+		X: inputs(trainSet), Y: trainSet.Y, Columns: tableFeatures(dsName, trainSet),
 		Grid: params, Trials: points, Random: *random, Seed: *seed,
 		Halving: *halving, Eta: *eta,
 		Epochs:          firstPositive(*epochs, src.fit.Epochs, 1),

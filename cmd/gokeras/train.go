@@ -11,7 +11,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -439,38 +438,23 @@ func sameArchitecture(a, b *gokeras.Sequential) error {
 }
 
 // columnInputs gives a model with several inputs the columns of a table
-// named after them, as Keras's fit(dict(dataframe)) does: each input is
-// one column, shape (1,). A model with one input returns nil (it takes the
-// rows whole).
+// named after them (gokeras.TableInputs), one Arrays per set; a model with
+// one input gets nils (it takes the rows whole).
 func columnInputs(m *gokeras.Sequential, dsName string, sets ...*dataset.Set) ([]gokeras.Arrays, error) {
-	names := m.InputNames()
-	if len(names) < 2 {
-		return make([]gokeras.Arrays, len(sets)), nil
+	out := make([]gokeras.Arrays, len(sets))
+	if len(m.InputNames()) < 2 {
+		return out, nil
 	}
 	feats := tableFeatures(dsName, sets[0])
 	if feats == nil {
-		return nil, fmt.Errorf("the model has %d inputs (%s); the command line gives several inputs the columns of a table named after them, and %s is not a table with named columns", len(names), strings.Join(names, ", "), dsName)
+		return nil, fmt.Errorf("the model has %d inputs (%s); the command line gives several inputs the columns of a table named after them, and %s is not a table with named columns", len(m.InputNames()), strings.Join(m.InputNames(), ", "), dsName)
 	}
-	shapes := m.Net().InputShapes()
-	out := make([]gokeras.Arrays, len(sets))
-	for si, s := range sets {
-		named := gokeras.Named{}
-		for i, name := range names {
-			j := slices.Index(feats, name)
-			if j < 0 {
-				return nil, fmt.Errorf("the model's input %q names no column of %s (%s); name each input after the column it takes", name, dsName, strings.Join(feats, ", "))
-			}
-			if !shapes[i].Equal(tensor.Shape{1}) {
-				return nil, fmt.Errorf("the model's input %q has shape %v; an input fed from a column takes one value, shape (1,)", name, shapes[i])
-			}
-			rows, width := s.X.Shape[0], s.X.Shape[1]
-			col := tensor.New(rows, 1)
-			for r := range rows {
-				col.Data[r] = s.X.Data[r*width+j]
-			}
-			named[name] = col
+	for i, s := range sets {
+		named, err := gokeras.TableInputs(m, feats, s.X)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", dsName, err)
 		}
-		out[si] = named
+		out[i] = named
 	}
 	return out, nil
 }

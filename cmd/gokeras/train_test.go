@@ -131,7 +131,7 @@ func TestTrainTableColumns(t *testing.T) {
 	bad := filepath.Join(dir, "bad.json")
 	js, _ := os.ReadFile(filepath.Join("testdata", "boston_columns.json"))
 	os.WriteFile(bad, []byte(strings.ReplaceAll(string(js), `"LSTAT"`, `"lstat"`)), 0o644)
-	if _, errOut, code := runCLI(t, "train", "--model", bad, "--dataset", "boston_housing", "--epochs", "1"); code == 0 || !strings.Contains(errOut, `input "lstat" names no column of boston_housing (CRIM, ZN,`) {
+	if _, errOut, code := runCLI(t, "train", "--model", bad, "--dataset", "boston_housing", "--epochs", "1"); code == 0 || !strings.Contains(errOut, `boston_housing: gokeras: the model's input "lstat" names no column of the table (CRIM, ZN,`) {
 		t.Errorf("an input named after no column: exit %d, %s", code, errOut)
 	}
 }
