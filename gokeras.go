@@ -236,26 +236,17 @@ func (m *Model) AdaptMulti(x Arrays) error {
 			take = n
 		}
 	}
-	var idx []int
-	if take < n {
-		idx = make([]int, take)
-		for i := range idx {
-			idx[i] = i * n / take
-		}
+	idx := make([]int, take)
+	for i := range idx {
+		idx[i] = i * n / take
 	}
 	ts := make([]*tensor.Tensor, len(xs))
 	for i, x := range xs {
-		t, ok := x.(*tensor.Tensor)
-		if !ok || idx != nil {
-			if idx == nil {
-				idx = make([]int, n)
-				for r := range idx {
-					idx[r] = r
-				}
-			}
-			t = x.GatherRows(nil, idx)
+		if t, ok := x.(*tensor.Tensor); ok && take == n {
+			ts[i] = t // all of it, as it is
+			continue
 		}
-		ts[i] = t
+		ts[i] = x.GatherRows(nil, idx)
 	}
 	if err := m.net.Adapt(ts); err != nil {
 		return fmt.Errorf("gokeras: %w", err)

@@ -122,16 +122,9 @@ func readVocabulary(zf *zip.File) ([]any, error) {
 	for i, line := range strings.Split(string(b), "\n") {
 		v, err := strconv.ParseInt(strings.TrimSpace(line), 10, 64)
 		if err != nil {
-			return bad("line %d is %q, not an integer token", i+1, abbreviateString(line, 40))
+			return bad("line %d is %.40q, not an integer token", i+1, line)
 		}
 		out = append(out, v)
 	}
 	return out, nil
-}
-
-func abbreviateString(s string, n int) string {
-	if len(s) > n {
-		return s[:n] + "..."
-	}
-	return s
 }

@@ -69,33 +69,7 @@ func TestDiscretizationAdaptsInSequential(t *testing.T) {
 	if last, _ := h.Last("loss"); !(last < 0.1) {
 		t.Errorf("loss after 60 epochs %v; the bins make the step function exact", last)
 	}
-	for _, ext := range []string{"gkm", "keras", "h5"} {
-		path := filepath.Join(t.TempDir(), "m."+ext)
-		var err error
-		switch ext {
-		case "keras":
-			err = m.SaveKeras(path)
-		case "h5":
-			err = m.SaveKerasH5(path)
-		default:
-			err = m.Save(path)
-		}
-		if err != nil {
-			t.Fatalf("%s: %v", ext, err)
-		}
-		back, err := gokeras.Load(path)
-		if err != nil {
-			t.Fatalf("%s: %v", ext, err)
-		}
-		a, _ := m.Predict(value, 0)
-		b, err := back.Predict(value, 0)
-		if err != nil {
-			t.Fatalf("%s: %v", ext, err)
-		}
-		if !reflect.DeepEqual(a.Data, b.Data) {
-			t.Errorf("%s: predictions differ after save and load", ext)
-		}
-	}
+	sameAfterReload(t, m, gokeras.List{value}, "gkm", "keras", "h5")
 }
 
 // TestAdaptFunctionalTabular: a Functional model with three inputs (a
@@ -152,22 +126,7 @@ func TestAdaptFunctionalTabular(t *testing.T) {
 	if !strings.Contains(string(js), `"bin_boundaries"`) || strings.Contains(string(js), `"bin_boundaries": null`) {
 		t.Errorf("the model JSON lacks the learned boundaries: %.300s", js)
 	}
-	path := filepath.Join(t.TempDir(), "tab.gkm")
-	if err := m.Save(path); err != nil {
-		t.Fatal(err)
-	}
-	back, err := gokeras.Load(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, _ := m.PredictMulti(x, 0)
-	b, err := back.PredictMulti(x, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !reflect.DeepEqual(a[0].Data, b[0].Data) {
-		t.Error("predictions differ after save and load")
-	}
+	sameAfterReload(t, m, x, "gkm")
 }
 
 // TestAdaptSharedLayerRefused: a preprocessing layer called on two inputs
@@ -429,19 +388,7 @@ func TestHashedCrossingInModel(t *testing.T) {
 	if string(again) != string(js) {
 		t.Errorf("the JSON changed on the round trip")
 	}
-	path := filepath.Join(t.TempDir(), "cross.keras")
-	if err := m.SaveKeras(path); err != nil {
-		t.Fatal(err)
-	}
-	back, err := gokeras.Load(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p1, _ := m.PredictMulti(x, 0)
-	p2, err := back.PredictMulti(x, 0)
-	if err != nil || !reflect.DeepEqual(p1[0].Data, p2[0].Data) {
-		t.Errorf("predictions after the .keras round trip: %v", err)
-	}
+	sameAfterReload(t, m, x, "keras")
 	xa.Data[5] = 1.5
 	if _, err := m.PredictMulti(x, 0); err == nil || !strings.Contains(err.Error(), `inputs of "a", row 5: layer "cross": value 1.5 is not an integer`) {
 		t.Errorf("a fraction: err = %v", err)
@@ -477,25 +424,7 @@ func TestEmbeddingInTabularModel(t *testing.T) {
 	if first, last := losses[0], losses[len(losses)-1]; !(last < first/4) {
 		t.Errorf("loss %v after 40 epochs, from %v: the category offsets are learnable", last, first)
 	}
-	for _, ext := range []string{"keras", "gkm"} {
-		path := filepath.Join(t.TempDir(), "m."+ext)
-		save := m.Save
-		if ext == "keras" {
-			save = m.SaveKeras
-		}
-		if err := save(path); err != nil {
-			t.Fatal(err)
-		}
-		back, err := gokeras.Load(path)
-		if err != nil {
-			t.Fatalf("%s: %v", ext, err)
-		}
-		a, _ := m.PredictMulti(x, 0)
-		b, err := back.PredictMulti(x, 0)
-		if err != nil || !reflect.DeepEqual(a[0].Data, b[0].Data) {
-			t.Errorf("%s: predictions differ after save and load (%v)", ext, err)
-		}
-	}
+	sameAfterReload(t, m, x, "keras", "gkm")
 	cat.Data[7] = 3
 	if _, err := m.PredictMulti(x, 0); err == nil || !strings.Contains(err.Error(), `inputs of "category", row 7`) {
 		t.Errorf("index 3 of 3: err = %v", err)
@@ -527,23 +456,36 @@ func TestEinsumDenseInModel(t *testing.T) {
 	if l := h.History["loss"]; !(l[len(l)-1] < l[0]/3) {
 		t.Errorf("loss %v → %v", l[0], l[len(l)-1])
 	}
-	for _, ext := range []string{"keras", "gkm"} {
-		path := filepath.Join(t.TempDir(), "e."+ext)
-		save := m.Save
-		if ext == "keras" {
-			save = m.SaveKeras
-		}
+	sameAfterReload(t, m, gokeras.List{x}, "keras", "gkm")
+}
+
+// sameAfterReload saves m in each format ("gkm", "keras", "h5"), loads it
+// back and checks that it predicts x (one array per input) bit for bit as
+// m does.
+func sameAfterReload(t *testing.T, m *gokeras.Model, x gokeras.Arrays, formats ...string) {
+	t.Helper()
+	want, err := m.PredictMulti(x, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range formats {
+		path := filepath.Join(t.TempDir(), "m."+f)
+		save := map[string]func(string) error{"gkm": m.Save, "keras": m.SaveKeras, "h5": m.SaveKerasH5}[f]
 		if err := save(path); err != nil {
-			t.Fatal(err)
+			t.Fatalf("%s: %v", f, err)
 		}
 		back, err := gokeras.Load(path)
 		if err != nil {
-			t.Fatalf("%s: %v", ext, err)
+			t.Fatalf("%s: %v", f, err)
 		}
-		a, _ := m.Predict(x, 0)
-		b, err := back.Predict(x, 0)
-		if err != nil || !reflect.DeepEqual(a.Data, b.Data) {
-			t.Errorf("%s: predictions differ after save and load (%v)", ext, err)
+		got, err := back.PredictMulti(x, 0)
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		for j := range want {
+			if !reflect.DeepEqual(got[j].Data, want[j].Data) {
+				t.Errorf("%s: output %d differs after save and load", f, j)
+			}
 		}
 	}
 }

@@ -111,3 +111,19 @@ func (s *Stack) ValueCheckers(i int) []Layer {
 	}
 	return out
 }
+
+// CheckValues runs the value checks of layers (ValueCheckers' layers) over
+// x, batch first, and returns the first refusal: the row, the layer and
+// its error (nil when every value passes).
+func CheckValues(layers []Layer, x *tensor.Tensor) (row int, l Layer, err error) {
+	width := max(x.Shape[1:].Size(), 1)
+	for _, l := range layers {
+		c := l.(ValueChecker)
+		for j, v := range x.Data {
+			if err := c.CheckValue(v); err != nil {
+				return j / width, l, err
+			}
+		}
+	}
+	return 0, nil, nil
+}

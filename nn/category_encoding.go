@@ -93,12 +93,8 @@ func (l *CategoryEncoding) rebuild(in tensor.Shape) error { return l.Build(in, n
 
 func (l *CategoryEncoding) Forward(x *tensor.Tensor, _ bool) *tensor.Tensor {
 	idx := l.enc.indices(x, l.rebuild)
-	hi := float32(l.NumTokens)
 	for i, v := range x.Data {
-		idx[i] = -1
-		if v > -1 && v < hi { // false for NaN
-			idx[i] = int32(v) // truncates toward zero
-		}
+		idx[i] = categoryIndex(v, l.NumTokens)
 	}
 	return l.enc.encode(x)
 }
@@ -106,7 +102,7 @@ func (l *CategoryEncoding) Forward(x *tensor.Tensor, _ bool) *tensor.Tensor {
 // CheckValue refuses values outside [0, NumTokens), as Keras's
 // documentation promises (its backends encode them to nothing).
 func (l *CategoryEncoding) CheckValue(v float32) error {
-	if !(v > -1 && v < float32(l.NumTokens)) {
+	if categoryIndex(v, l.NumTokens) < 0 {
 		return fmt.Errorf("value %v is not a category in [0, %d): raise num_tokens, or map the values to 0..n-1 first (IntegerLookup does)", v, l.NumTokens)
 	}
 	return nil

@@ -79,13 +79,19 @@ func LayerConfig(l Layer) map[string]any {
 	if s, _ := m["name"].(string); s == "" && l.LayerName() != "" {
 		m["name"] = l.LayerName()
 	}
-	switch l.(type) {
-	case *Pipeline, *Discretization: // Keras's constructors take no trainable argument
-	default:
+	if _, no := l.(noTrainableArg); !no {
 		m["trainable"] = IsTrainable(l)
 	}
 	return m
 }
+
+// noTrainableArg marks the classes whose Keras constructor takes no
+// trainable argument (Pipeline, Discretization): their configs leave the
+// key out, or Keras could not load them.
+type noTrainableArg interface{ noTrainableArg() }
+
+func (*Pipeline) noTrainableArg()       {}
+func (*Discretization) noTrainableArg() {}
 
 // ConfigError is FromConfig's error: what is wrong with a layer's config
 // (or its class name), for a caller that adds where the layer is.

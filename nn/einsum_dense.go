@@ -284,18 +284,25 @@ func (l *EinsumDense) analyze(in tensor.Shape) (einsumShapes, error) {
 	return es, nil
 }
 
-func (l *EinsumDense) OutputShape(in tensor.Shape) (tensor.Shape, error) {
+// shapes is analyze plus the checks Build needs: the activation keeps
+// the last axis, and the kernel is not too large.
+func (l *EinsumDense) shapes(in tensor.Shape) (einsumShapes, error) {
 	if l.Activation.Widens() != 1 {
-		return nil, fmt.Errorf("activation %s changes the last axis's size, which EinsumDense does not support", l.Activation)
+		return einsumShapes{}, fmt.Errorf("activation %s changes the last axis's size, which EinsumDense does not support", l.Activation)
 	}
 	es, err := l.analyze(in)
 	if err != nil {
-		return nil, err
+		return es, err
 	}
 	if _, err := checkedSize(es.kernel); err != nil {
-		return nil, fmt.Errorf("kernel: %w", err)
+		return es, fmt.Errorf("kernel: %w", err)
 	}
-	return es.out, nil
+	return es, nil
+}
+
+func (l *EinsumDense) OutputShape(in tensor.Shape) (tensor.Shape, error) {
+	es, err := l.shapes(in)
+	return es.out, err
 }
 
 func (l *EinsumDense) ParamShapes(in tensor.Shape) ([]ParamShape, error) {
@@ -311,14 +318,13 @@ func (l *EinsumDense) ParamShapes(in tensor.Shape) ([]ParamShape, error) {
 }
 
 func (l *EinsumDense) Build(in tensor.Shape, rng *rand.Rand) error {
-	out, err := l.OutputShape(in)
+	es, err := l.shapes(in)
 	if err != nil {
 		return err
 	}
-	if err := checkActivity(l.ActivityRegularizer, out); err != nil {
+	if err := checkActivity(l.ActivityRegularizer, es.out); err != nil {
 		return err
 	}
-	es, _ := l.analyze(in)
 	if rng == nil {
 		rng = rand.New(rand.NewPCG(1, 2))
 	}
@@ -355,9 +361,9 @@ func (l *EinsumDense) Forward(x *tensor.Tensor, _ bool) *tensor.Tensor {
 	l.x = x
 	l.z = l.plan.forward(&l.buf, l.z, x, l.kern.Value)
 	if l.BiasAxes != "" {
-		b, nb := l.bias.Value.Data, len(l.bias.Value.Data)
+		b := l.bias.Value.Data
 		for i := range l.z.Data {
-			l.z.Data[i] += b[l.plan.biasIndex(i, nb)]
+			l.z.Data[i] += b[l.plan.biasIndex(i)]
 		}
 	}
 	l.y = l.z
@@ -379,10 +385,10 @@ func (l *EinsumDense) Backward(dy *tensor.Tensor) *tensor.Tensor {
 		dz = l.dz
 	}
 	if l.BiasAxes != "" {
-		g, nb := l.bias.Grad.Data, len(l.bias.Grad.Data)
+		g := l.bias.Grad.Data
 		clear(g)
 		for i, v := range dz.Data {
-			g[l.plan.biasIndex(i, nb)] += v
+			g[l.plan.biasIndex(i)] += v
 		}
 	}
 	var dx *tensor.Tensor
@@ -627,4 +633,4 @@ func (p *einsumPlan) backward(b *einsumBufs, dx, dw, dz, x, w *tensor.Tensor) {
 }
 
 // biasIndex is the bias element of output element i (flat, batch first).
-func (p *einsumPlan) biasIndex(i, _ int) int { return int(p.biasIdx[i%len(p.biasIdx)]) }
+func (p *einsumPlan) biasIndex(i int) int { return int(p.biasIdx[i%len(p.biasIdx)]) }

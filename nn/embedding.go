@@ -118,14 +118,6 @@ func (l *Embedding) Build(in tensor.Shape, rng *rand.Rand) error {
 	return nil
 }
 
-// index is v cast to an index, or -1 outside [0, InputDim).
-func (l *Embedding) index(v float32) int32 {
-	if !(v > -1 && v < float32(l.InputDim)) { // NaN too
-		return -1
-	}
-	return int32(v)
-}
-
 func (l *Embedding) Forward(x *tensor.Tensor, _ bool) *tensor.Tensor {
 	switch {
 	case l.emb.Value == nil:
@@ -146,7 +138,7 @@ func (l *Embedding) Forward(x *tensor.Tensor, _ bool) *tensor.Tensor {
 	l.idx = l.idx[:len(x.Data)]
 	w := l.emb.Value.Data
 	for i, v := range x.Data {
-		k := l.index(v)
+		k := categoryIndex(v, l.InputDim)
 		l.idx[i] = k
 		row := l.y.Data[i*d : (i+1)*d]
 		if k < 0 {
@@ -192,7 +184,7 @@ func (l *Embedding) Backward(dy *tensor.Tensor) *tensor.Tensor {
 // CheckValue refuses an index outside [0, InputDim), as TensorFlow's
 // gather does.
 func (l *Embedding) CheckValue(v float32) error {
-	if l.index(v) < 0 {
+	if categoryIndex(v, l.InputDim) < 0 {
 		return fmt.Errorf("index %v is outside [0, %d): raise input_dim, or map the values to 0..n-1 first (IntegerLookup does)", v, l.InputDim)
 	}
 	return nil

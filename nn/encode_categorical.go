@@ -18,6 +18,15 @@ const (
 	modeCount    = "count"
 )
 
+// categoryIndex is v truncated to an integer (the cast to int Keras's
+// backends do), or -1 outside [0, n) and for NaN.
+func categoryIndex(v float32, n int) int32 {
+	if !(v > -1 && v < float32(n)) {
+		return -1
+	}
+	return int32(v)
+}
+
 // catEncoder turns integer indices in [0, depth) into Keras's encodings:
 //   - int: the index itself (as float32), same shape as the input;
 //   - one_hot: a vector of depth with a 1 at the index for each value; an

@@ -111,8 +111,8 @@ func fingerprintCat64(fp1, fp2 uint64) uint64 {
 // toInt64 is the cast of v to int64: truncation, and -2^63 for NaN and
 // values int64 cannot hold (x86's conversion).
 func toInt64(v float32) int64 {
-	if f := float64(v); f >= -0x1p63 && f < 0x1p63 {
-		return int64(f)
+	if t, ok := toInt(v); ok {
+		return t
 	}
 	return math.MinInt64
 }

@@ -360,11 +360,10 @@ func (l *IntegerLookup) rebuild(in tensor.Shape) error { return l.Build(in, nil)
 // toInt is Keras's cast of a value to int64: truncation; ok is false for
 // NaN and values no int64 holds.
 func toInt(v float32) (int64, bool) {
-	f := float64(v)
-	if !(f > -9.2e18 && f < 9.2e18) {
-		return 0, false
+	if f := float64(v); f >= -0x1p63 && f < 0x1p63 {
+		return int64(f), true
 	}
-	return int64(f), true
+	return 0, false
 }
 
 func (l *IntegerLookup) Forward(x *tensor.Tensor, _ bool) *tensor.Tensor {

@@ -176,13 +176,8 @@ type Handler struct {
 // of failing the batch it would join.
 func (m *model) checkValues(in []*tensor.Tensor) error {
 	for k, x := range in {
-		for _, l := range m.checkers[k] {
-			row := max(len(x.Data)/max(x.Shape[0], 1), 1)
-			for i, v := range x.Data {
-				if err := l.(nn.ValueChecker).CheckValue(v); err != nil {
-					return badRequest("input %q, instance %d: layer %q: %v", m.inNames[k], i/row, l.LayerName(), err)
-				}
-			}
+		if row, l, err := nn.CheckValues(m.checkers[k], x); err != nil {
+			return badRequest("input %q, instance %d: layer %q: %v", m.inNames[k], row, l.LayerName(), err)
 		}
 	}
 	return nil

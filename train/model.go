@@ -239,20 +239,14 @@ func checkValues(net *nn.Stack, what string, xs []Inputs) error {
 		const chunk = 4096
 		var buf *tensor.Tensor
 		idx := make([]int, 0, chunk)
-		row := max(x.RowShape().Size(), 1)
 		for lo := 0; lo < x.Len(); lo += chunk {
 			idx = idx[:0]
 			for r := lo; r < min(lo+chunk, x.Len()); r++ {
 				idx = append(idx, r)
 			}
 			buf = x.GatherRows(buf, idx)
-			for _, l := range checkers {
-				c := l.(nn.ValueChecker)
-				for j, v := range buf.Data {
-					if err := c.CheckValue(v); err != nil {
-						return fmt.Errorf("train: %s inputs of %q, row %d: layer %q: %w", what, names[i], lo+j/row, l.LayerName(), err)
-					}
-				}
+			if r, l, err := nn.CheckValues(checkers, buf); err != nil {
+				return fmt.Errorf("train: %s inputs of %q, row %d: layer %q: %w", what, names[i], lo+r, l.LayerName(), err)
 			}
 		}
 	}

@@ -119,11 +119,6 @@ func runPredict(args []string, stdout, stderr io.Writer) error {
 	if len(names) > 1 {
 		// Several inputs, each a column named after it (as train feeds a
 		// table to such a model): read those columns, then split them.
-		for i, sh := range m.Net().InputShapes() {
-			if !sh.Equal(tensor.Shape{1}) {
-				return fmt.Errorf("the model's input %q has shape %v; predict reads a model with several inputs from CSV columns named after them, one value each", names[i], sh)
-			}
-		}
 		r.in, r.features = tensor.Shape{len(names)}, names
 	}
 	for _, path := range fs.Args() {
@@ -133,13 +128,9 @@ func runPredict(args []string, stdout, stderr io.Writer) error {
 		}
 		var out *tensor.Tensor
 		if len(names) > 1 {
-			named := gokeras.Named{}
-			for j, name := range names {
-				col := tensor.New(x.Shape[0], 1)
-				for i := range x.Shape[0] {
-					col.Data[i] = x.Data[i*len(names)+j]
-				}
-				named[name] = col
+			named, err := gokeras.TableInputs(m, names, x)
+			if err != nil {
+				return err
 			}
 			outs, err := m.PredictMulti(named, 0)
 			if err != nil {
